@@ -1,0 +1,31 @@
+// The one test command: builds the bundles, compiles the tests, and runs every *.test.js under out/test
+// with node's test runner. `--unit` skips the suites that need a packaged extension or external tools.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const unitOnly = process.argv.includes('--unit');
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+rmSync('out', { recursive: true, force: true });
+run('node', ['esbuild.mjs']);
+run('npx', ['tsc', '-p', '.']);
+let files = findTests('out/test');
+if (unitOnly) files = files.filter((f) => !f.includes('/e2e/'));
+if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+run('node', ['--test', '--test-reporter=spec', ...files]);
