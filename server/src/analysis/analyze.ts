@@ -1,0 +1,89 @@
+// The rule runner: semantic model → enabled rules → findings, minus suppressed ones, within a time budget.
+import { collectSuppressions, isSuppressed } from '../config/suppressions';
+import { effectiveConfig, type EffectiveConfig } from '../config/settings';
+import { RULES, isKnownCode } from '../rules/registry';
+import type { Report, Rule, RuleContext } from '../rules/rule';
+import { nodeRange } from '../fixes/edits';
+import { parsePython, type Tree } from './parser';
+import { SemanticModel } from './semantic';
+import { SourceText } from './sourceText';
+import type { Finding } from './types';
+
+export interface AnalyzeOptions {
+  config?: EffectiveConfig;
+  /** Path relative to the project root, for per-file-ignores. */
+  relativePath?: string;
+  /** Rules stop being run once this many milliseconds have passed (default 2000). */
+  timeBudgetMs?: number;
+  rules?: readonly Rule[];
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  model: SemanticModel;
+  source: SourceText;
+  /** Things the user should know that are not findings: a rule that failed, the time budget running out. */
+  notes: string[];
+}
+
+export const UNKNOWN_SUPPRESSION_CODE = 'GML001';
+
+export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
+  const started = performance.now();
+  const config = options.config ?? effectiveConfig(undefined, undefined);
+  const budget = options.timeBudgetMs ?? 2000;
+  const model = new SemanticModel(tree);
+  const findings: Finding[] = [];
+  const notes: string[] = [];
+  const suppressions = collectSuppressions(model.comments);
+
+  for (const rule of options.rules ?? RULES) {
+    if (!config.isEnabled(rule.code, options.relativePath)) continue;
+    if (!model.importsAny(rule.requires)) continue;
+    if (performance.now() - started > budget) {
+      notes.push(`Analysis stopped after ${budget} ms before ${rule.code} (${rule.name}); later rules were not run on this file.`);
+      break;
+    }
+    const severity = config.severityOf(rule.code, rule.defaultSeverity);
+    const context: RuleContext = {
+      model,
+      source,
+      options: config.fixOptions,
+      report(report: Report) {
+        const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
+        if (!range) throw new Error(`${rule.code} reported without a node or range`);
+        if (isSuppressed(suppressions, rule.code, range)) return;
+        const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
+        findings.push({ code: rule.code, name: rule.name, range, message: report.message, severity, fixes });
+      },
+    };
+    try {
+      rule.check(context);
+    } catch (err) {
+      notes.push(`${rule.code} (${rule.name}) failed on this file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, options.relativePath)) {
+    for (const m of suppressions.mentioned) {
+      if (!isKnownCode(m.code) && !isSuppressed(suppressions, UNKNOWN_SUPPRESSION_CODE, m.range)) {
+        findings.push({
+          code: UNKNOWN_SUPPRESSION_CODE,
+          name: 'unknown-suppression-code',
+          range: m.range,
+          message: `Unknown rule code ${m.code} in a suppression comment: it suppresses nothing.`,
+          severity: config.severityOf(UNKNOWN_SUPPRESSION_CODE, 'warning'),
+          fixes: [],
+        });
+      }
+    }
+  }
+
+  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
+  return { findings, model, source, notes };
+}
+
+/** Parses and analyses a text in one go (CLI, tests). The caller owns nothing: the tree lives as long as the result. */
+export function analyzeText(text: string, options: AnalyzeOptions = {}): AnalysisResult {
+  return analyzeTree(parsePython(text), new SourceText(text), options);
+}

@@ -1,0 +1,60 @@
+// Loads web-tree-sitter and the tree-sitter-python grammar once; parsing after that is synchronous.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Language, Parser, Query, type Edit, type Node, type Tree } from 'web-tree-sitter';
+
+export type { Node, Tree, Edit };
+
+let loaded: Promise<Language> | undefined;
+let language: Language | undefined;
+
+/** Finds a wasm file beside the bundle (dist/) first, then in node_modules (tests, development). */
+function locate(fileName: string, packagePath: string): string {
+  const candidates = [path.join(__dirname, fileName), path.join(__dirname, '..', fileName)];
+  for (const candidate of candidates) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return require.resolve(packagePath);
+}
+
+/** Initialises the parser runtime; safe to call many times. */
+export function loadPython(): Promise<Language> {
+  loaded ??= (async () => {
+    const runtime = locate('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm');
+    await Parser.init({ locateFile: () => runtime });
+    const grammar = await Language.load(locate('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+    language = grammar;
+    return grammar;
+  })();
+  return loaded;
+}
+
+export function pythonLanguage(): Language {
+  if (!language) throw new Error('tree-sitter-python is not loaded: await loadPython() first');
+  return language;
+}
+
+let sharedParser: Parser | undefined;
+
+/** Parses text, reusing oldTree (already edited with tree.edit) for an incremental reparse. */
+export function parsePython(text: string, oldTree?: Tree | null): Tree {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(pythonLanguage());
+  }
+  const tree = sharedParser.parse(text, oldTree ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}
+
+const queries = new Map<string, Query>();
+
+/** A compiled query, cached by its source. */
+export function pythonQuery(source: string): Query {
+  let q = queries.get(source);
+  if (!q) {
+    q = new Query(pythonLanguage(), source);
+    queries.set(source, q);
+  }
+  return q;
+}

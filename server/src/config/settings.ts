@@ -1,0 +1,101 @@
+// Green ML settings as `[tool.greenml]` and the editor express them, and the effective configuration.
+import type { FixOptions } from '../rules/rule';
+import type { Severity } from '../analysis/types';
+
+export interface GreenmlSettings {
+  select?: string[];
+  ignore?: string[];
+  extendSelect?: string[];
+  /** Glob (relative to the project root) → codes ignored in matching files. */
+  perFileIgnores?: Record<string, string[]>;
+  unsafeFixes?: boolean;
+  severity?: Record<string, Severity>;
+  targetDevice?: 'cuda' | 'cpu' | 'mps';
+  preferDtype?: 'bf16' | 'fp16';
+}
+
+/** `[tool.greenml]` keys (kebab-case, as Ruff writes them) and their settings field. */
+export const PYPROJECT_KEYS: Record<string, keyof GreenmlSettings> = {
+  select: 'select',
+  ignore: 'ignore',
+  'extend-select': 'extendSelect',
+  'per-file-ignores': 'perFileIgnores',
+  'unsafe-fixes': 'unsafeFixes',
+  severity: 'severity',
+  'target-device': 'targetDevice',
+  'prefer-dtype': 'preferDtype',
+};
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+export const DEVICES = ['cuda', 'cpu', 'mps'] as const;
+export const DTYPES = ['bf16', 'fp16'] as const;
+
+/** A code selector matches a code by prefix: `GML2` selects GML201…GML299, `ALL` and `GML` select all. */
+export function selectorMatches(selector: string, code: string): boolean {
+  const s = selector.trim().toUpperCase();
+  return s === 'ALL' || code.startsWith(s);
+}
+
+export interface EffectiveConfig {
+  /** Whether a rule runs for a file (path relative to the project root, `/`-separated). */
+  isEnabled(code: string, relativePath?: string): boolean;
+  severityOf(code: string, fallback: Severity): Severity;
+  readonly unsafeFixes: boolean;
+  readonly fixOptions: FixOptions;
+}
+
+/**
+ * Merges settings: editor settings that are set win over `[tool.greenml]`, which wins over defaults
+ * (every rule selected, warnings as each rule declares, bf16).
+ */
+export function effectiveConfig(project: GreenmlSettings | undefined, editor: GreenmlSettings | undefined): EffectiveConfig {
+  const pick = <K extends keyof GreenmlSettings>(key: K): GreenmlSettings[K] => (editor?.[key] !== undefined ? editor[key] : project?.[key]);
+  const select = pick('select') ?? ['ALL'];
+  const extendSelect = [...(project?.extendSelect ?? []), ...(editor?.extendSelect ?? [])];
+  const ignore = pick('ignore') ?? [];
+  const perFile = { ...(project?.perFileIgnores ?? {}), ...(editor?.perFileIgnores ?? {}) };
+  const perFileMatchers = Object.entries(perFile).map(([glob, codes]) => ({ matches: globToMatcher(glob), codes }));
+  const severity = { ...(project?.severity ?? {}), ...(editor?.severity ?? {}) };
+  return {
+    isEnabled(code, relativePath) {
+      const selected = select.some((s) => selectorMatches(s, code)) || extendSelect.some((s) => selectorMatches(s, code));
+      if (!selected) return false;
+      if (ignore.some((s) => selectorMatches(s, code))) return false;
+      if (relativePath !== undefined) {
+        for (const m of perFileMatchers) {
+          if (m.matches(relativePath) && m.codes.some((s) => selectorMatches(s, code))) return false;
+        }
+      }
+      return true;
+    },
+    severityOf(code, fallback) {
+      return severity[code] ?? fallback;
+    },
+    unsafeFixes: pick('unsafeFixes') ?? false,
+    fixOptions: { targetDevice: pick('targetDevice'), preferDtype: pick('preferDtype') ?? 'bf16' },
+  };
+}
+
+/**
+ * Glob matching for per-file-ignores: `*` within a path segment, `**` across segments, `?` one
+ * character. A pattern without `/` matches the file name anywhere, as in Ruff.
+ */
+export function globToMatcher(glob: string): (path: string) => boolean {
+  const pattern = glob.includes('/') ? glob.replace(/^\.\//, '') : `**/${glob}`;
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        i++;
+        if (pattern[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?';
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  const compiled = new RegExp(`${re}$`);
+  return (path) => compiled.test(path);
+}

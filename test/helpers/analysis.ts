@@ -1,0 +1,82 @@
+// Shared test helpers: analyse text, apply a finding's fix, and check the standard fix properties.
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
+import { analyzeText, type AnalyzeOptions } from '../../server/src/analysis/analyze';
+import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { SourceText } from '../../server/src/analysis/sourceText';
+import type { Finding } from '../../server/src/analysis/types';
+import { effectiveConfig, type GreenmlSettings } from '../../server/src/config/settings';
+import { applyEdits } from '../../server/src/fixes/edits';
+
+/** Call at the top of a test file: loads the parser before the tests run. */
+export function useParser(): void {
+  before(async () => {
+    await loadPython();
+  });
+}
+
+/** Joins lines with "\n" and a final newline: keeps fixtures readable in test files. */
+export function py(...lines: string[]): string {
+  return lines.join('\n') + '\n';
+}
+
+export function check(text: string, settings?: GreenmlSettings, options: AnalyzeOptions = {}): Finding[] {
+  return analyzeText(text, { ...options, config: options.config ?? effectiveConfig(settings, undefined) }).findings;
+}
+
+/** Findings of one code only. */
+export function findings(text: string, code: string, settings?: GreenmlSettings): Finding[] {
+  return check(text, settings).filter((f) => f.code === code);
+}
+
+export function assertNone(text: string, code: string, settings?: GreenmlSettings): void {
+  const found = findings(text, code, settings);
+  assert.deepEqual(
+    found.map((f) => `${f.range.start.line + 1}: ${f.message}`),
+    [],
+    `expected no ${code} in:\n${text}`,
+  );
+}
+
+export function assertOne(text: string, code: string, settings?: GreenmlSettings): Finding {
+  const found = findings(text, code, settings);
+  assert.equal(found.length, 1, `expected one ${code}, got ${found.length}: ${found.map((f) => f.message).join(' | ')}\nin:\n${text}`);
+  return found[0];
+}
+
+/** Text after applying the finding's fix number `index`. */
+export function applyFix(text: string, finding: Finding, index = 0): string {
+  const fix = finding.fixes[index];
+  assert.ok(fix, `${finding.code} has no fix #${index}`);
+  return applyEdits(new SourceText(text), fix.edits);
+}
+
+function hasSyntaxError(text: string): boolean {
+  const tree = parsePython(text);
+  try {
+    return tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * Applies the only `code` finding's fix and checks what every fix must guarantee: the result parses,
+ * the diagnostic is gone, a second analysis offers nothing more to fix for that code, and newline
+ * style is kept. Returns the fixed text.
+ */
+export function assertFixes(text: string, code: string, settings?: GreenmlSettings, fixIndex = 0): string {
+  assert.equal(hasSyntaxError(text), false, 'fixture must parse before the fix');
+  const finding = assertOne(text, code, settings);
+  const fixed = applyFix(text, finding, fixIndex);
+  assert.notEqual(fixed, text, 'the fix changes nothing');
+  assert.equal(hasSyntaxError(fixed), false, `fixed text does not parse:\n${fixed}`);
+  assert.deepEqual(findings(fixed, code, settings).map((f) => f.message), [], `diagnostic still there after the fix:\n${fixed}`);
+  if (text.includes('\r\n')) assert.ok(!/[^\r]\n/.test(fixed), 'fix introduced LF newlines into a CRLF file');
+  return fixed;
+}
+
+/** Counts occurrences of a substring. */
+export function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
