@@ -15,12 +15,19 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // web-tree-sitter reads import.meta.url, which a CommonJS bundle does not have.
+  define: { 'import.meta.url': '__greenmlImportMetaUrl' },
+  banner: { js: "const __greenmlImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  },
 ];
 
 mkdirSync('dist', { recursive: true });

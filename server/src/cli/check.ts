@@ -1,3 +1,289 @@
-export async function checkMain(_argv: string[]): Promise<number> {
-  return 2;
+// `greenml check [PATH…]`: the same engine as the language server, for terminals, CI and pre-commit.
+// Exit codes: 0 nothing found, 1 findings, 2 usage or internal error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeText } from '../analysis/analyze';
+import { loadPython } from '../analysis/parser';
+import type { Finding } from '../analysis/types';
+import { DEFAULT_MAX_FILE_SIZE } from '../common/protocol';
+import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
+import { effectiveConfig, selectorMatches } from '../config/settings';
+import { applicableFix, fixAllText } from '../fixes/fixAll';
+import { RULES, META_CODES } from '../rules/registry';
+import { ruleDocsUrl } from '../rules/rule';
+import { toSarif } from './sarif';
+
+export const CHECK_USAGE = `Usage: greenml check [PATH...] [options]
+
+Reports energy-wasting patterns in Python files. Directories are searched for .py files,
+skipping .git, virtual environments, node_modules and site-packages. Default PATH: .
+
+Options:
+  --format text|json|sarif   output format (default: text)
+  --select CODES             only these rule codes or prefixes, comma-separated (e.g. GML1,GML201)
+  --ignore CODES             never report these codes or prefixes
+  --fix                      apply safe fixes in place
+  --unsafe-fixes             with --fix, apply unsafe fixes too; without it, show them as available
+  --no-config                ignore [tool.greenml] in pyproject.toml files
+  -h, --help                 show this help
+
+Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error.
+`;
+
+export interface CheckOptions {
+  paths: string[];
+  format: 'text' | 'json' | 'sarif';
+  select?: string[];
+  ignore?: string[];
+  fix: boolean;
+  unsafeFixes: boolean;
+  useConfig: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
+  const opts: CheckOptions = { paths: [], format: 'text', fix: false, unsafeFixes: false, useConfig: true };
+  const codes = (v: string | undefined, flag: string): string[] => {
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a comma-separated list of rule codes`);
+    const list = v.split(',').map((c) => c.trim()).filter(Boolean);
+    const known = [...RULES.map((r) => r.code), ...Object.keys(META_CODES)];
+    for (const c of list) {
+      if (!known.some((k) => selectorMatches(c, k))) throw new UsageError(`${flag}: unknown rule code or prefix '${c}'`);
+    }
+    return list;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--format': {
+        const f = value();
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not '${f ?? ''}'`);
+        opts.format = f;
+        break;
+      }
+      case '--select':
+        opts.select = codes(value(), '--select');
+        break;
+      case '--ignore':
+        opts.ignore = codes(value(), '--ignore');
+        break;
+      case '--fix':
+        opts.fix = true;
+        break;
+      case '--unsafe-fixes':
+        opts.unsafeFixes = true;
+        break;
+      case '--no-config':
+        opts.useConfig = false;
+        break;
+      case '--':
+        opts.paths.push(...argv.slice(i + 1));
+        i = argv.length;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+        opts.paths.push(arg);
+    }
+  }
+  if (opts.paths.length === 0) opts.paths.push('.');
+  return opts;
+}
+
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', 'site-packages', '__pycache__', '.venv', 'venv', '.tox', '.nox', '.mypy_cache', '.ruff_cache', '.pytest_cache', 'dist-packages']);
+
+function isVirtualEnv(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'pyvenv.cfg'));
+}
+
+/** Python files under the given paths, sorted, each once. */
+export function collectFiles(paths: string[], onError: (p: string, message: string) => void): string[] {
+  const out = new Set<string>();
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      onError(dir, (err as Error).message);
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name) || isVirtualEnv(p)) continue;
+        walk(p);
+      } else if (e.isFile() && e.name.endsWith('.py')) out.add(p);
+    }
+  };
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch (err) {
+      onError(p, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message);
+      continue;
+    }
+    if (stat.isDirectory()) walk(p);
+    else out.add(p);
+  }
+  return [...out].sort();
+}
+
+export interface FileReport {
+  file: string;
+  findings: Finding[];
+  error?: string;
+  fixed?: number;
+}
+
+export interface JsonFinding {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  code: string;
+  name: string;
+  severity: string;
+  message: string;
+  fixes: Array<{ title: string; safety: string }>;
+}
+
+export function toJson(reports: FileReport[]): JsonFinding[] {
+  return reports.flatMap((r) =>
+    r.findings.map((f) => ({
+      file: r.file,
+      line: f.range.start.line + 1,
+      column: f.range.start.character + 1,
+      endLine: f.range.end.line + 1,
+      endColumn: f.range.end.character + 1,
+      code: f.code,
+      name: f.name,
+      severity: f.severity,
+      message: f.message,
+      fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety })),
+    })),
+  );
+}
+
+function isBinary(buffer: Buffer): boolean {
+  const n = Math.min(buffer.length, 8000);
+  for (let i = 0; i < n; i++) if (buffer[i] === 0) return true;
+  return false;
+}
+
+export async function checkMain(argv: string[]): Promise<number> {
+  let opts: CheckOptions | 'help';
+  try {
+    opts = parseCheckArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`greenml check: ${err.message}\n\n${CHECK_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    process.stdout.write(CHECK_USAGE);
+    return 0;
+  }
+  await loadPython();
+  const errors: Array<{ file: string; message: string }> = [];
+  const files = collectFiles(opts.paths, (file, message) => errors.push({ file, message }));
+  const projects = new Map<string, ProjectConfig>();
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    const dir = path.dirname(path.resolve(file));
+    let project = projects.get(dir);
+    if (!project) {
+      project = opts.useConfig ? loadProjectConfig(dir) : { problems: [] };
+      projects.set(dir, project);
+      for (const p of project.problems) errors.push({ file: path.relative(process.cwd(), project.file ?? dir) || project.file!, message: `${p.message} (line ${p.range.start.line + 1})` });
+    }
+    const config = effectiveConfig(project.settings, {
+      ...(opts.select ? { select: opts.select } : {}),
+      ...(opts.ignore ? { ignore: opts.ignore } : {}),
+      ...(opts.unsafeFixes ? { unsafeFixes: true } : {}),
+    });
+    const relativePath = project.root ? path.relative(project.root, path.resolve(file)).split(path.sep).join('/') : path.basename(file);
+    const shown = file;
+    let buffer: Buffer;
+    try {
+      buffer = fs.readFileSync(file);
+    } catch (err) {
+      errors.push({ file: shown, message: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    if (buffer.length > DEFAULT_MAX_FILE_SIZE) {
+      errors.push({ file: shown, message: `not analysed: ${(buffer.length / 1048576).toFixed(1)} MB is above the ${DEFAULT_MAX_FILE_SIZE / 1048576} MB limit` });
+      continue;
+    }
+    if (isBinary(buffer)) {
+      errors.push({ file: shown, message: 'not analysed: binary content (NUL bytes)' });
+      continue;
+    }
+    const text = buffer.toString('utf8');
+    try {
+      if (opts.fix) {
+        const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes });
+        if (result.text !== text) fs.writeFileSync(file, result.text);
+        reports.push({ file: shown, findings: result.remaining, fixed: result.applied.length });
+      } else {
+        const result = analyzeText(text, { config, relativePath });
+        for (const note of result.notes) errors.push({ file: shown, message: note });
+        reports.push({ file: shown, findings: result.findings });
+      }
+    } catch (err) {
+      errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
+    }
+  }
+
+  const total = reports.reduce((n, r) => n + r.findings.length, 0);
+  const fixedCount = reports.reduce((n, r) => n + (r.fixed ?? 0), 0);
+  for (const e of errors) process.stderr.write(`greenml: ${e.file}: ${e.message}\n`);
+  switch (opts.format) {
+    case 'json':
+      process.stdout.write(`${JSON.stringify(toJson(reports), null, 2)}\n`);
+      break;
+    case 'sarif':
+      process.stdout.write(`${JSON.stringify(toSarif(reports, errors), null, 2)}\n`);
+      break;
+    default:
+      process.stdout.write(formatText(reports, opts, fixedCount, files.length));
+  }
+  const failedInputs = opts.paths.length > 0 && files.length === 0 && errors.length > 0;
+  if (failedInputs) return 2;
+  return total > 0 ? 1 : 0;
+}
+
+function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: number, fileCount: number): string {
+  let out = '';
+  let fixable = 0;
+  let unsafeOnly = 0;
+  for (const r of reports) {
+    for (const f of r.findings) {
+      const safe = !!applicableFix(f, false);
+      const any = f.fixes.length > 0;
+      if (safe || (any && opts.unsafeFixes)) fixable++;
+      else if (any) unsafeOnly++;
+      const marker = safe ? ' [*]' : any ? ' [unsafe fix]' : '';
+      out += `${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.code}${marker} ${f.message}\n`;
+    }
+  }
+  const total = reports.reduce((n, r) => n + r.findings.length, 0);
+  if (fixedCount > 0) out += `Fixed ${fixedCount} problem${fixedCount === 1 ? '' : 's'}.\n`;
+  if (total === 0) {
+    out += `All checks passed (${fileCount} file${fileCount === 1 ? '' : 's'}).\n`;
+    return out;
+  }
+  out += `Found ${total} problem${total === 1 ? '' : 's'} in ${reports.filter((r) => r.findings.length).length} of ${fileCount} file${fileCount === 1 ? '' : 's'}.`;
+  if (fixable) out += ` ${fixable} fixable with --fix${opts.unsafeFixes ? ' --unsafe-fixes' : ''}.`;
+  if (unsafeOnly) out += ` ${unsafeOnly} more with --fix --unsafe-fixes.`;
+  out += `\nRule documentation: ${ruleDocsUrl('').replace(/\.md$/, '')}\n`;
+  return out;
 }

@@ -1,0 +1,67 @@
+// SARIF 2.1.0 output, as code-scanning services (e.g. GitHub) ingest it.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { META_CODES, RULES } from '../rules/registry';
+import { ruleDocsUrl } from '../rules/rule';
+import type { Severity } from '../analysis/types';
+import type { FileReport } from './check';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function toSarif(reports: FileReport[], errors: Array<{ file: string; message: string }>): object {
+  const rules = [
+    ...RULES.map((r) => ({ id: r.code, name: r.name, summary: r.summary, level: LEVEL[r.defaultSeverity] })),
+    ...Object.entries(META_CODES).map(([code, m]) => ({ id: code, name: m.name, summary: m.summary, level: 'warning' as const })),
+  ];
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const uri = (file: string) => (path.isAbsolute(file) ? pathToFileURL(file).toString() : file.split(path.sep).join('/'));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'greenml',
+            informationUri: 'https://github.com/greenml/greenml',
+            version: '0.1.0',
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: r.name,
+              shortDescription: { text: r.summary },
+              helpUri: ruleDocsUrl(r.id),
+              defaultConfiguration: { level: r.level },
+            })),
+          },
+        },
+        results: reports.flatMap((r) =>
+          r.findings.map((f) => ({
+            ruleId: f.code,
+            ruleIndex: index.get(f.code),
+            level: LEVEL[f.severity],
+            message: { text: f.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: uri(r.file) },
+                  region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
+                },
+              },
+            ],
+            ...(f.fixes.length ? { properties: { fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety })) } } : {}),
+          })),
+        ),
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: errors.map((e) => ({
+              level: 'warning',
+              message: { text: e.message },
+              locations: [{ physicalLocation: { artifactLocation: { uri: uri(e.file) } } }],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,34 @@
+// The analysis part of the client ↔ server contract: setting names, command ids, code action kinds.
+// Pure constants and types, shared by the server and the client; no vscode, no node-only modules.
+
+export const SERVER_ID = 'greenml';
+export const DIAGNOSTIC_SOURCE = 'greenml';
+export const FIX_ALL_KIND = 'source.fixAll.greenml';
+
+export const Commands = {
+  fixAll: 'greenml.fixAll',
+  showDocumentation: 'greenml.showDocumentation',
+  restartServer: 'greenml.restartServer',
+  /** Server-side command behind "Fix all": args [uri]. */
+  applyFixAll: 'greenml.server.applyFixAll',
+} as const;
+
+/** `greenml.*` editor settings the server reads (section "greenml"). `null` means "not set". */
+export interface EditorSettings {
+  enable?: boolean;
+  select?: string[] | null;
+  ignore?: string[] | null;
+  extendSelect?: string[] | null;
+  perFileIgnores?: Record<string, string[]> | null;
+  unsafeFixes?: boolean | null;
+  severity?: Record<string, string> | null;
+  targetDevice?: 'cuda' | 'cpu' | 'mps' | null;
+  preferDtype?: 'bf16' | 'fp16' | null;
+  /** Per-file analysis budget in milliseconds. */
+  analysisTimeBudgetMs?: number;
+  /** Files larger than this (bytes) are not analysed. */
+  maxFileSize?: number;
+}
+
+export const DEFAULT_TIME_BUDGET_MS = 2000;
+export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;

@@ -1,0 +1,114 @@
+// Effective configuration per document: editor settings (workspace/configuration) over the nearest
+// pyproject.toml's [tool.greenml], with both cached until settings or pyproject files change.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connection } from 'vscode-languageserver';
+import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
+import { effectiveConfig, SEVERITIES, type EffectiveConfig, type GreenmlSettings } from '../config/settings';
+import { DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET_MS, type EditorSettings } from '../common/protocol';
+import type { Severity } from '../analysis/types';
+
+export interface DocumentConfig {
+  enabled: boolean;
+  config: EffectiveConfig;
+  project: ProjectConfig;
+  relativePath?: string;
+  timeBudgetMs: number;
+  maxFileSize: number;
+}
+
+export function filePathOf(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Editor settings → the engine's settings; `null`/absent means "not set" so pyproject values apply. */
+export function fromEditorSettings(s: EditorSettings | undefined): GreenmlSettings {
+  if (!s) return {};
+  const out: GreenmlSettings = {};
+  if (Array.isArray(s.select)) out.select = s.select;
+  if (Array.isArray(s.ignore)) out.ignore = s.ignore;
+  if (Array.isArray(s.extendSelect)) out.extendSelect = s.extendSelect;
+  if (s.perFileIgnores && typeof s.perFileIgnores === 'object') out.perFileIgnores = s.perFileIgnores;
+  if (typeof s.unsafeFixes === 'boolean') out.unsafeFixes = s.unsafeFixes;
+  if (s.severity && typeof s.severity === 'object') {
+    out.severity = {};
+    for (const [code, sev] of Object.entries(s.severity)) if ((SEVERITIES as readonly string[]).includes(sev)) out.severity[code.toUpperCase()] = sev as Severity;
+  }
+  if (s.targetDevice === 'cuda' || s.targetDevice === 'cpu' || s.targetDevice === 'mps') out.targetDevice = s.targetDevice;
+  if (s.preferDtype === 'bf16' || s.preferDtype === 'fp16') out.preferDtype = s.preferDtype;
+  return out;
+}
+
+export class SettingsStore {
+  private editorCache = new Map<string, Promise<EditorSettings | undefined>>();
+  private projectCache = new Map<string, ProjectConfig>();
+  supportsConfiguration = false;
+  /** Settings from initializationOptions, for clients without workspace/configuration. */
+  initialSettings: EditorSettings | undefined;
+  workspaceRoots: string[] = [];
+
+  constructor(private readonly connection: Connection) {}
+
+  clear(): void {
+    this.editorCache.clear();
+    this.projectCache.clear();
+  }
+
+  clearProjects(): void {
+    this.projectCache.clear();
+  }
+
+  private editorSettings(uri: string): Promise<EditorSettings | undefined> {
+    if (!this.supportsConfiguration) return Promise.resolve(this.initialSettings);
+    let p = this.editorCache.get(uri);
+    if (!p) {
+      p = this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'greenml' }).then(
+        (v: unknown) => (v && typeof v === 'object' ? (v as EditorSettings) : undefined),
+        () => undefined,
+      );
+      this.editorCache.set(uri, p);
+    }
+    return p;
+  }
+
+  /** Project configuration for a file's folder (cached per folder). */
+  project(filePath: string | undefined): ProjectConfig {
+    if (!filePath) return { problems: [] };
+    const dir = path.dirname(filePath);
+    let cached = this.projectCache.get(dir);
+    if (!cached) {
+      const root = this.workspaceRoots.find((r) => dir === r || dir.startsWith(r + path.sep));
+      cached = loadProjectConfig(dir, root);
+      this.projectCache.set(dir, cached);
+    }
+    return cached;
+  }
+
+  /** Every pyproject.toml read so far, with its problems. */
+  projects(): ProjectConfig[] {
+    const seen = new Map<string, ProjectConfig>();
+    for (const p of this.projectCache.values()) if (p.file) seen.set(p.file, p);
+    return [...seen.values()];
+  }
+
+  async forDocument(uri: string): Promise<DocumentConfig> {
+    const editor = await this.editorSettings(uri);
+    const filePath = filePathOf(uri);
+    const project = this.project(filePath);
+    const root = project.root ?? this.workspaceRoots.find((r) => filePath?.startsWith(r + path.sep));
+    const relativePath = filePath && root ? path.relative(root, filePath).split(path.sep).join('/') : filePath ? path.basename(filePath) : undefined;
+    return {
+      enabled: editor?.enable !== false,
+      config: effectiveConfig(project.settings, fromEditorSettings(editor)),
+      project,
+      relativePath,
+      timeBudgetMs: typeof editor?.analysisTimeBudgetMs === 'number' && editor.analysisTimeBudgetMs > 0 ? editor.analysisTimeBudgetMs : DEFAULT_TIME_BUDGET_MS,
+      maxFileSize: typeof editor?.maxFileSize === 'number' && editor.maxFileSize > 0 ? editor.maxFileSize : DEFAULT_MAX_FILE_SIZE,
+    };
+  }
+}

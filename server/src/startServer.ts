@@ -1,0 +1,217 @@
+// Capabilities and handler wiring. Domain work lives in analysis/, rules/ and config/; LSP helpers in lsp/.
+import { pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  DiagnosticSeverity,
+  DidChangeConfigurationNotification,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type Diagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { analyzeTree, type AnalysisResult } from './analysis/analyze';
+import { loadPython } from './analysis/parser';
+import { Commands, DIAGNOSTIC_SOURCE, FIX_ALL_KIND, type EditorSettings } from './common/protocol';
+import { fixAllText } from './fixes/fixAll';
+import { codeActions, minimalEdit, versionedEdit } from './lsp/codeActions';
+import { toDiagnostic } from './lsp/convert';
+import { ManagedDocument } from './lsp/documents';
+import { filePathOf, SettingsStore, type DocumentConfig } from './lsp/settings';
+import { ruleDocsUrl } from './rules/rule';
+
+export interface ServerHandle {
+  /** Resolves when the document's latest version has been analysed and published (tests, benchmarks). */
+  whenAnalysed(uri: string): Promise<void>;
+}
+
+export function startServer(connection: Connection): ServerHandle {
+  const settings = new SettingsStore(connection);
+  const documents = new TextDocuments<ManagedDocument>({
+    create: (uri, languageId, version, content) => new ManagedDocument(uri, languageId, version, content),
+    update: (doc, changes, version) => {
+      doc.applyChanges(changes, version);
+      return doc;
+    },
+  });
+  const published = new Set<string>();
+  const configProblemsPublished = new Set<string>();
+  const inFlight = new Map<string, Promise<void>>();
+  const ready = loadPython();
+
+  connection.onInitialize((params): InitializeResult => {
+    settings.supportsConfiguration = !!params.capabilities.workspace?.configuration;
+    const init = params.initializationOptions as { settings?: EditorSettings } | undefined;
+    settings.initialSettings = init?.settings;
+    settings.workspaceRoots = (params.workspaceFolders ?? [])
+      .map((f) => filePathOf(f.uri))
+      .filter((p): p is string => !!p);
+    if (settings.workspaceRoots.length === 0 && params.rootUri) {
+      const root = filePathOf(params.rootUri);
+      if (root) settings.workspaceRoots.push(root);
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        executeCommandProvider: { commands: [Commands.applyFixAll] },
+        workspace: { workspaceFolders: { supported: true } },
+      },
+      serverInfo: { name: 'Green ML', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (settings.supportsConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'greenml' }).catch(() => undefined);
+    }
+  });
+
+  async function analyse(doc: ManagedDocument): Promise<{ result?: AnalysisResult; config: DocumentConfig }> {
+    await ready;
+    const config = await settings.forDocument(doc.uri);
+    if (!config.enabled) return { config };
+    const version = doc.version;
+    if (doc.analysis && doc.analysis.version === version) return { result: doc.analysis.result, config };
+    if (doc.currentText().length > config.maxFileSize) return { config };
+    const parsed = doc.parsed;
+    const result = analyzeTree(parsed.tree, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
+    for (const note of result.notes) connection.console.warn(`${doc.uri}: ${note}`);
+    doc.analysis = { version, result };
+    return { result, config };
+  }
+
+  async function validate(doc: ManagedDocument): Promise<void> {
+    const version = doc.version;
+    const { result, config } = await analyse(doc);
+    if (documents.get(doc.uri) !== doc || doc.version !== version) return; // superseded by a newer edit
+    let diagnostics: Diagnostic[] = [];
+    if (result) diagnostics = result.findings.map(toDiagnostic);
+    else if (config.enabled) {
+      const size = doc.currentText().length;
+      diagnostics = [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: DiagnosticSeverity.Information,
+          code: 'GML003',
+          codeDescription: { href: ruleDocsUrl('GML003') },
+          source: DIAGNOSTIC_SOURCE,
+          message: `Green ML did not analyse this file: it is ${(size / 1048576).toFixed(1)} MB, above greenml.maxFileSize (${(config.maxFileSize / 1048576).toFixed(1)} MB).`,
+        },
+      ];
+    }
+    published.add(doc.uri);
+    await connection.sendDiagnostics({ uri: doc.uri, version, diagnostics });
+    publishConfigProblems();
+  }
+
+  function schedule(doc: ManagedDocument): void {
+    const run = validate(doc).catch((err: unknown) => connection.console.error(`Green ML failed on ${doc.uri}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    inFlight.set(doc.uri, run);
+  }
+
+  /** GML002 diagnostics on each pyproject.toml whose [tool.greenml] is broken; cleared when fixed. */
+  function publishConfigProblems(): void {
+    for (const project of settings.projects()) {
+      if (!project.file) continue;
+      const uri = pathToFileURL(project.file).toString();
+      if (project.problems.length === 0 && !configProblemsPublished.has(uri)) continue;
+      const diagnostics: Diagnostic[] = project.problems.map((p) => ({
+        range: p.range,
+        severity: DiagnosticSeverity.Error,
+        code: 'GML002',
+        codeDescription: { href: ruleDocsUrl('GML002') },
+        source: DIAGNOSTIC_SOURCE,
+        message: p.message,
+      }));
+      if (diagnostics.length) configProblemsPublished.add(uri);
+      else configProblemsPublished.delete(uri);
+      void connection.sendDiagnostics({ uri, diagnostics });
+    }
+  }
+
+  function revalidateAll(): void {
+    for (const doc of documents.all()) {
+      doc.analysis = undefined;
+      schedule(doc);
+    }
+  }
+
+  documents.onDidOpen((e) => schedule(e.document));
+  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidClose((e) => {
+    inFlight.delete(e.document.uri);
+    e.document.dispose();
+    if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    if (!settings.supportsConfiguration) {
+      const s = (change.settings as { greenml?: EditorSettings } | undefined)?.greenml;
+      if (s) settings.initialSettings = s;
+    }
+    settings.clear();
+    revalidateAll();
+  });
+
+  connection.onDidChangeWatchedFiles(() => {
+    // pyproject.toml created, changed or deleted: configuration may differ everywhere.
+    const before = settings.projects().filter((p) => p.file && p.problems.length);
+    settings.clearProjects();
+    revalidateAll();
+    // Files that no longer exist or no longer have problems get their diagnostics cleared.
+    void Promise.all([...inFlight.values()]).then(() => {
+      const now = new Set(settings.projects().map((p) => p.file));
+      for (const p of before) {
+        if (!now.has(p.file)) {
+          const uri = pathToFileURL(p.file!).toString();
+          configProblemsPublished.delete(uri);
+          void connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
+      }
+    });
+  });
+
+  connection.onCodeAction(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const { result, config } = await analyse(doc);
+    if (!result) return [];
+    return codeActions({
+      uri: doc.uri,
+      version: doc.version,
+      result,
+      diagnostics: params.context.diagnostics,
+      range: params.range,
+      only: params.context.only,
+      unsafeFixes: config.config.unsafeFixes,
+      fixAllText: () => fixAllText(result.source.text, { config: config.config, relativePath: config.relativePath, unsafe: config.config.unsafeFixes }).text,
+    });
+  });
+
+  connection.onExecuteCommand(async (params) => {
+    if (params.command !== Commands.applyFixAll) return undefined;
+    const uri = params.arguments?.[0];
+    const doc = typeof uri === 'string' ? documents.get(uri) : undefined;
+    if (!doc) return { applied: 0 };
+    const { result, config } = await analyse(doc);
+    if (!result) return { applied: 0 };
+    const fixed = fixAllText(result.source.text, { config: config.config, relativePath: config.relativePath, unsafe: config.config.unsafeFixes });
+    const edit = minimalEdit(result.source.text, fixed.text, (o) => result.source.positionAt(o));
+    if (!edit) return { applied: 0 };
+    const response = await connection.workspace.applyEdit({ label: 'Green ML: fix all', edit: versionedEdit(doc.uri, doc.version, [edit]) });
+    return { applied: response.applied ? fixed.applied.length : 0 };
+  });
+
+  documents.listen(connection);
+
+  return {
+    async whenAnalysed(uri: string) {
+      for (;;) {
+        const p = inFlight.get(uri);
+        await p;
+        if (inFlight.get(uri) === p) return;
+      }
+    },
+  };
+}
