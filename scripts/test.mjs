@@ -1,5 +1,7 @@
 // The one test command: builds the bundles, compiles the tests, and runs every *.test.js under out/test
 // with node's test runner. `--unit` skips the suites that need a packaged extension or external tools.
+// When end-to-end suites are selected, it first packages the .vsix and installs the cached tools
+// (scripts/vscode-tools.mjs), and passes their paths on in GREENML_VSIX and GREENML_E2E_TOOLS.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,14 @@ rmSync('out', { recursive: true, force: true });
 run('node', ['esbuild.mjs']);
 run('npx', ['tsc', '-p', '.']);
 let files = findTests('out/test');
-if (unitOnly) files = files.filter((f) => !f.includes('/e2e/'));
+if (unitOnly) files = files.filter((f) => !f.includes('/e2e/') && !f.includes('/nvim/'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+if (files.some((f) => f.includes('/e2e/'))) {
+  const pkg = spawnSync('node', ['scripts/package.mjs'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (pkg.status !== 0) process.exit(pkg.status ?? 1);
+  process.env.GREENML_VSIX = pkg.stdout.trim().split('\n').pop();
+  const tools = spawnSync('node', ['scripts/vscode-tools.mjs'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (tools.status !== 0) process.exit(tools.status ?? 1);
+  process.env.GREENML_E2E_TOOLS = JSON.stringify(JSON.parse(tools.stdout));
+}
 run('node', ['--test', '--test-reporter=spec', ...files]);

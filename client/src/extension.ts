@@ -6,6 +6,7 @@ import { LanguageClient, RevealOutputChannelOn, State, TransportKind, type Langu
 import { Commands, SERVER_ID } from '../../server/src/common/protocol';
 import { registerAnalysisCommands } from './commands';
 import { ServerStatusItem } from './statusItem';
+import { activateTracking } from './tracking';
 
 let client: LanguageClient | undefined;
 
@@ -45,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await client?.restart();
     }),
   );
+  activateTracking(context, client, log);
   await client.start();
 }
 

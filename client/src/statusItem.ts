@@ -1,4 +1,5 @@
-// The Green ML status bar item while no run is tracked: shows the language server's state.
+// Shows the language server's state while it is starting or after it stopped; once it runs, the
+// tracking item (client/src/tracking) is the Green ML status item, idle as `$(leaf) Green ML`.
 import * as vscode from 'vscode';
 import { idleStatusText } from './statusText';
 
@@ -18,6 +19,7 @@ export class ServerStatusItem implements vscode.Disposable {
 
   running(): void {
     this.set(idleStatusText('running'));
+    this.item.hide();
   }
 
   stopped(): void {
@@ -31,6 +33,7 @@ export class ServerStatusItem implements vscode.Disposable {
     this.item.tooltip = tooltip;
     this.item.backgroundColor = s.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.command = s.error ? 'greenml.restartServer' : undefined;
+    this.item.show();
   }
 
   dispose(): void {

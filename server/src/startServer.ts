@@ -19,6 +19,7 @@ import { toDiagnostic } from './lsp/convert';
 import { ManagedDocument } from './lsp/documents';
 import { filePathOf, SettingsStore, type DocumentConfig } from './lsp/settings';
 import { ruleDocsUrl } from './rules/rule';
+import { registerTracking } from './tracking/lspBridge';
 
 export interface ServerHandle {
   /** Resolves when the document's latest version has been analysed and published (tests, benchmarks). */
@@ -38,6 +39,8 @@ export function startServer(connection: Connection): ServerHandle {
   const configProblemsPublished = new Set<string>();
   const inFlight = new Map<string, Promise<void>>();
   const ready = loadPython();
+  const tracking = registerTracking(connection);
+  connection.onShutdown(() => tracking.dispose());
 
   connection.onInitialize((params): InitializeResult => {
     settings.supportsConfiguration = !!params.capabilities.workspace?.configuration;
@@ -152,6 +155,7 @@ export function startServer(connection: Connection): ServerHandle {
     }
     settings.clear();
     revalidateAll();
+    void tracking.refreshSettings();
   });
 
   connection.onDidChangeWatchedFiles(() => {

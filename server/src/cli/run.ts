@@ -1,5 +1,266 @@
-// `greenml run`: placeholder until the tracking work lands (issue 3).
-export async function runMain(_argv: string[]): Promise<number> {
-  process.stderr.write('greenml run: not implemented yet\n');
-  return 2;
+// `greenml run [options] -- COMMAND...`: runs COMMAND (argument array, no shell), tracks the power,
+// energy and CO₂e of its process tree, shows a live line on stderr, forwards signals, writes the
+// ledger row and carbon label, and exits with the command's exit code (128 + signal number if it
+// was killed by a signal).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { resolve, dirname } from 'node:path';
+import { MachineSampler } from '../tracking/machine';
+import { ProcessTree, selfChildrenCpuS } from '../tracking/procfs';
+import { IntensityTracker, LiveProvider } from '../tracking/carbon';
+import { RunSession, measureBaseline, summaryJson } from '../tracking/session';
+import { checkpoint, finishRun } from '../tracking/recorder';
+import { recoverInterrupted } from '../tracking/ledger';
+import { scriptOf } from '../tracking/label';
+import { formatLiveLine } from '../tracking/format';
+import type { RunOrigin } from '../common/trackingProtocol';
+
+const HELP = `Usage: greenml run [options] -- COMMAND [ARGS...]
+
+Runs COMMAND and tracks the power, energy and CO2e of its process tree.
+
+Options:
+  --interval S          sampling interval in seconds (default 1)
+  --region ISO          country (ISO 3166 alpha-3, e.g. FRA) for the carbon intensity
+  --intensity G         carbon intensity override, gCO2e/kWh
+  --pue X               power usage effectiveness (default 1.0)
+  --live-provider P     none | ukCarbonIntensity | electricityMaps (default none)
+  --output-dir DIR      ledger and labels directory (default ./.greenml)
+  --summary-json FILE   write a JSON summary of the run to FILE
+  --status-file FILE    write the live status (checkpoint) to FILE instead of DIR/live/<run>.json
+  --baseline S          idle baseline measured before the run, seconds (default 1; 0 = none)
+  --label TEXT          name shown for the run (default: the script)
+  --quiet               no live line
+  -h, --help            this help
+
+Environment: GREENML_SYSFS_ROOT (default /sys), GREENML_ELECTRICITYMAPS_TOKEN, GREENML_UK_POSTCODE,
+GREENML_ELECTRICITYMAPS_ZONE, GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
+Exit status: the command's, 128+N when it was killed by signal N, 127 when it cannot be started,
+2 on a usage error.
+`;
+
+export interface RunArgs {
+  intervalS: number;
+  region?: string;
+  intensity?: number;
+  pue?: number;
+  liveProvider: LiveProvider;
+  outputDir: string;
+  summaryJson?: string;
+  statusFile?: string;
+  baselineS: number;
+  label?: string;
+  origin: RunOrigin;
+  quiet: boolean;
+  command: string[];
+}
+
+export function parseRunArgs(argv: string[]): RunArgs | string {
+  const a: RunArgs = { intervalS: 1, liveProvider: 'none', outputDir: '.greenml', baselineS: 1, origin: 'terminal', quiet: false, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      a.command = argv.slice(i + 1);
+      break;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    const num = (min: number): number => {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v < min) throw new Error(`${name} needs a number ≥ ${min}`);
+      return v;
+    };
+    try {
+      switch (name) {
+        case '--interval': a.intervalS = Math.max(0.1, num(0.1)); break;
+        case '--region': a.region = value(); break;
+        case '--intensity': a.intensity = num(0); break;
+        case '--pue': a.pue = num(1); break;
+        case '--live-provider': {
+          const v = value();
+          if (v !== 'none' && v !== 'ukCarbonIntensity' && v !== 'electricityMaps') return `--live-provider: unknown provider '${v}'`;
+          a.liveProvider = v;
+          break;
+        }
+        case '--output-dir': a.outputDir = value(); break;
+        case '--summary-json': a.summaryJson = value(); break;
+        case '--status-file': a.statusFile = value(); break;
+        case '--baseline': a.baselineS = num(0); break;
+        case '--label': a.label = value(); break;
+        case '--origin': { const v = value(); a.origin = v === 'command' ? 'command' : 'terminal'; break; }
+        case '--quiet': a.quiet = true; break;
+        case '-h':
+        case '--help': return 'help';
+        default:
+          if (arg.startsWith('-')) return `unknown option '${arg}'`;
+          a.command = argv.slice(i);
+          i = argv.length;
+      }
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  if (a.command.length === 0) return 'no command given (greenml run -- python train.py)';
+  return a;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export async function runMain(argv: string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if (parsed === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    process.stderr.write(`greenml run: ${parsed}\n\n${HELP}`);
+    return 2;
+  }
+  const args = parsed;
+  const outputDir = resolve(args.outputDir);
+  const env = process.env;
+  const intervalMs = Math.round(args.intervalS * 1000);
+  try {
+    fs.mkdirSync(outputDir, { recursive: true });
+    for (const id of recoverInterrupted(outputDir)) process.stderr.write(`greenml: recovered interrupted run ${id} into the ledger\n`);
+  } catch (err) {
+    process.stderr.write(`greenml: cannot use output directory ${outputDir}: ${(err as Error).message}\n`);
+  }
+
+  const machine = new MachineSampler({ intervalMs, env });
+  const intensity = new IntensityTracker({
+    region: args.region ?? env.GREENML_REGION,
+    override: args.intensity,
+    pue: args.pue,
+    liveProvider: args.liveProvider,
+    ukPostcode: env.GREENML_UK_POSTCODE,
+    electricityMapsZone: env.GREENML_ELECTRICITYMAPS_ZONE,
+    electricityMapsToken: env.GREENML_ELECTRICITYMAPS_TOKEN,
+    env,
+  });
+  const [baseline] = await Promise.all([measureBaseline(machine, args.baselineS * 1000), intensity.start()]);
+
+  // Signals arriving from now on are forwarded to the child (or end the wait if it is not started).
+  let child: ReturnType<typeof spawn> | undefined;
+  const pendingSignals: NodeJS.Signals[] = [];
+  const onSignal = (sig: NodeJS.Signals) => {
+    // On a terminal, Ctrl-C already reached the child (same foreground process group): don't double it.
+    if (sig === 'SIGINT' && process.stdin.isTTY && process.stderr.isTTY) return;
+    if (child?.pid) {
+      try {
+        child.kill(sig);
+      } catch {
+        /* exited */
+      }
+    } else pendingSignals.push(sig);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+
+  const cutBefore = selfChildrenCpuS();
+  const startedAt = new Date();
+  const runId = randomUUID();
+  try {
+    child = spawn(args.command[0], args.command.slice(1), { stdio: 'inherit', env });
+  } catch (err) {
+    machine.stop();
+    for (const s of SIGNALS) process.off(s, onSignal);
+    process.stderr.write(`greenml run: cannot start ${args.command[0]}: ${(err as Error).message}\n`);
+    return 127;
+  }
+  const spawnError = await new Promise<Error | undefined>((res) => {
+    child!.once('spawn', () => res(undefined));
+    child!.once('error', (e) => res(e));
+  });
+  if (spawnError || !child.pid) {
+    machine.stop();
+    intensity.stop();
+    for (const s of SIGNALS) process.off(s, onSignal);
+    process.stderr.write(`greenml run: cannot start ${args.command[0]}: ${spawnError?.message ?? 'no pid'}\n`);
+    return 127;
+  }
+  for (const s of pendingSignals) child.kill(s);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child!.once('exit', (code, signal) => res({ code, signal })));
+
+  const tree = new ProcessTree(child.pid, machine.proc, true);
+  const session = new RunSession(
+    { runId, origin: args.origin, label: args.label ?? scriptOf(args.command), command: args.command, cwd: process.cwd(), startedAt },
+    machine,
+    tree,
+    intensity,
+    baseline,
+  );
+  const livePath = args.statusFile ? resolve(args.statusFile) : undefined;
+  if (livePath) fs.mkdirSync(dirname(livePath), { recursive: true });
+  const safeCheckpoint = () => {
+    try {
+      checkpoint(session, outputDir, livePath);
+    } catch (err) {
+      if (!checkpointWarned) process.stderr.write(`greenml: cannot write checkpoint: ${(err as Error).message}\n`);
+      checkpointWarned = true;
+    }
+  };
+  let checkpointWarned = false;
+  safeCheckpoint();
+
+  const tty = !args.quiet && process.stderr.isTTY === true;
+  let lastLinePrinted = Date.now();
+  const timer = setInterval(() => {
+    session.step();
+    safeCheckpoint();
+    if (args.quiet) return;
+    const line = formatLiveLine(session.status());
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastLinePrinted >= 10_000) {
+      process.stderr.write(`${line}\n`);
+      lastLinePrinted = Date.now();
+    }
+  }, intervalMs);
+
+  const { code, signal } = await exited;
+  clearInterval(timer);
+  // Close the run exactly: this process's reaped-children CPU time holds the child's whole tree.
+  const cutAfter = selfChildrenCpuS();
+  const override: { cpuS?: number } = {};
+  if (cutBefore !== undefined && cutAfter !== undefined) {
+    const exact = cutAfter - cutBefore + tree.nonRootCpuS();
+    override.cpuS = Math.max(exact, 0);
+  }
+  const probe = tree.read();
+  if (override.cpuS !== undefined && override.cpuS < probe.cpuS) delete override.cpuS;
+  session.step(machine.read(), override);
+  machine.stop();
+  intensity.stop();
+  for (const s of SIGNALS) process.off(s, onSignal);
+
+  const exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
+  if (tty) process.stderr.write('\r\x1b[2K');
+  try {
+    const res = finishRun(session, outputDir, exitCode, { livePath });
+    const st = session.status();
+    if (!args.quiet) {
+      process.stderr.write(`${formatLiveLine(st, true)}\n`);
+      process.stderr.write(`greenml: ledger ${res.ledgerPath}\ngreenml: carbon label ${res.labelMarkdownPath}\n`);
+      for (const n of new Set(st.notes)) process.stderr.write(`greenml: note: ${n}\n`);
+    }
+    if (args.summaryJson) fs.writeFileSync(args.summaryJson, JSON.stringify(summaryJson(st, exitCode), null, 2) + '\n');
+  } catch (err) {
+    process.stderr.write(`greenml: could not write the run records: ${(err as Error).message}\n`);
+    if (args.summaryJson) {
+      try {
+        fs.writeFileSync(args.summaryJson, JSON.stringify(summaryJson(session.status(), exitCode), null, 2) + '\n');
+      } catch {
+        /* reported above */
+      }
+    }
+  }
+  return exitCode;
 }

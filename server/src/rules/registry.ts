@@ -1,9 +1,31 @@
 // Every rule, in code order. Adding a rule: its file in this folder, one line here, a test, a docs page.
 import type { Rule } from './rule';
+import { fp32TrainingLoop } from './GML101_fp32TrainingLoop';
+import { kerasFp32Policy } from './GML102_kerasFp32Policy';
+import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
+import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
+import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
+import { nestedLoopSearch } from './GML202_nestedLoopSearch';
+import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
+import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
+import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
+import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
+import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 
 export const RULES: readonly Rule[] = [
+  fp32TrainingLoop,
+  kerasFp32Policy,
+  hfTrainerFp32,
+  lightningFp32,
   deprecatedCudaAmp,
+  exhaustiveGridSearch,
+  nestedLoopSearch,
+  kerasNoEarlyStopping,
+  hfTrainerNoEarlyStopping,
+  lightningNoEarlyStopping,
+  gbdtNoEarlyStopping,
+  sklearnNoEarlyStopping,
 ];
 
 /** Codes the engine itself emits (not rules): unknown suppression codes, configuration problems. */

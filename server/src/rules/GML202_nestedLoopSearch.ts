@@ -1,0 +1,160 @@
+// GML202 nested-loop-search: two or more nested `for` loops (in one function) over literal
+// hyperparameter values — lists, tuples, sets, dicts or `range(...)` with literal bounds, whose loop
+// variable the body actually uses — with a training call in the innermost one: a grid search
+// written by hand, training once per combination. Loops over unknown iterables (DataLoaders,
+// `range(epochs)` with unknown `epochs`) and loops whose variable goes unused (repeat/epoch
+// counters) do not count. No fix: the remedy (Optuna, successive halving) restructures the code.
+import type { Node } from '../analysis/parser';
+import type { CallSite, SemanticModel } from '../analysis/semantic';
+import { lengthOf } from '../analysis/values';
+import { foldCount } from './GML201_exhaustiveGridSearch';
+import type { Rule } from './rule';
+
+const TRAINING_FUNCTIONS = new Set([
+  'sklearn.model_selection.cross_val_score',
+  'sklearn.model_selection.cross_validate',
+  'sklearn.model_selection.cross_val_predict',
+  'xgboost.train',
+  'xgboost.cv',
+  'lightgbm.train',
+  'lightgbm.cv',
+  'catboost.cv',
+]);
+const CROSS_VALIDATION = new Set(['sklearn.model_selection.cross_val_score', 'sklearn.model_selection.cross_validate', 'sklearn.model_selection.cross_val_predict']);
+/** Trainers whose `train()` takes no arguments (unlike torch's `module.train()` mode switch). */
+const ZERO_ARGUMENT_TRAINERS = new Set(['transformers.Trainer', 'transformers.Seq2SeqTrainer', 'trl.SFTTrainer', 'trl.DPOTrainer', 'trl.RewardTrainer']);
+/** Calls that only report a value: a loop variable used only there does not shape the training. */
+const REPORTING_METHODS = new Set(['print', 'info', 'debug', 'warning', 'log', 'write', 'set_description', 'set_postfix', 'format']);
+
+interface Search {
+  outer: Node;
+  loops: Node[];
+  call: CallSite;
+}
+
+/** Number of values a loop iterates over when it is a literal hyperparameter list, else undefined. */
+function literalLoopLength(model: SemanticModel, loop: Node): number | undefined {
+  if (loop.type !== 'for_statement') return undefined;
+  const right = loop.childForFieldName('right');
+  const left = loop.childForFieldName('left');
+  if (!right || !left) return undefined;
+  const value = model.evaluate(right);
+  if (value.kind !== 'list' && value.kind !== 'tuple' && value.kind !== 'set' && value.kind !== 'dict') return undefined;
+  const n = lengthOf(value);
+  if (n === undefined || n < 2) return undefined;
+  return variableShapesBody(loop, left) ? n : undefined;
+}
+
+/** Whether a loop variable is used in the loop body other than in printing / logging. */
+function variableShapesBody(loop: Node, left: Node): boolean {
+  const names = new Set<string>();
+  if (left.type === 'identifier') names.add(left.text);
+  for (const id of left.descendantsOfType('identifier')) if (id) names.add(id.text);
+  names.delete('_');
+  const body = loop.childForFieldName('body');
+  if (!body || names.size === 0) return false;
+  for (const id of body.descendantsOfType('identifier')) {
+    if (!id || !names.has(id.text)) continue;
+    // `obj.lr` is an attribute name, not the variable.
+    if (id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id) continue;
+    if (id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) continue;
+    if (!onlyReported(id, body)) return true;
+  }
+  return false;
+}
+
+function onlyReported(node: Node, stop: Node): boolean {
+  for (let a = node.parent; a && a.id !== stop.id; a = a.parent) {
+    if (a.type === 'interpolation') return true;
+    if (a.type === 'call') {
+      const callee = a.childForFieldName('function');
+      const name = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+      if (name && REPORTING_METHODS.has(name)) return true;
+    }
+  }
+  return false;
+}
+
+export const nestedLoopSearch: Rule = {
+  code: 'GML202',
+  name: 'nested-loop-search',
+  summary: 'Nested loops over literal hyperparameter lists that train a model for every combination.',
+  defaultSeverity: 'warning',
+  requires: ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'torch', 'tensorflow', 'keras', 'lightning', 'pytorch_lightning', 'transformers'],
+  fixSafety: 'none',
+  check({ model, report }) {
+    const trainsMemo = new Map<number, boolean>();
+
+    /** Whether a same-file function (transitively) trains. */
+    const functionTrains = (fn: Node): boolean => {
+      const known = trainsMemo.get(fn.id);
+      if (known !== undefined) return known;
+      trainsMemo.set(fn.id, false); // recursion guard
+      const body = fn.childForFieldName('body');
+      let result = false;
+      for (const node of body?.descendantsOfType('call') ?? []) {
+        if (node && isTraining(model.callSite(node))) {
+          result = true;
+          break;
+        }
+      }
+      trainsMemo.set(fn.id, result);
+      return result;
+    };
+
+    const isTraining = (call: CallSite): boolean => {
+      const q = call.qualifiedName;
+      if (q && TRAINING_FUNCTIONS.has(q)) return true;
+      const method = call.methodName;
+      const hasArguments = call.positional.length > 0 || call.keywords.size > 0 || call.hasStarArgs || call.hasStarKwargs;
+      if (call.receiver) {
+        if (method === 'fit' || method === 'backward') return true;
+        if (method === 'train') {
+          if (hasArguments) return true;
+          const origin = model.originCall(call.receiver)?.qualifiedName;
+          return origin !== undefined && ZERO_ARGUMENT_TRAINERS.has(origin);
+        }
+        return false;
+      }
+      if (call.callee.type !== 'identifier') return false;
+      const fn = model.lookup(call.callee.text, call.callee).find((b) => b.kind === 'def');
+      return fn ? functionTrains(fn.node) : false;
+    };
+
+    const searches = new Map<number, Search>();
+    for (const call of model.allCalls()) {
+      // Only calls in the same function as their loops: enclosingLoops stops at function bounds.
+      if (!isTraining(call)) continue;
+      const loops = model
+        .enclosingLoops(call.node)
+        .filter((l) => literalLoopLength(model, l) !== undefined)
+        .reverse();
+      if (loops.length < 2) continue;
+      const outer = loops[0];
+      const previous = searches.get(outer.id);
+      if (!previous || loops.length > previous.loops.length) searches.set(outer.id, { outer, loops, call });
+    }
+
+    for (const { outer, loops, call } of searches.values()) {
+      const lengths = loops.map((l) => literalLoopLength(model, l)!);
+      const names = loops.map((l) => l.childForFieldName('left')!.text);
+      const combinations = lengths.reduce((a, b) => a * b, 1);
+      let cost = `${names.join(' × ')}: ${lengths.join(' × ')} = ${combinations} combinations`;
+      if (call.qualifiedName && CROSS_VALIDATION.has(call.qualifiedName)) {
+        const folds = foldCount(model, call);
+        cost += folds === undefined ? ', each cross-validated' : `, × ${folds} CV folds = ${combinations * folds} trainings`;
+      }
+      const right = outer.childForFieldName('right')!;
+      report({
+        range: {
+          start: { line: outer.startPosition.row, character: outer.startPosition.column },
+          end: { line: right.endPosition.row, character: right.endPosition.column },
+        },
+        message:
+          `Nested loops over literal hyperparameter values train a model for every combination (${cost}): a hand-written exhaustive ` +
+          'grid search whose cost multiplies with every list. Optuna (TPE sampling with pruning) or successive halving (HalvingGridSearchCV) ' +
+          'usually find an equally good setting with a fraction of the trainings.',
+      });
+    }
+  },
+};

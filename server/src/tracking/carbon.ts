@@ -1,0 +1,162 @@
+// Carbon intensity, in order: a user-set value > a configured live provider (UK Carbon Intensity API,
+// no key; Electricity Maps, token) > the bundled country table (Our World in Data via CodeCarbon, ISO
+// 3166 alpha-3 → g/kWh with its year) > the world average 475 g/kWh, labelled "assumed". Live providers
+// are off by default, have a timeout and fall back; their base URLs can be moved (tests, proxies) with
+// GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API. No region is ever guessed.
+import type { IntensityStatus } from '../common/trackingProtocol';
+import intensityData = require('../../data/carbon_intensity.json');
+
+export const WORLD_AVERAGE_G = 475;
+export const UK_DEFAULT_BASE = 'https://api.carbonintensity.org.uk';
+export const EM_DEFAULT_BASE = 'https://api.electricitymaps.com/v3';
+
+export type LiveProvider = 'none' | 'ukCarbonIntensity' | 'electricityMaps';
+
+export interface CarbonOptions {
+  region?: string;
+  override?: number | null;
+  pue?: number;
+  liveProvider?: LiveProvider;
+  ukPostcode?: string;
+  electricityMapsZone?: string;
+  electricityMapsToken?: string;
+  timeoutMs?: number;
+  ukBaseUrl?: string;
+  electricityMapsBaseUrl?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ResolvedIntensity extends IntensityStatus {
+  notes: string[];
+}
+
+type CountryRow = { name: string; g: number; year: number };
+const countries = intensityData.countries as Record<string, CountryRow>;
+
+export function lookupCountry(iso: string): (CountryRow & { iso: string }) | undefined {
+  const k = iso.trim().toUpperCase();
+  const row = countries[k];
+  return row ? { ...row, iso: k } : undefined;
+}
+
+export function normalisePue(pue: number | undefined): number {
+  return typeof pue === 'number' && Number.isFinite(pue) && pue >= 1 && pue <= 5 ? pue : 1.0;
+}
+
+/** The offline part of the chain (no network): override > table > assumed. */
+export function resolveOffline(opts: CarbonOptions): ResolvedIntensity {
+  const pue = normalisePue(opts.pue);
+  const notes: string[] = [];
+  if (typeof opts.override === 'number' && Number.isFinite(opts.override) && opts.override >= 0) {
+    return { gPerKwh: opts.override, source: 'user-set intensity (greenml.carbon.intensity)', kind: 'override', region: opts.region || undefined, pue, notes };
+  }
+  if (opts.region && opts.region.trim()) {
+    const row = lookupCountry(opts.region);
+    if (row) {
+      return {
+        gPerKwh: row.g,
+        source: `Our World in Data ${row.year}, ${row.name} (${row.iso}), lifecycle`,
+        kind: 'table',
+        year: row.year,
+        region: row.iso,
+        pue,
+        notes,
+      };
+    }
+    notes.push(`Unknown region "${opts.region}": use an ISO 3166 alpha-3 country code such as FRA, DEU, GBR or USA.`);
+  }
+  notes.push('No region set: using the world average 475 g/kWh (assumed). Set greenml.carbon.region (or --region) to your country code.');
+  return { gPerKwh: WORLD_AVERAGE_G, source: 'assumed: world average 475 g/kWh (IEA 2019)', kind: 'assumed', year: 2019, pue, notes };
+}
+
+async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
+  const res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.json();
+}
+
+type UkIntensity = { from?: string; to?: string; intensity?: { forecast?: number | null; actual?: number | null; index?: string } };
+
+export async function fetchUkIntensity(opts: CarbonOptions): Promise<{ g: number; detail: string }> {
+  const base = (opts.ukBaseUrl ?? opts.env?.GREENML_UK_CARBON_API ?? UK_DEFAULT_BASE).replace(/\/+$/, '');
+  const timeout = opts.timeoutMs ?? 3000;
+  if (opts.ukPostcode && opts.ukPostcode.trim()) {
+    const outward = encodeURIComponent(opts.ukPostcode.trim().split(/\s+/)[0].toUpperCase());
+    const body = (await getJson(`${base}/regional/postcode/${outward}`, timeout)) as { data?: { shortname?: string; data?: UkIntensity[] }[] };
+    const region = body.data?.[0];
+    const d = region?.data?.[0];
+    const g = d?.intensity?.forecast;
+    if (typeof g !== 'number') throw new Error('unexpected response shape');
+    return { g, detail: `regional forecast, ${region?.shortname ?? outward}, ${d?.from ?? ''}` };
+  }
+  const body = (await getJson(`${base}/intensity`, timeout)) as { data?: UkIntensity[] };
+  const d = body.data?.[0];
+  const actual = d?.intensity?.actual;
+  const forecast = d?.intensity?.forecast;
+  const g = typeof actual === 'number' ? actual : forecast;
+  if (typeof g !== 'number') throw new Error('unexpected response shape');
+  return { g, detail: `${typeof actual === 'number' ? 'actual' : 'forecast'}, GB, ${d?.from ?? ''}` };
+}
+
+export async function fetchElectricityMaps(opts: CarbonOptions): Promise<{ g: number; detail: string }> {
+  if (!opts.electricityMapsToken) throw new Error('no Electricity Maps token (command "Green ML: Set Electricity Maps Token")');
+  const zone = opts.electricityMapsZone?.trim();
+  if (!zone) throw new Error('no zone set (greenml.carbon.electricityMapsZone, e.g. DE)');
+  const base = (opts.electricityMapsBaseUrl ?? opts.env?.GREENML_ELECTRICITYMAPS_API ?? EM_DEFAULT_BASE).replace(/\/+$/, '');
+  const body = (await getJson(`${base}/carbon-intensity/latest?zone=${encodeURIComponent(zone)}`, opts.timeoutMs ?? 3000, {
+    'auth-token': opts.electricityMapsToken,
+  })) as { zone?: string; carbonIntensity?: number; datetime?: string; emissionFactorType?: string; isEstimated?: boolean };
+  if (typeof body.carbonIntensity !== 'number') throw new Error('unexpected response shape');
+  return {
+    g: body.carbonIntensity,
+    detail: `${body.zone ?? zone}, ${body.emissionFactorType ?? 'lifecycle'}${body.isEstimated ? ', estimated' : ''}, ${body.datetime ?? ''}`,
+  };
+}
+
+/** The whole chain, including a configured live provider (one request, with timeout and fallback). */
+export async function resolveIntensity(opts: CarbonOptions): Promise<ResolvedIntensity> {
+  const offline = resolveOffline(opts);
+  if (offline.kind === 'override') return offline;
+  const provider = opts.liveProvider ?? 'none';
+  if (provider === 'none') return offline;
+  const pue = normalisePue(opts.pue);
+  try {
+    if (provider === 'ukCarbonIntensity') {
+      const r = await fetchUkIntensity(opts);
+      return { gPerKwh: r.g, source: `UK Carbon Intensity API (${r.detail})`, kind: 'live', year: new Date().getUTCFullYear(), region: 'GBR', pue, notes: [] };
+    }
+    const r = await fetchElectricityMaps(opts);
+    return { gPerKwh: r.g, source: `Electricity Maps (${r.detail})`, kind: 'live', year: new Date().getUTCFullYear(), region: opts.electricityMapsZone, pue, notes: [] };
+  } catch (err) {
+    const why = err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${opts.timeoutMs ?? 3000} ms` : err.message) : String(err);
+    const name = provider === 'ukCarbonIntensity' ? 'UK Carbon Intensity API' : 'Electricity Maps';
+    return { ...offline, notes: [`${name} unavailable (${why}); using ${offline.source}.`, ...offline.notes] };
+  }
+}
+
+/** Keeps a live intensity fresh during a long run (refreshed every `refreshMs`, default 30 min). */
+export class IntensityTracker {
+  current: ResolvedIntensity;
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly opts: CarbonOptions) {
+    this.current = resolveOffline(opts);
+  }
+  async start(refreshMs = 30 * 60 * 1000): Promise<ResolvedIntensity> {
+    this.current = await resolveIntensity(this.opts);
+    if (this.current.kind === 'live' || (this.opts.liveProvider ?? 'none') !== 'none') {
+      this.timer = setInterval(() => {
+        resolveIntensity(this.opts).then(
+          (r) => {
+            if (r.kind === 'live' || this.current.kind !== 'live') this.current = r;
+          },
+          () => undefined,
+        );
+      }, refreshMs);
+      this.timer.unref();
+    }
+    return this.current;
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
