@@ -86,7 +86,7 @@ async function main() {
   }
 
   console.error('[greenml start] building the .vsix');
-  const vsix = packageVsix();
+  const vsix = packageVsix({ quiet: true });
 
   let tools;
   try {

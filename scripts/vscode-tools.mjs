@@ -7,7 +7,8 @@
 //   node scripts/vscode-tools.mjs --check    only report what is missing (exit 1 if anything is)
 //
 // Debian packages are installed with apt-get when running as root; otherwise the missing packages and
-// the command to install them are printed. Set GREENML_NO_APT=1 to never call apt-get.
+// the command to install them are printed. Set GREENML_NO_APT=1 to never call apt-get, and
+// GREENML_CHROMIUM to use another Chromium binary than /usr/bin/chromium.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ const CS_DIR = join(TOOLS, `code-server-${CODE_SERVER_VERSION}`);
 const CS_PKG = join(CS_DIR, 'node_modules', 'code-server');
 export const CODE_SERVER_ENTRY = join(CS_PKG, 'out', 'node', 'entry.js');
 const CS_COMPLETE = join(CS_DIR, '.complete');
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.GREENML_CHROMIUM || '/usr/bin/chromium';
 
 /** Debian packages needed by each use: `server` to run code-server, `browser` to drive it. */
 export const DEBIAN_PACKAGES = { server: ['libkrb5-dev'], browser: ['chromium'] };
@@ -136,8 +137,8 @@ export function ensureChromium({ check = false } = {}) {
 
 /** Everything `npm start` needs (no browser). */
 export function ensureServerTools(opts = {}) {
+  // libkrb5-dev is only needed to build code-server's native modules, which ensureCodeServer checks.
   const node = ensureNode24(opts);
-  ensureDebianPackages(DEBIAN_PACKAGES.server, opts);
   const entry = ensureCodeServer(opts);
   return { node, codeServerEntry: entry };
 }

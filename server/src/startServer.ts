@@ -18,6 +18,7 @@ import { codeActions, minimalEdit, versionedEdit } from './lsp/codeActions';
 import { toDiagnostic } from './lsp/convert';
 import { ManagedDocument } from './lsp/documents';
 import { filePathOf, SettingsStore, type DocumentConfig } from './lsp/settings';
+import { NOTEBOOK_SYNC, registerNotebooks } from './lsp/notebooks';
 import { ruleDocsUrl } from './rules/rule';
 import { registerTracking } from './tracking/lspBridge';
 
@@ -41,6 +42,8 @@ export function startServer(connection: Connection): ServerHandle {
   const ready = loadPython();
   const tracking = registerTracking(connection);
   connection.onShutdown(() => tracking.dispose());
+  // Notebooks: cells synced through notebookDocument/* (a separate cell store), analysed per notebook.
+  const notebookSupport = registerNotebooks(connection, { settings, ready });
 
   connection.onInitialize((params): InitializeResult => {
     settings.supportsConfiguration = !!params.capabilities.workspace?.configuration;
@@ -56,6 +59,7 @@ export function startServer(connection: Connection): ServerHandle {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        notebookDocumentSync: NOTEBOOK_SYNC,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         executeCommandProvider: { commands: [Commands.applyFixAll] },
         workspace: { workspaceFolders: { supported: true } },
@@ -134,6 +138,7 @@ export function startServer(connection: Connection): ServerHandle {
   }
 
   function revalidateAll(): void {
+    notebookSupport.revalidateAll();
     for (const doc of documents.all()) {
       doc.analysis = undefined;
       schedule(doc);
@@ -177,6 +182,7 @@ export function startServer(connection: Connection): ServerHandle {
   });
 
   connection.onCodeAction(async (params) => {
+    if (notebookSupport.handles(params.textDocument.uri)) return notebookSupport.codeActions(params);
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
     const { result, config } = await analyse(doc);

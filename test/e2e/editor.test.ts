@@ -27,6 +27,7 @@ function scenario(
     try {
       await wb.waitForStatusItem(STATUS_IDLE);
       await body(wb);
+      await wb.checkpoint(`e2e-${name}-ok`);
     } catch (e) {
       const shot = await wb.screenshot(`e2e-${name}`).catch(() => undefined);
       if (shot && e instanceof Error) e.message += `\n(screenshot: ${shot})`;
@@ -176,6 +177,7 @@ describe('Green ML in VS Code (code-server)', { timeout: 30 * 60_000 }, () => {
       const live = /\d[\d.,]*\s*[mk]?W\b.*\d[\d.,]*\s*[mk]?Wh.*\d[\d.,]*\s*[mk]?g CO₂e/;
       const first = await wb.waitForStatusItem(live, 60_000);
       const firstItem = live.exec(first)![0];
+      await wb.checkpoint('e2e-tracking-live');
       // The figures change while the script runs.
       await waitFor(
         async () => {

@@ -193,6 +193,11 @@ export class Workbench {
     return file;
   }
 
+  /** Screenshot kept only when GREENML_E2E_SCREENSHOTS=1 (failures are always screenshotted). */
+  async checkpoint(name: string): Promise<void> {
+    if (process.env.GREENML_E2E_SCREENSHOTS === '1') await this.screenshot(name);
+  }
+
   statusBarText(): Promise<string> {
     return this.page.locator('.statusbar').innerText();
   }

@@ -111,6 +111,28 @@ export class TestLspClient {
     return this.versions.get(uri) ?? 0;
   }
 
+  /** Opens a notebook (notebookDocument/didOpen); cells are Python code cells unless `kind` says 1 (markup). */
+  async openNotebook(uri: string, cells: Array<{ uri: string; text: string; kind?: 1 | 2; languageId?: string }>): Promise<void> {
+    for (const c of cells) this.versions.set(c.uri, 1);
+    await this.connection.sendNotification('notebookDocument/didOpen', {
+      notebookDocument: { uri, notebookType: 'jupyter-notebook', version: 1, cells: cells.map((c) => ({ kind: c.kind ?? 2, document: c.uri })) },
+      cellTextDocuments: cells.map((c) => ({ uri: c.uri, languageId: c.languageId ?? (c.kind === 1 ? 'markdown' : 'python'), version: 1, text: c.text })),
+    });
+  }
+
+  /** Changes one cell's text (notebookDocument/didChange with textContent); returns the cell's new version. */
+  async changeNotebookCell(uri: string, cellUri: string, changes: Array<{ range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }>): Promise<number> {
+    const version = (this.versions.get(cellUri) ?? 1) + 1;
+    this.versions.set(cellUri, version);
+    const nbVersion = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, nbVersion);
+    await this.connection.sendNotification('notebookDocument/didChange', {
+      notebookDocument: { uri, version: nbVersion },
+      change: { cells: { textContent: [{ document: { uri: cellUri, version }, changes }] } },
+    });
+    return version;
+  }
+
   async close(uri: string): Promise<void> {
     await this.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }

@@ -4,10 +4,10 @@ import { effectiveConfig, type EffectiveConfig } from '../config/settings';
 import { RULES, isKnownCode } from '../rules/registry';
 import type { Report, Rule, RuleContext } from '../rules/rule';
 import { nodeRange } from '../fixes/edits';
-import { parsePython, type Tree } from './parser';
-import { SemanticModel } from './semantic';
+import { parsePython, type Node, type Tree } from './parser';
+import { AnalysisTimeout, SemanticModel } from './semantic';
 import { SourceText } from './sourceText';
-import type { Finding } from './types';
+import type { Finding, Range } from './types';
 
 export interface AnalyzeOptions {
   config?: EffectiveConfig;
@@ -33,6 +33,8 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   const config = options.config ?? effectiveConfig(undefined, undefined);
   const budget = options.timeBudgetMs ?? 2000;
   const model = new SemanticModel(tree);
+  // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
+  model.deadline = started + budget;
   const findings: Finding[] = [];
   const notes: string[] = [];
   const suppressions = collectSuppressions(model.comments);
@@ -52,7 +54,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
       report(report: Report) {
         const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
         if (!range) throw new Error(`${rule.code} reported without a node or range`);
-        if (isSuppressed(suppressions, rule.code, range)) return;
+        if (isSuppressed(suppressions, rule.code, range) || isSuppressed(suppressions, rule.code, logicalLineRange(model, report.node, range))) return;
         const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
         findings.push({ code: rule.code, name: rule.name, range, message: report.message, severity, fixes });
       },
@@ -60,9 +62,16 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
     try {
       rule.check(context);
     } catch (err) {
+      if (err instanceof AnalysisTimeout) {
+        notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
+        break;
+      }
       notes.push(`${rule.code} (${rule.name}) failed on this file: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+
+  // The model outlives the analysis (code actions): later queries are not bounded.
+  model.deadline = undefined;
 
   if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, options.relativePath)) {
     for (const m of suppressions.mentioned) {
@@ -81,6 +90,24 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
 
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
   return { findings, model, source, notes };
+}
+
+const COMPOUND_STATEMENTS = new Set([
+  'if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement',
+  'function_definition', 'class_definition', 'decorated_definition', 'elif_clause', 'else_clause', 'except_clause', 'finally_clause', 'case_clause',
+]);
+
+/**
+ * The finding's range stretched to the end of its logical line: the simple statement around it, or
+ * the header of the compound statement it sits in. A suppression comment after the closing
+ * parenthesis of a multi-line call then applies to a finding on the call's first line.
+ */
+function logicalLineRange(model: SemanticModel, node: Node | undefined, range: Range): Range {
+  let n: Node | null = node ?? model.root.descendantForPosition({ row: range.start.line, column: range.start.character });
+  if (!n) return range;
+  while (n.parent && n.parent.type !== 'block' && n.parent.type !== 'module' && !COMPOUND_STATEMENTS.has(n.parent.type)) n = n.parent;
+  if (COMPOUND_STATEMENTS.has(n.type) || n.type === 'module' || n.type === 'block') return range;
+  return n.endPosition.row > range.end.line ? { start: range.start, end: { line: n.endPosition.row, character: n.endPosition.column } } : range;
 }
 
 /** Parses and analyses a text in one go (CLI, tests). The caller owns nothing: the tree lives as long as the result. */

@@ -37,8 +37,6 @@ export interface KeywordArgument {
 /** Whether an argument is there, absent, or cannot be told (absent but *args/**kwargs are passed). */
 export type ArgumentPresence = 'present' | 'absent' | 'unknown';
 
-const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
-
 const COLLECT = `
 (import_statement) @import
 (import_from_statement) @import
@@ -48,18 +46,29 @@ const COLLECT = `
 (class_definition) @class
 (for_statement) @loop
 (with_statement) @with
+(while_statement) @while
+(lambda) @lambda
 (comment) @comment
+(assignment left: (subscript value: (identifier) @subscripted))
+(augmented_assignment left: (subscript value: (identifier) @subscripted))
 `;
+
+/** The part of a function, class or lambda whose names live in its own scope, as an offset range. */
+interface ScopeRegion {
+  scope: Node;
+  start: number;
+  end: number;
+  /** Index of the innermost region around this one, -1 for the module. */
+  parent: number;
+}
 
 export class CallSite {
   readonly node: Node;
-  readonly callee: Node;
-  readonly argumentList: Node | null;
-  /** Positional arguments, in order, up to the first keyword; `*args` entries are excluded. */
-  readonly positional: Node[] = [];
-  readonly keywords = new Map<string, KeywordArgument>();
-  hasStarArgs = false;
-  hasStarKwargs = false;
+  private calleeNode: Node | undefined;
+  private args: Node | null | undefined;
+  private parsedArguments:
+    | { positional: Node[]; keywords: Map<string, KeywordArgument>; hasStarArgs: boolean; hasStarKwargs: boolean }
+    | undefined;
   private qualifiedCache: string | null | undefined;
 
   constructor(
@@ -67,25 +76,60 @@ export class CallSite {
     private readonly model: SemanticModel,
   ) {
     this.node = node;
-    this.callee = node.childForFieldName('function')!;
-    const args = node.childForFieldName('arguments');
-    this.argumentList = args && args.type === 'argument_list' ? args : null;
-    if (this.argumentList) {
-      for (const arg of this.argumentList.namedChildren) {
+  }
+
+  // Callee and arguments are read from the tree on first use: most call sites are only ever asked for their name.
+  get callee(): Node {
+    return (this.calleeNode ??= this.node.childForFieldName('function')!);
+  }
+
+  get argumentList(): Node | null {
+    if (this.args === undefined) {
+      const args = this.node.childForFieldName('arguments');
+      this.args = args && args.type === 'argument_list' ? args : null;
+    }
+    return this.args;
+  }
+
+  /** Positional arguments, in order, up to the first keyword; `*args` entries are excluded. */
+  get positional(): Node[] {
+    return this.parseArguments().positional;
+  }
+
+  get keywords(): Map<string, KeywordArgument> {
+    return this.parseArguments().keywords;
+  }
+
+  get hasStarArgs(): boolean {
+    return this.parseArguments().hasStarArgs;
+  }
+
+  get hasStarKwargs(): boolean {
+    return this.parseArguments().hasStarKwargs;
+  }
+
+  private parseArguments(): NonNullable<CallSite['parsedArguments']> {
+    if (this.parsedArguments) return this.parsedArguments;
+    const parsed = { positional: [] as Node[], keywords: new Map<string, KeywordArgument>(), hasStarArgs: false, hasStarKwargs: false };
+    const list = this.argumentList;
+    if (list) {
+      for (const arg of list.namedChildren) {
         if (!arg || arg.type === 'comment') continue;
         if (arg.type === 'keyword_argument') {
           const name = arg.childForFieldName('name');
           const value = arg.childForFieldName('value');
-          if (name && value) this.keywords.set(name.text, { name: name.text, node: arg, value });
+          if (name && value) parsed.keywords.set(name.text, { name: name.text, node: arg, value });
         } else if (arg.type === 'list_splat') {
-          this.hasStarArgs = true;
+          parsed.hasStarArgs = true;
         } else if (arg.type === 'dictionary_splat') {
-          this.hasStarKwargs = true;
+          parsed.hasStarKwargs = true;
         } else {
-          this.positional.push(arg);
+          parsed.positional.push(arg);
         }
       }
     }
+    this.parsedArguments = parsed;
+    return parsed;
   }
 
   /** Fully qualified name of the callee when it resolves through imports (`torch.autocast`). */
@@ -126,6 +170,14 @@ export class CallSite {
   }
 }
 
+/** Thrown by model queries once the model's deadline has passed: the per-file time budget bounds every rule. */
+export class AnalysisTimeout extends Error {
+  constructor() {
+    super('analysis time budget exceeded');
+    this.name = 'AnalysisTimeout';
+  }
+}
+
 export class SemanticModel {
   readonly tree: Tree;
   readonly root: Node;
@@ -145,7 +197,22 @@ export class SemanticModel {
   private readonly functionsByName = new Map<string, Node[]>();
   private readonly classesByName = new Map<string, Node[]>();
   private readonly importedLocalNames = new Set<string>();
+  /** Scope regions sorted by start offset (nested or disjoint), for scopeOf without parent walks. */
+  private readonly regions: ScopeRegion[] = [];
+  /** Parents already asked for, by node id: a tree-sitter parent lookup walks down from the root. */
+  private readonly parents = new Map<number, Node | null>();
+  /** Start offsets of `name[...] = …` / `name[...] += …` targets (subscripts that mutate `name`), by name. */
+  private readonly subscriptTargets = new Map<string, number[]>();
   private evaluating = 0;
+  /** When set (a performance.now() time), long-running queries throw AnalysisTimeout once it has passed. */
+  deadline: number | undefined;
+  private deadlineTicks = 0;
+
+  /** Throws AnalysisTimeout past the deadline; cheap enough for hot paths (reads the clock every 256 calls). */
+  checkDeadline(): void {
+    if (this.deadline === undefined || (++this.deadlineTicks & 255) !== 0) return;
+    if (performance.now() > this.deadline) throw new AnalysisTimeout();
+  }
 
   constructor(tree: Tree) {
     this.tree = tree;
@@ -157,6 +224,8 @@ export class SemanticModel {
 
   private collect(): void {
     const captures = pythonQuery(COLLECT).captures(this.root);
+    this.buildRegions(captures);
+    const whileLoops: Node[] = [];
     for (const { name, node } of captures) {
       switch (name) {
         case 'import':
@@ -187,12 +256,53 @@ export class SemanticModel {
             if (alias) this.bindTargets(alias, 'with', node, item.value);
           }
           break;
+        case 'while':
+          whileLoops.push(node);
+          break;
         case 'comment':
           this.comments.push(node);
           break;
+        case 'subscripted': {
+          const list = this.subscriptTargets.get(node.text);
+          if (list) list.push(node.startIndex);
+          else this.subscriptTargets.set(node.text, [node.startIndex]);
+          break;
+        }
       }
     }
-    for (const w of this.tree.rootNode.descendantsOfType('while_statement')) if (w) this.loops.push(w);
+    this.loops.push(...whileLoops);
+  }
+
+  /** Records where each function, class and lambda scope begins and ends (see scopeOf). */
+  private buildRegions(captures: ReadonlyArray<{ name: string; node: Node }>): void {
+    const regions: Array<Omit<ScopeRegion, 'parent'>> = [];
+    for (const { name, node } of captures) {
+      if (name === 'def' || name === 'class') {
+        const body = node.childForFieldName('body');
+        if (body) regions.push({ scope: node, start: body.startIndex, end: body.endIndex });
+      } else if (name === 'lambda') {
+        // Everything but the parameters (whose defaults belong outside); a lambda without parameters binds nothing.
+        const params = node.childForFieldName('parameters');
+        if (params) regions.push({ scope: node, start: params.endIndex, end: node.endIndex });
+      }
+    }
+    regions.sort((a, b) => a.start - b.start || b.end - a.end);
+    const open: number[] = [];
+    for (const r of regions) {
+      while (open.length && this.regions[open[open.length - 1]].end <= r.start) open.pop();
+      this.regions.push({ ...r, parent: open.length ? open[open.length - 1] : -1 });
+      open.push(this.regions.length - 1);
+    }
+  }
+
+  /** The parent of a node, remembered (tree-sitter finds a parent by walking down from the root). */
+  parentOf(node: Node): Node | null {
+    let parent = this.parents.get(node.id);
+    if (parent === undefined) {
+      parent = node.parent;
+      this.parents.set(node.id, parent);
+    }
+    return parent;
   }
 
   private addBinding(scope: Node, binding: Binding): void {
@@ -309,25 +419,31 @@ export class SemanticModel {
 
   // ---- scopes and names ---------------------------------------------------------------------
 
-  /** The scope a node's names live in: the nearest enclosing function, class or lambda body, or the module. */
+  /**
+   * The scope a node's names live in: the nearest enclosing function, class or lambda body, or the module.
+   * Decorators, default values and the name itself belong to the outer scope. Nodes nest by offset, so
+   * the innermost scope region holding the node's start is the answer.
+   */
   scopeOf(node: Node): Node {
-    let child = node;
-    let current = node.parent;
-    while (current) {
-      if (SCOPE_TYPES.has(current.type)) {
-        // Decorators, default values and the name itself belong to the outer scope.
-        const body = current.childForFieldName('body');
-        const params = current.childForFieldName('parameters');
-        if ((body && body.id === child.id) || (current.type === 'lambda' && params && params.id !== child.id)) return current;
-      }
-      child = current;
-      current = current.parent;
+    const at = node.startIndex;
+    const regions = this.regions;
+    let lo = 0;
+    let hi = regions.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (regions[mid].start <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    return this.root;
+    while (found >= 0 && regions[found].end <= at) found = regions[found].parent;
+    return found >= 0 ? regions[found].scope : this.root;
   }
 
   /** Bindings of a name visible from a node, from the innermost scope that binds it (Python's LEGB, minus builtins). */
   lookup(name: string, from: Node): Binding[] {
+    this.checkDeadline();
     let scope: Node | null = this.scopeOf(from);
     let first = true;
     while (scope) {
@@ -450,10 +566,11 @@ export class SemanticModel {
   // ---- structure ----------------------------------------------------------------------------
 
   *ancestors(node: Node): Generator<Node> {
-    let current = node.parent;
+    this.checkDeadline();
+    let current = this.parentOf(node);
     while (current) {
       yield current;
-      current = current.parent;
+      current = this.parentOf(current);
     }
   }
 
@@ -676,18 +793,12 @@ export class SemanticModel {
         if (receiver && receiver.type === 'identifier' && receiver.text === name && this.scopeOf(node).id === scope.id) return true;
       }
     }
-    for (const sub of scope.descendantsOfType('subscript')) {
-      const parent = sub?.parent;
-      const value = sub?.childForFieldName('value');
-      if (
-        parent &&
-        value?.type === 'identifier' &&
-        value.text === name &&
-        (parent.type === 'assignment' || parent.type === 'augmented_assignment') &&
-        parent.childForFieldName('left')?.id === sub!.id
-      ) {
-        return true;
-      }
+    // A subscript assignment anywhere inside the scope (nested functions included).
+    const targets = this.subscriptTargets.get(name);
+    if (targets) {
+      const start = scope.startIndex;
+      const end = scope.endIndex;
+      if (targets.some((at) => at >= start && at < end)) return true;
     }
     return false;
   }

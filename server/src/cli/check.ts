@@ -12,11 +12,14 @@ import { applicableFix, fixAllText } from '../fixes/fixAll';
 import { RULES, META_CODES } from '../rules/registry';
 import { ruleDocsUrl } from '../rules/rule';
 import { toSarif } from './sarif';
+import { checkNotebookFile, isNotebookPath } from './notebookFiles';
 
 export const CHECK_USAGE = `Usage: greenml check [PATH...] [options]
 
-Reports energy-wasting patterns in Python files. Directories are searched for .py files,
-skipping .git, virtual environments, node_modules and site-packages. Default PATH: .
+Reports energy-wasting patterns in Python files and Jupyter notebooks. Directories are searched
+for .py and .ipynb files, skipping .git, virtual environments, node_modules and site-packages.
+Notebook findings name the cell: nb.ipynb:cell 3:4:5 (line and column within the cell).
+Default PATH: .
 
 Options:
   --format text|json|sarif   output format (default: text)
@@ -117,7 +120,9 @@ export function collectFiles(paths: string[], onError: (p: string, message: stri
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || isVirtualEnv(p)) continue;
         walk(p);
-      } else if (e.isFile() && e.name.endsWith('.py')) out.add(p);
+        // Symlinked scripts are checked too (symlinked folders are not followed); a dangling one is
+        // then reported as unreadable instead of being skipped silently.
+      } else if ((e.isFile() || e.isSymbolicLink()) && (e.name.endsWith('.py') || isNotebookPath(e.name))) out.add(p);
     }
   };
   for (const p of paths) {
@@ -139,10 +144,13 @@ export interface FileReport {
   findings: Finding[];
   error?: string;
   fixed?: number;
+  /** Notebooks: the 1-based cell number of each finding (whose range is then within that cell). */
+  cells?: number[];
 }
 
 export interface JsonFinding {
   file: string;
+  cell?: number;
   line: number;
   column: number;
   endLine: number;
@@ -156,8 +164,9 @@ export interface JsonFinding {
 
 export function toJson(reports: FileReport[]): JsonFinding[] {
   return reports.flatMap((r) =>
-    r.findings.map((f) => ({
+    r.findings.map((f, i) => ({
       file: r.file,
+      ...(r.cells ? { cell: r.cells[i] } : {}),
       line: f.range.start.line + 1,
       column: f.range.start.character + 1,
       endLine: f.range.end.line + 1,
@@ -219,6 +228,17 @@ export async function checkMain(argv: string[]): Promise<number> {
       errors.push({ file: shown, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
+    if (isNotebookPath(file) && !isBinary(buffer)) {
+      // Notebooks: size limit on the code cells (outputs may be large), findings per cell.
+      try {
+        const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE });
+        for (const message of nb.errors) errors.push({ file: shown, message });
+        if (nb.report) reports.push(nb.report);
+      } catch (err) {
+        errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
+      }
+      continue;
+    }
     if (buffer.length > DEFAULT_MAX_FILE_SIZE) {
       errors.push({ file: shown, message: `not analysed: ${(buffer.length / 1048576).toFixed(1)} MB is above the ${DEFAULT_MAX_FILE_SIZE / 1048576} MB limit` });
       continue;
@@ -266,13 +286,13 @@ function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: numbe
   let fixable = 0;
   let unsafeOnly = 0;
   for (const r of reports) {
-    for (const f of r.findings) {
+    for (const [i, f] of r.findings.entries()) {
       const safe = !!applicableFix(f, false);
       const any = f.fixes.length > 0;
       if (safe || (any && opts.unsafeFixes)) fixable++;
       else if (any) unsafeOnly++;
       const marker = safe ? ' [*]' : any ? ' [unsafe fix]' : '';
-      out += `${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.code}${marker} ${f.message}\n`;
+      out += `${r.file}:${r.cells ? `cell ${r.cells[i]}:` : ''}${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.code}${marker} ${f.message}\n`;
     }
   }
   const total = reports.reduce((n, r) => n + r.findings.length, 0);

@@ -35,11 +35,12 @@ export function toSarif(reports: FileReport[], errors: Array<{ file: string; mes
           },
         },
         results: reports.flatMap((r) =>
-          r.findings.map((f) => ({
+          r.findings.map((f, i) => ({
             ruleId: f.code,
             ruleIndex: index.get(f.code),
             level: LEVEL[f.severity],
-            message: { text: f.message },
+            // Notebooks: the region is within the cell named in the message and in properties.cell.
+            message: { text: r.cells ? `cell ${r.cells[i]}: ${f.message}` : f.message },
             locations: [
               {
                 physicalLocation: {
@@ -48,7 +49,9 @@ export function toSarif(reports: FileReport[], errors: Array<{ file: string; mes
                 },
               },
             ],
-            ...(f.fixes.length ? { properties: { fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety })) } } : {}),
+            ...(f.fixes.length || r.cells
+              ? { properties: { ...(r.cells ? { cell: r.cells[i] } : {}), ...(f.fixes.length ? { fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety })) } : {}) } }
+              : {}),
           })),
         ),
         invocations: [

@@ -51,19 +51,21 @@ export function collectSuppressions(comments: readonly Node[]): Suppressions {
   const mentioned: SuppressionCode[] = [];
   for (const comment of comments) {
     const text = comment.text;
-    const parsed = parseSuppressionComment(text);
-    if (!parsed) continue;
-    const line = comment.startPosition.row;
-    const codes = parsed.codes === '*' ? ['*'] : parsed.codes.map((c) => c.toUpperCase());
-    const target = parsed.scope === 'file' ? fileCodes : lines.get(line) ?? new Set<string>();
-    for (const c of codes) target.add(c);
-    if (parsed.scope === 'line') lines.set(line, target);
-    if (parsed.codes !== '*') {
-      for (const c of parsed.codes) {
-        if (!c.toUpperCase().startsWith('GML')) continue;
-        const at = text.indexOf(c);
-        const start = comment.startPosition.column + Math.max(0, at);
-        mentioned.push({ code: c.toUpperCase(), range: { start: { line, character: start }, end: { line, character: start + c.length } } });
+    // Every directive of a comment counts: `# noqa: E501  # greenml: ignore[GML201]` suppresses GML201.
+    const directives = text.split('#').map((part) => parseSuppressionComment(`#${part}`)).filter((p) => p !== undefined);
+    for (const parsed of directives) {
+      const line = comment.startPosition.row;
+      const codes = parsed.codes === '*' ? ['*'] : parsed.codes.map((c) => c.toUpperCase());
+      const target = parsed.scope === 'file' ? fileCodes : lines.get(line) ?? new Set<string>();
+      for (const c of codes) target.add(c);
+      if (parsed.scope === 'line') lines.set(line, target);
+      if (parsed.codes !== '*') {
+        for (const c of parsed.codes) {
+          if (!c.toUpperCase().startsWith('GML')) continue;
+          const at = text.indexOf(c);
+          const start = comment.startPosition.column + Math.max(0, at);
+          mentioned.push({ code: c.toUpperCase(), range: { start: { line, character: start }, end: { line, character: start + c.length } } });
+        }
       }
     }
   }

@@ -121,8 +121,19 @@ export const nestedLoopSearch: Rule = {
       return fn ? functionTrains(fn.node) : false;
     };
 
+    // A search needs a call inside the bodies of two loops over literal values: most files have no
+    // such loops, and calls elsewhere need no closer look.
+    const literalBodies: Array<{ start: number; end: number }> = [];
+    for (const loop of model.loops) {
+      const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
+      if (body) literalBodies.push({ start: body.startIndex, end: body.endIndex });
+    }
+    if (literalBodies.length < 2) return;
+
     const searches = new Map<number, Search>();
     for (const call of model.allCalls()) {
+      const at = call.node.startIndex;
+      if (literalBodies.filter((b) => at >= b.start && at < b.end).length < 2) continue;
       // Only calls in the same function as their loops: enclosingLoops stops at function bounds.
       if (!isTraining(call)) continue;
       const loops = model

@@ -1,0 +1,107 @@
+// Budget (DESIGN §7, issue 2): full analysis ≤ 1.3 × tree-sitter parsing alone, and the workspace
+// scan ≥ 100,000 lines/s on one core.
+//
+// In ONE process, over the fixed corpus of bench/analysis-corpus.ts (held in memory, so file I/O is
+// in neither figure): "parse" = parsePython per file then tree.delete(); "analyse" = parsePython +
+// SourceText + analyzeTree with every rule and the default configuration (what `greenml check`
+// does per file, minus printing) then tree.delete(). One warm-up round of each, then ROUNDS rounds
+// alternating parse/analyse; medians and their ratio are reported. Then the real CLI is timed:
+// `node dist/cli.js check --format json <corpus dirs>` (everything: start-up, wasm load, file walk,
+// reads, analysis, JSON), and the same with `--select GML103` (a rule whose package, transformers,
+// the corpus never imports: parse + semantic model only) for comparison.
+//
+// Usage: node esbuild.mjs && npx tsc -p . && node out/bench/analysis-check.js [rounds=7] [--no-cli]
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { analyzeTree } from '../server/src/analysis/analyze';
+import { loadPython, parsePython } from '../server/src/analysis/parser';
+import { SourceText } from '../server/src/analysis/sourceText';
+import { effectiveConfig } from '../server/src/config/settings';
+import { describeCorpus, loadCorpus, machine, median, repoRoot, type Corpus } from './analysis-corpus';
+
+function parseRound(corpus: Corpus): number {
+  const t0 = performance.now();
+  for (const f of corpus.files) parsePython(f.text).delete();
+  return performance.now() - t0;
+}
+
+function analyseRound(corpus: Corpus, counts?: Map<string, number>): number {
+  const config = effectiveConfig(undefined, undefined);
+  const t0 = performance.now();
+  for (const f of corpus.files) {
+    const tree = parsePython(f.text);
+    const result = analyzeTree(tree, new SourceText(f.text), { config, relativePath: path.basename(f.path) });
+    if (counts) for (const x of result.findings) counts.set(x.code, (counts.get(x.code) ?? 0) + 1);
+    tree.delete();
+  }
+  return performance.now() - t0;
+}
+
+function runCli(root: string, args: string[]): { ms: number; status: number | null; findings: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'check', '--format', 'json', '--no-config', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`greenml check exited ${r.status}: ${r.stderr}`);
+  return { ms, status: r.status, findings: (JSON.parse(r.stdout) as unknown[]).length };
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 7);
+  const withCli = !process.argv.includes('--no-cli');
+  const corpus = loadCorpus();
+  await loadPython();
+  console.log(`machine: ${machine()}`);
+  console.log(`corpus: ${describeCorpus(corpus)}`);
+
+  const counts = new Map<string, number>();
+  parseRound(corpus);
+  analyseRound(corpus, counts);
+  const parse: number[] = [];
+  const analyse: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    parse.push(parseRound(corpus));
+    analyse.push(analyseRound(corpus));
+  }
+  const p = median(parse);
+  const a = median(analyse);
+  const result: Record<string, unknown> = {
+    rounds,
+    files: corpus.files.length,
+    lines: corpus.lines,
+    findings: Object.fromEntries([...counts].sort()),
+    parse_ms: parse.map((x) => +x.toFixed(0)),
+    analyse_ms: analyse.map((x) => +x.toFixed(0)),
+    parse_median_ms: +p.toFixed(1),
+    analyse_median_ms: +a.toFixed(1),
+    ratio: +(a / p).toFixed(3),
+    budget_ratio: 1.3,
+    in_process_lines_per_s: Math.round(corpus.lines / (a / 1000)),
+  };
+  if (withCli) {
+    const root = repoRoot();
+    const full: number[] = [];
+    const model: number[] = [];
+    let findings = 0;
+    for (let i = 0; i < 3; i++) {
+      const f = runCli(root, corpus.dirs);
+      findings = f.findings;
+      full.push(f.ms);
+      model.push(runCli(root, ['--select', 'GML103', ...corpus.dirs]).ms);
+    }
+    const cf = median(full);
+    result.cli_command = `node dist/cli.js check --format json --no-config ${corpus.dirs.join(' ')}`;
+    result.cli_findings = findings;
+    result.cli_wall_ms = full.map((x) => +x.toFixed(0));
+    result.cli_median_ms = +cf.toFixed(0);
+    result.cli_lines_per_s = Math.round(corpus.lines / (cf / 1000));
+    result.cli_select_GML103_median_ms = +median(model).toFixed(0);
+  }
+  console.log(JSON.stringify(result, null, 2));
+  const ok = a / p <= 1.3;
+  console.log(`analysis/parse ratio ${(a / p).toFixed(3)} (budget 1.3): ${ok ? 'MET' : 'MISSED'}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+// Budget (DESIGN §7, issue 2): edit → fresh diagnostics on a 5,000-line file, incremental, p95 ≤ 10 ms.
+//
+// The real server (startServer) in this process over the LSP harness of test/helpers/lsp.ts, so every
+// edit goes through JSON-RPC, TextDocuments' incremental sync, ManagedDocument's incremental reparse
+// and analyzeTree with every rule. The file is GENERATED from this repository's own training-script
+// fixtures (test/fixtures/scripts/*.py, examples/*.py, in name order), copied one after another until
+// it reaches 5,000 lines; in copy k every module-level name (functions, classes, assigned variables) is
+// renamed `name_k` through the parse tree so the copies do not rebind each other's names.
+// Edits: after 20 warm-up edits, N single-character edits at positions from a seeded PRNG
+// (mulberry32, seed 2024): odd edits insert one character at a random line and column, even edits
+// delete it again, so the file stays the realistic one. Each latency is from sending didChange to
+// receiving publishDiagnostics for that version; edits are sequential.
+//
+// Usage: npx tsc -p . && node out/bench/analysis-edit.js [edits=600]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadPython, parsePython, type Node } from '../server/src/analysis/parser';
+import { inProcessClient } from '../test/helpers/lsp';
+import { countLines, machine, median, percentile, repoRoot } from './analysis-corpus';
+
+export const TARGET_LINES = 5000;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Names a module binds at its top level: def/class names and plain assignment targets. */
+function moduleLevelNames(root: Node): Set<string> {
+  const names = new Set<string>();
+  for (const stmt of root.namedChildren) {
+    if (!stmt) continue;
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def && (def.type === 'function_definition' || def.type === 'class_definition')) {
+      const n = def.childForFieldName('name');
+      if (n) names.add(n.text);
+    } else if (stmt.type === 'expression_statement') {
+      const a = stmt.namedChild(0);
+      const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+      if (left?.type === 'identifier') names.add(left.text);
+      else if (left) for (const id of left.descendantsOfType('identifier')) if (id && id.parent?.type !== 'attribute') names.add(id.text);
+    }
+  }
+  return names;
+}
+
+/** The fixture script with its module-level names suffixed, through the parse tree. */
+function renamed(text: string, suffix: string): string {
+  const tree = parsePython(text);
+  const names = moduleLevelNames(tree.rootNode);
+  const spots: number[][] = [];
+  for (const id of tree.rootNode.descendantsOfType('identifier')) {
+    if (!id || !names.has(id.text)) continue;
+    const parent = id.parent;
+    if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) continue;
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) continue;
+    if (parent && (parent.type === 'dotted_name' || parent.type === 'aliased_import')) continue;
+    spots.push([id.startIndex, id.endIndex]);
+  }
+  tree.delete();
+  let out = text;
+  for (const [, end] of spots.sort((a, b) => b[0] - a[0])) out = out.slice(0, end) + suffix + out.slice(end);
+  return out;
+}
+
+export function buildEditFile(): { text: string; sources: string[] } {
+  const root = repoRoot();
+  const sources = ['test/fixtures/scripts', 'examples'].flatMap((d) =>
+    fs
+      .readdirSync(path.join(root, d))
+      .filter((f) => f.endsWith('.py'))
+      .sort()
+      .map((f) => path.join(d, f)),
+  );
+  if (sources.length === 0) throw new Error('no fixture scripts found under test/fixtures/scripts or examples');
+  let text = '';
+  for (let k = 0; countLines(text) < TARGET_LINES; k++) {
+    const src = sources[k % sources.length];
+    text += `# ---- copy ${k} of ${src} ----\n${renamed(fs.readFileSync(path.join(root, src), 'utf8'), `_${k}`)}\n`;
+  }
+  return { text, sources };
+}
+
+async function main(): Promise<void> {
+  const edits = Number(process.argv[2] ?? 600);
+  await loadPython();
+  const { text } = buildEditFile();
+  const lines = text.split('\n');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-edit-'));
+  const file = path.join(dir, 'train_5000.py');
+  fs.writeFileSync(file, text);
+  const uri = pathToFileURL(file).toString();
+  const client = inProcessClient({ rootUri: pathToFileURL(dir).toString() });
+  await client.initialize();
+  const t0 = performance.now();
+  const first = await client.open(uri, text);
+  const openMs = performance.now() - t0;
+
+  const random = mulberry32(2024);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
+  const latencies: number[] = [];
+  let inserted: { line: number; character: number } | undefined;
+  for (let i = 0; i < edits + 20; i++) {
+    let change;
+    if (!inserted) {
+      const line = Math.floor(random() * lines.length);
+      const character = Math.floor(random() * (lines[line].length + 1));
+      const ch = alphabet[Math.floor(random() * alphabet.length)];
+      change = { range: { start: { line, character }, end: { line, character } }, text: ch };
+      inserted = { line, character };
+    } else {
+      const { line, character } = inserted;
+      change = { range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' };
+      inserted = undefined;
+    }
+    const s = performance.now();
+    await client.change(uri, [change]);
+    if (i >= 20) latencies.push(performance.now() - s);
+  }
+  const last = client.diagnostics.get(uri)!.diagnostics;
+  await client.shutdown();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const p95 = percentile(latencies, 95);
+  console.log(`machine: ${machine()}`);
+  console.log(
+    JSON.stringify(
+      {
+        file_lines: countLines(text),
+        file_bytes: Buffer.byteLength(text),
+        diagnostics_on_open: first.length,
+        diagnostics_at_end: last.length,
+        open_ms: +openMs.toFixed(1),
+        edits: latencies.length,
+        p50_ms: +median(latencies).toFixed(2),
+        p95_ms: +p95.toFixed(2),
+        p99_ms: +percentile(latencies, 99).toFixed(2),
+        max_ms: +Math.max(...latencies).toFixed(2),
+        mean_ms: +(latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(2),
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`p95 ${p95.toFixed(2)} ms (budget 10 ms): ${p95 <= 10 ? 'MET' : 'MISSED'}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}
