@@ -112,7 +112,8 @@ export function stringLiteral(node: Node): string | undefined {
       case 'string_end':
         break;
       case 'string_content':
-        out += child.text;
+        // tree-sitter-python puts escape sequences inside string_content (none in raw strings).
+        out += decodeContent(child);
         break;
       case 'escape_sequence': {
         const t = child.text;
@@ -126,6 +127,30 @@ export function stringLiteral(node: Node): string | undefined {
     }
   }
   return out;
+}
+
+/** A string_content node's text with its escape_sequence children decoded. */
+function decodeContent(content: Node): string {
+  const text = content.text;
+  let out = '';
+  let cursor = 0;
+  for (const esc of content.namedChildren) {
+    if (!esc || esc.type !== 'escape_sequence') continue;
+    const at = esc.startIndex - content.startIndex;
+    out += text.slice(cursor, at) + decodeEscape(esc.text);
+    cursor = esc.endIndex - content.startIndex;
+  }
+  return out + text.slice(cursor);
+}
+
+function decodeEscape(t: string): string {
+  const body = t.slice(1);
+  if (body in ESCAPES) return ESCAPES[body];
+  if (body[0] === '\n' || body[0] === '\r') return ''; // a backslash-newline continues the string
+  const hex = /^(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))$/.exec(body);
+  if (hex) return String.fromCodePoint(parseInt(hex[1] ?? hex[2] ?? hex[3], 16));
+  if (/^[0-7]{1,3}$/.test(body)) return String.fromCodePoint(parseInt(body, 8));
+  return t;
 }
 
 /** Parses a Python integer or float token. */

@@ -295,8 +295,20 @@ function lossRegion(backwardStatement: Node, name: string, limit: Node): Region 
 
 // ---- fix construction ---------------------------------------------------------------------------
 
+const deviceCache = new WeakMap<SemanticModel, { key: string; value: { text: string; cuda: boolean } }>();
+
 /** The device the autocast targets, as Python source: a literal, or a run-time choice. */
 function deviceExpression(model: SemanticModel, options: FixOptions, torch: string): { text: string; cuda: boolean } {
+  // Computed once per file: it scans every call and string, and a file can hold many training loops.
+  const key = `${options.targetDevice ?? ''}|${torch}`;
+  const cached = deviceCache.get(model);
+  if (cached && cached.key === key) return cached.value;
+  const value = scanDevice(model, options, torch);
+  deviceCache.set(model, { key, value });
+  return value;
+}
+
+function scanDevice(model: SemanticModel, options: FixOptions, torch: string): { text: string; cuda: boolean } {
   if (options.targetDevice) return { text: JSON.stringify(options.targetDevice), cuda: options.targetDevice === 'cuda' };
   if (model.callsTo(['torch.cuda.is_available']).length > 0) {
     return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true };

@@ -35,16 +35,24 @@ function assignedName(call: CallSite): string | undefined {
   return left?.type === 'identifier' ? left.text : undefined;
 }
 
+/** Per file: the names whose `.fp16` / `.bf16` it sets by attribute assignment (one scan, not one per call). */
+const flagAssignedNames = new WeakMap<SemanticModel, Set<string>>();
+
 /** Whether the file sets `<name>.fp16` / `<name>.bf16` by attribute assignment (`args.bf16 = True`). */
 function flagSetLater(model: SemanticModel, name: string): boolean {
-  for (const node of model.root.descendantsOfType(['assignment', 'augmented_assignment'])) {
-    const left = (node as Node).childForFieldName('left');
-    if (left?.type !== 'attribute') continue;
-    const object = left.childForFieldName('object');
-    const attr = left.childForFieldName('attribute')?.text;
-    if (object?.type === 'identifier' && object.text === name && attr && (FLAGS as readonly string[]).includes(attr)) return true;
+  let names = flagAssignedNames.get(model);
+  if (!names) {
+    names = new Set();
+    for (const node of model.root.descendantsOfType(['assignment', 'augmented_assignment'])) {
+      const left = (node as Node).childForFieldName('left');
+      if (left?.type !== 'attribute') continue;
+      const object = left.childForFieldName('object');
+      const attr = left.childForFieldName('attribute')?.text;
+      if (object?.type === 'identifier' && attr && (FLAGS as readonly string[]).includes(attr)) names.add(object.text);
+    }
+    flagAssignedNames.set(model, names);
   }
-  return false;
+  return names.has(name);
 }
 
 export const hfTrainerFp32: Rule = {

@@ -1,0 +1,219 @@
+// DESIGN §8: incremental results equal a fresh full analysis after any sequence of edits. Seeded
+// random edit sequences go through PythonDocument.update (tree.edit + reparse with the old tree);
+// after every step the tree's S-expression and the findings equal those of a fresh parse.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeText, analyzeTree } from '../../server/src/analysis/analyze';
+import { PythonDocument, type ContentChange } from '../../server/src/analysis/document';
+import { parsePython } from '../../server/src/analysis/parser';
+import { SourceText } from '../../server/src/analysis/sourceText';
+import type { Finding } from '../../server/src/analysis/types';
+import { effectiveConfig } from '../../server/src/config/settings';
+import { useParser } from '../helpers/analysis';
+import { loadCorpus } from './corpus';
+
+useParser();
+
+/** mulberry32: a small seeded PRNG, so every failure replays. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SNIPPETS = [
+  'x',
+  'loss',
+  '(',
+  ')',
+  ':',
+  ',',
+  '[',
+  ']',
+  '"',
+  '"""',
+  '#',
+  ' ',
+  '\t',
+  '\n',
+  '\n    ',
+  'import torch\n',
+  'from sklearn.model_selection import GridSearchCV as GS\n',
+  'search = GS(est, {"C": [1, 2, 3]}, cv=3)\n',
+  'scaler = torch.cuda.amp.GradScaler()\n',
+  'with torch.autocast("cuda"):\n    loss = model(x)\n',
+  'def f(a, *args, **kw):\n    return a\n',
+  'for i in range(10):\n    for j in [1, 2]:\n        model.fit(X)\n',
+  'model.fit(x, y, epochs=10, validation_split=0.2)\n',
+  'if True:\n',
+  '  # noqa: GML201\n',
+  'lambda: (',
+  '\\',
+];
+
+interface Step {
+  changes: ContentChange[];
+  label: string;
+}
+
+/** An offset that does not split a CRLF pair. */
+function safeOffset(text: string, offset: number): number {
+  offset = Math.max(0, Math.min(offset, text.length));
+  if (offset > 0 && text[offset - 1] === '\r' && text[offset] === '\n') offset--;
+  return offset;
+}
+
+function applyChange(text: string, change: ContentChange): string {
+  if (!change.range) return change.text;
+  const src = new SourceText(text);
+  return text.slice(0, src.offsetAt(change.range.start)) + change.text + text.slice(src.offsetAt(change.range.end));
+}
+
+/** One random step against `text`: insert, delete, replace, paste, break-then-repair, batch or full replace. */
+function randomStep(text: string, rnd: () => number, crlf: boolean, corpusTexts: string[]): Step {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const eolify = (s: string) => (crlf ? s.replace(/\r?\n/g, '\r\n') : s);
+  const change = (current: string, kind: string): ContentChange => {
+    const src = new SourceText(current);
+    const a = safeOffset(current, Math.floor(rnd() * (current.length + 1)));
+    const span = kind === 'insert' || kind === 'paste' ? 0 : Math.floor(rnd() * (kind === 'delete' ? 60 : 25));
+    const b = safeOffset(current, a + span);
+    let insert = '';
+    if (kind === 'replace' || kind === 'insert') insert = eolify(pick(SNIPPETS));
+    if (kind === 'paste') {
+      const from = pick(corpusTexts);
+      const start = Math.floor(rnd() * from.length);
+      insert = eolify(from.slice(start, start + 40 + Math.floor(rnd() * 400)));
+    }
+    return { range: src.rangeOf(a, b), text: insert };
+  };
+  const r = rnd();
+  if (r < 0.3) return { changes: [change(text, 'insert')], label: 'insert' };
+  if (r < 0.5) return { changes: [change(text, 'delete')], label: 'delete' };
+  if (r < 0.7) return { changes: [change(text, 'replace')], label: 'replace' };
+  if (r < 0.82) return { changes: [change(text, 'paste')], label: 'multi-line paste' };
+  if (r < 0.97) {
+    // Several changes in one notification, each against the text the previous one produced.
+    const changes: ContentChange[] = [];
+    let t = text;
+    const n = 2 + Math.floor(rnd() * 3);
+    for (let i = 0; i < n; i++) {
+      const c = change(t, pick(['insert', 'delete', 'replace', 'paste']));
+      changes.push(c);
+      t = applyChange(t, c);
+    }
+    return { changes, label: `batch of ${n}` };
+  }
+  return { changes: [{ text: eolify(pick(corpusTexts)) }], label: 'full replace' };
+}
+
+function sexp(text: string): { sexp: string; hasError: boolean } {
+  const tree = parsePython(text);
+  try {
+    return { sexp: tree.rootNode.toString(), hasError: tree.rootNode.hasError };
+  } finally {
+    tree.delete();
+  }
+}
+
+function comparable(findings: Finding[]): unknown {
+  return findings.map((f) => ({ code: f.code, range: f.range, message: f.message, severity: f.severity, fixes: f.fixes }));
+}
+
+const config = effectiveConfig(undefined, undefined);
+
+/** Applies steps through PythonDocument and compares with fresh analyses after each one. */
+function replay(initial: string, steps: (doc: PythonDocument) => Step | undefined, maxSteps: number): { steps: number; errors: number; repairs: number } {
+  const doc = new PythonDocument(initial);
+  let expected = initial;
+  let errors = 0;
+  let repairs = 0;
+  let wasBroken = false;
+  try {
+    for (let i = 0; i < maxSteps; i++) {
+      const step = steps(doc);
+      if (!step) return { steps: i, errors, repairs };
+      for (const c of step.changes) expected = applyChange(expected, c);
+      doc.update(step.changes);
+      assert.equal(doc.text, expected, `step ${i} (${step.label}): document text`);
+      const fresh = sexp(doc.text);
+      assert.equal(doc.tree.rootNode.toString(), fresh.sexp, `step ${i} (${step.label}): incremental tree differs from a fresh parse`);
+      const incremental = analyzeTree(doc.tree, doc.sourceText, { config, timeBudgetMs: 60_000 });
+      const full = analyzeText(doc.text, { config, timeBudgetMs: 60_000 });
+      assert.deepEqual(comparable(incremental.findings), comparable(full.findings), `step ${i} (${step.label}): findings differ`);
+      if (fresh.hasError) errors++;
+      else if (wasBroken) repairs++;
+      wasBroken = fresh.hasError;
+    }
+    return { steps: maxSteps, errors, repairs };
+  } finally {
+    doc.dispose();
+  }
+}
+
+describe('incremental parsing equals a fresh analysis', () => {
+  const corpus = loadCorpus();
+  const chosen = ['torch_mnist_fp32.py', 'keras_fit_no_es.py', 'sklearn_gridsearch_svc.py', 'hf_finetune_fp32.py', 'lightning_fp32.py', 'torch_cifar_amp.py'];
+  const fixtures = chosen.map((name) => {
+    const f = corpus.find((c) => c.name.endsWith(`/${name}`));
+    assert.ok(f, name);
+    return f;
+  });
+  const texts = corpus.map((c) => c.text);
+  let total = 0;
+  let broken = 0;
+  let repaired = 0;
+
+  fixtures.forEach((fixture, index) => {
+    for (const crlf of [false, true]) {
+      const seed = 1000 + index * 17 + (crlf ? 7 : 0);
+      it(`${fixture.name}${crlf ? ' (CRLF)' : ''}: 30 random steps, seed ${seed}`, () => {
+        const rnd = prng(seed);
+        const initial = crlf ? fixture.text.replace(/\n/g, '\r\n') : fixture.text;
+        const r = replay(initial, (doc) => randomStep(doc.text, rnd, crlf, texts), 30);
+        total += r.steps;
+        broken += r.errors;
+        repaired += r.repairs;
+      });
+    }
+  });
+
+  it('breaks and repairs each statement-level token of a fixture in turn', () => {
+    // Delete one character that matters (a colon, a bracket, a quote), check, then put it back.
+    const text = fixtures[0].text;
+    const targets: number[] = [];
+    for (let i = 0; i < text.length && targets.length < 40; i++) if (':()[]"'.includes(text[i]) && i % 3 === 0) targets.push(i);
+    let k = 0;
+    const r = replay(
+      text,
+      (doc) => {
+        if (k >= targets.length * 2) return undefined;
+        const at = targets[Math.floor(k / 2)];
+        const src = doc.sourceText;
+        const step: Step =
+          k % 2 === 0
+            ? { changes: [{ range: src.rangeOf(at, at + 1), text: '' }], label: `delete ${JSON.stringify(text[at])} at ${at}` }
+            : { changes: [{ range: src.rangeOf(at, at), text: text[at] }], label: `restore ${JSON.stringify(text[at])} at ${at}` };
+        k++;
+        return step;
+      },
+      1000,
+    );
+    assert.equal(r.steps, targets.length * 2);
+    assert.ok(r.errors >= targets.length / 2, `only ${r.errors} of the deletions broke the syntax`);
+    total += r.steps;
+    broken += r.errors;
+    repaired += r.repairs;
+  });
+
+  it('covered at least 300 edits, with syntax errors created and repaired', () => {
+    assert.ok(total >= 300, `only ${total} steps`);
+    assert.ok(broken >= 30, `only ${broken} steps had syntax errors`);
+    assert.ok(repaired >= 10, `only ${repaired} steps repaired a syntax error`);
+  });
+});
