@@ -22,6 +22,9 @@ import { NOTEBOOK_SYNC, registerNotebooks } from './lsp/notebooks';
 import { ruleDocsUrl } from './rules/rule';
 import { registerTracking } from './tracking/lspBridge';
 
+/** How many documents stay parsed between edits (see keepParsed); 8 keeps 200 open documents under 150 MB (docs/benchmarks.md). */
+const MAX_PARSED_DOCUMENTS = 8;
+
 export interface ServerHandle {
   /** Resolves when the document's latest version has been analysed and published (tests, benchmarks). */
   whenAnalysed(uri: string): Promise<void>;
@@ -74,6 +77,24 @@ export function startServer(connection: Connection): ServerHandle {
     }
   });
 
+  // Parse trees live in the parser's WebAssembly heap, which never shrinks: keep only the most
+  // recently analysed documents parsed, and reparse the others when they are next needed.
+  const parsedDocuments: ManagedDocument[] = [];
+  let evictionScheduled = false;
+  function keepParsed(doc: ManagedDocument): void {
+    const i = parsedDocuments.indexOf(doc);
+    if (i >= 0) parsedDocuments.splice(i, 1);
+    parsedDocuments.push(doc);
+    if (parsedDocuments.length > MAX_PARSED_DOCUMENTS && !evictionScheduled) {
+      evictionScheduled = true;
+      // After the current microtasks: callers still holding an analysis result finish with it first.
+      setImmediate(() => {
+        evictionScheduled = false;
+        while (parsedDocuments.length > MAX_PARSED_DOCUMENTS) parsedDocuments.shift()!.release();
+      });
+    }
+  }
+
   async function analyse(doc: ManagedDocument): Promise<{ result?: AnalysisResult; config: DocumentConfig }> {
     await ready;
     const config = await settings.forDocument(doc.uri);
@@ -82,6 +103,7 @@ export function startServer(connection: Connection): ServerHandle {
     if (doc.analysis && doc.analysis.version === version) return { result: doc.analysis.result, config };
     if (doc.currentText().length > config.maxFileSize) return { config };
     const parsed = doc.parsed;
+    keepParsed(doc);
     const result = analyzeTree(parsed.tree, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
     for (const note of result.notes) connection.console.warn(`${doc.uri}: ${note}`);
     doc.analysis = { version, result };
@@ -149,6 +171,8 @@ export function startServer(connection: Connection): ServerHandle {
   documents.onDidChangeContent((e) => schedule(e.document));
   documents.onDidClose((e) => {
     inFlight.delete(e.document.uri);
+    const parsedIndex = parsedDocuments.indexOf(e.document);
+    if (parsedIndex >= 0) parsedDocuments.splice(parsedIndex, 1);
     e.document.dispose();
     if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });

@@ -33,7 +33,7 @@ test('status bar text over a recorded sample stream: idle → one run → two ru
   ];
   assert.deepEqual(stream.map(statusBarText), [
     IDLE_TEXT,
-    '$(pulse) 142 W · 0.04 Wh · 0.00 g CO₂e',
+    '$(pulse) 142 W · 39 mWh · 2.2 mg CO₂e',
     '$(pulse) 142 W · 38 Wh · 12 g CO₂e',
     '$(pulse) 162 W · 40 Wh · 12 g CO₂e (2 runs)',
     '$(leaf) Green ML',

@@ -15,7 +15,9 @@ export function fmtEnergy(kwh: number): string {
   if (wh >= 1000) return `${(wh / 1000).toFixed(2)} kWh`;
   if (wh >= 10) return `${Math.round(wh)} Wh`;
   if (wh >= 1) return `${wh.toFixed(1)} Wh`;
-  return `${wh.toFixed(2)} Wh`;
+  // Short runs: milliwatt-hours, so a few seconds of work does not read as zero.
+  const mwh = wh * 1000;
+  return mwh >= 10 ? `${Math.round(mwh)} mWh` : `${mwh.toFixed(1)} mWh`;
 }
 
 export function fmtCo2(kg: number): string {
@@ -23,7 +25,8 @@ export function fmtCo2(kg: number): string {
   if (g >= 1000) return `${(g / 1000).toFixed(2)} kg CO₂e`;
   if (g >= 10) return `${Math.round(g)} g CO₂e`;
   if (g >= 1) return `${g.toFixed(1)} g CO₂e`;
-  return `${g.toFixed(2)} g CO₂e`;
+  const mg = g * 1000;
+  return mg >= 10 ? `${Math.round(mg)} mg CO₂e` : `${mg.toFixed(1)} mg CO₂e`;
 }
 
 export function statusBarText(s: TrackingStatus | undefined): string {

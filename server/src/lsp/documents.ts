@@ -51,6 +51,20 @@ export class ManagedDocument {
     return this.text;
   }
 
+  get isParsed(): boolean {
+    return this.python !== undefined;
+  }
+
+  /** Drops the parse tree and the analysis (kept: the text); the next use reparses. Frees parser memory. */
+  release(): void {
+    if (!this.python) return;
+    this.rawText = this.currentText();
+    this.analysis = undefined;
+    this.python.dispose();
+    this.python = undefined;
+    this.pending = [];
+  }
+
   dispose(): void {
     this.python?.dispose();
     this.python = undefined;
