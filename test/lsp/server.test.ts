@@ -97,6 +97,27 @@ describe('language server over LSP', () => {
     }
   });
 
+  it('documents released from the parse cache (more than 8 open) still get correct diagnostics, edits and code actions', async () => {
+    const client = inProcessClient();
+    try {
+      await client.initialize();
+      const uris = Array.from({ length: 12 }, (_, i) => `file:///tmp/greenml-cache/doc${i}.py`);
+      for (const uri of uris) assert.equal((await client.open(uri, DEPRECATED)).filter((d) => d.code === 'GML105').length, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      // doc0 was analysed first, so it is no longer parsed: an incremental edit must still apply.
+      const after = await client.change(uris[0], [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 36 } }, text: 'torch.amp.GradScaler("cuda")' }]);
+      assert.deepEqual(after.filter((d) => d.code === 'GML105'), []);
+      const [d] = (await client.diagnosticsFor(uris[1], 1)).filter((x) => x.code === 'GML105');
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: uris[1] }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[];
+      const fix = actions.find((a) => a.title.startsWith('Replace with torch.amp.GradScaler'));
+      assert.ok(fix?.edit);
+      assert.match(applyTextEdits(DEPRECATED, editsOf(fix.edit, uris[1], 1)), /torch\.amp\.GradScaler\("cuda"\)/);
+      await client.shutdown();
+    } finally {
+      client.kill();
+    }
+  });
+
   it('Disable for this line inserts a greenml ignore comment that silences the diagnostic', async () => {
     const client = inProcessClient();
     await client.initialize();
