@@ -24,6 +24,19 @@ function findTests(dir) {
   return out.sort();
 }
 
+// Debian packages the suites use: real training scripts run under /usr/bin/python3 (torch, sklearn),
+// and Neovim is the second LSP client. Installed here when missing (as root), else the command is printed.
+{
+  const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
+  try {
+    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn'] : ['python3-torch', 'python3-sklearn', 'neovim']);
+  } catch (err) {
+    if (!isToolError(err)) throw err;
+    process.stderr.write(`npm test: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
 rmSync('out', { recursive: true, force: true });
 run('node', ['esbuild.mjs']);
 run('npx', ['tsc', '-p', '.']);
