@@ -76,7 +76,7 @@ export function removeKeywordArgument(call: CallSite, source: SourceText, name: 
 }
 
 /** Where a new top-level import goes: after the module docstring, `__future__` imports and the leading import block. */
-function importInsertionLine(model: SemanticModel): number {
+export function importInsertionLine(model: SemanticModel): number {
   let line = 0;
   for (const stmt of model.root.namedChildren) {
     if (!stmt) continue;

@@ -11,7 +11,7 @@ import type { Node } from '../analysis/parser';
 import type { CallSite, SemanticModel } from '../analysis/semantic';
 import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
-import { ensureModuleImport, insertLine, replaceNode } from '../fixes/edits';
+import { ensureModuleImport, importInsertionLine, insertLine, replaceNode } from '../fixes/edits';
 import type { Rule } from './rule';
 
 /** `tensorflow.keras.X`, `tf_keras.X`, `tensorflow.python.keras.X` → `keras.X`. */
@@ -129,30 +129,11 @@ function policyInsertion(model: SemanticModel, source: SourceText): { keras: str
     // Prefer the module the file already calls keras by; otherwise tensorflow's.
     if (keras && (!chosen || (chosen.keras.endsWith('.keras') && !keras.endsWith('.keras')))) chosen = { name: b.name, keras, node: b.node };
   }
-  const afterImports = importBlockEnd(model);
+  const afterImports = importInsertionLine(model);
   if (chosen) return { keras: chosen.keras, edits: [], line: Math.max(afterImports, chosen.node.endPosition.row + 1) };
   const imported = fromTensorflow ? ensureModuleImport(model, source, 'tensorflow', 'tf') : ensureModuleImport(model, source, 'keras');
   const keras = fromTensorflow ? `${imported.name}.keras` : imported.name;
   return { keras, edits: imported.edit ? [imported.edit] : [], line: afterImports };
-}
-
-/** The line after the leading block of docstring, comments and imports (where ensureModuleImport inserts). */
-function importBlockEnd(model: SemanticModel): number {
-  let line = 0;
-  for (const stmt of model.root.namedChildren) {
-    if (!stmt) continue;
-    if (stmt.type === 'comment') {
-      if (stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
-      continue;
-    }
-    const isDocstring = stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string' && line === stmt.startPosition.row;
-    if (isDocstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement') {
-      line = stmt.endPosition.row + 1;
-      continue;
-    }
-    break;
-  }
-  return line;
 }
 
 export const kerasFp32Policy: Rule = {
