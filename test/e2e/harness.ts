@@ -282,15 +282,11 @@ export class Workbench {
   /** The rows of the Problems panel (files and problems), as their accessible labels and texts. */
   async problems(): Promise<string[]> {
     await this.showProblems();
-    const rows = this.page.locator('.markers-panel .monaco-list-row');
-    const n = await rows.count();
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = rows.nth(i);
-      const label = (await row.getAttribute('aria-label')) ?? '';
-      const text = (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
-      out.push(`${text} ${label}`.trim());
-    }
+    // One snapshot of all rows: the list re-renders while diagnostics update, so reading rows one by
+    // one can wait on a row that no longer exists.
+    const out = await this.page
+      .locator('.markers-panel .monaco-list-row')
+      .evaluateAll((els) => els.map((e) => `${(e as unknown as { innerText: string }).innerText} ${e.getAttribute('aria-label') ?? ''}`.replace(/\s+/g, ' ').trim()));
     return out;
   }
 
