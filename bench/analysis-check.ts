@@ -5,13 +5,16 @@
 // in neither figure): "parse" = parsePython per file then tree.delete(); "analyse" = parsePython +
 // SourceText + analyzeTree with every rule and the default configuration (what `greenml check`
 // does per file, minus printing) then tree.delete(). One warm-up round of each, then ROUNDS rounds
-// alternating parse/analyse; medians and their ratio are reported. Then the real CLI is timed:
-// `node dist/cli.js check --format json <corpus dirs>` (everything: start-up, wasm load, file walk,
-// reads, analysis, JSON), and the same with `--select GML103` (a rule whose package, transformers,
-// the corpus never imports: parse + semantic model only) for comparison.
+// alternating parse/analyse; medians and their ratio are reported. Then the real CLI is timed, 5 rounds
+// alternating: `node dist/cli.js check --format json --no-config --jobs 1 <corpus dirs>` (everything
+// on one thread: start-up, wasm load, file walk, reads, analysis, JSON), the same with the default
+// worker threads, and `--jobs 1 --select GML103` (a rule whose package, transformers, only
+// 4 corpus files name: the semantic model is built for those alone, so this is about start-up + reads
+// + parse) for comparison.
 //
 // Usage: node esbuild.mjs && npx tsc -p . && node out/bench/analysis-check.js [rounds=7] [--no-cli]
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeTree } from '../server/src/analysis/analyze';
 import { loadPython, parsePython } from '../server/src/analysis/parser';
@@ -79,22 +82,33 @@ async function main(): Promise<void> {
   };
   if (withCli) {
     const root = repoRoot();
-    const full: number[] = [];
-    const model: number[] = [];
+    const oneThread: number[] = [];
+    const threads: number[] = [];
+    const gated: number[] = [];
     let findings = 0;
-    for (let i = 0; i < 3; i++) {
-      const f = runCli(root, corpus.dirs);
+    let threadFindings = 0;
+    for (let i = 0; i < 5; i++) {
+      const f = runCli(root, ['--jobs', '1', ...corpus.dirs]);
       findings = f.findings;
-      full.push(f.ms);
-      model.push(runCli(root, ['--select', 'GML103', ...corpus.dirs]).ms);
+      oneThread.push(f.ms);
+      const t = runCli(root, corpus.dirs);
+      threadFindings = t.findings;
+      threads.push(t.ms);
+      gated.push(runCli(root, ['--jobs', '1', '--select', 'GML103', ...corpus.dirs]).ms);
     }
-    const cf = median(full);
-    result.cli_command = `node dist/cli.js check --format json --no-config ${corpus.dirs.join(' ')}`;
+    if (threadFindings !== findings) throw new Error(`threads found ${threadFindings}, one thread ${findings}`);
+    const one = median(oneThread);
+    const many = median(threads);
+    result.cli_command = `node dist/cli.js check --format json --no-config [--jobs 1] ${corpus.dirs.join(' ')}`;
     result.cli_findings = findings;
-    result.cli_wall_ms = full.map((x) => +x.toFixed(0));
-    result.cli_median_ms = +cf.toFixed(0);
-    result.cli_lines_per_s = Math.round(corpus.lines / (cf / 1000));
-    result.cli_select_GML103_median_ms = +median(model).toFixed(0);
+    result.cli_threads_default = Math.min(os.availableParallelism(), 8);
+    result.cli_one_thread_wall_ms = oneThread.map((x) => +x.toFixed(0));
+    result.cli_one_thread_median_ms = +one.toFixed(0);
+    result.cli_one_thread_lines_per_s = Math.round(corpus.lines / (one / 1000));
+    result.cli_default_wall_ms = threads.map((x) => +x.toFixed(0));
+    result.cli_default_median_ms = +many.toFixed(0);
+    result.cli_default_lines_per_s = Math.round(corpus.lines / (many / 1000));
+    result.cli_select_GML103_one_thread_median_ms = +median(gated).toFixed(0);
   }
   console.log(JSON.stringify(result, null, 2));
   const ok = a / p <= 1.3;

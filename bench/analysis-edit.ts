@@ -22,7 +22,7 @@ import { countLines, machine, median, percentile, repoRoot } from './analysis-co
 
 export const TARGET_LINES = 5000;
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

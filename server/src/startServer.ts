@@ -226,6 +226,7 @@ export function startServer(connection: Connection): ServerHandle {
   connection.onExecuteCommand(async (params) => {
     if (params.command !== Commands.applyFixAll) return undefined;
     const uri = params.arguments?.[0];
+    if (typeof uri === 'string' && notebookSupport.handles(uri)) return notebookSupport.applyFixAll(uri);
     const doc = typeof uri === 'string' ? documents.get(uri) : undefined;
     if (!doc) return { applied: 0 };
     const { result, config } = await analyse(doc);

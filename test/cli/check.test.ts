@@ -291,3 +291,61 @@ describe('greenml check: pyproject.toml', () => {
     assert.deepEqual(json(r).map((f) => f.code), ['GML105', 'GML105']);
   });
 });
+
+describe('greenml check: worker threads', () => {
+  /** Every fixture script, a file that cannot be parsed well, and a sub-project with a bad [tool.greenml]. */
+  function bigTree(): string {
+    const files: Record<string, string | { fixture: string }> = {};
+    for (const f of fs.readdirSync(SCRIPTS).filter((n) => n.endsWith('.py'))) files[`scripts/${f}`] = { fixture: f };
+    files['broken/half_typed.py'] = 'import torch\nfor x in (:\n';
+    files['sub/pyproject.toml'] = '[tool.greenml]\nno-such-key = 1\n';
+    files['sub/grid.py'] = GRID;
+    files['binary.py'] = 'import torch\u0000\u0001';
+    return tree(files);
+  }
+
+  it('reports exactly what one thread reports, in the same order, with the same errors and exit code', () => {
+    const dir = bigTree();
+    const one = greenml(dir, '--format', 'json', '-j', '1', '.');
+    const two = greenml(dir, '--format', 'json', '--jobs', '2', '.');
+    const three = greenml(dir, '--format', 'json', '--jobs=3', '.');
+    assert.equal(one.status, 1, one.stderr);
+    assert.ok(json(one).length >= 10, `findings on the fixture tree: ${json(one).length}`);
+    for (const other of [two, three]) {
+      assert.equal(other.status, one.status);
+      assert.equal(other.stdout, one.stdout);
+      assert.equal(other.stderr, one.stderr);
+    }
+    assert.match(one.stderr, /no-such-key/);
+    assert.equal(one.stderr.split('\n').filter((l) => l.includes('no-such-key')).length, 1, 'a pyproject problem is reported once');
+    assert.match(one.stderr, /binary\.py: not analysed: binary content/);
+  });
+
+  it('really uses the threads it is given, and one thread for small runs', () => {
+    const dir = bigTree();
+    const fileCount = fs.readdirSync(SCRIPTS).filter((n) => n.endsWith('.py')).length + 3;
+    assert.match(greenml(dir, '-v', '-j', '2', '.').stderr, new RegExp(`checked ${fileCount} files on 2 threads in \\d+ ms`));
+    const small = tree({ 'a.py': CLEAN_A, 'b.py': GRID });
+    assert.match(greenml(small, '--verbose', '.').stderr, /checked 2 files on 1 thread in \d+ ms/);
+  });
+
+  it('fixes files from worker threads exactly as from one', () => {
+    const a = bigTree();
+    const b = bigTree();
+    const ra = greenml(a, '--fix', '--unsafe-fixes', '-j', '1', '.');
+    const rb = greenml(b, '--fix', '--unsafe-fixes', '-j', '2', '.');
+    assert.equal(ra.stdout, rb.stdout);
+    assert.match(ra.stdout, /Fixed \d+ problems?/);
+    for (const f of fs.readdirSync(path.join(a, 'scripts'))) {
+      assert.equal(fs.readFileSync(path.join(b, 'scripts', f), 'utf8'), fs.readFileSync(path.join(a, 'scripts', f), 'utf8'), f);
+    }
+  });
+
+  it('rejects a bad --jobs value with exit 2', () => {
+    for (const bad of ['0', 'two', '1.5', '65']) {
+      const r = greenml(os.tmpdir(), '--jobs', bad, 'nothing-here');
+      assert.equal(r.status, 2, `--jobs ${bad}`);
+      assert.match(r.stderr, /--jobs needs a whole number of threads from 1 to 64/);
+    }
+  });
+});

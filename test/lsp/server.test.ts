@@ -118,6 +118,32 @@ describe('language server over LSP', () => {
     }
   });
 
+  it('a spent time budget (greenml.analysisTimeBudgetMs) is an information diagnostic GML004 on the first line', async () => {
+    const client = inProcessClient({ settings: { analysisTimeBudgetMs: 0.001 } });
+    try {
+      await client.initialize();
+      const uri = 'file:///tmp/greenml-budget/train.py';
+      const diags = await client.open(uri, DEPRECATED);
+      assert.deepEqual(diags.map((d) => d.code), ['GML004'], 'no rule ran within 1 µs');
+      const [d] = diags;
+      assert.equal(d.severity, 3, 'information');
+      assert.deepEqual(d.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 'import torch'.length } });
+      assert.match(d.codeDescription!.href, /GML004\.md$/);
+      assert.match(String(d.message), /0\.001 ms time budget ran out, before GML101 \(fp32-training-loop\); rules not run to completion: GML101, GML105, GML202\. .*greenml\.analysisTimeBudgetMs/);
+
+      // With the default budget the rules run and GML004 goes away.
+      client.settings = {};
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+      await client.waitFor(() => {
+        const codes = client.diagnostics.get(uri)?.diagnostics.map((x) => x.code);
+        return codes && codes.includes('GML105') && !codes.includes('GML004');
+      }, 'GML105 and no GML004 with the default budget');
+      await client.shutdown();
+    } finally {
+      client.kill();
+    }
+  });
+
   it('Disable for this line inserts a greenml ignore comment that silences the diagnostic', async () => {
     const client = inProcessClient();
     await client.initialize();

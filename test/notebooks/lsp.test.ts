@@ -94,6 +94,75 @@ describe('notebooks over LSP', () => {
     }
   });
 
+  it('greenml.server.applyFixAll on a cell applies the notebook fix-all as versioned cell edits', async () => {
+    const client = inProcessClient();
+    try {
+      await client.initialize();
+      const texts = new Map([
+        [cellUri(0), 'import numpy as np\nfrom torch.cuda.amp import GradScaler'],
+        [cellUri(2), 'scaler = GradScaler()'],
+      ]);
+      await client.openNotebook(NB, [
+        { uri: cellUri(0), text: texts.get(cellUri(0))! },
+        { uri: cellUri(1), text: CELL2, kind: 1 },
+        { uri: cellUri(2), text: texts.get(cellUri(2))! },
+      ]);
+      const before = await client.diagnosticsFor(cellUri(2), 1);
+      assert.deepEqual(before.map((d) => d.code), ['GML105'], 'a safe-fixable finding before the command');
+
+      const result = (await client.connection.sendRequest('workspace/executeCommand', { command: 'greenml.server.applyFixAll', arguments: [cellUri(2)] })) as { applied: number };
+      assert.deepEqual(result, { applied: 1 });
+      assert.equal(client.appliedEdits.length, 1, 'one workspace/applyEdit');
+      const changes = new Map<string, TextDocumentEdit>();
+      for (const c of client.appliedEdits[0].documentChanges ?? []) {
+        assert.ok('textDocument' in c, 'versioned text document edits');
+        changes.set(c.textDocument.uri, c);
+      }
+      // The fix imports torch in the first cell (with the other imports) and rewrites the call in the third.
+      assert.deepEqual([...changes.keys()].sort(), [cellUri(0), cellUri(2)].sort());
+      for (const c of changes.values()) assert.equal(c.textDocument.version, 1, `${c.textDocument.uri} edit is versioned`);
+      const fixed = new Map([...texts].map(([uri, text]) => [uri, applyEdits(text, (changes.get(uri)?.edits ?? []) as TextEdit[])]));
+      assert.equal(fixed.get(cellUri(2)), 'scaler = torch.amp.GradScaler("cuda")');
+      assert.match(fixed.get(cellUri(0))!, /^import torch$/m);
+
+      // The client applies the edit: the finding is gone from the cell's diagnostics at its new version.
+      for (const [uri, c] of changes) {
+        const edits = [...(c.edits as TextEdit[])].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+        await client.changeNotebookCell(NB, uri, edits.map((e) => ({ range: e.range, text: e.newText })));
+      }
+      assert.deepEqual(await client.diagnosticsFor(cellUri(2), 2), []);
+
+      // Nothing left to fix: the command applies nothing and sends no edit.
+      assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'greenml.server.applyFixAll', arguments: [cellUri(2)] }), { applied: 0 });
+      assert.equal(client.appliedEdits.length, 1);
+      await client.shutdown();
+    } catch (err) {
+      client.kill();
+      throw err;
+    }
+  });
+
+  it('a spent time budget is reported (GML004) on the first line of the first code cell', async () => {
+    const client = inProcessClient({ settings: { analysisTimeBudgetMs: 0.001 } });
+    try {
+      await client.initialize();
+      await client.openNotebook(NB, [
+        { uri: cellUri(0), text: CELL2, kind: 1 },
+        { uri: cellUri(1), text: CELL1 },
+        { uri: cellUri(2), text: CELL3 },
+      ]);
+      const first = await client.diagnosticsFor(cellUri(1), 1);
+      assert.deepEqual(first.map((d) => [d.code, d.severity, d.range]), [['GML004', 3, { start: { line: 0, character: 0 }, end: { line: 0, character: '%matplotlib inline'.length } }]]);
+      assert.match(String(first[0].message), /0\.001 ms time budget ran out, before GML201 \(exhaustive-grid-search\).*greenml\.analysisTimeBudgetMs/);
+      assert.equal(client.diagnostics.has(cellUri(0)), false, 'nothing on the markdown cell');
+      assert.equal(client.diagnostics.has(cellUri(2)), false, 'GML201 was not run');
+      await client.shutdown();
+    } catch (err) {
+      client.kill();
+      throw err;
+    }
+  });
+
   it('clears a cell diagnostic when the import it depended on is removed from another cell', async () => {
     const client = inProcessClient();
     try {

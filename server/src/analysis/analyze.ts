@@ -1,5 +1,5 @@
 // The rule runner: semantic model → enabled rules → findings, minus suppressed ones, within a time budget.
-import { collectSuppressions, isSuppressed } from '../config/suppressions';
+import { collectSuppressions, isSuppressed, type Suppressions } from '../config/suppressions';
 import { effectiveConfig, type EffectiveConfig } from '../config/settings';
 import { RULES, isKnownCode } from '../rules/registry';
 import type { Report, Rule, RuleContext } from '../rules/rule';
@@ -22,28 +22,50 @@ export interface AnalysisResult {
   findings: Finding[];
   model: SemanticModel;
   source: SourceText;
-  /** Things the user should know that are not findings: a rule that failed, the time budget running out. */
+  /**
+   * Things for the log, not the file: a rule that failed; the time budget running out when GML004
+   * is turned off or suppressed (otherwise that is a GML004 finding).
+   */
   notes: string[];
 }
 
 export const UNKNOWN_SUPPRESSION_CODE = 'GML001';
+export const TIME_BUDGET_CODE = 'GML004';
+export const TIME_BUDGET_NAME = 'analysis-time-budget';
 
 export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
   const config = options.config ?? effectiveConfig(undefined, undefined);
   const budget = options.timeBudgetMs ?? 2000;
-  const model = new SemanticModel(tree);
-  // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
-  model.deadline = started + budget;
+  // The model and the suppression comments are only built when something needs them: a rule can
+  // only run on a file whose text names one of its packages (an import does), and a suppression
+  // comment contains `noqa` or `greenml`. Most files of a workspace need neither.
+  const suppressible = mayHoldSuppressions(source.text);
+  let builtModel: SemanticModel | undefined;
+  const modelOf = (): SemanticModel => {
+    if (!builtModel) {
+      builtModel = new SemanticModel(tree, { comments: suppressible });
+      // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
+      builtModel.deadline = started + budget;
+    }
+    return builtModel;
+  };
+  let builtSuppressions: Suppressions | undefined;
+  const suppressionsOf = (): Suppressions =>
+    (builtSuppressions ??= suppressible ? collectSuppressions(modelOf().comments) : NO_SUPPRESSIONS);
   const findings: Finding[] = [];
   const notes: string[] = [];
-  const suppressions = collectSuppressions(model.comments);
+  const rules = options.rules ?? RULES;
+  /** Where the budget ran out: the rule not started (`before`) or not finished. */
+  let stopped: { index: number; before: boolean } | undefined;
 
-  for (const rule of options.rules ?? RULES) {
+  for (const [index, rule] of rules.entries()) {
     if (!config.isEnabled(rule.code, options.relativePath)) continue;
+    if (!mayImport(source.text, rule.requires)) continue;
+    const model = modelOf();
     if (!model.importsAny(rule.requires)) continue;
     if (performance.now() - started > budget) {
-      notes.push(`Analysis stopped after ${budget} ms before ${rule.code} (${rule.name}); later rules were not run on this file.`);
+      stopped = { index, before: true };
       break;
     }
     const severity = config.severityOf(rule.code, rule.defaultSeverity);
@@ -54,6 +76,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
       report(report: Report) {
         const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
         if (!range) throw new Error(`${rule.code} reported without a node or range`);
+        const suppressions = suppressionsOf();
         if (isSuppressed(suppressions, rule.code, range) || isSuppressed(suppressions, rule.code, logicalLineRange(model, report.node, range))) return;
         const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
         findings.push({ code: rule.code, name: rule.name, range, message: report.message, severity, fixes });
@@ -63,7 +86,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
       rule.check(context);
     } catch (err) {
       if (err instanceof AnalysisTimeout) {
-        notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
+        stopped = { index, before: false };
         break;
       }
       notes.push(`${rule.code} (${rule.name}) failed on this file: ${err instanceof Error ? err.message : String(err)}`);
@@ -71,7 +94,28 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   }
 
   // The model outlives the analysis (code actions): later queries are not bounded.
-  model.deadline = undefined;
+  if (builtModel) builtModel.deadline = undefined;
+  const suppressions = suppressionsOf();
+
+  if (stopped) {
+    const rule = rules[stopped.index];
+    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, options.relativePath) && modelOf().importsAny(r.requires));
+    const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: source.lineText(0).length } };
+    if (config.isEnabled(TIME_BUDGET_CODE, options.relativePath) && !isSuppressed(suppressions, TIME_BUDGET_CODE, range)) {
+      const notRun = [rule, ...later].map((r) => r.code).join(', ');
+      findings.push({
+        code: TIME_BUDGET_CODE,
+        name: TIME_BUDGET_NAME,
+        range,
+        message:
+          `Green ML stopped analysing this file when its ${budget} ms time budget ran out, ${stopped.before ? 'before' : 'during'} ${rule.code} (${rule.name}); ` +
+          `rules not run to completion: ${notRun}. Their findings may be missing: raise greenml.analysisTimeBudgetMs to analyse the whole file.`,
+        severity: config.severityOf(TIME_BUDGET_CODE, 'information'),
+        fixes: [],
+      });
+    } else if (stopped.before) notes.push(`Analysis stopped after ${budget} ms before ${rule.code} (${rule.name}); later rules were not run on this file.`);
+    else notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
+  }
 
   if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, options.relativePath)) {
     for (const m of suppressions.mentioned) {
@@ -89,7 +133,26 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   }
 
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
-  return { findings, model, source, notes };
+  return {
+    findings,
+    source,
+    notes,
+    get model() {
+      return modelOf();
+    },
+  };
+}
+
+const NO_SUPPRESSIONS: Suppressions = { lines: new Map(), fileCodes: new Set(), mentioned: [] };
+
+/** Whether a text can hold a suppression comment (`# noqa…`, `# greenml: …`, any letter case). */
+function mayHoldSuppressions(text: string): boolean {
+  return /noqa|greenml/i.test(text);
+}
+
+/** Whether a text can import one of these packages: an import statement names the package. */
+function mayImport(text: string, packages: readonly string[]): boolean {
+  return packages.some((p) => text.includes(p));
 }
 
 const COMPOUND_STATEMENTS = new Set([

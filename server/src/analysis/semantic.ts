@@ -48,10 +48,18 @@ const COLLECT = `
 (with_statement) @with
 (while_statement) @while
 (lambda) @lambda
-(comment) @comment
 (assignment left: (subscript value: (identifier) @subscripted))
 (augmented_assignment left: (subscript value: (identifier) @subscripted))
 `;
+
+/** COLLECT plus the comments, for files whose suppression comments will be read anyway. */
+const COLLECT_WITH_COMMENTS = `${COLLECT}(comment) @comment
+`;
+
+export interface SemanticModelOptions {
+  /** Collect comments in the same pass (otherwise `comments` runs its own query on first use). */
+  comments?: boolean;
+}
 
 /** The part of a function, class or lambda whose names live in its own scope, as an offset range. */
 interface ScopeRegion {
@@ -185,7 +193,7 @@ export class SemanticModel {
   readonly importedPackages = new Set<string>();
   /** Every import binding, in document order. */
   readonly imports: Binding[] = [];
-  readonly comments: Node[] = [];
+  private commentNodes: Node[] | undefined;
   readonly withStatements: Node[] = [];
   readonly loops: Node[] = [];
   /** Module names of `from X import *`. */
@@ -208,22 +216,28 @@ export class SemanticModel {
   deadline: number | undefined;
   private deadlineTicks = 0;
 
+  /** Every comment, in document order; queried on first use (only suppressions and code actions read them). */
+  get comments(): Node[] {
+    return (this.commentNodes ??= pythonQuery('(comment) @comment').captures(this.root).map((c) => c.node));
+  }
+
   /** Throws AnalysisTimeout past the deadline; cheap enough for hot paths (reads the clock every 256 calls). */
   checkDeadline(): void {
     if (this.deadline === undefined || (++this.deadlineTicks & 255) !== 0) return;
     if (performance.now() > this.deadline) throw new AnalysisTimeout();
   }
 
-  constructor(tree: Tree) {
+  constructor(tree: Tree, options: SemanticModelOptions = {}) {
     this.tree = tree;
     this.root = tree.rootNode;
-    this.collect();
+    if (options.comments) this.commentNodes = [];
+    this.collect(options.comments ? COLLECT_WITH_COMMENTS : COLLECT);
   }
 
   // ---- construction -------------------------------------------------------------------------
 
-  private collect(): void {
-    const captures = pythonQuery(COLLECT).captures(this.root);
+  private collect(query: string): void {
+    const captures = pythonQuery(query).captures(this.root);
     this.buildRegions(captures);
     const whileLoops: Node[] = [];
     for (const { name, node } of captures) {
@@ -260,7 +274,7 @@ export class SemanticModel {
           whileLoops.push(node);
           break;
         case 'comment':
-          this.comments.push(node);
+          this.commentNodes!.push(node);
           break;
         case 'subscripted': {
           const list = this.subscriptTargets.get(node.text);

@@ -3,18 +3,25 @@ import type { Position, Range } from './types';
 
 export class SourceText {
   readonly text: string;
-  private readonly lineStarts: number[];
+  private cachedLineStarts: number[] | undefined;
   private cachedIndentUnit: string | undefined;
 
   constructor(text: string) {
     this.text = text;
+  }
+
+  // Built on first use: most files analysed by `greenml check` have no finding and never need it.
+  private get lineStarts(): number[] {
+    if (this.cachedLineStarts) return this.cachedLineStarts;
+    const text = this.text;
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
       else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
     }
-    this.lineStarts = starts;
+    this.cachedLineStarts = starts;
+    return starts;
   }
 
   get lineCount(): number {
@@ -37,14 +44,15 @@ export class SourceText {
 
   positionAt(offset: number): Position {
     offset = Math.max(0, Math.min(offset, this.text.length));
+    const starts = this.lineStarts;
     let lo = 0;
-    let hi = this.lineStarts.length - 1;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
+      if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: offset - this.lineStarts[lo] };
+    return { line: lo, character: offset - starts[lo] };
   }
 
   lineStart(line: number): number {

@@ -1,7 +1,9 @@
 // `greenml check [PATH…]`: the same engine as the language server, for terminals, CI and pre-commit.
 // Exit codes: 0 nothing found, 1 findings, 2 usage or internal error.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { analyzeText } from '../analysis/analyze';
 import { loadPython } from '../analysis/parser';
 import type { Finding } from '../analysis/types';
@@ -28,6 +30,8 @@ Options:
   --fix                      apply safe fixes in place
   --unsafe-fixes             with --fix, apply unsafe fixes too; without it, show them as available
   --no-config                ignore [tool.greenml] in pyproject.toml files
+  -j, --jobs N               check files on N threads (default: one per core, up to 8, for 16+ files)
+  -v, --verbose              say on stderr how many files were checked, on how many threads, in what time
   -h, --help                 show this help
 
 Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error.
@@ -41,6 +45,9 @@ export interface CheckOptions {
   fix: boolean;
   unsafeFixes: boolean;
   useConfig: boolean;
+  /** Threads to check files on; undefined = one per core for larger runs. */
+  jobs?: number;
+  verbose?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -85,6 +92,18 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       case '--no-config':
         opts.useConfig = false;
         break;
+      case '-v':
+      case '--verbose':
+        opts.verbose = true;
+        break;
+      case '-j':
+      case '--jobs': {
+        const v = value();
+        const n = Number(v);
+        if (!v || !Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs needs a whole number of threads from 1 to 64, not '${v ?? ''}'`);
+        opts.jobs = n;
+        break;
+      }
       case '--':
         opts.paths.push(...argv.slice(i + 1));
         i = argv.length;
@@ -201,71 +220,32 @@ export async function checkMain(argv: string[]): Promise<number> {
     process.stdout.write(CHECK_USAGE);
     return 0;
   }
-  await loadPython();
-  const errors: Array<{ file: string; message: string }> = [];
-  const files = collectFiles(opts.paths, (file, message) => errors.push({ file, message }));
-  const projects = new Map<string, ProjectConfig>();
+  const started = performance.now();
+  const walkErrors: FileError[] = [];
+  const files = collectFiles(opts.paths, (file, message) => walkErrors.push({ file, message }));
+  const jobs = workerCount(opts, files.length);
+  const { results, threads } = jobs > 1 ? await checkInWorkers(files, opts, jobs) : { results: await checkInThisThread(files, opts), threads: 1 };
+
+  // Results come back in file order whatever thread produced them; a project's pyproject problems
+  // are reported once even when several threads loaded it.
+  const errors: FileError[] = [...walkErrors];
+  const seen = new Set<string>();
   const reports: FileReport[] = [];
-  for (const file of files) {
-    const dir = path.dirname(path.resolve(file));
-    let project = projects.get(dir);
-    if (!project) {
-      project = opts.useConfig ? loadProjectConfig(dir) : { problems: [] };
-      projects.set(dir, project);
-      for (const p of project.problems) errors.push({ file: path.relative(process.cwd(), project.file ?? dir) || project.file!, message: `${p.message} (line ${p.range.start.line + 1})` });
+  for (const r of results) {
+    for (const e of r.errors) {
+      const key = `${e.file}\0${e.message}`;
+      if (!seen.has(key)) errors.push(e);
+      seen.add(key);
     }
-    const config = effectiveConfig(project.settings, {
-      ...(opts.select ? { select: opts.select } : {}),
-      ...(opts.ignore ? { ignore: opts.ignore } : {}),
-      ...(opts.unsafeFixes ? { unsafeFixes: true } : {}),
-    });
-    const relativePath = project.root ? path.relative(project.root, path.resolve(file)).split(path.sep).join('/') : path.basename(file);
-    const shown = file;
-    let buffer: Buffer;
-    try {
-      buffer = fs.readFileSync(file);
-    } catch (err) {
-      errors.push({ file: shown, message: `cannot read: ${(err as Error).message}` });
-      continue;
-    }
-    if (isNotebookPath(file) && !isBinary(buffer)) {
-      // Notebooks: size limit on the code cells (outputs may be large), findings per cell.
-      try {
-        const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE });
-        for (const message of nb.errors) errors.push({ file: shown, message });
-        if (nb.report) reports.push(nb.report);
-      } catch (err) {
-        errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
-      }
-      continue;
-    }
-    if (buffer.length > DEFAULT_MAX_FILE_SIZE) {
-      errors.push({ file: shown, message: `not analysed: ${(buffer.length / 1048576).toFixed(1)} MB is above the ${DEFAULT_MAX_FILE_SIZE / 1048576} MB limit` });
-      continue;
-    }
-    if (isBinary(buffer)) {
-      errors.push({ file: shown, message: 'not analysed: binary content (NUL bytes)' });
-      continue;
-    }
-    const text = buffer.toString('utf8');
-    try {
-      if (opts.fix) {
-        const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes });
-        if (result.text !== text) fs.writeFileSync(file, result.text);
-        reports.push({ file: shown, findings: result.remaining, fixed: result.applied.length });
-      } else {
-        const result = analyzeText(text, { config, relativePath });
-        for (const note of result.notes) errors.push({ file: shown, message: note });
-        reports.push({ file: shown, findings: result.findings });
-      }
-    } catch (err) {
-      errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
-    }
+    if (r.report) reports.push(r.report);
   }
 
   const total = reports.reduce((n, r) => n + r.findings.length, 0);
   const fixedCount = reports.reduce((n, r) => n + (r.fixed ?? 0), 0);
   for (const e of errors) process.stderr.write(`greenml: ${e.file}: ${e.message}\n`);
+  if (opts.verbose) {
+    process.stderr.write(`greenml: checked ${files.length} file${files.length === 1 ? '' : 's'} on ${threads} thread${threads === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms\n`);
+  }
   switch (opts.format) {
     case 'json':
       process.stdout.write(`${JSON.stringify(toJson(reports), null, 2)}\n`);
@@ -279,6 +259,173 @@ export async function checkMain(argv: string[]): Promise<number> {
   const failedInputs = opts.paths.length > 0 && files.length === 0 && errors.length > 0;
   if (failedInputs) return 2;
   return total > 0 ? 1 : 0;
+}
+
+export interface FileError {
+  file: string;
+  message: string;
+}
+
+/** What checking one file produced: its report (absent when it could not be analysed) and errors. */
+export interface FileResult {
+  report?: FileReport;
+  errors: FileError[];
+}
+
+/** Below this many files, starting worker threads (each loads the parser) costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 16;
+
+/** Threads to use: --jobs when given, else one per available core, and one for small runs. */
+export function workerCount(opts: CheckOptions, fileCount: number): number {
+  if (opts.jobs !== undefined) return Math.max(1, Math.min(opts.jobs, fileCount));
+  if (fileCount < MIN_FILES_FOR_WORKERS) return 1;
+  return Math.max(1, Math.min(os.availableParallelism(), 8, Math.floor(fileCount / 4)));
+}
+
+async function checkInThisThread(files: string[], opts: CheckOptions): Promise<FileResult[]> {
+  await loadPython();
+  const projects = new Map<string, ProjectConfig>();
+  return files.map((file) => checkFile(file, opts, projects));
+}
+
+/** The message a check worker is started with (workerData), and the ones it exchanges. */
+export interface CheckWorkerData {
+  greenmlCheckWorker: true;
+  opts: CheckOptions;
+}
+type ToWorker = { index: number; file: string } | { done: true };
+type FromWorker = { index: number; result: FileResult } | { failed: string };
+
+/** The script a worker thread runs: the CLI bundle itself (dist/cli.js), or main.js beside this file when unbundled. */
+function workerScript(): string {
+  const unbundled = path.join(__dirname, 'main.js');
+  return fs.existsSync(unbundled) ? unbundled : __filename;
+}
+
+/**
+ * Checks the files on `jobs` worker threads. Files are handed out one at a time, so a slow file
+ * does not hold back a whole share; results are put back in file order.
+ */
+async function checkInWorkers(files: string[], opts: CheckOptions, jobs: number): Promise<{ results: FileResult[]; threads: number }> {
+  const results: FileResult[] = new Array(files.length);
+  /** Threads that checked at least one file (what --verbose reports). */
+  const working = new Set<number>();
+  let next = 0;
+  const data: CheckWorkerData = { greenmlCheckWorker: true, opts };
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(workerScript(), { workerData: data });
+      let current: number | undefined;
+      const handOut = () => {
+        if (next < files.length) {
+          current = next++;
+          worker.postMessage({ index: current, file: files[current] } satisfies ToWorker);
+        } else {
+          current = undefined;
+          worker.postMessage({ done: true } satisfies ToWorker);
+        }
+      };
+      worker.on('message', (msg: FromWorker) => {
+        if ('failed' in msg) return reject(new Error(msg.failed));
+        if (!('index' in msg)) return;
+        results[msg.index] = msg.result;
+        working.add(worker.threadId);
+        handOut();
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (current !== undefined) reject(new Error(`a check worker exited (code ${code}) while checking ${files[current]}`));
+        else resolve();
+      });
+      // The first file is sent at once (it waits in the worker's queue while the parser loads), so
+      // every thread gets work even when one starts much later than another.
+      handOut();
+    });
+  await Promise.all(Array.from({ length: jobs }, runWorker));
+  return { results, threads: working.size };
+}
+
+/** Body of a check worker thread: loads the parser, then checks each file it is sent. */
+export async function runCheckWorker(data: CheckWorkerData): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('runCheckWorker must run in a worker thread');
+  try {
+    await loadPython();
+  } catch (err) {
+    port.postMessage({ failed: `cannot load the Python parser: ${(err as Error).message}` } satisfies FromWorker);
+    return;
+  }
+  const projects = new Map<string, ProjectConfig>();
+  port.on('message', (msg: ToWorker) => {
+    if ('done' in msg) {
+      port.close();
+      return;
+    }
+    port.postMessage({ index: msg.index, result: checkFile(msg.file, data.opts, projects) } satisfies FromWorker);
+  });
+}
+
+export function isCheckWorker(data: unknown): data is CheckWorkerData {
+  return !isMainThread && typeof data === 'object' && data !== null && (data as CheckWorkerData).greenmlCheckWorker === true;
+}
+
+/** Reads, analyses (and with --fix, fixes) one file; never throws. */
+export function checkFile(file: string, opts: CheckOptions, projects: Map<string, ProjectConfig>): FileResult {
+  const errors: FileError[] = [];
+  const dir = path.dirname(path.resolve(file));
+  let project = projects.get(dir);
+  if (!project) {
+    project = opts.useConfig ? loadProjectConfig(dir) : { problems: [] };
+    projects.set(dir, project);
+    for (const p of project.problems) errors.push({ file: path.relative(process.cwd(), project.file ?? dir) || project.file!, message: `${p.message} (line ${p.range.start.line + 1})` });
+  }
+  const config = effectiveConfig(project.settings, {
+    ...(opts.select ? { select: opts.select } : {}),
+    ...(opts.ignore ? { ignore: opts.ignore } : {}),
+    ...(opts.unsafeFixes ? { unsafeFixes: true } : {}),
+  });
+  const relativePath = project.root ? path.relative(project.root, path.resolve(file)).split(path.sep).join('/') : path.basename(file);
+  const shown = file;
+  let buffer: Buffer;
+  try {
+    buffer = fs.readFileSync(file);
+  } catch (err) {
+    errors.push({ file: shown, message: `cannot read: ${(err as Error).message}` });
+    return { errors };
+  }
+  if (isNotebookPath(file) && !isBinary(buffer)) {
+    // Notebooks: size limit on the code cells (outputs may be large), findings per cell.
+    try {
+      const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE });
+      for (const message of nb.errors) errors.push({ file: shown, message });
+      return { errors, ...(nb.report ? { report: nb.report } : {}) };
+    } catch (err) {
+      errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
+      return { errors };
+    }
+  }
+  if (buffer.length > DEFAULT_MAX_FILE_SIZE) {
+    errors.push({ file: shown, message: `not analysed: ${(buffer.length / 1048576).toFixed(1)} MB is above the ${DEFAULT_MAX_FILE_SIZE / 1048576} MB limit` });
+    return { errors };
+  }
+  if (isBinary(buffer)) {
+    errors.push({ file: shown, message: 'not analysed: binary content (NUL bytes)' });
+    return { errors };
+  }
+  const text = buffer.toString('utf8');
+  try {
+    if (opts.fix) {
+      const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes });
+      if (result.text !== text) fs.writeFileSync(file, result.text);
+      return { errors, report: { file: shown, findings: result.remaining, fixed: result.applied.length } };
+    }
+    const result = analyzeText(text, { config, relativePath });
+    for (const note of result.notes) errors.push({ file: shown, message: note });
+    return { errors, report: { file: shown, findings: result.findings } };
+  } catch (err) {
+    errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
+    return { errors };
+  }
 }
 
 function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: number, fileCount: number): string {

@@ -1,5 +1,6 @@
 // `greenml` command line: dispatches to the sub-commands, each in its own file.
-import { checkMain } from './check';
+import { workerData } from 'node:worker_threads';
+import { checkMain, isCheckWorker, runCheckWorker } from './check';
 import { runMain } from './run';
 
 const USAGE = `Usage: greenml <command> [options]
@@ -34,7 +35,13 @@ export async function main(argv: string[]): Promise<number> {
 declare const __GREENML_VERSION__: string | undefined;
 const VERSION = typeof __GREENML_VERSION__ === 'string' ? __GREENML_VERSION__ : '0.1.0';
 
-if (require.main === module) {
+if (isCheckWorker(workerData)) {
+  // This file is also the script of `greenml check`'s worker threads (see checkInWorkers).
+  runCheckWorker(workerData).catch((err: unknown) => {
+    process.stderr.write(`greenml: check worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  });
+} else if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,6 +1,7 @@
 // Notebook documents over LSP 3.17 notebook sync: each notebook's Python code cells are analysed as
 // one program (notebooks/cells.ts) with the same engine and configuration as a file; diagnostics go
-// to each cell's URI and code actions on a cell carry edits mapped back to cell URIs and versions.
+// to each cell's URI; code actions on a cell and the fix-all command carry edits mapped back to cell
+// URIs and versions.
 import {
   CodeAction,
   NotebookCellKind,
@@ -29,6 +30,11 @@ export interface NotebookSupport {
   /** Whether the URI is a cell of an open notebook (code actions for it come from here). */
   handles(uri: string): boolean;
   codeActions(params: CodeActionParams): Promise<CodeAction[]>;
+  /**
+   * `greenml.server.applyFixAll` on a cell: the notebook's fix-all edit (the one `source.fixAll.greenml`
+   * offers), versioned per cell and applied through workspace/applyEdit; returns how many fixes were applied.
+   */
+  applyFixAll(cellUri: string): Promise<{ applied: number }>;
   /** Re-analyses every open notebook (settings or pyproject.toml changed). */
   revalidateAll(): void;
   /** Resolves when the notebook's latest state has been analysed and published. */
@@ -141,6 +147,22 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     return { documentChanges };
   }
 
+  /** The notebook's fix-all as one workspace edit on its cells (undefined when there is nothing to fix). */
+  function fixAllEdit(analysis: NotebookAnalysis, config: DocumentConfig, cells: CellInput[]): { edit: WorkspaceEdit; applied: number } | undefined {
+    if (!analysis.findings.some((f) => applicableCellFix(f, config.config.unsafeFixes))) return undefined;
+    const fixed = fixNotebook(cells, { config: config.config, relativePath: config.relativePath, unsafe: config.config.unsafeFixes });
+    const edits: CellEdit[] = [];
+    fixed.cells.forEach((c, i) => {
+      const before = cells[i].text;
+      if (c.text === before) return;
+      const source = new SourceText(before);
+      const edit = minimalEdit(before, c.text, (o) => source.positionAt(o));
+      if (edit) edits.push({ cell: i, ...edit });
+    });
+    const edit = edits.length ? cellWorkspaceEdit(analysis, edits) : undefined;
+    return edit ? { edit, applied: fixed.applied.length } : undefined;
+  }
+
   return {
     handles: (uri) => notebooks.findNotebookDocumentForCell(uri) !== undefined,
 
@@ -186,20 +208,22 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
           actions.push(mapped);
         }
       }
-      if (only?.some(isFixAllKind) && analysis.findings.some((f) => applicableCellFix(f, config.config.unsafeFixes))) {
-        const fixed = fixNotebook(cells, { config: config.config, relativePath: config.relativePath, unsafe: config.config.unsafeFixes });
-        const edits: CellEdit[] = [];
-        fixed.cells.forEach((c, i) => {
-          const before = cells[i].text;
-          if (c.text === before) return;
-          const source = new SourceText(before);
-          const edit = minimalEdit(before, c.text, (o) => source.positionAt(o));
-          if (edit) edits.push({ cell: i, ...edit });
-        });
-        const edit = edits.length ? cellWorkspaceEdit(analysis, edits) : undefined;
-        if (edit) actions.push(CodeAction.create('Green ML: fix all', edit, FIX_ALL_KIND));
+      if (only?.some(isFixAllKind)) {
+        const fixAll = fixAllEdit(analysis, config, cells);
+        if (fixAll) actions.push(CodeAction.create('Green ML: fix all', fixAll.edit, FIX_ALL_KIND));
       }
       return actions;
+    },
+
+    async applyFixAll(cellUri) {
+      const nb = notebooks.findNotebookDocumentForCell(cellUri);
+      if (!nb) return { applied: 0 };
+      const { analysis, config, cells } = await analyse(nb);
+      if (!analysis) return { applied: 0 };
+      const fixAll = fixAllEdit(analysis, config, cells);
+      if (!fixAll) return { applied: 0 };
+      const response = await connection.workspace.applyEdit({ label: 'Green ML: fix all', edit: fixAll.edit });
+      return { applied: response.applied ? fixAll.applied : 0 };
     },
 
     revalidateAll() {

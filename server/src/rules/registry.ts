@@ -33,6 +33,7 @@ export const META_CODES: Record<string, { name: string; summary: string }> = {
   GML001: { name: 'unknown-suppression-code', summary: 'A suppression comment names a rule code that does not exist.' },
   GML002: { name: 'invalid-configuration', summary: '`[tool.greenml]` in pyproject.toml is invalid TOML or has unknown keys or values.' },
   GML003: { name: 'file-not-analysed', summary: 'A file larger than `greenml.maxFileSize` is not analysed.' },
+  GML004: { name: 'analysis-time-budget', summary: 'The per-file analysis time budget (`greenml.analysisTimeBudgetMs`) ran out before every rule had run.' },
 };
 
 const BY_CODE = new Map(RULES.map((r) => [r.code, r]));
