@@ -3,18 +3,33 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands } from '../../server/src/common/protocol';
 
+/**
+ * What "Fix all" works on: the Python editor in focus, else the notebook in focus (through one of its
+ * Python cells: the server fixes the whole notebook from any of its cells).
+ */
+function fixAllTarget(): { uri: vscode.Uri; label: string } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document.languageId === 'python') {
+    const notebook = vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === editor.document));
+    return { uri: editor.document.uri, label: (notebook?.uri ?? editor.document.uri).fsPath };
+  }
+  const notebook = vscode.window.activeNotebookEditor?.notebook;
+  const cell = notebook?.getCells().find((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
+  return notebook && cell ? { uri: cell.document.uri, label: notebook.uri.fsPath } : undefined;
+}
+
 export function registerAnalysisCommands(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.fixAll, async () => {
-      const editor = vscode.window.activeTextEditor;
+      const target = fixAllTarget();
       const client = getClient();
-      if (!editor || editor.document.languageId !== 'python' || !client) {
-        void vscode.window.showInformationMessage('Green ML: open a Python file to fix.');
+      if (!target || !client) {
+        void vscode.window.showInformationMessage('Green ML: open a Python file or notebook to fix.');
         return;
       }
-      const result = (await client.sendRequest('workspace/executeCommand', { command: Commands.applyFixAll, arguments: [editor.document.uri.toString()] })) as { applied?: number } | undefined;
+      const result = (await client.sendRequest('workspace/executeCommand', { command: Commands.applyFixAll, arguments: [target.uri.toString()] })) as { applied?: number } | undefined;
       const applied = result?.applied ?? 0;
-      log.info(`Fix all: ${applied} fix(es) applied to ${editor.document.uri.fsPath}`);
+      log.info(`Fix all: ${applied} fix(es) applied to ${target.label}`);
       if (applied === 0) void vscode.window.showInformationMessage('Green ML: nothing to fix automatically (unsafe fixes need greenml.unsafeFixes).');
     }),
     vscode.commands.registerCommand(Commands.showDocumentation, async (code?: string) => {

@@ -11,6 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { analyzeTree, type AnalysisResult } from './analysis/analyze';
+import type { PythonDocument } from './analysis/document';
 import { loadPython } from './analysis/parser';
 import { Commands, DIAGNOSTIC_SOURCE, FIX_ALL_KIND, type EditorSettings } from './common/protocol';
 import { fixAllText } from './fixes/fixAll';
@@ -26,8 +27,10 @@ import { registerTracking } from './tracking/lspBridge';
 const MAX_PARSED_DOCUMENTS = 8;
 
 export interface ServerHandle {
-  /** Resolves when the document's latest version has been analysed and published (tests, benchmarks). */
+  /** Resolves when the document's (or notebook's) latest version has been analysed and published (tests, benchmarks). */
   whenAnalysed(uri: string): Promise<void>;
+  /** Tests only: the parsed joined program kept for an open notebook, to check it is reused across edits. */
+  notebookDocument(notebookUri: string): PythonDocument | undefined;
 }
 
 export function startServer(connection: Connection): ServerHandle {
@@ -241,12 +244,14 @@ export function startServer(connection: Connection): ServerHandle {
   documents.listen(connection);
 
   return {
+    notebookDocument: (uri) => notebookSupport.parsedDocument(uri),
     async whenAnalysed(uri: string) {
       for (;;) {
         const p = inFlight.get(uri);
         await p;
-        if (inFlight.get(uri) === p) return;
+        if (inFlight.get(uri) === p) break;
       }
+      await notebookSupport.whenAnalysed(uri);
     },
   };
 }

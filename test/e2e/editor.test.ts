@@ -163,6 +163,30 @@ describe('Green ML in VS Code (code-server)', { timeout: 30 * 60_000 }, () => {
     },
   );
 
+  scenario(
+    'a notebook: cell diagnostics in Problems, then Green ML: Fix all on the notebook',
+    () =>
+      makeWorkspace([], {
+        settings: { 'greenml.unsafeFixes': true },
+        extra: { 'grid_search.ipynb': readFileSync(join(ROOT, 'test', 'fixtures', 'notebooks', 'grid_search.ipynb'), 'utf8') },
+      }),
+    async (wb) => {
+      await wb.openNotebook('grid_search.ipynb');
+      const rows = await wb.waitForProblem(/GML201/);
+      assert.ok(rows.some((r) => /12 candidates × 5 folds = 60 fits/.test(r)), `the cell's finding counts the fits: ${rows.join(' | ')}`);
+      await wb.runCommand('Green ML: Fix all');
+      await waitFor(async () => ((await wb.notebookCellsText()).includes('HalvingGridSearchCV(') ? true : undefined), 30_000, () => 'the cells never showed HalvingGridSearchCV(');
+      await wb.waitForNoProblem(/GML201/);
+      await wb.saveNotebook();
+      const text = await wb.waitForFile('grid_search.ipynb', (t) => t.includes('HalvingGridSearchCV('));
+      const cells = (JSON.parse(text) as { cells: Array<{ cell_type: string; source: string[] | string }> }).cells;
+      const code = cells.filter((c) => c.cell_type === 'code').map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source));
+      assert.equal(code.filter((c) => c.includes('enable_halving_search_cv')).length, 1, 'the experimental import is added once');
+      assert.ok(!code.some((c) => notGridOrHalving.test(c)), `a plain GridSearchCV( is left: ${code.join('\n---\n')}`);
+      assert.ok(code[0].startsWith('%matplotlib inline'), 'the magic line stays first in its cell');
+    },
+  );
+
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     contributes?: { commands?: { command: string; title: string; category?: string }[] };
   };

@@ -227,6 +227,30 @@ export class Workbench {
     await this.focusEditor();
   }
 
+  /** Opens a notebook with Quick Open and waits for VS Code's notebook editor to show its cells. */
+  async openNotebook(name: string): Promise<void> {
+    await this.page.keyboard.press(`${mod}+P`);
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(name);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(`.tabs-container .tab.active`, { hasText: name }).waitFor({ timeout: 15_000 });
+    await this.page.locator('.notebook-editor .cell-list-container .monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+  }
+
+  /** Saves the open notebook with the keyboard, focus in its first cell's editor. */
+  async saveNotebook(): Promise<void> {
+    await this.page.locator('.notebook-editor .cell-list-container .monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press(`${mod}+S`);
+  }
+
+  /** The text of the open notebook's cells as the editor renders them (spaces normalised). */
+  async notebookCellsText(): Promise<string> {
+    const texts = await this.page.locator('.notebook-editor .cell-list-container .monaco-editor .view-lines').allInnerTexts();
+    return texts.join('\n').replace(/\u00a0/g, ' ');
+  }
+
   /** Focuses the active editor without moving its cursor (View: Focus First Editor Group). */
   async focusEditor(): Promise<void> {
     await this.page.keyboard.press(`${mod}+1`);

@@ -65,7 +65,9 @@ test('two concurrent runs are attributed separately', async () => {
   for (const d of [a, b]) {
     const own = Number(fs.readFileSync(join(d, 't'), 'utf8'));
     const got = readLabel(d).cpu_time_s;
-    assert.ok(Math.abs(got - own) / own < 0.1, `${d}: tracked ${got} s vs own ${own} s`);
+    // The child measures itself before the interpreter tears down, which the tracker also counts:
+    // 10 %, or 0.15 s for the short run on a busy machine. Mixed-up runs would be off by 0.8 s or more.
+    assert.ok(Math.abs(got - own) < Math.max(0.1 * own, 0.15), `${d}: tracked ${got} s vs own ${own} s`);
   }
   assert.ok(readLabel(a).cpu_time_s > 2 * readLabel(b).cpu_time_s);
 });

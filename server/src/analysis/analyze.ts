@@ -27,6 +27,12 @@ export interface AnalysisResult {
    * is turned off or suppressed (otherwise that is a GML004 finding).
    */
   notes: string[];
+  /**
+   * Frees the parse tree when the result owns it (analyzeText); a no-op for analyzeTree, whose caller
+   * owns the tree. The tree lives in the parser's wasm heap, which no garbage collector frees. After
+   * this, `model` must not be used; findings, fixes and notes are plain data and stay valid.
+   */
+  dispose(): void;
 }
 
 export const UNKNOWN_SUPPRESSION_CODE = 'GML001';
@@ -140,6 +146,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
     get model() {
       return modelOf();
     },
+    dispose() {},
   };
 }
 
@@ -173,7 +180,14 @@ function logicalLineRange(model: SemanticModel, node: Node | undefined, range: R
   return n.endPosition.row > range.end.line ? { start: range.start, end: { line: n.endPosition.row, character: n.endPosition.column } } : range;
 }
 
-/** Parses and analyses a text in one go (CLI, tests). The caller owns nothing: the tree lives as long as the result. */
+/** Parses and analyses a text in one go (CLI, tests). The result owns the tree: `dispose()` frees it. */
 export function analyzeText(text: string, options: AnalyzeOptions = {}): AnalysisResult {
-  return analyzeTree(parsePython(text), new SourceText(text), options);
+  const tree = parsePython(text);
+  const result = analyzeTree(tree, new SourceText(text), options);
+  let disposed = false;
+  result.dispose = () => {
+    if (!disposed) tree.delete();
+    disposed = true;
+  };
+  return result;
 }

@@ -32,42 +32,80 @@ export class PythonDocument {
 
   /** Applies changes in order and reparses once, reusing the old tree for unchanged regions. */
   update(changes: readonly ContentChange[]): void {
-    let text = this.source.text;
     let source = this.source;
-    const old = this.parsed;
     let incremental = true;
     for (const change of changes) {
       if (!change.range) {
-        text = change.text;
-        source = new SourceText(text);
+        source = new SourceText(change.text);
         incremental = false;
         continue;
       }
-      const start = source.offsetAt(change.range.start);
-      const oldEnd = source.offsetAt(change.range.end);
-      const startPosition = source.positionAt(start);
-      const oldEndPosition = source.positionAt(oldEnd);
-      text = text.slice(0, start) + change.text + text.slice(oldEnd);
-      source = new SourceText(text);
-      const newEnd = start + change.text.length;
-      const newEndPosition = source.positionAt(newEnd);
-      if (incremental) {
-        old.edit({
-          startIndex: start,
-          oldEndIndex: oldEnd,
-          newEndIndex: newEnd,
-          startPosition: { row: startPosition.line, column: startPosition.character },
-          oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-          newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-        });
-      }
+      source = splice(source, source.offsetAt(change.range.start), source.offsetAt(change.range.end), change.text, incremental ? this.parsed : undefined);
     }
-    this.source = source;
-    this.parsed = parsePython(text, incremental ? old : null);
-    old.delete();
+    this.reparse(source, incremental);
+  }
+
+  /** Replaces the text between two offsets and reparses incrementally (like `update` with one change). */
+  replaceRange(startOffset: number, oldEndOffset: number, newText: string): void {
+    this.reparse(splice(this.source, startOffset, oldEndOffset, newText, this.parsed), true);
+  }
+
+  /**
+   * Replaces the whole text, reparsing incrementally: the changed region is what lies between the
+   * common prefix and the common suffix of the old and new texts. Nothing happens when they are equal.
+   */
+  setText(text: string): void {
+    const region = changedRegion(this.source.text, text);
+    if (region) this.replaceRange(region.start, region.oldEnd, text.slice(region.start, region.newEnd));
   }
 
   dispose(): void {
     this.parsed.delete();
   }
+
+  /** Parses `source` (with the current tree, already edited, when incremental) and deletes the old tree. */
+  private reparse(source: SourceText, incremental: boolean): void {
+    const old = this.parsed;
+    this.parsed = parsePython(source.text, incremental ? old : null);
+    this.source = source;
+    old.delete();
+  }
+}
+
+/** The text with [start, oldEnd) replaced by `insert`; `tree`, when given, is edited to match. */
+function splice(source: SourceText, start: number, oldEnd: number, insert: string, tree: Tree | undefined): SourceText {
+  const next = new SourceText(source.text.slice(0, start) + insert + source.text.slice(oldEnd));
+  if (tree) {
+    const startPosition = source.positionAt(start);
+    const oldEndPosition = source.positionAt(oldEnd);
+    const newEnd = start + insert.length;
+    const newEndPosition = next.positionAt(newEnd);
+    tree.edit({
+      startIndex: start,
+      oldEndIndex: oldEnd,
+      newEndIndex: newEnd,
+      startPosition: { row: startPosition.line, column: startPosition.character },
+      oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
+      newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
+    });
+  }
+  return next;
+}
+
+/**
+ * The one region where two texts differ, as offsets: `before` and `after` share `[0, start)` and
+ * everything from `oldEnd` (in `before`) and `newEnd` (in `after`) on. Undefined when they are equal.
+ * Its ends never fall inside a "\r\n" pair: an offset there has no line/column of its own.
+ */
+export function changedRegion(before: string, after: string): { start: number; oldEnd: number; newEnd: number } | undefined {
+  if (before === after) return undefined;
+  const max = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  if (start > 0 && before.charCodeAt(start - 1) === 13 && (before.charCodeAt(start) === 10 || after.charCodeAt(start) === 10)) start--;
+  let suffix = 0;
+  while (suffix < max - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  // The suffix starts with the same character in both texts; a "\r" before it in either would be split off.
+  if (suffix > 0 && before.charCodeAt(before.length - suffix) === 10 && (before.charCodeAt(before.length - suffix - 1) === 13 || after.charCodeAt(after.length - suffix - 1) === 13)) suffix--;
+  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
 }

@@ -420,6 +420,7 @@ export function checkFile(file: string, opts: CheckOptions, projects: Map<string
       return { errors, report: { file: shown, findings: result.remaining, fixed: result.applied.length } };
     }
     const result = analyzeText(text, { config, relativePath });
+    result.dispose();
     for (const note of result.notes) errors.push({ file: shown, message: note });
     return { errors, report: { file: shown, findings: result.findings } };
   } catch (err) {

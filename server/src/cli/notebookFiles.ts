@@ -38,6 +38,7 @@ export function checkNotebookFile(file: string, shown: string, text: string, opt
     return { report: toReport(shown, fixed.remaining, fixed.applied.length), errors: [] };
   }
   const analysis = analyzeNotebook(nb.cells, analyzeOptions);
+  analysis.dispose();
   return { report: toReport(shown, analysis.findings), errors: analysis.result.notes };
 }
 

@@ -23,7 +23,9 @@ export function fixAllText(text: string, options: AnalyzeOptions & { unsafe: boo
   const maxRounds = options.maxRounds ?? 50;
   const skip = new Set<string>();
   for (let round = 0; round < maxRounds; round++) {
-    const { findings } = analyzeText(text, options);
+    const analysis = analyzeText(text, options);
+    const findings = analysis.findings;
+    analysis.dispose();
     const target = findings.find((f) => !skip.has(key(f)) && applicableFix(f, options.unsafe));
     if (!target) return { text, applied, remaining: findings };
     const fix = applicableFix(target, options.unsafe)!;
@@ -35,7 +37,9 @@ export function fixAllText(text: string, options: AnalyzeOptions & { unsafe: boo
     text = next;
     applied.push(target.code);
   }
-  return { text, applied, remaining: analyzeText(text, options).findings };
+  const last = analyzeText(text, options);
+  last.dispose();
+  return { text, applied, remaining: last.findings };
 }
 
 function key(f: Finding): string {

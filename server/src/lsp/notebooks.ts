@@ -1,7 +1,8 @@
 // Notebook documents over LSP 3.17 notebook sync: each notebook's Python code cells are analysed as
 // one program (notebooks/cells.ts) with the same engine and configuration as a file; diagnostics go
 // to each cell's URI; code actions on a cell and the fix-all command carry edits mapped back to cell
-// URIs and versions.
+// URIs and versions. Each open notebook keeps its joined program parsed (PythonDocument), reparsed
+// incrementally on the one region an edit changed.
 import {
   CodeAction,
   NotebookCellKind,
@@ -15,10 +16,11 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { PythonDocument } from '../analysis/document';
 import { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { FIX_ALL_KIND } from '../common/protocol';
-import { analyzeNotebook, applicableCellFix, fixNotebook, type CellEdit, type CellInput, type NotebookAnalysis } from '../notebooks/cells';
+import { analyzeNotebook, applicableCellFix, ConcatenatedNotebook, fixNotebook, type CellEdit, type CellInput, type NotebookAnalysis } from '../notebooks/cells';
 import { codeActions, minimalEdit } from './codeActions';
 import { toDiagnostic } from './convert';
 import type { DocumentConfig, SettingsStore } from './settings';
@@ -39,13 +41,27 @@ export interface NotebookSupport {
   revalidateAll(): void;
   /** Resolves when the notebook's latest state has been analysed and published. */
   whenAnalysed(notebookUri: string): Promise<void>;
+  /** Tests only: the parsed joined program kept for an open notebook (read it, never update or dispose it). */
+  parsedDocument(notebookUri: string): PythonDocument | undefined;
 }
 
 interface NotebookState {
+  /** The open notebook this state is for (a notebook closed and opened again gets a new state). */
+  notebook: NotebookDocument;
   key?: string;
+  /** Made from `document`'s current tree: cleared before that tree is edited or deleted. */
   analysis?: NotebookAnalysis;
+  /** The joined program text, parsed; updated incrementally, disposed with the state. */
+  document?: PythonDocument;
   /** Cell URIs that have diagnostics published. */
   published: Set<string>;
+}
+
+interface Analysed {
+  analysis?: NotebookAnalysis;
+  config: DocumentConfig;
+  key: string;
+  cells: CellInput[];
 }
 
 export function registerNotebooks(connection: Connection, deps: { settings: SettingsStore; ready: Promise<unknown> }): NotebookSupport {
@@ -53,11 +69,17 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
   const states = new Map<string, NotebookState>();
   const inFlight = new Map<string, Promise<void>>();
 
-  const state = (uri: string): NotebookState => {
-    let s = states.get(uri);
-    if (!s) states.set(uri, (s = { published: new Set() }));
+  /** Forgets a notebook's state and frees its parse tree. */
+  function dropState(uri: string): NotebookState | undefined {
+    const s = states.get(uri);
+    if (!s) return undefined;
+    states.delete(uri);
+    s.key = undefined;
+    s.analysis = undefined;
+    s.document?.dispose();
+    s.document = undefined;
     return s;
-  };
+  }
 
   function cellInputs(nb: NotebookDocument): { cells: CellInput[]; key: string } {
     const cells: CellInput[] = [];
@@ -71,38 +93,60 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     return { cells, key };
   }
 
-  async function analyse(nb: NotebookDocument): Promise<{ analysis?: NotebookAnalysis; config: DocumentConfig; key: string; cells: CellInput[] }> {
+  async function analyse(nb: NotebookDocument): Promise<Analysed> {
     await deps.ready;
     const config = await deps.settings.forDocument(nb.uri);
     const { cells, key } = cellInputs(nb);
     if (!config.enabled) return { config, key, cells };
-    const s = state(nb.uri);
+    const s = states.get(nb.uri);
+    if (!s || s.notebook !== nb) return { config, key, cells }; // closed meanwhile
     if (s.key === key && s.analysis) return { analysis: s.analysis, config, key, cells };
     const size = cells.reduce((n, c) => n + c.text.length, 0);
     if (size > config.maxFileSize) return { config, key, cells };
-    const analysis = analyzeNotebook(cells, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
+    const notebook = new ConcatenatedNotebook(cells);
+    // The update below edits and deletes the tree the cached analysis (and its model) reads.
+    s.key = undefined;
+    s.analysis = undefined;
+    if (s.document) s.document.setText(notebook.text);
+    else s.document = new PythonDocument(notebook.text);
+    const analysis = analyzeNotebook(notebook, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs }, s.document);
     for (const note of analysis.result.notes) connection.console.warn(`${nb.uri}: ${note}`);
     s.key = key;
     s.analysis = analysis;
     return { analysis, config, key, cells };
   }
 
+  /**
+   * Runs `use` on the notebook's analysis right after checking, in the same synchronous step, that
+   * it is still the state's current one: an analysis made meanwhile (or a close) deletes the tree an
+   * older analysis reads. `use` must not keep the analysis across an await.
+   */
+  async function withAnalysis<T>(nb: NotebookDocument, use: (r: Analysed) => T): Promise<T> {
+    for (;;) {
+      const r = await analyse(nb);
+      if (!r.analysis || states.get(nb.uri)?.analysis === r.analysis) return use(r);
+    }
+  }
+
   async function validate(uri: string): Promise<void> {
     const nb = notebooks.getNotebookDocument(uri);
     if (!nb) return;
-    const { analysis, key } = await analyse(nb);
-    const now = notebooks.getNotebookDocument(uri);
-    if (!now || cellInputs(now).key !== key) return; // superseded by a newer change
-    const s = state(uri);
-    const byCell = new Map<string, Diagnostic[]>();
-    for (const cell of now.cells) {
-      const doc = notebooks.getCellTextDocument(cell);
-      if (cell.kind === NotebookCellKind.Code && doc?.languageId === 'python') byCell.set(cell.document, []);
-    }
-    for (const f of analysis?.findings ?? []) {
-      const cell = analysis!.notebook.cell(f.cell);
-      if (cell?.uri) byCell.get(cell.uri)?.push(toDiagnostic(f.finding));
-    }
+    const byCell = await withAnalysis(nb, ({ analysis, key }) => {
+      const now = notebooks.getNotebookDocument(uri);
+      if (!now || cellInputs(now).key !== key) return undefined; // superseded by a newer change
+      const diagnostics = new Map<string, Diagnostic[]>();
+      for (const cell of now.cells) {
+        const doc = notebooks.getCellTextDocument(cell);
+        if (cell.kind === NotebookCellKind.Code && doc?.languageId === 'python') diagnostics.set(cell.document, []);
+      }
+      for (const f of analysis?.findings ?? []) {
+        const cell = analysis!.notebook.cell(f.cell);
+        if (cell?.uri) diagnostics.get(cell.uri)?.push(toDiagnostic(f.finding));
+      }
+      return diagnostics;
+    });
+    const s = states.get(uri);
+    if (!byCell || !s || s.notebook !== nb) return;
     const publishedNow = new Set<string>();
     for (const [cellUri, diagnostics] of byCell) {
       const doc = notebooks.cellTextDocuments.get(cellUri);
@@ -119,11 +163,14 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     inFlight.set(uri, run);
   }
 
-  notebooks.onDidOpen((nb) => schedule(nb.uri));
+  notebooks.onDidOpen((nb) => {
+    dropState(nb.uri);
+    states.set(nb.uri, { notebook: nb, published: new Set() });
+    schedule(nb.uri);
+  });
   notebooks.onDidChange((e) => schedule(e.notebookDocument.uri));
   notebooks.onDidClose((nb) => {
-    const s = states.get(nb.uri);
-    states.delete(nb.uri);
+    const s = dropState(nb.uri);
     inFlight.delete(nb.uri);
     for (const cellUri of s?.published ?? []) void connection.sendDiagnostics({ uri: cellUri, diagnostics: [] });
   });
@@ -170,57 +217,58 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
       const uri = params.textDocument.uri;
       const nb = notebooks.findNotebookDocumentForCell(uri);
       if (!nb) return [];
-      const { analysis, config, cells } = await analyse(nb);
-      if (!analysis) return [];
-      const cell = analysis.notebook.cellByUri(uri);
-      if (!cell) return [];
-      const toJoined = (p: { line: number; character: number }) => analysis.notebook.toJoined(cell.index, p)!;
-      const joinedRange = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => ({ start: toJoined(r.start), end: toJoined(r.end) });
-      const only = params.context.only;
-      const isFixAllKind = (o: string) => o === FIX_ALL_KIND || FIX_ALL_KIND.startsWith(`${o}.`);
-      const quickOnly = only?.filter((o) => !isFixAllKind(o));
-      const actions: CodeAction[] = [];
-      if (!only || only.length === 0 || (quickOnly && quickOnly.length > 0)) {
-        const joinedActions = codeActions({
-          uri,
-          version: 0,
-          result: analysis.result,
-          diagnostics: params.context.diagnostics.map((d) => ({ ...d, range: joinedRange(d.range) })),
-          range: joinedRange(params.range),
-          only: quickOnly,
-          unsafeFixes: config.config.unsafeFixes,
-          fixAllText: () => analysis.notebook.text,
-        });
-        for (const action of joinedActions) {
-          const mapped: CodeAction = { ...action };
-          mapped.diagnostics = action.diagnostics?.flatMap((d) => {
-            const located = analysis.notebook.rangeToCell(d.range);
-            return located ? [{ ...d, range: located.range }] : [];
+      // Synchronous from the liveness check on: disableForLineEdit reads the analysis's tree.
+      return withAnalysis(nb, ({ analysis, config, cells }) => {
+        if (!analysis) return [];
+        const cell = analysis.notebook.cellByUri(uri);
+        if (!cell) return [];
+        const toJoined = (p: { line: number; character: number }) => analysis.notebook.toJoined(cell.index, p)!;
+        const joinedRange = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => ({ start: toJoined(r.start), end: toJoined(r.end) });
+        const only = params.context.only;
+        const isFixAllKind = (o: string) => o === FIX_ALL_KIND || FIX_ALL_KIND.startsWith(`${o}.`);
+        const quickOnly = only?.filter((o) => !isFixAllKind(o));
+        const actions: CodeAction[] = [];
+        if (!only || only.length === 0 || (quickOnly && quickOnly.length > 0)) {
+          const joinedActions = codeActions({
+            uri,
+            version: 0,
+            result: analysis.result,
+            diagnostics: params.context.diagnostics.map((d) => ({ ...d, range: joinedRange(d.range) })),
+            range: joinedRange(params.range),
+            only: quickOnly,
+            unsafeFixes: config.config.unsafeFixes,
+            fixAllText: () => analysis.notebook.text,
           });
-          if (action.edit) {
-            const change = action.edit.documentChanges?.[0];
-            const edits = change && 'edits' in change ? (change.edits as TextEdit[]) : [];
-            const cellEdits = analysis.notebook.mapEdits(edits, analysis.preambleEndLine);
-            const edit = cellEdits && cellWorkspaceEdit(analysis, cellEdits);
-            if (!edit) continue; // it would change IPython syntax the analysis cannot see
-            mapped.edit = edit;
+          for (const action of joinedActions) {
+            const mapped: CodeAction = { ...action };
+            mapped.diagnostics = action.diagnostics?.flatMap((d) => {
+              const located = analysis.notebook.rangeToCell(d.range);
+              return located ? [{ ...d, range: located.range }] : [];
+            });
+            if (action.edit) {
+              const change = action.edit.documentChanges?.[0];
+              const edits = change && 'edits' in change ? (change.edits as TextEdit[]) : [];
+              const cellEdits = analysis.notebook.mapEdits(edits, analysis.preambleEndLine);
+              const edit = cellEdits && cellWorkspaceEdit(analysis, cellEdits);
+              if (!edit) continue; // it would change IPython syntax the analysis cannot see
+              mapped.edit = edit;
+            }
+            actions.push(mapped);
           }
-          actions.push(mapped);
         }
-      }
-      if (only?.some(isFixAllKind)) {
-        const fixAll = fixAllEdit(analysis, config, cells);
-        if (fixAll) actions.push(CodeAction.create('Green ML: fix all', fixAll.edit, FIX_ALL_KIND));
-      }
-      return actions;
+        if (only?.some(isFixAllKind)) {
+          const fixAll = fixAllEdit(analysis, config, cells);
+          if (fixAll) actions.push(CodeAction.create('Green ML: fix all', fixAll.edit, FIX_ALL_KIND));
+        }
+        return actions;
+      });
     },
 
     async applyFixAll(cellUri) {
       const nb = notebooks.findNotebookDocumentForCell(cellUri);
       if (!nb) return { applied: 0 };
-      const { analysis, config, cells } = await analyse(nb);
-      if (!analysis) return { applied: 0 };
-      const fixAll = fixAllEdit(analysis, config, cells);
+      // Only the edit (plain data) is kept across the applyEdit request.
+      const fixAll = await withAnalysis(nb, ({ analysis, config, cells }) => (analysis ? fixAllEdit(analysis, config, cells) : undefined));
       if (!fixAll) return { applied: 0 };
       const response = await connection.workspace.applyEdit({ label: 'Green ML: fix all', edit: fixAll.edit });
       return { applied: response.applied ? fixAll.applied : 0 };
@@ -239,6 +287,8 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
       }
       for (const uri of open) schedule(uri);
     },
+
+    parsedDocument: (uri) => states.get(uri)?.document,
 
     async whenAnalysed(uri) {
       for (;;) {

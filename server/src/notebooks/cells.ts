@@ -5,7 +5,8 @@
 //
 // Masking is IPython's own input transformation done ahead of the tree-sitter parse: it only decides
 // which lines IPython would hand to a magic; all findings still come from the parse tree.
-import { analyzeText, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze';
+import { analyzeText, analyzeTree, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze';
+import type { PythonDocument } from '../analysis/document';
 import type { Node } from '../analysis/parser';
 import { SourceText } from '../analysis/sourceText';
 import type { Finding, Fix, Position, Range, TextEdit } from '../analysis/types';
@@ -448,6 +449,8 @@ export interface NotebookAnalysis {
   result: AnalysisResult;
   findings: CellFinding[];
   preambleEndLine: number;
+  /** Frees the parse tree when the analysis made its own (no `document`); findings stay valid. */
+  dispose(): void;
 }
 
 /** Maps a finding on the joined text to its cell, with its fixes as cell edits. */
@@ -472,17 +475,22 @@ export function toCellFinding(notebook: ConcatenatedNotebook, finding: Finding, 
   };
 }
 
-/** Analyses a notebook's code cells as one program. */
-export function analyzeNotebook(cells: readonly CellInput[], options: AnalyzeOptions = {}): NotebookAnalysis {
-  const notebook = new ConcatenatedNotebook(cells);
-  const result = analyzeText(notebook.text, options);
+/**
+ * Analyses a notebook's code cells as one program. With `document` (already holding the joined text,
+ * e.g. kept up to date incrementally by the language server) its tree is analysed instead of a fresh
+ * parse; the analysis then reads that tree and must not be used once the document is updated or disposed.
+ */
+export function analyzeNotebook(input: readonly CellInput[] | ConcatenatedNotebook, options: AnalyzeOptions = {}, document?: PythonDocument): NotebookAnalysis {
+  const notebook = input instanceof ConcatenatedNotebook ? input : new ConcatenatedNotebook(input);
+  if (document && document.text !== notebook.text) throw new Error("analyzeNotebook: the document does not hold the notebook's joined text");
+  const result = document ? analyzeTree(document.tree, document.sourceText, options) : analyzeText(notebook.text, options);
   const preambleEndLine = leadingBlockEnd(result.model.root);
   const findings: CellFinding[] = [];
   for (const f of result.findings) {
     const located = toCellFinding(notebook, f, preambleEndLine);
     if (located) findings.push(located);
   }
-  return { notebook, result, findings, preambleEndLine };
+  return { notebook, result, findings, preambleEndLine, dispose: () => result.dispose() };
 }
 
 export interface NotebookFixResult {
@@ -500,6 +508,7 @@ export function fixNotebook(cells: readonly CellInput[], options: AnalyzeOptions
   const maxRounds = options.maxRounds ?? 50;
   for (let round = 0; round <= maxRounds; round++) {
     const analysis = analyzeNotebook(current, options);
+    analysis.dispose();
     const target = round < maxRounds ? analysis.findings.find((f) => !skip.has(keyOf(f)) && applicableCellFix(f, options.unsafe)) : undefined;
     if (!target) return { cells: current, applied, remaining: analysis.findings };
     const fix = applicableCellFix(target, options.unsafe)!;
@@ -514,7 +523,9 @@ export function fixNotebook(cells: readonly CellInput[], options: AnalyzeOptions
     if (!any) skip.add(keyOf(target));
     else applied.push(target.finding.code);
   }
-  return { cells: current, applied, remaining: analyzeNotebook(current, options).findings };
+  const last = analyzeNotebook(current, options);
+  last.dispose();
+  return { cells: current, applied, remaining: last.findings };
 }
 
 /** The fix fixAll would apply, when it could be mapped to the cells. */
