@@ -18,20 +18,10 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadPython, parsePython, type Node } from '../server/src/analysis/parser';
 import { inProcessClient } from '../test/helpers/lsp';
+import { seededRandom as mulberry32 } from '../test/helpers/random';
 import { countLines, machine, median, percentile, repoRoot } from './analysis-corpus';
 
 export const TARGET_LINES = 5000;
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Names a module binds at its top level: def/class names and plain assignment targets. */
 function moduleLevelNames(root: Node): Set<string> {

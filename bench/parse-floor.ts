@@ -13,7 +13,8 @@
 import { Parser } from 'web-tree-sitter';
 import { loadPython, parsePython, pythonLanguage, pythonQuery } from '../server/src/analysis/parser';
 import { PythonDocument } from '../server/src/analysis/document';
-import { buildEditFile, mulberry32 } from './analysis-edit';
+import { buildEditFile } from './analysis-edit';
+import { seededRandom as mulberry32 } from '../test/helpers/random';
 import { countLines, machine, median, percentile } from './analysis-corpus';
 
 function summary(xs: number[]): string {

@@ -215,7 +215,8 @@ export class Workbench {
   }
 
   /** Opens a workspace file with Quick Open and waits for its editor to be active. */
-  async openFile(name: string): Promise<void> {
+  /** Opens a file with Quick Open (Ctrl+P) and waits for its tab to be the active one. */
+  private async quickOpen(name: string): Promise<void> {
     await this.page.keyboard.press(`${mod}+P`);
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
@@ -223,19 +224,17 @@ export class Workbench {
     await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
     await this.page.keyboard.press('Enter');
     await this.page.locator(`.tabs-container .tab.active`, { hasText: name }).waitFor({ timeout: 15_000 });
+  }
+
+  async openFile(name: string): Promise<void> {
+    await this.quickOpen(name);
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
     await this.focusEditor();
   }
 
   /** Opens a notebook with Quick Open and waits for VS Code's notebook editor to show its cells. */
   async openNotebook(name: string): Promise<void> {
-    await this.page.keyboard.press(`${mod}+P`);
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(name);
-    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-    await this.page.keyboard.press('Enter');
-    await this.page.locator(`.tabs-container .tab.active`, { hasText: name }).waitFor({ timeout: 15_000 });
+    await this.quickOpen(name);
     await this.page.locator('.notebook-editor .cell-list-container .monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
   }
 

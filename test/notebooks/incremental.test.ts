@@ -15,6 +15,7 @@ import { effectiveConfig } from '../../server/src/config/settings';
 import { analyzeNotebook, ConcatenatedNotebook, type CellFinding, type CellInput } from '../../server/src/notebooks/cells';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { useParser } from '../helpers/analysis';
+import { seededRandom as prng } from '../helpers/random';
 import { inProcessClient, type TestLspClient } from '../helpers/lsp';
 
 useParser();
@@ -23,17 +24,6 @@ const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', '
 const fixture = (name: string): CellInput[] => parseIpynb(fs.readFileSync(path.join(FIXTURES, name), 'utf8')).cells.map((c) => ({ kind: c.kind, text: c.text }));
 const config = effectiveConfig(undefined, undefined);
 
-/** mulberry32: a small seeded PRNG, so every failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function freshSexp(text: string): string {
   const tree = parsePython(text);
