@@ -60,6 +60,15 @@ describe('GML102 keras-fp32-policy', () => {
     assertNone(with_('policy = keras.DTypePolicy("mixed_bfloat16")', 'keras.config.set_dtype_policy(policy)'), CODE);
     assertNone(with_('keras.mixed_precision.set_global_policy(args.policy)'), CODE);
     assertNone(with_('layer = keras.layers.Dense(4, dtype="mixed_float16")'), CODE);
+    assertNone(with_('layer = keras.layers.Dense(', '    4,', '    dtype = "mixed_bfloat16",', ')'), CODE);
+    assertNone(with_('layer_dtype = "mixed_float16"', 'layer = keras.layers.Dense(4, dtype=layer_dtype)'), CODE);
+  });
+
+  it('does not count `dtype` spelled in a comment, a string or another name as a layer policy', () => {
+    const with_ = (...lines: string[]) => py('import keras', 'import tensorflow as tf', ...lines, ...BODY);
+    assertOne(with_('# keras.layers.Dense(4, dtype="mixed_float16")'), CODE);
+    assertOne(with_('note = \'Dense(4, dtype="mixed_float16")\''), CODE);
+    assertOne(with_('my_dtype = "mixed_float16"', 'print(my_dtype)'), CODE);
   });
 
   it('still flags a float32 policy and changes it in place', () => {

@@ -50,6 +50,8 @@ const COLLECT = `
 (lambda) @lambda
 (assignment left: (subscript value: (identifier) @subscripted))
 (augmented_assignment left: (subscript value: (identifier) @subscripted))
+(augmented_assignment) @augassign
+(decorated_definition) @decorated
 `;
 
 /** COLLECT plus the comments, for files whose suppression comments will be read anyway. */
@@ -196,6 +198,13 @@ export class SemanticModel {
   private commentNodes: Node[] | undefined;
   readonly withStatements: Node[] = [];
   readonly loops: Node[] = [];
+  /** Every `def`, in document order (nested ones included). */
+  readonly functionDefinitions: Node[] = [];
+  /** Every `class`, in document order (nested ones included). */
+  readonly classDefinitions: Node[] = [];
+  /** Every `x = …` (each target of a chain too) and every `x += …`, in document order. */
+  readonly assignments: Node[] = [];
+  readonly augmentedAssignments: Node[] = [];
   /** Module names of `from X import *`. */
   readonly starImports: string[] = [];
   private readonly scopes = new Map<number, Map<string, Binding[]>>();
@@ -205,6 +214,8 @@ export class SemanticModel {
   private readonly functionsByName = new Map<string, Node[]>();
   private readonly classesByName = new Map<string, Node[]>();
   private readonly importedLocalNames = new Set<string>();
+  /** `decorated_definition` wrappers by the id of the def/class they decorate (a parent lookup is a walk from the root). */
+  private readonly decoratedBy = new Map<number, Node>();
   /** Scope regions sorted by start offset (nested or disjoint), for scopeOf without parent walks. */
   private readonly regions: ScopeRegion[] = [];
   /** Parents already asked for, by node id: a tree-sitter parent lookup walks down from the root. */
@@ -249,12 +260,23 @@ export class SemanticModel {
           this.collectCall(node);
           break;
         case 'assign':
+          this.assignments.push(node);
           this.collectAssignment(node);
           break;
+        case 'decorated': {
+          const definition = node.childForFieldName('definition');
+          if (definition) this.decoratedBy.set(definition.id, node);
+          break;
+        }
+        case 'augassign':
+          this.augmentedAssignments.push(node);
+          break;
         case 'def':
+          this.functionDefinitions.push(node);
           this.collectDefinition(node, 'def');
           break;
         case 'class':
+          this.classDefinitions.push(node);
           this.collectDefinition(node, 'class');
           break;
         case 'loop': {
@@ -309,14 +331,56 @@ export class SemanticModel {
     }
   }
 
-  /** The parent of a node, remembered (tree-sitter finds a parent by walking down from the root). */
+  /**
+   * The parent of a node, remembered. tree-sitter finds a parent by walking down from the root, and at
+   * the root it steps through every top-level statement before the node's: in a long flat script that
+   * is thousands of steps per lookup. So the walk starts at the node's top-level statement (found by
+   * binary search), and every node passed on the way down gets its parent remembered too.
+   */
   parentOf(node: Node): Node | null {
     let parent = this.parents.get(node.id);
     if (parent === undefined) {
-      parent = node.parent;
-      this.parents.set(node.id, parent);
+      this.rememberAncestry(node);
+      parent = this.parents.get(node.id);
+      if (parent === undefined) {
+        parent = node.parent;
+        this.parents.set(node.id, parent);
+      }
     }
     return parent;
+  }
+
+  private topLevelNodes: Node[] | undefined;
+
+  private rememberAncestry(node: Node): void {
+    if (node.id === this.root.id) {
+      this.parents.set(node.id, null);
+      return;
+    }
+    const top = (this.topLevelNodes ??= this.root.children.filter((c): c is Node => c !== null));
+    const start = node.startIndex;
+    const end = node.endIndex;
+    let lo = 0;
+    let hi = top.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (top[mid].startIndex <= start) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Zero-width nodes can share a start offset with their neighbours: take the one that holds the node.
+    while (found >= 0 && !(top[found].startIndex <= start && end <= top[found].endIndex)) found--;
+    if (found < 0) return;
+    let current = top[found];
+    this.parents.set(current.id, this.root);
+    while (current.id !== node.id) {
+      const next = current.childWithDescendant(node);
+      if (!next) return;
+      this.parents.set(next.id, current);
+      current = next;
+    }
   }
 
   private addBinding(scope: Node, binding: Binding): void {
@@ -615,8 +679,8 @@ export class SemanticModel {
 
   /** Decorator expressions of a function or class definition. */
   decoratorsOf(def: Node): Node[] {
-    const parent = def.parent;
-    if (!parent || parent.type !== 'decorated_definition') return [];
+    const parent = this.decoratedBy.get(def.id);
+    if (!parent) return [];
     const out: Node[] = [];
     for (const child of parent.namedChildren) {
       if (child && child.type === 'decorator') {

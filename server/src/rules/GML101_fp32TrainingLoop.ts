@@ -131,8 +131,8 @@ class Precision {
   constructor(private readonly model: SemanticModel) {
     this.accept = (expr) => isAutocast(model, expr);
     for (const w of model.withStatements) if (withItems(w).some((i) => this.accept(i.value))) this.sites.push(w);
-    for (const def of model.root.descendantsOfType('function_definition')) {
-      if (def && model.decoratorsOf(def).some(this.accept)) this.sites.push(def);
+    for (const def of model.functionDefinitions) {
+      if (model.decoratorsOf(def).some(this.accept)) this.sites.push(def);
     }
     this.fileWide =
       lowPrecisionModel(model) || model.callsTo(ACCELERATORS).some((a) => accelerateMixed(a) !== 'no');
@@ -314,10 +314,13 @@ function scanDevice(model: SemanticModel, options: FixOptions, torch: string): {
     return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true };
   }
   const cudaCall = model.allCalls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'));
-  const cudaString = model.root.descendantsOfType('string').some((s) => {
-    const v = s ? stringLiteral(s) : undefined;
-    return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
-  });
+  // Strings are not indexed: look for them only when no call settles it.
+  const cudaString =
+    !cudaCall &&
+    model.root.descendantsOfType('string').some((s) => {
+      const v = s ? stringLiteral(s) : undefined;
+      return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
+    });
   return cudaCall || cudaString ? { text: '"cuda"', cuda: true } : { text: '"cpu"', cuda: false };
 }
 

@@ -77,23 +77,48 @@ function policyKind(model: SemanticModel, expr: Node, depth = 0): PolicyKind {
  * Whether the file sets a mixed (or unknown) policy anywhere, globally or on a layer. Policy
  * arguments of setters called with a full-precision literal are collected into `fullPolicies`.
  */
-function hasMixedPolicy(model: SemanticModel, fullPolicies: Node[]): boolean {
-  for (const call of model.allCalls()) {
+function hasMixedPolicy(model: SemanticModel, source: SourceText, fullPolicies: Node[]): boolean {
+  const setterNames = new Set([...POLICY_SETTERS].map((q) => q.slice(q.lastIndexOf('.') + 1)));
+  const named = [...setterNames].flatMap((name) => model.callsNamed(name)).sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const setters = new Set<number>();
+  for (const call of named) {
     const q = kerasName(call.qualifiedName);
-    if (q && POLICY_SETTERS.has(q)) {
-      const arg = call.argument('policy', 0);
-      if (!arg) {
-        if (call.hasStarArgs || call.hasStarKwargs) return true;
-        continue;
-      }
-      if (policyKind(model, arg) !== 'full') return true;
-      fullPolicies.push(arg);
+    if (!q || !POLICY_SETTERS.has(q)) continue;
+    setters.add(call.node.id);
+    const arg = call.argument('policy', 0);
+    if (!arg) {
+      if (call.hasStarArgs || call.hasStarKwargs) return true;
       continue;
     }
+    if (policyKind(model, arg) !== 'full') return true;
+    fullPolicies.push(arg);
+  }
+  for (const call of callsWithDtypeKeyword(model, source)) {
+    if (setters.has(call.node.id)) continue;
     const dtype = call.keywords.get('dtype');
     if (dtype && policyKind(model, dtype.value) === 'mixed') return true;
   }
   return false;
+}
+
+/**
+ * Calls with a `dtype=` keyword. A keyword is spelled out in the text, so the tree is asked only at
+ * the places that spell `dtype` (whether each is a keyword argument's name) instead of reading the
+ * arguments of every call in the file, which dominated this rule on large files.
+ */
+function callsWithDtypeKeyword(model: SemanticModel, source: SourceText): CallSite[] {
+  const out: CallSite[] = [];
+  const text = source.text;
+  for (let at = text.indexOf('dtype'); at >= 0; at = text.indexOf('dtype', at + 5)) {
+    const name = model.root.descendantForIndex(at, at + 5);
+    if (!name || name.type !== 'identifier' || name.startIndex !== at || name.endIndex !== at + 5) continue;
+    const keyword = model.parentOf(name);
+    if (keyword?.type !== 'keyword_argument' || keyword.childForFieldName('name')?.id !== name.id) continue;
+    const args = model.parentOf(keyword);
+    const call = args?.type === 'argument_list' ? model.parentOf(args) : null;
+    if (call?.type === 'call') out.push(model.callSite(call));
+  }
+  return out;
 }
 
 function isLocalKerasModelClass(model: SemanticModel, call: CallSite): boolean {
@@ -146,7 +171,7 @@ export const kerasFp32Policy: Rule = {
   check({ model, source, report }) {
     const fits = model.callsNamed('fit').filter((c) => c.receiver);
     const fullPolicies: Node[] = [];
-    if (fits.length === 0 || hasMixedPolicy(model, fullPolicies)) return;
+    if (fits.length === 0 || hasMixedPolicy(model, source, fullPolicies)) return;
     let fileBuildsKeras: boolean | undefined;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {

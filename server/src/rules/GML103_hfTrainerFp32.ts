@@ -2,7 +2,6 @@
 // leaves both `fp16` and `bf16` off, so the Trainer runs every step in fp32. A value that is not a
 // literal (`bf16=args.bf16`), `**kwargs`, or a later `args.bf16 = …` is unknown: no warning.
 // The fix (unsafe: needs hardware support, changes numerics) turns the preferred one on.
-import type { Node } from '../analysis/parser';
 import type { CallSite, SemanticModel } from '../analysis/semantic';
 import { truthiness } from '../analysis/values';
 import { nodeRange, setKeywordArgument } from '../fixes/edits';
@@ -43,8 +42,8 @@ function flagSetLater(model: SemanticModel, name: string): boolean {
   let names = flagAssignedNames.get(model);
   if (!names) {
     names = new Set();
-    for (const node of model.root.descendantsOfType(['assignment', 'augmented_assignment'])) {
-      const left = (node as Node).childForFieldName('left');
+    for (const node of [...model.assignments, ...model.augmentedAssignments]) {
+      const left = node.childForFieldName('left');
       if (left?.type !== 'attribute') continue;
       const object = left.childForFieldName('object');
       const attr = left.childForFieldName('attribute')?.text;
