@@ -51,7 +51,6 @@ const COLLECT = `
 (assignment left: (subscript value: (identifier) @subscripted))
 (augmented_assignment left: (subscript value: (identifier) @subscripted))
 (augmented_assignment) @augassign
-(decorated_definition) @decorated
 `;
 
 /** COLLECT plus the comments, for files whose suppression comments will be read anyway. */
@@ -214,8 +213,6 @@ export class SemanticModel {
   private readonly functionsByName = new Map<string, Node[]>();
   private readonly classesByName = new Map<string, Node[]>();
   private readonly importedLocalNames = new Set<string>();
-  /** `decorated_definition` wrappers by the id of the def/class they decorate (a parent lookup is a walk from the root). */
-  private readonly decoratedBy = new Map<number, Node>();
   /** Scope regions sorted by start offset (nested or disjoint), for scopeOf without parent walks. */
   private readonly regions: ScopeRegion[] = [];
   /** Parents already asked for, by node id: a tree-sitter parent lookup walks down from the root. */
@@ -263,11 +260,6 @@ export class SemanticModel {
           this.assignments.push(node);
           this.collectAssignment(node);
           break;
-        case 'decorated': {
-          const definition = node.childForFieldName('definition');
-          if (definition) this.decoratedBy.set(definition.id, node);
-          break;
-        }
         case 'augassign':
           this.augmentedAssignments.push(node);
           break;
@@ -679,8 +671,8 @@ export class SemanticModel {
 
   /** Decorator expressions of a function or class definition. */
   decoratorsOf(def: Node): Node[] {
-    const parent = this.decoratedBy.get(def.id);
-    if (!parent) return [];
+    const parent = this.parentOf(def);
+    if (!parent || parent.type !== 'decorated_definition') return [];
     const out: Node[] = [];
     for (const child of parent.namedChildren) {
       if (child && child.type === 'decorator') {
