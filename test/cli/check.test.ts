@@ -349,3 +349,37 @@ describe('greenml check: worker threads', () => {
     }
   });
 });
+
+describe('greenml check: --time-budget-ms', () => {
+  /** A long script: every fixture, many times over (a model of it takes far more than 10 ms to build). */
+  function longScript(): string {
+    const all = fs
+      .readdirSync(SCRIPTS)
+      .filter((n) => n.endsWith('.py'))
+      .sort()
+      .map((n) => fs.readFileSync(path.join(SCRIPTS, n), 'utf8'))
+      .join('\n');
+    return Array.from({ length: 30 }, () => all).join('\n');
+  }
+
+  it('reports GML004 on line 1 when the budget runs out, and not with a budget large enough', () => {
+    const dir = tree({ 'long.py': longScript() });
+    const tight = json(greenml(dir, '--format', 'json', '--time-budget-ms', '10', '.'));
+    const budget = tight.filter((f) => f.code === 'GML004');
+    assert.equal(budget.length, 1, JSON.stringify(tight.map((f) => `${f.file}:${f.code}`)));
+    assert.equal(budget[0].line, 1);
+    assert.equal(budget[0].severity, 'information');
+    assert.match(budget[0].message, /10 ms time budget ran out.*--time-budget-ms for greenml check/);
+    const relaxed = json(greenml(dir, '--format', 'json', '--time-budget-ms', '600000', '.'));
+    assert.ok(!relaxed.some((f) => f.code === 'GML004'));
+    assert.ok(relaxed.length > tight.length, `a whole analysis finds more: ${relaxed.length} vs ${tight.length}`);
+  });
+
+  it('rejects a budget that is not a whole number of at least 10 ms', () => {
+    for (const bad of ['0', '9', 'fast', '2.5']) {
+      const r = greenml(os.tmpdir(), '--time-budget-ms', bad, 'nothing-here');
+      assert.equal(r.status, 2, `--time-budget-ms ${bad}`);
+      assert.match(r.stderr, /--time-budget-ms needs a whole number of milliseconds, at least 10/);
+    }
+  });
+});

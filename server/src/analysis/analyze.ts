@@ -115,7 +115,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
         range,
         message:
           `Green ML stopped analysing this file when its ${budget} ms time budget ran out, ${stopped.before ? 'before' : 'during'} ${rule.code} (${rule.name}); ` +
-          `rules not run to completion: ${notRun}. Their findings may be missing: raise greenml.analysisTimeBudgetMs to analyse the whole file.`,
+          `rules not run to completion: ${notRun}. Their findings may be missing: raise the budget (greenml.analysisTimeBudgetMs in the editor, --time-budget-ms for greenml check) to analyse the whole file.`,
         severity: config.severityOf(TIME_BUDGET_CODE, 'information'),
         fixes: [],
       });

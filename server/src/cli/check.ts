@@ -31,6 +31,7 @@ Options:
   --unsafe-fixes             with --fix, apply unsafe fixes too; without it, show them as available
   --no-config                ignore [tool.greenml] in pyproject.toml files
   -j, --jobs N               check files on N threads (default: one per core, up to 8, for 16+ files)
+  --time-budget-ms MS        analysis time budget per file (default 2000); when it runs out, GML004
   -v, --verbose              say on stderr how many files were checked, on how many threads, in what time
   -h, --help                 show this help
 
@@ -48,6 +49,8 @@ export interface CheckOptions {
   /** Threads to check files on; undefined = one per core for larger runs. */
   jobs?: number;
   verbose?: boolean;
+  /** Per-file analysis budget in ms; undefined = the engine's default (2000). */
+  timeBudgetMs?: number;
 }
 
 export class UsageError extends Error {}
@@ -92,6 +95,13 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       case '--no-config':
         opts.useConfig = false;
         break;
+      case '--time-budget-ms': {
+        const v = value();
+        const n = Number(v);
+        if (!v || !Number.isInteger(n) || n < 10) throw new UsageError(`--time-budget-ms needs a whole number of milliseconds, at least 10, not '${v ?? ''}'`);
+        opts.timeBudgetMs = n;
+        break;
+      }
       case '-v':
       case '--verbose':
         opts.verbose = true;
@@ -396,7 +406,7 @@ export function checkFile(file: string, opts: CheckOptions, projects: Map<string
   if (isNotebookPath(file) && !isBinary(buffer)) {
     // Notebooks: size limit on the code cells (outputs may be large), findings per cell.
     try {
-      const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE });
+      const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE, timeBudgetMs: opts.timeBudgetMs });
       for (const message of nb.errors) errors.push({ file: shown, message });
       return { errors, ...(nb.report ? { report: nb.report } : {}) };
     } catch (err) {
@@ -415,11 +425,11 @@ export function checkFile(file: string, opts: CheckOptions, projects: Map<string
   const text = buffer.toString('utf8');
   try {
     if (opts.fix) {
-      const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes });
+      const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes, ...(opts.timeBudgetMs ? { timeBudgetMs: opts.timeBudgetMs } : {}) });
       if (result.text !== text) fs.writeFileSync(file, result.text);
       return { errors, report: { file: shown, findings: result.remaining, fixed: result.applied.length } };
     }
-    const result = analyzeText(text, { config, relativePath });
+    const result = analyzeText(text, { config, relativePath, ...(opts.timeBudgetMs ? { timeBudgetMs: opts.timeBudgetMs } : {}) });
     result.dispose();
     for (const note of result.notes) errors.push({ file: shown, message: note });
     return { errors, report: { file: shown, findings: result.findings } };

@@ -11,6 +11,8 @@ export interface NotebookCheckOptions {
   relativePath: string;
   fix: boolean;
   maxCodeSize: number;
+  /** Per-file analysis budget in ms (default 2000). */
+  timeBudgetMs?: number;
 }
 
 export function isNotebookPath(file: string): boolean {
@@ -29,7 +31,7 @@ export function checkNotebookFile(file: string, shown: string, text: string, opt
   if (nb.language && nb.language.toLowerCase() !== 'python') return { errors: [`not analysed: the notebook kernel language is ${nb.language}, not Python`] };
   const code = nb.cells.filter((c) => c.kind === 'code').reduce((n, c) => n + c.text.length, 0);
   if (code > opts.maxCodeSize) return { errors: [`not analysed: its code cells hold ${(code / 1048576).toFixed(1)} MB, above the ${opts.maxCodeSize / 1048576} MB limit`] };
-  const analyzeOptions = { config: opts.config, relativePath: opts.relativePath };
+  const analyzeOptions = { config: opts.config, relativePath: opts.relativePath, ...(opts.timeBudgetMs ? { timeBudgetMs: opts.timeBudgetMs } : {}) };
   if (opts.fix) {
     const fixed = fixNotebook(nb.cells, { ...analyzeOptions, unsafe: opts.config.unsafeFixes });
     const texts = new Map(fixed.cells.map((c, i) => [i, c.text] as const));
