@@ -7,7 +7,9 @@
 // - reparse with the old tree and no edit at all (the floor of any incremental reparse);
 // - a query that matches almost nothing (`(ellipsis) @e`): the floor of any whole-tree query;
 // - the number of parser input reads (4 KiB chunks) of the no-edit reparse, showing whether the
-//   whole text is read again.
+//   whole text is read again;
+// - what a segmented document would pay instead: a fresh parse of only the run of whole top-level
+//   statements (about 100 lines) around each edited position, edit applied.
 //
 // Usage: npx tsc -p . && node out/bench/parse-floor.js [rounds=40]
 import { Parser } from 'web-tree-sitter';
@@ -64,6 +66,33 @@ async function main(): Promise<void> {
     again?.delete();
   }
 
+  // Segments: runs of whole top-level statements of about SEGMENT_LINES lines.
+  const SEGMENT_LINES = 100;
+  const bounds: number[] = [0];
+  let lastRow = 0;
+  for (const stmt of tree.rootNode.children) {
+    if (stmt && stmt.startPosition.row - lastRow >= SEGMENT_LINES) {
+      bounds.push(stmt.startIndex);
+      lastRow = stmt.startPosition.row;
+    }
+  }
+  bounds.push(text.length);
+  const segment: number[] = [];
+  const segmentRandom = mulberry32(2024);
+  let segmentLines = 0;
+  for (let i = 0; i < rounds; i++) {
+    const line = Math.floor(segmentRandom() * lines.length);
+    const character = Math.floor(segmentRandom() * (lines[line].length + 1));
+    const ch = alphabet[Math.floor(segmentRandom() * alphabet.length)];
+    const offset = lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + character;
+    const k = bounds.findIndex((b, j) => j + 1 < bounds.length && b <= offset && offset < bounds[j + 1]);
+    const piece = text.slice(bounds[k], offset) + ch + text.slice(offset, bounds[k + 1]);
+    segmentLines += piece.split('\n').length - 1;
+    const s = performance.now();
+    parsePython(piece).delete();
+    segment.push(performance.now() - s);
+  }
+
   const query = pythonQuery('(ellipsis) @e');
   const emptyQuery: number[] = [];
   for (let i = 0; i < Math.min(rounds, 10); i++) {
@@ -81,6 +110,7 @@ async function main(): Promise<void> {
   console.log(`full parse:                     ${summary(full)}`);
   console.log(`incremental reparse, 1 char:    ${summary(incremental)}  (${rounds} edits)`);
   console.log(`reparse with no edit:           ${summary(noEdit)}  (${reads} input reads of 4 KiB = ${((reads * 4096) / Buffer.byteLength(text)).toFixed(2)} × the text)`);
+  console.log(`segment parse (~${Math.round(segmentLines / rounds)} lines): ${summary(segment)}  (${bounds.length - 1} segments)`);
   console.log(`whole-tree query, ~no matches:  ${summary(emptyQuery)}  (${(median(emptyQuery) / median(full)).toFixed(2)} × full parse)`);
 }
 
