@@ -50,7 +50,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   let builtModel: SemanticModel | undefined;
   const modelOf = (): SemanticModel => {
     if (!builtModel) {
-      builtModel = new SemanticModel(tree, { comments: suppressible });
+      builtModel = new SemanticModel(tree, { text: source.text });
       // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
       builtModel.deadline = started + budget;
     }
@@ -58,18 +58,34 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   };
   let builtSuppressions: Suppressions | undefined;
   const suppressionsOf = (): Suppressions =>
-    (builtSuppressions ??= suppressible ? collectSuppressions(modelOf().comments) : NO_SUPPRESSIONS);
+    (builtSuppressions ??= suppressible ? collectSuppressions(modelOf().suppressionComments) : NO_SUPPRESSIONS);
   const findings: Finding[] = [];
   const notes: string[] = [];
   const rules = options.rules ?? RULES;
+  // Rules share packages: each package name is looked for in the text once.
+  const namedPackages = new Map<string, boolean>();
+  const named = (p: string): boolean => {
+    let found = namedPackages.get(p);
+    if (found === undefined) namedPackages.set(p, (found = source.text.includes(p)));
+    return found;
+  };
   /** Where the budget ran out: the rule not started (`before`) or not finished. */
   let stopped: { index: number; before: boolean } | undefined;
 
   for (const [index, rule] of rules.entries()) {
     if (!config.isEnabled(rule.code, options.relativePath)) continue;
-    if (!mayImport(source.text, rule.requires)) continue;
+    if (!rule.requires.some((p) => named(p))) continue;
     const model = modelOf();
-    if (!model.importsAny(rule.requires)) continue;
+    let imported: boolean;
+    try {
+      imported = model.importsAny(rule.requires);
+    } catch (err) {
+      // Finding the imports is model work too, bounded by the same deadline.
+      if (!(err instanceof AnalysisTimeout)) throw err;
+      stopped = { index, before: true };
+      break;
+    }
+    if (!imported) continue;
     if (performance.now() - started > budget) {
       stopped = { index, before: true };
       break;
@@ -157,10 +173,6 @@ function mayHoldSuppressions(text: string): boolean {
   return /noqa|greenml/i.test(text);
 }
 
-/** Whether a text can import one of these packages: an import statement names the package. */
-function mayImport(text: string, packages: readonly string[]): boolean {
-  return packages.some((p) => text.includes(p));
-}
 
 const COMPOUND_STATEMENTS = new Set([
   'if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement',

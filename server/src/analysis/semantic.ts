@@ -37,30 +37,39 @@ export interface KeywordArgument {
 /** Whether an argument is there, absent, or cannot be told (absent but *args/**kwargs are passed). */
 export type ArgumentPresence = 'present' | 'absent' | 'unknown';
 
-const COLLECT = `
-(import_statement) @import
-(import_from_statement) @import
-(call) @call
-(assignment) @assign
-(function_definition) @def
-(class_definition) @class
-(for_statement) @loop
-(with_statement) @with
-(while_statement) @while
-(lambda) @lambda
-(assignment left: (subscript value: (identifier) @subscripted))
-(augmented_assignment left: (subscript value: (identifier) @subscripted))
-(augmented_assignment) @augassign
-`;
-
-/** COLLECT plus the comments, for files whose suppression comments will be read anyway. */
-const COLLECT_WITH_COMMENTS = `${COLLECT}(comment) @comment
-`;
-
 export interface SemanticModelOptions {
-  /** Collect comments in the same pass (otherwise `comments` runs its own query on first use). */
-  comments?: boolean;
+  /** The text the tree was parsed from (default: the root node's text). */
+  text?: string;
 }
+
+/** What the file's import statements bind and name. */
+interface ImportIndex {
+  /** Every import binding, in document order. */
+  bindings: Binding[];
+  packages: Set<string>;
+  starModules: string[];
+  localNames: Set<string>;
+  byName: Map<string, Binding[]>;
+}
+
+const IMPORT_STATEMENTS = new Set(['import_statement', 'import_from_statement']);
+const FUNCTION_DEFINITION = new Set(['function_definition']);
+const CLASS_DEFINITION = new Set(['class_definition']);
+const LAMBDA = new Set(['lambda']);
+const FOR_STATEMENT = new Set(['for_statement']);
+const WHILE_STATEMENT = new Set(['while_statement']);
+const WITH_STATEMENT = new Set(['with_statement']);
+const PARAMETER_WRAPPERS = new Set(['typed_parameter', 'default_parameter', 'typed_default_parameter', 'list_splat_pattern', 'dictionary_splat_pattern']);
+/** Above this many top-level statements, parents are found from the node's top-level statement down (see parentOf). */
+const FLAT_MODULE_STATEMENTS = 256;
+const MUTATING_METHODS = new Set(['append', 'extend', 'update', 'insert', 'setdefault', 'pop', 'add']);
+/** Nodes an assignment, `for` or `with` target never reaches up through. */
+const STATEMENT_BOUNDARIES = new Set([
+  'expression_statement', 'return_statement', 'delete_statement', 'raise_statement', 'assert_statement', 'global_statement', 'nonlocal_statement',
+  'if_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement', 'function_definition', 'class_definition',
+  'decorated_definition', 'lambda', 'call', 'argument_list', 'keyword_argument', 'with_clause', 'with_item', 'except_clause',
+  'list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression', 'print_statement', 'exec_statement',
+]);
 
 /** The part of a function, class or lambda whose names live in its own scope, as an offset range. */
 interface ScopeRegion {
@@ -190,43 +199,91 @@ export class AnalysisTimeout extends Error {
 export class SemanticModel {
   readonly tree: Tree;
   readonly root: Node;
-  /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
-  readonly importedPackages = new Set<string>();
-  /** Every import binding, in document order. */
-  readonly imports: Binding[] = [];
+  /** The text the tree was parsed from: where names and keywords are looked for before the tree is asked. */
+  private readonly text: string;
+  private importIndex: ImportIndex | undefined;
   private commentNodes: Node[] | undefined;
-  readonly withStatements: Node[] = [];
-  readonly loops: Node[] = [];
-  /** Every `def`, in document order (nested ones included). */
-  readonly functionDefinitions: Node[] = [];
-  /** Every `class`, in document order (nested ones included). */
-  readonly classDefinitions: Node[] = [];
-  /** Every `x = …` (each target of a chain too) and every `x += …`, in document order. */
-  readonly assignments: Node[] = [];
-  readonly augmentedAssignments: Node[] = [];
-  /** Module names of `from X import *`. */
-  readonly starImports: string[] = [];
-  private readonly scopes = new Map<number, Map<string, Binding[]>>();
-  private readonly callNodes: Node[] = [];
-  private readonly callsByMethod = new Map<string, Node[]>();
+  private suppressionCommentNodes: Node[] | undefined;
+  private statementsByKeyword = new Map<string, Node[]>();
+  private readonly identifiersByName = new Map<string, Node[]>();
+  private readonly bindingsByName = new Map<string, Map<number, Binding[]>>();
+  private readonly callsByName = new Map<string, Node[]>();
   private readonly callSites = new Map<number, CallSite>();
-  private readonly functionsByName = new Map<string, Node[]>();
-  private readonly classesByName = new Map<string, Node[]>();
-  private readonly importedLocalNames = new Set<string>();
+  private allCallNodes: Node[] | undefined;
+  private definitionsByName: { functions: Map<string, Node[]>; classes: Map<string, Node[]> } | undefined;
   /** Scope regions sorted by start offset (nested or disjoint), for scopeOf without parent walks. */
-  private readonly regions: ScopeRegion[] = [];
+  private scopeRegions: ScopeRegion[] | undefined;
   /** Parents already asked for, by node id: a tree-sitter parent lookup walks down from the root. */
   private readonly parents = new Map<number, Node | null>();
-  /** Start offsets of `name[...] = …` / `name[...] += …` targets (subscripts that mutate `name`), by name. */
-  private readonly subscriptTargets = new Map<string, number[]>();
   private evaluating = 0;
   /** When set (a performance.now() time), long-running queries throw AnalysisTimeout once it has passed. */
   deadline: number | undefined;
   private deadlineTicks = 0;
 
-  /** Every comment, in document order; queried on first use (only suppressions and code actions read them). */
+  // Nothing is collected up front: a whole-tree query costs a quarter of the parse, and most of what
+  // it would collect is never asked for. Each index is built on first use from the places where the
+  // text spells the name or keyword it is about, each place checked in the tree (a name inside a
+  // string or a comment, or inside a longer name, is not an identifier node there).
+  constructor(tree: Tree, options: SemanticModelOptions = {}) {
+    this.tree = tree;
+    this.root = tree.rootNode;
+    this.text = options.text ?? this.root.text;
+  }
+
+  /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
+  get importedPackages(): ReadonlySet<string> {
+    return this.importsIndexed().packages;
+  }
+
+  /** Every import binding, in document order. */
+  get imports(): readonly Binding[] {
+    return this.importsIndexed().bindings;
+  }
+
+  /** Module names of `from X import *`. */
+  get starImports(): readonly string[] {
+    return this.importsIndexed().starModules;
+  }
+
+  /** Every `with` statement, in document order. */
+  get withStatements(): readonly Node[] {
+    return this.statementsAfter('with', WITH_STATEMENT);
+  }
+
+  /** Every `for` statement in document order, then every `while` statement. */
+  get loops(): readonly Node[] {
+    return [...this.statementsAfter('for', FOR_STATEMENT), ...this.statementsAfter('while', WHILE_STATEMENT)];
+  }
+
+  /** Every `def`, in document order (nested ones included). */
+  get functionDefinitions(): readonly Node[] {
+    return this.statementsAfter('def', FUNCTION_DEFINITION);
+  }
+
+  /** Every `class`, in document order (nested ones included). */
+  get classDefinitions(): readonly Node[] {
+    return this.statementsAfter('class', CLASS_DEFINITION);
+  }
+
+  /** Every comment, in document order (code actions read them; a whole-tree query on first use). */
   get comments(): Node[] {
     return (this.commentNodes ??= pythonQuery('(comment) @comment').captures(this.root).map((c) => c.node));
+  }
+
+  /**
+   * The comments that can be suppression directives: those that spell `noqa` or `greenml` in any
+   * letter case (parseSuppressionComment reads nothing else), in document order.
+   */
+  get suppressionComments(): Node[] {
+    if (!this.suppressionCommentNodes) {
+      const found = new Map<number, Node>();
+      for (const match of this.text.matchAll(/noqa|greenml/gi)) {
+        const node = this.root.descendantForIndex(match.index, match.index + match[0].length);
+        if (node && node.type === 'comment') found.set(node.id, node);
+      }
+      this.suppressionCommentNodes = [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
+    }
+    return this.suppressionCommentNodes;
   }
 
   /** Throws AnalysisTimeout past the deadline; cheap enough for hot paths (reads the clock every 256 calls). */
@@ -235,104 +292,194 @@ export class SemanticModel {
     if (performance.now() > this.deadline) throw new AnalysisTimeout();
   }
 
-  constructor(tree: Tree, options: SemanticModelOptions = {}) {
-    this.tree = tree;
-    this.root = tree.rootNode;
-    if (options.comments) this.commentNodes = [];
-    this.collect(options.comments ? COLLECT_WITH_COMMENTS : COLLECT);
+  // ---- where the text spells things ---------------------------------------------------------
+
+  /** Every identifier node spelled `name`, in document order. */
+  identifiers(name: string): readonly Node[] {
+    let found = this.identifiersByName.get(name);
+    if (!found) {
+      found = [];
+      for (const at of wordOffsets(this.text, name)) {
+        const node = this.root.descendantForIndex(at, at + name.length);
+        if (node && node.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
+      }
+      this.identifiersByName.set(name, found);
+    }
+    return found;
   }
 
-  // ---- construction -------------------------------------------------------------------------
-
-  private collect(query: string): void {
-    const captures = pythonQuery(query).captures(this.root);
-    this.buildRegions(captures);
-    const whileLoops: Node[] = [];
-    for (const { name, node } of captures) {
-      switch (name) {
-        case 'import':
-          this.collectImport(node);
-          break;
-        case 'call':
-          this.collectCall(node);
-          break;
-        case 'assign':
-          this.assignments.push(node);
-          this.collectAssignment(node);
-          break;
-        case 'augassign':
-          this.augmentedAssignments.push(node);
-          break;
-        case 'def':
-          this.functionDefinitions.push(node);
-          this.collectDefinition(node, 'def');
-          break;
-        case 'class':
-          this.classDefinitions.push(node);
-          this.collectDefinition(node, 'class');
-          break;
-        case 'loop': {
-          this.loops.push(node);
-          const left = node.childForFieldName('left');
-          if (left) this.bindTargets(left, 'loop', node, undefined);
-          break;
-        }
-        case 'with':
-          this.withStatements.push(node);
-          for (const item of withItems(node)) {
-            const alias = item.alias;
-            if (alias) this.bindTargets(alias, 'with', node, item.value);
-          }
-          break;
-        case 'while':
-          whileLoops.push(node);
-          break;
-        case 'comment':
-          this.commentNodes!.push(node);
-          break;
-        case 'subscripted': {
-          const list = this.subscriptTargets.get(node.text);
-          if (list) list.push(node.startIndex);
-          else this.subscriptTargets.set(node.text, [node.startIndex]);
-          break;
-        }
+  /** The statements (nodes of `types`) whose own keyword token is `keyword`, in document order. */
+  private statementsAfter(keyword: string, types: ReadonlySet<string>): Node[] {
+    const key = `${keyword} ${[...types].join(' ')}`;
+    let found = this.statementsByKeyword.get(key);
+    if (!found) {
+      found = [];
+      for (const at of wordOffsets(this.text, keyword)) {
+        this.checkDeadline();
+        const token = this.root.descendantForIndex(at, at + keyword.length);
+        if (!token || token.type !== keyword || token.startIndex !== at || token.endIndex !== at + keyword.length) continue;
+        const statement = this.parentOf(token);
+        if (statement && types.has(statement.type)) found.push(statement);
       }
+      this.statementsByKeyword.set(key, found);
     }
-    this.loops.push(...whileLoops);
+    return found;
   }
 
-  /** Records where each function, class and lambda scope begins and ends (see scopeOf). */
-  private buildRegions(captures: ReadonlyArray<{ name: string; node: Node }>): void {
-    const regions: Array<Omit<ScopeRegion, 'parent'>> = [];
-    for (const { name, node } of captures) {
-      if (name === 'def' || name === 'class') {
-        const body = node.childForFieldName('body');
-        if (body) regions.push({ scope: node, start: body.startIndex, end: body.endIndex });
-      } else if (name === 'lambda') {
-        // Everything but the parameters (whose defaults belong outside); a lambda without parameters binds nothing.
-        const params = node.childForFieldName('parameters');
-        if (params) regions.push({ scope: node, start: params.endIndex, end: node.endIndex });
+  // ---- construction of the indexes ----------------------------------------------------------
+
+  private importsIndexed(): ImportIndex {
+    if (!this.importIndex) {
+      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+      for (const statement of this.statementsAfter('import', IMPORT_STATEMENTS)) collectImport(statement, index);
+      for (const b of index.bindings) {
+        index.localNames.add(b.name);
+        const list = index.byName.get(b.name);
+        if (list) list.push(b);
+        else index.byName.set(b.name, [b]);
       }
+      // Kept only once complete: the statement search can stop at the deadline.
+      this.importIndex = index;
     }
-    regions.sort((a, b) => a.start - b.start || b.end - a.end);
+    return this.importIndex;
+  }
+
+  /** Where each function, class and lambda scope begins and ends (see scopeOf). */
+  private regions(): ScopeRegion[] {
+    if (this.scopeRegions) return this.scopeRegions;
+    const spans: Array<Omit<ScopeRegion, 'parent'>> = [];
+    for (const node of [...this.functionDefinitions, ...this.classDefinitions]) {
+      const body = node.childForFieldName('body');
+      if (body) spans.push({ scope: node, start: body.startIndex, end: body.endIndex });
+    }
+    for (const node of this.statementsAfter('lambda', LAMBDA)) {
+      // Everything but the parameters (whose defaults belong outside); a lambda without parameters binds nothing.
+      const params = node.childForFieldName('parameters');
+      if (params) spans.push({ scope: node, start: params.endIndex, end: node.endIndex });
+    }
+    spans.sort((a, b) => a.start - b.start || b.end - a.end);
+    const regions: ScopeRegion[] = [];
     const open: number[] = [];
-    for (const r of regions) {
-      while (open.length && this.regions[open[open.length - 1]].end <= r.start) open.pop();
-      this.regions.push({ ...r, parent: open.length ? open[open.length - 1] : -1 });
-      open.push(this.regions.length - 1);
+    for (const r of spans) {
+      while (open.length && regions[open[open.length - 1]].end <= r.start) open.pop();
+      regions.push({ ...r, parent: open.length ? open[open.length - 1] : -1 });
+      open.push(regions.length - 1);
     }
+    return (this.scopeRegions = regions);
+  }
+
+  /**
+   * Bindings of a name by scope id, each scope's in document order: the imports of the name, and every
+   * place the name is spelled that binds it (an assignment, `for` or `with … as` target, a def or
+   * class name, a parameter).
+   */
+  private bindingsOf(name: string): Map<number, Binding[]> {
+    let byScope = this.bindingsByName.get(name);
+    if (byScope) return byScope;
+    const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
+    for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
+    for (const at of wordOffsets(this.text, name)) {
+      if (!mayBindBefore(this.text, at, at + name.length)) continue;
+      const id = this.root.descendantForIndex(at, at + name.length);
+      if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
+      const bound = this.bindingAt(id);
+      if (bound) found.push({ ...bound, at });
+    }
+    // Document order of the binding statements (then of the names within one), as the scope's list reads.
+    found.sort((a, b) => a.binding.node.startIndex - b.binding.node.startIndex || a.at - b.at);
+    byScope = new Map();
+    for (const { scope, binding } of found) {
+      const list = byScope.get(scope.id);
+      if (list) list.push(binding);
+      else byScope.set(scope.id, [binding]);
+    }
+    this.bindingsByName.set(name, byScope);
+    return byScope;
+  }
+
+  /** The binding an identifier makes where it stands, and its scope; undefined when it binds nothing here. */
+  private bindingAt(id: Node): { scope: Node; binding: Binding } | undefined {
+    const name = id.text;
+    const parent = this.parentOf(id);
+    if (!parent) return undefined;
+    if ((parent.type === 'function_definition' || parent.type === 'class_definition') && sameNode(parent.childForFieldName('name'), id)) {
+      return { scope: this.scopeOf(parent), binding: { name, kind: parent.type === 'function_definition' ? 'def' : 'class', node: parent } };
+    }
+    const parameter = this.parameterOf(id, parent);
+    if (parameter) return { scope: parameter.def, binding: { name, kind: 'param', node: parameter.node } };
+    // Up through tuple / list patterns to the target of an assignment, a `for` or a `with … as`.
+    let target = id;
+    let container: Node | null = parent;
+    while (container) {
+      switch (container.type) {
+        case 'assignment': {
+          if (!sameNode(container.childForFieldName('left'), target)) return undefined;
+          const direct = target.id === id.id;
+          let value: Node | null = container.childForFieldName('right');
+          // `a = b = value`: the right side is itself an assignment.
+          while (value && value.type === 'assignment') value = value.childForFieldName('right');
+          return { scope: this.scopeOf(container), binding: { name, kind: direct ? 'assign' : 'other', node: container, value: direct ? (value ?? undefined) : undefined } };
+        }
+        case 'for_statement':
+          if (!sameNode(container.childForFieldName('left'), target)) return undefined;
+          return { scope: this.scopeOf(container), binding: { name, kind: 'loop', node: container } };
+        case 'as_pattern_target':
+        case 'as_pattern': {
+          const withStatement = this.withStatementAliasing(container, target);
+          return withStatement ? { scope: this.scopeOf(withStatement), binding: { name, kind: 'with', node: withStatement } } : undefined;
+        }
+        case 'attribute':
+        case 'subscript':
+        case 'module':
+        case 'block':
+          return undefined;
+      }
+      if (STATEMENT_BOUNDARIES.has(container.type)) return undefined;
+      target = container;
+      container = this.parentOf(container);
+    }
+    return undefined;
+  }
+
+  /** The `with` statement whose item aliases `target` (an as_pattern, or the as_pattern_target, is `at`). */
+  private withStatementAliasing(at: Node, target: Node): Node | undefined {
+    const pattern = at.type === 'as_pattern' ? at : this.parentOf(at);
+    if (!pattern || pattern.type !== 'as_pattern') return undefined;
+    const item = this.parentOf(pattern);
+    if (!item || item.type !== 'with_item' || !sameNode(item.childForFieldName('value'), pattern)) return undefined;
+    const clause = this.parentOf(item);
+    const statement = clause?.type === 'with_clause' ? this.parentOf(clause) : null;
+    if (!statement || statement.type !== 'with_statement') return undefined;
+    return sameNode(asPatternParts(pattern).alias, target) ? statement : undefined;
+  }
+
+  /** The parameter of a `def` that an identifier names, and the def. */
+  private parameterOf(id: Node, parent: Node): { node: Node; def: Node } | undefined {
+    let p: Node = id;
+    let up: Node | null = parent;
+    // A parameter is the identifier itself, or a typed / default / splat parameter around it.
+    while (up && PARAMETER_WRAPPERS.has(up.type)) {
+      p = up;
+      up = this.parentOf(up);
+    }
+    if (!up || up.type !== 'parameters') return undefined;
+    const def = this.parentOf(up);
+    if (!def || def.type !== 'function_definition') return undefined;
+    return sameNode(parameterNameNode(p), id) ? { node: p, def } : undefined;
   }
 
   /**
    * The parent of a node, remembered. tree-sitter finds a parent by walking down from the root, and at
    * the root it steps through every top-level statement before the node's: in a long flat script that
    * is thousands of steps per lookup. So the walk starts at the node's top-level statement (found by
-   * binary search), and every node passed on the way down gets its parent remembered too.
+   * binary search), and every node passed on the way down gets its parent remembered too. In a file
+   * with fewer top-level statements, tree-sitter's walk is cheaper than many steps from here.
    */
   parentOf(node: Node): Node | null {
     let parent = this.parents.get(node.id);
     if (parent === undefined) {
-      this.rememberAncestry(node);
+      // With few top-level statements tree-sitter's own walk (one call into wasm) is the cheaper one.
+      if ((this.topLevelCount ??= this.root.childCount) > FLAT_MODULE_STATEMENTS) this.rememberAncestry(node);
       parent = this.parents.get(node.id);
       if (parent === undefined) {
         parent = node.parent;
@@ -341,6 +488,8 @@ export class SemanticModel {
     }
     return parent;
   }
+
+  private topLevelCount: number | undefined;
 
   private topLevelNodes: Node[] | undefined;
 
@@ -375,118 +524,6 @@ export class SemanticModel {
     }
   }
 
-  private addBinding(scope: Node, binding: Binding): void {
-    let names = this.scopes.get(scope.id);
-    if (!names) {
-      names = new Map();
-      this.scopes.set(scope.id, names);
-    }
-    const list = names.get(binding.name);
-    if (list) list.push(binding);
-    else names.set(binding.name, [binding]);
-  }
-
-  private collectImport(node: Node): void {
-    const scope = this.scopeOf(node);
-    if (node.type === 'import_statement') {
-      for (const child of node.namedChildren) {
-        if (!child) continue;
-        if (child.type === 'dotted_name') {
-          const full = dottedName(child);
-          const top = full.split('.')[0];
-          this.importedPackages.add(top);
-          this.addImport(scope, { name: top, kind: 'import', node, qualified: top });
-        } else if (child.type === 'aliased_import') {
-          const nameNode = child.childForFieldName('name');
-          const full = nameNode ? dottedName(nameNode) : '';
-          const alias = child.childForFieldName('alias')?.text;
-          this.importedPackages.add(full.split('.')[0]);
-          if (alias) this.addImport(scope, { name: alias, kind: 'import', node, qualified: full });
-        }
-      }
-      return;
-    }
-    // import_from_statement
-    const moduleNode = node.childForFieldName('module_name');
-    if (!moduleNode) return;
-    const relative = moduleNode.type === 'relative_import';
-    const moduleName = relative ? moduleNode.text : dottedName(moduleNode);
-    if (!relative) this.importedPackages.add(moduleName.split('.')[0]);
-    for (const child of node.namedChildren) {
-      if (!child || child.id === moduleNode.id) continue;
-      if (child.type === 'wildcard_import') {
-        if (!relative) this.starImports.push(moduleName);
-      } else if (child.type === 'dotted_name') {
-        const name = dottedName(child);
-        this.addImport(scope, { name, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
-      } else if (child.type === 'aliased_import') {
-        const nameNode = child.childForFieldName('name');
-        const name = nameNode ? dottedName(nameNode) : '';
-        const alias = child.childForFieldName('alias')?.text;
-        if (alias) this.addImport(scope, { name: alias, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
-      }
-    }
-  }
-
-  private addImport(scope: Node, binding: Binding): void {
-    this.imports.push(binding);
-    this.importedLocalNames.add(binding.name);
-    this.addBinding(scope, binding);
-  }
-
-  private collectCall(node: Node): void {
-    this.callNodes.push(node);
-    const callee = node.childForFieldName('function');
-    if (!callee) return;
-    const name = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee.type === 'identifier' ? callee.text : undefined;
-    if (!name) return;
-    const list = this.callsByMethod.get(name);
-    if (list) list.push(node);
-    else this.callsByMethod.set(name, [node]);
-  }
-
-  private collectAssignment(node: Node): void {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
-    if (!left) return;
-    // `a = b = value`: the right side is itself an assignment; its own capture binds `b`.
-    let value: Node | null = right;
-    while (value && value.type === 'assignment') value = value.childForFieldName('right');
-    this.bindTargets(left, 'assign', node, value ?? undefined);
-  }
-
-  private bindTargets(target: Node, kind: BindingKind, statement: Node, value: Node | undefined): void {
-    const scope = this.scopeOf(statement);
-    if (target.type === 'identifier') {
-      this.addBinding(scope, { name: target.text, kind, node: statement, value: kind === 'assign' ? value : undefined });
-      return;
-    }
-    if (target.type === 'attribute' || target.type === 'subscript') return;
-    for (const child of target.namedChildren) {
-      if (child) this.bindTargets(child, kind === 'assign' ? 'other' : kind, statement, undefined);
-    }
-  }
-
-  private collectDefinition(node: Node, kind: 'def' | 'class'): void {
-    const nameNode = node.childForFieldName('name');
-    if (!nameNode) return;
-    const name = nameNode.text;
-    this.addBinding(this.scopeOf(node), { name, kind, node });
-    const index = kind === 'def' ? this.functionsByName : this.classesByName;
-    const list = index.get(name);
-    if (list) list.push(node);
-    else index.set(name, [node]);
-    if (kind === 'def') {
-      const params = node.childForFieldName('parameters');
-      if (params) {
-        for (const p of params.namedChildren) {
-          const id = p && parameterName(p);
-          if (id) this.addBinding(node, { name: id, kind: 'param', node: p! });
-        }
-      }
-    }
-  }
-
   // ---- scopes and names ---------------------------------------------------------------------
 
   /**
@@ -496,7 +533,7 @@ export class SemanticModel {
    */
   scopeOf(node: Node): Node {
     const at = node.startIndex;
-    const regions = this.regions;
+    const regions = this.regions();
     let lo = 0;
     let hi = regions.length - 1;
     let found = -1;
@@ -519,7 +556,7 @@ export class SemanticModel {
     while (scope) {
       // A class body's names are not visible from the functions nested in it.
       if (first || scope.type !== 'class_definition') {
-        const found = this.scopes.get(scope.id)?.get(name);
+        const found = this.bindingsOf(name).get(scope.id);
         if (found && found.length) return found;
       }
       first = false;
@@ -550,7 +587,8 @@ export class SemanticModel {
     const name = expr.text;
     const bindings = this.lookup(name, expr);
     if (bindings.length === 0) {
-      if (this.starImports.length === 1 && !this.importedLocalNames.has(name)) return `${this.starImports[0]}.${name}`;
+      const imports = this.importsIndexed();
+      if (imports.starModules.length === 1 && !imports.localNames.has(name)) return `${imports.starModules[0]}.${name}`;
       return undefined;
     }
     let qualified: string | undefined;
@@ -578,14 +616,58 @@ export class SemanticModel {
     return site;
   }
 
-  /** Every call in the file, in document order. */
+  /** Calls whose callee is spelled with this last name (`name(…)`, `x.name(…)`), in document order. */
+  private callNodesNamed(name: string): Node[] {
+    let calls = this.callsByName.get(name);
+    if (!calls) {
+      calls = [];
+      for (const id of this.identifiers(name)) {
+        // The callee's name is followed by its argument list (or, with a comment between, maybe).
+        const next = nextTokenChar(this.text, id.endIndex);
+        if (next !== '(' && next !== '#') continue;
+        const parent = this.parentOf(id);
+        if (!parent) continue;
+        if (parent.type === 'call') {
+          if (sameNode(parent.childForFieldName('function'), id)) calls.push(parent);
+        } else if (parent.type === 'attribute' && sameNode(parent.childForFieldName('attribute'), id)) {
+          const call = this.parentOf(parent);
+          if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent)) calls.push(call);
+        }
+      }
+      // A call around another starts first (`(a.f()).f()`), and an outer call sharing the inner's start comes first.
+      calls.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+      this.callsByName.set(name, calls);
+    }
+    return calls;
+  }
+
+  private definitionsIndexed(): NonNullable<SemanticModel['definitionsByName']> {
+    if (!this.definitionsByName) {
+      const index = (nodes: readonly Node[]): Map<string, Node[]> => {
+        const byName = new Map<string, Node[]>();
+        for (const node of nodes) {
+          const name = node.childForFieldName('name')?.text;
+          if (!name) continue;
+          const list = byName.get(name);
+          if (list) list.push(node);
+          else byName.set(name, [node]);
+        }
+        return byName;
+      };
+      this.definitionsByName = { functions: index(this.functionDefinitions), classes: index(this.classDefinitions) };
+    }
+    return this.definitionsByName;
+  }
+
+  /** Every call in the file, in document order (a whole-tree query: for rare paths only). */
   allCalls(): CallSite[] {
-    return this.callNodes.map((n) => this.callSite(n));
+    this.allCallNodes ??= pythonQuery('(call) @call').captures(this.root).map((c) => c.node);
+    return this.allCallNodes.map((n) => this.callSite(n));
   }
 
   /** Calls whose callee is written with this last name: `fit` finds `model.fit(...)` and `fit(...)`. */
   callsNamed(name: string): CallSite[] {
-    return (this.callsByMethod.get(name) ?? []).map((n) => this.callSite(n));
+    return this.callNodesNamed(name).map((n) => this.callSite(n));
   }
 
   /** Calls whose callee resolves to one of these qualified names. */
@@ -596,7 +678,7 @@ export class SemanticModel {
     for (const b of this.imports) if (b.qualified && wanted.has(b.qualified)) lastNames.add(b.name);
     const out: CallSite[] = [];
     for (const last of lastNames) {
-      for (const node of this.callsByMethod.get(last) ?? []) {
+      for (const node of this.callNodesNamed(last)) {
         const site = this.callSite(node);
         const q = site.qualifiedName;
         if (q && wanted.has(q)) out.push(site);
@@ -607,11 +689,11 @@ export class SemanticModel {
 
   /** Functions defined in this file with this name (any nesting level). */
   functionsNamed(name: string): Node[] {
-    return this.functionsByName.get(name) ?? [];
+    return this.definitionsIndexed().functions.get(name) ?? [];
   }
 
   classesNamed(name: string): Node[] {
-    return this.classesByName.get(name) ?? [];
+    return this.definitionsIndexed().classes.get(name) ?? [];
   }
 
   /** Calls in this file that call the given function definition (by name, or as `self.method`). */
@@ -620,7 +702,7 @@ export class SemanticModel {
     if (!name) return [];
     const inClass = this.enclosingClass(fn);
     const out: CallSite[] = [];
-    for (const node of this.callsByMethod.get(name) ?? []) {
+    for (const node of this.callNodesNamed(name)) {
       const site = this.callSite(node);
       if (site.callee.type === 'identifier') {
         const bindings = this.lookup(name, site.callee);
@@ -850,25 +932,30 @@ export class SemanticModel {
     if (bindings.length !== 1) return { kind: 'unknown', node: expr };
     const b = bindings[0];
     if (b.kind !== 'assign' || !b.value) return { kind: 'unknown', node: expr };
-    // Mutated containers (`grid["x"] = …`, `grid.update(…)`) are not constant: stay unknown.
-    if (this.isMutated(expr.text, b)) return { kind: 'unknown', node: expr };
-    return this.evaluate(b.value);
+    const value = this.evaluate(b.value);
+    // Mutated containers (`grid["x"] = …`, `grid.update(…)`) are not constant: stay unknown. (Looked at
+    // only for a value worth keeping: the search reads every use of the name.)
+    if (value.kind === 'unknown' || this.isMutated(expr.text, b)) return { kind: 'unknown', node: expr };
+    return value;
   }
 
   private isMutated(name: string, binding: Binding): boolean {
     const scope = this.scopeOf(binding.node);
-    for (const method of ['append', 'extend', 'update', 'insert', 'setdefault', 'pop', 'add']) {
-      for (const node of this.callsByMethod.get(method) ?? []) {
-        const receiver = this.callSite(node).receiver;
-        if (receiver && receiver.type === 'identifier' && receiver.text === name && this.scopeOf(node).id === scope.id) return true;
+    for (const id of this.identifiers(name)) {
+      const parent = this.parentOf(id);
+      if (!parent) continue;
+      // `name.append(…)` and the like, in the binding's own scope.
+      if (parent.type === 'attribute' && sameNode(parent.childForFieldName('object'), id)) {
+        const method = parent.childForFieldName('attribute')?.text;
+        const call = method && MUTATING_METHODS.has(method) ? this.parentOf(parent) : null;
+        if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent) && this.scopeOf(call).id === scope.id) return true;
       }
-    }
-    // A subscript assignment anywhere inside the scope (nested functions included).
-    const targets = this.subscriptTargets.get(name);
-    if (targets) {
-      const start = scope.startIndex;
-      const end = scope.endIndex;
-      if (targets.some((at) => at >= start && at < end)) return true;
+      // `name[…] = …` / `name[…] += …` anywhere inside the scope (nested functions included).
+      if (parent.type === 'subscript' && sameNode(parent.childForFieldName('value'), id)) {
+        const statement = this.parentOf(parent);
+        const assigns = statement && (statement.type === 'assignment' || statement.type === 'augmented_assignment') && sameNode(statement.childForFieldName('left'), parent);
+        if (assigns && id.startIndex >= scope.startIndex && id.startIndex < scope.endIndex) return true;
+      }
     }
     return false;
   }
@@ -933,9 +1020,7 @@ export function withItems(withStatement: Node): WithItem[] {
       if (!value) continue;
       // tree-sitter-python writes `a as b` as an as_pattern inside the item's value.
       if (value.type === 'as_pattern') {
-        const inner = value.namedChild(0);
-        const target = value.childForFieldName('alias') ?? value.namedChild(1);
-        const alias = target?.type === 'as_pattern_target' ? (target.namedChild(0) ?? undefined) : (target ?? undefined);
+        const { inner, alias } = asPatternParts(value);
         if (inner) out.push({ value: inner, alias });
       } else {
         out.push({ value });
@@ -945,27 +1030,125 @@ export function withItems(withStatement: Node): WithItem[] {
   return out;
 }
 
-function parameterName(p: Node): string | undefined {
+/** `a . b . c` → "a.b.c", from the identifiers of a dotted_name. */
+function dottedName(node: Node): string {
+  if (node.type !== 'dotted_name') return node.text;
+  return node.namedChildren.filter((c) => c && c.type === 'identifier').map((c) => c!.text).join('.');
+}
+
+/** `a as b` inside a `with` item: the value `a`, and the alias target `b` (tuple or name). */
+function asPatternParts(pattern: Node): { inner: Node | undefined; alias: Node | undefined } {
+  const inner = pattern.namedChild(0) ?? undefined;
+  const target = pattern.childForFieldName('alias') ?? pattern.namedChild(1);
+  const alias = target?.type === 'as_pattern_target' ? (target.namedChild(0) ?? undefined) : (target ?? undefined);
+  return { inner, alias };
+}
+
+function sameNode(a: Node | null | undefined, b: Node | null | undefined): boolean {
+  return !!a && !!b && a.id === b.id;
+}
+
+/** The identifier a parameter binds (`a` in `a`, `a: int`, `a=1`, `*a`, `**a`), as parameterName reads it. */
+function parameterNameNode(p: Node): Node | undefined {
   switch (p.type) {
     case 'identifier':
-      return p.text;
+      return p;
     case 'typed_parameter':
     case 'list_splat_pattern':
     case 'dictionary_splat_pattern': {
       const first = p.namedChild(0);
       if (!first) return undefined;
-      return first.type === 'identifier' ? first.text : parameterName(first);
+      return first.type === 'identifier' ? first : parameterNameNode(first);
     }
     case 'default_parameter':
     case 'typed_default_parameter':
-      return p.childForFieldName('name')?.text;
+      return p.childForFieldName('name') ?? undefined;
     default:
       return undefined;
   }
 }
 
-/** `a . b . c` → "a.b.c", from the identifiers of a dotted_name. */
-function dottedName(node: Node): string {
-  if (node.type !== 'dotted_name') return node.text;
-  return node.namedChildren.filter((c) => c && c.type === 'identifier').map((c) => c!.text).join('.');
+const IDENTIFIER_CHAR = /[A-Za-z0-9_]/;
+
+/**
+ * Whether a name spelled at [start, end) can be a binding (an assignment, `for` or `with` target, a
+ * def or class name, a parameter), judged from the tokens around it; what passes is decided in the
+ * tree. No binding is followed by `.` (an attribute's object), by an operator (`==`, `+`, `x += 1`
+ * does not bind in this model either), or by `(` or `[` unless `def` or `class` comes before it.
+ */
+function mayBindBefore(text: string, start: number, end: number): boolean {
+  const next = nextTokenChar(text, end);
+  if (next === '.' || NON_BINDING_FOLLOWERS.has(next)) return false;
+  if (next === '=') return text[text.indexOf('=', end) + 1] !== '=';
+  if (next !== '(' && next !== '[') return true;
+  let i = start - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const keyword = (word: string): boolean => text.startsWith(word, i - word.length + 1) && (i - word.length < 0 || !IDENTIFIER_CHAR.test(text[i - word.length]));
+  return keyword('def') || keyword('class');
+}
+
+const NON_BINDING_FOLLOWERS = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<', '>', '!', '@', '~']);
+
+/** The first character at or after `at` that is not white space or a backslash line continuation ('' at the end). */
+function nextTokenChar(text: string, at: number): string {
+  for (let i = at; i < text.length; i++) {
+    const c = text[i];
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== '\\' && c !== '\f') return c;
+  }
+  return '';
+}
+
+/**
+ * Offsets where `word` is spelled with no ASCII letter, digit or underscore right before or after it.
+ * A superset of where it stands as a whole token (a neighbour outside ASCII is left for the tree to judge).
+ */
+function* wordOffsets(text: string, word: string): Generator<number> {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    if (at > 0 && IDENTIFIER_CHAR.test(text[at - 1])) continue;
+    const after = at + word.length;
+    if (after < text.length && IDENTIFIER_CHAR.test(text[after])) continue;
+    yield at;
+  }
+}
+
+/** Adds one import statement's bindings, packages and star modules to the index. */
+function collectImport(node: Node, index: ImportIndex): void {
+  if (node.type === 'import_statement') {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'dotted_name') {
+        const full = dottedName(child);
+        const top = full.split('.')[0];
+        index.packages.add(top);
+        index.bindings.push({ name: top, kind: 'import', node, qualified: top });
+      } else if (child.type === 'aliased_import') {
+        const nameNode = child.childForFieldName('name');
+        const full = nameNode ? dottedName(nameNode) : '';
+        const alias = child.childForFieldName('alias')?.text;
+        index.packages.add(full.split('.')[0]);
+        if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: full });
+      }
+    }
+    return;
+  }
+  // import_from_statement
+  const moduleNode = node.childForFieldName('module_name');
+  if (!moduleNode) return;
+  const relative = moduleNode.type === 'relative_import';
+  const moduleName = relative ? moduleNode.text : dottedName(moduleNode);
+  if (!relative) index.packages.add(moduleName.split('.')[0]);
+  for (const child of node.namedChildren) {
+    if (!child || child.id === moduleNode.id) continue;
+    if (child.type === 'wildcard_import') {
+      if (!relative) index.starModules.push(moduleName);
+    } else if (child.type === 'dotted_name') {
+      const name = dottedName(child);
+      index.bindings.push({ name, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
+    } else if (child.type === 'aliased_import') {
+      const nameNode = child.childForFieldName('name');
+      const name = nameNode ? dottedName(nameNode) : '';
+      const alias = child.childForFieldName('alias')?.text;
+      if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
+    }
+  }
 }

@@ -110,16 +110,41 @@ function within(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
-/** Whether a function is called, directly or through other same-file functions, from inside one of the regions. */
-function calledFrom(model: SemanticModel, fn: Node, regions: Node[], visited = new Set<number>()): boolean {
-  if (visited.has(fn.id)) return false;
-  visited.add(fn.id);
-  for (const caller of model.callersOf(fn)) {
-    if (regions.some((r) => within(caller.node, r))) return true;
-    const outer = model.enclosingFunction(caller.node);
-    if (outer && calledFrom(model, outer, regions, visited)) return true;
+interface Span {
+  start: number;
+  end: number;
+}
+
+function spanOf(node: Node): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+/**
+ * The calls through which a function runs: its callers in this file, the callers of the functions
+ * those calls sit in, and so on. Computed once per function: every backward call asks again.
+ */
+function callChain(model: SemanticModel, fn: Node, memo: Map<number, Span[]>): Span[] {
+  const known = memo.get(fn.id);
+  if (known) return known;
+  const spans: Span[] = [];
+  const visited = new Set<number>([fn.id]);
+  const pending = [fn];
+  while (pending.length) {
+    for (const caller of model.callersOf(pending.pop()!)) {
+      spans.push(spanOf(caller.node));
+      const outer = model.enclosingFunction(caller.node);
+      if (outer && !visited.has(outer.id)) {
+        visited.add(outer.id);
+        pending.push(outer);
+      }
+    }
   }
-  return false;
+  memo.set(fn.id, spans);
+  return spans;
+}
+
+function inAny(span: Span, regions: readonly Span[]): boolean {
+  return regions.some((r) => span.start >= r.start && span.end <= r.end);
 }
 
 class Precision {
@@ -143,14 +168,26 @@ class Precision {
     if (this.fileWide) return true;
     if (this.model.inContext(backward.node, this.accept)) return true;
     if (lossStatements.some((s) => this.model.inContext(s, this.accept))) return true;
-    for (const site of this.sites) {
-      if (regions.some((r) => within(site, r))) return true;
-      const fn = site.type === 'function_definition' ? site : this.model.enclosingFunction(site);
-      if (!fn) continue;
-      if (fn.childForFieldName('name')?.text === 'forward') return true;
-      if (calledFrom(this.model, fn, regions)) return true;
+    const spans = regions.map(spanOf);
+    for (const site of this.siteContexts()) {
+      if (inAny(site.span, spans)) return true;
+      if (!site.fn) continue;
+      if (site.fn.childForFieldName('name')?.text === 'forward') return true;
+      // Called, directly or through other same-file functions, from inside one of the regions.
+      if (callChain(this.model, site.fn, this.chains).some((c) => inAny(c, spans))) return true;
     }
     return false;
+  }
+
+  private readonly chains = new Map<number, Span[]>();
+  private contexts: Array<{ span: Span; fn: Node | undefined }> | undefined;
+
+  /** Each autocast site's extent and the function it opens autocast in. */
+  private siteContexts(): Array<{ span: Span; fn: Node | undefined }> {
+    return (this.contexts ??= this.sites.map((site) => ({
+      span: spanOf(site),
+      fn: site.type === 'function_definition' ? site : this.model.enclosingFunction(site),
+    })));
   }
 }
 

@@ -42,12 +42,16 @@ function flagSetLater(model: SemanticModel, name: string): boolean {
   let names = flagAssignedNames.get(model);
   if (!names) {
     names = new Set();
-    for (const node of [...model.assignments, ...model.augmentedAssignments]) {
-      const left = node.childForFieldName('left');
-      if (left?.type !== 'attribute') continue;
-      const object = left.childForFieldName('object');
-      const attr = left.childForFieldName('attribute')?.text;
-      if (object?.type === 'identifier' && attr && (FLAGS as readonly string[]).includes(attr)) names.add(object.text);
+    for (const flag of FLAGS) {
+      for (const id of model.identifiers(flag)) {
+        const left = model.parentOf(id);
+        if (left?.type !== 'attribute' || left.childForFieldName('attribute')?.id !== id.id) continue;
+        const statement = model.parentOf(left);
+        if (statement?.type !== 'assignment' && statement?.type !== 'augmented_assignment') continue;
+        if (statement.childForFieldName('left')?.id !== left.id) continue;
+        const object = left.childForFieldName('object');
+        if (object?.type === 'identifier') names.add(object.text);
+      }
     }
     flagAssignedNames.set(model, names);
   }

@@ -75,6 +75,30 @@ function onlyReported(node: Node, stop: Node): boolean {
   return false;
 }
 
+/**
+ * The `for` loops that hold another `for` loop in their body or sit in one's body: a call inside two
+ * literal loops is inside a nested pair, so the others need no evaluation.
+ */
+function nestedForLoops(loops: readonly Node[]): Node[] {
+  const spans = loops
+    .filter((l) => l.type === 'for_statement')
+    .map((loop) => ({ loop, start: loop.startIndex, end: loop.endIndex, body: loop.childForFieldName('body') }))
+    .sort((a, b) => a.start - b.start);
+  const nested = new Set<Node>();
+  for (const [i, outer] of spans.entries()) {
+    if (!outer.body) continue;
+    const { startIndex, endIndex } = outer.body;
+    // Sorted by start: the loops inside this body follow it directly.
+    for (let j = i + 1; j < spans.length && spans[j].start < endIndex; j++) {
+      if (spans[j].start >= startIndex && spans[j].end <= endIndex) {
+        nested.add(outer.loop);
+        nested.add(spans[j].loop);
+      }
+    }
+  }
+  return spans.filter((s) => nested.has(s.loop)).map((s) => s.loop);
+}
+
 export const nestedLoopSearch: Rule = {
   code: 'GML202',
   name: 'nested-loop-search',
@@ -123,17 +147,20 @@ export const nestedLoopSearch: Rule = {
 
     // A search needs a call inside the bodies of two loops over literal values: most files have no
     // such loops, and calls elsewhere need no closer look.
-    const literalBodies: Array<{ start: number; end: number }> = [];
-    for (const loop of model.loops) {
+    const literalBodies: Node[] = [];
+    for (const loop of nestedForLoops(model.loops)) {
       const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
-      if (body) literalBodies.push({ start: body.startIndex, end: body.endIndex });
+      if (body) literalBodies.push(body);
     }
     if (literalBodies.length < 2) return;
+    const inBodies = new Map<number, Node>();
+    for (const body of literalBodies) for (const c of body.descendantsOfType('call')) if (c) inBodies.set(c.id, c);
+    const candidates = [...inBodies.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 
     const searches = new Map<number, Search>();
-    for (const call of model.allCalls()) {
+    for (const call of candidates.map((c) => model.callSite(c))) {
       const at = call.node.startIndex;
-      if (literalBodies.filter((b) => at >= b.start && at < b.end).length < 2) continue;
+      if (literalBodies.filter((b) => at >= b.startIndex && at < b.endIndex).length < 2) continue;
       // Only calls in the same function as their loops: enclosingLoops stops at function bounds.
       if (!isTraining(call)) continue;
       const loops = model
