@@ -43,9 +43,9 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   const started = performance.now();
   const config = options.config ?? effectiveConfig(undefined, undefined);
   const budget = options.timeBudgetMs ?? 2000;
-  // The model and the suppression comments are only built when something needs them: a rule can
-  // only run on a file whose text names one of its packages (an import does), and a suppression
-  // comment contains `noqa` or `greenml`. Most files of a workspace need neither.
+  // The model builds each of its indexes on first use (see SemanticModel): a rule runs only on a file
+  // that imports one of its packages, which needs the imports alone, and suppression comments are
+  // read only when the text contains `noqa` or `greenml`.
   const suppressible = mayHoldSuppressions(source.text);
   let builtModel: SemanticModel | undefined;
   const modelOf = (): SemanticModel => {
@@ -62,19 +62,11 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   const findings: Finding[] = [];
   const notes: string[] = [];
   const rules = options.rules ?? RULES;
-  // Rules share packages: each package name is looked for in the text once.
-  const namedPackages = new Map<string, boolean>();
-  const named = (p: string): boolean => {
-    let found = namedPackages.get(p);
-    if (found === undefined) namedPackages.set(p, (found = source.text.includes(p)));
-    return found;
-  };
   /** Where the budget ran out: the rule not started (`before`) or not finished. */
   let stopped: { index: number; before: boolean } | undefined;
 
   for (const [index, rule] of rules.entries()) {
     if (!config.isEnabled(rule.code, options.relativePath)) continue;
-    if (!rule.requires.some((p) => named(p))) continue;
     const model = modelOf();
     let imported: boolean;
     try {

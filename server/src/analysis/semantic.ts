@@ -1033,6 +1033,9 @@ export function withItems(withStatement: Node): WithItem[] {
 /** `a . b . c` → "a.b.c", from the identifiers of a dotted_name. */
 function dottedName(node: Node): string {
   if (node.type !== 'dotted_name') return node.text;
+  const text = node.text;
+  // Written without spaces or comments (nearly always), the text is the name.
+  if (/^[\w.]+$/.test(text)) return text;
   return node.namedChildren.filter((c) => c && c.type === 'identifier').map((c) => c!.text).join('.');
 }
 

@@ -20,6 +20,8 @@ const TRAINING_FUNCTIONS = new Set([
   'lightgbm.cv',
   'catboost.cv',
 ]);
+/** The names a call is written with when isTraining can hold: methods, and the last part of TRAINING_FUNCTIONS. */
+const TRAINING_NAMES = ['fit', 'backward', 'train', ...new Set([...TRAINING_FUNCTIONS].map((q) => q.slice(q.lastIndexOf('.') + 1)))];
 const CROSS_VALIDATION = new Set(['sklearn.model_selection.cross_val_score', 'sklearn.model_selection.cross_validate', 'sklearn.model_selection.cross_val_predict']);
 /** Trainers whose `train()` takes no arguments (unlike torch's `module.train()` mode switch). */
 const ZERO_ARGUMENT_TRAINERS = new Set(['transformers.Trainer', 'transformers.Seq2SeqTrainer', 'trl.SFTTrainer', 'trl.DPOTrainer', 'trl.RewardTrainer']);
@@ -76,10 +78,11 @@ function onlyReported(node: Node, stop: Node): boolean {
 }
 
 /**
- * The `for` loops that hold another `for` loop in their body or sit in one's body: a call inside two
- * literal loops is inside a nested pair, so the others need no evaluation.
+ * The `for` loops that hold another `for` loop in their body or sit in one's body, counting only
+ * pairs whose inner body may train: a training call inside two literal loops is inside such a pair,
+ * so the other loops need no evaluation.
  */
-function nestedForLoops(loops: readonly Node[]): Node[] {
+function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolean): Node[] {
   const spans = loops
     .filter((l) => l.type === 'for_statement')
     .map((loop) => ({ loop, start: loop.startIndex, end: loop.endIndex, body: loop.childForFieldName('body') }))
@@ -90,7 +93,8 @@ function nestedForLoops(loops: readonly Node[]): Node[] {
     const { startIndex, endIndex } = outer.body;
     // Sorted by start: the loops inside this body follow it directly.
     for (let j = i + 1; j < spans.length && spans[j].start < endIndex; j++) {
-      if (spans[j].start >= startIndex && spans[j].end <= endIndex) {
+      const inner = spans[j];
+      if (inner.start >= startIndex && inner.end <= endIndex && inner.body && mayTrain(inner.body)) {
         nested.add(outer.loop);
         nested.add(spans[j].loop);
       }
@@ -148,7 +152,19 @@ export const nestedLoopSearch: Rule = {
     // A search needs a call inside the bodies of two loops over literal values: most files have no
     // such loops, and calls elsewhere need no closer look.
     const literalBodies: Node[] = [];
-    for (const loop of nestedForLoops(model.loops)) {
+    // A training call spells a training name (`fit`, `cross_val_score`, …), an import alias of one, or
+    // the name of a function defined here: a body that spells none of them holds no training call.
+    let trainingNames: string[] | undefined;
+    const mayTrain = (body: Node): boolean => {
+      trainingNames ??= [
+        ...TRAINING_NAMES,
+        ...model.imports.filter((b) => b.qualified && TRAINING_FUNCTIONS.has(b.qualified)).map((b) => b.name),
+        ...model.functionDefinitions.map((d) => d.childForFieldName('name')?.text ?? '').filter(Boolean),
+      ];
+      const text = body.text;
+      return trainingNames.some((name) => text.includes(name));
+    };
+    for (const loop of nestedForLoops(model.loops, mayTrain)) {
       const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
       if (body) literalBodies.push(body);
     }
