@@ -299,7 +299,7 @@ export class SemanticModel {
     let found = this.identifiersByName.get(name);
     if (!found) {
       found = [];
-      for (const at of wordOffsets(this.text, name)) {
+      for (const at of this.wordOffsets(name)) {
         const node = this.root.descendantForIndex(at, at + name.length);
         if (node && node.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
       }
@@ -308,13 +308,27 @@ export class SemanticModel {
     return found;
   }
 
+  /**
+   * Offsets where `word` is spelled as a whole word (see wordOffsets). The first few words are looked
+   * for one by one; once a rule has asked for more, one pass over the text indexes every word, so a
+   * long file is not read again for each name.
+   */
+  private wordOffsets(word: string): Iterable<number> {
+    if (this.words) return NON_ASCII.test(word) ? wordOffsets(this.text, word) : (this.words.get(word) ?? []);
+    if (++this.wordsAsked > WORDS_BEFORE_INDEX) this.words = indexWords(this.text);
+    return wordOffsets(this.text, word);
+  }
+
+  private words: Map<string, number[]> | undefined;
+  private wordsAsked = 0;
+
   /** The statements (nodes of `types`) whose own keyword token is `keyword`, in document order. */
   private statementsAfter(keyword: string, types: ReadonlySet<string>): Node[] {
     const key = `${keyword} ${[...types].join(' ')}`;
     let found = this.statementsByKeyword.get(key);
     if (!found) {
       found = [];
-      for (const at of wordOffsets(this.text, keyword)) {
+      for (const at of this.wordOffsets(keyword)) {
         this.checkDeadline();
         const token = this.root.descendantForIndex(at, at + keyword.length);
         if (!token || token.type !== keyword || token.startIndex !== at || token.endIndex !== at + keyword.length) continue;
@@ -378,7 +392,7 @@ export class SemanticModel {
     if (byScope) return byScope;
     const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
     for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
-    for (const at of wordOffsets(this.text, name)) {
+    for (const at of this.wordOffsets(name)) {
       if (!mayBindBefore(this.text, at, at + name.length)) continue;
       const id = this.root.descendantForIndex(at, at + name.length);
       if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
@@ -1072,6 +1086,38 @@ function parameterNameNode(p: Node): Node | undefined {
 }
 
 const IDENTIFIER_CHAR = /[A-Za-z0-9_]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+/** Words looked for one by one before the model indexes them all (see SemanticModel.wordOffsets). */
+const WORDS_BEFORE_INDEX = 24;
+
+/**
+ * Every maximal run of ASCII letters, digits and underscores, by its text, with its offsets: the same
+ * places wordOffsets finds for a word of such characters.
+ */
+function indexWords(text: string): Map<string, number[]> {
+  const words = new Map<string, number[]>();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (!isWordCode(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    do c = text.charCodeAt(++i);
+    while (i < n && isWordCode(c));
+    const word = text.slice(start, i);
+    const list = words.get(word);
+    if (list) list.push(start);
+    else words.set(word, [start]);
+  }
+  return words;
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
 
 /**
  * Whether a name spelled at [start, end) can be a binding (an assignment, `for` or `with` target, a
