@@ -375,6 +375,19 @@ describe('greenml check: --time-budget-ms', () => {
     assert.ok(relaxed.length > tight.length, `a whole analysis finds more: ${relaxed.length} vs ${tight.length}`);
   });
 
+  it('reads analysis-time-budget-ms from [tool.greenml]; --time-budget-ms overrides it', () => {
+    const dir = tree({ 'pyproject.toml': '[tool.greenml]\nanalysis-time-budget-ms = 10\n', 'long.py': longScript() });
+    const fromProject = json(greenml(dir, '--format', 'json', '.'));
+    assert.equal(fromProject.filter((f) => f.code === 'GML004').length, 1, 'the 10 ms budget of pyproject.toml ran out');
+    assert.match(fromProject.find((f) => f.code === 'GML004')!.message, /10 ms time budget ran out.*analysis-time-budget-ms in \[tool\.greenml\]/);
+    const overridden = json(greenml(dir, '--format', 'json', '--time-budget-ms', '600000', '.'));
+    assert.ok(!overridden.some((f) => f.code === 'GML004'), 'the command line wins over pyproject.toml');
+    // --no-config: the default budget, 2000 ms (which this long file may or may not exhaust).
+    const ignored = json(greenml(dir, '--format', 'json', '--no-config', '.'));
+    for (const f of ignored.filter((x) => x.code === 'GML004')) assert.match(f.message, /its 2000 ms time budget/);
+    assert.ok(ignored.length > fromProject.length, `more findings with 2000 ms than with 10 ms: ${ignored.length} vs ${fromProject.length}`);
+  });
+
   it('rejects a budget that is not a whole number of at least 10 ms', () => {
     for (const bad of ['0', '9', 'fast', '2.5']) {
       const r = greenml(os.tmpdir(), '--time-budget-ms', bad, 'nothing-here');

@@ -31,6 +31,7 @@ describe('parsePyproject', () => {
         'unsafe-fixes = true',
         'target-device = "cpu"',
         'prefer-dtype = "fp16"',
+        'analysis-time-budget-ms = 5000',
         '',
         '[tool.greenml.per-file-ignores]',
         '"tests/*.py" = ["GML101", "GML2"]',
@@ -48,6 +49,7 @@ describe('parsePyproject', () => {
       unsafeFixes: true,
       targetDevice: 'cpu',
       preferDtype: 'fp16',
+      analysisTimeBudgetMs: 5000,
       perFileIgnores: { 'tests/*.py': ['GML101', 'GML2'] },
       severity: { GML201: 'error', GML105: 'hint' },
     });
@@ -93,12 +95,14 @@ describe('parsePyproject', () => {
         'prefer-dtype = 16',
         'severity = "error"',
         'per-file-ignores = ["x.py"]',
+        'analysis-time-budget-ms = 9',
       ),
     );
     assert.deepEqual(
       problems.map((p) => p.range.start.line),
-      [1, 2, 3, 4, 5, 6, 7],
+      [1, 2, 3, 4, 5, 6, 7, 8],
     );
+    assert.match(problems[7].message, /analysis-time-budget-ms must be a whole number of milliseconds, at least 10/);
     assert.match(problems[0].message, /select must be a list of rule codes/);
     assert.match(problems[3].message, /target-device must be one of cuda, cpu, mps/);
     assert.deepEqual(settings, {});
@@ -118,6 +122,20 @@ describe('parsePyproject', () => {
     assert.deepEqual(settings, { severity: { GML201: 'information' } });
   });
 
+  it('rejects a time budget that is not a whole number of at least 10 ms', () => {
+    for (const bad of ['"5000"', '2.5', '0', '-100', 'true']) {
+      const { settings, problems } = parsePyproject(toml('[tool.greenml]', `analysis-time-budget-ms = ${bad}`));
+      assert.equal(problems.length, 1, bad);
+      assert.deepEqual(settings, {}, bad);
+    }
+  });
+
+  it('takes the time budget from the editor, else [tool.greenml], else 2000 ms', () => {
+    assert.equal(effectiveConfig(undefined, undefined).timeBudgetMs, 2000);
+    assert.equal(effectiveConfig({ analysisTimeBudgetMs: 7000 }, undefined).timeBudgetMs, 7000);
+    assert.equal(effectiveConfig({ analysisTimeBudgetMs: 7000 }, { analysisTimeBudgetMs: 300 }).timeBudgetMs, 300);
+  });
+
   it('uses the defaults when the table is broken', () => {
     const { settings } = parsePyproject(toml('[tool.greenml', 'ignore = ["GML105"]'));
     const config = effectiveConfig(settings, undefined);
@@ -126,6 +144,7 @@ describe('parsePyproject', () => {
     assert.equal(config.fixOptions.preferDtype, 'bf16');
     assert.equal(config.fixOptions.targetDevice, undefined);
     assert.equal(config.severityOf('GML201', 'warning'), 'warning');
+    assert.equal(config.timeBudgetMs, 2000);
   });
 });
 

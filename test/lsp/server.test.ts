@@ -144,6 +144,41 @@ describe('language server over LSP', () => {
     }
   });
 
+  it('the time budget comes from [tool.greenml] analysis-time-budget-ms unless the editor sets one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-budget-'));
+    const scripts = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts');
+    const all = fs
+      .readdirSync(scripts)
+      .filter((n) => n.endsWith('.py'))
+      .sort()
+      .map((n) => fs.readFileSync(path.join(scripts, n), 'utf8'))
+      .join('\n');
+    // Long enough that no machine analyses it within 10 ms.
+    const text = Array.from({ length: 10 }, () => all).join('\n');
+    const file = path.join(dir, 'long.py');
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.greenml]\nanalysis-time-budget-ms = 10\n');
+    const client = inProcessClient({ rootUri: pathToFileURL(dir).toString(), settings: { analysisTimeBudgetMs: null } });
+    try {
+      await client.initialize();
+      const uri = pathToFileURL(file).toString();
+      const budget = (await client.open(uri, text)).filter((d) => d.code === 'GML004');
+      assert.equal(budget.length, 1, 'the 10 ms budget of pyproject.toml ran out');
+      assert.match(String(budget[0].message), /10 ms time budget ran out.*analysis-time-budget-ms in \[tool\.greenml\]/);
+
+      client.settings = { analysisTimeBudgetMs: 600_000 };
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+      await client.waitFor(() => {
+        const codes = client.diagnostics.get(uri)?.diagnostics.map((x) => x.code);
+        return codes && codes.length > 0 && !codes.includes('GML004');
+      }, 'the editor setting wins over pyproject.toml');
+      await client.shutdown();
+    } finally {
+      client.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('Disable for this line inserts a greenml ignore comment that silences the diagnostic', async () => {
     const client = inProcessClient();
     await client.initialize();

@@ -13,7 +13,7 @@ export interface AnalyzeOptions {
   config?: EffectiveConfig;
   /** Path relative to the project root, for per-file-ignores. */
   relativePath?: string;
-  /** Rules stop being run once this many milliseconds have passed (default 2000). */
+  /** Rules stop being run once this many milliseconds have passed (default: the configuration's budget, 2000 unless set). */
   timeBudgetMs?: number;
   rules?: readonly Rule[];
 }
@@ -42,7 +42,7 @@ export const TIME_BUDGET_NAME = 'analysis-time-budget';
 export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
   const config = options.config ?? effectiveConfig(undefined, undefined);
-  const budget = options.timeBudgetMs ?? 2000;
+  const budget = options.timeBudgetMs ?? config.timeBudgetMs;
   // The model builds each of its indexes on first use (see SemanticModel): a rule runs only on a file
   // that imports one of its packages, which needs the imports alone, and suppression comments are
   // read only when the text contains `noqa` or `greenml`.
@@ -123,7 +123,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
         range,
         message:
           `Green ML stopped analysing this file when its ${budget} ms time budget ran out, ${stopped.before ? 'before' : 'during'} ${rule.code} (${rule.name}); ` +
-          `rules not run to completion: ${notRun}. Their findings may be missing: raise the budget (greenml.analysisTimeBudgetMs in the editor, --time-budget-ms for greenml check) to analyse the whole file.`,
+          `rules not run to completion: ${notRun}. Their findings may be missing: raise the budget (analysis-time-budget-ms in [tool.greenml], greenml.analysisTimeBudgetMs in the editor, --time-budget-ms for greenml check) to analyse the whole file.`,
         severity: config.severityOf(TIME_BUDGET_CODE, 'information'),
         fixes: [],
       });

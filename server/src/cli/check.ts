@@ -9,7 +9,7 @@ import { loadPython } from '../analysis/parser';
 import type { Finding } from '../analysis/types';
 import { DEFAULT_MAX_FILE_SIZE } from '../common/protocol';
 import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
-import { effectiveConfig, selectorMatches } from '../config/settings';
+import { effectiveConfig, isTimeBudget, MIN_TIME_BUDGET_MS, selectorMatches } from '../config/settings';
 import { applicableFix, fixAllText } from '../fixes/fixAll';
 import { RULES, META_CODES } from '../rules/registry';
 import { ruleDocsUrl } from '../rules/rule';
@@ -98,7 +98,7 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       case '--time-budget-ms': {
         const v = value();
         const n = Number(v);
-        if (!v || !Number.isInteger(n) || n < 10) throw new UsageError(`--time-budget-ms needs a whole number of milliseconds, at least 10, not '${v ?? ''}'`);
+        if (!v || !isTimeBudget(n)) throw new UsageError(`--time-budget-ms needs a whole number of milliseconds, at least ${MIN_TIME_BUDGET_MS}, not '${v ?? ''}'`);
         opts.timeBudgetMs = n;
         break;
       }

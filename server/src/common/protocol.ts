@@ -24,11 +24,10 @@ export interface EditorSettings {
   severity?: Record<string, string> | null;
   targetDevice?: 'cuda' | 'cpu' | 'mps' | null;
   preferDtype?: 'bf16' | 'fp16' | null;
-  /** Per-file analysis budget in milliseconds. */
-  analysisTimeBudgetMs?: number;
+  /** Per-file analysis budget in milliseconds; null: `[tool.greenml] analysis-time-budget-ms`, else 2000. */
+  analysisTimeBudgetMs?: number | null;
   /** Files larger than this (bytes) are not analysed. */
   maxFileSize?: number;
 }
 
-export const DEFAULT_TIME_BUDGET_MS = 2000;
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;

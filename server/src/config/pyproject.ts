@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { Range } from '../analysis/types';
-import { DEVICES, DTYPES, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
+import { DEVICES, DTYPES, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
 
 export interface ConfigProblem {
   message: string;
@@ -149,6 +149,11 @@ export function parsePyproject(text: string): { settings?: GreenmlSettings; prob
       case 'preferDtype':
         if (typeof value === 'string' && (DTYPES as readonly string[]).includes(value)) settings.preferDtype = value as (typeof DTYPES)[number];
         else problem(key, `[tool.greenml] prefer-dtype must be one of ${DTYPES.join(', ')}`);
+        break;
+      case 'analysisTimeBudgetMs':
+        // smol-toml reads TOML integers as numbers (bigint only beyond 2^53).
+        if (isTimeBudget(value)) settings.analysisTimeBudgetMs = value;
+        else problem(key, `[tool.greenml] analysis-time-budget-ms must be a whole number of milliseconds, at least ${MIN_TIME_BUDGET_MS}`);
         break;
     }
   }

@@ -12,6 +12,16 @@ export interface GreenmlSettings {
   severity?: Record<string, Severity>;
   targetDevice?: 'cuda' | 'cpu' | 'mps';
   preferDtype?: 'bf16' | 'fp16';
+  /** Per-file analysis time budget, in milliseconds (at least MIN_TIME_BUDGET_MS). */
+  analysisTimeBudgetMs?: number;
+}
+
+export const DEFAULT_TIME_BUDGET_MS = 2000;
+export const MIN_TIME_BUDGET_MS = 10;
+
+/** Whether a value is a usable time budget: a whole number of milliseconds, at least MIN_TIME_BUDGET_MS. */
+export function isTimeBudget(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= MIN_TIME_BUDGET_MS;
 }
 
 /** `[tool.greenml]` keys (kebab-case, as Ruff writes them) and their settings field. */
@@ -24,6 +34,7 @@ export const PYPROJECT_KEYS: Record<string, keyof GreenmlSettings> = {
   severity: 'severity',
   'target-device': 'targetDevice',
   'prefer-dtype': 'preferDtype',
+  'analysis-time-budget-ms': 'analysisTimeBudgetMs',
 };
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
@@ -42,6 +53,8 @@ export interface EffectiveConfig {
   severityOf(code: string, fallback: Severity): Severity;
   readonly unsafeFixes: boolean;
   readonly fixOptions: FixOptions;
+  /** Per-file analysis time budget in milliseconds. */
+  readonly timeBudgetMs: number;
 }
 
 /**
@@ -73,6 +86,7 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
     },
     unsafeFixes: pick('unsafeFixes') ?? false,
     fixOptions: { targetDevice: pick('targetDevice'), preferDtype: pick('preferDtype') ?? 'bf16' },
+    timeBudgetMs: pick('analysisTimeBudgetMs') ?? DEFAULT_TIME_BUDGET_MS,
   };
 }
 

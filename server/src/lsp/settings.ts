@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection } from 'vscode-languageserver';
 import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
 import { effectiveConfig, SEVERITIES, type EffectiveConfig, type GreenmlSettings } from '../config/settings';
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET_MS, type EditorSettings } from '../common/protocol';
+import { DEFAULT_MAX_FILE_SIZE, type EditorSettings } from '../common/protocol';
 import type { Severity } from '../analysis/types';
 
 export interface DocumentConfig {
@@ -41,6 +41,8 @@ export function fromEditorSettings(s: EditorSettings | undefined): GreenmlSettin
   }
   if (s.targetDevice === 'cuda' || s.targetDevice === 'cpu' || s.targetDevice === 'mps') out.targetDevice = s.targetDevice;
   if (s.preferDtype === 'bf16' || s.preferDtype === 'fp16') out.preferDtype = s.preferDtype;
+  // Any positive budget is taken from the editor (the manifest's minimum of 10 is a hint in the settings UI).
+  if (typeof s.analysisTimeBudgetMs === 'number' && s.analysisTimeBudgetMs > 0) out.analysisTimeBudgetMs = s.analysisTimeBudgetMs;
   return out;
 }
 
@@ -102,12 +104,13 @@ export class SettingsStore {
     const project = this.project(filePath);
     const root = project.root ?? this.workspaceRoots.find((r) => filePath?.startsWith(r + path.sep));
     const relativePath = filePath && root ? path.relative(root, filePath).split(path.sep).join('/') : filePath ? path.basename(filePath) : undefined;
+    const config = effectiveConfig(project.settings, fromEditorSettings(editor));
     return {
       enabled: editor?.enable !== false,
-      config: effectiveConfig(project.settings, fromEditorSettings(editor)),
+      config,
       project,
       relativePath,
-      timeBudgetMs: typeof editor?.analysisTimeBudgetMs === 'number' && editor.analysisTimeBudgetMs > 0 ? editor.analysisTimeBudgetMs : DEFAULT_TIME_BUDGET_MS,
+      timeBudgetMs: config.timeBudgetMs,
       maxFileSize: typeof editor?.maxFileSize === 'number' && editor.maxFileSize > 0 ? editor.maxFileSize : DEFAULT_MAX_FILE_SIZE,
     };
   }
