@@ -20,10 +20,11 @@ import { toDiagnostic } from './lsp/convert';
 import { ManagedDocument } from './lsp/documents';
 import { filePathOf, SettingsStore, type DocumentConfig } from './lsp/settings';
 import { NOTEBOOK_SYNC, registerNotebooks } from './lsp/notebooks';
+import { ParsedTrees } from './lsp/parsedTrees';
 import { ruleDocsUrl } from './rules/rule';
 import { registerTracking } from './tracking/lspBridge';
 
-/** How many documents stay parsed between edits (see keepParsed); 8 keeps 200 open documents under 150 MB (docs/benchmarks.md). */
+/** How many documents and notebooks stay parsed between edits (see ParsedTrees); 8 keeps 200 open documents under 150 MB (docs/benchmarks.md). */
 const MAX_PARSED_DOCUMENTS = 8;
 
 export interface ServerHandle {
@@ -31,6 +32,8 @@ export interface ServerHandle {
   whenAnalysed(uri: string): Promise<void>;
   /** Tests only: the parsed joined program kept for an open notebook, to check it is reused across edits. */
   notebookDocument(notebookUri: string): PythonDocument | undefined;
+  /** Tests only: which documents (`text:URI`) and notebooks (`notebook:URI`) are kept parsed, least recently used first. */
+  parsedKeys(): string[];
 }
 
 export function startServer(connection: Connection): ServerHandle {
@@ -47,9 +50,19 @@ export function startServer(connection: Connection): ServerHandle {
   const inFlight = new Map<string, Promise<void>>();
   const ready = loadPython();
   const tracking = registerTracking(connection);
-  connection.onShutdown(() => tracking.dispose());
+  // Text documents and notebooks share one budget of parsed trees.
+  const parsedTrees = new ParsedTrees(MAX_PARSED_DOCUMENTS);
   // Notebooks: cells synced through notebookDocument/* (a separate cell store), analysed per notebook.
-  const notebookSupport = registerNotebooks(connection, { settings, ready });
+  const notebookSupport = registerNotebooks(connection, { settings, ready, parsedTrees });
+  let shutDown = false;
+  connection.onShutdown(() => {
+    shutDown = true;
+    tracking.dispose();
+    // Frees every tree in the parser's heap (an in-process host outlives the server).
+    parsedTrees.releaseAll();
+    for (const doc of documents.all()) doc.dispose();
+    notebookSupport.dispose();
+  });
 
   connection.onInitialize((params): InitializeResult => {
     settings.supportsConfiguration = !!params.capabilities.workspace?.configuration;
@@ -80,33 +93,18 @@ export function startServer(connection: Connection): ServerHandle {
     }
   });
 
-  // Parse trees live in the parser's WebAssembly heap, which never shrinks: keep only the most
-  // recently analysed documents parsed, and reparse the others when they are next needed.
-  const parsedDocuments: ManagedDocument[] = [];
-  let evictionScheduled = false;
-  function keepParsed(doc: ManagedDocument): void {
-    const i = parsedDocuments.indexOf(doc);
-    if (i >= 0) parsedDocuments.splice(i, 1);
-    parsedDocuments.push(doc);
-    if (parsedDocuments.length > MAX_PARSED_DOCUMENTS && !evictionScheduled) {
-      evictionScheduled = true;
-      // After the current microtasks: callers still holding an analysis result finish with it first.
-      setImmediate(() => {
-        evictionScheduled = false;
-        while (parsedDocuments.length > MAX_PARSED_DOCUMENTS) parsedDocuments.shift()!.release();
-      });
-    }
-  }
+  const textKey = (uri: string): string => `text:${uri}`;
 
   async function analyse(doc: ManagedDocument): Promise<{ result?: AnalysisResult; config: DocumentConfig }> {
     await ready;
     const config = await settings.forDocument(doc.uri);
-    if (!config.enabled) return { config };
+    // After shutdown the trees are freed and stay so.
+    if (shutDown || !config.enabled) return { config };
     const version = doc.version;
     if (doc.analysis && doc.analysis.version === version) return { result: doc.analysis.result, config };
     if (doc.currentText().length > config.maxFileSize) return { config };
     const parsed = doc.parsed;
-    keepParsed(doc);
+    parsedTrees.touch(textKey(doc.uri), () => doc.release());
     const result = analyzeTree(parsed.tree, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
     for (const note of result.notes) connection.console.warn(`${doc.uri}: ${note}`);
     doc.analysis = { version, result };
@@ -174,8 +172,7 @@ export function startServer(connection: Connection): ServerHandle {
   documents.onDidChangeContent((e) => schedule(e.document));
   documents.onDidClose((e) => {
     inFlight.delete(e.document.uri);
-    const parsedIndex = parsedDocuments.indexOf(e.document);
-    if (parsedIndex >= 0) parsedDocuments.splice(parsedIndex, 1);
+    parsedTrees.forget(textKey(e.document.uri));
     e.document.dispose();
     if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -245,6 +242,7 @@ export function startServer(connection: Connection): ServerHandle {
 
   return {
     notebookDocument: (uri) => notebookSupport.parsedDocument(uri),
+    parsedKeys: () => parsedTrees.keys(),
     async whenAnalysed(uri: string) {
       for (;;) {
         const p = inFlight.get(uri);

@@ -334,4 +334,52 @@ describe('incremental notebook analysis over LSP', () => {
       throw err;
     }
   });
+
+  it('notebooks and text documents share the budget of 8 parsed trees; an evicted notebook is parsed again when edited; shutdown frees all', async () => {
+    const client = inProcessClient();
+    const nbUri = (k: number) => pathToFileURL(path.join(os.tmpdir(), 'greenml-nb-budget', `grid${k}.ipynb`)).toString();
+    const nbCell = (k: number, i: number) => `vscode-notebook-cell:${nbUri(k).slice('file:'.length)}#W${i}sZmlsZQ%3D%3D`;
+    try {
+      await client.initialize();
+      for (let k = 0; k < 6; k++) {
+        await client.openNotebook(nbUri(k), cells.map((c, i) => ({ uri: nbCell(k, i), text: c.text, kind: c.kind === 'code' ? 2 : 1 })));
+        assert.deepEqual(codes(await client.diagnosticsFor(nbCell(k, 2), 1)), GML201, `notebook ${k}`);
+      }
+      for (let k = 0; k < 4; k++) {
+        const file = pathToFileURL(path.join(os.tmpdir(), 'greenml-nb-budget', `train${k}.py`)).toString();
+        assert.deepEqual((await client.open(file, 'import torch\ns = torch.cuda.amp.GradScaler()\n')).map((d) => d.code), ['GML105']);
+      }
+      // Released after the analyses that went over the limit (on the next turn of the event loop).
+      await new Promise((resolve) => setImmediate(resolve));
+      const kept = client.handle!.parsedKeys();
+      assert.equal(kept.length, 8, kept.join(', '));
+      assert.deepEqual(kept.slice(0, 4), [2, 3, 4, 5].map((k) => `notebook:${nbUri(k)}`), 'the two least recently analysed notebooks were released');
+      assert.equal(client.handle!.notebookDocument(nbUri(0)), undefined, 'notebook 0 holds no tree');
+      assert.ok(client.handle!.notebookDocument(nbUri(5)), 'notebook 5 still does');
+
+      // Editing the released notebook parses it again, with the right findings.
+      const at = { line: 3, character: 9 };
+      const v = await client.changeNotebookCell(nbUri(0), nbCell(0, 2), [{ range: { start: at, end: at }, text: 'Halving' }]);
+      assert.deepEqual(await client.diagnosticsFor(nbCell(0, 2), v), []);
+      await client.handle!.whenAnalysed(nbUri(0));
+      assert.ok(client.handle!.notebookDocument(nbUri(0)), 'notebook 0 is parsed again');
+      assert.equal(client.handle!.parsedKeys().at(-1), `notebook:${nbUri(0)}`);
+
+      const doc = client.handle!.notebookDocument(nbUri(5))!;
+      let disposed = 0;
+      const dispose = doc.dispose.bind(doc);
+      doc.dispose = () => {
+        disposed++;
+        dispose();
+      };
+      assert.deepEqual(failures(client), []);
+      await client.shutdown();
+      assert.deepEqual(client.handle!.parsedKeys(), [], 'no tree is kept after shutdown');
+      assert.equal(client.handle!.notebookDocument(nbUri(5)), undefined);
+      assert.equal(disposed, 1, 'the notebook tree was freed once');
+    } catch (err) {
+      client.kill();
+      throw err;
+    }
+  });
 });

@@ -23,6 +23,7 @@ import { FIX_ALL_KIND } from '../common/protocol';
 import { analyzeNotebook, applicableCellFix, ConcatenatedNotebook, fixNotebook, type CellEdit, type CellInput, type NotebookAnalysis } from '../notebooks/cells';
 import { codeActions, minimalEdit } from './codeActions';
 import { toDiagnostic } from './convert';
+import type { ParsedTrees } from './parsedTrees';
 import type { DocumentConfig, SettingsStore } from './settings';
 
 /** Selector for the `notebookDocumentSync` server capability: any notebook's Python cells. */
@@ -43,6 +44,8 @@ export interface NotebookSupport {
   whenAnalysed(notebookUri: string): Promise<void>;
   /** Tests only: the parsed joined program kept for an open notebook (read it, never update or dispose it). */
   parsedDocument(notebookUri: string): PythonDocument | undefined;
+  /** Frees every notebook's tree and stops analysing (server shutdown). */
+  dispose(): void;
 }
 
 interface NotebookState {
@@ -64,20 +67,28 @@ interface Analysed {
   cells: CellInput[];
 }
 
-export function registerNotebooks(connection: Connection, deps: { settings: SettingsStore; ready: Promise<unknown> }): NotebookSupport {
+export function registerNotebooks(connection: Connection, deps: { settings: SettingsStore; ready: Promise<unknown>; parsedTrees: ParsedTrees }): NotebookSupport {
   const notebooks = new NotebookDocuments(TextDocument);
   const states = new Map<string, NotebookState>();
   const inFlight = new Map<string, Promise<void>>();
+  let disposed = false;
+  const treeKey = (uri: string): string => `notebook:${uri}`;
+
+  /** Frees a notebook's parse tree and the analysis made from it; the next analysis parses afresh. */
+  function releaseTree(s: NotebookState): void {
+    s.key = undefined;
+    s.analysis = undefined;
+    s.document?.dispose();
+    s.document = undefined;
+  }
 
   /** Forgets a notebook's state and frees its parse tree. */
   function dropState(uri: string): NotebookState | undefined {
     const s = states.get(uri);
     if (!s) return undefined;
     states.delete(uri);
-    s.key = undefined;
-    s.analysis = undefined;
-    s.document?.dispose();
-    s.document = undefined;
+    deps.parsedTrees.forget(treeKey(uri));
+    releaseTree(s);
     return s;
   }
 
@@ -97,7 +108,7 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     await deps.ready;
     const config = await deps.settings.forDocument(nb.uri);
     const { cells, key } = cellInputs(nb);
-    if (!config.enabled) return { config, key, cells };
+    if (disposed || !config.enabled) return { config, key, cells };
     const s = states.get(nb.uri);
     if (!s || s.notebook !== nb) return { config, key, cells }; // closed meanwhile
     if (s.key === key && s.analysis) return { analysis: s.analysis, config, key, cells };
@@ -109,6 +120,9 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     s.analysis = undefined;
     if (s.document) s.document.setText(notebook.text);
     else s.document = new PythonDocument(notebook.text);
+    deps.parsedTrees.touch(treeKey(nb.uri), () => {
+      if (states.get(nb.uri) === s) releaseTree(s);
+    });
     const analysis = analyzeNotebook(notebook, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs }, s.document);
     for (const note of analysis.result.notes) connection.console.warn(`${nb.uri}: ${note}`);
     s.key = key;
@@ -289,6 +303,10 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     },
 
     parsedDocument: (uri) => states.get(uri)?.document,
+    dispose() {
+      disposed = true;
+      for (const uri of [...states.keys()]) dropState(uri);
+    },
 
     async whenAnalysed(uri) {
       for (;;) {
