@@ -62,6 +62,8 @@ const WITH_STATEMENT = new Set(['with_statement']);
 const PARAMETER_WRAPPERS = new Set(['typed_parameter', 'default_parameter', 'typed_default_parameter', 'list_splat_pattern', 'dictionary_splat_pattern']);
 /** Above this many top-level statements, parents are found from the node's top-level statement down (see parentOf). */
 const FLAT_MODULE_STATEMENTS = 256;
+/** Last names of the numpy calls evaluateCall reads (`numpy.linspace`, …). */
+const NUMPY_RANGES = new Set(['linspace', 'logspace', 'geomspace', 'arange']);
 const MUTATING_METHODS = new Set(['append', 'extend', 'update', 'insert', 'setdefault', 'pop', 'add']);
 /** Nodes an assignment, `for` or `with` target never reaches up through. */
 const STATEMENT_BOUNDARIES = new Set([
@@ -976,8 +978,9 @@ export class SemanticModel {
 
   private evaluateCall(expr: Node): Value {
     const site = this.callSite(expr);
-    const q = site.qualifiedName;
     const callee = site.callee;
+    // Only numpy's ranges are read by qualified name; `x.other(…)` needs no resolving.
+    const q = callee.type === 'attribute' && !NUMPY_RANGES.has(callee.childForFieldName('attribute')?.text ?? '') ? undefined : site.qualifiedName;
     const builtin = callee.type === 'identifier' && this.lookup(callee.text, callee).length === 0 ? callee.text : undefined;
     const numbers = (): number[] | undefined => {
       const out: number[] = [];

@@ -48,9 +48,24 @@ function stateOf(kind: Kind, value: Value | undefined): 'off' | 'on' | 'unknown'
   return 'unknown';
 }
 
+/** Per file: `set_params(...)` calls by the id of the call that created their receiver (traced once, not once per estimator). */
+const setParamsByOrigin = new WeakMap<SemanticModel, Map<number, CallSite[]>>();
+
 /** `est.set_params(...)` calls on the estimator a constructor call created. */
 function setParamsCalls(model: SemanticModel, ctor: CallSite): CallSite[] {
-  return model.callsNamed('set_params').filter((c) => c.receiver && model.originCall(c.receiver)?.node.id === ctor.node.id);
+  let byOrigin = setParamsByOrigin.get(model);
+  if (!byOrigin) {
+    byOrigin = new Map();
+    for (const c of model.callsNamed('set_params')) {
+      const origin = c.receiver ? model.originCall(c.receiver) : undefined;
+      if (!origin) continue;
+      const list = byOrigin.get(origin.node.id);
+      if (list) list.push(c);
+      else byOrigin.set(origin.node.id, [c]);
+    }
+    setParamsByOrigin.set(model, byOrigin);
+  }
+  return byOrigin.get(ctor.node.id) ?? [];
 }
 
 export const sklearnNoEarlyStopping: Rule = {
