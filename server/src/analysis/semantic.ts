@@ -296,6 +296,17 @@ export class SemanticModel {
 
   // ---- where the text spells things ---------------------------------------------------------
 
+  /**
+   * Whether the tokens around a name tell its role (see mayBindBefore and callNodesNamed): true in a
+   * text that parses without errors. Error recovery can build a call or an assignment around stray
+   * tokens (`data ]: (…)` read as a call of `data`), so in a broken text every place is asked in the tree.
+   */
+  private tokensTell(): boolean {
+    return (this.parsesCleanly ??= !this.root.hasError);
+  }
+
+  private parsesCleanly: boolean | undefined;
+
   /** Every identifier node spelled `name`, in document order. */
   identifiers(name: string): readonly Node[] {
     let found = this.identifiersByName.get(name);
@@ -395,7 +406,7 @@ export class SemanticModel {
     const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
     for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
     for (const at of this.wordOffsets(name)) {
-      if (!mayBindBefore(this.text, at, at + name.length)) continue;
+      if (this.tokensTell() && !mayBindBefore(this.text, at, at + name.length)) continue;
       const id = this.root.descendantForIndex(at, at + name.length);
       if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
       const bound = this.bindingAt(id);
@@ -640,7 +651,7 @@ export class SemanticModel {
       for (const id of this.identifiers(name)) {
         // The callee's name is followed by its argument list (or, with a comment between, maybe).
         const next = nextTokenChar(this.text, id.endIndex);
-        if (next !== '(' && next !== '#') continue;
+        if (this.tokensTell() && next !== '(' && next !== '#') continue;
         const parent = this.parentOf(id);
         if (!parent) continue;
         if (parent.type === 'call') {
@@ -1155,6 +1166,8 @@ function nextTokenChar(text: string, at: number): string {
  * A superset of where it stands as a whole token (a neighbour outside ASCII is left for the tree to judge).
  */
 function* wordOffsets(text: string, word: string): Generator<number> {
+  // An empty name (a MISSING identifier tree-sitter put in a broken text) is spelled nowhere.
+  if (word.length === 0) return;
   for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
     if (at > 0 && IDENTIFIER_CHAR.test(text[at - 1])) continue;
     const after = at + word.length;
