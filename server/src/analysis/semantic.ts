@@ -206,7 +206,7 @@ export class SemanticModel {
   private importIndex: ImportIndex | undefined;
   private commentNodes: Node[] | undefined;
   private suppressionCommentNodes: Node[] | undefined;
-  private statementsByKeyword = new Map<string, Node[]>();
+  private readonly statementsByKeyword = new Map<string, Node[]>();
   private readonly identifiersByName = new Map<string, Node[]>();
   private readonly bindingsByName = new Map<string, Map<number, Binding[]>>();
   private readonly callsByName = new Map<string, Node[]>();
