@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { repeatedFixtureScripts } from '../helpers/analysis';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -351,16 +352,8 @@ describe('greenml check: worker threads', () => {
 });
 
 describe('greenml check: --time-budget-ms', () => {
-  /** A long script: every fixture, many times over (a model of it takes far more than 10 ms to build). */
-  function longScript(): string {
-    const all = fs
-      .readdirSync(SCRIPTS)
-      .filter((n) => n.endsWith('.py'))
-      .sort()
-      .map((n) => fs.readFileSync(path.join(SCRIPTS, n), 'utf8'))
-      .join('\n');
-    return Array.from({ length: 30 }, () => all).join('\n');
-  }
+  /** A long script: every fixture, many times over (its analysis takes far more than 10 ms). */
+  const longScript = (): string => repeatedFixtureScripts(30);
 
   it('reports GML004 on line 1 when the budget runs out, and not with a budget large enough', () => {
     const dir = tree({ 'long.py': longScript() });

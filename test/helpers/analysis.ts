@@ -1,5 +1,7 @@
 // Shared test helpers: analyse text, apply a finding's fix, and check the standard fix properties.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { before } from 'node:test';
 import { analyzeText, type AnalyzeOptions } from '../../server/src/analysis/analyze';
 import { loadPython, parsePython } from '../../server/src/analysis/parser';
@@ -79,4 +81,16 @@ export function assertFixes(text: string, code: string, settings?: GreenmlSettin
 /** Counts occurrences of a substring. */
 export function count(text: string, part: string): number {
   return text.split(part).length - 1;
+}
+
+/** Every training-script fixture (test/fixtures/scripts/*.py, in name order) joined, `copies` times over: a long, realistic file. */
+export function repeatedFixtureScripts(copies: number): string {
+  const dir = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts');
+  const all = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.py'))
+    .sort()
+    .map((n) => fs.readFileSync(path.join(dir, n), 'utf8'))
+    .join('\n');
+  return Array.from({ length: copies }, () => all).join('\n');
 }

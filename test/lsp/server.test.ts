@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { CodeAction, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { inProcessClient, stdioClient, type TestLspClient } from '../helpers/lsp';
+import { repeatedFixtureScripts } from '../helpers/analysis';
 
 const DEPRECATED = ['import torch', 'scaler = torch.cuda.amp.GradScaler()', 'for x in data:', '    loss = model(x)', '    scaler.scale(loss).backward()', ''].join('\n');
 
@@ -146,15 +147,8 @@ describe('language server over LSP', () => {
 
   it('the time budget comes from [tool.greenml] analysis-time-budget-ms unless the editor sets one', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-budget-'));
-    const scripts = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts');
-    const all = fs
-      .readdirSync(scripts)
-      .filter((n) => n.endsWith('.py'))
-      .sort()
-      .map((n) => fs.readFileSync(path.join(scripts, n), 'utf8'))
-      .join('\n');
     // Long enough that no machine analyses it within 10 ms.
-    const text = Array.from({ length: 10 }, () => all).join('\n');
+    const text = repeatedFixtureScripts(10);
     const file = path.join(dir, 'long.py');
     fs.writeFileSync(file, text);
     fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.greenml]\nanalysis-time-budget-ms = 10\n');
