@@ -42,9 +42,18 @@ export function parsePython(text: string, oldTree?: Tree | null): Tree {
     sharedParser = new Parser();
     sharedParser.setLanguage(pythonLanguage());
   }
-  const tree = sharedParser.parse(text, oldTree ?? null);
+  const tree = sharedParser.parse(withLineFeeds(text), oldTree ?? null);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
+}
+
+/**
+ * A lone carriage return ends a line for Python and for LSP positions, but tree-sitter counts rows
+ * at line feeds only: the parser reads it as a line feed (same length, so every offset is kept and
+ * rows agree with SourceText).
+ */
+function withLineFeeds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }
 
 const queries = new Map<string, Query>();
