@@ -105,7 +105,8 @@ export function startServer(connection: Connection): ServerHandle {
     if (doc.currentText().length > config.maxFileSize) return { config };
     const parsed = doc.parsed;
     parsedTrees.touch(textKey(doc.uri), () => doc.release());
-    const result = analyzeTree(parsed.tree, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
+    // The segments' trees make one model of the whole file (see PythonDocument for why a long file is segmented).
+    const result = analyzeTree(parsed.trees, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
     for (const note of result.notes) connection.console.warn(`${doc.uri}: ${note}`);
     doc.analysis = { version, result };
     return { result, config };

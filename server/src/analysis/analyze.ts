@@ -39,38 +39,69 @@ export const UNKNOWN_SUPPRESSION_CODE = 'GML001';
 export const TIME_BUDGET_CODE = 'GML004';
 export const TIME_BUDGET_NAME = 'analysis-time-budget';
 
-export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
+export function analyzeTree(tree: Tree | readonly Tree[], source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
   const config = options.config ?? effectiveConfig(undefined, undefined);
   const budget = options.timeBudgetMs ?? config.timeBudgetMs;
   // The model builds each of its indexes on first use (see SemanticModel): a rule runs only on a file
   // that imports one of its packages, which needs the imports alone, and suppression comments are
   // read only when the text contains `noqa` or `greenml`.
-  const suppressible = mayHoldSuppressions(source.text);
   let builtModel: SemanticModel | undefined;
-  const modelOf = (): SemanticModel => {
-    if (!builtModel) {
-      builtModel = new SemanticModel(tree, { text: source.text });
-      // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
-      builtModel.deadline = started + budget;
-    }
-    return builtModel;
+  const modelOf = (): SemanticModel => (builtModel ??= new SemanticModel(tree, { text: source.text }));
+  const run = runRules(modelOf, source, { config, budget, started, relativePath: options.relativePath, rules: options.rules });
+  return {
+    findings: finishFindings(run.raw, run, source, modelOf, config, options.relativePath, options.rules),
+    source,
+    notes: run.notes,
+    get model() {
+      return modelOf();
+    },
+    dispose() {},
   };
-  let builtSuppressions: Suppressions | undefined;
-  const suppressionsOf = (): Suppressions =>
-    (builtSuppressions ??= suppressible ? collectSuppressions(modelOf().suppressionComments) : NO_SUPPRESSIONS);
-  const findings: Finding[] = [];
+}
+
+/** A finding before suppression comments are applied, with the ranges a comment can suppress it on. */
+export interface RawFinding {
+  finding: Finding;
+  /** The finding's range and its logical line (see logicalLineRange). */
+  suppressible: Range[];
+}
+
+export interface RuleRun {
+  raw: RawFinding[];
+  notes: string[];
+  /** Where the budget ran out: the rule not started (`before`) or not finished. */
+  stopped?: { index: number; before: boolean };
+  budget: number;
+}
+
+export interface RunOptions {
+  config: EffectiveConfig;
+  budget: number;
+  started: number;
+  relativePath?: string;
+  rules?: readonly Rule[];
+}
+
+/** Runs the enabled rules over a model (made on first need), within the time budget. */
+export function runRules(modelOf: () => SemanticModel, source: SourceText, options: RunOptions): RuleRun {
+  const { config, budget, started } = options;
+  const raw: RawFinding[] = [];
   const notes: string[] = [];
   const rules = options.rules ?? RULES;
-  /** Where the budget ran out: the rule not started (`before`) or not finished. */
-  let stopped: { index: number; before: boolean } | undefined;
-
+  let stopped: RuleRun['stopped'];
+  let model: SemanticModel | undefined;
   for (const [index, rule] of rules.entries()) {
     if (!config.isEnabled(rule.code, options.relativePath)) continue;
-    const model = modelOf();
+    if (!model) {
+      model = modelOf();
+      // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
+      model.deadline = started + budget;
+    }
+    const current = model;
     let imported: boolean;
     try {
-      imported = model.importsAny(rule.requires);
+      imported = current.importsAny(rule.requires);
     } catch (err) {
       // Finding the imports is model work too, bounded by the same deadline.
       if (!(err instanceof AnalysisTimeout)) throw err;
@@ -84,16 +115,17 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
     }
     const severity = config.severityOf(rule.code, rule.defaultSeverity);
     const context: RuleContext = {
-      model,
+      model: current,
       source,
       options: config.fixOptions,
       report(report: Report) {
         const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
         if (!range) throw new Error(`${rule.code} reported without a node or range`);
-        const suppressions = suppressionsOf();
-        if (isSuppressed(suppressions, rule.code, range) || isSuppressed(suppressions, rule.code, logicalLineRange(model, report.node, range))) return;
         const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
-        findings.push({ code: rule.code, name: rule.name, range, message: report.message, severity, fixes });
+        raw.push({
+          finding: { code: rule.code, name: rule.name, range, message: report.message, severity, fixes },
+          suppressible: [range, logicalLineRange(current, source, report.node, range)],
+        });
       },
     };
     try {
@@ -106,16 +138,33 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
       notes.push(`${rule.code} (${rule.name}) failed on this file: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-
   // The model outlives the analysis (code actions): later queries are not bounded.
-  if (builtModel) builtModel.deadline = undefined;
-  const suppressions = suppressionsOf();
+  if (model) model.deadline = undefined;
+  return { raw, notes, stopped, budget };
+}
 
+/**
+ * The findings of a run: suppression comments applied, GML004 when the budget ran out, GML001 for
+ * unknown codes in suppression comments, in document order.
+ */
+export function finishFindings(
+  raw: readonly RawFinding[],
+  run: Pick<RuleRun, 'stopped' | 'notes' | 'budget'>,
+  source: SourceText,
+  modelOf: () => SemanticModel,
+  config: EffectiveConfig,
+  relativePath: string | undefined,
+  ruleList?: readonly Rule[],
+): Finding[] {
+  const suppressions = mayHoldSuppressions(source.text) ? collectSuppressions(modelOf().suppressionComments) : NO_SUPPRESSIONS;
+  const findings = raw.filter((r) => !r.suppressible.some((range) => isSuppressed(suppressions, r.finding.code, range))).map((r) => r.finding);
+  const rules = ruleList ?? RULES;
+  const { stopped, budget, notes } = run;
   if (stopped) {
     const rule = rules[stopped.index];
-    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, options.relativePath) && modelOf().importsAny(r.requires));
+    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, relativePath) && modelOf().importsAny(r.requires));
     const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: source.lineText(0).length } };
-    if (config.isEnabled(TIME_BUDGET_CODE, options.relativePath) && !isSuppressed(suppressions, TIME_BUDGET_CODE, range)) {
+    if (config.isEnabled(TIME_BUDGET_CODE, relativePath) && !isSuppressed(suppressions, TIME_BUDGET_CODE, range)) {
       const notRun = [rule, ...later].map((r) => r.code).join(', ');
       findings.push({
         code: TIME_BUDGET_CODE,
@@ -131,7 +180,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
     else notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
   }
 
-  if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, options.relativePath)) {
+  if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, relativePath)) {
     for (const m of suppressions.mentioned) {
       if (!isKnownCode(m.code) && !isSuppressed(suppressions, UNKNOWN_SUPPRESSION_CODE, m.range)) {
         findings.push({
@@ -147,15 +196,7 @@ export function analyzeTree(tree: Tree, source: SourceText, options: AnalyzeOpti
   }
 
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
-  return {
-    findings,
-    source,
-    notes,
-    get model() {
-      return modelOf();
-    },
-    dispose() {},
-  };
+  return findings;
 }
 
 const NO_SUPPRESSIONS: Suppressions = { lines: new Map(), fileCodes: new Set(), mentioned: [] };
@@ -176,8 +217,8 @@ const COMPOUND_STATEMENTS = new Set([
  * the header of the compound statement it sits in. A suppression comment after the closing
  * parenthesis of a multi-line call then applies to a finding on the call's first line.
  */
-function logicalLineRange(model: SemanticModel, node: Node | undefined, range: Range): Range {
-  let n: Node | null = node ?? model.root.descendantForPosition({ row: range.start.line, column: range.start.character });
+function logicalLineRange(model: SemanticModel, source: SourceText, node: Node | undefined, range: Range): Range {
+  let n: Node | null = node ?? model.nodeAt(source.offsetAt(range.start));
   if (!n) return range;
   while (n.parent && n.parent.type !== 'block' && n.parent.type !== 'module' && !COMPOUND_STATEMENTS.has(n.parent.type)) n = n.parent;
   if (COMPOUND_STATEMENTS.has(n.type) || n.type === 'module' || n.type === 'block') return range;

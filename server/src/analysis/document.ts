@@ -1,5 +1,10 @@
-// A Python document kept parsed: full parses, and incremental reparses after edits.
-import { parsePython, type Tree } from './parser';
+// A Python document kept parsed. A long document is kept as SEGMENTS: runs of whole top-level
+// statements, each parsed on its own (tree-sitter's includedRanges, so nodes keep their absolute
+// positions). tree-sitter's incremental reparse of one tree still visits every top-level statement
+// (the module's statement list is "fragile" for reuse), which on a 5,000-line script costs more than
+// the whole edit-latency budget; reparsing the one segment an edit touches costs a few milliseconds.
+// Short documents are one segment, reparsed incrementally with the old tree.
+import { parsePython, parsePythonRange, useText, type Node, type Tree } from './parser';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
 
@@ -9,13 +14,49 @@ export interface ContentChange {
   text: string;
 }
 
+/** One run of whole top-level statements, `[start, end)` in the document's text. */
+export interface Segment {
+  start: number;
+  end: number;
+  tree: Tree;
+}
+
+/**
+ * What changed since the last `takeChanges()`: enough for an analysis kept per segment to tell which
+ * of its results still hold (see IncrementalAnalysis).
+ */
+export interface DocumentChanges {
+  /** The text the changes were made to. */
+  before: SourceText;
+  /** Offset edits in the order they were made, each in the text as it was at that moment. */
+  edits: Array<{ start: number; oldEnd: number; newEnd: number }>;
+  /**
+   * The words (runs of letters, digits and underscores) of every top-level statement an edit
+   * changed, as it was and as it is; undefined when the whole document was parsed again.
+   */
+  words: Set<string> | undefined;
+  /** Whether a changed statement lies in the first segment (where imports and docstrings go). */
+  head: boolean;
+}
+
+export interface PythonDocumentOptions {
+  /** A segment is cut once it holds this many lines (default 100); 0 keeps the document one tree. */
+  segmentLines?: number;
+}
+
+export const DEFAULT_SEGMENT_LINES = 100;
+
 export class PythonDocument {
   private source: SourceText;
-  private parsed: Tree;
+  private parts: Segment[];
+  private readonly segmentLines: number;
+  private changes: DocumentChanges;
 
-  constructor(text: string) {
+  constructor(text: string, options: PythonDocumentOptions = {}) {
+    this.segmentLines = options.segmentLines ?? DEFAULT_SEGMENT_LINES;
     this.source = new SourceText(text);
-    this.parsed = parsePython(text);
+    this.parts = this.cut(this.source);
+    this.changes = { before: this.source, edits: [], words: undefined, head: true };
   }
 
   get text(): string {
@@ -26,28 +67,50 @@ export class PythonDocument {
     return this.source;
   }
 
+  /** The segments in document order; they cover the text. */
+  get segments(): readonly Segment[] {
+    return this.parts;
+  }
+
+  /** The segments' trees, in document order. */
+  get trees(): Tree[] {
+    return this.parts.map((s) => s.tree);
+  }
+
+  /** The tree of a document kept as one segment (short documents, and any with segmentLines 0). */
   get tree(): Tree {
-    return this.parsed;
+    if (this.parts.length !== 1) throw new Error(`this document is kept as ${this.parts.length} segments: use trees`);
+    return this.parts[0].tree;
+  }
+
+  /** The changes since the last call (or since the document was made), and starts a new record. */
+  takeChanges(): DocumentChanges {
+    const taken = this.changes;
+    this.changes = { before: this.source, edits: [], words: new Set(), head: false };
+    return taken;
   }
 
   /** Applies changes in order and reparses once, reusing the old tree for unchanged regions. */
   update(changes: readonly ContentChange[]): void {
+    let text = this.source.text;
     let source = this.source;
-    let incremental = true;
     for (const change of changes) {
       if (!change.range) {
-        source = new SourceText(change.text);
-        incremental = false;
+        text = change.text;
+        source = new SourceText(text);
         continue;
       }
-      source = splice(source, source.offsetAt(change.range.start), source.offsetAt(change.range.end), change.text, incremental ? this.parsed : undefined);
+      const start = source.offsetAt(change.range.start);
+      const end = source.offsetAt(change.range.end);
+      text = text.slice(0, start) + change.text + text.slice(end);
+      source = new SourceText(text);
     }
-    this.reparse(source, incremental);
+    this.setText(text);
   }
 
   /** Replaces the text between two offsets and reparses incrementally (like `update` with one change). */
   replaceRange(startOffset: number, oldEndOffset: number, newText: string): void {
-    this.reparse(splice(this.source, startOffset, oldEndOffset, newText, this.parsed), true);
+    this.apply(startOffset, oldEndOffset, newText);
   }
 
   /**
@@ -56,40 +119,159 @@ export class PythonDocument {
    */
   setText(text: string): void {
     const region = changedRegion(this.source.text, text);
-    if (region) this.replaceRange(region.start, region.oldEnd, text.slice(region.start, region.newEnd));
+    if (region) this.apply(region.start, region.oldEnd, text.slice(region.start, region.newEnd));
   }
 
   dispose(): void {
-    this.parsed.delete();
+    for (const s of this.parts) s.tree.delete();
+    this.parts = [];
   }
 
-  /** Parses `source` (with the current tree, already edited, when incremental) and deletes the old tree. */
-  private reparse(source: SourceText, incremental: boolean): void {
-    const old = this.parsed;
-    this.parsed = parsePython(source.text, incremental ? old : null);
-    this.source = source;
-    old.delete();
+  private apply(start: number, oldEnd: number, insert: string): void {
+    const before = this.source;
+    const next = new SourceText(before.text.slice(0, start) + insert + before.text.slice(oldEnd));
+    const newEnd = start + insert.length;
+    this.changes.edits.push({ start, oldEnd, newEnd });
+    const edit = treeEdit(before, next, start, oldEnd, newEnd);
+    const segmented = this.parts.length > 1;
+    if (!segmented) {
+      // One tree: tree-sitter's own incremental reparse. An analysis of one segment is made again whole.
+      const old = this.parts[0].tree;
+      old.edit(edit);
+      const tree = parsePython(next.text, old);
+      this.changes.words = undefined;
+      old.delete();
+      this.source = next;
+      this.parts = [{ start: 0, end: next.text.length, tree }];
+      if (this.segmentLines > 0 && next.lineCount >= 2 * this.segmentLines) this.recut();
+      return;
+    }
+    // The segments the edit touches (an edit at a boundary touches both sides) are parsed again as one.
+    let first = this.parts.findIndex((s) => s.end >= start);
+    if (first < 0) first = this.parts.length - 1;
+    let last = first;
+    while (last + 1 < this.parts.length && this.parts[last + 1].start <= oldEnd) last++;
+    const delta = newEnd - oldEnd;
+    const oldStatements = this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
+    const from = this.parts[first].start;
+    const to = this.parts[last].end + delta;
+    const tree = parsePythonRange(next.text, from, to, next);
+    this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0);
+    for (let i = first; i <= last; i++) this.parts[i].tree.delete();
+    const later = this.parts.slice(last + 1);
+    for (const s of later) {
+      s.start += delta;
+      s.end += delta;
+      s.tree.edit(edit);
+      useText(s.tree, next.text);
+    }
+    this.source = next;
+    this.parts = [...this.parts.slice(0, first), ...this.split({ start: from, end: to, tree }), ...later];
+    if (next.lineCount < this.segmentLines) this.recut();
+  }
+
+  /** Records the words of the statements an edit changed. */
+  private note(before: readonly Node[], after: readonly Node[], inHead: boolean): void {
+    const words = this.changes.words;
+    if (!words) return;
+    for (const statement of [...before, ...after]) for (const w of wordsOf(statement.text)) words.add(w);
+    if (inHead) this.changes.head = true;
+  }
+
+  /** Parses the whole text again as fresh segments (an analysis kept per segment starts over). */
+  private recut(): void {
+    const old = this.parts;
+    this.parts = this.cut(this.source);
+    for (const s of old) s.tree.delete();
+    this.changes.words = undefined;
+  }
+
+  /** Cuts a text into segments of at least `segmentLines` lines, at top-level statements that start a line. */
+  private cut(source: SourceText): Segment[] {
+    const whole = parsePython(source.text);
+    if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines) return [{ start: 0, end: source.text.length, tree: whole }];
+    const starts = boundaries(whole.rootNode, 0, this.segmentLines);
+    whole.delete();
+    return starts.map((start, i) => {
+      const end = i + 1 < starts.length ? starts[i + 1] : source.text.length;
+      return { start, end, tree: parsePythonRange(source.text, start, end, source) };
+    });
+  }
+
+  /** A freshly parsed segment, cut again when it has grown to more than three segments' worth. */
+  private split(segment: Segment): Segment[] {
+    const lines = this.source.positionAt(segment.end).line - this.source.positionAt(segment.start).line;
+    if (lines < 3 * this.segmentLines) return [segment];
+    const starts = boundaries(segment.tree.rootNode, segment.start, this.segmentLines);
+    if (starts.length < 2) return [segment];
+    segment.tree.delete();
+    return starts.map((start, i) => {
+      const end = i + 1 < starts.length ? starts[i + 1] : segment.end;
+      return { start, end, tree: parsePythonRange(this.source.text, start, end, this.source) };
+    });
   }
 }
 
-/** The text with [start, oldEnd) replaced by `insert`; `tree`, when given, is edited to match. */
-function splice(source: SourceText, start: number, oldEnd: number, insert: string, tree: Tree | undefined): SourceText {
-  const next = new SourceText(source.text.slice(0, start) + insert + source.text.slice(oldEnd));
-  if (tree) {
-    const startPosition = source.positionAt(start);
-    const oldEndPosition = source.positionAt(oldEnd);
-    const newEnd = start + insert.length;
-    const newEndPosition = next.positionAt(newEnd);
-    tree.edit({
-      startIndex: start,
-      oldEndIndex: oldEnd,
-      newEndIndex: newEnd,
-      startPosition: { row: startPosition.line, column: startPosition.character },
-      oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-      newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-    });
+/** Offsets where segments start: `from`, then every top-level statement at column 0 at least `lines` lines after the previous start. */
+function boundaries(root: Node, from: number, lines: number): number[] {
+  const starts = [from];
+  let lastRow = -1;
+  for (const statement of root.children) {
+    if (!statement) continue;
+    if (lastRow < 0) lastRow = statement.startPosition.row;
+    if (statement.startPosition.column !== 0 || statement.startIndex <= from) continue;
+    if (statement.startPosition.row - lastRow >= lines) {
+      starts.push(statement.startIndex);
+      lastRow = statement.startPosition.row;
+    }
   }
-  return next;
+  return starts;
+}
+
+/** The top-level statements (and comments) of a tree that touch `[start, end]`. */
+function changedStatements(root: Node, start: number, end: number): Node[] {
+  const out: Node[] = [];
+  for (const statement of root.children) {
+    if (statement && statement.startIndex <= end && statement.endIndex >= start) out.push(statement);
+  }
+  return out;
+}
+
+/** The runs of ASCII letters, digits and underscores in a text. */
+export function wordsOf(text: string): Set<string> {
+  const words = new Set<string>();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (!isWordCode(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    do c = text.charCodeAt(++i);
+    while (i < n && isWordCode(c));
+    words.add(text.slice(start, i));
+  }
+  return words;
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
+}
+
+function treeEdit(before: SourceText, after: SourceText, start: number, oldEnd: number, newEnd: number) {
+  const startPosition = before.positionAt(start);
+  const oldEndPosition = before.positionAt(oldEnd);
+  const newEndPosition = after.positionAt(newEnd);
+  return {
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: { row: startPosition.line, column: startPosition.character },
+    oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
+    newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
+  };
 }
 
 /**

@@ -48,6 +48,32 @@ export function parsePython(text: string, oldTree?: Tree | null): Tree {
 }
 
 /**
+ * Parses only `[start, end)` of a text (a segment of whole top-level statements): the tree's nodes
+ * carry their offsets and rows in the whole text.
+ */
+export function parsePythonRange(text: string, start: number, end: number, lines: { positionAt(offset: number): { line: number; character: number } }): Tree {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(pythonLanguage());
+  }
+  const from = lines.positionAt(start);
+  const to = lines.positionAt(end);
+  const range = { startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } };
+  const tree = sharedParser.parse(withLineFeeds(text), null, { includedRanges: [range] });
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}
+
+/**
+ * Points a tree that was shifted with `tree.edit()` (a segment after an edit) at the new text: a
+ * node's `text` is read from the text the tree was parsed from, which no longer holds it there.
+ */
+export function useText(tree: Tree, text: string): void {
+  const input = withLineFeeds(text);
+  (tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => input.slice(index);
+}
+
+/**
  * A lone carriage return ends a line for Python and for LSP positions, but tree-sitter counts rows
  * at line feeds only: the parser reads it as a line feed (same length, so every offset is kept and
  * rows agree with SourceText).

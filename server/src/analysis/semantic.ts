@@ -154,7 +154,8 @@ export class CallSite {
 
   /** Fully qualified name of the callee when it resolves through imports (`torch.autocast`). */
   get qualifiedName(): string | undefined {
-    if (this.qualifiedCache === undefined) this.qualifiedCache = this.model.qualifiedName(this.callee) ?? null;
+    // Remembered by the model, which replays what resolving it read (see SemanticModel.remember).
+    this.qualifiedCache = this.model.remember(`qualified ${this.node.id}`, () => this.model.qualifiedName(this.callee) ?? null);
     return this.qualifiedCache ?? undefined;
   }
 
@@ -199,8 +200,25 @@ export class AnalysisTimeout extends Error {
 }
 
 export class SemanticModel {
-  readonly tree: Tree;
+  /** The trees of the module: one, or one per segment of a long document, in document order. */
+  readonly trees: readonly Tree[];
+  /** The module node (of the first segment): what scopeOf answers for module-level nodes. */
   readonly root: Node;
+  private readonly roots: Node[];
+  /** Where each tree's segment starts in the text. */
+  private readonly starts: number[];
+  /**
+   * When set, the words and keywords whose places in the file the model's answers were drawn from
+   * are added here (see IncrementalAnalysis): an answer can change only when a statement that
+   * spells one of them changes. Whole-file reads add "*", reads of the imports block "<head>".
+   */
+  dependencies: Set<string> | undefined;
+  private quiet = 0;
+  /**
+   * When set, the anchor enumerations (anchorCallsNamed, anchorCallsTo, anchorLoops) keep only nodes
+   * that start in these offset ranges: rules then examine only the segments being analysed again.
+   */
+  anchorRanges: ReadonlyArray<{ start: number; end: number }> | undefined;
   /** The text the tree was parsed from: where names and keywords are looked for before the tree is asked. */
   private readonly text: string;
   private importIndex: ImportIndex | undefined;
@@ -212,7 +230,6 @@ export class SemanticModel {
   private readonly callsByName = new Map<string, Node[]>();
   private readonly callSites = new Map<number, CallSite>();
   private allCallNodes: Node[] | undefined;
-  private definitionsByName: { functions: Map<string, Node[]>; classes: Map<string, Node[]> } | undefined;
   /** Scope regions sorted by start offset (nested or disjoint), for scopeOf without parent walks. */
   private scopeRegions: ScopeRegion[] | undefined;
   /** Parents already asked for, by node id: a tree-sitter parent lookup walks down from the root. */
@@ -226,10 +243,108 @@ export class SemanticModel {
   // it would collect is never asked for. Each index is built on first use from the places where the
   // text spells the name or keyword it is about, each place checked in the tree (a name inside a
   // string or a comment, or inside a longer name, is not an identifier node there).
-  constructor(tree: Tree, options: SemanticModelOptions = {}) {
-    this.tree = tree;
-    this.root = tree.rootNode;
+  constructor(tree: Tree | readonly Tree[], options: SemanticModelOptions = {}) {
+    this.trees = Array.isArray(tree) ? (tree as readonly Tree[]) : [tree as Tree];
+    if (this.trees.length === 0) throw new Error('a semantic model needs at least one tree');
+    this.roots = this.trees.map((t) => t.rootNode);
+    this.root = this.roots[0];
+    this.starts = this.trees.map((t, i) => (i === 0 ? 0 : (t.getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
+    if (options.text === undefined && this.roots.length > 1) throw new Error('a model of several segments needs the text');
     this.text = options.text ?? this.root.text;
+  }
+
+  /** The smallest node spanning [start, end), in whichever segment holds `start`. */
+  nodeAt(start: number, end: number = start): Node | null {
+    const roots = this.roots;
+    if (roots.length === 1) return this.root.descendantForIndex(start, end);
+    let lo = 0;
+    let hi = roots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    return roots[lo].descendantForIndex(start, end);
+  }
+
+  /** Adds a dependency (see `dependencies`). */
+  private read(token: string): void {
+    if (this.dependencies && this.quiet === 0) this.dependencies.add(token);
+  }
+
+  private readonly memos = new Map<string, { value: unknown; dependencies: Set<string> }>();
+
+  /**
+   * A value computed once per model under `key`. The dependencies read while computing it are added
+   * again on every later use, so a caller that finds it remembered depends on the same things.
+   */
+  remember<T>(key: string, compute: () => T): T {
+    const hit = this.memos.get(key);
+    if (hit) {
+      if (this.dependencies && this.quiet === 0) for (const d of hit.dependencies) this.dependencies.add(d);
+      return hit.value as T;
+    }
+    const outer = this.dependencies;
+    const quiet = this.quiet;
+    const dependencies = new Set<string>();
+    this.dependencies = dependencies;
+    this.quiet = 0;
+    let value: T;
+    try {
+      value = compute();
+    } finally {
+      this.dependencies = outer;
+      this.quiet = quiet;
+    }
+    if (outer && quiet === 0) for (const d of dependencies) outer.add(d);
+    this.memos.set(key, { value, dependencies });
+    return value;
+  }
+
+  /** Runs `f` without recording dependencies: enumerations of anchors, structure within one statement. */
+  private quietly<T>(f: () => T): T {
+    this.quiet++;
+    try {
+      return f();
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  /** Whether a node starts in the ranges being analysed (always, when no ranges are set). */
+  isAnchor(node: Node): boolean {
+    const ranges = this.anchorRanges;
+    if (!ranges) return true;
+    const at = node.startIndex;
+    return ranges.some((r) => r.start <= at && at < r.end);
+  }
+
+  /** `callsNamed`, kept to the anchor ranges. */
+  anchorCallsNamed(name: string): CallSite[] {
+    const nodes = this.quietly(() => this.callNodesNamed(name));
+    return nodes.filter((n) => this.isAnchor(n)).map((n) => this.callSite(n));
+  }
+
+  /** `callsTo`, kept to the anchor ranges. */
+  anchorCallsTo(qualifiedNames: Iterable<string>): CallSite[] {
+    return this.callsTo(qualifiedNames, true);
+  }
+
+  /** `loops`, kept to the anchor ranges. */
+  get anchorLoops(): readonly Node[] {
+    return this.quietly(() => this.loops).filter((n) => this.isAnchor(n));
+  }
+
+  /** The top-level statements in document order, across segments, read for the block of imports at the top. */
+  *headStatements(): Generator<Node> {
+    this.read('<head>');
+    for (const root of this.roots) for (const child of root.namedChildren) if (child) yield child;
+  }
+
+  /** Nodes of these types anywhere in the file (a whole-tree walk: for rare paths only). */
+  descendantsOfType(types: string | string[]): Node[] {
+    this.read('*');
+    return this.roots.flatMap((r) => r.descendantsOfType(types).filter((n): n is Node => n !== null));
   }
 
   /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
@@ -269,7 +384,8 @@ export class SemanticModel {
 
   /** Every comment, in document order (code actions read them; a whole-tree query on first use). */
   get comments(): Node[] {
-    return (this.commentNodes ??= pythonQuery('(comment) @comment').captures(this.root).map((c) => c.node));
+    this.read('*');
+    return (this.commentNodes ??= this.roots.flatMap((r) => pythonQuery('(comment) @comment').captures(r).map((c) => c.node)));
   }
 
   /**
@@ -280,7 +396,7 @@ export class SemanticModel {
     if (!this.suppressionCommentNodes) {
       const found = new Map<number, Node>();
       for (const match of this.text.matchAll(/noqa|greenml/gi)) {
-        const node = this.root.descendantForIndex(match.index, match.index + match[0].length);
+        const node = this.nodeAt(match.index, match.index + match[0].length);
         if (node && node.type === 'comment') found.set(node.id, node);
       }
       this.suppressionCommentNodes = [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
@@ -302,18 +418,19 @@ export class SemanticModel {
    * tokens (`data ]: (…)` read as a call of `data`), so in a broken text every place is asked in the tree.
    */
   private tokensTell(): boolean {
-    return (this.parsesCleanly ??= !this.root.hasError);
+    return (this.parsesCleanly ??= !this.roots.some((r) => r.hasError));
   }
 
   private parsesCleanly: boolean | undefined;
 
   /** Every identifier node spelled `name`, in document order. */
   identifiers(name: string): readonly Node[] {
+    this.read(name);
     let found = this.identifiersByName.get(name);
     if (!found) {
       found = [];
       for (const at of this.wordOffsets(name)) {
-        const node = this.root.descendantForIndex(at, at + name.length);
+        const node = this.nodeAt(at, at + name.length);
         if (node && node.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
       }
       this.identifiersByName.set(name, found);
@@ -337,13 +454,14 @@ export class SemanticModel {
 
   /** The statements (nodes of `types`) whose own keyword token is `keyword`, in document order. */
   private statementsAfter(keyword: string, types: ReadonlySet<string>): Node[] {
+    this.read(keyword);
     const key = `${keyword} ${[...types].join(' ')}`;
     let found = this.statementsByKeyword.get(key);
     if (!found) {
       found = [];
       for (const at of this.wordOffsets(keyword)) {
         this.checkDeadline();
-        const token = this.root.descendantForIndex(at, at + keyword.length);
+        const token = this.nodeAt(at, at + keyword.length);
         if (!token || token.type !== keyword || token.startIndex !== at || token.endIndex !== at + keyword.length) continue;
         const statement = this.parentOf(token);
         if (statement && types.has(statement.type)) found.push(statement);
@@ -356,6 +474,7 @@ export class SemanticModel {
   // ---- construction of the indexes ----------------------------------------------------------
 
   private importsIndexed(): ImportIndex {
+    this.read('import');
     if (!this.importIndex) {
       const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
       for (const statement of this.statementsAfter('import', IMPORT_STATEMENTS)) collectImport(statement, index);
@@ -373,7 +492,11 @@ export class SemanticModel {
 
   /** Where each function, class and lambda scope begins and ends (see scopeOf). */
   private regions(): ScopeRegion[] {
-    if (this.scopeRegions) return this.scopeRegions;
+    // A node's scope lies within its own top-level statement: no dependency on the rest of the file.
+    return (this.scopeRegions ??= this.quietly(() => this.collectRegions()));
+  }
+
+  private collectRegions(): ScopeRegion[] {
     const spans: Array<Omit<ScopeRegion, 'parent'>> = [];
     for (const node of [...this.functionDefinitions, ...this.classDefinitions]) {
       const body = node.childForFieldName('body');
@@ -392,7 +515,7 @@ export class SemanticModel {
       regions.push({ ...r, parent: open.length ? open[open.length - 1] : -1 });
       open.push(regions.length - 1);
     }
-    return (this.scopeRegions = regions);
+    return regions;
   }
 
   /**
@@ -401,13 +524,14 @@ export class SemanticModel {
    * class name, a parameter).
    */
   private bindingsOf(name: string): Map<number, Binding[]> {
+    this.read(name);
     let byScope = this.bindingsByName.get(name);
     if (byScope) return byScope;
     const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
     for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
     for (const at of this.wordOffsets(name)) {
       if (this.tokensTell() && !mayBindBefore(this.text, at, at + name.length)) continue;
-      const id = this.root.descendantForIndex(at, at + name.length);
+      const id = this.nodeAt(at, at + name.length);
       if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
       const bound = this.bindingAt(id);
       if (bound) found.push({ ...bound, at });
@@ -506,10 +630,13 @@ export class SemanticModel {
     let parent = this.parents.get(node.id);
     if (parent === undefined) {
       // With few top-level statements tree-sitter's own walk (one call into wasm) is the cheaper one.
-      if ((this.topLevelCount ??= this.root.childCount) > FLAT_MODULE_STATEMENTS) this.rememberAncestry(node);
+      if ((this.topLevelCount ??= this.roots.reduce((n, r) => n + r.childCount, 0)) > FLAT_MODULE_STATEMENTS) this.rememberAncestry(node);
       parent = this.parents.get(node.id);
       if (parent === undefined) {
         parent = node.parent;
+        // Every segment's module node stands for the one module.
+        if (parent && parent.type === 'module' && this.roots.length > 1) parent = this.root;
+        else if (!parent && this.roots.length > 1 && node.type === 'module' && node.id !== this.root.id) parent = null;
         this.parents.set(node.id, parent);
       }
     }
@@ -521,11 +648,11 @@ export class SemanticModel {
   private topLevelNodes: Node[] | undefined;
 
   private rememberAncestry(node: Node): void {
-    if (node.id === this.root.id) {
+    if (node.type === 'module' && this.roots.some((r) => r.id === node.id)) {
       this.parents.set(node.id, null);
       return;
     }
-    const top = (this.topLevelNodes ??= this.root.children.filter((c): c is Node => c !== null));
+    const top = (this.topLevelNodes ??= this.roots.flatMap((r) => r.children.filter((c): c is Node => c !== null)));
     const start = node.startIndex;
     const end = node.endIndex;
     let lo = 0;
@@ -645,6 +772,7 @@ export class SemanticModel {
 
   /** Calls whose callee is spelled with this last name (`name(…)`, `x.name(…)`), in document order. */
   private callNodesNamed(name: string): Node[] {
+    this.read(name);
     let calls = this.callsByName.get(name);
     if (!calls) {
       calls = [];
@@ -668,27 +796,10 @@ export class SemanticModel {
     return calls;
   }
 
-  private definitionsIndexed(): NonNullable<SemanticModel['definitionsByName']> {
-    if (!this.definitionsByName) {
-      const index = (nodes: readonly Node[]): Map<string, Node[]> => {
-        const byName = new Map<string, Node[]>();
-        for (const node of nodes) {
-          const name = node.childForFieldName('name')?.text;
-          if (!name) continue;
-          const list = byName.get(name);
-          if (list) list.push(node);
-          else byName.set(name, [node]);
-        }
-        return byName;
-      };
-      this.definitionsByName = { functions: index(this.functionDefinitions), classes: index(this.classDefinitions) };
-    }
-    return this.definitionsByName;
-  }
-
   /** Every call in the file, in document order (a whole-tree query: for rare paths only). */
   allCalls(): CallSite[] {
-    this.allCallNodes ??= pythonQuery('(call) @call').captures(this.root).map((c) => c.node);
+    this.read('*');
+    this.allCallNodes ??= this.roots.flatMap((r) => pythonQuery('(call) @call').captures(r).map((c) => c.node));
     return this.allCallNodes.map((n) => this.callSite(n));
   }
 
@@ -698,14 +809,15 @@ export class SemanticModel {
   }
 
   /** Calls whose callee resolves to one of these qualified names. */
-  callsTo(qualifiedNames: Iterable<string>): CallSite[] {
+  callsTo(qualifiedNames: Iterable<string>, anchorsOnly = false): CallSite[] {
     const wanted = new Set(qualifiedNames);
     const lastNames = new Set([...wanted].map((q) => q.slice(q.lastIndexOf('.') + 1)));
     // `from m import f as g` calls it as `g(...)`.
     for (const b of this.imports) if (b.qualified && wanted.has(b.qualified)) lastNames.add(b.name);
     const out: CallSite[] = [];
     for (const last of lastNames) {
-      for (const node of this.callNodesNamed(last)) {
+      for (const node of anchorsOnly ? this.quietly(() => this.callNodesNamed(last)) : this.callNodesNamed(last)) {
+        if (anchorsOnly && !this.isAnchor(node)) continue;
         const site = this.callSite(node);
         const q = site.qualifiedName;
         if (q && wanted.has(q)) out.push(site);
@@ -714,13 +826,51 @@ export class SemanticModel {
     return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
   }
 
+  /**
+   * Classes defined here whose bases, directly or through other classes defined here, include one of
+   * these qualified names, in document order. Found from where the bases are spelled (the names'
+   * last parts, their import aliases, then the subclasses' own names), not by reading every class.
+   */
+  subclassesOf(qualifiedNames: ReadonlySet<string>): Node[] {
+    const names = new Set([...qualifiedNames].map((q) => q.slice(q.lastIndexOf('.') + 1)));
+    for (const b of this.imports) if (b.qualified && qualifiedNames.has(b.qualified)) names.add(b.name);
+    const classes = new Map<number, Node>();
+    const pending = [...names];
+    while (pending.length) {
+      for (const id of this.identifiers(pending.pop()!)) {
+        let parent = this.parentOf(id);
+        while (parent && parent.type === 'attribute') parent = this.parentOf(parent);
+        if (!parent || parent.type !== 'argument_list') continue;
+        const cls = this.parentOf(parent);
+        if (!cls || cls.type !== 'class_definition' || !sameNode(cls.childForFieldName('superclasses'), parent) || classes.has(cls.id)) continue;
+        classes.set(cls.id, cls);
+        const name = cls.childForFieldName('name')?.text;
+        if (name && !names.has(name)) {
+          names.add(name);
+          pending.push(name);
+        }
+      }
+    }
+    return [...classes.values()].filter((c) => this.classBases(c).some((b) => qualifiedNames.has(b))).sort((a, b) => a.startIndex - b.startIndex);
+  }
+
   /** Functions defined in this file with this name (any nesting level). */
   functionsNamed(name: string): Node[] {
-    return this.definitionsIndexed().functions.get(name) ?? [];
+    return this.definitionsNamed(name, 'function_definition');
   }
 
   classesNamed(name: string): Node[] {
-    return this.definitionsIndexed().classes.get(name) ?? [];
+    return this.definitionsNamed(name, 'class_definition');
+  }
+
+  /** Definitions of this type named `name`, found from where the name is spelled (document order). */
+  private definitionsNamed(name: string, type: string): Node[] {
+    const out: Node[] = [];
+    for (const id of this.identifiers(name)) {
+      const parent = this.parentOf(id);
+      if (parent && parent.type === type && sameNode(parent.childForFieldName('name'), id)) out.push(parent);
+    }
+    return out;
   }
 
   /** Calls in this file that call the given function definition (by name, or as `self.method`). */

@@ -78,8 +78,7 @@ export function removeKeywordArgument(call: CallSite, source: SourceText, name: 
 /** Where a new top-level import goes: after the module docstring, `__future__` imports and the leading import block. */
 export function importInsertionLine(model: SemanticModel): number {
   let line = 0;
-  for (const stmt of model.root.namedChildren) {
-    if (!stmt) continue;
+  for (const stmt of model.headStatements()) {
     if (stmt.type === 'comment') {
       if (stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
       continue;
@@ -164,7 +163,7 @@ export function wrapStatements(source: SourceText, model: SemanticModel, first: 
 }
 
 function insideString(model: SemanticModel, offset: number): boolean {
-  let node: Node | null = model.root.descendantForIndex(offset, offset);
+  let node: Node | null = model.nodeAt(offset, offset);
   while (node) {
     if (node.type === 'string' && node.startIndex < offset && offset < node.endIndex) return true;
     node = node.parent;

@@ -34,7 +34,7 @@ export function disableForLineEdit(result: AnalysisResult, finding: Finding): Te
   let line = finding.range.start.line;
   // A line ending inside a multi-line string cannot take a comment: use the statement's last line.
   const lineEnd = source.lineEnd(line);
-  const at = model.root.descendantForIndex(Math.max(0, lineEnd - 1), lineEnd);
+  const at = model.nodeAt(Math.max(0, lineEnd - 1), lineEnd);
   for (let n: Node | null = at; n; n = n.parent) {
     if (n.type === 'string' && n.endPosition.row > line) {
       line = n.endPosition.row;

@@ -119,7 +119,7 @@ export function registerNotebooks(connection: Connection, deps: { settings: Sett
     s.key = undefined;
     s.analysis = undefined;
     if (s.document) s.document.setText(notebook.text);
-    else s.document = new PythonDocument(notebook.text);
+    else s.document = new PythonDocument(notebook.text, { segmentLines: 0 });
     deps.parsedTrees.touch(treeKey(nb.uri), () => {
       if (states.get(nb.uri) === s) releaseTree(s);
     });

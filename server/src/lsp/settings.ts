@@ -104,7 +104,8 @@ export class SettingsStore {
     const project = this.project(filePath);
     const root = project.root ?? this.workspaceRoots.find((r) => filePath?.startsWith(r + path.sep));
     const relativePath = filePath && root ? path.relative(root, filePath).split(path.sep).join('/') : filePath ? path.basename(filePath) : undefined;
-    const config = effectiveConfig(project.settings, fromEditorSettings(editor));
+    const fromEditor = fromEditorSettings(editor);
+    const config = effectiveConfig(project.settings, fromEditor);
     return {
       enabled: editor?.enable !== false,
       config,

@@ -147,6 +147,52 @@ function inAny(span: Span, regions: readonly Span[]): boolean {
   return regions.some((r) => span.start >= r.start && span.end <= r.end);
 }
 
+/** Node types an autocast expression can sit in on its way up to a `with` item or a decorator. */
+const CONTEXT_WRAPPERS = new Set(['attribute', 'call', 'parenthesized_expression', 'conditional_expression', 'as_pattern', 'with_item', 'with_clause']);
+
+/**
+ * The `with` statements and decorated functions whose context can be an autocast (what isAutocast
+ * accepts), in document order: a superset, each then checked with isAutocast. Found from where
+ * autocast is spelled (its names and import aliases), then the names it is assigned to and the
+ * functions that return it, rather than by reading every `with` and `def` in the file.
+ */
+function autocastCandidates(model: SemanticModel): { withs: Node[]; defs: Node[] } {
+  const names = new Set(Object.keys(AUTOCAST).map((q) => q.slice(q.lastIndexOf('.') + 1)));
+  for (const b of model.imports) if (b.qualified && b.qualified in AUTOCAST) names.add(b.name);
+  const withs = new Map<number, Node>();
+  const defs = new Map<number, Node>();
+  const pending = [...names];
+  const follow = (name: string | undefined) => {
+    if (name && !names.has(name)) {
+      names.add(name);
+      pending.push(name);
+    }
+  };
+  while (pending.length) {
+    for (const id of model.identifiers(pending.pop()!)) {
+      let node: Node = id;
+      let parent = model.parentOf(node);
+      while (parent && CONTEXT_WRAPPERS.has(parent.type)) {
+        node = parent;
+        parent = model.parentOf(parent);
+      }
+      if (!parent) continue;
+      if (parent.type === 'with_statement') withs.set(parent.id, parent);
+      else if (parent.type === 'decorator') {
+        const definition = model.parentOf(parent)?.childForFieldName('definition');
+        if (definition && definition.type === 'function_definition') defs.set(definition.id, definition);
+      } else if (parent.type === 'assignment' && parent.childForFieldName('right')?.id === node.id) {
+        const left = parent.childForFieldName('left');
+        for (const target of left ? [left, ...left.descendantsOfType('identifier')] : []) if (target && target.type === 'identifier') follow(target.text);
+      } else if (parent.type === 'return_statement') {
+        follow(model.enclosingFunction(parent)?.childForFieldName('name')?.text);
+      }
+    }
+  }
+  const ordered = (m: Map<number, Node>) => [...m.values()].sort((a, b) => a.startIndex - b.startIndex);
+  return { withs: ordered(withs), defs: ordered(defs) };
+}
+
 class Precision {
   /** `with` statements and decorated definitions that open an enabled autocast. */
   readonly sites: Node[] = [];
@@ -155,8 +201,9 @@ class Precision {
 
   constructor(private readonly model: SemanticModel) {
     this.accept = (expr) => isAutocast(model, expr);
-    for (const w of model.withStatements) if (withItems(w).some((i) => this.accept(i.value))) this.sites.push(w);
-    for (const def of model.functionDefinitions) {
+    const candidates = autocastCandidates(model);
+    for (const w of candidates.withs) if (withItems(w).some((i) => this.accept(i.value))) this.sites.push(w);
+    for (const def of candidates.defs) {
       if (model.decoratorsOf(def).some(this.accept)) this.sites.push(def);
     }
     this.fileWide =
@@ -332,17 +379,10 @@ function lossRegion(backwardStatement: Node, name: string, limit: Node): Region 
 
 // ---- fix construction ---------------------------------------------------------------------------
 
-const deviceCache = new WeakMap<SemanticModel, { key: string; value: { text: string; cuda: boolean } }>();
-
 /** The device the autocast targets, as Python source: a literal, or a run-time choice. */
 function deviceExpression(model: SemanticModel, options: FixOptions, torch: string): { text: string; cuda: boolean } {
   // Computed once per file: it scans every call and string, and a file can hold many training loops.
-  const key = `${options.targetDevice ?? ''}|${torch}`;
-  const cached = deviceCache.get(model);
-  if (cached && cached.key === key) return cached.value;
-  const value = scanDevice(model, options, torch);
-  deviceCache.set(model, { key, value });
-  return value;
+  return model.remember(`GML101 device ${options.targetDevice ?? ''}|${torch}`, () => scanDevice(model, options, torch));
 }
 
 function scanDevice(model: SemanticModel, options: FixOptions, torch: string): { text: string; cuda: boolean } {
@@ -354,8 +394,8 @@ function scanDevice(model: SemanticModel, options: FixOptions, torch: string): {
   // Strings are not indexed: look for them only when no call settles it.
   const cudaString =
     !cudaCall &&
-    model.root.descendantsOfType('string').some((s) => {
-      const v = s ? stringLiteral(s) : undefined;
+    model.descendantsOfType('string').some((s) => {
+      const v = stringLiteral(s);
       return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
     });
   return cudaCall || cudaString ? { text: '"cuda"', cuda: true } : { text: '"cpu"', cuda: false };
@@ -445,7 +485,7 @@ export const fp32TrainingLoop: Rule = {
   requires: ['torch'],
   fixSafety: 'unsafe',
   check({ model, source, options, report }) {
-    const backwards = model.callsNamed('backward').filter((c) => c.callee.type === 'attribute' && !c.qualifiedName);
+    const backwards = model.anchorCallsNamed('backward').filter((c) => c.callee.type === 'attribute' && !c.qualifiedName);
     if (backwards.length === 0) return;
     const precision = new Precision(model);
     if (precision.fileWide) return;

@@ -77,7 +77,7 @@ function policyKind(model: SemanticModel, expr: Node, depth = 0): PolicyKind {
  * Whether the file sets a mixed (or unknown) policy anywhere, globally or on a layer. Policy
  * arguments of setters called with a full-precision literal are collected into `fullPolicies`.
  */
-function hasMixedPolicy(model: SemanticModel, source: SourceText, fullPolicies: Node[]): boolean {
+function hasMixedPolicy(model: SemanticModel, fullPolicies: Node[]): boolean {
   const setterNames = new Set([...POLICY_SETTERS].map((q) => q.slice(q.lastIndexOf('.') + 1)));
   const named = [...setterNames].flatMap((name) => model.callsNamed(name)).sort((a, b) => a.node.startIndex - b.node.startIndex);
   const setters = new Set<number>();
@@ -93,7 +93,7 @@ function hasMixedPolicy(model: SemanticModel, source: SourceText, fullPolicies: 
     if (policyKind(model, arg) !== 'full') return true;
     fullPolicies.push(arg);
   }
-  for (const call of callsWithDtypeKeyword(model, source)) {
+  for (const call of callsWithDtypeKeyword(model)) {
     if (setters.has(call.node.id)) continue;
     const dtype = call.keywords.get('dtype');
     if (dtype && policyKind(model, dtype.value) === 'mixed') return true;
@@ -106,12 +106,9 @@ function hasMixedPolicy(model: SemanticModel, source: SourceText, fullPolicies: 
  * the places that spell `dtype` (whether each is a keyword argument's name) instead of reading the
  * arguments of every call in the file, which dominated this rule on large files.
  */
-function callsWithDtypeKeyword(model: SemanticModel, source: SourceText): CallSite[] {
+function callsWithDtypeKeyword(model: SemanticModel): CallSite[] {
   const out: CallSite[] = [];
-  const text = source.text;
-  for (let at = text.indexOf('dtype'); at >= 0; at = text.indexOf('dtype', at + 5)) {
-    const name = model.root.descendantForIndex(at, at + 5);
-    if (!name || name.type !== 'identifier' || name.startIndex !== at || name.endIndex !== at + 5) continue;
+  for (const name of model.identifiers('dtype')) {
     const keyword = model.parentOf(name);
     if (keyword?.type !== 'keyword_argument' || keyword.childForFieldName('name')?.id !== name.id) continue;
     const args = model.parentOf(keyword);
@@ -147,7 +144,7 @@ function policyInsertion(model: SemanticModel, source: SourceText): { keras: str
   for (const b of model.imports) {
     if (!b.qualified) continue;
     if (b.qualified.startsWith('tensorflow')) fromTensorflow = true;
-    if (model.scopeOf(b.node).id !== model.root.id || b.node.parent?.id !== model.root.id) continue;
+    if (model.scopeOf(b.node).id !== model.root.id || model.parentOf(b.node)?.id !== model.root.id) continue;
     let keras: string | undefined;
     if (b.qualified === 'keras' || b.qualified === 'tensorflow.keras' || b.qualified === 'tf_keras') keras = b.name;
     else if (b.qualified === 'tensorflow') keras = `${b.name}.keras`;
@@ -169,9 +166,9 @@ export const kerasFp32Policy: Rule = {
   requires: ['keras', 'tensorflow', 'tf_keras'],
   fixSafety: 'unsafe',
   check({ model, source, report }) {
-    const fits = model.callsNamed('fit').filter((c) => c.receiver);
+    const fits = model.anchorCallsNamed('fit').filter((c) => c.receiver);
     const fullPolicies: Node[] = [];
-    if (fits.length === 0 || hasMixedPolicy(model, source, fullPolicies)) return;
+    if (fits.length === 0 || hasMixedPolicy(model, fullPolicies)) return;
     let fileBuildsKeras: boolean | undefined;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {

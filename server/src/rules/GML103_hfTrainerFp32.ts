@@ -34,14 +34,11 @@ function assignedName(call: CallSite): string | undefined {
   return left?.type === 'identifier' ? left.text : undefined;
 }
 
-/** Per file: the names whose `.fp16` / `.bf16` it sets by attribute assignment (one scan, not one per call). */
-const flagAssignedNames = new WeakMap<SemanticModel, Set<string>>();
-
 /** Whether the file sets `<name>.fp16` / `<name>.bf16` by attribute assignment (`args.bf16 = True`). */
 function flagSetLater(model: SemanticModel, name: string): boolean {
-  let names = flagAssignedNames.get(model);
-  if (!names) {
-    names = new Set();
+  // Per file: the names whose `.fp16` / `.bf16` it sets by attribute assignment (one scan, not one per call).
+  const names = model.remember('GML103 flag assignments', () => {
+    const found = new Set<string>();
     for (const flag of FLAGS) {
       for (const id of model.identifiers(flag)) {
         const left = model.parentOf(id);
@@ -50,11 +47,11 @@ function flagSetLater(model: SemanticModel, name: string): boolean {
         if (statement?.type !== 'assignment' && statement?.type !== 'augmented_assignment') continue;
         if (statement.childForFieldName('left')?.id !== left.id) continue;
         const object = left.childForFieldName('object');
-        if (object?.type === 'identifier') names.add(object.text);
+        if (object?.type === 'identifier') found.add(object.text);
       }
     }
-    flagAssignedNames.set(model, names);
-  }
+    return found;
+  });
   return names.has(name);
 }
 
@@ -66,7 +63,7 @@ export const hfTrainerFp32: Rule = {
   requires: ['transformers'],
   fixSafety: 'unsafe',
   check({ model, source, options, report }) {
-    for (const call of model.callsTo(TRAINING_ARGUMENTS)) {
+    for (const call of model.anchorCallsTo(TRAINING_ARGUMENTS)) {
       if (!call.argumentList) continue;
       const states = FLAGS.map((f) => flagState(call, f));
       if (states.some((s) => s !== 'off')) continue;

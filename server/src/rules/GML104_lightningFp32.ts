@@ -47,7 +47,7 @@ export const lightningFp32: Rule = {
   fixSafety: 'unsafe',
   check({ model, source, options, report }) {
     const value = options.preferDtype === 'fp16' ? '16-mixed' : 'bf16-mixed';
-    for (const call of model.callsTo([...TRAINERS, ...FABRICS])) {
+    for (const call of model.anchorCallsTo([...TRAINERS, ...FABRICS])) {
       if (!call.argumentList) continue;
       const precision = precisionOf(call);
       if (precision.kind !== 'full') continue;

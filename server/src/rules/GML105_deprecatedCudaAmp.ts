@@ -26,7 +26,7 @@ export const deprecatedCudaAmp: Rule = {
   requires: ['torch'],
   fixSafety: 'safe',
   check({ model, source, report }) {
-    for (const call of model.callsTo(Object.keys(TARGETS))) {
+    for (const call of model.anchorCallsTo(Object.keys(TARGETS))) {
       const target = TARGETS[call.qualifiedName!];
       const torch = ensureModuleImport(model, source, 'torch');
       const replacement = `${torch.name}.amp.${target.kind}`;

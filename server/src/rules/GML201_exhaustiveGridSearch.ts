@@ -200,7 +200,7 @@ export const exhaustiveGridSearch: Rule = {
   requires: ['sklearn'],
   fixSafety: 'unsafe',
   check({ model, source, report }) {
-    for (const call of model.callsTo([GRID_SEARCH, PARAMETER_GRID])) {
+    for (const call of model.anchorCallsTo([GRID_SEARCH, PARAMETER_GRID])) {
       const isSearch = call.qualifiedName === GRID_SEARCH;
       const gridNode = call.argument('param_grid', isSearch ? 1 : 0);
       const candidates = gridNode ? gridCandidates(model.evaluate(gridNode)) : undefined;

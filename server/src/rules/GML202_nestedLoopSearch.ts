@@ -164,7 +164,7 @@ export const nestedLoopSearch: Rule = {
       const text = body.text;
       return trainingNames.some((name) => text.includes(name));
     };
-    for (const loop of nestedForLoops(model.loops, mayTrain)) {
+    for (const loop of nestedForLoops(model.anchorLoops, mayTrain)) {
       const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
       if (body) literalBodies.push(body);
     }

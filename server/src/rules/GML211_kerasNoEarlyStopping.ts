@@ -290,7 +290,7 @@ export const kerasNoEarlyStopping: Rule = {
   fixSafety: 'unsafe',
   check({ model, source, report }) {
     const heuristicOk = !model.importsAny(OTHER_FIT_PACKAGES);
-    for (const call of model.callsNamed('fit')) {
+    for (const call of model.anchorCallsNamed('fit')) {
       const receiver = call.receiver;
       if (!receiver) continue;
       const kind = kerasReceiver(model, receiver);

@@ -232,12 +232,12 @@ export const hfTrainerNoEarlyStopping: Rule = {
   fixSafety: 'unsafe',
   check({ model, source, report }) {
     // Only calls named like a trainer class or a local subclass of one can construct a trainer.
-    const localTrainers = model.classDefinitions.filter((c) => model.classBases(c).some((b) => TRAINERS.has(b)));
+    const localTrainers = model.subclassesOf(TRAINERS);
     const candidates = new Map<number, CallSite>();
-    for (const call of model.callsTo(TRAINERS)) candidates.set(call.node.id, call);
+    for (const call of model.anchorCallsTo(TRAINERS)) candidates.set(call.node.id, call);
     for (const cls of localTrainers) {
       const name = cls.childForFieldName('name')?.text;
-      for (const call of name ? model.callsNamed(name) : []) candidates.set(call.node.id, call);
+      for (const call of name ? model.anchorCallsNamed(name) : []) candidates.set(call.node.id, call);
     }
     for (const trainer of [...candidates.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
       if (!isTrainerCall(model, trainer)) continue;

@@ -147,7 +147,7 @@ export const lightningNoEarlyStopping: Rule = {
   requires: ['lightning', 'pytorch_lightning'],
   fixSafety: 'unsafe',
   check({ model, source, report }) {
-    for (const fit of model.callsNamed('fit')) {
+    for (const fit of model.anchorCallsNamed('fit')) {
       const receiver = fit.receiver;
       if (!receiver) continue;
       const trainer = trainerCall(model, receiver);

@@ -193,7 +193,7 @@ export const gbdtNoEarlyStopping: Rule = {
       `${LABEL[library]} keeps adding trees after the validation metric stops improving; early stopping ends training ${PATIENCE} rounds after the best one and typically saves most of the later rounds' compute.`;
 
     // scikit-learn style estimators: est = XGBClassifier(...); est.fit(X, y, eval_set=[...])
-    for (const fit of model.callsNamed('fit')) {
+    for (const fit of model.anchorCallsNamed('fit')) {
       const receiver = fit.receiver;
       if (!receiver || fit.hasStarKwargs) continue;
       const ctor = model.originCall(receiver);
@@ -233,7 +233,7 @@ export const gbdtNoEarlyStopping: Rule = {
     }
 
     // Native xgboost.train(params, dtrain, num_boost_round, evals=[...])
-    for (const call of model.callsTo(XGB_TRAIN)) {
+    for (const call of model.anchorCallsTo(XGB_TRAIN)) {
       if (call.hasStarKwargs || !hasEvalSet(model, call.argument('evals', 3))) continue;
       const state = combine([paramState(call.valueOf('early_stopping_rounds')), callbacksState(model, call.argument('callbacks'))]);
       if (state !== 'no') continue;
@@ -251,7 +251,7 @@ export const gbdtNoEarlyStopping: Rule = {
     }
 
     // Native lightgbm.train(params, train_set, num_boost_round, valid_sets=[...], ..., callbacks=None)
-    for (const call of model.callsTo(LGB_TRAIN)) {
+    for (const call of model.anchorCallsTo(LGB_TRAIN)) {
       if (call.hasStarKwargs || call.hasStarArgs || !hasEvalSet(model, call.argument('valid_sets', 3))) continue;
       const params = call.argument('params', 0);
       const state = combine([

@@ -48,23 +48,20 @@ function stateOf(kind: Kind, value: Value | undefined): 'off' | 'on' | 'unknown'
   return 'unknown';
 }
 
-/** Per file: `set_params(...)` calls by the id of the call that created their receiver (traced once, not once per estimator). */
-const setParamsByOrigin = new WeakMap<SemanticModel, Map<number, CallSite[]>>();
-
 /** `est.set_params(...)` calls on the estimator a constructor call created. */
 function setParamsCalls(model: SemanticModel, ctor: CallSite): CallSite[] {
-  let byOrigin = setParamsByOrigin.get(model);
-  if (!byOrigin) {
-    byOrigin = new Map();
+  // Per file: `set_params(...)` calls by the id of the call that created their receiver (traced once, not once per estimator).
+  const byOrigin = model.remember('GML215 set_params', () => {
+    const found = new Map<number, CallSite[]>();
     for (const c of model.callsNamed('set_params')) {
       const origin = c.receiver ? model.originCall(c.receiver) : undefined;
       if (!origin) continue;
-      const list = byOrigin.get(origin.node.id);
+      const list = found.get(origin.node.id);
       if (list) list.push(c);
-      else byOrigin.set(origin.node.id, [c]);
+      else found.set(origin.node.id, [c]);
     }
-    setParamsByOrigin.set(model, byOrigin);
-  }
+    return found;
+  });
   return byOrigin.get(ctor.node.id) ?? [];
 }
 
@@ -76,7 +73,7 @@ export const sklearnNoEarlyStopping: Rule = {
   requires: ['sklearn'],
   fixSafety: 'unsafe',
   check({ model, source, report }) {
-    for (const call of model.callsTo(Object.keys(TARGETS))) {
+    for (const call of model.anchorCallsTo(Object.keys(TARGETS))) {
       const qualified = call.qualifiedName!;
       const target = TARGETS[qualified];
       const param = PARAMETER[target.kind];

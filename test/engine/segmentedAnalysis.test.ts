@@ -1,0 +1,181 @@
+// A long document is kept as segments and analysed per segment (PythonDocument + IncrementalAnalysis):
+// after every edit its findings must equal a fresh whole-file analysis of the same text. Segments are
+// kept short here (15 lines) so fixture-sized files have many of them and edits cross their borders.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeText } from '../../server/src/analysis/analyze';
+import { PythonDocument } from '../../server/src/analysis/document';
+import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
+import { parsePython } from '../../server/src/analysis/parser';
+import { SourceText } from '../../server/src/analysis/sourceText';
+import type { Finding } from '../../server/src/analysis/types';
+import { effectiveConfig } from '../../server/src/config/settings';
+import { useParser } from '../helpers/analysis';
+import { seededRandom } from '../helpers/random';
+import { loadCorpus } from './corpus';
+
+useParser();
+
+const config = effectiveConfig(undefined, undefined);
+const options = { config, configKey: 'test', timeBudgetMs: 600_000 };
+
+function comparable(findings: Finding[]): unknown {
+  return findings.map((f) => ({ code: f.code, range: f.range, message: f.message, severity: f.severity, fixes: f.fixes }));
+}
+
+function parsesCleanly(text: string): boolean {
+  const tree = parsePython(text);
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
+
+function expectSame(doc: PythonDocument, analysis: IncrementalAnalysis, label: string): void {
+  const incremental = analysis.analyze(doc, options);
+  const full = analyzeText(doc.text, { config, timeBudgetMs: 600_000 });
+  try {
+    assert.deepEqual(comparable(incremental.findings), comparable(full.findings), `${label}: findings differ from a whole-file analysis`);
+  } finally {
+    full.dispose();
+  }
+}
+
+/** Replaces lines [from, to) of a document with `lines`. */
+function replaceLines(doc: PythonDocument, from: number, to: number, lines: string[]): void {
+  const src = new SourceText(doc.text);
+  const start = src.lineStart(from);
+  const end = to >= src.lineCount ? doc.text.length : src.lineStart(to);
+  const text = lines.map((l) => `${l}\n`).join('');
+  doc.replaceRange(start, end, text);
+}
+
+describe('segmented documents analysed per segment equal a whole-file analysis', () => {
+  const corpus = loadCorpus();
+  const corpusLines = corpus.flatMap((c) => c.text.split('\n')).filter((l) => l.trim() !== '');
+
+  it('cuts long documents into segments and keeps short ones whole', () => {
+    const long = corpus.slice(0, 6).map((c) => c.text).join('\n');
+    const doc = new PythonDocument(long, { segmentLines: 15 });
+    assert.ok(doc.segments.length > 10, `${doc.segments.length} segments`);
+    assert.equal(doc.segments[0].start, 0);
+    assert.equal(doc.segments[doc.segments.length - 1].end, long.length);
+    for (let i = 1; i < doc.segments.length; i++) assert.equal(doc.segments[i].start, doc.segments[i - 1].end);
+    doc.dispose();
+    const short = new PythonDocument(corpus[0].text);
+    assert.equal(short.segments.length, 1);
+    short.dispose();
+  });
+
+  for (const seed of [11, 12, 13, 14]) {
+    it(`seeded random line and character edits, seed ${seed}`, () => {
+      const rnd = seededRandom(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+      const files = Array.from({ length: 5 }, () => pick(corpus).text);
+      const doc = new PythonDocument(files.join('\n'), { segmentLines: 15 });
+      const analysis = new IncrementalAnalysis();
+      let partial = 0;
+      let compared = 0;
+      try {
+        expectSame(doc, analysis, 'initial');
+        for (let step = 0; step < 40; step++) {
+          const previous = doc.text;
+          const lines = doc.text.split('\n');
+          const line = Math.floor(rnd() * lines.length);
+          const kind = rnd();
+          let label: string;
+          if (kind < 0.3) {
+            // Insert a line taken from another script, at a top-level or indented position.
+            const inserted = pick(corpusLines);
+            replaceLines(doc, line, line, [inserted]);
+            label = `insert ${JSON.stringify(inserted)} at line ${line}`;
+          } else if (kind < 0.5) {
+            replaceLines(doc, line, line + 1, []);
+            label = `delete line ${line}`;
+          } else if (kind < 0.7) {
+            const replacement = pick(corpusLines);
+            replaceLines(doc, line, line + 1, [replacement]);
+            label = `replace line ${line} with ${JSON.stringify(replacement)}`;
+          } else {
+            const src = new SourceText(doc.text);
+            const at = src.lineStart(line) + Math.floor(rnd() * (lines[line].length + 1));
+            const ch = pick(['a', '_', '1', ' ', '(', ')', ',', '.', '=']);
+            doc.replaceRange(at, at, ch);
+            label = `type ${JSON.stringify(ch)} at line ${line}`;
+          }
+          if (!parsesCleanly(doc.text)) {
+            // Broken code: segments may recover from the error differently from a whole-file parse;
+            // the analysis must still run. Then the edit is undone and the clean text compared.
+            analysis.analyze(doc, options);
+            doc.setText(previous);
+            label += ', then undone';
+          }
+          expectSame(doc, analysis, `step ${step} (${label})`);
+          compared++;
+          if (analysis.lastStats?.mode === 'partial') partial++;
+        }
+      } finally {
+        doc.dispose();
+      }
+      assert.ok(compared === 40, `${compared} clean states compared`);
+      assert.ok(partial > 0, 'some edits were analysed per segment, not whole');
+    });
+  }
+
+  it('a grid edited in one segment updates the GridSearchCV finding in another', () => {
+    const filler = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i}`);
+    const text = [
+      'from sklearn.model_selection import GridSearchCV',
+      'from sklearn.svm import SVC',
+      'grid = {"C": [1, 2, 3]}',
+      ...filler,
+      'search = GridSearchCV(SVC(), grid, cv=3)',
+      'search.fit([[0]], [0])',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 10 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.ok(doc.segments.length >= 3);
+      const before = analysis.analyze(doc, options).findings.find((f) => f.code === 'GML201');
+      assert.match(before!.message, /3 candidates × 3 folds = 9 fits/);
+      const at = doc.text.indexOf('[1, 2, 3]');
+      doc.replaceRange(at, at + '[1, 2, 3]'.length, '[1, 2, 3, 4]');
+      const after = analysis.analyze(doc, options).findings.find((f) => f.code === 'GML201');
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      assert.match(after!.message, /4 candidates × 3 folds = 12 fits/);
+      expectSame(doc, analysis, 'after the grid edit');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
+    const filler = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i}`);
+    const text = [
+      'import torch',
+      'def train(model, data, opt):',
+      '    for x, y in data:',
+      '        loss = torch.nn.functional.mse_loss(model(x), y)',
+      '        loss.backward()',
+      '        opt.step()',
+      ...filler,
+      'train(net, loader, optimizer)',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 10 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+      const at = doc.text.indexOf('train(net');
+      doc.replaceRange(at, at, 'with torch.autocast("cuda"):\n    ');
+      const findings = analysis.analyze(doc, options).findings;
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      assert.equal(findings.filter((f) => f.code === 'GML101').length, 0);
+      expectSame(doc, analysis, 'after wrapping the call');
+    } finally {
+      doc.dispose();
+    }
+  });
+});
