@@ -1,0 +1,88 @@
+// Research, not a product path yet: IncrementalAnalysis (per-segment findings with recorded
+// dependencies) on the 5,024-line edit-benchmark file, with the same seeded edits as
+// analysis-edit.ts, without the LSP. Prints per edit: segment reparse ms, analysis ms, full or
+// partial, segments analysed; then the distribution, and the words whose change sent segments
+// to be analysed again most often.
+//
+// Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100]
+import { loadPython } from '../server/src/analysis/parser';
+import { PythonDocument, type DocumentChanges, type Segment } from '../server/src/analysis/document';
+import { IncrementalAnalysis } from '../server/src/analysis/incremental';
+import { effectiveConfig } from '../server/src/config/settings';
+import { seededRandom } from '../test/helpers/random';
+import { buildEditFile } from './analysis-edit';
+import { machine, median, percentile } from './analysis-corpus';
+
+async function main(): Promise<void> {
+  const edits = Number(process.argv[2] ?? 100);
+  await loadPython();
+  const { text } = buildEditFile();
+  const doc = new PythonDocument(text);
+  const analysis = new IncrementalAnalysis();
+  const options = { config: effectiveConfig(undefined, undefined), configKey: 'bench', timeBudgetMs: 600_000 };
+  analysis.analyze(doc, options);
+  // Which changed words met a segment's dependencies (read through the private method, for the report only).
+  const hits = new Map<string, number>();
+  const inner = analysis as unknown as { results: Map<Segment, { dependencies: Set<string> }>; carryOver: (s: readonly Segment[], c: DocumentChanges, t: unknown) => unknown };
+  const carryOver = inner.carryOver.bind(analysis);
+  inner.carryOver = (segments, changes, source) => {
+    for (const s of segments) {
+      const deps = inner.results.get(s)?.dependencies;
+      if (deps && changes.words) for (const w of changes.words) if (deps.has(w)) hits.set(w, (hits.get(w) ?? 0) + 1);
+    }
+    return carryOver(segments, changes, source);
+  };
+  const lines = text.split('\n');
+  const random = seededRandom(2024);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
+  const parseMs: number[] = [];
+  const analysisMs: number[] = [];
+  let partial = 0;
+  let analysed = 0;
+  let inserted: { line: number; character: number } | undefined;
+  for (let i = 0; i < edits; i++) {
+    let change;
+    if (!inserted) {
+      const line = Math.floor(random() * lines.length);
+      const character = Math.floor(random() * (lines[line].length + 1));
+      change = { range: { start: { line, character }, end: { line, character } }, text: alphabet[Math.floor(random() * alphabet.length)] };
+      inserted = { line, character };
+    } else {
+      const { line, character } = inserted;
+      change = { range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' };
+      inserted = undefined;
+    }
+    const t0 = performance.now();
+    doc.update([change]);
+    const t1 = performance.now();
+    analysis.analyze(doc, options);
+    const t2 = performance.now();
+    parseMs.push(t1 - t0);
+    analysisMs.push(t2 - t1);
+    if (analysis.lastStats?.mode === 'partial') partial++;
+    analysed += analysis.lastStats?.analysed ?? 0;
+  }
+  const dist = (xs: number[]) => ({ p50: +median(xs).toFixed(1), p95: +percentile(xs, 95).toFixed(1), max: +Math.max(...xs).toFixed(1) });
+  console.log(`machine: ${machine()}`);
+  console.log(
+    JSON.stringify(
+      {
+        segments: doc.segments.length,
+        edits,
+        reparse_ms: dist(parseMs),
+        analysis_ms: dist(analysisMs),
+        partial_analyses: partial,
+        mean_segments_analysed: +(analysed / edits).toFixed(1),
+        words_that_invalidated_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),
+      },
+      null,
+      2,
+    ),
+  );
+  doc.dispose();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});
