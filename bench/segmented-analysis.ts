@@ -23,12 +23,17 @@ async function main(): Promise<void> {
   analysis.analyze(doc, options);
   // Which changed words met a segment's dependencies (read through the private method, for the report only).
   const hits = new Map<string, number>();
-  const inner = analysis as unknown as { results: Map<Segment, { dependencies: Set<string> }>; carryOver: (s: readonly Segment[], c: DocumentChanges, t: unknown) => unknown };
+  const inner = analysis as unknown as {
+    records: Map<Segment, { dependencies: Set<string>; factDependencies: Set<string> }>;
+    carryOver: (s: readonly Segment[], c: DocumentChanges, t: unknown) => unknown;
+  };
   const carryOver = inner.carryOver.bind(analysis);
   inner.carryOver = (segments, changes, source) => {
     for (const s of segments) {
-      const deps = inner.results.get(s)?.dependencies;
-      if (deps && changes.words) for (const w of changes.words) if (deps.has(w)) hits.set(w, (hits.get(w) ?? 0) + 1);
+      const record = inner.records.get(s);
+      if (record && changes.words) {
+        for (const w of changes.words) if (record.dependencies.has(w) || record.factDependencies.has(w)) hits.set(w, (hits.get(w) ?? 0) + 1);
+      }
     }
     return carryOver(segments, changes, source);
   };
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
   const parseMs: number[] = [];
   const analysisMs: number[] = [];
   let partial = 0;
+  const factChanges = new Map<string, number>();
   let analysed = 0;
   let inserted: { line: number; character: number } | undefined;
   for (let i = 0; i < edits; i++) {
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
     parseMs.push(t1 - t0);
     analysisMs.push(t2 - t1);
     if (analysis.lastStats?.mode === 'partial') partial++;
+    for (const f of analysis.lastStats?.changedFacts ?? []) factChanges.set(f, (factChanges.get(f) ?? 0) + 1);
     analysed += analysis.lastStats?.analysed ?? 0;
   }
   const dist = (xs: number[]) => ({ p50: +median(xs).toFixed(1), p95: +percentile(xs, 95).toFixed(1), max: +Math.max(...xs).toFixed(1) });
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
         partial_analyses: partial,
         mean_segments_analysed: +(analysed / edits).toFixed(1),
         words_that_invalidated_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),
+        facts_that_changed: [...factChanges].sort((a, b) => b[1] - a[1]),
       },
       null,
       2,

@@ -5,6 +5,7 @@
 // the whole edit-latency budget; reparsing the one segment an edit touches costs a few milliseconds.
 // Short documents are one segment, reparsed incrementally with the old tree.
 import { parsePython, parsePythonRange, useText, type Node, type Tree } from './parser';
+import { importKeys, moduleBindingNames } from './semantic';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
 
@@ -31,8 +32,11 @@ export interface DocumentChanges {
   /** Offset edits in the order they were made, each in the text as it was at that moment. */
   edits: Array<{ start: number; oldEnd: number; newEnd: number }>;
   /**
-   * The words (runs of letters, digits and underscores) of every top-level statement an edit
-   * changed, as it was and as it is; undefined when the whole document was parsed again.
+   * What the changed top-level statements (as they were and as they are) spell and bind: their words
+   * (runs of letters, digits and underscores); `=name` for each name they can bind in the module
+   * scope (see moduleBindingNames); for what their imports bind that differs, `@qualified` for a
+   * binding, `+package`, `<star>` for a star import, and `<imports>`. Undefined when
+   * the whole document was parsed again. These are the tokens SemanticModel.dependencies records.
    */
   words: Set<string> | undefined;
   /** Whether a changed statement lies in the first segment (where imports and docstrings go). */
@@ -170,11 +174,28 @@ export class PythonDocument {
     if (next.lineCount < this.segmentLines) this.recut();
   }
 
-  /** Records the words of the statements an edit changed. */
+  /** Records what the statements an edit changed spell and bind (see DocumentChanges.words). */
   private note(before: readonly Node[], after: readonly Node[], inHead: boolean): void {
     const words = this.changes.words;
     if (!words) return;
-    for (const statement of [...before, ...after]) for (const w of wordsOf(statement.text)) words.add(w);
+    const names = new Set<string>();
+    for (const statement of [...before, ...after]) {
+      for (const w of wordsOf(statement.text)) words.add(w);
+      moduleBindingNames(statement, names);
+    }
+    for (const n of names) words.add(`=${n}`);
+    // What their imports bind, as keys: each key found on one side only more times than on the other
+    // is reported (`@qualified`, `+package`, `<star>`), with `<imports>` for readers of every import.
+    const counts = new Map<string, number>();
+    for (const k of before.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const k of after.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) - 1);
+    for (const [key, n] of counts) {
+      if (n === 0) continue;
+      words.add('<imports>');
+      if (key.startsWith('*')) words.add('<star>');
+      else if (key.startsWith('+')) words.add(key);
+      else words.add(`@${key.slice(key.indexOf('=') + 1)}`);
+    }
     if (inHead) this.changes.head = true;
   }
 

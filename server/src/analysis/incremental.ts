@@ -1,18 +1,22 @@
 // Analysis of a segmented document (PythonDocument) kept per segment, so an edit re-examines only
 // what it can have changed. Each segment keeps the findings anchored in it and the dependencies the
-// model recorded while they were computed: the words and keywords whose places in the file the
-// answers were drawn from. After an edit a segment is analysed again when it was reparsed, when one
-// of its dependencies is a word of a changed top-level statement (as it was or as it is), or when one
-// of its findings or fixes touches the changed text; the other segments' findings are moved to their
-// new positions. Rules then enumerate anchors only in those segments (SemanticModel.anchorRanges),
-// while names still resolve against the whole file. Anything that cannot be judged this way (the
-// first analysis, a new configuration, a document parsed again whole, a time budget running out,
-// more than half of the segments to redo) is a full analysis, recorded the same way.
+// model recorded while they were computed (see SemanticModel.dependencies). After an edit a segment is
+// analysed again when it was reparsed, when one of its dependencies is among what the changed
+// statements spell or bind (DocumentChanges.words), or when one of its findings or fixes touches the
+// changed text; the other segments' findings are moved to their new positions.
+//
+// File-wide facts ("is a mixed-precision policy set anywhere?") are kept per segment too
+// (SemanticModel.someSegment / collectSegments): a segment analysed again computes its own value, and
+// the segments that used the fact are analysed again only when the combined value changed. Anything
+// that cannot be judged this way (the first analysis, a new configuration, a document parsed again
+// whole, a time budget running out, more than half of the segments to redo) is a full analysis,
+// recorded the same way.
 import type { EffectiveConfig } from '../config/settings';
 import type { Rule } from '../rules/rule';
 import { finishFindings, runRules, type AnalysisResult, type RawFinding, type RuleRun } from './analyze';
 import type { DocumentChanges, PythonDocument, Segment } from './document';
-import { SemanticModel } from './semantic';
+import type { Node } from './parser';
+import { SemanticModel, type SegmentFacts } from './semantic';
 import type { SourceText } from './sourceText';
 import type { Position, Range } from './types';
 
@@ -25,21 +29,41 @@ export interface IncrementalOptions {
   rules?: readonly Rule[];
 }
 
-interface SegmentResult {
+/** Where a node found by a fact lies, kept as offsets (nodes of an edited tree are not kept). */
+interface Span {
+  start: number;
+  end: number;
+  type: string;
+}
+
+type FactValue = boolean | Span[];
+
+interface SegmentRecord {
   raw: RawFinding[];
+  /** What the rules read while examining this segment's anchors. */
   dependencies: Set<string>;
+  /** This segment's values of file-wide facts, and what computing them read. */
+  facts: Map<string, FactValue>;
+  factDependencies: Set<string>;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
 export interface IncrementalStats {
   mode: 'full' | 'partial';
-  /** Segments whose anchors were examined. */
+  /** Segments whose anchors were examined (a segment examined in two rounds counts twice). */
   analysed: number;
   segments: number;
+  /** Facts whose combined value changed, sending the segments that used them to be analysed again. */
+  changedFacts: string[];
 }
 
+type FactTest = { kind: 'some'; test: (model: SemanticModel) => boolean } | { kind: 'collect'; find: (model: SemanticModel) => Node[] };
+
 export class IncrementalAnalysis {
-  private results = new Map<Segment, SegmentResult>();
+  private records = new Map<Segment, SegmentRecord>();
+  /** Each fact's combined value after the last analysis (spans at that text's offsets). */
+  private combined = new Map<string, FactValue>();
+  private readonly tests = new Map<string, FactTest>();
   private configKey: string | undefined;
   lastStats: IncrementalStats | undefined;
 
@@ -53,76 +77,202 @@ export class IncrementalAnalysis {
     const model = new SemanticModel(doc.trees, { text: source.text });
     const modelOf = () => model;
 
-    const moved = this.configKey === options.configKey ? this.carryOver(segments, changes, source) : undefined;
+    const kept = this.configKey === options.configKey ? this.carryOver(segments, changes, source) : undefined;
     this.configKey = options.configKey;
-    const stale = moved ? segments.filter((s) => !moved.has(s)) : segments;
-    const partial = !!moved && stale.length * 2 <= segments.length;
-    const toRun = partial ? stale : segments;
-    this.results = new Map();
-    if (partial) for (const [s, r] of moved) this.results.set(s, r);
-    // One run per segment, each finding only that segment's anchors: its findings and dependencies
-    // are its own. The model (and its indexes) is shared; what it remembers replays its dependencies.
+    const stale = kept ? segments.filter((s) => !kept.has(s)) : segments;
+    const partial = !!kept && stale.length * 2 <= segments.length;
+    const before = partial ? moveCombined(this.combined, changes, source) : undefined;
+    this.records = new Map();
+    if (partial) for (const [s, r] of kept) this.records.set(s, r);
+    for (const s of partial ? stale : segments) this.records.set(s, freshRecord());
+    model.segmentFacts = this.factsFor(model, segments);
+
     const notes = new Set<string>();
     let stopped: RuleRun | undefined;
     const done: RawFinding[] = [];
-    for (const segment of toRun) {
-      model.anchorRanges = [{ start: segment.start, end: segment.end }];
-      const dependencies = new Set<string>();
-      model.dependencies = dependencies;
-      const run = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules });
-      for (const n of run.notes) notes.add(n);
-      done.push(...run.raw);
-      if (run.stopped) {
-        stopped = run;
-        break;
+    let analysed = 0;
+    const changedFacts: string[] = [];
+    const run = (list: readonly Segment[]): boolean => {
+      for (const segment of list) {
+        const record = this.records.get(segment)!;
+        model.anchorRanges = [{ start: segment.start, end: segment.end }];
+        record.dependencies = new Set();
+        model.dependencies = record.dependencies;
+        const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules });
+        analysed++;
+        for (const n of result.notes) notes.add(n);
+        done.push(...result.raw);
+        record.raw = result.raw;
+        if (result.stopped) {
+          stopped = result;
+          return false;
+        }
       }
-      this.results.set(segment, { raw: run.raw, dependencies });
-    }
+      return true;
+    };
+    let ok = run(partial ? stale : segments);
     model.anchorRanges = undefined;
     model.dependencies = undefined;
-    this.lastStats = { mode: partial ? 'partial' : 'full', analysed: toRun.length, segments: segments.length };
-    if (stopped) {
+    if (ok && before) {
+      // Kept segments that used a fact whose combined value changed are analysed again (their own
+      // fact values still hold: only the rules' part is redone).
+      const now = this.combine(model, segments);
+      for (const [key, value] of now) if (!sameFact(before.get(key), value)) changedFacts.push(key);
+      const tokens = new Set(changedFacts.map((k) => `fact:${k}`));
+      const again = tokens.size ? segments.filter((s) => kept!.has(s) && [...this.records.get(s)!.dependencies].some((d) => tokens.has(d))) : [];
+      ok = run(again);
+      model.anchorRanges = undefined;
+      model.dependencies = undefined;
+    }
+    model.segmentFacts = undefined;
+    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts };
+    if (!ok && stopped) {
       // Out of time: what was found is reported with GML004, and the next analysis starts over.
-      this.results = new Map();
+      this.records = new Map();
+      this.combined = new Map();
+      this.configKey = undefined;
       const findings = finishFindings(done, { ...stopped, notes: [...notes] }, source, modelOf, options.config, options.relativePath, options.rules);
       return result(findings, source, [...notes, ...stopped.notes.filter((n) => !notes.has(n))], model);
     }
-    const raw = segments.flatMap((s) => this.results.get(s)?.raw ?? []);
-    const run = { notes: [...notes], budget };
-    const findings = finishFindings(raw, run, source, modelOf, options.config, options.relativePath, options.rules);
-    return result(findings, source, run.notes, model);
+    model.segmentFacts = this.factsFor(model, segments);
+    this.combined = this.combine(model, segments);
+    model.segmentFacts = undefined;
+    const raw = segments.flatMap((s) => this.records.get(s)?.raw ?? []);
+    const finished = { notes: [...notes], budget };
+    const findings = finishFindings(raw, finished, source, modelOf, options.config, options.relativePath, options.rules);
+    return result(findings, source, finished.notes, model);
+  }
+
+  /** The model's view of the kept facts: each segment's value, computed for the segments that lack it. */
+  private factsFor(model: SemanticModel, segments: readonly Segment[]): SegmentFacts {
+    const valueOf = (segment: Segment, key: string): FactValue => {
+      const record = this.records.get(segment)!;
+      let value = record.facts.get(key);
+      if (value === undefined) {
+        const test = this.tests.get(key)!;
+        const range = { start: segment.start, end: segment.end };
+        value = model.withinRange(range, record.factDependencies, () =>
+          test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
+        );
+        record.facts.set(key, value);
+      }
+      return value;
+    };
+    return {
+      some: (key, test) => {
+        if (!this.tests.has(key)) this.tests.set(key, { kind: 'some', test });
+        let any = false;
+        // Every segment's value is made (not only up to the first true): the combined value is compared after edits.
+        for (const s of segments) if (valueOf(s, key) === true) any = true;
+        return any;
+      },
+      collect: (key, find) => {
+        if (!this.tests.has(key)) this.tests.set(key, { kind: 'collect', find });
+        const out: Node[] = [];
+        for (const s of segments) {
+          for (const span of valueOf(s, key) as Span[]) {
+            const node = model.nodeSpanning(span.start, span.end, span.type);
+            if (node) out.push(node);
+          }
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Every known fact's combined value over the current segments. */
+  private combine(model: SemanticModel, segments: readonly Segment[]): Map<string, FactValue> {
+    const facts = model.segmentFacts ?? this.factsFor(model, segments);
+    const out = new Map<string, FactValue>();
+    for (const [key, test] of this.tests) {
+      if (test.kind === 'some') out.set(key, facts.some(key, test.test));
+      else out.set(key, facts.collect(key, test.find).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })));
+    }
+    return out;
   }
 
   /**
-   * The segments whose results still hold after the changes, with their findings moved to where
-   * they now are. Undefined when nothing can be reused (the document was parsed again whole).
+   * The segments whose records still hold after the changes, with their findings and fact spans moved
+   * to where they now are. Undefined when nothing can be reused (the document was parsed again whole).
    */
-  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText): Map<Segment, SegmentResult> | undefined {
+  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText): Map<Segment, SegmentRecord> | undefined {
     const words = changes.words;
-    if (!words || this.results.size === 0 || segments.length < 2) return undefined;
-    const kept = new Map<Segment, SegmentResult>();
+    if (!words || this.records.size === 0 || segments.length < 2) return undefined;
+    const kept = new Map<Segment, SegmentRecord>();
+    const meets = (deps: Set<string>): boolean => {
+      if (deps.has('*') || (changes.head && deps.has('<head>'))) return true;
+      for (const w of words) if (deps.has(w)) return true;
+      return false;
+    };
     for (const segment of segments) {
-      const previous = this.results.get(segment);
-      if (!previous) continue;
-      const deps = previous.dependencies;
-      if (deps.has('*') || (changes.head && deps.has('<head>'))) continue;
-      let touched = false;
-      for (const w of words) {
-        if (deps.has(w)) {
-          touched = true;
-          break;
-        }
-      }
-      if (touched) continue;
+      const previous = this.records.get(segment);
+      if (!previous || meets(previous.dependencies) || meets(previous.factDependencies)) continue;
       const raw = moveFindings(previous.raw, changes, source);
-      if (raw) kept.set(segment, { raw, dependencies: deps });
+      const facts = raw && moveFacts(previous.facts, changes);
+      if (raw && facts) kept.set(segment, { raw, dependencies: previous.dependencies, facts, factDependencies: previous.factDependencies });
     }
     return kept;
   }
 }
 
+function freshRecord(): SegmentRecord {
+  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set() };
+}
+
 function result(findings: RawFinding['finding'][], source: SourceText, notes: string[], model: SemanticModel): AnalysisResult {
   return { findings, source, notes, model, dispose() {} };
+}
+
+/** An offset of the text before the changes, where it now is; undefined when an edit touches it. */
+function moveOffset(offset: number, changes: DocumentChanges): number | undefined {
+  for (const e of changes.edits) {
+    if (offset >= e.start && offset <= e.oldEnd) return undefined;
+    if (offset > e.oldEnd) offset += e.newEnd - e.oldEnd;
+  }
+  return offset;
+}
+
+function moveSpans(spans: readonly Span[], changes: DocumentChanges): Span[] | undefined {
+  const out: Span[] = [];
+  for (const s of spans) {
+    const start = moveOffset(s.start, changes);
+    const end = moveOffset(s.end, changes);
+    if (start === undefined || end === undefined) return undefined;
+    out.push({ start, end, type: s.type });
+  }
+  return out;
+}
+
+function moveFacts(facts: Map<string, FactValue>, changes: DocumentChanges): Map<string, FactValue> | undefined {
+  const out = new Map<string, FactValue>();
+  for (const [key, value] of facts) {
+    if (typeof value === 'boolean') out.set(key, value);
+    else {
+      const moved = moveSpans(value, changes);
+      if (!moved) return undefined;
+      out.set(key, moved);
+    }
+  }
+  return out;
+}
+
+/** Combined fact values moved through the changes; a value with a span the edits touched is dropped (counts as changed). */
+function moveCombined(combined: Map<string, FactValue>, changes: DocumentChanges, _source: SourceText): Map<string, FactValue> {
+  const out = new Map<string, FactValue>();
+  for (const [key, value] of combined) {
+    if (typeof value === 'boolean') out.set(key, value);
+    else {
+      const moved = moveSpans(value, changes);
+      if (moved) out.set(key, moved);
+    }
+  }
+  return out;
+}
+
+function sameFact(a: FactValue | undefined, b: FactValue): boolean {
+  if (a === undefined) return false;
+  if (typeof a === 'boolean' || typeof b === 'boolean') return a === b;
+  return a.length === b.length && a.every((s, i) => s.start === b[i].start && s.end === b[i].end && s.type === b[i].type);
 }
 
 /**
@@ -133,12 +283,8 @@ function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now:
   if (changes.edits.length === 0) return [...raw];
   const before = changes.before;
   const move = (p: Position): Position | undefined => {
-    let offset = before.offsetAt(p);
-    for (const e of changes.edits) {
-      if (offset >= e.start && offset <= e.oldEnd) return undefined;
-      if (offset > e.oldEnd) offset += e.newEnd - e.oldEnd;
-    }
-    return now.positionAt(offset);
+    const offset = moveOffset(before.offsetAt(p), changes);
+    return offset === undefined ? undefined : now.positionAt(offset);
   };
   const moveRange = (r: Range): Range | undefined => {
     const start = move(r.start);

@@ -199,6 +199,12 @@ export class AnalysisTimeout extends Error {
   }
 }
 
+/** Per-segment values of file-wide facts, kept across edits (implemented by IncrementalAnalysis). */
+export interface SegmentFacts {
+  some(key: string, test: (model: SemanticModel) => boolean): boolean;
+  collect(key: string, find: (model: SemanticModel) => Node[]): Node[];
+}
+
 export class SemanticModel {
   /** The trees of the module: one, or one per segment of a long document, in document order. */
   readonly trees: readonly Tree[];
@@ -311,6 +317,58 @@ export class SemanticModel {
     }
   }
 
+  /**
+   * When set (IncrementalAnalysis), file-wide facts are combined from per-segment values kept across
+   * edits (see someSegment, collectSegments); otherwise they are computed over the whole file.
+   */
+  segmentFacts: SegmentFacts | undefined;
+
+  /**
+   * Whether `test` holds for some segment: `test` reads only the anchor enumerations (anchorCallsNamed,
+   * anchorCalls, …) and must use nothing but the model it is given, because a kept segment's value is
+   * computed again with a later model. `key` names the test (and any option it depends on).
+   */
+  someSegment(key: string, test: (model: SemanticModel) => boolean): boolean {
+    this.read(`fact:${key}`);
+    if (this.segmentFacts) return this.segmentFacts.some(key, test);
+    return this.remember(`fact:${key}`, () => this.quietly(() => test(this)));
+  }
+
+  /** The nodes `find` finds in every segment, in document order (as someSegment, for nodes). */
+  collectSegments(key: string, find: (model: SemanticModel) => Node[]): Node[] {
+    this.read(`fact:${key}`);
+    if (this.segmentFacts) return this.segmentFacts.collect(key, find);
+    return this.remember(`fact:${key}`, () => this.quietly(() => find(this)));
+  }
+
+  /**
+   * Runs `f` with the anchors set to one range and the dependencies recorded into `dependencies`
+   * (a segment's value for someSegment or collectSegments), then restores both.
+   */
+  withinRange<T>(range: { start: number; end: number }, dependencies: Set<string>, f: () => T): T {
+    const saved = { anchors: this.anchorRanges, dependencies: this.dependencies, quiet: this.quiet };
+    this.anchorRanges = [range];
+    this.dependencies = dependencies;
+    this.quiet = 0;
+    try {
+      return f();
+    } finally {
+      this.anchorRanges = saved.anchors;
+      this.dependencies = saved.dependencies;
+      this.quiet = saved.quiet;
+    }
+  }
+
+  /** The node spanning exactly `[start, end)` with this type (a node found again from a kept span). */
+  nodeSpanning(start: number, end: number, type: string): Node | undefined {
+    let node = this.nodeAt(start, end);
+    while (node && node.startIndex === start && node.endIndex === end) {
+      if (node.type === type) return node;
+      node = node.parent;
+    }
+    return undefined;
+  }
+
   /** Whether a node starts in the ranges being analysed (always, when no ranges are set). */
   isAnchor(node: Node): boolean {
     const ranges = this.anchorRanges;
@@ -328,6 +386,46 @@ export class SemanticModel {
   /** `callsTo`, kept to the anchor ranges. */
   anchorCallsTo(qualifiedNames: Iterable<string>): CallSite[] {
     return this.callsTo(qualifiedNames, true);
+  }
+
+  /** Every call in the anchor ranges (the whole file when none are set), in document order. */
+  anchorCalls(): CallSite[] {
+    return this.anchorDescendants('call').map((n) => this.callSite(n));
+  }
+
+  /** Nodes of a type in the anchor ranges (the whole file when none are set), in document order. */
+  anchorDescendants(type: string): Node[] {
+    const ranges = this.anchorRanges;
+    if (!ranges) return this.quietly(() => (type === 'call' ? this.allCalls().map((c) => c.node) : this.descendantsOfType(type)));
+    const out: Node[] = [];
+    for (const r of ranges) {
+      for (let i = 0; i < this.roots.length; i++) {
+        const segmentEnd = i + 1 < this.starts.length ? this.starts[i + 1] : Infinity;
+        if (this.starts[i] >= r.end || segmentEnd <= r.start) continue;
+        for (const n of this.roots[i].descendantsOfType(type)) if (n && n.startIndex >= r.start && n.startIndex < r.end) out.push(n);
+      }
+    }
+    return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  }
+
+  /** `identifiers`, kept to the anchor ranges. */
+  anchorIdentifiers(name: string): Node[] {
+    return this.quietly(() => this.identifiers(name)).filter((n) => this.isAnchor(n));
+  }
+
+  /** `with` statements in the anchor ranges. */
+  get anchorWithStatements(): readonly Node[] {
+    return this.quietly(() => this.withStatements).filter((n) => this.isAnchor(n));
+  }
+
+  /** Function definitions (nested ones included) in the anchor ranges. */
+  get anchorFunctionDefinitions(): readonly Node[] {
+    return this.quietly(() => this.functionDefinitions).filter((n) => this.isAnchor(n));
+  }
+
+  /** Class definitions in the anchor ranges. */
+  get anchorClasses(): readonly Node[] {
+    return this.quietly(() => this.classDefinitions).filter((n) => this.isAnchor(n));
   }
 
   /** `loops`, kept to the anchor ranges. */
@@ -349,16 +447,29 @@ export class SemanticModel {
 
   /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
   get importedPackages(): ReadonlySet<string> {
+    this.read('<imports>');
     return this.importsIndexed().packages;
   }
 
   /** Every import binding, in document order. */
   get imports(): readonly Binding[] {
+    this.read('<imports>');
     return this.importsIndexed().bindings;
+  }
+
+  /**
+   * The import bindings of these qualified names, in document order: a narrower read than `imports`
+   * (an edit to an import changes it only when that import binds one of them).
+   */
+  importsOf(qualifiedNames: Iterable<string>): Binding[] {
+    const wanted = new Set(qualifiedNames);
+    for (const q of wanted) this.read(`@${q}`);
+    return this.importsIndexed().bindings.filter((b) => b.qualified !== undefined && wanted.has(b.qualified));
   }
 
   /** Module names of `from X import *`. */
   get starImports(): readonly string[] {
+    this.read('<star>');
     return this.importsIndexed().starModules;
   }
 
@@ -473,21 +584,25 @@ export class SemanticModel {
 
   // ---- construction of the indexes ----------------------------------------------------------
 
+  // What the imports bind changes only with an import statement; each reader records what it read of
+  // them: `<imports>` for all, `@qualified` for the bindings of a name, `+package`, `<star>`
+  // (DocumentChanges reports the ones an edit changed).
   private importsIndexed(): ImportIndex {
-    this.read('import');
-    if (!this.importIndex) {
-      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
-      for (const statement of this.statementsAfter('import', IMPORT_STATEMENTS)) collectImport(statement, index);
-      for (const b of index.bindings) {
-        index.localNames.add(b.name);
-        const list = index.byName.get(b.name);
-        if (list) list.push(b);
-        else index.byName.set(b.name, [b]);
-      }
-      // Kept only once complete: the statement search can stop at the deadline.
-      this.importIndex = index;
+    if (!this.importIndex) this.quietly(() => this.indexImports());
+    return this.importIndex!;
+  }
+
+  private indexImports(): void {
+    const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+    for (const statement of this.statementsAfter('import', IMPORT_STATEMENTS)) collectImport(statement, index);
+    for (const b of index.bindings) {
+      index.localNames.add(b.name);
+      const list = index.byName.get(b.name);
+      if (list) list.push(b);
+      else index.byName.set(b.name, [b]);
     }
-    return this.importIndex;
+    // Kept only once complete: the statement search can stop at the deadline.
+    this.importIndex = index;
   }
 
   /** Where each function, class and lambda scope begins and ends (see scopeOf). */
@@ -524,9 +639,11 @@ export class SemanticModel {
    * class name, a parameter).
    */
   private bindingsOf(name: string): Map<number, Binding[]> {
-    this.read(name);
-    let byScope = this.bindingsByName.get(name);
-    if (byScope) return byScope;
+    return this.bindingsByName.get(name) ?? this.quietly(() => this.collectBindings(name));
+  }
+
+  private collectBindings(name: string): Map<number, Binding[]> {
+    let byScope: Map<number, Binding[]>;
     const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
     for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
     for (const at of this.wordOffsets(name)) {
@@ -705,6 +822,11 @@ export class SemanticModel {
   /** Bindings of a name visible from a node, from the innermost scope that binds it (Python's LEGB, minus builtins). */
   lookup(name: string, from: Node): Binding[] {
     this.checkDeadline();
+    // The scopes searched are the node's own (within its top-level statement) and the module's: the
+    // answer changes only with a statement that binds the name at module level, or with the node's own
+    // statement (analysed again when it is in the segment analysed; else one that spells the name).
+    this.read(`=${name}`);
+    if (this.anchorRanges && !this.isAnchor(from)) this.read(name);
     let scope: Node | null = this.scopeOf(from);
     let first = true;
     while (scope) {
@@ -741,9 +863,11 @@ export class SemanticModel {
     const name = expr.text;
     const bindings = this.lookup(name, expr);
     if (bindings.length === 0) {
+      this.read('<star>');
       const imports = this.importsIndexed();
-      if (imports.starModules.length === 1 && !imports.localNames.has(name)) return `${imports.starModules[0]}.${name}`;
-      return undefined;
+      if (imports.starModules.length !== 1) return undefined;
+      this.read('<imports>');
+      return imports.localNames.has(name) ? undefined : `${imports.starModules[0]}.${name}`;
     }
     let qualified: string | undefined;
     for (const b of bindings) {
@@ -756,7 +880,9 @@ export class SemanticModel {
 
   /** Whether any import in the file comes from one of these top-level packages. */
   importsAny(packages: readonly string[]): boolean {
-    return packages.some((p) => this.importedPackages.has(p));
+    for (const p of packages) this.read(`+${p}`);
+    const imported = this.importsIndexed().packages;
+    return packages.some((p) => imported.has(p));
   }
 
   // ---- calls --------------------------------------------------------------------------------
@@ -813,7 +939,7 @@ export class SemanticModel {
     const wanted = new Set(qualifiedNames);
     const lastNames = new Set([...wanted].map((q) => q.slice(q.lastIndexOf('.') + 1)));
     // `from m import f as g` calls it as `g(...)`.
-    for (const b of this.imports) if (b.qualified && wanted.has(b.qualified)) lastNames.add(b.name);
+    for (const b of this.importsOf(wanted)) lastNames.add(b.name);
     const out: CallSite[] = [];
     for (const last of lastNames) {
       for (const node of anchorsOnly ? this.quietly(() => this.callNodesNamed(last)) : this.callNodesNamed(last)) {
@@ -833,7 +959,7 @@ export class SemanticModel {
    */
   subclassesOf(qualifiedNames: ReadonlySet<string>): Node[] {
     const names = new Set([...qualifiedNames].map((q) => q.slice(q.lastIndexOf('.') + 1)));
-    for (const b of this.imports) if (b.qualified && qualifiedNames.has(b.qualified)) names.add(b.name);
+    for (const b of this.importsOf(qualifiedNames)) names.add(b.name);
     const classes = new Map<number, Node>();
     const pending = [...names];
     while (pending.length) {
@@ -1366,4 +1492,80 @@ function collectImport(node: Node, index: ImportIndex): void {
       if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
     }
   }
+}
+
+/**
+ * The names a top-level statement can bind in the module scope as SemanticModel.bindingAt sees them
+ * (a def or class name, assignment, `for` and `with … as` targets, imports), and more where the
+ * statement is broken: inside an ERROR node every identifier counts. Nested function, class and
+ * lambda bodies are scopes of their own and are not read. Used to tell which module-level lookups an
+ * edit to the statement can change (IncrementalAnalysis).
+ */
+export function moduleBindingNames(statement: Node, out: Set<string>): void {
+  switch (statement.type) {
+    case 'function_definition':
+    case 'class_definition': {
+      const name = statement.childForFieldName('name');
+      if (name) out.add(name.text);
+      return;
+    }
+    case 'lambda':
+    case 'identifier':
+    case 'comment':
+    case 'string':
+      return;
+    case 'ERROR':
+      for (const id of statement.descendantsOfType('identifier')) if (id) out.add(id.text);
+      return;
+    case 'import_statement':
+    case 'import_from_statement': {
+      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+      collectImport(statement, index);
+      for (const b of index.bindings) out.add(b.name);
+      break;
+    }
+    case 'assignment':
+    case 'augmented_assignment':
+    case 'for_statement': {
+      const left = statement.childForFieldName('left');
+      if (left) targetNames(left, out);
+      break;
+    }
+    case 'as_pattern': {
+      const alias = statement.childForFieldName('alias');
+      if (alias) targetNames(alias, out);
+      break;
+    }
+    case 'named_expression': {
+      const name = statement.childForFieldName('name');
+      if (name) out.add(name.text);
+      break;
+    }
+  }
+  if (statement.type.startsWith('case')) {
+    for (const id of statement.descendantsOfType('identifier')) if (id) out.add(id.text);
+    return;
+  }
+  for (const child of statement.namedChildren) if (child) moduleBindingNames(child, out);
+}
+
+function targetNames(target: Node, out: Set<string>): void {
+  if (target.type === 'identifier') out.add(target.text);
+  else if (target.type === 'attribute' || target.type === 'subscript') return;
+  else if (target.type === 'ERROR') moduleBindingNames(target, out);
+  else for (const child of target.namedChildren) if (child) targetNames(child, out);
+}
+
+/**
+ * What the import statements within a statement bind and name, as comparable keys (`name=qualified`,
+ * `*module`, `+package`), sorted; empty when it holds no import.
+ */
+export function importKeys(statement: Node): string[] {
+  if (!statement.text.includes('import')) return [];
+  const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+  for (const node of statement.type === 'import_statement' || statement.type === 'import_from_statement' ? [statement] : statement.descendantsOfType([...IMPORT_STATEMENTS])) {
+    if (node) collectImport(node, index);
+  }
+  const keys = [...index.bindings.map((b) => `${b.name}=${b.qualified ?? ''}`), ...index.starModules.map((m) => `*${m}`), ...[...index.packages].map((p) => `+${p}`)];
+  return keys.sort();
 }

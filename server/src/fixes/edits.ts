@@ -99,14 +99,14 @@ export function importInsertionLine(model: SemanticModel): number {
  * a name to that module at top level; returns the name to use in generated code.
  */
 export function ensureModuleImport(model: SemanticModel, source: SourceText, module: string, alias?: string): { name: string; edit?: TextEdit } {
-  for (const b of model.imports) {
-    if (b.qualified === module && model.scopeOf(b.node).id === model.root.id) return { name: b.name };
+  for (const b of model.importsOf([module])) {
+    if (model.scopeOf(b.node).id === model.root.id) return { name: b.name };
   }
   // `import torch.nn` binds `torch`, through which `torch.nn` is reachable.
   if (!alias && module.includes('.')) {
     const top = module.split('.')[0];
-    for (const b of model.imports) {
-      if (b.qualified === top && b.name === top && model.scopeOf(b.node).id === model.root.id) return { name: module };
+    for (const b of model.importsOf([top])) {
+      if (b.name === top && model.scopeOf(b.node).id === model.root.id) return { name: module };
     }
   }
   const line = importInsertionLine(model);
@@ -123,8 +123,8 @@ export function ensureFromImport(
   suffix = '',
 ): { name: string; edit?: TextEdit } {
   const qualified = `${module}.${name}`;
-  for (const b of model.imports) {
-    if (b.qualified === qualified && model.scopeOf(b.node).id === model.root.id) return { name: b.name };
+  for (const b of model.importsOf([qualified])) {
+    if (model.scopeOf(b.node).id === model.root.id) return { name: b.name };
   }
   const line = importInsertionLine(model);
   return { name, edit: insertLine(source, line, `from ${module} import ${name}${suffix}`) };

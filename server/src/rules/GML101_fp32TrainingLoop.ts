@@ -78,20 +78,20 @@ function dtypeKind(model: SemanticModel, expr: Node): 'low' | 'full' | 'unknown'
   return 'unknown';
 }
 
-/** A half/bf16 model, tensor or default dtype anywhere in the file. */
+/** A half/bf16 model, tensor or default dtype among the anchors (a file-wide fact, per segment). */
 function lowPrecisionModel(model: SemanticModel): boolean {
   for (const name of ['half', 'bfloat16']) {
-    if (model.callsNamed(name).some((c) => c.receiver && c.positional.length === 0 && !c.qualifiedName)) return true;
+    if (model.anchorCallsNamed(name).some((c) => c.receiver && c.positional.length === 0 && !c.qualifiedName)) return true;
   }
   for (const name of ['to', 'type']) {
-    for (const c of model.callsNamed(name)) {
+    for (const c of model.anchorCallsNamed(name)) {
       if (!c.receiver || c.qualifiedName) continue;
       if (c.positional.some((a) => dtypeKind(model, a) === 'low')) return true;
       const dtype = c.keywords.get('dtype');
       if (dtype && dtypeKind(model, dtype.value) !== 'full') return true;
     }
   }
-  for (const c of model.callsTo(['torch.set_default_dtype'])) {
+  for (const c of model.anchorCallsTo(['torch.set_default_dtype'])) {
     const arg = c.argument('d', 0);
     if (!arg || dtypeKind(model, arg) !== 'full') return true;
   }
@@ -158,7 +158,7 @@ const CONTEXT_WRAPPERS = new Set(['attribute', 'call', 'parenthesized_expression
  */
 function autocastCandidates(model: SemanticModel): { withs: Node[]; defs: Node[] } {
   const names = new Set(Object.keys(AUTOCAST).map((q) => q.slice(q.lastIndexOf('.') + 1)));
-  for (const b of model.imports) if (b.qualified && b.qualified in AUTOCAST) names.add(b.name);
+  for (const b of model.importsOf(Object.keys(AUTOCAST))) names.add(b.name);
   const withs = new Map<number, Node>();
   const defs = new Map<number, Node>();
   const pending = [...names];
@@ -193,21 +193,37 @@ function autocastCandidates(model: SemanticModel): { withs: Node[]; defs: Node[]
   return { withs: ordered(withs), defs: ordered(defs) };
 }
 
+/** Low precision, or Accelerate with mixed precision, set up among the anchors: autocast is then in effect everywhere. */
+function mixedEverywhere(model: SemanticModel): boolean {
+  return lowPrecisionModel(model) || model.anchorCallsTo(ACCELERATORS).some((a) => accelerateMixed(a) !== 'no');
+}
+
+/**
+ * The `with` statements and decorated functions that open an enabled autocast, in document order.
+ * Per segment every `with` and decorated `def` of the segment is checked; for the whole file the
+ * candidates are found from where autocast is spelled (autocastCandidates).
+ */
+function autocastSites(model: SemanticModel): Node[] {
+  const accept = (expr: Node) => isAutocast(model, expr);
+  const candidates = model.anchorRanges
+    ? { withs: model.anchorWithStatements, defs: model.anchorFunctionDefinitions }
+    : autocastCandidates(model);
+  const sites: Node[] = [];
+  for (const w of candidates.withs) if (withItems(w).some((i) => accept(i.value))) sites.push(w);
+  for (const def of candidates.defs) if (model.decoratorsOf(def).some(accept)) sites.push(def);
+  return sites.sort((a, b) => a.startIndex - b.startIndex);
+}
+
 class Precision {
   /** `with` statements and decorated definitions that open an enabled autocast. */
-  readonly sites: Node[] = [];
+  readonly sites: Node[];
   readonly fileWide: boolean;
   private readonly accept: (expr: Node) => boolean;
 
   constructor(private readonly model: SemanticModel) {
     this.accept = (expr) => isAutocast(model, expr);
-    const candidates = autocastCandidates(model);
-    for (const w of candidates.withs) if (withItems(w).some((i) => this.accept(i.value))) this.sites.push(w);
-    for (const def of candidates.defs) {
-      if (model.decoratorsOf(def).some(this.accept)) this.sites.push(def);
-    }
-    this.fileWide =
-      lowPrecisionModel(model) || model.callsTo(ACCELERATORS).some((a) => accelerateMixed(a) !== 'no');
+    this.fileWide = model.someSegment('GML101 mixed everywhere', mixedEverywhere);
+    this.sites = this.fileWide ? [] : model.collectSegments('GML101 autocast sites', autocastSites);
   }
 
   /** Whether autocast is in effect for a backward call in `loop` (reached through `fn` when the call sits in a function called from the loop). */
@@ -387,18 +403,27 @@ function deviceExpression(model: SemanticModel, options: FixOptions, torch: stri
 
 function scanDevice(model: SemanticModel, options: FixOptions, torch: string): { text: string; cuda: boolean } {
   if (options.targetDevice) return { text: JSON.stringify(options.targetDevice), cuda: options.targetDevice === 'cuda' };
-  if (model.callsTo(['torch.cuda.is_available']).length > 0) {
+  if (model.someSegment('GML101 cuda is_available', callsCudaIsAvailable)) {
     return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true };
   }
-  const cudaCall = model.allCalls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'));
   // Strings are not indexed: look for them only when no call settles it.
-  const cudaString =
-    !cudaCall &&
-    model.descendantsOfType('string').some((s) => {
-      const v = stringLiteral(s);
-      return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
-    });
-  return cudaCall || cudaString ? { text: '"cuda"', cuda: true } : { text: '"cpu"', cuda: false };
+  const cuda = model.someSegment('GML101 cuda call', callsCuda) || model.someSegment('GML101 cuda string', spellsCudaDevice);
+  return cuda ? { text: '"cuda"', cuda: true } : { text: '"cpu"', cuda: false };
+}
+
+function callsCudaIsAvailable(model: SemanticModel): boolean {
+  return model.anchorCallsTo(['torch.cuda.is_available']).length > 0;
+}
+
+function callsCuda(model: SemanticModel): boolean {
+  return model.anchorCalls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'));
+}
+
+function spellsCudaDevice(model: SemanticModel): boolean {
+  return model.anchorDescendants('string').some((s) => {
+    const v = stringLiteral(s);
+    return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
+  });
 }
 
 function freeName(model: SemanticModel, at: Node, candidates: string[]): string {

@@ -73,17 +73,19 @@ function policyKind(model: SemanticModel, expr: Node, depth = 0): PolicyKind {
   return 'unknown';
 }
 
-/**
- * Whether the file sets a mixed (or unknown) policy anywhere, globally or on a layer. Policy
- * arguments of setters called with a full-precision literal are collected into `fullPolicies`.
- */
-function hasMixedPolicy(model: SemanticModel, fullPolicies: Node[]): boolean {
+/** The policy setter calls (`set_global_policy(…)`, …) among the anchors, in document order. */
+function policySetters(model: SemanticModel): CallSite[] {
   const setterNames = new Set([...POLICY_SETTERS].map((q) => q.slice(q.lastIndexOf('.') + 1)));
-  const named = [...setterNames].flatMap((name) => model.callsNamed(name)).sort((a, b) => a.node.startIndex - b.node.startIndex);
+  return [...setterNames]
+    .flatMap((name) => model.anchorCallsNamed(name))
+    .filter((call) => POLICY_SETTERS.has(kerasName(call.qualifiedName) ?? ''))
+    .sort((a, b) => a.node.startIndex - b.node.startIndex);
+}
+
+/** Whether the anchors set a mixed (or unknown) policy, globally or on a layer (a file-wide fact, per segment). */
+function setsMixedPolicy(model: SemanticModel): boolean {
   const setters = new Set<number>();
-  for (const call of named) {
-    const q = kerasName(call.qualifiedName);
-    if (!q || !POLICY_SETTERS.has(q)) continue;
+  for (const call of policySetters(model)) {
     setters.add(call.node.id);
     const arg = call.argument('policy', 0);
     if (!arg) {
@@ -91,7 +93,6 @@ function hasMixedPolicy(model: SemanticModel, fullPolicies: Node[]): boolean {
       continue;
     }
     if (policyKind(model, arg) !== 'full') return true;
-    fullPolicies.push(arg);
   }
   for (const call of callsWithDtypeKeyword(model)) {
     if (setters.has(call.node.id)) continue;
@@ -101,14 +102,24 @@ function hasMixedPolicy(model: SemanticModel, fullPolicies: Node[]): boolean {
   return false;
 }
 
+/** Policy arguments of setters called with a full-precision policy (what a fix changes in place). */
+function fullPolicyArguments(model: SemanticModel): Node[] {
+  const out: Node[] = [];
+  for (const call of policySetters(model)) {
+    const arg = call.argument('policy', 0);
+    if (arg && policyKind(model, arg) === 'full') out.push(arg);
+  }
+  return out;
+}
+
 /**
- * Calls with a `dtype=` keyword. A keyword is spelled out in the text, so the tree is asked only at
- * the places that spell `dtype` (whether each is a keyword argument's name) instead of reading the
- * arguments of every call in the file, which dominated this rule on large files.
+ * Calls among the anchors with a `dtype=` keyword. A keyword is spelled out in the text, so the tree
+ * is asked only at the places that spell `dtype` (whether each is a keyword argument's name) instead
+ * of reading the arguments of every call in the file, which dominated this rule on large files.
  */
 function callsWithDtypeKeyword(model: SemanticModel): CallSite[] {
   const out: CallSite[] = [];
-  for (const name of model.identifiers('dtype')) {
+  for (const name of model.anchorIdentifiers('dtype')) {
     const keyword = model.parentOf(name);
     if (keyword?.type !== 'keyword_argument' || keyword.childForFieldName('name')?.id !== name.id) continue;
     const args = model.parentOf(keyword);
@@ -116,6 +127,10 @@ function callsWithDtypeKeyword(model: SemanticModel): CallSite[] {
     if (call?.type === 'call') out.push(model.callSite(call));
   }
   return out;
+}
+
+function buildsKerasModelAmongAnchors(model: SemanticModel): boolean {
+  return model.anchorCalls().some((c) => buildsKerasModel(model, c));
 }
 
 function isLocalKerasModelClass(model: SemanticModel, call: CallSite): boolean {
@@ -167,8 +182,8 @@ export const kerasFp32Policy: Rule = {
   fixSafety: 'unsafe',
   check({ model, source, report }) {
     const fits = model.anchorCallsNamed('fit').filter((c) => c.receiver);
-    const fullPolicies: Node[] = [];
-    if (fits.length === 0 || hasMixedPolicy(model, fullPolicies)) return;
+    if (fits.length === 0 || model.someSegment('GML102 mixed policy', setsMixedPolicy)) return;
+    const fullPolicies = model.collectSegments('GML102 full policies', fullPolicyArguments);
     let fileBuildsKeras: boolean | undefined;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {
@@ -176,7 +191,7 @@ export const kerasFp32Policy: Rule = {
       if (kind === 'other') continue;
       if (kind === 'unknown') {
         if (othersImported) continue;
-        fileBuildsKeras ??= model.allCalls().some((c) => buildsKerasModel(model, c));
+        fileBuildsKeras ??= model.someSegment('GML102 builds keras', buildsKerasModelAmongAnchors);
         if (!fileBuildsKeras) continue;
       }
       const fix = (policy: string, why: string) => {

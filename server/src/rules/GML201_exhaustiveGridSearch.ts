@@ -92,7 +92,7 @@ function renameCallee(model: SemanticModel, source: SourceText, call: CallSite, 
 }
 
 function existingImportLine(model: SemanticModel, qualified: string): number | undefined {
-  const b = model.imports.find((i) => i.qualified === qualified && model.scopeOf(i.node).id === model.root.id);
+  const b = model.importsOf([qualified]).find((i) => model.scopeOf(i.node).id === model.root.id);
   return b?.node.startPosition.row;
 }
 

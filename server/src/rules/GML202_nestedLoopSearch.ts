@@ -152,17 +152,17 @@ export const nestedLoopSearch: Rule = {
     // A search needs a call inside the bodies of two loops over literal values: most files have no
     // such loops, and calls elsewhere need no closer look.
     const literalBodies: Node[] = [];
-    // A training call spells a training name (`fit`, `cross_val_score`, …), an import alias of one, or
-    // the name of a function defined here: a body that spells none of them holds no training call.
+    // A training call spells a training name (`fit`, `cross_val_score`, …) or an import alias of one,
+    // or calls a function defined here: a body with none of them holds no training call.
     let trainingNames: string[] | undefined;
     const mayTrain = (body: Node): boolean => {
-      trainingNames ??= [
-        ...TRAINING_NAMES,
-        ...model.imports.filter((b) => b.qualified && TRAINING_FUNCTIONS.has(b.qualified)).map((b) => b.name),
-        ...model.functionDefinitions.map((d) => d.childForFieldName('name')?.text ?? '').filter(Boolean),
-      ];
+      trainingNames ??= [...TRAINING_NAMES, ...model.importsOf(TRAINING_FUNCTIONS).map((b) => b.name)];
       const text = body.text;
-      return trainingNames.some((name) => text.includes(name));
+      if (trainingNames.some((name) => text.includes(name))) return true;
+      return body.descendantsOfType('call').some((c) => {
+        const callee = c?.childForFieldName('function');
+        return callee?.type === 'identifier' && model.lookup(callee.text, callee).some((b) => b.kind === 'def');
+      });
     };
     for (const loop of nestedForLoops(model.anchorLoops, mayTrain)) {
       const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;

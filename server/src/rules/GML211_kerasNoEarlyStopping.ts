@@ -223,9 +223,8 @@ export function addCallbackEdit(call: CallSite, source: SourceText, info: Callba
 
 /** The local name a top-level import binds to one of these qualified names, if any. */
 export function importedName(model: SemanticModel, qualified: Iterable<string>): string | undefined {
-  const wanted = new Set(qualified);
-  for (const b of model.imports) {
-    if (b.qualified && wanted.has(b.qualified) && model.scopeOf(b.node).id === model.root.id) return b.name;
+  for (const b of model.importsOf(qualified)) {
+    if (model.scopeOf(b.node).id === model.root.id) return b.name;
   }
   return undefined;
 }
@@ -277,7 +276,7 @@ function earlyStoppingName(model: SemanticModel, source: SourceText): { name: st
   if (kerasModule) return { name: `${kerasModule}.callbacks.EarlyStopping` };
   const tf = importedName(model, ['tensorflow']);
   if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
-  const root = model.importedPackages.has('keras') ? 'keras' : model.importedPackages.has('tf_keras') ? 'tf_keras' : 'tensorflow.keras';
+  const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
   return ensureFromImport(model, source, `${root}.callbacks`, 'EarlyStopping');
 }
 

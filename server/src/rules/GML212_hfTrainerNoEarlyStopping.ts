@@ -223,6 +223,15 @@ function uniqueEdits(edits: TextEdit[]): TextEdit[] {
   });
 }
 
+/**
+ * Classes defined here that derive, directly or through other local classes, from a trainer class.
+ * Per segment: the segment's classes, each checked; for the whole file: found from where the bases are spelled.
+ */
+function localTrainerClasses(model: SemanticModel): Node[] {
+  if (!model.anchorRanges) return model.subclassesOf(TRAINERS);
+  return model.anchorClasses.filter((c) => model.classBases(c).some((b) => TRAINERS.has(b)));
+}
+
 export const hfTrainerNoEarlyStopping: Rule = {
   code: 'GML212',
   name: 'hf-trainer-no-early-stopping',
@@ -232,7 +241,7 @@ export const hfTrainerNoEarlyStopping: Rule = {
   fixSafety: 'unsafe',
   check({ model, source, report }) {
     // Only calls named like a trainer class or a local subclass of one can construct a trainer.
-    const localTrainers = model.subclassesOf(TRAINERS);
+    const localTrainers = model.collectSegments('GML212 trainer subclasses', localTrainerClasses);
     const candidates = new Map<number, CallSite>();
     for (const call of model.anchorCallsTo(TRAINERS)) candidates.set(call.node.id, call);
     for (const cls of localTrainers) {

@@ -125,7 +125,7 @@ function monitorFor(names: string[]): { monitor: string; mode?: 'max' } {
 function earlyStoppingName(model: SemanticModel, source: SourceText, trainer: CallSite): { name: string; edit?: TextEdit } {
   const direct = importedName(model, ES_NAMES);
   if (direct) return { name: direct };
-  const family = trainer.qualifiedName?.startsWith('pytorch_lightning') || (!trainer.qualifiedName && model.importedPackages.has('pytorch_lightning') && !model.importedPackages.has('lightning'))
+  const family = trainer.qualifiedName?.startsWith('pytorch_lightning') || (!trainer.qualifiedName && model.importsAny(['pytorch_lightning']) && !model.importsAny(['lightning']))
     ? 'pytorch_lightning'
     : 'lightning.pytorch';
   const module = `${family}.callbacks`;

@@ -154,9 +154,7 @@ function rounds(value: Value | undefined, fallback: number, name: string): strin
 function lightgbmCallbackEdits(model: SemanticModel, source: SourceText, call: CallSite, position?: number): TextEdit[] {
   const edits: TextEdit[] = [];
   let callbackExpr: string;
-  const fromImport = model.imports.find(
-    (b) => (b.qualified === 'lightgbm.early_stopping' || b.qualified === 'lightgbm.callback.early_stopping') && model.scopeOf(b.node).id === model.root.id,
-  );
+  const fromImport = model.importsOf(['lightgbm.early_stopping', 'lightgbm.callback.early_stopping']).find((b) => model.scopeOf(b.node).id === model.root.id);
   if (fromImport) callbackExpr = `${fromImport.name}(${PATIENCE})`;
   else {
     const lgb = ensureModuleImport(model, source, 'lightgbm', 'lgb');
