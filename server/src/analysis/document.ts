@@ -96,6 +96,14 @@ export class PythonDocument {
 
   /** Applies changes in order and reparses once, reusing the old tree for unchanged regions. */
   update(changes: readonly ContentChange[]): void {
+    const only = changes.length === 1 ? changes[0] : undefined;
+    if (only?.range) {
+      // One ranged change (what an editor sends for a keystroke): its offsets are known, no comparison needed.
+      const start = this.source.offsetAt(only.range.start);
+      const end = Math.max(start, this.source.offsetAt(only.range.end));
+      if (start !== end || only.text !== '') this.apply(start, end, only.text);
+      return;
+    }
     let text = this.source.text;
     let source = this.source;
     for (const change of changes) {
@@ -133,7 +141,7 @@ export class PythonDocument {
 
   private apply(start: number, oldEnd: number, insert: string): void {
     const before = this.source;
-    const next = new SourceText(before.text.slice(0, start) + insert + before.text.slice(oldEnd));
+    const next = before.withEdit(start, oldEnd, insert);
     const newEnd = start + insert.length;
     this.changes.edits.push({ start, oldEnd, newEnd });
     const edit = treeEdit(before, next, start, oldEnd, newEnd);
@@ -156,11 +164,19 @@ export class PythonDocument {
     let last = first;
     while (last + 1 < this.parts.length && this.parts[last + 1].start <= oldEnd) last++;
     const delta = newEnd - oldEnd;
-    const oldStatements = this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
     const from = this.parts[first].start;
     const to = this.parts[last].end + delta;
-    const tree = parsePythonRange(next.text, from, to, next);
+    // Within one segment, tree-sitter's incremental reparse of that segment's tree; the statements as
+    // they were are read from an unedited copy (an edited tree's nodes read the old text at new offsets).
+    const reused = first === last ? this.parts[first].tree : undefined;
+    const snapshot = reused?.copy();
+    const oldStatements = snapshot
+      ? changedStatements(snapshot.rootNode, start, oldEnd)
+      : this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
+    reused?.edit(edit);
+    const tree = parsePythonRange(next.text, from, to, next, reused);
     this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0);
+    snapshot?.delete();
     for (let i = first; i <= last; i++) this.parts[i].tree.delete();
     const later = this.parts.slice(last + 1);
     for (const s of later) {
@@ -187,8 +203,12 @@ export class PythonDocument {
     // What their imports bind, as keys: each key found on one side only more times than on the other
     // is reported (`@qualified`, `+package`, `<star>`), with `<imports>` for readers of every import.
     const counts = new Map<string, number>();
-    for (const k of before.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) + 1);
-    for (const k of after.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) - 1);
+    const keysBefore = before.flatMap(importKeys);
+    const keysAfter = after.flatMap(importKeys);
+    // Any import statement among them: readers of where imports stand (SemanticModel.readImportPositions).
+    if (keysBefore.length || keysAfter.length) words.add('<import-edit>');
+    for (const k of keysBefore) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const k of keysAfter) counts.set(k, (counts.get(k) ?? 0) - 1);
     for (const [key, n] of counts) {
       if (n === 0) continue;
       words.add('<imports>');

@@ -55,6 +55,10 @@ export interface IncrementalStats {
   segments: number;
   /** Facts whose combined value changed, sending the segments that used them to be analysed again. */
   changedFacts: string[];
+  /** For the segments kept before and analysed again: the dependency the changes reached, and how many. */
+  staleBecause: Map<string, number>;
+  /** Milliseconds spent in each phase. */
+  phases?: Record<string, number>;
 }
 
 type FactTest = { kind: 'some'; test: (model: SemanticModel) => boolean } | { kind: 'collect'; find: (model: SemanticModel) => Node[] };
@@ -64,8 +68,11 @@ export class IncrementalAnalysis {
   /** Each fact's combined value after the last analysis (spans at that text's offsets). */
   private combined = new Map<string, FactValue>();
   private readonly tests = new Map<string, FactTest>();
+  /** The values behind the comparable dependencies (SemanticModel.summaryOf) as of the last analysis. */
+  private summaries = new Map<string, string>();
   private configKey: string | undefined;
   lastStats: IncrementalStats | undefined;
+  private staleBecause = new Map<string, number>();
 
   /** Analyses the document's current text, reusing what the changes since the last call left valid. */
   analyze(doc: PythonDocument, options: IncrementalOptions): AnalysisResult {
@@ -77,7 +84,9 @@ export class IncrementalAnalysis {
     const model = new SemanticModel(doc.trees, { text: source.text });
     const modelOf = () => model;
 
-    const kept = this.configKey === options.configKey ? this.carryOver(segments, changes, source) : undefined;
+    this.staleBecause = new Map();
+    const kept = this.configKey === options.configKey ? this.carryOver(segments, changes, source, model) : undefined;
+    if (!kept) this.summaries = new Map();
     this.configKey = options.configKey;
     const stale = kept ? segments.filter((s) => !kept.has(s)) : segments;
     const partial = !!kept && stale.length * 2 <= segments.length;
@@ -110,7 +119,16 @@ export class IncrementalAnalysis {
       }
       return true;
     };
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases[name] = (phases[name] ?? 0) + now - mark;
+      mark = now;
+    };
+    phase('carry');
     let ok = run(partial ? stale : segments);
+    phase('rules');
     model.anchorRanges = undefined;
     model.dependencies = undefined;
     if (ok && before) {
@@ -120,12 +138,14 @@ export class IncrementalAnalysis {
       for (const [key, value] of now) if (!sameFact(before.get(key), value)) changedFacts.push(key);
       const tokens = new Set(changedFacts.map((k) => `fact:${k}`));
       const again = tokens.size ? segments.filter((s) => kept!.has(s) && [...this.records.get(s)!.dependencies].some((d) => tokens.has(d))) : [];
+      phase('compare');
       ok = run(again);
       model.anchorRanges = undefined;
       model.dependencies = undefined;
+      phase('rules');
     }
     model.segmentFacts = undefined;
-    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts };
+    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts, staleBecause: this.staleBecause };
     if (!ok && stopped) {
       // Out of time: what was found is reported with GML004, and the next analysis starts over.
       this.records = new Map();
@@ -137,9 +157,22 @@ export class IncrementalAnalysis {
     model.segmentFacts = this.factsFor(model, segments);
     this.combined = this.combine(model, segments);
     model.segmentFacts = undefined;
+    // Comparable dependencies first recorded now get their values, for the next edit's comparison.
+    for (const record of this.records.values()) {
+      for (const deps of [record.dependencies, record.factDependencies]) {
+        for (const d of deps) {
+          if (this.summaries.has(d)) continue;
+          const value = model.summaryOf(d);
+          if (value !== undefined) this.summaries.set(d, value);
+        }
+      }
+    }
+    phase('combine');
     const raw = segments.flatMap((s) => this.records.get(s)?.raw ?? []);
     const finished = { notes: [...notes], budget };
     const findings = finishFindings(raw, finished, source, modelOf, options.config, options.relativePath, options.rules);
+    phase('finish');
+    this.lastStats.phases = phases;
     return result(findings, source, finished.notes, model);
   }
 
@@ -195,14 +228,37 @@ export class IncrementalAnalysis {
    * The segments whose records still hold after the changes, with their findings and fact spans moved
    * to where they now are. Undefined when nothing can be reused (the document was parsed again whole).
    */
-  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText): Map<Segment, SegmentRecord> | undefined {
+  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText, model: SemanticModel): Map<Segment, SegmentRecord> | undefined {
     const words = changes.words;
     if (!words || this.records.size === 0 || segments.length < 2) return undefined;
     const kept = new Map<Segment, SegmentRecord>();
+    // A comparable dependency the changes reach (`q=name` by `=name`; `@qualified` and `+package` by
+    // themselves) counts only when its value differs now; the new value is kept either way.
+    const changed = new Set<string>();
+    for (const w of words) {
+      for (const token of w.startsWith('=') ? [w, `q${w}`] : [w]) {
+        const before = this.summaries.get(token);
+        if (before === undefined) {
+          changed.add(token);
+          continue;
+        }
+        const now = model.summaryOf(token);
+        if (now === undefined || now !== before) changed.add(token);
+        if (now === undefined) this.summaries.delete(token);
+        else this.summaries.set(token, now);
+      }
+    }
+    const because = (this.staleBecause = new Map());
     const meets = (deps: Set<string>): boolean => {
-      if (deps.has('*') || (changes.head && deps.has('<head>'))) return true;
-      for (const w of words) if (deps.has(w)) return true;
-      return false;
+      let reason: string | undefined;
+      if (deps.has('*')) reason = '*';
+      else if (changes.head && deps.has('<head>')) reason = '<head>';
+      else for (const w of changed) if (deps.has(w)) {
+        reason = w;
+        break;
+      }
+      if (reason) because.set(reason, (because.get(reason) ?? 0) + 1);
+      return reason !== undefined;
     };
     for (const segment of segments) {
       const previous = this.records.get(segment);

@@ -49,9 +49,15 @@ export function parsePython(text: string, oldTree?: Tree | null): Tree {
 
 /**
  * Parses only `[start, end)` of a text (a segment of whole top-level statements): the tree's nodes
- * carry their offsets and rows in the whole text.
+ * carry their offsets and rows in the whole text. `oldTree`, already edited, is reused where unchanged.
  */
-export function parsePythonRange(text: string, start: number, end: number, lines: { positionAt(offset: number): { line: number; character: number } }): Tree {
+export function parsePythonRange(
+  text: string,
+  start: number,
+  end: number,
+  lines: { positionAt(offset: number): { line: number; character: number } },
+  oldTree?: Tree,
+): Tree {
   if (!sharedParser) {
     sharedParser = new Parser();
     sharedParser.setLanguage(pythonLanguage());
@@ -59,7 +65,7 @@ export function parsePythonRange(text: string, start: number, end: number, lines
   const from = lines.positionAt(start);
   const to = lines.positionAt(end);
   const range = { startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } };
-  const tree = sharedParser.parse(withLineFeeds(text), null, { includedRanges: [range] });
+  const tree = sharedParser.parse(withLineFeeds(text), oldTree ?? null, { includedRanges: [range] });
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

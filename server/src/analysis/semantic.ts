@@ -50,6 +50,58 @@ interface ImportIndex {
   starModules: string[];
   localNames: Set<string>;
   byName: Map<string, Binding[]>;
+  /** Where each binding's import statement starts. */
+  starts: Map<Binding, number>;
+}
+
+/** A node kept as offsets from its segment's start and its type. */
+interface KeptSpan {
+  start: number;
+  end: number;
+  type: string;
+}
+
+/** A binding kept with a segment's tree (see SemanticModel.segmentBindings); no scope is the module. */
+interface KeptBinding {
+  kind: BindingKind;
+  at: number;
+  node: KeptSpan;
+  value?: KeptSpan;
+  scope?: KeptSpan;
+}
+
+interface FoundBinding {
+  scope: string;
+  binding: Binding;
+  at: number;
+  order: number;
+}
+
+/** A segment's imports as plain data, offsets from the segment's start (see SemanticModel.segmentImports). */
+interface KeptImports {
+  bindings: Array<{ name: string; qualified?: string; start: number; end: number; type: string; scope?: KeptSpan }>;
+  packages: string[];
+  starModules: string[];
+  /** Indexes into `bindings` by local name and by qualified name. */
+  byName: Map<string, number[]>;
+  byQualified: Map<string, number[]>;
+}
+
+/** What the imports bind (see SemanticModel.importView). */
+interface ImportView {
+  packages(): ReadonlySet<string>;
+  stars(): readonly string[];
+  /** Every import binding, in document order. */
+  all(): readonly Binding[];
+  /** The import bindings of a local name, in document order. */
+  named(name: string): readonly Binding[];
+  qualified(qualified: string): readonly Binding[];
+  /** Where a binding's import statement starts. */
+  startOf(binding: Binding): number;
+  /** A number that sorts bindings in document order (statement, then place within it). */
+  orderOf(binding: Binding): number;
+  /** A binding's scope key (see scopeKey). */
+  scopeOf(binding: Binding): string;
 }
 
 const IMPORT_STATEMENTS = new Set(['import_statement', 'import_from_statement']);
@@ -232,7 +284,8 @@ export class SemanticModel {
   private suppressionCommentNodes: Node[] | undefined;
   private readonly statementsByKeyword = new Map<string, Node[]>();
   private readonly identifiersByName = new Map<string, Node[]>();
-  private readonly bindingsByName = new Map<string, Map<number, Binding[]>>();
+  /** Bindings of each name asked for, by scope key (see scopeKey). */
+  private readonly bindingsByName = new Map<string, Map<string, Binding[]>>();
   private readonly callsByName = new Map<string, Node[]>();
   private readonly callSites = new Map<number, CallSite>();
   private allCallNodes: Node[] | undefined;
@@ -379,8 +432,18 @@ export class SemanticModel {
 
   /** `callsNamed`, kept to the anchor ranges. */
   anchorCallsNamed(name: string): CallSite[] {
-    const nodes = this.quietly(() => this.callNodesNamed(name));
-    return nodes.filter((n) => this.isAnchor(n)).map((n) => this.callSite(n));
+    return this.anchorCallNodesNamed(name).map((n) => this.callSite(n));
+  }
+
+  /**
+   * The call nodes named `name` among the anchors: the file's list filtered when it is known, else
+   * found from where the anchor ranges spell the name (a segment analysed alone reads only itself).
+   */
+  private anchorCallNodesNamed(name: string): Node[] {
+    const ranges = this.anchorRanges;
+    const known = this.callsByName.get(name);
+    if (!ranges || known) return (known ?? this.quietly(() => this.callNodesNamed(name))).filter((n) => this.isAnchor(n));
+    return this.callsAt(this.identifiersAt(name, this.wordOffsetsWithin(name, ranges)), name);
   }
 
   /** `callsTo`, kept to the anchor ranges. */
@@ -410,27 +473,38 @@ export class SemanticModel {
 
   /** `identifiers`, kept to the anchor ranges. */
   anchorIdentifiers(name: string): Node[] {
-    return this.quietly(() => this.identifiers(name)).filter((n) => this.isAnchor(n));
+    const ranges = this.anchorRanges;
+    const known = this.identifiersByName.get(name);
+    if (!ranges || known) return (known ?? this.quietly(() => this.identifiers(name))).filter((n) => this.isAnchor(n));
+    return this.identifiersAt(name, this.wordOffsetsWithin(name, ranges));
+  }
+
+  /** `statementsAfter`, kept to the anchor ranges. */
+  private anchorStatements(keyword: string, types: ReadonlySet<string>): Node[] {
+    const ranges = this.anchorRanges;
+    const known = this.statementsByKeyword.get(statementsKey(keyword, types));
+    if (!ranges || known) return (known ?? this.quietly(() => this.statementsAfter(keyword, types))).filter((n) => this.isAnchor(n));
+    return this.statementsAt(keyword, types, this.wordOffsetsWithin(keyword, ranges));
   }
 
   /** `with` statements in the anchor ranges. */
   get anchorWithStatements(): readonly Node[] {
-    return this.quietly(() => this.withStatements).filter((n) => this.isAnchor(n));
+    return this.anchorStatements('with', WITH_STATEMENT);
   }
 
   /** Function definitions (nested ones included) in the anchor ranges. */
   get anchorFunctionDefinitions(): readonly Node[] {
-    return this.quietly(() => this.functionDefinitions).filter((n) => this.isAnchor(n));
+    return this.anchorStatements('def', FUNCTION_DEFINITION);
   }
 
   /** Class definitions in the anchor ranges. */
   get anchorClasses(): readonly Node[] {
-    return this.quietly(() => this.classDefinitions).filter((n) => this.isAnchor(n));
+    return this.anchorStatements('class', CLASS_DEFINITION);
   }
 
   /** `loops`, kept to the anchor ranges. */
   get anchorLoops(): readonly Node[] {
-    return this.quietly(() => this.loops).filter((n) => this.isAnchor(n));
+    return [...this.anchorStatements('for', FOR_STATEMENT), ...this.anchorStatements('while', WHILE_STATEMENT)];
   }
 
   /** The top-level statements in document order, across segments, read for the block of imports at the top. */
@@ -448,13 +522,13 @@ export class SemanticModel {
   /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
   get importedPackages(): ReadonlySet<string> {
     this.read('<imports>');
-    return this.importsIndexed().packages;
+    return this.importView().packages();
   }
 
   /** Every import binding, in document order. */
   get imports(): readonly Binding[] {
     this.read('<imports>');
-    return this.importsIndexed().bindings;
+    return this.importView().all();
   }
 
   /**
@@ -464,13 +538,23 @@ export class SemanticModel {
   importsOf(qualifiedNames: Iterable<string>): Binding[] {
     const wanted = new Set(qualifiedNames);
     for (const q of wanted) this.read(`@${q}`);
-    return this.importsIndexed().bindings.filter((b) => b.qualified !== undefined && wanted.has(b.qualified));
+    const view = this.importView();
+    const out = [...wanted].flatMap((q) => view.qualified(q));
+    return wanted.size > 1 ? out.sort((a, b) => view.orderOf(a) - view.orderOf(b)) : out;
+  }
+
+  /**
+   * Records that import statements' positions were read (where a fix goes relative to an import):
+   * any edit to an import statement reaches the reader, even one that changes no binding.
+   */
+  readImportPositions(): void {
+    this.read('<import-edit>');
   }
 
   /** Module names of `from X import *`. */
   get starImports(): readonly string[] {
     this.read('<star>');
-    return this.importsIndexed().starModules;
+    return this.importView().stars();
   }
 
   /** Every `with` statement, in document order. */
@@ -528,23 +612,35 @@ export class SemanticModel {
    * text that parses without errors. Error recovery can build a call or an assignment around stray
    * tokens (`data ]: (…)` read as a call of `data`), so in a broken text every place is asked in the tree.
    */
-  private tokensTell(): boolean {
-    return (this.parsesCleanly ??= !this.roots.some((r) => r.hasError));
+  private tokensTellAt(offset: number): boolean {
+    if (this.roots.length === 1) return (this.parsesCleanly ??= !this.root.hasError);
+    // A segment is parsed alone: its own errors are what can mislead the tokens there.
+    const i = this.segmentAt(offset);
+    let clean = this.segmentsClean[i];
+    if (clean === undefined) clean = this.segmentsClean[i] = !this.roots[i].hasError;
+    return clean;
   }
 
   private parsesCleanly: boolean | undefined;
+  private readonly segmentsClean: Array<boolean | undefined> = [];
 
   /** Every identifier node spelled `name`, in document order. */
   identifiers(name: string): readonly Node[] {
     this.read(name);
     let found = this.identifiersByName.get(name);
     if (!found) {
-      found = [];
-      for (const at of this.wordOffsets(name)) {
-        const node = this.nodeAt(at, at + name.length);
-        if (node && node.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
-      }
+      found = this.identifiersAt(name, this.wordOffsets(name));
       this.identifiersByName.set(name, found);
+    }
+    return found;
+  }
+
+  /** The identifier nodes at these offsets where `name` is spelled. */
+  private identifiersAt(name: string, offsets: Iterable<number>): Node[] {
+    const found: Node[] = [];
+    for (const at of offsets) {
+      const node = this.nodeAt(at, at + name.length);
+      if (node && node.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
     }
     return found;
   }
@@ -555,6 +651,8 @@ export class SemanticModel {
    * long file is not read again for each name.
    */
   private wordOffsets(word: string): Iterable<number> {
+    // A segmented document: each segment's words are indexed once, kept with its tree across edits.
+    if (this.roots.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word);
     if (this.words) return NON_ASCII.test(word) ? wordOffsets(this.text, word) : (this.words.get(word) ?? []);
     if (++this.wordsAsked > WORDS_BEFORE_INDEX) this.words = indexWords(this.text);
     return wordOffsets(this.text, word);
@@ -563,21 +661,79 @@ export class SemanticModel {
   private words: Map<string, number[]> | undefined;
   private wordsAsked = 0;
 
+  /** `wordOffsets` within some ranges. */
+  private wordOffsetsWithin(word: string, ranges: ReadonlyArray<{ start: number; end: number }>): number[] {
+    const inRanges = (at: number) => ranges.some((r) => r.start <= at && at < r.end);
+    if (this.roots.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word, ranges);
+    return [...this.wordOffsets(word)].filter(inRanges);
+  }
+
+  /** Where the segments (those that meet `ranges`, all when absent) spell `word`, from their kept word indexes. */
+  private segmentWordOffsets(word: string, ranges?: ReadonlyArray<{ start: number; end: number }>): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.roots.length; i++) {
+      const start = this.starts[i];
+      const end = this.segmentEnd(i);
+      if (ranges && !ranges.some((r) => r.start < end && start < r.end)) continue;
+      const relative = this.segmentWords(i).get(word);
+      if (!relative) continue;
+      for (const r of relative) {
+        const at = start + r;
+        if (!ranges || ranges.some((g) => g.start <= at && at < g.end)) out.push(at);
+      }
+    }
+    return out;
+  }
+
+  /** A segment's words with their offsets from the segment's start, indexed once per tree. */
+  private segmentWords(i: number): Map<string, number[]> {
+    const tree = this.trees[i];
+    let words = SEGMENT_WORDS.get(tree);
+    if (!words) {
+      words = indexWords(this.text.slice(this.starts[i], this.segmentEnd(i)));
+      SEGMENT_WORDS.set(tree, words);
+    }
+    return words;
+  }
+
+  /** Where segment `i` ends (where the next starts, or the end of the text). */
+  private segmentEnd(i: number): number {
+    return i + 1 < this.starts.length ? this.starts[i + 1] : this.text.length;
+  }
+
+  /** The index of the segment holding an offset. */
+  private segmentAt(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   /** The statements (nodes of `types`) whose own keyword token is `keyword`, in document order. */
   private statementsAfter(keyword: string, types: ReadonlySet<string>): Node[] {
     this.read(keyword);
-    const key = `${keyword} ${[...types].join(' ')}`;
+    const key = statementsKey(keyword, types);
     let found = this.statementsByKeyword.get(key);
     if (!found) {
-      found = [];
-      for (const at of this.wordOffsets(keyword)) {
-        this.checkDeadline();
-        const token = this.nodeAt(at, at + keyword.length);
-        if (!token || token.type !== keyword || token.startIndex !== at || token.endIndex !== at + keyword.length) continue;
-        const statement = this.parentOf(token);
-        if (statement && types.has(statement.type)) found.push(statement);
-      }
+      found = this.statementsAt(keyword, types, this.wordOffsets(keyword));
       this.statementsByKeyword.set(key, found);
+    }
+    return found;
+  }
+
+  /** The statements of `types` whose keyword token stands at one of these offsets. */
+  private statementsAt(keyword: string, types: ReadonlySet<string>, offsets: Iterable<number>): Node[] {
+    const found: Node[] = [];
+    for (const at of offsets) {
+      this.checkDeadline();
+      const token = this.nodeAt(at, at + keyword.length);
+      if (!token || token.type !== keyword || token.startIndex !== at || token.endIndex !== at + keyword.length) continue;
+      const statement = this.parentOf(token);
+      if (statement && types.has(statement.type)) found.push(statement);
     }
     return found;
   }
@@ -592,10 +748,39 @@ export class SemanticModel {
     return this.importIndex!;
   }
 
+  /** What the imports bind, read from one index (a single tree) or from each segment's kept imports. */
+  private importView(): ImportView {
+    if (this.imported) return this.imported;
+    if (this.roots.length === 1) {
+      const index = this.importsIndexed();
+      const byQualified = new Map<string, Binding[]>();
+      for (const b of index.bindings) {
+        if (b.qualified === undefined) continue;
+        const list = byQualified.get(b.qualified);
+        if (list) list.push(b);
+        else byQualified.set(b.qualified, [b]);
+      }
+      this.imported = {
+        packages: () => index.packages,
+        stars: () => index.starModules,
+        all: () => index.bindings,
+        named: (name) => index.byName.get(name) ?? [],
+        qualified: (q) => byQualified.get(q) ?? [],
+        startOf: (b) => index.starts.get(b)!,
+        orderOf: (b) => index.bindings.indexOf(b),
+        scopeOf: (b) => this.scopeKey(this.scopeAt(index.starts.get(b)!)),
+      };
+    } else this.imported = this.segmentedImportView();
+    return this.imported;
+  }
+
+  private imported: ImportView | undefined;
+
   private indexImports(): void {
-    const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+    const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map(), starts: new Map() };
     for (const statement of this.statementsAfter('import', IMPORT_STATEMENTS)) collectImport(statement, index);
     for (const b of index.bindings) {
+      index.starts.set(b, b.node.startIndex);
       index.localNames.add(b.name);
       const list = index.byName.get(b.name);
       if (list) list.push(b);
@@ -605,19 +790,136 @@ export class SemanticModel {
     this.importIndex = index;
   }
 
-  /** Where each function, class and lambda scope begins and ends (see scopeOf). */
-  private regions(): ScopeRegion[] {
-    // A node's scope lies within its own top-level statement: no dependency on the rest of the file.
-    return (this.scopeRegions ??= this.quietly(() => this.collectRegions()));
+  /**
+   * The imports of a segmented document: each segment's are read once and kept with its tree; a
+   * binding is made only when asked for (by name or qualified name), and its statement node found
+   * only when that is asked for.
+   */
+  private segmentedImportView(): ImportView {
+    const kept = this.quietly(() => this.roots.map((_, i) => this.segmentImports(i)));
+    const made = new Map<string, Binding>();
+    const starts = new Map<Binding, number>();
+    const orders = new Map<Binding, number>();
+    const offsets: number[] = [];
+    kept.reduce((n, k, i) => ((offsets[i] = n), n + k.bindings.length), 0);
+    const scopes = new Map<Binding, string>();
+    const binding = (i: number, k: number): Binding => {
+      const key = `${i}:${k}`;
+      let b = made.get(key);
+      if (!b) {
+        const base = this.starts[i];
+        const r = kept[i].bindings[k];
+        b = this.keptImportBinding(r, base);
+        made.set(key, b);
+        starts.set(b, base + r.start);
+        orders.set(b, offsets[i] + k);
+        scopes.set(b, r.scope ? `${base + r.scope.start}:${base + r.scope.end}:${r.scope.type}` : 'module');
+      }
+      return b;
+    };
+    // One pass over the segments' kept indexes, on first use, makes the file's.
+    let merged: { byName: Map<string, Array<[number, number]>>; byQualified: Map<string, Array<[number, number]>> } | undefined;
+    const index = () => {
+      if (!merged) {
+        merged = { byName: new Map(), byQualified: new Map() };
+        for (const [i, k] of kept.entries()) {
+          for (const [name, list] of k.byName) for (const j of list) merged.byName.set(name, [...(merged.byName.get(name) ?? []), [i, j]]);
+          for (const [q, list] of k.byQualified) for (const j of list) merged.byQualified.set(q, [...(merged.byQualified.get(q) ?? []), [i, j]]);
+        }
+      }
+      return merged;
+    };
+    const from = (pairs: Array<[number, number]> | undefined): Binding[] => (pairs ?? []).map(([i, k]) => binding(i, k));
+    let packages: Set<string> | undefined;
+    return {
+      packages: () => (packages ??= new Set(kept.flatMap((k) => k.packages))),
+      stars: () => kept.flatMap((k) => k.starModules),
+      all: () => kept.flatMap((k, i) => k.bindings.map((_, j) => binding(i, j))),
+      named: (name) => from(index().byName.get(name)),
+      qualified: (q) => from(index().byQualified.get(q)),
+      startOf: (b) => starts.get(b)!,
+      orderOf: (b) => orders.get(b)!,
+      scopeOf: (b) => scopes.get(b)!,
+    };
   }
 
-  private collectRegions(): ScopeRegion[] {
+  /** An import binding from a segment's kept imports; its statement node is found when first asked for. */
+  private keptImportBinding(r: KeptImports['bindings'][number], segmentStart: number): Binding {
+    const model = this;
+    let node: Node | undefined;
+    const start = segmentStart + r.start;
+    const end = segmentStart + r.end;
+    const binding: Binding = {
+      name: r.name,
+      kind: 'import',
+      qualified: r.qualified,
+      get node(): Node {
+        return (node ??= model.nodeSpanning(start, end, r.type) ?? model.nodeAt(start, end)!);
+      },
+    };
+    return binding;
+  }
+
+  /** A segment's imports, with statement offsets from the segment's start, read once per tree. */
+  private segmentImports(i: number): KeptImports {
+    const tree = this.trees[i];
+    let kept = SEGMENT_IMPORTS.get(tree);
+    if (!kept) {
+      const start = this.starts[i];
+      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map(), starts: new Map() };
+      const range = [{ start, end: this.segmentEnd(i) }];
+      for (const statement of this.statementsAt('import', IMPORT_STATEMENTS, this.wordOffsetsWithin('import', range))) collectImport(statement, index);
+      const bindings = index.bindings.map((b) => {
+          const scope = this.scopeOf(b.node);
+          return {
+            name: b.name,
+            qualified: b.qualified,
+            start: b.node.startIndex - start,
+            end: b.node.endIndex - start,
+            type: b.node.type,
+            scope: scope.id === this.root.id ? undefined : { start: scope.startIndex - start, end: scope.endIndex - start, type: scope.type },
+          };
+        });
+      const byName = new Map<string, number[]>();
+      const byQualified = new Map<string, number[]>();
+      bindings.forEach((b, k) => {
+        byName.set(b.name, [...(byName.get(b.name) ?? []), k]);
+        if (b.qualified !== undefined) byQualified.set(b.qualified, [...(byQualified.get(b.qualified) ?? []), k]);
+      });
+      kept = { bindings, packages: [...index.packages], starModules: index.starModules, byName, byQualified };
+      SEGMENT_IMPORTS.set(tree, kept);
+    }
+    return kept;
+  }
+
+  /**
+   * Where each function, class and lambda scope holding `offset` could begin and end (see scopeOf):
+   * those of the whole file, or, in a segmented document, of the offset's segment (a scope lies
+   * within its top-level statement).
+   */
+  private regions(offset: number): ScopeRegion[] {
+    // A node's scope lies within its own top-level statement: no dependency on the rest of the file.
+    if (this.roots.length === 1) return (this.scopeRegions ??= this.quietly(() => this.collectRegions()));
+    const i = this.segmentAt(offset);
+    let regions = this.segmentRegions[i];
+    if (!regions) {
+      const range = [{ start: this.starts[i], end: this.segmentEnd(i) }];
+      regions = this.segmentRegions[i] = this.quietly(() => this.collectRegions(range));
+    }
+    return regions;
+  }
+
+  private readonly segmentRegions: Array<ScopeRegion[] | undefined> = [];
+
+  private collectRegions(ranges?: ReadonlyArray<{ start: number; end: number }>): ScopeRegion[] {
     const spans: Array<Omit<ScopeRegion, 'parent'>> = [];
-    for (const node of [...this.functionDefinitions, ...this.classDefinitions]) {
+    const statements = (keyword: string, types: ReadonlySet<string>) =>
+      ranges ? this.statementsAt(keyword, types, this.wordOffsetsWithin(keyword, ranges)) : this.statementsAfter(keyword, types);
+    for (const node of [...statements('def', FUNCTION_DEFINITION), ...statements('class', CLASS_DEFINITION)]) {
       const body = node.childForFieldName('body');
       if (body) spans.push({ scope: node, start: body.startIndex, end: body.endIndex });
     }
-    for (const node of this.statementsAfter('lambda', LAMBDA)) {
+    for (const node of statements('lambda', LAMBDA)) {
       // Everything but the parameters (whose defaults belong outside); a lambda without parameters binds nothing.
       const params = node.childForFieldName('parameters');
       if (params) spans.push({ scope: node, start: params.endIndex, end: node.endIndex });
@@ -634,35 +936,161 @@ export class SemanticModel {
   }
 
   /**
-   * Bindings of a name by scope id, each scope's in document order: the imports of the name, and every
-   * place the name is spelled that binds it (an assignment, `for` or `with … as` target, a def or
-   * class name, a parameter).
+   * Bindings of a name by scope (see scopeKey), each scope's in document order: the imports of the
+   * name, and every place the name is spelled that binds it (an assignment, `for` or `with … as`
+   * target, a def or class name, a parameter).
    */
-  private bindingsOf(name: string): Map<number, Binding[]> {
-    return this.bindingsByName.get(name) ?? this.quietly(() => this.collectBindings(name));
+  private bindingsOf(name: string): Map<string, Binding[]> {
+    let byScope = this.bindingsByName.get(name);
+    if (!byScope) {
+      const found = this.quietly(() => (this.roots.length === 1 ? this.collectBindings(name) : this.keptBindingsOf(name)));
+      // Document order of the binding statements (then of the names within one), as the scope's list reads.
+      found.sort((a, b) => a.order - b.order || a.at - b.at);
+      byScope = new Map();
+      for (const { scope, binding } of found) {
+        const list = byScope.get(scope);
+        if (list) list.push(binding);
+        else byScope.set(scope, [binding]);
+      }
+      this.bindingsByName.set(name, byScope);
+    }
+    return byScope;
   }
 
-  private collectBindings(name: string): Map<number, Binding[]> {
-    let byScope: Map<number, Binding[]>;
-    const found: Array<{ scope: Node; binding: Binding; at: number }> = [];
-    for (const b of this.importsIndexed().byName.get(name) ?? []) found.push({ scope: this.scopeOf(b.node), binding: b, at: b.node.startIndex });
+  /**
+   * The bindings of a name in one scope. In a segmented document only that scope's are made: the
+   * module's from every segment, a function's or class's from its own segment.
+   */
+  private bindingsIn(name: string, scope: Node): Binding[] | undefined {
+    if (this.roots.length === 1) return this.bindingsOf(name).get(this.scopeKey(scope));
+    const key = this.scopeKey(scope);
+    const cacheKey = `${key} ${name}`;
+    let found = this.scopeBindings.get(cacheKey);
+    if (!found) {
+      found = this.quietly(() => this.keptBindingsIn(name, key, key === 'module' ? undefined : this.segmentAt(scope.startIndex)));
+      this.scopeBindings.set(cacheKey, found);
+    }
+    return found;
+  }
+
+  private readonly scopeBindings = new Map<string, Binding[]>();
+
+  /** `bindingsIn` from the kept imports and bindings of every segment (`segment` undefined) or of one. */
+  private keptBindingsIn(name: string, key: string, segment: number | undefined): Binding[] {
+    const found: FoundBinding[] = [];
+    const imports = this.importView();
+    for (const b of imports.named(name)) {
+      if (imports.scopeOf(b) !== key) continue;
+      const at = imports.startOf(b);
+      found.push({ scope: key, binding: b, at, order: at });
+    }
+    const from = segment ?? 0;
+    const to = segment ?? this.roots.length - 1;
+    for (let i = from; i <= to; i++) {
+      const base = this.starts[i];
+      for (const k of this.segmentBindings(i, name)) {
+        const scope = k.scope ? `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` : 'module';
+        if (scope === key) found.push({ scope, binding: this.keptBinding(name, k, base), at: base + k.at, order: base + k.node.start });
+      }
+    }
+    found.sort((a, b) => a.order - b.order || a.at - b.at);
+    return found.map((f) => f.binding);
+  }
+
+  /** A scope's key in bindingsOf: "module", or where its node lies (a scope found again in a later model has the same key). */
+  private scopeKey(scope: Node): string {
+    return scope.id === this.root.id ? 'module' : `${scope.startIndex}:${scope.endIndex}:${scope.type}`;
+  }
+
+  private collectBindings(name: string): FoundBinding[] {
+    const found: FoundBinding[] = [];
+    const imports = this.importView();
+    for (const b of imports.named(name)) {
+      const at = imports.startOf(b);
+      found.push({ scope: imports.scopeOf(b), binding: b, at, order: at });
+    }
     for (const at of this.wordOffsets(name)) {
-      if (this.tokensTell() && !mayBindBefore(this.text, at, at + name.length)) continue;
-      const id = this.nodeAt(at, at + name.length);
-      if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
-      const bound = this.bindingAt(id);
-      if (bound) found.push({ ...bound, at });
+      const bound = this.bindingSpelledAt(name, at);
+      if (bound) found.push({ scope: this.scopeKey(bound.scope), binding: bound.binding, at, order: bound.binding.node.startIndex });
     }
-    // Document order of the binding statements (then of the names within one), as the scope's list reads.
-    found.sort((a, b) => a.binding.node.startIndex - b.binding.node.startIndex || a.at - b.at);
-    byScope = new Map();
-    for (const { scope, binding } of found) {
-      const list = byScope.get(scope.id);
-      if (list) list.push(binding);
-      else byScope.set(scope.id, [binding]);
+    return found;
+  }
+
+  /** The binding the name spelled at `at` makes, if any (tokens first, then the tree). */
+  private bindingSpelledAt(name: string, at: number): { scope: Node; binding: Binding } | undefined {
+    if (this.tokensTellAt(at) && !mayBindBefore(this.text, at, at + name.length)) return undefined;
+    const id = this.nodeAt(at, at + name.length);
+    if (!id || id.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) return undefined;
+    return this.bindingAt(id);
+  }
+
+  /**
+   * `collectBindings` for a segmented document: each segment's bindings of a name are found once per
+   * tree and kept as offsets from the segment's start; here they become bindings whose nodes are
+   * found again only when asked for.
+   */
+  private keptBindingsOf(name: string): FoundBinding[] {
+    const found: FoundBinding[] = [];
+    const imports = this.importView();
+    for (const b of imports.named(name)) {
+      const at = imports.startOf(b);
+      found.push({ scope: imports.scopeOf(b), binding: b, at, order: at });
     }
-    this.bindingsByName.set(name, byScope);
-    return byScope;
+    for (let i = 0; i < this.roots.length; i++) {
+      const base = this.starts[i];
+      for (const k of this.segmentBindings(i, name)) {
+        const scope = k.scope ? `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` : 'module';
+        found.push({ scope, binding: this.keptBinding(name, k, base), at: base + k.at, order: base + k.node.start });
+      }
+    }
+    return found;
+  }
+
+  /** Segment `i`'s bindings of a name (imports aside), kept with its tree. */
+  private segmentBindings(i: number, name: string): KeptBinding[] {
+    const tree = this.trees[i];
+    let byName = SEGMENT_BINDINGS.get(tree);
+    if (!byName) SEGMENT_BINDINGS.set(tree, (byName = new Map()));
+    let kept = byName.get(name);
+    if (!kept) {
+      const base = this.starts[i];
+      const range = [{ start: base, end: this.segmentEnd(i) }];
+      const span = (n: Node): KeptSpan => ({ start: n.startIndex - base, end: n.endIndex - base, type: n.type });
+      kept = [];
+      const offsets = NON_ASCII.test(name) ? this.wordOffsetsWithin(name, range) : (this.segmentWords(i).get(name) ?? []).map((r) => base + r);
+      for (const at of offsets) {
+        const bound = this.bindingSpelledAt(name, at);
+        if (!bound) continue;
+        const b = bound.binding;
+        kept.push({
+          kind: b.kind,
+          at: at - base,
+          node: span(b.node),
+          value: b.value ? span(b.value) : undefined,
+          scope: bound.scope.id === this.root.id ? undefined : span(bound.scope),
+        });
+      }
+      byName.set(name, kept);
+    }
+    return kept;
+  }
+
+  /** A kept binding as a Binding of this model: its nodes are found when first asked for. */
+  private keptBinding(name: string, k: KeptBinding, base: number): Binding {
+    const model = this;
+    const find = (s: KeptSpan): Node => model.nodeSpanning(base + s.start, base + s.end, s.type) ?? model.nodeAt(base + s.start, base + s.end)!;
+    let node: Node | undefined;
+    let value: Node | undefined;
+    return {
+      name,
+      kind: k.kind,
+      get node(): Node {
+        return (node ??= find(k.node));
+      },
+      get value(): Node | undefined {
+        return k.value ? (value ??= find(k.value)) : undefined;
+      },
+    };
   }
 
   /** The binding an identifier makes where it stands, and its scope; undefined when it binds nothing here. */
@@ -762,15 +1190,17 @@ export class SemanticModel {
 
   private topLevelCount: number | undefined;
 
-  private topLevelNodes: Node[] | undefined;
+  /** Each segment's top-level statements (asked for one segment at a time). */
+  private readonly topLevelNodes: Array<Node[] | undefined> = [];
 
   private rememberAncestry(node: Node): void {
     if (node.type === 'module' && this.roots.some((r) => r.id === node.id)) {
       this.parents.set(node.id, null);
       return;
     }
-    const top = (this.topLevelNodes ??= this.roots.flatMap((r) => r.children.filter((c): c is Node => c !== null)));
     const start = node.startIndex;
+    const segment = this.segmentAt(start);
+    const top = (this.topLevelNodes[segment] ??= this.roots[segment].children.filter((c): c is Node => c !== null));
     const end = node.endIndex;
     let lo = 0;
     let hi = top.length - 1;
@@ -803,8 +1233,12 @@ export class SemanticModel {
    * the innermost scope region holding the node's start is the answer.
    */
   scopeOf(node: Node): Node {
-    const at = node.startIndex;
-    const regions = this.regions();
+    return this.scopeAt(node.startIndex);
+  }
+
+  /** The scope of whatever starts at an offset (see scopeOf). */
+  private scopeAt(at: number): Node {
+    const regions = this.regions(at);
     let lo = 0;
     let hi = regions.length - 1;
     let found = -1;
@@ -821,25 +1255,65 @@ export class SemanticModel {
 
   /** Bindings of a name visible from a node, from the innermost scope that binds it (Python's LEGB, minus builtins). */
   lookup(name: string, from: Node): Binding[] {
+    return this.lookupRecording(name, from, '=');
+  }
+
+  /**
+   * `lookup`, recording what the answer depends on. The scopes searched are the node's own (within
+   * its top-level statement) and the module's: the answer changes with the node's own statement
+   * (analysed again when it is among the anchors; else one that spells the name) and, when the search
+   * reaches the module scope, with a statement binding the name there: `=name`, or `q=name` for a
+   * reader of the qualified name alone (see resolutionSummary).
+   */
+  private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q='): Binding[] {
     this.checkDeadline();
-    // The scopes searched are the node's own (within its top-level statement) and the module's: the
-    // answer changes only with a statement that binds the name at module level, or with the node's own
-    // statement (analysed again when it is in the segment analysed; else one that spells the name).
-    this.read(`=${name}`);
     if (this.anchorRanges && !this.isAnchor(from)) this.read(name);
     let scope: Node | null = this.scopeOf(from);
     let first = true;
     while (scope) {
+      const atModule = scope.id === this.root.id;
       // A class body's names are not visible from the functions nested in it.
       if (first || scope.type !== 'class_definition') {
-        const found = this.bindingsOf(name).get(scope.id);
+        if (atModule) this.read(`${moduleToken}${name}`);
+        const found = this.bindingsIn(name, scope);
         if (found && found.length) return found;
       }
       first = false;
-      if (scope.id === this.root.id) break;
+      if (atModule) break;
       scope = this.scopeOf(scope);
     }
     return [];
+  }
+
+  /**
+   * What a module-level name resolves to for qualifiedName: the qualified names its module-level
+   * imports give, "x" when something else binds it, "none" (with the star import that may supply it).
+   * A reader that recorded `q=name` needs another look only when this changed.
+   */
+  resolutionSummary(name: string): string {
+    const bindings = this.quietly(() => this.bindingsIn(name, this.root)) ?? [];
+    if (bindings.length === 0) {
+      const imports = this.importView();
+      const stars = imports.stars();
+      return `none ${stars.length === 1 && imports.named(name).length === 0 ? stars[0] : ''}`;
+    }
+    if (bindings.some((b) => b.kind !== 'import' || !b.qualified)) return 'x';
+    return `i ${[...new Set(bindings.map((b) => b.qualified))].sort().join(' ')}`;
+  }
+
+  /** What importsOf([qualified]) tells its readers: the local names bound to it, and whether at module level. */
+  importSummary(qualified: string): string {
+    const imports = this.importView();
+    const names = imports.qualified(qualified).map((b) => `${b.name}${imports.scopeOf(b) === 'module' ? '' : '*'}`);
+    return [...new Set(names)].sort().join(' ');
+  }
+
+  /** The value behind a dependency that can be compared across edits (`q=name`, `@qualified`, `+package`); undefined for others. */
+  summaryOf(token: string): string | undefined {
+    if (token.startsWith('q=')) return this.resolutionSummary(token.slice(2));
+    if (token.startsWith('@')) return this.importSummary(token.slice(1));
+    if (token.startsWith('+')) return String(this.importView().packages().has(token.slice(1)));
+    return undefined;
   }
 
   /**
@@ -861,13 +1335,14 @@ export class SemanticModel {
     }
     if (expr.type !== 'identifier') return undefined;
     const name = expr.text;
-    const bindings = this.lookup(name, expr);
+    const bindings = this.lookupRecording(name, expr, 'q=');
     if (bindings.length === 0) {
       this.read('<star>');
-      const imports = this.importsIndexed();
-      if (imports.starModules.length !== 1) return undefined;
+      const imports = this.importView();
+      const stars = imports.stars();
+      if (stars.length !== 1) return undefined;
       this.read('<imports>');
-      return imports.localNames.has(name) ? undefined : `${imports.starModules[0]}.${name}`;
+      return imports.named(name).length ? undefined : `${stars[0]}.${name}`;
     }
     let qualified: string | undefined;
     for (const b of bindings) {
@@ -881,7 +1356,7 @@ export class SemanticModel {
   /** Whether any import in the file comes from one of these top-level packages. */
   importsAny(packages: readonly string[]): boolean {
     for (const p of packages) this.read(`+${p}`);
-    const imported = this.importsIndexed().packages;
+    const imported = this.importView().packages();
     return packages.some((p) => imported.has(p));
   }
 
@@ -901,25 +1376,30 @@ export class SemanticModel {
     this.read(name);
     let calls = this.callsByName.get(name);
     if (!calls) {
-      calls = [];
-      for (const id of this.identifiers(name)) {
-        // The callee's name is followed by its argument list (or, with a comment between, maybe).
-        const next = nextTokenChar(this.text, id.endIndex);
-        if (this.tokensTell() && next !== '(' && next !== '#') continue;
-        const parent = this.parentOf(id);
-        if (!parent) continue;
-        if (parent.type === 'call') {
-          if (sameNode(parent.childForFieldName('function'), id)) calls.push(parent);
-        } else if (parent.type === 'attribute' && sameNode(parent.childForFieldName('attribute'), id)) {
-          const call = this.parentOf(parent);
-          if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent)) calls.push(call);
-        }
-      }
-      // A call around another starts first (`(a.f()).f()`), and an outer call sharing the inner's start comes first.
-      calls.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+      calls = this.callsAt(this.identifiers(name), name);
       this.callsByName.set(name, calls);
     }
     return calls;
+  }
+
+  /** The calls whose callee ends with one of these identifiers, in document order. */
+  private callsAt(ids: readonly Node[], _name: string): Node[] {
+    const calls: Node[] = [];
+    for (const id of ids) {
+      // The callee's name is followed by its argument list (or, with a comment between, maybe).
+      const next = nextTokenChar(this.text, id.endIndex);
+      if (this.tokensTellAt(id.startIndex) && next !== '(' && next !== '#') continue;
+      const parent = this.parentOf(id);
+      if (!parent) continue;
+      if (parent.type === 'call') {
+        if (sameNode(parent.childForFieldName('function'), id)) calls.push(parent);
+      } else if (parent.type === 'attribute' && sameNode(parent.childForFieldName('attribute'), id)) {
+        const call = this.parentOf(parent);
+        if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent)) calls.push(call);
+      }
+    }
+    // A call around another starts first (`(a.f()).f()`), and an outer call sharing the inner's start comes first.
+    return calls.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   }
 
   /** Every call in the file, in document order (a whole-tree query: for rare paths only). */
@@ -942,8 +1422,7 @@ export class SemanticModel {
     for (const b of this.importsOf(wanted)) lastNames.add(b.name);
     const out: CallSite[] = [];
     for (const last of lastNames) {
-      for (const node of anchorsOnly ? this.quietly(() => this.callNodesNamed(last)) : this.callNodesNamed(last)) {
-        if (anchorsOnly && !this.isAnchor(node)) continue;
+      for (const node of anchorsOnly ? this.quietly(() => this.anchorCallNodesNamed(last)) : this.callNodesNamed(last)) {
         const site = this.callSite(node);
         const q = site.qualifiedName;
         if (q && wanted.has(q)) out.push(site);
@@ -1268,7 +1747,8 @@ export class SemanticModel {
     const callee = site.callee;
     // Only numpy's ranges are read by qualified name; `x.other(…)` needs no resolving.
     const q = callee.type === 'attribute' && !NUMPY_RANGES.has(callee.childForFieldName('attribute')?.text ?? '') ? undefined : site.qualifiedName;
-    const builtin = callee.type === 'identifier' && this.lookup(callee.text, callee).length === 0 ? callee.text : undefined;
+    // Whether the name is bound at all is what resolutionSummary tells too: a `q=` reader.
+    const builtin = callee.type === 'identifier' && this.lookupRecording(callee.text, callee, 'q=').length === 0 ? callee.text : undefined;
     const numbers = (): number[] | undefined => {
       const out: number[] = [];
       for (const a of site.positional) {
@@ -1379,6 +1859,17 @@ const IDENTIFIER_CHAR = /[A-Za-z0-9_]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Words looked for one by one before the model indexes them all (see SemanticModel.wordOffsets). */
 const WORDS_BEFORE_INDEX = 24;
+
+/** Each segment tree's words with their offsets from the segment's start (see segmentWords). */
+const SEGMENT_WORDS = new WeakMap<Tree, Map<string, number[]>>();
+/** Each segment tree's imports (see segmentImports). */
+const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();
+/** Each segment tree's bindings by name (see segmentBindings). */
+const SEGMENT_BINDINGS = new WeakMap<Tree, Map<string, KeptBinding[]>>();
+
+function statementsKey(keyword: string, types: ReadonlySet<string>): string {
+  return `${keyword} ${[...types].join(' ')}`;
+}
 
 /**
  * Every maximal run of ASCII letters, digits and underscores, by its text, with its offsets: the same
@@ -1496,9 +1987,10 @@ function collectImport(node: Node, index: ImportIndex): void {
 
 /**
  * The names a top-level statement can bind in the module scope as SemanticModel.bindingAt sees them
- * (a def or class name, assignment, `for` and `with … as` targets, imports), and more where the
- * statement is broken: inside an ERROR node every identifier counts. Nested function, class and
- * lambda bodies are scopes of their own and are not read. Used to tell which module-level lookups an
+ * (a def or class name, assignment, `for` and `with … as` targets, imports), and more: every name
+ * in an error node that stands as a target. Error nodes are otherwise read like any other (bindingAt
+ * walks up through them to the module, where nothing is bound). Nested function, class and lambda
+ * bodies are scopes of their own and are not read. Used to tell which module-level lookups an
  * edit to the statement can change (IncrementalAnalysis).
  */
 export function moduleBindingNames(statement: Node, out: Set<string>): void {
@@ -1514,12 +2006,9 @@ export function moduleBindingNames(statement: Node, out: Set<string>): void {
     case 'comment':
     case 'string':
       return;
-    case 'ERROR':
-      for (const id of statement.descendantsOfType('identifier')) if (id) out.add(id.text);
-      return;
     case 'import_statement':
     case 'import_from_statement': {
-      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+      const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map(), starts: new Map() };
       collectImport(statement, index);
       for (const b of index.bindings) out.add(b.name);
       break;
@@ -1552,7 +2041,10 @@ export function moduleBindingNames(statement: Node, out: Set<string>): void {
 function targetNames(target: Node, out: Set<string>): void {
   if (target.type === 'identifier') out.add(target.text);
   else if (target.type === 'attribute' || target.type === 'subscript') return;
-  else if (target.type === 'ERROR') moduleBindingNames(target, out);
+  else if (target.type === 'ERROR') {
+    // Error recovery inside a target: any name in it may be bound.
+    for (const id of target.descendantsOfType('identifier')) if (id) out.add(id.text);
+  }
   else for (const child of target.namedChildren) if (child) targetNames(child, out);
 }
 
@@ -1562,7 +2054,7 @@ function targetNames(target: Node, out: Set<string>): void {
  */
 export function importKeys(statement: Node): string[] {
   if (!statement.text.includes('import')) return [];
-  const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map() };
+  const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [], localNames: new Set(), byName: new Map(), starts: new Map() };
   for (const node of statement.type === 'import_statement' || statement.type === 'import_from_statement' ? [statement] : statement.descendantsOfType([...IMPORT_STATEMENTS])) {
     if (node) collectImport(node, index);
   }

@@ -10,6 +10,32 @@ export class SourceText {
     this.text = text;
   }
 
+  /**
+   * The text with `[start, end)` replaced by `insert`. Its line starts are made from this text's
+   * (kept before the change, moved after it) instead of by reading the whole new text again.
+   */
+  withEdit(start: number, end: number, insert: string): SourceText {
+    const next = new SourceText(this.text.slice(0, start) + insert + this.text.slice(end));
+    const old = this.cachedLineStarts;
+    if (!old) return next;
+    // A "\r\n" pair split or joined by the edit changes which offsets start lines: recount around it.
+    const from = Math.max(0, start - 1);
+    const delta = insert.length - (end - start);
+    const starts: number[] = [];
+    let i = 0;
+    while (i < old.length && old[i] <= from) starts.push(old[i++]);
+    const text = next.text;
+    const stop = Math.min(text.length, end + delta + 1);
+    for (let at = from; at < stop; at++) {
+      const c = text.charCodeAt(at);
+      if (c === 10 || (c === 13 && text.charCodeAt(at + 1) !== 10)) starts.push(at + 1);
+    }
+    while (i < old.length && old[i] <= end + 1) i++;
+    for (; i < old.length; i++) starts.push(old[i] + delta);
+    next.cachedLineStarts = starts;
+    return next;
+  }
+
   // Built on first use: most files analysed by `greenml check` have no finding and never need it.
   private get lineStarts(): number[] {
     if (this.cachedLineStarts) return this.cachedLineStarts;

@@ -214,16 +214,37 @@ function autocastSites(model: SemanticModel): Node[] {
   return sites.sort((a, b) => a.startIndex - b.startIndex);
 }
 
+/**
+ * Where autocast reaches, among the anchors' autocast sites: each site, and each call through which
+ * the function holding a site runs (its callers in this file, their callers, …); for a site in a
+ * function named `forward`, that function's name (autocast then covers every model call). A file-wide
+ * fact, per segment: a backward call is in effect when one of these lies in its loop or function.
+ */
+function autocastReach(model: SemanticModel): Node[] {
+  const out: Node[] = [];
+  const chains = new Map<number, Span[]>();
+  for (const site of autocastSites(model)) {
+    out.push(site);
+    const fn = site.type === 'function_definition' ? site : model.enclosingFunction(site);
+    if (!fn) continue;
+    const name = fn.childForFieldName('name');
+    if (name?.text === 'forward') out.push(name);
+    for (const call of callChain(model, fn, chains)) {
+      const node = model.nodeSpanning(call.start, call.end, 'call');
+      if (node) out.push(node);
+    }
+  }
+  return out;
+}
+
 class Precision {
-  /** `with` statements and decorated definitions that open an enabled autocast. */
-  readonly sites: Node[];
   readonly fileWide: boolean;
   private readonly accept: (expr: Node) => boolean;
+  private reach: Node[] | undefined;
 
   constructor(private readonly model: SemanticModel) {
     this.accept = (expr) => isAutocast(model, expr);
     this.fileWide = model.someSegment('GML101 mixed everywhere', mixedEverywhere);
-    this.sites = this.fileWide ? [] : model.collectSegments('GML101 autocast sites', autocastSites);
   }
 
   /** Whether autocast is in effect for a backward call in `loop` (reached through `fn` when the call sits in a function called from the loop). */
@@ -232,25 +253,9 @@ class Precision {
     if (this.model.inContext(backward.node, this.accept)) return true;
     if (lossStatements.some((s) => this.model.inContext(s, this.accept))) return true;
     const spans = regions.map(spanOf);
-    for (const site of this.siteContexts()) {
-      if (inAny(site.span, spans)) return true;
-      if (!site.fn) continue;
-      if (site.fn.childForFieldName('name')?.text === 'forward') return true;
-      // Called, directly or through other same-file functions, from inside one of the regions.
-      if (callChain(this.model, site.fn, this.chains).some((c) => inAny(c, spans))) return true;
-    }
-    return false;
-  }
-
-  private readonly chains = new Map<number, Span[]>();
-  private contexts: Array<{ span: Span; fn: Node | undefined }> | undefined;
-
-  /** Each autocast site's extent and the function it opens autocast in. */
-  private siteContexts(): Array<{ span: Span; fn: Node | undefined }> {
-    return (this.contexts ??= this.sites.map((site) => ({
-      span: spanOf(site),
-      fn: site.type === 'function_definition' ? site : this.model.enclosingFunction(site),
-    })));
+    this.reach ??= this.model.collectSegments('GML101 autocast reach', autocastReach);
+    // An autocast site in the regions, a function with one called from inside them, or one in `forward`.
+    return this.reach.some((node) => node.type === 'identifier' || inAny(spanOf(node), spans));
   }
 }
 

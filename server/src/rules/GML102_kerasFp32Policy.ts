@@ -156,6 +156,7 @@ function receiverKind(model: SemanticModel, receiver: Node): 'keras' | 'other' |
 function policyInsertion(model: SemanticModel, source: SourceText): { keras: string; edits: TextEdit[]; line: number } {
   let chosen: { name: string; keras: string; node: Node } | undefined;
   let fromTensorflow = false;
+  model.readImportPositions();
   for (const b of model.imports) {
     if (!b.qualified) continue;
     if (b.qualified.startsWith('tensorflow')) fromTensorflow = true;

@@ -92,6 +92,7 @@ function renameCallee(model: SemanticModel, source: SourceText, call: CallSite, 
 }
 
 function existingImportLine(model: SemanticModel, qualified: string): number | undefined {
+  model.readImportPositions();
   const b = model.importsOf([qualified]).find((i) => model.scopeOf(i.node).id === model.root.id);
   return b?.node.startPosition.row;
 }
@@ -99,7 +100,9 @@ function existingImportLine(model: SemanticModel, qualified: string): number | u
 /** Row of the first top-level `enable_halving_search_cv` import (from-import or `import sklearn.experimental.enable_halving_search_cv`). */
 function experimentalImportRow(model: SemanticModel): number | undefined {
   let row: number | undefined;
-  for (const b of model.imports) {
+  model.readImportPositions();
+  // `import sklearn.experimental.enable_halving_search_cv` binds `sklearn`; with `as`, the module itself.
+  for (const b of model.importsOf([EXPERIMENTAL, 'sklearn'])) {
     if (model.scopeOf(b.node).id !== model.root.id) continue;
     let matches = b.qualified === EXPERIMENTAL;
     if (!matches && b.node.type === 'import_statement') {
