@@ -105,8 +105,17 @@ export function startServer(connection: Connection): ServerHandle {
     if (doc.currentText().length > config.maxFileSize) return { config };
     const parsed = doc.parsed;
     parsedTrees.touch(textKey(doc.uri), () => doc.release());
-    // The segments' trees make one model of the whole file (see PythonDocument for why a long file is segmented).
-    const result = analyzeTree(parsed.trees, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
+    // A long file is kept as segments (see PythonDocument) and analysed per segment, reusing what its
+    // edits left valid; a short one is analysed whole.
+    const result =
+      parsed.segments.length > 1
+        ? doc.incremental.analyze(parsed, {
+            config: config.config,
+            configKey: config.configKey,
+            relativePath: config.relativePath,
+            timeBudgetMs: config.timeBudgetMs,
+          })
+        : analyzeTree(parsed.trees, parsed.sourceText, { config: config.config, relativePath: config.relativePath, timeBudgetMs: config.timeBudgetMs });
     for (const note of result.notes) connection.console.warn(`${doc.uri}: ${note}`);
     doc.analysis = { version, result };
     return { result, config };

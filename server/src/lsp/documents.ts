@@ -2,6 +2,7 @@
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { PythonDocument } from '../analysis/document';
 import type { AnalysisResult } from '../analysis/analyze';
+import { IncrementalAnalysis } from '../analysis/incremental';
 
 export class ManagedDocument {
   readonly uri: string;
@@ -12,6 +13,8 @@ export class ManagedDocument {
   private rawText: string;
   /** The last analysis and the version it was made for. */
   analysis: { version: number; result: AnalysisResult } | undefined;
+  /** Findings kept per segment of a long document between edits (see IncrementalAnalysis). */
+  incremental = new IncrementalAnalysis();
 
   constructor(uri: string, languageId: string, version: number, text: string) {
     this.uri = uri;
@@ -60,6 +63,7 @@ export class ManagedDocument {
     if (!this.python) return;
     this.rawText = this.currentText();
     this.analysis = undefined;
+    this.incremental = new IncrementalAnalysis();
     this.python.dispose();
     this.python = undefined;
     this.pending = [];

@@ -15,6 +15,8 @@ export interface DocumentConfig {
   relativePath?: string;
   timeBudgetMs: number;
   maxFileSize: number;
+  /** What the configuration was made from: equal keys give equal configurations (IncrementalAnalysis). */
+  configKey: string;
 }
 
 export function filePathOf(uri: string): string | undefined {
@@ -113,6 +115,7 @@ export class SettingsStore {
       relativePath,
       timeBudgetMs: config.timeBudgetMs,
       maxFileSize: typeof editor?.maxFileSize === 'number' && editor.maxFileSize > 0 ? editor.maxFileSize : DEFAULT_MAX_FILE_SIZE,
+      configKey: JSON.stringify([project.settings, fromEditor, relativePath ?? null]),
     };
   }
 }
