@@ -175,7 +175,7 @@ export class PythonDocument {
       : this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
     reused?.edit(edit);
     const tree = parsePythonRange(next.text, from, to, next, reused);
-    this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0);
+    this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0, { start, end: oldEnd }, { start, end: newEnd });
     snapshot?.delete();
     for (let i = first; i <= last; i++) this.parts[i].tree.delete();
     const later = this.parts.slice(last + 1);
@@ -191,7 +191,7 @@ export class PythonDocument {
   }
 
   /** Records what the statements an edit changed spell and bind (see DocumentChanges.words). */
-  private note(before: readonly Node[], after: readonly Node[], inHead: boolean): void {
+  private note(before: readonly Node[], after: readonly Node[], inHead: boolean, was: { start: number; end: number }, is: { start: number; end: number }): void {
     const words = this.changes.words;
     if (!words) return;
     const names = new Set<string>();
@@ -205,8 +205,10 @@ export class PythonDocument {
     const counts = new Map<string, number>();
     const keysBefore = before.flatMap(importKeys);
     const keysAfter = after.flatMap(importKeys);
-    // Any import statement among them: readers of where imports stand (SemanticModel.readImportPositions).
-    if (keysBefore.length || keysAfter.length) words.add('<import-edit>');
+    // Import statements the edit touches: readers of where those imports stand (SemanticModel.readImportPositions).
+    for (const key of [...touchedImportKeys(before, was), ...touchedImportKeys(after, is)]) {
+      if (!key.startsWith('*') && !key.startsWith('+')) words.add(`<import-edit>${key.slice(key.indexOf('=') + 1)}`);
+    }
     for (const k of keysBefore) counts.set(k, (counts.get(k) ?? 0) + 1);
     for (const k of keysAfter) counts.set(k, (counts.get(k) ?? 0) - 1);
     for (const [key, n] of counts) {
@@ -267,6 +269,17 @@ function boundaries(root: Node, from: number, lines: number): number[] {
     }
   }
   return starts;
+}
+
+/** The import keys (see importKeys) of the import statements among these statements that touch `[start, end]`. */
+function touchedImportKeys(statements: readonly Node[], range: { start: number; end: number }): string[] {
+  const keys: string[] = [];
+  for (const statement of statements) {
+    if (!statement.text.includes('import')) continue;
+    const imports = statement.type === 'import_statement' || statement.type === 'import_from_statement' ? [statement] : statement.descendantsOfType(['import_statement', 'import_from_statement']);
+    for (const n of imports) if (n && n.startIndex <= range.end && n.endIndex >= range.start) keys.push(...importKeys(n));
+  }
+  return keys;
 }
 
 /** The top-level statements (and comments) of a tree that touch `[start, end]`. */

@@ -45,6 +45,8 @@ interface SegmentRecord {
   /** This segment's values of file-wide facts, and what computing them read. */
   facts: Map<string, FactValue>;
   factDependencies: Set<string>;
+  /** Top-level statements whose content the rules or facts read (SemanticModel.readSegmentOf), as offsets: an edit touching one → analysed again. */
+  reads: Array<{ start: number; end: number }>;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
@@ -108,6 +110,7 @@ export class IncrementalAnalysis {
         record.dependencies = new Set();
         model.dependencies = record.dependencies;
         const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules });
+        takeReads(record.dependencies, record.reads);
         analysed++;
         for (const n of result.notes) notes.add(n);
         done.push(...result.raw);
@@ -188,6 +191,7 @@ export class IncrementalAnalysis {
           test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
         );
         record.facts.set(key, value);
+        takeReads(record.factDependencies, record.reads);
       }
       return value;
     };
@@ -263,16 +267,48 @@ export class IncrementalAnalysis {
     for (const segment of segments) {
       const previous = this.records.get(segment);
       if (!previous || meets(previous.dependencies) || meets(previous.factDependencies)) continue;
+      const reads = moveReads(previous.reads, changes);
+      if (!reads) {
+        because.set('§', (because.get('§') ?? 0) + 1);
+        continue;
+      }
       const raw = moveFindings(previous.raw, changes, source);
       const facts = raw && moveFacts(previous.facts, changes);
-      if (raw && facts) kept.set(segment, { raw, dependencies: previous.dependencies, facts, factDependencies: previous.factDependencies });
+      if (raw && facts) kept.set(segment, { raw, dependencies: previous.dependencies, facts, factDependencies: previous.factDependencies, reads });
     }
     return kept;
   }
 }
 
 function freshRecord(): SegmentRecord {
-  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set() };
+  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [] };
+}
+
+/** Moves the `§start:end` dependencies (statements read) into `reads`. */
+function takeReads(dependencies: Set<string>, reads: Array<{ start: number; end: number }>): void {
+  for (const d of dependencies) {
+    if (d.charCodeAt(0) !== 0xa7) continue;
+    const colon = d.indexOf(':');
+    reads.push({ start: Number(d.slice(1, colon)), end: Number(d.slice(colon + 1)) });
+    dependencies.delete(d);
+  }
+}
+
+/** Spans moved through the changes; undefined when an edit touches one (start and end included). */
+function moveReads(reads: ReadonlyArray<{ start: number; end: number }>, changes: DocumentChanges): Array<{ start: number; end: number }> | undefined {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const r of reads) {
+    let { start, end } = r;
+    for (const e of changes.edits) {
+      if (e.start <= end && e.oldEnd >= start) return undefined;
+      if (start > e.oldEnd) {
+        start += e.newEnd - e.oldEnd;
+        end += e.newEnd - e.oldEnd;
+      }
+    }
+    out.push({ start, end });
+  }
+  return out;
 }
 
 function result(findings: RawFinding['finding'][], source: SourceText, notes: string[], model: SemanticModel): AnalysisResult {

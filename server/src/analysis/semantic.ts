@@ -326,6 +326,39 @@ export class SemanticModel {
     return roots[lo].descendantForIndex(start, end);
   }
 
+  /**
+   * Records that what was read lies in this node's top-level statement (its scopes, its statements):
+   * `§start:end`, which IncrementalAnalysis keeps as a span (an edit touching it → read again).
+   */
+  readSegmentOf(node: Node): void {
+    if (!this.dependencies || this.quiet !== 0 || this.roots.length === 1) return;
+    const segment = this.segmentAt(node.startIndex);
+    const top = (this.topLevelNodes[segment] ??= this.roots[segment].children.filter((c): c is Node => c !== null));
+    const at = node.startIndex;
+    let lo = 0;
+    let hi = top.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (top[mid].startIndex <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const statement = found >= 0 && top[found].endIndex >= node.endIndex ? top[found] : undefined;
+    // Outside any statement (the module node, a zero-width node between statements): the whole segment.
+    const start = statement ? statement.startIndex : this.starts[segment];
+    const end = statement ? statement.endIndex : this.segmentEnd(segment);
+    this.dependencies.add(`§${start}:${end}`);
+  }
+
+  /** Calls named `name` (as callsNamed) inside a node, read from that node's text alone. */
+  callsNamedWithin(name: string, node: Node): CallSite[] {
+    this.readSegmentOf(node);
+    const ids = this.quietly(() => this.identifiersAt(name, this.wordOffsetsWithin(name, [{ start: node.startIndex, end: node.endIndex }])));
+    return this.callsAt(ids, name).map((n) => this.callSite(n));
+  }
+
   /** Adds a dependency (see `dependencies`). */
   private read(token: string): void {
     if (this.dependencies && this.quiet === 0) this.dependencies.add(token);
@@ -544,11 +577,12 @@ export class SemanticModel {
   }
 
   /**
-   * Records that import statements' positions were read (where a fix goes relative to an import):
-   * any edit to an import statement reaches the reader, even one that changes no binding.
+   * Records that the positions of the imports of these qualified names were read (where a fix goes
+   * relative to an import): an edit touching such an import reaches the reader, even one that
+   * changes no binding.
    */
-  readImportPositions(): void {
-    this.read('<import-edit>');
+  readImportPositions(qualifiedNames: Iterable<string>): void {
+    for (const q of qualifiedNames) this.read(`<import-edit>${q}`);
   }
 
   /** Module names of `from X import *`. */
@@ -1260,14 +1294,14 @@ export class SemanticModel {
 
   /**
    * `lookup`, recording what the answer depends on. The scopes searched are the node's own (within
-   * its top-level statement) and the module's: the answer changes with the node's own statement
-   * (analysed again when it is among the anchors; else one that spells the name) and, when the search
+   * its top-level statement) and the module's: the answer changes with the node's segment
+   * (readSegmentOf) and, when the search
    * reaches the module scope, with a statement binding the name there: `=name`, or `q=name` for a
    * reader of the qualified name alone (see resolutionSummary).
    */
   private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q='): Binding[] {
     this.checkDeadline();
-    if (this.anchorRanges && !this.isAnchor(from)) this.read(name);
+    this.readSegmentOf(from);
     let scope: Node | null = this.scopeOf(from);
     let first = true;
     while (scope) {
@@ -1723,7 +1757,11 @@ export class SemanticModel {
 
   private isMutated(name: string, binding: Binding): boolean {
     const scope = this.scopeOf(binding.node);
-    for (const id of this.identifiers(name)) {
+    // A function's or class's names can be mutated only inside it: read only there.
+    const local = scope.id !== this.root.id;
+    if (local) this.readSegmentOf(scope);
+    const ids = local ? this.quietly(() => this.identifiersAt(name, this.wordOffsetsWithin(name, [{ start: scope.startIndex, end: scope.endIndex }]))) : this.identifiers(name);
+    for (const id of ids) {
       const parent = this.parentOf(id);
       if (!parent) continue;
       // `name.append(…)` and the like, in the binding's own scope.

@@ -152,14 +152,15 @@ function receiverKind(model: SemanticModel, receiver: Node): 'keras' | 'other' |
   return buildsKerasModel(model, origin) ? 'keras' : 'other';
 }
 
+/** The modules whose import gives a name to call the policy setter through. */
+const KERAS_MODULES = ['keras', 'tensorflow.keras', 'tf_keras', 'tensorflow'];
+
 /** Top-level statement line after which the policy call goes, and the keras expression to call it on. */
 function policyInsertion(model: SemanticModel, source: SourceText): { keras: string; edits: TextEdit[]; line: number } {
   let chosen: { name: string; keras: string; node: Node } | undefined;
-  let fromTensorflow = false;
-  model.readImportPositions();
-  for (const b of model.imports) {
-    if (!b.qualified) continue;
-    if (b.qualified.startsWith('tensorflow')) fromTensorflow = true;
+  const fromTensorflow = model.importsAny(['tensorflow']);
+  model.readImportPositions(KERAS_MODULES);
+  for (const b of model.importsOf(KERAS_MODULES)) {
     if (model.scopeOf(b.node).id !== model.root.id || model.parentOf(b.node)?.id !== model.root.id) continue;
     let keras: string | undefined;
     if (b.qualified === 'keras' || b.qualified === 'tensorflow.keras' || b.qualified === 'tf_keras') keras = b.name;

@@ -36,11 +36,17 @@ function assignedName(call: CallSite): string | undefined {
 
 /** Whether the file sets `<name>.fp16` / `<name>.bf16` by attribute assignment (`args.bf16 = True`). */
 function flagSetLater(model: SemanticModel, name: string): boolean {
-  // Per file: the names whose `.fp16` / `.bf16` it sets by attribute assignment (one scan, not one per call).
-  const names = model.remember('GML103 flag assignments', () => {
+  // A file-wide fact, kept per segment (see SemanticModel.someSegment).
+  return model.someSegment(`GML103 flags set on ${name}`, (m) => flagAssignments(m).has(name));
+}
+
+/** The names whose `.fp16` / `.bf16` the anchors set by attribute assignment (one scan per model and anchors). */
+function flagAssignments(model: SemanticModel): Set<string> {
+  const anchors = model.anchorRanges?.map((r) => `${r.start}-${r.end}`).join(',') ?? 'all';
+  return model.remember(`GML103 flag assignments ${anchors}`, () => {
     const found = new Set<string>();
     for (const flag of FLAGS) {
-      for (const id of model.identifiers(flag)) {
+      for (const id of model.anchorIdentifiers(flag)) {
         const left = model.parentOf(id);
         if (left?.type !== 'attribute' || left.childForFieldName('attribute')?.id !== id.id) continue;
         const statement = model.parentOf(left);
@@ -52,7 +58,6 @@ function flagSetLater(model: SemanticModel, name: string): boolean {
     }
     return found;
   });
-  return names.has(name);
 }
 
 export const hfTrainerFp32: Rule = {

@@ -92,7 +92,7 @@ function renameCallee(model: SemanticModel, source: SourceText, call: CallSite, 
 }
 
 function existingImportLine(model: SemanticModel, qualified: string): number | undefined {
-  model.readImportPositions();
+  model.readImportPositions([qualified]);
   const b = model.importsOf([qualified]).find((i) => model.scopeOf(i.node).id === model.root.id);
   return b?.node.startPosition.row;
 }
@@ -100,7 +100,7 @@ function existingImportLine(model: SemanticModel, qualified: string): number | u
 /** Row of the first top-level `enable_halving_search_cv` import (from-import or `import sklearn.experimental.enable_halving_search_cv`). */
 function experimentalImportRow(model: SemanticModel): number | undefined {
   let row: number | undefined;
-  model.readImportPositions();
+  model.readImportPositions([EXPERIMENTAL, 'sklearn']);
   // `import sklearn.experimental.enable_halving_search_cv` binds `sklearn`; with `as`, the module itself.
   for (const b of model.importsOf([EXPERIMENTAL, 'sklearn'])) {
     if (model.scopeOf(b.node).id !== model.root.id) continue;

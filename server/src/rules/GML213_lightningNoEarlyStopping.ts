@@ -97,7 +97,7 @@ function loggedValidationMetrics(model: SemanticModel, moduleClass: Node | undef
   const names: string[] = [];
   for (const step of steps) {
     for (const method of ['log', 'log_dict']) {
-      for (const site of model.callsNamed(method)) {
+      for (const site of model.callsNamedWithin(method, step)) {
         if (site.receiver?.text !== 'self' || model.enclosingFunction(site.node)?.id !== step.id) continue;
         const first = site.argument(method === 'log' ? 'name' : 'dictionary', 0);
         if (!first) continue;
