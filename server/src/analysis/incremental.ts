@@ -236,11 +236,11 @@ export class IncrementalAnalysis {
     const words = changes.words;
     if (!words || this.records.size === 0 || segments.length < 2) return undefined;
     const kept = new Map<Segment, SegmentRecord>();
-    // A comparable dependency the changes reach (`q=name` by `=name`; `@qualified` and `+package` by
+    // A comparable dependency the changes reach (`q=name`, `k=name` by `=name`; `@qualified` and `+package` by
     // themselves) counts only when its value differs now; the new value is kept either way.
     const changed = new Set<string>();
     for (const w of words) {
-      for (const token of w.startsWith('=') ? [w, `q${w}`] : [w]) {
+      for (const token of w.startsWith('=') ? [w, `q${w}`, `k${w}`] : [w]) {
         const before = this.summaries.get(token);
         if (before === undefined) {
           changed.add(token);

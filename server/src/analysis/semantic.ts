@@ -1299,7 +1299,41 @@ export class SemanticModel {
    * reaches the module scope, with a statement binding the name there: `=name`, or `q=name` for a
    * reader of the qualified name alone (see resolutionSummary).
    */
-  private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q='): Binding[] {
+  /**
+   * `lookup` for a reader that looks only for definitions (def or class bindings): when there are none,
+   * what it depends on is only whether a module-level one appears (`k=name`, see summaryOf).
+   */
+  lookupDefinitions(name: string, from: Node): Binding[] {
+    const found = this.quietly(() => this.lookupRecording(name, from, '='));
+    this.lookupRecording(name, from, found.some((b) => b.kind === 'def' || b.kind === 'class') ? '=' : 'k=');
+    return found;
+  }
+
+  /**
+   * The bindings `lookup` gives that start inside one of these spans and that `accept` keeps. When
+   * there are some, the answer depends only on the text of the spans (recorded as read, see
+   * readSegmentOf); when there are none, on what `lookup` depends on (recorded so).
+   */
+  lookupWithin(name: string, from: Node, spans: ReadonlyArray<{ start: number; end: number }>, accept: (b: Binding) => boolean): Binding[] {
+    const found = this.quietly(() => this.lookupRecording(name, from, '='));
+    const inside = found.filter((b) => accept(b) && spans.some((s) => b.node.startIndex >= s.start && b.node.startIndex < s.end));
+    if (inside.length === 0) {
+      this.lookupRecording(name, from, '=');
+      return [];
+    }
+    this.readSegmentOf(from);
+    if (this.dependencies && this.quiet === 0 && this.roots.length > 1) {
+      for (const s of spans) this.dependencies.add(`§${s.start}:${Math.max(s.end, ...inside.map((b) => b.node.endIndex))}`);
+    }
+    return inside;
+  }
+
+  /** Where the segment holding a node starts (0 in a document of one tree). */
+  segmentStartOf(node: Node): number {
+    return this.starts[this.segmentAt(node.startIndex)];
+  }
+
+  private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q=' | 'k='): Binding[] {
     this.checkDeadline();
     this.readSegmentOf(from);
     let scope: Node | null = this.scopeOf(from);
@@ -1345,6 +1379,10 @@ export class SemanticModel {
   /** The value behind a dependency that can be compared across edits (`q=name`, `@qualified`, `+package`); undefined for others. */
   summaryOf(token: string): string | undefined {
     if (token.startsWith('q=')) return this.resolutionSummary(token.slice(2));
+    if (token.startsWith('k=')) {
+      const bindings = this.quietly(() => this.bindingsIn(token.slice(2), this.root)) ?? [];
+      return String(bindings.some((b) => b.kind === 'def' || b.kind === 'class'));
+    }
     if (token.startsWith('@')) return this.importSummary(token.slice(1));
     if (token.startsWith('+')) return String(this.importView().packages().has(token.slice(1)));
     return undefined;
@@ -1611,7 +1649,7 @@ export class SemanticModel {
     if (expr.type === 'call') {
       const site = this.callSite(expr);
       if (site.callee.type === 'identifier' && !site.qualifiedName) {
-        const fn = this.lookup(site.callee.text, site.callee).find((b) => b.kind === 'def');
+        const fn = this.lookupDefinitions(site.callee.text, site.callee).find((b) => b.kind === 'def');
         if (fn) {
           for (const ret of fn.node.descendantsOfType('return_statement')) {
             const value = ret?.namedChild(0);
@@ -1629,10 +1667,16 @@ export class SemanticModel {
       return inner ? this.originCall(inner, depth + 1) : undefined;
     }
     if (expr.type !== 'identifier') return undefined;
-    const bindings = this.lookup(expr.text, expr).filter((b) => b.kind === 'assign' && b.value);
-    // The last assignment before the use, else the last one in the scope.
-    const before = bindings.filter((b) => b.node.startIndex < expr.startIndex);
-    const chosen = (before.length ? before : bindings).at(-1);
+    // The last assignment before the use, else the last one in the scope. One earlier in the use's own
+    // segment settles it without the rest of the file.
+    const assigns = (b: Binding) => b.kind === 'assign' && !!b.value;
+    const near = this.lookupWithin(expr.text, expr, [{ start: this.segmentStartOf(expr), end: expr.startIndex }], assigns);
+    let chosen = near.at(-1);
+    if (!chosen) {
+      const bindings = this.lookup(expr.text, expr).filter(assigns);
+      const before = bindings.filter((b) => b.node.startIndex < expr.startIndex);
+      chosen = (before.length ? before : bindings).at(-1);
+    }
     return chosen?.value ? this.originCall(chosen.value, depth + 1) : undefined;
   }
 

@@ -14,7 +14,7 @@
 // `with torch.autocast(device_type=…, dtype=…):`, plus a GradScaler for fp16 on CUDA in the simple
 // `loss.backward(); opt.step()` case; for Accelerate it sets `mixed_precision`.
 import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
+import type { Binding, CallSite, SemanticModel } from '../analysis/semantic';
 import { withItems } from '../analysis/semantic';
 import type { SourceText } from '../analysis/sourceText';
 import type { Fix, TextEdit } from '../analysis/types';
@@ -535,10 +535,16 @@ export const fp32TrainingLoop: Rule = {
       if (!place) continue;
       const loss = accelerator ? call.argument('loss', 0) : receiver;
       const name = lossName(loss);
-      const assignments = name ? model.lookup(name, call.node).filter((b) => b.kind === 'assign' || b.kind === 'other').map((b) => b.node) : [];
       // Prefer the assignments inside the loop: a loss computed under autocast in a separate validation loop does not count.
-      const inLoop = assignments.filter((a) => place.regions.some((r) => within(a, r)));
-      const lossStatements = inLoop.length ? inLoop : assignments;
+      const isAssignment = (b: Binding) => b.kind === 'assign' || b.kind === 'other';
+      let lossStatements: Node[] = [];
+      if (name) {
+        const inLoop = model
+          .lookupWithin(name, call.node, place.regions.map(spanOf), isAssignment)
+          .map((b) => b.node)
+          .filter((a) => place.regions.some((r) => within(a, r)));
+        lossStatements = inLoop.length ? inLoop : model.lookup(name, call.node).filter(isAssignment).map((b) => b.node);
+      }
       if (precision.inEffect(call, lossStatements, place.regions)) continue;
       const group = groups.get(place.loop.id);
       if (group) group.backwards.push(call);

@@ -135,7 +135,7 @@ function buildsKerasModelAmongAnchors(model: SemanticModel): boolean {
 
 function isLocalKerasModelClass(model: SemanticModel, call: CallSite): boolean {
   if (call.callee.type !== 'identifier' || call.qualifiedName) return false;
-  const classes = model.lookup(call.callee.text, call.callee).filter((b) => b.kind === 'class');
+  const classes = model.lookupDefinitions(call.callee.text, call.callee).filter((b) => b.kind === 'class');
   return classes.some((b) => model.classBases(b.node).some((base) => MODEL_CLASSES.has(kerasName(base) ?? '')));
 }
 

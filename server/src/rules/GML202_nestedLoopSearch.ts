@@ -145,7 +145,7 @@ export const nestedLoopSearch: Rule = {
         return false;
       }
       if (call.callee.type !== 'identifier') return false;
-      const fn = model.lookup(call.callee.text, call.callee).find((b) => b.kind === 'def');
+      const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def');
       return fn ? functionTrains(fn.node) : false;
     };
 
@@ -161,7 +161,7 @@ export const nestedLoopSearch: Rule = {
       if (trainingNames.some((name) => text.includes(name))) return true;
       return body.descendantsOfType('call').some((c) => {
         const callee = c?.childForFieldName('function');
-        return callee?.type === 'identifier' && model.lookup(callee.text, callee).some((b) => b.kind === 'def');
+        return callee?.type === 'identifier' && model.lookupDefinitions(callee.text, callee).some((b) => b.kind === 'def');
       });
     };
     for (const loop of nestedForLoops(model.anchorLoops, mayTrain)) {

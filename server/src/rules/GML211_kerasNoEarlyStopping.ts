@@ -40,7 +40,7 @@ export interface CallbackListInfo {
 export function localClassOf(model: SemanticModel, call: CallSite): Node | undefined {
   const callee = call.callee;
   if (callee.type !== 'identifier') return undefined;
-  const bindings = model.lookup(callee.text, callee);
+  const bindings = model.lookupDefinitions(callee.text, callee);
   if (bindings.length === 0 || bindings.some((b) => b.kind !== 'class')) return undefined;
   return bindings[bindings.length - 1].node;
 }
