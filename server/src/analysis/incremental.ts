@@ -16,7 +16,7 @@ import type { Rule } from '../rules/rule';
 import { finishFindings, runRules, type AnalysisResult, type RawFinding, type RuleRun } from './analyze';
 import type { DocumentChanges, PythonDocument, Segment } from './document';
 import type { Node } from './parser';
-import { SemanticModel, type SegmentFacts } from './semantic';
+import { BindingCandidates, SemanticModel, type SegmentFacts } from './semantic';
 import type { SourceText } from './sourceText';
 import type { Position, Range } from './types';
 
@@ -73,6 +73,8 @@ export class IncrementalAnalysis {
   /** The values behind the comparable dependencies (SemanticModel.summaryOf) as of the last analysis. */
   private summaries = new Map<string, string>();
   private configKey: string | undefined;
+  /** Which segments may bind each name, kept across edits (see BindingCandidates). */
+  private readonly candidates = new BindingCandidates();
   lastStats: IncrementalStats | undefined;
   private staleBecause = new Map<string, number>();
 
@@ -83,7 +85,7 @@ export class IncrementalAnalysis {
     const source = doc.sourceText;
     const segments = doc.segments;
     const budget = options.timeBudgetMs ?? options.config.timeBudgetMs;
-    const model = new SemanticModel(doc.trees, { text: source.text });
+    const model = new SemanticModel(doc.trees, { text: source.text, bindingCandidates: this.candidates });
     const modelOf = () => model;
 
     this.staleBecause = new Map();
@@ -103,9 +105,11 @@ export class IncrementalAnalysis {
     const done: RawFinding[] = [];
     let analysed = 0;
     const changedFacts: string[] = [];
+    const analysedRecords = new Set<SegmentRecord>();
     const run = (list: readonly Segment[]): boolean => {
       for (const segment of list) {
         const record = this.records.get(segment)!;
+        analysedRecords.add(record);
         model.anchorRanges = [{ start: segment.start, end: segment.end }];
         record.dependencies = new Set();
         model.dependencies = record.dependencies;
@@ -138,6 +142,7 @@ export class IncrementalAnalysis {
       // Kept segments that used a fact whose combined value changed are analysed again (their own
       // fact values still hold: only the rules' part is redone).
       const now = this.combine(model, segments);
+      this.combined = now;
       for (const [key, value] of now) if (!sameFact(before.get(key), value)) changedFacts.push(key);
       const tokens = new Set(changedFacts.map((k) => `fact:${k}`));
       const again = tokens.size ? segments.filter((s) => kept!.has(s) && [...this.records.get(s)!.dependencies].some((d) => tokens.has(d))) : [];
@@ -157,11 +162,10 @@ export class IncrementalAnalysis {
       const findings = finishFindings(done, { ...stopped, notes: [...notes] }, source, modelOf, options.config, options.relativePath, options.rules);
       return result(findings, source, [...notes, ...stopped.notes.filter((n) => !notes.has(n))], model);
     }
-    model.segmentFacts = this.factsFor(model, segments);
-    this.combined = this.combine(model, segments);
-    model.segmentFacts = undefined;
+    // The combined facts for the next edit's comparison (made above when nothing was asked for since).
+    if (!before || [...this.tests.keys()].some((k) => !this.combined.has(k))) this.combined = this.combine(model, segments);
     // Comparable dependencies first recorded now get their values, for the next edit's comparison.
-    for (const record of this.records.values()) {
+    for (const record of analysedRecords) {
       for (const deps of [record.dependencies, record.factDependencies]) {
         for (const d of deps) {
           if (this.summaries.has(d)) continue;
@@ -179,22 +183,25 @@ export class IncrementalAnalysis {
     return result(findings, source, finished.notes, model);
   }
 
+  /** A segment's value of a fact, computed (with the segment as the anchors) when it has none. */
+  private valueOf(model: SemanticModel, segment: Segment, key: string): FactValue {
+    const record = this.records.get(segment)!;
+    let value = record.facts.get(key);
+    if (value === undefined) {
+      const test = this.tests.get(key)!;
+      const range = { start: segment.start, end: segment.end };
+      value = model.withinRange(range, record.factDependencies, () =>
+        test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
+      );
+      record.facts.set(key, value);
+      takeReads(record.factDependencies, record.reads);
+    }
+    return value;
+  }
+
   /** The model's view of the kept facts: each segment's value, computed for the segments that lack it. */
   private factsFor(model: SemanticModel, segments: readonly Segment[]): SegmentFacts {
-    const valueOf = (segment: Segment, key: string): FactValue => {
-      const record = this.records.get(segment)!;
-      let value = record.facts.get(key);
-      if (value === undefined) {
-        const test = this.tests.get(key)!;
-        const range = { start: segment.start, end: segment.end };
-        value = model.withinRange(range, record.factDependencies, () =>
-          test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
-        );
-        record.facts.set(key, value);
-        takeReads(record.factDependencies, record.reads);
-      }
-      return value;
-    };
+    const valueOf = (segment: Segment, key: string) => this.valueOf(model, segment, key);
     return {
       some: (key, test) => {
         if (!this.tests.has(key)) this.tests.set(key, { kind: 'some', test });
@@ -217,13 +224,15 @@ export class IncrementalAnalysis {
     };
   }
 
-  /** Every known fact's combined value over the current segments. */
+  /** Every known fact's combined value over the current segments (from the kept spans, no nodes made). */
   private combine(model: SemanticModel, segments: readonly Segment[]): Map<string, FactValue> {
-    const facts = model.segmentFacts ?? this.factsFor(model, segments);
     const out = new Map<string, FactValue>();
     for (const [key, test] of this.tests) {
-      if (test.kind === 'some') out.set(key, facts.some(key, test.test));
-      else out.set(key, facts.collect(key, test.find).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })));
+      if (test.kind === 'some') {
+        let any = false;
+        for (const s of segments) if (this.valueOf(model, s, key) === true) any = true;
+        out.set(key, any);
+      } else out.set(key, segments.flatMap((s) => this.valueOf(model, s, key) as Span[]));
     }
     return out;
   }

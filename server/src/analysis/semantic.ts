@@ -40,6 +40,42 @@ export type ArgumentPresence = 'present' | 'absent' | 'unknown';
 export interface SemanticModelOptions {
   /** The text the tree was parsed from (default: the root node's text). */
   text?: string;
+  /** Kept across the models of one segmented document (see BindingCandidates). */
+  bindingCandidates?: BindingCandidates;
+}
+
+/**
+ * Which segment trees may bind each name, kept across the models of one segmented document: a
+ * module-level lookup then reads those segments only. A superset: every name spelled where the
+ * tokens around it allow a binding, and every name of a segment that has errors.
+ */
+export class BindingCandidates {
+  private readonly byName = new Map<string, Set<Tree>>();
+  private readonly names = new Map<Tree, string[]>();
+
+  /** Makes the index hold exactly the model's trees (their names read once per tree). */
+  update(trees: readonly Tree[], namesOf: (i: number) => string[]): void {
+    const current = new Set(trees);
+    for (const [tree, names] of this.names) {
+      if (current.has(tree)) continue;
+      for (const n of names) this.byName.get(n)?.delete(tree);
+      this.names.delete(tree);
+    }
+    trees.forEach((tree, i) => {
+      if (this.names.has(tree)) return;
+      const names = namesOf(i);
+      this.names.set(tree, names);
+      for (const n of names) {
+        const set = this.byName.get(n);
+        if (set) set.add(tree);
+        else this.byName.set(n, new Set([tree]));
+      }
+    });
+  }
+
+  treesFor(name: string): ReadonlySet<Tree> | undefined {
+    return this.byName.get(name);
+  }
 }
 
 /** What the file's import statements bind and name. */
@@ -310,6 +346,7 @@ export class SemanticModel {
     this.starts = this.trees.map((t, i) => (i === 0 ? 0 : (t.getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
     if (options.text === undefined && this.roots.length > 1) throw new Error('a model of several segments needs the text');
     this.text = options.text ?? this.root.text;
+    this.candidates = this.roots.length > 1 ? options.bindingCandidates : undefined;
   }
 
   /** The smallest node spanning [start, end), in whichever segment holds `start`. */
@@ -623,14 +660,33 @@ export class SemanticModel {
    */
   get suppressionComments(): Node[] {
     if (!this.suppressionCommentNodes) {
-      const found = new Map<number, Node>();
-      for (const match of this.text.matchAll(/noqa|greenml/gi)) {
-        const node = this.nodeAt(match.index, match.index + match[0].length);
-        if (node && node.type === 'comment') found.set(node.id, node);
+      if (this.roots.length === 1) this.suppressionCommentNodes = this.suppressionCommentsIn(0, this.text.length);
+      else {
+        // A segmented document: each segment's are found once and kept (as offsets) with its tree.
+        this.suppressionCommentNodes = this.roots.flatMap((_, i) => {
+          const base = this.starts[i];
+          let kept = SEGMENT_SUPPRESSIONS.get(this.trees[i]);
+          if (!kept) {
+            kept = this.suppressionCommentsIn(base, this.segmentEnd(i)).map((n) => ({ start: n.startIndex - base, end: n.endIndex - base, type: n.type }));
+            SEGMENT_SUPPRESSIONS.set(this.trees[i], kept);
+          }
+          return kept.map((k) => this.nodeSpanning(base + k.start, base + k.end, k.type)).filter((n): n is Node => n !== undefined);
+        });
       }
-      this.suppressionCommentNodes = [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
     }
     return this.suppressionCommentNodes;
+  }
+
+  /** The comments in `[start, end)` that spell `noqa` or `greenml` (any letter case), in document order. */
+  private suppressionCommentsIn(start: number, end: number): Node[] {
+    const found = new Map<number, Node>();
+    const pattern = /noqa|greenml/gi;
+    pattern.lastIndex = start;
+    for (let match = pattern.exec(this.text); match && match.index < end; match = pattern.exec(this.text)) {
+      const node = this.nodeAt(match.index, match.index + match[0].length);
+      if (node && node.type === 'comment') found.set(node.id, node);
+    }
+    return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
   }
 
   /** Throws AnalysisTimeout past the deadline; cheap enough for hot paths (reads the clock every 256 calls). */
@@ -1018,9 +1074,7 @@ export class SemanticModel {
       const at = imports.startOf(b);
       found.push({ scope: key, binding: b, at, order: at });
     }
-    const from = segment ?? 0;
-    const to = segment ?? this.roots.length - 1;
-    for (let i = from; i <= to; i++) {
+    for (const i of segment !== undefined ? [segment] : this.segmentsBinding(name)) {
       const base = this.starts[i];
       for (const k of this.segmentBindings(i, name)) {
         const scope = k.scope ? `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` : 'module';
@@ -1078,6 +1132,39 @@ export class SemanticModel {
       }
     }
     return found;
+  }
+
+  /** The segments that may bind a name, in document order: all, or those the kept candidates name. */
+  private segmentsBinding(name: string): number[] {
+    if (!this.candidates || NON_ASCII.test(name)) return this.roots.map((_, i) => i);
+    if (!this.candidatesReady) {
+      this.candidates.update(this.trees, (i) => this.bindingNamesOf(i));
+      this.candidatesReady = true;
+    }
+    const trees = this.candidates.treesFor(name);
+    if (!trees) return [];
+    const indexes = (this.treeIndexes ??= new Map(this.trees.map((t, i) => [t, i])));
+    const out: number[] = [];
+    for (const t of trees) {
+      const i = indexes.get(t);
+      if (i !== undefined) out.push(i);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  private readonly candidates: BindingCandidates | undefined;
+  private candidatesReady = false;
+  private treeIndexes: Map<Tree, number> | undefined;
+
+  /** The names segment `i` may bind (see BindingCandidates). */
+  private bindingNamesOf(i: number): string[] {
+    const base = this.starts[i];
+    const clean = !this.roots[i].hasError;
+    const out: string[] = [];
+    for (const [word, offsets] of this.segmentWords(i)) {
+      if (!clean || offsets.some((r) => mayBindBefore(this.text, base + r, base + r + word.length))) out.push(word);
+    }
+    return out;
   }
 
   /** Segment `i`'s bindings of a name (imports aside), kept with its tree. */
@@ -1944,6 +2031,8 @@ const WORDS_BEFORE_INDEX = 24;
 
 /** Each segment tree's words with their offsets from the segment's start (see segmentWords). */
 const SEGMENT_WORDS = new WeakMap<Tree, Map<string, number[]>>();
+/** Each segment tree's suppression comments (see suppressionComments). */
+const SEGMENT_SUPPRESSIONS = new WeakMap<Tree, KeptSpan[]>();
 /** Each segment tree's imports (see segmentImports). */
 const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();
 /** Each segment tree's bindings by name (see segmentBindings). */
