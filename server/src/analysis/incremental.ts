@@ -127,7 +127,7 @@ export class IncrementalAnalysis {
       return true;
     };
     const phases: Record<string, number> = {};
-    let mark = performance.now();
+    let mark = started;
     const phase = (name: string) => {
       const now = performance.now();
       phases[name] = (phases[name] ?? 0) + now - mark;
@@ -245,30 +245,60 @@ export class IncrementalAnalysis {
     const words = changes.words;
     if (!words || this.records.size === 0 || segments.length < 2) return undefined;
     const kept = new Map<Segment, SegmentRecord>();
-    // A comparable dependency the changes reach (`q=name`, `k=name` by `=name`; `@qualified` and `+package` by
-    // themselves) counts only when its value differs now; the new value is kept either way.
-    const changed = new Set<string>();
+    // A comparable dependency the changes reach (`q=name`, `k=name` by `=name`; `@qualified` and
+    // `+package` by themselves) counts only when its value differs now. Its value is computed only
+    // for a record that depends on it; the others' kept values are dropped (recomputed when recorded).
+    const plain: string[] = [];
+    const comparable: string[] = [];
     for (const w of words) {
-      for (const token of w.startsWith('=') ? [w, `q${w}`, `k${w}`] : [w]) {
-        const before = this.summaries.get(token);
-        if (before === undefined) {
-          changed.add(token);
-          continue;
-        }
-        const now = model.summaryOf(token);
-        if (now === undefined || now !== before) changed.add(token);
-        if (now === undefined) this.summaries.delete(token);
-        else this.summaries.set(token, now);
-      }
+      if (w.startsWith('=')) {
+        plain.push(w);
+        comparable.push(`q${w}`, `k${w}`);
+      } else if (w.startsWith('@') || w.startsWith('+')) comparable.push(w);
+      else plain.push(w);
     }
+    const plainSet = new Set(plain);
+    const compared = new Map<string, boolean>();
+    const differs = (token: string): boolean => {
+      let result = compared.get(token);
+      if (result === undefined) {
+        const before = this.summaries.get(token);
+        const now = model.summaryOf(token);
+        result = before === undefined || now === undefined || now !== before;
+        compared.set(token, result);
+      }
+      return result;
+    };
     const because = (this.staleBecause = new Map());
     const meets = (deps: Set<string>): boolean => {
       let reason: string | undefined;
       if (deps.has('*')) reason = '*';
       else if (changes.head && deps.has('<head>')) reason = '<head>';
-      else for (const w of changed) if (deps.has(w)) {
-        reason = w;
-        break;
+      else {
+        // Whichever of the two sets is smaller is walked.
+        if (plain.length <= deps.size) {
+          for (const w of plain) {
+            if (deps.has(w)) {
+              reason = w;
+              break;
+            }
+          }
+        } else {
+          for (const d of deps) {
+            if (plainSet.has(d)) {
+              reason = d;
+              break;
+            }
+          }
+        }
+        if (!reason) {
+          for (const t of comparable) {
+            if (deps.has(t) && differs(t)) {
+              reason = t;
+              break;
+            }
+          }
+        }
       }
       if (reason) because.set(reason, (because.get(reason) ?? 0) + 1);
       return reason !== undefined;
@@ -284,6 +314,14 @@ export class IncrementalAnalysis {
       const raw = moveFindings(previous.raw, changes, source);
       const facts = raw && moveFacts(previous.facts, changes);
       if (raw && facts) kept.set(segment, { raw, dependencies: previous.dependencies, facts, factDependencies: previous.factDependencies, reads });
+    }
+    for (const token of comparable) {
+      if (!compared.has(token)) this.summaries.delete(token);
+      else if (compared.get(token)) {
+        const now = model.summaryOf(token);
+        if (now === undefined) this.summaries.delete(token);
+        else this.summaries.set(token, now);
+      }
     }
     return kept;
   }

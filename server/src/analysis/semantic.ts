@@ -913,8 +913,8 @@ export class SemanticModel {
       if (!merged) {
         merged = { byName: new Map(), byQualified: new Map() };
         for (const [i, k] of kept.entries()) {
-          for (const [name, list] of k.byName) for (const j of list) merged.byName.set(name, [...(merged.byName.get(name) ?? []), [i, j]]);
-          for (const [q, list] of k.byQualified) for (const j of list) merged.byQualified.set(q, [...(merged.byQualified.get(q) ?? []), [i, j]]);
+          for (const [name, list] of k.byName) for (const j of list) pushTo(merged.byName, name, [i, j]);
+          for (const [q, list] of k.byQualified) for (const j of list) pushTo(merged.byQualified, q, [i, j]);
         }
       }
       return merged;
@@ -973,8 +973,8 @@ export class SemanticModel {
       const byName = new Map<string, number[]>();
       const byQualified = new Map<string, number[]>();
       bindings.forEach((b, k) => {
-        byName.set(b.name, [...(byName.get(b.name) ?? []), k]);
-        if (b.qualified !== undefined) byQualified.set(b.qualified, [...(byQualified.get(b.qualified) ?? []), k]);
+        pushTo(byName, b.name, k);
+        if (b.qualified !== undefined) pushTo(byQualified, b.qualified, k);
       });
       kept = { bindings, packages: [...index.packages], starModules: index.starModules, byName, byQualified };
       SEGMENT_IMPORTS.set(tree, kept);
@@ -1077,8 +1077,8 @@ export class SemanticModel {
     for (const i of segment !== undefined ? [segment] : this.segmentsBinding(name)) {
       const base = this.starts[i];
       for (const k of this.segmentBindings(i, name)) {
-        const scope = k.scope ? `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` : 'module';
-        if (scope === key) found.push({ scope, binding: this.keptBinding(name, k, base), at: base + k.at, order: base + k.node.start });
+        if (key === 'module' ? k.scope !== undefined : !k.scope || `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` !== key) continue;
+        found.push({ scope: key, binding: this.keptBinding(name, k, base), at: base + k.at, order: base + k.node.start });
       }
     }
     found.sort((a, b) => a.order - b.order || a.at - b.at);
@@ -2037,6 +2037,12 @@ const SEGMENT_SUPPRESSIONS = new WeakMap<Tree, KeptSpan[]>();
 const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();
 /** Each segment tree's bindings by name (see segmentBindings). */
 const SEGMENT_BINDINGS = new WeakMap<Tree, Map<string, KeptBinding[]>>();
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
 
 function statementsKey(keyword: string, types: ReadonlySet<string>): string {
   return `${keyword} ${[...types].join(' ')}`;
