@@ -421,23 +421,41 @@ function sameFact(a: FactValue | undefined, b: FactValue): boolean {
 function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now: SourceText): RawFinding[] | undefined {
   if (changes.edits.length === 0) return [...raw];
   const before = changes.before;
-  const move = (p: Position): Position | undefined => {
+  let move = (p: Position): Position | undefined => {
     const offset = moveOffset(before.offsetAt(p), changes);
     return offset === undefined ? undefined : now.positionAt(offset);
   };
+  if (changes.edits.length === 1) {
+    // One edit (a keystroke): positions move by line and column without offsets, and one that does
+    // not move is kept as it is (most do: an edit within a line moves only the rest of that line).
+    const e = changes.edits[0];
+    const start = before.positionAt(e.start);
+    const oldEnd = before.positionAt(e.oldEnd);
+    const newEnd = now.positionAt(e.newEnd);
+    const lines = newEnd.line - oldEnd.line;
+    move = (p) => {
+      if (p.line < start.line || (p.line === start.line && p.character < start.character)) return p;
+      if (p.line < oldEnd.line || (p.line === oldEnd.line && p.character <= oldEnd.character)) return undefined;
+      if (p.line === oldEnd.line) return { line: newEnd.line, character: newEnd.character + (p.character - oldEnd.character) };
+      return lines === 0 ? p : { line: p.line + lines, character: p.character };
+    };
+  }
   const moveRange = (r: Range): Range | undefined => {
     const start = move(r.start);
     const end = start && move(r.end);
-    return start && end ? { start, end } : undefined;
+    if (!start || !end) return undefined;
+    return start === r.start && end === r.end ? r : { start, end };
   };
   const out: RawFinding[] = [];
   for (const r of raw) {
     const range = moveRange(r.finding.range);
     if (!range) return undefined;
+    let moved = range !== r.finding.range;
     const suppressible: Range[] = [];
     for (const s of r.suppressible) {
       const m = moveRange(s);
       if (!m) return undefined;
+      moved ||= m !== s;
       suppressible.push(m);
     }
     const fixes = [];
@@ -446,11 +464,12 @@ function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now:
       for (const e of fix.edits) {
         const m = moveRange(e.range);
         if (!m) return undefined;
-        edits.push({ range: m, newText: e.newText });
+        moved ||= m !== e.range;
+        edits.push(m === e.range ? e : { range: m, newText: e.newText });
       }
       fixes.push({ ...fix, edits });
     }
-    out.push({ finding: { ...r.finding, range, fixes }, suppressible });
+    out.push(moved ? { finding: { ...r.finding, range, fixes }, suppressible } : r);
   }
   return out;
 }

@@ -51,31 +51,62 @@ export interface SemanticModelOptions {
  */
 export class BindingCandidates {
   private readonly byName = new Map<string, Set<Tree>>();
-  private readonly names = new Map<Tree, string[]>();
+  private readonly names = new Map<Tree, { names: string[]; imports: KeptImports }>();
+  /** The trees whose imports bind a local name, or a qualified name; package counts; trees with a star import. */
+  private readonly importsByName = new Map<string, Set<Tree>>();
+  private readonly importsByQualified = new Map<string, Set<Tree>>();
+  private readonly packageCounts = new Map<string, number>();
+  readonly packages = new Set<string>();
+  readonly starTrees = new Set<Tree>();
 
-  /** Makes the index hold exactly the model's trees (their names read once per tree). */
-  update(trees: readonly Tree[], namesOf: (i: number) => string[]): void {
+  /** Makes the index hold exactly the model's trees (each read once). */
+  update(trees: readonly Tree[], namesOf: (i: number) => string[], importsOf: (i: number) => KeptImports): void {
     const current = new Set(trees);
-    for (const [tree, names] of this.names) {
+    for (const [tree, kept] of this.names) {
       if (current.has(tree)) continue;
-      for (const n of names) this.byName.get(n)?.delete(tree);
+      for (const n of kept.names) this.byName.get(n)?.delete(tree);
+      for (const n of kept.imports.byName.keys()) this.importsByName.get(n)?.delete(tree);
+      for (const q of kept.imports.byQualified.keys()) this.importsByQualified.get(q)?.delete(tree);
+      for (const p of kept.imports.packages) {
+        const n = (this.packageCounts.get(p) ?? 1) - 1;
+        this.packageCounts.set(p, n);
+        if (n <= 0) this.packages.delete(p);
+      }
+      this.starTrees.delete(tree);
       this.names.delete(tree);
     }
     trees.forEach((tree, i) => {
       if (this.names.has(tree)) return;
-      const names = namesOf(i);
-      this.names.set(tree, names);
-      for (const n of names) {
-        const set = this.byName.get(n);
-        if (set) set.add(tree);
-        else this.byName.set(n, new Set([tree]));
+      const kept = { names: namesOf(i), imports: importsOf(i) };
+      this.names.set(tree, kept);
+      for (const n of kept.names) addTo(this.byName, n, tree);
+      for (const n of kept.imports.byName.keys()) addTo(this.importsByName, n, tree);
+      for (const q of kept.imports.byQualified.keys()) addTo(this.importsByQualified, q, tree);
+      for (const p of kept.imports.packages) {
+        this.packageCounts.set(p, (this.packageCounts.get(p) ?? 0) + 1);
+        this.packages.add(p);
       }
+      if (kept.imports.starModules.length) this.starTrees.add(tree);
     });
   }
 
   treesFor(name: string): ReadonlySet<Tree> | undefined {
     return this.byName.get(name);
   }
+
+  treesImporting(name: string): ReadonlySet<Tree> | undefined {
+    return this.importsByName.get(name);
+  }
+
+  treesImportingQualified(qualified: string): ReadonlySet<Tree> | undefined {
+    return this.importsByQualified.get(qualified);
+  }
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
 
 /** What the file's import statements bind and name. */
@@ -886,47 +917,39 @@ export class SemanticModel {
    * only when that is asked for.
    */
   private segmentedImportView(): ImportView {
-    const kept = this.quietly(() => this.roots.map((_, i) => this.segmentImports(i)));
+    const candidates = this.keptCandidates();
+    const keptAt: Array<KeptImports | undefined> = [];
+    const keptOf = (i: number): KeptImports => (keptAt[i] ??= this.quietly(() => this.segmentImports(i)));
+    const everySegment = this.roots.map((_, i) => i);
     const made = new Map<string, Binding>();
     const starts = new Map<Binding, number>();
     const orders = new Map<Binding, number>();
-    const offsets: number[] = [];
-    kept.reduce((n, k, i) => ((offsets[i] = n), n + k.bindings.length), 0);
     const scopes = new Map<Binding, string>();
     const binding = (i: number, k: number): Binding => {
       const key = `${i}:${k}`;
       let b = made.get(key);
       if (!b) {
         const base = this.starts[i];
-        const r = kept[i].bindings[k];
+        const r = keptOf(i).bindings[k];
         b = this.keptImportBinding(r, base);
         made.set(key, b);
         starts.set(b, base + r.start);
-        orders.set(b, offsets[i] + k);
+        // Segment, then place within it: document order.
+        orders.set(b, i * 65536 + k);
         scopes.set(b, r.scope ? `${base + r.scope.start}:${base + r.scope.end}:${r.scope.type}` : 'module');
       }
       return b;
     };
-    // One pass over the segments' kept indexes, on first use, makes the file's.
-    let merged: { byName: Map<string, Array<[number, number]>>; byQualified: Map<string, Array<[number, number]>> } | undefined;
-    const index = () => {
-      if (!merged) {
-        merged = { byName: new Map(), byQualified: new Map() };
-        for (const [i, k] of kept.entries()) {
-          for (const [name, list] of k.byName) for (const j of list) pushTo(merged.byName, name, [i, j]);
-          for (const [q, list] of k.byQualified) for (const j of list) pushTo(merged.byQualified, q, [i, j]);
-        }
-      }
-      return merged;
-    };
-    const from = (pairs: Array<[number, number]> | undefined): Binding[] => (pairs ?? []).map(([i, k]) => binding(i, k));
+    // The segments to read: those the kept candidates name (every one without them).
+    const read = (trees: ReadonlySet<Tree> | undefined, pick: (k: KeptImports) => number[] | undefined): Binding[] =>
+      (candidates ? this.indexesOf(trees) : everySegment).flatMap((i) => (pick(keptOf(i)) ?? []).map((k) => binding(i, k)));
     let packages: Set<string> | undefined;
     return {
-      packages: () => (packages ??= new Set(kept.flatMap((k) => k.packages))),
-      stars: () => kept.flatMap((k) => k.starModules),
-      all: () => kept.flatMap((k, i) => k.bindings.map((_, j) => binding(i, j))),
-      named: (name) => from(index().byName.get(name)),
-      qualified: (q) => from(index().byQualified.get(q)),
+      packages: () => (packages ??= new Set(candidates ? candidates.packages : everySegment.flatMap((i) => keptOf(i).packages))),
+      stars: () => (candidates ? this.indexesOf(candidates.starTrees) : everySegment).flatMap((i) => keptOf(i).starModules),
+      all: () => everySegment.flatMap((i) => keptOf(i).bindings.map((_, j) => binding(i, j))),
+      named: (name) => read(candidates?.treesImporting(name), (k) => k.byName.get(name)),
+      qualified: (q) => read(candidates?.treesImportingQualified(q), (k) => k.byQualified.get(q)),
       startOf: (b) => starts.get(b)!,
       orderOf: (b) => orders.get(b)!,
       scopeOf: (b) => scopes.get(b)!,
@@ -1136,12 +1159,28 @@ export class SemanticModel {
 
   /** The segments that may bind a name, in document order: all, or those the kept candidates name. */
   private segmentsBinding(name: string): number[] {
-    if (!this.candidates || NON_ASCII.test(name)) return this.roots.map((_, i) => i);
-    if (!this.candidatesReady) {
-      this.candidates.update(this.trees, (i) => this.bindingNamesOf(i));
+    const candidates = this.keptCandidates();
+    if (!candidates || NON_ASCII.test(name)) return this.roots.map((_, i) => i);
+    return this.indexesOf(candidates.treesFor(name));
+  }
+
+  /** The kept candidates, brought up to this model's trees on first use. */
+  private keptCandidates(): BindingCandidates | undefined {
+    if (this.candidates && !this.candidatesReady) {
+      this.quietly(() =>
+        this.candidates!.update(
+          this.trees,
+          (i) => this.bindingNamesOf(i),
+          (i) => this.segmentImports(i),
+        ),
+      );
       this.candidatesReady = true;
     }
-    const trees = this.candidates.treesFor(name);
+    return this.candidates;
+  }
+
+  /** The indexes of these trees among the model's, in document order. */
+  private indexesOf(trees: ReadonlySet<Tree> | undefined): number[] {
     if (!trees) return [];
     const indexes = (this.treeIndexes ??= new Map(this.trees.map((t, i) => [t, i])));
     const out: number[] = [];
