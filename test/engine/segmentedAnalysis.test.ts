@@ -12,6 +12,8 @@ import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
 import { useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
+import { buildEditFile } from '../../bench/analysis-edit';
+import { loadCorpus as loadMlCorpus } from '../../bench/analysis-corpus';
 import { loadCorpus } from './corpus';
 
 useParser();
@@ -177,5 +179,133 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     } finally {
       doc.dispose();
     }
+  });
+});
+
+describe('per-segment analysis re-examines what an edit can change, and no more', () => {
+  // The edit-latency benchmark's 5,024-line file: 49 segments of copies of the fixture scripts
+  // (made once the parser is loaded).
+  let benchText: string | undefined;
+  const editFile = (): string => (benchText ??= buildEditFile().text);
+  const lineOf = (needle: string, from = 0): number => editFile().split('\n').findIndex((l, i) => i >= from && l.includes(needle));
+
+  /** Types one character at (line, column) and deletes it again; returns the segments examined for each. */
+  function typeAndUndo(doc: PythonDocument, analysis: IncrementalAnalysis, line: number, character: number, ch: string): number[] {
+    const examined: number[] = [];
+    doc.update([{ range: { start: { line, character }, end: { line, character } }, text: ch }]);
+    analysis.analyze(doc, options);
+    examined.push(analysis.lastStats!.analysed);
+    doc.update([{ range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' }]);
+    expectSame(doc, analysis, `after typing ${JSON.stringify(ch)} at ${line}:${character} and deleting it`);
+    examined.push(analysis.lastStats!.analysed);
+    return examined;
+  }
+
+  it('typing inside a function, in an import another copy repeats, or in a module-level loop touches one segment', () => {
+    const text = editFile();
+    const doc = new PythonDocument(text);
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.equal(doc.segments.length, 49);
+      expectSame(doc, analysis, 'open');
+      // A statement inside a function body (its def binds the only module-level name it changes).
+      const inFunction = lineOf('loss.backward()');
+      // An import every torch copy repeats: what `torch` and DataLoader resolve to does not change.
+      const anImport = lineOf('from torch.utils.data import DataLoader', 1000);
+      // A module-level training loop: `loss` is bound at module level by every copy that has one.
+      const inLoop = lineOf('optimizer_28.step()');
+      const indent = (line: number) => text.split('\n')[line].search(/\S/);
+      // In the import, a space after `import` (an import that binds something else does change what
+      // the name resolves to, even with other copies importing it: they share one module scope).
+      const cases = [
+        ['function body', inFunction, indent(inFunction) + 2, ['x', '(', ' ']],
+        ['import', anImport, text.split('\n')[anImport].indexOf(' import ') + 7, [' ']],
+        ['module-level loop', inLoop, indent(inLoop) + 2, ['x', '(', ' ']],
+      ] as const;
+      for (const [label, line, column, chars] of cases) {
+        assert.ok(line > 0, `${label}: line found`);
+        for (const ch of chars) {
+          const examined = typeAndUndo(doc, analysis, line, column, ch);
+          assert.equal(analysis.lastStats!.mode, 'partial');
+          assert.ok(examined.every((n) => n <= 2), `${label}, ${JSON.stringify(ch)}: segments examined ${examined.join(', ')} (of 49)`);
+        }
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('removing the only import of a name re-examines the segments that resolved it', () => {
+    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
+    const text = [
+      'import torch as T',
+      ...filler(0),
+      'def step_a(model, x, opt):',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    opt.step()',
+      ...filler(1),
+      'def step_b(model, x, opt):',
+      '    with T.autocast("cpu"):',
+      '        loss = model(x).sum()',
+      '    loss.backward()',
+      '    opt.step()',
+      ...filler(2),
+      'for batch in range(3):',
+      '    step_a(net, batch, sgd)',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 10 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.ok(doc.segments.length >= 4);
+      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+      // `T` no longer resolves to torch: the autocast in step_b is not one, but nothing imports torch either.
+      doc.replaceRange(0, 'import torch as T'.length, 'import numpy as T');
+      const findings = analysis.analyze(doc, options).findings;
+      assert.equal(findings.filter((f) => f.code === 'GML101').length, 0);
+      expectSame(doc, analysis, 'after the import changed');
+      doc.replaceRange(0, 'import numpy as T'.length, 'import torch as T');
+      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+      expectSame(doc, analysis, 'after the import came back');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('on the ML corpus (python3-torch, python3-sklearn sources): equal to a whole-file analysis on open and after edits', () => {
+    const corpus = loadMlCorpus();
+    const rnd = seededRandom(7);
+    let documents = 0;
+    let compared = 0;
+    for (const file of corpus.files) {
+      if (file.lines < 2 * 100) continue;
+      const doc = new PythonDocument(file.text);
+      if (doc.segments.length < 2) {
+        doc.dispose();
+        continue;
+      }
+      documents++;
+      const analysis = new IncrementalAnalysis();
+      try {
+        expectSame(doc, analysis, `${file.path} on open`);
+        const lines = file.text.split('\n');
+        for (let k = 0; k < 4; k++) {
+          const line = Math.floor(rnd() * lines.length);
+          const character = Math.floor(rnd() * (lines[line].length + 1));
+          const ch = 'ax_(=.,: '[Math.floor(rnd() * 9)];
+          doc.update([{ range: { start: { line, character }, end: { line, character } }, text: ch }]);
+          if (parsesCleanly(doc.text)) expectSame(doc, analysis, `${file.path}: ${JSON.stringify(ch)} typed at ${line}:${character}`);
+          else analysis.analyze(doc, options);
+          doc.update([{ range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' }]);
+          expectSame(doc, analysis, `${file.path}: ${JSON.stringify(ch)} at ${line}:${character} deleted again`);
+          compared++;
+        }
+      } finally {
+        doc.dispose();
+      }
+    }
+    assert.ok(documents >= 100, `${documents} segmented corpus files`);
+    assert.ok(compared >= 400, `${compared} edits compared`);
   });
 });

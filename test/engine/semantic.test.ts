@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { parsePython, type Node, type Tree } from '../../server/src/analysis/parser';
-import { SemanticModel, type CallSite } from '../../server/src/analysis/semantic';
+import { SemanticModel, importKeys, moduleBindingNames, type CallSite } from '../../server/src/analysis/semantic';
 import { UNKNOWN, lengthOf, type Value } from '../../server/src/analysis/values';
 import { py, useParser } from '../helpers/analysis';
 
@@ -394,5 +394,63 @@ describe('originCall and classBases', () => {
     assert.deepEqual(s.classBases(cls('Model')), ['lightning.LightningModule']);
     assert.deepEqual(s.classBases(cls('Net')), ['torch.nn.Module']);
     assert.deepEqual(s.classBases(cls('Mixin')), []);
+  });
+});
+
+describe('what a top-level statement binds in the module scope (moduleBindingNames, importKeys)', () => {
+  const bound = (source: string): string[] => {
+    const tree = parsePython(source);
+    try {
+      const names = new Set<string>();
+      for (const statement of tree.rootNode.namedChildren) if (statement) moduleBindingNames(statement, names);
+      return [...names].sort();
+    } finally {
+      tree.delete();
+    }
+  };
+
+  it('assignment, for and with targets, imports, def and class names, nested blocks; not attributes, subscripts or function bodies', () => {
+    assert.deepEqual(bound('x = 1\na, (b, c) = t\nobj.attr = 1\nd[k] = 1\n'), ['a', 'b', 'c', 'x']);
+    assert.deepEqual(bound('for i, j in z:\n    k = 1\n'), ['i', 'j', 'k']);
+    assert.deepEqual(bound('with open(p) as f, g() as (h1, h2):\n    pass\n'), ['f', 'h1', 'h2']);
+    assert.deepEqual(bound('import a.b as c, d.e\nfrom m import p as q, r\n'), ['c', 'd', 'q', 'r']);
+    assert.deepEqual(bound('def f(u):\n    g = 1\nclass C:\n    h = 1\nlam = lambda v: v\n'), ['C', 'f', 'lam']);
+    assert.deepEqual(bound('if cond:\n    y = 2\nelse:\n    w = (z := 3)\n'), ['w', 'y', 'z']);
+  });
+
+  it('in broken code, every name the model finds bound at module level is among them', () => {
+    const sources = ['alpha = = 1\n', 'for a b in c:\n  pass\n', 'x = (alpha, beta = 3\n', 'alpha, beta) = gamma\n', 'with f() as (p, q:\n  pass\n', 'def g(:\n  h = 1\n'];
+    let checked = 0;
+    for (const source of sources) {
+      const tree = parsePython(source);
+      try {
+        const model = new SemanticModel(tree);
+        const names = bound(source);
+        for (const id of tree.rootNode.descendantsOfType('identifier')) {
+          if (!id || model.lookup(id.text, tree.rootNode).length === 0) continue;
+          checked++;
+          assert.ok(names.includes(id.text), `${JSON.stringify(source)}: ${id.text} is bound, not in ${JSON.stringify(names)}`);
+        }
+      } finally {
+        tree.delete();
+      }
+    }
+    assert.ok(checked >= 2, `${checked} bound names checked`);
+  });
+
+  it('importKeys: what each import binds to, its packages and star imports, comparable across edits', () => {
+    const keys = (source: string): string[] => {
+      const tree = parsePython(source);
+      try {
+        return tree.rootNode.namedChildren.flatMap((s) => (s ? importKeys(s) : []));
+      } finally {
+        tree.delete();
+      }
+    };
+    assert.deepEqual(keys('from torch.utils.data import DataLoader as DL\n'), ['+torch', 'DL=torch.utils.data.DataLoader']);
+    assert.deepEqual(keys('import numpy as np, os.path\n'), ['+numpy', '+os', 'np=numpy', 'os=os']);
+    assert.deepEqual(keys('from sklearn.svm import *\n'), ['*sklearn.svm', '+sklearn']);
+    assert.deepEqual(keys('def f():\n    import json\n    return json\n'), ['+json', 'json=json']);
+    assert.deepEqual(keys('x = 1\n'), []);
   });
 });

@@ -9,6 +9,17 @@ import { after, describe, it } from 'node:test';
 import type { CodeAction, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { inProcessClient, stdioClient, type TestLspClient } from '../helpers/lsp';
 import { repeatedFixtureScripts } from '../helpers/analysis';
+import { analyzeText } from '../../server/src/analysis/analyze';
+import { loadPython, parsePython } from '../../server/src/analysis/parser';
+
+function parsesCleanly(text: string): boolean {
+  const tree = parsePython(text);
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
 
 const DEPRECATED = ['import torch', 'scaler = torch.cuda.amp.GradScaler()', 'for x in data:', '    loss = model(x)', '    scaler.scale(loss).backward()', ''].join('\n');
 
@@ -113,6 +124,51 @@ describe('language server over LSP', () => {
       const fix = actions.find((a) => a.title.startsWith('Replace with torch.amp.GradScaler'));
       assert.ok(fix?.edit);
       assert.match(applyTextEdits(DEPRECATED, editsOf(fix.edit, uris[1], 1)), /torch\.amp\.GradScaler\("cuda"\)/);
+      await client.shutdown();
+    } finally {
+      client.kill();
+    }
+  });
+
+  it('a long document is analysed per segment: after each edit the published diagnostics equal a whole-file analysis', async () => {
+    await loadPython();
+    const client = inProcessClient();
+    try {
+      await client.initialize();
+      let text = repeatedFixtureScripts(2);
+      assert.ok(text.split('\n').length >= 4 * 100, 'long enough to be kept as segments');
+      const uri = 'file:///tmp/greenml-long/train.py';
+      const expected = (t: string) => {
+        const result = analyzeText(t);
+        try {
+          return result.findings.map((f) => ({ code: f.code, range: f.range, message: f.message }));
+        } finally {
+          result.dispose();
+        }
+      };
+      const published = (diagnostics: Diagnostic[]) => diagnostics.map((d) => ({ code: d.code, range: d.range, message: d.message }));
+      assert.deepEqual(published(await client.open(uri, text)), expected(text));
+      const lines = text.split('\n');
+      const at = (needle: string) => lines.findIndex((l) => l.includes(needle));
+      // Typing in a function body, breaking a line and mending it, editing a grid, and an import.
+      const edits: Array<{ line: number; character: number; insert?: string; remove?: number }> = [
+        { line: at('loss.backward()'), character: 4, insert: 'x' },
+        { line: at('loss.backward()'), character: 4, remove: 1 },
+        { line: at('optimizer.step()'), character: 4, insert: '(' },
+        { line: at('optimizer.step()'), character: 4, remove: 1 },
+        { line: at('for n_estimators in ['), character: lines[at('for n_estimators in [')].indexOf('[') + 1, insert: '50, ' },
+        { line: at('import torch'), character: 'import torch'.length, insert: ', os' },
+      ];
+      for (const e of edits) {
+        assert.ok(e.line >= 0);
+        const end = { line: e.line, character: e.character + (e.remove ?? 0) };
+        const diagnostics = await client.change(uri, [{ range: { start: { line: e.line, character: e.character }, end }, text: e.insert ?? '' }]);
+        const edited = text.split('\n');
+        edited[e.line] = edited[e.line].slice(0, e.character) + (e.insert ?? '') + edited[e.line].slice(end.character);
+        text = edited.join('\n');
+        if (!parsesCleanly(text)) continue; // broken code: segments may recover from the error differently
+        assert.deepEqual(published(diagnostics), expected(text), `after ${JSON.stringify(e)}`);
+      }
       await client.shutdown();
     } finally {
       client.kill();
