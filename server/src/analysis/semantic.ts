@@ -875,6 +875,7 @@ export class SemanticModel {
     if (this.roots.length === 1) {
       const index = this.importsIndexed();
       const byQualified = new Map<string, Binding[]>();
+      let order: Map<Binding, number> | undefined;
       for (const b of index.bindings) {
         if (b.qualified === undefined) continue;
         const list = byQualified.get(b.qualified);
@@ -888,7 +889,7 @@ export class SemanticModel {
         named: (name) => index.byName.get(name) ?? [],
         qualified: (q) => byQualified.get(q) ?? [],
         startOf: (b) => index.starts.get(b)!,
-        orderOf: (b) => index.bindings.indexOf(b),
+        orderOf: (b) => (order ??= new Map(index.bindings.map((x, i) => [x, i]))).get(b)!,
         scopeOf: (b) => this.scopeKey(this.scopeAt(index.starts.get(b)!)),
       };
     } else this.imported = this.segmentedImportView();

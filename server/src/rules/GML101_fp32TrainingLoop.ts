@@ -123,15 +123,15 @@ function spanOf(node: Node): Span {
  * The calls through which a function runs: its callers in this file, the callers of the functions
  * those calls sit in, and so on. Computed once per function: every backward call asks again.
  */
-function callChain(model: SemanticModel, fn: Node, memo: Map<number, Span[]>): Span[] {
+function callChain(model: SemanticModel, fn: Node, memo: Map<number, Node[]>): Node[] {
   const known = memo.get(fn.id);
   if (known) return known;
-  const spans: Span[] = [];
+  const calls: Node[] = [];
   const visited = new Set<number>([fn.id]);
   const pending = [fn];
   while (pending.length) {
     for (const caller of model.callersOf(pending.pop()!)) {
-      spans.push(spanOf(caller.node));
+      calls.push(caller.node);
       const outer = model.enclosingFunction(caller.node);
       if (outer && !visited.has(outer.id)) {
         visited.add(outer.id);
@@ -139,8 +139,8 @@ function callChain(model: SemanticModel, fn: Node, memo: Map<number, Span[]>): S
       }
     }
   }
-  memo.set(fn.id, spans);
-  return spans;
+  memo.set(fn.id, calls);
+  return calls;
 }
 
 function inAny(span: Span, regions: readonly Span[]): boolean {
@@ -222,17 +222,14 @@ function autocastSites(model: SemanticModel): Node[] {
  */
 function autocastReach(model: SemanticModel): Node[] {
   const out: Node[] = [];
-  const chains = new Map<number, Span[]>();
+  const chains = new Map<number, Node[]>();
   for (const site of autocastSites(model)) {
     out.push(site);
     const fn = site.type === 'function_definition' ? site : model.enclosingFunction(site);
     if (!fn) continue;
     const name = fn.childForFieldName('name');
     if (name?.text === 'forward') out.push(name);
-    for (const call of callChain(model, fn, chains)) {
-      const node = model.nodeSpanning(call.start, call.end, 'call');
-      if (node) out.push(node);
-    }
+    out.push(...callChain(model, fn, chains));
   }
   return out;
 }
@@ -240,7 +237,8 @@ function autocastReach(model: SemanticModel): Node[] {
 class Precision {
   readonly fileWide: boolean;
   private readonly accept: (expr: Node) => boolean;
-  private reach: Node[] | undefined;
+  /** Where autocast reaches (see autocastReach), as offsets, and whether a `forward` opens one. */
+  private reach: { spans: Span[]; inForward: boolean } | undefined;
 
   constructor(private readonly model: SemanticModel) {
     this.accept = (expr) => isAutocast(model, expr);
@@ -253,10 +251,50 @@ class Precision {
     if (this.model.inContext(backward.node, this.accept)) return true;
     if (lossStatements.some((s) => this.model.inContext(s, this.accept))) return true;
     const spans = regions.map(spanOf);
-    this.reach ??= this.model.collectSegments('GML101 autocast reach', autocastReach);
+    if (!this.model.segmentFacts) return this.reachesLazily(spans);
+    if (!this.reach) {
+      const nodes = this.model.collectSegments('GML101 autocast reach', autocastReach);
+      const seen = new Set<string>();
+      const reach: { spans: Span[]; inForward: boolean } = { spans: [], inForward: false };
+      for (const node of nodes) {
+        if (node.type === 'identifier') reach.inForward = true;
+        const span = spanOf(node);
+        const key = `${span.start}:${span.end}`;
+        if (!seen.has(key)) reach.spans.push(span);
+        seen.add(key);
+      }
+      this.reach = reach;
+    }
     // An autocast site in the regions, a function with one called from inside them, or one in `forward`.
-    return this.reach.some((node) => node.type === 'identifier' || inAny(spanOf(node), spans));
+    return this.reach.inForward || this.reach.spans.some((span) => inAny(span, spans));
   }
+
+  /**
+   * The same question for a whole-file analysis, answered site by site and stopping at the first
+   * yes: call chains are followed only for the sites that need them (the kept, per-segment form
+   * above pays for every chain once, so that later edits need none of them again).
+   */
+  private reachesLazily(spans: Span[]): boolean {
+    this.sites ??= this.model.collectSegments('GML101 autocast sites', autocastSites).map((site) => ({
+      span: spanOf(site),
+      fn: site.type === 'function_definition' ? site : this.model.enclosingFunction(site),
+    }));
+    for (const site of this.sites) {
+      if (inAny(site.span, spans)) return true;
+      if (!site.fn) continue;
+      if (site.fn.childForFieldName('name')?.text === 'forward') return true;
+      // Called, directly or through other same-file functions, from inside one of the regions.
+      let chain = this.chainSpans.get(site.fn.id);
+      if (!chain) this.chainSpans.set(site.fn.id, (chain = callChain(this.model, site.fn, this.chains).map(spanOf)));
+      if (chain.some((c) => inAny(c, spans))) return true;
+    }
+    return false;
+  }
+
+  private sites: Array<{ span: Span; fn: Node | undefined }> | undefined;
+  private readonly chains = new Map<number, Node[]>();
+  /** Each site function's call chain as offsets (read once: a node's offsets are a call into the parser). */
+  private readonly chainSpans = new Map<number, Span[]>();
 }
 
 // ---- the loss and the statements that compute it ----------------------------------------------
