@@ -6,7 +6,7 @@
 //
 // Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100]
 import { loadPython } from '../server/src/analysis/parser';
-import { PythonDocument, type DocumentChanges, type Segment } from '../server/src/analysis/document';
+import { PythonDocument } from '../server/src/analysis/document';
 import { IncrementalAnalysis } from '../server/src/analysis/incremental';
 import { effectiveConfig } from '../server/src/config/settings';
 import { seededRandom } from '../test/helpers/random';
@@ -21,22 +21,6 @@ async function main(): Promise<void> {
   const analysis = new IncrementalAnalysis();
   const options = { config: effectiveConfig(undefined, undefined), configKey: 'bench', timeBudgetMs: 600_000 };
   analysis.analyze(doc, options);
-  // Which changed words met a segment's dependencies (read through the private method, for the report only).
-  const hits = new Map<string, number>();
-  const inner = analysis as unknown as {
-    records: Map<Segment, { dependencies: Set<string>; factDependencies: Set<string> }>;
-    carryOver: (s: readonly Segment[], c: DocumentChanges, t: unknown) => unknown;
-  };
-  const carryOver = inner.carryOver.bind(analysis);
-  inner.carryOver = (segments, changes, source) => {
-    for (const s of segments) {
-      const record = inner.records.get(s);
-      if (record && changes.words) {
-        for (const w of changes.words) if (record.dependencies.has(w) || record.factDependencies.has(w)) hits.set(w, (hits.get(w) ?? 0) + 1);
-      }
-    }
-    return carryOver(segments, changes, source);
-  };
   const lines = text.split('\n');
   const random = seededRandom(2024);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
@@ -44,6 +28,8 @@ async function main(): Promise<void> {
   const analysisMs: number[] = [];
   let partial = 0;
   const factChanges = new Map<string, number>();
+  const hits = new Map<string, number>();
+  const spread = new Map<string, number>();
   let analysed = 0;
   let inserted: { line: number; character: number } | undefined;
   for (let i = 0; i < edits; i++) {
@@ -67,6 +53,10 @@ async function main(): Promise<void> {
     analysisMs.push(t2 - t1);
     if (analysis.lastStats?.mode === 'partial') partial++;
     for (const f of analysis.lastStats?.changedFacts ?? []) factChanges.set(f, (factChanges.get(f) ?? 0) + 1);
+    // Which dependencies the changes reached, sending kept segments to be analysed again.
+    for (const [w, n] of analysis.lastStats?.staleBecause ?? []) hits.set(w, (hits.get(w) ?? 0) + n);
+    const examined = analysis.lastStats?.analysed ?? 0;
+    spread.set(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+', (spread.get(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+') ?? 0) + 1);
     analysed += analysis.lastStats?.analysed ?? 0;
   }
   const dist = (xs: number[]) => ({ p50: +median(xs).toFixed(1), p95: +percentile(xs, 95).toFixed(1), max: +Math.max(...xs).toFixed(1) });
@@ -80,7 +70,8 @@ async function main(): Promise<void> {
         analysis_ms: dist(analysisMs),
         partial_analyses: partial,
         mean_segments_analysed: +(analysed / edits).toFixed(1),
-        words_that_invalidated_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),
+        segments_examined_per_edit: Object.fromEntries(spread),
+        dependencies_that_sent_segments_back_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),
         facts_that_changed: [...factChanges].sort((a, b) => b[1] - a[1]),
       },
       null,

@@ -163,7 +163,7 @@ export class IncrementalAnalysis {
       return result(findings, source, [...notes, ...stopped.notes.filter((n) => !notes.has(n))], model);
     }
     // The combined facts for the next edit's comparison (made above when nothing was asked for since).
-    if (!before || [...this.tests.keys()].some((k) => !this.combined.has(k))) this.combined = this.combine(model, segments);
+    if (!before || [...this.tests.keys()].some((k) => !this.combined.has(k) && this.isUsed(k))) this.combined = this.combine(model, segments);
     // Comparable dependencies first recorded now get their values, for the next edit's comparison.
     for (const record of analysedRecords) {
       for (const deps of [record.dependencies, record.factDependencies]) {
@@ -228,6 +228,8 @@ export class IncrementalAnalysis {
   private combine(model: SemanticModel, segments: readonly Segment[]): Map<string, FactValue> {
     const out = new Map<string, FactValue>();
     for (const [key, test] of this.tests) {
+      // Only facts something depends on now: a segment's value is made when first needed.
+      if (!this.isUsed(key)) continue;
       if (test.kind === 'some') {
         let any = false;
         for (const s of segments) if (this.valueOf(model, s, key) === true) any = true;
@@ -235,6 +237,13 @@ export class IncrementalAnalysis {
       } else out.set(key, segments.flatMap((s) => this.valueOf(model, s, key) as Span[]));
     }
     return out;
+  }
+
+  /** Whether a kept record depends on a fact (its rules, or another fact, read it). */
+  private isUsed(key: string): boolean {
+    const token = `fact:${key}`;
+    for (const r of this.records.values()) if (r.dependencies.has(token) || r.factDependencies.has(token)) return true;
+    return false;
   }
 
   /**
