@@ -1,8 +1,8 @@
-// Research, not a product path yet: IncrementalAnalysis (per-segment findings with recorded
+// IncrementalAnalysis (what the server runs on a long document: per-segment findings with recorded
 // dependencies) on the 5,024-line edit-benchmark file, with the same seeded edits as
-// analysis-edit.ts, without the LSP. Prints per edit: segment reparse ms, analysis ms, full or
-// partial, segments analysed; then the distribution, and the words whose change sent segments
-// to be analysed again most often.
+// analysis-edit.ts, without the LSP: the distributions of segment reparse and analysis time, how
+// many segments each edit examined, the dependencies that sent kept segments back most often, and
+// the file-wide facts whose combined value changed.
 //
 // Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100]
 import { loadPython } from '../server/src/analysis/parser';
