@@ -6,11 +6,10 @@ import { describe, it } from 'node:test';
 import { analyzeText } from '../../server/src/analysis/analyze';
 import { PythonDocument } from '../../server/src/analysis/document';
 import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
-import { parsePython } from '../../server/src/analysis/parser';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
-import { useParser } from '../helpers/analysis';
+import { parsesCleanly, useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 import { buildEditFile } from '../../bench/analysis-edit';
 import { loadCorpus as loadMlCorpus } from '../../bench/analysis-corpus';
@@ -25,14 +24,6 @@ function comparable(findings: Finding[]): unknown {
   return findings.map((f) => ({ code: f.code, range: f.range, message: f.message, severity: f.severity, fixes: f.fixes }));
 }
 
-function parsesCleanly(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return !tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
-}
 
 function expectSame(doc: PythonDocument, analysis: IncrementalAnalysis, label: string): void {
   const incremental = analysis.analyze(doc, options);

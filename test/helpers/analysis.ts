@@ -94,3 +94,13 @@ export function repeatedFixtureScripts(copies: number): string {
     .join('\n');
   return Array.from({ length: copies }, () => all).join('\n');
 }
+
+/** Whether a text parses without syntax errors (as one tree). */
+export function parsesCleanly(text: string): boolean {
+  const tree = parsePython(text);
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}

@@ -8,18 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { CodeAction, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { inProcessClient, stdioClient, type TestLspClient } from '../helpers/lsp';
-import { repeatedFixtureScripts } from '../helpers/analysis';
+import { parsesCleanly, repeatedFixtureScripts } from '../helpers/analysis';
 import { analyzeText } from '../../server/src/analysis/analyze';
-import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { loadPython } from '../../server/src/analysis/parser';
 
-function parsesCleanly(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return !tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
-}
 
 const DEPRECATED = ['import torch', 'scaler = torch.cuda.amp.GradScaler()', 'for x in data:', '    loss = model(x)', '    scaler.scale(loss).backward()', ''].join('\n');
 

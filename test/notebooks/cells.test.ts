@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { parsePython } from '../../server/src/analysis/parser';
 import { effectiveConfig } from '../../server/src/config/settings';
 import { disableForLineEdit } from '../../server/src/lsp/codeActions';
 import { analyzeNotebook, ConcatenatedNotebook, fixNotebook, maskIPython, type CellInput } from '../../server/src/notebooks/cells';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
-import { useParser } from '../helpers/analysis';
+import { parsesCleanly, useParser } from '../helpers/analysis';
 
 useParser();
 
@@ -17,14 +16,6 @@ const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', '
 const code = (text: string, uri?: string): CellInput => ({ kind: 'code', text, uri });
 const md = (text: string): CellInput => ({ kind: 'markdown', text });
 
-function parsesCleanly(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return !tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
-}
 
 describe('IPython masking', () => {
   it('comments out top-level line magics and shell escapes, keeping every column', () => {

@@ -401,19 +401,7 @@ export class SemanticModel {
   readSegmentOf(node: Node): void {
     if (!this.dependencies || this.quiet !== 0 || this.roots.length === 1) return;
     const segment = this.segmentAt(node.startIndex);
-    const top = (this.topLevelNodes[segment] ??= this.roots[segment].children.filter((c): c is Node => c !== null));
-    const at = node.startIndex;
-    let lo = 0;
-    let hi = top.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (top[mid].startIndex <= at) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    const statement = found >= 0 && top[found].endIndex >= node.endIndex ? top[found] : undefined;
+    const statement = this.topLevelStatementHolding(node);
     // Outside any statement (the module node, a zero-width node between statements): the whole segment.
     const start = statement ? statement.startIndex : this.starts[segment];
     const end = statement ? statement.endIndex : this.segmentEnd(segment);
@@ -1354,15 +1342,12 @@ export class SemanticModel {
   /** Each segment's top-level statements (asked for one segment at a time). */
   private readonly topLevelNodes: Array<Node[] | undefined> = [];
 
-  private rememberAncestry(node: Node): void {
-    if (node.type === 'module' && this.roots.some((r) => r.id === node.id)) {
-      this.parents.set(node.id, null);
-      return;
-    }
+  /** The top-level statement (of the node's segment) that holds a node, found by binary search. */
+  private topLevelStatementHolding(node: Node): Node | undefined {
     const start = node.startIndex;
+    const end = node.endIndex;
     const segment = this.segmentAt(start);
     const top = (this.topLevelNodes[segment] ??= this.roots[segment].children.filter((c): c is Node => c !== null));
-    const end = node.endIndex;
     let lo = 0;
     let hi = top.length - 1;
     let found = -1;
@@ -1375,8 +1360,17 @@ export class SemanticModel {
     }
     // Zero-width nodes can share a start offset with their neighbours: take the one that holds the node.
     while (found >= 0 && !(top[found].startIndex <= start && end <= top[found].endIndex)) found--;
-    if (found < 0) return;
-    let current = top[found];
+    return found >= 0 ? top[found] : undefined;
+  }
+
+  private rememberAncestry(node: Node): void {
+    if (node.type === 'module' && this.roots.some((r) => r.id === node.id)) {
+      this.parents.set(node.id, null);
+      return;
+    }
+    const top = this.topLevelStatementHolding(node);
+    if (!top) return;
+    let current = top;
     this.parents.set(current.id, this.root);
     while (current.id !== node.id) {
       const next = current.childWithDescendant(node);
