@@ -120,8 +120,10 @@ function combine(a: CallbackListInfo['state'], b: CallbackListInfo['state']): Ca
 /** Calls that add to a list variable in place: `cbs.append(x)`, `cbs.extend([...])`, `cbs.insert(0, x)`. */
 function listMutations(model: SemanticModel, name: string, scope: Node): CallSite[] {
   const out: CallSite[] = [];
+  // A function's or class's calls lie inside it: only a module-level list is read file-wide.
+  const local = scope.id !== model.root.id;
   for (const method of ['append', 'extend', 'insert']) {
-    for (const site of model.callsNamed(method)) {
+    for (const site of local ? model.callsNamedWithin(method, scope) : model.callsNamed(method)) {
       const r = site.receiver;
       if (r && r.type === 'identifier' && r.text === name && model.scopeOf(site.node).id === scope.id) out.push(site);
     }
