@@ -21,11 +21,34 @@ describe('SourceText.withEdit', () => {
       for (let i = Math.floor(rnd() * 3); i > 0; i--) insert += piece();
       const edited = before.withEdit(start, end, insert);
       const fresh = new SourceText(edited.text);
+      // Line starts counted independently of SourceText: after every "\r\n", lone "\r" and lone "\n".
+      const naive = [0];
+      for (const m of edited.text.matchAll(/\r\n|\r|\n/g)) naive.push(m.index + m[0].length);
+      assert.equal(fresh.lineCount, naive.length);
+      naive.forEach((at, line) => assert.equal(edited.lineStart(line), at));
       assert.equal(edited.text, text.slice(0, start) + insert + text.slice(end));
       assert.equal(edited.lineCount, fresh.lineCount, JSON.stringify({ text, start, end, insert }));
       for (let offset = 0; offset <= edited.text.length; offset++) {
         assert.deepEqual(edited.positionAt(offset), fresh.positionAt(offset), JSON.stringify({ text, start, end, insert, offset }));
       }
     }
+  });
+});
+
+describe('SourceText.indentUnit', () => {
+  const unit = (text: string) => new SourceText(text).indentUnit;
+  it('is the smallest step in spaces, ignoring blank and comment lines', () => {
+    assert.equal(unit('def f():\n  x = 1\n  if x:\n    y = 2\n'), '  ');
+    assert.equal(unit('def f():\n        # deep comment\n   x = 1\n\n      \n   return x\n'), '   ');
+    assert.equal(unit('if a:\r\n  b\r\n'), '  ');
+    // A form feed before a comment: still a comment line.
+    assert.equal(unit('if a:\n\f  # c\n        b\n'), ' '.repeat(8));
+  });
+  it('is a tab when more lines are indented with tabs', () => {
+    assert.equal(unit('def f():\n\tx = 1\n\tif x:\n\t\ty = 2\n'), '\t');
+  });
+  it('is four spaces when nothing is indented', () => {
+    assert.equal(unit('x = 1\ny = 2\n'), '    ');
+    assert.equal(unit(''), '    ');
   });
 });

@@ -4,7 +4,7 @@
 // (the module's statement list is "fragile" for reuse), which on a 5,000-line script costs more than
 // the whole edit-latency budget; reparsing the one segment an edit touches costs a few milliseconds.
 // Short documents are one segment, reparsed incrementally with the old tree.
-import { parsePython, parsePythonRange, useText, type Node, type Tree } from './parser';
+import { parsePython, parsePythonRange, TreeText, type Node, type Tree } from './parser';
 import { importKeys, moduleBindingNames } from './semantic';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
@@ -44,21 +44,24 @@ export interface DocumentChanges {
 }
 
 export interface PythonDocumentOptions {
-  /** A segment is cut once it holds this many lines (default 100); 0 keeps the document one tree. */
+  /** A segment is cut once it holds this many lines (default 50); 0 keeps the document one tree. */
   segmentLines?: number;
 }
 
-export const DEFAULT_SEGMENT_LINES = 100;
+export const DEFAULT_SEGMENT_LINES = 50;
 
 export class PythonDocument {
   private source: SourceText;
   private parts: Segment[];
   private readonly segmentLines: number;
   private changes: DocumentChanges;
+  /** What every segment's tree reads node text from: the current text. */
+  private readonly treeText = new TreeText();
 
   constructor(text: string, options: PythonDocumentOptions = {}) {
     this.segmentLines = options.segmentLines ?? DEFAULT_SEGMENT_LINES;
     this.source = new SourceText(text);
+    this.treeText.set(text);
     this.parts = this.cut(this.source);
     this.changes = { before: this.source, edits: [], words: undefined, head: true };
   }
@@ -151,6 +154,8 @@ export class PythonDocument {
       const old = this.parts[0].tree;
       old.edit(edit);
       const tree = parsePython(next.text, old);
+      this.treeText.set(next.text);
+      this.treeText.attach(tree);
       this.changes.words = undefined;
       old.delete();
       this.source = next;
@@ -175,15 +180,17 @@ export class PythonDocument {
       : this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
     reused?.edit(edit);
     const tree = parsePythonRange(next.text, from, to, next, reused);
+    // The statements as they were are read (from the old text) before the trees are pointed at the new one.
     this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0, { start, end: oldEnd }, { start, end: newEnd });
     snapshot?.delete();
+    this.treeText.set(next.text);
+    this.treeText.attach(tree);
     for (let i = first; i <= last; i++) this.parts[i].tree.delete();
     const later = this.parts.slice(last + 1);
     for (const s of later) {
       s.start += delta;
       s.end += delta;
       s.tree.edit(edit);
-      useText(s.tree, next.text);
     }
     this.source = next;
     this.parts = [...this.parts.slice(0, first), ...this.split({ start: from, end: to, tree }), ...later];
@@ -235,9 +242,12 @@ export class PythonDocument {
     if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines) return [{ start: 0, end: source.text.length, tree: whole }];
     const starts = boundaries(whole.rootNode, 0, this.segmentLines);
     whole.delete();
+    this.treeText.set(source.text);
     return starts.map((start, i) => {
       const end = i + 1 < starts.length ? starts[i + 1] : source.text.length;
-      return { start, end, tree: parsePythonRange(source.text, start, end, source) };
+      const tree = parsePythonRange(source.text, start, end, source);
+      this.treeText.attach(tree);
+      return { start, end, tree };
     });
   }
 
@@ -250,7 +260,9 @@ export class PythonDocument {
     segment.tree.delete();
     return starts.map((start, i) => {
       const end = i + 1 < starts.length ? starts[i + 1] : segment.end;
-      return { start, end, tree: parsePythonRange(this.source.text, start, end, this.source) };
+      const tree = parsePythonRange(this.source.text, start, end, this.source);
+      this.treeText.attach(tree);
+      return { start, end, tree };
     });
   }
 }

@@ -18,7 +18,7 @@ import type { DocumentChanges, PythonDocument, Segment } from './document';
 import type { Node } from './parser';
 import { BindingCandidates, SemanticModel, type SegmentFacts } from './semantic';
 import type { SourceText } from './sourceText';
-import type { Position, Range } from './types';
+import type { Fix, Position, Range, TextEdit } from './types';
 
 export interface IncrementalOptions {
   config: EffectiveConfig;
@@ -47,6 +47,8 @@ interface SegmentRecord {
   factDependencies: Set<string>;
   /** Top-level statements whose content the rules or facts read (SemanticModel.readSegmentOf), as offsets: an edit touching one → analysed again. */
   reads: Array<{ start: number; end: number }>;
+  /** The facts among `dependencies` and `factDependencies` (`fact:key` → key). */
+  factsUsed: Set<string>;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
@@ -77,6 +79,12 @@ export class IncrementalAnalysis {
   private readonly candidates = new BindingCandidates();
   lastStats: IncrementalStats | undefined;
   private staleBecause = new Map<string, number>();
+  /**
+   * Which segments' records depend on each token (their dependencies and fact dependencies), so an
+   * edit finds the records it reaches from its words alone, not by asking every record.
+   */
+  private readonly dependents = new Map<string, Set<Segment>>();
+  private readonly indexedTokens = new Map<Segment, string[]>();
 
   /** Analyses the document's current text, reusing what the changes since the last call left valid. */
   analyze(doc: PythonDocument, options: IncrementalOptions): AnalysisResult {
@@ -85,7 +93,7 @@ export class IncrementalAnalysis {
     const source = doc.sourceText;
     const segments = doc.segments;
     const budget = options.timeBudgetMs ?? options.config.timeBudgetMs;
-    const model = new SemanticModel(doc.trees, { text: source.text, bindingCandidates: this.candidates });
+    const model = new SemanticModel(doc.trees, { text: source.text, bindingCandidates: this.candidates, segmentStarts: segments.map((s) => s.start) });
     const modelOf = () => model;
 
     this.staleBecause = new Map();
@@ -106,15 +114,17 @@ export class IncrementalAnalysis {
     let analysed = 0;
     const changedFacts: string[] = [];
     const analysedRecords = new Set<SegmentRecord>();
+    this.factsComputed = new Set();
     const run = (list: readonly Segment[]): boolean => {
       for (const segment of list) {
         const record = this.records.get(segment)!;
         analysedRecords.add(record);
+        this.factsComputed.add(segment);
         model.anchorRanges = [{ start: segment.start, end: segment.end }];
         record.dependencies = new Set();
         model.dependencies = record.dependencies;
         const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules });
-        takeReads(record.dependencies, record.reads);
+        takeReads(record.dependencies, record.reads, record.factsUsed);
         analysed++;
         for (const n of result.notes) notes.add(n);
         done.push(...result.raw);
@@ -159,6 +169,8 @@ export class IncrementalAnalysis {
       this.records = new Map();
       this.combined = new Map();
       this.configKey = undefined;
+      this.dependents.clear();
+      this.indexedTokens.clear();
       const findings = finishFindings(done, { ...stopped, notes: [...notes] }, source, modelOf, options.config, options.relativePath, options.rules);
       return result(findings, source, [...notes, ...stopped.notes.filter((n) => !notes.has(n))], model);
     }
@@ -174,6 +186,12 @@ export class IncrementalAnalysis {
         }
       }
     }
+    // The dependency index follows the records whose dependencies were made or grew now.
+    if (!partial) {
+      this.dependents.clear();
+      this.indexedTokens.clear();
+    }
+    for (const segment of this.factsComputed) this.indexRecord(segment, this.records.get(segment)!);
     phase('combine');
     const raw = segments.flatMap((s) => this.records.get(s)?.raw ?? []);
     const finished = { notes: [...notes], budget };
@@ -181,6 +199,32 @@ export class IncrementalAnalysis {
     phase('finish');
     this.lastStats.phases = phases;
     return result(findings, source, finished.notes, model);
+  }
+
+  /** Segments whose records were analysed or computed a fact value in this analysis (their dependencies are indexed again). */
+  private factsComputed = new Set<Segment>();
+
+  private indexRecord(segment: Segment, record: SegmentRecord): void {
+    this.unindex(segment);
+    const tokens = [...record.dependencies, ...record.factDependencies];
+    this.indexedTokens.set(segment, tokens);
+    for (const t of tokens) {
+      const set = this.dependents.get(t);
+      if (set) set.add(segment);
+      else this.dependents.set(t, new Set([segment]));
+    }
+  }
+
+  private unindex(segment: Segment): void {
+    const tokens = this.indexedTokens.get(segment);
+    if (!tokens) return;
+    for (const t of tokens) {
+      const set = this.dependents.get(t);
+      if (!set) continue;
+      set.delete(segment);
+      if (set.size === 0) this.dependents.delete(t);
+    }
+    this.indexedTokens.delete(segment);
   }
 
   /** A segment's value of a fact, computed (with the segment as the anchors) when it has none. */
@@ -194,7 +238,8 @@ export class IncrementalAnalysis {
         test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
       );
       record.facts.set(key, value);
-      takeReads(record.factDependencies, record.reads);
+      takeReads(record.factDependencies, record.reads, record.factsUsed);
+      this.factsComputed.add(segment);
     }
     return value;
   }
@@ -241,8 +286,7 @@ export class IncrementalAnalysis {
 
   /** Whether a kept record depends on a fact (its rules, or another fact, read it). */
   private isUsed(key: string): boolean {
-    const token = `fact:${key}`;
-    for (const r of this.records.values()) if (r.dependencies.has(token) || r.factDependencies.has(token)) return true;
+    for (const r of this.records.values()) if (r.factsUsed.has(key)) return true;
     return false;
   }
 
@@ -266,7 +310,6 @@ export class IncrementalAnalysis {
       } else if (w.startsWith('@') || w.startsWith('+')) comparable.push(w);
       else plain.push(w);
     }
-    const plainSet = new Set(plain);
     const compared = new Map<string, boolean>();
     const differs = (token: string): boolean => {
       let result = compared.get(token);
@@ -278,43 +321,29 @@ export class IncrementalAnalysis {
       }
       return result;
     };
-    const because = (this.staleBecause = new Map());
-    const meets = (deps: Set<string>): boolean => {
-      let reason: string | undefined;
-      if (deps.has('*')) reason = '*';
-      else if (changes.head && deps.has('<head>')) reason = '<head>';
-      else {
-        // Whichever of the two sets is smaller is walked.
-        if (plain.length <= deps.size) {
-          for (const w of plain) {
-            if (deps.has(w)) {
-              reason = w;
-              break;
-            }
-          }
-        } else {
-          for (const d of deps) {
-            if (plainSet.has(d)) {
-              reason = d;
-              break;
-            }
-          }
-        }
-        if (!reason) {
-          for (const t of comparable) {
-            if (deps.has(t) && differs(t)) {
-              reason = t;
-              break;
-            }
-          }
-        }
-      }
-      if (reason) because.set(reason, (because.get(reason) ?? 0) + 1);
-      return reason !== undefined;
+    // Segments no longer there (parsed again) leave the index.
+    const current = new Set(segments);
+    for (const segment of [...this.indexedTokens.keys()]) if (!current.has(segment)) this.unindex(segment);
+    // The records the changes reach, with the first reason found (for the stats).
+    const reached = new Map<Segment, string>();
+    const reach = (token: string): void => {
+      const dependents = this.dependents.get(token);
+      if (dependents) for (const s of dependents) if (!reached.has(s)) reached.set(s, token);
     };
+    reach('*');
+    if (changes.head) reach('<head>');
+    for (const w of plain) reach(w);
+    // A comparable token counts only when a record depends on it and its value differs now.
+    for (const t of comparable) if (this.dependents.get(t)?.size && differs(t)) reach(t);
+    const because = (this.staleBecause = new Map());
     for (const segment of segments) {
       const previous = this.records.get(segment);
-      if (!previous || meets(previous.dependencies) || meets(previous.factDependencies)) continue;
+      if (!previous) continue;
+      const reason = reached.get(segment);
+      if (reason !== undefined) {
+        because.set(reason, (because.get(reason) ?? 0) + 1);
+        continue;
+      }
       const reads = moveReads(previous.reads, changes);
       if (!reads) {
         because.set('§', (because.get('§') ?? 0) + 1);
@@ -322,7 +351,10 @@ export class IncrementalAnalysis {
       }
       const raw = moveFindings(previous.raw, changes, source);
       const facts = raw && moveFacts(previous.facts, changes);
-      if (raw && facts) kept.set(segment, { raw, dependencies: previous.dependencies, facts, factDependencies: previous.factDependencies, reads });
+      if (!raw || !facts) continue;
+      // Nothing moved (the segment lies before the edit): the record is kept as it is.
+      if (raw === previous.raw && facts === previous.facts && reads === previous.reads) kept.set(segment, previous);
+      else kept.set(segment, { ...previous, raw, facts, reads });
     }
     for (const token of comparable) {
       if (!compared.has(token)) this.summaries.delete(token);
@@ -337,12 +369,13 @@ export class IncrementalAnalysis {
 }
 
 function freshRecord(): SegmentRecord {
-  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [] };
+  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set() };
 }
 
-/** Moves the `§start:end` dependencies (statements read) into `reads`. */
-function takeReads(dependencies: Set<string>, reads: Array<{ start: number; end: number }>): void {
+/** Moves the `§start:end` dependencies (statements read) into `reads`, and notes the `fact:key` ones in `factsUsed`. */
+function takeReads(dependencies: Set<string>, reads: Array<{ start: number; end: number }>, factsUsed: Set<string>): void {
   for (const d of dependencies) {
+    if (d.startsWith('fact:')) factsUsed.add(d.slice(5));
     if (d.charCodeAt(0) !== 0xa7) continue;
     const colon = d.indexOf(':');
     reads.push({ start: Number(d.slice(1, colon)), end: Number(d.slice(colon + 1)) });
@@ -350,10 +383,11 @@ function takeReads(dependencies: Set<string>, reads: Array<{ start: number; end:
   }
 }
 
-/** Spans moved through the changes; undefined when an edit touches one (start and end included). */
-function moveReads(reads: ReadonlyArray<{ start: number; end: number }>, changes: DocumentChanges): Array<{ start: number; end: number }> | undefined {
-  const out: Array<{ start: number; end: number }> = [];
-  for (const r of reads) {
+/** Spans moved through the changes (the same array when none moved); undefined when an edit touches one (start and end included). */
+function moveReads(reads: Array<{ start: number; end: number }>, changes: DocumentChanges): Array<{ start: number; end: number }> | undefined {
+  let out: Array<{ start: number; end: number }> | undefined;
+  for (let i = 0; i < reads.length; i++) {
+    const r = reads[i];
     let { start, end } = r;
     for (const e of changes.edits) {
       if (e.start <= end && e.oldEnd >= start) return undefined;
@@ -362,9 +396,10 @@ function moveReads(reads: ReadonlyArray<{ start: number; end: number }>, changes
         end += e.newEnd - e.oldEnd;
       }
     }
-    out.push({ start, end });
+    if (!out && (start !== r.start || end !== r.end)) out = reads.slice(0, i);
+    out?.push(start === r.start && end === r.end ? r : { start, end });
   }
-  return out;
+  return out ?? reads;
 }
 
 function result(findings: RawFinding['finding'][], source: SourceText, notes: string[], model: SemanticModel): AnalysisResult {
@@ -380,28 +415,30 @@ function moveOffset(offset: number, changes: DocumentChanges): number | undefine
   return offset;
 }
 
-function moveSpans(spans: readonly Span[], changes: DocumentChanges): Span[] | undefined {
-  const out: Span[] = [];
-  for (const s of spans) {
+/** Spans moved through the changes (the same array when none moved); undefined when an edit touches one. */
+function moveSpans(spans: Span[], changes: DocumentChanges): Span[] | undefined {
+  let out: Span[] | undefined;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
     const start = moveOffset(s.start, changes);
     const end = moveOffset(s.end, changes);
     if (start === undefined || end === undefined) return undefined;
-    out.push({ start, end, type: s.type });
+    if (!out && (start !== s.start || end !== s.end)) out = spans.slice(0, i);
+    out?.push(start === s.start && end === s.end ? s : { start, end, type: s.type });
   }
-  return out;
+  return out ?? spans;
 }
 
+/** Fact values moved through the changes (the same map when none moved); undefined when an edit touches a span. */
 function moveFacts(facts: Map<string, FactValue>, changes: DocumentChanges): Map<string, FactValue> | undefined {
-  const out = new Map<string, FactValue>();
+  let out: Map<string, FactValue> | undefined;
   for (const [key, value] of facts) {
-    if (typeof value === 'boolean') out.set(key, value);
-    else {
-      const moved = moveSpans(value, changes);
-      if (!moved) return undefined;
-      out.set(key, moved);
-    }
+    if (typeof value === 'boolean') continue;
+    const moved = moveSpans(value, changes);
+    if (!moved) return undefined;
+    if (moved !== value) (out ??= new Map(facts)).set(key, moved);
   }
-  return out;
+  return out ?? facts;
 }
 
 /** Combined fact values moved through the changes; a value with a span the edits touched is dropped (counts as changed). */
@@ -428,7 +465,7 @@ function sameFact(a: FactValue | undefined, b: FactValue): boolean {
  * touches changed text (the finding may then have changed: its segment is analysed again).
  */
 function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now: SourceText): RawFinding[] | undefined {
-  if (changes.edits.length === 0) return [...raw];
+  if (changes.edits.length === 0 || raw.length === 0) return raw as RawFinding[];
   const before = changes.before;
   let move = (p: Position): Position | undefined => {
     const offset = moveOffset(before.offsetAt(p), changes);
@@ -455,30 +492,33 @@ function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now:
     if (!start || !end) return undefined;
     return start === r.start && end === r.end ? r : { start, end };
   };
-  const out: RawFinding[] = [];
-  for (const r of raw) {
+  const moveEdit = (e: TextEdit): TextEdit | undefined => {
+    const m = moveRange(e.range);
+    return m && (m === e.range ? e : { range: m, newText: e.newText });
+  };
+  const moveFix = (fix: Fix): Fix | undefined => {
+    const edits = mapKept(fix.edits, moveEdit);
+    return edits && (edits === fix.edits ? fix : { ...fix, edits: edits as TextEdit[] });
+  };
+  return mapKept(raw, (r) => {
     const range = moveRange(r.finding.range);
-    if (!range) return undefined;
-    let moved = range !== r.finding.range;
-    const suppressible: Range[] = [];
-    for (const s of r.suppressible) {
-      const m = moveRange(s);
-      if (!m) return undefined;
-      moved ||= m !== s;
-      suppressible.push(m);
-    }
-    const fixes = [];
-    for (const fix of r.finding.fixes) {
-      const edits = [];
-      for (const e of fix.edits) {
-        const m = moveRange(e.range);
-        if (!m) return undefined;
-        moved ||= m !== e.range;
-        edits.push(m === e.range ? e : { range: m, newText: e.newText });
-      }
-      fixes.push({ ...fix, edits });
-    }
-    out.push(moved ? { finding: { ...r.finding, range, fixes }, suppressible } : r);
+    const suppressible = range && mapKept(r.suppressible, moveRange);
+    const fixes = suppressible && mapKept(r.finding.fixes, moveFix);
+    if (!range || !suppressible || !fixes) return undefined;
+    if (range === r.finding.range && suppressible === r.suppressible && fixes === r.finding.fixes) return r;
+    return { finding: { ...r.finding, range, fixes: fixes as Fix[] }, suppressible: suppressible as Range[] };
+  }) as RawFinding[] | undefined;
+}
+
+/** Each item mapped: the same array when every item maps to itself, undefined when one maps to undefined. */
+function mapKept<T>(items: readonly T[], map: (item: T) => T | undefined): readonly T[] | undefined {
+  let out: T[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const mapped = map(item);
+    if (mapped === undefined) return undefined;
+    if (!out && mapped !== item) out = items.slice(0, i);
+    out?.push(mapped);
   }
-  return out;
+  return out ?? items;
 }

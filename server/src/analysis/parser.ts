@@ -71,12 +71,21 @@ export function parsePythonRange(
 }
 
 /**
- * Points a tree that was shifted with `tree.edit()` (a segment after an edit) at the new text: a
- * node's `text` is read from the text the tree was parsed from, which no longer holds it there.
+ * The text a document's trees read their nodes' text from. A node's `text` is read from the text its
+ * tree was parsed from; a segment shifted with `tree.edit()` (or left as it was) must read the current
+ * text instead, and must not keep an old one alive. Every tree attached here reads whatever text was
+ * set last.
  */
-export function useText(tree: Tree, text: string): void {
-  const input = withLineFeeds(text);
-  (tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => input.slice(index);
+export class TreeText {
+  private input = '';
+
+  set(text: string): void {
+    this.input = withLineFeeds(text);
+  }
+
+  attach(tree: Tree): void {
+    (tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => this.input.slice(index);
+  }
 }
 
 /**

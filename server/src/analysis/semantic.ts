@@ -42,6 +42,8 @@ export interface SemanticModelOptions {
   text?: string;
   /** Kept across the models of one segmented document (see BindingCandidates). */
   bindingCandidates?: BindingCandidates;
+  /** Where each tree's segment starts in the text (default: read from each tree's included range). */
+  segmentStarts?: number[];
 }
 
 /**
@@ -50,57 +52,95 @@ export interface SemanticModelOptions {
  * tokens around it allow a binding, and every name of a segment that has errors.
  */
 export class BindingCandidates {
-  private readonly byName = new Map<string, Set<Tree>>();
-  private readonly names = new Map<Tree, { names: string[]; imports: KeptImports }>();
-  /** The trees whose imports bind a local name, or a qualified name; package counts; trees with a star import. */
-  private readonly importsByName = new Map<string, Set<Tree>>();
-  private readonly importsByQualified = new Map<string, Set<Tree>>();
+  // Keyed by slot, not by tree: when an edit reparses one segment, its slot takes the new tree and
+  // only the names that differ are re-indexed (most keystrokes change none).
+  private readonly byName = new Map<string, Set<CandidateSlot>>();
+  private readonly slots = new Map<Tree, CandidateSlot>();
+  /** The slots whose imports bind a local name, or a qualified name; package counts; slots with a star import. */
+  private readonly importsByName = new Map<string, Set<CandidateSlot>>();
+  private readonly importsByQualified = new Map<string, Set<CandidateSlot>>();
   private readonly packageCounts = new Map<string, number>();
   readonly packages = new Set<string>();
-  readonly starTrees = new Set<Tree>();
+  readonly starSlots = new Set<CandidateSlot>();
 
-  /** Makes the index hold exactly the model's trees (each read once). */
+  /** Makes the index hold exactly the model's trees (each new one read once). */
   update(trees: readonly Tree[], namesOf: (i: number) => string[], importsOf: (i: number) => KeptImports): void {
     const current = new Set(trees);
-    for (const [tree, kept] of this.names) {
-      if (current.has(tree)) continue;
-      for (const n of kept.names) this.byName.get(n)?.delete(tree);
-      for (const n of kept.imports.byName.keys()) this.importsByName.get(n)?.delete(tree);
-      for (const q of kept.imports.byQualified.keys()) this.importsByQualified.get(q)?.delete(tree);
-      for (const p of kept.imports.packages) {
-        const n = (this.packageCounts.get(p) ?? 1) - 1;
-        this.packageCounts.set(p, n);
-        if (n <= 0) this.packages.delete(p);
-      }
-      this.starTrees.delete(tree);
-      this.names.delete(tree);
-    }
+    const gone: CandidateSlot[] = [];
+    for (const [tree, slot] of this.slots) if (!current.has(tree)) gone.push(slot);
+    const fresh: number[] = [];
     trees.forEach((tree, i) => {
-      if (this.names.has(tree)) return;
-      const kept = { names: namesOf(i), imports: importsOf(i) };
-      this.names.set(tree, kept);
-      for (const n of kept.names) addTo(this.byName, n, tree);
-      for (const n of kept.imports.byName.keys()) addTo(this.importsByName, n, tree);
-      for (const q of kept.imports.byQualified.keys()) addTo(this.importsByQualified, q, tree);
-      for (const p of kept.imports.packages) {
-        this.packageCounts.set(p, (this.packageCounts.get(p) ?? 0) + 1);
-        this.packages.add(p);
-      }
-      if (kept.imports.starModules.length) this.starTrees.add(tree);
+      if (!this.slots.has(tree)) fresh.push(i);
     });
+    if (gone.length === 1 && fresh.length === 1) {
+      const slot = gone[0];
+      const i = fresh[0];
+      const names = new Set(namesOf(i));
+      for (const n of slot.names) if (!names.has(n)) this.byName.get(n)?.delete(slot);
+      for (const n of names) if (!slot.names.has(n)) addTo(this.byName, n, slot);
+      this.removeImports(slot);
+      slot.imports = importsOf(i);
+      this.addImports(slot);
+      this.slots.delete(slot.tree);
+      slot.tree = trees[i];
+      slot.names = names;
+      this.slots.set(slot.tree, slot);
+      return;
+    }
+    for (const slot of gone) {
+      for (const n of slot.names) this.byName.get(n)?.delete(slot);
+      this.removeImports(slot);
+      this.slots.delete(slot.tree);
+    }
+    for (const i of fresh) {
+      const slot: CandidateSlot = { tree: trees[i], names: new Set(namesOf(i)), imports: importsOf(i) };
+      this.slots.set(slot.tree, slot);
+      for (const n of slot.names) addTo(this.byName, n, slot);
+      this.addImports(slot);
+    }
   }
 
-  treesFor(name: string): ReadonlySet<Tree> | undefined {
+  private addImports(slot: CandidateSlot): void {
+    const imports = slot.imports;
+    for (const n of imports.byName.keys()) addTo(this.importsByName, n, slot);
+    for (const q of imports.byQualified.keys()) addTo(this.importsByQualified, q, slot);
+    for (const p of imports.packages) {
+      this.packageCounts.set(p, (this.packageCounts.get(p) ?? 0) + 1);
+      this.packages.add(p);
+    }
+    if (imports.starModules.length) this.starSlots.add(slot);
+  }
+
+  private removeImports(slot: CandidateSlot): void {
+    const imports = slot.imports;
+    for (const n of imports.byName.keys()) this.importsByName.get(n)?.delete(slot);
+    for (const q of imports.byQualified.keys()) this.importsByQualified.get(q)?.delete(slot);
+    for (const p of imports.packages) {
+      const n = (this.packageCounts.get(p) ?? 1) - 1;
+      this.packageCounts.set(p, n);
+      if (n <= 0) this.packages.delete(p);
+    }
+    this.starSlots.delete(slot);
+  }
+
+  treesFor(name: string): ReadonlySet<CandidateSlot> | undefined {
     return this.byName.get(name);
   }
 
-  treesImporting(name: string): ReadonlySet<Tree> | undefined {
+  treesImporting(name: string): ReadonlySet<CandidateSlot> | undefined {
     return this.importsByName.get(name);
   }
 
-  treesImportingQualified(qualified: string): ReadonlySet<Tree> | undefined {
+  treesImportingQualified(qualified: string): ReadonlySet<CandidateSlot> | undefined {
     return this.importsByQualified.get(qualified);
   }
+}
+
+/** One segment's entry in BindingCandidates: its current tree and what that tree may bind and imports. */
+interface CandidateSlot {
+  tree: Tree;
+  names: Set<string>;
+  imports: KeptImports;
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -163,6 +203,8 @@ interface ImportView {
   /** The import bindings of a local name, in document order. */
   named(name: string): readonly Binding[];
   qualified(qualified: string): readonly Binding[];
+  /** The local names of the import bindings of a qualified name (no bindings made). */
+  namesOf(qualified: string): readonly string[];
   /** Where a binding's import statement starts. */
   startOf(binding: Binding): number;
   /** A number that sorts bindings in document order (statement, then place within it). */
@@ -329,7 +371,8 @@ export class SemanticModel {
   readonly trees: readonly Tree[];
   /** The module node (of the first segment): what scopeOf answers for module-level nodes. */
   readonly root: Node;
-  private readonly roots: Node[];
+  /** Each segment's module node, made when first asked for (see rootAt). */
+  private readonly roots: Array<Node | undefined>;
   /** Where each tree's segment starts in the text. */
   private readonly starts: number[];
   /**
@@ -372,26 +415,27 @@ export class SemanticModel {
   constructor(tree: Tree | readonly Tree[], options: SemanticModelOptions = {}) {
     this.trees = Array.isArray(tree) ? (tree as readonly Tree[]) : [tree as Tree];
     if (this.trees.length === 0) throw new Error('a semantic model needs at least one tree');
-    this.roots = this.trees.map((t) => t.rootNode);
-    this.root = this.roots[0];
-    this.starts = this.trees.map((t, i) => (i === 0 ? 0 : (t.getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
-    if (options.text === undefined && this.roots.length > 1) throw new Error('a model of several segments needs the text');
+    // Each root node is made when first needed: most edits of a long document read a few segments.
+    this.roots = new Array<Node | undefined>(this.trees.length);
+    this.root = this.roots[0] = this.trees[0].rootNode;
+    this.starts = options.segmentStarts ?? this.trees.map((t, i) => (i === 0 ? 0 : (t.getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
+    if (this.starts.length !== this.trees.length) throw new Error('segmentStarts must give one start per tree');
+    if (options.text === undefined && this.trees.length > 1) throw new Error('a model of several segments needs the text');
     this.text = options.text ?? this.root.text;
-    this.candidates = this.roots.length > 1 ? options.bindingCandidates : undefined;
+    this.candidates = this.trees.length > 1 ? options.bindingCandidates : undefined;
   }
 
   /** The smallest node spanning [start, end), in whichever segment holds `start`. */
   nodeAt(start: number, end: number = start): Node | null {
-    const roots = this.roots;
-    if (roots.length === 1) return this.root.descendantForIndex(start, end);
+    if (this.trees.length === 1) return this.root.descendantForIndex(start, end);
     let lo = 0;
-    let hi = roots.length - 1;
+    let hi = this.trees.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.starts[mid] <= start) lo = mid;
       else hi = mid - 1;
     }
-    return roots[lo].descendantForIndex(start, end);
+    return this.rootAt(lo).descendantForIndex(start, end);
   }
 
   /**
@@ -399,7 +443,7 @@ export class SemanticModel {
    * `§start:end`, which IncrementalAnalysis keeps as a span (an edit touching it → read again).
    */
   readSegmentOf(node: Node): void {
-    if (!this.dependencies || this.quiet !== 0 || this.roots.length === 1) return;
+    if (!this.dependencies || this.quiet !== 0 || this.trees.length === 1) return;
     const segment = this.segmentAt(node.startIndex);
     const statement = this.topLevelStatementHolding(node);
     // Outside any statement (the module node, a zero-width node between statements): the whole segment.
@@ -551,10 +595,10 @@ export class SemanticModel {
     if (!ranges) return this.quietly(() => (type === 'call' ? this.allCalls().map((c) => c.node) : this.descendantsOfType(type)));
     const out: Node[] = [];
     for (const r of ranges) {
-      for (let i = 0; i < this.roots.length; i++) {
+      for (let i = 0; i < this.trees.length; i++) {
         const segmentEnd = i + 1 < this.starts.length ? this.starts[i + 1] : Infinity;
         if (this.starts[i] >= r.end || segmentEnd <= r.start) continue;
-        for (const n of this.roots[i].descendantsOfType(type)) if (n && n.startIndex >= r.start && n.startIndex < r.end) out.push(n);
+        for (const n of this.rootAt(i).descendantsOfType(type)) if (n && n.startIndex >= r.start && n.startIndex < r.end) out.push(n);
       }
     }
     return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
@@ -599,13 +643,13 @@ export class SemanticModel {
   /** The top-level statements in document order, across segments, read for the block of imports at the top. */
   *headStatements(): Generator<Node> {
     this.read('<head>');
-    for (const root of this.roots) for (const child of root.namedChildren) if (child) yield child;
+    for (const root of this.allRoots()) for (const child of root.namedChildren) if (child) yield child;
   }
 
   /** Nodes of these types anywhere in the file (a whole-tree walk: for rare paths only). */
   descendantsOfType(types: string | string[]): Node[] {
     this.read('*');
-    return this.roots.flatMap((r) => r.descendantsOfType(types).filter((n): n is Node => n !== null));
+    return this.allRoots().flatMap((r) => r.descendantsOfType(types).filter((n): n is Node => n !== null));
   }
 
   /** Top-level package names imported anywhere in the file (`torch`, `sklearn`, …). */
@@ -630,6 +674,17 @@ export class SemanticModel {
     const view = this.importView();
     const out = [...wanted].flatMap((q) => view.qualified(q));
     return wanted.size > 1 ? out.sort((a, b) => view.orderOf(a) - view.orderOf(b)) : out;
+  }
+
+  /** The local names that imports bind to these qualified names (what `importsOf(...).map(b => b.name)` gives, without making the bindings). */
+  importedNames(qualifiedNames: Iterable<string>): Set<string> {
+    const view = this.importView();
+    const names = new Set<string>();
+    for (const q of qualifiedNames) {
+      this.read(`@${q}`);
+      for (const n of view.namesOf(q)) names.add(n);
+    }
+    return names;
   }
 
   /**
@@ -670,7 +725,7 @@ export class SemanticModel {
   /** Every comment, in document order (code actions read them; a whole-tree query on first use). */
   get comments(): Node[] {
     this.read('*');
-    return (this.commentNodes ??= this.roots.flatMap((r) => pythonQuery('(comment) @comment').captures(r).map((c) => c.node)));
+    return (this.commentNodes ??= this.allRoots().flatMap((r) => pythonQuery('(comment) @comment').captures(r).map((c) => c.node)));
   }
 
   /**
@@ -679,10 +734,10 @@ export class SemanticModel {
    */
   get suppressionComments(): Node[] {
     if (!this.suppressionCommentNodes) {
-      if (this.roots.length === 1) this.suppressionCommentNodes = this.suppressionCommentsIn(0, this.text.length);
+      if (this.trees.length === 1) this.suppressionCommentNodes = this.suppressionCommentsIn(0, this.text.length);
       else {
         // A segmented document: each segment's are found once and kept (as offsets) with its tree.
-        this.suppressionCommentNodes = this.roots.flatMap((_, i) => {
+        this.suppressionCommentNodes = this.trees.flatMap((_, i) => {
           const base = this.starts[i];
           let kept = SEGMENT_SUPPRESSIONS.get(this.trees[i]);
           if (!kept) {
@@ -722,11 +777,11 @@ export class SemanticModel {
    * tokens (`data ]: (…)` read as a call of `data`), so in a broken text every place is asked in the tree.
    */
   private tokensTellAt(offset: number): boolean {
-    if (this.roots.length === 1) return (this.parsesCleanly ??= !this.root.hasError);
+    if (this.trees.length === 1) return (this.parsesCleanly ??= !this.root.hasError);
     // A segment is parsed alone: its own errors are what can mislead the tokens there.
     const i = this.segmentAt(offset);
     let clean = this.segmentsClean[i];
-    if (clean === undefined) clean = this.segmentsClean[i] = !this.roots[i].hasError;
+    if (clean === undefined) clean = this.segmentsClean[i] = !this.rootAt(i).hasError;
     return clean;
   }
 
@@ -761,7 +816,7 @@ export class SemanticModel {
    */
   private wordOffsets(word: string): Iterable<number> {
     // A segmented document: each segment's words are indexed once, kept with its tree across edits.
-    if (this.roots.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word);
+    if (this.trees.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word);
     if (this.words) return NON_ASCII.test(word) ? wordOffsets(this.text, word) : (this.words.get(word) ?? []);
     if (++this.wordsAsked > WORDS_BEFORE_INDEX) this.words = indexWords(this.text);
     return wordOffsets(this.text, word);
@@ -773,14 +828,14 @@ export class SemanticModel {
   /** `wordOffsets` within some ranges. */
   private wordOffsetsWithin(word: string, ranges: ReadonlyArray<{ start: number; end: number }>): number[] {
     const inRanges = (at: number) => ranges.some((r) => r.start <= at && at < r.end);
-    if (this.roots.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word, ranges);
+    if (this.trees.length > 1 && !NON_ASCII.test(word)) return this.segmentWordOffsets(word, ranges);
     return [...this.wordOffsets(word)].filter(inRanges);
   }
 
   /** Where the segments (those that meet `ranges`, all when absent) spell `word`, from their kept word indexes. */
   private segmentWordOffsets(word: string, ranges?: ReadonlyArray<{ start: number; end: number }>): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.roots.length; i++) {
+    for (let i = 0; i < this.trees.length; i++) {
       const start = this.starts[i];
       const end = this.segmentEnd(i);
       if (ranges && !ranges.some((r) => r.start < end && start < r.end)) continue;
@@ -860,7 +915,7 @@ export class SemanticModel {
   /** What the imports bind, read from one index (a single tree) or from each segment's kept imports. */
   private importView(): ImportView {
     if (this.imported) return this.imported;
-    if (this.roots.length === 1) {
+    if (this.trees.length === 1) {
       const index = this.importsIndexed();
       const byQualified = new Map<string, Binding[]>();
       let order: Map<Binding, number> | undefined;
@@ -876,6 +931,7 @@ export class SemanticModel {
         all: () => index.bindings,
         named: (name) => index.byName.get(name) ?? [],
         qualified: (q) => byQualified.get(q) ?? [],
+        namesOf: (q) => (byQualified.get(q) ?? []).map((b) => b.name),
         startOf: (b) => index.starts.get(b)!,
         orderOf: (b) => (order ??= new Map(index.bindings.map((x, i) => [x, i]))).get(b)!,
         scopeOf: (b) => this.scopeKey(this.scopeAt(index.starts.get(b)!)),
@@ -909,7 +965,7 @@ export class SemanticModel {
     const candidates = this.keptCandidates();
     const keptAt: Array<KeptImports | undefined> = [];
     const keptOf = (i: number): KeptImports => (keptAt[i] ??= this.quietly(() => this.segmentImports(i)));
-    const everySegment = this.roots.map((_, i) => i);
+    const everySegment = this.trees.map((_, i) => i);
     const made = new Map<string, Binding>();
     const starts = new Map<Binding, number>();
     const orders = new Map<Binding, number>();
@@ -930,15 +986,20 @@ export class SemanticModel {
       return b;
     };
     // The segments to read: those the kept candidates name (every one without them).
-    const read = (trees: ReadonlySet<Tree> | undefined, pick: (k: KeptImports) => number[] | undefined): Binding[] =>
+    const read = (trees: ReadonlySet<{ tree: Tree }> | undefined, pick: (k: KeptImports) => number[] | undefined): Binding[] =>
       (candidates ? this.indexesOf(trees) : everySegment).flatMap((i) => (pick(keptOf(i)) ?? []).map((k) => binding(i, k)));
     let packages: Set<string> | undefined;
     return {
       packages: () => (packages ??= new Set(candidates ? candidates.packages : everySegment.flatMap((i) => keptOf(i).packages))),
-      stars: () => (candidates ? this.indexesOf(candidates.starTrees) : everySegment).flatMap((i) => keptOf(i).starModules),
+      stars: () => (candidates ? this.indexesOf(candidates.starSlots) : everySegment).flatMap((i) => keptOf(i).starModules),
       all: () => everySegment.flatMap((i) => keptOf(i).bindings.map((_, j) => binding(i, j))),
       named: (name) => read(candidates?.treesImporting(name), (k) => k.byName.get(name)),
       qualified: (q) => read(candidates?.treesImportingQualified(q), (k) => k.byQualified.get(q)),
+      namesOf: (q) =>
+        (candidates ? this.indexesOf(candidates.treesImportingQualified(q)) : everySegment).flatMap((i) => {
+          const kept = keptOf(i);
+          return (kept.byQualified.get(q) ?? []).map((k) => kept.bindings[k].name);
+        }),
       startOf: (b) => starts.get(b)!,
       orderOf: (b) => orders.get(b)!,
       scopeOf: (b) => scopes.get(b)!,
@@ -1001,7 +1062,7 @@ export class SemanticModel {
    */
   private regions(offset: number): ScopeRegion[] {
     // A node's scope lies within its own top-level statement: no dependency on the rest of the file.
-    if (this.roots.length === 1) return (this.scopeRegions ??= this.quietly(() => this.collectRegions()));
+    if (this.trees.length === 1) return (this.scopeRegions ??= this.quietly(() => this.collectRegions()));
     const i = this.segmentAt(offset);
     let regions = this.segmentRegions[i];
     if (!regions) {
@@ -1045,7 +1106,7 @@ export class SemanticModel {
   private bindingsOf(name: string): Map<string, Binding[]> {
     let byScope = this.bindingsByName.get(name);
     if (!byScope) {
-      const found = this.quietly(() => (this.roots.length === 1 ? this.collectBindings(name) : this.keptBindingsOf(name)));
+      const found = this.quietly(() => (this.trees.length === 1 ? this.collectBindings(name) : this.keptBindingsOf(name)));
       // Document order of the binding statements (then of the names within one), as the scope's list reads.
       found.sort((a, b) => a.order - b.order || a.at - b.at);
       byScope = new Map();
@@ -1064,7 +1125,7 @@ export class SemanticModel {
    * module's from every segment, a function's or class's from its own segment.
    */
   private bindingsIn(name: string, scope: Node): Binding[] | undefined {
-    if (this.roots.length === 1) return this.bindingsOf(name).get(this.scopeKey(scope));
+    if (this.trees.length === 1) return this.bindingsOf(name).get(this.scopeKey(scope));
     const key = this.scopeKey(scope);
     const cacheKey = `${key} ${name}`;
     let found = this.scopeBindings.get(cacheKey);
@@ -1136,7 +1197,7 @@ export class SemanticModel {
       const at = imports.startOf(b);
       found.push({ scope: imports.scopeOf(b), binding: b, at, order: at });
     }
-    for (let i = 0; i < this.roots.length; i++) {
+    for (let i = 0; i < this.trees.length; i++) {
       const base = this.starts[i];
       for (const k of this.segmentBindings(i, name)) {
         const scope = k.scope ? `${base + k.scope.start}:${base + k.scope.end}:${k.scope.type}` : 'module';
@@ -1149,7 +1210,7 @@ export class SemanticModel {
   /** The segments that may bind a name, in document order: all, or those the kept candidates name. */
   private segmentsBinding(name: string): number[] {
     const candidates = this.keptCandidates();
-    if (!candidates || NON_ASCII.test(name)) return this.roots.map((_, i) => i);
+    if (!candidates || NON_ASCII.test(name)) return this.trees.map((_, i) => i);
     return this.indexesOf(candidates.treesFor(name));
   }
 
@@ -1169,12 +1230,12 @@ export class SemanticModel {
   }
 
   /** The indexes of these trees among the model's, in document order. */
-  private indexesOf(trees: ReadonlySet<Tree> | undefined): number[] {
-    if (!trees) return [];
+  private indexesOf(slots: ReadonlySet<{ tree: Tree }> | undefined): number[] {
+    if (!slots) return [];
     const indexes = (this.treeIndexes ??= new Map(this.trees.map((t, i) => [t, i])));
     const out: number[] = [];
-    for (const t of trees) {
-      const i = indexes.get(t);
+    for (const slot of slots) {
+      const i = indexes.get(slot.tree);
       if (i !== undefined) out.push(i);
     }
     return out.sort((a, b) => a - b);
@@ -1187,7 +1248,7 @@ export class SemanticModel {
   /** The names segment `i` may bind (see BindingCandidates). */
   private bindingNamesOf(i: number): string[] {
     const base = this.starts[i];
-    const clean = !this.roots[i].hasError;
+    const clean = !this.rootAt(i).hasError;
     const out: string[] = [];
     for (const [word, offsets] of this.segmentWords(i)) {
       if (!clean || offsets.some((r) => mayBindBefore(this.text, base + r, base + r + word.length))) out.push(word);
@@ -1324,20 +1385,43 @@ export class SemanticModel {
     let parent = this.parents.get(node.id);
     if (parent === undefined) {
       // With few top-level statements tree-sitter's own walk (one call into wasm) is the cheaper one.
-      if ((this.topLevelCount ??= this.roots.reduce((n, r) => n + r.childCount, 0)) > FLAT_MODULE_STATEMENTS) this.rememberAncestry(node);
+      if (this.topLevelCountOf(node) > FLAT_MODULE_STATEMENTS) this.rememberAncestry(node);
       parent = this.parents.get(node.id);
       if (parent === undefined) {
         parent = node.parent;
         // Every segment's module node stands for the one module.
-        if (parent && parent.type === 'module' && this.roots.length > 1) parent = this.root;
-        else if (!parent && this.roots.length > 1 && node.type === 'module' && node.id !== this.root.id) parent = null;
+        if (parent && parent.type === 'module' && this.trees.length > 1) parent = this.root;
+        else if (!parent && this.trees.length > 1 && node.type === 'module' && node.id !== this.root.id) parent = null;
         this.parents.set(node.id, parent);
       }
     }
     return parent;
   }
 
-  private topLevelCount: number | undefined;
+  /**
+   * How many top-level statements tree-sitter's parent walk would step through for this node: those
+   * of its segment's tree (a segment is parsed alone), or of the whole file when it is one tree.
+   */
+  private topLevelCountOf(node: Node): number {
+    const i = this.trees.length === 1 ? 0 : this.segmentAt(node.startIndex);
+    let count = this.topLevelCounts[i];
+    if (count === undefined) count = this.topLevelCounts[i] = this.rootAt(i).childCount;
+    return count;
+  }
+
+  private readonly topLevelCounts: Array<number | undefined> = [];
+
+  /** Segment `i`'s module node. */
+  private rootAt(i: number): Node {
+    let root = this.roots[i];
+    if (!root) root = this.roots[i] = this.trees[i].rootNode;
+    return root;
+  }
+
+  /** Every segment's module node (for whole-file reads). */
+  private allRoots(): Node[] {
+    return this.trees.map((_, i) => this.rootAt(i));
+  }
 
   /** Each segment's top-level statements (asked for one segment at a time). */
   private readonly topLevelNodes: Array<Node[] | undefined> = [];
@@ -1347,7 +1431,7 @@ export class SemanticModel {
     const start = node.startIndex;
     const end = node.endIndex;
     const segment = this.segmentAt(start);
-    const top = (this.topLevelNodes[segment] ??= this.roots[segment].children.filter((c): c is Node => c !== null));
+    const top = (this.topLevelNodes[segment] ??= this.rootAt(segment).children.filter((c): c is Node => c !== null));
     let lo = 0;
     let hi = top.length - 1;
     let found = -1;
@@ -1364,7 +1448,7 @@ export class SemanticModel {
   }
 
   private rememberAncestry(node: Node): void {
-    if (node.type === 'module' && this.roots.some((r) => r.id === node.id)) {
+    if (node.type === 'module' && this.rootAt(this.segmentAt(node.startIndex)).id === node.id) {
       this.parents.set(node.id, null);
       return;
     }
@@ -1443,7 +1527,7 @@ export class SemanticModel {
       return [];
     }
     this.readSegmentOf(from);
-    if (this.dependencies && this.quiet === 0 && this.roots.length > 1) {
+    if (this.dependencies && this.quiet === 0 && this.trees.length > 1) {
       for (const s of spans) this.dependencies.add(`§${s.start}:${Math.max(s.end, ...inside.map((b) => b.node.endIndex))}`);
     }
     return inside;
@@ -1598,7 +1682,7 @@ export class SemanticModel {
   /** Every call in the file, in document order (a whole-tree query: for rare paths only). */
   allCalls(): CallSite[] {
     this.read('*');
-    this.allCallNodes ??= this.roots.flatMap((r) => pythonQuery('(call) @call').captures(r).map((c) => c.node));
+    this.allCallNodes ??= this.allRoots().flatMap((r) => pythonQuery('(call) @call').captures(r).map((c) => c.node));
     return this.allCallNodes.map((n) => this.callSite(n));
   }
 
@@ -1607,12 +1691,34 @@ export class SemanticModel {
     return this.callNodesNamed(name).map((n) => this.callSite(n));
   }
 
+  /**
+   * Calls of these methods on what `name` spells as a whole receiver or as its last attribute
+   * (`name.append(…)`, `x.name.append(…)`), in document order. Found from where `name` is spelled, so
+   * only a change that spells `name` can change the answer (not every call of the method).
+   */
+  methodCallsOn(name: string, methods: ReadonlySet<string>): CallSite[] {
+    const out: CallSite[] = [];
+    for (const id of this.identifiers(name)) {
+      let receiver = id;
+      const parent = this.parentOf(id);
+      // `x.name`: the attribute node is the receiver.
+      if (parent && parent.type === 'attribute' && sameNode(parent.childForFieldName('attribute'), id)) receiver = parent;
+      const access = receiver === id ? parent : this.parentOf(receiver);
+      if (!access || access.type !== 'attribute' || !sameNode(access.childForFieldName('object'), receiver)) continue;
+      const method = access.childForFieldName('attribute')?.text;
+      if (!method || !methods.has(method)) continue;
+      const call = this.parentOf(access);
+      if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), access)) out.push(this.callSite(call));
+    }
+    return out;
+  }
+
   /** Calls whose callee resolves to one of these qualified names. */
   callsTo(qualifiedNames: Iterable<string>, anchorsOnly = false): CallSite[] {
     const wanted = new Set(qualifiedNames);
     const lastNames = new Set([...wanted].map((q) => q.slice(q.lastIndexOf('.') + 1)));
     // `from m import f as g` calls it as `g(...)`.
-    for (const b of this.importsOf(wanted)) lastNames.add(b.name);
+    for (const name of this.importedNames(wanted)) lastNames.add(name);
     const out: CallSite[] = [];
     for (const last of lastNames) {
       for (const node of anchorsOnly ? this.quietly(() => this.anchorCallNodesNamed(last)) : this.callNodesNamed(last)) {
@@ -1631,7 +1737,7 @@ export class SemanticModel {
    */
   subclassesOf(qualifiedNames: ReadonlySet<string>): Node[] {
     const names = new Set([...qualifiedNames].map((q) => q.slice(q.lastIndexOf('.') + 1)));
-    for (const b of this.importsOf(qualifiedNames)) names.add(b.name);
+    for (const name of this.importedNames(qualifiedNames)) names.add(name);
     const classes = new Map<number, Node>();
     const pending = [...names];
     while (pending.length) {

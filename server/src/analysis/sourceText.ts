@@ -3,7 +3,7 @@ import type { Position, Range } from './types';
 
 export class SourceText {
   readonly text: string;
-  private cachedLineStarts: number[] | undefined;
+  private cachedLineStarts: Uint32Array | undefined;
   private cachedIndentUnit: string | undefined;
 
   constructor(text: string) {
@@ -21,31 +21,32 @@ export class SourceText {
     // A "\r\n" pair split or joined by the edit changes which offsets start lines: recount around it.
     const from = Math.max(0, start - 1);
     const delta = insert.length - (end - start);
-    const starts: number[] = [];
-    let i = 0;
-    while (i < old.length && old[i] <= from) starts.push(old[i++]);
     const text = next.text;
     const stop = Math.min(text.length, end + delta + 1);
-    for (let at = from; at < stop; at++) {
-      const c = text.charCodeAt(at);
-      if (c === 10 || (c === 13 && text.charCodeAt(at + 1) !== 10)) starts.push(at + 1);
-    }
-    while (i < old.length && old[i] <= end + 1) i++;
-    for (; i < old.length; i++) starts.push(old[i] + delta);
+    const kept = upperBound(old, from);
+    let resume = kept;
+    while (resume < old.length && old[resume] <= end + 1) resume++;
+    let counted = 0;
+    for (let at = from; at < stop; at++) if (startsLineAfter(text, at)) counted++;
+    // Exactly sized, outside the JS heap's young generation (a typed array's store): one per edit.
+    const starts = new Uint32Array(kept + counted + old.length - resume);
+    starts.set(old.subarray(0, kept));
+    let n = kept;
+    for (let at = from; at < stop; at++) if (startsLineAfter(text, at)) starts[n++] = at + 1;
+    for (let i = resume; i < old.length; i++) starts[n++] = old[i] + delta;
     next.cachedLineStarts = starts;
     return next;
   }
 
   // Built on first use: most files analysed by `greenml check` have no finding and never need it.
-  private get lineStarts(): number[] {
+  private get lineStarts(): Uint32Array {
     if (this.cachedLineStarts) return this.cachedLineStarts;
     const text = this.text;
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
-    }
+    let count = 1;
+    for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) count++;
+    const starts = new Uint32Array(count);
+    let n = 1;
+    for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) starts[n++] = i + 1;
     this.cachedLineStarts = starts;
     return starts;
   }
@@ -110,19 +111,30 @@ export class SourceText {
   /** One level of indentation as the file writes it: a tab, or the smallest step in spaces (default 4). */
   get indentUnit(): string {
     if (this.cachedIndentUnit !== undefined) return this.cachedIndentUnit;
+    // Read by character codes: this runs over the whole file whenever a fix is built.
+    const text = this.text;
     let smallest = 0;
     let tabs = 0;
     let spaces = 0;
     let previous = 0;
     for (let line = 0; line < this.lineCount; line++) {
-      const t = this.lineText(line);
-      if (t.trim() === '' || t.trimStart().startsWith('#')) continue;
-      const indent = this.indentOf(line);
-      if (indent.startsWith('\t')) tabs++;
-      else if (indent.length > 0) spaces++;
-      const width = indent.length;
+      const start = this.lineStart(line);
+      const end = this.lineEnd(line);
+      let i = start;
+      let sawTab = false;
+      while (i < end) {
+        const c = text.charCodeAt(i);
+        if (c === 9) sawTab = true;
+        else if (c !== 32) break;
+        i++;
+      }
+      // Blank lines and comments do not count (other whitespace, like a form feed, may come first).
+      if (i === end || text.charCodeAt(i) === 35 || (!isVisibleAscii(text.charCodeAt(i)) && isBlankOrComment(text.slice(i, end)))) continue;
+      const width = i - start;
+      if (width > 0 && text.charCodeAt(start) === 9) tabs++;
+      else if (width > 0) spaces++;
       const step = width - previous;
-      if (step > 0 && !indent.includes('\t') && (smallest === 0 || step < smallest)) smallest = step;
+      if (step > 0 && !sawTab && (smallest === 0 || step < smallest)) smallest = step;
       previous = width;
     }
     this.cachedIndentUnit = tabs > spaces ? '\t' : ' '.repeat(smallest || 4);
@@ -132,4 +144,31 @@ export class SourceText {
   rangeOf(startOffset: number, endOffset: number): Range {
     return { start: this.positionAt(startOffset), end: this.positionAt(endOffset) };
   }
+}
+
+/** Whether a line starts after the character at `at` ("\n", or a "\r" not followed by "\n"). */
+function startsLineAfter(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c === 10 || (c === 13 && text.charCodeAt(at + 1) !== 10);
+}
+
+/** The number of line starts in `starts` (ascending) that are at most `offset`. */
+function upperBound(starts: Uint32Array, offset: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function isVisibleAscii(c: number): boolean {
+  return c > 32 && c < 127;
+}
+
+function isBlankOrComment(rest: string): boolean {
+  const t = rest.trimStart();
+  return t === '' || t.startsWith('#');
 }

@@ -158,7 +158,7 @@ const CONTEXT_WRAPPERS = new Set(['attribute', 'call', 'parenthesized_expression
  */
 function autocastCandidates(model: SemanticModel): { withs: Node[]; defs: Node[] } {
   const names = new Set(Object.keys(AUTOCAST).map((q) => q.slice(q.lastIndexOf('.') + 1)));
-  for (const b of model.importsOf(Object.keys(AUTOCAST))) names.add(b.name);
+  for (const name of model.importedNames(Object.keys(AUTOCAST))) names.add(name);
   const withs = new Map<number, Node>();
   const defs = new Map<number, Node>();
   const pending = [...names];

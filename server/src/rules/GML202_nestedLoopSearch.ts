@@ -156,7 +156,7 @@ export const nestedLoopSearch: Rule = {
     // or calls a function defined here: a body with none of them holds no training call.
     let trainingNames: string[] | undefined;
     const mayTrain = (body: Node): boolean => {
-      trainingNames ??= [...TRAINING_NAMES, ...model.importsOf(TRAINING_FUNCTIONS).map((b) => b.name)];
+      trainingNames ??= [...TRAINING_NAMES, ...model.importedNames(TRAINING_FUNCTIONS)];
       const text = body.text;
       if (trainingNames.some((name) => text.includes(name))) return true;
       return body.descendantsOfType('call').some((c) => {

@@ -117,24 +117,29 @@ function combine(a: CallbackListInfo['state'], b: CallbackListInfo['state']): Ca
   return 'no';
 }
 
+const LIST_METHODS_ORDER = ['append', 'extend', 'insert'];
+const LIST_METHODS: ReadonlySet<string> = new Set(LIST_METHODS_ORDER);
+
 /** Calls that add to a list variable in place: `cbs.append(x)`, `cbs.extend([...])`, `cbs.insert(0, x)`. */
 function listMutations(model: SemanticModel, name: string, scope: Node): CallSite[] {
-  const out: CallSite[] = [];
-  // A function's or class's calls lie inside it: only a module-level list is read file-wide.
+  // A function's or class's calls lie inside it: only a module-level list is read file-wide, from
+  // where its name is spelled.
   const local = scope.id !== model.root.id;
-  for (const method of ['append', 'extend', 'insert']) {
-    for (const site of local ? model.callsNamedWithin(method, scope) : model.callsNamed(method)) {
-      const r = site.receiver;
-      if (r && r.type === 'identifier' && r.text === name && model.scopeOf(site.node).id === scope.id) out.push(site);
-    }
-  }
-  return out;
+  const sites = local ? LIST_METHODS_ORDER.flatMap((method) => model.callsNamedWithin(method, scope)) : model.methodCallsOn(name, LIST_METHODS);
+  return sites.filter((site) => {
+    const r = site.receiver;
+    return r && r.type === 'identifier' && r.text === name && model.scopeOf(site.node).id === scope.id;
+  });
 }
 
 function augmentedAssignments(name: string, scope: Node, model: SemanticModel): Node[] {
-  return scope
-    .descendantsOfType('augmented_assignment')
-    .filter((n): n is Node => !!n && n.childForFieldName('left')?.text === name && model.scopeOf(n).id === scope.id);
+  // From where the name is spelled (a segmented document's module node is only its first segment's).
+  const out: Node[] = [];
+  for (const id of model.identifiers(name)) {
+    const statement = model.parentOf(id);
+    if (statement && statement.type === 'augmented_assignment' && statement.childForFieldName('left')?.id === id.id && model.scopeOf(statement).id === scope.id) out.push(statement);
+  }
+  return out;
 }
 
 /** What a `callbacks=` value holds, as far as the file tells. */
