@@ -111,6 +111,27 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length, rank) - 1];
 }
 
+/**
+ * The CPU time the hypervisor gave to other guests while this VM wanted it (the "steal" column of
+ * /proc/stat), as a share of the time the VM's CPUs were busy or stolen since `since` (idle and
+ * I/O wait left out); undefined where there is no /proc/stat.
+ * On a shared VM this is what makes one run slower than the next: reported beside the timings.
+ */
+export function stealSince(since?: number[]): { percent: number | undefined; sample: number[] | undefined } {
+  let sample: number[] | undefined;
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    sample = line.trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return { percent: undefined, sample: undefined };
+  }
+  if (!since) return { percent: undefined, sample };
+  const delta = (i: number) => (sample[i] ?? 0) - (since[i] ?? 0);
+  // user nice system idle iowait irq softirq steal: everything but idle (3) and iowait (4).
+  const wanted = [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + delta(i), 0);
+  return { percent: wanted > 0 ? +((100 * delta(7)) / wanted).toFixed(1) : undefined, sample };
+}
+
 export function machine(): string {
   let cpu = 'unknown CPU';
   try {

@@ -9,7 +9,9 @@
 // Edits: after 20 warm-up edits, N single-character edits at positions from a seeded PRNG
 // (mulberry32, seed 2024): odd edits insert one character at a random line and column, even edits
 // delete it again, so the file stays the realistic one. Each latency is from sending didChange to
-// receiving publishDiagnostics for that version; edits are sequential.
+// receiving publishDiagnostics for that version; edits are sequential. cpu_steal_percent is the
+// share of CPU time the hypervisor gave elsewhere during the edits (/proc/stat): runs with more of
+// it are slower.
 //
 // Usage: npx tsc -p . && node out/bench/analysis-edit.js [edits=600]
 import * as fs from 'node:fs';
@@ -19,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { loadPython, parsePython, type Node } from '../server/src/analysis/parser';
 import { inProcessClient } from '../test/helpers/lsp';
 import { seededRandom as mulberry32 } from '../test/helpers/random';
-import { countLines, machine, median, percentile, repoRoot } from './analysis-corpus';
+import { countLines, machine, median, percentile, repoRoot, stealSince } from './analysis-corpus';
 
 export const TARGET_LINES = 5000;
 
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
   const first = await client.open(uri, text);
   const openMs = performance.now() - t0;
 
+  const stealBefore = stealSince().sample;
   const random = mulberry32(2024);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
   const latencies: number[] = [];
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     await client.change(uri, [change]);
     if (i >= 20) latencies.push(performance.now() - s);
   }
+  const steal = stealSince(stealBefore).percent;
   const last = client.diagnostics.get(uri)!.diagnostics;
   await client.shutdown();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
         p99_ms: +percentile(latencies, 99).toFixed(2),
         max_ms: +Math.max(...latencies).toFixed(2),
         mean_ms: +(latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(2),
+        cpu_steal_percent: steal ?? null,
       },
       null,
       2,

@@ -1403,13 +1403,15 @@ export class SemanticModel {
    * of its segment's tree (a segment is parsed alone), or of the whole file when it is one tree.
    */
   private topLevelCountOf(node: Node): number {
-    const i = this.trees.length === 1 ? 0 : this.segmentAt(node.startIndex);
+    if (this.trees.length === 1) return (this.topLevelCount ??= this.root.childCount);
+    const i = this.segmentAt(node.startIndex);
     let count = this.topLevelCounts[i];
     if (count === undefined) count = this.topLevelCounts[i] = this.rootAt(i).childCount;
     return count;
   }
 
   private readonly topLevelCounts: Array<number | undefined> = [];
+  private topLevelCount: number | undefined;
 
   /** Segment `i`'s module node. */
   private rootAt(i: number): Node {

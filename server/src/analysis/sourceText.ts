@@ -42,11 +42,21 @@ export class SourceText {
   private get lineStarts(): Uint32Array {
     if (this.cachedLineStarts) return this.cachedLineStarts;
     const text = this.text;
-    let count = 1;
-    for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) count++;
-    const starts = new Uint32Array(count);
-    let n = 1;
-    for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) starts[n++] = i + 1;
+    let starts: Uint32Array;
+    if (!text.includes('\r')) {
+      // Line feeds only (most files): found with indexOf, not character by character.
+      let count = 1;
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+      starts = new Uint32Array(count);
+      let n = 1;
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts[n++] = at + 1;
+    } else {
+      let count = 1;
+      for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) count++;
+      starts = new Uint32Array(count);
+      let n = 1;
+      for (let i = 0; i < text.length; i++) if (startsLineAfter(text, i)) starts[n++] = i + 1;
+    }
     this.cachedLineStarts = starts;
     return starts;
   }
