@@ -4,7 +4,7 @@
 // many segments each edit examined, the dependencies that sent kept segments back most often, and
 // the file-wide facts whose combined value changed.
 //
-// Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100]
+// Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100] [segmentLines=DEFAULT_SEGMENT_LINES]
 import { loadPython } from '../server/src/analysis/parser';
 import { PythonDocument } from '../server/src/analysis/document';
 import { IncrementalAnalysis } from '../server/src/analysis/incremental';
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const edits = Number(process.argv[2] ?? 100);
   await loadPython();
   const { text } = buildEditFile();
-  const doc = new PythonDocument(text);
+  const segmentLines = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  if (segmentLines !== undefined && !(segmentLines > 0)) throw new Error(`segmentLines must be a positive number, got ${process.argv[3]}`);
+  const doc = new PythonDocument(text, { segmentLines });
   const analysis = new IncrementalAnalysis();
   const options = { config: effectiveConfig(undefined, undefined), configKey: 'bench', timeBudgetMs: 600_000 };
   analysis.analyze(doc, options);
