@@ -148,6 +148,38 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     }
   });
 
+  it('a callback list extended with += in a later segment counts (GML211), as in a whole-file analysis', () => {
+    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
+    const text = [
+      'import keras',
+      'model = keras.Sequential([keras.layers.Dense(1)])',
+      'model.compile(loss="mse", optimizer="adam")',
+      'callbacks = [keras.callbacks.ModelCheckpoint("best.keras")]',
+      ...filler(0),
+      'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]',
+      ...filler(1),
+      'model.fit(x, y, validation_split=0.2, epochs=50, callbacks=callbacks)',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 10 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.ok(doc.segments.length >= 4);
+      const plusAt = doc.segments.findIndex((s) => s.start <= text.indexOf('callbacks +=') && text.indexOf('callbacks +=') < s.end);
+      assert.ok(plusAt > 0, 'the += lies after the first segment');
+      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML211').length, 0);
+      expectSame(doc, analysis, 'on open');
+      // Without the += the list holds no early stopping: GML211 reports the fit.
+      const at = doc.text.indexOf('callbacks +=');
+      const line = 'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]';
+      doc.replaceRange(at, at + line.length, 'pass');
+      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML211').length, 1);
+      expectSame(doc, analysis, 'after removing the +=');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
     const filler = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i}`);
     const text = [
