@@ -16,7 +16,7 @@ import type { Rule } from '../rules/rule';
 import { finishFindings, runRules, type AnalysisResult, type RawFinding, type RuleRun } from './analyze';
 import type { DocumentChanges, PythonDocument, Segment } from './document';
 import type { Node } from './parser';
-import { BindingCandidates, SemanticModel, type SegmentFacts } from './semantic';
+import { ANCHOR_TOKEN_PREFIX, BindingCandidates, SemanticModel, STRUCTURAL_ANCHORS, type SegmentFacts } from './semantic';
 import type { SourceText } from './sourceText';
 import type { Fix, Position, Range, TextEdit } from './types';
 
@@ -49,6 +49,12 @@ interface SegmentRecord {
   reads: Array<{ start: number; end: number }>;
   /** The facts among `dependencies` and `factDependencies` (`fact:key` → key). */
   factsUsed: Set<string>;
+  /**
+   * What computing each fact value read, on its own, with what it read of the segment's own anchors
+   * (see SemanticModel.withinRange): when an edit reparses the segment, a value whose reads the edit
+   * does not reach is kept instead of computed again.
+   */
+  factReads: Map<string, { dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
@@ -105,7 +111,14 @@ export class IncrementalAnalysis {
     const before = partial ? moveCombined(this.combined, changes, source) : undefined;
     this.records = new Map();
     if (partial) for (const [s, r] of kept) this.records.set(s, r);
-    for (const s of partial ? stale : segments) this.records.set(s, freshRecord());
+    for (const s of partial ? stale : segments) {
+      const record = freshRecord();
+      // A segment parsed again keeps the fact values the edit cannot have changed (see carryFacts).
+      const carried = partial ? this.carriedFacts?.get(s) : undefined;
+      if (carried) for (const [key, c] of carried) addFactValue(record, key, c.value, c.dependencies, c.reads);
+      this.records.set(s, record);
+    }
+    this.carriedFacts = undefined;
     model.segmentFacts = this.factsFor(model, segments);
 
     const notes = new Set<string>();
@@ -201,6 +214,9 @@ export class IncrementalAnalysis {
     return result(findings, source, finished.notes, model);
   }
 
+  /** Fact values of a reparsed segment that its edit left as they were (see carryOver), for its fresh record. */
+  private carriedFacts: Map<Segment, Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>> | undefined;
+
   /** Segments whose records were analysed or computed a fact value in this analysis (their dependencies are indexed again). */
   private factsComputed = new Set<Segment>();
 
@@ -234,11 +250,16 @@ export class IncrementalAnalysis {
     if (value === undefined) {
       const test = this.tests.get(key)!;
       const range = { start: segment.start, end: segment.end };
-      value = model.withinRange(range, record.factDependencies, () =>
-        test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type })),
+      const dependencies = new Set<string>();
+      value = model.withinRange(
+        range,
+        dependencies,
+        () => (test.kind === 'some' ? test.test(model) : test.find(model).map((n) => ({ start: n.startIndex, end: n.endIndex, type: n.type }))),
+        true,
       );
-      record.facts.set(key, value);
-      takeReads(record.factDependencies, record.reads, record.factsUsed);
+      const reads: Array<{ start: number; end: number }> = [];
+      takeReads(dependencies, reads, record.factsUsed);
+      addFactValue(record, key, value, dependencies, reads);
       this.factsComputed.add(segment);
     }
     return value;
@@ -291,6 +312,49 @@ export class IncrementalAnalysis {
   }
 
   /**
+   * When an edit parsed one segment again (one old segment gone, one new one there), the old
+   * segment's fact values whose reads the edit does not reach: none of their words, anchor names or
+   * comparable tokens among what the changed statements spell and bind, no enumeration of the
+   * anchors by node type, no other fact read, and no read or found span the edit touches. Those
+   * values still hold for the new segment (moved to its offsets).
+   */
+  private carryFacts(
+    segments: readonly Segment[],
+    current: ReadonlySet<Segment>,
+    changes: DocumentChanges,
+    plain: readonly string[],
+    comparable: readonly string[],
+    differs: (token: string) => boolean,
+  ): Map<Segment, Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>> | undefined {
+    const gone = [...this.records.keys()].filter((s) => !current.has(s));
+    const added = segments.filter((s) => !this.records.has(s));
+    if (gone.length !== 1 || added.length !== 1) return undefined;
+    const old = this.records.get(gone[0])!;
+    const plainSet = new Set(plain);
+    const comparableSet = new Set(comparable);
+    const reached = (dependencies: Set<string>): boolean => {
+      for (const d of dependencies) {
+        if (d === '*' || d === STRUCTURAL_ANCHORS || d.startsWith('fact:')) return true;
+        if (d === '<head>') {
+          if (changes.head) return true;
+        } else if (plainSet.has(d)) return true;
+        else if (d.startsWith(ANCHOR_TOKEN_PREFIX) && plainSet.has(d.slice(ANCHOR_TOKEN_PREFIX.length))) return true;
+        else if (comparableSet.has(d) && differs(d)) return true;
+      }
+      return false;
+    };
+    const carried = new Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>();
+    for (const [key, value] of old.facts) {
+      const read = old.factReads.get(key);
+      if (!read || reached(read.dependencies)) continue;
+      const reads = moveReads(read.reads, changes);
+      const moved = typeof value === 'boolean' ? value : moveSpans(value, changes);
+      if (reads && moved !== undefined) carried.set(key, { value: moved, dependencies: read.dependencies, reads });
+    }
+    return carried.size ? new Map([[added[0], carried]]) : undefined;
+  }
+
+  /**
    * The segments whose records still hold after the changes, with their findings and fact spans moved
    * to where they now are. Undefined when nothing can be reused (the document was parsed again whole).
    */
@@ -321,9 +385,7 @@ export class IncrementalAnalysis {
       }
       return result;
     };
-    // Segments no longer there (parsed again) leave the index.
     const current = new Set(segments);
-    for (const segment of [...this.indexedTokens.keys()]) if (!current.has(segment)) this.unindex(segment);
     // The records the changes reach, with the first reason found (for the stats).
     const reached = new Map<Segment, string>();
     const reach = (token: string): void => {
@@ -351,11 +413,25 @@ export class IncrementalAnalysis {
       }
       const raw = moveFindings(previous.raw, changes, source);
       const facts = raw && moveFacts(previous.facts, changes);
-      if (!raw || !facts) continue;
+      const factReads = facts && moveFactReads(previous.factReads, changes);
+      if (!raw || !facts || !factReads) continue;
       // Nothing moved (the segment lies before the edit): the record is kept as it is.
-      if (raw === previous.raw && facts === previous.facts && reads === previous.reads) kept.set(segment, previous);
-      else kept.set(segment, { ...previous, raw, facts, reads });
+      if (raw === previous.raw && facts === previous.facts && reads === previous.reads && factReads === previous.factReads) kept.set(segment, previous);
+      else {
+        kept.set(segment, {
+          raw,
+          dependencies: previous.dependencies,
+          facts,
+          factDependencies: previous.factDependencies,
+          reads,
+          factsUsed: previous.factsUsed,
+          factReads,
+        });
+      }
     }
+    this.carriedFacts = this.carryFacts(segments, current, changes, plain, comparable, differs);
+    // Segments no longer there (parsed again) leave the index.
+    for (const segment of [...this.indexedTokens.keys()]) if (!current.has(segment)) this.unindex(segment);
     for (const token of comparable) {
       if (!compared.has(token)) this.summaries.delete(token);
       else if (compared.get(token)) {
@@ -369,7 +445,7 @@ export class IncrementalAnalysis {
 }
 
 function freshRecord(): SegmentRecord {
-  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set() };
+  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set(), factReads: new Map() };
 }
 
 /** Moves the `§start:end` dependencies (statements read) into `reads`, and notes the `fact:key` ones in `factsUsed`. */
@@ -427,6 +503,17 @@ function moveSpans(spans: Span[], changes: DocumentChanges): Span[] | undefined 
     out?.push(start === s.start && end === s.end ? s : { start, end, type: s.type });
   }
   return out ?? spans;
+}
+
+/** Each fact's read spans moved through the changes (the same map when none moved); undefined when an edit touches one. */
+function moveFactReads(factReads: SegmentRecord['factReads'], changes: DocumentChanges): SegmentRecord['factReads'] | undefined {
+  let out: SegmentRecord['factReads'] | undefined;
+  for (const [key, read] of factReads) {
+    const reads = moveReads(read.reads, changes);
+    if (!reads) return undefined;
+    if (reads !== read.reads) (out ??= new Map(factReads)).set(key, { dependencies: read.dependencies, reads });
+  }
+  return out ?? factReads;
 }
 
 /** Fact values moved through the changes (the same map when none moved); undefined when an edit touches a span. */
@@ -521,4 +608,16 @@ function mapKept<T>(items: readonly T[], map: (item: T) => T | undefined): reado
     out?.push(mapped);
   }
   return out ?? items;
+}
+
+/** Records a segment's value of a fact with what computing it read (anchor tokens stay with the fact: they are about the segment's own text). */
+function addFactValue(record: SegmentRecord, key: string, value: FactValue, dependencies: Set<string>, reads: Array<{ start: number; end: number }>): void {
+  record.facts.set(key, value);
+  record.factReads.set(key, { dependencies, reads });
+  for (const d of dependencies) {
+    if (d === STRUCTURAL_ANCHORS || d.startsWith(ANCHOR_TOKEN_PREFIX)) continue;
+    record.factDependencies.add(d);
+    if (d.startsWith('fact:')) record.factsUsed.add(d.slice(5));
+  }
+  record.reads.push(...reads);
 }

@@ -203,7 +203,7 @@ interface ImportView {
   /** The import bindings of a local name, in document order. */
   named(name: string): readonly Binding[];
   qualified(qualified: string): readonly Binding[];
-  /** The local names of the import bindings of a qualified name (no bindings made). */
+  /** The local names of the import bindings of a qualified name, each once (no bindings made). */
   namesOf(qualified: string): readonly string[];
   /** Where a binding's import statement starts. */
   startOf(binding: Binding): number;
@@ -223,6 +223,10 @@ const WITH_STATEMENT = new Set(['with_statement']);
 const PARAMETER_WRAPPERS = new Set(['typed_parameter', 'default_parameter', 'typed_default_parameter', 'list_splat_pattern', 'dictionary_splat_pattern']);
 /** Above this many top-level statements, parents are found from the node's top-level statement down (see parentOf). */
 const FLAT_MODULE_STATEMENTS = 256;
+
+/** Dependency tokens recorded by withinRange(…, recordAnchors): a name looked for among the anchors, and an enumeration of them by node type. */
+export const ANCHOR_TOKEN_PREFIX = 'anchor:';
+export const STRUCTURAL_ANCHORS = '<anchors>';
 /** Last names of the numpy calls evaluateCall reads (`numpy.linspace`, …). */
 const NUMPY_RANGES = new Set(['linspace', 'logspace', 'geomspace', 'arange']);
 const MUTATING_METHODS = new Set(['append', 'extend', 'update', 'insert', 'setdefault', 'pop', 'add']);
@@ -382,6 +386,8 @@ export class SemanticModel {
    */
   dependencies: Set<string> | undefined;
   private quiet = 0;
+  /** Set by withinRange: reads of the anchors are recorded as dependencies too (even when quiet). */
+  private recordAnchors = false;
   /**
    * When set, the anchor enumerations (anchorCallsNamed, anchorCallsTo, anchorLoops) keep only nodes
    * that start in these offset ranges: rules then examine only the segments being analysed again.
@@ -459,6 +465,11 @@ export class SemanticModel {
     return this.callsAt(ids, name).map((n) => this.callSite(n));
   }
 
+  /** With recordAnchors: the anchors were searched for `name` (undefined: enumerated by node type). */
+  private readAnchors(name: string | undefined): void {
+    if (this.recordAnchors && this.dependencies) this.dependencies.add(name === undefined ? STRUCTURAL_ANCHORS : `${ANCHOR_TOKEN_PREFIX}${name}`);
+  }
+
   /** Adds a dependency (see `dependencies`). */
   private read(token: string): void {
     if (this.dependencies && this.quiet === 0) this.dependencies.add(token);
@@ -529,19 +540,24 @@ export class SemanticModel {
 
   /**
    * Runs `f` with the anchors set to one range and the dependencies recorded into `dependencies`
-   * (a segment's value for someSegment or collectSegments), then restores both.
+   * (a segment's value for someSegment or collectSegments), then restores both. With
+   * `recordAnchors`, what is read of the anchors themselves is recorded too (ANCHOR_TOKEN_PREFIX +
+   * each name looked for among them, STRUCTURAL_ANCHORS for an enumeration by node type): the
+   * value can then be kept when an edit changes the range's own text without reaching those.
    */
-  withinRange<T>(range: { start: number; end: number }, dependencies: Set<string>, f: () => T): T {
-    const saved = { anchors: this.anchorRanges, dependencies: this.dependencies, quiet: this.quiet };
+  withinRange<T>(range: { start: number; end: number }, dependencies: Set<string>, f: () => T, recordAnchors = false): T {
+    const saved = { anchors: this.anchorRanges, dependencies: this.dependencies, quiet: this.quiet, recordAnchors: this.recordAnchors };
     this.anchorRanges = [range];
     this.dependencies = dependencies;
     this.quiet = 0;
+    this.recordAnchors = recordAnchors;
     try {
       return f();
     } finally {
       this.anchorRanges = saved.anchors;
       this.dependencies = saved.dependencies;
       this.quiet = saved.quiet;
+      this.recordAnchors = saved.recordAnchors;
     }
   }
 
@@ -573,6 +589,7 @@ export class SemanticModel {
    * found from where the anchor ranges spell the name (a segment analysed alone reads only itself).
    */
   private anchorCallNodesNamed(name: string): Node[] {
+    this.readAnchors(name);
     const ranges = this.anchorRanges;
     const known = this.callsByName.get(name);
     if (!ranges || known) return (known ?? this.quietly(() => this.callNodesNamed(name))).filter((n) => this.isAnchor(n));
@@ -591,6 +608,7 @@ export class SemanticModel {
 
   /** Nodes of a type in the anchor ranges (the whole file when none are set), in document order. */
   anchorDescendants(type: string): Node[] {
+    this.readAnchors(undefined);
     const ranges = this.anchorRanges;
     if (!ranges) return this.quietly(() => (type === 'call' ? this.allCalls().map((c) => c.node) : this.descendantsOfType(type)));
     const out: Node[] = [];
@@ -606,6 +624,7 @@ export class SemanticModel {
 
   /** `identifiers`, kept to the anchor ranges. */
   anchorIdentifiers(name: string): Node[] {
+    this.readAnchors(name);
     const ranges = this.anchorRanges;
     const known = this.identifiersByName.get(name);
     if (!ranges || known) return (known ?? this.quietly(() => this.identifiers(name))).filter((n) => this.isAnchor(n));
@@ -931,7 +950,7 @@ export class SemanticModel {
         all: () => index.bindings,
         named: (name) => index.byName.get(name) ?? [],
         qualified: (q) => byQualified.get(q) ?? [],
-        namesOf: (q) => (byQualified.get(q) ?? []).map((b) => b.name),
+        namesOf: (q) => [...new Set((byQualified.get(q) ?? []).map((b) => b.name))],
         startOf: (b) => index.starts.get(b)!,
         orderOf: (b) => (order ??= new Map(index.bindings.map((x, i) => [x, i]))).get(b)!,
         scopeOf: (b) => this.scopeKey(this.scopeAt(index.starts.get(b)!)),
@@ -989,17 +1008,27 @@ export class SemanticModel {
     const read = (trees: ReadonlySet<{ tree: Tree }> | undefined, pick: (k: KeptImports) => number[] | undefined): Binding[] =>
       (candidates ? this.indexesOf(trees) : everySegment).flatMap((i) => (pick(keptOf(i)) ?? []).map((k) => binding(i, k)));
     let packages: Set<string> | undefined;
+    const namesByQualified = new Map<string, string[]>();
     return {
       packages: () => (packages ??= new Set(candidates ? candidates.packages : everySegment.flatMap((i) => keptOf(i).packages))),
       stars: () => (candidates ? this.indexesOf(candidates.starSlots) : everySegment).flatMap((i) => keptOf(i).starModules),
       all: () => everySegment.flatMap((i) => keptOf(i).bindings.map((_, j) => binding(i, j))),
       named: (name) => read(candidates?.treesImporting(name), (k) => k.byName.get(name)),
       qualified: (q) => read(candidates?.treesImportingQualified(q), (k) => k.byQualified.get(q)),
-      namesOf: (q) =>
-        (candidates ? this.indexesOf(candidates.treesImportingQualified(q)) : everySegment).flatMap((i) => {
-          const kept = keptOf(i);
-          return (kept.byQualified.get(q) ?? []).map((k) => kept.bindings[k].name);
-        }),
+      namesOf: (q) => {
+        // Asked again by every rule that looks for calls of q: made once per model.
+        let names = namesByQualified.get(q);
+        if (!names) {
+          const found = new Set<string>();
+          for (const i of candidates ? this.indexesOf(candidates.treesImportingQualified(q)) : everySegment) {
+            const kept = keptOf(i);
+            for (const k of kept.byQualified.get(q) ?? []) found.add(kept.bindings[k].name);
+          }
+          names = [...found];
+          namesByQualified.set(q, names);
+        }
+        return names;
+      },
       startOf: (b) => starts.get(b)!,
       orderOf: (b) => orders.get(b)!,
       scopeOf: (b) => scopes.get(b)!,
