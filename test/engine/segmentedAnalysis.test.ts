@@ -65,6 +65,20 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     short.dispose();
   });
 
+  it('refuses a replaceRange outside the text instead of corrupting it', () => {
+    const doc = new PythonDocument('x = 1\n');
+    try {
+      assert.throws(() => doc.replaceRange(-1, 2, 'y'), RangeError);
+      assert.throws(() => doc.replaceRange(3, 2, 'y'), RangeError);
+      assert.throws(() => doc.replaceRange(0, 99, 'y'), RangeError);
+      assert.equal(doc.text, 'x = 1\n');
+      doc.replaceRange(0, 1, 'y');
+      assert.equal(doc.text, 'y = 1\n');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   for (const seed of [11, 12, 13, 14]) {
     it(`seeded random line and character edits, seed ${seed}`, () => {
       const rnd = seededRandom(seed);
@@ -175,6 +189,51 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       doc.replaceRange(at, at + line.length, 'pass');
       assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML211').length, 1);
       expectSame(doc, analysis, 'after removing the +=');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('a reparsed segment keeps the fact values its edit cannot change, and makes again the ones it can', () => {
+    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
+    const text = [
+      'import torch',
+      'from accelerate import Accelerator',
+      ...filler(0),
+      'note = "precision not set yet"',
+      ...filler(1),
+      'def plain_step(model, x, opt):',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    opt.step()',
+      ...filler(2),
+      'for batch in range(3):',
+      '    plain_step(net, batch, sgd)',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 10 });
+    const analysis = new IncrementalAnalysis();
+    const gml101 = () => analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length;
+    try {
+      assert.equal(gml101(), 1);
+      // An edit that spells none of what the facts read ("is mixed precision used anywhere?" among
+      // them): the segment's fact values are kept, not made again.
+      const at = doc.text.indexOf('yet"');
+      doc.replaceRange(at, at, 'quite ');
+      assert.equal(gml101(), 1);
+      assert.ok(analysis.lastStats!.factsCarried > 0, `facts carried: ${analysis.lastStats!.factsCarried}`);
+      expectSame(doc, analysis, 'after editing the string');
+      // The same statement now makes Accelerate run in bf16: that fact is made again, the loop is fine.
+      const line = 'note = "precision not set quite yet"';
+      assert.ok(doc.text.includes(line));
+      const start = doc.text.indexOf(line);
+      doc.replaceRange(start, start + line.length, 'accelerator = Accelerator(mixed_precision="bf16")');
+      assert.equal(gml101(), 0);
+      expectSame(doc, analysis, 'after adding the Accelerator');
+      const added = doc.text.indexOf('accelerator = ');
+      doc.replaceRange(added, added + 'accelerator = Accelerator(mixed_precision="bf16")'.length, line);
+      assert.equal(gml101(), 1);
+      expectSame(doc, analysis, 'after removing it again');
     } finally {
       doc.dispose();
     }

@@ -125,6 +125,9 @@ export class PythonDocument {
 
   /** Replaces the text between two offsets and reparses incrementally (like `update` with one change). */
   replaceRange(startOffset: number, oldEndOffset: number, newText: string): void {
+    if (!(startOffset >= 0 && startOffset <= oldEndOffset && oldEndOffset <= this.source.text.length)) {
+      throw new RangeError(`replaceRange(${startOffset}, ${oldEndOffset}) is outside the text (length ${this.source.text.length})`);
+    }
     this.apply(startOffset, oldEndOffset, newText);
   }
 

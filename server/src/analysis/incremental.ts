@@ -65,6 +65,8 @@ export interface IncrementalStats {
   segments: number;
   /** Facts whose combined value changed, sending the segments that used them to be analysed again. */
   changedFacts: string[];
+  /** Fact values a reparsed segment kept from before the edit instead of computing them again. */
+  factsCarried: number;
   /** For the segments kept before and analysed again: the dependency the changes reached, and how many. */
   staleBecause: Map<string, number>;
   /** Milliseconds spent in each phase. */
@@ -118,6 +120,7 @@ export class IncrementalAnalysis {
       if (carried) for (const [key, c] of carried) addFactValue(record, key, c.value, c.dependencies, c.reads);
       this.records.set(s, record);
     }
+    const factsCarried = [...(this.carriedFacts?.values() ?? [])].reduce((n, m) => n + m.size, 0);
     this.carriedFacts = undefined;
     model.segmentFacts = this.factsFor(model, segments);
 
@@ -176,7 +179,7 @@ export class IncrementalAnalysis {
       phase('rules');
     }
     model.segmentFacts = undefined;
-    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts, staleBecause: this.staleBecause };
+    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts, factsCarried: partial ? factsCarried : 0, staleBecause: this.staleBecause };
     if (!ok && stopped) {
       // Out of time: what was found is reported with GML004, and the next analysis starts over.
       this.records = new Map();
