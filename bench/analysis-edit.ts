@@ -13,12 +13,17 @@
 // share of CPU time the hypervisor gave elsewhere during the edits (/proc/stat): runs with more of
 // it are slower.
 //
+// The bench process runs itself again with SERVER_NODE_OPTIONS (the server's Node options) when it
+// was started without them.
+//
 // Usage: npx tsc -p . && node out/bench/analysis-edit.js [edits=600]
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadPython, parsePython, type Node } from '../server/src/analysis/parser';
+import { SERVER_NODE_OPTIONS } from '../server/src/common/protocol';
 import { inProcessClient } from '../test/helpers/lsp';
 import { seededRandom as mulberry32 } from '../test/helpers/random';
 import { countLines, machine, median, percentile, repoRoot, stealSince } from './analysis-corpus';
@@ -82,6 +87,11 @@ export function buildEditFile(): { text: string; sources: string[] } {
 }
 
 async function main(): Promise<void> {
+  if (!SERVER_NODE_OPTIONS.every((option) => process.execArgv.includes(option))) {
+    // The server runs in this process: run it with the Node options the extension gives the server.
+    const child = spawnSync(process.execPath, [...process.execArgv, ...SERVER_NODE_OPTIONS, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(child.status ?? 1);
+  }
   const edits = Number(process.argv[2] ?? 600);
   await loadPython();
   const { text } = buildEditFile();

@@ -1,6 +1,7 @@
 // Budget (DESIGN §7, issue 2): server memory ≤ 150 MB with 200 open documents.
 //
-// The bundled server (dist/server.js) as a child process over stdio, driven by the LSP client of
+// The bundled server (dist/server.js) as a child process over stdio, with the Node options the
+// extension runs it with (SERVER_NODE_OPTIONS), driven by the LSP client of
 // test/helpers/lsp.ts. Documents: the 32 training scripts of test/fixtures/scripts and examples, then
 // every k-th file of the PyTorch / scikit-learn part of the corpus (bench/analysis-corpus.ts) up to 200
 // in all, opened at once; we wait for the diagnostics of every one, let the server idle 2 s, and read
@@ -12,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { SERVER_NODE_OPTIONS } from '../server/src/common/protocol';
 import { TestLspClient } from '../test/helpers/lsp';
 import { CORPUS_REPO_DIRS, loadCorpus, machine, repoRoot } from './analysis-corpus';
 
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   const docs = [...ours, ...theirs.filter((_, i) => i % step === 0)].slice(0, count);
   if (docs.length < count) throw new Error(`only ${docs.length} documents available, ${count} wanted`);
 
-  const child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const client = new TestLspClient(connection, { rootUri: pathToFileURL(root).toString() }, undefined, child);
   await client.initialize();

@@ -4,7 +4,7 @@ import { LOAD_STARTED } from './loadStarted';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { Commands, SERVER_ID } from '../../server/src/common/protocol';
+import { Commands, SERVER_ID, SERVER_NODE_OPTIONS } from '../../server/src/common/protocol';
 import { registerAnalysisCommands } from './commands';
 import { ServerStatusItem } from './statusItem';
 import { activateTracking } from './tracking';
@@ -43,8 +43,8 @@ async function startClient(context: vscode.ExtensionContext, log: vscode.LogOutp
     const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = await import('vscode-languageclient/node');
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS] } },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=6010'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [

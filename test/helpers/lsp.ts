@@ -7,6 +7,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { createConnection } from 'vscode-languageserver/node';
 import type { Diagnostic, PublishDiagnosticsParams, WorkspaceEdit } from 'vscode-languageserver';
 import { startServer, type ServerHandle } from '../../server/src/startServer';
+import { SERVER_NODE_OPTIONS } from '../../server/src/common/protocol';
 
 export interface LspClientOptions {
   /** Settings returned for workspace/configuration requests (section "greenml"). */
@@ -168,9 +169,9 @@ export function inProcessClient(options: LspClientOptions = {}): TestLspClient {
   return new TestLspClient(clientConnection, options, handle);
 }
 
-/** The bundled server (dist/server.js) as a child process over stdio. */
+/** The bundled server (dist/server.js) as a child process over stdio, with the Node options the extension gives it. */
 export function stdioClient(serverPath: string, options: LspClientOptions = {}): TestLspClient {
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   return new TestLspClient(connection, options, undefined, child);
 }

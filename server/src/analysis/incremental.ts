@@ -54,7 +54,7 @@ interface SegmentRecord {
    * (see SemanticModel.withinRange): when an edit reparses the segment, a value whose reads the edit
    * does not reach is kept instead of computed again.
    */
-  factReads: Map<string, { dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>;
+  factReads: Map<string, { dependencies: readonly string[]; reads: Array<{ start: number; end: number }> }>;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
@@ -93,6 +93,8 @@ export class IncrementalAnalysis {
    */
   private readonly dependents = new Map<string, Set<Segment>>();
   private readonly indexedTokens = new Map<Segment, string[]>();
+  /** Whether `dependents` holds every record (it is made on the first edit after a full analysis). */
+  private indexed = false;
 
   /** Analyses the document's current text, reusing what the changes since the last call left valid. */
   analyze(doc: PythonDocument, options: IncrementalOptions): AnalysisResult {
@@ -187,6 +189,7 @@ export class IncrementalAnalysis {
       this.configKey = undefined;
       this.dependents.clear();
       this.indexedTokens.clear();
+      this.indexed = false;
       const findings = finishFindings(done, { ...stopped, notes: [...notes] }, source, modelOf, options.config, options.relativePath, options.rules);
       return result(findings, source, [...notes, ...stopped.notes.filter((n) => !notes.has(n))], model);
     }
@@ -202,12 +205,13 @@ export class IncrementalAnalysis {
         }
       }
     }
-    // The dependency index follows the records whose dependencies were made or grew now.
+    // The dependency index follows the records whose dependencies were made or grew now. After a
+    // full analysis it is made on the first edit instead (most open documents are never edited).
     if (!partial) {
       this.dependents.clear();
       this.indexedTokens.clear();
-    }
-    for (const segment of this.factsComputed) this.indexRecord(segment, this.records.get(segment)!);
+      this.indexed = false;
+    } else if (this.indexed) for (const segment of this.factsComputed) this.indexRecord(segment, this.records.get(segment)!);
     phase('combine');
     const raw = segments.flatMap((s) => this.records.get(s)?.raw ?? []);
     const finished = { notes: [...notes], budget };
@@ -218,7 +222,7 @@ export class IncrementalAnalysis {
   }
 
   /** Fact values of a reparsed segment that its edit left as they were (see carryOver), for its fresh record. */
-  private carriedFacts: Map<Segment, Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>> | undefined;
+  private carriedFacts: Map<Segment, Map<string, { value: FactValue; dependencies: readonly string[]; reads: Array<{ start: number; end: number }> }>> | undefined;
 
   /** Segments whose records were analysed or computed a fact value in this analysis (their dependencies are indexed again). */
   private factsComputed = new Set<Segment>();
@@ -328,14 +332,14 @@ export class IncrementalAnalysis {
     plain: readonly string[],
     comparable: readonly string[],
     differs: (token: string) => boolean,
-  ): Map<Segment, Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>> | undefined {
+  ): Map<Segment, Map<string, { value: FactValue; dependencies: readonly string[]; reads: Array<{ start: number; end: number }> }>> | undefined {
     const gone = [...this.records.keys()].filter((s) => !current.has(s));
     const added = segments.filter((s) => !this.records.has(s));
     if (gone.length !== 1 || added.length !== 1) return undefined;
     const old = this.records.get(gone[0])!;
     const plainSet = new Set(plain);
     const comparableSet = new Set(comparable);
-    const reached = (dependencies: Set<string>): boolean => {
+    const reached = (dependencies: readonly string[]): boolean => {
       for (const d of dependencies) {
         if (d === '*' || d === STRUCTURAL_ANCHORS || d.startsWith('fact:')) return true;
         if (d === '<head>') {
@@ -346,7 +350,7 @@ export class IncrementalAnalysis {
       }
       return false;
     };
-    const carried = new Map<string, { value: FactValue; dependencies: Set<string>; reads: Array<{ start: number; end: number }> }>();
+    const carried = new Map<string, { value: FactValue; dependencies: readonly string[]; reads: Array<{ start: number; end: number }> }>();
     for (const [key, value] of old.facts) {
       const read = old.factReads.get(key);
       if (!read || reached(read.dependencies)) continue;
@@ -389,6 +393,10 @@ export class IncrementalAnalysis {
       return result;
     };
     const current = new Set(segments);
+    if (!this.indexed) {
+      for (const [segment, record] of this.records) this.indexRecord(segment, record);
+      this.indexed = true;
+    }
     // The records the changes reach, with the first reason found (for the stats).
     const reached = new Map<Segment, string>();
     const reach = (token: string): void => {
@@ -614,10 +622,12 @@ function mapKept<T>(items: readonly T[], map: (item: T) => T | undefined): reado
 }
 
 /** Records a segment's value of a fact with what computing it read (anchor tokens stay with the fact: they are about the segment's own text). */
-function addFactValue(record: SegmentRecord, key: string, value: FactValue, dependencies: Set<string>, reads: Array<{ start: number; end: number }>): void {
+function addFactValue(record: SegmentRecord, key: string, value: FactValue, dependencies: Iterable<string>, reads: Array<{ start: number; end: number }>): void {
+  // Kept as an array: one per fact and segment, read only when the segment is parsed again.
+  const list = Array.isArray(dependencies) ? (dependencies as readonly string[]) : [...dependencies];
   record.facts.set(key, value);
-  record.factReads.set(key, { dependencies, reads });
-  for (const d of dependencies) {
+  record.factReads.set(key, { dependencies: list, reads });
+  for (const d of list) {
     if (d === STRUCTURAL_ANCHORS || d.startsWith(ANCHOR_TOKEN_PREFIX)) continue;
     record.factDependencies.add(d);
     if (d.startsWith('fact:')) record.factsUsed.add(d.slice(5));

@@ -31,3 +31,12 @@ export interface EditorSettings {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
+
+/**
+ * Node options the language server runs with (the extension passes them; other editors may: see the
+ * README). The young generation is capped at 8 MB semi-spaces instead of V8's 16 MB: opening many
+ * documents at once grows it to its cap and it is not given back for seconds, so the cap is
+ * resident memory (about 10 MB less with 200 open documents), while edit latency did not change
+ * measurably (docs/benchmarks.md).
+ */
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=8'];
