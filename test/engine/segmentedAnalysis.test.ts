@@ -48,6 +48,25 @@ function replaceLines(doc: PythonDocument, from: number, to: number, lines: stri
   doc.replaceRange(start, end, text);
 }
 
+/** Module-level assignments that push what follows them into later segments. */
+function filler(k: number, lines = 30): string[] {
+  return Array.from({ length: lines }, (_, i) => `value_${k}_${i} = ${i}`);
+}
+
+/**
+ * Runs `body` on `lines` kept as segments of 10 lines with a fresh IncrementalAnalysis; `count(code)`
+ * analyses the current text and counts that rule's findings. The document is disposed afterwards.
+ */
+function withSegmentedDocument(lines: string[], body: (doc: PythonDocument, analysis: IncrementalAnalysis, count: (code: string) => number) => void): void {
+  const doc = new PythonDocument([...lines, ''].join('\n'), { segmentLines: 10 });
+  const analysis = new IncrementalAnalysis();
+  try {
+    body(doc, analysis, (code) => analysis.analyze(doc, options).findings.filter((f) => f.code === code).length);
+  } finally {
+    doc.dispose();
+  }
+}
+
 describe('segmented documents analysed per segment equal a whole-file analysis', () => {
   const corpus = loadCorpus();
   const corpusLines = corpus.flatMap((c) => c.text.split('\n')).filter((l) => l.trim() !== '');
@@ -135,19 +154,8 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   }
 
   it('a grid edited in one segment updates the GridSearchCV finding in another', () => {
-    const filler = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i}`);
-    const text = [
-      'from sklearn.model_selection import GridSearchCV',
-      'from sklearn.svm import SVC',
-      'grid = {"C": [1, 2, 3]}',
-      ...filler,
-      'search = GridSearchCV(SVC(), grid, cv=3)',
-      'search.fit([[0]], [0])',
-      '',
-    ].join('\n');
-    const doc = new PythonDocument(text, { segmentLines: 10 });
-    const analysis = new IncrementalAnalysis();
-    try {
+    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', 'grid = {"C": [1, 2, 3]}', ...filler(0, 40), 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit([[0]], [0])'];
+    withSegmentedDocument(lines, (doc, analysis) => {
       assert.ok(doc.segments.length >= 3);
       const before = analysis.analyze(doc, options).findings.find((f) => f.code === 'GML201');
       assert.match(before!.message, /3 candidates × 3 folds = 9 fits/);
@@ -157,50 +165,40 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       assert.equal(analysis.lastStats?.mode, 'partial');
       assert.match(after!.message, /4 candidates × 3 folds = 12 fits/);
       expectSame(doc, analysis, 'after the grid edit');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 
   it('a callback list extended with += in a later segment counts (GML211), as in a whole-file analysis', () => {
-    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
-    const text = [
+    const extend = 'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]';
+    const lines = [
       'import keras',
       'model = keras.Sequential([keras.layers.Dense(1)])',
       'model.compile(loss="mse", optimizer="adam")',
       'callbacks = [keras.callbacks.ModelCheckpoint("best.keras")]',
       ...filler(0),
-      'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]',
+      extend,
       ...filler(1),
       'model.fit(x, y, validation_split=0.2, epochs=50, callbacks=callbacks)',
-      '',
-    ].join('\n');
-    const doc = new PythonDocument(text, { segmentLines: 10 });
-    const analysis = new IncrementalAnalysis();
-    try {
-      assert.ok(doc.segments.length >= 4);
-      const plusAt = doc.segments.findIndex((s) => s.start <= text.indexOf('callbacks +=') && text.indexOf('callbacks +=') < s.end);
-      assert.ok(plusAt > 0, 'the += lies after the first segment');
-      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML211').length, 0);
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      const at = doc.text.indexOf(extend);
+      assert.ok(doc.segments.findIndex((s) => s.start <= at && at < s.end) > 0, 'the += lies after the first segment');
+      assert.equal(count('GML211'), 0);
       expectSame(doc, analysis, 'on open');
       // Without the += the list holds no early stopping: GML211 reports the fit.
-      const at = doc.text.indexOf('callbacks +=');
-      const line = 'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]';
-      doc.replaceRange(at, at + line.length, 'pass');
-      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML211').length, 1);
+      doc.replaceRange(at, at + extend.length, 'pass');
+      assert.equal(count('GML211'), 1);
       expectSame(doc, analysis, 'after removing the +=');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 
   it('a reparsed segment keeps the fact values its edit cannot change, and makes again the ones it can', () => {
-    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
-    const text = [
+    const note = 'note = "precision not set yet"';
+    const lines = [
       'import torch',
       'from accelerate import Accelerator',
       ...filler(0),
-      'note = "precision not set yet"',
+      note,
       ...filler(1),
       'def plain_step(model, x, opt):',
       '    loss = model(x).sum()',
@@ -209,62 +207,49 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       ...filler(2),
       'for batch in range(3):',
       '    plain_step(net, batch, sgd)',
-      '',
-    ].join('\n');
-    const doc = new PythonDocument(text, { segmentLines: 10 });
-    const analysis = new IncrementalAnalysis();
-    const gml101 = () => analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length;
-    try {
-      assert.equal(gml101(), 1);
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 1);
       // An edit that spells none of what the facts read ("is mixed precision used anywhere?" among
       // them): the segment's fact values are kept, not made again.
       const at = doc.text.indexOf('yet"');
       doc.replaceRange(at, at, 'quite ');
-      assert.equal(gml101(), 1);
+      assert.equal(count('GML101'), 1);
       assert.ok(analysis.lastStats!.factsCarried > 0, `facts carried: ${analysis.lastStats!.factsCarried}`);
       expectSame(doc, analysis, 'after editing the string');
       // The same statement now makes Accelerate run in bf16: that fact is made again, the loop is fine.
-      const line = 'note = "precision not set quite yet"';
-      assert.ok(doc.text.includes(line));
-      const start = doc.text.indexOf(line);
-      doc.replaceRange(start, start + line.length, 'accelerator = Accelerator(mixed_precision="bf16")');
-      assert.equal(gml101(), 0);
+      const edited = 'note = "precision not set quite yet"';
+      const accelerator = 'accelerator = Accelerator(mixed_precision="bf16")';
+      const start = doc.text.indexOf(edited);
+      assert.ok(start >= 0);
+      doc.replaceRange(start, start + edited.length, accelerator);
+      assert.equal(count('GML101'), 0);
       expectSame(doc, analysis, 'after adding the Accelerator');
-      const added = doc.text.indexOf('accelerator = ');
-      doc.replaceRange(added, added + 'accelerator = Accelerator(mixed_precision="bf16")'.length, line);
-      assert.equal(gml101(), 1);
+      doc.replaceRange(start, start + accelerator.length, note);
+      assert.equal(count('GML101'), 1);
       expectSame(doc, analysis, 'after removing it again');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
-    const filler = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i}`);
-    const text = [
+    const lines = [
       'import torch',
       'def train(model, data, opt):',
       '    for x, y in data:',
       '        loss = torch.nn.functional.mse_loss(model(x), y)',
       '        loss.backward()',
       '        opt.step()',
-      ...filler,
+      ...filler(0, 40),
       'train(net, loader, optimizer)',
-      '',
-    ].join('\n');
-    const doc = new PythonDocument(text, { segmentLines: 10 });
-    const analysis = new IncrementalAnalysis();
-    try {
-      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 1);
       const at = doc.text.indexOf('train(net');
       doc.replaceRange(at, at, 'with torch.autocast("cuda"):\n    ');
-      const findings = analysis.analyze(doc, options).findings;
+      assert.equal(count('GML101'), 0);
       assert.equal(analysis.lastStats?.mode, 'partial');
-      assert.equal(findings.filter((f) => f.code === 'GML101').length, 0);
       expectSame(doc, analysis, 'after wrapping the call');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 });
 
@@ -323,8 +308,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
   });
 
   it('removing the only import of a name re-examines the segments that resolved it', () => {
-    const filler = (k: number) => Array.from({ length: 30 }, (_, i) => `value_${k}_${i} = ${i}`);
-    const text = [
+    const lines = [
       'import torch as T',
       ...filler(0),
       'def step_a(model, x, opt):',
@@ -340,24 +324,18 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
       ...filler(2),
       'for batch in range(3):',
       '    step_a(net, batch, sgd)',
-      '',
-    ].join('\n');
-    const doc = new PythonDocument(text, { segmentLines: 10 });
-    const analysis = new IncrementalAnalysis();
-    try {
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
       assert.ok(doc.segments.length >= 4);
-      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+      assert.equal(count('GML101'), 1);
       // `T` no longer resolves to torch: the autocast in step_b is not one, but nothing imports torch either.
       doc.replaceRange(0, 'import torch as T'.length, 'import numpy as T');
-      const findings = analysis.analyze(doc, options).findings;
-      assert.equal(findings.filter((f) => f.code === 'GML101').length, 0);
+      assert.equal(count('GML101'), 0);
       expectSame(doc, analysis, 'after the import changed');
       doc.replaceRange(0, 'import numpy as T'.length, 'import torch as T');
-      assert.equal(analysis.analyze(doc, options).findings.filter((f) => f.code === 'GML101').length, 1);
+      assert.equal(count('GML101'), 1);
       expectSame(doc, analysis, 'after the import came back');
-    } finally {
-      doc.dispose();
-    }
+    });
   });
 
   it('on the ML corpus (python3-torch, python3-sklearn sources): equal to a whole-file analysis on open and after edits', () => {
