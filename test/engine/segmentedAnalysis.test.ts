@@ -231,6 +231,27 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('a fix in one segment follows an indentation-unit change made in another', () => {
+    const lines = [
+      'import torch',
+      'def scale(x):',
+      '    return x * 2',
+      ...filler(0),
+      'for x, y in loader:',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    opt.step()',
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 1);
+      // The file's indentation unit becomes two spaces: the wrap fix far away indents by two now.
+      const at = doc.text.indexOf('    return');
+      doc.replaceRange(at, at + 2, '');
+      assert.equal(count('GML101'), 1);
+      expectSame(doc, analysis, 'after the indentation unit changed');
+    });
+  });
+
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
     const lines = [
       'import torch',

@@ -8,13 +8,14 @@ import { seededRandom } from '../helpers/random';
 describe('SourceText.withEdit', () => {
   it('line starts, positions and offsets equal a fresh read after random edits (\\n, \\r\\n, lone \\r)', () => {
     const rnd = seededRandom(5);
-    const pieces = ['a', 'bc', '\n', '\r', '\r\n', ' ', 'x\ny', '\r\r', '\n\r', '# c\r\n'];
+    const pieces = ['a', 'bc', '\n', '\r', '\r\n', ' ', 'x\ny', '\r\r', '\n\r', '# c\r\n', '  ', '\t', '\n    d', '\f'];
     const piece = () => pieces[Math.floor(rnd() * pieces.length)];
     for (let round = 0; round < 3000; round++) {
       let text = '';
       for (let i = Math.floor(rnd() * 16); i > 0; i--) text += piece();
       const before = new SourceText(text);
       assert.ok(before.lineCount >= 1); // line starts made, so withEdit reuses them
+      const unitBefore = before.indentUnit; // made too: withEdit keeps it when the edit cannot change it
       const start = Math.floor(rnd() * (text.length + 1));
       const end = start + Math.floor(rnd() * (text.length - start + 1));
       let insert = '';
@@ -28,6 +29,7 @@ describe('SourceText.withEdit', () => {
       naive.forEach((at, line) => assert.equal(edited.lineStart(line), at));
       assert.equal(edited.text, text.slice(0, start) + insert + text.slice(end));
       assert.equal(edited.lineCount, fresh.lineCount, JSON.stringify({ text, start, end, insert }));
+      assert.equal(edited.indentUnit, fresh.indentUnit, JSON.stringify({ text, start, end, insert, unitBefore }));
       for (let offset = 0; offset <= edited.text.length; offset++) {
         assert.deepEqual(edited.positionAt(offset), fresh.positionAt(offset), JSON.stringify({ text, start, end, insert, offset }));
       }

@@ -122,6 +122,8 @@ export function runRules(modelOf: () => SemanticModel, source: SourceText, optio
         const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
         if (!range) throw new Error(`${rule.code} reported without a node or range`);
         const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
+        // Fix text is written with the file's newline style.
+        if (fixes.length) current.readLayout('<eol>');
         raw.push({
           finding: { code: rule.code, name: rule.name, range, message: report.message, severity, fixes },
           suppressible: [range, logicalLineRange(current, source, report.node, range)],

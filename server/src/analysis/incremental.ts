@@ -405,6 +405,9 @@ export class IncrementalAnalysis {
     };
     reach('*');
     if (changes.head) reach('<head>');
+    // File-wide layout read by fixes: compared only when a record depends on it.
+    if (this.dependents.has('<indent>') && changes.before.indentUnit !== source.indentUnit) reach('<indent>');
+    if (this.dependents.has('<eol>') && changes.before.eol !== source.eol) reach('<eol>');
     for (const w of plain) reach(w);
     // A comparable token counts only when a record depends on it and its value differs now.
     for (const t of comparable) if (this.dependents.get(t)?.size && differs(t)) reach(t);

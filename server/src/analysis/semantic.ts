@@ -465,6 +465,14 @@ export class SemanticModel {
     return this.callsAt(ids, name).map((n) => this.callSite(n));
   }
 
+  /**
+   * Records that what was made depends on the file's layout: its indentation unit (`<indent>`) or
+   * its newline style (`<eol>`), which an edit anywhere can change (see IncrementalAnalysis).
+   */
+  readLayout(token: '<indent>' | '<eol>'): void {
+    this.read(token);
+  }
+
   /** With recordAnchors: the anchors were searched for `name` (undefined: enumerated by node type). */
   private readAnchors(name: string | undefined): void {
     if (this.recordAnchors && this.dependencies) this.dependencies.add(name === undefined ? STRUCTURAL_ANCHORS : `${ANCHOR_TOKEN_PREFIX}${name}`);

@@ -35,6 +35,7 @@ export class SourceText {
     for (let at = from; at < stop; at++) if (startsLineAfter(text, at)) starts[n++] = at + 1;
     for (let i = resume; i < old.length; i++) starts[n++] = old[i] + delta;
     next.cachedLineStarts = starts;
+    if (this.cachedIndentUnit !== undefined && keepsIndentation(this.text, start, end, insert, old[Math.max(0, upperBound(old, start) - 1)])) next.cachedIndentUnit = this.cachedIndentUnit;
     return next;
   }
 
@@ -181,4 +182,25 @@ function isVisibleAscii(c: number): boolean {
 function isBlankOrComment(rest: string): boolean {
   const t = rest.trimStart();
   return t === '' || t.startsWith('#');
+}
+
+/**
+ * Whether replacing `[start, end)` of `text` with `insert` leaves every line's indentation, and
+ * whether it is blank or a comment, as they were (so the indentation unit is the same): no line
+ * break removed or added, and the edit lies after the first visible character of its line.
+ */
+function keepsIndentation(text: string, start: number, end: number, insert: string, lineStart: number): boolean {
+  // Between a "\r" and a "\n": the edit splits a "\r\n" pair or makes one, which moves line breaks.
+  if (text.charCodeAt(start - 1) === 13 && text.charCodeAt(end) === 10) return false;
+  for (let at = start; at < end; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 10 || c === 13) return false;
+  }
+  for (let at = 0; at < insert.length; at++) {
+    const c = insert.charCodeAt(at);
+    if (c === 10 || c === 13) return false;
+  }
+  let i = lineStart;
+  while (i < start && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i < start && isVisibleAscii(text.charCodeAt(i));
 }

@@ -151,6 +151,7 @@ export function wrapStatements(source: SourceText, model: SemanticModel, first: 
   const startLine = first.startPosition.row;
   const endLine = last.endPosition.row;
   const indent = source.indentOf(startLine);
+  model.readLayout('<indent>');
   const unit = source.indentUnit;
   const edits: TextEdit[] = [{ range: { start: { line: startLine, character: 0 }, end: { line: startLine, character: 0 } }, newText: `${indent}${header}${source.eol}` }];
   for (let line = startLine; line <= endLine; line++) {
