@@ -198,6 +198,12 @@ describe('GML101 fp32-training-loop', () => {
     );
   });
 
+  it("indents the wrapped statements by their block's own step, not the smallest step in the file", () => {
+    // A continuation line aligned at three spaces makes the file's smallest step 3; the loop body's is 4.
+    const fixed = assertFixes('import torch\nsizes = dict(a=1,\n   b=2)\nfor x in loader:\n    loss = model(x).sum()\n    loss.backward()\n', CODE);
+    assert.match(fixed, /\nfor x in loader:\n {4}with torch\.autocast\([^)]*\):\n {8}loss = model\(x\)\.sum\(\)\n {4}loss\.backward\(\)\n/);
+  });
+
   it('keeps the CPU training fixture running after the fix (Debian python3-torch)', () => {
     const python = '/usr/bin/python3';
     const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });

@@ -143,6 +143,22 @@ export function insertLine(source: SourceText, line: number, text: string): Text
 }
 
 /**
+ * One level of indentation where `statement` stands: what its block adds to the indentation of the
+ * statement that opens the block (`for …:` at 4 spaces, body at 8: four spaces). At module level, or
+ * when that is not a plain step, the file's unit (which an edit anywhere can change: recorded).
+ */
+function blockStep(source: SourceText, model: SemanticModel, statement: Node, indent: string): string {
+  const block = model.parentOf(statement);
+  const opener = block?.type === 'block' ? model.parentOf(block) : null;
+  if (opener && opener.startPosition.row !== statement.startPosition.row) {
+    const outer = source.indentOf(opener.startPosition.row);
+    if (indent.length > outer.length && indent.startsWith(outer)) return indent.slice(outer.length);
+  }
+  model.readLayout('<indent>');
+  return source.indentUnit;
+}
+
+/**
  * Wraps whole statements (from the first's line to the last's end) in a block opened by `header`
  * (e.g. `with torch.autocast("cuda"):`), indenting them one level. Lines inside multi-line strings
  * are left untouched so string contents do not change.
@@ -151,8 +167,7 @@ export function wrapStatements(source: SourceText, model: SemanticModel, first: 
   const startLine = first.startPosition.row;
   const endLine = last.endPosition.row;
   const indent = source.indentOf(startLine);
-  model.readLayout('<indent>');
-  const unit = source.indentUnit;
+  const unit = blockStep(source, model, first, indent);
   const edits: TextEdit[] = [{ range: { start: { line: startLine, character: 0 }, end: { line: startLine, character: 0 } }, newText: `${indent}${header}${source.eol}` }];
   for (let line = startLine; line <= endLine; line++) {
     if (source.lineText(line).trim() === '') continue;
