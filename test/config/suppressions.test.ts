@@ -88,6 +88,15 @@ describe('suppression comments in analysis', () => {
     assert.match(f.message, /GML999/);
   });
 
+  it('GML001 is placed in UTF-16 columns after non-ASCII text on its line', () => {
+    const line = `${GRID.replace('est', 'modèle_€')}  # noqa: GML999 😀`;
+    const found = check(py(...IMPORTS, line));
+    assert.deepEqual(found.map((f) => f.code).sort(), ['GML001', 'GML201']);
+    const f = found.find((x) => x.code === 'GML001')!;
+    assert.equal(f.range.start.character, line.indexOf('GML999'));
+    assert.equal(f.range.end.character, line.indexOf('GML999') + 6);
+  });
+
   it('GML001 itself can be ignored by configuration', () => {
     const text = py(...IMPORTS, `${GRID}  # greenml: ignore[GML77]`);
     assert.deepEqual(check(text).map((f) => f.code).sort(), ['GML001', 'GML201']);

@@ -168,6 +168,39 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('suppression comments in later segments follow lines added above them, and one typed or removed takes effect', () => {
+    const lines = [
+      'from sklearn.model_selection import GridSearchCV',
+      'from sklearn.svm import SVC',
+      ...filler(0),
+      'search = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML201',
+      ...filler(1),
+      'other = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML999',
+      ...filler(2),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      const unknown = () => analysis.analyze(doc, options).findings.find((f) => f.code === 'GML001');
+      assert.equal(count('GML201'), 1, 'the first search is suppressed, the second is not');
+      expectSame(doc, analysis, 'on open');
+      // Lines added in the first segment move both comments down.
+      doc.replaceRange(0, 0, 'import os\nimport sys\n');
+      const moved = unknown();
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      const otherLine = doc.text.split('\n').findIndex((l) => l.startsWith('other = '));
+      assert.deepEqual(moved?.range.start, { line: otherLine, character: lines[lines.indexOf('other = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML999')].indexOf('GML999') });
+      assert.equal(count('GML201'), 1);
+      expectSame(doc, analysis, 'after lines were added above');
+      // The first comment removed: its search is reported; the second given GML201: suppressed.
+      const first = doc.text.indexOf('  # noqa: GML201');
+      doc.replaceRange(first, first + '  # noqa: GML201'.length, '');
+      const second = doc.text.indexOf('GML999');
+      doc.replaceRange(second, second + 'GML999'.length, 'GML201');
+      assert.equal(count('GML201'), 1);
+      assert.equal(unknown(), undefined);
+      expectSame(doc, analysis, 'after the comments were edited');
+    });
+  });
+
   it('a callback list extended with += in a later segment counts (GML211), as in a whole-file analysis', () => {
     const extend = 'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]';
     const lines = [

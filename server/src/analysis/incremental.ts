@@ -55,6 +55,13 @@ interface SegmentRecord {
    * does not reach is kept instead of computed again.
    */
   factReads: Map<string, { dependencies: readonly string[]; reads: Array<{ start: number; end: number }> }>;
+  /**
+   * Added to every offset the record keeps (reads, fact spans, fact reads) to give the current
+   * text's: a record lying wholly after an edit moves by changing this number alone (see shiftedBy).
+   */
+  shift: number;
+  /** The lowest and highest offsets kept (before `shift`), made when first needed after a change. */
+  bounds: { lo: number; hi: number } | undefined;
 }
 
 /** How the last analysis was made, for tests and benchmarks. */
@@ -136,6 +143,7 @@ export class IncrementalAnalysis {
     const run = (list: readonly Segment[]): boolean => {
       for (const segment of list) {
         const record = this.records.get(segment)!;
+        atCurrentOffsets(record);
         analysedRecords.add(record);
         this.factsComputed.add(segment);
         model.anchorRanges = [{ start: segment.start, end: segment.end }];
@@ -287,8 +295,11 @@ export class IncrementalAnalysis {
         if (!this.tests.has(key)) this.tests.set(key, { kind: 'collect', find });
         const out: Node[] = [];
         for (const s of segments) {
-          for (const span of valueOf(s, key) as Span[]) {
-            const node = model.nodeSpanning(span.start, span.end, span.type);
+          const spans = valueOf(s, key) as Span[];
+          // Read after valueOf: computing a value puts the record at the current offsets.
+          const shift = this.records.get(s)!.shift;
+          for (const span of spans) {
+            const node = model.nodeSpanning(span.start + shift, span.end + shift, span.type);
             if (node) out.push(node);
           }
         }
@@ -307,7 +318,15 @@ export class IncrementalAnalysis {
         let any = false;
         for (const s of segments) if (this.valueOf(model, s, key) === true) any = true;
         out.set(key, any);
-      } else out.set(key, segments.flatMap((s) => this.valueOf(model, s, key) as Span[]));
+      } else {
+        const all: Span[] = [];
+        for (const s of segments) {
+          const spans = this.valueOf(model, s, key) as Span[];
+          const shift = this.records.get(s)!.shift;
+          for (const span of spans) all.push(shift === 0 ? span : { start: span.start + shift, end: span.end + shift, type: span.type });
+        }
+        out.set(key, all);
+      }
     }
     return out;
   }
@@ -337,6 +356,7 @@ export class IncrementalAnalysis {
     const added = segments.filter((s) => !this.records.has(s));
     if (gone.length !== 1 || added.length !== 1) return undefined;
     const old = this.records.get(gone[0])!;
+    atCurrentOffsets(old);
     const plainSet = new Set(plain);
     const comparableSet = new Set(comparable);
     const reached = (dependencies: readonly string[]): boolean => {
@@ -420,6 +440,16 @@ export class IncrementalAnalysis {
         because.set(reason, (because.get(reason) ?? 0) + 1);
         continue;
       }
+      const delta = shiftedBy(previous, changes);
+      if (delta !== undefined) {
+        // Every kept offset lies before the edits or after them all: one number moves them.
+        const raw = moveFindings(previous.raw, changes, source);
+        if (!raw) continue;
+        previous.shift += delta;
+        kept.set(segment, raw === previous.raw ? previous : { ...previous, raw });
+        continue;
+      }
+      atCurrentOffsets(previous);
       const reads = moveReads(previous.reads, changes);
       if (!reads) {
         because.set('§', (because.get('§') ?? 0) + 1);
@@ -440,6 +470,8 @@ export class IncrementalAnalysis {
           reads,
           factsUsed: previous.factsUsed,
           factReads,
+          shift: 0,
+          bounds: undefined,
         });
       }
     }
@@ -459,7 +491,61 @@ export class IncrementalAnalysis {
 }
 
 function freshRecord(): SegmentRecord {
-  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set(), factReads: new Map() };
+  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set(), factReads: new Map(), shift: 0, bounds: undefined };
+}
+
+/**
+ * How far the changes move every offset the record keeps, when they move them all alike: 0 when
+ * they all lie before the edits, the edits' length change when they all lie after (nothing
+ * touched either way); undefined when an edit falls between the lowest and the highest (each is
+ * then moved on its own: moveReads, moveFacts).
+ */
+function shiftedBy(record: SegmentRecord, changes: DocumentChanges): number | undefined {
+  const bounds = (record.bounds ??= boundsOf(record));
+  if (bounds.lo > bounds.hi) return 0;
+  let lo = bounds.lo + record.shift;
+  let hi = bounds.hi + record.shift;
+  let delta = 0;
+  for (const e of changes.edits) {
+    // The same tests as moveReads and moveOffset: an edit touches offsets from its start to its old end.
+    if (hi < e.start) continue;
+    if (lo <= e.oldEnd) return undefined;
+    const d = e.newEnd - e.oldEnd;
+    lo += d;
+    hi += d;
+    delta += d;
+  }
+  return delta;
+}
+
+/** The lowest and highest of a record's kept offsets (lo > hi when it keeps none). */
+function boundsOf(record: SegmentRecord): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const span = (s: { start: number; end: number }) => {
+    if (s.start < lo) lo = s.start;
+    if (s.end > hi) hi = s.end;
+  };
+  for (const r of record.reads) span(r);
+  for (const value of record.facts.values()) if (typeof value !== 'boolean') for (const s of value) span(s);
+  for (const read of record.factReads.values()) for (const r of read.reads) span(r);
+  return { lo, hi };
+}
+
+/** Writes a shifted record's offsets out at the current text's (shift 0), before anything reads or adds to them one by one. */
+function atCurrentOffsets(record: SegmentRecord): void {
+  record.bounds = undefined;
+  const shift = record.shift;
+  if (shift === 0) return;
+  const at = <T extends { start: number; end: number }>(s: T): T => ({ ...s, start: s.start + shift, end: s.end + shift });
+  record.reads = record.reads.map(at);
+  const facts = new Map<string, FactValue>();
+  for (const [key, value] of record.facts) facts.set(key, typeof value === 'boolean' ? value : value.map(at));
+  record.facts = facts;
+  const factReads: SegmentRecord['factReads'] = new Map();
+  for (const [key, read] of record.factReads) factReads.set(key, { dependencies: read.dependencies, reads: read.reads.map(at) });
+  record.factReads = factReads;
+  record.shift = 0;
 }
 
 /** Moves the `§start:end` dependencies (statements read) into `reads`, and notes the `fact:key` ones in `factsUsed`. */
@@ -628,6 +714,7 @@ function mapKept<T>(items: readonly T[], map: (item: T) => T | undefined): reado
 function addFactValue(record: SegmentRecord, key: string, value: FactValue, dependencies: Iterable<string>, reads: Array<{ start: number; end: number }>): void {
   // Kept as an array: one per fact and segment, read only when the segment is parsed again.
   const list = Array.isArray(dependencies) ? (dependencies as readonly string[]) : [...dependencies];
+  atCurrentOffsets(record);
   record.facts.set(key, value);
   record.factReads.set(key, { dependencies: list, reads });
   for (const d of list) {

@@ -397,7 +397,7 @@ export class SemanticModel {
   private readonly text: string;
   private importIndex: ImportIndex | undefined;
   private commentNodes: Node[] | undefined;
-  private suppressionCommentNodes: Node[] | undefined;
+  private suppressionSpans: Array<{ start: number; end: number }> | undefined;
   private readonly statementsByKeyword = new Map<string, Node[]>();
   private readonly identifiersByName = new Map<string, Node[]>();
   /** Bindings of each name asked for, by scope key (see scopeKey). */
@@ -759,23 +759,26 @@ export class SemanticModel {
    * The comments that can be suppression directives: those that spell `noqa` or `greenml` in any
    * letter case (parseSuppressionComment reads nothing else), in document order.
    */
-  get suppressionComments(): Node[] {
-    if (!this.suppressionCommentNodes) {
-      if (this.trees.length === 1) this.suppressionCommentNodes = this.suppressionCommentsIn(0, this.text.length);
+  /** Where the comments that spell `noqa` or `greenml` lie (offsets in the text), in document order. */
+  get suppressionCommentSpans(): ReadonlyArray<{ start: number; end: number }> {
+    if (!this.suppressionSpans) {
+      if (this.trees.length === 1) this.suppressionSpans = this.suppressionCommentsIn(0, this.text.length).map((n) => ({ start: n.startIndex, end: n.endIndex }));
       else {
-        // A segmented document: each segment's are found once and kept (as offsets) with its tree.
-        this.suppressionCommentNodes = this.trees.flatMap((_, i) => {
+        // A segmented document: each segment's are found once and kept (as offsets from its start) with its tree.
+        const spans: Array<{ start: number; end: number }> = [];
+        for (let i = 0; i < this.trees.length; i++) {
           const base = this.starts[i];
           let kept = SEGMENT_SUPPRESSIONS.get(this.trees[i]);
           if (!kept) {
             kept = this.suppressionCommentsIn(base, this.segmentEnd(i)).map((n) => ({ start: n.startIndex - base, end: n.endIndex - base, type: n.type }));
             SEGMENT_SUPPRESSIONS.set(this.trees[i], kept);
           }
-          return kept.map((k) => this.nodeSpanning(base + k.start, base + k.end, k.type)).filter((n): n is Node => n !== undefined);
-        });
+          for (const k of kept) spans.push({ start: base + k.start, end: base + k.end });
+        }
+        this.suppressionSpans = spans;
       }
     }
-    return this.suppressionCommentNodes;
+    return this.suppressionSpans;
   }
 
   /** The comments in `[start, end)` that spell `noqa` or `greenml` (any letter case), in document order. */
@@ -2210,7 +2213,7 @@ const WORDS_BEFORE_INDEX = 24;
 
 /** Each segment tree's words with their offsets from the segment's start (see segmentWords). */
 const SEGMENT_WORDS = new WeakMap<Tree, Map<string, number[]>>();
-/** Each segment tree's suppression comments (see suppressionComments). */
+/** Each segment tree's suppression comments (see suppressionCommentSpans). */
 const SEGMENT_SUPPRESSIONS = new WeakMap<Tree, KeptSpan[]>();
 /** Each segment tree's imports (see segmentImports). */
 const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();

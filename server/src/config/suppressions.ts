@@ -2,7 +2,6 @@
 //   `# noqa` / `# noqa: GML101,GML202`           (flake8/Ruff compatible; other tools' codes are left alone)
 //   `# greenml: ignore` / `# greenml: ignore[GML101]`      on a line
 //   `# greenml: file-ignore[GML101]`                        anywhere in the file
-import type { Node } from '../analysis/parser';
 import type { Range } from '../analysis/types';
 
 export interface SuppressionCode {
@@ -45,7 +44,14 @@ export function parseSuppressionComment(text: string): { scope: 'line' | 'file';
   return undefined;
 }
 
-export function collectSuppressions(comments: readonly Node[]): Suppressions {
+/** A comment's text and where it starts (0-based line, UTF-16 column). */
+export interface SuppressionComment {
+  text: string;
+  line: number;
+  column: number;
+}
+
+export function collectSuppressions(comments: readonly SuppressionComment[]): Suppressions {
   const lines = new Map<number, Set<string>>();
   const fileCodes = new Set<string>();
   const mentioned: SuppressionCode[] = [];
@@ -54,7 +60,7 @@ export function collectSuppressions(comments: readonly Node[]): Suppressions {
     // Every directive of a comment counts: `# noqa: E501  # greenml: ignore[GML201]` suppresses GML201.
     const directives = text.split('#').map((part) => parseSuppressionComment(`#${part}`)).filter((p) => p !== undefined);
     for (const parsed of directives) {
-      const line = comment.startPosition.row;
+      const line = comment.line;
       const codes = parsed.codes === '*' ? ['*'] : parsed.codes.map((c) => c.toUpperCase());
       const target = parsed.scope === 'file' ? fileCodes : lines.get(line) ?? new Set<string>();
       for (const c of codes) target.add(c);
@@ -63,7 +69,7 @@ export function collectSuppressions(comments: readonly Node[]): Suppressions {
         for (const c of parsed.codes) {
           if (!c.toUpperCase().startsWith('GML')) continue;
           const at = text.indexOf(c);
-          const start = comment.startPosition.column + Math.max(0, at);
+          const start = comment.column + Math.max(0, at);
           mentioned.push({ code: c.toUpperCase(), range: { start: { line, character: start }, end: { line, character: start + c.length } } });
         }
       }
