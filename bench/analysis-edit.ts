@@ -6,17 +6,20 @@
 // fixtures (test/fixtures/scripts/*.py, examples/*.py, in name order), copied one after another until
 // it reaches 5,000 lines; in copy k every module-level name (functions, classes, assigned variables) is
 // renamed `name_k` through the parse tree so the copies do not rebind each other's names.
-// Edits: after 20 warm-up edits, N single-character edits at positions from a seeded PRNG
-// (mulberry32, seed 2024): odd edits insert one character at a random line and column, even edits
-// delete it again, so the file stays the realistic one. Each latency is from sending didChange to
-// receiving publishDiagnostics for that version; edits are sequential. cpu_steal_percent is the
-// share of CPU time the hypervisor gave elsewhere during the edits (/proc/stat): runs with more of
-// it are slower.
+// Edits: N single-character edits at positions from a seeded PRNG (mulberry32, seed 2024): odd edits
+// insert one character at a random line and column, even edits delete it again, so the file stays
+// the realistic one. Each latency is from sending didChange to receiving publishDiagnostics for that
+// version; edits are sequential. The same edits run twice, each series after 20 warm-up edits:
+// "typed", with a pause of `pause_ms` before each keystroke (someone typing fast), then "burst", each
+// edit sent as soon as the previous one's diagnostics came. A pause makes this VM slower at the next
+// edit whatever the code (cold caches after the vCPU idles: bench/machine-idle.ts measures it with
+// no Green ML code), so both are printed. cpu_steal_percent is the share of CPU time the hypervisor
+// gave elsewhere during a series (/proc/stat): runs with more of it are slower.
 //
 // The bench process runs itself again with SERVER_NODE_OPTIONS (the server's Node options) when it
 // was started without them.
 //
-// Usage: npx tsc -p . && node out/bench/analysis-edit.js [edits=600]
+// Usage: npx tsc -p . && node out/bench/analysis-edit.js [edits=600] [pause_ms=50]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

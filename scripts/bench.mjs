@@ -1,12 +1,13 @@
 // Runs every benchmark under bench/ with its documented command (see bench/README.md):
 // builds dist/ and out/ first, then the analysis benchmarks, then the tracking ones.
-// Usage: npm run bench [-- name ...]   (names: check, edit, memory, activation, tracker-overhead, tracker-lag)
+// Usage: npm run bench [-- name ...]   (names: check, edit, machine-idle, memory, activation, tracker-overhead, tracker-lag)
 import { spawnSync } from 'node:child_process';
 
 const node = process.execPath;
 const benches = {
   check: [node, 'out/bench/analysis-check.js', '5'],
-  edit: [node, 'out/bench/analysis-edit.js', '600'],
+  edit: [node, 'out/bench/analysis-edit.js', '600', '50'],
+  'machine-idle': [node, 'out/bench/machine-idle.js', '150', '50', '64'],
   memory: [node, 'out/bench/analysis-memory.js', '200'],
   activation: [node, 'out/bench/activation.js', '10'],
   'tracker-overhead': [node, 'bench/tracker-overhead.mjs', '20'],

@@ -1,5 +1,5 @@
 // The rule runner: semantic model → enabled rules → findings, minus suppressed ones, within a time budget.
-import { collectSuppressions, isSuppressed, type SuppressionComment, type Suppressions } from '../config/suppressions';
+import { collectSuppressions, isSuppressed, type Suppressions } from '../config/suppressions';
 import { effectiveConfig, type EffectiveConfig } from '../config/settings';
 import { RULES, isKnownCode } from '../rules/registry';
 import type { Report, Rule, RuleContext } from '../rules/rule';
@@ -158,7 +158,7 @@ export function finishFindings(
   relativePath: string | undefined,
   ruleList?: readonly Rule[],
 ): Finding[] {
-  const suppressions = mayHoldSuppressions(source.text) ? collectSuppressions(suppressionComments(modelOf(), source)) : NO_SUPPRESSIONS;
+  const suppressions = mayHoldSuppressions(source.text) ? collectSuppressions(modelOf().suppressionComments((offset) => source.positionAt(offset))) : NO_SUPPRESSIONS;
   const findings = raw.filter((r) => !r.suppressible.some((range) => isSuppressed(suppressions, r.finding.code, range))).map((r) => r.finding);
   const rules = ruleList ?? RULES;
   const { stopped, budget, notes } = run;
@@ -202,14 +202,6 @@ export function finishFindings(
 }
 
 const NO_SUPPRESSIONS: Suppressions = { lines: new Map(), fileCodes: new Set(), mentioned: [] };
-
-/** The model's suppression comments with their text and start positions (from the source's line starts). */
-function suppressionComments(model: SemanticModel, source: SourceText): SuppressionComment[] {
-  return model.suppressionCommentSpans.map(({ start, end }) => {
-    const at = source.positionAt(start);
-    return { text: source.text.slice(start, end), line: at.line, column: at.character };
-  });
-}
 
 /** Whether a text can hold a suppression comment (`# noqa…`, `# greenml: …`, any letter case). */
 function mayHoldSuppressions(text: string): boolean {

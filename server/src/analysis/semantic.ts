@@ -3,6 +3,7 @@
 // literal evaluation, enclosing loops / with-blocks / functions, and calls to same-file functions.
 import type { Node, Tree } from './parser';
 import { pythonQuery } from './parser';
+import type { Position } from './types';
 import {
   UNKNOWN,
   binaryOp,
@@ -397,7 +398,6 @@ export class SemanticModel {
   private readonly text: string;
   private importIndex: ImportIndex | undefined;
   private commentNodes: Node[] | undefined;
-  private suppressionSpans: Array<{ start: number; end: number }> | undefined;
   private readonly statementsByKeyword = new Map<string, Node[]>();
   private readonly identifiersByName = new Map<string, Node[]>();
   /** Bindings of each name asked for, by scope key (see scopeKey). */
@@ -759,26 +759,29 @@ export class SemanticModel {
    * The comments that can be suppression directives: those that spell `noqa` or `greenml` in any
    * letter case (parseSuppressionComment reads nothing else), in document order.
    */
-  /** Where the comments that spell `noqa` or `greenml` lie (offsets in the text), in document order. */
-  get suppressionCommentSpans(): ReadonlyArray<{ start: number; end: number }> {
-    if (!this.suppressionSpans) {
-      if (this.trees.length === 1) this.suppressionSpans = this.suppressionCommentsIn(0, this.text.length).map((n) => ({ start: n.startIndex, end: n.endIndex }));
-      else {
-        // A segmented document: each segment's are found once and kept (as offsets from its start) with its tree.
-        const spans: Array<{ start: number; end: number }> = [];
-        for (let i = 0; i < this.trees.length; i++) {
-          const base = this.starts[i];
-          let kept = SEGMENT_SUPPRESSIONS.get(this.trees[i]);
-          if (!kept) {
-            kept = this.suppressionCommentsIn(base, this.segmentEnd(i)).map((n) => ({ start: n.startIndex - base, end: n.endIndex - base, type: n.type }));
-            SEGMENT_SUPPRESSIONS.set(this.trees[i], kept);
-          }
-          for (const k of kept) spans.push({ start: base + k.start, end: base + k.end });
-        }
-        this.suppressionSpans = spans;
+  /**
+   * The comments that spell `noqa` or `greenml`, with their text and start (line, UTF-16 column), in
+   * document order. A segmented document keeps each segment's as offsets with its tree, placed by
+   * `positionAt`; a whole tree gives its nodes' positions (the text's line starts may not be made).
+   */
+  suppressionComments(positionAt: (offset: number) => Position): Array<{ text: string; line: number; column: number }> {
+    if (this.trees.length === 1) {
+      return this.suppressionCommentsIn(0, this.text.length).map((n) => ({ text: n.text, line: n.startPosition.row, column: n.startPosition.column }));
+    }
+    const out: Array<{ text: string; line: number; column: number }> = [];
+    for (let i = 0; i < this.trees.length; i++) {
+      const base = this.starts[i];
+      let kept = SEGMENT_SUPPRESSIONS.get(this.trees[i]);
+      if (!kept) {
+        kept = this.suppressionCommentsIn(base, this.segmentEnd(i)).map((n) => ({ start: n.startIndex - base, end: n.endIndex - base, type: n.type }));
+        SEGMENT_SUPPRESSIONS.set(this.trees[i], kept);
+      }
+      for (const k of kept) {
+        const at = positionAt(base + k.start);
+        out.push({ text: this.text.slice(base + k.start, base + k.end), line: at.line, column: at.character });
       }
     }
-    return this.suppressionSpans;
+    return out;
   }
 
   /** The comments in `[start, end)` that spell `noqa` or `greenml` (any letter case), in document order. */
@@ -2213,7 +2216,7 @@ const WORDS_BEFORE_INDEX = 24;
 
 /** Each segment tree's words with their offsets from the segment's start (see segmentWords). */
 const SEGMENT_WORDS = new WeakMap<Tree, Map<string, number[]>>();
-/** Each segment tree's suppression comments (see suppressionCommentSpans). */
+/** Each segment tree's suppression comments (see suppressionComments). */
 const SEGMENT_SUPPRESSIONS = new WeakMap<Tree, KeptSpan[]>();
 /** Each segment tree's imports (see segmentImports). */
 const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();
