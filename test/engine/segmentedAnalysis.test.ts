@@ -201,6 +201,55 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('a module-level rebinding or star import in another segment changes what a name resolves to', () => {
+    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', ...filler(0), ...filler(1), 'search = GridSearchCV(SVC(), {"C": [1, 2]})', ...filler(2)];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML201'), 1);
+      // Kept resolutions: an edit elsewhere that binds nothing leaves GridSearchCV resolved.
+      const middle = doc.text.indexOf('value_1_5 = 5');
+      doc.replaceRange(middle, middle + 'value_1_5 = 5'.length, 'value_1_5 = 6');
+      assert.equal(count('GML201'), 1);
+      // A module-level rebinding in a middle segment: the name no longer resolves to sklearn's.
+      doc.replaceRange(middle, middle + 'value_1_5 = 6'.length, 'GridSearchCV = dict');
+      assert.equal(count('GML201'), 0);
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      expectSame(doc, analysis, 'after the rebinding');
+      doc.replaceRange(middle, middle + 'GridSearchCV = dict'.length, 'value_1_5 = 5');
+      assert.equal(count('GML201'), 1);
+      expectSame(doc, analysis, 'after the rebinding was removed');
+      // The import turned into a star import: the name resolves through it.
+      doc.replaceRange(0, 'from sklearn.model_selection import GridSearchCV'.length, 'from sklearn.model_selection import *');
+      assert.equal(count('GML201'), 1);
+      expectSame(doc, analysis, 'with the star import');
+      // A second star import: the name no longer resolves.
+      doc.replaceRange(0, 0, 'from os.path import *\n');
+      assert.equal(count('GML201'), 0);
+      expectSame(doc, analysis, 'with two star imports');
+    });
+  });
+
+  it('an unclosed bracket that swallows the imports after it, then closed again: the imports count again', () => {
+    // The edit touches neither import, but makes them part of one error (and then statements again):
+    // what they bind changes all the same, and the segments that resolved GradScaler are examined again.
+    // (After `f(`, a string starts an argument: the statements after it are read into the error.)
+    const lines = [...filler(0, 12), 'x = 1', '"""Train with the older AMP API."""', 'import torch', 'from torch.cuda.amp import GradScaler', ...filler(1), 'scaler = GradScaler()', ...filler(2)];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML105'), 1);
+      const at = doc.text.indexOf('x = 1');
+      doc.replaceRange(at, at + 'x = 1'.length, 'linear = make_pipeline(');
+      assert.equal(count('GML105'), 0, 'the import is part of the error now');
+      doc.replaceRange(at, at + 'linear = make_pipeline('.length, 'x = 1');
+      assert.equal(count('GML105'), 1, 'the bracket removed: GradScaler is imported again');
+      expectSame(doc, analysis, 'after the bracket was removed');
+      // The same with the bracket closed further on, then opened again.
+      doc.replaceRange(at, at + 'x = 1'.length, 'linear = make_pipeline(');
+      assert.equal(count('GML105'), 0);
+      const use = doc.text.indexOf('scaler = GradScaler()');
+      doc.replaceRange(use, use, ')\n');
+      expectSame(doc, analysis, 'with the bracket closed after the imports');
+    });
+  });
+
   it('a callback list extended with += in a later segment counts (GML211), as in a whole-file analysis', () => {
     const extend = 'callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)]';
     const lines = [

@@ -178,13 +178,12 @@ export class PythonDocument {
     // they were are read from an unedited copy (an edited tree's nodes read the old text at new offsets).
     const reused = first === last ? this.parts[first].tree : undefined;
     const snapshot = reused?.copy();
-    const oldStatements = snapshot
-      ? changedStatements(snapshot.rootNode, start, oldEnd)
-      : this.parts.slice(first, last + 1).flatMap((s) => changedStatements(s.tree.rootNode, start, oldEnd));
+    const oldRoots = snapshot ? [snapshot.rootNode] : this.parts.slice(first, last + 1).map((s) => s.tree.rootNode);
     reused?.edit(edit);
     const tree = parsePythonRange(next.text, from, to, next, reused);
     // The statements as they were are read (from the old text) before the trees are pointed at the new one.
-    this.note(oldStatements, changedStatements(tree.rootNode, start, newEnd), first === 0, { start, end: oldEnd }, { start, end: newEnd });
+    const changed = changedStatementsAround(oldRoots, tree.rootNode, start, oldEnd, newEnd);
+    this.note(changed.before, changed.after, first === 0, { start, end: oldEnd }, { start, end: newEnd });
     snapshot?.delete();
     this.treeText.set(next.text);
     this.treeText.attach(tree);
@@ -295,6 +294,42 @@ function touchedImportKeys(statements: readonly Node[], range: { start: number; 
     for (const n of imports) if (n && n.startIndex <= range.end && n.endIndex >= range.start) keys.push(...importKeys(n));
   }
   return keys;
+}
+
+/**
+ * The top-level statements an edit changed, before and after it: those touching the edit, widened
+ * until both sides cover the same stretch of text. An edit can turn statements it does not touch
+ * into something else (an unclosed bracket makes the rest of its segment one error; closing it
+ * makes them statements again), and what those statements bound must be reported too.
+ */
+function changedStatementsAround(oldRoots: readonly Node[], newRoot: Node, start: number, oldEnd: number, newEnd: number): { before: Node[]; after: Node[] } {
+  const delta = newEnd - oldEnd;
+  const toNew = (offset: number) => (offset <= start ? offset : offset >= oldEnd ? offset + delta : newEnd);
+  const toOld = (offset: number) => (offset <= start ? offset : offset >= newEnd ? offset - delta : oldEnd);
+  let lo = start;
+  let hiOld = oldEnd;
+  let hiNew = newEnd;
+  for (;;) {
+    const before = oldRoots.flatMap((root) => changedStatements(root, lo, hiOld));
+    const after = changedStatements(newRoot, lo, hiNew);
+    let nextLo = lo;
+    let nextHiOld = hiOld;
+    let nextHiNew = hiNew;
+    for (const statement of before) {
+      nextLo = Math.min(nextLo, statement.startIndex);
+      nextHiOld = Math.max(nextHiOld, statement.endIndex);
+      nextHiNew = Math.max(nextHiNew, toNew(statement.endIndex));
+    }
+    for (const statement of after) {
+      nextLo = Math.min(nextLo, statement.startIndex);
+      nextHiNew = Math.max(nextHiNew, statement.endIndex);
+      nextHiOld = Math.max(nextHiOld, toOld(statement.endIndex));
+    }
+    if (nextLo === lo && nextHiOld === hiOld && nextHiNew === hiNew) return { before, after };
+    lo = nextLo;
+    hiOld = nextHiOld;
+    hiNew = nextHiNew;
+  }
 }
 
 /** The top-level statements (and comments) of a tree that touch `[start, end]`. */

@@ -107,6 +107,8 @@ export class IncrementalAnalysis {
   analyze(doc: PythonDocument, options: IncrementalOptions): AnalysisResult {
     const started = performance.now();
     const changes = doc.takeChanges();
+    // Module-level resolutions kept from the last models, less those the changes reach.
+    this.candidates.forgetResolutions(this.configKey === undefined ? undefined : changes.words);
     const source = doc.sourceText;
     const segments = doc.segments;
     const budget = options.timeBudgetMs ?? options.config.timeBudgetMs;

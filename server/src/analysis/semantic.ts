@@ -63,9 +63,29 @@ export class BindingCandidates {
   private readonly packageCounts = new Map<string, number>();
   readonly packages = new Set<string>();
   readonly starSlots = new Set<CandidateSlot>();
+  /**
+   * What each name resolves to at module level (SemanticModel.moduleResolution), kept across models
+   * until an edit changes a statement that binds the name (see forgetResolutions).
+   */
+  readonly resolutions = new Map<string, ModuleResolution>();
+
+  /**
+   * Drops the kept resolutions an edit can have changed, from what its changed statements spell and
+   * bind (DocumentChanges.words): `=name` for a module-level binding made or removed; every one when
+   * an import changed (`<imports>`: its names may be bound in any scope, and star imports with it) or
+   * when the words are not known (the document was parsed again whole).
+   */
+  forgetResolutions(words: ReadonlySet<string> | undefined): void {
+    if (this.resolutions.size === 0) return;
+    if (!words || words.has('<imports>') || words.has('<star>')) {
+      this.resolutions.clear();
+      return;
+    }
+    for (const w of words) if (w.charCodeAt(0) === 61 /* = */) this.resolutions.delete(w.slice(1));
+  }
 
   /** Makes the index hold exactly the model's trees (each new one read once). */
-  update(trees: readonly Tree[], namesOf: (i: number) => string[], importsOf: (i: number) => KeptImports): void {
+  update(trees: readonly Tree[], namesOf: (i: number) => string[], importsOf: (i: number) => KeptImports, hasErrors: (i: number) => boolean): void {
     const current = new Set(trees);
     const gone: CandidateSlot[] = [];
     for (const [tree, slot] of this.slots) if (!current.has(tree)) gone.push(slot);
@@ -79,6 +99,14 @@ export class BindingCandidates {
       const names = new Set(namesOf(i));
       for (const n of slot.names) if (!names.has(n)) this.byName.get(n)?.delete(slot);
       for (const n of names) if (!slot.names.has(n)) addTo(this.byName, n, slot);
+      // A tree with errors may bind any name it spells (see bindingNamesOf), which the edit's words
+      // do not tell: the kept resolutions of every name either tree may bind go.
+      const errors = hasErrors(i);
+      if ((errors || slot.errors) && this.resolutions.size) {
+        for (const n of slot.names) this.resolutions.delete(n);
+        for (const n of names) this.resolutions.delete(n);
+      }
+      slot.errors = errors;
       this.removeImports(slot);
       slot.imports = importsOf(i);
       this.addImports(slot);
@@ -88,13 +116,14 @@ export class BindingCandidates {
       this.slots.set(slot.tree, slot);
       return;
     }
+    if (gone.length || fresh.length) this.resolutions.clear();
     for (const slot of gone) {
       for (const n of slot.names) this.byName.get(n)?.delete(slot);
       this.removeImports(slot);
       this.slots.delete(slot.tree);
     }
     for (const i of fresh) {
-      const slot: CandidateSlot = { tree: trees[i], names: new Set(namesOf(i)), imports: importsOf(i) };
+      const slot: CandidateSlot = { tree: trees[i], names: new Set(namesOf(i)), imports: importsOf(i), errors: hasErrors(i) };
       this.slots.set(slot.tree, slot);
       for (const n of slot.names) addTo(this.byName, n, slot);
       this.addImports(slot);
@@ -137,11 +166,29 @@ export class BindingCandidates {
   }
 }
 
+/**
+ * What a name resolves to at module level: nothing bound there (with the star imports and whether
+ * any import, in any scope, binds the name), imports only (their one qualified name, undefined when
+ * they differ), or something else.
+ */
+interface ModuleResolution {
+  bound: 'none' | 'imports' | 'other';
+  qualified: string | undefined;
+  /** Whether a def or class binds it at module level (the `k=` summary). */
+  definition: boolean;
+  stars: readonly string[];
+  importedSomewhere: boolean;
+  /** resolutionSummary's text. */
+  summary: string;
+}
+
 /** One segment's entry in BindingCandidates: its current tree and what that tree may bind and imports. */
 interface CandidateSlot {
   tree: Tree;
   names: Set<string>;
   imports: KeptImports;
+  /** Whether the tree has syntax errors. */
+  errors: boolean;
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -1265,6 +1312,7 @@ export class SemanticModel {
           this.trees,
           (i) => this.bindingNamesOf(i),
           (i) => this.segmentImports(i),
+          (i) => this.rootAt(i).hasError,
         ),
       );
       this.candidatesReady = true;
@@ -1584,24 +1632,69 @@ export class SemanticModel {
   }
 
   private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q=' | 'k='): Binding[] {
+    return this.innerLookup(name, from, moduleToken) ?? this.bindingsIn(name, this.root) ?? [];
+  }
+
+  /**
+   * lookupRecording's search of the scopes inside the module: the innermost one's bindings, or
+   * undefined when the search reaches the module scope (recorded with `moduleToken`).
+   */
+  private innerLookup(name: string, from: Node, moduleToken: '=' | 'q=' | 'k='): Binding[] | undefined {
     this.checkDeadline();
     this.readSegmentOf(from);
     let scope: Node | null = this.scopeOf(from);
     let first = true;
     while (scope) {
-      const atModule = scope.id === this.root.id;
+      if (scope.id === this.root.id) {
+        this.read(`${moduleToken}${name}`);
+        return undefined;
+      }
       // A class body's names are not visible from the functions nested in it.
       if (first || scope.type !== 'class_definition') {
-        if (atModule) this.read(`${moduleToken}${name}`);
         const found = this.bindingsIn(name, scope);
         if (found && found.length) return found;
       }
       first = false;
-      if (atModule) break;
       scope = this.scopeOf(scope);
     }
     return [];
   }
+
+  /**
+   * What a name resolves to at module level (see ModuleResolution). In a segmented document it is
+   * kept across models (BindingCandidates.resolutions): most edits change no module-level binding.
+   */
+  private moduleResolution(name: string): ModuleResolution {
+    const candidates = this.trees.length > 1 && !NON_ASCII.test(name) ? this.keptCandidates() : undefined;
+    const kept = candidates?.resolutions ?? (this.resolutions ??= new Map());
+    let resolution = kept.get(name);
+    if (!resolution) {
+      resolution = this.quietly(() => {
+        const bindings = this.bindingsIn(name, this.root) ?? [];
+        const imports = this.importView();
+        if (bindings.length === 0) {
+          const stars = imports.stars();
+          const importedSomewhere = imports.named(name).length > 0;
+          return { bound: 'none', qualified: undefined, definition: false, stars, importedSomewhere, summary: `none ${stars.length === 1 && !importedSomewhere ? stars[0] : ''}` } as const;
+        }
+        const definition = bindings.some((b) => b.kind === 'def' || b.kind === 'class');
+        if (bindings.some((b) => b.kind !== 'import' || !b.qualified)) return { bound: 'other', qualified: undefined, definition, stars: [], importedSomewhere: true, summary: 'x' } as const;
+        const qualified = [...new Set(bindings.map((b) => b.qualified!))].sort();
+        return { bound: 'imports', qualified: qualified.length === 1 ? qualified[0] : undefined, definition, stars: [], importedSomewhere: true, summary: `i ${qualified.join(' ')}` } as const;
+      });
+      kept.set(name, resolution);
+    }
+    return resolution;
+  }
+
+  /** Whether a name is bound where `from` reads it (recorded as a `q=` reader: see resolutionSummary). */
+  private isBound(name: string, from: Node): boolean {
+    const inner = this.innerLookup(name, from, 'q=');
+    return inner === undefined ? this.moduleResolution(name).bound !== 'none' : inner.length > 0;
+  }
+
+  /** moduleResolution's answers in a document of one tree (kept with the model). */
+  private resolutions: Map<string, ModuleResolution> | undefined;
 
   /**
    * What a module-level name resolves to for qualifiedName: the qualified names its module-level
@@ -1609,14 +1702,7 @@ export class SemanticModel {
    * A reader that recorded `q=name` needs another look only when this changed.
    */
   resolutionSummary(name: string): string {
-    const bindings = this.quietly(() => this.bindingsIn(name, this.root)) ?? [];
-    if (bindings.length === 0) {
-      const imports = this.importView();
-      const stars = imports.stars();
-      return `none ${stars.length === 1 && imports.named(name).length === 0 ? stars[0] : ''}`;
-    }
-    if (bindings.some((b) => b.kind !== 'import' || !b.qualified)) return 'x';
-    return `i ${[...new Set(bindings.map((b) => b.qualified))].sort().join(' ')}`;
+    return this.moduleResolution(name).summary;
   }
 
   /** What importsOf([qualified]) tells its readers: the local names bound to it, and whether at module level. */
@@ -1629,10 +1715,7 @@ export class SemanticModel {
   /** The value behind a dependency that can be compared across edits (`q=name`, `@qualified`, `+package`); undefined for others. */
   summaryOf(token: string): string | undefined {
     if (token.startsWith('q=')) return this.resolutionSummary(token.slice(2));
-    if (token.startsWith('k=')) {
-      const bindings = this.quietly(() => this.bindingsIn(token.slice(2), this.root)) ?? [];
-      return String(bindings.some((b) => b.kind === 'def' || b.kind === 'class'));
-    }
+    if (token.startsWith('k=')) return String(this.moduleResolution(token.slice(2)).definition);
     if (token.startsWith('@')) return this.importSummary(token.slice(1));
     if (token.startsWith('+')) return String(this.importView().packages().has(token.slice(1)));
     return undefined;
@@ -1657,7 +1740,17 @@ export class SemanticModel {
     }
     if (expr.type !== 'identifier') return undefined;
     const name = expr.text;
-    const bindings = this.lookupRecording(name, expr, 'q=');
+    const inner = this.innerLookup(name, expr, 'q=');
+    if (inner === undefined) {
+      // The module scope: what `q=name` summarises, kept across edits.
+      const resolution = this.moduleResolution(name);
+      if (resolution.bound !== 'none') return resolution.qualified;
+      this.read('<star>');
+      if (resolution.stars.length !== 1) return undefined;
+      this.read('<imports>');
+      return resolution.importedSomewhere ? undefined : `${resolution.stars[0]}.${name}`;
+    }
+    const bindings = inner;
     if (bindings.length === 0) {
       this.read('<star>');
       const imports = this.importView();
@@ -2102,7 +2195,7 @@ export class SemanticModel {
     // Only numpy's ranges are read by qualified name; `x.other(…)` needs no resolving.
     const q = callee.type === 'attribute' && !NUMPY_RANGES.has(callee.childForFieldName('attribute')?.text ?? '') ? undefined : site.qualifiedName;
     // Whether the name is bound at all is what resolutionSummary tells too: a `q=` reader.
-    const builtin = callee.type === 'identifier' && this.lookupRecording(callee.text, callee, 'q=').length === 0 ? callee.text : undefined;
+    const builtin = callee.type === 'identifier' && !this.isBound(callee.text, callee) ? callee.text : undefined;
     const numbers = (): number[] | undefined => {
       const out: number[] = [];
       for (const a of site.positional) {
