@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before } from 'node:test';
 import { analyzeText, type AnalyzeOptions } from '../../server/src/analysis/analyze';
-import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { loadPython, parsePython, type Node } from '../../server/src/analysis/parser';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig, type GreenmlSettings } from '../../server/src/config/settings';
@@ -93,6 +93,40 @@ export function repeatedFixtureScripts(copies: number): string {
     .map((n) => fs.readFileSync(path.join(dir, n), 'utf8'))
     .join('\n');
   return Array.from({ length: copies }, () => all).join('\n');
+}
+
+/**
+ * Whether Python would accept the text as far as its parse tree tells: no syntax errors, and no
+ * top-level statement indented on its own line (an IndentationError that tree-sitter parses).
+ */
+export function validPython(text: string): boolean {
+  const tree = parsePython(text);
+  try {
+    return !tree.rootNode.hasError && !hasIndentedTopLevelStatement(tree.rootNode, text);
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * Whether a top-level statement starts after indentation on its own line: Python raises
+ * IndentationError, while tree-sitter parses it without an error, and not always alike from
+ * different starting lines (a segment parsed alone can read it otherwise than the whole file).
+ */
+export function hasIndentedTopLevelStatement(root: Node, text: string): boolean {
+  for (const statement of root.children) {
+    if (!statement || statement.type === 'comment') continue;
+    let at = statement.startIndex - 1;
+    if (!isIndentation(text.charCodeAt(at))) continue;
+    while (at >= 0 && isIndentation(text.charCodeAt(at))) at--;
+    const before = at < 0 ? 10 : text.charCodeAt(at);
+    if (before === 10 || before === 13) return true;
+  }
+  return false;
+}
+
+function isIndentation(code: number): boolean {
+  return code === 32 || code === 9 || code === 12;
 }
 
 /** Whether a text parses without syntax errors (as one tree). */

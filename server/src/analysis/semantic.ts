@@ -1690,7 +1690,8 @@ export class SemanticModel {
   /** Whether a name is bound where `from` reads it (recorded as a `q=` reader: see resolutionSummary). */
   private isBound(name: string, from: Node): boolean {
     const inner = this.innerLookup(name, from, 'q=');
-    return inner === undefined ? this.moduleResolution(name).bound !== 'none' : inner.length > 0;
+    if (inner !== undefined) return inner.length > 0;
+    return this.trees.length > 1 ? this.moduleResolution(name).bound !== 'none' : (this.bindingsIn(name, this.root)?.length ?? 0) > 0;
   }
 
   /** moduleResolution's answers in a document of one tree (kept with the model). */
@@ -1741,8 +1742,8 @@ export class SemanticModel {
     if (expr.type !== 'identifier') return undefined;
     const name = expr.text;
     const inner = this.innerLookup(name, expr, 'q=');
-    if (inner === undefined) {
-      // The module scope: what `q=name` summarises, kept across edits.
+    if (inner === undefined && this.trees.length > 1) {
+      // The module scope of a segmented document: what `q=name` summarises, kept across edits.
       const resolution = this.moduleResolution(name);
       if (resolution.bound !== 'none') return resolution.qualified;
       this.read('<star>');
@@ -1750,7 +1751,7 @@ export class SemanticModel {
       this.read('<imports>');
       return resolution.importedSomewhere ? undefined : `${resolution.stars[0]}.${name}`;
     }
-    const bindings = inner;
+    const bindings = inner ?? this.bindingsIn(name, this.root) ?? [];
     if (bindings.length === 0) {
       this.read('<star>');
       const imports = this.importView();
