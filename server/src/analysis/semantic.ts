@@ -1591,13 +1591,6 @@ export class SemanticModel {
   }
 
   /**
-   * `lookup`, recording what the answer depends on. The scopes searched are the node's own (within
-   * its top-level statement) and the module's: the answer changes with the node's segment
-   * (readSegmentOf) and, when the search
-   * reaches the module scope, with a statement binding the name there: `=name`, or `q=name` for a
-   * reader of the qualified name alone (see resolutionSummary).
-   */
-  /**
    * `lookup` for a reader that looks only for definitions (def or class bindings): when there are none,
    * what it depends on is only whether a module-level one appears (`k=name`, see summaryOf).
    */
@@ -1631,6 +1624,12 @@ export class SemanticModel {
     return this.starts[this.segmentAt(node.startIndex)];
   }
 
+  /**
+   * `lookup`, recording what the answer depends on. The scopes searched are the node's own (within
+   * its top-level statement) and the module's: the answer changes with the node's segment
+   * (readSegmentOf) and, when the search reaches the module scope, with a statement binding the name
+   * there: `=name`, or `q=name` for a reader of the qualified name alone (see resolutionSummary).
+   */
   private lookupRecording(name: string, from: Node, moduleToken: '=' | 'q=' | 'k='): Binding[] {
     return this.innerLookup(name, from, moduleToken) ?? this.bindingsIn(name, this.root) ?? [];
   }
