@@ -123,7 +123,7 @@ describe('Green ML in VS Code (code-server)', { timeout: 30 * 60_000 }, () => {
       await wb.openFile('cuda_amp.py');
       await wb.waitForProblem(/GML105/);
       // Make the document dirty so the save is a real one, then save.
-      await wb.typeAtEnd('# saved\n');
+      await wb.typeAtEnd('\n# saved');
       await wb.save();
       const text = await wb.waitForFile('cuda_amp.py', (t) => t.includes('# saved'));
       assert.match(text, /torch\.amp\.autocast\("cuda"/);

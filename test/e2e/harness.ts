@@ -256,11 +256,25 @@ export class Workbench {
     await this.page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ timeout: 15_000 });
   }
 
-  /** Types `text` at the end of the active editor's document. */
+  /**
+   * Types `text` at the end of the active editor's document, then waits until its last line shows in
+   * the editor, so the typing is in the model before the next step. VS Code cancels a code-action
+   * request, the ones a save runs included, when the model changes while it is out; a keystroke
+   * landing after Ctrl+S would drop the save's fixes without a word. `text` must therefore end with
+   * visible characters.
+   */
   async typeAtEnd(text: string): Promise<void> {
+    const lastLine = text.split('\n').pop() ?? '';
+    if (!lastLine.trim()) throw new Error('typeAtEnd: the text must end with visible characters, so that its arrival can be seen');
     await this.focusEditor();
     await this.page.keyboard.press(`${mod}+End`);
     await this.page.keyboard.type(text);
+    const view = this.page.locator('.editor-instance .monaco-editor .view-lines').first();
+    await waitFor(
+      async () => (await view.innerText()).replace(/\u00a0/g, ' ').split('\n').some((l) => l.trimEnd() === lastLine.trimEnd()),
+      15_000,
+      () => `the typed line ${JSON.stringify(lastLine)} never showed in the editor`,
+    );
   }
 
   async runCommand(title: string): Promise<void> {
