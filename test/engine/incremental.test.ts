@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText, analyzeTree } from '../../server/src/analysis/analyze';
 import { PythonDocument, type ContentChange } from '../../server/src/analysis/document';
-import { parsePython } from '../../server/src/analysis/parser';
+import { parsePython, parsePythonRange, type Node } from '../../server/src/analysis/parser';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
@@ -207,4 +207,57 @@ describe('incremental parsing equals a fresh analysis', () => {
     assert.ok(broken >= 30, `only ${broken} steps had syntax errors`);
     assert.ok(repaired >= 10, `only ${repaired} steps repaired a syntax error`);
   });
+});
+
+/** Every node of a tree as `type start-end row:column-row:column`, in document order. */
+function layout(root: Node): string[] {
+  const out: string[] = [];
+  const cursor = root.walk();
+  for (;;) {
+    const { nodeType, startIndex, endIndex, startPosition: s, endPosition: e } = cursor;
+    out.push(`${nodeType} ${startIndex}-${endIndex} ${s.row}:${s.column}-${e.row}:${e.column}`);
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return out;
+  }
+}
+
+describe('segments moved by the edits before them', () => {
+  const corpus = loadCorpus();
+  const texts = corpus.map((c) => c.text);
+
+  // PythonDocument puts off editing the trees after an edit (deferMove) until they are read: read
+  // then, each must be laid out exactly as a fresh parse of its range of the current text.
+  for (const [eol, seed] of [['\n', 71], ['\r\n', 72], ['\r', 73]] as const) {
+    it(`read any number of edits later, equal fresh parses of their ranges (${JSON.stringify(eol)} line ends, seed ${seed})`, () => {
+      const rnd = prng(seed);
+      const initial = texts.slice(0, 8).join('\n').replace(/\n/g, eol);
+      const doc = new PythonDocument(initial, { segmentLines: 15 });
+      let moved = 0;
+      let compared = 0;
+      try {
+        for (let step = 0; step < 150; step++) {
+          const { changes, label } = randomStep(doc.text, rnd, eol === '\r\n', texts);
+          if (!changes[0].range) continue; // a full replace parses every segment again
+          doc.update(changes);
+          const count = doc.segments.length;
+          const read = rnd() < 0.15 ? [...Array(count).keys()] : rnd() < 0.5 ? [Math.floor(rnd() * count)] : [];
+          for (const i of read) {
+            const segment = doc.segments[i];
+            // Before it is read, a moved tree still has its old range.
+            if (i > 0 && doc.trees[i].getIncludedRanges()[0].startIndex !== segment.start) moved++;
+            const fresh = parsePythonRange(doc.text, segment.start, segment.end, doc.sourceText);
+            try {
+              assert.deepEqual(layout(segment.tree.rootNode), layout(fresh.rootNode), `step ${step} (${label}): segment ${i} of ${count}`);
+            } finally {
+              fresh.delete();
+            }
+            compared++;
+          }
+        }
+      } finally {
+        doc.dispose();
+      }
+      assert.ok(moved >= 20, `only ${moved} of ${compared} segments read had moves put off`);
+    });
+  }
 });

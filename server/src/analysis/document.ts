@@ -4,7 +4,7 @@
 // (the module's statement list is "fragile" for reuse), which on a 5,000-line script costs more than
 // the whole edit-latency budget; reparsing the one segment an edit touches costs a few milliseconds.
 // Short documents are one segment, reparsed incrementally with the old tree.
-import { parsePython, parsePythonRange, TreeText, type Node, type Tree } from './parser';
+import { deferMove, parsePython, parsePythonRange, readyTree, TreeText, type Node, type Tree } from './parser';
 import { importKeys, moduleBindingNames } from './semantic';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
@@ -19,7 +19,22 @@ export interface ContentChange {
 export interface Segment {
   start: number;
   end: number;
-  tree: Tree;
+  /** The segment's tree, with any move put off (see deferMove) made. */
+  readonly tree: Tree;
+}
+
+/** A segment whose tree may have moves put off: the edits before it since it was last read. */
+class DeferredSegment implements Segment {
+  constructor(
+    public start: number,
+    public end: number,
+    /** The tree as it is, moves still put off: for identity, and for readers that go through readyTree. */
+    readonly deferredTree: Tree,
+  ) {}
+
+  get tree(): Tree {
+    return readyTree(this.deferredTree);
+  }
 }
 
 /**
@@ -52,7 +67,7 @@ export const DEFAULT_SEGMENT_LINES = 50;
 
 export class PythonDocument {
   private source: SourceText;
-  private parts: Segment[];
+  private parts: DeferredSegment[];
   private readonly segmentLines: number;
   private changes: DocumentChanges;
   /** What every segment's tree reads node text from: the current text. */
@@ -79,9 +94,12 @@ export class PythonDocument {
     return this.parts;
   }
 
-  /** The segments' trees, in document order. */
+  /**
+   * The segments' trees, in document order, as they are: a tree after the last edits may still have
+   * their moves put off, so its nodes are read through readyTree (as SemanticModel does).
+   */
   get trees(): Tree[] {
-    return this.parts.map((s) => s.tree);
+    return this.parts.map((s) => s.deferredTree);
   }
 
   /** The tree of a document kept as one segment (short documents, and any with segmentLines 0). */
@@ -141,7 +159,7 @@ export class PythonDocument {
   }
 
   dispose(): void {
-    for (const s of this.parts) s.tree.delete();
+    for (const s of this.parts) s.deferredTree.delete();
     this.parts = [];
   }
 
@@ -162,7 +180,7 @@ export class PythonDocument {
       this.changes.words = undefined;
       old.delete();
       this.source = next;
-      this.parts = [{ start: 0, end: next.text.length, tree }];
+      this.parts = [new DeferredSegment(0, next.text.length, tree)];
       if (this.segmentLines > 0 && next.lineCount >= 2 * this.segmentLines) this.recut();
       return;
     }
@@ -187,15 +205,16 @@ export class PythonDocument {
     snapshot?.delete();
     this.treeText.set(next.text);
     this.treeText.attach(tree);
-    for (let i = first; i <= last; i++) this.parts[i].tree.delete();
+    for (let i = first; i <= last; i++) this.parts[i].deferredTree.delete();
     const later = this.parts.slice(last + 1);
+    // The segments after the edit only move; their trees are edited when next read.
     for (const s of later) {
+      deferMove(s.deferredTree, { index: s.start, row: before.positionAt(s.start).line }, edit);
       s.start += delta;
       s.end += delta;
-      s.tree.edit(edit);
     }
     this.source = next;
-    this.parts = [...this.parts.slice(0, first), ...this.split({ start: from, end: to, tree }), ...later];
+    this.parts = [...this.parts.slice(0, first), ...this.split(new DeferredSegment(from, to, tree)), ...later];
     if (next.lineCount < this.segmentLines) this.recut();
   }
 
@@ -234,14 +253,14 @@ export class PythonDocument {
   private recut(): void {
     const old = this.parts;
     this.parts = this.cut(this.source);
-    for (const s of old) s.tree.delete();
+    for (const s of old) s.deferredTree.delete();
     this.changes.words = undefined;
   }
 
   /** Cuts a text into segments of at least `segmentLines` lines, at top-level statements that start a line. */
-  private cut(source: SourceText): Segment[] {
+  private cut(source: SourceText): DeferredSegment[] {
     const whole = parsePython(source.text);
-    if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines) return [{ start: 0, end: source.text.length, tree: whole }];
+    if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines) return [new DeferredSegment(0, source.text.length, whole)];
     const starts = boundaries(whole.rootNode, 0, this.segmentLines);
     whole.delete();
     this.treeText.set(source.text);
@@ -249,12 +268,12 @@ export class PythonDocument {
       const end = i + 1 < starts.length ? starts[i + 1] : source.text.length;
       const tree = parsePythonRange(source.text, start, end, source);
       this.treeText.attach(tree);
-      return { start, end, tree };
+      return new DeferredSegment(start, end, tree);
     });
   }
 
   /** A freshly parsed segment, cut again when it has grown to more than three segments' worth. */
-  private split(segment: Segment): Segment[] {
+  private split(segment: DeferredSegment): DeferredSegment[] {
     const lines = this.source.positionAt(segment.end).line - this.source.positionAt(segment.start).line;
     if (lines < 3 * this.segmentLines) return [segment];
     const starts = boundaries(segment.tree.rootNode, segment.start, this.segmentLines);
@@ -264,7 +283,7 @@ export class PythonDocument {
       const end = i + 1 < starts.length ? starts[i + 1] : segment.end;
       const tree = parsePythonRange(this.source.text, start, end, this.source);
       this.treeText.attach(tree);
-      return { start, end, tree };
+      return new DeferredSegment(start, end, tree);
     });
   }
 }

@@ -70,6 +70,50 @@ export function parsePythonRange(
   return tree;
 }
 
+/** Where a tree's text starts, in the tree's own offsets and rows, and where it has moved to since. */
+interface DeferredMove {
+  fromIndex: number;
+  fromRow: number;
+  toIndex: number;
+  toRow: number;
+}
+
+const deferredMoves = new WeakMap<Tree, DeferredMove>();
+
+/**
+ * Records an edit lying wholly before a tree's text, which starts a line at `start` (offset and
+ * row, as before the edit), without editing the tree. Such an edit only moves the tree's nodes, and
+ * a segment of a long document is seldom read before the next keystroke moves it again: the moves
+ * add up to one edit of the stretch before the tree, made when the tree is next read (readyTree).
+ */
+export function deferMove(tree: Tree, start: { index: number; row: number }, edit: Edit): void {
+  let move = deferredMoves.get(tree);
+  if (!move) {
+    move = { fromIndex: start.index, fromRow: start.row, toIndex: start.index, toRow: start.row };
+    deferredMoves.set(tree, move);
+  }
+  move.toIndex += edit.newEndIndex - edit.oldEndIndex;
+  move.toRow += edit.newEndPosition.row - edit.oldEndPosition.row;
+}
+
+/** The tree with the moves deferMove put off made: what every read of a segment's nodes goes through. */
+export function readyTree(tree: Tree): Tree {
+  const move = deferredMoves.get(tree);
+  if (!move) return tree;
+  deferredMoves.delete(tree);
+  // Moves that cancel out (a character typed and deleted again before the tree) leave it as it is.
+  if (move.toIndex === move.fromIndex && move.toRow === move.fromRow) return tree;
+  tree.edit({
+    startIndex: 0,
+    oldEndIndex: move.fromIndex,
+    newEndIndex: move.toIndex,
+    startPosition: { row: 0, column: 0 },
+    oldEndPosition: { row: move.fromRow, column: 0 },
+    newEndPosition: { row: move.toRow, column: 0 },
+  });
+  return tree;
+}
+
 /**
  * The text a document's trees read their nodes' text from. A node's `text` is read from the text its
  * tree was parsed from; a segment shifted with `tree.edit()` (or left as it was) must read the current

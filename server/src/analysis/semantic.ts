@@ -2,7 +2,7 @@
 // parameters), qualified names through imports and aliases, call sites with their arguments,
 // literal evaluation, enclosing loops / with-blocks / functions, and calls to same-file functions.
 import type { Node, Tree } from './parser';
-import { pythonQuery } from './parser';
+import { pythonQuery, readyTree } from './parser';
 import type { Position } from './types';
 import {
   UNKNOWN,
@@ -470,8 +470,8 @@ export class SemanticModel {
     if (this.trees.length === 0) throw new Error('a semantic model needs at least one tree');
     // Each root node is made when first needed: most edits of a long document read a few segments.
     this.roots = new Array<Node | undefined>(this.trees.length);
-    this.root = this.roots[0] = this.trees[0].rootNode;
-    this.starts = options.segmentStarts ?? this.trees.map((t, i) => (i === 0 ? 0 : (t.getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
+    this.root = this.roots[0] = readyTree(this.trees[0]).rootNode;
+    this.starts = options.segmentStarts ?? this.trees.map((t, i) => (i === 0 ? 0 : (readyTree(t).getIncludedRanges()[0]?.startIndex ?? t.rootNode.startIndex)));
     if (this.starts.length !== this.trees.length) throw new Error('segmentStarts must give one start per tree');
     if (options.text === undefined && this.trees.length > 1) throw new Error('a model of several segments needs the text');
     this.text = options.text ?? this.root.text;
@@ -1507,7 +1507,7 @@ export class SemanticModel {
   /** Segment `i`'s module node. */
   private rootAt(i: number): Node {
     let root = this.roots[i];
-    if (!root) root = this.roots[i] = this.trees[i].rootNode;
+    if (!root) root = this.roots[i] = readyTree(this.trees[i]).rootNode;
     return root;
   }
 
