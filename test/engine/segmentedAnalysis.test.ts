@@ -312,6 +312,33 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('trainer.callbacks.append(EarlyStopping(…)) typed in a later segment clears GML213, as in a whole-file analysis', () => {
+    const append = 'trainer.callbacks.append(EarlyStopping(monitor="val_loss"))';
+    const lines = [
+      'import lightning as L',
+      'from lightning.pytorch.callbacks import EarlyStopping',
+      'trainer = L.Trainer(max_epochs=20)',
+      ...filler(0),
+      'pass',
+      ...filler(1),
+      'trainer.fit(model, train_loader, val_loader)',
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      const at = doc.text.indexOf('\npass\n') + 1;
+      assert.ok(doc.segments.findIndex((s) => s.start <= at && at < s.end) > 0, 'the line lies after the first segment');
+      assert.equal(count('GML213'), 1);
+      expectSame(doc, analysis, 'on open');
+      doc.replaceRange(at, at + 'pass'.length, append);
+      assert.equal(count('GML213'), 0);
+      expectSame(doc, analysis, 'after appending the callback');
+      // Appended to another list: the fit is reported again.
+      const list = doc.text.indexOf('trainer.callbacks');
+      doc.replaceRange(list, list + 'trainer.callbacks'.length, 'history');
+      assert.equal(count('GML213'), 1);
+      expectSame(doc, analysis, 'after appending to another list');
+    });
+  });
+
   it('a reparsed segment keeps the fact values its edit cannot change, and makes again the ones it can', () => {
     const note = 'note = "precision not set yet"';
     const lines = [
