@@ -477,7 +477,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
     }
   });
 
-  it('typing inside a function, in an import another copy repeats, or in a module-level loop touches one segment', () => {
+  it('typing inside a function, in an import another copy repeats, in a module-level loop or beside a list append touches one segment', () => {
     const text = editFile();
     const doc = new PythonDocument(text);
     const analysis = new IncrementalAnalysis();
@@ -491,6 +491,8 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
       const anImport = lineOf('from torch.utils.data import DataLoader', 1000);
       // A module-level training loop: `loss` is bound at module level by every copy that has one.
       const inLoop = lineOf('optimizer_28.step()');
+      // Beside a list's `.append(…)`: GML213 looks for `x.callbacks.append(…)`, which spells `callbacks` too.
+      const besideAppend = lineOf('results.append(');
       const indent = (line: number) => text.split('\n')[line].search(/\S/);
       // In the import, a space after `import` (an import that binds something else does change what
       // the name resolves to, even with other copies importing it: they share one module scope).
@@ -498,6 +500,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
         ['function body', inFunction, indent(inFunction) + 2, ['x', '(', ' ']],
         ['import', anImport, text.split('\n')[anImport].indexOf(' import ') + 7, [' ']],
         ['module-level loop', inLoop, indent(inLoop) + 2, ['x', '(', ' ']],
+        ['a function appending to a list', besideAppend, indent(besideAppend) + 2, ['x', ' ']],
       ] as const;
       for (const [label, line, column, chars] of cases) {
         assert.ok(line > 0, `${label}: line found`);

@@ -16,7 +16,7 @@ import type { Rule } from '../rules/rule';
 import { finishFindings, runRules, type AnalysisResult, type RawFinding, type RuleRun } from './analyze';
 import type { DocumentChanges, PythonDocument, Segment } from './document';
 import type { Node } from './parser';
-import { ANCHOR_TOKEN_PREFIX, BindingCandidates, SemanticModel, STRUCTURAL_ANCHORS, type SegmentFacts } from './semantic';
+import { ALL_WORDS, ANCHOR_TOKEN_PREFIX, BindingCandidates, SemanticModel, STRUCTURAL_ANCHORS, type SegmentFacts } from './semantic';
 import type { SourceText } from './sourceText';
 import type { Fix, Position, Range, TextEdit } from './types';
 
@@ -100,6 +100,8 @@ export class IncrementalAnalysis {
    */
   private readonly dependents = new Map<string, Set<Segment>>();
   private readonly indexedTokens = new Map<Segment, string[]>();
+  /** The dependencies on several words together (see SemanticModel.readingAll) ever indexed, with their words. */
+  private readonly allWordsTokens = new Map<string, string[]>();
   /** Whether `dependents` holds every record (it is made on the first edit after a full analysis). */
   private indexed = false;
 
@@ -245,6 +247,7 @@ export class IncrementalAnalysis {
       const set = this.dependents.get(t);
       if (set) set.add(segment);
       else this.dependents.set(t, new Set([segment]));
+      if (t.includes(ALL_WORDS) && !this.allWordsTokens.has(t)) this.allWordsTokens.set(t, t.split(ALL_WORDS));
     }
   }
 
@@ -367,6 +370,7 @@ export class IncrementalAnalysis {
         if (d === '<head>') {
           if (changes.head) return true;
         } else if (plainSet.has(d)) return true;
+        else if (d.includes(ALL_WORDS) && d.split(ALL_WORDS).every((w) => plainSet.has(w))) return true;
         else if (d.startsWith(ANCHOR_TOKEN_PREFIX) && plainSet.has(d.slice(ANCHOR_TOKEN_PREFIX.length))) return true;
         else if (comparableSet.has(d) && differs(d)) return true;
       }
@@ -431,6 +435,11 @@ export class IncrementalAnalysis {
     if (this.dependents.has('<indent>') && changes.before.indentUnit !== source.indentUnit) reach('<indent>');
     if (this.dependents.has('<eol>') && changes.before.eol !== source.eol) reach('<eol>');
     for (const w of plain) reach(w);
+    // A dependency on several words together counts only when the changes spell every one of them.
+    if (this.allWordsTokens.size) {
+      const spelled = new Set(plain);
+      for (const [token, all] of this.allWordsTokens) if (this.dependents.get(token)?.size && all.every((w) => spelled.has(w))) reach(token);
+    }
     // A comparable token counts only when a record depends on it and its value differs now.
     for (const t of comparable) if (this.dependents.get(t)?.size && differs(t)) reach(t);
     const because = (this.staleBecause = new Map());

@@ -275,6 +275,8 @@ const FLAT_MODULE_STATEMENTS = 256;
 /** Dependency tokens recorded by withinRange(…, recordAnchors): a name looked for among the anchors, and an enumeration of them by node type. */
 export const ANCHOR_TOKEN_PREFIX = 'anchor:';
 export const STRUCTURAL_ANCHORS = '<anchors>';
+/** Joins the words of a dependency on all of them together (SemanticModel.readingAll). */
+export const ALL_WORDS = '&';
 /** Last names of the numpy calls evaluateCall reads (`numpy.linspace`, …). */
 const NUMPY_RANGES = new Set(['linspace', 'logspace', 'geomspace', 'arange']);
 const MUTATING_METHODS = new Set(['append', 'extend', 'update', 'insert', 'setdefault', 'pop', 'add']);
@@ -557,6 +559,17 @@ export class SemanticModel {
     if (outer && quiet === 0) for (const d of dependencies) outer.add(d);
     this.memos.set(key, { value, dependencies });
     return value;
+  }
+
+  /**
+   * Runs a lookup that finds its answer from where words are spelled, recording one dependency on
+   * all of them together (`callbacks&append`, see ALL_WORDS) instead of one on each: when every call
+   * it finds spells each word (`x.callbacks.append(…)`), only a changed statement spelling every one
+   * can change the answer, and an edit to any other list's `.append(…)` leaves the record as it is.
+   */
+  readingAll<T>(words: readonly string[], lookup: () => T): T {
+    this.read(words.join(ALL_WORDS));
+    return this.quietly(lookup);
   }
 
   /** Runs `f` without recording dependencies: enumerations of anchors, structure within one statement. */

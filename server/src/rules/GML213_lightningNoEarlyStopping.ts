@@ -175,7 +175,8 @@ export const lightningNoEarlyStopping: Rule = {
       const moduleClass = instanceClass(model, fit.argument('model', 0));
       if (moduleClass && classMethods(model, moduleClass).has('configure_callbacks')) continue;
       if (!moduleClass && model.functionsNamed('configure_callbacks').length > 0) continue;
-      const appended = model.callsNamed('append').some((a) => {
+      // The calls that count (`x.callbacks.append(…)`) spell both words: only a statement spelling both can change the answer.
+      const appended = model.readingAll(['callbacks', 'append'], () => model.callsNamed('append')).some((a) => {
         const r = a.receiver;
         const obj = r?.type === 'attribute' && r.childForFieldName('attribute')?.text === 'callbacks' ? r.childForFieldName('object') : null;
         return !!obj && model.originCall(obj)?.node.id === trainer.node.id;
