@@ -7,7 +7,7 @@
 // Usage: npx tsc -p . && node out/bench/segmented-analysis.js [edits=100] [segmentLines=DEFAULT_SEGMENT_LINES]
 import { loadPython } from '../server/src/analysis/parser';
 import { PythonDocument } from '../server/src/analysis/document';
-import { IncrementalAnalysis } from '../server/src/analysis/incremental';
+import { IncrementalAnalysis } from '../server/src/analysis/incremental/incremental';
 import { effectiveConfig } from '../server/src/config/settings';
 import { seededRandom } from '../test/helpers/random';
 import { buildEditFile } from './analysis-edit';

@@ -22,6 +22,7 @@ import { filePathOf, SettingsStore, type DocumentConfig } from './lsp/settings';
 import { NOTEBOOK_SYNC, registerNotebooks } from './lsp/notebooks';
 import { ParsedTrees } from './lsp/parsedTrees';
 import { ruleDocsUrl } from './rules/rule';
+import { fileNotAnalysed, invalidConfiguration } from './rules/engineCodes';
 import { registerTracking } from './tracking/lspBridge';
 
 /** How many documents and notebooks stay parsed between edits (see ParsedTrees); 8 keeps 200 open documents under 150 MB (docs/benchmarks.md). */
@@ -133,8 +134,8 @@ export function startServer(connection: Connection): ServerHandle {
         {
           range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
           severity: DiagnosticSeverity.Information,
-          code: 'GML003',
-          codeDescription: { href: ruleDocsUrl('GML003') },
+          code: fileNotAnalysed.code,
+          codeDescription: { href: ruleDocsUrl(fileNotAnalysed.code) },
           source: DIAGNOSTIC_SOURCE,
           message: `Green ML did not analyse this file: it is ${(size / 1048576).toFixed(1)} MB, above greenml.maxFileSize (${(config.maxFileSize / 1048576).toFixed(1)} MB).`,
         },
@@ -159,8 +160,8 @@ export function startServer(connection: Connection): ServerHandle {
       const diagnostics: Diagnostic[] = project.problems.map((p) => ({
         range: p.range,
         severity: DiagnosticSeverity.Error,
-        code: 'GML002',
-        codeDescription: { href: ruleDocsUrl('GML002') },
+        code: invalidConfiguration.code,
+        codeDescription: { href: ruleDocsUrl(invalidConfiguration.code) },
         source: DIAGNOSTIC_SOURCE,
         message: p.message,
       }));

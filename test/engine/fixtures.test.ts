@@ -1,7 +1,7 @@
 // Every fixture script produces exactly the rule codes its hand-written first line expects.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UNKNOWN_SUPPRESSION_CODE } from '../../server/src/analysis/analyze';
+import { unknownSuppressionCode } from '../../server/src/rules/engineCodes';
 import { check, useParser } from '../helpers/analysis';
 import { expectHeader, loadCorpus } from './corpus';
 
@@ -33,7 +33,7 @@ describe('fixture corpus', () => {
     it(`${fixture.name} produces exactly ${fixture.expected.join(', ') || 'nothing'}`, () => {
       const found = check(fixture.text);
       const codes = new Set(found.map((f) => f.code));
-      if (!fixture.expected.includes(UNKNOWN_SUPPRESSION_CODE)) codes.delete(UNKNOWN_SUPPRESSION_CODE);
+      if (!fixture.expected.includes(unknownSuppressionCode.code)) codes.delete(unknownSuppressionCode.code);
       assert.deepEqual(
         [...codes].sort(),
         [...new Set(fixture.expected)].sort(),

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { parsePython, type Node } from '../../server/src/analysis/parser';
-import { SemanticModel, type Binding } from '../../server/src/analysis/semantic';
+import type { Binding } from '../../server/src/analysis/model/bindings';
+import { SemanticModel } from '../../server/src/analysis/model/model';
 import { useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 
@@ -178,7 +179,7 @@ function compare(text: string, label: string): number {
     assert.deepEqual(ids(model.classDefinitions), ids(eager.classes), `${label}: classes`);
     assert.deepEqual(ids(model.withStatements), ids(eager.withs), `${label}: with statements`);
     assert.deepEqual(ids(model.loops), ids([...eager.loops, ...eager.whiles]), `${label}: loops`);
-    assert.deepEqual([...new Set(model.imports.map((b) => b.node.startIndex))], eager.imports.map((n) => n.startIndex), `${label}: import statements`);
+    assert.deepEqual([...new Set(model.allImports.map((b) => b.node.startIndex))], eager.imports.map((n) => n.startIndex), `${label}: import statements`);
     for (const id of eager.identifiers) {
       // A zero-width identifier is one tree-sitter put in to recover from an error: it names nothing.
       if (id.startIndex === id.endIndex) {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parsePython, type Node } from '../../server/src/analysis/parser';
-import { SemanticModel } from '../../server/src/analysis/semantic';
+import { SemanticModel } from '../../server/src/analysis/model/model';
 import { useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../server/src/analysis/analyze';
 import { DEFAULT_SEGMENT_LINES, PythonDocument } from '../../server/src/analysis/document';
-import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
+import { IncrementalAnalysis } from '../../server/src/analysis/incremental/incremental';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
@@ -417,6 +417,31 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       assert.equal(count('GML101'), 0);
       assert.equal(analysis.lastStats?.mode, 'partial');
       expectSame(doc, analysis, 'after wrapping the call');
+    });
+  });
+
+  it('autocast typed inside a function the loop calls clears GML101: the reparsed segment does not keep its old autocast sites', () => {
+    // The segment holding forward_pass is parsed again; its value of "where autocast reaches" was
+    // computed from its `with` statements (none), which must count as read of it.
+    const lines = [
+      'import torch',
+      ...filler(0, 12),
+      'def forward_pass(batch):',
+      '    return model(batch).sum()',
+      ...filler(1, 12),
+      'for batch in loader:',
+      '    loss = forward_pass(batch)',
+      '    loss.backward()',
+      '    opt.step()',
+      ...filler(2, 12),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 1);
+      const at = doc.text.indexOf('    return model(batch)');
+      doc.replaceRange(at, at + 4, '    with torch.autocast("cuda"):\n        ');
+      assert.equal(count('GML101'), 0);
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      expectSame(doc, analysis, 'after wrapping the return');
     });
   });
 });

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { parsePython, type Node, type Tree } from '../../server/src/analysis/parser';
-import { SemanticModel, importKeys, moduleBindingNames, type CallSite } from '../../server/src/analysis/semantic';
+import { moduleBindingNames } from '../../server/src/analysis/model/bindings';
+import type { CallSite } from '../../server/src/analysis/model/calls';
+import { importKeys } from '../../server/src/analysis/model/imports';
+import { SemanticModel } from '../../server/src/analysis/model/model';
 import { UNKNOWN, lengthOf, type Value } from '../../server/src/analysis/values';
 import { py, useParser } from '../helpers/analysis';
 

@@ -2,10 +2,11 @@
 // other rule failures stay notes for the log.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeText, TIME_BUDGET_CODE } from '../../server/src/analysis/analyze';
+import { analyzeText } from '../../server/src/analysis/analyze';
 import { effectiveConfig } from '../../server/src/config/settings';
-import { isKnownCode, META_CODES } from '../../server/src/rules/registry';
-import type { Rule } from '../../server/src/rules/rule';
+import { analysisTimeBudget } from '../../server/src/rules/engineCodes';
+import { isKnownCode } from '../../server/src/rules/registry';
+import { defineRule } from '../../server/src/rules/rule';
 import { check, py, useParser } from '../helpers/analysis';
 
 useParser();
@@ -37,12 +38,12 @@ const BLOCK = (i: number) => [
 ];
 const BIG = py(...HEADER, '', ...Array.from({ length: 60 }, (_, i) => BLOCK(i)).flat());
 
-const gml004 = (found: ReturnType<typeof check>) => found.filter((f) => f.code === TIME_BUDGET_CODE);
+const gml004 = (found: ReturnType<typeof check>) => found.filter((f) => f.code === analysisTimeBudget.code);
 
 describe('GML004 analysis-time-budget', () => {
   it('is a meta code the engine knows (suppressions, --select) with a name and summary', () => {
     assert.ok(isKnownCode('GML004'));
-    assert.equal(META_CODES.GML004.name, 'analysis-time-budget');
+    assert.equal(analysisTimeBudget.name, 'analysis-time-budget');
   });
 
   it('reports one information finding on the first line naming the budget, the rule and the setting when 1 ms runs out', () => {
@@ -90,17 +91,17 @@ describe('GML004 analysis-time-budget', () => {
   });
 
   it('keeps a failing rule a log note, not a finding', () => {
-    const broken: Rule = {
+    const broken = defineRule({
       code: 'GML101',
       name: 'fp32-training-loop',
       summary: 'test rule that throws',
       defaultSeverity: 'warning',
-      requires: ['torch'],
+      frameworks: ['torch'],
       fixSafety: 'none',
       check: () => {
         throw new Error('boom');
       },
-    };
+    });
     const result = analyzeText(py('import torch'), { rules: [broken] });
     assert.deepEqual(result.findings, []);
     assert.deepEqual(result.notes, ['GML101 (fp32-training-loop) failed on this file: boom']);

@@ -2,10 +2,13 @@
 import { collectSuppressions, isSuppressed, type Suppressions } from '../config/suppressions';
 import { effectiveConfig, type EffectiveConfig } from '../config/settings';
 import { RULES, isKnownCode } from '../rules/registry';
-import type { Report, Rule, RuleContext } from '../rules/rule';
+import { analysisTimeBudget, unknownSuppressionCode } from '../rules/engineCodes';
+import type { Report, Rule } from '../rules/rule';
+import { contextFor } from '../rules/context';
 import { nodeRange } from '../fixes/edits';
+import { AnalysisTimeout } from './model/recorder';
+import { SemanticModel } from './model/model';
 import { parsePython, type Node, type Tree } from './parser';
-import { AnalysisTimeout, SemanticModel } from './semantic';
 import { SourceText } from './sourceText';
 import type { Finding, Range } from './types';
 
@@ -35,9 +38,6 @@ export interface AnalysisResult {
   dispose(): void;
 }
 
-export const UNKNOWN_SUPPRESSION_CODE = 'GML001';
-export const TIME_BUDGET_CODE = 'GML004';
-export const TIME_BUDGET_NAME = 'analysis-time-budget';
 
 export function analyzeTree(tree: Tree | readonly Tree[], source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
@@ -101,7 +101,7 @@ export function runRules(modelOf: () => SemanticModel, source: SourceText, optio
     const current = model;
     let imported: boolean;
     try {
-      imported = current.importsAny(rule.requires);
+      imported = current.importsAny(rule.frameworks);
     } catch (err) {
       // Finding the imports is model work too, bounded by the same deadline.
       if (!(err instanceof AnalysisTimeout)) throw err;
@@ -113,23 +113,24 @@ export function runRules(modelOf: () => SemanticModel, source: SourceText, optio
       stopped = { index, before: true };
       break;
     }
-    const severity = config.severityOf(rule.code, rule.defaultSeverity);
-    const context: RuleContext = {
-      model: current,
-      source,
-      options: config.fixOptions,
-      report(report: Report) {
-        const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
-        if (!range) throw new Error(`${rule.code} reported without a node or range`);
-        const fixes = (report.fixes ?? []).filter((f) => f.edits.length > 0);
-        // Fix text is written with the file's newline style.
-        if (fixes.length) current.readLayout('<eol>');
-        raw.push({
-          finding: { code: rule.code, name: rule.name, range, message: report.message, severity, fixes },
-          suppressible: [range, logicalLineRange(current, source, report.node, range)],
+    const report = (report: Report) => {
+      const range = report.range ?? (report.node ? nodeRange(report.node) : undefined);
+      if (!range) throw new Error(`${rule.code} reported without a node or range`);
+      const severity = config.severityOf(rule.code, report.severity ?? rule.defaultSeverity);
+      const fixes = (report.fixes ?? [])
+        .filter((f) => f.edits.length > 0)
+        .map((f) => {
+          const safety = f.safety ?? (rule.fixSafety === 'none' ? 'unsafe' : rule.fixSafety);
+          return { title: safety === 'unsafe' ? `${f.title} (unsafe)` : f.title, safety, edits: f.edits };
         });
-      },
+      // Fix text is written with the file's newline style.
+      if (fixes.length) current.readLayout('eol');
+      raw.push({
+        finding: { code: rule.code, name: rule.name, range, message: report.message, severity, fixes },
+        suppressible: [range, logicalLineRange(current, source, report.node, range)],
+      });
     };
+    const context = contextFor(rule, current, source, config.fixOptions, report);
     try {
       rule.check(context);
     } catch (err) {
@@ -164,33 +165,35 @@ export function finishFindings(
   const { stopped, budget, notes } = run;
   if (stopped) {
     const rule = rules[stopped.index];
-    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, relativePath) && modelOf().importsAny(r.requires));
+    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, relativePath) && modelOf().importsAny(r.frameworks));
     const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: source.lineText(0).length } };
-    if (config.isEnabled(TIME_BUDGET_CODE, relativePath) && !isSuppressed(suppressions, TIME_BUDGET_CODE, range)) {
+    const budgetCode = analysisTimeBudget.code;
+    if (config.isEnabled(budgetCode, relativePath) && !isSuppressed(suppressions, budgetCode, range)) {
       const notRun = [rule, ...later].map((r) => r.code).join(', ');
       findings.push({
-        code: TIME_BUDGET_CODE,
-        name: TIME_BUDGET_NAME,
+        code: budgetCode,
+        name: analysisTimeBudget.name,
         range,
         message:
           `Green ML stopped analysing this file when its ${budget} ms time budget ran out, ${stopped.before ? 'before' : 'during'} ${rule.code} (${rule.name}); ` +
           `rules not run to completion: ${notRun}. Their findings may be missing: raise the budget (analysis-time-budget-ms in [tool.greenml], greenml.analysisTimeBudgetMs in the editor, --time-budget-ms for greenml check) to analyse the whole file.`,
-        severity: config.severityOf(TIME_BUDGET_CODE, 'information'),
+        severity: config.severityOf(budgetCode, analysisTimeBudget.defaultSeverity),
         fixes: [],
       });
     } else if (stopped.before) notes.push(`Analysis stopped after ${budget} ms before ${rule.code} (${rule.name}); later rules were not run on this file.`);
     else notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
   }
 
-  if (config.isEnabled(UNKNOWN_SUPPRESSION_CODE, relativePath)) {
+  const unknownCode = unknownSuppressionCode.code;
+  if (config.isEnabled(unknownCode, relativePath)) {
     for (const m of suppressions.mentioned) {
-      if (!isKnownCode(m.code) && !isSuppressed(suppressions, UNKNOWN_SUPPRESSION_CODE, m.range)) {
+      if (!isKnownCode(m.code) && !isSuppressed(suppressions, unknownCode, m.range)) {
         findings.push({
-          code: UNKNOWN_SUPPRESSION_CODE,
-          name: 'unknown-suppression-code',
+          code: unknownCode,
+          name: unknownSuppressionCode.name,
           range: m.range,
           message: `Unknown rule code ${m.code} in a suppression comment: it suppresses nothing.`,
-          severity: config.severityOf(UNKNOWN_SUPPRESSION_CODE, 'warning'),
+          severity: config.severityOf(unknownCode, unknownSuppressionCode.defaultSeverity),
           fixes: [],
         });
       }

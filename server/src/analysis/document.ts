@@ -5,9 +5,12 @@
 // the whole edit-latency budget; reparsing the one segment an edit touches costs a few milliseconds.
 // Short documents are one segment, reparsed incrementally with the old tree.
 import { deferMove, parsePython, parsePythonRange, readyTree, TreeText, type Node, type Tree } from './parser';
-import { importKeys, moduleBindingNames } from './semantic';
+import { noStatementChanges, type StatementChanges } from './dependency';
+import { moduleBindingNames } from './model/bindings';
+import { importKeys } from './model/imports';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
+import { wordsOf } from './words';
 
 export interface ContentChange {
   /** Absent: the whole text is replaced. */
@@ -47,15 +50,10 @@ export interface DocumentChanges {
   /** Offset edits in the order they were made, each in the text as it was at that moment. */
   edits: Array<{ start: number; oldEnd: number; newEnd: number }>;
   /**
-   * What the changed top-level statements (as they were and as they are) spell and bind: their words
-   * (runs of letters, digits and underscores); `=name` for each name they can bind in the module
-   * scope (see moduleBindingNames); for what their imports bind that differs, `@qualified` for a
-   * binding, `+package`, `<star>` for a star import, and `<imports>`. Undefined when
-   * the whole document was parsed again. These are the tokens SemanticModel.dependencies records.
+   * What the changed top-level statements (as they were and as they are) spell and bind (see
+   * dependency.ts). Undefined when the whole document was parsed again.
    */
-  words: Set<string> | undefined;
-  /** Whether a changed statement lies in the first segment (where imports and docstrings go). */
-  head: boolean;
+  statements: StatementChanges | undefined;
 }
 
 export interface PythonDocumentOptions {
@@ -78,7 +76,7 @@ export class PythonDocument {
     this.source = new SourceText(text);
     this.treeText.set(text);
     this.parts = this.cut(this.source);
-    this.changes = { before: this.source, edits: [], words: undefined, head: true };
+    this.changes = { before: this.source, edits: [], statements: undefined };
   }
 
   get text(): string {
@@ -111,7 +109,7 @@ export class PythonDocument {
   /** The changes since the last call (or since the document was made), and starts a new record. */
   takeChanges(): DocumentChanges {
     const taken = this.changes;
-    this.changes = { before: this.source, edits: [], words: new Set(), head: false };
+    this.changes = { before: this.source, edits: [], statements: noStatementChanges() };
     return taken;
   }
 
@@ -177,7 +175,7 @@ export class PythonDocument {
       const tree = parsePython(next.text, old);
       this.treeText.set(next.text);
       this.treeText.attach(tree);
-      this.changes.words = undefined;
+      this.changes.statements = undefined;
       old.delete();
       this.source = next;
       this.parts = [new DeferredSegment(0, next.text.length, tree)];
@@ -218,35 +216,31 @@ export class PythonDocument {
     if (next.lineCount < this.segmentLines) this.recut();
   }
 
-  /** Records what the statements an edit changed spell and bind (see DocumentChanges.words). */
+  /** Records what the statements an edit changed spell and bind (see DocumentChanges.statements). */
   private note(before: readonly Node[], after: readonly Node[], inHead: boolean, was: { start: number; end: number }, is: { start: number; end: number }): void {
-    const words = this.changes.words;
-    if (!words) return;
-    const names = new Set<string>();
+    const changes = this.changes.statements;
+    if (!changes) return;
     for (const statement of [...before, ...after]) {
-      for (const w of wordsOf(statement.text)) words.add(w);
-      moduleBindingNames(statement, names);
+      for (const w of wordsOf(statement.text)) changes.words.add(w);
+      moduleBindingNames(statement, changes.moduleBindings);
     }
-    for (const n of names) words.add(`=${n}`);
-    // What their imports bind, as keys: each key found on one side only more times than on the other
-    // is reported (`@qualified`, `+package`, `<star>`), with `<imports>` for readers of every import.
+    // What their imports bind, as keys: each key found on one side more times than on the other is
+    // reported (a binding's qualified name, a package, a star import).
     const counts = new Map<string, number>();
-    const keysBefore = before.flatMap(importKeys);
-    const keysAfter = after.flatMap(importKeys);
-    // Import statements the edit touches: readers of where those imports stand (SemanticModel.readImportPositions).
-    for (const key of [...touchedImportKeys(before, was), ...touchedImportKeys(after, is)]) {
-      if (!key.startsWith('*') && !key.startsWith('+')) words.add(`<import-edit>${key.slice(key.indexOf('=') + 1)}`);
+    // Import statements the edit touches: readers of where those imports stand.
+    for (const k of [...touchedImportKeys(before, was), ...touchedImportKeys(after, is)]) {
+      if (!k.startsWith('*') && !k.startsWith('+')) changes.importStatements.add(k.slice(k.indexOf('=') + 1));
     }
-    for (const k of keysBefore) counts.set(k, (counts.get(k) ?? 0) + 1);
-    for (const k of keysAfter) counts.set(k, (counts.get(k) ?? 0) - 1);
-    for (const [key, n] of counts) {
+    for (const k of before.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const k of after.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) - 1);
+    for (const [k, n] of counts) {
       if (n === 0) continue;
-      words.add('<imports>');
-      if (key.startsWith('*')) words.add('<star>');
-      else if (key.startsWith('+')) words.add(key);
-      else words.add(`@${key.slice(key.indexOf('=') + 1)}`);
+      changes.imports = true;
+      if (k.startsWith('*')) changes.starImports = true;
+      else if (k.startsWith('+')) changes.packages.add(k.slice(1));
+      else changes.importBindings.add(k.slice(k.indexOf('=') + 1));
     }
-    if (inHead) this.changes.head = true;
+    if (inHead) changes.head = true;
   }
 
   /** Parses the whole text again as fresh segments (an analysis kept per segment starts over). */
@@ -254,7 +248,7 @@ export class PythonDocument {
     const old = this.parts;
     this.parts = this.cut(this.source);
     for (const s of old) s.deferredTree.delete();
-    this.changes.words = undefined;
+    this.changes.statements = undefined;
   }
 
   /** Cuts a text into segments of at least `segmentLines` lines, at top-level statements that start a line. */
@@ -358,29 +352,6 @@ function changedStatements(root: Node, start: number, end: number): Node[] {
     if (statement && statement.startIndex <= end && statement.endIndex >= start) out.push(statement);
   }
   return out;
-}
-
-/** The runs of ASCII letters, digits and underscores in a text. */
-export function wordsOf(text: string): Set<string> {
-  const words = new Set<string>();
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    if (!isWordCode(c)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    do c = text.charCodeAt(++i);
-    while (i < n && isWordCode(c));
-    words.add(text.slice(start, i));
-  }
-  return words;
-}
-
-function isWordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
 }
 
 function treeEdit(before: SourceText, after: SourceText, start: number, oldEnd: number, newEnd: number) {

@@ -11,7 +11,8 @@ import { DEFAULT_MAX_FILE_SIZE } from '../common/protocol';
 import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
 import { effectiveConfig, isTimeBudget, MIN_TIME_BUDGET_MS, selectorMatches } from '../config/settings';
 import { applicableFix, fixAllText } from '../fixes/fixAll';
-import { RULES, META_CODES } from '../rules/registry';
+import { RULES } from '../rules/registry';
+import { ENGINE_CODES } from '../rules/engineCodes';
 import { ruleDocsUrl } from '../rules/rule';
 import { toSarif } from './sarif';
 import { checkNotebookFile, isNotebookPath } from './notebookFiles';
@@ -60,7 +61,7 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   const codes = (v: string | undefined, flag: string): string[] => {
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a comma-separated list of rule codes`);
     const list = v.split(',').map((c) => c.trim()).filter(Boolean);
-    const known = [...RULES.map((r) => r.code), ...Object.keys(META_CODES)];
+    const known = [...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)];
     for (const c of list) {
       if (!known.some((k) => selectorMatches(c, k))) throw new UsageError(`${flag}: unknown rule code or prefix '${c}'`);
     }

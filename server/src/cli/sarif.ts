@@ -1,7 +1,8 @@
 // SARIF 2.1.0 output, as code-scanning services (e.g. GitHub) ingest it.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { META_CODES, RULES } from '../rules/registry';
+import { RULES } from '../rules/registry';
+import { ENGINE_CODES } from '../rules/engineCodes';
 import { ruleDocsUrl } from '../rules/rule';
 import type { Severity } from '../analysis/types';
 import type { FileReport } from './check';
@@ -11,7 +12,7 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', 
 export function toSarif(reports: FileReport[], errors: Array<{ file: string; message: string }>): object {
   const rules = [
     ...RULES.map((r) => ({ id: r.code, name: r.name, summary: r.summary, level: LEVEL[r.defaultSeverity] })),
-    ...Object.entries(META_CODES).map(([code, m]) => ({ id: code, name: m.name, summary: m.summary, level: 'warning' as const })),
+    ...ENGINE_CODES.map((c) => ({ id: c.code, name: c.name, summary: c.summary, level: LEVEL[c.defaultSeverity] })),
   ];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const uri = (file: string) => (path.isAbsolute(file) ? pathToFileURL(file).toString() : file.split(path.sep).join('/'));

@@ -2,7 +2,7 @@
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { PythonDocument } from '../analysis/document';
 import type { AnalysisResult } from '../analysis/analyze';
-import { IncrementalAnalysis } from '../analysis/incremental';
+import { IncrementalAnalysis } from '../analysis/incremental/incremental';
 
 export class ManagedDocument {
   readonly uri: string;

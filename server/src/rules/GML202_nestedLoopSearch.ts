@@ -1,30 +1,18 @@
-// GML202 nested-loop-search: two or more nested `for` loops (in one function) over literal
-// hyperparameter values — lists, tuples, sets, dicts or `range(...)` with literal bounds, whose loop
-// variable the body actually uses — with a training call in the innermost one: a grid search
-// written by hand, training once per combination. Loops over unknown iterables (DataLoaders,
-// `range(epochs)` with unknown `epochs`) and loops whose variable goes unused (repeat/epoch
-// counters) do not count. No fix: the remedy (Optuna, successive halving) restructures the code.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
 import { lengthOf } from '../analysis/values';
-import { foldCount } from './GML201_exhaustiveGridSearch';
-import type { Rule } from './rule';
+import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
+import { TRAINERS as HF_TRAINERS } from '../frameworks/huggingface';
+import { CROSS_VALIDATION, foldCount } from '../frameworks/sklearn';
+import { defineRule } from './rule';
 
-const TRAINING_FUNCTIONS = new Set([
-  'sklearn.model_selection.cross_val_score',
-  'sklearn.model_selection.cross_validate',
-  'sklearn.model_selection.cross_val_predict',
-  'xgboost.train',
-  'xgboost.cv',
-  'lightgbm.train',
-  'lightgbm.cv',
-  'catboost.cv',
-]);
+/** Functions that train a model (each call one or more full trainings). */
+const TRAINING_FUNCTIONS = new Set([...CROSS_VALIDATION, XGB_TRAIN[0], LGB_TRAIN[0], ...GBDT_CV]);
 /** The names a call is written with when isTraining can hold: methods, and the last part of TRAINING_FUNCTIONS. */
 const TRAINING_NAMES = ['fit', 'backward', 'train', ...new Set([...TRAINING_FUNCTIONS].map((q) => q.slice(q.lastIndexOf('.') + 1)))];
-const CROSS_VALIDATION = new Set(['sklearn.model_selection.cross_val_score', 'sklearn.model_selection.cross_validate', 'sklearn.model_selection.cross_val_predict']);
 /** Trainers whose `train()` takes no arguments (unlike torch's `module.train()` mode switch). */
-const ZERO_ARGUMENT_TRAINERS = new Set(['transformers.Trainer', 'transformers.Seq2SeqTrainer', 'trl.SFTTrainer', 'trl.DPOTrainer', 'trl.RewardTrainer']);
+const ZERO_ARGUMENT_TRAINERS = new Set([...HF_TRAINERS, 'trl.DPOTrainer', 'trl.RewardTrainer']);
 /** Calls that only report a value: a loop variable used only there does not shape the training. */
 const REPORTING_METHODS = new Set(['print', 'info', 'debug', 'warning', 'log', 'write', 'set_description', 'set_postfix', 'format']);
 
@@ -35,7 +23,7 @@ interface Search {
 }
 
 /** Number of values a loop iterates over when it is a literal hyperparameter list, else undefined. */
-function literalLoopLength(model: SemanticModel, loop: Node): number | undefined {
+function literalLoopLength(model: Semantic, loop: Node): number | undefined {
   if (loop.type !== 'for_statement') return undefined;
   const right = loop.childForFieldName('right');
   const left = loop.childForFieldName('left');
@@ -103,14 +91,14 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
   return spans.filter((s) => nested.has(s.loop)).map((s) => s.loop);
 }
 
-export const nestedLoopSearch: Rule = {
+export const nestedLoopSearch = defineRule({
   code: 'GML202',
   name: 'nested-loop-search',
   summary: 'Nested loops over literal hyperparameter lists that train a model for every combination.',
   defaultSeverity: 'warning',
-  requires: ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'torch', 'tensorflow', 'keras', 'lightning', 'pytorch_lightning', 'transformers'],
+  frameworks: ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'torch', 'tensorflow', 'keras', 'lightning', 'pytorch_lightning', 'transformers'],
   fixSafety: 'none',
-  check({ model, report }) {
+  check({ model, sites, report }) {
     const trainsMemo = new Map<number, boolean>();
 
     /** Whether a same-file function (transitively) trains. */
@@ -164,7 +152,7 @@ export const nestedLoopSearch: Rule = {
         return callee?.type === 'identifier' && model.lookupDefinitions(callee.text, callee).some((b) => b.kind === 'def');
       });
     };
-    for (const loop of nestedForLoops(model.anchorLoops, mayTrain)) {
+    for (const loop of nestedForLoops(sites.loops(), mayTrain)) {
       const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
       if (body) literalBodies.push(body);
     }
@@ -211,4 +199,4 @@ export const nestedLoopSearch: Rule = {
       });
     }
   },
-};
+});

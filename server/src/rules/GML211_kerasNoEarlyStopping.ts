@@ -1,305 +1,39 @@
-// GML211 keras-no-early-stopping: `model.fit(...)` on a Keras model with validation data and more
-// than one epoch, but no `EarlyStopping` callback: every epoch after the validation loss stopped
-// improving is paid for and thrown away. The fix adds
-// `keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)` (unsafe:
-// training may end earlier and the final weights become the best epoch's).
-//
-// This file also holds the callback-list analysis GML212 and GML213 share.
-import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
-import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
-import { addKeywordArguments, ensureFromImport, insertAt, replaceNode } from '../fixes/edits';
-import type { Rule } from './rule';
-
-// ---- shared: callback lists ---------------------------------------------------------------------
-
-/** How a callback expression relates to early stopping. */
-export type CallbackKind = 'early-stopping' | 'other' | 'unknown';
-
-export interface EarlyStoppingSpec {
-  /** Qualified names of the framework's early-stopping callback. */
-  names: ReadonlySet<string>;
-  /** Top-level packages whose other callbacks are known not to stop training. */
-  packages: readonly string[];
-  /** Attribute a custom callback assigns to stop training (`stop_training`, `should_stop`, …). */
-  stopAttribute: string;
-}
-
-export interface CallbackListInfo {
-  /** Whether the list holds an early-stopping callback: yes, no, or cannot be told. */
-  state: 'yes' | 'no' | 'unknown';
-  /** The literal list (or tuple) a new callback can be appended to, when there is exactly one. */
-  literal?: Node;
-  /** A literal `None` that a list can replace. */
-  none?: Node;
-}
-
-/** The local class a call constructs, if its callee names one defined in this file. */
-export function localClassOf(model: SemanticModel, call: CallSite): Node | undefined {
-  const callee = call.callee;
-  if (callee.type !== 'identifier') return undefined;
-  const bindings = model.lookupDefinitions(callee.text, callee);
-  if (bindings.length === 0 || bindings.some((b) => b.kind !== 'class')) return undefined;
-  return bindings[bindings.length - 1].node;
-}
-
-/** The local class a name or call refers to (`Net` or `Net(...)`). */
-function localClassOfExpression(model: SemanticModel, expr: Node): Node | undefined {
-  if (expr.type === 'call') return localClassOf(model, model.callSite(expr));
-  if (expr.type !== 'identifier') return undefined;
-  const bindings = model.lookup(expr.text, expr);
-  if (bindings.length === 0 || bindings.some((b) => b.kind !== 'class')) return undefined;
-  return bindings[bindings.length - 1].node;
-}
-
-/** Methods of a class defined in this file, including those of its local base classes. */
-export function classMethods(model: SemanticModel, cls: Node, depth = 0): Map<string, Node> {
-  const out = new Map<string, Node>();
-  if (depth > 8) return out;
-  const supers = cls.childForFieldName('superclasses');
-  for (const base of supers?.namedChildren ?? []) {
-    if (!base || base.type !== 'identifier') continue;
-    for (const local of model.classesNamed(base.text)) {
-      if (local.id === cls.id) continue;
-      for (const [k, v] of classMethods(model, local, depth + 1)) out.set(k, v);
-    }
-  }
-  const body = cls.childForFieldName('body');
-  for (const stmt of body?.namedChildren ?? []) {
-    const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (def?.type === 'function_definition') {
-      const name = def.childForFieldName('name')?.text;
-      if (name) out.set(name, def);
-    }
-  }
-  return out;
-}
-
-/** Whether a local class assigns `<something>.<attribute> = …` anywhere in its body (custom stopping logic). */
-function assignsAttribute(cls: Node, attribute: string): boolean {
-  for (const a of cls.descendantsOfType('assignment')) {
-    const left = a?.childForFieldName('left');
-    if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === attribute) return true;
-  }
-  return false;
-}
-
-/** Classifies one element of a callbacks list. */
-export function classifyCallback(model: SemanticModel, expr: Node, spec: EarlyStoppingSpec): CallbackKind {
-  // A class passed instead of an instance (allowed by the HF Trainer).
-  const q = model.qualifiedName(expr);
-  if (q && spec.names.has(q)) return 'early-stopping';
-  const cls = localClassOfExpression(model, expr);
-  if (cls) {
-    if (model.classBases(cls).some((b) => spec.names.has(b))) return 'early-stopping';
-    return assignsAttribute(cls, spec.stopAttribute) ? 'early-stopping' : 'other';
-  }
-  const origin = model.originCall(expr);
-  if (!origin) return 'unknown';
-  const originQ = origin.qualifiedName;
-  if (originQ) {
-    if (spec.names.has(originQ)) return 'early-stopping';
-    return spec.packages.includes(originQ.split('.')[0]) ? 'other' : 'unknown';
-  }
-  const originCls = localClassOf(model, origin);
-  if (originCls) {
-    if (model.classBases(originCls).some((b) => spec.names.has(b))) return 'early-stopping';
-    return assignsAttribute(originCls, spec.stopAttribute) ? 'early-stopping' : 'other';
-  }
-  return 'unknown';
-}
-
-function combine(a: CallbackListInfo['state'], b: CallbackListInfo['state']): CallbackListInfo['state'] {
-  if (a === 'yes' || b === 'yes') return 'yes';
-  if (a === 'unknown' || b === 'unknown') return 'unknown';
-  return 'no';
-}
-
-const LIST_METHODS_ORDER = ['append', 'extend', 'insert'];
-const LIST_METHODS: ReadonlySet<string> = new Set(LIST_METHODS_ORDER);
-
-/** Calls that add to a list variable in place: `cbs.append(x)`, `cbs.extend([...])`, `cbs.insert(0, x)`. */
-function listMutations(model: SemanticModel, name: string, scope: Node): CallSite[] {
-  // A function's or class's calls lie inside it: only a module-level list is read file-wide, from
-  // where its name is spelled.
-  const local = scope.id !== model.root.id;
-  const sites = local ? LIST_METHODS_ORDER.flatMap((method) => model.callsNamedWithin(method, scope)) : model.methodCallsOn(name, LIST_METHODS);
-  return sites.filter((site) => {
-    const r = site.receiver;
-    return r && r.type === 'identifier' && r.text === name && model.scopeOf(site.node).id === scope.id;
-  });
-}
-
-function augmentedAssignments(name: string, scope: Node, model: SemanticModel): Node[] {
-  // From where the name is spelled (a segmented document's module node is only its first segment's).
-  const out: Node[] = [];
-  for (const id of model.identifiers(name)) {
-    const statement = model.parentOf(id);
-    if (statement && statement.type === 'augmented_assignment' && statement.childForFieldName('left')?.id === id.id && model.scopeOf(statement).id === scope.id) out.push(statement);
-  }
-  return out;
-}
-
-/** What a `callbacks=` value holds, as far as the file tells. */
-export function analyzeCallbackList(model: SemanticModel, expr: Node, spec: EarlyStoppingSpec, depth = 0): CallbackListInfo {
-  if (depth > 8) return { state: 'unknown' };
-  switch (expr.type) {
-    case 'none':
-      return { state: 'no', none: expr };
-    case 'parenthesized_expression': {
-      const inner = expr.namedChildren.find((c) => c && c.type !== 'comment');
-      return inner ? analyzeCallbackList(model, inner, spec, depth + 1) : { state: 'unknown' };
-    }
-    case 'list':
-    case 'tuple': {
-      let state: CallbackListInfo['state'] = 'no';
-      for (const item of expr.namedChildren) {
-        if (!item || item.type === 'comment') continue;
-        if (item.type === 'list_splat') {
-          const inner = item.namedChild(0);
-          state = combine(state, inner ? analyzeCallbackList(model, inner, spec, depth + 1).state : 'unknown');
-          continue;
-        }
-        const kind = classifyCallback(model, item, spec);
-        state = combine(state, kind === 'early-stopping' ? 'yes' : kind === 'other' ? 'no' : 'unknown');
-      }
-      return { state, literal: state === 'no' ? expr : undefined };
-    }
-    case 'binary_operator': {
-      const op = expr.childForFieldName('operator')?.text;
-      const l = expr.childForFieldName('left');
-      const r = expr.childForFieldName('right');
-      if (op !== '+' || !l || !r) return { state: 'unknown' };
-      return { state: combine(analyzeCallbackList(model, l, spec, depth + 1).state, analyzeCallbackList(model, r, spec, depth + 1).state) };
-    }
-    case 'identifier': {
-      const bindings = model.lookup(expr.text, expr);
-      if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return { state: 'unknown' };
-      const scope = model.scopeOf(bindings[0].node);
-      const base = analyzeCallbackList(model, bindings[0].value, spec, depth + 1);
-      const mutations = listMutations(model, expr.text, scope);
-      if (mutations.length === 0 && augmentedAssignments(expr.text, scope, model).length === 0) return base;
-      // Added to in place: early stopping if any addition is one, otherwise cannot be told.
-      for (const m of mutations) {
-        for (const arg of m.positional) {
-          if (arg.type === 'list' || arg.type === 'tuple') {
-            if (analyzeCallbackList(model, arg, spec, depth + 1).state === 'yes') return { state: 'yes' };
-          } else if (classifyCallback(model, arg, spec) === 'early-stopping') return { state: 'yes' };
-        }
-      }
-      return { state: base.state === 'yes' ? 'yes' : 'unknown' };
-    }
-    default:
-      return { state: 'unknown' };
-  }
-}
-
-/**
- * Appends an element to a list or tuple literal in its own layout: `[a]` → `[a, x]`; a list written
- * one element per line gets a new line with the same indentation (and keeps a trailing comma).
- */
-export function appendElement(list: Node, source: SourceText, text: string): TextEdit {
-  const items = list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-  if (items.length === 0) {
-    // `[]` / `()`: the element goes inside the brackets; a tuple of one needs its comma.
-    return insertAt(source, list.endIndex - 1, list.type === 'tuple' ? `${text},` : text);
-  }
-  const last = items[items.length - 1];
-  const after = last.nextSibling;
-  const trailingComma = after?.type === ',';
-  if (last.startPosition.row > list.startPosition.row) {
-    const indent = source.indentOf(last.startPosition.row);
-    const line = `${source.eol}${indent}${text}`;
-    return trailingComma ? insertAt(source, after!.endIndex, `${line},`) : insertAt(source, last.endIndex, `,${line}`);
-  }
-  if (trailingComma) {
-    // `(a,)` → `(a, x)`; `[a,]` → `[a, x]`
-    return { range: source.rangeOf(after!.startIndex, after!.endIndex), newText: `, ${text}` };
-  }
-  return insertAt(source, last.endIndex, `, ${text}`);
-}
-
-/** Adds an element to a call's callbacks: appends to its literal list, replaces a `None`, or adds the keyword. */
-export function addCallbackEdit(call: CallSite, source: SourceText, info: CallbackListInfo | undefined, text: string): TextEdit {
-  if (info?.literal) return appendElement(info.literal, source, text);
-  if (info?.none) return replaceNode(info.none, `[${text}]`);
-  return addKeywordArguments(call, source, [['callbacks', `[${text}]`]]);
-}
-
-/** The local name a top-level import binds to one of these qualified names, if any. */
-export function importedName(model: SemanticModel, qualified: Iterable<string>): string | undefined {
-  for (const b of model.importsOf(qualified)) {
-    if (model.scopeOf(b.node).id === model.root.id) return b.name;
-  }
-  return undefined;
-}
-
-// ---- GML211 ---------------------------------------------------------------------------------------
-
-const KERAS_ROOTS = ['keras', 'tensorflow.keras', 'tf_keras'];
-const MODEL_CLASSES = ['Sequential', 'Model', 'models.Sequential', 'models.Model', 'models.load_model', 'saving.load_model', 'models.clone_model'];
-
-const KERAS_MODEL_NAMES = new Set(KERAS_ROOTS.flatMap((r) => MODEL_CLASSES.map((c) => `${r}.${c}`)));
-const KERAS_ES = new Set(KERAS_ROOTS.map((r) => `${r}.callbacks.EarlyStopping`));
-
-const KERAS_SPEC: EarlyStoppingSpec = { names: KERAS_ES, packages: ['keras', 'tensorflow', 'tf_keras'], stopAttribute: 'stop_training' };
-
-/** Packages that have a `fit` of their own: a file importing one of them gets no benefit of the doubt. */
-const OTHER_FIT_PACKAGES = ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'lightning', 'pytorch_lightning', 'transformers'];
-
-/** Packages whose calls are known: a receiver built by one of them (other than a Keras model) is not a Keras model. */
-const KNOWN_PACKAGES = new Set(['keras', 'tensorflow', 'tf_keras', 'torch', 'numpy', 'pandas', 'scipy', 'statsmodels', ...OTHER_FIT_PACKAGES]);
-
-function isKerasQualified(q: string): boolean {
-  return KERAS_MODEL_NAMES.has(q) || KERAS_ROOTS.some((r) => q.startsWith(`${r}.applications.`));
-}
-
-/** Whether the receiver of `fit` is a Keras model: yes, no, or cannot be told. */
-function kerasReceiver(model: SemanticModel, receiver: Node): 'yes' | 'no' | 'unknown' {
-  const origin = model.originCall(receiver);
-  if (!origin) return 'unknown';
-  const q = origin.qualifiedName;
-  if (q) return isKerasQualified(q) ? 'yes' : KNOWN_PACKAGES.has(q.split('.')[0]) ? 'no' : 'unknown';
-  const cls = localClassOf(model, origin);
-  if (cls) {
-    const bases = model.classBases(cls);
-    if (bases.some(isKerasQualified)) return 'yes';
-    // A plain local class (no bases) or one built on a known library's class is not a Keras model.
-    const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument') ?? [];
-    return declared.length === 0 || bases.some((b) => KNOWN_PACKAGES.has(b.split('.')[0])) ? 'no' : 'unknown';
-  }
-  return 'unknown';
-}
+import type { Importer } from '../fixes/importer';
+import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
+import { EARLY_STOPPING, KERAS_CALLBACKS, KERAS_PACKAGES, KERAS_ROOTS, OTHER_FIT_LIBRARIES, kerasModel } from '../frameworks/keras';
+import type { Semantic } from '../analysis/model/model';
+import { defineRule } from './rule';
 
 /** The expression that names `EarlyStopping` in this file, and the import to add when none does. */
-function earlyStoppingName(model: SemanticModel, source: SourceText): { name: string; edit?: TextEdit } {
-  const direct = importedName(model, KERAS_ES);
+function earlyStoppingName(model: Semantic, imports: Importer): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(EARLY_STOPPING);
   if (direct) return { name: direct };
-  const callbacksModule = importedName(model, KERAS_ROOTS.map((r) => `${r}.callbacks`));
+  const callbacksModule = imports.existing(KERAS_ROOTS.map((r) => `${r}.callbacks`));
   if (callbacksModule) return { name: `${callbacksModule}.EarlyStopping` };
-  const kerasModule = importedName(model, KERAS_ROOTS);
+  const kerasModule = imports.existing(KERAS_ROOTS);
   if (kerasModule) return { name: `${kerasModule}.callbacks.EarlyStopping` };
-  const tf = importedName(model, ['tensorflow']);
+  const tf = imports.existing(['tensorflow']);
   if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
   const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
-  return ensureFromImport(model, source, `${root}.callbacks`, 'EarlyStopping');
+  return imports.from(`${root}.callbacks`, 'EarlyStopping');
 }
 
-export const kerasNoEarlyStopping: Rule = {
+export const kerasNoEarlyStopping = defineRule({
   code: 'GML211',
   name: 'keras-no-early-stopping',
   summary: 'Keras `fit` with validation data and several epochs but no `EarlyStopping` callback.',
   defaultSeverity: 'warning',
-  requires: ['keras', 'tensorflow', 'tf_keras'],
+  frameworks: KERAS_PACKAGES,
   fixSafety: 'unsafe',
-  check({ model, source, report }) {
-    const heuristicOk = !model.importsAny(OTHER_FIT_PACKAGES);
-    for (const call of model.anchorCallsNamed('fit')) {
+  check({ model, sites, edits, report }) {
+    // A receiver of unknown origin counts as a Keras model when no other library with a `fit` is imported.
+    const heuristicOk = !model.importsAny(OTHER_FIT_LIBRARIES);
+    for (const call of sites.callsNamed('fit')) {
       const receiver = call.receiver;
       if (!receiver) continue;
-      const kind = kerasReceiver(model, receiver);
+      const kind = kerasModel(model, receiver);
       if (kind === 'no' || (kind === 'unknown' && !heuristicOk)) continue;
 
       // Model.fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
@@ -327,24 +61,23 @@ export const kerasNoEarlyStopping: Rule = {
       if (presence === 'unknown') continue;
       let info: CallbackListInfo | undefined;
       if (presence === 'present') {
-        const cbNode = call.argument('callbacks', 5)!;
-        info = analyzeCallbackList(model, cbNode, KERAS_SPEC);
+        info = analyzeCallbackList(model, call.argument('callbacks', 5)!, KERAS_CALLBACKS);
         if (info.state !== 'no') continue;
       }
 
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
       const fixable = !info || !!info.literal || !!info.none;
-      const es = earlyStoppingName(model, source);
+      const es = earlyStoppingName(model, edits.importer());
       const callback = `${es.name}(monitor="val_loss", patience=3, restore_best_weights=True)`;
-      const edits: TextEdit[] = fixable ? [addCallbackEdit(call, source, info, callback)] : [];
-      if (fixable && es.edit) edits.push(es.edit);
+      const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];
+      if (fixable && es.edit) changes.push(es.edit);
       report({
         node: call.callee,
         message:
           `\`fit(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback: every epoch after ` +
           'val_loss stops improving costs a full pass over the data for nothing, often most of the run.',
-        fixes: [{ title: 'Add EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True) to the callbacks (unsafe)', safety: 'unsafe', edits }],
+        fixes: [{ title: 'Add EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True) to the callbacks', edits: changes }],
       });
     }
   },
-};
+});

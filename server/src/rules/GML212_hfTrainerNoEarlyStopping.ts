@@ -1,64 +1,26 @@
-// GML212 hf-trainer-no-early-stopping: a Hugging Face `Trainer` (or `Seq2SeqTrainer`, trl `SFTTrainer`)
-// given an eval dataset but no `EarlyStoppingCallback`, so it trains every epoch whatever the eval
-// loss does; and an `EarlyStoppingCallback` whose prerequisites are missing from the linked
-// `TrainingArguments` (it then fails at train start: `load_best_model_at_end=True`, an eval
-// strategy other than "no", a save strategy equal to the eval strategy).
-// The fix adds the callback and, in the TrainingArguments call it can see, the arguments the callback
-// needs, writing `eval_strategy` (never the removed `evaluation_strategy`). Unsafe: training ends
-// earlier and the best checkpoint, not the last, is loaded at the end.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
-import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { numberValue, truthiness, type Value } from '../analysis/values';
-import { addKeywordArguments, ensureFromImport, replaceNode } from '../fixes/edits';
-import { addCallbackEdit, analyzeCallbackList, classifyCallback, importedName, localClassOf, type CallbackListInfo, type EarlyStoppingSpec } from './GML211_kerasNoEarlyStopping';
-import type { Rule } from './rule';
-
-const TRAINERS = new Set([
-  'transformers.Trainer',
-  'transformers.trainer.Trainer',
-  'transformers.Seq2SeqTrainer',
-  'transformers.trainer_seq2seq.Seq2SeqTrainer',
-  'trl.SFTTrainer',
-  'trl.trainer.SFTTrainer',
-  'trl.trainer.sft_trainer.SFTTrainer',
-]);
-
-const TRAINING_ARGUMENTS = new Set([
-  'transformers.TrainingArguments',
-  'transformers.training_args.TrainingArguments',
-  'transformers.Seq2SeqTrainingArguments',
-  'transformers.training_args_seq2seq.Seq2SeqTrainingArguments',
-  'trl.SFTConfig',
-  'trl.trainer.SFTConfig',
-  'trl.trainer.sft_config.SFTConfig',
-]);
-
-const ES_NAMES = new Set(['transformers.EarlyStoppingCallback', 'transformers.trainer_callback.EarlyStoppingCallback']);
-const HF_SPEC: EarlyStoppingSpec = { names: ES_NAMES, packages: ['transformers', 'trl'], stopAttribute: 'should_training_stop' };
-
-/** Trainer(model, args, data_collator, train_dataset, eval_dataset, …): positions shared by the trainers above. */
-const ARGS_POS = 1;
-const EVAL_DATASET_POS = 4;
-
-/** Whether a call constructs one of the trainers, directly or through a local subclass. */
-function isTrainerCall(model: SemanticModel, call: CallSite): boolean {
-  const q = call.qualifiedName;
-  if (q) return TRAINERS.has(q);
-  const cls = localClassOf(model, call);
-  return !!cls && model.classBases(cls).some((b) => TRAINERS.has(b));
-}
-
-function isTrainingArguments(model: SemanticModel, call: CallSite): boolean {
-  const q = call.qualifiedName;
-  if (q) return TRAINING_ARGUMENTS.has(q);
-  const cls = localClassOf(model, call);
-  return !!cls && model.classBases(cls).some((b) => TRAINING_ARGUMENTS.has(b));
-}
+import type { Edits } from '../fixes/edits';
+import type { Importer } from '../fixes/importer';
+import { addCallbackEdit, analyzeCallbackList, classifyCallback, type CallbackListInfo } from '../frameworks/callbacks';
+import {
+  EARLY_STOPPING,
+  HF_CALLBACKS,
+  HF_PACKAGES,
+  PLAIN_TRAINING_ARGUMENTS,
+  TRAINER_ARGS_POSITION,
+  TRAINER_EVAL_DATASET_POSITION,
+  TRAINERS,
+  isTrainerCall,
+  isTrainingArguments,
+} from '../frameworks/huggingface';
+import { defineRule, fact, type FactContext } from './rule';
 
 /** A strategy argument's value: a literal string or a `transformers` `IntervalStrategy.X`-style enum member. */
-function strategyValue(model: SemanticModel, node: Node): string | undefined {
+function strategyValue(model: Semantic, node: Node): string | undefined {
   const v = model.evaluate(node);
   if (v.kind === 'string') return v.value.toLowerCase();
   const q = model.qualifiedName(node);
@@ -78,7 +40,7 @@ interface Prerequisites {
   /** Whether some value could not be told, so that `problems` may be incomplete. */
   unsure: boolean;
   /** Keyword-argument edits that make the callback work. */
-  edits: (source: SourceText) => TextEdit[];
+  edits: (edits: Edits) => TextEdit[];
 }
 
 function keywordValue(call: CallSite, name: string): { node?: Node; unknown: boolean } {
@@ -86,7 +48,7 @@ function keywordValue(call: CallSite, name: string): { node?: Node; unknown: boo
   return { node, unknown: !node && call.presence(name) === 'unknown' };
 }
 
-function prerequisites(model: SemanticModel, args: CallSite | undefined): Prerequisites {
+function prerequisites(model: Semantic, args: CallSite | undefined): Prerequisites {
   const problems: string[] = [];
   let unsure = false;
   if (!args) {
@@ -138,7 +100,7 @@ function prerequisites(model: SemanticModel, args: CallSite | undefined): Prereq
     }
   }
 
-  const edits = (source: SourceText): TextEdit[] => {
+  const fixEdits = (edits: Edits): TextEdit[] => {
     const out: TextEdit[] = [];
     const added: Array<[string, string]> = [];
     // eval strategy: keep a working one; rename the deprecated keyword; otherwise evaluate every epoch.
@@ -147,69 +109,58 @@ function prerequisites(model: SemanticModel, args: CallSite | undefined): Prereq
       evalText = evalNode.text;
     } else {
       evalText = '"epoch"';
-      if (evalNode) out.push(replaceNode(evalNode, evalText));
+      if (evalNode) out.push(edits.replace(evalNode, evalText));
       else added.push(['eval_strategy', evalText]);
     }
     if (!evalNew.node && evalOld.node) {
       const name = evalOld.node.parent?.childForFieldName('name');
-      if (name) out.push(replaceNode(name, 'eval_strategy'));
+      if (name) out.push(edits.replace(name, 'eval_strategy'));
     }
     if (save.node) {
       // Keep a save strategy that already matches the eval strategy the fix leaves (or "best").
       const target = evalNode && evalStrategy !== 'no' ? evalStrategy : 'epoch';
       const matches = saveStrategy === 'best' || (target !== undefined ? saveStrategy === target : save.node.text === evalText);
-      if (!matches) out.push(replaceNode(save.node, evalText));
+      if (!matches) out.push(edits.replace(save.node, evalText));
     } else {
       added.push(['save_strategy', evalText]);
     }
     if (stepsFix) {
       const saveSteps = args.keywords.get('save_steps');
-      if (saveSteps) out.push(replaceNode(saveSteps.value, stepsFix));
+      if (saveSteps) out.push(edits.replace(saveSteps.value, stepsFix));
       else added.push(['save_steps', stepsFix]);
     }
     if (lbme.node) {
-      if (lbmeTruth !== true) out.push(replaceNode(lbme.node, 'True'));
+      if (lbmeTruth !== true) out.push(edits.replace(lbme.node, 'True'));
     } else {
       added.push(['load_best_model_at_end', 'True']);
     }
     if (!args.keywords.has('metric_for_best_model')) added.push(['metric_for_best_model', '"eval_loss"']);
-    if (added.length) out.push(addKeywordArguments(args, source, added));
+    if (added.length) out.push(edits.addKeywordArguments(args, added));
     return out;
   };
-  return { call: args, problems, unsure, edits };
+  return { call: args, problems, unsure, edits: fixEdits };
 }
 
-/** `trainer.add_callback(...)` calls on the variable a Trainer call is assigned to. */
-function addedCallbacks(model: SemanticModel, trainer: CallSite): Node[] {
-  const out: Node[] = [];
-  for (const site of model.callsNamed('add_callback')) {
-    const receiver = site.receiver;
-    if (!receiver) continue;
-    const origin = model.originCall(receiver);
-    if (origin && origin.node.id === trainer.node.id) {
-      const arg = site.argument('callback', 0);
-      if (arg) out.push(arg);
-      else out.push(site.node); // *args: cannot be told
-    }
-  }
-  return out;
+/** `trainer.add_callback(...)` arguments for a Trainer call (the call itself when its argument cannot be told). */
+function addedCallbacks(model: Semantic, trainer: CallSite): Node[] {
+  return model.callsOnResultOf(trainer, ['add_callback']).map((site) => site.argument('callback', 0) ?? site.node);
 }
 
 /** How generated code names EarlyStoppingCallback, and the import to add when nothing binds it. */
-function callbackName(model: SemanticModel, source: SourceText): { name: string; edit?: TextEdit } {
-  const direct = importedName(model, ES_NAMES);
+function callbackName(imports: Importer): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(EARLY_STOPPING);
   if (direct) return { name: direct };
-  const module = importedName(model, ['transformers']);
+  const module = imports.existing(['transformers']);
   if (module) return { name: `${module}.EarlyStoppingCallback` };
-  return ensureFromImport(model, source, 'transformers', 'EarlyStoppingCallback');
+  return imports.from('transformers', 'EarlyStoppingCallback');
 }
 
-function trainingArgumentsName(model: SemanticModel, source: SourceText): { name: string; edit?: TextEdit } {
-  const direct = importedName(model, ['transformers.TrainingArguments', 'transformers.training_args.TrainingArguments']);
+function trainingArgumentsName(imports: Importer): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(PLAIN_TRAINING_ARGUMENTS);
   if (direct) return { name: direct };
-  const module = importedName(model, ['transformers']);
+  const module = imports.existing(['transformers']);
   if (module) return { name: `${module}.TrainingArguments` };
-  return ensureFromImport(model, source, 'transformers', 'TrainingArguments');
+  return imports.from('transformers', 'TrainingArguments');
 }
 
 /** Merges two edits that insert at the same place (an import line), keeping each import once. */
@@ -223,59 +174,55 @@ function uniqueEdits(edits: TextEdit[]): TextEdit[] {
   });
 }
 
-/**
- * Classes defined here that derive, directly or through other local classes, from a trainer class.
- * Per segment: the segment's classes, each checked; for the whole file: found from where the bases are spelled.
- */
-function localTrainerClasses(model: SemanticModel): Node[] {
-  if (!model.anchorRanges) return model.subclassesOf(TRAINERS);
-  return model.anchorClasses.filter((c) => model.classBases(c).some((b) => TRAINERS.has(b)));
+/** Classes defined here that derive, directly or through other local classes, from a trainer class. */
+function localTrainerClasses({ model, sites }: FactContext): Node[] {
+  return sites.classDefinitions().filter((c) => model.classBases(c).some((b) => TRAINERS.has(b)));
 }
 
-export const hfTrainerNoEarlyStopping: Rule = {
+export const hfTrainerNoEarlyStopping = defineRule({
   code: 'GML212',
   name: 'hf-trainer-no-early-stopping',
   summary: 'Hugging Face `Trainer` with an eval dataset but no (working) `EarlyStoppingCallback`.',
   defaultSeverity: 'warning',
-  requires: ['transformers', 'trl'],
+  frameworks: HF_PACKAGES,
   fixSafety: 'unsafe',
-  check({ model, source, report }) {
+  facts: { localTrainers: fact.nodes(localTrainerClasses) },
+  check({ model, sites, facts, edits, report }) {
     // Only calls named like a trainer class or a local subclass of one can construct a trainer.
-    const localTrainers = model.collectSegments('GML212 trainer subclasses', localTrainerClasses);
     const candidates = new Map<number, CallSite>();
-    for (const call of model.anchorCallsTo(TRAINERS)) candidates.set(call.node.id, call);
-    for (const cls of localTrainers) {
+    for (const call of sites.callsTo(TRAINERS)) candidates.set(call.node.id, call);
+    for (const cls of facts.localTrainers) {
       const name = cls.childForFieldName('name')?.text;
-      for (const call of name ? model.anchorCallsNamed(name) : []) candidates.set(call.node.id, call);
+      for (const call of name ? sites.callsNamed(name) : []) candidates.set(call.node.id, call);
     }
     for (const trainer of [...candidates.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
       if (!isTrainerCall(model, trainer)) continue;
 
-      const evalPresence = trainer.presence('eval_dataset', EVAL_DATASET_POS);
+      const evalPresence = trainer.presence('eval_dataset', TRAINER_EVAL_DATASET_POSITION);
       if (evalPresence !== 'present') continue;
-      if (trainer.valueOf('eval_dataset', EVAL_DATASET_POS)?.kind === 'none') continue;
+      if (trainer.valueOf('eval_dataset', TRAINER_EVAL_DATASET_POSITION)?.kind === 'none') continue;
 
       // Early stopping in the callbacks list or added later with trainer.add_callback(...).
       // Callbacks passed by position (their index differs between versions) cannot be told apart.
       const cbPresence = trainer.presence('callbacks');
-      if (cbPresence === 'unknown' || trainer.positional.length > EVAL_DATASET_POS + 2) continue;
+      if (cbPresence === 'unknown' || trainer.positional.length > TRAINER_EVAL_DATASET_POSITION + 2) continue;
       let info: CallbackListInfo | undefined;
       let state: CallbackListInfo['state'] = 'no';
       if (cbPresence === 'present') {
-        info = analyzeCallbackList(model, trainer.keywords.get('callbacks')!.value, HF_SPEC);
+        info = analyzeCallbackList(model, trainer.keywords.get('callbacks')!.value, HF_CALLBACKS);
         state = info.state;
       }
       for (const added of addedCallbacks(model, trainer)) {
-        const kind = added.type === 'call' && model.callSite(added).methodName === 'add_callback' ? 'unknown' : classifyCallback(model, added, HF_SPEC);
+        const kind = added.type === 'call' && model.callSite(added).methodName === 'add_callback' ? 'unknown' : classifyCallback(model, added, HF_CALLBACKS);
         if (kind === 'early-stopping') state = 'yes';
         else if (kind === 'unknown' && state === 'no') state = 'unknown';
       }
       if (state === 'unknown') continue;
 
       // The TrainingArguments the trainer gets: absent (defaults), a call in this file, or unknown.
-      const argsPresence = trainer.presence('args', ARGS_POS);
+      const argsPresence = trainer.presence('args', TRAINER_ARGS_POSITION);
       if (argsPresence === 'unknown') continue;
-      const argsNode = trainer.argument('args', ARGS_POS);
+      const argsNode = trainer.argument('args', TRAINER_ARGS_POSITION);
       const argsOrigin = argsNode ? model.originCall(argsNode) : undefined;
       const argsCall = argsOrigin && isTrainingArguments(model, argsOrigin) ? argsOrigin : undefined;
       const resolved = !argsNode || !!argsCall;
@@ -283,25 +230,26 @@ export const hfTrainerNoEarlyStopping: Rule = {
       // Arguments that may arrive through **kwargs cannot be added without risking a duplicate keyword.
       const argsEditable = resolved && (!argsCall || !argsCall.hasStarKwargs);
 
-      const name = callbackName(model, source);
+      const imports = edits.importer();
+      const name = callbackName(imports);
       const argEdits = (): TextEdit[] => {
         if (!argsNode) {
-          const ta = trainingArgumentsName(model, source);
+          const ta = trainingArgumentsName(imports);
           const text = `${ta.name}(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")`;
-          const out = [addKeywordArguments(trainer, source, [['args', text]])];
+          const out = [edits.addKeywordArguments(trainer, [['args', text]])];
           if (ta.edit) out.push(ta.edit);
           return out;
         }
-        return pre!.edits(source);
+        return pre!.edits(edits);
       };
 
       if (state === 'no') {
-        const edits: TextEdit[] = [];
+        const changes: TextEdit[] = [];
         const fixable = argsEditable && (!info || !!info.literal || !!info.none);
         if (fixable) {
-          edits.push(addCallbackEdit(trainer, source, info, `${name.name}(early_stopping_patience=3)`));
-          if (name.edit) edits.push(name.edit);
-          edits.push(...argEdits());
+          changes.push(addCallbackEdit(edits, trainer, info, `${name.name}(early_stopping_patience=3)`));
+          if (name.edit) changes.push(name.edit);
+          changes.push(...argEdits());
         }
         const evalOff = pre && pre.problems.some((p) => p.includes('"no"'));
         report({
@@ -311,10 +259,8 @@ export const hfTrainerNoEarlyStopping: Rule = {
             `stops improving${evalOff ? ' (and with eval_strategy "no" it never even evaluates during training)' : ''}, often spending most of the run on epochs that do not help.`,
           fixes: [
             {
-              title:
-                'Add EarlyStoppingCallback(early_stopping_patience=3) with eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model in TrainingArguments (unsafe)',
-              safety: 'unsafe',
-              edits: uniqueEdits(edits),
+              title: 'Add EarlyStoppingCallback(early_stopping_patience=3) with eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model in TrainingArguments',
+              edits: uniqueEdits(changes),
             },
           ],
         });
@@ -323,14 +269,13 @@ export const hfTrainerNoEarlyStopping: Rule = {
 
       // The callback is there: are its prerequisites?
       if (!pre || pre.problems.length === 0) continue;
-      const edits = argsEditable ? uniqueEdits(argEdits()) : [];
       report({
         node: trainer.callee,
         message:
           `EarlyStoppingCallback cannot work with these TrainingArguments: ${pre.problems.join('; ')}. ` +
           'It fails at train start (or never stops training), so the run spends every epoch anyway.',
-        fixes: [{ title: 'Set eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model for early stopping (unsafe)', safety: 'unsafe', edits }],
+        fixes: [{ title: 'Set eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model for early stopping', edits: argsEditable ? uniqueEdits(argEdits()) : [] }],
       });
     }
   },
-};
+});

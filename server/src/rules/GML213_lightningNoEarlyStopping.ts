@@ -1,55 +1,22 @@
-// GML213 lightning-no-early-stopping: `trainer.fit(...)` on a Lightning Trainer with validation data
-// (val_dataloaders, or a datamodule / LightningModule in this file that defines `val_dataloader`) and
-// no `EarlyStopping` callback: Lightning runs to max_epochs (1000 when unset) whatever the
-// validation metric does. The fix adds `EarlyStopping(monitor=…, patience=3)` to the Trainer's
-// callbacks, monitoring a metric the module logs in `validation_step` when the file shows one.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
-import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { numberValue, truthiness } from '../analysis/values';
-import { ensureFromImport } from '../fixes/edits';
-import { addCallbackEdit, analyzeCallbackList, classMethods, importedName, localClassOf, type CallbackListInfo, type EarlyStoppingSpec } from './GML211_kerasNoEarlyStopping';
-import type { Rule } from './rule';
-
-const TRAINERS = new Set([
-  'lightning.Trainer',
-  'lightning.pytorch.Trainer',
-  'lightning.pytorch.trainer.Trainer',
-  'lightning.pytorch.trainer.trainer.Trainer',
-  'pytorch_lightning.Trainer',
-  'pytorch_lightning.trainer.Trainer',
-  'pytorch_lightning.trainer.trainer.Trainer',
-]);
-
-const ES_NAMES = new Set(
-  ['lightning.pytorch', 'pytorch_lightning', 'lightning'].flatMap((p) => [
-    `${p}.callbacks.EarlyStopping`,
-    `${p}.callbacks.early_stopping.EarlyStopping`,
-  ]),
-);
-
-const SPEC: EarlyStoppingSpec = { names: ES_NAMES, packages: ['lightning', 'pytorch_lightning'], stopAttribute: 'should_stop' };
-
-/** The Trainer constructor a `fit` receiver comes from (directly or through a local subclass). */
-function trainerCall(model: SemanticModel, receiver: Node): CallSite | undefined {
-  const origin = model.originCall(receiver);
-  if (!origin) return undefined;
-  const q = origin.qualifiedName;
-  if (q) return TRAINERS.has(q) ? origin : undefined;
-  const cls = localClassOf(model, origin);
-  return cls && model.classBases(cls).some((b) => TRAINERS.has(b)) ? origin : undefined;
-}
+import type { Importer } from '../fixes/importer';
+import { addCallbackEdit, analyzeCallbackList, classMethods, localClassOf, type CallbackListInfo } from '../frameworks/callbacks';
+import { EARLY_STOPPING, LIGHTNING_CALLBACKS, LIGHTNING_PACKAGES, trainerOf } from '../frameworks/lightning';
+import { defineRule } from './rule';
 
 /** The local class an argument's value is an instance of, if the file defines it. */
-function instanceClass(model: SemanticModel, expr: Node | undefined): Node | undefined {
+function instanceClass(model: Semantic, expr: Node | undefined): Node | undefined {
   if (!expr) return undefined;
   const origin = model.originCall(expr);
   return origin ? localClassOf(model, origin) : undefined;
 }
 
 /** Whether the fit call has validation data: yes, no, or cannot be told. */
-function validationData(model: SemanticModel, fit: CallSite): 'yes' | 'no' | 'unknown' {
+function validationData(model: Semantic, fit: CallSite): 'yes' | 'no' | 'unknown' {
   // fit(model, train_dataloaders=None, val_dataloaders=None, datamodule=None, ckpt_path=None)
   const moduleClass = instanceClass(model, fit.argument('model', 0));
   const moduleMethods = moduleClass ? classMethods(model, moduleClass) : undefined;
@@ -86,7 +53,7 @@ function validationData(model: SemanticModel, fit: CallSite): 'yes' | 'no' | 'un
 }
 
 /** The metric names a module logs in validation_step with `self.log("name", …)` / `self.log_dict({"name": …})`. */
-function loggedValidationMetrics(model: SemanticModel, moduleClass: Node | undefined): string[] {
+function loggedValidationMetrics(model: Semantic, moduleClass: Node | undefined): string[] {
   const steps: Node[] = [];
   if (moduleClass) {
     const step = classMethods(model, moduleClass).get('validation_step');
@@ -122,35 +89,33 @@ function monitorFor(names: string[]): { monitor: string; mode?: 'max' } {
 }
 
 /** How generated code names EarlyStopping: an existing import, or a new one from the Trainer's package family. */
-function earlyStoppingName(model: SemanticModel, source: SourceText, trainer: CallSite): { name: string; edit?: TextEdit } {
-  const direct = importedName(model, ES_NAMES);
+function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(EARLY_STOPPING);
   if (direct) return { name: direct };
   const family = trainer.qualifiedName?.startsWith('pytorch_lightning') || (!trainer.qualifiedName && model.importsAny(['pytorch_lightning']) && !model.importsAny(['lightning']))
     ? 'pytorch_lightning'
     : 'lightning.pytorch';
   const module = `${family}.callbacks`;
   // `EarlyStopping` already names something else here (keras's, a local class): import under another name.
-  const taken = model.lookup('EarlyStopping', model.root).length > 0;
-  if (taken) {
+  if (model.lookup('EarlyStopping', model.root).length > 0) {
     const alias = 'PLEarlyStopping';
-    const edit = ensureFromImport(model, source, module, 'EarlyStopping', ` as ${alias}`).edit;
-    return { name: alias, edit };
+    return { name: alias, edit: imports.from(module, 'EarlyStopping', ` as ${alias}`).edit };
   }
-  return ensureFromImport(model, source, module, 'EarlyStopping');
+  return imports.from(module, 'EarlyStopping');
 }
 
-export const lightningNoEarlyStopping: Rule = {
+export const lightningNoEarlyStopping = defineRule({
   code: 'GML213',
   name: 'lightning-no-early-stopping',
   summary: 'Lightning `Trainer.fit` with validation data but no `EarlyStopping` callback.',
   defaultSeverity: 'warning',
-  requires: ['lightning', 'pytorch_lightning'],
+  frameworks: LIGHTNING_PACKAGES,
   fixSafety: 'unsafe',
-  check({ model, source, report }) {
-    for (const fit of model.anchorCallsNamed('fit')) {
+  check({ model, sites, edits, report }) {
+    for (const fit of sites.callsNamed('fit')) {
       const receiver = fit.receiver;
       if (!receiver) continue;
-      const trainer = trainerCall(model, receiver);
+      const trainer = trainerOf(model, receiver);
       if (!trainer) continue;
 
       // Runs that never get far: a single epoch, fast_dev_run, or validation switched off.
@@ -169,34 +134,28 @@ export const lightningNoEarlyStopping: Rule = {
       if (cbPresence === 'unknown') continue;
       let info: CallbackListInfo | undefined;
       if (cbPresence === 'present') {
-        info = analyzeCallbackList(model, trainer.keywords.get('callbacks')!.value, SPEC);
+        info = analyzeCallbackList(model, trainer.keywords.get('callbacks')!.value, LIGHTNING_CALLBACKS);
         if (info.state !== 'no') continue;
       }
       const moduleClass = instanceClass(model, fit.argument('model', 0));
       if (moduleClass && classMethods(model, moduleClass).has('configure_callbacks')) continue;
       if (!moduleClass && model.functionsNamed('configure_callbacks').length > 0) continue;
-      // The calls that count (`x.callbacks.append(…)`) spell both words: only a statement spelling both can change the answer.
-      const appended = model.readingAll(['callbacks', 'append'], () => model.callsNamed('append')).some((a) => {
-        const r = a.receiver;
-        const obj = r?.type === 'attribute' && r.childForFieldName('attribute')?.text === 'callbacks' ? r.childForFieldName('object') : null;
-        return !!obj && model.originCall(obj)?.node.id === trainer.node.id;
-      });
-      if (appended) continue;
+      if (model.callsOnResultOf(trainer, ['callbacks', 'append']).length > 0) continue;
 
       const { monitor, mode } = monitorFor(loggedValidationMetrics(model, moduleClass));
-      const es = earlyStoppingName(model, source, trainer);
+      const es = earlyStoppingName(model, edits.importer(), trainer);
       const callback = `${es.name}(monitor=${JSON.stringify(monitor)}${mode ? `, mode="${mode}"` : ''}, patience=3)`;
       const fixable = !info || !!info.literal || !!info.none;
-      const edits: TextEdit[] = fixable ? [addCallbackEdit(trainer, source, info, callback)] : [];
-      if (fixable && es.edit) edits.push(es.edit);
+      const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, trainer, info, callback)] : [];
+      if (fixable && es.edit) changes.push(es.edit);
       report({
         node: fit.callee,
         message:
           'Trainer.fit has validation data but the Trainer has no EarlyStopping callback: it trains to max_epochs ' +
           `(${epochs !== undefined ? epochs : maxEpochs === undefined && trainer.presence('max_steps') === 'absent' ? '1000 by default' : 'as configured'}) whatever the validation metric does, ` +
           'so epochs after it stops improving are wasted compute.',
-        fixes: [{ title: `Add EarlyStopping(monitor=${JSON.stringify(monitor)}, patience=3) to the Trainer's callbacks (unsafe)`, safety: 'unsafe', edits }],
+        fixes: [{ title: `Add EarlyStopping(monitor=${JSON.stringify(monitor)}, patience=3) to the Trainer's callbacks`, edits: changes }],
       });
     }
   },
-};
+});

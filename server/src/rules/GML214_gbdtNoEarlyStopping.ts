@@ -1,54 +1,27 @@
-// GML214 gbdt-no-early-stopping: XGBoost, LightGBM and CatBoost training that evaluates on an eval
-// set but never stops early, so every boosting round runs after the validation metric has stopped
-// improving. Fixes (unsafe) use the form current versions accept:
-// - XGBoost sklearn API: `early_stopping_rounds=` in the constructor (removed from fit() in 2.1);
-// - `xgboost.train(...)`: `early_stopping_rounds=` on the call;
-// - LightGBM: `callbacks=[lgb.early_stopping(n)]` on fit()/train() (fit/train's
-//   `early_stopping_rounds=` was removed in 4.0);
-// - CatBoost: `early_stopping_rounds=` in the constructor (on fit() for the `CatBoost(params)` base).
-// Anything that could carry early stopping unseen (a callbacks variable, `**kwargs`, an unknown
-// params dict) means no warning.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import type { CallSite, SemanticModel } from '../analysis/semantic';
-import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { dictGet, numberValue, type Value } from '../analysis/values';
-import { addKeywordArguments, ensureModuleImport, insertAt, replaceNode, setKeywordArgument } from '../fixes/edits';
-import type { Rule } from './rule';
+import type { Edits } from '../fixes/edits';
+import {
+  CATBOOST_EARLY_STOPPING_PARAMS,
+  EARLY_STOPPING_CALLBACKS,
+  ESTIMATORS,
+  GBDT_PACKAGES,
+  LABEL,
+  LGB_EARLY_STOPPING,
+  LGB_EARLY_STOPPING_PARAMS,
+  LGB_TRAIN,
+  XGB_TRAIN,
+  type BoostingLibrary,
+} from '../frameworks/gbdt';
+import { defineRule } from './rule';
 
 /** Early-stopping patience the fixes write (boosting rounds without improvement). */
 export const PATIENCE = 50;
 
-type Library = 'xgboost' | 'lightgbm' | 'catboost';
 type State = 'yes' | 'no' | 'unknown';
-
-const ESTIMATORS: Record<string, Library> = {};
-for (const name of ['XGBClassifier', 'XGBRegressor', 'XGBRanker']) {
-  ESTIMATORS[`xgboost.${name}`] = 'xgboost';
-  ESTIMATORS[`xgboost.sklearn.${name}`] = 'xgboost';
-}
-for (const name of ['LGBMClassifier', 'LGBMRegressor', 'LGBMRanker']) {
-  ESTIMATORS[`lightgbm.${name}`] = 'lightgbm';
-  ESTIMATORS[`lightgbm.sklearn.${name}`] = 'lightgbm';
-}
-for (const name of ['CatBoostClassifier', 'CatBoostRegressor', 'CatBoostRanker', 'CatBoost']) {
-  ESTIMATORS[`catboost.${name}`] = 'catboost';
-  ESTIMATORS[`catboost.core.${name}`] = 'catboost';
-}
-
-const XGB_TRAIN = ['xgboost.train', 'xgboost.training.train'];
-const LGB_TRAIN = ['lightgbm.train', 'lightgbm.engine.train'];
-
-const EARLY_STOPPING_CALLBACKS = new Set([
-  'xgboost.callback.EarlyStopping',
-  'lightgbm.early_stopping',
-  'lightgbm.callback.early_stopping',
-]);
-
-/** LightGBM's parameter `early_stopping_round` and its aliases. */
-const LGB_PARAMS = ['early_stopping_round', 'early_stopping_rounds', 'early_stopping', 'n_iter_no_change'];
-/** CatBoost parameters that turn the overfitting detector on. */
-const CATBOOST_PARAMS = ['early_stopping_rounds', 'od_type', 'od_wait'];
 
 function combine(states: State[]): State {
   if (states.includes('yes')) return 'yes';
@@ -68,7 +41,7 @@ function paramState(value: Value | undefined, positive = false): State {
 }
 
 /** The element nodes of a literal list/tuple (directly or through a name assigned one), or undefined. */
-function literalItems(model: SemanticModel, node: Node, depth = 0): Node[] | undefined {
+function literalItems(model: Semantic, node: Node, depth = 0): Node[] | undefined {
   if (depth > 4) return undefined;
   if (node.type === 'list' || node.type === 'tuple') {
     const items = node.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
@@ -85,7 +58,7 @@ function literalItems(model: SemanticModel, node: Node, depth = 0): Node[] | und
 }
 
 /** Whether a `callbacks=` argument holds an early-stopping callback. */
-function callbacksState(model: SemanticModel, node: Node | undefined, presenceUnknown = false): State {
+function callbacksState(model: Semantic, node: Node | undefined, presenceUnknown = false): State {
   if (!node) return presenceUnknown ? 'unknown' : 'no';
   if (model.evaluate(node).kind === 'none') return 'no';
   const items = literalItems(model, node);
@@ -100,7 +73,7 @@ function callbacksState(model: SemanticModel, node: Node | undefined, presenceUn
 }
 
 /** Early stopping set through keyword arguments of a call (constructor, set_params, fit). */
-function keywordState(model: SemanticModel, call: CallSite, library: Library, where: 'ctor' | 'fit'): State {
+function keywordState(model: Semantic, call: CallSite, library: BoostingLibrary, where: 'ctor' | 'fit'): State {
   if (call.hasStarKwargs) return 'unknown';
   const states: State[] = [];
   const kw = (name: string) => call.valueOf(name);
@@ -108,7 +81,7 @@ function keywordState(model: SemanticModel, call: CallSite, library: Library, wh
     states.push(paramState(kw('early_stopping_rounds')));
     states.push(callbacksState(model, call.argument('callbacks')));
   } else if (library === 'lightgbm') {
-    if (where === 'ctor') for (const p of LGB_PARAMS) states.push(paramState(kw(p), true));
+    if (where === 'ctor') for (const p of LGB_EARLY_STOPPING_PARAMS) states.push(paramState(kw(p), true));
     else {
       states.push(paramState(kw('early_stopping_rounds'), true)); // lightgbm < 4.0
       states.push(callbacksState(model, call.argument('callbacks')));
@@ -116,9 +89,9 @@ function keywordState(model: SemanticModel, call: CallSite, library: Library, wh
   } else {
     states.push(paramState(kw('early_stopping_rounds')));
     if (where === 'ctor') {
-      for (const p of CATBOOST_PARAMS) states.push(paramState(kw(p)));
+      for (const p of CATBOOST_EARLY_STOPPING_PARAMS) states.push(paramState(kw(p)));
       const params = call.argument('params', 0);
-      if (params) states.push(dictParamsState(model.evaluate(params), CATBOOST_PARAMS, false));
+      if (params) states.push(dictParamsState(model.evaluate(params), CATBOOST_EARLY_STOPPING_PARAMS, false));
     }
   }
   return combine(states);
@@ -130,13 +103,8 @@ function dictParamsState(params: Value, keys: string[], positive: boolean): Stat
   return combine(keys.map((k) => paramState(dictGet(params, k), positive)));
 }
 
-/** `est.set_params(...)` calls on the estimator a constructor call created. */
-function setParamsCalls(model: SemanticModel, ctor: CallSite): CallSite[] {
-  return model.callsNamed('set_params').filter((c) => c.receiver && model.originCall(c.receiver)?.node.id === ctor.node.id);
-}
-
 /** Whether an eval-set argument is given and not None / an empty literal. */
-function hasEvalSet(model: SemanticModel, node: Node | undefined): boolean {
+function hasEvalSet(model: Semantic, node: Node | undefined): boolean {
   if (!node) return false;
   const v = model.evaluate(node);
   if (v.kind === 'none') return false;
@@ -151,54 +119,53 @@ function rounds(value: Value | undefined, fallback: number, name: string): strin
 }
 
 /** `callbacks=[…, <lgb>.early_stopping(50)]` on a LightGBM fit()/train() call. */
-function lightgbmCallbackEdits(model: SemanticModel, source: SourceText, call: CallSite, position?: number): TextEdit[] {
-  const edits: TextEdit[] = [];
+function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, position?: number): TextEdit[] {
+  const changes: TextEdit[] = [];
+  const imports = edits.importer();
   let callbackExpr: string;
-  const fromImport = model.importsOf(['lightgbm.early_stopping', 'lightgbm.callback.early_stopping']).find((b) => model.scopeOf(b.node).id === model.root.id);
-  if (fromImport) callbackExpr = `${fromImport.name}(${PATIENCE})`;
+  const fromImport = imports.existing(LGB_EARLY_STOPPING);
+  if (fromImport) callbackExpr = `${fromImport}(${PATIENCE})`;
   else {
-    const lgb = ensureModuleImport(model, source, 'lightgbm', 'lgb');
-    if (lgb.edit) edits.push(lgb.edit);
+    const lgb = imports.module('lightgbm', 'lgb');
+    if (lgb.edit) changes.push(lgb.edit);
     callbackExpr = `${lgb.name}.early_stopping(${PATIENCE})`;
   }
   const existing = call.argument('callbacks', position);
   if (!existing) {
-    edits.push(addKeywordArguments(call, source, [['callbacks', `[${callbackExpr}]`]]));
+    changes.push(edits.addKeywordArguments(call, [['callbacks', `[${callbackExpr}]`]]));
   } else if (model.evaluate(existing).kind === 'none') {
-    edits.push(replaceNode(existing, `[${callbackExpr}]`));
+    changes.push(edits.replace(existing, `[${callbackExpr}]`));
   } else if (existing.type === 'list') {
     const items = existing.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
     const last = items.at(-1);
-    if (last) edits.push(insertAt(source, last.endIndex, `, ${callbackExpr}`));
-    else edits.push(insertAt(source, existing.endIndex - 1, callbackExpr));
+    if (last) changes.push(edits.insertAt(last.endIndex, `, ${callbackExpr}`));
+    else changes.push(edits.insertAt(existing.endIndex - 1, callbackExpr));
   } else {
-    edits.push(replaceNode(existing, `[*${existing.text}, ${callbackExpr}]`));
+    changes.push(edits.replace(existing, `[*${existing.text}, ${callbackExpr}]`));
   }
-  return edits;
+  return changes;
 }
 
-const LABEL: Record<Library, string> = { xgboost: 'XGBoost', lightgbm: 'LightGBM', catboost: 'CatBoost' };
-
-export const gbdtNoEarlyStopping: Rule = {
+export const gbdtNoEarlyStopping = defineRule({
   code: 'GML214',
   name: 'gbdt-no-early-stopping',
   summary: 'XGBoost / LightGBM / CatBoost training with an eval set but no early stopping runs every boosting round.',
   defaultSeverity: 'warning',
-  requires: ['xgboost', 'lightgbm', 'catboost'],
+  frameworks: GBDT_PACKAGES,
   fixSafety: 'unsafe',
-  check({ model, source, report }) {
-    const tail = (library: Library) =>
+  check({ model, sites, edits, report }) {
+    const tail = (library: BoostingLibrary) =>
       `${LABEL[library]} keeps adding trees after the validation metric stops improving; early stopping ends training ${PATIENCE} rounds after the best one and typically saves most of the later rounds' compute.`;
 
     // scikit-learn style estimators: est = XGBClassifier(...); est.fit(X, y, eval_set=[...])
-    for (const fit of model.anchorCallsNamed('fit')) {
+    for (const fit of sites.callsNamed('fit')) {
       const receiver = fit.receiver;
       if (!receiver || fit.hasStarKwargs) continue;
       const ctor = model.originCall(receiver);
       const library = ctor?.qualifiedName ? ESTIMATORS[ctor.qualifiedName] : undefined;
       if (!ctor || !library) continue;
       if (!hasEvalSet(model, fit.argument('eval_set'))) continue;
-      const later = setParamsCalls(model, ctor);
+      const later = model.callsOnResultOf(ctor, ['set_params']);
       const state = combine([
         keywordState(model, ctor, library, 'ctor'),
         keywordState(model, fit, library, 'fit'),
@@ -206,18 +173,18 @@ export const gbdtNoEarlyStopping: Rule = {
       ]);
       if (state !== 'no') continue;
       const estimator = ctor.qualifiedName!.slice(ctor.qualifiedName!.lastIndexOf('.') + 1);
-      let edits: TextEdit[];
+      let changes: TextEdit[];
       let title: string;
       if (library === 'lightgbm') {
-        edits = lightgbmCallbackEdits(model, source, fit);
-        title = `Add callbacks=[lgb.early_stopping(${PATIENCE})] to fit() (unsafe)`;
+        changes = lightgbmCallbackEdits(model, edits, fit);
+        title = `Add callbacks=[lgb.early_stopping(${PATIENCE})] to fit()`;
       } else if (library === 'catboost' && estimator === 'CatBoost') {
         // The base class takes a params dict only; fit() accepts early_stopping_rounds.
-        edits = [setKeywordArgument(fit, source, 'early_stopping_rounds', String(PATIENCE))];
-        title = `Add early_stopping_rounds=${PATIENCE} to fit() (unsafe)`;
+        changes = [edits.setKeywordArgument(fit, 'early_stopping_rounds', String(PATIENCE))];
+        title = `Add early_stopping_rounds=${PATIENCE} to fit()`;
       } else {
-        edits = ctor.argumentList ? [setKeywordArgument(ctor, source, 'early_stopping_rounds', String(PATIENCE))] : [];
-        title = `Add early_stopping_rounds=${PATIENCE} to the ${estimator} constructor (unsafe)`;
+        changes = ctor.argumentList ? [edits.setKeywordArgument(ctor, 'early_stopping_rounds', String(PATIENCE))] : [];
+        title = `Add early_stopping_rounds=${PATIENCE} to the ${estimator} constructor`;
       }
       const count =
         library === 'catboost'
@@ -226,12 +193,12 @@ export const gbdtNoEarlyStopping: Rule = {
       report({
         node: fit.callee,
         message: `${estimator}.fit() evaluates on eval_set but never stops early, so it runs ${count}. ${tail(library)}`,
-        fixes: edits.length ? [{ title, safety: 'unsafe', edits }] : [],
+        fixes: changes.length ? [{ title, edits: changes }] : [],
       });
     }
 
     // Native xgboost.train(params, dtrain, num_boost_round, evals=[...])
-    for (const call of model.anchorCallsTo(XGB_TRAIN)) {
+    for (const call of sites.callsTo(XGB_TRAIN)) {
       if (call.hasStarKwargs || !hasEvalSet(model, call.argument('evals', 3))) continue;
       const state = combine([paramState(call.valueOf('early_stopping_rounds')), callbacksState(model, call.argument('callbacks'))]);
       if (state !== 'no') continue;
@@ -240,20 +207,19 @@ export const gbdtNoEarlyStopping: Rule = {
         message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}`,
         fixes: [
           {
-            title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train() (unsafe)`,
-            safety: 'unsafe',
-            edits: [setKeywordArgument(call, source, 'early_stopping_rounds', String(PATIENCE))],
+            title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train()`,
+            edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))],
           },
         ],
       });
     }
 
     // Native lightgbm.train(params, train_set, num_boost_round, valid_sets=[...], ..., callbacks=None)
-    for (const call of model.anchorCallsTo(LGB_TRAIN)) {
+    for (const call of sites.callsTo(LGB_TRAIN)) {
       if (call.hasStarKwargs || call.hasStarArgs || !hasEvalSet(model, call.argument('valid_sets', 3))) continue;
       const params = call.argument('params', 0);
       const state = combine([
-        params ? dictParamsState(model.evaluate(params), LGB_PARAMS, true) : 'unknown',
+        params ? dictParamsState(model.evaluate(params), LGB_EARLY_STOPPING_PARAMS, true) : 'unknown',
         paramState(call.valueOf('early_stopping_rounds'), true), // lightgbm < 4.0
         callbacksState(model, call.argument('callbacks', 10)),
       ]);
@@ -261,8 +227,8 @@ export const gbdtNoEarlyStopping: Rule = {
       report({
         node: call.callee,
         message: `lightgbm.train() evaluates on valid_sets but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 100, 'num_boost_round')}. ${tail('lightgbm')}`,
-        fixes: [{ title: `Add callbacks=[lgb.early_stopping(${PATIENCE})] to lightgbm.train() (unsafe)`, safety: 'unsafe', edits: lightgbmCallbackEdits(model, source, call, 10) }],
+        fixes: [{ title: `Add callbacks=[lgb.early_stopping(${PATIENCE})] to lightgbm.train()`, edits: lightgbmCallbackEdits(model, edits, call, 10) }],
       });
     }
   },
-};
+});

@@ -1,4 +1,6 @@
-// Every rule, in code order. Adding a rule: its file in this folder, one line here, a test, a docs page.
+// Every rule, in code order. Adding a rule: its file in this folder (with its doc comment), its
+// test in test/rules/, and one line here; `npm run docs` writes its docs page and README row.
+import { ENGINE_CODES } from './engineCodes';
 import type { Rule } from './rule';
 import { fp32TrainingLoop } from './GML101_fp32TrainingLoop';
 import { kerasFp32Policy } from './GML102_kerasFp32Policy';
@@ -28,20 +30,8 @@ export const RULES: readonly Rule[] = [
   sklearnNoEarlyStopping,
 ];
 
-/** Codes the engine itself emits (not rules): unknown suppression codes, configuration problems. */
-export const META_CODES: Record<string, { name: string; summary: string }> = {
-  GML001: { name: 'unknown-suppression-code', summary: 'A suppression comment names a rule code that does not exist.' },
-  GML002: { name: 'invalid-configuration', summary: '`[tool.greenml]` in pyproject.toml is invalid TOML or has unknown keys or values.' },
-  GML003: { name: 'file-not-analysed', summary: 'A file larger than `greenml.maxFileSize` is not analysed.' },
-  GML004: { name: 'analysis-time-budget', summary: 'The per-file analysis time budget (`greenml.analysisTimeBudgetMs`) ran out before every rule had run.' },
-};
-
-const BY_CODE = new Map(RULES.map((r) => [r.code, r]));
-
-export function ruleByCode(code: string): Rule | undefined {
-  return BY_CODE.get(code);
-}
+const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
 
 export function isKnownCode(code: string): boolean {
-  return BY_CODE.has(code) || code in META_CODES;
+  return CODES.has(code);
 }

@@ -1,0 +1,103 @@
+// Keras (standalone `keras`, `tensorflow.keras`, `tf_keras`): model builders and classes, dtype
+// policies, the EarlyStopping callback, and the one answer to "is this `fit` a Keras model's".
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { localClassOf, type EarlyStoppingSpec } from './callbacks';
+
+export const KERAS_PACKAGES = ['keras', 'tensorflow', 'tf_keras'];
+
+/** The modules Keras is reached through, for generated code. */
+export const KERAS_ROOTS = ['keras', 'tensorflow.keras', 'tf_keras'];
+
+/** `tensorflow.keras.X`, `tf_keras.X`, `tensorflow.python.keras.X`, `keras.src.X` → `keras.X`; undefined for non-Keras names. */
+export function kerasName(qualified: string | undefined): string | undefined {
+  if (!qualified) return undefined;
+  for (const prefix of ['tensorflow.python.keras.', 'tensorflow.keras.', 'tf_keras.', 'keras.src.']) {
+    if (qualified.startsWith(prefix)) return `keras.${qualified.slice(prefix.length)}`;
+  }
+  return qualified.startsWith('keras.') ? qualified : undefined;
+}
+
+/** Calls that make a Keras model (as `kerasName` writes them), besides `keras.applications.*`. */
+const MODEL_BUILDERS: ReadonlySet<string> = new Set([
+  'keras.Sequential',
+  'keras.Model',
+  'keras.models.Sequential',
+  'keras.models.Model',
+  'keras.models.load_model',
+  'keras.saving.load_model',
+  'keras.models.clone_model',
+  'keras.models.model_from_json',
+]);
+
+/** Keras model classes a local class can derive from. */
+const MODEL_CLASSES: ReadonlySet<string> = new Set(['keras.Model', 'keras.Sequential', 'keras.models.Model', 'keras.models.Sequential']);
+
+export const POLICY_SETTERS: ReadonlySet<string> = new Set([
+  'keras.mixed_precision.set_global_policy',
+  'keras.mixed_precision.set_dtype_policy',
+  'keras.config.set_dtype_policy',
+  'keras.mixed_precision.experimental.set_policy',
+  'keras.mixed_precision.experimental.set_global_policy',
+]);
+
+export const POLICY_CLASSES: ReadonlySet<string> = new Set([
+  'keras.mixed_precision.Policy',
+  'keras.mixed_precision.DTypePolicy',
+  'keras.mixed_precision.experimental.Policy',
+  'keras.DTypePolicy',
+  'keras.dtype_policies.DTypePolicy',
+  'keras.dtype_policies.FloatDTypePolicy',
+]);
+
+export const MIXED_POLICIES: ReadonlySet<string> = new Set(['mixed_float16', 'mixed_bfloat16']);
+
+export const EARLY_STOPPING: ReadonlySet<string> = new Set(KERAS_ROOTS.map((r) => `${r}.callbacks.EarlyStopping`));
+
+export const KERAS_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: KERAS_PACKAGES, stopAttribute: 'stop_training' };
+
+/** Other libraries whose models have a `fit` method: with one imported, a receiver of unknown origin is not assumed to be a Keras model. */
+export const OTHER_FIT_LIBRARIES = [
+  'sklearn', 'xgboost', 'lightgbm', 'catboost', 'lightning', 'pytorch_lightning', 'transformers', 'statsmodels', 'skorch', 'prophet',
+  'pmdarima', 'sktime', 'umap', 'hdbscan', 'imblearn', 'tpot', 'autokeras', 'fastai',
+];
+
+/** Packages whose calls are known: a receiver built by one of them (other than a Keras model) is not a Keras model. */
+const KNOWN_PACKAGES: ReadonlySet<string> = new Set([...KERAS_PACKAGES, 'torch', 'numpy', 'pandas', 'scipy', ...OTHER_FIT_LIBRARIES]);
+
+/** Whether a qualified name makes a Keras model. */
+function isModelBuilder(qualified: string | undefined): boolean {
+  const q = kerasName(qualified);
+  return !!q && (MODEL_BUILDERS.has(q) || q.startsWith('keras.applications.'));
+}
+
+/** Whether a local class derives from a Keras model class. */
+function isKerasModelClass(model: Semantic, cls: Node): boolean {
+  return model.classBases(cls).some((b) => MODEL_CLASSES.has(kerasName(b) ?? '') || isModelBuilder(b));
+}
+
+/** Whether a call makes a Keras model: a builder, an application, or a local subclass of keras.Model. */
+export function makesKerasModel(model: Semantic, call: CallSite): boolean {
+  if (isModelBuilder(call.qualifiedName)) return true;
+  if (call.callee.type !== 'identifier' || call.qualifiedName) return false;
+  const classes = model.lookupDefinitions(call.callee.text, call.callee).filter((b) => b.kind === 'class');
+  return classes.some((b) => isKerasModelClass(model, b.node));
+}
+
+/**
+ * Whether a `fit` (or `compile`, `evaluate`) receiver is a Keras model: 'yes', 'no' (made by a known
+ * library's other call, or by a plain local class), or 'unknown' (its origin is not visible).
+ */
+export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unknown' {
+  const origin = model.originCall(receiver);
+  if (!origin) return 'unknown';
+  const q = origin.qualifiedName;
+  if (q) return isModelBuilder(q) ? 'yes' : KNOWN_PACKAGES.has(q.split('.')[0]) ? 'no' : 'unknown';
+  const cls = localClassOf(model, origin);
+  if (!cls) return 'unknown';
+  if (isKerasModelClass(model, cls)) return 'yes';
+  // A plain local class (no bases) or one built on a known library's class is not a Keras model.
+  const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument') ?? [];
+  return declared.length === 0 || model.classBases(cls).some((b) => KNOWN_PACKAGES.has(b.split('.')[0])) ? 'no' : 'unknown';
+}

@@ -1,0 +1,176 @@
+// Training loops as PyTorch code writes them: the statement a node stands in, the variable a
+// `.backward()` is called on, the run of statements that computes it, and the loop a backward call
+// runs in (its own, or one around a call of its function).
+import type { Semantic } from '../analysis/model/model';
+import type { CallSite } from '../analysis/model/calls';
+import type { Node } from '../analysis/parser';
+
+/** Calls that end the forward+loss run when walking back from the loss assignment. */
+const BOUNDARY_METHODS = new Set(['zero_grad', 'backward', 'step', 'update', 'train', 'eval']);
+const DATA_MOVEMENT_METHODS = new Set(['to', 'cuda', 'cpu', 'pin_memory']);
+
+/** Whether `inner` lies within `outer` (or is it). */
+export function within(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** The variable holding the tensor whose backward is called: `loss` in `scaler.scale(loss / n).backward()`. */
+export function lossName(expr: Node | null | undefined, depth = 0): string | undefined {
+  if (!expr || depth > 8) return undefined;
+  switch (expr.type) {
+    case 'identifier':
+      return expr.text;
+    case 'parenthesized_expression':
+      return lossName(expr.namedChildren.find((c) => c && c.type !== 'comment'), depth + 1);
+    case 'binary_operator':
+      return lossName(expr.childForFieldName('left'), depth + 1) ?? lossName(expr.childForFieldName('right'), depth + 1);
+    case 'attribute':
+      return lossName(expr.childForFieldName('object'), depth + 1);
+    case 'subscript':
+      return lossName(expr.childForFieldName('value'), depth + 1);
+    case 'call': {
+      const callee = expr.childForFieldName('function');
+      const args = expr.childForFieldName('arguments');
+      const first = args?.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'keyword_argument');
+      // `scaler.scale(loss)`: the loss is the argument; `loss.mean()`: the receiver.
+      if (callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'scale' && first) return lossName(first, depth + 1);
+      if (callee?.type === 'attribute') return lossName(callee.childForFieldName('object'), depth + 1);
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function targetsName(target: Node | null, name: string): boolean {
+  if (!target) return false;
+  if (target.type === 'identifier') return target.text === name;
+  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'parenthesized_expression') {
+    return target.namedChildren.some((c) => targetsName(c, name));
+  }
+  return false;
+}
+
+/** Whether a statement assigns the name (itself or in a nested block, not in a nested function). */
+function assigns(statement: Node, name: string): boolean {
+  const nodes = [statement, ...statement.descendantsOfType(['assignment', 'augmented_assignment', 'named_expression'])];
+  for (const n of nodes) {
+    if (!n || !['assignment', 'augmented_assignment', 'named_expression'].includes(n.type)) continue;
+    let p = n.parent;
+    let nested = false;
+    while (p && p.id !== statement.id) {
+      if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') nested = true;
+      p = p.parent;
+    }
+    if (nested) continue;
+    if (targetsName(n.childForFieldName(n.type === 'named_expression' ? 'name' : 'left'), name)) return true;
+  }
+  return false;
+}
+
+/** The statement (child of a block or the module) that contains a node. */
+export function statementOf(node: Node): Node | undefined {
+  let current: Node | null = node;
+  while (current && current.parent) {
+    if (current.parent.type === 'block' || current.parent.type === 'module') return current;
+    current = current.parent;
+  }
+  return undefined;
+}
+
+export function namedStatements(block: Node): Node[] {
+  return block.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+}
+
+function isDataExpression(expr: Node | null): boolean {
+  if (!expr) return false;
+  switch (expr.type) {
+    case 'identifier':
+    case 'attribute':
+    case 'subscript':
+      return true;
+    case 'expression_list':
+    case 'tuple':
+    case 'parenthesized_expression':
+      return expr.namedChildren.every((c) => !c || c.type === 'comment' || isDataExpression(c));
+    case 'call': {
+      const callee = expr.childForFieldName('function');
+      return callee?.type === 'attribute' && DATA_MOVEMENT_METHODS.has(callee.childForFieldName('attribute')?.text ?? '');
+    }
+    case 'dictionary_comprehension':
+    case 'list_comprehension': {
+      // `{k: v.to(device) for k, v in batch.items()}`
+      const body = expr.childForFieldName('body');
+      return isDataExpression(body?.type === 'pair' ? body.childForFieldName('value') : body);
+    }
+    default:
+      return false;
+  }
+}
+
+/** A statement that may go inside the autocast block: a plain expression or assignment that is not optimizer bookkeeping or data movement. */
+function isForwardStatement(statement: Node): boolean {
+  if (statement.type !== 'expression_statement') return false;
+  const expr = statement.namedChild(0);
+  if (!expr) return false;
+  if (expr.type === 'assignment' && isDataExpression(expr.childForFieldName('right'))) return false;
+  for (const call of [expr, ...expr.descendantsOfType('call')]) {
+    if (!call || call.type !== 'call') continue;
+    const callee = call.childForFieldName('function');
+    if (callee?.type === 'attribute' && BOUNDARY_METHODS.has(callee.childForFieldName('attribute')?.text ?? '')) return false;
+  }
+  return true;
+}
+
+export interface Region {
+  first: Node;
+  last: Node;
+  block: Node;
+}
+
+/**
+ * The run of statements that computes the loss: from the statement that last assigns it before the
+ * backward call (searching the backward's block, then the enclosing blocks up to `limit`) back over
+ * plain forward statements, stopping at zero_grad/step/backward calls and data movement.
+ */
+export function lossRegion(backwardStatement: Node, name: string, limit: Node): Region | undefined {
+  let statement: Node | undefined = backwardStatement;
+  while (statement && statement.parent && within(statement, limit) && statement.id !== limit.id) {
+    const block: Node = statement.parent;
+    const siblings = namedStatements(block);
+    const index = siblings.findIndex((s) => s.id === statement!.id);
+    for (let j = index - 1; j >= 0; j--) {
+      if (!assigns(siblings[j], name)) continue;
+      let first = siblings[j];
+      for (let k = j - 1; k >= 0 && isForwardStatement(siblings[k]); k--) first = siblings[k];
+      return { first, last: siblings[j], block };
+    }
+    if (block.id === limit.id || block.type === 'module') return undefined;
+    statement = statementOf(block.parent ?? block);
+  }
+  return undefined;
+}
+
+/** The loop a backward call runs in: its own, or one around a call of its function. */
+export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
+  const loops = model.enclosingLoops(call.node);
+  if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
+  const fn = model.enclosingFunction(call.node);
+  const body = fn?.childForFieldName('body');
+  if (!fn || !body) return undefined;
+  const visited = new Set<number>();
+  const search = (f: Node): Node | undefined => {
+    if (visited.has(f.id) || visited.size > 16) return undefined;
+    visited.add(f.id);
+    for (const caller of model.callersOf(f)) {
+      const around = model.enclosingLoops(caller.node);
+      if (around.length) return around[0];
+      const outer = model.enclosingFunction(caller.node);
+      const found = outer && search(outer);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const loop = search(fn);
+  return loop ? { loop, regions: [loop, fn], limit: body } : undefined;
+}

@@ -1,0 +1,81 @@
+// PyTorch and Hugging Face Accelerate: the qualified names of autocast, gradient scaling and the
+// Accelerator, and what their arguments mean for precision.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { truthiness } from '../analysis/values';
+
+/** Autocast entry points and the position of their `enabled` parameter. */
+export const AUTOCAST: Readonly<Record<string, number>> = {
+  'torch.autocast': 2,
+  'torch.amp.autocast': 2,
+  'torch.amp.autocast_mode.autocast': 2,
+  'torch.cuda.amp.autocast': 0,
+  'torch.cuda.amp.autocast_mode.autocast': 0,
+  'torch.cpu.amp.autocast': 0,
+  'torch.cpu.amp.autocast_mode.autocast': 0,
+};
+
+/** The device-specific AMP entry points deprecated for `torch.amp` (autocast since 2.4, GradScaler since 2.3). */
+export const DEPRECATED_AMP: Readonly<Record<string, { device: string; kind: 'autocast' | 'GradScaler'; since: string }>> = {
+  'torch.cuda.amp.autocast': { device: 'cuda', kind: 'autocast', since: '2.4' },
+  'torch.cuda.amp.autocast_mode.autocast': { device: 'cuda', kind: 'autocast', since: '2.4' },
+  'torch.cpu.amp.autocast': { device: 'cpu', kind: 'autocast', since: '2.4' },
+  'torch.cuda.amp.GradScaler': { device: 'cuda', kind: 'GradScaler', since: '2.3' },
+  'torch.cuda.amp.grad_scaler.GradScaler': { device: 'cuda', kind: 'GradScaler', since: '2.3' },
+  'torch.cpu.amp.GradScaler': { device: 'cpu', kind: 'GradScaler', since: '2.3' },
+};
+
+/** `torch.amp.autocast`'s parameters after `device_type`, in order (a deprecated call's positional ones). */
+export const AUTOCAST_PARAMETERS = ['enabled', 'dtype', 'cache_enabled'] as const;
+
+export const LOW_PRECISION_DTYPES: ReadonlySet<string> = new Set(['torch.float16', 'torch.half', 'torch.bfloat16']);
+
+export const ACCELERATORS = ['accelerate.Accelerator', 'accelerate.accelerator.Accelerator'];
+
+const ACCELERATE_MIXED = new Set(['fp16', 'bf16', 'fp8']);
+
+/** An Accelerator's precision: `mixed_precision` absent, None or "no" is fp32; any other literal mode is mixed; a non-literal is unknown. */
+export function accelerateMixed(call: CallSite): 'no' | 'mixed' | 'unknown' {
+  const v = call.valueOf('mixed_precision', 2);
+  if (v === undefined || v.kind === 'none') return 'no';
+  if (v.kind === 'string') return v.value === 'no' ? 'no' : ACCELERATE_MIXED.has(v.value) ? 'mixed' : 'unknown';
+  return 'unknown';
+}
+
+/** Whether an expression is (or is bound to, or may be) an enabled autocast context: `enabled=False` (literal) turns one off. */
+export function isAutocast(model: Semantic, expr: Node, depth = 0): boolean {
+  if (depth > 6) return false;
+  switch (expr.type) {
+    case 'parenthesized_expression': {
+      const inner = expr.namedChildren.find((c) => c && c.type !== 'comment');
+      return !!inner && isAutocast(model, inner, depth + 1);
+    }
+    case 'conditional_expression': {
+      const [body, , alternative] = expr.namedChildren;
+      return (!!body && isAutocast(model, body, depth + 1)) || (!!alternative && isAutocast(model, alternative, depth + 1));
+    }
+    case 'identifier':
+      return model.lookup(expr.text, expr).some((b) => b.kind === 'assign' && b.value && isAutocast(model, b.value, depth + 1));
+    case 'call': {
+      const site = model.originCall(expr) ?? model.callSite(expr);
+      const position = AUTOCAST[site.qualifiedName ?? ''];
+      if (position === undefined) return site.node.id !== expr.id && isAutocast(model, site.node, depth + 1);
+      const enabled = site.valueOf('enabled', position);
+      return !enabled || truthiness(enabled) !== false;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether a dtype expression is a 16-bit float, another torch dtype, or cannot be told. */
+export function dtypeKind(model: Semantic, expr: Node): 'low' | 'full' | 'unknown' {
+  const q = model.qualifiedName(expr);
+  if (q && LOW_PRECISION_DTYPES.has(q)) return 'low';
+  // Any other torch dtype (torch.float32, torch.long, …) keeps the model in full precision.
+  if (q && q.startsWith('torch.')) return 'full';
+  const v = model.evaluate(expr);
+  if (v.kind === 'string') return ['float16', 'half', 'bfloat16'].includes(v.value) ? 'low' : 'full';
+  return 'unknown';
+}
