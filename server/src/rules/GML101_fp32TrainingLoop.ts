@@ -216,6 +216,108 @@ interface LoopGroup {
   accelerator?: CallSite;
 }
 
+/**
+ * ## What it flags
+ *
+ * A PyTorch training loop (`for` or `while`) that calls `.backward()` while nothing lowers the
+ * precision of its forward pass. The finding is placed on the first `.backward()` call of the loop
+ * (one finding per loop). Backward calls inside a function that is called from a loop count too.
+ *
+ * Mixed precision counts as *in effect*, and nothing is reported, when any of these holds:
+ *
+ * - an autocast context or decorator: `torch.autocast`, `torch.amp.autocast`, `torch.cuda.amp.autocast`,
+ *   `torch.cpu.amp.autocast` (any import spelling or alias), around the backward call or the loss
+ *   assignment, inside the loop, on a `forward` method, on a function the loop calls, or around a call
+ *   of the function that contains the loop. A context held in a variable (`ctx = nullcontext() if cpu
+ *   else torch.autocast("cuda")`) counts. `enabled=False` written as a literal switches it off; any other
+ *   `enabled` value is unknown and counts as on;
+ * - a half or bf16 model anywhere in the file: `.half()`, `.bfloat16()`, `.to(torch.float16)`,
+ *   `.to(torch.bfloat16)`, `.to(dtype=…)` with a 16-bit or non-literal dtype;
+ * - `torch.set_default_dtype(torch.float16 | torch.bfloat16)` (or a non-literal dtype);
+ * - Hugging Face Accelerate with `Accelerator(mixed_precision="fp16" | "bf16" | "fp8")` or a
+ *   non-literal value. `Accelerator()` without `mixed_precision`, with `None` or with `"no"` trains
+ *   in fp32; its `accelerator.backward(loss)` is then the flagged call.
+ *
+ * ## Why
+ *
+ * Tensor Cores run 16-bit matrix maths far faster than fp32: an A100's dense fp16/bf16 peak is
+ * 312 TFLOPS against 19.5 TFLOPS for plain fp32, and the PyTorch team puts the A100's float16 matmul
+ * and convolution peak at 16× the float32 one. 16-bit activations also halve the memory traffic of
+ * bandwidth-bound kernels. In practice automatic mixed precision commonly cuts training step time
+ * by 1.5–3× on Volta-or-newer GPUs with the same accuracy, and the energy of a run falls with its
+ * duration, since a GPU draws roughly the same power whichever precision it computes in.
+ * Micikevicius et al. showed mixed precision reaching fp32 accuracy across image, speech and language
+ * models. On recent x86 CPUs with AVX-512 BF16 or AMX, CPU autocast to bf16 speeds up training too.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ *
+ * for epoch in range(10):
+ *     for x, y in loader:
+ *         optimizer.zero_grad()
+ *         x, y = x.to(device), y.to(device)
+ *         out = model(x)
+ *         loss = criterion(out, y)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ *
+ * for epoch in range(10):
+ *     for x, y in loader:
+ *         optimizer.zero_grad()
+ *         x, y = x.to(device), y.to(device)
+ *         with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+ *             out = model(x)
+ *             loss = criterion(out, y)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * The fix wraps the run of plain statements that ends with the assignment of the tensor whose
+ * `.backward()` is called (`loss`, also found through `scaler.scale(loss)`, `loss / n`, `out.loss`),
+ * starting after any `zero_grad()`, `step()` or data-movement statement (`x = x.to(device)`, batch
+ * unpacking). `.backward()` itself stays outside the block, as PyTorch recommends. With several
+ * backward calls in one loop (a GAN, say) each loss computation gets its own block.
+ *
+ * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script uses
+ *   `.cuda()`, a `"cuda"`/`"cuda:N"` string or a `torch.cuda` function; when it picks the device at
+ *   run time with `torch.cuda.is_available()` the fix writes
+ *   `device_type="cuda" if torch.cuda.is_available() else "cpu"`; otherwise `"cpu"`.
+ * - **dtype**: `torch.bfloat16` by default, `torch.float16` with `prefer-dtype = "fp16"`. For fp16 on
+ *   CUDA the fix also creates `scaler = torch.amp.GradScaler("cuda")` before the outermost loop and
+ *   rewrites `loss.backward(); optimizer.step()` into `scaler.scale(loss).backward();
+ *   scaler.step(optimizer); scaler.update()`. It does so only in that simple case (a plain
+ *   `loss.backward()` directly in the loop, one backward per loop, followed in the same block by
+ *   `opt.step()`); otherwise the fix title asks you to add the scaler yourself.
+ * - With Accelerate, the fix sets `Accelerator(mixed_precision="bf16")` (or `"fp16"`) instead.
+ *
+ * ## Fix safety
+ *
+ * Unsafe. Lower precision changes numerics; most models train to the same accuracy, but some need
+ * care (loss functions done in fp32, a GradScaler for fp16). bf16 needs an Ampere-or-newer GPU
+ * (`torch.cuda.is_bf16_supported()`), a TPU or a CPU with bf16 support; fp16 on the CPU is only
+ * supported by recent torch releases. `torch.autocast(device_type="cpu", dtype=torch.bfloat16)`
+ * works from torch 1.10 (Debian's torch 1.13 included), while `torch.amp.GradScaler` needs
+ * torch ≥ 2.3 — the fix title says so whenever it adds one. When Accelerate is launched with
+ * `accelerate launch --mixed_precision …` and `Accelerator()` gets no argument, the launcher's
+ * setting applies; the rule cannot see it and reports fp32.
+ *
+ * ## References
+ *
+ * - PyTorch, *Automatic Mixed Precision package – torch.amp*: https://pytorch.org/docs/stable/amp.html
+ * - PyTorch, *Automatic Mixed Precision examples* (gradient scaling, multiple optimizers): https://pytorch.org/docs/stable/notes/amp_examples.html
+ * - PyTorch blog, *What Every User Should Know About Mixed Precision Training in PyTorch* (2022): https://pytorch.org/blog/what-every-user-should-know-about-mixed-precision-training-in-pytorch/
+ * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
+ * - P. Micikevicius et al., *Mixed Precision Training*, ICLR 2018, arXiv:1710.03740
+ * - Hugging Face Accelerate, `Accelerator(mixed_precision=…)`: https://huggingface.co/docs/accelerate/package_reference/accelerator
+ */
 export const fp32TrainingLoop = defineRule({
   code: 'GML101',
   name: 'fp32-training-loop',

@@ -100,6 +100,81 @@ function policyInsertion(model: Semantic, edits: Edits): { keras: string; edits:
   return { keras, edits: imported.edit ? [imported.edit] : [], line: afterImports };
 }
 
+/**
+ * ## What it flags
+ *
+ * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
+ * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
+ * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
+ * `clone_model` or `keras.applications.*`, under any spelling (`keras.…`, `tf.keras.…` after
+ * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
+ * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
+ * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
+ * XGBoost, LightGBM, CatBoost, Lightning, …).
+ *
+ * These count as mixed precision, anywhere in the file:
+ *
+ * - `keras.mixed_precision.set_global_policy(…)`, `keras.mixed_precision.set_dtype_policy(…)`,
+ *   `keras.config.set_dtype_policy(…)`, legacy `tf.keras.mixed_precision.experimental.set_policy(…)`
+ *   with `"mixed_float16"` or `"mixed_bfloat16"`, given as a literal or as a
+ *   `Policy(…)` / `DTypePolicy(…)` built from one;
+ * - a layer created with `dtype="mixed_float16"` / `"mixed_bfloat16"` (or such a policy object).
+ *
+ * A policy that is not a literal (`set_global_policy(args.policy)`) is unknown and never warned
+ * about. A literal `"float32"` policy is still flagged.
+ *
+ * ## Why
+ *
+ * The Keras and TensorFlow mixed-precision guides state that the mixed precision API can improve
+ * performance by more than 3× on modern GPUs and by 60 % on TPUs (and by more than 2× on recent
+ * Intel CPUs with bf16). The 16-bit computations run on Tensor Cores / MXUs, and 16-bit activations
+ * halve memory traffic; variables stay in float32 so the model trains to the same quality. Shorter
+ * training at similar power means proportionally less energy.
+ *
+ * ## Example
+ *
+ * ```python
+ * import keras
+ *
+ * model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+ * model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+ * model.fit(x_train, y_train, epochs=10)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import keras
+ * keras.mixed_precision.set_global_policy("mixed_float16")
+ *
+ * model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+ * model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+ * model.fit(x_train, y_train, epochs=10)
+ * ```
+ *
+ * The fix inserts the call after the leading import block (and after the import that binds Keras),
+ * using the name the file already has for Keras (`keras`, or `tf.keras` after
+ * `import tensorflow as tf`); when the file only imports submodules it adds `import keras` (or
+ * `import tensorflow as tf` for TensorFlow imports) once. Two fixes are offered: `"mixed_float16"`,
+ * the policy this catalogue prescribes and the one for NVIDIA GPUs (`compile` then wraps the
+ * optimizer in a `LossScaleOptimizer` automatically), and `"mixed_bfloat16"` for TPUs, bf16 CPUs and
+ * Ampere-or-newer GPUs. The choice does not follow `prefer-dtype`, whose default (bf16) would
+ * otherwise override the GPU policy Keras recommends. When the file sets a float32 policy, the fix
+ * changes that value instead of adding a second call.
+ *
+ * ## Fix safety
+ *
+ * Unsafe. The policy must be set before the model is built (the fix puts it right after the
+ * imports, so models built at module level are covered). Keras recommends keeping the model's
+ * output (softmax) layer in float32 (`dtype="float32"`) for numeric stability; the fix does not
+ * change layers. On GPUs without Tensor Cores or on CPUs, `mixed_float16` can be slower.
+ *
+ * ## References
+ *
+ * - Keras, *Mixed precision* API: https://keras.io/api/mixed_precision/
+ * - TensorFlow guide, *Mixed precision*: https://www.tensorflow.org/guide/mixed_precision
+ * - TensorFlow, `tf.keras.config.set_dtype_policy`: https://www.tensorflow.org/api_docs/python/tf/keras/config/set_dtype_policy
+ */
 export const kerasFp32Policy = defineRule({
   code: 'GML102',
   name: 'keras-fp32-policy',

@@ -41,6 +41,67 @@ function flagAssignments({ model, sites }: FactContext): Node[] {
   return found.sort((a, b) => a.startIndex - b.startIndex);
 }
 
+/**
+ * ## What it flags
+ *
+ * `transformers.TrainingArguments(...)` or `Seq2SeqTrainingArguments(...)` (any import spelling or
+ * alias) that leaves both `fp16` and `bf16` off: absent, or literal `False`. The Trainer then runs
+ * every forward and backward pass in fp32.
+ *
+ * Nothing is reported when either flag is on, or not known to be off: a non-literal value
+ * (`bf16=args.bf16`), `**kwargs` or `*args` in the call, or a later `training_args.bf16 = …`
+ * assignment.
+ *
+ * ## Why
+ *
+ * The Transformers performance guide recommends `bf16=True` on Ampere-or-newer GPUs (A100, H100,
+ * RTX 30xx+) and `fp16=True` on older ones (V100, T4): mixed precision runs the matmuls of the
+ * transformer on Tensor Cores, whose 16-bit peak is 16× the fp32 one on an A100, and halves the
+ * memory of activations. Fine-tuning runs typically finish 1.5–3× sooner, and a run's energy falls
+ * with its duration.
+ *
+ * ## Example
+ *
+ * ```python
+ * from transformers import TrainingArguments
+ *
+ * args = TrainingArguments(
+ *     output_dir="out",
+ *     num_train_epochs=3,
+ *     per_device_train_batch_size=16,
+ * )
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * from transformers import TrainingArguments
+ *
+ * args = TrainingArguments(
+ *     output_dir="out",
+ *     num_train_epochs=3,
+ *     per_device_train_batch_size=16,
+ *     bf16=True,
+ * )
+ * ```
+ *
+ * With `prefer-dtype = "fp16"` the fix adds `fp16=True` instead; a literal `False` for the chosen
+ * flag is turned into `True`.
+ *
+ * ## Fix safety
+ *
+ * Unsafe. `bf16=True` needs hardware with bf16 support (Ampere-or-newer GPU, TPU, or a CPU with bf16
+ * when training on the CPU); `fp16=True` needs a CUDA GPU (or another accelerator that supports it),
+ * and Transformers refuses to start when the hardware does not support the chosen mode. Numerics
+ * change slightly; most fine-tuning reaches the same accuracy.
+ *
+ * ## References
+ *
+ * - Hugging Face Transformers, *Mixed precision training*: https://huggingface.co/docs/transformers/en/mixed_precision_training
+ * - Hugging Face Transformers, `TrainingArguments` (`fp16`, `bf16`): https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments
+ * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
+ * - PyTorch blog, *What Every User Should Know About Mixed Precision Training in PyTorch* (2022): https://pytorch.org/blog/what-every-user-should-know-about-mixed-precision-training-in-pytorch/
+ */
 export const hfTrainerFp32 = defineRule({
   code: 'GML103',
   name: 'hf-trainer-fp32',

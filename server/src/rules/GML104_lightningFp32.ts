@@ -22,6 +22,64 @@ function precisionOf(call: CallSite): Precision {
   return { kind: 'unknown' };
 }
 
+/**
+ * ## What it flags
+ *
+ * A Lightning `Trainer(...)` (`lightning.Trainer`, `lightning.pytorch.Trainer`,
+ * `pytorch_lightning.Trainer`, and their module paths) or `Fabric(...)` (`lightning.Fabric`,
+ * `lightning.fabric.Fabric`, `lightning_fabric.Fabric`) that trains in full precision:
+ *
+ * - no `precision` argument, or `precision=None` — Lightning then uses `"32-true"`;
+ * - `precision=32`, `"32"`, `"32-true"`, `64`, `"64"` or `"64-true"`.
+ *
+ * Reduced precisions are fine: `16`, `"16"`, `"16-mixed"`, `"bf16"`, `"bf16-mixed"`, `"16-true"`,
+ * `"bf16-true"`, `"transformer-engine"`, `"transformer-engine-float16"`. A non-literal value
+ * (`precision=cfg.precision`), `**kwargs`, or a `plugins=` argument (which may carry a precision
+ * plugin) is unknown and not reported.
+ *
+ * ## Why
+ *
+ * `"bf16-mixed"` runs the forward pass under autocast, so matmuls and convolutions execute on Tensor
+ * Cores (16× the fp32 peak on an A100) and activations take half the memory. Lightning's precision
+ * guide presents mixed precision as the way to speed up training and cut memory use with little or
+ * no loss of accuracy; step times typically drop by 1.5–3×, and the energy of a run falls with it.
+ * Double precision (`64-true`) is several times slower again than fp32 on most GPUs.
+ *
+ * ## Example
+ *
+ * ```python
+ * import lightning as L
+ *
+ * trainer = L.Trainer(max_epochs=20, accelerator="gpu", devices=1)
+ * trainer.fit(model, train_loader, val_loader)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import lightning as L
+ *
+ * trainer = L.Trainer(max_epochs=20, accelerator="gpu", devices=1, precision="bf16-mixed")
+ * trainer.fit(model, train_loader, val_loader)
+ * ```
+ *
+ * With `prefer-dtype = "fp16"` the fix writes `precision="16-mixed"` (which adds gradient scaling).
+ * An existing 32/64 value is replaced.
+ *
+ * ## Fix safety
+ *
+ * Unsafe. bf16 needs an Ampere-or-newer GPU, a TPU or a bf16-capable CPU; `"16-mixed"` needs a GPU
+ * (on the CPU Lightning falls back to `"bf16-mixed"` with a warning).
+ * Numerics change; models that rely on float64 (`"64-true"`) for accuracy should keep it and
+ * suppress the finding.
+ *
+ * ## References
+ *
+ * - Lightning, *N-bit precision (basic)*: https://lightning.ai/docs/pytorch/stable/common/precision_basic.html
+ * - Lightning, `Trainer(precision=…)`: https://lightning.ai/docs/pytorch/stable/common/trainer.html#precision
+ * - Lightning Fabric, *Precision*: https://lightning.ai/docs/fabric/stable/fundamentals/precision.html
+ * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
+ */
 export const lightningFp32 = defineRule({
   code: 'GML104',
   name: 'lightning-fp32',

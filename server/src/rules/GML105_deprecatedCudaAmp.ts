@@ -2,6 +2,60 @@ import type { TextEdit } from '../analysis/types';
 import { AUTOCAST_PARAMETERS, DEPRECATED_AMP } from '../frameworks/torch';
 import { defineRule } from './rule';
 
+/**
+ * ## What it flags
+ *
+ * Calls to the device-specific automatic-mixed-precision entry points that PyTorch deprecated in
+ * favour of the device-generic `torch.amp` module:
+ *
+ * | deprecated | replacement |
+ * |---|---|
+ * | `torch.cuda.amp.autocast(...)` | `torch.amp.autocast("cuda", ...)` |
+ * | `torch.cpu.amp.autocast(...)` | `torch.amp.autocast("cpu", ...)` |
+ * | `torch.cuda.amp.GradScaler(...)` | `torch.amp.GradScaler("cuda", ...)` |
+ * | `torch.cpu.amp.GradScaler(...)` | `torch.amp.GradScaler("cpu", ...)` |
+ *
+ * Names are resolved through imports, so `from torch.cuda.amp import autocast as ac; ac()` is found too.
+ *
+ * ## Why
+ *
+ * The old entry points still work but emit a `FutureWarning` on every call (autocast since torch
+ * 2.4, GradScaler since 2.3) and will be removed. Keeping mixed precision on a supported API is what
+ * keeps the energy saving of mixed precision (see [GML101](GML101.md)) from silently disappearing in
+ * a future upgrade.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ *
+ * scaler = torch.cuda.amp.GradScaler()
+ * with torch.cuda.amp.autocast(dtype=torch.bfloat16):
+ *     loss = model(x)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ *
+ * scaler = torch.amp.GradScaler("cuda")
+ * with torch.amp.autocast("cuda", dtype=torch.bfloat16):
+ *     loss = model(x)
+ * ```
+ *
+ * ## Fix safety
+ *
+ * Safe. The replacement has the same defaults (fp16 on CUDA, bf16 on CPU). `torch.amp.autocast`
+ * takes `device_type` as its first parameter, so positional arguments of the old call
+ * (`enabled`, `dtype`, `cache_enabled`) are rewritten as keywords. `torch.amp.GradScaler` needs
+ * torch ≥ 2.3, the release that deprecated the old one; the fix title says so.
+ *
+ * ## References
+ *
+ * - PyTorch, *Automatic Mixed Precision package – torch.amp*: https://pytorch.org/docs/stable/amp.html
+ * - `torch/amp/autocast_mode.py`, `torch/amp/grad_scaler.py` (deprecation messages)
+ */
 export const deprecatedCudaAmp = defineRule({
   code: 'GML105',
   name: 'deprecated-cuda-amp',

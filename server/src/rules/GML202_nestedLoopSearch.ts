@@ -91,6 +91,101 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
   return spans.filter((s) => nested.has(s.loop)).map((s) => s.loop);
 }
 
+/**
+ * ## What it flags
+ *
+ * A grid search written by hand: two or more nested `for` loops, in the same function, each
+ * iterating over literal hyperparameter values, whose innermost body trains a model every time.
+ *
+ * - A loop counts when its iterable has a value the analysis can see: a list, tuple, set or dict
+ *   literal, `range(...)` with literal bounds, `np.linspace`/`np.logspace` with a literal count, or
+ *   a name assigned one of these once (and never mutated) — with at least two values, and a loop
+ *   variable the body actually uses (other than in a `print`/logging call or an f-string).
+ * - Training is `.fit(...)`, `.train(...)` with arguments (`xgb.train`, `lgb.train`, your own
+ *   `train(model, data)`), a zero-argument `trainer.train()` on a Hugging Face / TRL trainer,
+ *   `.backward()`, `cross_val_score` / `cross_validate` / `cross_val_predict`, `xgb.cv`, `lgb.cv`,
+ *   or a call to a function in the same file that does one of these.
+ *
+ * Not flagged: epoch and batch loops (`for epoch in range(epochs)` with unknown `epochs`,
+ * `for x, y in loader`), a single literal loop, repeat counters whose variable is unused
+ * (`for _ in range(3)`), lists that are appended to, and torch's `model.train()` mode switch.
+ *
+ * The message names the loop variables and gives the number of trainings, e.g.
+ * *n_estimators × max_depth × max_features: 3 × 4 × 2 = 24 combinations*, times the CV folds when
+ * the training call is `cross_val_score(..., cv=4)` (or the default 5).
+ *
+ * ## Why
+ *
+ * This is the same exhaustive search as `GridSearchCV` (see [GML201](GML201.md)), with the same
+ * multiplicative cost: adding a fourth value to one list adds a third more trainings, and adding a
+ * list multiplies them. Most of those trainings go to settings that a few early results already
+ * rule out.
+ *
+ * - Bergstra and Bengio found random search as good as or better than grid search within a small
+ *   fraction of the computation, because few hyperparameters matter for any one problem.
+ * - Successive halving and Hyperband (Li et al.) stop poor configurations early and report
+ *   order-of-magnitude speed-ups over evaluating every configuration fully.
+ * - Optuna's default TPE sampler concentrates trials where earlier ones scored well, and its pruners
+ *   stop unpromising trials mid-training (Akiba et al., KDD 2019).
+ * - Yarally et al. (CAIN 2023) measured grid search as the most energy-hungry tuning strategy for
+ *   the accuracy it reaches.
+ *
+ * ## Example
+ *
+ * ```python
+ * from sklearn.ensemble import RandomForestClassifier
+ * from sklearn.model_selection import cross_val_score
+ *
+ * for n_estimators in [100, 200, 400]:
+ *     for max_depth in [None, 4, 8, 16]:
+ *         for max_features in ["sqrt", "log2"]:
+ *             forest = RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, max_features=max_features)
+ *             score = cross_val_score(forest, X, y, cv=5).mean()   # 24 combinations × 5 folds = 120 trainings
+ * ```
+ *
+ * ## Fixed example
+ *
+ * With Optuna (sampling and pruning):
+ *
+ * ```python
+ * import optuna
+ *
+ * def objective(trial):
+ *     forest = RandomForestClassifier(
+ *         n_estimators=trial.suggest_int("n_estimators", 100, 400),
+ *         max_depth=trial.suggest_categorical("max_depth", [None, 4, 8, 16]),
+ *         max_features=trial.suggest_categorical("max_features", ["sqrt", "log2"]),
+ *     )
+ *     return cross_val_score(forest, X, y, cv=5).mean()
+ *
+ * study = optuna.create_study(direction="maximize")
+ * study.optimize(objective, n_trials=8)
+ * ```
+ *
+ * Or with successive halving over the same grid:
+ *
+ * ```python
+ * from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+ * from sklearn.model_selection import HalvingGridSearchCV
+ *
+ * grid = {"n_estimators": [100, 200, 400], "max_depth": [None, 4, 8, 16], "max_features": ["sqrt", "log2"]}
+ * search = HalvingGridSearchCV(RandomForestClassifier(), grid, cv=5).fit(X, y)
+ * ```
+ *
+ * ## Fix safety
+ *
+ * No automatic fix: replacing hand-written loops with a search object restructures the code
+ * (where results are collected, what is printed, how the best setting is used), which only the
+ * author can do safely. The message points to the two usual remedies.
+ *
+ * ## References
+ *
+ * - J. Bergstra, Y. Bengio, *Random Search for Hyper-Parameter Optimization*, JMLR 13 (2012) 281–305.
+ * - L. Li et al., *Hyperband: A Novel Bandit-Based Approach to Hyperparameter Optimization*, JMLR 18 (2018).
+ * - T. Akiba et al., *Optuna: A Next-generation Hyperparameter Optimization Framework*, KDD 2019; https://optuna.readthedocs.io/en/stable/
+ * - T. Yarally et al., *Uncovering Energy-Efficient Practices in Deep Learning Training*, CAIN 2023.
+ * - scikit-learn, *Tuning the hyper-parameters of an estimator* (successive halving): https://scikit-learn.org/stable/modules/grid_search.html
+ */
 export const nestedLoopSearch = defineRule({
   code: 'GML202',
   name: 'nested-loop-search',

@@ -20,6 +20,98 @@ function earlyStoppingName(model: Semantic, imports: Importer): { name: string; 
   return imports.from(`${root}.callbacks`, 'EarlyStopping');
 }
 
+/**
+ * ## What it flags
+ *
+ * A Keras `fit(...)` call that
+ *
+ * - runs on a Keras model: the receiver was built by `keras.Sequential`, `keras.Model(inputs, outputs)`,
+ *   `keras.models.Sequential` / `Model` / `load_model`, a `keras.applications` constructor, a class in
+ *   this file that subclasses one of these (directly or through other local classes), or a function in
+ *   this file that returns one — with every spelling of Keras (`keras`, `tf.keras` after
+ *   `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`, and `from … import … as …`);
+ * - is given validation data: `validation_data=` present and not `None` (a variable counts), or a
+ *   literal `validation_split` above 0;
+ * - trains more than one epoch: a literal `epochs` (minus a literal `initial_epoch`) greater than 1;
+ * - and has no early-stopping callback in `callbacks`.
+ *
+ * An early-stopping callback is `keras.callbacks.EarlyStopping` in any spelling, a local subclass of
+ * it, or a local `Callback` subclass that sets `stop_training` itself. It is found in a literal list,
+ * in a name assigned such a call, in a variable holding a literal list, and in calls that `append`
+ * / `extend` / `insert` into that variable. `ReduceLROnPlateau`, `ModelCheckpoint` and other callbacks
+ * do not stop training and do not count.
+ *
+ * Nothing is reported when a value cannot be read from the file: `epochs=args.epochs`,
+ * `validation_split=cfg.split`, `callbacks=make_callbacks()`, `callbacks=[*extra]`, `**fit_kwargs`, or
+ * an `epochs` left out (Keras then trains a single epoch).
+ *
+ * **When the receiver cannot be resolved** (a function parameter, `self.model`, a model returned by a
+ * function from another module), the rule still reports, but only in a file that imports Keras or
+ * TensorFlow and none of scikit-learn, XGBoost, LightGBM, CatBoost, Lightning or Transformers, whose
+ * models also have a `fit`. A receiver built by another library, or by a local class that is not a
+ * Keras model, is never reported.
+ *
+ * ## Why
+ *
+ * Training cost grows linearly with the number of epochs: each epoch is one more full pass over the
+ * training data, with the same energy per pass. When `epochs` is fixed and no callback watches the
+ * validation loss, every epoch after the validation loss stops improving is paid for and then thrown
+ * away — or, worse, overfits, so the final weights are not even the best ones seen.
+ *
+ * - Prechelt compared 14 early-stopping criteria on 12 learning tasks: the slower criteria, which
+ *   wait longer before stopping, bought only about 4 % better generalization on average, for about
+ *   4 times the training time (Prechelt 1998). Training to a fixed, generous epoch count is the extreme case of waiting.
+ * - Taşdelen (2025) trained MobileNetV2, InceptionV3, ResNet50V2 and Xception with patience values of
+ *   3 to 15 and reports that early stopping cut training time and energy while keeping accuracy.
+ * - As a worked example: a model whose validation loss is best at epoch 12 of `epochs=60` stops at
+ *   epoch 15 with `patience=3`, so 45 of 60 epochs (75 % of the training energy) are not spent.
+ *
+ * ## Example
+ *
+ * ```python
+ * import keras
+ *
+ * model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+ * model.compile(optimizer="adam", loss="binary_crossentropy")
+ * model.fit(x, y, epochs=100, validation_split=0.2)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import keras
+ *
+ * model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+ * model.compile(optimizer="adam", loss="binary_crossentropy")
+ * model.fit(x, y, epochs=100, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+ * ```
+ *
+ * The fix uses the name the file already has for Keras: an imported `EarlyStopping`, an imported
+ * `callbacks` module (`callbacks.EarlyStopping`), `keras.callbacks.EarlyStopping`,
+ * `tf.keras.callbacks.EarlyStopping`; when none is bound it adds
+ * `from keras.callbacks import EarlyStopping` (or `from tensorflow.keras.callbacks import …`, following
+ * the file's imports) once. An existing literal callbacks list — inline or in a variable — gets the
+ * callback appended in its own layout (one element per line stays one element per line); a
+ * `callbacks=None` becomes a list.
+ *
+ * ## Fix safety
+ *
+ * Unsafe: it changes how long training runs and which weights the model ends with.
+ * `restore_best_weights=True` rolls the model back to the epoch with the lowest `val_loss`, which is
+ * usually what a fixed epoch count was standing in for, but it is a behaviour change. `patience=3`
+ * is a starting point; noisy validation curves may need more. `val_loss` exists whenever validation
+ * data is given, so the monitored key always matches.
+ *
+ * ## References
+ *
+ * - Keras API, *EarlyStopping*: https://keras.io/api/callbacks/early_stopping/
+ * - TensorFlow API, `tf.keras.callbacks.EarlyStopping`: https://www.tensorflow.org/api_docs/python/tf/keras/callbacks/EarlyStopping
+ * - Keras API, `Model.fit` (defaults `epochs=1`, `validation_split=0.0`): https://keras.io/api/models/model_training_apis/
+ * - L. Prechelt, "Automatic early stopping using cross validation: quantifying the criteria",
+ *   *Neural Networks* 11(4):761–767, 1998. https://doi.org/10.1016/S0893-6080(98)00010-0
+ * - A. Taşdelen, "Enhancing green computing through energy-aware training: an early stopping
+ *   perspective", *Current Trends in Computing* 2(2):108–139, 2025. https://doi.org/10.71074/CTC.1594291
+ */
 export const kerasNoEarlyStopping = defineRule({
   code: 'GML211',
   name: 'keras-no-early-stopping',
