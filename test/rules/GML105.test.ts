@@ -1,62 +1,174 @@
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyFix, assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
 describe('GML105 deprecated-cuda-amp', () => {
-  it('flags torch.cuda.amp.autocast and GradScaler and rewrites both to torch.amp with the device first', () => {
-    const src = py(
-      'import torch',
-      'scaler = torch.cuda.amp.GradScaler(init_scale=1024)',
-      'for x, y in loader:',
-      '    with torch.cuda.amp.autocast(dtype=torch.bfloat16):',
-      '        loss = model(x).sum()',
-      '    scaler.scale(loss).backward()',
+  it('flags torch.cuda.amp.GradScaler and autocast', () => {
+    expectFindings(`
+      import torch
+      scaler = torch.cuda.amp.GradScaler(init_scale=1024)
+      #        ^^^^^^^^^^^^^^^^^^^^^^^^^ GML105: deprecated since torch 2.3
+      for x, y in loader:
+          with torch.cuda.amp.autocast(dtype=torch.bfloat16):
+      #        ^^^^^^^^^^^^^^^^^^^^^^^ GML105: use \`torch.amp.autocast("cuda", …)\`
+              loss = model(x).sum()
+          scaler.scale(loss).backward()
+    `);
+  });
+
+  it('flags the torch.cpu.amp twins through an alias', () => {
+    expectFindings(`
+      import torch as T
+      s = T.cpu.amp.GradScaler()
+      #   ^^^^^^^^^^^^^^^^^^^^ GML105
+    `);
+  });
+
+  it('flags names imported from torch.cuda.amp under another name', () => {
+    expectFindings(`
+      from torch.cuda.amp import autocast as ac, GradScaler
+      with ac():
+      #    ^^ GML105
+          pass
+    `);
+  });
+
+  it('leaves the current torch.amp API alone', () => {
+    expectNone('GML105', `
+      import torch
+      with torch.amp.autocast("cuda"):
+          pass
+      s = torch.amp.GradScaler("cuda")
+    `);
+  });
+
+  it('leaves look-alike local names alone', () => {
+    expectNone('GML105', `
+      import torch
+      class cuda:
+          pass
+      def autocast(): pass
+      with autocast():
+          pass
+    `);
+  });
+
+  it('leaves a parameter that shadows torch alone', () => {
+    expectNone('GML105', `
+      import torch
+      def f(torch):
+          return torch.cuda.amp.autocast()
+    `);
+  });
+
+  it('fix: GradScaler gets the device first, keeping its arguments', () => {
+    expectFix(
+      'GML105',
+      `
+      import torch
+      scaler = torch.cuda.amp.GradScaler(init_scale=1024)
+      `,
+      `
+      import torch
+      scaler = torch.amp.GradScaler("cuda", init_scale=1024)
+      `,
     );
-    assert.equal(findings(src, 'GML105').length, 2);
-    const fixed = assertFixesAll(src);
-    assert.match(fixed, /torch\.amp\.GradScaler\("cuda", init_scale=1024\)/);
-    assert.match(fixed, /with torch\.amp\.autocast\("cuda", dtype=torch\.bfloat16\):/);
   });
 
-  it('names positional autocast arguments, since torch.amp.autocast takes device_type first', () => {
-    const fixed = assertFixes(py('import torch', 'with torch.cuda.amp.autocast(True, torch.float16):', '    pass'), 'GML105');
-    assert.match(fixed, /torch\.amp\.autocast\("cuda", enabled=True, dtype=torch\.float16\)/);
+  it('fix: autocast keeps its keyword arguments after the device', () => {
+    expectFix(
+      'GML105',
+      `
+      import torch
+      with torch.cuda.amp.autocast(dtype=torch.bfloat16):
+          loss = model(x)
+      `,
+      `
+      import torch
+      with torch.amp.autocast("cuda", dtype=torch.bfloat16):
+          loss = model(x)
+      `,
+    );
   });
 
-  it('resolves aliases and from-imports, and adds `import torch` once when torch is not bound', () => {
-    const src = py('from torch.cuda.amp import autocast as ac, GradScaler', 'with ac():', '    pass');
-    const fixed = assertFixes(src, 'GML105');
-    assert.equal(count(fixed, 'import torch\n'), 1);
-    assert.match(fixed, /with torch\.amp\.autocast\("cuda"\):/);
-    const aliased = py('import torch as T', 's = T.cpu.amp.GradScaler()');
-    assert.match(assertFixes(aliased, 'GML105'), /s = T\.amp\.GradScaler\("cpu"\)/);
+  it('fix: positional autocast arguments are named, since torch.amp.autocast takes device_type first', () => {
+    expectFix(
+      'GML105',
+      `
+      import torch
+      with torch.cuda.amp.autocast(True, torch.float16):
+          pass
+      `,
+      `
+      import torch
+      with torch.amp.autocast("cuda", enabled=True, dtype=torch.float16):
+          pass
+      `,
+    );
   });
 
-  it('leaves the current API and look-alike local names alone', () => {
-    assertNone(py('import torch', 'with torch.amp.autocast("cuda"):', '    pass', 's = torch.amp.GradScaler("cuda")'), 'GML105');
-    assertNone(py('import torch', 'class cuda:', '    pass', 'def autocast(): pass', 'with autocast():', '    pass'), 'GML105');
-    assertNone(py('import torch', 'def f(torch):', '    return torch.cuda.amp.autocast()'), 'GML105');
+  it('fix: imports torch once when only a from-import binds the deprecated name', () => {
+    expectFix(
+      'GML105',
+      `
+      from torch.cuda.amp import autocast as ac
+      with ac():
+          pass
+      `,
+      `
+      from torch.cuda.amp import autocast as ac
+      import torch
+      with torch.amp.autocast("cuda"):
+          pass
+      `,
+    );
   });
 
-  it('keeps CRLF newlines', () => {
-    const src = 'import torch\r\nwith torch.cuda.amp.autocast():\r\n    pass\r\n';
-    const fixed = assertFixes(src, 'GML105');
-    assert.equal(fixed, 'import torch\r\nwith torch.amp.autocast("cuda"):\r\n    pass\r\n');
+  it('fix: an alias of torch is kept', () => {
+    expectFix(
+      'GML105',
+      `
+      import torch as T
+      s = T.cpu.amp.GradScaler()
+      `,
+      `
+      import torch as T
+      s = T.amp.GradScaler("cpu")
+      `,
+    );
   });
 
-  it('reports the deprecated callee precisely', () => {
-    const f = assertOne(py('import torch', 'x = torch.cuda.amp.GradScaler()'), 'GML105');
-    assert.deepEqual(f.range, { start: { line: 1, character: 4 }, end: { line: 1, character: 29 } });
-    assert.equal(f.fixes[0].safety, 'safe');
+  it('fix: CRLF newlines are kept', () => {
+    expectFix(
+      'GML105',
+      `
+      import torch
+      with torch.cuda.amp.autocast():
+          pass
+      `,
+      `
+      import torch
+      with torch.amp.autocast("cuda"):
+          pass
+      `,
+      { eol: '\r\n' },
+    );
+  });
+
+  it('the fix is safe', () => {
+    const finding = expectFix(
+      'GML105',
+      `
+      import torch
+      x = torch.cuda.amp.GradScaler()
+      `,
+      `
+      import torch
+      x = torch.amp.GradScaler("cuda")
+      `,
+    );
+    if (finding.fixes[0].safety !== 'safe') throw new Error(`safety ${finding.fixes[0].safety}`);
   });
 });
-
-/** Applies the first GML105 fix until none is left. */
-function assertFixesAll(src: string): string {
-  let text = src;
-  for (let i = 0; i < 5 && findings(text, 'GML105').length > 0; i++) text = applyFix(text, findings(text, 'GML105')[0]);
-  assertNone(text, 'GML105');
-  return text;
-}

@@ -38,7 +38,6 @@ export interface AnalysisResult {
   dispose(): void;
 }
 
-
 export function analyzeTree(tree: Tree | readonly Tree[], source: SourceText, options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
   const config = options.config ?? effectiveConfig(undefined, undefined);
@@ -210,7 +209,6 @@ const NO_SUPPRESSIONS: Suppressions = { lines: new Map(), fileCodes: new Set(), 
 function mayHoldSuppressions(text: string): boolean {
   return /noqa|greenml/i.test(text);
 }
-
 
 const COMPOUND_STATEMENTS = new Set([
   'if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement',

@@ -13,10 +13,6 @@ export type Value =
 
 export const UNKNOWN: Value = Object.freeze({ kind: 'unknown' }) as Value;
 
-export function isUnknown(v: Value): v is { kind: 'unknown'; node?: Node } {
-  return v.kind === 'unknown';
-}
-
 /** Python truthiness of a value: true, false or undefined when it cannot be known. */
 export function truthiness(v: Value): boolean | undefined {
   switch (v.kind) {

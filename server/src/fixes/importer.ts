@@ -6,6 +6,7 @@ import type { SemanticModel } from '../analysis/model/model';
 import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
 import { insertLine } from './edits';
+import { topPackage } from '../analysis/qualifiedName';
 
 export interface ImportedName {
   /** What generated code writes: `torch`, `lgb`, `EarlyStopping`, `keras.callbacks.EarlyStopping`. */
@@ -41,7 +42,7 @@ export class Importer {
     if (existing) return { name: existing };
     // `import torch.nn` binds `torch`, through which `torch.nn` is reachable.
     if (!alias && module.includes('.')) {
-      const top = module.split('.')[0];
+      const top = topPackage(module);
       if (this.topLevel(this.model.importsOf([top])).some((b) => b.name === top)) return { name: module };
     }
     return { name: alias ?? module, edit: this.line(alias ? `import ${module} as ${alias}` : `import ${module}`) };

@@ -7,6 +7,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { insertAt, type Edits } from '../fixes/edits';
+import { topPackage } from '../analysis/qualifiedName';
 
 /** How a callback expression relates to early stopping. */
 export type CallbackKind = 'early-stopping' | 'other' | 'unknown';
@@ -94,7 +95,7 @@ export function classifyCallback(model: Semantic, expr: Node, spec: EarlyStoppin
   const originQ = origin.qualifiedName;
   if (originQ) {
     if (spec.names.has(originQ)) return 'early-stopping';
-    return spec.packages.includes(originQ.split('.')[0]) ? 'other' : 'unknown';
+    return spec.packages.includes(topPackage(originQ)) ? 'other' : 'unknown';
   }
   const originCls = localClassOf(model, origin);
   if (originCls) {

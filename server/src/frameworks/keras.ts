@@ -4,6 +4,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
+import { topPackage } from '../analysis/qualifiedName';
 
 export const KERAS_PACKAGES = ['keras', 'tensorflow', 'tf_keras'];
 
@@ -93,11 +94,11 @@ export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unk
   const origin = model.originCall(receiver);
   if (!origin) return 'unknown';
   const q = origin.qualifiedName;
-  if (q) return isModelBuilder(q) ? 'yes' : KNOWN_PACKAGES.has(q.split('.')[0]) ? 'no' : 'unknown';
+  if (q) return isModelBuilder(q) ? 'yes' : KNOWN_PACKAGES.has(topPackage(q)) ? 'no' : 'unknown';
   const cls = localClassOf(model, origin);
   if (!cls) return 'unknown';
   if (isKerasModelClass(model, cls)) return 'yes';
   // A plain local class (no bases) or one built on a known library's class is not a Keras model.
   const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument') ?? [];
-  return declared.length === 0 || model.classBases(cls).some((b) => KNOWN_PACKAGES.has(b.split('.')[0])) ? 'no' : 'unknown';
+  return declared.length === 0 || model.classBases(cls).some((b) => KNOWN_PACKAGES.has(topPackage(b))) ? 'no' : 'unknown';
 }

@@ -5,6 +5,7 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { KERAS_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
 import { defineRule, fact, type FactContext, type ReportedFix } from './rule';
+import { lastName } from '../analysis/qualifiedName';
 
 type PolicyKind = 'mixed' | 'full' | 'unknown';
 
@@ -23,7 +24,7 @@ function policyKind(model: Semantic, expr: Node, depth = 0): PolicyKind {
 
 /** The policy setter calls (`set_global_policy(…)`, …), in document order. */
 function policySetters({ sites }: FactContext): CallSite[] {
-  const setterNames = new Set([...POLICY_SETTERS].map((q) => q.slice(q.lastIndexOf('.') + 1)));
+  const setterNames = new Set([...POLICY_SETTERS].map(lastName));
   return [...setterNames]
     .flatMap((name) => sites.callsNamed(name))
     .filter((call) => POLICY_SETTERS.has(kerasName(call.qualifiedName) ?? ''))

@@ -4,6 +4,7 @@ import { truthiness } from '../analysis/values';
 import { nodeRange } from '../fixes/edits';
 import { HF_PACKAGES, TRAINING_ARGUMENTS } from '../frameworks/huggingface';
 import { defineRule, fact, type FactContext } from './rule';
+import { lastName } from '../analysis/qualifiedName';
 
 const FLAGS = ['fp16', 'bf16'] as const;
 
@@ -120,7 +121,7 @@ export const hfTrainerFp32 = defineRule({
       if (name && facts.flagAssignments.some((target) => target.childForFieldName('object')?.text === name)) continue;
       const flag = options.preferDtype === 'fp16' ? 'fp16' : 'bf16';
       const explicitOff = FLAGS.filter((f) => call.keywords.has(f));
-      const className = call.qualifiedName!.slice(call.qualifiedName!.lastIndexOf('.') + 1);
+      const className = lastName(call.qualifiedName!);
       const hardware = flag === 'bf16' ? 'needs an Ampere-or-newer GPU, a TPU or a bf16-capable CPU' : 'needs a CUDA GPU';
       report({
         range: explicitOff.length ? nodeRange(call.keywords.get(explicitOff[0])!.node) : nodeRange(call.callee),

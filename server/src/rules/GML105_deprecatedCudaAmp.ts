@@ -1,6 +1,7 @@
 import type { TextEdit } from '../analysis/types';
 import { AUTOCAST_PARAMETERS, DEPRECATED_AMP } from '../frameworks/torch';
 import { defineRule } from './rule';
+import { leadingNames } from '../analysis/qualifiedName';
 
 /**
  * ## What it flags
@@ -81,7 +82,7 @@ export const deprecatedCudaAmp = defineRule({
         const first = list.namedChildren.find((c) => c && c.type !== 'comment');
         changes.push(edits.insertAt(list.startIndex + 1, first ? `${device}, ` : device));
       }
-      const old = call.qualifiedName!.split('.').slice(0, 4).join('.').replace('.autocast_mode', '').replace('.grad_scaler', '');
+      const old = `${leadingNames(call.qualifiedName!, 3)}.${target.kind}`;
       report({
         node: call.callee,
         message: `\`${old}(…)\` is deprecated since torch ${target.since} and warns on every use; use \`torch.amp.${target.kind}(${JSON.stringify(target.device)}, …)\`.`,

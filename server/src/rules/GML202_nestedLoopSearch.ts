@@ -6,11 +6,12 @@ import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
 import { TRAINERS as HF_TRAINERS } from '../frameworks/huggingface';
 import { CROSS_VALIDATION, foldCount } from '../frameworks/sklearn';
 import { defineRule } from './rule';
+import { lastName } from '../analysis/qualifiedName';
 
 /** Functions that train a model (each call one or more full trainings). */
 const TRAINING_FUNCTIONS = new Set([...CROSS_VALIDATION, XGB_TRAIN[0], LGB_TRAIN[0], ...GBDT_CV]);
 /** The names a call is written with when isTraining can hold: methods, and the last part of TRAINING_FUNCTIONS. */
-const TRAINING_NAMES = ['fit', 'backward', 'train', ...new Set([...TRAINING_FUNCTIONS].map((q) => q.slice(q.lastIndexOf('.') + 1)))];
+const TRAINING_NAMES = ['fit', 'backward', 'train', ...new Set([...TRAINING_FUNCTIONS].map(lastName))];
 /** Trainers whose `train()` takes no arguments (unlike torch's `module.train()` mode switch). */
 const ZERO_ARGUMENT_TRAINERS = new Set([...HF_TRAINERS, 'trl.DPOTrainer', 'trl.RewardTrainer']);
 /** Calls that only report a value: a loop variable used only there does not shape the training. */

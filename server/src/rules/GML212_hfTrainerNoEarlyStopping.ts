@@ -18,6 +18,7 @@ import {
   isTrainingArguments,
 } from '../frameworks/huggingface';
 import { defineRule, fact, type FactContext } from './rule';
+import { namesOf } from '../analysis/qualifiedName';
 
 /** A strategy argument's value: a literal string or a `transformers` `IntervalStrategy.X`-style enum member. */
 function strategyValue(model: Semantic, node: Node): string | undefined {
@@ -25,7 +26,7 @@ function strategyValue(model: Semantic, node: Node): string | undefined {
   if (v.kind === 'string') return v.value.toLowerCase();
   const q = model.qualifiedName(node);
   if (q && q.startsWith('transformers.')) {
-    const parts = q.split('.');
+    const parts = namesOf(q);
     if (parts.length >= 3 && parts[parts.length - 2].endsWith('Strategy')) return parts[parts.length - 1].toLowerCase();
   }
   return undefined;

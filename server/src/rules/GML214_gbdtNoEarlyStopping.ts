@@ -17,6 +17,7 @@ import {
   type BoostingLibrary,
 } from '../frameworks/gbdt';
 import { defineRule } from './rule';
+import { lastName } from '../analysis/qualifiedName';
 
 /** Early-stopping patience the fixes write (boosting rounds without improvement). */
 export const PATIENCE = 50;
@@ -280,7 +281,7 @@ export const gbdtNoEarlyStopping = defineRule({
         ...later.map((c) => keywordState(model, c, library, 'ctor')),
       ]);
       if (state !== 'no') continue;
-      const estimator = ctor.qualifiedName!.slice(ctor.qualifiedName!.lastIndexOf('.') + 1);
+      const estimator = lastName(ctor.qualifiedName!);
       let changes: TextEdit[];
       let title: string;
       if (library === 'lightgbm') {

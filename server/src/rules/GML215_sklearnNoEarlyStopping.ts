@@ -1,6 +1,7 @@
 import { stringValue, type Value } from '../analysis/values';
 import { EARLY_STOPPING_ESTIMATORS, type EarlyStoppingKind } from '../frameworks/sklearn';
 import { defineRule } from './rule';
+import { lastName } from '../analysis/qualifiedName';
 
 /** Parameter names that turn the early stop on, per kind. */
 const PARAMETER: Record<EarlyStoppingKind, string> = { flag: 'early_stopping', iterations: 'n_iter_no_change', hist: 'early_stopping' };
@@ -119,7 +120,7 @@ export const sklearnNoEarlyStopping = defineRule({
       }
       // Turned on later, or possibly so: set_params(early_stopping=True) / set_params(**cfg).
       if (model.callsOnResultOf(call, ['set_params']).some((c) => c.hasStarKwargs || c.keywords.has(param))) continue;
-      const name = qualified.slice(qualified.lastIndexOf('.') + 1);
+      const name = lastName(qualified);
       const [capParam, capDefault] = target.cap;
       const capValue = call.valueOf(capParam);
       const cap = capValue === undefined ? `${capParam}=${capDefault} (the default)` : capValue.kind === 'number' ? `${capParam}=${capValue.value}` : capParam;

@@ -137,7 +137,6 @@ export function moveReads(reads: OffsetSpan[], changes: DocumentChanges): Offset
   return out ?? reads;
 }
 
-
 /** An offset of the text before the changes, where it now is; undefined when an edit touches it. */
 export function moveOffset(offset: number, changes: DocumentChanges): number | undefined {
   for (const e of changes.edits) {

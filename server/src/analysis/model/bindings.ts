@@ -2,6 +2,7 @@
 // lookups an edit can change), and the index of which segments may bind each name, kept across the
 // models of one segmented document.
 import type { Node, Tree } from '../parser';
+import type { QualifiedName } from '../qualifiedName';
 import { importedLocalNames, type KeptImports } from './imports';
 
 export type BindingKind = 'import' | 'assign' | 'def' | 'class' | 'param' | 'loop' | 'with' | 'other';
@@ -12,7 +13,7 @@ export interface Binding {
   /** The statement or node that binds the name. */
   node: Node;
   /** For imports: the fully qualified name the local name stands for. */
-  qualified?: string;
+  qualified?: QualifiedName;
   /** For plain `name = value` assignments: the value expression. */
   value?: Node;
 }
@@ -24,7 +25,7 @@ export interface Binding {
  */
 export interface ModuleResolution {
   bound: 'none' | 'imports' | 'other';
-  qualified: string | undefined;
+  qualified: QualifiedName | undefined;
   /** Whether a def or class binds it at module level. */
   definition: boolean;
   stars: readonly string[];

@@ -9,6 +9,7 @@ import { nextTokenChar } from '../words';
 import type { Binding } from './bindings';
 import { sameNode, withItems } from './navigation';
 import type { ModelParts } from './parts';
+import { lastName, type QualifiedName } from '../qualifiedName';
 
 export interface KeywordArgument {
   name: string;
@@ -95,7 +96,7 @@ export class CallSite {
   }
 
   /** Fully qualified name of the callee when it resolves through imports (`torch.autocast`). */
-  get qualifiedName(): string | undefined {
+  get qualifiedName(): QualifiedName | undefined {
     // Remembered by the model, which replays what resolving it read.
     return this.m.recorder.remember(`qualified ${this.node.id}`, () => this.m.names.qualifiedName(this.callee) ?? null) ?? undefined;
   }
@@ -229,7 +230,7 @@ export class Calls {
   /** Calls whose callee resolves to one of these qualified names; `callNodes` finds the calls spelled with a name. */
   callsTo(qualifiedNames: Iterable<string>, callNodes: (name: string) => Node[] = (n) => this.callNodesNamed(n)): CallSite[] {
     const wanted = new Set(qualifiedNames);
-    const lastNames = new Set([...wanted].map((q) => q.slice(q.lastIndexOf('.') + 1)));
+    const lastNames = new Set([...wanted].map(lastName));
     // `from m import f as g` calls it as `g(...)`.
     for (const name of this.m.imports.namesOf(wanted)) lastNames.add(name);
     const out: CallSite[] = [];
@@ -279,7 +280,7 @@ export class Calls {
    */
   subclassesOf(qualifiedNames: ReadonlySet<string>): Node[] {
     const nav = this.m.nav;
-    const names = new Set([...qualifiedNames].map((q) => q.slice(q.lastIndexOf('.') + 1)));
+    const names = new Set([...qualifiedNames].map(lastName));
     for (const name of this.m.imports.namesOf(qualifiedNames)) names.add(name);
     const classes = new Map<number, Node>();
     const pending = [...names];
@@ -395,9 +396,9 @@ export class Calls {
   }
 
   /** Qualified names of the bases of a class defined in this file, following local base classes. */
-  classBases(cls: Node, depth = 0): string[] {
+  classBases(cls: Node, depth = 0): QualifiedName[] {
     if (depth > 8) return [];
-    const out: string[] = [];
+    const out: QualifiedName[] = [];
     const supers = cls.childForFieldName('superclasses');
     for (const base of supers?.namedChildren ?? []) {
       if (!base || base.type === 'keyword_argument') continue;

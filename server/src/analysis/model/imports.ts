@@ -6,6 +6,7 @@ import type { Node, Tree } from '../parser';
 import type { Binding } from './bindings';
 import type { ModelParts } from './parts';
 import { IMPORT_STATEMENTS } from './spellings';
+import { memberOf, qualifiedName, topPackage, type QualifiedName } from '../qualifiedName';
 
 /** What the file's import statements bind and name. */
 interface ImportIndex {
@@ -17,7 +18,7 @@ interface ImportIndex {
 
 /** A segment's imports as plain data, offsets from the segment's start (see segmentImports). */
 export interface KeptImports {
-  bindings: Array<{ name: string; qualified?: string; start: number; end: number; type: string; scope?: { start: number; end: number; type: string } }>;
+  bindings: Array<{ name: string; qualified?: QualifiedName; start: number; end: number; type: string; scope?: { start: number; end: number; type: string } }>;
   packages: string[];
   starModules: string[];
   /** Indexes into `bindings` by local name and by qualified name. */
@@ -285,15 +286,15 @@ function collectImport(node: Node, index: ImportIndex): void {
       if (!child) continue;
       if (child.type === 'dotted_name') {
         const full = dottedName(child);
-        const top = full.split('.')[0];
+        const top = topPackage(full);
         index.packages.add(top);
-        index.bindings.push({ name: top, kind: 'import', node, qualified: top });
+        index.bindings.push({ name: top, kind: 'import', node, qualified: qualifiedName(top) });
       } else if (child.type === 'aliased_import') {
         const nameNode = child.childForFieldName('name');
         const full = nameNode ? dottedName(nameNode) : '';
         const alias = child.childForFieldName('alias')?.text;
-        index.packages.add(full.split('.')[0]);
-        if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: full });
+        index.packages.add(topPackage(full));
+        if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: qualifiedName(full) });
       }
     }
     return;
@@ -303,19 +304,19 @@ function collectImport(node: Node, index: ImportIndex): void {
   if (!moduleNode) return;
   const relative = moduleNode.type === 'relative_import';
   const moduleName = relative ? moduleNode.text : dottedName(moduleNode);
-  if (!relative) index.packages.add(moduleName.split('.')[0]);
+  if (!relative) index.packages.add(topPackage(moduleName));
   for (const child of node.namedChildren) {
     if (!child || child.id === moduleNode.id) continue;
     if (child.type === 'wildcard_import') {
       if (!relative) index.starModules.push(moduleName);
     } else if (child.type === 'dotted_name') {
       const name = dottedName(child);
-      index.bindings.push({ name, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
+      index.bindings.push({ name, kind: 'import', node, qualified: relative ? undefined : memberOf(moduleName, name) });
     } else if (child.type === 'aliased_import') {
       const nameNode = child.childForFieldName('name');
       const name = nameNode ? dottedName(nameNode) : '';
       const alias = child.childForFieldName('alias')?.text;
-      if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: relative ? undefined : `${moduleName}.${name}` });
+      if (alias) index.bindings.push({ name: alias, kind: 'import', node, qualified: relative ? undefined : memberOf(moduleName, name) });
     }
   }
 }

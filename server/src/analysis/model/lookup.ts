@@ -3,6 +3,7 @@
 // qualified names through imports and aliases (`T.cuda.amp.autocast` → `torch.cuda.amp.autocast`).
 import { key } from '../dependency';
 import type { Node } from '../parser';
+import { memberOf, type QualifiedName } from '../qualifiedName';
 import type { Binding, ModuleResolution } from './bindings';
 import type { OffsetRange } from './module';
 import type { ModelParts } from './parts';
@@ -126,13 +127,13 @@ export class Lookup {
    * `T.cuda.amp.autocast` → `torch.cuda.amp.autocast` after `import torch as T`. A name that is
    * (also) bound by anything other than an import in its scope does not resolve.
    */
-  qualifiedName(expr: Node): string | undefined {
+  qualifiedName(expr: Node): QualifiedName | undefined {
     if (expr.type === 'attribute') {
       const object = expr.childForFieldName('object');
       const attr = expr.childForFieldName('attribute');
       if (!object || !attr) return undefined;
       const base = this.qualifiedName(object);
-      return base ? `${base}.${attr.text}` : undefined;
+      return base ? memberOf(base, attr.text) : undefined;
     }
     if (expr.type === 'parenthesized_expression') {
       const inner = expr.namedChild(0);
@@ -149,7 +150,7 @@ export class Lookup {
       recorder.read(key.starImports);
       if (resolution.stars.length !== 1) return undefined;
       recorder.read(key.imports);
-      return resolution.importedSomewhere ? undefined : `${resolution.stars[0]}.${name}`;
+      return resolution.importedSomewhere ? undefined : memberOf(resolution.stars[0], name);
     }
     const bindings = inner ?? scopes.bindingsIn(name, module.root) ?? [];
     if (bindings.length === 0) {
@@ -158,9 +159,9 @@ export class Lookup {
       const stars = imports.stars();
       if (stars.length !== 1) return undefined;
       recorder.read(key.imports);
-      return imports.named(name).length ? undefined : `${stars[0]}.${name}`;
+      return imports.named(name).length ? undefined : memberOf(stars[0], name);
     }
-    let qualified: string | undefined;
+    let qualified: QualifiedName | undefined;
     for (const b of bindings) {
       if (b.kind !== 'import' || !b.qualified) return undefined;
       if (qualified !== undefined && qualified !== b.qualified) return undefined;

@@ -4,6 +4,7 @@
 import { key, summaryOf, type ComparedValues, type DependencyKey } from '../dependency';
 import type { Node, Tree } from '../parser';
 import { pythonQuery } from '../parser';
+import type { QualifiedName } from '../qualifiedName';
 import type { Position } from '../types';
 import type { Value } from '../values';
 import type { Binding, BindingCandidates } from './bindings';
@@ -36,7 +37,7 @@ export interface Semantic {
   /** The module node: the module scope. */
   readonly root: Node;
   // names and bindings
-  qualifiedName(expr: Node): string | undefined;
+  qualifiedName(expr: Node): QualifiedName | undefined;
   lookup(name: string, from: Node): Binding[];
   lookupDefinitions(name: string, from: Node): Binding[];
   lookupWithin(name: string, from: Node, spans: readonly OffsetRange[], accept: (b: Binding) => boolean): Binding[];
@@ -55,7 +56,7 @@ export interface Semantic {
   callersOf(fn: Node): CallSite[];
   originCall(expr: Node): CallSite | undefined;
   inContext(node: Node, accept: (contextExpression: Node) => boolean): boolean;
-  classBases(cls: Node): string[];
+  classBases(cls: Node): QualifiedName[];
   classesNamed(name: string): Node[];
   functionsNamed(name: string): Node[];
   subclassesOf(qualifiedNames: ReadonlySet<string>): Node[];
@@ -190,7 +191,7 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   // ---- Semantic -------------------------------------------------------------------------------
 
-  qualifiedName(expr: Node): string | undefined {
+  qualifiedName(expr: Node): QualifiedName | undefined {
     return this.names.qualifiedName(expr);
   }
 
@@ -282,7 +283,7 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
     return this.calls.inContext(node, accept);
   }
 
-  classBases(cls: Node): string[] {
+  classBases(cls: Node): QualifiedName[] {
     return this.calls.classBases(cls);
   }
 
