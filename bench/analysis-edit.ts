@@ -3,7 +3,7 @@
 // The real server (startServer) in this process over the LSP harness of test/helpers/lsp.ts, so every
 // edit goes through JSON-RPC, TextDocuments' incremental sync, ManagedDocument's incremental reparse
 // and analyzeTree with every rule. The file is GENERATED from this repository's own training-script
-// fixtures (test/fixtures/scripts/*.py, examples/*.py, in name order), copied one after another until
+// fixtures (the 36 scripts of EDIT_FILE_SOURCES, in name order), copied one after another until
 // it reaches 5,000 lines; in copy k every module-level name (functions, classes, assigned variables) is
 // renamed `name_k` through the parse tree so the copies do not rebind each other's names.
 // Edits: N single-character edits at positions from a seeded PRNG (mulberry32, seed 2024): odd edits
@@ -73,16 +73,25 @@ function renamed(text: string, suffix: string): string {
   return out;
 }
 
+/**
+ * The scripts the edit file is made of, fixed so that the file (and its figures) stays the same as
+ * fixtures are added: the 36 fixture scripts and examples of run 1–11.
+ */
+export const EDIT_FILE_SOURCES = [
+  ...[
+    'catboost_no_es', 'clean_catboost_early_stop', 'clean_keras_mixed_es', 'clean_lightgbm_sklearn_api', 'clean_sklearn_sgd_gbdt', 'clean_torch_bf16_mlp',
+    'hf_finetune_fp32', 'hf_trainer_efficient', 'hf_trainer_es_misconfigured', 'keras_cnn_fp32', 'keras_fit_no_es', 'keras_fit_with_es', 'keras_mixed_precision',
+    'lightgbm_callbacks', 'lightning_bf16', 'lightning_fp32', 'lightning_val_no_es', 'sklearn_gridsearch_svc', 'sklearn_halving', 'sklearn_mlp_no_es',
+    'sklearn_nested_loops', 'sklearn_randomized_search', 'torch_cifar_amp', 'torch_cuda_amp_deprecated', 'torch_mnist_fp32', 'xgboost_early_stopping', 'xgboost_eval_no_es',
+  ].map((name) => `test/fixtures/scripts/${name}.py`),
+  ...['efficient_sklearn_search', 'efficient_torch_train', 'hf_trainer', 'keras_fit', 'lightning_trainer', 'sklearn_grid_search', 'torch_train_cuda_amp', 'torch_train_fp32', 'xgboost_eval_set'].map(
+    (name) => `examples/${name}.py`,
+  ),
+];
+
 export function buildEditFile(): { text: string; sources: string[] } {
   const root = repoRoot();
-  const sources = ['test/fixtures/scripts', 'examples'].flatMap((d) =>
-    fs
-      .readdirSync(path.join(root, d))
-      .filter((f) => f.endsWith('.py'))
-      .sort()
-      .map((f) => path.join(d, f)),
-  );
-  if (sources.length === 0) throw new Error('no fixture scripts found under test/fixtures/scripts or examples');
+  const sources = EDIT_FILE_SOURCES;
   let text = '';
   for (let k = 0; countLines(text) < TARGET_LINES; k++) {
     const src = sources[k % sources.length];

@@ -33,6 +33,15 @@ export const LOW_PRECISION_DTYPES: ReadonlySet<string> = new Set(['torch.float16
 
 export const ACCELERATORS = ['accelerate.Accelerator', 'accelerate.accelerator.Accelerator'];
 
+export const DATALOADERS = ['torch.utils.data.DataLoader', 'torch.utils.data.dataloader.DataLoader'];
+
+/** DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn, pin_memory, …): positions. */
+export const DATALOADER_NUM_WORKERS = 5;
+export const DATALOADER_PIN_MEMORY = 7;
+
+/** Datasets whose items are tensors already in memory: nothing to load or transform per item. */
+export const IN_MEMORY_DATASETS: ReadonlySet<string> = new Set(['torch.utils.data.TensorDataset', 'torch.utils.data.dataset.TensorDataset']);
+
 const ACCELERATE_MIXED = new Set(['fp16', 'bf16', 'fp8']);
 
 /** An Accelerator's precision: `mixed_precision` absent, None or "no" is fp32; any other literal mode is mixed; a non-literal is unknown. */

@@ -14,6 +14,7 @@ import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
+import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   lightningNoEarlyStopping,
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
+  dataloaderSingleProcess,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);

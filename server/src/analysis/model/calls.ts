@@ -204,6 +204,15 @@ export class Calls {
     return this.callsAt(ids).map((n) => this.callSite(n));
   }
 
+  /** Every call inside a node, in document order, read from that node alone (recorded as a read of its statement). */
+  callsWithin(node: Node): CallSite[] {
+    this.m.readStatementOf(node);
+    return node
+      .descendantsOfType('call')
+      .filter((n): n is Node => n !== null)
+      .map((n) => this.callSite(n));
+  }
+
   /**
    * Calls of these methods on what `name` spells as a whole receiver or as its last attribute
    * (`name.append(…)`, `x.name.append(…)`), in document order. Found from where `name` is spelled, so

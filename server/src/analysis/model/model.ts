@@ -51,6 +51,7 @@ export interface Semantic {
   callSite(node: Node): CallSite;
   callsNamed(name: string): CallSite[];
   callsNamedWithin(name: string, node: Node): CallSite[];
+  callsWithin(node: Node): CallSite[];
   callsOnResultOf(origin: CallSite, path: readonly string[]): CallSite[];
   methodCallsOn(name: string, methods: ReadonlySet<string>): CallSite[];
   callersOf(fn: Node): CallSite[];
@@ -261,6 +262,10 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   callsTo(qualifiedNames: Iterable<string>): CallSite[] {
     return this.calls.callsTo(qualifiedNames);
+  }
+
+  callsWithin(node: Node): CallSite[] {
+    return this.calls.callsWithin(node);
   }
 
   callsOnResultOf(origin: CallSite, path: readonly string[]): CallSite[] {

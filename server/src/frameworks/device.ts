@@ -1,0 +1,80 @@
+// Where a PyTorch script computes: on CUDA, pinned to the CPU, on a device chosen at run time, or
+// with no device handling at all (the CPU). Advice whose saving depends on the hardware (mixed
+// precision, pinned memory, host syncs) reads this instead of assuming a GPU. The facts are declared
+// by each rule that needs them (`...DEVICE_FACTS`).
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { stringLiteral } from '../analysis/values';
+import { fact, type FactContext, type FactValues } from '../rules/rule';
+
+/** A device literal: `cuda`, `cuda:0`, `cpu`, `mps`. */
+function deviceKind(text: string | undefined): 'cuda' | 'cpu' | 'mps' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'cuda' || text.startsWith('cuda:')) return 'cuda';
+  if (text === 'cpu') return 'cpu';
+  if (text === 'mps') return 'mps';
+  return undefined;
+}
+
+function spells({ sites }: FactContext, kind: 'cuda' | 'cpu' | 'mps'): boolean {
+  return sites.nodesOfType('string').some((s) => deviceKind(stringLiteral(s)) === kind);
+}
+
+/** What a device expression names: a literal, `torch.device(<literal>)`, or undefined when it is chosen at run time. */
+export function deviceOf(model: Semantic, expr: Node): 'cuda' | 'cpu' | 'mps' | 'other' | undefined {
+  const value = model.evaluate(expr);
+  if (value.kind === 'string') return deviceKind(value.value) ?? 'other';
+  if (value.kind !== 'unknown') return 'other';
+  const origin = model.originCall(expr);
+  if (origin?.qualifiedName === 'torch.device') {
+    const name = origin.valueOf('type', 0);
+    if (name?.kind === 'string') return deviceKind(name.value) ?? 'other';
+  }
+  return undefined;
+}
+
+/** `.to(x)` or a `device=x` argument whose device is chosen at run time (a parameter, a value read from the environment). */
+function movesToChosenDevice({ model, sites }: FactContext): boolean {
+  for (const call of sites.callsNamed('to')) {
+    const first = call.positional[0] ?? call.keywords.get('device')?.value;
+    // `.to(torch.float16)` moves to a dtype, not a device.
+    if (first && call.receiver && !model.qualifiedName(first)?.startsWith('torch.') && deviceOf(model, first) === undefined) return true;
+  }
+  for (const id of sites.identifiers('device')) {
+    const keyword = model.parentOf(id);
+    if (keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id) {
+      const value = keyword.childForFieldName('value');
+      if (value && deviceOf(model, value) === undefined) return true;
+    }
+  }
+  return false;
+}
+
+export const DEVICE_FACTS = {
+  callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
+  callsCuda: fact.any(({ sites }) => sites.calls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'))),
+  spellsCuda: fact.any((context) => spells(context, 'cuda')),
+  spellsCpu: fact.any((context) => spells(context, 'cpu')),
+  spellsMps: fact.any((context) => spells(context, 'mps')),
+  movesToChosenDevice: fact.any(movesToChosenDevice),
+};
+
+export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
+
+/**
+ * - `cuda`: the script puts work on a CUDA device it names;
+ * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
+ *   device passed in);
+ * - `cpu`: it names the CPU and no GPU;
+ * - `none`: it never moves anything to a device: it computes on the CPU.
+ */
+export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
+
+export function trainingDevice(facts: DeviceFacts): TrainingDevice {
+  if (facts.callsCudaIsAvailable) return 'runtime';
+  if (facts.callsCuda || facts.spellsCuda) return 'cuda';
+  if (facts.spellsMps) return 'mps';
+  if (facts.movesToChosenDevice) return 'runtime';
+  if (facts.spellsCpu) return 'cpu';
+  return 'none';
+}

@@ -1,0 +1,180 @@
+// Training steps as custom loops write them: a gradient (`loss.backward()`, Accelerate's and
+// Fabric's `backward(loss)`, TensorFlow's `tape.gradient(loss, vars)`) followed, in the same loop
+// body or function, by a parameter update (`optimizer.step()`, `scaler.step(opt)`,
+// `optimizer.apply_gradients(…)`). A gradient with no update (an adversarial attack, gradient
+// inspection) is not training.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import { withItems } from '../analysis/model/navigation';
+import type { Node } from '../analysis/parser';
+import type { Sites } from '../rules/rule';
+import { FABRICS } from './lightning';
+import { ACCELERATORS } from './torch';
+
+export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow';
+
+export interface TrainingStep {
+  /** `loss.backward()`, `accelerator.backward(loss)`, `fabric.backward(loss)`, `tape.gradient(loss, vars)`. */
+  gradient: CallSite;
+  kind: GradientKind;
+  /** The update that follows it: `optimizer.step()`, `scaler.step(opt)`, `optimizer.apply_gradients(…)`. */
+  update: CallSite;
+  /** Where the two were found together: the innermost loop around the gradient, else its function. */
+  region: Node;
+}
+
+export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape'];
+
+/** How a `backward` / `gradient` call computes gradients, or undefined when it is none of these. */
+export function gradientKind(model: Semantic, call: CallSite): GradientKind | undefined {
+  const receiver = call.receiver;
+  if (!receiver || call.qualifiedName) return undefined;
+  if (call.methodName === 'gradient') return isGradientTape(model, receiver) ? 'tensorflow' : undefined;
+  if (call.methodName !== 'backward') return undefined;
+  const origin = model.originCall(receiver)?.qualifiedName;
+  if (origin && ACCELERATORS.includes(origin)) return 'accelerate';
+  if (origin && FABRICS.has(origin)) return 'fabric';
+  return 'torch';
+}
+
+/** Whether an expression names a `tf.GradientTape` (assigned, or the target of `with tf.GradientTape() as tape:`). */
+function isGradientTape(model: Semantic, expr: Node): boolean {
+  if (expr.type !== 'identifier') return false;
+  for (const b of model.lookup(expr.text, expr)) {
+    if (b.kind === 'assign' && b.value && GRADIENT_TAPES.includes(model.originCall(b.value)?.qualifiedName ?? '')) return true;
+    if (b.kind === 'with') {
+      for (const item of withItems(b.node)) {
+        if (item.alias?.text === expr.text && GRADIENT_TAPES.includes(model.originCall(item.value)?.qualifiedName ?? '')) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Learning-rate schedulers also have `.step()`; their steps update no parameters. */
+function isScheduler(model: Semantic, call: CallSite): boolean {
+  const origin = call.receiver ? model.originCall(call.receiver)?.qualifiedName : undefined;
+  return !!origin && (origin.includes('lr_scheduler') || origin.endsWith('Scheduler') || origin.endsWith('LR'));
+}
+
+/** The parameter update after a gradient, in the innermost loop around it or else its function. */
+export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientKind): { update: CallSite; region: Node } | undefined {
+  const region = model.enclosingLoops(gradient.node)[0] ?? model.enclosingFunction(gradient.node);
+  if (!region) return undefined;
+  const names = kind === 'tensorflow' ? ['apply_gradients'] : ['step'];
+  for (const name of names) {
+    for (const call of model.callsNamedWithin(name, region)) {
+      if (!call.receiver || call.node.startIndex < gradient.node.startIndex) continue;
+      if (name === 'step' && isScheduler(model, call)) continue;
+      return { update: call, region };
+    }
+  }
+  return undefined;
+}
+
+/** The training steps among the sites, in document order. */
+export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
+  const out: TrainingStep[] = [];
+  for (const gradient of [...sites.callsNamed('backward'), ...sites.callsNamed('gradient')]) {
+    const kind = gradientKind(model, gradient);
+    if (!kind) continue;
+    const found = updateAfter(model, gradient, kind);
+    if (found) out.push({ gradient, kind, ...found });
+  }
+  return out.sort((a, b) => a.gradient.node.startIndex - b.gradient.node.startIndex);
+}
+
+/** Whether a loop (its body, or a same-file function it calls) holds a training step. */
+export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
+  for (const name of ['backward', 'gradient']) {
+    for (const call of model.callsNamedWithin(name, loop)) {
+      const kind = gradientKind(model, call);
+      if (kind && updateAfter(model, call, kind)) return true;
+    }
+  }
+  // `for batch in loader: train_step(model, batch, opt)`
+  return depth < 2 && callsTrainingFunction(model, loop, depth);
+}
+
+/** Whether a node calls, by its plain name, a function defined in this file whose body trains. */
+function callsTrainingFunction(model: Semantic, node: Node, depth: number): boolean {
+  for (const call of model.callsWithin(node)) {
+    const callee = call.callee;
+    if (callee.type !== 'identifier') continue;
+    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def');
+    const body = fn?.node.childForFieldName('body');
+    if (body && loopTrains(model, body, depth + 1)) return true;
+  }
+  return false;
+}
+
+const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);
+
+/** The `for` loops that iterate a name (directly, or through `enumerate(…)`, `tqdm(…)`, `zip(…)`), within a node. */
+function loopsOver(model: Semantic, name: string, within: Node | undefined): Node[] {
+  const out: Node[] = [];
+  for (const id of model.identifiers(name)) {
+    if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    let node: Node = id;
+    let parent = model.parentOf(node);
+    // Up through `enumerate(loader)`, `tqdm(loader, desc=…)`: the name is an argument of a wrapper call.
+    while (parent && (parent.type === 'argument_list' || parent.type === 'keyword_argument')) {
+      const call = parent.type === 'argument_list' ? model.parentOf(parent) : model.parentOf(model.parentOf(parent) ?? parent);
+      const callee = call?.type === 'call' ? call.childForFieldName('function') : null;
+      const calleeName = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+      if (!call || !calleeName || !ITERATION_WRAPPERS.has(calleeName)) break;
+      node = call;
+      parent = model.parentOf(call);
+    }
+    if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === node.id) out.push(parent);
+  }
+  return out;
+}
+
+/**
+ * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
+ * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
+ * `fit` (Lightning). Follows the value through `name = Call(…)` and one level of function parameters.
+ */
+export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
+  const parent = model.parentOf(made.node);
+  // `for x, y in DataLoader(…):`
+  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) return loopTrains(model, parent);
+  const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
+  if (assigned?.type !== 'identifier') return false;
+  return nameFeedsTraining(model, assigned.text, undefined, trainerFit, 0);
+}
+
+function nameFeedsTraining(model: Semantic, name: string, within: Node | undefined, trainerFit: (call: CallSite) => boolean, depth: number): boolean {
+  if (loopsOver(model, name, within).some((loop) => loopTrains(model, loop))) return true;
+  if (depth >= 1) return false;
+  for (const id of model.identifiers(name)) {
+    if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    const args = model.parentOf(id);
+    const keyword = args?.type === 'keyword_argument' ? args : undefined;
+    const list = keyword ? model.parentOf(keyword) : args;
+    if (list?.type !== 'argument_list') continue;
+    const callNode = model.parentOf(list);
+    if (callNode?.type !== 'call') continue;
+    const call = model.callSite(callNode);
+    if (trainerFit(call)) return true;
+    // A same-file function: the parameter the loader is passed as, iterated in its body.
+    const callee = call.callee;
+    if (callee.type !== 'identifier') continue;
+    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+    const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+    const index = keyword ? -1 : call.positional.findIndex((p) => p.id === id.id);
+    const parameter = keyword
+      ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
+      : parameters[index];
+    const parameterText = parameter ? parameterName(parameter) : undefined;
+    if (fn && parameterText && nameFeedsTraining(model, parameterText, fn, trainerFit, depth + 1)) return true;
+  }
+  return false;
+}
+
+function parameterName(p: Node): string | undefined {
+  if (p.type === 'identifier') return p.text;
+  const name = p.childForFieldName('name') ?? p.namedChild(0);
+  return name?.type === 'identifier' ? name.text : undefined;
+}

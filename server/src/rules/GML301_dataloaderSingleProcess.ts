@@ -1,0 +1,127 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { TextEdit } from '../analysis/types';
+import { numberValue } from '../analysis/values';
+import { trainerOf } from '../frameworks/lightning';
+import { DATALOADERS, DATALOADER_NUM_WORKERS, IN_MEMORY_DATASETS } from '../frameworks/torch';
+import { feedsTraining } from '../frameworks/training';
+import { defineRule } from './rule';
+
+/** Whether a call hands its arguments to a Lightning Trainer's `fit`. */
+function isLightningFit(model: Semantic, call: CallSite): boolean {
+  return call.methodName === 'fit' && !!call.receiver && !!trainerOf(model, call.receiver);
+}
+
+/** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
+function inMemory(model: Semantic, loader: CallSite): boolean {
+  const dataset = loader.argument('dataset', 0);
+  const origin = dataset ? model.originCall(dataset)?.qualifiedName : undefined;
+  return !!origin && IN_MEMORY_DATASETS.has(origin);
+}
+
+/**
+ * ## What it flags
+ *
+ * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
+ * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
+ * function it calls, or in a function the loader is passed to), or a Lightning `Trainer.fit`.
+ * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so is a
+ * `num_workers` that is not a literal.
+ *
+ * ## Why
+ *
+ * With `num_workers=0` every batch is read, decoded and transformed in the training process,
+ * between optimizer steps: the GPU (or the CPU's math units) waits for data, and the run takes
+ * longer while the machine draws its idle and memory power all the same. Worker processes load
+ * the next batches while the current one trains. PyTorch's performance tuning guide lists
+ * asynchronous data loading (`num_workers > 0`) first among its general optimizations. The gain
+ * depends on how much work each item takes: nothing for tensors already in memory, most for
+ * images decoded and augmented per item. So the finding is information, not a warning.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ * from torch.utils.data import DataLoader
+ * from torchvision import datasets, transforms
+ *
+ * train_set = datasets.MNIST("data", train=True, download=True, transform=transforms.ToTensor())
+ * train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+ * model = torch.nn.Linear(784, 10)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+ * for epoch in range(10):
+ *     for images, labels in train_loader:
+ *         optimizer.zero_grad()
+ *         loss = torch.nn.functional.cross_entropy(model(images.flatten(1)), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ * from torch.utils.data import DataLoader
+ * from torchvision import datasets, transforms
+ * import os
+ *
+ * train_set = datasets.MNIST("data", train=True, download=True, transform=transforms.ToTensor())
+ * train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=min(8, os.cpu_count() or 1), persistent_workers=True)
+ * model = torch.nn.Linear(784, 10)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+ * for epoch in range(10):
+ *     for images, labels in train_loader:
+ *         optimizer.zero_grad()
+ *         loss = torch.nn.functional.cross_entropy(model(images.flatten(1)), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * ## Fix safety
+ *
+ * Unsafe. Workers are separate processes: the dataset must be picklable, and on platforms that
+ * start processes with `spawn` (Windows, macOS) the script needs an `if __name__ == "__main__":`
+ * guard, and datasets defined in a notebook cell may not load in workers. Each worker holds a copy
+ * of the dataset object, so memory grows with the count (capped at 8 here).
+ * `persistent_workers=True` keeps the workers between epochs instead of starting them again each
+ * epoch. Random augmentations draw from each worker's own seed.
+ *
+ * ## References
+ *
+ * - PyTorch, *torch.utils.data — Single- and Multi-process Data Loading*: https://pytorch.org/docs/stable/data.html#single-and-multi-process-data-loading
+ * - PyTorch, *Performance Tuning Guide — Enable asynchronous data loading and augmentation*: https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html
+ */
+export const dataloaderSingleProcess = defineRule({
+  code: 'GML301',
+  name: 'dataloader-single-process',
+  summary: 'A `DataLoader` feeding a training loop loads every batch in the training process (`num_workers` absent or 0).',
+  defaultSeverity: 'information',
+  frameworks: ['torch'],
+  fixSafety: 'unsafe',
+  check({ model, sites, edits, report }) {
+    for (const loader of sites.callsTo(DATALOADERS)) {
+      if (!loader.argumentList || loader.presence('num_workers', DATALOADER_NUM_WORKERS) === 'unknown') continue;
+      const workers = loader.valueOf('num_workers', DATALOADER_NUM_WORKERS);
+      if (workers !== undefined && numberValue(workers) !== 0) continue;
+      if (inMemory(model, loader) || !feedsTraining(model, loader, (call) => isLightningFit(model, call))) continue;
+      const imports = edits.importer();
+      const os = imports.module('os');
+      const given = loader.argument('num_workers', DATALOADER_NUM_WORKERS);
+      const workersText = `min(8, ${os.name}.cpu_count() or 1)`;
+      const changes: TextEdit[] = [];
+      const added: Array<[string, string]> = [];
+      if (given) changes.push(edits.replace(given, workersText));
+      else added.push(['num_workers', workersText]);
+      if (loader.presence('persistent_workers') === 'absent') added.push(['persistent_workers', 'True']);
+      if (added.length) changes.push(edits.addKeywordArguments(loader, added));
+      if (os.edit) changes.push(os.edit);
+      report({
+        node: loader.callee,
+        message:
+          `DataLoader ${workers === undefined ? 'has no num_workers' : 'sets num_workers=0'}, so every batch is loaded in the training process ` +
+          'while training waits for it; worker processes would load the next batches during each step. The gain depends on how much work each item takes to load.',
+        fixes: [{ title: 'Load batches in worker processes: num_workers=min(8, os.cpu_count() or 1), persistent_workers=True', edits: changes }],
+      });
+    }
+  },
+});

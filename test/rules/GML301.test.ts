@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { applyFix, assertOne, findings, useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML301 dataloader-single-process', () => {
+  it('flags a loader without num_workers iterated by a training loop', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      from torchvision import datasets, transforms
+
+      train_set = datasets.MNIST("data", train=True, download=True, transform=transforms.ToTensor())
+      train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+      #              ^^^^^^^^^^ GML301: has no num_workers
+      for epoch in range(10):
+          for images, labels in train_loader:
+              optimizer.zero_grad()
+              loss = torch.nn.functional.cross_entropy(model(images), labels)
+              loss.backward()
+              optimizer.step()
+    `);
+  });
+
+  it('flags a loader passed to a training function defined in the file', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+
+      def train(model, loader, optimizer):
+          model.train()
+          for batch_idx, (data, target) in enumerate(loader):
+              optimizer.zero_grad()
+              output = model(data)
+              loss = torch.nn.functional.nll_loss(output, target)
+              loss.backward()
+              optimizer.step()
+
+      train_loader = torch.utils.data.DataLoader(dataset1, batch_size=64, num_workers=0)
+      #              ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML301: sets num_workers=0
+      for epoch in range(1, 15):
+          train(model, train_loader, optimizer)
+    `);
+  });
+
+  it('flags a loader handed to a Lightning Trainer', () => {
+    expectFindings(`
+      import lightning as L
+      from torch.utils.data import DataLoader
+
+      train_loader = DataLoader(train_set, batch_size=32)
+      #              ^^^^^^^^^^ GML301
+      trainer = L.Trainer(max_epochs=5, precision="bf16-mixed")
+      trainer.fit(model, train_loader)
+    `);
+  });
+
+  it('flags a loader built in the for statement itself, through an alias', () => {
+    expectFindings(`
+      import torch.utils.data as tud
+
+      for epoch in range(3):
+          for x, y in tud.DataLoader(data, batch_size=16, shuffle=True):
+      #               ^^^^^^^^^^^^^^ GML301
+              opt.zero_grad()
+              model(x).sum().backward()
+              opt.step()
+    `);
+  });
+
+  it('leaves a loader with worker processes alone', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+      train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
+      for x, y in train_loader:
+          opt.zero_grad()
+          model(x).sum().backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a num_workers that is not a literal alone', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+      train_loader = DataLoader(train_set, batch_size=args.batch_size, num_workers=args.workers)
+      for x, y in train_loader:
+          opt.zero_grad()
+          model(x).sum().backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a loader whose keyword arguments come from a dict alone', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+      train_loader = DataLoader(train_set, **loader_kwargs)
+      for x, y in train_loader:
+          opt.zero_grad()
+          model(x).sum().backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a loader over tensors already in memory alone', () => {
+    expectNone('GML301', `
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset
+      dataset = TensorDataset(torch.randn(1000, 8), torch.randn(1000, 1))
+      loader = DataLoader(dataset, batch_size=32, shuffle=True)
+      for x, y in loader:
+          opt.zero_grad()
+          torch.nn.functional.mse_loss(model(x), y).backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a loader that only feeds evaluation alone', () => {
+    expectNone('GML301', `
+      import torch
+      from torch.utils.data import DataLoader
+      val_loader = DataLoader(val_set, batch_size=256)
+      model.eval()
+      with torch.no_grad():
+          for x, y in val_loader:
+              correct += (model(x).argmax(1) == y).sum().item()
+    `);
+  });
+
+  it('leaves a loop that computes gradients without an optimizer step alone (an attack, not training)', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+      loader = DataLoader(test_set, batch_size=1)
+      for x, y in loader:
+          x.requires_grad_(True)
+          loss = criterion(model(x), y)
+          loss.backward()
+          adversarial = x + 0.03 * x.grad.sign()
+    `);
+  });
+
+  it('leaves a look-alike DataLoader class alone', () => {
+    expectNone('GML301', `
+      import torch
+
+      class DataLoader:
+          def __init__(self, data, batch_size):
+              self.data = data
+
+      loader = DataLoader(rows, batch_size=8)
+      for x, y in loader:
+          opt.zero_grad()
+          model(x).sum().backward()
+          opt.step()
+    `);
+  });
+
+  it('fix: adds worker processes that persist across epochs, importing os once', () => {
+    expectFix(
+      'GML301',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+      for x, y in train_loader:
+          optimizer.zero_grad()
+          model(x).sum().backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      import os
+      train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=min(8, os.cpu_count() or 1), persistent_workers=True)
+      for x, y in train_loader:
+          optimizer.zero_grad()
+          model(x).sum().backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('fix: replaces num_workers=0 in place, uses an existing import of os and keeps persistent_workers as written', () => {
+    expectFix(
+      'GML301',
+      `
+      import os
+      import torch
+      loader = torch.utils.data.DataLoader(
+          train_set,
+          batch_size=64,
+          num_workers=0,
+          persistent_workers=False,
+      )
+      for x, y in loader:
+          optimizer.zero_grad()
+          model(x).sum().backward()
+          optimizer.step()
+      `,
+      `
+      import os
+      import torch
+      loader = torch.utils.data.DataLoader(
+          train_set,
+          batch_size=64,
+          num_workers=min(8, os.cpu_count() or 1),
+          persistent_workers=False,
+      )
+      for x, y in loader:
+          optimizer.zero_grad()
+          model(x).sum().backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('the fixed fixture script still trains to the end with Debian python3-torch', () => {
+    const python = '/usr/bin/python3';
+    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    assert.equal(probe.status, 0, `${python} cannot import torch: run \`apt-get install -y python3-torch\` (CI installs it).\n${probe.stderr ?? ''}`);
+    const fixture = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts', 'torch_dataloader_main_process.py'), 'utf8');
+    const fixed = applyFix(fixture, assertOne(fixture, 'GML301'));
+    assert.deepEqual(findings(fixed, 'GML301'), []);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-gml301-'));
+    try {
+      const script = path.join(dir, 'train.py');
+      fs.writeFileSync(script, fixed);
+      const run = spawnSync(python, [script], { encoding: 'utf8', timeout: 240_000, cwd: dir });
+      assert.equal(run.status, 0, `fixed script failed:\n${run.stderr}`);
+      assert.match(run.stdout, /training finished\s*$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
