@@ -9,6 +9,8 @@ import { IncrementalAnalysis } from '../../server/src/analysis/incremental/incre
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
+import { RULES } from '../../server/src/rules/registry';
+import type { Rule } from '../../server/src/rules/rule';
 import { parsesCleanly, useParser, validPython } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 import { buildEditFile } from '../../bench/analysis-edit';
@@ -25,14 +27,14 @@ function comparable(findings: Finding[]): unknown {
 }
 
 
-function expectSame(doc: PythonDocument, analysis: IncrementalAnalysis, label: string): void {
+function expectSame(doc: PythonDocument, analysis: IncrementalAnalysis, label: string, rules?: readonly Rule[]): void {
   // Analysed first, while the segments after the last edits still have their moves put off (see deferMove).
-  const incremental = analysis.analyze(doc, options);
+  const incremental = analysis.analyze(doc, { ...options, rules });
   // The model is given the segments' starts (not read from each tree): they must be the trees' ranges.
   doc.segments.forEach((s, i) => {
     if (i > 0) assert.equal(s.start, s.tree.getIncludedRanges()[0].startIndex, `${label}: segment ${i} starts where its tree's range does`);
   });
-  const full = analyzeText(doc.text, { config, timeBudgetMs: 600_000 });
+  const full = analyzeText(doc.text, { config, timeBudgetMs: 600_000, rules });
   try {
     assert.deepEqual(comparable(incremental.findings), comparable(full.findings), `${label}: findings differ from a whole-file analysis`);
   } finally {
@@ -99,61 +101,80 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     }
   });
 
+  /**
+   * Seeded random line and character edits on `files` joined, kept as 15-line segments: after each
+   * edit (a broken text is analysed, then the edit undone) the findings equal a whole-file analysis.
+   */
+  function randomEdits(seed: number, files: string[], steps: number, rules?: readonly Rule[]): void {
+    const rnd = seededRandom(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const doc = new PythonDocument(files.join('\n'), { segmentLines: 15 });
+    const analysis = new IncrementalAnalysis();
+    let partial = 0;
+    let compared = 0;
+    try {
+      expectSame(doc, analysis, 'initial', rules);
+      for (let step = 0; step < steps; step++) {
+        const previous = doc.text;
+        const lines = doc.text.split('\n');
+        const line = Math.floor(rnd() * lines.length);
+        const kind = rnd();
+        let label: string;
+        if (kind < 0.3) {
+          // Insert a line taken from another script, at a top-level or indented position.
+          const inserted = pick(corpusLines);
+          replaceLines(doc, line, line, [inserted]);
+          label = `insert ${JSON.stringify(inserted)} at line ${line}`;
+        } else if (kind < 0.5) {
+          replaceLines(doc, line, line + 1, []);
+          label = `delete line ${line}`;
+        } else if (kind < 0.7) {
+          const replacement = pick(corpusLines);
+          replaceLines(doc, line, line + 1, [replacement]);
+          label = `replace line ${line} with ${JSON.stringify(replacement)}`;
+        } else {
+          const src = new SourceText(doc.text);
+          const at = src.lineStart(line) + Math.floor(rnd() * (lines[line].length + 1));
+          const ch = pick(['a', '_', '1', ' ', '(', ')', ',', '.', '=']);
+          doc.replaceRange(at, at, ch);
+          label = `type ${JSON.stringify(ch)} at line ${line}`;
+        }
+        if (!validPython(doc.text)) {
+          // Broken code (a syntax error, or a top-level statement indented: see the test of that
+          // below): the analysis must still run. Then the edit is undone and the valid text compared.
+          analysis.analyze(doc, { ...options, rules });
+          doc.setText(previous);
+          label += ', then undone';
+        }
+        expectSame(doc, analysis, `step ${step} (${label})`, rules);
+        compared++;
+        if (analysis.lastStats?.mode === 'partial') partial++;
+      }
+    } finally {
+      doc.dispose();
+    }
+    assert.ok(compared === steps, `${compared} clean states compared`);
+    assert.ok(partial > 0, 'some edits were analysed per segment, not whole');
+  }
+
   // 116 and 155 found the edits that swallow untouched statements into an error (see the test of that below).
   for (const seed of [11, 12, 13, 14, 116, 155]) {
     it(`seeded random line and character edits, seed ${seed}`, () => {
       const rnd = seededRandom(seed);
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-      const files = Array.from({ length: 5 }, () => pick(corpus).text);
-      const doc = new PythonDocument(files.join('\n'), { segmentLines: 15 });
-      const analysis = new IncrementalAnalysis();
-      let partial = 0;
-      let compared = 0;
-      try {
-        expectSame(doc, analysis, 'initial');
-        for (let step = 0; step < 40; step++) {
-          const previous = doc.text;
-          const lines = doc.text.split('\n');
-          const line = Math.floor(rnd() * lines.length);
-          const kind = rnd();
-          let label: string;
-          if (kind < 0.3) {
-            // Insert a line taken from another script, at a top-level or indented position.
-            const inserted = pick(corpusLines);
-            replaceLines(doc, line, line, [inserted]);
-            label = `insert ${JSON.stringify(inserted)} at line ${line}`;
-          } else if (kind < 0.5) {
-            replaceLines(doc, line, line + 1, []);
-            label = `delete line ${line}`;
-          } else if (kind < 0.7) {
-            const replacement = pick(corpusLines);
-            replaceLines(doc, line, line + 1, [replacement]);
-            label = `replace line ${line} with ${JSON.stringify(replacement)}`;
-          } else {
-            const src = new SourceText(doc.text);
-            const at = src.lineStart(line) + Math.floor(rnd() * (lines[line].length + 1));
-            const ch = pick(['a', '_', '1', ' ', '(', ')', ',', '.', '=']);
-            doc.replaceRange(at, at, ch);
-            label = `type ${JSON.stringify(ch)} at line ${line}`;
-          }
-          if (!validPython(doc.text)) {
-            // Broken code (a syntax error, or a top-level statement indented: see the test of that
-            // below): the analysis must still run. Then the edit is undone and the valid text compared.
-            analysis.analyze(doc, options);
-            doc.setText(previous);
-            label += ', then undone';
-          }
-          expectSame(doc, analysis, `step ${step} (${label})`);
-          compared++;
-          if (analysis.lastStats?.mode === 'partial') partial++;
-        }
-      } finally {
-        doc.dispose();
-      }
-      assert.ok(compared === 40, `${compared} clean states compared`);
-      assert.ok(partial > 0, 'some edits were analysed per segment, not whole');
+      randomEdits(seed, Array.from({ length: 5 }, () => corpus[Math.floor(rnd() * corpus.length)].text), 40);
     });
   }
+
+  // Each rule alone, so that no other rule's dependencies send a segment back for it: a rule whose
+  // reads are not all recorded would keep a stale finding. Its files are the fixtures it flags, and others.
+  RULES.forEach((rule, index) => {
+    it(`seeded random edits with ${rule.code} alone`, () => {
+      const rnd = seededRandom(500 + index);
+      const flagged = corpus.filter((c) => c.expected.includes(rule.code)).map((c) => c.text);
+      const others = Array.from({ length: 3 }, () => corpus[Math.floor(rnd() * corpus.length)].text);
+      randomEdits(500 + index, [...flagged.slice(0, 2), ...others], 25, [rule]);
+    });
+  });
 
   it('a grid edited in one segment updates the GridSearchCV finding in another', () => {
     const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', 'grid = {"C": [1, 2, 3]}', ...filler(0, 40), 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit([[0]], [0])'];
