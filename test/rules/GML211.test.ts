@@ -1,157 +1,722 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
-const CODE = 'GML211';
-
-const MODEL = [
-  'model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1)])',
-  'model.compile(optimizer="adam", loss="mse")',
-];
-
 describe('GML211 keras-no-early-stopping', () => {
-  it('flags fit with validation_split and many epochs, and adds EarlyStopping through the keras binding', () => {
-    const src = py('import keras', ...MODEL, 'model.fit(x, y, epochs=50, validation_split=0.2)');
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /50 epochs/);
-    assert.equal(f.fixes[0].safety, 'unsafe');
-    assert.match(f.fixes[0].title, /\(unsafe\)$/);
-    assert.deepEqual(f.range.start, { line: 3, character: 0 });
-    const fixed = assertFixes(src, CODE);
-    assert.match(fixed, /model\.fit\(x, y, epochs=50, validation_split=0\.2, callbacks=\[keras\.callbacks\.EarlyStopping\(monitor="val_loss", patience=3, restore_best_weights=True\)\]\)/);
-    assert.deepEqual(findings(fixed, CODE), []);
+  describe('flags', () => {
+    it('a fit with validation_split that trains many epochs', () => {
+      expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2)
+        ^^^^^^^^^ GML211: trains 50 epochs with validation data
+      `);
+    });
+
+    it('validation_data given as a tuple', () => {
+      expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        history = model.fit(x_train, y_train, batch_size=64, epochs=10, validation_data=(x_val, y_val))
+        #         ^^^^^^^^^ GML211: trains 10 epochs
+      `);
+    });
+
+    it('validation_data given as a dataset variable', () => {
+      expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(train_ds, epochs=10, validation_data=val_ds)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('epochs and validation_data passed by position', () => {
+      expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(train_ds, None, None, 20, 1, None, 0.0, val_ds)
+        ^^^^^^^^^ GML211: trains 20 epochs
+      `);
+    });
+
+    it('epochs read from a module constant', () => {
+      expectFindings(`
+        import keras
+
+        EPOCHS = 30
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=EPOCHS, validation_split=0.1)
+        ^^^^^^^^^ GML211: trains 30 epochs
+      `);
+    });
   });
 
-  it('flags validation_data, including unknown and positional forms', () => {
-    assertOne(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_data=(xv, yv))'), CODE);
-    assertOne(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_data=val_ds)'), CODE);
-    assertOne(py('import keras', ...MODEL, 'model.fit(train_ds, None, None, 20, 1, None, 0.0, val_ds)'), CODE);
-    assertOne(py('import keras', ...MODEL, 'EPOCHS = 30', 'model.fit(x, y, epochs=EPOCHS, validation_split=0.1)'), CODE);
+  describe('finds the Keras model', () => {
+    it('through tf.keras', () => {
+      expectFindings(`
+        import tensorflow as tf
+
+        model = tf.keras.Sequential()
+        model.add(tf.keras.layers.Dense(10, activation="softmax"))
+        model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('through from tensorflow import keras', () => {
+      expectFindings(`
+        from tensorflow import keras
+
+        model = keras.models.Sequential()
+        model.add(keras.layers.Dense(10, activation="softmax"))
+        model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('through a from-import under another name', () => {
+      expectFindings(`
+        from keras.models import Sequential as Seq
+
+        net = Seq()
+        net.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^ GML211
+      `);
+    });
+
+    it('built with the functional API', () => {
+      expectFindings(`
+        import keras
+
+        inputs = keras.Input(shape=(784,))
+        outputs = keras.layers.Dense(10, activation="softmax")(inputs)
+        model = keras.Model(inputs, outputs)
+        model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('of a subclass of a subclass of keras.Model', () => {
+      expectFindings(`
+        import keras
+
+        class MLP(keras.Model):
+            pass
+
+        class DeeperMLP(MLP):
+            pass
+
+        model = DeeperMLP()
+        model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('returned by a builder function', () => {
+      expectFindings(`
+        import keras
+
+        def build_model():
+            model = keras.Sequential()
+            model.compile(loss="mse")
+            return model
+
+        model = build_model()
+        model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+        ^^^^^^^^^ GML211
+      `);
+    });
   });
 
-  it('resolves tf.keras, from-imports, aliases, the functional API, subclasses and builder functions', () => {
-    assertOne(py('import tensorflow as tf', 'model = tf.keras.Sequential()', 'model.fit(x, y, epochs=5, validation_split=0.1)'), CODE);
-    assertOne(py('from tensorflow import keras', 'model = keras.models.Sequential()', 'model.fit(x, y, epochs=5, validation_split=0.1)'), CODE);
-    assertOne(py('from keras.models import Sequential as Seq', 'net = Seq()', 'net.fit(x, y, epochs=5, validation_split=0.1)'), CODE);
-    assertOne(py('import keras', 'm = keras.Model(inputs, outputs)', 'm.fit(x, y, epochs=5, validation_split=0.1)'), CODE);
-    assertOne(
-      py('import keras', 'class Net(keras.Model):', '    pass', 'class Deeper(Net):', '    pass', 'm = Deeper()', 'm.fit(x, y, epochs=5, validation_split=0.1)'),
-      CODE,
-    );
-    assertOne(
-      py('import keras', 'def build():', '    m = keras.Sequential()', '    m.compile(loss="mse")', '    return m', 'model = build()', 'model.fit(x, y, epochs=5, validation_split=0.1)'),
-      CODE,
-    );
+  describe('counts as early stopping', () => {
+    it('keras.callbacks.EarlyStopping in the list', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(patience=2)])
+      `);
+    });
+
+    it('tf.keras.callbacks.EarlyStopping', () => {
+      expectNone('GML211', `
+        import tensorflow as tf
+
+        model = tf.keras.Sequential()
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping()])
+      `);
+    });
+
+    it('an EarlyStopping imported under another name and held by a variable', () => {
+      expectNone('GML211', `
+        import keras
+        from keras.callbacks import EarlyStopping as ES
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        stop = ES(monitor="val_loss")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[stop])
+      `);
+    });
+
+    it('a list variable holding EarlyStopping', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        cbs = [keras.callbacks.EarlyStopping()]
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=cbs)
+      `);
+    });
+
+    it('EarlyStopping appended to the list variable', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        cbs = []
+        cbs.append(keras.callbacks.EarlyStopping())
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=cbs)
+      `);
+    });
+
+    it('a local subclass of EarlyStopping', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+
+        class Stop(keras.callbacks.EarlyStopping):
+            pass
+
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[Stop()])
+      `);
+    });
+
+    it('a custom callback that sets model.stop_training', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+
+        class Halt(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                self.model.stop_training = True
+
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[Halt()])
+      `);
+    });
   });
 
-  it('stays quiet when EarlyStopping is there, in every spelling', () => {
-    const fit = (cb: string) => `model.fit(x, y, epochs=50, validation_split=0.2, callbacks=${cb})`;
-    assertNone(py('import keras', ...MODEL, fit('[keras.callbacks.EarlyStopping(patience=2)]')), CODE);
-    assertNone(py('import tensorflow as tf', 'model = tf.keras.Sequential()', fit('[tf.keras.callbacks.EarlyStopping()]')), CODE);
-    assertNone(py('import keras', 'from keras.callbacks import EarlyStopping as ES', ...MODEL, 'stop = ES(monitor="val_loss")', fit('[stop]')), CODE);
-    assertNone(py('import keras', ...MODEL, 'cbs = [keras.callbacks.EarlyStopping()]', fit('cbs')), CODE);
-    assertNone(py('import keras', ...MODEL, 'cbs = []', 'cbs.append(keras.callbacks.EarlyStopping())', fit('cbs')), CODE);
-    assertNone(py('import keras', ...MODEL, 'class Stop(keras.callbacks.EarlyStopping):', '    pass', fit('[Stop()]')), CODE);
-    // A custom callback that sets model.stop_training is early stopping too.
-    assertNone(
-      py('import keras', ...MODEL, 'class Halt(keras.callbacks.Callback):', '    def on_epoch_end(self, epoch, logs=None):', '        self.model.stop_training = True', fit('[Halt()]')),
-      CODE,
-    );
+  describe('stays quiet', () => {
+    it('when epochs is left out (Keras trains one epoch)', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, validation_split=0.2)
+      `);
+    });
+
+    it('on epochs=1', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=1, validation_split=0.2)
+      `);
+    });
+
+    it('when initial_epoch leaves one epoch to train', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.models.load_model("checkpoint.keras")
+        model.fit(x_train, y_train, epochs=10, initial_epoch=9, validation_split=0.2)
+      `);
+    });
+
+    it('without validation data', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10)
+      `);
+    });
+
+    it('on validation_split=0.0', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_split=0.0)
+      `);
+    });
+
+    it('on validation_data=None', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_data=None)
+      `);
+    });
+
+    it('when epochs comes from the command line', () => {
+      expectNone('GML211', `
+        import argparse
+        import keras
+
+        args = argparse.ArgumentParser().parse_args()
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=args.epochs, validation_split=0.2)
+      `);
+    });
+
+    it('when validation_split comes from a config', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_split=cfg.split)
+      `);
+    });
+
+    it('when the callbacks come from a function call', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_split=0.2, callbacks=make_callbacks())
+      `);
+    });
+
+    it('when the callbacks are a parameter', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+
+        def run(cbs):
+            model.fit(x_train, y_train, epochs=10, validation_split=0.2, callbacks=cbs)
+      `);
+    });
+
+    it('when **kwargs may pass callbacks', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_split=0.2, **fit_kwargs)
+      `);
+    });
+
+    it('when the callbacks list unpacks an unknown list', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=10, validation_split=0.2, callbacks=[*extra])
+      `);
+    });
   });
 
-  it('does not count ReduceLROnPlateau or ModelCheckpoint as early stopping, and appends to the literal list', () => {
-    const src = py('import keras', ...MODEL, 'model.fit(x, y, epochs=50, validation_split=0.2, callbacks=[keras.callbacks.ReduceLROnPlateau()])');
-    const fixed = assertFixes(src, CODE);
-    assert.match(fixed, /callbacks=\[keras\.callbacks\.ReduceLROnPlateau\(\), keras\.callbacks\.EarlyStopping\(monitor="val_loss", patience=3, restore_best_weights=True\)\]/);
+  describe('leaves other fits alone', () => {
+    it('a scikit-learn estimator in a Keras file', () => {
+      expectNone('GML211', `
+        import keras
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier()
+        clf.fit(x_train, y_train, epochs=10, validation_data=(x_val, y_val))
+      `);
+    });
+
+    it('a local class named like a Keras model', () => {
+      expectNone('GML211', `
+        import keras
+
+        class Sequential:
+            def fit(self, *args, **kwargs):
+                pass
+
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+      `);
+    });
+
+    it('a Keras object that is not a model', () => {
+      expectNone('GML211', `
+        import keras
+
+        datagen = keras.preprocessing.image.ImageDataGenerator(rotation_range=20)
+        datagen.fit(x_train, epochs=10, validation_split=0.2)
+      `);
+    });
+
+    it('a parameter named like the keras module', () => {
+      expectNone('GML211', `
+        import keras
+        import sklearn
+
+        def train(keras):
+            model = keras.Sequential()
+            model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+      `);
+    });
   });
 
-  it('appends to a multi-line list in its layout, and to a list held by a variable', () => {
-    const src = py(
-      'import keras',
-      ...MODEL,
-      'callbacks = [',
-      '    keras.callbacks.ModelCheckpoint("best.keras"),',
-      '    keras.callbacks.CSVLogger("log.csv"),',
-      ']',
-      'model.fit(x, y, epochs=50, validation_split=0.2, callbacks=callbacks)',
-    );
-    const fixed = assertFixes(src, CODE);
-    assert.ok(
-      fixed.includes('    keras.callbacks.CSVLogger("log.csv"),\n    keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True),\n]'),
-      fixed,
-    );
+  describe('a model of unknown origin', () => {
+    it('is flagged in a file that imports only Keras', () => {
+      expectFindings(`
+        import tensorflow as tf
+
+        def train(model):
+            model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+        #   ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('is not flagged when XGBoost is imported too', () => {
+      expectNone('GML211', `
+        import tensorflow as tf
+        import xgboost
+
+        def train(model):
+            model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+      `);
+    });
+
+    it('is not flagged when Lightning is imported too', () => {
+      expectNone('GML211', `
+        import tensorflow as tf
+        import lightning
+
+        def train(model):
+            model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+      `);
+    });
   });
 
-  it('stays quiet on one epoch, the default epochs, no validation, and unknown values', () => {
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, validation_split=0.2)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=1, validation_split=0.2)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, initial_epoch=9, validation_split=0.2)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_split=0.0)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_data=None)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=args.epochs, validation_split=0.2)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_split=cfg.split)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_split=0.2, callbacks=make_callbacks())'), CODE);
-    assertNone(py('import keras', ...MODEL, 'def run(cbs):', '    model.fit(x, y, epochs=10, validation_split=0.2, callbacks=cbs)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_split=0.2, **fit_kwargs)'), CODE);
-    assertNone(py('import keras', ...MODEL, 'model.fit(x, y, epochs=10, validation_split=0.2, callbacks=[*extra])'), CODE);
+  it('flags each of two fits', () => {
+    expectFindings(`
+      from keras.models import Sequential
+
+      model = Sequential()
+      model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+      ^^^^^^^^^ GML211: trains 9 epochs
+      model.fit(x_train, y_train, epochs=4, validation_split=0.2)
+      ^^^^^^^^^ GML211: trains 4 epochs
+    `);
   });
 
-  it('leaves fits of other libraries and look-alike local classes alone', () => {
-    assertNone(
-      py('import keras', 'from sklearn.neural_network import MLPClassifier', 'clf = MLPClassifier()', 'clf.fit(x, y, epochs=10, validation_data=(xv, yv))'),
-      CODE,
-    );
-    assertNone(py('import keras', 'class Sequential:', '    def fit(self, *a, **k): pass', 'm = Sequential()', 'm.fit(x, y, epochs=10, validation_split=0.2)'), CODE);
-    assertNone(py('import keras', 'gen = keras.preprocessing.image.ImageDataGenerator()', 'gen.fit(x, epochs=10, validation_split=0.2)'), CODE);
-    // A parameter named like the module is not the module.
-    assertNone(py('import keras', 'import sklearn', 'def train(keras):', '    m = keras.Sequential()', '    m.fit(x, y, epochs=10, validation_split=0.2)'), CODE);
+  it('the fix is unsafe, and its title says so', () => {
+    const [finding] = expectFindings(`
+      import keras
+
+      model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+      model.fit(x_train, y_train, epochs=50, validation_split=0.2)
+      ^^^^^^^^^ GML211
+    `);
+    assert.equal(finding.fixes[0].safety, 'unsafe');
+    assert.match(finding.fixes[0].title, /\(unsafe\)$/);
   });
 
-  it('warns on an unresolved receiver only in a Keras-only file', () => {
-    const body = ['def train(model):', '    model.fit(x, y, epochs=10, validation_split=0.2)'];
-    assertOne(py('import tensorflow as tf', ...body), CODE);
-    assertNone(py('import tensorflow as tf', 'import xgboost', ...body), CODE);
-    assertNone(py('import tensorflow as tf', 'import lightning', ...body), CODE);
-  });
+  describe('fix', () => {
+    it('adds EarlyStopping through the keras binding', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
 
-  it('uses the EarlyStopping or callbacks name the file already binds, else adds one import once', () => {
-    const a = assertFixes(py('from keras.callbacks import EarlyStopping, CSVLogger', 'import keras', ...MODEL, 'model.fit(x, y, epochs=9, validation_split=0.2, callbacks=[CSVLogger("l")])'), CODE);
-    assert.match(a, /callbacks=\[CSVLogger\("l"\), EarlyStopping\(monitor="val_loss"/);
-    assert.equal(count(a, 'import EarlyStopping'), 1);
-    const b = assertFixes(py('import tensorflow as tf', 'model = tf.keras.Sequential()', 'model.fit(x, y, epochs=9, validation_split=0.2)'), CODE);
-    assert.match(b, /callbacks=\[tf\.keras\.callbacks\.EarlyStopping\(/);
-    const c = assertFixes(py('from tensorflow.keras import callbacks', 'from tensorflow.keras.models import Sequential', 'model = Sequential()', 'model.fit(x, y, epochs=9, validation_split=0.2)'), CODE);
-    assert.match(c, /callbacks=\[callbacks\.EarlyStopping\(/);
-    const d = assertFixes(py('from tensorflow.keras.models import Sequential', 'model = Sequential()', 'model.fit(x, y, epochs=9, validation_split=0.2)'), CODE);
-    assert.equal(count(d, 'from tensorflow.keras.callbacks import EarlyStopping\n'), 1);
-    assert.match(d, /callbacks=\[EarlyStopping\(monitor="val_loss"/);
-    // Two fits: fixing one leaves the import in place for the other, which reuses it.
-    const two = py('from keras.models import Sequential', 'm = Sequential()', 'm.fit(x, y, epochs=9, validation_split=0.2)', 'm.fit(x, y, epochs=4, validation_split=0.2)');
-    assert.equal(findings(two, CODE).length, 2);
-  });
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2)
+        `,
+        `
+        import keras
 
-  it('replaces callbacks=None and keeps multi-line fit calls in their layout', () => {
-    const a = assertFixes(py('import keras', ...MODEL, 'model.fit(x, y, epochs=9, validation_split=0.2, callbacks=None)'), CODE);
-    assert.match(a, /callbacks=\[keras\.callbacks\.EarlyStopping\(/);
-    const b = assertFixes(py('import keras', ...MODEL, 'history = model.fit(', '    x,', '    y,', '    epochs=9,', '    validation_split=0.2,', ')'), CODE);
-    assert.ok(b.includes('    validation_split=0.2,\n    callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)],\n)'), b);
-  });
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
 
-  it('keeps tab and two-space indentation and CRLF newlines', () => {
-    const tab = py('import keras', 'def main():', '\tmodel = keras.Sequential()', '\tmodel.fit(', '\t\tx, y,', '\t\tepochs=9,', '\t\tvalidation_split=0.2)');
-    const fixedTab = assertFixes(tab, CODE);
-    assert.ok(fixedTab.includes('\t\tvalidation_split=0.2,\n\t\tcallbacks=[keras.callbacks.EarlyStopping('), fixedTab);
-    const two = py('import keras', 'def main():', '  model = keras.Sequential()', '  cbs = [', '    keras.callbacks.CSVLogger("l")', '  ]', '  model.fit(x, y, epochs=9, validation_split=0.2, callbacks=cbs)');
-    const fixedTwo = assertFixes(two, CODE);
-    assert.ok(fixedTwo.includes('    keras.callbacks.CSVLogger("l"),\n    keras.callbacks.EarlyStopping('), fixedTwo);
-    const crlf = 'from keras.models import Sequential\r\nm = Sequential()\r\nm.fit(x, y, epochs=9, validation_split=0.2)\r\n';
-    const fixedCrlf = assertFixes(crlf, CODE);
-    assert.equal(
-      fixedCrlf,
-      'from keras.models import Sequential\r\nfrom keras.callbacks import EarlyStopping\r\nm = Sequential()\r\nm.fit(x, y, epochs=9, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])\r\n',
-    );
+    it('appends to a literal list whose ReduceLROnPlateau does not stop training', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[keras.callbacks.ReduceLROnPlateau()])
+        `,
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[keras.callbacks.ReduceLROnPlateau(), keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('appends to a multi-line list held by a variable, in its layout', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        callbacks = [
+            keras.callbacks.ModelCheckpoint("best.keras"),
+            keras.callbacks.CSVLogger("log.csv"),
+        ]
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=callbacks)
+        `,
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        callbacks = [
+            keras.callbacks.ModelCheckpoint("best.keras"),
+            keras.callbacks.CSVLogger("log.csv"),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True),
+        ]
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=callbacks)
+        `,
+      );
+    });
+
+    it('uses an imported EarlyStopping and adds no import', () => {
+      expectFix(
+        'GML211',
+        `
+        from keras.callbacks import EarlyStopping, CSVLogger
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[CSVLogger("training.log")])
+        `,
+        `
+        from keras.callbacks import EarlyStopping, CSVLogger
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[CSVLogger("training.log"), EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('writes tf.keras.callbacks.EarlyStopping after import tensorflow as tf', () => {
+      expectFix(
+        'GML211',
+        `
+        import tensorflow as tf
+
+        model = tf.keras.Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        `,
+        `
+        import tensorflow as tf
+
+        model = tf.keras.Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('uses an imported callbacks module', () => {
+      expectFix(
+        'GML211',
+        `
+        from tensorflow.keras import callbacks
+        from tensorflow.keras.models import Sequential
+
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        `,
+        `
+        from tensorflow.keras import callbacks
+        from tensorflow.keras.models import Sequential
+
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('imports EarlyStopping once, from the Keras the file uses, when nothing binds it', () => {
+      expectFix(
+        'GML211',
+        `
+        from tensorflow.keras.models import Sequential
+
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        `,
+        `
+        from tensorflow.keras.models import Sequential
+        from tensorflow.keras.callbacks import EarlyStopping
+
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('replaces callbacks=None with a list', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=None)
+        `,
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('keeps a multi-line fit call one argument per line', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=9,
+            validation_split=0.2,
+        )
+        `,
+        `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=9,
+            validation_split=0.2,
+            callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)],
+        )
+        `,
+      );
+    });
+
+    it('keeps tab indentation', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        def main():
+        \tmodel = keras.Sequential()
+        \tmodel.fit(
+        \t\tx_train, y_train,
+        \t\tepochs=9,
+        \t\tvalidation_split=0.2)
+        `,
+        `
+        import keras
+
+        def main():
+        \tmodel = keras.Sequential()
+        \tmodel.fit(
+        \t\tx_train, y_train,
+        \t\tepochs=9,
+        \t\tvalidation_split=0.2,
+        \t\tcallbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('keeps two-space indentation in a callbacks list', () => {
+      expectFix(
+        'GML211',
+        `
+        import keras
+
+        def main():
+          model = keras.Sequential()
+          cbs = [
+            keras.callbacks.CSVLogger("training.log")
+          ]
+          model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=cbs)
+        `,
+        `
+        import keras
+
+        def main():
+          model = keras.Sequential()
+          cbs = [
+            keras.callbacks.CSVLogger("training.log"),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+          ]
+          model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=cbs)
+        `,
+      );
+    });
+
+    it('keeps CRLF newlines, in the added import too', () => {
+      expectFix(
+        'GML211',
+        `
+        from keras.models import Sequential
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        `,
+        `
+        from keras.models import Sequential
+        from keras.callbacks import EarlyStopping
+        model = Sequential()
+        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+        { eol: '\r\n' },
+      );
+    });
   });
 });

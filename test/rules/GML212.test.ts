@@ -1,137 +1,556 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
-const CODE = 'GML212';
-const IMPORT = 'from transformers import Trainer, TrainingArguments';
-const GOOD_ARGS = 'args = TrainingArguments(output_dir="o", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)';
-
 describe('GML212 hf-trainer-no-early-stopping', () => {
-  it('flags a Trainer with an eval dataset and no callback; the fix adds the callback and every prerequisite', () => {
-    const src = py(IMPORT, 'args = TrainingArguments(output_dir="o", num_train_epochs=10)', 'trainer = Trainer(model=m, args=args, train_dataset=tr, eval_dataset=ev)');
-    const f = assertOne(src, CODE);
-    assert.equal(f.fixes[0].safety, 'unsafe');
-    assert.match(f.fixes[0].title, /\(unsafe\)$/);
-    assert.match(f.message, /eval_strategy "no"/);
-    const fixed = assertFixes(src, CODE);
-    assert.match(
-      fixed,
-      /TrainingArguments\(output_dir="o", num_train_epochs=10, eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"\)/,
-    );
-    assert.match(fixed, /eval_dataset=ev, callbacks=\[EarlyStoppingCallback\(early_stopping_patience=3\)\]\)/);
-    assert.equal(count(fixed, 'from transformers import EarlyStoppingCallback\n'), 1);
-    assert.deepEqual(findings(fixed, CODE), []);
+  describe('flags', () => {
+    it('a Trainer with an eval dataset and no callback, saying evaluation is off', () => {
+      expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="imdb_model", num_train_epochs=10)
+        trainer = Trainer(
+        #         ^^^^^^^ GML212: with eval_strategy "no" it never even evaluates
+            model=model,
+            args=training_args,
+            train_dataset=tokenized_imdb["train"],
+            eval_dataset=tokenized_imdb["test"],
+        )
+        trainer.train()
+      `);
+    });
+
+    it('a Seq2SeqTrainer', () => {
+      expectFindings(`
+        from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+        training_args = Seq2SeqTrainingArguments(output_dir="t5_summarizer", predict_with_generate=True)
+        trainer = Seq2SeqTrainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #         ^^^^^^^^^^^^^^ GML212
+      `);
+    });
+
+    it('a local subclass of Trainer', () => {
+      expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        class WeightedLossTrainer(Trainer):
+            pass
+
+        training_args = TrainingArguments(output_dir="out")
+        trainer = WeightedLossTrainer(model=model, args=training_args, eval_dataset=eval_ds)
+        #         ^^^^^^^^^^^^^^^^^^^ GML212
+      `);
+    });
+
+    it('a callback without load_best_model_at_end', () => {
+      expectFindings(`
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        #         ^^^^^^^ GML212: load_best_model_at_end is not True
+      `);
+    });
+
+    it('a callback whose save_strategy differs from eval_strategy', () => {
+      expectFindings(`
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        #         ^^^^^^^ GML212: save_strategy "steps" differs from eval_strategy "epoch"
+      `);
+    });
+
+    it('a callback whose save_steps is not a multiple of eval_steps', () => {
+      expectFindings(`
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="steps", eval_steps=300, save_steps=500, load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        #         ^^^^^^^ GML212: save_steps 500 is not a multiple of eval_steps 300
+      `);
+    });
   });
 
-  it('keeps a working eval strategy, matches save_strategy to it, and renames evaluation_strategy', () => {
-    const a = assertFixes(py(IMPORT, 'args = TrainingArguments(output_dir="o", eval_strategy="steps", save_strategy="epoch")', 'Trainer(model=m, args=args, eval_dataset=ev)'), CODE);
-    assert.match(a, /eval_strategy="steps", save_strategy="steps", load_best_model_at_end=True, metric_for_best_model="eval_loss"/);
-    const b = assertFixes(py(IMPORT, 'args = TrainingArguments(output_dir="o", evaluation_strategy="epoch")', 'Trainer(model=m, args=args, eval_dataset=ev)'), CODE);
-    assert.ok(!b.includes('evaluation_strategy'), b);
-    assert.match(b, /eval_strategy="epoch", save_strategy="epoch"/);
-    const c = assertFixes(py(IMPORT, 'args = TrainingArguments(output_dir="o", evaluation_strategy="no", metric_for_best_model="f1")', 'Trainer(model=m, args=args, eval_dataset=ev)'), CODE);
-    assert.match(c, /eval_strategy="epoch", metric_for_best_model="f1", save_strategy="epoch", load_best_model_at_end=True\)/);
+  describe('reports without a fix', () => {
+    it('when the TrainingArguments are a parameter', () => {
+      const [finding] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        def run(training_args):
+            trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        #             ^^^^^^^ GML212
+      `);
+      assert.equal(finding.fixes.length, 0);
+    });
+
+    it('when the TrainingArguments take **kwargs', () => {
+      const [finding] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(**config)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        #         ^^^^^^^ GML212
+      `);
+      assert.equal(finding.fixes.length, 0);
+    });
   });
 
-  it('stays quiet when early stopping is configured, in every spelling', () => {
-    const cb = 'from transformers import EarlyStoppingCallback';
-    assertNone(py(IMPORT, cb, GOOD_ARGS, 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback(3)])'), CODE);
-    assertNone(py('import transformers as hf', 'args = hf.TrainingArguments(output_dir="o", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)', 'hf.Trainer(model=m, args=args, eval_dataset=ev, callbacks=[hf.EarlyStoppingCallback])'), CODE);
-    assertNone(py(IMPORT, cb, GOOD_ARGS, 't = Trainer(model=m, args=args, eval_dataset=ev)', 't.add_callback(EarlyStoppingCallback(early_stopping_patience=2))', 't.train()'), CODE);
-    assertNone(py(IMPORT, 'from transformers.trainer_callback import EarlyStoppingCallback as ESC', GOOD_ARGS, 'cbs = [ESC()]', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=cbs)'), CODE);
-    assertNone(py(IMPORT, cb, GOOD_ARGS, 'class Patient(EarlyStoppingCallback):', '    pass', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[Patient()])'), CODE);
-    // IntervalStrategy enum members and save_strategy="best"
-    assertNone(
-      py(IMPORT, cb, 'from transformers import IntervalStrategy', 'args = TrainingArguments(output_dir="o", eval_strategy=IntervalStrategy.EPOCH, save_strategy="best", load_best_model_at_end=True)', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])'),
-      CODE,
-    );
+  describe('counts as early stopping', () => {
+    it('EarlyStoppingCallback in the list', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(3)])
+      `);
+    });
+
+    it('the callback class itself, through a module alias', () => {
+      expectNone('GML212', `
+        import transformers as hf
+
+        training_args = hf.TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = hf.Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[hf.EarlyStoppingCallback])
+      `);
+    });
+
+    it('a callback added with trainer.add_callback', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        trainer.add_callback(EarlyStoppingCallback(early_stopping_patience=2))
+        trainer.train()
+      `);
+    });
+
+    it('an aliased import from trainer_callback in a list variable', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+        from transformers.trainer_callback import EarlyStoppingCallback as ESC
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        callbacks = [ESC()]
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=callbacks)
+      `);
+    });
+
+    it('a local subclass of EarlyStoppingCallback', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        class PatientStopping(EarlyStoppingCallback):
+            pass
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[PatientStopping()])
+      `);
+    });
+
+    it('with an IntervalStrategy member and save_strategy="best"', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, IntervalStrategy, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy=IntervalStrategy.EPOCH, save_strategy="best", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+      `);
+    });
   });
 
-  it('flags a callback whose prerequisites are missing and fixes only the arguments', () => {
-    const src = py(IMPORT, 'from transformers import EarlyStoppingCallback', 'args = TrainingArguments(output_dir="o", eval_strategy="epoch", save_strategy="epoch")', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])');
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /load_best_model_at_end is not True/);
-    const fixed = assertFixes(src, CODE);
-    assert.match(fixed, /save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"\)/);
-    assert.equal(count(fixed, 'EarlyStoppingCallback()'), 1);
-    // mismatched strategies, and save_steps that is not a multiple of eval_steps
-    const mismatch = py(IMPORT, 'from transformers import EarlyStoppingCallback', 'args = TrainingArguments(output_dir="o", eval_strategy="epoch", load_best_model_at_end=True)', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])');
-    assert.match(assertOne(mismatch, CODE).message, /save_strategy "steps" differs from eval_strategy "epoch"/);
-    assertFixes(mismatch, CODE);
-    const steps = py(IMPORT, 'from transformers import EarlyStoppingCallback', 'args = TrainingArguments(output_dir="o", eval_strategy="steps", eval_steps=300, save_steps=500, load_best_model_at_end=True)', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])');
-    assert.match(assertOne(steps, CODE).message, /save_steps 500 is not a multiple of eval_steps 300/);
-    assert.match(assertFixes(steps, CODE), /save_steps=300/);
+  describe('stays quiet', () => {
+    it('without an eval dataset', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), train_dataset=train_ds)
+      `);
+    });
+
+    it('on eval_dataset=None', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), eval_dataset=None)
+      `);
+    });
+
+    it('when **kwargs may pass callbacks', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), **trainer_kwargs)
+      `);
+    });
+
+    it('when the callbacks come from a function call', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), eval_dataset=eval_ds, callbacks=make_callbacks())
+      `);
+    });
+
+    it('when add_callback adds an unknown callback', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), eval_dataset=eval_ds)
+        trainer.add_callback(callback)
+      `);
+    });
+
+    it('when the callback is there and the prerequisites cannot be read', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy=cfg.strategy, save_strategy=cfg.strategy, load_best_model_at_end=cfg.best)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+      `);
+    });
+
+    it('when the callback is there and the TrainingArguments are a parameter', () => {
+      expectNone('GML212', `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        def go(training_args):
+            trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+      `);
+    });
+
+    it('on a local class named Trainer', () => {
+      expectNone('GML212', `
+        import transformers
+
+        class Trainer:
+            def __init__(self, **kwargs):
+                pass
+
+        trainer = Trainer(model=model, eval_dataset=eval_ds)
+      `);
+    });
+
+    it('on a parameter named like the transformers module', () => {
+      expectNone('GML212', `
+        import transformers
+
+        def build(transformers):
+            return transformers.Trainer(model=model, eval_dataset=eval_ds)
+      `);
+    });
   });
 
-  it('handles a Trainer without args (defaults), Seq2SeqTrainer, trl SFTTrainer and local Trainer subclasses', () => {
-    const fixed = assertFixes(py('from transformers import Trainer', 'Trainer(model=m, eval_dataset=ev)'), CODE);
-    assert.match(fixed, /args=TrainingArguments\(output_dir="tmp_trainer", eval_strategy="epoch"/);
-    assert.equal(count(fixed, 'from transformers import TrainingArguments\n'), 1);
-    assertOne(py('from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments', 'a = Seq2SeqTrainingArguments(output_dir="o")', 'Seq2SeqTrainer(model=m, args=a, eval_dataset=ev)'), CODE);
-    const sft = assertFixes(py('from trl import SFTConfig, SFTTrainer', 'cfg = SFTConfig(output_dir="o")', 'SFTTrainer(model=m, args=cfg, train_dataset=tr, eval_dataset=ev)'), CODE);
-    assert.equal(count(sft, 'from transformers import EarlyStoppingCallback'), 1);
-    assertOne(py(IMPORT, 'class MyTrainer(Trainer):', '    pass', 'a = TrainingArguments(output_dir="o")', 'MyTrainer(model=m, args=a, eval_dataset=ev)'), CODE);
+  it('the fix is unsafe, and its title says so', () => {
+    const [finding] = expectFindings(`
+      from transformers import Trainer, TrainingArguments
+
+      training_args = TrainingArguments(output_dir="out", num_train_epochs=10)
+      trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+      #         ^^^^^^^ GML212
+    `);
+    assert.equal(finding.fixes[0].safety, 'unsafe');
+    assert.match(finding.fixes[0].title, /\(unsafe\)$/);
   });
 
-  it('reports but offers no fix when the TrainingArguments cannot be seen', () => {
-    const f = assertOne(py(IMPORT, 'def run(args):', '    Trainer(model=m, args=args, eval_dataset=ev)'), CODE);
-    assert.equal(f.fixes.length, 0);
-    const g = assertOne(py(IMPORT, 'a = TrainingArguments(**cfg)', 'Trainer(model=m, args=a, eval_dataset=ev)'), CODE);
-    assert.equal(g.fixes.length, 0);
-  });
+  describe('fix', () => {
+    it('adds the callback, its import, and every prerequisite', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
 
-  it('stays quiet without an eval dataset and on unknown values', () => {
-    assertNone(py(IMPORT, 'Trainer(model=m, args=TrainingArguments(output_dir="o"), train_dataset=tr)'), CODE);
-    assertNone(py(IMPORT, 'Trainer(model=m, args=TrainingArguments(output_dir="o"), eval_dataset=None)'), CODE);
-    assertNone(py(IMPORT, 'Trainer(model=m, args=TrainingArguments(output_dir="o"), **trainer_kwargs)'), CODE);
-    assertNone(py(IMPORT, 'Trainer(model=m, args=TrainingArguments(output_dir="o"), eval_dataset=ev, callbacks=make_callbacks())'), CODE);
-    assertNone(py(IMPORT, 't = Trainer(model=m, args=TrainingArguments(output_dir="o"), eval_dataset=ev)', 't.add_callback(cb)'), CODE);
-    // callback present, prerequisite values unknown: no claim
-    assertNone(
-      py(IMPORT, 'from transformers import EarlyStoppingCallback', 'args = TrainingArguments(output_dir="o", eval_strategy=cfg.strategy, save_strategy=cfg.strategy, load_best_model_at_end=cfg.best)', 'Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])'),
-      CODE,
-    );
-    assertNone(py(IMPORT, 'from transformers import EarlyStoppingCallback', 'def go(args):', '    Trainer(model=m, args=args, eval_dataset=ev, callbacks=[EarlyStoppingCallback()])'), CODE);
-  });
+        training_args = TrainingArguments(output_dir="imdb_model", num_train_epochs=10)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        trainer.train()
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
 
-  it('ignores look-alike local names', () => {
-    assertNone(py('import transformers', 'class Trainer:', '    def __init__(self, **k): pass', 'Trainer(model=m, eval_dataset=ev)'), CODE);
-    assertNone(py('import transformers', 'def f(transformers):', '    transformers.Trainer(model=m, eval_dataset=ev)'), CODE);
-  });
+        training_args = TrainingArguments(output_dir="imdb_model", num_train_epochs=10, eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer.train()
+        `,
+      );
+    });
 
-  it('uses transformers.EarlyStoppingCallback when the file imports the module, and adds imports once', () => {
-    const fixed = assertFixes(py('import transformers', 'a = transformers.TrainingArguments(output_dir="o")', 'transformers.Trainer(model=m, args=a, eval_dataset=ev)'), CODE);
-    assert.match(fixed, /callbacks=\[transformers\.EarlyStoppingCallback\(early_stopping_patience=3\)\]/);
-    assert.ok(!fixed.includes('from transformers import'), fixed);
-    const existing = assertFixes(py('from transformers import EarlyStoppingCallback', IMPORT, 'a = TrainingArguments(output_dir="o")', 'Trainer(model=m, args=a, eval_dataset=ev, callbacks=[])'), CODE);
-    assert.equal(count(existing, 'import EarlyStoppingCallback'), 1);
-    assert.match(existing, /callbacks=\[EarlyStoppingCallback\(early_stopping_patience=3\)\]/);
-  });
+    it('keeps a working eval strategy and matches save_strategy to it', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
 
-  it('keeps multi-line layouts, tab and two-space indentation, and CRLF', () => {
-    const tab = py(
-      IMPORT,
-      'def main():',
-      '\targs = TrainingArguments(',
-      '\t\toutput_dir="o",',
-      '\t\tnum_train_epochs=5,',
-      '\t)',
-      '\ttrainer = Trainer(',
-      '\t\tmodel=m,',
-      '\t\targs=args,',
-      '\t\teval_dataset=ev,',
-      '\t)',
-    );
-    const fixedTab = assertFixes(tab, CODE);
-    assert.ok(fixedTab.includes('\t\tnum_train_epochs=5,\n\t\teval_strategy="epoch",\n\t\tsave_strategy="epoch",\n\t\tload_best_model_at_end=True,\n\t\tmetric_for_best_model="eval_loss",\n\t)'), fixedTab);
-    assert.ok(fixedTab.includes('\t\teval_dataset=ev,\n\t\tcallbacks=[EarlyStoppingCallback(early_stopping_patience=3)],\n\t)'), fixedTab);
-    const two = py(IMPORT, 'def main():', '  args = TrainingArguments(', '    output_dir="o"', '  )', '  Trainer(model=m, args=args, eval_dataset=ev)');
-    const fixedTwo = assertFixes(two, CODE);
-    assert.ok(fixedTwo.includes('    output_dir="o",\n    eval_strategy="epoch",'), fixedTwo);
-    const crlf = `${IMPORT}\r\nargs = TrainingArguments(output_dir="o")\r\nTrainer(model=m, args=args, eval_dataset=ev)\r\n`;
-    const fixedCrlf = assertFixes(crlf, CODE);
-    assert.ok(fixedCrlf.startsWith(`${IMPORT}\r\nfrom transformers import EarlyStoppingCallback\r\n`), fixedCrlf);
+        training_args = TrainingArguments(output_dir="out", eval_strategy="steps", save_strategy="epoch")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="steps", save_strategy="steps", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('renames the removed evaluation_strategy keyword', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", evaluation_strategy="epoch")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('turns evaluation_strategy="no" into eval_strategy="epoch" and keeps the metric', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", evaluation_strategy="no", metric_for_best_model="f1")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", metric_for_best_model="f1", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('with the callback there, adds only the missing arguments', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+      );
+    });
+
+    it('adds the save_strategy that matches eval_strategy', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", load_best_model_at_end=True, save_strategy="epoch", metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+      );
+    });
+
+    it('sets save_steps to eval_steps', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="steps", eval_steps=300, save_steps=500, load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+        `
+        from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="steps", eval_steps=300, save_steps=300, load_best_model_at_end=True, save_strategy="steps", metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+        `,
+      );
+    });
+
+    it('gives a Trainer without args TrainingArguments, imported once', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer
+
+        trainer = Trainer(model=model, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer
+        from transformers import EarlyStoppingCallback
+        from transformers import TrainingArguments
+
+        trainer = Trainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)], args=TrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
+        `,
+      );
+    });
+
+    it('fixes trl SFTTrainer and its SFTConfig, importing the callback from transformers once', () => {
+      expectFix(
+        'GML212',
+        `
+        from trl import SFTConfig, SFTTrainer
+
+        training_args = SFTConfig(output_dir="Qwen2-0.5B-SFT")
+        trainer = SFTTrainer(model="Qwen/Qwen2-0.5B", args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        `,
+        `
+        from trl import SFTConfig, SFTTrainer
+        from transformers import EarlyStoppingCallback
+
+        training_args = SFTConfig(output_dir="Qwen2-0.5B-SFT", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = SFTTrainer(model="Qwen/Qwen2-0.5B", args=training_args, train_dataset=train_ds, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('writes transformers.EarlyStoppingCallback after import transformers, adding no import', () => {
+      expectFix(
+        'GML212',
+        `
+        import transformers
+
+        training_args = transformers.TrainingArguments(output_dir="out")
+        trainer = transformers.Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        import transformers
+
+        training_args = transformers.TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = transformers.Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[transformers.EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('uses an imported EarlyStoppingCallback and fills an empty list', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[])
+        `,
+        `
+        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('keeps multi-line calls one argument per line, with tab indentation', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
+
+        def main():
+        \ttraining_args = TrainingArguments(
+        \t\toutput_dir="out",
+        \t\tnum_train_epochs=5,
+        \t)
+        \ttrainer = Trainer(
+        \t\tmodel=model,
+        \t\targs=training_args,
+        \t\teval_dataset=eval_ds,
+        \t)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        def main():
+        \ttraining_args = TrainingArguments(
+        \t\toutput_dir="out",
+        \t\tnum_train_epochs=5,
+        \t\teval_strategy="epoch",
+        \t\tsave_strategy="epoch",
+        \t\tload_best_model_at_end=True,
+        \t\tmetric_for_best_model="eval_loss",
+        \t)
+        \ttrainer = Trainer(
+        \t\tmodel=model,
+        \t\targs=training_args,
+        \t\teval_dataset=eval_ds,
+        \t\tcallbacks=[EarlyStoppingCallback(early_stopping_patience=3)],
+        \t)
+        `,
+      );
+    });
+
+    it('keeps two-space indentation', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
+
+        def main():
+          training_args = TrainingArguments(
+            output_dir="out"
+          )
+          trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        def main():
+          training_args = TrainingArguments(
+            output_dir="out",
+            eval_strategy="epoch",
+            save_strategy="epoch",
+            load_best_model_at_end=True,
+            metric_for_best_model="eval_loss"
+          )
+          trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+      );
+    });
+
+    it('keeps CRLF newlines, in the added import too', () => {
+      expectFix(
+        'GML212',
+        `
+        from transformers import Trainer, TrainingArguments
+        training_args = TrainingArguments(output_dir="out")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
+        `,
+        `
+        from transformers import Trainer, TrainingArguments
+        from transformers import EarlyStoppingCallback
+        training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        `,
+        { eol: '\r\n' },
+      );
+    });
   });
 });

@@ -1,160 +1,738 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
-const CODE = 'GML214';
-
-function fix(src: string): string {
-  const fixed = assertFixes(src, CODE);
-  assert.deepEqual(findings(fixed, CODE), []);
-  return fixed;
-}
-
 describe('GML214 gbdt-no-early-stopping', () => {
-  it('flags an XGBoost estimator fitted with eval_set and no early_stopping_rounds; fixes the constructor', () => {
-    const src = py(
-      'import xgboost as xgb',
-      'model = xgb.XGBClassifier(n_estimators=2000, learning_rate=0.05)',
-      'model.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=False)',
-    );
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /^XGBClassifier\.fit\(\) evaluates on eval_set but never stops early, so it runs all 2000 boosting rounds \(n_estimators=2000\)/);
-    assert.deepEqual(f.range.start, { line: 2, character: 0 });
-    assert.equal(f.fixes[0].title, 'Add early_stopping_rounds=50 to the XGBClassifier constructor (unsafe)');
-    const fixed = fix(src);
-    assert.match(fixed, /XGBClassifier\(n_estimators=2000, learning_rate=0\.05, early_stopping_rounds=50\)/);
-    assert.match(fixed, /model\.fit\(X_train, y_train, eval_set=\[\(X_val, y_val\)\], verbose=False\)/);
+  describe('XGBoost, scikit-learn API', () => {
+    it('flags fit with eval_set and no early_stopping_rounds, naming the estimator and its rounds', () => {
+      const [finding] = expectFindings(`
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(n_estimators=2000, learning_rate=0.05)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=False)
+        ^^^^^^^^^ GML214: runs all 2000 boosting rounds (n_estimators=2000)
+      `);
+      assert.match(finding.message, /^XGBClassifier\.fit\(\) evaluates on eval_set but never stops early, so it runs all 2000 boosting rounds \(n_estimators=2000\)/);
+    });
+
+    it('the fix is unsafe, and its title names the constructor', () => {
+      const [finding] = expectFindings(`
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(n_estimators=2000, learning_rate=0.05)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=False)
+        ^^^^^^^^^ GML214
+      `);
+      assert.equal(finding.fixes[0].title, 'Add early_stopping_rounds=50 to the XGBClassifier constructor (unsafe)');
+    });
+
+    it('flags an EvaluationMonitor callback, which does not stop training', () => {
+      expectFindings(`
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(callbacks=[xgb.callback.EvaluationMonitor()])
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        ^^^^^^^^^ GML214
+      `);
+    });
+
+    it('fix: early_stopping_rounds goes into the constructor, fit stays as it is', () => {
+      expectFix(
+        'GML214',
+        `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(n_estimators=2000, learning_rate=0.05)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=False)
+        `,
+        `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(n_estimators=2000, learning_rate=0.05, early_stopping_rounds=50)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=False)
+        `,
+      );
+    });
+
+    it('fix: follows the estimator through a factory and replaces early_stopping_rounds=None', () => {
+      expectFix(
+        'GML214',
+        `
+        from xgboost import XGBRegressor as XR
+
+        def build():
+            return XR(early_stopping_rounds=None)
+
+        reg = build()
+        reg.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        from xgboost import XGBRegressor as XR
+
+        def build():
+            return XR(early_stopping_rounds=50)
+
+        reg = build()
+        reg.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+      );
+    });
+
+    it('counts early_stopping_rounds in the constructor', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(tree_method="hist", early_stopping_rounds=20)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('counts an EarlyStopping callback', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(callbacks=[xgb.callback.EarlyStopping(rounds=10)])
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('counts early_stopping_rounds set with set_params', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.set_params(early_stopping_rounds=10)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('counts the old fit-time early_stopping_rounds', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], early_stopping_rounds=10)
+      `);
+    });
+
+    it('stays quiet on constructor **params', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(**params)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on early_stopping_rounds from a config', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(early_stopping_rounds=cfg.patience)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on a callbacks variable', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(callbacks=cbs)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on a callback it cannot name', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(callbacks=[MyStopper()])
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on set_params(**best)', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.set_params(**best_params)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on fit **kwargs', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.fit(X_train, y_train, **fit_kwargs)
+      `);
+    });
+
+    it('stays quiet without eval_set', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.fit(X_train, y_train)
+      `);
+    });
+
+    it('stays quiet on eval_set=None', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier()
+        model.fit(X_train, y_train, eval_set=None)
+      `);
+    });
+
+    it('leaves random forests alone: they have no boosting rounds', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        model = xgb.XGBRFClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
   });
 
-  it('follows the estimator through a same-file factory and replaces early_stopping_rounds=None', () => {
-    const src = py(
-      'from xgboost import XGBRegressor as XR',
-      'def build():',
-      '    return XR(early_stopping_rounds=None)',
-      'reg = build()',
-      'reg.fit(X, y, eval_set=[(Xv, yv)])',
-    );
-    assert.match(fix(src), /return XR\(early_stopping_rounds=50\)/);
+  describe('XGBoost, native xgb.train', () => {
+    it('flags evals without early_stopping_rounds', () => {
+      expectFindings(`
+        import xgboost as xgb
+
+        dtrain = xgb.DMatrix(X_train, label=y_train)
+        dval = xgb.DMatrix(X_val, label=y_val)
+        params = {"objective": "binary:logistic", "eta": 0.1}
+        booster = xgb.train(params, dtrain, num_boost_round=500, evals=[(dval, "val")])
+        #         ^^^^^^^^^ GML214: all 500 boosting rounds (num_boost_round=500)
+      `);
+    });
+
+    it('fix: adds early_stopping_rounds to the call', () => {
+      expectFix(
+        'GML214',
+        `
+        import xgboost as xgb
+
+        params = {"objective": "binary:logistic", "eta": 0.1}
+        booster = xgb.train(params, dtrain, num_boost_round=500, evals=[(dval, "val")])
+        `,
+        `
+        import xgboost as xgb
+
+        params = {"objective": "binary:logistic", "eta": 0.1}
+        booster = xgb.train(params, dtrain, num_boost_round=500, evals=[(dval, "val")], early_stopping_rounds=50)
+        `,
+      );
+    });
+
+    it('counts early_stopping_rounds', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        booster = xgb.train(params, dtrain, 500, evals=[(dval, "val")], early_stopping_rounds=20)
+      `);
+    });
+
+    it('counts an EarlyStopping callback', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        booster = xgb.train(params, dtrain, 500, evals=[(dval, "val")], callbacks=[xgb.callback.EarlyStopping(rounds=5)])
+      `);
+    });
+
+    it('stays quiet without evals', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        booster = xgb.train(params, dtrain, 500)
+      `);
+    });
+
+    it('stays quiet on empty evals', () => {
+      expectNone('GML214', `
+        import xgboost as xgb
+
+        booster = xgb.train(params, dtrain, 500, evals=[])
+      `);
+    });
   });
 
-  it('recognises every XGBoost early-stopping form and unknowns', () => {
-    const none = [
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(early_stopping_rounds=20)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(callbacks=[xgb.callback.EarlyStopping(rounds=10)])', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.set_params(early_stopping_rounds=10)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], early_stopping_rounds=10)'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(**params)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(early_stopping_rounds=cfg.patience)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(callbacks=cbs)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier(callbacks=[MyStopper()])', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.set_params(**best)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.fit(X, y, **fit_kwargs)'),
-      // No eval set: nothing to stop on.
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.fit(X, y)'),
-      py('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.fit(X, y, eval_set=None)'),
-      // Random forests have no boosting rounds to stop.
-      py('import xgboost as xgb', 'm = xgb.XGBRFClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-    ];
-    for (const src of none) assertNone(src, CODE);
-    assertOne(py('import xgboost as xgb', 'm = xgb.XGBClassifier(callbacks=[xgb.callback.EvaluationMonitor()])', 'm.fit(X, y, eval_set=[(Xv, yv)])'), CODE);
+  describe('LightGBM, scikit-learn API', () => {
+    it('flags fit with eval_set and no early stopping callback', () => {
+      expectFindings(`
+        import lightgbm as lgb
+
+        model = lgb.LGBMRegressor(n_estimators=1000)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        ^^^^^^^^^ GML214: all 1000 boosting rounds
+      `);
+    });
+
+    it('fix: adds callbacks=[lgb.early_stopping(50)] to fit', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm as lgb
+
+        model = lgb.LGBMRegressor(n_estimators=1000)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        import lightgbm as lgb
+
+        model = lgb.LGBMRegressor(n_estimators=1000)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('fix: imports lightgbm as lgb once after a from-import', () => {
+      expectFix(
+        'GML214',
+        `
+        from lightgbm import LGBMClassifier
+
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        from lightgbm import LGBMClassifier
+        import lightgbm as lgb
+
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('fix: uses an unaliased import lightgbm', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lightgbm.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('fix: uses an imported early_stopping', () => {
+      expectFix(
+        'GML214',
+        `
+        from lightgbm import LGBMClassifier, early_stopping
+
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        from lightgbm import LGBMClassifier, early_stopping
+
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[early_stopping(50)])
+        `,
+      );
+    });
+
+    it('fix: appends to a literal callbacks list', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.log_evaluation(100)])
+        `,
+        `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.log_evaluation(100), lgb.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('counts lgb.early_stopping among other callbacks', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(20), lgb.log_evaluation(50)])
+      `);
+    });
+
+    it('counts an aliased early_stopping', () => {
+      expectNone('GML214', `
+        from lightgbm import LGBMClassifier, early_stopping as es
+
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[es(20)])
+      `);
+    });
+
+    it('counts early_stopping in a list variable', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        callbacks = [lgb.early_stopping(20)]
+        model = lgb.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=callbacks)
+      `);
+    });
+
+    it('counts early_stopping_round in the constructor', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier(early_stopping_round=30)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('counts the n_iter_no_change alias in the constructor', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier(n_iter_no_change=30)
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('stays quiet on callbacks from a function call', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=get_callbacks())
+      `);
+    });
   });
 
-  it('native xgboost.train: flags evals without early_stopping_rounds and adds it to the call', () => {
-    const src = py(
-      'import xgboost as xgb',
-      'params = {"objective": "binary:logistic", "eta": 0.1}',
-      'booster = xgb.train(params, dtrain, num_boost_round=500, evals=[(dval, "val")])',
-    );
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /all 500 boosting rounds \(num_boost_round=500\)/);
-    assert.match(fix(src), /evals=\[\(dval, "val"\)\], early_stopping_rounds=50\)/);
-    assertNone(py('import xgboost as xgb', 'b = xgb.train(p, d, 500, evals=[(dv, "v")], early_stopping_rounds=20)'), CODE);
-    assertNone(py('import xgboost as xgb', 'b = xgb.train(p, d, 500, evals=[(dv, "v")], callbacks=[xgb.callback.EarlyStopping(rounds=5)])'), CODE);
-    assertNone(py('import xgboost as xgb', 'b = xgb.train(p, d, 500)'), CODE);
-    assertNone(py('import xgboost as xgb', 'b = xgb.train(p, d, 500, evals=[])'), CODE);
+  describe('LightGBM, native lgb.train', () => {
+    it('flags literal params without early stopping', () => {
+      expectFindings(`
+        import lightgbm as lgb
+
+        train_set = lgb.Dataset(X_train, label=y_train)
+        valid_set = lgb.Dataset(X_val, label=y_val, reference=train_set)
+        params = {"objective": "regression", "learning_rate": 0.05}
+        booster = lgb.train(params, train_set, num_boost_round=3000, valid_sets=[valid_set], callbacks=None)
+        #         ^^^^^^^^^ GML214: all 3000 boosting rounds
+      `);
+    });
+
+    it('fix: replaces callbacks=None with an early_stopping list', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm as lgb
+
+        params = {"objective": "regression", "learning_rate": 0.05}
+        booster = lgb.train(params, train_set, num_boost_round=3000, valid_sets=[valid_set], callbacks=None)
+        `,
+        `
+        import lightgbm as lgb
+
+        params = {"objective": "regression", "learning_rate": 0.05}
+        booster = lgb.train(params, train_set, num_boost_round=3000, valid_sets=[valid_set], callbacks=[lgb.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('fix: extends a callbacks variable by unpacking it', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm as lgb
+
+        callbacks = [lgb.log_evaluation(10)]
+        booster = lgb.train({"objective": "binary"}, train_set, valid_sets=[valid_set], callbacks=callbacks)
+        `,
+        `
+        import lightgbm as lgb
+
+        callbacks = [lgb.log_evaluation(10)]
+        booster = lgb.train({"objective": "binary"}, train_set, valid_sets=[valid_set], callbacks=[*callbacks, lgb.early_stopping(50)])
+        `,
+      );
+    });
+
+    it('counts early_stopping_round in the params dict', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        booster = lgb.train({"objective": "binary", "early_stopping_round": 25}, train_set, valid_sets=[valid_set])
+      `);
+    });
+
+    it('stays quiet on params it cannot read', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        booster = lgb.train(params, train_set, valid_sets=[valid_set])
+      `);
+    });
+
+    it('counts an early_stopping callback', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        booster = lgb.train({"objective": "binary"}, train_set, valid_sets=[valid_set], callbacks=[lgb.early_stopping(10)])
+      `);
+    });
+
+    it('stays quiet without valid_sets', () => {
+      expectNone('GML214', `
+        import lightgbm as lgb
+
+        booster = lgb.train({"objective": "binary"}, train_set)
+      `);
+    });
   });
 
-  it('LightGBM estimators: adds callbacks=[lgb.early_stopping(50)], importing lightgbm once', () => {
-    const plain = py('import lightgbm as lgb', 'm = lgb.LGBMRegressor(n_estimators=1000)', 'm.fit(X, y, eval_set=[(Xv, yv)])');
-    assert.match(findings(plain, CODE)[0].message, /all 1000 boosting rounds/);
-    assert.match(fix(plain), /m\.fit\(X, y, eval_set=\[\(Xv, yv\)\], callbacks=\[lgb\.early_stopping\(50\)\]\)/);
-    const fromImport = fix(py('from lightgbm import LGBMClassifier', 'm = LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'));
-    assert.equal(count(fromImport, 'import lightgbm as lgb\n'), 1);
-    assert.match(fromImport, /callbacks=\[lgb\.early_stopping\(50\)\]/);
-    const unaliased = fix(py('import lightgbm', 'm = lightgbm.LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'));
-    assert.match(unaliased, /callbacks=\[lightgbm\.early_stopping\(50\)\]/);
-    assert.equal(count(unaliased, 'import'), 1);
-    const named = fix(py('from lightgbm import LGBMClassifier, early_stopping', 'm = LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'));
-    assert.match(named, /callbacks=\[early_stopping\(50\)\]/);
-    assert.equal(count(named, 'import'), 1);
-    const appended = fix(py('import lightgbm as lgb', 'm = lgb.LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], callbacks=[lgb.log_evaluation(100)])'));
-    assert.match(appended, /callbacks=\[lgb\.log_evaluation\(100\), lgb\.early_stopping\(50\)\]/);
+  describe('CatBoost', () => {
+    it('flags fit with eval_set and no early stopping', () => {
+      expectFindings(`
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier(iterations=3000, verbose=200)
+        model.fit(train_pool, eval_set=val_pool)
+        ^^^^^^^^^ GML214: all 3000 boosting rounds (iterations=3000)
+      `);
+    });
+
+    it('gives the default 1000 iterations when none are set', () => {
+      expectFindings(`
+        import catboost
+
+        model = catboost.CatBoostRegressor()
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+        ^^^^^^^^^ GML214: all 1000 boosting rounds (default iterations)
+      `);
+    });
+
+    it('fix: adds early_stopping_rounds to the constructor', () => {
+      expectFix(
+        'GML214',
+        `
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier(iterations=3000, verbose=200)
+        model.fit(train_pool, eval_set=val_pool)
+        `,
+        `
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier(iterations=3000, verbose=200, early_stopping_rounds=50)
+        model.fit(train_pool, eval_set=val_pool)
+        `,
+      );
+    });
+
+    it('fix: adds early_stopping_rounds to fit for the CatBoost(params) base class', () => {
+      expectFix(
+        'GML214',
+        `
+        from catboost import CatBoost
+
+        model = CatBoost({"loss_function": "RMSE"})
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+        `,
+        `
+        from catboost import CatBoost
+
+        model = CatBoost({"loss_function": "RMSE"})
+        model.fit(X_train, y_train, eval_set=(X_val, y_val), early_stopping_rounds=50)
+        `,
+      );
+    });
+
+    it('counts early_stopping_rounds in the constructor', () => {
+      expectNone('GML214', `
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier(early_stopping_rounds=100)
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+      `);
+    });
+
+    it('counts the od_type / od_wait overfitting detector', () => {
+      expectNone('GML214', `
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier(od_type="Iter", od_wait=40)
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+      `);
+    });
+
+    it('counts early_stopping_rounds in fit', () => {
+      expectNone('GML214', `
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier()
+        model.fit(X_train, y_train, eval_set=(X_val, y_val), early_stopping_rounds=30)
+      `);
+    });
+
+    it('counts od_* in the params dict of CatBoost', () => {
+      expectNone('GML214', `
+        from catboost import CatBoost
+
+        model = CatBoost({"od_type": "Iter", "od_wait": 20})
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+      `);
+    });
+
+    it('stays quiet on a params dict it cannot read', () => {
+      expectNone('GML214', `
+        from catboost import CatBoost
+
+        model = CatBoost(params)
+        model.fit(X_train, y_train, eval_set=(X_val, y_val))
+      `);
+    });
   });
 
-  it('LightGBM: early stopping through callbacks, params and unknowns means no warning', () => {
-    const none = [
-      py('import lightgbm as lgb', 'm = lgb.LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], callbacks=[lgb.early_stopping(20), lgb.log_evaluation(50)])'),
-      py('from lightgbm import LGBMClassifier, early_stopping as es', 'm = LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], callbacks=[es(20)])'),
-      py('import lightgbm as lgb', 'cbs = [lgb.early_stopping(20)]', 'm = lgb.LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], callbacks=cbs)'),
-      py('import lightgbm as lgb', 'm = lgb.LGBMClassifier(early_stopping_round=30)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import lightgbm as lgb', 'm = lgb.LGBMClassifier(n_iter_no_change=30)', 'm.fit(X, y, eval_set=[(Xv, yv)])'),
-      py('import lightgbm as lgb', 'm = lgb.LGBMClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)], callbacks=get_callbacks())'),
-      py('import lightgbm as lgb', 'b = lgb.train({"objective": "binary", "early_stopping_round": 25}, ds, valid_sets=[vs])'),
-      py('import lightgbm as lgb', 'b = lgb.train(params, ds, valid_sets=[vs])'),
-      py('import lightgbm as lgb', 'b = lgb.train({"objective": "binary"}, ds, valid_sets=[vs], callbacks=[lgb.early_stopping(10)])'),
-      py('import lightgbm as lgb', 'b = lgb.train({"objective": "binary"}, ds)'),
-    ];
-    for (const src of none) assertNone(src, CODE);
+  describe('leaves look-alikes alone', () => {
+    it('a local class named XGBClassifier', () => {
+      expectNone('GML214', `
+        import xgboost
+
+        class XGBClassifier:
+            def fit(self, *args, **kwargs):
+                pass
+
+        model = XGBClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('a local function named train', () => {
+      expectNone('GML214', `
+        import lightgbm
+
+        def train(params, train_set, valid_sets=None):
+            pass
+
+        train({}, train_set, valid_sets=[valid_set])
+      `);
+    });
+
+    it('a parameter named like the xgboost alias', () => {
+      expectNone('GML214', `
+        import xgboost
+
+        def run(xgb):
+            return xgb.train({}, dtrain, 10, evals=[(dtrain, "train")])
+      `);
+    });
+
+    it('a receiver that cannot be linked to its constructor', () => {
+      expectNone('GML214', `
+        import xgboost
+
+        self.model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
+
+    it('a file without a GBDT import', () => {
+      expectNone('GML214', `
+        model = XGBClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+      `);
+    });
   });
 
-  it('native lightgbm.train: literal params without early stopping are flagged and fixed with a callback', () => {
-    const src = py(
-      'import lightgbm as lgb',
-      'params = {"objective": "regression", "learning_rate": 0.05}',
-      'booster = lgb.train(params, train_set, num_boost_round=3000, valid_sets=[valid_set], callbacks=None)',
-    );
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /all 3000 boosting rounds/);
-    assert.match(fix(src), /callbacks=\[lgb\.early_stopping\(50\)\]\)/);
-    const named = fix(py('import lightgbm as lgb', 'cbs = [lgb.log_evaluation(10)]', 'b = lgb.train({"objective": "binary"}, ds, valid_sets=[vs], callbacks=cbs)'));
-    assert.match(named, /callbacks=\[\*cbs, lgb\.early_stopping\(50\)\]/);
-  });
+  describe('fix layout', () => {
+    it('keeps tab indentation in a multi-line constructor', () => {
+      expectFix(
+        'GML214',
+        `
+        import xgboost as xgb
 
-  it('CatBoost: constructor early_stopping_rounds, od_* parameters and the CatBoost(params) base class', () => {
-    const src = py('from catboost import CatBoostClassifier', 'model = CatBoostClassifier(iterations=3000, verbose=200)', 'model.fit(train_pool, eval_set=val_pool)');
-    const f = assertOne(src, CODE);
-    assert.match(f.message, /all 3000 boosting rounds \(iterations=3000\)/);
-    assert.match(fix(src), /CatBoostClassifier\(iterations=3000, verbose=200, early_stopping_rounds=50\)/);
-    assert.match(findings(py('import catboost', 'm = catboost.CatBoostRegressor()', 'm.fit(X, y, eval_set=(Xv, yv))'), CODE)[0].message, /all 1000 boosting rounds \(default iterations\)/);
-    const base = fix(py('from catboost import CatBoost', 'm = CatBoost({"loss_function": "RMSE"})', 'm.fit(X, y, eval_set=(Xv, yv))'));
-    assert.match(base, /m\.fit\(X, y, eval_set=\(Xv, yv\), early_stopping_rounds=50\)/);
-    for (const ok of [
-      py('from catboost import CatBoostClassifier', 'm = CatBoostClassifier(early_stopping_rounds=100)', 'm.fit(X, y, eval_set=(Xv, yv))'),
-      py('from catboost import CatBoostClassifier', 'm = CatBoostClassifier(od_type="Iter", od_wait=40)', 'm.fit(X, y, eval_set=(Xv, yv))'),
-      py('from catboost import CatBoostClassifier', 'm = CatBoostClassifier()', 'm.fit(X, y, eval_set=(Xv, yv), early_stopping_rounds=30)'),
-      py('from catboost import CatBoost', 'm = CatBoost({"od_type": "Iter", "od_wait": 20})', 'm.fit(X, y, eval_set=(Xv, yv))'),
-      py('from catboost import CatBoost', 'm = CatBoost(params)', 'm.fit(X, y, eval_set=(Xv, yv))'),
-    ]) {
-      assertNone(ok, CODE);
-    }
-  });
+        def train(X_train, y_train, X_val, y_val):
+        \tmodel = xgb.XGBRegressor(
+        \t\tn_estimators=1000,
+        \t\tmax_depth=6,
+        \t)
+        \tmodel.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        \treturn model
+        `,
+        `
+        import xgboost as xgb
 
-  it('ignores look-alike local names, unlinked receivers and files without a GBDT import', () => {
-    assertNone(py('import xgboost', 'class XGBClassifier:', '    def fit(self, *a, **k): pass', 'm = XGBClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'), CODE);
-    assertNone(py('import lightgbm', 'def train(params, ds, valid_sets=None): pass', 'train({}, ds, valid_sets=[v])'), CODE);
-    assertNone(py('import xgboost', 'def run(xgb):', '    return xgb.train({}, d, 10, evals=[(d, "t")])'), CODE);
-    assertNone(py('import xgboost', 'self.model.fit(X, y, eval_set=[(Xv, yv)])'), CODE);
-    assertNone(py('m = XGBClassifier()', 'm.fit(X, y, eval_set=[(Xv, yv)])'), CODE);
-  });
+        def train(X_train, y_train, X_val, y_val):
+        \tmodel = xgb.XGBRegressor(
+        \t\tn_estimators=1000,
+        \t\tmax_depth=6,
+        \t\tearly_stopping_rounds=50,
+        \t)
+        \tmodel.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        \treturn model
+        `,
+      );
+    });
 
-  it('keeps tab and 2-space indentation and CRLF newlines', () => {
-    const tabbed = py('import xgboost as xgb', 'def train(X, y, Xv, yv):', '\tmodel = xgb.XGBRegressor(', '\t\tn_estimators=1000,', '\t\tmax_depth=6,', '\t)', '\tmodel.fit(X, y, eval_set=[(Xv, yv)])', '\treturn model');
-    assert.match(fix(tabbed), /\t\tmax_depth=6,\n\t\tearly_stopping_rounds=50,\n\t\)/);
-    const two = py('import lightgbm as lgb', 'def train(X, y, Xv, yv):', '  model = lgb.LGBMClassifier()', '  model.fit(', '    X,', '    y,', '    eval_set=[(Xv, yv)]', '  )');
-    assert.match(fix(two), /\n {4}eval_set=\[\(Xv, yv\)\],\n {4}callbacks=\[lgb\.early_stopping\(50\)\]\n {2}\)/);
-    const crlf = 'from lightgbm import LGBMClassifier\r\nm = LGBMClassifier()\r\nm.fit(X, y, eval_set=[(Xv, yv)])\r\n';
-    assert.equal(fix(crlf), 'from lightgbm import LGBMClassifier\r\nimport lightgbm as lgb\r\nm = LGBMClassifier()\r\nm.fit(X, y, eval_set=[(Xv, yv)], callbacks=[lgb.early_stopping(50)])\r\n');
+    it('keeps two-space indentation in a multi-line fit', () => {
+      expectFix(
+        'GML214',
+        `
+        import lightgbm as lgb
+
+        def train(X_train, y_train, X_val, y_val):
+          model = lgb.LGBMClassifier()
+          model.fit(
+            X_train,
+            y_train,
+            eval_set=[(X_val, y_val)]
+          )
+        `,
+        `
+        import lightgbm as lgb
+
+        def train(X_train, y_train, X_val, y_val):
+          model = lgb.LGBMClassifier()
+          model.fit(
+            X_train,
+            y_train,
+            eval_set=[(X_val, y_val)],
+            callbacks=[lgb.early_stopping(50)]
+          )
+        `,
+      );
+    });
+
+    it('keeps CRLF newlines, in the added import too', () => {
+      expectFix(
+        'GML214',
+        `
+        from lightgbm import LGBMClassifier
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)])
+        `,
+        `
+        from lightgbm import LGBMClassifier
+        import lightgbm as lgb
+        model = LGBMClassifier()
+        model.fit(X_train, y_train, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(50)])
+        `,
+        { eol: '\r\n' },
+      );
+    });
   });
 });

@@ -1,99 +1,428 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
-const CODE = 'GML215';
-
-function fix(src: string): string {
-  const fixed = assertFixes(src, CODE);
-  assert.deepEqual(findings(fixed, CODE), []);
-  return fixed;
-}
-
 describe('GML215 sklearn-no-early-stopping', () => {
-  it('flags MLP, SGD, Perceptron and PassiveAggressive estimators without early_stopping, or with literal False', () => {
-    const src = py(
-      'from sklearn.neural_network import MLPClassifier, MLPRegressor',
-      'from sklearn.linear_model import SGDClassifier, SGDRegressor, Perceptron, PassiveAggressiveClassifier',
-      'a = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=300)',
-      'b = MLPRegressor(early_stopping=False)',
-      'c = SGDClassifier(loss="log_loss")',
-      'd = SGDRegressor()',
-      'e = Perceptron()',
-      'f = PassiveAggressiveClassifier(C=0.5)',
-    );
-    const found = findings(src, CODE);
-    assert.equal(found.length, 6);
-    assert.match(found[0].message, /^MLPClassifier runs all its epochs up to max_iter=300 .*early_stopping is off by default/);
-    assert.match(found[1].message, /up to max_iter=200 \(the default\).*early_stopping is False/);
-    assert.match(found[2].message, /stops only when the training loss plateaus/);
-    assert.ok(found.every((f) => f.fixes[0].safety === 'unsafe' && f.fixes[0].title === 'Set early_stopping=True (unsafe)'));
+  describe('flags estimators whose early_stopping is off', () => {
+    it('MLPClassifier, by default', () => {
+      const [finding] = expectFindings(`
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=300).fit(X_train, y_train)
+        #     ^^^^^^^^^^^^^ GML215: early_stopping is off by default
+      `);
+      assert.match(finding.message, /^MLPClassifier runs all its epochs up to max_iter=300 .*early_stopping is off by default/);
+    });
+
+    it('MLPRegressor, with early_stopping=False and the default max_iter', () => {
+      const [finding] = expectFindings(`
+        from sklearn.neural_network import MLPRegressor
+
+        regr = MLPRegressor(early_stopping=False).fit(X_train, y_train)
+        #      ^^^^^^^^^^^^ GML215: early_stopping is False
+      `);
+      assert.match(finding.message, /up to max_iter=200 \(the default\).*early_stopping is False/);
+    });
+
+    it('SGDClassifier, which stops only on the training loss', () => {
+      expectFindings(`
+        from sklearn.linear_model import SGDClassifier
+
+        clf = SGDClassifier(loss="log_loss")
+        #     ^^^^^^^^^^^^^ GML215: stops only when the training loss plateaus
+        clf.fit(X_train, y_train)
+      `);
+    });
+
+    it('SGDRegressor', () => {
+      expectFindings(`
+        from sklearn.linear_model import SGDRegressor
+
+        reg = SGDRegressor()
+        #     ^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('Perceptron', () => {
+      expectFindings(`
+        from sklearn.linear_model import Perceptron
+
+        clf = Perceptron(tol=1e-3, random_state=0)
+        #     ^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('PassiveAggressiveClassifier', () => {
+      expectFindings(`
+        from sklearn.linear_model import PassiveAggressiveClassifier
+
+        clf = PassiveAggressiveClassifier(C=0.5)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('each of them, with an unsafe "Set early_stopping=True" fix', () => {
+      const found = expectFindings(`
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.linear_model import SGDClassifier, SGDRegressor, Perceptron, PassiveAggressiveClassifier
+
+        a = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=300)
+        #   ^^^^^^^^^^^^^ GML215
+        b = MLPRegressor(early_stopping=False)
+        #   ^^^^^^^^^^^^ GML215
+        c = SGDClassifier(loss="log_loss")
+        #   ^^^^^^^^^^^^^ GML215
+        d = SGDRegressor()
+        #   ^^^^^^^^^^^^ GML215
+        e = Perceptron()
+        #   ^^^^^^^^^^ GML215
+        f = PassiveAggressiveClassifier(C=0.5)
+        #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+      for (const f of found) {
+        assert.equal(f.fixes[0].safety, 'unsafe');
+        assert.equal(f.fixes[0].title, 'Set early_stopping=True (unsafe)');
+      }
+    });
   });
 
-  it('flags GradientBoosting without n_iter_no_change or with None, and HistGradientBoosting only with early_stopping=False', () => {
-    const src = py(
-      'from sklearn import ensemble',
-      'a = ensemble.GradientBoostingClassifier(n_estimators=500)',
-      'b = ensemble.GradientBoostingRegressor(n_iter_no_change=None)',
-      'c = ensemble.HistGradientBoostingClassifier()',
-      'd = ensemble.HistGradientBoostingRegressor(early_stopping="auto")',
-      'e = ensemble.HistGradientBoostingRegressor(early_stopping=False)',
-    );
-    const found = findings(src, CODE);
-    assert.deepEqual(found.map((f) => f.range.start.line), [1, 2, 5]);
-    assert.equal(found[0].fixes[0].title, 'Set n_iter_no_change=10 (unsafe)');
-    assert.equal(found[2].fixes[0].title, 'Set early_stopping=True (unsafe)');
+  describe('gradient boosting', () => {
+    it('flags GradientBoostingClassifier without n_iter_no_change', () => {
+      expectFindings(`
+        from sklearn import ensemble
+
+        clf = ensemble.GradientBoostingClassifier(n_estimators=500, learning_rate=0.1)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('flags GradientBoostingRegressor with n_iter_no_change=None', () => {
+      expectFindings(`
+        from sklearn import ensemble
+
+        reg = ensemble.GradientBoostingRegressor(n_iter_no_change=None)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('leaves HistGradientBoosting with its default early_stopping="auto" alone', () => {
+      expectNone('GML215', `
+        from sklearn import ensemble
+
+        clf = ensemble.HistGradientBoostingClassifier()
+      `);
+    });
+
+    it('leaves HistGradientBoosting with early_stopping="auto" written out alone', () => {
+      expectNone('GML215', `
+        from sklearn import ensemble
+
+        reg = ensemble.HistGradientBoostingRegressor(early_stopping="auto")
+      `);
+    });
+
+    it('flags HistGradientBoosting with early_stopping=False', () => {
+      expectFindings(`
+        from sklearn import ensemble
+
+        reg = ensemble.HistGradientBoostingRegressor(early_stopping=False)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('GradientBoosting is fixed with n_iter_no_change=10, unsafe', () => {
+      const [finding] = expectFindings(`
+        from sklearn import ensemble
+
+        clf = ensemble.GradientBoostingClassifier(n_estimators=500)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+      assert.equal(finding.fixes[0].title, 'Set n_iter_no_change=10 (unsafe)');
+    });
+
+    it('HistGradientBoosting is fixed with early_stopping=True, unsafe', () => {
+      const [finding] = expectFindings(`
+        from sklearn import ensemble
+
+        reg = ensemble.HistGradientBoostingRegressor(early_stopping=False)
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+      assert.equal(finding.fixes[0].title, 'Set early_stopping=True (unsafe)');
+    });
   });
 
-  it('leaves estimators with early stopping on, unknown values and lbfgs alone', () => {
-    assertNone(
-      py(
-        'from sklearn.neural_network import MLPClassifier',
-        'from sklearn.linear_model import SGDClassifier',
-        'from sklearn.ensemble import GradientBoostingClassifier',
-        'a = MLPClassifier(early_stopping=True)',
-        'b = MLPClassifier(early_stopping=args.es)',
-        'c = MLPClassifier(**params)',
-        'd = MLPClassifier(solver="lbfgs")',
-        'e = MLPClassifier(solver=cfg.solver)',
-        'f = SGDClassifier(early_stopping=True, validation_fraction=0.2)',
-        'g = GradientBoostingClassifier(n_iter_no_change=5)',
-        'h = GradientBoostingClassifier(n_iter_no_change=patience)',
-        'i = MLPClassifier()',
-        'i.set_params(early_stopping=True)',
-        'j = SGDClassifier()',
-        'j.set_params(**best_params)',
-      ),
-      CODE,
-    );
+  describe('stays quiet', () => {
+    it('on early_stopping=True', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(early_stopping=True)
+      `);
+    });
+
+    it('on early_stopping from the command line', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(early_stopping=args.es)
+      `);
+    });
+
+    it('on **params', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(**params)
+      `);
+    });
+
+    it('on the lbfgs solver, which has no epochs to stop', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(solver="lbfgs", alpha=1e-5, hidden_layer_sizes=(5, 2), random_state=1)
+      `);
+    });
+
+    it('on a solver it cannot read', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(solver=cfg.solver)
+      `);
+    });
+
+    it('on SGD with early_stopping=True', () => {
+      expectNone('GML215', `
+        from sklearn.linear_model import SGDClassifier
+
+        clf = SGDClassifier(early_stopping=True, validation_fraction=0.2)
+      `);
+    });
+
+    it('on GradientBoosting with n_iter_no_change', () => {
+      expectNone('GML215', `
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        clf = GradientBoostingClassifier(n_estimators=500, validation_fraction=0.2, n_iter_no_change=5, tol=0.01)
+      `);
+    });
+
+    it('on n_iter_no_change from a variable it cannot read', () => {
+      expectNone('GML215', `
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        clf = GradientBoostingClassifier(n_iter_no_change=patience)
+      `);
+    });
+
+    it('when set_params turns early stopping on later', () => {
+      expectNone('GML215', `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier()
+        clf.set_params(early_stopping=True)
+      `);
+    });
+
+    it('when set_params(**best_params) may turn it on', () => {
+      expectNone('GML215', `
+        from sklearn.linear_model import SGDClassifier
+
+        clf = SGDClassifier()
+        clf.set_params(**search.best_params_)
+      `);
+    });
   });
 
-  it('resolves aliases, and ignores look-alike local names and unimported sklearn', () => {
-    assertOne(py('from sklearn.neural_network import MLPClassifier as MLP', 'm = MLP()'), CODE);
-    assertOne(py('import sklearn.linear_model as lm', 'm = lm.SGDClassifier()'), CODE);
-    assertOne(py('import sklearn', 'm = sklearn.ensemble.GradientBoostingRegressor()'), CODE);
-    assertNone(py('import sklearn', 'class MLPClassifier:', '    pass', 'm = MLPClassifier()'), CODE);
-    assertNone(py('import sklearn', 'def build(linear_model):', '    return linear_model.SGDClassifier()'), CODE);
-    assertNone(py('m = MLPClassifier()'), CODE);
+  describe('resolves names', () => {
+    it('through a from-import alias', () => {
+      expectFindings(`
+        from sklearn.neural_network import MLPClassifier as MLP
+
+        clf = MLP()
+        #     ^^^ GML215
+      `);
+    });
+
+    it('through a module alias', () => {
+      expectFindings(`
+        import sklearn.linear_model as lm
+
+        clf = lm.SGDClassifier()
+        #     ^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('through the full dotted path', () => {
+      expectFindings(`
+        import sklearn
+
+        reg = sklearn.ensemble.GradientBoostingRegressor()
+        #     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215
+      `);
+    });
+
+    it('and leaves a local class with the same name alone', () => {
+      expectNone('GML215', `
+        import sklearn
+
+        class MLPClassifier:
+            pass
+
+        clf = MLPClassifier()
+      `);
+    });
+
+    it('and leaves a parameter named like a sklearn module alone', () => {
+      expectNone('GML215', `
+        import sklearn
+
+        def build(linear_model):
+            return linear_model.SGDClassifier()
+      `);
+    });
+
+    it('and leaves a file that does not import sklearn alone', () => {
+      expectNone('GML215', `
+        clf = MLPClassifier()
+      `);
+    });
   });
 
-  it('fixes by adding or replacing the argument; a second pass finds nothing', () => {
-    assert.match(fix(py('from sklearn.neural_network import MLPClassifier', 'm = MLPClassifier(max_iter=500)')), /MLPClassifier\(max_iter=500, early_stopping=True\)/);
-    assert.match(fix(py('from sklearn.neural_network import MLPClassifier', 'm = MLPClassifier()')), /MLPClassifier\(early_stopping=True\)/);
-    assert.match(fix(py('from sklearn.linear_model import SGDRegressor', 'm = SGDRegressor(early_stopping=False, tol=None)')), /SGDRegressor\(early_stopping=True, tol=None\)/);
-    const gb = fix(py('from sklearn.ensemble import GradientBoostingClassifier', 'm = GradientBoostingClassifier(n_iter_no_change=None)'));
-    assert.match(gb, /GradientBoostingClassifier\(n_iter_no_change=10\)/);
-    assert.equal(count(gb, 'import'), 1);
-  });
+  describe('fix', () => {
+    it('adds early_stopping=True after the arguments', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.neural_network import MLPClassifier
 
-  it('keeps tab and 2-space indentation and CRLF newlines', () => {
-    const tabbed = py('from sklearn.neural_network import MLPClassifier', 'def build():', '\treturn MLPClassifier(', '\t\thidden_layer_sizes=(128,),', '\t\tmax_iter=400,', '\t)');
-    assert.match(fix(tabbed), /\t\tmax_iter=400,\n\t\tearly_stopping=True,\n\t\)/);
-    const two = py('from sklearn.ensemble import GradientBoostingRegressor', 'def build():', '  return GradientBoostingRegressor(', '    n_estimators=1000,', '    learning_rate=0.05', '  )');
-    assert.match(fix(two), /\n {4}learning_rate=0\.05,\n {4}n_iter_no_change=10\n {2}\)/);
-    const crlf = 'from sklearn.neural_network import MLPRegressor\r\nm = MLPRegressor()\r\nm.fit(X, y)\r\n';
-    assert.equal(fix(crlf), 'from sklearn.neural_network import MLPRegressor\r\nm = MLPRegressor(early_stopping=True)\r\nm.fit(X, y)\r\n');
+        clf = MLPClassifier(max_iter=500)
+        `,
+        `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(max_iter=500, early_stopping=True)
+        `,
+      );
+    });
+
+    it('adds early_stopping=True to an empty call', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier()
+        `,
+        `
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(early_stopping=True)
+        `,
+      );
+    });
+
+    it('replaces early_stopping=False in place', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.linear_model import SGDRegressor
+
+        reg = SGDRegressor(early_stopping=False, tol=None)
+        `,
+        `
+        from sklearn.linear_model import SGDRegressor
+
+        reg = SGDRegressor(early_stopping=True, tol=None)
+        `,
+      );
+    });
+
+    it('replaces n_iter_no_change=None and adds no import', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        clf = GradientBoostingClassifier(n_iter_no_change=None)
+        `,
+        `
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        clf = GradientBoostingClassifier(n_iter_no_change=10)
+        `,
+      );
+    });
+
+    it('keeps tab indentation', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.neural_network import MLPClassifier
+
+        def build():
+        \treturn MLPClassifier(
+        \t\thidden_layer_sizes=(128,),
+        \t\tmax_iter=400,
+        \t)
+        `,
+        `
+        from sklearn.neural_network import MLPClassifier
+
+        def build():
+        \treturn MLPClassifier(
+        \t\thidden_layer_sizes=(128,),
+        \t\tmax_iter=400,
+        \t\tearly_stopping=True,
+        \t)
+        `,
+      );
+    });
+
+    it('keeps two-space indentation', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        def build():
+          return GradientBoostingRegressor(
+            n_estimators=1000,
+            learning_rate=0.05
+          )
+        `,
+        `
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        def build():
+          return GradientBoostingRegressor(
+            n_estimators=1000,
+            learning_rate=0.05,
+            n_iter_no_change=10
+          )
+        `,
+      );
+    });
+
+    it('keeps CRLF newlines', () => {
+      expectFix(
+        'GML215',
+        `
+        from sklearn.neural_network import MLPRegressor
+        regr = MLPRegressor()
+        regr.fit(X_train, y_train)
+        `,
+        `
+        from sklearn.neural_network import MLPRegressor
+        regr = MLPRegressor(early_stopping=True)
+        regr.fit(X_train, y_train)
+        `,
+        { eol: '\r\n' },
+      );
+    });
   });
 });
