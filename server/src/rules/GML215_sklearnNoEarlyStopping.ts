@@ -111,8 +111,6 @@ export const sklearnNoEarlyStopping = defineRule({
       const param = PARAMETER[target.kind];
       const state = stateOf(target.kind, call.valueOf(param));
       if (state !== 'off') continue;
-      // A literal False for HistGradientBoosting* only; its default "auto" already stops on large data.
-      if (target.kind === 'hist' && !call.keywords.has(param)) continue;
       // `lbfgs` has no iterations to stop early (MLP: early_stopping only applies to sgd / adam).
       if (qualified.startsWith('sklearn.neural_network.')) {
         const solver = call.valueOf('solver');
