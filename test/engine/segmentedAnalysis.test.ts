@@ -364,6 +364,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     const note = 'note = "precision not set yet"';
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'from accelerate import Accelerator',
       ...filler(0),
       note,
@@ -402,6 +403,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   it('a fix in one segment follows an indentation-unit change made in another', () => {
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'def scale(x):',
       '    return x * 2',
       ...filler(0),
@@ -423,6 +425,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'def train(model, data, opt):',
       '    for x, y in data:',
       '        loss = torch.nn.functional.mse_loss(model(x), y)',
@@ -446,6 +449,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     // computed from its `with` statements (none), which must count as read of it.
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       ...filler(0, 12),
       'def forward_pass(batch):',
       '    return model(batch).sum()',
@@ -564,6 +568,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
   it('removing the only import of a name re-examines the segments that resolved it', () => {
     const lines = [
       'import torch as T',
+      'net = net.to("cuda")',
       ...filler(0),
       'def step_a(model, x, opt):',
       '    loss = model(x).sum()',

@@ -9,6 +9,9 @@ import { expectFindings, expectFix } from '../helpers/markers';
 
 useParser();
 
+/** The scripts below never pick a device: they run on the CPU, where the user says bf16 pays (target-device = "cpu"). */
+const CPU = { settings: { targetDevice: 'cpu' as const } };
+
 describe('GML101 fp32-training-loop: fixes', () => {
   // ---- where the autocast block goes ------------------------------------------------------------
 
@@ -38,6 +41,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
               loss.backward()
               optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -72,6 +76,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
           g_loss.backward()
           opt_g.step()
       `,
+      CPU,
     );
   });
 
@@ -84,6 +89,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
           out = model(x)
           loss = out.mean() / accum
           scaler.scale(loss).backward()
+          optimizer.step()
       `,
       `
       import torch
@@ -92,7 +98,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
               out = model(x)
               loss = out.mean() / accum
           scaler.scale(loss).backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -120,6 +128,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x, y in loader:
           train_step(x, y)
       `,
+      CPU,
     );
   });
 
@@ -133,6 +142,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
           outputs = model(**batch)
           loss = outputs.loss
           loss.backward()
+          optimizer.step()
       `,
       `
       import torch
@@ -142,7 +152,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
               outputs = model(**batch)
               loss = outputs.loss
           loss.backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -155,6 +167,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
           loss = model(x).sum()
           if training:
               loss.backward()
+              optimizer.step()
       `,
       `
       import torch
@@ -163,7 +176,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
               loss = model(x).sum()
           if training:
               loss.backward()
+              optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -350,7 +365,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
           loss.backward()
           optimizer.step()
       `,
-      { settings: { preferDtype: 'fp16' } },
+      { settings: { preferDtype: 'fp16', targetDevice: 'cpu' } },
     );
   });
 
@@ -413,6 +428,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x in loader:
           loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
       `
       from torch import nn
@@ -421,7 +437,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
           with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
               loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -433,6 +451,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x in loader:
           loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
       `
       import torch as T
@@ -440,7 +459,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
           with T.autocast(device_type="cpu", dtype=T.bfloat16):
               loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -452,6 +473,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x in loader:
       \tloss = model(x).sum()
       \tloss.backward()
+      \toptimizer.step()
       `,
       `
       import torch
@@ -459,7 +481,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
       \twith torch.autocast(device_type="cpu", dtype=torch.bfloat16):
       \t\tloss = model(x).sum()
       \tloss.backward()
+      \toptimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -472,6 +496,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
         for x in loader:
           loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
       `
       import torch
@@ -480,7 +505,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
           with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
             loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -495,6 +522,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x in loader:
           loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
       `
       import torch
@@ -504,7 +532,9 @@ describe('GML101 fp32-training-loop: fixes', () => {
           with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
               loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
+      CPU,
     );
   });
 
@@ -516,13 +546,17 @@ describe('GML101 fp32-training-loop: fixes', () => {
       for x in loader:
           loss = model(x).sum()
           loss.backward()
+          optimizer.step()
       `,
       `
       import torch
+      scaler = torch.amp.GradScaler("cuda")
       for x in loader:
           with torch.autocast(device_type="cuda", dtype=torch.float16):
               loss = model(x).sum()
-          loss.backward()
+          scaler.scale(loss).backward()
+          scaler.step(optimizer)
+          scaler.update()
       `,
       { eol: '\r\n', settings: { preferDtype: 'fp16', targetDevice: 'cuda' } },
     );
@@ -534,11 +568,12 @@ describe('GML101 fp32-training-loop: fixes', () => {
     return fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts', 'torch_mnist_fp32.py'), 'utf8');
   }
 
-  it('the MNIST fixture: the fix targets the CPU and leaves nothing to report', () => {
+  it('the MNIST fixture runs on the CPU: nothing by default; with target-device = "cpu" the fix targets the CPU and leaves nothing to report', () => {
     const fixture = mnistFixture();
-    const f = assertOne(fixture, 'GML101');
+    assert.deepEqual(findings(fixture, 'GML101'), []);
+    const f = assertOne(fixture, 'GML101', CPU.settings);
     assert.match(f.fixes[0].title, /device_type="cpu"/);
-    assert.deepEqual(findings(applyFix(fixture, f), 'GML101'), []);
+    assert.deepEqual(findings(applyFix(fixture, f), 'GML101', CPU.settings), []);
   });
 
   it('the MNIST fixture still trains to the end after the fix (Debian python3-torch)', () => {
@@ -546,7 +581,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
     const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
     assert.equal(probe.status, 0, `${python} cannot import torch: run \`apt-get install -y python3-torch\` (CI installs it).\n${probe.stderr ?? ''}`);
     const fixture = mnistFixture();
-    const fixed = applyFix(fixture, assertOne(fixture, 'GML101'));
+    const fixed = applyFix(fixture, assertOne(fixture, 'GML101', CPU.settings));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-gml101-'));
     try {
       const script = path.join(dir, 'train.py');

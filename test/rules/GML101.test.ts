@@ -41,6 +41,7 @@ describe('GML101 fp32-training-loop', () => {
   it('reports a loop with two backward calls once, on the first', () => {
     expectFindings(`
       import torch
+      disc, gen = disc.cuda(), gen.cuda()
       for real in loader:
           opt_d.zero_grad()
           fake = gen(noise())
@@ -58,6 +59,7 @@ describe('GML101 fp32-training-loop', () => {
   it('flags a backward call in a helper that the loop calls', () => {
     expectFindings(`
       import torch
+      model = model.to("cuda")
       def train_step(x, y):
           opt.zero_grad()
           loss = criterion(model(x), y)
@@ -234,33 +236,39 @@ describe('GML101 fp32-training-loop', () => {
       import torch
       def autocast():
           pass
+      model.cuda()
       for x in loader:
           with autocast():
               loss = model(x).sum()
           loss.backward()
       #   ^^^^^^^^^^^^^^^ GML101
+          opt.step()
     `);
   });
 
   it('does not take a parameter named torch for PyTorch', () => {
     expectFindings(`
       import torch
+      model.cuda()
       def train(torch):
           for x in loader:
               with torch.autocast("cuda"):
                   loss = model(x).sum()
               loss.backward()
       #       ^^^^^^^^^^^^^^^ GML101
+              opt.step()
     `);
   });
 
   it('flags a training loop whose loss is computed under autocast only in a separate validation loop', () => {
     expectFindings(`
       import torch
+      model.cuda()
       for x in loader:
           loss = model(x).sum()
           loss.backward()
       #   ^^^^^^^^^^^^^^^ GML101
+          opt.step()
       for x in val_loader:
           with torch.autocast("cpu"):
               loss = model(x).sum()
@@ -423,4 +431,103 @@ describe('GML101 fp32-training-loop', () => {
     `);
   });
 
+  it('leaves a script that pins the CPU alone', () => {
+    expectNone('GML101', `
+      import torch
+      device = torch.device("cpu")
+      model = Net().to(device)
+      for epoch in range(5):
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+    `);
+  });
+
+  it('flags a script that pins the CPU when target-device = "cpu" says its CPU runs bf16 fast, saying where the saving comes from', () => {
+    expectFindings(
+      `
+      import torch
+      device = torch.device("cpu")
+      model = Net().to(device)
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.to(device)), y.to(device))
+          loss.backward()
+      #   ^^^^^^^^^^^^^^^ GML101: CPUs with AMX or AVX-512 BF16
+          optimizer.step()
+    `,
+      { settings: { targetDevice: 'cpu' } },
+    );
+  });
+
+  it('leaves a script that never picks a device (it trains on the CPU) alone', () => {
+    expectNone('GML101', `
+      import torch
+      model = torch.nn.Linear(10, 1)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = torch.nn.functional.mse_loss(model(x), y)
+          loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('flags a script that picks its device at run time, saying the saving comes from Tensor Cores', () => {
+    expectFindings(`
+      import torch
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      model = Net().to(device)
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.to(device)), y.to(device))
+          loss.backward()
+      #   ^^^^^^^^^^^^^^^ GML101: GPUs with Tensor Cores
+          optimizer.step()
+    `);
+  });
+
+  it('leaves a loop that computes gradients with no optimizer step alone (an adversarial attack is not training)', () => {
+    expectNone('GML101', `
+      import torch
+      model = model.cuda().eval()
+      for images, labels in loader:
+          images = images.cuda().requires_grad_(True)
+          loss = torch.nn.functional.cross_entropy(model(images), labels.cuda())
+          loss.backward()
+          adversarial = (images + 8 / 255 * images.grad.sign()).clamp(0, 1)
+    `);
+  });
+
+  it('flags an LBFGS closure: its backward runs in the step the loop calls', () => {
+    expectFindings(`
+      import torch
+      model.cuda()
+      for x, y in loader:
+          def closure():
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+      #       ^^^^^^^^^^^^^^^ GML101
+              return loss
+          optimizer.step(closure)
+    `);
+  });
+
+  it('leaves Fabric loops to GML104 (Fabric sets the precision)', () => {
+    expectNone('GML101', `
+      import torch
+      from lightning.fabric import Fabric
+      fabric = Fabric(accelerator="cuda")
+      model, optimizer = fabric.setup(model, optimizer)
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          fabric.backward(loss)
+          optimizer.step()
+    `);
+  });
 });

@@ -57,16 +57,23 @@ function isScheduler(model: Semantic, call: CallSite): boolean {
   return !!origin && (origin.includes('lr_scheduler') || origin.endsWith('Scheduler') || origin.endsWith('LR'));
 }
 
-/** The parameter update after a gradient, in the innermost loop around it or else its function. */
+/**
+ * The parameter update after a gradient: in the innermost loop around it, else in its function, else
+ * (a closure passed to `optimizer.step(closure)`) in the loop around that function.
+ */
 export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientKind): { update: CallSite; region: Node } | undefined {
-  const region = model.enclosingLoops(gradient.node)[0] ?? model.enclosingFunction(gradient.node);
-  if (!region) return undefined;
+  const fn = model.enclosingFunction(gradient.node);
+  const regions = [model.enclosingLoops(gradient.node)[0] ?? fn, fn && model.enclosingLoops(fn)[0]];
   const names = kind === 'tensorflow' ? ['apply_gradients'] : ['step'];
-  for (const name of names) {
-    for (const call of model.callsNamedWithin(name, region)) {
-      if (!call.receiver || call.node.startIndex < gradient.node.startIndex) continue;
-      if (name === 'step' && isScheduler(model, call)) continue;
-      return { update: call, region };
+  for (const [i, region] of regions.entries()) {
+    if (!region) continue;
+    for (const name of names) {
+      for (const call of model.callsNamedWithin(name, region)) {
+        // In the gradient's own region the update follows it; around a closure, it calls it.
+        if (!call.receiver || (i === 0 && call.node.startIndex < gradient.node.startIndex)) continue;
+        if (name === 'step' && isScheduler(model, call)) continue;
+        return { update: call, region };
+      }
     }
   }
   return undefined;

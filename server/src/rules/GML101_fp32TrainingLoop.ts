@@ -4,10 +4,11 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
-import { stringLiteral } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
+import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
 import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from '../frameworks/torch';
+import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
 
 // ---- what counts as mixed precision ---------------------------------------------------------
@@ -69,14 +70,7 @@ function autocastReach(context: FactContext): Node[] {
 const facts = {
   mixedEverywhere: fact.any(mixedEverywhere),
   autocastReach: fact.nodes(autocastReach),
-  callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
-  callsCuda: fact.any(({ sites }) => sites.calls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'))),
-  spellsCudaDevice: fact.any(({ sites }) =>
-    sites.nodesOfType('string').some((s) => {
-      const v = stringLiteral(s);
-      return v === 'cuda' || (v !== undefined && v.startsWith('cuda:'));
-    }),
-  ),
+  ...DEVICE_FACTS,
 };
 
 type Facts = FactValues<typeof facts>;
@@ -155,13 +149,23 @@ class Precision {
 
 // ---- fix construction ---------------------------------------------------------------------------
 
-/** The device the autocast targets, as Python source: a literal, or a run-time choice. */
-function deviceExpression(facts: Facts, options: FixOptions, torch: string): { text: string; cuda: boolean } {
-  if (options.targetDevice) return { text: JSON.stringify(options.targetDevice), cuda: options.targetDevice === 'cuda' };
-  if (facts.callsCudaIsAvailable) return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true };
-  // Strings are not indexed: look for them only when no call settles it.
-  const cuda = facts.callsCuda || facts.spellsCudaDevice;
-  return cuda ? { text: '"cuda"', cuda: true } : { text: '"cpu"', cuda: false };
+/**
+ * The device the autocast targets, as Python source: the configured one, the one the script names,
+ * or the expression the loop moves its tensors with when the script picks its device at run time
+ * (never a literal "cuda" written into a script that may run on the CPU).
+ */
+function deviceExpression(model: Semantic, device: TrainingDevice, options: FixOptions, torch: string, loop: Node): { text: string; cuda: boolean; runtime: boolean } {
+  if (options.targetDevice) return { text: JSON.stringify(options.targetDevice), cuda: options.targetDevice === 'cuda', runtime: false };
+  if (device === 'cuda') return { text: '"cuda"', cuda: true, runtime: false };
+  if (device === 'mps') return { text: '"mps"', cuda: false, runtime: false };
+  // `x.to(device)` in the loop: autocast on the same device, whatever it turns out to be.
+  for (const call of model.callsNamedWithin('to', loop)) {
+    const target = call.positional[0] ?? call.keywords.get('device')?.value;
+    if (!target || !(target.type === 'identifier' || target.type === 'attribute') || deviceOf(model, target) !== undefined) continue;
+    if (model.qualifiedName(target)?.startsWith('torch.')) continue;
+    return { text: `${torch}.device(${target.text}).type`, cuda: true, runtime: true };
+  }
+  return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true, runtime: true };
 }
 
 function freeName(model: Semantic, at: Node, candidates: string[]): string {
@@ -207,6 +211,8 @@ function gradScalerEdits(
 
 interface LoopGroup {
   backwards: CallSite[];
+  /** The loop the backward calls run in. */
+  loop: Node;
   /** The loop, and the function holding the backward when it is reached through a call. */
   regions: Node[];
   /** Where the loss is searched for: the loop body, or the function body. */
@@ -219,9 +225,21 @@ interface LoopGroup {
 /**
  * ## What it flags
  *
- * A PyTorch training loop (`for` or `while`) that calls `.backward()` while nothing lowers the
- * precision of its forward pass. The finding is placed on the first `.backward()` call of the loop
- * (one finding per loop). Backward calls inside a function that is called from a loop count too.
+ * A PyTorch training loop (`for` or `while`) that calls `.backward()` and then an optimizer step
+ * while nothing lowers the precision of its forward pass. The finding is placed on the first
+ * `.backward()` call of the loop (one finding per loop). Backward calls inside a function that is
+ * called from a loop count too. A loop that computes gradients without an optimizer step (an
+ * adversarial attack, a saliency map) is not training and is left alone; so are Lightning Fabric
+ * loops (`fabric.backward`), whose precision [GML104](GML104.md) checks.
+ *
+ * The advice depends on where the script computes (the `target-device` setting says it when set):
+ *
+ * - on CUDA, or on a device it picks at run time (`"cuda" if torch.cuda.is_available() else
+ *   "cpu"`, a device passed in), or with Accelerate: reported;
+ * - pinned to the CPU (`torch.device("cpu")`, `"cpu"` and no GPU anywhere): reported only with
+ *   `target-device = "cpu"`, which says the CPU runs bf16 fast (AMX or AVX-512 BF16);
+ * - no device handling at all (everything stays on the CPU): reported only when `target-device`
+ *   is set.
  *
  * Mixed precision counts as *in effect*, and nothing is reported, when any of these holds:
  *
@@ -247,7 +265,10 @@ interface LoopGroup {
  * by 1.5–3× on Volta-or-newer GPUs with the same accuracy, and the energy of a run falls with its
  * duration, since a GPU draws roughly the same power whichever precision it computes in.
  * Micikevicius et al. showed mixed precision reaching fp32 accuracy across image, speech and language
- * models. On recent x86 CPUs with AVX-512 BF16 or AMX, CPU autocast to bf16 speeds up training too.
+ * models. On the CPU the saving exists only where the CPU has native bf16 arithmetic (AMX on Intel
+ * Sapphire Rapids and newer, AVX-512 BF16 on Intel Cooper Lake and AMD Zen 4 and newer); elsewhere
+ * bf16 autocast converts back and forth and runs slower, which is why a CPU script is reported only
+ * when `target-device = "cpu"` says it runs on such a CPU.
  *
  * ## Example
  *
@@ -286,10 +307,11 @@ interface LoopGroup {
  * unpacking). `.backward()` itself stays outside the block, as PyTorch recommends. With several
  * backward calls in one loop (a GAN, say) each loss computation gets its own block.
  *
- * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script uses
- *   `.cuda()`, a `"cuda"`/`"cuda:N"` string or a `torch.cuda` function; when it picks the device at
- *   run time with `torch.cuda.is_available()` the fix writes
- *   `device_type="cuda" if torch.cuda.is_available() else "cpu"`; otherwise `"cpu"`.
+ * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script names
+ *   CUDA (`.cuda()`, a `"cuda"`/`"cuda:N"` string, a `torch.cuda` function). When it picks the device
+ *   at run time the fix never writes `"cuda"`: it autocasts on the device the loop moves its tensors
+ *   to, `device_type=torch.device(device).type` (the expression in `x.to(device)`), or, with none in
+ *   the loop, `device_type="cuda" if torch.cuda.is_available() else "cpu"`.
  * - **dtype**: `torch.bfloat16` by default, `torch.float16` with `prefer-dtype = "fp16"`. For fp16 on
  *   CUDA the fix also creates `scaler = torch.amp.GradScaler("cuda")` before the outermost loop and
  *   rewrites `loss.backward(); optimizer.step()` into `scaler.scale(loss).backward();
@@ -329,6 +351,11 @@ export const fp32TrainingLoop = defineRule({
   check({ model, sites, facts, edits, options, report }) {
     const backwards = sites.callsNamed('backward').filter((c) => c.callee.type === 'attribute' && !c.qualifiedName);
     if (backwards.length === 0 || facts.mixedEverywhere) return;
+    // A script that pins the CPU is left alone unless target-device says it runs on a CPU where bf16
+    // pays (AMX / AVX-512 BF16); one that never picks a device runs on the CPU unless target-device says otherwise.
+    const device = trainingDevice(facts);
+    const target = options.targetDevice;
+    const leftAlone = device === 'cpu' ? target !== 'cpu' : device === 'none' && target === undefined;
     const precision = new Precision(model, facts);
     const importsAccelerate = model.importsAny(['accelerate']);
     const groups = new Map<number, LoopGroup>();
@@ -342,6 +369,11 @@ export const fp32TrainingLoop = defineRule({
       } else if (importsAccelerate && call.positional.length > 0 && !origin) {
         continue; // `accelerator.backward(loss)` on an accelerator we cannot see
       }
+      const kind = gradientKind(model, call);
+      // Fabric's precision is GML104's; a gradient with no optimizer step after it is not training.
+      if (kind === 'fabric' || !kind || !updateAfter(model, call, kind)) continue;
+      // Accelerate picks the device when the script runs.
+      if (!accelerator && leftAlone) continue;
       const place = loopOf(model, call);
       if (!place) continue;
       const loss = accelerator ? call.argument('loss', 0) : receiver;
@@ -359,23 +391,25 @@ export const fp32TrainingLoop = defineRule({
       if (precision.inEffect(call, lossStatements, place.regions)) continue;
       const group = groups.get(place.loop.id);
       if (group) group.backwards.push(call);
-      else groups.set(place.loop.id, { backwards: [call], regions: place.regions, limit: place.limit, outerLoop: place.outerLoop, accelerator });
+      else groups.set(place.loop.id, { backwards: [call], loop: place.loop, regions: place.regions, limit: place.limit, outerLoop: place.outerLoop, accelerator });
     }
 
+    const cpu = target === 'cpu' || (target === undefined && (device === 'cpu' || device === 'none'));
     for (const group of groups.values()) {
       report({
         node: group.backwards[0].node,
         message:
-          'Training loop runs in fp32: `.backward()` is reached with no autocast, half-precision model or ' +
-          'Accelerate mixed precision in effect. bf16/fp16 autocast runs matmuls and convolutions on Tensor ' +
-          'Cores (16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.',
-        fixes: buildFix(model, edits, facts, options, group),
+          'Training loop runs in fp32: `.backward()` is reached with no autocast, half-precision model or Accelerate mixed precision in effect. ' +
+          (cpu
+            ? 'On the CPU, bf16 autocast pays only on CPUs with AMX or AVX-512 BF16 (Intel Sapphire Rapids and newer, AMD Zen 4 and newer), which target-device = "cpu" says this script runs on; elsewhere it is slower.'
+            : 'On GPUs with Tensor Cores (NVIDIA Volta and newer), bf16/fp16 autocast runs matmuls and convolutions on them (16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.'),
+        fixes: buildFix(model, edits, device, options, group),
       });
     }
   },
 });
 
-function buildFix(model: Semantic, edits: Edits, facts: Facts, options: FixOptions, group: LoopGroup): ReportedFix[] {
+function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options: FixOptions, group: LoopGroup): ReportedFix[] {
   const fp16 = options.preferDtype === 'fp16';
   if (group.accelerator) {
     const value = JSON.stringify(fp16 ? 'fp16' : 'bf16');
@@ -409,17 +443,17 @@ function buildFix(model: Semantic, edits: Edits, facts: Facts, options: FixOptio
   }
 
   const torch = edits.importer().module('torch');
-  const device = deviceExpression(facts, options, torch.name);
+  const target = deviceExpression(model, device, options, torch.name, group.loop);
   const dtype = `${torch.name}.${fp16 ? 'float16' : 'bfloat16'}`;
-  const header = `with ${torch.name}.autocast(device_type=${device.text}, dtype=${dtype}):`;
+  const header = `with ${torch.name}.autocast(device_type=${target.text}, dtype=${dtype}):`;
   const changes: TextEdit[] = [];
   if (torch.edit) changes.push(torch.edit);
   for (const r of merged) changes.push(...edits.wrapStatements(r.first, r.last, header));
 
-  const shownDevice = device.text.startsWith('"') ? device.text : 'the run-time device';
+  const shownDevice = target.runtime ? 'the run-time device' : target.text;
   let title = `Wrap the forward pass and loss in torch.autocast(device_type=${shownDevice}, dtype=${dtype.replace(torch.name, 'torch')})`;
-  if (fp16 && device.cuda) {
-    const scaler = group.backwards.length === 1 && group.outerLoop ? gradScalerEdits(model, edits, group.backwards[0], group.outerLoop, torch.name, device.text) : undefined;
+  if (fp16 && target.cuda) {
+    const scaler = group.backwards.length === 1 && group.outerLoop ? gradScalerEdits(model, edits, group.backwards[0], group.outerLoop, torch.name, target.text) : undefined;
     if (scaler) {
       changes.push(...scaler);
       title += ' and scale the loss with torch.amp.GradScaler (needs torch ≥ 2.3)';
