@@ -1,6 +1,7 @@
 // Green ML settings as `[tool.greenml]` and the editor express them, and the effective configuration.
 import type { FixOptions } from '../rules/rule';
 import type { Severity } from '../analysis/types';
+import { globToMatcher } from './glob';
 
 export interface GreenmlSettings {
   select?: string[];
@@ -90,26 +91,4 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
   };
 }
 
-/**
- * Glob matching for per-file-ignores: `*` within a path segment, `**` across segments, `?` one
- * character. A pattern without `/` matches the file name anywhere, as in Ruff.
- */
-export function globToMatcher(glob: string): (path: string) => boolean {
-  const pattern = glob.includes('/') ? glob.replace(/^\.\//, '') : `**/${glob}`;
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        i++;
-        if (pattern[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  const compiled = new RegExp(`${re}$`);
-  return (path) => compiled.test(path);
-}
+export { globToMatcher };
