@@ -154,9 +154,9 @@ export function collectFiles(paths: string[], onError: (p: string, message: stri
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || isVirtualEnv(p)) continue;
         walk(p);
-        // Symlinked scripts are checked too (symlinked folders are not followed); a dangling one is
-        // then reported as unreadable instead of being skipped silently.
-      } else if ((e.isFile() || e.isSymbolicLink()) && (e.name.endsWith('.py') || isNotebookPath(e.name))) out.add(p);
+        // Symlinked scripts are checked too (symlinked folders are not followed); a dangling one, or
+        // a FIFO, socket or device named like a script, is then reported instead of skipped silently.
+      } else if (e.name.endsWith('.py') || isNotebookPath(e.name)) out.add(p);
     }
   };
   for (const p of paths) {
