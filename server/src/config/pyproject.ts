@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { readRegularText } from '../io/files';
+import { MAX_GLOB_LENGTH } from './validateSettings';
 import type { Range } from '../analysis/types';
 import { DEVICES, DTYPES, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
 
@@ -120,6 +121,10 @@ export function parsePyproject(text: string): { settings?: GreenmlSettings; prob
         }
         const out: Record<string, string[]> = {};
         for (const [glob, list] of Object.entries(value as Record<string, unknown>)) {
+          if (glob.length > MAX_GLOB_LENGTH) {
+            problem(key, `[tool.greenml] per-file-ignores: a glob of ${glob.length} characters is longer than ${MAX_GLOB_LENGTH}; ignored`);
+            continue;
+          }
           const v = codes(key, list);
           if (v) out[glob] = v;
         }

@@ -70,15 +70,21 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
   const perFile = { ...(project?.perFileIgnores ?? {}), ...(editor?.perFileIgnores ?? {}) };
   const perFileMatchers = Object.entries(perFile).map(([glob, codes]) => ({ matches: globToMatcher(glob), codes }));
   const severity = { ...(project?.severity ?? {}), ...(editor?.severity ?? {}) };
+  // The codes per-file-ignores drops for the last path asked about: every rule asks about the same
+  // file in turn, and each glob is then matched once per file, not once per rule.
+  let lastPath: string | undefined;
+  let ignoredHere: string[] = [];
   return {
     isEnabled(code, relativePath) {
       const selected = select.some((s) => selectorMatches(s, code)) || extendSelect.some((s) => selectorMatches(s, code));
       if (!selected) return false;
       if (ignore.some((s) => selectorMatches(s, code))) return false;
       if (relativePath !== undefined) {
-        for (const m of perFileMatchers) {
-          if (m.matches(relativePath) && m.codes.some((s) => selectorMatches(s, code))) return false;
+        if (relativePath !== lastPath) {
+          ignoredHere = perFileMatchers.filter((m) => m.matches(relativePath)).flatMap((m) => m.codes);
+          lastPath = relativePath;
         }
+        if (ignoredHere.some((s) => selectorMatches(s, code))) return false;
       }
       return true;
     },
