@@ -182,16 +182,18 @@ describe('--fix leaves code that does not parse alone, and says when it stopped 
     assert.match(r.stderr, /nb\.ipynb: not fixed: its code cells have syntax errors/);
   });
 
-  it('more fixes than rounds: says so, and a second run finishes the job', () => {
+  it('more fixes than rounds: says so, and a second run finishes the job (scripts and notebooks)', () => {
     const many = `import torch\n${Array.from({ length: 60 }, (_, i) => `s${i} = torch.cuda.amp.GradScaler()\n`).join('')}`;
-    const dir = tempTree({ 't.py': many });
-    const first = greenml(dir, ['check', '--no-config', '--fix', 't.py']);
+    const dir = tempTree({ 't.py': many, 'nb.ipynb': notebook(many) });
+    const first = greenml(dir, ['check', '--no-config', '--fix', '.']);
     assert.match(first.stderr, /t\.py: fixing stopped after 50 rounds with fixes left to apply: run --fix again/);
-    assert.match(first.stdout, /Fixed 50 problems/);
-    const second = greenml(dir, ['check', '--no-config', '--fix', 't.py']);
+    assert.match(first.stderr, /nb\.ipynb: fixing stopped after 50 rounds with fixes left to apply: run --fix again/);
+    assert.match(first.stdout, /Fixed 100 problems/);
+    const second = greenml(dir, ['check', '--no-config', '--fix', '.']);
     assert.equal(second.status, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /fixing stopped/);
-    assert.match(second.stdout, /Fixed 10 problems/);
+    assert.match(second.stdout, /Fixed 20 problems/);
     assert.equal((fs.readFileSync(path.join(dir, 't.py'), 'utf8').match(/torch\.amp\.GradScaler\("cuda"\)/g) ?? []).length, 60);
+    assert.equal((fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8').match(/torch\.amp\.GradScaler\(\\"cuda\\"\)/g) ?? []).length, 60);
   });
 });

@@ -2,8 +2,7 @@
 // findings reported per cell, and --fix writing the cell sources back into the notebook's JSON
 // (through the caller's `write`, which writes atomically where it may).
 import type { EffectiveConfig } from '../config/settings';
-import { parsesCleanly } from '../fixes/fixAll';
-import { analyzeNotebook, applicableCellFix, ConcatenatedNotebook, fixNotebook, type CellFinding } from '../notebooks/cells';
+import { analyzeNotebook, fixNotebook, type CellFinding } from '../notebooks/cells';
 import { NotebookFormatError, parseIpynb, rewriteIpynb } from '../notebooks/ipynb';
 import type { FileReport } from './check';
 import type { WriteOutcome } from './sourceFiles';
@@ -42,19 +41,18 @@ export function checkNotebookFile(shown: string, text: string, opts: NotebookChe
     return analysis.findings;
   };
   if (opts.fix) {
-    // As for a .py file: a notebook whose code does not parse is left as it is.
-    if (!parsesCleanly(new ConcatenatedNotebook(nb.cells).text)) {
-      const findings = findingsAsIs();
-      const fixable = findings.some((f) => applicableCellFix(f, opts.config.unsafeFixes));
-      return { report: toReport(shown, findings), errors: fixable ? ['not fixed: its code cells have syntax errors (fixes are applied only to code that parses)'] : [] };
-    }
     const fixed = fixNotebook(nb.cells, { ...analyzeOptions, unsafe: opts.config.unsafeFixes });
+    // As for a .py file: a notebook whose code does not parse is left as it is.
+    if (fixed.notFixed === 'syntax-errors') {
+      return { report: toReport(shown, fixed.remaining), errors: ['not fixed: its code cells have syntax errors (fixes are applied only to code that parses)'] };
+    }
+    const notes = fixed.stoppedAfterRounds ? [`fixing stopped after ${fixed.stoppedAfterRounds} rounds with fixes left to apply: run --fix again`] : [];
     const out = rewriteIpynb(nb, new Map(fixed.cells.map((c, i) => [i, c.text] as const)));
     const outcome = fixed.applied.length === 0 || out === text ? {} : opts.write(out);
     if (outcome.skipped || outcome.failed) {
       return { report: toReport(shown, findingsAsIs()), errors: [(outcome.skipped ?? outcome.failed)!], ...(outcome.failed ? { writeFailed: true } : {}) };
     }
-    return { report: toReport(shown, fixed.remaining, out === text ? 0 : fixed.applied.length), errors: [] };
+    return { report: toReport(shown, fixed.remaining, out === text ? 0 : fixed.applied.length), errors: notes };
   }
   const analysis = analyzeNotebook(nb.cells, analyzeOptions);
   analysis.dispose();
