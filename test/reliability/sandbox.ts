@@ -173,12 +173,5 @@ export function pidsWith(marker: string): number[] {
     .filter((p) => Number.isInteger(p) && p > 0 && p !== process.pid);
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls until a probe holds (the tracking tests' helper). */
+export { waitFor } from '../tracking/helpers';

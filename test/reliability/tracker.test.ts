@@ -54,7 +54,7 @@ describe('an nvidia-smi that does not go away (item 14)', () => {
     assert.equal(r.timedOut, false, 'greenml run ended');
     assert.equal(r.status, 3, r.stderr);
     assert.equal(ledgerRows(out).length, 1);
-    await waitFor(() => pidsWith(path.join(tools, 'nvidia-smi')).length === 0, 'the fake nvidia-smi to be gone', 5000);
+    await waitFor(() => pidsWith(path.join(tools, 'nvidia-smi')).length === 0, 5000, 'the fake nvidia-smi to be gone');
   });
 
   it('one whose grandchild holds its output open: the command’s exit status still comes back', async () => {
@@ -195,7 +195,7 @@ describe('signals and secrets', () => {
     const script = `import signal, sys, time\nsignal.signal(signal.SIGQUIT, lambda *a: sys.exit(9))\nopen(${JSON.stringify(ready)}, 'w').write('1')\ntime.sleep(30)`;
     let pid = 0;
     const run = greenmlAsync(out, ['run', '--quiet', '--baseline', '0', '--output-dir', out, '--', 'python3', '-c', script], { env: envWith(undefined), timeoutMs: 30_000 }, (p) => (pid = p));
-    await waitFor(() => fs.existsSync(ready), 'the command to be ready');
+    await waitFor(() => fs.existsSync(ready), 10_000, 'the command to be ready');
     process.kill(pid, 'SIGQUIT');
     const r = await run;
     assert.equal(r.status, 9, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { readRegularText } from '../io/files';
-import { MAX_GLOB_LENGTH } from './validateSettings';
+import { CODE_SELECTOR, MAX_GLOB_LENGTH } from './validateSettings';
 import type { Range } from '../analysis/types';
 import { DEVICES, DTYPES, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
 
@@ -63,8 +63,6 @@ function keyLine(text: string, key?: string): number {
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
-
-const CODE_SELECTOR = /^(ALL|GML\d{0,3})$/;
 
 /** Reads `[tool.greenml]` from pyproject.toml text. */
 export function parsePyproject(text: string): { settings?: GreenmlSettings; problems: ConfigProblem[] } {

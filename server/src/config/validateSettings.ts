@@ -5,6 +5,7 @@
 // a run. Keys not known here are passed through unchanged.
 import type { EditorSettings } from '../common/protocol';
 import type { TrackingSettings } from '../common/trackingProtocol';
+import { DEVICES, DTYPES, SEVERITIES } from './settings';
 
 export interface Checked<T> {
   settings: T;
@@ -121,7 +122,8 @@ export function checkTrackingSettings(raw: unknown): Checked<TrackingSettings> {
   return { settings, problems };
 }
 
-const CODE_SELECTOR = /^(ALL|GML\d{0,3})$/;
+/** A rule code or prefix as settings and `[tool.greenml]` spell them (after trimming and upper-casing). */
+export const CODE_SELECTOR = /^(ALL|GML\d{0,3})$/;
 /** Longer globs are refused: a path is matched in time proportional to glob × path length. */
 export const MAX_GLOB_LENGTH = 1024;
 
@@ -180,8 +182,8 @@ export function checkEditorSettings(raw: unknown): Checked<EditorSettings> {
     else {
       s.severity = {};
       for (const [code, level] of Object.entries(sev)) {
-        if (typeof level === 'string' && ['error', 'warning', 'information', 'hint'].includes(level)) s.severity[code] = level;
-        else problems.push(`greenml.severity.${code}: ${shown(level)} is not "error", "warning", "information" or "hint"; ignored.`);
+        if (typeof level === 'string' && (SEVERITIES as readonly string[]).includes(level)) s.severity[code] = level;
+        else problems.push(`greenml.severity.${code}: ${shown(level)} is not ${SEVERITIES.map((x) => `"${x}"`).join(', ')}; ignored.`);
       }
     }
   }
@@ -191,8 +193,8 @@ export function checkEditorSettings(raw: unknown): Checked<EditorSettings> {
     if ((values as readonly unknown[]).includes(v)) s[name] = v as EditorSettings[K];
     else bad(name, `is not one of ${values.map((x) => `"${x}"`).join(', ')} or null`);
   };
-  enumSetting('targetDevice', ['cuda', 'cpu', 'mps']);
-  enumSetting('preferDtype', ['bf16', 'fp16']);
+  enumSetting('targetDevice', DEVICES);
+  enumSetting('preferDtype', DTYPES);
   const budget = raw.analysisTimeBudgetMs;
   if (budget !== undefined && budget !== null) {
     if (typeof budget === 'number' && Number.isFinite(budget) && budget > 0) s.analysisTimeBudgetMs = budget;
