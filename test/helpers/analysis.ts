@@ -130,11 +130,4 @@ function isIndentation(code: number): boolean {
 }
 
 /** Whether a text parses without syntax errors (as one tree). */
-export function parsesCleanly(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return !tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
-}
+export { parsesCleanly } from '../../server/src/fixes/fixAll';
