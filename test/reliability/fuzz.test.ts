@@ -1,9 +1,10 @@
 // A bounded fuzz run of the engine and of --fix: seeded mutants of the fixture scripts and notebooks
-// (mutate.ts) go through analysis, fix-all with unsafe fixes, the editor's incremental path, and
-// notebook reading and rewriting, on a worker thread (fuzzWorker.ts), and a batch of them through
-// `greenml check --fix --unsafe-fixes`. Any exception, rule failure, broken guarantee, crash of the
-// worker or input left unanswered is a failure, reported with the seed that replays it. The run
-// stops starting new inputs after RUN_LIMIT_MS, so it fits in CI on a slow machine.
+// (mutate.ts) go through analysis, fix-all with unsafe fixes, the editor's incremental path (then
+// changes whose ranges stray outside the text), and notebook reading and rewriting, on a worker
+// thread (fuzzWorker.ts); a batch of them goes through `greenml check --fix --unsafe-fixes`. Any
+// exception, rule failure, broken guarantee, crash of the worker or input left unanswered is a
+// failure, reported with the seed that replays it. The run stops starting new inputs after
+// RUN_LIMIT_MS, so it fits in CI on a slow machine.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ import { useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 import type { FuzzReply, FuzzRequest } from './fuzzWorker';
 import { FIXTURES, ROOT } from './inputs';
-import { mutateNotebook, mutatePython, type Mutant } from './mutate';
+import { mutateNotebook, mutatePython, strayChanges, type Mutant, type RangedChange } from './mutate';
 
 useParser();
 
@@ -42,6 +43,7 @@ const DONORS = SCRIPTS.map((s) => s.text);
 
 interface Input extends Mutant {
   seed: number;
+  stray: RangedChange[];
   kind: 'py' | 'ipynb';
   fixture: string;
   original: string;
@@ -53,10 +55,11 @@ function input(seed: number, n: number): Input {
   const count = 1 + Math.floor(random() * 4);
   if (n % 5 === 4) {
     const nb = NOTEBOOKS[n % NOTEBOOKS.length];
-    return { seed, kind: 'ipynb', fixture: nb.name, original: nb.text, ...mutateNotebook(nb.text, random, count, DONORS) };
+    return { seed, kind: 'ipynb', fixture: nb.name, original: nb.text, stray: [], ...mutateNotebook(nb.text, random, count, DONORS) };
   }
   const script = SCRIPTS[n % SCRIPTS.length];
-  return { seed, kind: 'py', fixture: script.name, original: script.text, ...mutatePython(script.text, random, count, DONORS) };
+  const mutant = mutatePython(script.text, random, count, DONORS);
+  return { seed, kind: 'py', fixture: script.name, original: script.text, ...mutant, stray: strayChanges(mutant.text.split('\n').length, random) };
 }
 
 /** One worker thread; replaced when it hangs or dies. */
@@ -146,7 +149,7 @@ describe('fuzz run of the engine and --fix over mutated fixtures', () => {
     try {
       for (let n = 0; n < ENGINE_INPUTS && performance.now() - started < RUN_LIMIT_MS; n++) {
         const i = input(FIRST_SEED + n, n);
-        const reply = await engine.check({ id: n, kind: i.kind, original: i.original, text: i.text });
+        const reply = await engine.check({ id: n, kind: i.kind, original: i.original, text: i.text, stray: i.stray });
         ran++;
         if (typeof reply === 'string') failures.push(`${describeInput(i)}\n  ${reply}`);
         else {

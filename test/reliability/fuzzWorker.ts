@@ -1,6 +1,7 @@
 // The fuzz run's worker thread (see fuzz.test.ts): runs the engine on each input it is sent and
 // answers with what went wrong. On its own thread, a hang is seen by the test instead of freezing it.
 import { parentPort } from 'node:worker_threads';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, analyzeTree, type AnalysisResult } from '../../server/src/analysis/analyze';
 import { PythonDocument } from '../../server/src/analysis/document';
 import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
@@ -9,6 +10,7 @@ import { effectiveConfig } from '../../server/src/config/settings';
 import { fixAllText } from '../../server/src/fixes/fixAll';
 import { analyzeNotebook, fixNotebook } from '../../server/src/notebooks/cells';
 import { NotebookFormatError, parseIpynb, rewriteIpynb } from '../../server/src/notebooks/ipynb';
+import type { RangedChange } from './mutate';
 
 export interface FuzzRequest {
   id: number;
@@ -16,6 +18,8 @@ export interface FuzzRequest {
   /** The fixture the input was made from (for the incremental path: the document is edited from it). */
   original: string;
   text: string;
+  /** Changes with stray ranges, applied to the edited document after the input (see strayChanges). */
+  stray: RangedChange[];
 }
 
 export interface FuzzReply {
@@ -81,6 +85,12 @@ function checkPython(request: FuzzRequest, reply: FuzzReply): void {
       doc.setText(request.text);
       if (doc.text !== request.text) problems.push('the edited document does not hold the text it was given');
       problems.push(...ruleFailures('editor analysis after the edit', analyseDocument(doc, incremental)));
+      // Then changes with stray ranges: the document must hold what VS Code's document model makes of them.
+      const client = TextDocument.create('file:///fuzz.py', 'python', 1, doc.text);
+      TextDocument.update(client, request.stray, 2);
+      doc.update(request.stray);
+      if (doc.text !== client.getText()) problems.push(`after the stray changes ${JSON.stringify(request.stray)} the document differs from the client's text`);
+      problems.push(...ruleFailures('editor analysis after the stray changes', analyseDocument(doc, incremental)));
     } finally {
       doc.dispose();
     }

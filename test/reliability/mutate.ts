@@ -26,6 +26,11 @@ export interface Mutant {
 
 type Random = () => number;
 
+export interface RangedChange {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  text: string;
+}
+
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)];
 const int = (random: Random, below: number): number => Math.floor(random() * below);
 
@@ -100,13 +105,20 @@ export function mutatePython(text: string, random: Random, count: number, donors
   return { text, steps };
 }
 
-const JSON_TOKENS = ['{', '}', '[', ']', ',', ':', '"', '\\', '\\u', 'null', 'true', '-0', '1e999', '"\\ud800"', '\n', ' ', '[' .repeat(5000), '{"a":'.repeat(2000)];
+const JSON_TOKENS = ['{', '}', '[', ']', ',', ':', '"', '\\', '\\u', 'null', 'true', '-0', '1e999', '"\\ud800"', '\n', ' ', '['.repeat(20_000), '{"a":'.repeat(20_000)];
 
 /**
  * A mutant of a notebook: usually its code cells' sources mutated as Python (the JSON stays valid),
  * sometimes its JSON text itself.
  */
 export function mutateNotebook(text: string, random: Random, count: number, donors: readonly string[]): Mutant {
+  if (random() < 0.1) {
+    // Still a valid notebook, with a key whose value is nested very deep.
+    const depth = 1 + int(random, 100_000);
+    const open = random() < 0.5 ? '[' : '{"a":';
+    const close = open === '[' ? ']' : '}';
+    return { text: `{"deep": ${open.repeat(depth)}1${close.repeat(depth)}, ${text.slice(text.indexOf('{') + 1)}`, steps: [`a key nested ${depth} deep with ${open}`] };
+  }
   if (random() < 0.25) {
     const steps: string[] = [];
     for (let k = 0; k < count; k++) {
@@ -135,4 +147,17 @@ export function mutateNotebook(text: string, random: Random, count: number, dono
     cell.source = m.text.split(/(?<=\n)/);
   }
   return { text: JSON.stringify(nb, null, 1), steps };
+}
+
+/**
+ * Ranged changes an editor might send by mistake, as for a text of `lines` lines: positions before
+ * the text, past its lines and columns (up to 2^31 - 1), ranges given end first, several in a batch.
+ */
+export function strayChanges(lines: number, random: Random): RangedChange[] {
+  const line = () => pick(random, [-3, -1, 0, int(random, lines + 1), lines, lines + 2, 2 ** 31 - 1]);
+  const character = () => pick(random, [-5, 0, int(random, 40), 200, 2 ** 31 - 1]);
+  return Array.from({ length: 1 + int(random, 3) }, () => ({
+    range: { start: { line: line(), character: character() }, end: { line: line(), character: character() } },
+    text: pick(random, ['', 'x', '\n', 'import torch\n', ')', '"""', '\r\n    ']),
+  }));
 }
