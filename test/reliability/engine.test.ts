@@ -12,7 +12,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from 'vscode-languageserver';
 import { analyzeText } from '../../server/src/analysis/analyze';
 import { parsePython, refusalOf } from '../../server/src/analysis/parser';
-import { PARSE_GUARD } from '../../server/src/analysis/parseGuard';
+import { indentWidthCount, PARSE_GUARD } from '../../server/src/analysis/parseGuard';
+import { SourceText } from '../../server/src/analysis/sourceText';
 import type { ContentChange } from '../../server/src/analysis/document';
 import { ManagedDocument } from '../../server/src/lsp/documents';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
@@ -155,6 +156,24 @@ describe('one input cannot stop the analysis of the files after it (520 nested b
     assert.equal(tree.rootNode.toString(), '(module (import_statement name: (dotted_name (identifier))))');
     assert.equal(refusalOf(tree), undefined);
     tree.delete();
+  });
+
+  it('counts the indentation widths the parser can stack: spaces 1, tabs 8, form feeds and line breaks reset, backslashes carry on', () => {
+    const cases: Array<[string, number[]]> = [
+      ['a\n  b\n    c\n  d\n', [2, 4]],
+      ['a\n\tb\n\t c\n        d\n', [8, 9]],
+      ['a\n  \f   b\n', [3]],
+      ['a\r\n   b\r   c\r\n', [3]],
+      ['x = (1,\n     2)\n', [5]],
+      ['if a:\n  \\\n   b\n', [3, 5]],
+      ['a\n   \n      \n', []],
+    ];
+    for (const [text, widths] of cases) {
+      assert.equal(indentWidthCount(text), widths.length, JSON.stringify(text));
+      assert.equal(indentWidthCount(text, Number.POSITIVE_INFINITY, new SourceText(text).lineStartOffsets), widths.length, `${JSON.stringify(text)} with line starts`);
+    }
+    assert.equal(indentWidthCount(DEEP), 520);
+    assert.equal(indentWidthCount(DEEP, 100), 101);
   });
 
   it('is not triggered by deep nesting without any string (which the parser reads safely) nor by ordinary code', () => {

@@ -6,6 +6,8 @@ import { analyzeText, analyzeTree, type AnalysisResult } from '../../server/src/
 import { PythonDocument } from '../../server/src/analysis/document';
 import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
 import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { indentWidthCount } from '../../server/src/analysis/parseGuard';
+import { SourceText } from '../../server/src/analysis/sourceText';
 import { effectiveConfig } from '../../server/src/config/settings';
 import { fixAllText } from '../../server/src/fixes/fixAll';
 import { analyzeNotebook, fixNotebook } from '../../server/src/notebooks/cells';
@@ -60,6 +62,10 @@ function analyseDocument(doc: PythonDocument, incremental: IncrementalAnalysis):
 
 function checkPython(request: FuzzRequest, reply: FuzzReply): void {
   const { problems } = reply;
+  // The parser guard counts alike whether it finds the lines itself (a fresh parse) or is given them (an edit).
+  const found = indentWidthCount(request.text);
+  const given = indentWidthCount(request.text, Number.POSITIVE_INFINITY, new SourceText(request.text).lineStartOffsets);
+  if (found !== given) problems.push(`the parser guard counts ${found} indentation widths finding the lines, ${given} given them`);
   attempt(problems, 'analysis', () => {
     const result = analyzeText(request.text, { config });
     result.dispose();

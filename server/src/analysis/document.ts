@@ -171,7 +171,7 @@ export class PythonDocument {
     this.changes.edits.push({ start, oldEnd, newEnd });
     const edit = treeEdit(before, next, start, oldEnd, newEnd);
     const segmented = this.parts.length > 1;
-    if (segmented && judgeText(next.text).refusal) {
+    if (segmented && judgeText(next.text, next.lineStartOffsets).refusal) {
       // A text the parser cannot read (see parseGuard) is kept as one stand-in tree, as a fresh open keeps it.
       this.source = next;
       this.recut();

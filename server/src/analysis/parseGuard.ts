@@ -27,19 +27,22 @@ export interface GuardVerdict {
 const SAFE: GuardVerdict = { checkParser: false };
 let last: { text: string; limits: string; verdict: GuardVerdict } | undefined;
 
-/** Whether a text may be given to the parser (the last answer is kept: a document's segments are parsed from one text). */
-export function judgeText(text: string): GuardVerdict {
+/**
+ * Whether a text may be given to the parser. The last answer is kept: a document's segments are
+ * parsed from one text. `lineStarts`, the text's line starts when they are at hand, saves finding them.
+ */
+export function judgeText(text: string, lineStarts?: ArrayLike<number>): GuardVerdict {
   const limits = `${PARSE_GUARD.maxIndentDepths}/${PARSE_GUARD.checkParserAbove}`;
   if (last && last.text === text && last.limits === limits) return last.verdict;
-  last = { text, limits, verdict: judge(text) };
+  last = { text, limits, verdict: judge(text, lineStarts) };
   return last.verdict;
 }
 
-function judge(text: string): GuardVerdict {
+function judge(text: string, lineStarts: ArrayLike<number> | undefined): GuardVerdict {
   const { maxIndentDepths, checkParserAbove } = PARSE_GUARD;
   const threshold = Math.min(maxIndentDepths, checkParserAbove);
-  if (indentWidthCount(text, threshold) <= threshold) return SAFE;
-  const count = indentWidthCount(text);
+  if (indentWidthCount(text, threshold, lineStarts) <= threshold) return SAFE;
+  const count = indentWidthCount(text, Number.POSITIVE_INFINITY, lineStarts);
   if (count > maxIndentDepths && /['"`]/.test(text)) {
     return {
       refusal:
@@ -53,33 +56,80 @@ function judge(text: string): GuardVerdict {
 
 /**
  * How many different widths the scanner can measure for the whitespace after a line break (spaces
- * count 1, tabs 8; a line break, carriage return or form feed starts again at 0; a backslash before
- * a line break carries the width on). Counting stops once it is above `stopAbove`.
+ * count 1, tabs 8; a line break or form feed starts again at 0; a backslash before a line break
+ * carries the width on to the next line). Counting stops once it is above `stopAbove`. Only line
+ * starts are read: from `lineStarts` when given (a document keeps them up to date across edits, and
+ * this runs on every edit), else found with indexOf.
  */
-export function indentWidthCount(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
-  const widths = new Set<number>();
+export function indentWidthCount(text: string, stopAbove = Number.POSITIVE_INFINITY, lineStarts?: ArrayLike<number>): number {
+  const widths = new DistinctCount();
   const n = text.length;
-  let width = 0;
-  // Whether the current run of whitespace holds a line break: only such a run is an indentation.
-  let afterBreak = true;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) width++;
-    else if (c === 9) width += 8;
-    else if (c === 10 || c === 13 || c === 12) {
-      width = 0;
-      afterBreak = true;
-    } else if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) {
-      // A line continuation: the next line's whitespace adds to this run's width.
-      i += text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10 ? 2 : 1;
-    } else {
-      if (afterBreak && width > 0) {
-        widths.add(width);
-        if (widths.size > stopAbove) return widths.size;
+  // Widths of the whitespace-only lines ended by a backslash just before this line: a run that starts
+  // on one of them carries on into this line, so it measures their sum with this line's width.
+  const carried: number[] = [];
+  const lone = !lineStarts && text.includes('\r') && /\r(?!\n)/.test(text);
+  for (let line = 0, at = 0; at < n; ) {
+    let width = 0;
+    let i = at;
+    let c = text.charCodeAt(i);
+    for (;; c = text.charCodeAt(++i)) {
+      if (c === 32) width++;
+      else if (c === 9) width += 8;
+      else if (c === 12) {
+        // A form feed starts the width again, here and for the lines carried into this one.
+        width = 0;
+        carried.length = 0;
+      } else break;
+    }
+    if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) carried.push(width);
+    else {
+      if (!(i >= n || c === 10 || c === 13)) {
+        // A token after the whitespace: the run from this line start, and from each carried one.
+        let total = width;
+        if (total > 0 && widths.add(total) > stopAbove) return widths.size;
+        for (let k = carried.length - 1; k >= 0; k--) {
+          total += carried[k];
+          if (total > 0 && widths.add(total) > stopAbove) return widths.size;
+        }
       }
-      width = 0;
-      afterBreak = false;
+      // A line of whitespace alone ends at its line break, which starts every run again.
+      carried.length = 0;
+    }
+    if (lineStarts) {
+      if (++line >= lineStarts.length) break;
+      at = lineStarts[line];
+    } else {
+      // A lone carriage return is a line break too (see withLineFeeds in parser.ts).
+      const feed = text.indexOf('\n', i);
+      const ret = lone ? text.indexOf('\r', i) : -1;
+      const next = ret >= 0 && (feed < 0 || ret < feed) && text.charCodeAt(ret + 1) !== 10 ? ret : feed;
+      if (next < 0) break;
+      at = next + 1;
     }
   }
   return widths.size;
+}
+
+/** Counts different non-negative integers: a bitmap for the usual small ones, a set for the rest. */
+class DistinctCount {
+  size = 0;
+  private readonly small = new Uint8Array(1024);
+  private large: Set<number> | undefined;
+
+  /** Adds a number; returns how many different ones there are now. */
+  add(value: number): number {
+    if (value < 1024) {
+      if (this.small[value] === 0) {
+        this.small[value] = 1;
+        this.size++;
+      }
+    } else {
+      this.large ??= new Set();
+      if (!this.large.has(value)) {
+        this.large.add(value);
+        this.size++;
+      }
+    }
+    return this.size;
+  }
 }

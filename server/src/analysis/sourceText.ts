@@ -62,6 +62,11 @@ export class SourceText {
     return starts;
   }
 
+  /** Where each line starts (after "\n", "\r\n" or a lone "\r"), in order; read-only. */
+  get lineStartOffsets(): ArrayLike<number> {
+    return this.lineStarts;
+  }
+
   get lineCount(): number {
     return this.lineStarts.length;
   }
