@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -19,31 +18,15 @@ import { ManagedDocument } from '../../server/src/lsp/documents';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { inProcessClient, stdioClient } from '../helpers/lsp';
 import { useParser } from '../helpers/analysis';
-import { deepIndentWithString, deepJsonNotebook, FIXABLE, fixtureText, nestedAutocast, ROOT } from './inputs';
+import { deepIndentWithString, deepJsonNotebook, ensureBundles, FIXABLE, fixtureText, nestedAutocast, removeTempDirs, ROOT, tempDir } from './inputs';
 
 useParser();
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SERVER = path.join(ROOT, 'dist', 'server.js');
-const temps: string[] = [];
 
-before(() => {
-  if (!fs.existsSync(CLI) || !fs.existsSync(SERVER)) {
-    const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
-  }
-});
-
-after(() => {
-  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
-});
-
-function tempTree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-reliability-'));
-  temps.push(dir);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return dir;
-}
+before(ensureBundles);
+after(removeTempDirs);
 
 function greenml(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'check', ...args], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
@@ -84,7 +67,7 @@ describe('one input cannot stop the analysis of the files after it (520 nested b
   });
 
   it('greenml check reports the later files and --fix fixes them', () => {
-    const dir = tempTree({ 'a.py': FIXABLE, 'b_deep.py': DEEP, 'c.py': FIXABLE, 'd.py': SCRIPT });
+    const dir = tempDir({ 'a.py': FIXABLE, 'b_deep.py': DEEP, 'c.py': FIXABLE, 'd.py': SCRIPT });
     const r = greenml(dir, '--jobs', '1', '--format', 'json', 'a.py', 'b_deep.py', 'c.py', 'd.py');
     assert.doesNotMatch(r.stderr, /internal error/);
     assert.equal(r.status, 1, r.stderr);
@@ -277,7 +260,7 @@ describe('deeply nested notebook JSON', () => {
 
   it('greenml check analyses the cells of such notebooks and reports nothing else', () => {
     const withCell = deepJsonNotebook(100_000).replace('"cells": []', `"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, "source": ${JSON.stringify(FIXABLE)}}]`);
-    const dir = tempTree({ 'deep10k.ipynb': deepJsonNotebook(10_000), 'deep100k.ipynb': withCell });
+    const dir = tempDir({ 'deep10k.ipynb': deepJsonNotebook(10_000), 'deep100k.ipynb': withCell });
     const r = greenml(dir, '--format', 'json', '.');
     assert.equal(r.stderr, '');
     assert.equal(r.status, 1);

@@ -8,15 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { parsePython } from '../../server/src/analysis/parser';
-import { useParser } from '../helpers/analysis';
+import { hasSyntaxError, useParser } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 import type { FuzzReply, FuzzRequest } from './fuzzWorker';
-import { FIXTURES, ROOT } from './inputs';
+import { ensureBundles, FIXTURES, removeTempDirs, ROOT, tempDir } from './inputs';
 import { mutateNotebook, mutatePython, strayChanges, type Mutant, type RangedChange } from './mutate';
 
 useParser();
@@ -127,16 +125,8 @@ function describeInput(i: Input): string {
   return `seed ${i.seed}, ${i.fixture}: ${i.steps.join('; ')}`;
 }
 
-const temps: string[] = [];
-before(() => {
-  if (!fs.existsSync(CLI)) {
-    const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
-  }
-});
-after(() => {
-  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
-});
+before(ensureBundles);
+after(removeTempDirs);
 
 describe('fuzz run of the engine and --fix over mutated fixtures', () => {
   it(`analyses, fixes and edits up to ${ENGINE_INPUTS} mutants without a crash or hang`, async () => {
@@ -170,8 +160,7 @@ describe('fuzz run of the engine and --fix over mutated fixtures', () => {
   });
 
   it('greenml check --fix --unsafe-fixes on a folder of mutants: no crash, no hang, nothing that parsed left broken', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-fuzz-cli-'));
-    temps.push(dir);
+    const dir = tempDir();
     const before = new Map<string, string>();
     for (let n = 0; n < 60; n++) {
       const i = input(FIRST_SEED + 50_000 + n, n);
@@ -201,14 +190,5 @@ function isJson(text: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function hasSyntaxError(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return tree.rootNode.hasError;
-  } finally {
-    tree.delete();
   }
 }

@@ -5,13 +5,14 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, analyzeTree, type AnalysisResult } from '../../server/src/analysis/analyze';
 import { PythonDocument } from '../../server/src/analysis/document';
 import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
-import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { loadPython } from '../../server/src/analysis/parser';
 import { indentWidthCount } from '../../server/src/analysis/parseGuard';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import { effectiveConfig } from '../../server/src/config/settings';
 import { fixAllText } from '../../server/src/fixes/fixAll';
 import { analyzeNotebook, fixNotebook } from '../../server/src/notebooks/cells';
 import { NotebookFormatError, parseIpynb, rewriteIpynb } from '../../server/src/notebooks/ipynb';
+import { hasSyntaxError } from '../helpers/analysis';
 import type { RangedChange } from './mutate';
 
 export interface FuzzRequest {
@@ -36,15 +37,6 @@ const config = effectiveConfig(undefined, undefined);
 
 function ruleFailures(where: string, result: AnalysisResult): string[] {
   return result.notes.filter((n) => / failed on this file/.test(n)).map((n) => `${where}: ${n}`);
-}
-
-function hasSyntaxError(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
 }
 
 function attempt(problems: string[], where: string, run: () => void): void {

@@ -1,10 +1,34 @@
 // Inputs that once broke the engine (issue 21), generated here: each is a few lines of a pattern
 // repeated to a depth. Nothing here analyses anything.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+/** Builds dist/ (the CLI and server bundles) when a test run starts without it. */
+export function ensureBundles(): void {
+  if (fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) && fs.existsSync(path.join(ROOT, 'dist', 'server.js'))) return;
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+}
+
+/** Temporary folders made by a test file, removed by removeTempDirs. */
+const temps: string[] = [];
+
+export function tempDir(files: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-reliability-'));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
+}
 
 export function fixtureText(...parts: string[]): string {
   return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');
