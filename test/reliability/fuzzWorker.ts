@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, analyzeTree, type AnalysisResult } from '../../server/src/analysis/analyze';
 import { PythonDocument } from '../../server/src/analysis/document';
-import { IncrementalAnalysis } from '../../server/src/analysis/incremental';
+import { IncrementalAnalysis } from '../../server/src/analysis/incremental/incremental';
 import { loadPython } from '../../server/src/analysis/parser';
 import { indentWidthCount } from '../../server/src/analysis/parseGuard';
 import { SourceText } from '../../server/src/analysis/sourceText';
