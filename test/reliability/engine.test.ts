@@ -13,11 +13,12 @@ import { analyzeText } from '../../server/src/analysis/analyze';
 import { parsePython, refusalOf } from '../../server/src/analysis/parser';
 import { indentWidthCount, PARSE_GUARD } from '../../server/src/analysis/parseGuard';
 import { SourceText } from '../../server/src/analysis/sourceText';
-import type { ContentChange } from '../../server/src/analysis/document';
+import { PythonDocument, type ContentChange } from '../../server/src/analysis/document';
 import { ManagedDocument } from '../../server/src/lsp/documents';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { inProcessClient, stdioClient } from '../helpers/lsp';
 import { useParser } from '../helpers/analysis';
+import { seededRandom } from '../helpers/random';
 import { deepIndentWithString, deepJsonNotebook, ensureBundles, FIXABLE, fixtureText, nestedAutocast, removeTempDirs, ROOT, tempDir } from './inputs';
 
 useParser();
@@ -157,6 +158,67 @@ describe('one input cannot stop the analysis of the files after it (520 nested b
     }
     assert.equal(indentWidthCount(DEEP), 520);
     assert.equal(indentWidthCount(DEEP, 100), 101);
+  });
+
+  it('an edited document is refused exactly when its text is (limits lowered, 800 random edits)', () => {
+    const saved = { ...PARSE_GUARD };
+    PARSE_GUARD.maxIndentDepths = 12;
+    PARSE_GUARD.checkParserAbove = 8;
+    const random = seededRandom(2121);
+    const int = (n: number) => Math.floor(random() * n);
+    const whitespace = () => Array.from({ length: 1 + int(12) }, () => (random() < 0.8 ? ' ' : '\t')).join('');
+    const pieces = [() => `\n${whitespace()}x`, () => `\n${whitespace()}\\\n${whitespace()}y`, () => `\r\n${whitespace()}"s"`, () => '\f', () => '\n', () => 'a'];
+    const doc = new PythonDocument(Array.from({ length: 3 }, () => SCRIPT).join('\n'));
+    let refused = 0;
+    let readAgain = 0;
+    try {
+      for (let step = 0; step < 800; step++) {
+        const text = doc.text;
+        const at = int(text.length + 1);
+        if (random() < 0.35) doc.replaceRange(at, Math.min(text.length, at + int(80)), '');
+        else doc.replaceRange(at, at, pieces[int(pieces.length)]());
+        // What a fresh parse of the text decides (counted here: the guard keeps its last answer for the same text).
+        const expected = indentWidthCount(doc.text) > PARSE_GUARD.maxIndentDepths && /['"`]/.test(doc.text);
+        const got = doc.trees.some((t) => refusalOf(t) !== undefined);
+        assert.equal(got, expected, `step ${step}: ${indentWidthCount(doc.text)} widths`);
+        if (got) refused++;
+        else if (refused) readAgain++;
+      }
+    } finally {
+      Object.assign(PARSE_GUARD, saved);
+      doc.dispose();
+    }
+    // The run went past the limit and back under it.
+    assert.ok(refused > 20 && readAgain > 20, `${refused} refused, ${readAgain} read again after`);
+  });
+
+  it('judges an edit by what it can change: every line it writes, and the backslash lines carried into its line', () => {
+    const saved = { ...PARSE_GUARD };
+    PARSE_GUARD.maxIndentDepths = 12;
+    PARSE_GUARD.checkParserAbove = 8;
+    const refused = (doc: PythonDocument) => doc.trees.some((t) => refusalOf(t) !== undefined);
+    try {
+      // 3 widths, then 15 more written in one edit.
+      const many = new PythonDocument(`s = "a"\nif x:\n  y\n    z\n      w\n`);
+      many.replaceRange(0, 0, '#');
+      assert.equal(refused(many), false);
+      many.replaceRange(many.text.length, many.text.length, Array.from({ length: 15 }, (_, i) => `${' '.repeat(20 + i)}v\n`).join(''));
+      assert.equal(refused(many), true);
+      many.dispose();
+      // Two runs of 7 lines of two spaces and a backslash, each before a line `a`: widths 2, 4, …, 14.
+      // One space before one of the `a`s makes that run's widths 1, 3, …, 15: 15 in all.
+      const chain = `${'  \\\n'.repeat(7)}a\n`;
+      const carried = new PythonDocument(`s = "a"\n${chain}${chain}`);
+      carried.replaceRange(0, 0, '#');
+      assert.equal(refused(carried), false);
+      const a = carried.text.lastIndexOf('a');
+      carried.replaceRange(a, a, ' ');
+      assert.equal(indentWidthCount(carried.text), 15);
+      assert.equal(refused(carried), true);
+      carried.dispose();
+    } finally {
+      Object.assign(PARSE_GUARD, saved);
+    }
   });
 
   it('is not triggered by deep nesting without any string (which the parser reads safely) nor by ordinary code', () => {

@@ -8,7 +8,7 @@ import { deferMove, parsePython, parsePythonRange, readyTree, TreeText, type Nod
 import { noStatementChanges, type StatementChanges } from './dependency';
 import { moduleBindingNames } from './model/bindings';
 import { importKeys } from './model/imports';
-import { judgeText } from './parseGuard';
+import { judgeEdit } from './parseGuard';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
 import { wordsOf } from './words';
@@ -170,8 +170,10 @@ export class PythonDocument {
     const newEnd = start + insert.length;
     this.changes.edits.push({ start, oldEnd, newEnd });
     const edit = treeEdit(before, next, start, oldEnd, newEnd);
+    // Whether the parser may read the new text, judged from the edit (parsePython finds it judged).
+    const verdict = judgeEdit(before, next, start, insert);
     const segmented = this.parts.length > 1;
-    if (segmented && judgeText(next.text, next.lineStartOffsets).refusal) {
+    if (segmented && verdict.refusal) {
       // A text the parser cannot read (see parseGuard) is kept as one stand-in tree, as a fresh open keeps it.
       this.source = next;
       this.recut();

@@ -9,6 +9,7 @@
 // different such widths in a text bounds its depth; a text with no quote character never opens a
 // delimiter. A text over the limit with a quote is not given to the parser (see parser.ts); CPython
 // itself allows at most 100 nested blocks, so no valid script comes near it.
+import type { SourceText } from './sourceText';
 
 export const PARSE_GUARD = {
   /** A text whose lines are indented to more different widths than this (and that holds a quote) is not parsed. */
@@ -32,26 +33,79 @@ let last: { text: string; limits: string; verdict: GuardVerdict } | undefined;
  * parsed from one text. `lineStarts`, the text's line starts when they are at hand, saves finding them.
  */
 export function judgeText(text: string, lineStarts?: ArrayLike<number>): GuardVerdict {
-  const limits = `${PARSE_GUARD.maxIndentDepths}/${PARSE_GUARD.checkParserAbove}`;
-  if (last && last.text === text && last.limits === limits) return last.verdict;
-  last = { text, limits, verdict: judge(text, lineStarts) };
-  return last.verdict;
+  return remember(text, judge(text, lineStarts).verdict);
 }
 
-function judge(text: string, lineStarts: ArrayLike<number> | undefined): GuardVerdict {
+function remember(text: string, verdict: GuardVerdict): GuardVerdict {
+  last = { text, limits: limits(), verdict };
+  return verdict;
+}
+
+function limits(): string {
+  return `${PARSE_GUARD.maxIndentDepths}/${PARSE_GUARD.checkParserAbove}`;
+}
+
+/** The verdict on a text, and how many widths it counted (exactly, up to the lower limit). */
+function judge(text: string, lineStarts: ArrayLike<number> | undefined): { verdict: GuardVerdict; count: number } {
+  if (last && last.text === text && last.limits === limits()) return { verdict: last.verdict, count: Number.POSITIVE_INFINITY };
   const { maxIndentDepths, checkParserAbove } = PARSE_GUARD;
   const threshold = Math.min(maxIndentDepths, checkParserAbove);
-  if (indentWidthCount(text, threshold, lineStarts) <= threshold) return SAFE;
+  const few = indentWidthCount(text, threshold, lineStarts);
+  if (few <= threshold) return { verdict: SAFE, count: few };
   const count = indentWidthCount(text, Number.POSITIVE_INFINITY, lineStarts);
   if (count > maxIndentDepths && /['"`]/.test(text)) {
-    return {
-      refusal:
-        `its lines are indented to ${count} different depths, more than the ${maxIndentDepths} that its Python parser (tree-sitter-python) reads safely ` +
-        '(CPython itself allows at most 100 nested blocks)',
-      checkParser: false,
-    };
+    const refusal =
+      `its lines are indented to ${count} different depths, more than the ${maxIndentDepths} that its Python parser (tree-sitter-python) reads safely ` +
+      '(CPython itself allows at most 100 nested blocks)';
+    return { verdict: { refusal, checkParser: false }, count };
   }
-  return { checkParser: count > checkParserAbove };
+  return { verdict: { checkParser: count > checkParserAbove }, count };
+}
+
+/** The texts a document went through, each with a number its count of widths is known not to exceed. */
+const widthBounds = new WeakMap<SourceText, number>();
+
+/**
+ * judgeText for a text an edit made (`insert` written at `start` of `before`): on most keystrokes no
+ * line is read. Every line start has one width, measured up to the first token after it, so an edit
+ * can add at most one for each line start it writes, one for the line it starts in, and one for each
+ * whitespace line ended by a backslash just before that line (carried into it). While that bound
+ * stays at or under the limits the text is safe; past them, it is counted again.
+ */
+export function judgeEdit(before: SourceText, next: SourceText, start: number, insert: string): GuardVerdict {
+  const known = widthBounds.get(before);
+  if (known !== undefined) {
+    const bound = known + lineBreaks(insert) + 1 + carriedInto(next, next.positionAt(start).line);
+    if (bound <= Math.min(PARSE_GUARD.maxIndentDepths, PARSE_GUARD.checkParserAbove)) {
+      widthBounds.set(next, bound);
+      return remember(next.text, SAFE);
+    }
+  }
+  const { verdict, count } = judge(next.text, next.lineStartOffsets);
+  if (Number.isFinite(count)) widthBounds.set(next, count);
+  return remember(next.text, verdict);
+}
+
+function lineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}
+
+/** How many lines just before `line` are whitespace ended by a backslash (their widths run on into it). */
+function carriedInto(source: SourceText, line: number): number {
+  const text = source.text;
+  let n = 0;
+  for (let l = line - 1; l >= 0; l--, n++) {
+    let i = source.lineStart(l);
+    const end = source.lineEnd(l);
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 12)) i++;
+    if (!(i === end - 1 && text.charCodeAt(i) === 92)) break;
+  }
+  return n;
 }
 
 /**
