@@ -48,7 +48,7 @@ export function startServer(connection: Connection): ServerHandle {
   const documents = new TextDocuments<ManagedDocument>({
     create: (uri, languageId, version, content) => new ManagedDocument(uri, languageId, version, content),
     update: (doc, changes, version) => {
-      doc.applyChanges(changes, version);
+      for (const problem of doc.applyChanges(changes, version)) connection.console.error(`${doc.uri} (version ${version}): ${problem}`);
       return doc;
     },
   });

@@ -53,7 +53,8 @@ export function applyFix(text: string, finding: Finding, index = 0): string {
   return applyEdits(new SourceText(text), fix.edits);
 }
 
-function hasSyntaxError(text: string): boolean {
+/** Whether tree-sitter finds a syntax error in the text. */
+export function hasSyntaxError(text: string): boolean {
   const tree = parsePython(text);
   try {
     return tree.rootNode.hasError;

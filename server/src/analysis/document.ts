@@ -8,6 +8,7 @@ import { deferMove, parsePython, parsePythonRange, readyTree, TreeText, type Nod
 import { noStatementChanges, type StatementChanges } from './dependency';
 import { moduleBindingNames } from './model/bindings';
 import { importKeys } from './model/imports';
+import { judgeEdit } from './parseGuard';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
 import { wordsOf } from './words';
@@ -118,8 +119,7 @@ export class PythonDocument {
     const only = changes.length === 1 ? changes[0] : undefined;
     if (only?.range) {
       // One ranged change (what an editor sends for a keystroke): its offsets are known, no comparison needed.
-      const start = this.source.offsetAt(only.range.start);
-      const end = Math.max(start, this.source.offsetAt(only.range.end));
+      const { start, end } = this.source.rangeOffsets(only.range);
       if (start !== end || only.text !== '') this.apply(start, end, only.text);
       return;
     }
@@ -131,8 +131,7 @@ export class PythonDocument {
         source = new SourceText(text);
         continue;
       }
-      const start = source.offsetAt(change.range.start);
-      const end = source.offsetAt(change.range.end);
+      const { start, end } = source.rangeOffsets(change.range);
       text = text.slice(0, start) + change.text + text.slice(end);
       source = new SourceText(text);
     }
@@ -163,11 +162,23 @@ export class PythonDocument {
 
   private apply(start: number, oldEnd: number, insert: string): void {
     const before = this.source;
+    // Offsets outside the text would send the reparse below round for ever: refused, loudly.
+    if (!(Number.isInteger(start) && Number.isInteger(oldEnd) && start >= 0 && start <= oldEnd && oldEnd <= before.text.length)) {
+      throw new RangeError(`an edit of [${start}, ${oldEnd}) is outside the text (length ${before.text.length})`);
+    }
     const next = before.withEdit(start, oldEnd, insert);
     const newEnd = start + insert.length;
     this.changes.edits.push({ start, oldEnd, newEnd });
     const edit = treeEdit(before, next, start, oldEnd, newEnd);
+    // Whether the parser may read the new text, judged from the edit (parsePython finds it judged).
+    const verdict = judgeEdit(before, next, start, insert);
     const segmented = this.parts.length > 1;
+    if (segmented && verdict.refusal) {
+      // A text the parser cannot read (see parseGuard) is kept as one stand-in tree, as a fresh open keeps it.
+      this.source = next;
+      this.recut();
+      return;
+    }
     if (!segmented) {
       // One tree: tree-sitter's own incremental reparse. An analysis of one segment is made again whole.
       const old = this.parts[0].tree;
