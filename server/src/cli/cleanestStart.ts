@@ -4,13 +4,13 @@
 // countdown in the status bar. Enter (or SIGUSR2) starts at once; Ctrl-C, q or SIGINT/SIGTERM/SIGHUP
 // cancel without starting. Without a forecast it says why and starts at once. What happened goes
 // into the carbon label (intensity avoided against starting at once).
-import { basename } from 'node:path';
 import type { CarbonOptions } from '../tracking/carbon';
 import { describeFetchError } from '../tracking/carbon';
 import { cleanestWindow, fetchForecast, type Forecast } from '../tracking/forecast';
 import type { CarbonAwareStart } from '../tracking/label';
 import { removeScheduled, writeScheduled } from '../tracking/schedule';
 import { fmtClock, fmtDuration } from '../common/units';
+import { shortName } from './hold';
 
 export interface CleanestStartOptions {
   withinMs: number;
@@ -53,11 +53,10 @@ export async function waitForCleanest(o: CleanestStartOptions): Promise<Cleanest
     return startNow(`now is the cleanest time to start within ${fmtDuration(o.withinMs / 1000)} (${nowG} g/kWh by ${forecast.provider}): starting now.`, 'cleanest-now', forecast.provider, w.nowGPerKwh);
   }
 
-  writeScheduled(o.outputDir, { runId: o.runId, label: o.label, trackerPid: process.pid, startAt: new Date(w.start).toISOString(), nowGPerKwh: w.nowGPerKwh, windowGPerKwh: w.gPerKwh });
   const tty = err.isTTY === true;
   const input = o.input ?? process.stdin;
   const keys = input.isTTY === true;
-  const head = `waiting to start ${basename(o.label)} at ${clockTime(w.start)}, the cleanest window within ${fmtDuration(o.withinMs / 1000)}: ${windowG} g/kWh against ${nowG} now (${forecast.provider})`;
+  const head = `waiting to start ${shortName(o.label)} at ${clockTime(w.start)}, the cleanest window within ${fmtDuration(o.withinMs / 1000)}: ${windowG} g/kWh against ${nowG} now (${forecast.provider})`;
   const hint = keys ? ' — Enter: start now, Ctrl-C: cancel' : '';
   if (!tty) err.write(`greenml: ${head}.\n`);
 
@@ -96,11 +95,13 @@ export async function waitForCleanest(o: CleanestStartOptions): Promise<Cleanest
       input.resume();
       input.on('data', onKey);
     }
+    // Written once a signal can cancel the wait: VS Code shows the countdown from it.
+    writeScheduled(o.outputDir, { runId: o.runId, label: o.label, trackerPid: process.pid, startAt: new Date(w.start).toISOString(), nowGPerKwh: w.nowGPerKwh, windowGPerKwh: w.gPerKwh });
     draw();
   });
   removeScheduled(o.outputDir, o.runId);
   if (how === 'cancelled') {
-    err.write(`greenml: cancelled; ${o.label} was not started.\n`);
+    err.write(`greenml: cancelled; ${shortName(o.label)} was not started.\n`);
     return { started: false };
   }
   const startedAt = Date.now();
@@ -112,7 +113,7 @@ export async function waitForCleanest(o: CleanestStartOptions): Promise<Cleanest
   const note = early
     ? `Started early at the user's request, ${fmtDuration((startedAt - requestedAt) / 1000)} into the wait for the window at ${clockTime(w.start)}.`
     : `Held until the cleanest window of the forecast (${clockTime(w.start)}), ${fmtDuration((startedAt - requestedAt) / 1000)} after it was asked to start.`;
-  err.write(`greenml: starting ${o.label} (${Math.round(tookG)} g/kWh forecast, ${Math.round(avoided)} g/kWh less than at the request).\n`);
+  err.write(`greenml: starting ${shortName(o.label)} (${Math.round(tookG)} g/kWh forecast, ${Math.round(avoided)} g/kWh less than at the request).\n`);
   return {
     started: true,
     record: { provider: forecast.provider, ...base, started_at: new Date(startedAt).toISOString(), waited_s: (startedAt - requestedAt) / 1000, now_g_per_kwh: w.nowGPerKwh, window_g_per_kwh: tookG, avoided_g_per_kwh: avoided, outcome: early ? 'started-early' : 'window', note },

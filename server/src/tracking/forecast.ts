@@ -32,6 +32,8 @@ export interface StartWindow {
   gPerKwh: number;
   /** Forecast intensity over the same run length starting now, g/kWh. */
   nowGPerKwh: number;
+  /** Forecast intensity of the slot that holds now, g/kWh. */
+  currentGPerKwh: number;
 }
 
 const HOUR = 3600_000;
@@ -126,9 +128,9 @@ export function meanIntensity(slots: ForecastSlot[], start: number, end: number)
 }
 
 /**
- * The cleanest start within `withinMs` from `now` for a run of `runLengthMs` (at least one slot is
- * looked at: a run of unknown length is taken as one forecast slot). Candidate starts are now and
- * every slot start in the allowed wait; a window running past the forecast's end is judged on the
+ * The cleanest start within `withinMs` from `now` for a run of `runLengthMs` (unknown: each start
+ * is judged by its slot's intensity). Candidate starts are now and every slot start in the allowed
+ * wait; a window running past the forecast's end is judged on the
  * part the forecast covers. Ties go to the earliest start. Undefined when the forecast does not
  * cover now.
  */
@@ -137,14 +139,22 @@ export function cleanestWindow(forecast: Forecast, now: number, withinMs: number
   const horizon = slots.length ? slots[slots.length - 1].to : now;
   const current = slots.find((s) => s.from <= now && now < s.to);
   if (!current) return undefined;
-  const length = Math.max(runLengthMs ?? 0, 60_000, runLengthMs ? 0 : current.to - current.from);
-  const judge = (start: number): number | undefined => meanIntensity(slots, start, Math.min(start + length, Math.max(horizon, start + 1)));
+  // A run of unknown length is judged slot by slot; a known one by the mean over its length.
+  const judge = (start: number): number | undefined => {
+    if (!runLengthMs || runLengthMs <= 0) return slots.find((s) => s.from <= start && start < s.to)?.g;
+    const length = Math.max(runLengthMs, 60_000);
+    return meanIntensity(slots, start, Math.min(start + length, Math.max(horizon, start + 1)));
+  };
+  const endOf = (start: number): number => {
+    if (runLengthMs && runLengthMs > 0) return start + Math.max(runLengthMs, 60_000);
+    return slots.find((s) => s.from <= start && start < s.to)?.to ?? start;
+  };
   const nowG = judge(now) ?? current.g;
-  let best: StartWindow = { start: now, end: now + length, gPerKwh: nowG, nowGPerKwh: nowG };
+  let best: StartWindow = { start: now, end: endOf(now), gPerKwh: nowG, nowGPerKwh: nowG, currentGPerKwh: current.g };
   for (const s of slots) {
     if (s.from <= now || s.from > now + withinMs || s.from >= horizon) continue;
     const g = judge(s.from);
-    if (g !== undefined && g < best.gPerKwh - 1e-9) best = { start: s.from, end: s.from + length, gPerKwh: g, nowGPerKwh: nowG };
+    if (g !== undefined && g < best.gPerKwh - 1e-9) best = { start: s.from, end: endOf(s.from), gPerKwh: g, nowGPerKwh: nowG, currentGPerKwh: current.g };
   }
   return best;
 }

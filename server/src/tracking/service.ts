@@ -245,7 +245,7 @@ export class TrackingService {
     const horizon = Math.max(...f.slots.map((s) => s.to));
     return {
       provider: f.provider,
-      nowGPerKwh: w.nowGPerKwh,
+      nowGPerKwh: w.currentGPerKwh,
       best: { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString(), gPerKwh: w.gPerKwh },
       horizon: new Date(horizon).toISOString(),
     };
