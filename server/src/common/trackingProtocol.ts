@@ -141,7 +141,7 @@ export interface TrackingSettings {
   carbon?: {
     region?: string;
     intensity?: number | null;
-    pue?: number;
+    pue?: number | null;
     liveProvider?: 'none' | 'ukCarbonIntensity' | 'electricityMaps';
     /** UK outward postcode for the regional forecast (`greenml.carbon.postcode`). */
     postcode?: string;

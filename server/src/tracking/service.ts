@@ -22,6 +22,7 @@ import { getRun, ledgerStamp, listRuns } from './history';
 import { readScheduled } from './schedule';
 import { cleanestWindow } from './forecast';
 import { checkOutputDir } from '../config/validateSettings';
+import { effectivePostcode, effectivePue } from '../common/carbonSettings';
 
 export interface ServiceOptions {
   publish: (s: TrackingStatus) => void;
@@ -113,10 +114,10 @@ export class TrackingService {
     return {
       region: c.region,
       override: c.intensity ?? undefined,
-      pue: c.powerUsageEffectiveness ?? c.pue,
+      pue: effectivePue(c.powerUsageEffectiveness, c.pue),
       // No network for an untrusted workspace, whatever its settings say.
       liveProvider: this.cfg.trusted ? c.liveProvider ?? 'none' : 'none',
-      ukPostcode: c.postcode || c.ukPostcode,
+      ukPostcode: effectivePostcode(c.postcode, c.ukPostcode),
       electricityMapsZone: c.electricityMapsZone,
       electricityMapsToken: this.cfg.electricityMapsToken,
       timeoutMs: c.providerTimeoutMs,
