@@ -30,7 +30,7 @@ const fg = css('--vscode-foreground', '#cccccc');
 const grid = css('--vscode-widget-border', 'rgba(128,128,128,0.25)');
 
 const fmtS = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} h` : s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : `${Math.round(s * 10) / 10} s`);
-const fmtW = (w: number | null) => (w === null || w === undefined ? '—' : w >= 100 ? `${Math.round(w)} W` : w >= 0.1 ? `${w.toFixed(1)} W` : `${Math.round(w * 1000)} mW`);
+const fmtW = (w: number | null) => (w === null || w === undefined ? '—' : w === 0 ? '0 W' : w >= 100 ? `${Math.round(w)} W` : w >= 0.1 ? `${w.toFixed(1)} W` : `${Math.round(w * 1000)} mW`);
 
 function draw(spec: ChartSpec): void {
   const el = document.getElementById(spec.id);

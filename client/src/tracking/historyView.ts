@@ -13,7 +13,8 @@ export class RunItem extends vscode.TreeItem {
     const started = run.startedAt ? new Date(run.startedAt) : undefined;
     const when = started ? started.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '';
     this.id = run.runId;
-    this.description = `${when} · ${fmtDuration(run.durationS)} · ${fmtEnergy(run.energyKwh)} · ${fmtCo2(run.emissionsKg)}`;
+    // The figures first: in a narrow side bar the end of the description is cut off.
+    this.description = `${fmtDuration(run.durationS)} · ${fmtEnergy(run.energyKwh)} · ${fmtCo2(run.emissionsKg)} · ${when}`;
     const failed = run.exitCode !== null && run.exitCode !== 0;
     this.iconPath = run.interrupted
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'))
