@@ -161,7 +161,7 @@ test('greenml run --start-when-cleanest without a forecast says so and starts at
       const r = await runCli(['run', '--start-when-cleanest', ...args, '--baseline', '0', '--output-dir', out, '--', 'python3', startMark(out)], { env: cliEnv(failing.url) });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, why);
-      assert.ok(Number(fs.readFileSync(join(out, 'started'), 'utf8')) * 1000 - asked < 3000, 'started at once');
+      assert.ok(Number(fs.readFileSync(join(out, 'started'), 'utf8')) * 1000 - asked < 8000, 'started at once (no wait: nothing to wait for)');
       const l = readLabel(out);
       assert.equal(l.carbon_aware_start.outcome, 'no-forecast');
       assert.equal(l.carbon_aware_start.avoided_g_per_kwh, null);

@@ -58,7 +58,7 @@ export async function waitForCleanest(o: CleanestStartOptions): Promise<Cleanest
   const keys = input.isTTY === true;
   const head = `waiting to start ${shortName(o.label)} at ${clockTime(w.start)}, the cleanest window within ${fmtDuration(o.withinMs / 1000)}: ${windowG} g/kWh against ${nowG} now (${forecast.provider})`;
   const hint = keys ? ' — Enter: start now, Ctrl-C: cancel' : '';
-  if (!tty) err.write(`greenml: ${head}.\n`);
+  err.write(`greenml: ${head}.\n`);
 
   const how = await new Promise<'window' | 'started-early' | 'cancelled'>((resolve) => {
     const finish = (r: 'window' | 'started-early' | 'cancelled') => {
@@ -83,7 +83,9 @@ export async function waitForCleanest(o: CleanestStartOptions): Promise<Cleanest
     };
     const draw = () => {
       const left = Math.max(0, w.start - Date.now()) / 1000;
-      if (tty) err.write(`\r\x1b[2Kgreenml: ${head}; in ${fmtClock(left)}${hint}`);
+      // One row, redrawn in place: cut to the terminal's width so that it never wraps.
+      const line = `greenml: starts in ${fmtClock(left)}${hint}`;
+      if (tty) err.write(`\r\x1b[2K${[...line].slice(0, Math.max(10, (err.columns || 80) - 1)).join('')}`);
       else if (Math.round(left) % 600 === 0 && left > 1) err.write(`greenml: starting in ${fmtClock(left)}\n`);
     };
     const timer = setTimeout(() => finish('window'), Math.max(0, w.start - Date.now()));

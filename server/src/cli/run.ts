@@ -30,7 +30,7 @@ Runs COMMAND and tracks the power, energy and CO2e of its process tree.
 
 Options:
   --interval S          sampling interval in seconds (default 1)
-  --region ISO          country (ISO 3166 alpha-3, e.g. FRA) for the carbon intensity
+  --region ISO          country (ISO 3166 alpha-3 code or name, e.g. FRA, France) for the carbon intensity
   --intensity G         carbon intensity override, gCO2e/kWh
   --pue X               power usage effectiveness (default 1.0)
   --live-provider P     none | ukCarbonIntensity | electricityMaps (default none)
@@ -52,8 +52,8 @@ removed from COMMAND's environment), GREENML_UK_POSTCODE, GREENML_ELECTRICITYMAP
 GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
 Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to COMMAND.
 Exit status: the command's, 128+N when it was killed by signal N, 127 when it cannot be started,
-2 on a usage error. A run record that cannot be written is reported on stderr; the exit status is
-still the command's.
+130 when a --start-when-cleanest wait was cancelled, 2 on a usage error. A run record that cannot be
+written is reported on stderr; the exit status is still the command's.
 `;
 
 /**

@@ -98,9 +98,10 @@ export function describeFetchError(err: unknown, timeoutMs = 3000): string {
   return err.message;
 }
 
-async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
+/** GET a JSON body with a timeout; a non-2xx answer throws `HTTP <status> <text>`. */
+export async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
   const res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   return res.json();
 }
 

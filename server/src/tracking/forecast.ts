@@ -9,7 +9,7 @@
 // Every slot becomes {from, to, g}; the cleanest start is the slot start (or now) within the allowed
 // wait whose run-length window has the lowest mean forecast intensity.
 import type { CarbonOptions } from './carbon';
-import { EM_DEFAULT_BASE, UK_DEFAULT_BASE } from './carbon';
+import { EM_DEFAULT_BASE, UK_DEFAULT_BASE, getJson } from './carbon';
 
 export interface ForecastSlot {
   from: number;
@@ -37,12 +37,6 @@ export interface StartWindow {
 }
 
 const HOUR = 3600_000;
-
-async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
-  const res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  return res.json();
-}
 
 /** `2024-06-20T14:00Z`: the minute-precision UTC form the UK API's {from} takes. */
 export function ukTime(ms: number): string {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { ScheduledRun } from '../common/trackingProtocol';
 import { liveDir, pidAlive } from './ledger';
-import { writeFileAtomic } from './fsio';
+import { listDir, writeFileAtomic } from './fsio';
 
 interface ScheduledFile extends ScheduledRun {
   version: 1;
@@ -41,14 +41,8 @@ export function removeScheduled(outputDir: string, runId: string): void {
 /** Waiting runs whose `greenml run` is alive; files of dead ones are removed. */
 export function readScheduled(outputDir: string): ScheduledRun[] {
   const dir = liveDir(outputDir);
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: ScheduledRun[] = [];
-  for (const n of names) {
+  for (const n of listDir(dir)) {
     if (!n.endsWith('.scheduled.json')) continue;
     const p = join(dir, n);
     try {
