@@ -61,8 +61,11 @@ async function runRows(wb: Workbench, n: number, timeoutMs = 30_000): Promise<st
 
 /** Makes room for a webview screenshot: no panel, no notifications. */
 async function tidy(wb: Workbench): Promise<void> {
-  if (await wb.page.locator('.part.panel').isVisible()) await wb.page.keyboard.press('Control+J');
-  await wb.runCommand('Notifications: Clear All Notifications');
+  // With the mouse: the keyboard focus may be inside the webview, which keeps shortcuts to itself.
+  const close = wb.page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
+  for (let i = 0; i < 5 && (await close.count()) > 0; i++) await close.first().click({ timeout: 2000 }).catch(() => undefined);
+  const hidePanel = wb.page.locator('.part.panel a.action-label[aria-label^="Hide Panel"], .part.panel a.action-label[aria-label^="Close Panel"]').first();
+  if (await hidePanel.isVisible().catch(() => false)) await hidePanel.click({ timeout: 2000 }).catch(() => undefined);
   await sleep(500);
 }
 
