@@ -93,26 +93,45 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
 export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
+  if (trainsHere(model, loop)) return true;
+  // `for batch in loader: train_step(model, batch, opt)`
+  return depth < 2 && trainingFunctionsCalled(model, loop, depth).length > 0;
+}
+
+/** Whether a node itself (not the functions it calls) holds a training step. */
+export function trainsHere(model: Semantic, node: Node): boolean {
   for (const name of ['backward', 'gradient']) {
-    for (const call of model.callsNamedWithin(name, loop)) {
+    for (const call of model.callsNamedWithin(name, node)) {
       const kind = gradientKind(model, call);
       if (kind && updateAfter(model, call, kind)) return true;
     }
   }
-  // `for batch in loader: train_step(model, batch, opt)`
-  return depth < 2 && callsTrainingFunction(model, loop, depth);
+  return false;
 }
 
-/** Whether a node calls, by its plain name, a function defined in this file whose body trains. */
-function callsTrainingFunction(model: Semantic, node: Node, depth: number): boolean {
+/**
+ * The function defined in this file that a call runs: `train(…)` by its plain name, or
+ * `self.train_epoch(…)` inside a method of the class that defines `train_epoch`.
+ */
+export function localFunctionCalled(model: Semantic, call: CallSite): Node | undefined {
+  const callee = call.callee;
+  if (callee.type === 'identifier') return model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+  const receiver = call.receiver;
+  if (receiver?.type !== 'identifier' || receiver.text !== 'self') return undefined;
+  const cls = model.enclosingClass(call.node);
+  if (!cls) return undefined;
+  return model.functionsNamed(call.methodName).find((fn) => model.enclosingClass(fn)?.id === cls.id);
+}
+
+/** The same-file functions a node calls whose body trains (directly, or through the functions they call). */
+export function trainingFunctionsCalled(model: Semantic, node: Node, depth = 0): Node[] {
+  const out: Node[] = [];
   for (const call of model.callsWithin(node)) {
-    const callee = call.callee;
-    if (callee.type !== 'identifier') continue;
-    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def');
-    const body = fn?.node.childForFieldName('body');
-    if (body && loopTrains(model, body, depth + 1)) return true;
+    const fn = localFunctionCalled(model, call);
+    const body = fn?.childForFieldName('body');
+    if (fn && body && !out.some((f) => f.id === fn.id) && loopTrains(model, body, depth + 1)) out.push(fn);
   }
-  return false;
+  return out;
 }
 
 const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);
