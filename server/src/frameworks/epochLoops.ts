@@ -7,7 +7,13 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { lengthOf, numberValue, rangeValue } from '../analysis/values';
-import { localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
+import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
+
+/**
+ * Reinforcement-learning environments: their update epochs run over fresh rollouts and they stop on
+ * rewards, not on a held-out split.
+ */
+export const REINFORCEMENT_LEARNING_PACKAGES = ['gym', 'gymnasium', 'pettingzoo', 'dm_env', 'stable_baselines3'];
 
 /** Calls that pass a count through: `tqdm(range(n))`, `enumerate(range(n))`. */
 const COUNT_WRAPPERS = new Set(['tqdm', 'enumerate', 'iter', 'track']);
@@ -33,14 +39,27 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
 
 /** How many iterations a count call makes, when its arguments are known. */
 export function countOf(model: Semantic, count: Node): number | undefined {
-  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)));
+  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)) ?? lastAssignedNumber(model, a));
   if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
   return lengthOf(rangeValue(args as number[]));
 }
 
+/**
+ * A name assigned several times (`num_epochs = 2` in one notebook cell, again in a later one): the
+ * number its last assignment before the use gives, when every binding of it is a plain assignment.
+ */
+function lastAssignedNumber(model: Semantic, arg: Node): number | undefined {
+  if (arg.type !== 'identifier') return undefined;
+  const bindings = model.lookup(arg.text, arg);
+  if (bindings.length < 2 || bindings.some((b) => b.kind !== 'assign' || !b.value)) return undefined;
+  const before = bindings.filter((b) => b.node.endIndex <= arg.startIndex).sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const last = before[before.length - 1];
+  return last?.value ? numberValue(model.evaluate(last.value)) : undefined;
+}
+
 const EPOCH_NAME = /epoch|^ep$|^e$/i;
 /** Loop variables of a step budget: one batch per iteration (`for step in range(max_steps)`). */
-const STEP_NAME = /^(step|steps|global_step|it|iter|iters|iteration|itr|update|n_iter|batch|batch_idx|batch_id)$/i;
+const STEP_NAME = /^(_|step|steps|global_step|it|iter|iters|iteration|itr|update|n_iter|batch|batch_idx|batch_id)$/i;
 
 /** Whether a loop's target names an epoch: `epoch`, `ep`, `e`, `(i, epoch)`. */
 function countsEpochs(loop: Node): boolean {
@@ -68,7 +87,10 @@ export interface EpochLoop {
 export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
   if (loop.type !== 'for_statement') return undefined;
   const count = countCall(model, loop.childForFieldName('right'));
-  if (!count || !loopTrains(model, loop)) return undefined;
+  if (!count) return undefined;
+  const direct = trainsHere(model, loop, true);
+  const functions = direct ? [] : trainingFunctionsCalled(model, loop);
+  if (!direct && functions.length === 0) return undefined;
   const isCounting = (l: Node) => l.type === 'for_statement' && !!countCall(model, l.childForFieldName('right'));
   const outer = model.enclosingLoops(loop).filter(isCounting);
   if (countsEpochs(loop)) {
@@ -79,7 +101,7 @@ export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
     const inner = body ? model.nodesWithin(body, 'for_statement').filter((l) => isCounting(l) && countsEpochs(l) && sameFunction(model, l, loop)) : [];
     if (inner.some((l) => loopTrains(model, l))) return undefined;
   }
-  if (!trainsHere(model, loop) && trainingFunctionsCalled(model, loop).every((fn) => hasOwnEpochLoop(model, fn))) return undefined;
+  if (!direct && functions.every((fn) => hasOwnEpochLoop(model, fn))) return undefined;
   // `def train(): for i in range(0, n, bptt): …` called once per epoch: a batch loop.
   if (outer.length === 0 && !countsEpochs(loop) && calledFromCountingLoop(model, loop, isCounting)) return undefined;
   // `for step in range(max_steps):` training one batch per iteration: a step budget, not epochs.
@@ -94,12 +116,17 @@ function calledFromCountingLoop(model: Semantic, node: Node, isCounting: (l: Nod
   return model.callersOf(fn).some((caller) => model.enclosingLoops(caller.node).some(isCounting) || calledFromCountingLoop(model, caller.node, isCounting, depth + 1));
 }
 
-/** A loop whose variable counts steps and that trains one batch per iteration (no data loop inside it trains). */
+/**
+ * A loop that trains one batch per iteration — no data loop inside it trains — and either counts
+ * steps (`for step in range(max_steps)`, `for _ in range(n)`) or draws its batch with `next(…)`.
+ */
 function isStepBudget(model: Semantic, loop: Node): boolean {
-  const target = loop.childForFieldName('left');
-  if (target?.type !== 'identifier' || !STEP_NAME.test(target.text)) return false;
   const body = loop.childForFieldName('body');
-  return !body || !model.nodesWithin(body, ['for_statement', 'while_statement']).some((inner) => sameFunction(model, inner, loop) && loopTrains(model, inner));
+  if (!body) return true;
+  if (model.nodesWithin(body, ['for_statement', 'while_statement']).some((inner) => sameFunction(model, inner, loop) && loopTrains(model, inner))) return false;
+  const target = loop.childForFieldName('left');
+  if (target?.type === 'identifier' && STEP_NAME.test(target.text)) return true;
+  return model.callsWithin(body).some((c) => c.callee.type === 'identifier' && c.callee.text === 'next' && model.lookup('next', c.callee).length === 0);
 }
 
 /** Whether a function holds an epoch-counting loop that trains. */
@@ -187,8 +214,8 @@ export function canStopEarly(model: Semantic, loop: Node): boolean {
 
 // ---- does it validate? ------------------------------------------------------------------------------
 
-/** Functions that evaluate: `evaluate`, `validate`, `test`, `test_step`, `val_epoch`, `run_validation`, `model.evaluate`. */
-const EVAL_FUNCTION = /^(evaluate|evaluation|validate|validation|valid|val|test|eval)(_\w*)?$|_(evaluate|evaluation|validate|validation|valid|val|test|eval)$/i;
+/** Functions that evaluate: `evaluate`, `validate`, `test`, `test_step`, `val_epoch`, `run_validation`, `distributed_test_step`, `model.evaluate`. */
+const EVAL_FUNCTION = /^(evaluate|evaluation|validate|validation|valid|val|test|eval)(_\w*)?$|_(evaluate|evaluation|validate|validation|test|eval)(_(step|epoch|loop|batch|fn|model))?$/i;
 /** Held-out data: `val_loader`, `test_ds`, `eval_dataloader`, `testloader`, `dataloaders["val"]`, `X_test`. */
 const HELD_OUT = /^(val|valid|validation|test|eval|dev|holdout)(_|$)|_(val|valid|validation|test|eval|dev)$|^(val|valid|test|eval)(loader|dl|ds|data|dataset|set|iter)$/i;
 /** Metrics computed on held-out data: `val_loss`, `test_acc`, `eval_metric`, `valid_ppl`. */
@@ -206,11 +233,12 @@ function regionsOf(model: Semantic, loop: Node): Node[] {
     const next: Node[] = [];
     for (const node of frontier) {
       for (const call of model.callsWithin(node)) {
-        const fn = localFunctionCalled(model, call);
-        if (!fn || seen.has(fn.id) || (fn.startIndex <= loop.startIndex && fn.endIndex >= loop.endIndex)) continue;
-        seen.add(fn.id);
-        regions.push(fn);
-        next.push(fn);
+        for (const fn of functionsRunBy(model, call)) {
+          if (seen.has(fn.id) || (fn.startIndex <= loop.startIndex && fn.endIndex >= loop.endIndex)) continue;
+          seen.add(fn.id);
+          regions.push(fn);
+          next.push(fn);
+        }
       }
     }
     frontier = next;

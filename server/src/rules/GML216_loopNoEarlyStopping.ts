@@ -2,7 +2,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
+import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
 import { defineRule, type ReportedFix } from './rule';
 
 /** Patience of the inserted check, in epochs (as in the measured evidence). */
@@ -224,6 +224,7 @@ export const loopNoEarlyStopping = defineRule({
   frameworks: ['torch', 'tensorflow', 'accelerate', 'lightning', 'lightning_fabric'],
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
+    if (model.importsAny(REINFORCEMENT_LEARNING_PACKAGES)) return;
     for (const loop of sites.loops()) {
       const found = epochLoop(model, loop);
       if (!found || (found.epochs !== undefined && found.epochs <= 2) || canStopEarly(model, loop)) continue;
