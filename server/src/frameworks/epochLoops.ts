@@ -6,6 +6,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
+import { lastName } from '../analysis/qualifiedName';
 import { lengthOf, numberValue, rangeValue } from '../analysis/values';
 import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
 
@@ -32,8 +33,10 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
   const call = model.callSite(iterable);
   const callee = call.callee;
   if (callee.type === 'identifier' && callee.text === 'range') return model.lookup('range', callee).length === 0 ? iterable : undefined;
-  if (RANGE_SHORTHANDS.has(call.methodName)) return iterable;
-  if (COUNT_WRAPPERS.has(call.methodName)) return countCall(model, call.positional[0] ?? null, depth + 1);
+  // By the name written, or the one imported under another (`from tqdm.auto import trange as epochs`).
+  const names = [call.methodName, lastName(call.qualifiedName ?? '')];
+  if (names.some((n) => RANGE_SHORTHANDS.has(n))) return iterable;
+  if (names.some((n) => COUNT_WRAPPERS.has(n))) return countCall(model, call.positional[0] ?? null, depth + 1);
   return undefined;
 }
 
@@ -72,6 +75,8 @@ function countsEpochs(loop: Node): boolean {
 /** A `for` loop over a count whose iterations train. */
 export interface EpochLoop {
   loop: Node;
+  /** Whether its variable names an epoch (`epoch`, `ep`, `e`); else it counts iterations (`i`). */
+  countsEpochs: boolean;
   /** The `range(…)` / `trange(…)` call. */
   count: Node;
   /** Its number of iterations, when literal. */
@@ -106,7 +111,7 @@ export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
   if (outer.length === 0 && !countsEpochs(loop) && calledFromCountingLoop(model, loop, isCounting)) return undefined;
   // `for step in range(max_steps):` training one batch per iteration: a step budget, not epochs.
   if (isStepBudget(model, loop)) return undefined;
-  return { loop, count, epochs: countOf(model, count) };
+  return { loop, countsEpochs: countsEpochs(loop), count, epochs: countOf(model, count) };
 }
 
 /** Whether the function around a node is called (directly, or through one more function) inside a counting loop. */
@@ -147,6 +152,8 @@ const STOP_FLAG = /early_?stop|stop_?training|should_?stop|patience|no_?improv|w
 /** Flags whose exits only shorten a test run, not a real one. */
 const DRY_RUN_FLAG = /^(dry_?run|is_?dry_?run|smoke_?test|fast_dev_run|quick_?test|test_?run|debug)$/i;
 const EXIT_CALLS = new Set(['sys.exit', 'os._exit']);
+/** Reports to a tuner whose scheduler ends bad trials early (Ray Tune's ASHA, NNI's assessors). */
+const TUNER_REPORTS = /^ray\..*\.report$|^nni\.report_intermediate_result$/;
 const SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
 
 /** The innermost loop or scope around a node, below `limit`. */
@@ -190,8 +197,9 @@ function onlyInDryRun(model: Semantic, exit: Node, loop: Node): boolean {
 
 /**
  * Whether anything can end the loop before its count runs out: a `break` of this loop, a `return`,
- * `raise` or `sys.exit(…)` in it (any condition counts, except a dry-run flag), or a stopping flag
- * or early-stopping helper named in it. A `break` of an inner loop ends only that loop.
+ * `raise` or `sys.exit(…)` in it (any condition counts, except a dry-run flag), a stopping flag or
+ * early-stopping helper named in it, or a report to Ray Tune / NNI, whose scheduler ends trials
+ * early. A `break` of an inner loop ends only that loop.
  */
 export function canStopEarly(model: Semantic, loop: Node): boolean {
   const body = loop.childForFieldName('body');
@@ -203,6 +211,7 @@ export function canStopEarly(model: Semantic, loop: Node): boolean {
     if (!onlyInDryRun(model, exit, loop)) return true;
   }
   for (const call of model.callsWithin(body)) {
+    if (TUNER_REPORTS.test(call.qualifiedName ?? '')) return true;
     const exits = EXIT_CALLS.has(call.qualifiedName ?? '') || (call.callee.type === 'identifier' && (call.callee.text === 'exit' || call.callee.text === 'quit') && model.lookup(call.callee.text, call.callee).length === 0);
     if (exits && !SCOPES.has(nearestLoopOrScope(model, call.node, loop)?.type ?? '') && !onlyInDryRun(model, call.node, loop)) return true;
   }

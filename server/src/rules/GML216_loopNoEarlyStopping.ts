@@ -26,7 +26,8 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
   const statement = metric.statement;
   // A one-line loop body, or a statement sharing its line with the next: no room for a block.
   if (!first || first.startPosition.row === loop.startPosition.row) return undefined;
-  const next = statement.nextNamedSibling;
+  let next = statement.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
   if (next && next.startPosition.row === statement.endPosition.row) return undefined;
 
   const loopIndent = edits.indentOf(loop.startPosition.row);
@@ -64,11 +65,14 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
   return { title: `Stop when ${value} has not improved for ${PATIENCE} epochs (patience counter with min_delta)`, edits: changes };
 }
 
-function epochsText(found: EpochLoop): string {
-  if (found.epochs !== undefined) return `${found.epochs} epochs`;
-  const args = found.count.childForFieldName('arguments')?.text ?? '';
-  const shown = args.length > 40 ? `${args.slice(0, 37)}…` : args;
-  return `a number of epochs fixed in advance (\`${shown}\`)`;
+/** `This epoch loop trains for 100 epochs`, `This training loop runs a number of iterations fixed in advance (`range(opt.steps)`)`. */
+function loopText(found: EpochLoop): string {
+  const unit = found.countsEpochs ? 'epochs' : 'iterations';
+  const head = found.countsEpochs ? 'This epoch loop trains for' : 'This training loop runs';
+  if (found.epochs !== undefined) return `${head} ${found.epochs} ${unit}`;
+  const count = found.count.text;
+  const shown = count.length > 40 ? `${count.slice(0, 37)}…` : count;
+  return `${head} a number of ${unit} fixed in advance (\`${shown}\`)`;
 }
 
 /**
@@ -231,13 +235,13 @@ export const loopNoEarlyStopping = defineRule({
       // The loop's header up to its count: `for epoch in range(100)`.
       const end = (loop.childForFieldName('right') ?? loop).endPosition;
       const range: Range = { start: { line: loop.startPosition.row, character: loop.startPosition.column }, end: { line: end.row, character: end.column } };
-      const epochs = epochsText(found);
+      const head = loopText(found);
       if (!validates(model, loop)) {
         report({
           range,
           severity: 'information',
           message:
-            `This epoch loop trains for ${epochs} and measures nothing on held-out data, so it cannot stop once the model stops improving. ` +
+            `${head} and measures nothing on held-out data, so it cannot stop once the model stops improving. ` +
             'Hold out a validation split, evaluate it every epoch and stop when it has not improved for a few epochs: the epochs after that point cost a full training pass each.',
         });
         continue;
@@ -247,7 +251,7 @@ export const loopNoEarlyStopping = defineRule({
       report({
         range,
         message:
-          `This epoch loop trains for ${epochs} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving: ` +
+          `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving: ` +
           'every epoch after that point is a full training pass spent for nothing. Stop when it has not improved for a few epochs (a patience counter).',
         fixes: fix ? [fix] : [],
       });
