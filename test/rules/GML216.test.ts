@@ -166,6 +166,24 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('gradients a helper computes with a tape, applied in the loop (tensorflow.compat.v1 spelling)', () => {
+      expectFindings(`
+        import tensorflow.compat.v1 as tf
+
+        def grad(model, inputs, targets):
+            with tf.GradientTape() as tape:
+                loss_value = loss(model, inputs, targets)
+            return loss_value, tape.gradient(loss_value, model.trainable_variables)
+
+        num_epochs = 201
+        for epoch in range(num_epochs):
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: 201 epochs and measures nothing
+            for x, y in train_dataset:
+                loss_value, grads = grad(model, x, y)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `);
+    });
+
     it('an LBFGS loop whose backward runs in the closure handed to optimizer.step, counted in iterations', () => {
       expectFindings(`
         import torch

@@ -23,7 +23,7 @@ export interface TrainingStep {
   region: Node;
 }
 
-export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape'];
+export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape', 'tensorflow.compat.v1.GradientTape', 'tensorflow.compat.v2.GradientTape'];
 
 /** How a `backward` / `gradient` call computes gradients, or undefined when it is none of these. */
 export function gradientKind(model: Semantic, call: CallSite): GradientKind | undefined {
