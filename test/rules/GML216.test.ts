@@ -488,6 +488,23 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('a unit test that trains a few epochs to check the code', () => {
+      expectNone('GML216', `
+        import torch
+
+        def test_model_overfits_one_batch():
+            x, y = torch.randn(8, 4), torch.randn(8, 1)
+            model = torch.nn.Linear(4, 1)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(50):
+                optimizer.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                optimizer.step()
+            assert loss.item() < 1.0
+      `);
+    });
+
     it('reinforcement learning: update epochs over fresh rollouts', () => {
       expectNone('GML216', `
         import gymnasium as gym

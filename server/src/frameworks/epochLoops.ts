@@ -90,7 +90,7 @@ export interface EpochLoop {
  * that trains only by calling a function that has its own epoch loop (folds, repeated runs) is not.
  */
 export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
-  if (loop.type !== 'for_statement') return undefined;
+  if (loop.type !== 'for_statement' || inUnitTest(model, loop)) return undefined;
   const count = countCall(model, loop.childForFieldName('right'));
   if (!count) return undefined;
   const direct = trainsHere(model, loop, true);
@@ -132,6 +132,14 @@ function isStepBudget(model: Semantic, loop: Node): boolean {
   const target = loop.childForFieldName('left');
   if (target?.type === 'identifier' && STEP_NAME.test(target.text)) return true;
   return model.callsWithin(body).some((c) => c.callee.type === 'identifier' && c.callee.text === 'next' && model.lookup('next', c.callee).length === 0);
+}
+
+/** Whether a node runs in a unit test (`def test_…`), which trains a few epochs to check the code, not a model. */
+function inUnitTest(model: Semantic, node: Node): boolean {
+  for (let fn = model.enclosingFunction(node); fn; fn = model.enclosingFunction(fn)) {
+    if (fn.childForFieldName('name')?.text.startsWith('test_')) return true;
+  }
+  return false;
 }
 
 /** Whether a function holds an epoch-counting loop that trains. */

@@ -108,6 +108,7 @@ function loopText(found: EpochLoop): string {
  *   counts steps (`for step in range(max_iters)`, `for it …`, `for _ …`) or draws its batch with
  *   `next(…)` — a fixed compute budget by design, as in language-model pre-training;
  * - a gradient-accumulation loop whose optimizer step comes after it;
+ * - a loop in a unit test (`def test_…`), which trains a few epochs to check the code;
  * - reinforcement learning (a file importing `gym`, `gymnasium`, `pettingzoo`, `dm_env` or
  *   `stable_baselines3`): its update epochs run over fresh rollouts and it stops on rewards.
  *
