@@ -23,7 +23,7 @@ export interface TrainingStep {
   region: Node;
 }
 
-export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape'];
+export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape', 'tensorflow.compat.v1.GradientTape', 'tensorflow.compat.v2.GradientTape'];
 
 /** How a `backward` / `gradient` call computes gradients, or undefined when it is none of these. */
 export function gradientKind(model: Semantic, call: CallSite): GradientKind | undefined {
@@ -58,19 +58,23 @@ function isScheduler(model: Semantic, call: CallSite): boolean {
 }
 
 /**
- * The parameter update after a gradient: in the innermost loop around it, else in its function, else
- * (a closure passed to `optimizer.step(closure)`) in the loop around that function.
+ * The parameter update after a gradient: in the loops around it, innermost first (with gradient
+ * accumulation the step comes in an outer one, after several backward calls), else in its function;
+ * else (a closure passed to `optimizer.step(closure)`) in the loop around that function.
  */
 export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientKind): { update: CallSite; region: Node } | undefined {
   const fn = model.enclosingFunction(gradient.node);
-  const regions = [model.enclosingLoops(gradient.node)[0] ?? fn, fn && model.enclosingLoops(fn)[0]];
-  const names = kind === 'tensorflow' ? ['apply_gradients'] : ['step'];
-  for (const [i, region] of regions.entries()) {
+  const loops = model.enclosingLoops(gradient.node);
+  // [region, whether the update must follow the gradient there]
+  const regions: Array<[Node | undefined, boolean]> = [...loops.map((l): [Node, boolean] => [l, true]), [fn, true], [fn && model.enclosingLoops(fn)[0], false]];
+  // TensorFlow: an optimizer's `apply_gradients`, or a variable's own `v.assign_sub(lr * g)`.
+  const names = kind === 'tensorflow' ? ['apply_gradients', 'assign_sub'] : ['step'];
+  for (const [region, follows] of regions) {
     if (!region) continue;
     for (const name of names) {
       for (const call of model.callsNamedWithin(name, region)) {
-        // In the gradient's own region the update follows it; around a closure, it calls it.
-        if (!call.receiver || (i === 0 && call.node.startIndex < gradient.node.startIndex)) continue;
+        // In the gradient's own regions the update follows it; around a closure, it calls it.
+        if (!call.receiver || (follows && call.node.startIndex < gradient.node.startIndex)) continue;
         if (name === 'step' && isScheduler(model, call)) continue;
         return { update: call, region };
       }
@@ -93,26 +97,65 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
 export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
-  for (const name of ['backward', 'gradient']) {
-    for (const call of model.callsNamedWithin(name, loop)) {
-      const kind = gradientKind(model, call);
-      if (kind && updateAfter(model, call, kind)) return true;
-    }
-  }
+  if (trainsHere(model, loop)) return true;
   // `for batch in loader: train_step(model, batch, opt)`
-  return depth < 2 && callsTrainingFunction(model, loop, depth);
+  return depth < 2 && trainingFunctionsCalled(model, loop, depth).length > 0;
 }
 
-/** Whether a node calls, by its plain name, a function defined in this file whose body trains. */
-function callsTrainingFunction(model: Semantic, node: Node, depth: number): boolean {
-  for (const call of model.callsWithin(node)) {
-    const callee = call.callee;
-    if (callee.type !== 'identifier') continue;
-    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def');
-    const body = fn?.node.childForFieldName('body');
-    if (body && loopTrains(model, body, depth + 1)) return true;
+/**
+ * Whether a node itself (not the functions it calls) holds a training step. With `whole`, the update
+ * must lie in the node too: a gradient-accumulation loop (`for micro_step in range(n): loss.backward()`,
+ * the optimizer stepping after it) holds only half of one.
+ */
+export function trainsHere(model: Semantic, node: Node, whole = false): boolean {
+  for (const name of ['backward', 'gradient']) {
+    for (const call of model.callsNamedWithin(name, node)) {
+      const kind = gradientKind(model, call);
+      const found = kind && updateAfter(model, call, kind);
+      if (found && (!whole || (found.update.node.startIndex >= node.startIndex && found.update.node.endIndex <= node.endIndex))) return true;
+    }
   }
-  return false;
+  // `loss, grads = grad(model, x, y)` then `optimizer.apply_gradients(zip(grads, …))`: gradients a
+  // tape computed in a helper, applied here.
+  return model.callsNamedWithin('apply_gradients', node).some((c) => !!c.receiver) && model.callsNamed('gradient').some((g) => gradientKind(model, g) === 'tensorflow');
+}
+
+/**
+ * The function defined in this file that a call runs: `train(…)` by its plain name, or
+ * `self.train_epoch(…)` inside a method of the class that defines `train_epoch`.
+ */
+export function localFunctionCalled(model: Semantic, call: CallSite): Node | undefined {
+  const callee = call.callee;
+  if (callee.type === 'identifier') return model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+  const receiver = call.receiver;
+  if (receiver?.type !== 'identifier' || receiver.text !== 'self') return undefined;
+  const cls = model.enclosingClass(call.node);
+  if (!cls) return undefined;
+  return model.functionsNamed(call.methodName).find((fn) => model.enclosingClass(fn)?.id === cls.id);
+}
+
+/** The same-file functions a node calls whose body trains (directly, or through the functions they call). */
+export function trainingFunctionsCalled(model: Semantic, node: Node, depth = 0): Node[] {
+  const out: Node[] = [];
+  for (const call of model.callsWithin(node)) {
+    for (const fn of functionsRunBy(model, call)) {
+      const body = fn.childForFieldName('body');
+      if (body && !out.some((f) => f.id === fn.id) && loopTrains(model, body, depth + 1)) out.push(fn);
+    }
+  }
+  return out;
+}
+
+/** The same-file functions a call runs: the one it calls, and those it is handed by name (`strategy.run(train_step, …)`). */
+export function functionsRunBy(model: Semantic, call: CallSite): Node[] {
+  const called = localFunctionCalled(model, call);
+  const out = called ? [called] : [];
+  for (const arg of call.positional) {
+    if (arg.type !== 'identifier') continue;
+    const fn = model.lookupDefinitions(arg.text, arg).find((b) => b.kind === 'def')?.node;
+    if (fn) out.push(fn);
+  }
+  return out;
 }
 
 const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);

@@ -14,6 +14,7 @@ import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
+import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 
 export const RULES: readonly Rule[] = [
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   lightningNoEarlyStopping,
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
+  loopNoEarlyStopping,
   dataloaderSingleProcess,
 ];
 
