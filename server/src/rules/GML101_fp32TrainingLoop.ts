@@ -351,8 +351,10 @@ interface LoopGroup {
  * `avx512f`, `avx512_bf16`, `avx512_vnni`; no `amx_*` flags) bf16 autocast halved the energy of the
  * matmul-heavy MLP, saved a fifth on the small CNN (in every one of the 5 paired runs) and cost a
  * third more on the small MLP, whose 64-unit layers are too small for the bf16 kernels to outweigh
- * the casts autocast adds. Accuracy was unchanged in all three. So on a CPU the advice pays only with
- * AVX-512 BF16 or AMX and layers large enough, and the message says so instead of promising a saving.
+ * the casts autocast adds. Accuracy was unchanged in all three. So on a CPU the advice pays only for
+ * large enough layers, and only with native bf16 instructions: AVX512_BF16's `VDPBF16PS` dot
+ * product or AMX tiles (Intel's *PyTorch Mixed Precision* page; a CPU without them was not measured
+ * here). The message says so instead of promising a saving.
  *
  * Command: `npm run build && node bench/evidence/measure.mjs --runs 5 --json bench/evidence/GML101/result.json bench/evidence/GML101/before.py bench/evidence/GML101/after.py`
  * (and `result_cnn.json` … `before_cnn.py after_cnn.py`, `result_small.json` … `before_small.py after_small.py`).
@@ -368,6 +370,7 @@ interface LoopGroup {
  * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
  * - P. Micikevicius et al., *Mixed Precision Training*, ICLR 2018, arXiv:1710.03740
  * - Hugging Face Accelerate, `Accelerator(mixed_precision=…)`: https://huggingface.co/docs/accelerate/package_reference/accelerator
+ * - Intel, *PyTorch Mixed Precision* (bf16 on CPUs: the AVX512_BF16 instructions, AMX): https://intel.github.io/neural-compressor/latest/docs/source/3x/PT_MixedPrecision.html
  */
 export const fp32TrainingLoop = defineRule({
   code: 'GML101',
