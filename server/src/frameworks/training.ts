@@ -138,33 +138,78 @@ function loopsOver(model: Semantic, name: string, within: Node | undefined): Nod
   return out;
 }
 
+/** Where what a call makes is consumed by training: the training loops that iterate it, and whether a trainer's `fit` takes it. */
+export interface TrainingConsumers {
+  /** `for` loops that iterate it (directly, or as a same-file function's parameter) and train. */
+  loops: Node[];
+  /** Whether it is handed to a trainer's `fit` (Lightning), directly or through a same-file function. */
+  trainerFit: boolean;
+}
+
 /**
  * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
  * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
  * `fit` (Lightning). Follows the value through `name = Call(…)` and one level of function parameters.
  */
 export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
-  const parent = model.parentOf(made.node);
-  // `for x, y in DataLoader(…):`
-  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) return loopTrains(model, parent);
-  const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
-  if (assigned?.type !== 'identifier') return false;
-  return nameFeedsTraining(model, assigned.text, undefined, trainerFit, 0);
+  const found = trainingConsumers(model, made, trainerFit, true);
+  return found.trainerFit || found.loops.length > 0;
 }
 
-function nameFeedsTraining(model: Semantic, name: string, within: Node | undefined, trainerFit: (call: CallSite) => boolean, depth: number): boolean {
-  if (loopsOver(model, name, within).some((loop) => loopTrains(model, loop))) return true;
-  if (depth >= 1) return false;
+/** The training loops (and trainer fits) that consume what a call makes, as `feedsTraining` finds them; all of them unless `first`. */
+export function trainingConsumers(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean, first = false): TrainingConsumers {
+  const out: TrainingConsumers = { loops: [], trainerFit: false };
+  const parent = model.parentOf(made.node);
+  // `for x, y in DataLoader(…):`
+  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) {
+    if (loopTrains(model, parent)) out.loops.push(parent);
+    return out;
+  }
+  const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
+  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set());
+  return out;
+}
+
+function collectConsumers(
+  model: Semantic,
+  name: string,
+  within: Node | undefined,
+  trainerFit: (call: CallSite) => boolean,
+  depth: number,
+  first: boolean,
+  out: TrainingConsumers,
+  seen: Set<string>,
+): void {
+  const done = () => first && (out.trainerFit || out.loops.length > 0);
+  const key = `${within?.id ?? ''}:${name}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  for (const loop of loopsOver(model, name, within)) {
+    if (!out.loops.some((l) => l.id === loop.id) && loopTrains(model, loop)) out.loops.push(loop);
+    if (done()) return;
+  }
+  if (depth >= 1) return;
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
     const args = model.parentOf(id);
+    // `active_loader = train_loader`: the other name iterates the same loader.
+    const alias = args?.type === 'assignment' && args.childForFieldName('right')?.id === id.id ? args.childForFieldName('left') : null;
+    if (alias?.type === 'identifier') {
+      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen);
+      if (done()) return;
+      continue;
+    }
     const keyword = args?.type === 'keyword_argument' ? args : undefined;
     const list = keyword ? model.parentOf(keyword) : args;
     if (list?.type !== 'argument_list') continue;
     const callNode = model.parentOf(list);
     if (callNode?.type !== 'call') continue;
     const call = model.callSite(callNode);
-    if (trainerFit(call)) return true;
+    if (trainerFit(call)) {
+      out.trainerFit = true;
+      if (done()) return;
+      continue;
+    }
     // A same-file function: the parameter the loader is passed as, iterated in its body.
     const callee = call.callee;
     if (callee.type !== 'identifier') continue;
@@ -175,9 +220,9 @@ function nameFeedsTraining(model: Semantic, name: string, within: Node | undefin
       ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
       : parameters[index];
     const parameterText = parameter ? parameterName(parameter) : undefined;
-    if (fn && parameterText && nameFeedsTraining(model, parameterText, fn, trainerFit, depth + 1)) return true;
+    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen);
+    if (done()) return;
   }
-  return false;
 }
 
 function parameterName(p: Node): string | undefined {
