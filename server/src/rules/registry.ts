@@ -16,6 +16,7 @@ import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
+import { denseSparseConversion } from './GML303_denseSparseConversion';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   sklearnNoEarlyStopping,
   dataloaderSingleProcess,
   dataloaderNoPinMemory,
+  denseSparseConversion,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
