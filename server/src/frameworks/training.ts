@@ -8,7 +8,9 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import type { Sites } from '../rules/rule';
+import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
 import { FABRICS } from './lightning';
+import { CROSS_VALIDATION } from './sklearn';
 import { ACCELERATORS } from './torch';
 
 export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow';
@@ -101,6 +103,31 @@ export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
   }
   // `for batch in loader: train_step(model, batch, opt)`
   return depth < 2 && callsTrainingFunction(model, loop, depth);
+}
+
+/** Methods that train a model in place (scikit-learn, Keras, XGBoost's and LightGBM's estimators). */
+const FIT_METHODS = ['fit', 'partial_fit'];
+
+/** Functions that train models themselves: XGBoost's and LightGBM's `train` and `cv`, scikit-learn's cross-validation helpers. */
+const TRAINING_FUNCTIONS: ReadonlySet<string> = new Set([...XGB_TRAIN, ...LGB_TRAIN, ...GBDT_CV, ...CROSS_VALIDATION]);
+
+/**
+ * Whether a model is trained within a node: a training step (see loopTrains), a `fit` /
+ * `partial_fit` method call, XGBoost's / LightGBM's `train` or `cv`, or scikit-learn's
+ * `cross_val_score` / `cross_validate` / `cross_val_predict`.
+ */
+export function trainsWithin(model: Semantic, node: Node): boolean {
+  if (FIT_METHODS.some((name) => model.callsNamedWithin(name, node).some((call) => !!call.receiver))) return true;
+  for (const name of new Set([...TRAINING_FUNCTIONS].map((q) => q.split('.').pop()!))) {
+    if (model.callsNamedWithin(name, node).some((call) => TRAINING_FUNCTIONS.has(call.qualifiedName ?? ''))) return true;
+  }
+  return loopTrains(model, node);
+}
+
+/** `trainsWithin` for the sites of a file-level fact: whether the code trains a model anywhere. */
+export function trainsAnywhere(model: Semantic, sites: Sites): boolean {
+  if (FIT_METHODS.some((name) => sites.callsNamed(name).some((call) => !!call.receiver))) return true;
+  return sites.callsTo(TRAINING_FUNCTIONS).length > 0 || trainingSteps(model, sites).length > 0;
 }
 
 /** Whether a node calls, by its plain name, a function defined in this file whose body trains. */

@@ -17,6 +17,7 @@ import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
 import { denseSparseConversion } from './GML303_denseSparseConversion';
+import { csvTrainingData } from './GML304_csvTrainingData';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   dataloaderSingleProcess,
   dataloaderNoPinMemory,
   denseSparseConversion,
+  csvTrainingData,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
