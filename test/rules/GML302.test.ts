@@ -391,6 +391,63 @@ describe('GML302 dataloader-no-pin-memory', () => {
     );
   });
 
+  it('fix: a comment after the last argument stays on its line (with and without a trailing comma)', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_dataloader = DataLoader(train_data, # dataset to turn into iterable
+          batch_size=32, # how many samples per batch?
+          shuffle=True # shuffle data every epoch?
+      )
+      for X, y in train_dataloader:
+          loss = loss_fn(model(X.to(device)), y.to(device))
+          loss.backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_dataloader = DataLoader(train_data, # dataset to turn into iterable
+          batch_size=32, # how many samples per batch?
+          shuffle=True, # shuffle data every epoch?
+          pin_memory=True
+      )
+      for X, y in train_dataloader:
+          loss = loss_fn(model(X.to(device, non_blocking=True)), y.to(device, non_blocking=True))
+          loss.backward()
+          optimizer.step()
+      `,
+    );
+    expectFix(
+      'GML302',
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(
+          data,
+          batch_size=8,  # fits in memory
+      )
+      for x, y in loader:
+          model(x.cuda()).loss(y.cuda()).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(
+          data,
+          batch_size=8,  # fits in memory
+          pin_memory=True,
+      )
+      for x, y in loader:
+          model(x.cuda(non_blocking=True)).loss(y.cuda(non_blocking=True)).backward()
+          optimizer.step()
+      `,
+    );
+  });
+
   it('fix: keeps CRLF newlines', () => {
     expectFix(
       'GML302',
