@@ -30,11 +30,12 @@ function rootName(expr: Node | null | undefined): Node | undefined {
  * Whether an expression is one of the loop's batches or a part of one: a target name, an item or
  * attribute of one, or the variable of a comprehension over one (`v` in `{k: v for k, v in batch.items()}`).
  */
-function isBatch(model: Semantic, expr: Node, targets: ReadonlySet<string>): boolean {
+function isBatch(model: Semantic, expr: Node, targets: ReadonlySet<string>, loop: Node): boolean {
   const root = rootName(expr);
   if (!root) return false;
   // A comprehension variable: what its `for … in` clause iterates is the batch.
   for (const a of model.ancestors(root)) {
+    if (a.id === loop.id) break;
     if (!a.type.endsWith('_comprehension') && a.type !== 'generator_expression') continue;
     for (const clause of a.namedChildren) {
       if (clause?.type !== 'for_in_clause') continue;
@@ -43,7 +44,7 @@ function isBatch(model: Semantic, expr: Node, targets: ReadonlySet<string>): boo
       let iterated = clause.childForFieldName('right');
       // `batch.items()` / `batch.values()`
       if (iterated?.type === 'call') iterated = iterated.childForFieldName('function')?.childForFieldName('object') ?? null;
-      return !!iterated && isBatch(model, iterated, targets);
+      return !!iterated && isBatch(model, iterated, targets, loop);
     }
     break;
   }
@@ -61,7 +62,7 @@ export function batchCopiesToDevice(model: Semantic, loop: Node): CallSite[] {
   const out: CallSite[] = [];
   for (const call of [...model.callsNamedWithin('to', body), ...model.callsNamedWithin('cuda', body)]) {
     const receiver = call.receiver;
-    if (!receiver || call.qualifiedName || call.hasStarKwargs || !isBatch(model, receiver, targets)) continue;
+    if (!receiver || call.qualifiedName || call.hasStarKwargs || !isBatch(model, receiver, targets, loop)) continue;
     if (call.methodName === 'to') {
       const device = call.argument('device', 0);
       // `.to(torch.float16)` converts the dtype; `.to("cpu")` copies to the host.

@@ -145,10 +145,11 @@ function callsTrainingFunction(model: Semantic, node: Node, depth: number): bool
 const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);
 
 /** The `for` loops that iterate a name (directly, or through `enumerate(…)`, `tqdm(…)`, `zip(…)`), within a node. */
-function loopsOver(model: Semantic, name: string, within: Node | undefined): Node[] {
+function loopsOver(model: Semantic, name: string, within: Node | undefined, accept?: (id: Node) => boolean): Node[] {
   const out: Node[] = [];
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    if (accept && !accept(id)) continue;
     let node: Node = id;
     let parent = model.parentOf(node);
     // Up through `enumerate(loader)`, `tqdm(loader, desc=…)`: the name is an argument of a wrapper call.
@@ -179,12 +180,25 @@ export interface TrainingConsumers {
  * `fit` (Lightning). Follows the value through `name = Call(…)` and one level of function parameters.
  */
 export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
-  const found = trainingConsumers(model, made, trainerFit, true);
+  const found = trainingConsumers(model, made, trainerFit, { first: true });
   return found.trainerFit || found.loops.length > 0;
 }
 
-/** The training loops (and trainer fits) that consume what a call makes, as `feedsTraining` finds them; all of them unless `first`. */
-export function trainingConsumers(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean, first = false): TrainingConsumers {
+/**
+ * The training loops (and trainer fits) that consume what a call makes, as `feedsTraining` finds
+ * them; all of them unless `first`. With `sameValue`, a name is followed only where it holds this
+ * call's value (between its assignment and the next one), not where the same name is bound to
+ * something else elsewhere in the file. `trains` remembers which loops train, for a caller that asks about several calls in one
+ * check (it must not outlive the check).
+ */
+export function trainingConsumers(
+  model: Semantic,
+  made: CallSite,
+  trainerFit: (call: CallSite) => boolean,
+  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean> } = {},
+): TrainingConsumers {
+  const first = options.first ?? false;
+  const trains = options.trains ?? new Map<number, boolean>();
   const out: TrainingConsumers = { loops: [], trainerFit: false };
   const parent = model.parentOf(made.node);
   // `for x, y in DataLoader(…):`
@@ -193,8 +207,22 @@ export function trainingConsumers(model: Semantic, made: CallSite, trainerFit: (
     return out;
   }
   const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
-  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set());
+  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined);
   return out;
+}
+
+/**
+ * Whether a use of `name` reads the value `assignment` gave it, as far as document order tells: it
+ * comes after the assignment and before the next plain assignment of the name in the same scope.
+ * (Cheap on purpose: it is asked for every use of the name, and a long file re-binds `train_loader`
+ * many times.)
+ */
+function readsAssignment(model: Semantic, name: string, assignment: Node): (id: Node) => boolean {
+  let next = Infinity;
+  for (const b of model.lookup(name, assignment)) {
+    if (b.kind === 'assign' && b.node.startIndex > assignment.startIndex) next = Math.min(next, b.node.startIndex);
+  }
+  return (id) => id.startIndex >= assignment.endIndex && id.startIndex < next;
 }
 
 function collectConsumers(
@@ -206,23 +234,31 @@ function collectConsumers(
   first: boolean,
   out: TrainingConsumers,
   seen: Set<string>,
+  trains: Map<number, boolean>,
+  binding?: Node,
 ): void {
   const done = () => first && (out.trainerFit || out.loops.length > 0);
+  // With a binding (sameValue, at the top level): only the uses that read its value.
+  const accept = binding && !within ? readsAssignment(model, name, binding) : undefined;
   const key = `${within?.id ?? ''}:${name}`;
   if (seen.has(key)) return;
   seen.add(key);
-  for (const loop of loopsOver(model, name, within)) {
-    if (!out.loops.some((l) => l.id === loop.id) && loopTrains(model, loop)) out.loops.push(loop);
+  for (const loop of loopsOver(model, name, within, accept)) {
+    if (out.loops.some((l) => l.id === loop.id)) continue;
+    let trainsHere = trains.get(loop.id);
+    if (trainsHere === undefined) trains.set(loop.id, (trainsHere = loopTrains(model, loop)));
+    if (trainsHere) out.loops.push(loop);
     if (done()) return;
   }
   if (depth >= 1) return;
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    if (accept && !accept(id)) continue;
     const args = model.parentOf(id);
     // `active_loader = train_loader`: the other name iterates the same loader.
     const alias = args?.type === 'assignment' && args.childForFieldName('right')?.id === id.id ? args.childForFieldName('left') : null;
     if (alias?.type === 'identifier') {
-      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen);
+      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined);
       if (done()) return;
       continue;
     }
@@ -247,7 +283,7 @@ function collectConsumers(
       ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
       : parameters[index];
     const parameterText = parameter ? parameterName(parameter) : undefined;
-    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen);
+    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen, trains);
     if (done()) return;
   }
 }

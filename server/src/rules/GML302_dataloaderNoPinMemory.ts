@@ -8,7 +8,7 @@ import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { isIgniteTrainingRun } from '../frameworks/ignite';
 import { returnedByTrainDataloaderHook, trainerOf } from '../frameworks/lightning';
 import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
-import { trainingConsumers } from '../frameworks/training';
+import { feedsTraining, trainingConsumers } from '../frameworks/training';
 import { defineRule } from './rule';
 
 /** Whether a call hands its arguments to a trainer: a Lightning Trainer's `fit`, an Ignite training engine's `run`. */
@@ -23,16 +23,16 @@ function isTrainerRun(model: Semantic, call: CallSite): boolean {
  * A PyTorch `DataLoader` without `pin_memory=True` (absent, or `False`) that feeds training — a
  * loop that calls `.backward()` and an optimizer step (directly, in a function it calls, or in a
  * function the loader is passed to), a Lightning `Trainer.fit`, a LightningModule's or
- * LightningDataModule's `train_dataloader` hook, or an Ignite trainer's `run` — in a script that trains on CUDA or picks its
- * device when it runs: it names `"cuda"`, calls `.cuda()` or a `torch.cuda` function, chooses with
- * `torch.cuda.is_available()`, moves batches to a device passed in, or hands placement to
- * Accelerate's `Accelerator`, Lightning's `Trainer`, `Fabric` or `LightningCLI` (unless told the
- * CPU). A script that never leaves the CPU is left alone (pinning only speeds up copies to a GPU),
- * and so is a `pin_memory` that is not a literal (`pin_memory=args.pin_mem`,
- * `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`), and loaders over a `TensorDataset`
- * (or a `random_split` / `Subset` of one): tensors already in memory are small per item, and the
- * better fix there is to move them to the GPU once. The `target-device` setting, when set,
- * overrides what the script says.
+ * LightningDataModule's `train_dataloader` hook, or an Ignite trainer's `run` — in a script that
+ * trains on CUDA or picks its device when it runs: it names `"cuda"`, calls `.cuda()` or a
+ * `torch.cuda` function, chooses with `torch.cuda.is_available()` or `torch.accelerator`, moves
+ * batches to a device passed in, or hands placement to Accelerate's `Accelerator`, Lightning's
+ * `Trainer`, `Fabric` or `LightningCLI` (unless told the CPU). A script that never leaves the CPU
+ * is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
+ * literal (`pin_memory=args.pin_mem`, `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`),
+ * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one): tensors already in
+ * memory are small per item, and the better fix there is to move them to the GPU once. The
+ * `target-device` setting, when set, overrides what the script says.
  *
  * ## Why
  *
@@ -125,18 +125,23 @@ export const dataloaderNoPinMemory = defineRule({
   check({ model, sites, facts, options, edits, report }) {
     const device = options.targetDevice ?? trainingDevice(facts);
     if (device !== 'cuda' && device !== 'runtime') return;
+    // Loaders of one file often share their loops (`train_loader` re-bound, passed to one train()): each loop is read once per check.
+    const trains = new Map<number, boolean>();
+    const copiesIn = new Map<number, CallSite[]>();
     for (const loader of sites.callsTo(DATALOADERS)) {
       if (!loader.argumentList || loader.presence('pin_memory', DATALOADER_PIN_MEMORY) === 'unknown') continue;
       const pinned = loader.valueOf('pin_memory', DATALOADER_PIN_MEMORY);
       if (pinned !== undefined && truthiness(pinned) !== false) continue;
-      const consumers = trainingConsumers(model, loader, (call) => isTrainerRun(model, call));
-      if (!consumers.loops.length && !consumers.trainerFit && !returnedByTrainDataloaderHook(model, loader)) continue;
       const dataset = loader.argument('dataset', 0);
       if (dataset && isInMemoryDataset(model, dataset)) continue;
+      const trainerRun = (call: CallSite) => isTrainerRun(model, call);
+      if (!feedsTraining(model, loader, trainerRun) && !returnedByTrainDataloaderHook(model, loader)) continue;
       const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);
       const changes: TextEdit[] = [given ? edits.replace(given, 'True') : edits.addKeywordArguments(loader, [['pin_memory', 'True']])];
       // Batches of a custom collate_fn may be objects whose `.to` takes no non_blocking.
-      const copies = loader.presence('collate_fn', DATALOADER_COLLATE_FN) === 'absent' ? uniqueCopies(model, consumers.loops) : [];
+      // Every training loop that iterates this loader (deciding needed only the first).
+      const copies =
+        loader.presence('collate_fn', DATALOADER_COLLATE_FN) === 'absent' ? uniqueCopies(model, trainingConsumers(model, loader, trainerRun, { sameValue: true, trains }).loops, copiesIn) : [];
       for (const copy of copies) changes.push(edits.addKeywordArguments(copy, [['non_blocking', 'True']]));
       const where = device === 'cuda' || options.targetDevice ? 'the script trains on CUDA' : 'the script picks its device at run time (a GPU when there is one)';
       report({
@@ -156,10 +161,12 @@ export const dataloaderNoPinMemory = defineRule({
 });
 
 /** The device copies of the batches in these loops, each once, that do not say `non_blocking` yet. */
-function uniqueCopies(model: Semantic, loops: readonly Node[]): CallSite[] {
+function uniqueCopies(model: Semantic, loops: readonly Node[], copiesIn: Map<number, CallSite[]>): CallSite[] {
   const seen = new Map<number, CallSite>();
   for (const loop of loops) {
-    for (const copy of batchCopiesToDevice(model, loop)) {
+    let copies = copiesIn.get(loop.id);
+    if (!copies) copiesIn.set(loop.id, (copies = batchCopiesToDevice(model, loop)));
+    for (const copy of copies) {
       if (copy.presence('non_blocking') === 'absent' && copy.argumentList) seen.set(copy.node.id, copy);
     }
   }
