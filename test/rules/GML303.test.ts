@@ -85,6 +85,19 @@ describe('GML303 dense-sparse-conversion', () => {
     `);
   });
 
+  it('follows from … import … as … aliases of the vectorizer and the model', () => {
+    expectFindings(`
+      from sklearn.feature_extraction.text import HashingVectorizer as Hasher
+      from sklearn.linear_model import SGDClassifier as SGD
+
+      hasher = Hasher(n_features=2**20, alternate_sign=False)
+      clf = SGD(loss="log_loss")
+      for batch_docs, batch_labels in stream:
+          clf.partial_fit(hasher.transform(batch_docs).toarray(), batch_labels, classes=all_classes)
+      #                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML303: sparse HashingVectorizer output before it is fed to SGDClassifier
+    `);
+  });
+
   it('leaves sparse features fed as they are alone', () => {
     expectNone('GML303', `
       from sklearn.feature_extraction.text import TfidfVectorizer
