@@ -16,6 +16,9 @@ import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
+import { denseSparseConversion } from './GML303_denseSparseConversion';
+import { csvTrainingData } from './GML304_csvTrainingData';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -32,6 +35,9 @@ export const RULES: readonly Rule[] = [
   sklearnNoEarlyStopping,
   loopNoEarlyStopping,
   dataloaderSingleProcess,
+  dataloaderNoPinMemory,
+  denseSparseConversion,
+  csvTrainingData,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
