@@ -48,7 +48,7 @@ function analysedCodes(text: string): string[] {
   return result.findings.map((f) => f.code);
 }
 
-const SCRIPT = fixtureText('scripts', 'torch_mnist_fp32.py');
+const SCRIPT = fixtureText('scripts', 'torch_gpu_fp32.py');
 const DEEP = deepIndentWithString(520);
 
 describe('one input cannot stop the analysis of the files after it (520 nested blocks around a string)', () => {

@@ -156,7 +156,7 @@ describe('fuzz run of the engine and --fix over mutated fixtures', () => {
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${ran} inputs failed (replay with the seed)`);
     assert.ok(ran >= MIN_INPUTS, `only ${ran} inputs ran in ${seconds} s`);
     // The mutants reach the rules and their fixes, not only the parser's error recovery.
-    assert.ok(findings > ran / 4 && fixed > ran / 5, `${findings} findings and ${fixed} fixes over ${ran} inputs`);
+    assert.ok(findings > ran / 4 && fixed > ran / 10, `${findings} findings and ${fixed} fixes over ${ran} inputs`);
   });
 
   it('greenml check --fix --unsafe-fixes on a folder of mutants: no crash, no hang, nothing that parsed left broken', () => {
@@ -172,8 +172,9 @@ describe('fuzz run of the engine and --fix over mutated fixtures', () => {
     assert.equal(r.error, undefined, `greenml check did not finish: ${r.error?.message}`);
     assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /internal error|failed on this file/);
-    // Only notebooks that are not JSON (or not notebooks) and files with NUL bytes are turned away.
-    for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, /\.ipynb: not analysed: (not valid JSON|not a notebook)|: not analysed: binary content/, line);
+    // Only notebooks that are not JSON (or not notebooks) and files with NUL bytes are turned away;
+    // a mutant with a syntax error is analysed but said to be left unfixed.
+    for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, /\.ipynb: not analysed: (not valid JSON|not a notebook)|: not analysed: binary content|: not fixed: (the file has|its code cells have) syntax errors/, line);
     assert.ok(Array.isArray(JSON.parse(r.stdout)));
     for (const [name, text] of before) {
       const now = fs.readFileSync(path.join(dir, name), 'utf8');

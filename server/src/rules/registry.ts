@@ -14,7 +14,11 @@ import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
+import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
+import { denseSparseConversion } from './GML303_denseSparseConversion';
+import { csvTrainingData } from './GML304_csvTrainingData';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -29,7 +33,11 @@ export const RULES: readonly Rule[] = [
   lightningNoEarlyStopping,
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
+  loopNoEarlyStopping,
   dataloaderSingleProcess,
+  dataloaderNoPinMemory,
+  denseSparseConversion,
+  csvTrainingData,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
