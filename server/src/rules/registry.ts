@@ -7,6 +7,7 @@ import { kerasFp32Policy } from './GML102_kerasFp32Policy';
 import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
 import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
+import { float64Training } from './GML106_float64Training';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   hfTrainerFp32,
   lightningFp32,
   deprecatedCudaAmp,
+  float64Training,
   exhaustiveGridSearch,
   nestedLoopSearch,
   kerasNoEarlyStopping,
