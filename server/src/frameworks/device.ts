@@ -6,6 +6,8 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { stringLiteral } from '../analysis/values';
 import { fact, type FactContext, type FactValues } from '../rules/rule';
+import { FABRICS } from './lightning';
+import { ACCELERATORS } from './torch';
 
 /** A device literal: `cuda`, `cuda:0`, `cpu`, `mps`. */
 function deviceKind(text: string | undefined): 'cuda' | 'cpu' | 'mps' | undefined {
@@ -57,6 +59,8 @@ export const DEVICE_FACTS = {
   spellsCpu: fact.any((context) => spells(context, 'cpu')),
   spellsMps: fact.any((context) => spells(context, 'mps')),
   movesToChosenDevice: fact.any(movesToChosenDevice),
+  /** Accelerate's `Accelerator` and Lightning's `Fabric` put the model and batches on the GPU when there is one. */
+  placesOnAccelerator: fact.any(({ sites }) => sites.callsTo([...ACCELERATORS, ...FABRICS]).length > 0),
 };
 
 export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
@@ -64,7 +68,7 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
 /**
  * - `cuda`: the script puts work on a CUDA device it names;
  * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
- *   device passed in);
+ *   device passed in, an Accelerate `Accelerator` or a Lightning `Fabric` that places the work);
  * - `cpu`: it names the CPU and no GPU;
  * - `none`: it never moves anything to a device: it computes on the CPU.
  */
@@ -74,7 +78,7 @@ export function trainingDevice(facts: DeviceFacts): TrainingDevice {
   if (facts.callsCudaIsAvailable) return 'runtime';
   if (facts.callsCuda || facts.spellsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';
-  if (facts.movesToChosenDevice) return 'runtime';
+  if (facts.movesToChosenDevice || facts.placesOnAccelerator) return 'runtime';
   if (facts.spellsCpu) return 'cpu';
   return 'none';
 }

@@ -8,6 +8,7 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import type { Sites } from '../rules/rule';
+import { ENGINES } from './ignite';
 import { FABRICS } from './lightning';
 import { ACCELERATORS } from './torch';
 
@@ -351,4 +352,44 @@ export class TrainingUse {
     }
     return parent.type === 'for_statement' && parent.childForFieldName('right')?.id === expr.id && loopTrains(model, parent);
   }
+}
+
+/** `for epoch in range(…)`: with the step right in it, one step per epoch (full-batch training). */
+function isEpochLoop(loop: Node): boolean {
+  if (loop.type !== 'for_statement') return false;
+  const target = loop.childForFieldName('left');
+  const right = loop.childForFieldName('right');
+  const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+  return target?.type === 'identifier' && /epoch/i.test(target.text) && (callee === 'range' || callee === 'trange');
+}
+
+/**
+ * The code that runs once per training step: a step's loop, or the function holding it when that
+ * function runs once per batch (handed to an ignite `Engine`, or called in a loop that is not an
+ * epoch loop), with the loops that call it. A step right in `for epoch in range(…)` is full-batch
+ * training: one step per epoch, not counted.
+ */
+export function perStepRegions(model: Semantic, steps: readonly TrainingStep[]): Node[] {
+  const out = new Map<number, Node>();
+  for (const step of steps) {
+    const region = step.region;
+    if (region.type !== 'function_definition') {
+      if (!isEpochLoop(region)) out.set(region.id, region);
+      continue;
+    }
+    const name = region.childForFieldName('name');
+    for (const id of name ? model.identifiers(name.text) : []) {
+      const list = model.parentOf(id);
+      const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
+      if (call?.type !== 'call' || !ENGINES.has(model.callSite(call).qualifiedName ?? '')) continue;
+      if (model.lookupDefinitions(id.text, id).some((b) => b.node.id === region.id)) out.set(region.id, region);
+    }
+    for (const caller of model.callersOf(region)) {
+      const loop = model.enclosingLoops(caller.node)[0];
+      if (!loop || isEpochLoop(loop)) continue;
+      out.set(region.id, region);
+      out.set(loop.id, loop);
+    }
+  }
+  return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
 }

@@ -16,6 +16,7 @@ import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { perStepHostSync } from './GML404_perStepHostSync';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
   dataloaderSingleProcess,
+  perStepHostSync,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);

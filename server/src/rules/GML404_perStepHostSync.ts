@@ -1,0 +1,241 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import type { Edits } from '../fixes/edits';
+import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
+import { lossName, within } from '../frameworks/loops';
+import { perStepRegions, trainingSteps, type TrainingStep } from '../frameworks/training';
+import { defineRule, type ReportedFix } from './rule';
+
+/** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
+function stepLoss(step: TrainingStep): string | undefined {
+  if (step.kind === 'torch') return lossName(step.gradient.receiver);
+  if (step.kind === 'accelerate' || step.kind === 'fabric') return lossName(step.gradient.positional[0]);
+  return undefined;
+}
+
+/** Whether an expression (a receiver chain) copies to the host on its way: `.cpu()` or `.to("cpu")`. */
+function copiesToHost(model: Semantic, expr: Node | null): boolean {
+  for (let node = expr; node?.type === 'call'; ) {
+    const call = model.callSite(node);
+    if (isHostCopy(model, call)) return true;
+    node = call.receiver;
+  }
+  return false;
+}
+
+function isHostCopy(model: Semantic, call: CallSite): boolean {
+  if (!call.receiver || call.qualifiedName) return false;
+  if (call.methodName === 'cpu') return call.positional.length === 0;
+  const device = call.methodName === 'to' ? (call.positional[0] ?? call.keywords.get('device')?.value) : undefined;
+  return !!device && deviceOf(model, device) === 'cpu';
+}
+
+/** Names that count steps in a region: `i` of `enumerate(loader)` or `range(n)`, and names incremented in it (`step += 1`). */
+function counters(model: Semantic, region: Node): Set<string> {
+  const out = new Set<string>();
+  if (region.type === 'for_statement') {
+    const target = region.childForFieldName('left');
+    const right = region.childForFieldName('right');
+    const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+    const first = target?.type === 'identifier' ? target : target?.namedChild(0);
+    if (first?.type === 'identifier' && (callee === 'enumerate' || callee === 'range' || callee === 'trange')) out.add(first.text);
+  }
+  for (const statement of region.descendantsOfType('augmented_assignment')) {
+    const left = statement?.childForFieldName('left');
+    if (left?.type === 'identifier') out.add(left.text);
+  }
+  model.callsWithin(region); // what the region holds is read: recorded with its statement
+  return out;
+}
+
+/** Whether a condition depends on the step: a `%` (every N steps), or a step counter of the region. */
+function onStep(condition: Node, stepCounters: ReadonlySet<string>): boolean {
+  for (const node of [condition, ...condition.descendantsOfType(['binary_operator', 'identifier', 'attribute'])]) {
+    if (!node) continue;
+    if (node.type === 'binary_operator' && node.childForFieldName('operator')?.type === '%') return true;
+    if (node.type === 'identifier' && stepCounters.has(node.text)) return true;
+    if (node.type === 'attribute' && /^(iteration|global_step|step)$/.test(node.childForFieldName('attribute')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** Whether a node runs only on some steps: in the body of an `if`/`elif` on the step, between it and the region. */
+function guarded(model: Semantic, node: Node, region: Node, stepCounters: ReadonlySet<string>): boolean {
+  let child = node;
+  for (const a of model.ancestors(node)) {
+    if (a.id === region.id) return false;
+    if (a.type === 'if_statement' || a.type === 'elif_clause') {
+      const consequence = a.childForFieldName('consequence');
+      const condition = a.childForFieldName('condition');
+      if (consequence?.id === child.id && condition && onStep(condition, stepCounters)) return true;
+    }
+    child = a;
+  }
+  return false;
+}
+
+const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot queue the next one ahead and the GPU idles between steps';
+
+/**
+ * ## What it flags
+ *
+ * A host synchronisation on every step of a GPU training loop: `.item()`, `.tolist()`, `.cpu()` (with
+ * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print` of the loss tensor
+ * itself. Every step means: in the loop that holds the training step (a gradient followed by an
+ * optimizer step), or in a function holding the step that runs once per batch (called in a loop
+ * over data, or handed to a PyTorch-Ignite `Engine`) and in the loop that calls it.
+ *
+ * Not flagged: syncs under a condition on the step (`if step % 100 == 0:`, `if i == len(loader) - 1:`,
+ * any condition with `%` or the loop's step counter), syncs in evaluation loops and once per epoch,
+ * full-batch training (`for epoch in range(…)` with the step right in it: one step per epoch),
+ * `.item()` on NumPy values, and scripts that do not run on a GPU: the rule runs where the script
+ * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
+ * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`); it is a warning where the
+ * script names CUDA and information where the device is chosen at run time.
+ *
+ * ## Why
+ *
+ * CUDA runs kernels asynchronously: the Python loop queues the next step's work while the GPU still
+ * computes the current one. A value copied to the host (`.item()`, `.cpu()`, printing a tensor) or
+ * `torch.cuda.synchronize()` makes the CPU wait until the GPU has finished everything queued, so
+ * the queue runs dry at every step and the GPU idles while Python builds the next one. PyTorch's
+ * performance tuning guide lists avoiding unnecessary CPU-GPU synchronisation (`print(cuda_tensor)`,
+ * `cuda_tensor.item()`, copies to the CPU) among its GPU-specific optimisations; the time lost per
+ * step is fixed, so it weighs most on small and medium models whose steps are short.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ *
+ * device = "cuda"
+ * model = Net().to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     running_loss = 0.0
+ *     for inputs, labels in train_loader:
+ *         inputs, labels = inputs.to(device), labels.to(device)
+ *         optimizer.zero_grad()
+ *         loss = criterion(model(inputs), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ *         running_loss += loss.item()
+ *     print(f"epoch {epoch}: loss {running_loss / len(train_loader):.3f}")
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ *
+ * device = "cuda"
+ * model = Net().to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     running_loss = 0.0
+ *     for inputs, labels in train_loader:
+ *         inputs, labels = inputs.to(device), labels.to(device)
+ *         optimizer.zero_grad()
+ *         loss = criterion(model(inputs), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ *         running_loss += loss.detach()
+ *     print(f"epoch {epoch}: loss {running_loss / len(train_loader):.3f}")
+ * ```
+ *
+ * ## Fix safety
+ *
+ * Unsafe. The fix is offered where a sync is summed (`total += loss.item()`): it sums
+ * `loss.detach()` on the device instead, and the total becomes a tensor on the GPU. Printing and
+ * formatting it (`f"{total:.3f}"`, `total / n`) still work and sync once, where they happen; code
+ * that needs a Python number (JSON, a list plotted with matplotlib, a comparison made many times)
+ * needs `.item()` there. Other syncs have no fix: move them under a logging condition
+ * (`if step % 100 == 0:`).
+ *
+ * ## Measured here
+ *
+ * Not measured: the cost is GPU idle time, and no GPU was lent to the session that wrote this rule
+ * (on a CPU, `.item()` copies nothing and waits for nothing).
+ *
+ * ## References
+ *
+ * - PyTorch, *Performance Tuning Guide — Avoid unnecessary CPU-GPU synchronization*: https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html
+ * - PyTorch, *CUDA semantics — Asynchronous execution*: https://pytorch.org/docs/stable/notes/cuda.html#asynchronous-execution
+ */
+export const perStepHostSync = defineRule({
+  code: 'GML404',
+  name: 'per-step-host-sync',
+  summary: '`.item()`, `.cpu()`, `print(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
+  defaultSeverity: 'warning',
+  frameworks: ['torch', 'ignite', 'accelerate', 'lightning', 'lightning_fabric'],
+  fixSafety: 'unsafe',
+  facts: DEVICE_FACTS,
+  check({ model, sites, facts, edits, report }) {
+    const device = trainingDevice(facts);
+    if (device !== 'cuda' && device !== 'runtime') return;
+    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print')];
+    if (syncs.length === 0) return;
+    const steps = trainingSteps(model, model);
+    const regions = perStepRegions(model, steps);
+    if (regions.length === 0) return;
+    const losses = new Set(steps.map(stepLoss).filter((n): n is string => !!n));
+    const severity = device === 'cuda' ? 'warning' : 'information';
+    const seen = new Set<number>();
+    for (const call of syncs.sort((a, b) => a.node.startIndex - b.node.startIndex)) {
+      if (seen.has(call.node.id)) continue;
+      seen.add(call.node.id);
+      const what = syncOf(model, call, losses);
+      if (!what) continue;
+      const region = regions.filter((r) => within(call.node, r)).at(-1);
+      if (!region || !runsEachStep(model, call.node, region, steps)) continue;
+      if (guarded(model, call.node, region, counters(model, region))) continue;
+      report({ node: what.node, message: what.message, severity, fixes: accumulateFix(model, call, edits) });
+    }
+  },
+});
+
+/** What a call syncs, if it does: its message and the node to point at. */
+function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): { node: Node; message: string } | undefined {
+  const q = call.qualifiedName;
+  if (q === 'torch.cuda.synchronize') {
+    return { node: call.node, message: `\`torch.cuda.synchronize()\` on every training step makes the CPU wait for all queued GPU work: ${WAITS}. Synchronise only where you time or log.` };
+  }
+  if (call.methodName === 'print' && call.callee.type === 'identifier' && !q) {
+    const printed = [...losses].flatMap((name) => model.identifiers(name).filter((id) => within(id, call.node) && model.parentOf(id)?.type !== 'attribute'));
+    if (printed.length === 0) return undefined;
+    return { node: call.node, message: `Printing the loss tensor \`${printed[0].text}\` on every training step copies it to the host: ${WAITS}. Print every N steps (\`if step % N == 0:\`).` };
+  }
+  const receiver = call.receiver;
+  if (!receiver || q) return undefined;
+  if (call.methodName === 'item' || call.methodName === 'tolist') {
+    if (call.argumentList?.namedChildren.length || copiesToHost(model, receiver)) return undefined;
+    const origin = model.originCall(receiver)?.qualifiedName ?? '';
+    if (origin.startsWith('numpy.') || origin.startsWith('pandas.')) return undefined;
+    const text = call.node.text.length > 40 ? `.${call.methodName}()` : call.node.text;
+    return { node: call.node, message: `\`${text}\` copies a value to the host on every training step: ${WAITS}. Keep running totals on the device (\`total += loss.detach()\`) and call \`.${call.methodName}()\` when you log.` };
+  }
+  if (!isHostCopy(model, call) || copiesToHost(model, receiver)) return undefined;
+  return { node: call.node, message: `\`.${call.methodName}(${call.argumentList?.namedChildren.map((c) => c?.text).join(', ') ?? ''})\` copies a tensor to the host on every training step: ${WAITS}. Keep it on the device until you log or evaluate.` };
+}
+
+/** Whether a node in a per-step region runs with it: not in a function defined inside it, unless that function is a step's closure. */
+function runsEachStep(model: Semantic, node: Node, region: Node, steps: readonly TrainingStep[]): boolean {
+  const fn = model.enclosingFunction(node);
+  const home = region.type === 'function_definition' ? region : model.enclosingFunction(region);
+  if (fn?.id === home?.id) return true;
+  return !!fn && within(fn, region) && steps.some((s) => model.enclosingFunction(s.gradient.node)?.id === fn.id);
+}
+
+/** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
+function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedFix[] {
+  if (call.methodName !== 'item' || !call.receiver) return [];
+  let statement: Node | null = call.node;
+  while (statement && statement.type !== 'augmented_assignment' && statement.type !== 'expression_statement') statement = model.parentOf(statement);
+  if (statement?.type !== 'augmented_assignment' || statement.childForFieldName('operator')?.text !== '+=') return [];
+  const right = statement.childForFieldName('right');
+  if (!right || !within(call.node, right) || statement.childForFieldName('left')?.type !== 'identifier') return [];
+  const receiver = call.receiver;
+  const detached = receiver.type === 'call' && model.callSite(receiver).methodName === 'detach' ? receiver.text : `${receiver.text}.detach()`;
+  return [{ title: `Accumulate on the device: ${detached} instead of .item()`, edits: [edits.replace(call.node, detached)] }];
+}
