@@ -134,6 +134,39 @@ describe('GML404 per-step-host-sync', () => {
     `);
   });
 
+  it('flags a sync in a condition, which runs every step', () => {
+    expectFindings(`
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          if loss.item() > 10.0:
+      #      ^^^^^^^^^^^ GML404
+              print("loss spike")
+    `);
+  });
+
+  it('leaves syncs under a condition on the configuration alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          if args.synchronize_step:
+              torch.cuda.synchronize()
+          else:
+              timings.append(loss.item())
+    `);
+  });
+
   it('leaves syncs under a condition on the step alone', () => {
     expectNone('GML404', `
       import torch

@@ -52,6 +52,9 @@ function movesToChosenDevice({ model, sites }: FactContext): boolean {
   return false;
 }
 
+/** `torch.accelerator` calls that pick the machine's accelerator at run time. */
+const TORCH_ACCELERATOR_QUERIES = ['torch.accelerator.is_available', 'torch.accelerator.current_accelerator'];
+
 export const DEVICE_FACTS = {
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
   callsCuda: fact.any(({ sites }) => sites.calls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'))),
@@ -59,8 +62,11 @@ export const DEVICE_FACTS = {
   spellsCpu: fact.any((context) => spells(context, 'cpu')),
   spellsMps: fact.any((context) => spells(context, 'mps')),
   movesToChosenDevice: fact.any(movesToChosenDevice),
-  /** Accelerate's `Accelerator` and Lightning's `Fabric` put the model and batches on the GPU when there is one. */
-  placesOnAccelerator: fact.any(({ sites }) => sites.callsTo([...ACCELERATORS, ...FABRICS]).length > 0),
+  /**
+   * Accelerate's `Accelerator` and Lightning's `Fabric` put the model and batches on the GPU when
+   * there is one; `torch.accelerator` (PyTorch 2.6) finds the one the machine has.
+   */
+  placesOnAccelerator: fact.any(({ sites }) => sites.callsTo([...ACCELERATORS, ...FABRICS, ...TORCH_ACCELERATOR_QUERIES]).length > 0),
 };
 
 export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
@@ -68,17 +74,17 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
 /**
  * - `cuda`: the script puts work on a CUDA device it names;
  * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
- *   device passed in, an Accelerate `Accelerator` or a Lightning `Fabric` that places the work);
+ *   device passed in, `torch.accelerator`, an Accelerate `Accelerator` or a Lightning `Fabric`);
  * - `cpu`: it names the CPU and no GPU;
  * - `none`: it never moves anything to a device: it computes on the CPU.
  */
 export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
-  if (facts.callsCudaIsAvailable) return 'runtime';
+  if (facts.callsCudaIsAvailable || facts.placesOnAccelerator) return 'runtime';
   if (facts.callsCuda || facts.spellsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';
-  if (facts.movesToChosenDevice || facts.placesOnAccelerator) return 'runtime';
+  if (facts.movesToChosenDevice) return 'runtime';
   if (facts.spellsCpu) return 'cpu';
   return 'none';
 }

@@ -28,48 +28,21 @@ function isHostCopy(model: Semantic, call: CallSite): boolean {
   if (!call.receiver || call.qualifiedName) return false;
   if (call.methodName === 'cpu') return call.positional.length === 0;
   const device = call.methodName === 'to' ? (call.positional[0] ?? call.keywords.get('device')?.value) : undefined;
-  return !!device && deviceOf(model, device) === 'cpu';
+  // Written in the call (`.to("cpu")`, `.to(torch.device("cpu"))`): a variable may hold another device on another run.
+  return !!device && (device.type === 'string' || device.type === 'call') && deviceOf(model, device) === 'cpu';
 }
 
-/** Names that count steps in a region: `i` of `enumerate(loader)` or `range(n)`, and names incremented in it (`step += 1`). */
-function counters(model: Semantic, region: Node): Set<string> {
-  const out = new Set<string>();
-  if (region.type === 'for_statement') {
-    const target = region.childForFieldName('left');
-    const right = region.childForFieldName('right');
-    const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
-    const first = target?.type === 'identifier' ? target : target?.namedChild(0);
-    if (first?.type === 'identifier' && (callee === 'enumerate' || callee === 'range' || callee === 'trange')) out.add(first.text);
-  }
-  for (const statement of region.descendantsOfType('augmented_assignment')) {
-    const left = statement?.childForFieldName('left');
-    if (left?.type === 'identifier') out.add(left.text);
-  }
-  model.callsWithin(region); // what the region holds is read: recorded with its statement
-  return out;
-}
-
-/** Whether a condition depends on the step: a `%` (every N steps), or a step counter of the region. */
-function onStep(condition: Node, stepCounters: ReadonlySet<string>): boolean {
-  for (const node of [condition, ...condition.descendantsOfType(['binary_operator', 'identifier', 'attribute'])]) {
-    if (!node) continue;
-    if (node.type === 'binary_operator' && node.childForFieldName('operator')?.type === '%') return true;
-    if (node.type === 'identifier' && stepCounters.has(node.text)) return true;
-    if (node.type === 'attribute' && /^(iteration|global_step|step)$/.test(node.childForFieldName('attribute')?.text ?? '')) return true;
-  }
-  return false;
-}
-
-/** Whether a node runs only on some steps: in the body of an `if`/`elif` on the step, between it and the region. */
-function guarded(model: Semantic, node: Node, region: Node, stepCounters: ReadonlySet<string>): boolean {
+/**
+ * Whether a node runs only on some steps, or only when the script is configured so: in the body of
+ * an `if`, `elif` or `else` between it and the region (`if step % 100 == 0:`, `if args.verbose:`).
+ * The condition itself runs every step.
+ */
+function conditional(model: Semantic, node: Node, region: Node): boolean {
   let child = node;
   for (const a of model.ancestors(node)) {
     if (a.id === region.id) return false;
-    if (a.type === 'if_statement' || a.type === 'elif_clause') {
-      const consequence = a.childForFieldName('consequence');
-      const condition = a.childForFieldName('condition');
-      if (consequence?.id === child.id && condition && onStep(condition, stepCounters)) return true;
-    }
+    if ((a.type === 'if_statement' || a.type === 'elif_clause') && a.childForFieldName('consequence')?.id === child.id) return true;
+    if (a.type === 'else_clause') return true;
     child = a;
   }
   return false;
@@ -86,8 +59,9 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * optimizer step), or in a function holding the step that runs once per batch (called in a loop
  * over data, or handed to a PyTorch-Ignite `Engine`) and in the loop that calls it.
  *
- * Not flagged: syncs under a condition on the step (`if step % 100 == 0:`, `if i == len(loader) - 1:`,
- * any condition with `%` or the loop's step counter), syncs in evaluation loops and once per epoch,
+ * Not flagged: syncs under a condition — on the step (`if step % 100 == 0:`, `if i == len(loader) - 1:`)
+ * or on the configuration (`if args.synchronize_step:`), which may hold on no step or only some
+ * (a sync in the condition itself runs every step and is flagged) — syncs in evaluation loops and once per epoch,
  * full-batch training (`for epoch in range(…)` with the step right in it: one step per epoch),
  * `.item()` on NumPy values, and scripts that do not run on a GPU: the rule runs where the script
  * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
@@ -189,7 +163,7 @@ export const perStepHostSync = defineRule({
       if (!what) continue;
       const region = regions.filter((r) => within(call.node, r)).at(-1);
       if (!region || !runsEachStep(model, call.node, region, steps)) continue;
-      if (guarded(model, call.node, region, counters(model, region))) continue;
+      if (conditional(model, call.node, region)) continue;
       report({ node: what.node, message: what.message, severity, fixes: accumulateFix(model, call, edits) });
     }
   },
