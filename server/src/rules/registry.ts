@@ -10,6 +10,7 @@ import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
 import { float64Training } from './GML106_float64Training';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
+import { optunaNoPruning } from './GML203_optunaNoPruning';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
 import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   float64Training,
   exhaustiveGridSearch,
   nestedLoopSearch,
+  optunaNoPruning,
   kerasNoEarlyStopping,
   hfTrainerNoEarlyStopping,
   lightningNoEarlyStopping,
