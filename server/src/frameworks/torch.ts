@@ -119,3 +119,35 @@ export function castsDtype(model: Semantic, call: CallSite): boolean {
 }
 /** PyTorch calls that make a tensor from data as it is (float64 NumPy data stays float64 unless `dtype` says otherwise). */
 export const FROM_DATA: ReadonlySet<string> = new Set(['torch.from_numpy', 'torch.tensor', 'torch.as_tensor', 'torch.asarray']);
+
+/** `torch.compile` and its module form. */
+export const COMPILE = ['torch.compile'];
+
+/**
+ * Calls that exist only from PyTorch 2.0 on (the version each arrived in, in brackets): a script
+ * that makes one is written for PyTorch 2, where `torch.compile` is available.
+ */
+export const TORCH2_CALLS: readonly string[] = [
+  'torch.compile', // 2.0
+  'torch.set_default_device', // 2.0
+  'torch.nn.functional.scaled_dot_product_attention', // 2.0
+  'torch.backends.cuda.sdp_kernel', // 2.0
+  'torch.func.functional_call', // 2.0
+  'torch.func.vmap', // 2.0
+  'torch.func.grad', // 2.0
+  'torch.mps.synchronize', // 2.0
+  'torch.mps.empty_cache', // 2.0
+  'torch.export.export', // 2.1
+  'torch.nn.utils.parametrizations.weight_norm', // 2.1
+  'torch.distributed.device_mesh.init_device_mesh', // 2.2
+  'torch.amp.GradScaler', // 2.3
+  'torch.get_default_device', // 2.3
+  'torch.nn.attention.sdpa_kernel', // 2.3
+  'torch.serialization.add_safe_globals', // 2.4
+  'torch.distributed.fsdp.fully_shard', // 2.6
+  'torch.accelerator.is_available', // 2.6
+  'torch.accelerator.current_accelerator', // 2.6
+  'torch.accelerator.device_count', // 2.6
+  'torch.accelerator.set_device_index', // 2.6
+  'torch.accelerator.synchronize', // 2.6
+];

@@ -393,3 +393,64 @@ export function perStepRegions(model: Semantic, steps: readonly TrainingStep[]):
   }
   return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
 }
+
+/**
+ * The loops that repeat a training step: `steps`, the loop that runs it once per batch (its own, or
+ * the loop around a call of the function holding it), and `epochs`, the loop around that one (in
+ * the same function, or around a call of that function), when there is one.
+ */
+export function trainingLoopsOf(model: Semantic, step: TrainingStep): { steps: Node; epochs?: Node } | undefined {
+  const loopAround = (node: Node): Node | undefined => {
+    const own = model.enclosingLoops(node)[0];
+    if (own) return own;
+    const fn = model.enclosingFunction(node);
+    for (const caller of fn ? model.callersOf(fn) : []) {
+      const loop = model.enclosingLoops(caller.node)[0];
+      if (loop) return loop;
+    }
+    return undefined;
+  };
+  const steps = step.region.type === 'function_definition' ? loopAround(step.region) : step.region;
+  if (!steps) return undefined;
+  return { steps, epochs: loopAround(steps) };
+}
+
+/** The function parameter an identifier names, and its position, if it names one. */
+function parameterIndex(model: Semantic, id: Node): { fn: Node; index: number } | undefined {
+  const binding = model.lookup(id.text, id).find((b) => b.kind === 'param');
+  const fn = binding ? model.enclosingFunction(binding.node) : undefined;
+  const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  const index = parameters.findIndex((p) => parameterName(p) === id.text);
+  return fn && index >= 0 ? { fn, index } : undefined;
+}
+
+/**
+ * The model a step trains, as a name usable at `at`: `model` in `optimizer = torch.optim.SGD(model.parameters(), …)`
+ * for the optimizer the step updates, followed from a function's parameters to the arguments of
+ * its call inside `at` (`train(model, optimizer)` in the epoch loop).
+ */
+export function trainedModelAt(model: Semantic, step: TrainingStep, at: Node): Node | undefined {
+  // `optimizer.step()`, or `scaler.step(optimizer)` with a GradScaler.
+  for (const given of [step.update.positional[0], step.update.receiver]) {
+    const found = given && modelOfOptimizer(model, given, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function modelOfOptimizer(model: Semantic, given: Node, at: Node): Node | undefined {
+  let optimizer: Node | null = given;
+  for (let hop = 0; optimizer?.type === 'identifier' && hop < 3; hop++) {
+    const parameter = parameterIndex(model, optimizer);
+    if (!parameter) break;
+    const call = model.callersOf(parameter.fn).find((c) => c.node.startIndex >= at.startIndex && c.node.endIndex <= at.endIndex);
+    const name: string = optimizer.text;
+    optimizer = call ? (call.keywords.get(name)?.value ?? call.positional[parameter.index] ?? null) : null;
+  }
+  const made = optimizer ? model.originCall(optimizer) : undefined;
+  if (!made || !/optim/i.test(made.qualifiedName ?? '')) return undefined;
+  const params = made.argument('params', 0);
+  if (params?.type !== 'call') return undefined;
+  const parameters = model.callSite(params);
+  return parameters.methodName === 'parameters' && parameters.receiver?.type === 'identifier' ? parameters.receiver : undefined;
+}

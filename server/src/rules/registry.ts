@@ -8,6 +8,7 @@ import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
 import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
 import { float64Training } from './GML106_float64Training';
+import { noCompile } from './GML107_noCompile';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { optunaNoPruning } from './GML203_optunaNoPruning';
@@ -17,6 +18,7 @@ import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { trainingFromScratch } from './GML403_trainingFromScratch';
 import { perStepHostSync } from './GML404_perStepHostSync';
 
 export const RULES: readonly Rule[] = [
@@ -26,6 +28,7 @@ export const RULES: readonly Rule[] = [
   lightningFp32,
   deprecatedCudaAmp,
   float64Training,
+  noCompile,
   exhaustiveGridSearch,
   nestedLoopSearch,
   optunaNoPruning,
@@ -35,6 +38,7 @@ export const RULES: readonly Rule[] = [
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
   dataloaderSingleProcess,
+  trainingFromScratch,
   perStepHostSync,
 ];
 
