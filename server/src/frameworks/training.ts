@@ -7,7 +7,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
-import type { Sites } from '../rules/rule';
+import { fact, type Sites } from '../rules/rule';
 import { ENGINES } from './ignite';
 import { FABRICS } from './lightning';
 import { ACCELERATORS } from './torch';
@@ -191,167 +191,11 @@ function nameFeedsTraining(model: Semantic, name: string, within: Node | undefin
   return false;
 }
 
-function parameterName(p: Node): string | undefined {
+/** The name a parameter binds (`x`, `x: int`, `x=1`, `*args`). */
+export function parameterName(p: Node): string | undefined {
   if (p.type === 'identifier') return p.text;
   const name = p.childForFieldName('name') ?? p.namedChild(0);
   return name?.type === 'identifier' ? name.text : undefined;
-}
-
-/** The same variable: both names resolve to the bindings of one scope. */
-export function sameVariable(model: Semantic, a: Node, b: Node): boolean {
-  if (a.text !== b.text) return false;
-  const x = model.lookup(a.text, a)[0];
-  const y = model.lookup(b.text, b)[0];
-  return !!x && !!y && x.node.id === y.node.id;
-}
-
-const CONTAINERS = new Set(['call', 'argument_list', 'keyword_argument', 'list', 'tuple', 'dictionary', 'pair', 'parenthesized_expression', 'expression_list']);
-
-/** `X.parameters()` handed to an optimizer (`torch.optim.SGD(model.parameters(), …)`, parameter groups included). */
-function parametersToOptimizer(model: Semantic, id: Node): boolean {
-  const attribute = model.parentOf(id);
-  const method = attribute?.type === 'attribute' && attribute.childForFieldName('object')?.id === id.id ? attribute.childForFieldName('attribute')?.text : undefined;
-  if (method !== 'parameters' && method !== 'named_parameters') return false;
-  let node = model.parentOf(attribute!);
-  if (node?.type !== 'call') return false;
-  for (node = model.parentOf(node); node && CONTAINERS.has(node.type); node = model.parentOf(node)) {
-    if (node.type === 'call' && /optim/i.test(model.callSite(node).qualifiedName ?? '')) return true;
-  }
-  return false;
-}
-
-/** The use of a same-file function's parameter that an argument is passed to (its first use in the body), if any. */
-function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | undefined {
-  const callee = call.callee;
-  if (callee.type !== 'identifier') return undefined;
-  const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
-  const body = fn?.childForFieldName('body');
-  if (!fn || !body) return undefined;
-  const parameters = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
-  const keyword = model.parentOf(argument);
-  let wanted: string | undefined;
-  if (keyword?.type === 'keyword_argument') wanted = keyword.childForFieldName('name')?.text;
-  else {
-    const index = call.positional.findIndex((p) => p.id === argument.id);
-    wanted = index >= 0 && parameters[index] ? parameterName(parameters[index]) : undefined;
-  }
-  if (!wanted) return undefined;
-  const name = wanted;
-  return model.identifiers(name).find((id) => id.startIndex >= body.startIndex && id.endIndex <= body.endIndex && model.lookup(name, id).some((b) => b.kind === 'param'));
-}
-
-/** Which calls carry a value on: a method called on it (`.to(device)`), a call it is passed to (`TensorDataset(x, y)`). */
-export interface Carry {
-  method(call: CallSite): boolean;
-  call(call: CallSite): boolean;
-}
-
-/** Every method carries a value; so does every PyTorch call it is passed to. */
-export const CARRY_ANY: Carry = { method: () => true, call: (c) => !!c.qualifiedName?.startsWith('torch.') };
-
-/**
- * Where a file trains, found once per check: its training steps, and whether a value reaches them
- * (used in a step's loop or function, its parameters handed to an optimizer, passed on through
- * PyTorch wrappers — `TensorDataset`, `DataLoader`, `DataParallel` — names, and same-file functions).
- * What carries a value on is the rule's to say (`carry`): a float64 tensor stops at `.float()`.
- */
-export class TrainingUse {
-  private found: TrainingStep[] | undefined;
-  /** Whether each variable (by its scope's first binding) trains, for the questions asked first. */
-  private readonly variables = new Map<number, boolean>();
-  /** The variables whose answer is being found (a name that reaches itself is not trained by that alone). */
-  private readonly pending = new Set<number>();
-
-  constructor(
-    private readonly model: Semantic,
-    private readonly carry: Carry = CARRY_ANY,
-  ) {}
-
-  get steps(): TrainingStep[] {
-    return (this.found ??= trainingSteps(this.model, this.model));
-  }
-
-  /** Whether a node lies in the loop or function of a training step. */
-  inTrainingRegion(node: Node): boolean {
-    return this.steps.some((s) => node.startIndex >= s.region.startIndex && node.endIndex <= s.region.endIndex);
-  }
-
-  /** Whether the variable a name stands for (where it is bound or used) is trained or feeds training. */
-  trains(id: Node, depth = 0): boolean {
-    if (depth > 8 || this.steps.length === 0) return false;
-    const binding = this.model.lookup(id.text, id)[0];
-    if (!binding || this.pending.has(binding.node.id)) return false;
-    // Answers are kept for first questions only: a nested one is cut off by depth and by the names
-    // being found, so keeping it would make answers depend on the order of the questions.
-    const known = depth === 0 ? this.variables.get(binding.node.id) : undefined;
-    if (known !== undefined) return known;
-    this.pending.add(binding.node.id);
-    let trained = false;
-    try {
-      for (const use of this.model.identifiers(id.text)) {
-        if (!sameVariable(this.model, use, id)) continue;
-        if (parametersToOptimizer(this.model, use)) trained = true;
-        else if (this.stopped(use)) continue;
-        else trained = this.inTrainingRegion(use) || this.reaches(use, depth + 1);
-        if (trained) break;
-      }
-    } finally {
-      this.pending.delete(binding.node.id);
-    }
-    if (depth === 0) this.variables.set(binding.node.id, trained);
-    return trained;
-  }
-
-  /** Whether a use hands the value to a call that does not carry it on (`x.float()`, `torch.tensor(x, dtype=torch.float32)`). */
-  private stopped(use: Node): boolean {
-    const call = this.callOn(use);
-    if (call) return !this.carry.method(call);
-    const passedTo = this.callTaking(use);
-    return !!passedTo && !!passedTo.qualifiedName?.startsWith('torch.') && !this.carry.call(passedTo);
-  }
-
-  /** The method call made on an expression (`x.to(device)` for `x`), if any. */
-  private callOn(expr: Node): CallSite | undefined {
-    const attribute = this.model.parentOf(expr);
-    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== expr.id) return undefined;
-    const call = this.model.parentOf(attribute);
-    return call?.type === 'call' && call.childForFieldName('function')?.id === attribute.id ? this.model.callSite(call) : undefined;
-  }
-
-  /** The call an expression is an argument of (positional or keyword value), if any. */
-  private callTaking(expr: Node): CallSite | undefined {
-    const parent = this.model.parentOf(expr);
-    if (parent?.type === 'keyword_argument' && parent.childForFieldName('value')?.id !== expr.id) return undefined;
-    const list = parent?.type === 'keyword_argument' ? this.model.parentOf(parent) : parent;
-    const call = list?.type === 'argument_list' ? this.model.parentOf(list) : null;
-    return call?.type === 'call' ? this.model.callSite(call) : undefined;
-  }
-
-  /**
-   * Whether what an expression holds reaches training: assigned to a name that does, passed to a
-   * call that carries it (or to a same-file function whose parameter does), iterated by a loop that
-   * trains, or carried through a method call.
-   */
-  reaches(expr: Node, depth = 0): boolean {
-    if (depth > 10) return false;
-    const model = this.model;
-    const parent = model.parentOf(expr);
-    if (!parent) return false;
-    if (parent.type === 'parenthesized_expression') return this.reaches(parent, depth + 1);
-    const method = this.callOn(expr);
-    if (method) return this.carry.method(method) && this.reaches(method.node, depth + 1);
-    const taking = this.callTaking(expr);
-    if (taking) {
-      if (taking.qualifiedName) return this.carry.call(taking) && this.reaches(taking.node, depth + 1);
-      const parameter = parameterFor(model, taking, expr);
-      return !!parameter && this.trains(parameter, depth + 1);
-    }
-    if (parent.type === 'assignment') {
-      const left = parent.childForFieldName('left');
-      return parent.childForFieldName('right')?.id === expr.id && left?.type === 'identifier' && (this.inTrainingRegion(left) || this.trains(left, depth + 1));
-    }
-    return parent.type === 'for_statement' && parent.childForFieldName('right')?.id === expr.id && loopTrains(model, parent);
-  }
 }
 
 /** `for epoch in range(…)`: with the step right in it, one step per epoch (full-batch training). */
@@ -363,35 +207,70 @@ function isEpochLoop(loop: Node): boolean {
   return target?.type === 'identifier' && /epoch/i.test(target.text) && (callee === 'range' || callee === 'trange');
 }
 
-/**
- * The code that runs once per training step: a step's loop, or the function holding it when that
- * function runs once per batch (handed to an ignite `Engine`, or called in a loop that is not an
- * epoch loop), with the loops that call it. A step right in `for epoch in range(…)` is full-batch
- * training: one step per epoch, not counted.
- */
-export function perStepRegions(model: Semantic, steps: readonly TrainingStep[]): Node[] {
-  const out = new Map<number, Node>();
-  for (const step of steps) {
-    const region = step.region;
-    if (region.type !== 'function_definition') {
-      if (!isEpochLoop(region)) out.set(region.id, region);
-      continue;
-    }
-    const name = region.childForFieldName('name');
-    for (const id of name ? model.identifiers(name.text) : []) {
-      const list = model.parentOf(id);
-      const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
-      if (call?.type !== 'call' || !ENGINES.has(model.callSite(call).qualifiedName ?? '')) continue;
-      if (model.lookupDefinitions(id.text, id).some((b) => b.node.id === region.id)) out.set(region.id, region);
-    }
-    for (const caller of model.callersOf(region)) {
-      const loop = model.enclosingLoops(caller.node)[0];
-      if (!loop || isEpochLoop(loop)) continue;
-      out.set(region.id, region);
-      out.set(loop.id, loop);
+/** The training steps whose gradient lies inside a node (a loop, a function), found from the node alone. */
+export function stepsWithin(model: Semantic, node: Node): TrainingStep[] {
+  const out: TrainingStep[] = [];
+  for (const name of ['backward', 'gradient']) {
+    for (const gradient of model.callsNamedWithin(name, node)) {
+      const kind = gradientKind(model, gradient);
+      const found = kind && updateAfter(model, gradient, kind);
+      if (kind && found) out.push({ gradient, kind, ...found });
     }
   }
-  return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
+  return out;
+}
+
+/** Builtins a loop calls, which are never a training function of the file. */
+const BUILTINS = new Set(['print', 'len', 'range', 'enumerate', 'zip', 'min', 'max', 'sum', 'float', 'int', 'str', 'list', 'dict', 'tuple', 'isinstance', 'round', 'abs', 'next', 'iter', 'sorted', 'any', 'all', 'format', 'getattr', 'setattr', 'hasattr']);
+
+/** Whether a function is handed to a PyTorch-Ignite `Engine`, which runs it once per iteration. */
+function runByEngine(model: Semantic, fn: Node): boolean {
+  const name = fn.childForFieldName('name');
+  return (name ? model.identifiers(name.text) : []).some((id) => {
+    const list = model.parentOf(id);
+    const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
+    return call?.type === 'call' && ENGINES.has(model.callSite(call).qualifiedName ?? '') && model.lookupDefinitions(id.text, id).some((b) => b.node.id === fn.id);
+  });
+}
+
+/** Whether a function holding a training step runs once per batch: handed to an ignite Engine, or called in a loop that is not an epoch loop. */
+function runsPerBatch(model: Semantic, fn: Node): boolean {
+  if (runByEngine(model, fn)) return true;
+  return model.callersOf(fn).some((c) => {
+    const loop = model.enclosingLoops(c.node)[0];
+    return !!loop && !isEpochLoop(loop);
+  });
+}
+
+/**
+ * The innermost code around a node that runs once per training step, found from the node's
+ * surroundings: a loop that is a step's own loop (not `for epoch in range(…)` with the step right
+ * in it: full-batch training, one step per epoch), a loop that calls a function holding a step, or
+ * a function holding a step that runs once per batch (handed to an ignite `Engine`, or called in a
+ * loop over batches); a step's closure (`optimizer.step(closure)`) runs with the loop around it.
+ */
+export function perStepRegionAround(model: Semantic, node: Node, known = new Map<number, TrainingStep[]>()): Node | undefined {
+  // The steps within each loop and function asked about, kept for the next node of the same check.
+  const within = (n: Node) => {
+    let steps = known.get(n.id);
+    if (!steps) known.set(n.id, (steps = stepsWithin(model, n)));
+    return steps;
+  };
+  for (const loop of model.enclosingLoops(node)) {
+    if (within(loop).some((s) => s.region.id === loop.id)) return isEpochLoop(loop) ? undefined : loop;
+    for (const call of model.callsWithin(loop)) {
+      if (call.callee.type !== 'identifier' || BUILTINS.has(call.callee.text) || model.enclosingFunction(call.node)?.id !== model.enclosingFunction(loop)?.id) continue;
+      const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+      if (fn && !isEpochLoop(loop) && within(fn).some((s) => s.region.id === fn.id)) return loop;
+    }
+  }
+  const fn = model.enclosingFunction(node);
+  if (!fn) return undefined;
+  const steps = within(fn);
+  if (steps.some((s) => s.region.id === fn.id)) return runsPerBatch(model, fn) ? fn : undefined;
+  // A closure: `def closure(): …; loss.backward(); …` stepped by the loop around it.
+  const closure = steps.find((s) => s.region.type !== 'function_definition' && s.region.startIndex <= fn.startIndex && s.region.endIndex >= fn.endIndex);
+  return closure && !isEpochLoop(closure.region) ? closure.region : undefined;
 }
 
 /**
@@ -453,4 +332,23 @@ function modelOfOptimizer(model: Semantic, given: Node, at: Node): Node | undefi
   if (params?.type !== 'call') return undefined;
   const parameters = model.callSite(params);
   return parameters.methodName === 'parameters' && parameters.receiver?.type === 'identifier' ? parameters.receiver : undefined;
+}
+
+/**
+ * Where a file trains, as file-level facts (a rule declares them with `...TRAINING_FACTS`): each
+ * part of the file finds its own steps, so a rule checking one part does not read the others'.
+ */
+export const TRAINING_FACTS = {
+  /** The gradient call of every training step. */
+  trainingGradients: fact.nodes(({ model, sites }) => trainingSteps(model, sites).map((s) => s.gradient.node)),
+  /** The loop or function of every training step. */
+  trainingRegions: fact.nodes(({ model, sites }) => trainingSteps(model, sites).map((s) => s.region)),
+};
+
+/** The training step of a gradient call (one of TRAINING_FACTS' `trainingGradients`). */
+export function stepAt(model: Semantic, gradient: Node): TrainingStep | undefined {
+  const call = model.callSite(gradient);
+  const kind = gradientKind(model, call);
+  const found = kind && updateAfter(model, call, kind);
+  return kind && found ? { gradient: call, kind, ...found } : undefined;
 }

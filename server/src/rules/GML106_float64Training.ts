@@ -14,13 +14,20 @@ import {
   TORCH_DOUBLE_TENSORS,
   TORCH_FLOAT64,
 } from '../frameworks/torch';
-import { TrainingUse, type Carry } from '../frameworks/training';
+import { TrainingUse, type Carry } from '../frameworks/trainedValues';
+import { TRAINING_FACTS } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 type Float64 = 'torch' | 'numpy' | 'tensor type';
 
+/** The last names of the float64 dtypes and tensor types (`torch.float64`, `np.double`, `torch.DoubleTensor`). */
+const FLOAT64_NAMES = new Set(['float64', 'double', 'float_', 'DoubleTensor']);
+
 /** How an expression names float64: a PyTorch dtype, a NumPy dtype (object or string), a legacy tensor type. */
 function float64(model: Semantic, expr: Node, numpyStrings: boolean): Float64 | undefined {
+  // Most dtypes and devices given are not spelled like float64 (nor imported as such): they need no resolving.
+  const last = expr.type === 'attribute' ? expr.childForFieldName('attribute')?.text : expr.type === 'identifier' ? expr.text : undefined;
+  if (last !== undefined && !FLOAT64_NAMES.has(last) && !model.importedNames([...TORCH_FLOAT64, ...NUMPY_FLOAT64, ...TORCH_DOUBLE_TENSORS]).has(last)) return undefined;
   const q = model.qualifiedName(expr);
   if (q && TORCH_FLOAT64.has(q)) return 'torch';
   if (q && NUMPY_FLOAT64.has(q)) return 'numpy';
@@ -183,9 +190,15 @@ export const float64Training = defineRule({
   defaultSeverity: 'warning',
   frameworks: ['torch'],
   fixSafety: 'unsafe',
-  check({ model, sites, edits, report }) {
-    const use = new TrainingUse(model, float64Carry(model));
-    if (use.steps.length === 0) return;
+  facts: TRAINING_FACTS,
+  check({ model, sites, facts, edits, report }) {
+    // Where the file trains is read only for a float64 value: a part of the file without one does not depend on it.
+    let found: TrainingUse | undefined;
+    const training = () => (found ??= new TrainingUse(model, facts.trainingRegions, float64Carry(model)));
+    const use = {
+      trains: (id: Node) => training().trains(id),
+      reaches: (node: Node) => training().reaches(node),
+    };
     const flag = (node: Node, what: string, fix: ReportedFix) =>
       report({ node, message: `${what}: ${COST}. Train in float32 unless the model needs float64.`, fixes: [fix] });
     const short = (text: string) => (text.length > 40 ? '' : text);
@@ -241,7 +254,7 @@ export const float64Training = defineRule({
     for (const call of sites.callsTo(DEFAULT_DTYPE_SETTERS)) {
       const dtype = call.argument('d', 0) ?? call.argument('t', 0);
       const kind = dtype && float64(model, dtype, false);
-      if (!dtype || !kind || kind === 'numpy') continue;
+      if (!dtype || !kind || kind === 'numpy' || facts.trainingRegions.length === 0) continue;
       const fix = float32Edit(edits, dtype, kind);
       flag(dtype, `\`${call.callee.text}(${dtype.text})\` makes every new tensor and module float64, and this script trains`, {
         title: `Train in float32: ${fix.text}`,

@@ -4,7 +4,7 @@ import type { Range, TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { COMPILE, TORCH2_CALLS } from '../frameworks/torch';
-import { trainedModelAt, trainingLoopsOf, trainingSteps } from '../frameworks/training';
+import { stepsWithin, trainedModelAt, trainingLoopsOf, type TrainingStep } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
 
 /** Fewer literal epochs than this (around a loop over batches) are a short run: compiling would not pay back. */
@@ -29,60 +29,81 @@ function headerRange(edits: Edits, loop: Node): Range {
   return edits.source.rangeOf(loop.startIndex, end.endIndex);
 }
 
-/** The statement that holds a node, as a child of a block or of the module. */
-function statementIn(model: Semantic, node: Node): Node {
+/** The statement holding a node that is a child of `block` (the node's ancestor there), if the node is inside that block. */
+function statementInBlock(model: Semantic, node: Node, block: Node): Node | undefined {
   let current = node;
   for (const a of model.ancestors(node)) {
-    if (a.type === 'block' || a.type === 'module') return current;
+    if (a.id === block.id) return current;
     current = a;
   }
-  return current;
+  return undefined;
 }
 
-/** Whether a statement binds or moves the model (`model = …`, `model.to(device)`, `model.cuda()`), itself or in its branches. */
-function bindsOrMoves(model: Semantic, statement: Node, name: string): boolean {
-  for (const id of model.identifiers(name)) {
-    if (id.startIndex < statement.startIndex || id.endIndex > statement.endIndex) continue;
-    const parent = model.parentOf(id);
-    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === id.id) return true;
-    const call = parent?.type === 'attribute' && parent.childForFieldName('object')?.id === id.id ? model.parentOf(parent) : null;
-    const method = parent?.childForFieldName('attribute')?.text;
-    if (call?.type === 'call' && (method === 'to' || method === 'cuda')) return true;
-  }
-  return false;
+/** The block (or module) a statement stands in. */
+function blockOf(model: Semantic, node: Node): Node | undefined {
+  for (const a of model.ancestors(node)) if (a.type === 'block' || a.type === 'module') return a;
+  return undefined;
+}
+
+/** Whether a name is bound or moved here: `model = …`, `model.to(device)`, `model.cuda()`. */
+function bindsOrMoves(model: Semantic, id: Node): boolean {
+  const parent = model.parentOf(id);
+  if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === id.id) return true;
+  if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== id.id) return false;
+  const method = parent.childForFieldName('attribute')?.text;
+  const call = model.parentOf(parent);
+  return call?.type === 'call' && (method === 'to' || method === 'cuda');
 }
 
 /**
- * `model = torch.compile(model)` where the model is ready: after the last statement before the
- * epoch loop that binds or moves it, in the block of the loop when the model is bound in the
- * loop's scope, else after its last binding in the scope that binds it.
+ * `model = torch.compile(model)` where the model is ready: after the last statement that binds or
+ * moves it — among the statements before the epoch loop in the loop's block when the model is
+ * bound in the loop's scope, else in the block of its last binding (a module-level model trained
+ * in a function is compiled where it is bound: an assignment in the function would make it local).
  */
-function compileFix(model: Semantic, edits: Edits, epochs: Node, trained: Node): ReportedFix[] {
+function compileFix(model: Semantic, edits: Edits, outer: Node, trained: Node): ReportedFix[] {
   const name = trained.text;
-  const bindings = model.lookup(name, epochs).filter((b) => b.kind === 'assign');
+  const bindings = model.lookup(name, outer).filter((b) => b.kind === 'assign');
   if (bindings.length === 0) return [];
+  const sameScope = model.scopeOf(bindings[0].node).id === model.scopeOf(outer).id;
+  const anchor = sameScope ? outer : (bindings.filter((b) => b.node.startIndex < outer.startIndex).at(-1) ?? bindings.at(-1)!).node;
+  const block = blockOf(model, anchor);
+  const limit = sameScope ? statementInBlock(model, outer, block!)?.startIndex : undefined;
+  if (!block) return [];
   let after: Node | undefined;
-  if (model.scopeOf(bindings[0].node).id === model.scopeOf(epochs).id) {
-    const loopStatement = statementIn(model, epochs);
-    const block = model.parentOf(loopStatement);
-    const siblings = (block?.namedChildren ?? []).filter((s): s is Node => !!s && s.type !== 'comment' && s.endIndex <= loopStatement.startIndex);
-    after = siblings.filter((s) => bindsOrMoves(model, s, name)).at(-1);
-  } else {
-    const last = bindings.filter((b) => b.node.startIndex < epochs.startIndex).at(-1) ?? bindings.at(-1)!;
-    after = statementIn(model, last.node);
-    // Moves right after the binding (`model.to(device)`) come before the compile.
-    const block = model.parentOf(after);
-    for (const s of (block?.namedChildren ?? []).filter((x): x is Node => !!x && x.startIndex > after!.endIndex)) {
-      if (!bindsOrMoves(model, s, name)) break;
-      after = s;
-    }
+  for (const id of model.identifiers(name)) {
+    if (!bindsOrMoves(model, id) || model.lookup(name, id)[0]?.node.id !== bindings[0].node.id) continue;
+    const statement = statementInBlock(model, id, block);
+    if (!statement || (limit !== undefined && statement.endIndex > limit)) continue;
+    if (!after || statement.startIndex > after.startIndex) after = statement;
   }
   const imports = edits.importer();
   const torch = imports.module('torch');
-  const indent = edits.indentOf((after ?? statementIn(model, epochs)).startPosition.row);
-  const line = `${indent}${name} = ${torch.name}.compile(${name})`;
-  const edit: TextEdit = after ? edits.insertLine(after.endPosition.row + 1, line) : edits.insertLine(statementIn(model, epochs).startPosition.row, line);
+  const at = after ?? (sameScope ? statementInBlock(model, outer, block) : undefined);
+  if (!at) return [];
+  const line = `${edits.indentOf(at.startPosition.row)}${name} = ${torch.name}.compile(${name})`;
+  const edit: TextEdit = after ? edits.insertLine(after.endPosition.row + 1, line) : edits.insertLine(at.startPosition.row, line);
   return [{ title: `Compile the model (needs PyTorch ≥ 2.0): ${name} = ${torch.name}.compile(${name})`, edits: [edit, ...(torch.edit ? [torch.edit] : [])] }];
+}
+
+/** The loop that makes a step's run long: the epoch loop around its batch loop, else the batch loop itself. */
+function outerLoop(model: Semantic, step: TrainingStep): Node | undefined {
+  const loops = trainingLoopsOf(model, step);
+  return loops && (loops.epochs ?? loops.steps);
+}
+
+/**
+ * The training step a loop repeats for the whole run (it is the step's outer loop), found from the
+ * loop: a step inside it, or in a function it calls (the first, when there are several: a GAN's two).
+ */
+function stepRepeatedBy(model: Semantic, loop: Node): TrainingStep | undefined {
+  const steps = stepsWithin(model, loop);
+  for (const call of model.callsWithin(loop)) {
+    if (call.callee.type !== 'identifier') continue;
+    const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+    if (fn && !(fn.startIndex >= loop.startIndex && fn.endIndex <= loop.endIndex)) steps.push(...stepsWithin(model, fn));
+  }
+  return steps.find((s) => s.kind !== 'tensorflow' && outerLoop(model, s)?.id === loop.id);
 }
 
 const facts = {
@@ -184,14 +205,11 @@ export const noCompile = defineRule({
   check({ model, sites, facts, edits, report }) {
     // A PyTorch 2 name called anywhere, or imported by name (`from torch.nn.functional import scaled_dot_product_attention`).
     if (facts.compiles || !(facts.usesTorch2 || model.importsOf(TORCH2_CALLS).length > 0)) return;
-    const reported = new Set<number>();
-    for (const step of trainingSteps(model, sites)) {
-      if (step.kind !== 'torch' && step.kind !== 'accelerate' && step.kind !== 'fabric') continue;
-      const loops = trainingLoopsOf(model, step);
-      if (!loops) continue;
+    for (const outer of sites.loops()) {
+      const step = stepRepeatedBy(model, outer);
+      const loops = step && trainingLoopsOf(model, step);
+      if (!step || !loops) continue;
       const { steps, epochs } = loops;
-      const outer = epochs ?? steps;
-      if (reported.has(outer.id)) continue;
       let length: string;
       if (epochs) {
         const count = rangeCount(model, epochs);
@@ -204,7 +222,6 @@ export const noCompile = defineRule({
       }
       const trained = trainedModelAt(model, step, outer);
       if (trained && model.callsNamed('compile').some((c) => c.receiver?.text === trained.text && !c.qualifiedName)) continue;
-      reported.add(outer.id);
       const what = trained ? `\`${trained.text}\`` : 'The model';
       report({
         range: headerRange(edits, outer),

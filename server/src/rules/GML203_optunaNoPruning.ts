@@ -256,15 +256,21 @@ export const optunaNoPruning = defineRule({
   frameworks: ['optuna'],
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
-    const done = new Set<number>();
-    for (const optimize of sites.callsNamed('optimize')) {
+    const functions = sites.functionDefinitions();
+    if (functions.length === 0) return;
+    // The objectives of the file's studies that may prune, by function: reported where the function stands.
+    const objectives = new Map<number, Objective>();
+    for (const optimize of model.callsNamed('optimize')) {
       if (!optimize.receiver || optimize.qualifiedName) continue;
-      const study = studyOf(model, optimize);
       const objective = objectiveOf(model, optimize);
-      if (!objective || done.has(objective.fn.id)) continue;
+      const study = objective && studyOf(model, optimize);
       // A study that comes from elsewhere is taken for one when its objective takes a `trial`.
-      if (study ? studyCannotPrune(model, study) : objective.trial !== 'trial') continue;
-      done.add(objective.fn.id);
+      if (!objective || (study ? studyCannotPrune(model, study) : objective.trial !== 'trial')) continue;
+      if (!objectives.has(objective.fn.id)) objectives.set(objective.fn.id, objective);
+    }
+    for (const fn of functions) {
+      const objective = objectives.get(fn.id);
+      if (!objective) continue;
       const iterative = iterativeTraining(model, objective.fn);
       if (!iterative || pruning(model, objective.fn, objective.trial, trainingOf(model, iterative)) !== 'never') continue;
       const name = objective.fn.childForFieldName('name')?.text ?? 'objective';

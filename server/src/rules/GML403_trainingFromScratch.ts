@@ -6,7 +6,8 @@ import type { Edits } from '../fixes/edits';
 import { isTrainerCall } from '../frameworks/huggingface';
 import { kerasModel } from '../frameworks/keras';
 import { LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
-import { TrainingUse } from '../frameworks/training';
+import { TrainingUse } from '../frameworks/trainedValues';
+import { TRAINING_FACTS } from '../frameworks/training';
 import { checkpointOfConfig, isHuggingFaceFromConfig, isKerasApplication, isTorchvisionClassifier, TIMM_CREATE, type PretrainedLibrary } from '../frameworks/vision';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -264,8 +265,11 @@ export const trainingFromScratch = defineRule({
   defaultSeverity: 'hint',
   frameworks: ['torchvision', 'timm', 'keras', 'tensorflow', 'tf_keras', 'transformers'],
   fixSafety: 'unsafe',
-  check({ model, sites, edits, report }) {
-    const use = new TrainingUse(model);
+  facts: TRAINING_FACTS,
+  check({ model, sites, facts, edits, report }) {
+    // Where the file trains is read only for a model built from scratch.
+    let found: TrainingUse | undefined;
+    const training = () => (found ??= new TrainingUse(model, facts.trainingRegions));
     const candidates = new Map<number, CallSite>();
     for (const keyword of ['weights', 'pretrained']) {
       for (const id of sites.identifiers(keyword)) {
@@ -282,16 +286,16 @@ export const trainingFromScratch = defineRule({
       let trained = false;
       if (isTorchvisionClassifier(q)) {
         scratch = torchvisionScratch(model, edits, call);
-        trained = !!scratch && torchTrained(model, use, call);
+        trained = !!scratch && torchTrained(model, training(), call);
       } else if (TIMM_CREATE.includes(q ?? '')) {
         scratch = timmScratch(model, edits, call);
-        trained = !!scratch && torchTrained(model, use, call);
+        trained = !!scratch && torchTrained(model, training(), call);
       } else if (isKerasApplication(q)) {
         scratch = kerasScratch(model, edits, call);
         trained = !!scratch && kerasTrained(model, call);
       } else if (isHuggingFaceFromConfig(model, call)) {
         scratch = huggingFaceScratch(model, edits, call);
-        trained = !!scratch && torchTrained(model, use, call);
+        trained = !!scratch && torchTrained(model, training(), call);
       }
       if (!scratch || !trained) continue;
       report({

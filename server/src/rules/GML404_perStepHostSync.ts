@@ -4,7 +4,7 @@ import type { Node } from '../analysis/parser';
 import type { Edits } from '../fixes/edits';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { lossName, within } from '../frameworks/loops';
-import { perStepRegions, trainingSteps, type TrainingStep } from '../frameworks/training';
+import { perStepRegionAround, stepsWithin, type TrainingStep } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
@@ -13,6 +13,7 @@ function stepLoss(step: TrainingStep): string | undefined {
   if (step.kind === 'accelerate' || step.kind === 'fabric') return lossName(step.gradient.positional[0]);
   return undefined;
 }
+
 
 /** Whether an expression (a receiver chain) copies to the host on its way: `.cpu()` or `.to("cpu")`. */
 function copiesToHost(model: Semantic, expr: Node | null): boolean {
@@ -146,28 +147,42 @@ export const perStepHostSync = defineRule({
   fixSafety: 'unsafe',
   facts: DEVICE_FACTS,
   check({ model, sites, facts, edits, report }) {
-    const device = trainingDevice(facts);
-    if (device !== 'cuda' && device !== 'runtime') return;
     const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print')];
-    if (syncs.length === 0) return;
-    const steps = trainingSteps(model, model);
-    const regions = perStepRegions(model, steps);
-    if (regions.length === 0) return;
-    const losses = new Set(steps.map(stepLoss).filter((n): n is string => !!n));
-    const severity = device === 'cuda' ? 'warning' : 'information';
+    let device: ReturnType<typeof trainingDevice> | undefined;
     const seen = new Set<number>();
+    const known = new Map<number, TrainingStep[]>();
     for (const call of syncs.sort((a, b) => a.node.startIndex - b.node.startIndex)) {
-      if (seen.has(call.node.id)) continue;
+      if (seen.has(call.node.id) || !maySync(call)) continue;
       seen.add(call.node.id);
+      const region = perStepRegionAround(model, call.node, known);
+      if (!region || conditional(model, call.node, region)) continue;
+      const losses = new Set((known.get(region.id) ?? stepsWithin(model, region)).map(stepLoss).filter((n): n is string => !!n));
       const what = syncOf(model, call, losses);
       if (!what) continue;
-      const region = regions.filter((r) => within(call.node, r)).at(-1);
-      if (!region || !runsEachStep(model, call.node, region, steps)) continue;
-      if (conditional(model, call.node, region)) continue;
-      report({ node: what.node, message: what.message, severity, fixes: accumulateFix(model, call, edits) });
+      // Where the script computes is asked last: finding it reads every call of the file.
+      device ??= trainingDevice(facts);
+      if (device !== 'cuda' && device !== 'runtime') return;
+      report({ node: what.node, message: what.message, severity: device === 'cuda' ? 'warning' : 'information', fixes: accumulateFix(model, call, edits) });
     }
   },
 });
+
+/** Whether a call has the shape of a sync (`x.item()`, `x.cpu()`, `x.to("cpu")`, `print(…)`), before asking what it is. */
+function maySync(call: CallSite): boolean {
+  const args = call.argumentList?.namedChildren.length ?? 0;
+  switch (call.methodName) {
+    case 'item':
+    case 'tolist':
+    case 'cpu':
+      return !!call.receiver && args === 0;
+    case 'to':
+      return !!call.receiver && (call.positional[0]?.type === 'string' || call.positional[0]?.type === 'call' || call.keywords.has('device'));
+    case 'print':
+      return args > 0;
+    default:
+      return true;
+  }
+}
 
 /** What a call syncs, if it does: its message and the node to point at. */
 function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): { node: Node; message: string } | undefined {
@@ -191,14 +206,6 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
   }
   if (!isHostCopy(model, call) || copiesToHost(model, receiver)) return undefined;
   return { node: call.node, message: `\`.${call.methodName}(${call.argumentList?.namedChildren.map((c) => c?.text).join(', ') ?? ''})\` copies a tensor to the host on every training step: ${WAITS}. Keep it on the device until you log or evaluate.` };
-}
-
-/** Whether a node in a per-step region runs with it: not in a function defined inside it, unless that function is a step's closure. */
-function runsEachStep(model: Semantic, node: Node, region: Node, steps: readonly TrainingStep[]): boolean {
-  const fn = model.enclosingFunction(node);
-  const home = region.type === 'function_definition' ? region : model.enclosingFunction(region);
-  if (fn?.id === home?.id) return true;
-  return !!fn && within(fn, region) && steps.some((s) => model.enclosingFunction(s.gradient.node)?.id === fn.id);
 }
 
 /** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
