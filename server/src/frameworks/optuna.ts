@@ -1,4 +1,5 @@
-// Optuna: the studies and the objective functions they run, what a trial is called there, and
+// Optuna: the studies (`study.optimize(objective, n_trials=…)` calls the objective once per trial)
+// and the objective functions they run, what a trial is called there, and
 // whether an objective lets the pruner stop a trial (`trial.report` + `trial.should_prune()`, or the
 // trial handed to a pruning callback).
 import type { CallSite } from '../analysis/model/calls';
@@ -9,7 +10,7 @@ import { classMethods, localClassOf } from './callbacks';
 
 export const OPTUNA_PACKAGES = ['optuna'];
 
-export const STUDY_MAKERS: ReadonlySet<string> = new Set(['optuna.create_study', 'optuna.study.create_study', 'optuna.load_study', 'optuna.study.load_study']);
+export const STUDY_FACTORIES: ReadonlySet<string> = new Set(['optuna.create_study', 'optuna.study.create_study', 'optuna.load_study', 'optuna.study.load_study']);
 
 /** The pruner that never prunes: a study given it is not meant to prune. */
 export const NOP_PRUNERS: ReadonlySet<string> = new Set(['optuna.pruners.NopPruner']);
@@ -74,7 +75,12 @@ export function objectiveOf(model: Semantic, optimize: CallSite): Objective | un
 /** The study an `optimize` call runs on: `optuna.create_study(…)` / `load_study(…)`, if that is where it comes from. */
 export function studyOf(model: Semantic, optimize: CallSite): CallSite | undefined {
   const origin = optimize.receiver ? model.originCall(optimize.receiver) : undefined;
-  return origin && STUDY_MAKERS.has(origin.qualifiedName ?? '') ? origin : undefined;
+  return origin && STUDY_FACTORIES.has(origin.qualifiedName ?? '') ? origin : undefined;
+}
+
+/** Whether a call is `study.optimize(…)` on a study made by `optuna.create_study` / `load_study`. */
+export function isStudyOptimize(model: Semantic, call: CallSite): boolean {
+  return call.methodName === 'optimize' && !!studyOf(model, call);
 }
 
 /** Whether a study cannot prune: several objectives (`directions=[…]`), or the `NopPruner`. */

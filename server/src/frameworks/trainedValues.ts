@@ -4,7 +4,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { loopTrains, parameterName } from './training';
+import { localFunctionCalled, loopTrains, parameterName } from './training';
 
 /** The same variable: both names resolve to the bindings of one scope. */
 export function sameVariable(model: Semantic, a: Node, b: Node): boolean {
@@ -31,12 +31,11 @@ function parametersToOptimizer(model: Semantic, id: Node): boolean {
 
 /** The use of a same-file function's parameter that an argument is passed to (its first use in the body), if any. */
 function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | undefined {
-  const callee = call.callee;
-  if (callee.type !== 'identifier') return undefined;
-  const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+  const fn = localFunctionCalled(model, call);
   const body = fn?.childForFieldName('body');
   if (!fn || !body) return undefined;
-  const parameters = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  // A method called on `self` binds `self` first.
+  const parameters = (fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? []).slice(call.callee.type === 'attribute' ? 1 : 0);
   const keyword = model.parentOf(argument);
   let wanted: string | undefined;
   if (keyword?.type === 'keyword_argument') wanted = keyword.childForFieldName('name')?.text;

@@ -4,7 +4,7 @@ import type { Range, TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { COMPILE, TORCH2_CALLS } from '../frameworks/torch';
-import { stepsWithin, trainedModelAt, trainingLoopsOf, type TrainingStep } from '../frameworks/training';
+import { localFunctionCalled, stepsWithin, trainedModelAt, trainingLoopsOf, type TrainingStep } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
 
 /** Fewer literal epochs than this (around a loop over batches) are a short run: compiling would not pay back. */
@@ -99,8 +99,7 @@ function outerLoop(model: Semantic, step: TrainingStep): Node | undefined {
 function stepRepeatedBy(model: Semantic, loop: Node): TrainingStep | undefined {
   const steps = stepsWithin(model, loop);
   for (const call of model.callsWithin(loop)) {
-    if (call.callee.type !== 'identifier') continue;
-    const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+    const fn = localFunctionCalled(model, call);
     if (fn && !(fn.startIndex >= loop.startIndex && fn.endIndex <= loop.endIndex)) steps.push(...stepsWithin(model, fn));
   }
   return steps.find((s) => s.kind !== 'tensorflow' && outerLoop(model, s)?.id === loop.id);

@@ -17,7 +17,11 @@ import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
+import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
+import { denseSparseConversion } from './GML303_denseSparseConversion';
+import { csvTrainingData } from './GML304_csvTrainingData';
 import { trainingFromScratch } from './GML403_trainingFromScratch';
 import { perStepHostSync } from './GML404_perStepHostSync';
 
@@ -37,7 +41,11 @@ export const RULES: readonly Rule[] = [
   lightningNoEarlyStopping,
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
+  loopNoEarlyStopping,
   dataloaderSingleProcess,
+  dataloaderNoPinMemory,
+  denseSparseConversion,
+  csvTrainingData,
   trainingFromScratch,
   perStepHostSync,
 ];
