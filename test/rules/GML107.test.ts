@@ -82,10 +82,15 @@ describe('GML107 no-compile', () => {
     assert.equal(finding.severity, 'hint');
   });
 
-  it('flags an epoch loop that calls the training function, with an epoch count that is not a literal', () => {
+  it('flags an epoch loop that calls the training function, its count the default of an argparse option', () => {
     expectFindings(
       `
+      import argparse
       import torch
+
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--epochs", default=90, type=int)
+      parser.add_argument("--start-epoch", default=0, type=int)
 
       def train(loader, net, criterion, optimizer):
           net.train()
@@ -101,10 +106,46 @@ describe('GML107 no-compile', () => {
           model = build(args.arch).cuda()
           optimizer = torch.optim.SGD(model.parameters(), args.lr)
           for epoch in range(args.start_epoch, args.epochs):
-      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML107: for every epoch
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML107: for 90 epochs of a loop over batches (the default of --epochs)
               train(train_loader, model, criterion, optimizer)
     `,
       { settings: SELECTED },
+    );
+  });
+
+  it('leaves a run of unknown length alone: no literal, no argparse default, or several defaults for one option', () => {
+    const loop = (count: string) =>
+      [`for epoch in range(${count}):`, '    for x, y in loader:', '        optimizer.zero_grad()', '        criterion(model(x), y).backward()', '        optimizer.step()', ''].join('\n');
+    // The same loop with a literal count is flagged: what keeps these quiet is the unknown count alone.
+    expectFindings(`import torch\nscaler = torch.amp.GradScaler("cuda")\n${loop('90')}`.replace('range(90):', `range(90):\n${'^'.repeat('for epoch in range(90)'.length)} GML107`), { settings: SELECTED });
+    expectNone('GML107', `import torch\nscaler = torch.amp.GradScaler("cuda")\n${loop('args.epochs')}`, SELECTED);
+    expectNone('GML107', `import argparse\nimport torch\nscaler = torch.amp.GradScaler("cuda")\nparser = argparse.ArgumentParser()\nparser.add_argument("--epochs", type=int)\n${loop('args.epochs')}`, SELECTED);
+    expectNone(
+      'GML107',
+      `import argparse\nimport torch\nscaler = torch.amp.GradScaler("cuda")\ntrain = sub.add_parser("train")\ntrain.add_argument("--epochs", default=90)\nfinetune = sub.add_parser("finetune")\nfinetune.add_argument("--epochs", default=5)\n${loop('args.epochs')}`,
+      SELECTED,
+    );
+    // Not argparse: an `args` object of the script's own.
+    expectNone('GML107', `import torch\nscaler = torch.amp.GradScaler("cuda")\nargs.add_argument("--epochs", default=90)\n${loop('args.epochs')}`, SELECTED);
+  });
+
+  it('leaves an argparse default under 50 epochs alone (a toy run: MNIST’s 14 epochs)', () => {
+    expectNone(
+      'GML107',
+      `
+      import argparse
+      import torch
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--epochs", type=int, default=14, metavar="N")
+      args = parser.parse_args()
+      device = torch.accelerator.current_accelerator()
+      for epoch in range(1, args.epochs + 1):
+          for x, y in loader:
+              optimizer.zero_grad()
+              criterion(model(x.to(device)), y.to(device)).backward()
+              optimizer.step()
+    `,
+      SELECTED,
     );
   });
 
@@ -130,7 +171,7 @@ describe('GML107 no-compile', () => {
       import torch as T
       from torch.nn.functional import scaled_dot_product_attention as sdpa
       opt = T.optim.AdamW(net.parameters())
-      for epoch in range(20):
+      for epoch in range(60):
       ^^^^^^^^^^^^^^^^^^^^^^ GML107
           for batch in loader:
               opt.zero_grad()
@@ -176,13 +217,13 @@ describe('GML107 no-compile', () => {
     );
   });
 
-  it('leaves short runs alone: fewer than 10 literal epochs, a single short loop', () => {
+  it('leaves short runs alone: fewer than 50 epochs, a single short loop', () => {
     expectNone(
       'GML107',
       `
       import torch
       scaler = torch.amp.GradScaler("cuda")
-      for epoch in range(3):
+      for epoch in range(30):
           for x, y in loader:
               optimizer.zero_grad()
               criterion(model(x), y).backward()
@@ -261,7 +302,11 @@ describe('GML107 no-compile', () => {
     expectFix(
       'GML107',
       `
+      import argparse
       import torch
+
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--epochs", default=90, type=int)
 
       def main_worker(args):
           if args.pretrained:
@@ -282,7 +327,11 @@ describe('GML107 no-compile', () => {
               optimizer.step()
       `,
       `
+      import argparse
       import torch
+
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--epochs", default=90, type=int)
 
       def main_worker(args):
           if args.pretrained:

@@ -3,24 +3,46 @@ import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
+import { argparseDefault } from '../frameworks/argparse';
 import { COMPILE, TORCH2_CALLS } from '../frameworks/torch';
 import { localFunctionCalled, stepsWithin, trainedModelAt, trainingLoopsOf, type TrainingStep } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
 
-/** Fewer literal epochs than this (around a loop over batches) are a short run: compiling would not pay back. */
-const MIN_EPOCHS = 10;
-/** A single loop of training steps is long from this many literal iterations. */
+/**
+ * Fewer epochs than this (around a loop over batches) are not reported: compiling costs tens of
+ * seconds to minutes up front, and only a clearly long run is sure to pay it back.
+ */
+const MIN_EPOCHS = 50;
+/** A single loop of training steps is long from this many iterations. */
 const MIN_STEPS = 1000;
 
-/** How many times a `for … in range(…)` loop runs, when its arguments are literals. */
-function rangeCount(model: Semantic, loop: Node): number | undefined {
+/** A loop bound's number: a literal or constant, an argparse option's default (`args.epochs`), or a sum or difference of those. */
+function countValue(model: Semantic, expr: Node): { value: number; option?: string } | undefined {
+  const literal = numberValue(model.evaluate(expr));
+  if (literal !== undefined) return { value: literal };
+  const byDefault = argparseDefault(model, expr);
+  if (byDefault !== undefined) return { value: byDefault, option: expr.childForFieldName('attribute')?.text };
+  const operator = expr.type === 'binary_operator' ? expr.childForFieldName('operator')?.text : undefined;
+  const left = expr.childForFieldName('left');
+  const right = expr.childForFieldName('right');
+  if ((operator !== '+' && operator !== '-') || !left || !right) return undefined;
+  const [a, b] = [countValue(model, left), countValue(model, right)];
+  if (!a || !b) return undefined;
+  return { value: operator === '+' ? a.value + b.value : a.value - b.value, option: a.option ?? b.option };
+}
+
+/** How many times a `for … in range(…)` loop runs, when its bounds are known (see countValue). */
+function rangeCount(model: Semantic, loop: Node): { count: number; option?: string } | undefined {
   const right = loop.type === 'for_statement' ? loop.childForFieldName('right') : null;
   const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
   if (!right || (callee !== 'range' && callee !== 'trange')) return undefined;
-  const args = model.callSite(right).positional.map((a) => numberValue(model.evaluate(a)));
+  const args = model.callSite(right).positional.map((a) => countValue(model, a));
   if (args.length === 0 || args.some((a) => a === undefined)) return undefined;
-  const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
-  return step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : undefined;
+  const values = args.map((a) => a!.value);
+  const [start, stop, step] = values.length === 1 ? [0, values[0], 1] : [values[0], values[1], values[2] ?? 1];
+  // Named after the stop bound's option (`--epochs` in `range(args.start_epoch, args.epochs)`).
+  const option = (args.length === 1 ? args[0] : args[1])!.option ?? args.find((a) => a!.option)?.option;
+  return step > 0 ? { count: Math.max(0, Math.ceil((stop - start) / step)), option } : undefined;
 }
 
 /** The loop header's range (`for epoch in range(90)`), for the diagnostic. */
@@ -118,8 +140,12 @@ const facts = {
  *
  * A long PyTorch 2 training run whose model is never compiled: a training step (a gradient and an
  * optimizer step) in a loop over batches nested in an epoch loop — directly, or through a function
- * the epoch loop calls — that does not run a literal fewer than 10 epochs, or a single loop of
- * training steps over a literal 1 000 iterations or more; in a script that is visibly written for
+ * the epoch loop calls — that runs 50 epochs or more, or a single loop of training steps over
+ * 1 000 iterations or more. The length must be written in the script: a literal or a constant
+ * (`range(90)`, `range(EPOCHS)`), or the `default=` of the argparse option the loop reads
+ * (`range(args.epochs)` with `parser.add_argument("--epochs", type=int, default=90)`). A run of
+ * unknown length, or a shorter one, is left alone: compiling costs tens of seconds to minutes up
+ * front, and only a clearly long run is sure to repay it. The rule looks at scripts that are visibly written for
  * PyTorch 2 (it calls or imports an API that arrived in 2.0 or later: `torch.accelerator`, `torch.amp.GradScaler`,
  * `torch.nn.functional.scaled_dot_product_attention`, `torch.set_default_device`, `torch.func`,
  * `torch.export`, …), and that calls `torch.compile` nowhere (nor the model's own `.compile()`).
@@ -209,16 +235,11 @@ export const noCompile = defineRule({
       const loops = step && trainingLoopsOf(model, step);
       if (!step || !loops) continue;
       const { steps, epochs } = loops;
-      let length: string;
-      if (epochs) {
-        const count = rangeCount(model, epochs);
-        if (count !== undefined && count < MIN_EPOCHS) continue;
-        length = count === undefined ? 'for every epoch of a loop over batches' : `for ${count} epochs of a loop over batches`;
-      } else {
-        const count = rangeCount(model, steps);
-        if (count === undefined || count < MIN_STEPS) continue;
-        length = `for ${count} steps`;
-      }
+      // The run's length as the script writes it; an unknown length may be short: left alone.
+      const known = rangeCount(model, epochs ?? steps);
+      if (!known || known.count < (epochs ? MIN_EPOCHS : MIN_STEPS)) continue;
+      const unit = epochs ? `${known.count} epochs of a loop over batches` : `${known.count} steps`;
+      const length = `for ${unit}${known.option ? ` (the default of --${known.option.replace(/_/g, '-')})` : ''}`;
       const trained = trainedModelAt(model, step, outer);
       if (trained && model.callsNamed('compile').some((c) => c.receiver?.text === trained.text && !c.qualifiedName)) continue;
       const what = trained ? `\`${trained.text}\`` : 'The model';
