@@ -221,7 +221,7 @@ const facts = {
 export const noCompile = defineRule({
   code: 'GML107',
   name: 'no-compile',
-  summary: 'Long PyTorch 2 training (nested epoch and batch loops) whose model is never compiled with `torch.compile`.',
+  summary: 'A PyTorch 2 training run of 50 epochs or more (nested epoch and batch loops) whose model is never compiled with `torch.compile`.',
   defaultSeverity: 'hint',
   frameworks: ['torch'],
   fixSafety: 'unsafe',
