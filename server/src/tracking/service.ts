@@ -6,7 +6,7 @@
 // cleanest window. Runs are only discovered/attached, live carbon providers only asked, and files
 // only written or removed, in a trusted workspace (Restricted Mode: display only).
 import * as fs from 'node:fs';
-import { join, resolve, sep, basename } from 'node:path';
+import { resolve, sep, basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ForecastStatus, RunEndedParams, RunStatus, RunSummary, TrackingSettings, TrackingStatus, CodeCarbonRecord, IntensityStatus } from '../common/trackingProtocol';
 import { readLiveFiles, recoverInterrupted, pidAlive, ledgerPath } from './ledger';
@@ -373,8 +373,4 @@ function runEndedFrom(r: RunSummary, label: Record<string, unknown> | null): Run
     labelJsonPath: r.labelJsonPath,
     labelMarkdownPath: r.labelMarkdownPath,
   };
-}
-
-export function liveDirFor(folder: string, outputDir = '.greenml'): string {
-  return join(resolve(folder, outputDir), 'live');
 }
