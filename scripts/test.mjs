@@ -45,7 +45,10 @@ if (!fast) {
 rmSync('out', { recursive: true, force: true });
 run('node', ['esbuild.mjs']);
 if (fast) await transpile();
-else run('npx', ['tsc', '-p', '.']);
+else {
+  run('npx', ['tsc', '-p', '.']);
+  run('npx', ['tsc', '-p', 'client/webview']);
+}
 let files = findTests('out/test');
 if (unitOnly) files = files.filter((f) => !f.includes('/e2e/') && !f.includes('/nvim/'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));

@@ -100,6 +100,20 @@ describe('editor settings over pyproject.toml', () => {
     assert.equal(c.unsafeFixes, true);
   });
 
+  it('the Settings UI\'s empty lists and maps mean "not set"; a map value may be one comma-separated string', () => {
+    // What VS Code sends for untouched list/map settings whose defaults are [] and {}.
+    assert.deepEqual(fromEditorSettings({ select: [], ignore: [], extendSelect: [], perFileIgnores: {}, severity: {} }), {});
+    const c = effectiveConfig({ ignore: ['GML105'], select: ['GML1'] }, fromEditorSettings({ select: [], ignore: [] }));
+    assert.equal(c.isEnabled('GML105'), false, "pyproject's ignore applies");
+    assert.equal(c.isEnabled('GML201'), false, "pyproject's select applies");
+    const ui = fromEditorSettings({ perFileIgnores: { 'tests/**': 'GML2, GML101', 'legacy.py': ['GML105'] } });
+    assert.deepEqual(ui.perFileIgnores, { 'tests/**': ['GML2', 'GML101'], 'legacy.py': ['GML105'] });
+    const d = effectiveConfig(undefined, ui);
+    assert.equal(d.isEnabled('GML201', 'tests/unit/t.py'), false);
+    assert.equal(d.isEnabled('GML101', 'tests/unit/t.py'), false);
+    assert.equal(d.isEnabled('GML105', 'tests/unit/t.py'), true);
+  });
+
   it('extend-select and per-file-ignores add up from both', () => {
     const c = effectiveConfig({ select: ['GML1'], extendSelect: ['GML201'], perFileIgnores: { 'a.py': ['GML101'] } }, { extendSelect: ['GML215'], perFileIgnores: { 'b.py': ['GML102'] } });
     assert.equal(c.isEnabled('GML201'), true);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { CodeAction, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { inProcessClient, stdioClient, type TestLspClient } from '../helpers/lsp';
@@ -42,6 +42,8 @@ async function scenario(client: TestLspClient, uri: string): Promise<void> {
   assert.equal(gml105.length, 1);
   assert.equal(gml105[0].source, 'greenml');
   assert.match(gml105[0].codeDescription!.href, /GML105\.md$/);
+  // The link works offline: the page shipped with Green ML, not a web address.
+  assert.ok(fs.existsSync(fileURLToPath(gml105[0].codeDescription!.href)), gml105[0].codeDescription!.href);
   assert.deepEqual(gml105[0].range, { start: { line: 1, character: 9 }, end: { line: 1, character: 34 } });
 
   const actions = (await client.connection.sendRequest('textDocument/codeAction', {
