@@ -54,7 +54,7 @@ function exitText(code: number | null | undefined, origin?: string): string {
   return code === 0 ? '0 (success)' : fmtExit(code);
 }
 
-const ORIGIN: Record<string, string> = { command: 'VS Code: Run with emissions tracking', terminal: 'greenml run in a terminal', discovered: 'found running in the workspace', codecarbon: 'CodeCarbon' };
+const ORIGIN: Record<string, string> = { command: 'VS Code: Run with emissions tracking', terminal: 'greenml run in a terminal', discovered: 'found running in the workspace', codecarbon: 'CodeCarbon', report: "greenml report (the cluster's own counters)" };
 
 function page(title: string, body: string, data: unknown, r: PageResources): string {
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
