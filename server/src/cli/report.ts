@@ -256,7 +256,7 @@ function fromSlurm(a: ReportArgs, carbon: CarbonOptions, outputDir: string, comm
     else code = 1;
   } else {
     process.stdout.write(
-      `Energy: not measured by Slurm — energy accounting is not configured on this cluster (ConsumedEnergyRaw is empty or 0 for job ${jobId}; AcctGatherEnergyType is ${plugin ?? `not known: ${why}`}). Set AcctGatherEnergyType (e.g. acct_gather_energy/rapl) in slurm.conf to have Slurm measure it; no Slurm figure is recorded.\n`,
+      `Energy: not measured by Slurm — energy accounting is not configured on this cluster (ConsumedEnergyRaw is empty or 0 for job ${jobId}; ${plugin ? `AcctGatherEnergyType is ${plugin}` : why}). Set AcctGatherEnergyType (e.g. acct_gather_energy/rapl) in slurm.conf to have Slurm measure it; no Slurm figure is recorded.\n`,
     );
   }
   if (nodes.length > 0) {

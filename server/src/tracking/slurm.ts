@@ -94,7 +94,10 @@ export function energyPlugin(env: NodeJS.ProcessEnv = process.env): { plugin?: s
   const r = spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8', env, timeout: 30_000 });
   if (r.error || r.status !== 0) return { why: r.error ? `scontrol: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` : `scontrol show config failed: ${r.stderr.trim()}` };
   const m = /^AcctGatherEnergyType\s*=\s*(\S+)/m.exec(r.stdout);
-  return m ? { plugin: m[1] } : { why: 'scontrol show config does not list AcctGatherEnergyType' };
+  if (!m) return { why: 'scontrol show config does not list AcctGatherEnergyType' };
+  // Unset, Slurm prints "(null)"; acct_gather_energy/none gathers nothing either.
+  if (m[1] === '(null)' || m[1].endsWith('/none')) return { why: `AcctGatherEnergyType is ${m[1] === '(null)' ? 'not set' : m[1]} in slurm.conf` };
+  return { plugin: m[1] };
 }
 
 /** The component an energy plugin's figure belongs to: the gpu plugin reads GPUs, the others the node or its CPU packages. */
