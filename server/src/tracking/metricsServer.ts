@@ -9,14 +9,16 @@ export interface MetricsServer {
   readonly port: number;
   /** Scrapes answered so far. */
   readonly scrapes: number;
-  /** Resolves on the next scrape answered after this call, or false after `timeoutMs`. */
+  /** Resolves on the first scrape rendered and answered after this call (so it holds what is current now), or false after `timeoutMs`. */
   nextScrape(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export function startMetricsServer(port: number, render: () => string, host = '127.0.0.1'): Promise<MetricsServer> {
   let scrapes = 0;
-  let waiters: (() => void)[] = [];
+  let renders = 0;
+  // A scrape already rendered when nextScrape is called holds older figures: only later ones count.
+  let waiters: { after: number; done: () => void }[] = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -28,6 +30,7 @@ export function startMetricsServer(port: number, render: () => string, host = '1
       return;
     }
     let body: string;
+    const seq = ++renders;
     try {
       body = render();
     } catch (err) {
@@ -37,9 +40,9 @@ export function startMetricsServer(port: number, render: () => string, host = '1
     res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body, () => {
       scrapes++;
-      const w = waiters;
-      waiters = [];
-      for (const f of w) f();
+      const due = waiters.filter((w) => w.after < seq);
+      waiters = waiters.filter((w) => w.after >= seq);
+      for (const w of due) w.done();
     });
   });
   return new Promise((resolve, reject) => {
@@ -57,14 +60,14 @@ export function startMetricsServer(port: number, render: () => string, host = '1
         nextScrape(timeoutMs: number) {
           return new Promise<boolean>((res) => {
             const t = setTimeout(() => {
-              waiters = waiters.filter((f) => f !== done);
+              waiters = waiters.filter((w) => w.done !== done);
               res(false);
             }, timeoutMs);
             const done = () => {
               clearTimeout(t);
               res(true);
             };
-            waiters.push(done);
+            waiters.push({ after: renders, done });
           });
         },
         close() {
