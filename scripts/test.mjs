@@ -30,11 +30,13 @@ function findTests(dir) {
 const fast = filters.length > 0;
 
 // Debian packages the suites use: real training scripts run under /usr/bin/python3 (torch, sklearn),
-// and Neovim is the second LSP client. Installed here when missing (as root), else the command is printed.
+// the cluster tests start a real Prometheus and Pushgateway, and Neovim is the second LSP client.
+// Installed here when missing (as root), else the command is printed.
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
+  const unitPackages = ['python3-torch', 'python3-sklearn', 'prometheus', 'prometheus-pushgateway'];
   try {
-    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn'] : ['python3-torch', 'python3-sklearn', 'neovim']);
+    ensureDebianPackages(unitOnly ? unitPackages : [...unitPackages, 'neovim']);
   } catch (err) {
     if (!isToolError(err)) throw err;
     process.stderr.write(`npm test: ${err.message}\n`);
