@@ -30,11 +30,12 @@ function findTests(dir) {
 const fast = filters.length > 0;
 
 // Debian packages the suites use: real training scripts run under /usr/bin/python3 (torch, sklearn),
-// the cluster tests start a real Prometheus and Pushgateway, and Neovim is the second LSP client.
+// the cluster tests start a real Prometheus and Pushgateway and a single-node Slurm (slurmctld, slurmd,
+// slurmdbd on MariaDB, munge), and Neovim is the second LSP client.
 // Installed here when missing (as root), else the command is printed.
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
-  const unitPackages = ['python3-torch', 'python3-sklearn', 'prometheus', 'prometheus-pushgateway'];
+  const unitPackages = ['python3-torch', 'python3-sklearn', 'prometheus', 'prometheus-pushgateway', 'slurm-wlm', 'slurmdbd', 'munge', 'mariadb-server'];
   try {
     ensureDebianPackages(unitOnly ? unitPackages : [...unitPackages, 'neovim']);
   } catch (err) {

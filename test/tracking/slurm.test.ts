@@ -1,8 +1,9 @@
 // greenml report --slurm against a stand-in `sacct` and `scontrol` that print the real formats
 // (sacct(1): --parsable2 is "|"-separated with a header line and no trailing "|", ConsumedEnergyRaw in
-// joules; scontrol show config's "Name = value" lines, "(null)" for an unset option). A real Slurm
-// cluster cannot give sacct rows here: accounting needs slurmdbd and a MySQL/MariaDB server (see
-// docs/clusters.md). The nodes' rows are written by real `greenml run` processes given a Slurm environment.
+// joules; scontrol show config's "Name = value" lines, "(null)" for an unset option): the measured path,
+// which a real Slurm in a VM cannot show (its energy plugins need RAPL, IPMI or GPUs; the unmeasured
+// path against a real Slurm is in slurmCluster.test.ts). The nodes' rows are written by real
+// `greenml run` processes given a Slurm environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
