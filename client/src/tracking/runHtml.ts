@@ -50,7 +50,10 @@ const base = (p: string) => p.split(/[\\/]/).pop() ?? p;
 const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 
 function exitText(code: number | null | undefined, origin?: string): string {
-  if (code === null || code === undefined) return origin === 'discovered' ? 'unknown (found running: its exit status was not visible)' : 'unknown';
+  if (code === null || code === undefined) {
+    if (origin === 'report') return 'not applicable (figures read from the cluster by greenml report)';
+    return origin === 'discovered' ? 'unknown (found running: its exit status was not visible)' : 'unknown';
+  }
   return code === 0 ? '0 (success)' : fmtExit(code);
 }
 
