@@ -1,8 +1,9 @@
 // The run side in a real VS Code (code-server with the packaged .vsix), as a user lives it: a failing
 // run's traceback stays on screen with a clear notification; a Python script started by hand in the
 // terminal is recorded quietly once it has run 30 s; the Runs view opens a rendered carbon label with
-// its power chart and compares two runs; greenml.ignore is edited in the Settings UI; a run waits for
-// the cleanest window of a forecast served locally, counting down in the status bar, then runs.
+// its power chart and compares two runs; greenml.ignore is edited in the Settings UI; the carbon region
+// is picked by country name and by code; a run waits for the cleanest window of a forecast served
+// locally, counting down in the status bar, then runs.
 // Every scenario keeps a screenshot under test-results/ (e2e-runs-*.png).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -217,6 +218,49 @@ describe('Green ML runs in VS Code (code-server)', { timeout: 40 * 60_000 }, () 
       await wb.screenshot('e2e-runs-settings-ui-ignore');
       const rows = await wb.waitForNoProblem(/GML201/);
       assert.ok(rows.some((r) => /GML211/.test(r)), `other rules still run: ${rows.join(' | ')}`);
+    },
+  );
+
+  scenario(
+    'region picked by country name or code',
+    () => makeWorkspace(['train_loop.py'], { settings: BASE_SETTINGS }),
+    async (wb) => {
+      const settings = () => readFileSync(join(wb.folder, '.vscode', 'settings.json'), 'utf8');
+      const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+      /** Opens the picker, types `typed` in its search box and picks the row that matches `row`. */
+      const pick = async (typed: string, row: RegExp, shot?: string) => {
+        await wb.runCommand('Green ML: Set Carbon Intensity Region');
+        await rows.filter({ hasText: 'France' }).first().waitFor({ timeout: 15_000 });
+        await wb.page.locator('.quick-input-widget input').fill(typed);
+        const match = rows.filter({ hasText: row }).first();
+        await match.waitFor({ timeout: 15_000 });
+        if (shot) await wb.screenshot(shot);
+        await match.click();
+      };
+      // By name; the workspace sets a region, so the pick is saved there (a user-level value would be hidden).
+      await pick('Germany', /Germany[\s\S]*DEU · 381 g\/kWh \(2023\)/, 'e2e-runs-region-picker-by-name');
+      await waitFor(() => /"greenml\.carbon\.region":\s*"DEU"/.test(settings()), 15_000, settings);
+      // By ISO code, in any case (matched on the row's description).
+      await pick('gbr', /United Kingdom[\s\S]*GBR/);
+      await waitFor(() => /"greenml\.carbon\.region":\s*"GBR"/.test(settings()), 15_000, settings);
+      // The new region is in use: the status names its intensity and source.
+      await waitFor(
+        async () => {
+          await wb.runCommand('Green ML: Show Emissions Tracking Status');
+          const item = rows.filter({ hasText: /238 g\/kWh/ }).first();
+          const seen = await item.waitFor({ timeout: 3000 }).then(() => true, () => false);
+          if (!seen) await wb.page.keyboard.press('Escape');
+          return seen;
+        },
+        30_000,
+        () => 'the status never showed the United Kingdom intensity',
+      );
+      assert.match(await rows.filter({ hasText: /238 g\/kWh/ }).first().innerText(), /Our World in Data 2023, United Kingdom \(GBR\)/);
+      // Idle, with nothing recorded yet: the status says so and what to set up.
+      await rows.filter({ hasText: 'No run recorded yet' }).first().waitFor({ timeout: 5000 });
+      await rows.filter({ hasText: /No forecast[\s\S]*greenml\.carbon\.liveProvider/ }).first().waitFor({ timeout: 5000 });
+      await wb.screenshot('e2e-runs-region-in-status');
+      await wb.page.keyboard.press('Escape');
     },
   );
 

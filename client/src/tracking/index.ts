@@ -201,7 +201,9 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
       const cfg = vscode.workspace.getConfiguration('greenml');
       const iso = await pickRegion(regions, cfg.get<string>('carbon.region'));
       if (iso === undefined) return;
-      await cfg.update('carbon.region', iso, vscode.ConfigurationTarget.Global);
+      // Saved where the region is set now: a user-level value would be hidden by the workspace's.
+      const setInWorkspace = cfg.inspect<string>('carbon.region')?.workspaceValue !== undefined;
+      await cfg.update('carbon.region', iso, setInWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand('greenml.showTrackingStatus', async () => {
       const cfg = vscode.workspace.getConfiguration('greenml');

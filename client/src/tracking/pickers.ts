@@ -76,7 +76,9 @@ export async function showStatus(s: TrackingStatus | undefined, setup: { hasProv
       run: cmd('greenml.openRun', r.runId),
     });
   } else if (!s || s.runs.length === 0) {
-    items.push(sep('No run recorded yet'));
+    // An item, not a bare separator: VS Code draws no separator that has nothing under it.
+    items.push(sep('Last run'));
+    items.push({ label: '$(history) No run recorded yet', description: 'in this workspace', detail: 'Select to run the active file with emissions tracking', run: cmd('greenml.runWithTracking') });
   }
   items.push(sep('Carbon intensity'));
   const i = s?.intensity;
