@@ -29,6 +29,10 @@ export function startMetricsServer(port: number, render: () => string, host = '1
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Green ML serves its metrics on /metrics\n');
       return;
     }
+    const arrived = Date.now();
+    // Prometheus says how long it waits (X-Prometheus-Scrape-Timeout-Seconds): an answer slower than
+    // that was dropped on its side, so it does not count as a delivered scrape.
+    const timeoutS = Number(req.headers['x-prometheus-scrape-timeout-seconds']);
     let body: string;
     const seq = ++renders;
     try {
@@ -39,6 +43,7 @@ export function startMetricsServer(port: number, render: () => string, host = '1
     }
     res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body, () => {
+      if (Number.isFinite(timeoutS) && timeoutS > 0 && (Date.now() - arrived) / 1000 > timeoutS) return;
       scrapes++;
       const due = waiters.filter((w) => w.after < seq);
       waiters = waiters.filter((w) => w.after >= seq);
