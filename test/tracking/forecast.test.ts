@@ -128,8 +128,10 @@ test('greenml run --start-when-cleanest waits for the window (countdown file whi
   const out = tmpDir();
   try {
     const asked = Date.now();
+    // The file is there from the CLI's forecast request until the window, 4 s later; on a busy machine
+    // the CLI itself can take more than 3 s to start, so the wait for the file allows for that.
     const run = runCli(['run', '--start-when-cleanest', '--within', '2h', '--live-provider', 'ukCarbonIntensity', '--baseline', '0', '--output-dir', out, '--', 'python3', startMark(out)], { env: cliEnv(srv.url) });
-    const scheduled = await waitFor(() => fs.existsSync(join(out, 'live')) && fs.readdirSync(join(out, 'live')).find((n) => n.endsWith('.scheduled.json')), 3000, 'the countdown file');
+    const scheduled = await waitFor(() => fs.existsSync(join(out, 'live')) && fs.readdirSync(join(out, 'live')).find((n) => n.endsWith('.scheduled.json')), 20_000, 'the countdown file');
     const sch = JSON.parse(fs.readFileSync(join(out, 'live', scheduled), 'utf8'));
     assert.equal(Math.round(sch.windowGPerKwh), 90);
     const r = await run;
@@ -157,12 +159,15 @@ test('greenml run --start-when-cleanest without a forecast says so and starts at
       [[], /no carbon-intensity forecast \(no live carbon-intensity provider is configured .*\): starting now\./],
     ] as [string[], RegExp][]) {
       const out = tmpDir();
-      const asked = Date.now();
       const r = await runCli(['run', '--start-when-cleanest', ...args, '--baseline', '0', '--output-dir', out, '--', 'python3', startMark(out)], { env: cliEnv(failing.url) });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, why);
-      assert.ok(Number(fs.readFileSync(join(out, 'started'), 'utf8')) * 1000 - asked < 8000, 'started at once (no wait: nothing to wait for)');
+      assert.ok(fs.existsSync(join(out, 'started')), 'the command ran');
+      // Started at once: no countdown, and the tracker's own clock (not the test's, which a busy
+      // machine's start-up time would skew) says it waited only for the forecast request.
+      assert.doesNotMatch(r.stderr, /waiting to start|starts in/);
       const l = readLabel(out);
+      assert.ok(l.carbon_aware_start.waited_s < 5, `waited ${l.carbon_aware_start.waited_s} s with nothing to wait for`);
       assert.equal(l.carbon_aware_start.outcome, 'no-forecast');
       assert.equal(l.carbon_aware_start.avoided_g_per_kwh, null);
     }
