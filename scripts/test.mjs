@@ -30,11 +30,14 @@ function findTests(dir) {
 const fast = filters.length > 0;
 
 // Debian packages the suites use: real training scripts run under /usr/bin/python3 (torch, sklearn),
-// and Neovim is the second LSP client. Installed here when missing (as root), else the command is printed.
+// the cluster tests start a real Prometheus and Pushgateway and a single-node Slurm (slurmctld, slurmd,
+// slurmdbd on MariaDB, munge), and Neovim is the second LSP client.
+// Installed here when missing (as root), else the command is printed.
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
+  const unitPackages = ['python3-torch', 'python3-sklearn', 'python3-optuna', 'prometheus', 'prometheus-pushgateway', 'slurm-wlm', 'slurmdbd', 'munge', 'mariadb-server'];
   try {
-    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn', 'python3-optuna'] : ['python3-torch', 'python3-sklearn', 'python3-optuna', 'neovim']);
+    ensureDebianPackages(unitOnly ? unitPackages : [...unitPackages, 'neovim']);
   } catch (err) {
     if (!isToolError(err)) throw err;
     process.stderr.write(`npm test: ${err.message}\n`);

@@ -20,12 +20,15 @@ export class RunItem extends vscode.TreeItem {
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'))
       : failed
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('charts.red'))
-        : run.exitCode === null
-          ? new vscode.ThemeIcon('circle-outline')
+        : run.origin === 'report'
+          ? new vscode.ThemeIcon('cloud')
+          : run.exitCode === null
+            ? new vscode.ThemeIcon('circle-outline')
           : new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green'));
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(baseName(run.script))}** — ${escape(run.script)}\n\n`);
-    md.appendMarkdown(`Started ${started ? escape(started.toLocaleString()) : '—'} · ${fmtDuration(run.durationS)} · exit status ${run.exitCode === null ? 'unknown' : escape(fmtExit(run.exitCode))}${run.interrupted ? ' · interrupted (figures up to its last checkpoint)' : ''}\n\n`);
+    const exit = run.origin === 'report' ? "read from the cluster's own counters (greenml report)" : `exit status ${run.exitCode === null ? 'unknown' : escape(fmtExit(run.exitCode))}`;
+    md.appendMarkdown(`Started ${started ? escape(started.toLocaleString()) : '—'} · ${fmtDuration(run.durationS)} · ${exit}${run.interrupted ? ' · interrupted (figures up to its last checkpoint)' : ''}\n\n`);
     md.appendMarkdown(`**${fmtEnergy(run.energyKwh)}** · **${fmtCo2(run.emissionsKg)}**\n\n`);
     md.appendMarkdown(`- CPU: ${escape(run.methods.cpu)}\n- GPU: ${escape(run.methods.gpu)}\n- RAM: ${escape(run.methods.ram)}\n- Carbon intensity: ${escape(run.methods.intensity)}\n`);
     this.tooltip = md;

@@ -50,11 +50,14 @@ const base = (p: string) => p.split(/[\\/]/).pop() ?? p;
 const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 
 function exitText(code: number | null | undefined, origin?: string): string {
-  if (code === null || code === undefined) return origin === 'discovered' ? 'unknown (found running: its exit status was not visible)' : 'unknown';
+  if (code === null || code === undefined) {
+    if (origin === 'report') return 'not applicable (figures read from the cluster by greenml report)';
+    return origin === 'discovered' ? 'unknown (found running: its exit status was not visible)' : 'unknown';
+  }
   return code === 0 ? '0 (success)' : fmtExit(code);
 }
 
-const ORIGIN: Record<string, string> = { command: 'VS Code: Run with emissions tracking', terminal: 'greenml run in a terminal', discovered: 'found running in the workspace', codecarbon: 'CodeCarbon' };
+const ORIGIN: Record<string, string> = { command: 'VS Code: Run with emissions tracking', terminal: 'greenml run in a terminal', discovered: 'found running in the workspace', codecarbon: 'CodeCarbon', report: "greenml report (the cluster's own counters)" };
 
 function page(title: string, body: string, data: unknown, r: PageResources): string {
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

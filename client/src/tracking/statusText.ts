@@ -11,7 +11,7 @@ export const IDLE_TEXT = '$(zap) Green ML';
 /** Commands the tooltip links to (the MarkdownString must trust exactly these). */
 export const TOOLTIP_COMMANDS = ['greenml.setCarbonRegion', 'greenml.runAtCleanestTime', 'greenml.showRuns', 'greenml.runWithTracking', 'greenml.cancelScheduledRun', 'greenml.startScheduledRunNow'];
 
-const ORIGIN: Record<string, string> = { command: 'Run with emissions tracking', terminal: 'greenml run', discovered: 'found running', codecarbon: 'CodeCarbon' };
+const ORIGIN: Record<string, string> = { command: 'Run with emissions tracking', terminal: 'greenml run', discovered: 'found running', codecarbon: 'CodeCarbon', report: 'greenml report' };
 
 export function baseName(p: string): string {
   const s = p.split(/[\\/]/).pop() ?? p;

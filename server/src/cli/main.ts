@@ -2,12 +2,15 @@
 import { workerData } from 'node:worker_threads';
 import { checkMain, isCheckWorker, runCheckWorker } from './check';
 import { runMain } from './run';
+import { reportMain } from './report';
 
 const USAGE = `Usage: greenml <command> [options]
 
 Commands:
   check [PATH...]      report energy-wasting patterns in Python files (greenml check --help)
   run -- COMMAND...    run a command and track its power, energy and CO2e (greenml run --help)
+  report               a cluster job's energy from Prometheus (DCGM exporter, Kepler) or Slurm,
+                       recorded like a run (greenml report --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
       return checkMain(rest);
     case 'run':
       return runMain(rest);
+    case 'report':
+      return reportMain(rest);
     case '--version':
     case '-V':
       process.stdout.write(`${VERSION}\n`);

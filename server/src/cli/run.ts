@@ -23,6 +23,9 @@ import type { CarbonAwareStart } from '../tracking/label';
 import { TtyStatusLine } from './liveLine';
 import { waitForCleanest } from './cleanestStart';
 import { holdTerminal } from './hold';
+import { RunMetricsOut } from './runMetrics';
+import { checkGatewayUrl } from '../tracking/pushgateway';
+import { hostName, jobIdentity } from '../tracking/jobIdentity';
 
 const HELP = `Usage: greenml run [options] -- COMMAND [ARGS...]
 
@@ -42,6 +45,15 @@ Options:
   --start-when-cleanest wait for the cleanest window of the live provider's forecast, then start
                         (Enter starts at once, Ctrl-C cancels); without a forecast, start at once
   --within DURATION     how long --start-when-cleanest may wait, e.g. 6h, 90m (default 24h)
+  --metrics-port PORT   serve the run's live figures on http://127.0.0.1:PORT/metrics (Prometheus text
+                        format 0.0.4; see docs/clusters.md for the metric names and labels)
+  --metrics-linger S    after COMMAND ends, keep serving until Prometheus has scraped the final
+                        figures once, at most S seconds (default 10; 0 = close at once)
+  --pushgateway URL     push the same series to a Prometheus Pushgateway (PUT, grouped by job and
+                        instance) every --push-interval seconds and once at the end
+  --push-interval S     seconds between pushes (default 10)
+  --push-job NAME       the Pushgateway's job label (default greenml)
+  --push-instance NAME  the Pushgateway's instance label (default: host name, with the rank when set)
   --quiet               no live line
   --hold                after COMMAND ends, show its exit status and wait for a key, then exit 0 (on
                         a terminal; VS Code's "Run with emissions tracking" uses it so the output stays)
@@ -49,7 +61,9 @@ Options:
 
 Environment: GREENML_SYSFS_ROOT (default /sys), GREENML_ELECTRICITYMAPS_TOKEN (read by the tracker,
 removed from COMMAND's environment), GREENML_UK_POSTCODE, GREENML_ELECTRICITYMAPS_ZONE,
-GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
+GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs). RANK, LOCAL_RANK, WORLD_SIZE
+(torchrun) and SLURM_JOB_ID, SLURM_PROCID, SLURM_NODEID are recorded with the run and label its
+metrics, so one distributed job can be summed across nodes (greenml report --slurm).
 Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to COMMAND.
 Exit status: the command's, 128+N when it was killed by signal N, 127 when it cannot be started,
 130 when a --start-when-cleanest wait was cancelled, 2 on a usage error. A run record that cannot be
@@ -91,13 +105,19 @@ export interface RunArgs {
   hold: boolean;
   startWhenCleanest: boolean;
   withinMs: number;
+  metricsPort?: number;
+  metricsLingerS: number;
+  pushgateway?: string;
+  pushIntervalS: number;
+  pushJob: string;
+  pushInstance?: string;
   command: string[];
 }
 
 export function parseRunArgs(argv: string[]): RunArgs | string {
   const a: RunArgs = {
     intervalS: 1, liveProvider: 'none', outputDir: '.greenml', baselineS: 1, origin: 'terminal', quiet: false, hold: false,
-    startWhenCleanest: false, withinMs: 24 * 3600_000, command: [],
+    startWhenCleanest: false, withinMs: 24 * 3600_000, metricsLingerS: 10, pushIntervalS: 10, pushJob: 'greenml', command: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -147,6 +167,23 @@ export function parseRunArgs(argv: string[]): RunArgs | string {
           a.withinMs = ms;
           break;
         }
+        case '--metrics-port': {
+          const v = value();
+          const port = Number(v);
+          if (!/^\d+$/.test(v) || port < 1 || port > 65535) return `--metrics-port: '${v}' is not a port number (1-65535)`;
+          a.metricsPort = port;
+          break;
+        }
+        case '--metrics-linger': a.metricsLingerS = num(0); break;
+        case '--pushgateway': {
+          const checked = checkGatewayUrl(value());
+          if ('error' in checked) return `--pushgateway: ${checked.error}`;
+          a.pushgateway = checked.url;
+          break;
+        }
+        case '--push-interval': a.pushIntervalS = Math.max(1, num(1)); break;
+        case '--push-job': { const v = value(); if (!v) return '--push-job needs a name'; a.pushJob = v; break; }
+        case '--push-instance': { const v = value(); if (!v) return '--push-instance needs a name'; a.pushInstance = v; break; }
         case '-h':
         case '--help': return 'help';
         default:
@@ -223,6 +260,26 @@ export async function runMain(argv: string[]): Promise<number> {
     if (!waited.started) return 130;
     carbonAwareStart = waited.record;
   }
+  const host = hostName();
+  const job = jobIdentity(env);
+  let metricsOut: RunMetricsOut | undefined;
+  if (args.metricsPort !== undefined || args.pushgateway) {
+    try {
+      metricsOut = await RunMetricsOut.open({
+        port: args.metricsPort,
+        push: args.pushgateway ? { url: args.pushgateway, job: args.pushJob, instance: args.pushInstance ?? defaultInstance(host, job) } : undefined,
+        pushIntervalS: args.pushIntervalS,
+        lingerS: args.metricsLingerS,
+        script: scriptOf(args.command),
+        host,
+        job,
+        log: (line) => process.stderr.write(line),
+      });
+    } catch (err) {
+      process.stderr.write(`greenml run: --metrics-port ${args.metricsPort}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   const machine = new MachineSampler({ intervalMs, env: withoutSecrets(env) });
   const intensity = new IntensityTracker(carbon);
   const [baseline] = await Promise.all([measureBaseline(machine, args.baselineS * 1000), intensity.start()]);
@@ -250,6 +307,7 @@ export async function runMain(argv: string[]): Promise<number> {
   } catch (err) {
     machine.stop();
     for (const s of SIGNALS) process.off(s, onSignal);
+    await metricsOut?.abort();
     process.stderr.write(`greenml run: cannot start ${args.command[0]}: ${(err as Error).message}\n`);
     return 127;
   }
@@ -261,6 +319,7 @@ export async function runMain(argv: string[]): Promise<number> {
     machine.stop();
     intensity.stop();
     for (const s of SIGNALS) process.off(s, onSignal);
+    await metricsOut?.abort();
     process.stderr.write(`greenml run: cannot start ${args.command[0]}: ${spawnError?.message ?? 'no pid'}\n`);
     return 127;
   }
@@ -269,7 +328,7 @@ export async function runMain(argv: string[]): Promise<number> {
 
   const tree = new ProcessTree(child.pid, machine.proc, true);
   const session = new RunSession(
-    { runId, origin: args.origin, label, command: args.command, cwd: process.cwd(), startedAt },
+    { runId, origin: args.origin, label, command: args.command, cwd: process.cwd(), startedAt, host, job },
     machine,
     tree,
     intensity,
@@ -285,6 +344,7 @@ export async function runMain(argv: string[]): Promise<number> {
   };
   let checkpointWarned = false;
   safeCheckpoint();
+  metricsOut?.attach(() => session.status());
 
   // On a terminal the live figure has the last row to itself; elsewhere a line every 10 s.
   const statusLine = args.quiet ? undefined : TtyStatusLine.open(process.stderr);
@@ -340,6 +400,8 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stderr.write(`greenml: could not write the summary JSON ${args.summaryJson}: ${(err as Error).message}\n`);
     }
   }
+  // The session is ended (finishRun): the final figures go out with running = 0.
+  await metricsOut?.finish();
   if (args.hold) {
     await holdTerminal(label, exitCode, session.status());
     // The exit status is on screen: a terminal that reports a non-zero exit with its own command
@@ -347,4 +409,10 @@ export async function runMain(argv: string[]): Promise<number> {
     if (process.stdin.isTTY) return 0;
   }
   return exitCode;
+}
+
+/** The Pushgateway instance of this process: the host, and its rank when it is one of several. */
+function defaultInstance(host: string, job: Record<string, string>): string {
+  const rank = job.rank ?? job.slurm_procid;
+  return rank !== undefined ? `${host}:${rank}` : host;
 }

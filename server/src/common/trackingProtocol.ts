@@ -29,7 +29,7 @@ export interface IntensityStatus {
   pue: number;
 }
 
-export type RunOrigin = 'command' | 'terminal' | 'discovered' | 'codecarbon';
+export type RunOrigin = 'command' | 'terminal' | 'discovered' | 'codecarbon' | 'report';
 
 export interface RunStatus {
   runId: string;
@@ -49,6 +49,9 @@ export interface RunStatus {
   intensity: IntensityStatus;
   /** Warnings to surface (fallbacks, permission fixes). */
   notes: string[];
+  /** The host the run was tracked on, and its place in a distributed job (torchrun / Slurm), when known. */
+  host?: string;
+  job?: Record<string, string>;
 }
 
 export interface TrackingStatus {
@@ -160,6 +163,8 @@ export interface TrackingSettings {
     /** Discovered processes shorter than this (seconds) are not recorded. Default 30. */
     discoveryMinDuration?: number;
     readCodeCarbon?: boolean;
+    /** Serve the tracked runs' metrics on 127.0.0.1:<port>/metrics (Prometheus text format); 0 = off. */
+    metricsPort?: number;
   };
 }
 

@@ -81,6 +81,7 @@ const TRACKING_RULES: Record<string, Rule> = {
   discoverProcesses: isBoolean,
   discoveryMinDuration: numberIn(0, 86_400),
   readCodeCarbon: isBoolean,
+  metricsPort: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : 'is not a port number from 0 (off) to 65535'),
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -23,6 +23,7 @@ import { readScheduled } from './schedule';
 import { cleanestWindow } from './forecast';
 import { checkOutputDir } from '../config/validateSettings';
 import { effectivePostcode, effectivePue } from '../common/carbonSettings';
+import { ServiceMetrics } from './serviceMetrics';
 
 export interface ServiceOptions {
   publish: (s: TrackingStatus) => void;
@@ -69,9 +70,12 @@ export class TrackingService {
   private ccRecords: CodeCarbonRecord[] = [];
   private lastCc = 0;
   private readonly proc: ProcSource;
+  /** `greenml.tracking.metricsPort`: the runs in progress on 127.0.0.1:<port>/metrics. */
+  private readonly metrics: ServiceMetrics;
 
   constructor(private readonly opts: ServiceOptions) {
     this.proc = opts.proc ?? defaultProcSource();
+    this.metrics = new ServiceMetrics(opts.log);
     this.codecarbon = new CodeCarbonWatcher(
       () => this.cfg.workspaceFolders,
       () => new Set(this.outputDirs().map((d) => ledgerPath(d))),
@@ -80,6 +84,7 @@ export class TrackingService {
 
   configure(cfg: ServiceConfig): void {
     this.cfg = cfg;
+    this.metrics.configure(cfg.settings.tracking?.enabled === false ? 0 : cfg.settings.tracking?.metricsPort ?? 0);
     const c = this.carbonOptions();
     this.intensity?.stop();
     this.intensity = new IntensityTracker(c, true);
@@ -184,6 +189,7 @@ export class TrackingService {
       }
     }
     const status = this.assemble(runs);
+    this.metrics.update(runs);
     const key = JSON.stringify({ ...status, updatedAt: 0 });
     const waiting = (status.scheduled?.length ?? 0) > 0;
     if (runs.length > 0 || waiting || key !== this.lastPublished || Date.now() - this.lastPublishAt > 10_000) {
@@ -350,6 +356,7 @@ export class TrackingService {
   }
 
   dispose(): void {
+    this.metrics.dispose();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
     this.intensity?.stop();

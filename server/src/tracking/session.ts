@@ -59,6 +59,9 @@ export interface RunInfo {
   command: string[];
   cwd: string;
   startedAt: Date;
+  /** Host and distributed-job identity (torchrun / Slurm environment), recorded with the run. */
+  host?: string;
+  job?: Record<string, string>;
 }
 
 export class RunSession {
@@ -265,6 +268,8 @@ export class RunSession {
       components: { cpu: this.componentStatus('cpu'), gpu: this.componentStatus('gpu'), ram: this.componentStatus('ram') },
       intensity: { gPerKwh: i.gPerKwh, source: i.source, kind: i.kind, year: i.year, region: i.region, pue: i.pue },
       notes: this.notes(),
+      ...(this.info.host ? { host: this.info.host } : {}),
+      ...(this.info.job && Object.keys(this.info.job).length ? { job: this.info.job } : {}),
     };
   }
 }
