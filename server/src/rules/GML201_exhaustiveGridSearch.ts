@@ -4,17 +4,31 @@ import type { TextEdit } from '../analysis/types';
 import { truthiness } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import type { Importer } from '../fixes/importer';
+import { TUNE_GRID_SEARCH, TUNE_SKLEARN } from '../frameworks/raytune';
 import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates } from '../frameworks/sklearn';
+import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule, type ReportedFix } from './rule';
 
 const ENABLE_HALVING_IMPORT = 'from sklearn.experimental import enable_halving_search_cv  # noqa: F401';
 
-/** The name a callee is written with replaced: `GridSearchCV` → imported `HalvingGridSearchCV`, `ms.GridSearchCV` → `ms.HalvingGridSearchCV`. */
-function renameCallee(edits: Edits, imports: Importer, call: CallSite, newName: string): { edit: TextEdit; importEdit?: TextEdit; importLine?: number } {
+/**
+ * The name a callee is written with replaced: `GridSearchCV` → imported `HalvingGridSearchCV` (over
+ * the old name in its import when nothing else uses it, else beside it), `ms.GridSearchCV` →
+ * `ms.HalvingGridSearchCV`. `importLine`: the row of the statement that imports the new name;
+ * `newLine`: whether `importEdit` adds that statement as a line of its own.
+ */
+function renameCallee(
+  edits: Edits,
+  imports: Importer,
+  call: CallSite,
+  newName: string,
+  module = MODEL_SELECTION,
+): { edit: TextEdit; importEdit?: TextEdit; importLine?: number; newLine?: boolean } {
   if (call.callee.type === 'attribute') return { edit: edits.replace(call.callee.childForFieldName('attribute')!, newName) };
-  const imported = imports.from(MODEL_SELECTION, newName);
-  const importLine = imported.edit ? imported.edit.range.start.line : imports.statementsOf([`${MODEL_SELECTION}.${newName}`])[0]?.node.startPosition.row;
-  return { edit: edits.replace(call.callee, imported.name), importEdit: imported.edit, importLine };
+  const imported = call.qualifiedName ? imports.fromReplacing(module, newName, call.qualifiedName, call.callee) : imports.from(module, newName);
+  const newLine = !!imported.edit && imported.row === undefined;
+  const importLine = imported.row ?? imported.edit?.range.start.line;
+  return { edit: edits.replace(call.callee, imported.name), importEdit: imported.edit, importLine, newLine };
 }
 
 /** Row of the first top-level `enable_halving_search_cv` import (from-import or `import sklearn.experimental.enable_halving_search_cv`). */
@@ -48,14 +62,12 @@ function halvingFix(edits: Edits, call: CallSite): ReportedFix | undefined {
   const renamed = renameCallee(edits, imports, call, 'HalvingGridSearchCV');
   changes.push(renamed.edit);
   const enableRow = enableHalvingRow(imports);
-  if (renamed.importEdit) {
-    // The experimental import must run before `from sklearn.model_selection import HalvingGridSearchCV`.
-    if (enableRow === undefined || enableRow >= renamed.importLine!) {
-      changes.push({ ...renamed.importEdit, newText: `${ENABLE_HALVING_IMPORT}${edits.eol}${renamed.importEdit.newText}` });
-    } else {
-      changes.push(renamed.importEdit);
-    }
+  // The experimental import must run before `from sklearn.model_selection import HalvingGridSearchCV`.
+  const enableNeeded = renamed.importLine !== undefined && (enableRow === undefined || enableRow >= renamed.importLine);
+  if (renamed.importEdit && renamed.newLine) {
+    changes.push(enableNeeded ? { ...renamed.importEdit, newText: `${ENABLE_HALVING_IMPORT}${edits.eol}${renamed.importEdit.newText}` } : renamed.importEdit);
   } else if (renamed.importLine !== undefined) {
+    if (renamed.importEdit) changes.push(renamed.importEdit);
     if (enableRow === undefined || enableRow >= renamed.importLine) {
       changes.push(edits.insertLine(renamed.importLine, `${edits.indentOf(renamed.importLine)}${ENABLE_HALVING_IMPORT}`));
     }
@@ -87,6 +99,22 @@ function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefi
   if (call.presence('random_state') === 'absent') added.push(['random_state', '0']);
   if (added.length) changes.push(edits.addKeywordArguments(call, added));
   return { title: `Replace GridSearchCV with RandomizedSearchCV(n_iter=${nIter})`, edits: changes };
+}
+
+/** tune-sklearn: `TuneGridSearchCV` → `TuneSearchCV(…, n_trials=…)`, whose default search samples at random. */
+function tuneRandomFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix {
+  const nTrials = candidates === undefined ? 10 : Math.max(1, Math.round(candidates / 3));
+  const changes: TextEdit[] = [];
+  const renamed = renameCallee(edits, edits.importer(), call, 'TuneSearchCV', TUNE_SKLEARN);
+  changes.push(renamed.edit);
+  if (renamed.importEdit) changes.push(renamed.importEdit);
+  const gridKeyword = call.keywords.get('param_grid');
+  if (gridKeyword) changes.push(edits.replace(gridKeyword.node.childForFieldName('name')!, 'param_distributions'));
+  const added: Array<[string, string]> = [];
+  if (call.presence('n_trials') === 'absent') added.push(['n_trials', String(nTrials)]);
+  if (call.presence('random_state') === 'absent') added.push(['random_state', '0']);
+  if (added.length) changes.push(edits.addKeywordArguments(call, added));
+  return { title: `Replace TuneGridSearchCV with TuneSearchCV(n_trials=${nTrials}) (random search)`, edits: changes };
 }
 
 /** Whether a call is the iterable of a `for` loop or comprehension (where ParameterSampler can stand in). */
@@ -266,14 +294,18 @@ export const exhaustiveGridSearch = defineRule({
   name: 'exhaustive-grid-search',
   summary: 'GridSearchCV / ParameterGrid try every combination of the grid; successive halving or random search need a fraction of the fits.',
   defaultSeverity: 'warning',
-  frameworks: ['sklearn'],
+  frameworks: ['sklearn', 'tune_sklearn'],
   fixSafety: 'unsafe',
-  check({ model, sites, edits, report }) {
-    for (const call of sites.callsTo([GRID_SEARCH, PARAMETER_GRID])) {
-      const isSearch = call.qualifiedName === GRID_SEARCH;
-      const gridNode = call.argument('param_grid', isSearch ? 1 : 0);
+  check({ model, sites, edits, options, report }) {
+    const minFits = options.gridSearchMinFits ?? DEFAULT_GRID_SEARCH_MIN_FITS;
+    for (const call of sites.callsTo([GRID_SEARCH, PARAMETER_GRID, ...TUNE_GRID_SEARCH])) {
+      const isGrid = call.qualifiedName === PARAMETER_GRID;
+      const isTune = TUNE_GRID_SEARCH.includes(call.qualifiedName!);
+      const gridNode = call.argument('param_grid', isGrid ? 0 : 1);
       const candidates = gridNode ? gridCandidates(model.evaluate(gridNode)) : undefined;
-      if (!isSearch) {
+      if (isGrid) {
+        // The loop trains at least once per combination: fewer combinations than the threshold is too small a search.
+        if (candidates !== undefined && candidates < minFits) continue;
         const size = candidates === undefined ? 'every combination of the grid' : `all ${plural(candidates, 'combination')} of the grid`;
         const fix = samplerFix(edits, call, candidates);
         report({
@@ -285,7 +317,13 @@ export const exhaustiveGridSearch = defineRule({
         });
         continue;
       }
+      // tune-sklearn's early_stopping= (a scheduler, or True for ASHA) ends poor candidates early.
+      if (isTune && call.presence('early_stopping') !== 'absent') {
+        const stop = call.valueOf('early_stopping');
+        if (!stop || truthiness(stop) !== false) continue;
+      }
       const folds = foldCount(model, call);
+      if (candidates !== undefined && folds !== undefined && candidates * folds < minFits) continue;
       const refitValue = call.valueOf('refit');
       const refit = refitValue === undefined ? true : truthiness(refitValue);
       let cost: string;
@@ -295,6 +333,16 @@ export const exhaustiveGridSearch = defineRule({
         cost = `${plural(candidates, 'candidate')}, each fitted once per CV fold (fold count not known statically)`;
       } else {
         cost = 'every grid combination in every CV fold (grid size not known statically)';
+      }
+      if (isTune) {
+        report({
+          node: call.callee,
+          message:
+            `TuneGridSearchCV is exhaustive: ${cost}. TuneSearchCV samples a fixed number of trials at random (or with Bayesian optimisation), ` +
+            'and early_stopping= (an ASHA scheduler) ends poor candidates after a few iterations; either usually finds an equally good setting for a fraction of the compute.',
+          fixes: [tuneRandomFix(edits, call, candidates)],
+        });
+        continue;
       }
       const fixes: ReportedFix[] = [];
       const halving = halvingFix(edits, call);

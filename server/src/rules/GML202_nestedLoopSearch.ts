@@ -5,6 +5,7 @@ import { lengthOf } from '../analysis/values';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
 import { TRAINERS as HF_TRAINERS } from '../frameworks/huggingface';
 import { CROSS_VALIDATION, foldCount } from '../frameworks/sklearn';
+import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 
@@ -194,7 +195,8 @@ export const nestedLoopSearch = defineRule({
   defaultSeverity: 'warning',
   frameworks: ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'torch', 'tensorflow', 'keras', 'lightning', 'pytorch_lightning', 'transformers'],
   fixSafety: 'none',
-  check({ model, sites, report }) {
+  check({ model, sites, options, report }) {
+    const minFits = options.gridSearchMinFits ?? DEFAULT_GRID_SEARCH_MIN_FITS;
     const trainsMemo = new Map<number, boolean>();
 
     /** Whether a same-file function (transitively) trains. */
@@ -278,10 +280,14 @@ export const nestedLoopSearch = defineRule({
       const names = loops.map((l) => l.childForFieldName('left')!.text);
       const combinations = lengths.reduce((a, b) => a * b, 1);
       let cost = `${names.join(' × ')}: ${lengths.join(' × ')} = ${combinations} combinations`;
+      // Each combination trains at least once; cross-validation multiplies that by its folds.
+      let trainings = combinations;
       if (call.qualifiedName && CROSS_VALIDATION.has(call.qualifiedName)) {
         const folds = foldCount(model, call);
         cost += folds === undefined ? ', each cross-validated' : `, × ${folds} CV folds = ${combinations * folds} trainings`;
+        if (folds !== undefined) trainings = combinations * folds;
       }
+      if (trainings < minFits) continue;
       const right = outer.childForFieldName('right')!;
       report({
         range: {
