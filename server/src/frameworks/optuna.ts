@@ -11,3 +11,7 @@ export function isStudyOptimize(model: Semantic, call: CallSite): boolean {
   const study = model.originCall(call.receiver)?.qualifiedName;
   return !!study && STUDY_FACTORIES.has(study);
 }
+
+/** Samplers that enumerate the search space: one trial per combination, whatever the scores say. */
+export const OPTUNA_GRID_SAMPLERS = ['optuna.samplers.GridSampler', 'optuna.samplers._grid.GridSampler'];
+export const OPTUNA_EXHAUSTIVE_SAMPLERS = [...OPTUNA_GRID_SAMPLERS, 'optuna.samplers.BruteForceSampler', 'optuna.samplers._brute_force.BruteForceSampler'];

@@ -150,7 +150,12 @@ function plural(n: number, word: string): string {
  * - `sklearn.model_selection.GridSearchCV(...)`, which fits every combination of `param_grid` in
  *   every cross-validation fold and then refits the best one on all the data;
  * - `sklearn.model_selection.ParameterGrid(...)`, which enumerates every combination for a
- *   hand-written loop.
+ *   hand-written loop;
+ * - tune-sklearn's `TuneGridSearchCV(...)`, a drop-in for `GridSearchCV` (same arguments, `cv=5`
+ *   by default) whose fits Ray runs — unless its `early_stopping=` ends poor candidates early.
+ *
+ * Other libraries' grid searches (Ray Tune's `tune.grid_search`, CatBoost's `grid_search`, Optuna's
+ * `GridSampler`) are [GML204](GML204.md).
  *
  * Names are resolved through imports and aliases (`from sklearn.model_selection import GridSearchCV as GS`,
  * `import sklearn.model_selection as ms`); a local function or class that happens to be called
@@ -164,6 +169,12 @@ function plural(n: number, word: string): string {
  * with `cv=5` is reported as *12 candidates × 5 folds = 60 fits (+1 refit)*. When the grid or the
  * folds come from a variable or a function, the rule still warns — the search is exhaustive either
  * way — but the message says the count is not known instead of guessing one.
+ *
+ * A search too small for halving or random sampling to save much is not reported: when the number
+ * of fits is literal and below the `grid-search-min-fits` setting (20 by default;
+ * `greenml.gridSearchMinFits` in the editor), e.g. a 2-value grid with `cv=3` (6 fits) or a
+ * `ParameterGrid` of one candidate (a `ParameterGrid` counts its combinations, the trainings its loop
+ * runs at least). A search whose size is not known is still reported, whatever the setting.
  *
  * ## Why
  *
@@ -202,10 +213,9 @@ function plural(n: number, word: string): string {
  * First fix — successive halving:
  *
  * ```python
- * from sklearn.model_selection import GridSearchCV
- * from sklearn.svm import SVC
  * from sklearn.experimental import enable_halving_search_cv  # noqa: F401
  * from sklearn.model_selection import HalvingGridSearchCV
+ * from sklearn.svm import SVC
  *
  * param_grid = {"C": [0.1, 1, 10, 100], "gamma": [1e-4, 1e-3, 1e-2]}
  * search = HalvingGridSearchCV(SVC(), param_grid, scoring="accuracy", return_train_score=False)
@@ -215,9 +225,8 @@ function plural(n: number, word: string): string {
  * Second fix — a random sample of a third of the candidates:
  *
  * ```python
- * from sklearn.model_selection import GridSearchCV
- * from sklearn.svm import SVC
  * from sklearn.model_selection import RandomizedSearchCV
+ * from sklearn.svm import SVC
  *
  * param_grid = {"C": [0.1, 1, 10, 100], "gamma": [1e-4, 1e-3, 1e-2]}
  * search = RandomizedSearchCV(SVC(), param_grid, scoring="accuracy", n_iter=4, random_state=0)
@@ -236,15 +245,22 @@ function plural(n: number, word: string): string {
  * - `HalvingGridSearchCV` is experimental in scikit-learn (since 0.24): it only exists after
  *   `from sklearn.experimental import enable_halving_search_cv`, which has side effects and looks
  *   unused. The fix adds it with `# noqa: F401` (so Ruff/flake8 keep it) and places it before the
- *   `from sklearn.model_selection import HalvingGridSearchCV` line it adds — or before an existing
- *   one; with `ms.HalvingGridSearchCV` attribute access, any top-level position works. Each import
- *   is added once; the `GridSearchCV` import stays, in case it is used elsewhere.
+ *   `from sklearn.model_selection import …` statement that imports `HalvingGridSearchCV`; with
+ *   `ms.HalvingGridSearchCV` attribute access, any top-level position works.
+ * - Imports: the new name is written over `GridSearchCV` in its own `from sklearn.model_selection
+ *   import …` statement when nothing else in the file uses `GridSearchCV` (so no unused import is
+ *   left); otherwise it joins that statement (`import GridSearchCV, HalvingGridSearchCV`,
+ *   parenthesised multi-line forms in their layout). A new line is added only when the import
+ *   block has no `from sklearn.model_selection import` yet. Each import is added once.
  * - Its defaults differ from `GridSearchCV`: `return_train_score=True` (extra scoring of every
  *   training split), so the fix writes `return_train_score=False` unless you set it; `cv=5` equals
  *   `GridSearchCV`'s `cv=None`. `pre_dispatch` does not exist on `HalvingGridSearchCV` and is removed.
  *   Multi-metric `scoring` (a list or dict) is not supported by halving, so that fix is not offered
  *   there. Halving needs enough samples per class for its first, smallest round; on very small data
  *   sets prefer the random-search fix.
+ * - tune-sklearn: `TuneGridSearchCV` becomes `TuneSearchCV` (random search by default) with
+ *   `param_grid=` renamed to `param_distributions=`, `n_trials` a third of the candidates (10 when
+ *   the grid is not literal) and `random_state=0`; the import is edited as above.
  * - `RandomizedSearchCV` takes the same arguments, with `param_grid=` renamed to
  *   `param_distributions=`; lists are sampled without replacement. The fix sets `n_iter` to a third
  *   of the candidates when the grid is literal (10, scikit-learn's default, otherwise) and
@@ -288,11 +304,12 @@ function plural(n: number, word: string): string {
  * - T. Yarally et al., *Uncovering Energy-Efficient Practices in Deep Learning Training*, CAIN 2023.
  * - scikit-learn, *Searching for optimal parameters with successive halving*: https://scikit-learn.org/stable/modules/grid_search.html#successive-halving-user-guide
  * - scikit-learn API: `GridSearchCV`, `HalvingGridSearchCV`, `RandomizedSearchCV`, `sklearn.experimental.enable_halving_search_cv`: https://scikit-learn.org/stable/modules/generated/sklearn.model_selection.HalvingGridSearchCV.html
+ * - tune-sklearn, `TuneGridSearchCV` and `TuneSearchCV`: https://docs.ray.io/en/releases-2.7.0/tune/api/sklearn.html
  */
 export const exhaustiveGridSearch = defineRule({
   code: 'GML201',
   name: 'exhaustive-grid-search',
-  summary: 'GridSearchCV / ParameterGrid try every combination of the grid; successive halving or random search need a fraction of the fits.',
+  summary: 'GridSearchCV / ParameterGrid / TuneGridSearchCV try every combination of the grid; successive halving or random search need a fraction of the fits.',
   defaultSeverity: 'warning',
   frameworks: ['sklearn', 'tune_sklearn'],
   fixSafety: 'unsafe',

@@ -114,7 +114,10 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
  *
  * The message names the loop variables and gives the number of trainings, e.g.
  * *n_estimators × max_depth × max_features: 3 × 4 × 2 = 24 combinations*, times the CV folds when
- * the training call is `cross_val_score(..., cv=4)` (or the default 5).
+ * the training call is `cross_val_score(..., cv=4)` (or the default 5). Fewer trainings than the
+ * `grid-search-min-fits` setting (20 by default) is too small a search to report: a 3 × 3 loop
+ * drawing nine decision boundaries is left alone, a 3 × 3 loop of `cross_val_score(cv=5)` (45
+ * trainings) is not.
  *
  * ## Why
  *

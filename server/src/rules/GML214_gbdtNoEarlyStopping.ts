@@ -205,9 +205,22 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * (`model = build(); model.fit(...)`). Anything that could switch early stopping on out of sight is
  * treated as unknown and never warned about: a `callbacks` list that is a variable or a call, a
  * callback the analysis cannot name (your own class), `**kwargs` in the constructor, `fit` or
- * `set_params`, or a `params` dict that is not a literal. Training without an eval set
- * (`eval_set` absent, `None` or `[]`) is not flagged: there is nothing to stop on. `XGBRF*` random
- * forests have no boosting rounds to stop and are not flagged.
+ * `set_params`, or a `params` dict that is not a literal. `XGBRF*` random forests have no
+ * boosting rounds to stop and are not flagged. A budget of at most 50 rounds (the patience the
+ * fix writes, so early stopping could never end it sooner) is not flagged either: a 2- or 10-round
+ * demo that prints its eval metric is fine as it is — this includes `xgb.train`'s default of 10.
+ *
+ * **No validation data at all** (information): training with no eval set (`eval_set` / `evals` /
+ * `valid_sets` absent, `None` or `[]`) and a large literal budget — at least 500 rounds
+ * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`, or a LightGBM `params` dict's
+ * `num_iterations` and its aliases) — always builds every tree. There is nothing to stop on, so the
+ * message says how to get early stopping: hold out a validation split and pass it as the eval set
+ * with early stopping. 500 is where the budgets of real scripts that overfit without early stopping
+ * start (the tutorials and Kaggle kernels we labelled use 500–5 000); library defaults (100, or
+ * CatBoost's 1 000 with its automatically chosen learning rate), budgets that are not literal, a
+ * `set_params` that may change the budget and `params` dicts that are not literal stay quiet. No
+ * fix: where the validation data comes from is the author's call. Information, not a warning: a
+ * final refit on all the data after the number of rounds was chosen elsewhere is legitimate.
  *
  * The message gives the number of rounds that will run when it is literal
  * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`) or the library default (100 for the
@@ -320,7 +333,7 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
 export const gbdtNoEarlyStopping = defineRule({
   code: 'GML214',
   name: 'gbdt-no-early-stopping',
-  summary: 'XGBoost / LightGBM / CatBoost training with an eval set but no early stopping runs every boosting round.',
+  summary: 'XGBoost / LightGBM / CatBoost training with an eval set but no early stopping, or a large budget and no validation data, runs every boosting round.',
   defaultSeverity: 'warning',
   frameworks: GBDT_PACKAGES,
   fixSafety: 'unsafe',

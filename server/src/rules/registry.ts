@@ -9,6 +9,7 @@ import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
+import { libraryGridSearch } from './GML204_libraryGridSearch';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
 import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   deprecatedCudaAmp,
   exhaustiveGridSearch,
   nestedLoopSearch,
+  libraryGridSearch,
   kerasNoEarlyStopping,
   hfTrainerNoEarlyStopping,
   lightningNoEarlyStopping,
