@@ -241,4 +241,84 @@ describe('GML202 nested-loop-search', () => {
               cross_val_score(a, b)
     `, ALL);
   });
+
+  // ---- grid-search-min-fits ---------------------------------------------------------------------
+
+  it('stays quiet below grid-search-min-fits: a 3 × 3 loop that fits nine SVCs to draw their boundaries', () => {
+    expectNone('GML202', `
+      from sklearn.svm import SVC
+      C_2d_range = [1e-2, 1, 1e2]
+      gamma_2d_range = [1e-1, 1, 1e1]
+      classifiers = []
+      for C in C_2d_range:
+          for gamma in gamma_2d_range:
+              clf = SVC(C=C, gamma=gamma)
+              clf.fit(X_2d, y_2d)
+              classifiers.append((C, gamma, clf))
+    `);
+  });
+
+  it('counts the folds against the threshold: 3 × 3 combinations × 5 folds = 45 trainings is reported', () => {
+    expectFindings(`
+      from sklearn.model_selection import cross_val_score
+      from sklearn.svm import SVC
+      for C in [0.1, 1, 10]:
+      ^^^^^^^^^^^^^^^^^^^^^ GML202: = 45 trainings
+          for gamma in [0.01, 0.1, 1]:
+              scores = cross_val_score(SVC(C=C, gamma=gamma), X, y, cv=5)
+    `);
+  });
+
+  // ---- the team's own training function, imported from a local module ----------------------------
+
+  it('flags nested loops that hand a config to train_and_evaluate imported from a local module', () => {
+    expectFindings(`
+      import torch
+      from train import train_and_evaluate
+
+      results = {}
+      for lr in [1e-4, 3e-4, 1e-3, 3e-3]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: lr × batch_size × dropout: 4 × 3 × 2 = 24 combinations
+          for batch_size in [32, 64, 128]:
+              for dropout in [0.1, 0.3]:
+                  cfg = {"lr": lr, "batch_size": batch_size, "dropout": dropout, "epochs": 20}
+                  results[(lr, batch_size, dropout)] = train_and_evaluate(cfg)
+    `);
+  });
+
+  it('flags a relative import of fit_model called with the loop variables', () => {
+    expectFindings(`
+      import xgboost
+      from .experiment import fit_model
+
+      for depth in [3, 5, 7, 9]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: 20 combinations
+          for eta in [0.01, 0.03, 0.1, 0.3, 1.0]:
+              fit_model(X, y, max_depth=depth, learning_rate=eta)
+    `);
+  });
+
+  it('leaves a local-module function alone when its name does not say it trains, or it is not given the loop values', () => {
+    expectNone('GML202', `
+      import torch
+      from utils import make_report, train_and_evaluate, load_train_data
+
+      for lr in [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]:
+          for batch_size in [16, 32, 64, 128, 256]:
+              make_report(lr, batch_size)
+              load_train_data(batch_size, lr)
+              train_and_evaluate(default_config)
+    `, ALL);
+  });
+
+  it('leaves library functions with training-like names alone (train_test_split)', () => {
+    expectNone('GML202', `
+      import torch
+      from sklearn.model_selection import train_test_split
+
+      for seed in [0, 1, 2, 3, 4]:
+          for size in [0.1, 0.2, 0.3, 0.4, 0.5]:
+              parts = train_test_split(X, y, test_size=size, random_state=seed)
+    `, ALL);
+  });
 });
