@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeNotebook, fixNotebook } from '../../server/src/notebooks/cells';
+import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
+
+const NOTEBOOKS = [path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks'), path.resolve('test', 'fixtures', 'notebooks')].find((d) => fs.existsSync(d))!;
 
 describe('GML204 library-grid-search', () => {
   describe('Ray Tune', () => {
@@ -180,6 +186,25 @@ describe('GML204 library-grid-search', () => {
         model.randomized_search(grid_1, pool, n_iter=6)
         model.grid_search({"depth": [4, 6]}, pool)
       `);
+    });
+
+    it('notebooks: the grid_search cell is reported and fixed in place; the randomized_search notebook is clean', () => {
+      const read = (name: string) => parseIpynb(fs.readFileSync(path.join(NOTEBOOKS, name), 'utf8')).cells;
+      const cells = read('catboost_grid_search.ipynb');
+      const analysis = analyzeNotebook(cells);
+      const found = analysis.findings.filter((f) => f.finding.code === 'GML204');
+      analysis.dispose();
+      assert.deepEqual(
+        found.map((f) => [f.cell, f.finding.range.start.line, f.fixes.length]),
+        [[4, 2, 1]],
+      );
+      assert.match(found[0].finding.message, /30 candidates/);
+      const fixed = fixNotebook(cells, { unsafe: true });
+      assert.ok(fixed.applied.includes('GML204'));
+      assert.equal(fixed.cells[4].text.split('\n')[2], 'grid_search_result = model.randomized_search(grid, X=train_pool, plot=True, n_iter=10)');
+      const clean = analyzeNotebook(read('clean_catboost_randomized_search.ipynb'));
+      assert.deepEqual(clean.findings.map((f) => f.finding.code), []);
+      clean.dispose();
     });
 
     it('leaves grid_search on something that is not a CatBoost model alone', () => {

@@ -13,7 +13,7 @@ export interface GreenmlSettings {
   severity?: Record<string, Severity>;
   targetDevice?: 'cuda' | 'cpu' | 'mps';
   preferDtype?: 'bf16' | 'fp16';
-  /** Exhaustive searches with a literal count of fits below this are not reported (GML201, GML202). */
+  /** Exhaustive searches with a literal count of fits below this are not reported (GML201, GML202, GML204). */
   gridSearchMinFits?: number;
   /** Per-file analysis time budget, in milliseconds (at least MIN_TIME_BUDGET_MS). */
   analysisTimeBudgetMs?: number;

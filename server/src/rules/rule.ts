@@ -23,7 +23,7 @@ export interface FixOptions {
   preferDtype: 'bf16' | 'fp16';
   /**
    * Exhaustive searches whose literal number of fits is below this are not reported (GML201,
-   * GML202); a count that is not literal is reported as before. Undefined: the default, 20.
+   * GML202, GML204); a count that is not literal is reported as before. Undefined: the default, 20.
    */
   gridSearchMinFits?: number;
 }
