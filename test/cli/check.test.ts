@@ -284,6 +284,18 @@ describe('greenml check: pyproject.toml', () => {
     assert.deepEqual(json(greenml(dir, '--format', 'json', '--no-config')).map((f) => f.code).sort(), ['GML105', 'GML105', 'GML201']);
   });
 
+  it('grid-search-min-fits in [tool.greenml]: the 60-fit fixture search is quiet under 100 and reported under 60; a bad value is reported', () => {
+    const quiet = tree({ 'pyproject.toml': '[tool.greenml]\ngrid-search-min-fits = 100\n', 'grid.py': GRID });
+    assert.deepEqual(json(greenml(quiet, '--format', 'json')), []);
+    assert.deepEqual(json(greenml(quiet, '--format', 'json', '--no-config')).map((f) => f.code), ['GML201'], 'the default threshold (20) reports 60 fits');
+    const loud = tree({ 'pyproject.toml': '[tool.greenml]\ngrid-search-min-fits = 60\n', 'grid.py': GRID });
+    assert.deepEqual(json(greenml(loud, '--format', 'json')).map((f) => f.code), ['GML201']);
+    const bad = tree({ 'pyproject.toml': '[tool.greenml]\ngrid-search-min-fits = "many"\n', 'grid.py': GRID });
+    const r = greenml(bad, '--format', 'json');
+    assert.match(r.stderr, /grid-search-min-fits must be a whole number of fits, at least 1 \(line 2\)/);
+    assert.deepEqual(json(r).map((f) => f.code), ['GML201'], 'the default is used');
+  });
+
   it('reports a broken pyproject.toml on stderr with its line and uses the defaults', () => {
     const dir = tree({ 'pyproject.toml': '[tool.greenml]\nignore = ["GML105"\nselect = 3\n', 'train.py': DEPRECATED });
     const r = greenml(dir, '--format', 'json');

@@ -32,6 +32,7 @@ describe('parsePyproject', () => {
         'target-device = "cpu"',
         'prefer-dtype = "fp16"',
         'analysis-time-budget-ms = 5000',
+        'grid-search-min-fits = 50',
         '',
         '[tool.greenml.per-file-ignores]',
         '"tests/*.py" = ["GML101", "GML2"]',
@@ -50,6 +51,7 @@ describe('parsePyproject', () => {
       targetDevice: 'cpu',
       preferDtype: 'fp16',
       analysisTimeBudgetMs: 5000,
+      gridSearchMinFits: 50,
       perFileIgnores: { 'tests/*.py': ['GML101', 'GML2'] },
       severity: { GML201: 'error', GML105: 'hint' },
     });
@@ -96,12 +98,14 @@ describe('parsePyproject', () => {
         'severity = "error"',
         'per-file-ignores = ["x.py"]',
         'analysis-time-budget-ms = 9',
+        'grid-search-min-fits = 0',
       ),
     );
     assert.deepEqual(
       problems.map((p) => p.range.start.line),
-      [1, 2, 3, 4, 5, 6, 7, 8],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
+    assert.match(problems[8].message, /grid-search-min-fits must be a whole number of fits, at least 1/);
     assert.match(problems[7].message, /analysis-time-budget-ms must be a whole number of milliseconds, at least 10/);
     assert.match(problems[0].message, /select must be a list of rule codes/);
     assert.match(problems[3].message, /target-device must be one of cuda, cpu, mps/);

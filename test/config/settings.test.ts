@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { effectiveConfig, globToMatcher, selectorMatches } from '../../server/src/config/settings';
 import { fromEditorSettings } from '../../server/src/lsp/settings';
+import { checkEditorSettings } from '../../server/src/config/validateSettings';
 import { check, py, useParser } from '../helpers/analysis';
 
 useParser();
 
 const DEPRECATED = py('import torch', 'scaler = torch.cuda.amp.GradScaler()');
-const BOTH = py('import torch', 'from sklearn.model_selection import GridSearchCV', 'scaler = torch.cuda.amp.GradScaler()', 'search = GridSearchCV(est, {"C": [1, 10]})');
+const BOTH = py('import torch', 'from sklearn.model_selection import GridSearchCV', 'scaler = torch.cuda.amp.GradScaler()', 'search = GridSearchCV(est, {"C": [0.1, 1, 10, 100]})');
 
 describe('code selectors', () => {
   it('match by prefix, ALL matches everything', () => {
@@ -93,7 +94,19 @@ describe('severity, unsafe fixes and fix options', () => {
   it('unsafe-fixes and fix options default off / bf16', () => {
     assert.equal(effectiveConfig({ unsafeFixes: true }, undefined).unsafeFixes, true);
     assert.equal(effectiveConfig(undefined, undefined).unsafeFixes, false);
-    assert.deepEqual(effectiveConfig({ preferDtype: 'fp16', targetDevice: 'mps' }, undefined).fixOptions, { preferDtype: 'fp16', targetDevice: 'mps' });
+    assert.deepEqual(effectiveConfig({ preferDtype: 'fp16', targetDevice: 'mps' }, undefined).fixOptions, { preferDtype: 'fp16', targetDevice: 'mps', gridSearchMinFits: 20 });
+  });
+
+  it('grid-search-min-fits: 20 by default, the editor value over pyproject.toml, bad editor values dropped', () => {
+    assert.equal(effectiveConfig(undefined, undefined).fixOptions.gridSearchMinFits, 20);
+    assert.equal(effectiveConfig({ gridSearchMinFits: 5 }, undefined).fixOptions.gridSearchMinFits, 5);
+    assert.equal(effectiveConfig({ gridSearchMinFits: 5 }, fromEditorSettings({ gridSearchMinFits: 100 })).fixOptions.gridSearchMinFits, 100);
+    assert.equal(effectiveConfig({ gridSearchMinFits: 5 }, fromEditorSettings({ gridSearchMinFits: null })).fixOptions.gridSearchMinFits, 5);
+    for (const bad of [0, -3, 2.5, '10']) {
+      const checked = checkEditorSettings({ gridSearchMinFits: bad as unknown as number });
+      assert.equal(checked.settings.gridSearchMinFits, undefined, `${JSON.stringify(bad)} is dropped`);
+      assert.match(checked.problems.join(' '), /greenml\.gridSearchMinFits: .* is not a whole number of fits/);
+    }
   });
 });
 

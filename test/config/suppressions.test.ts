@@ -15,7 +15,7 @@ useParser();
 
 const IMPORTS = ['import torch', 'from sklearn.model_selection import GridSearchCV'];
 const AMP = 'scaler = torch.cuda.amp.GradScaler()';
-const GRID = 'search = GridSearchCV(est, {"C": [1, 10]})';
+const GRID = 'search = GridSearchCV(est, {"C": [0.1, 1, 10, 100]})';
 
 function codes(text: string): string[] {
   return check(text).map((f) => `${f.range.start.line + 1}:${f.code}`);
@@ -60,14 +60,14 @@ describe('suppression comments in analysis', () => {
   });
 
   it('# greenml: file-ignore[GML201] anywhere in the file', () => {
-    assert.deepEqual(codes(py(...IMPORTS, AMP, GRID, 'other = GridSearchCV(est, {"C": [1]})', '# greenml: file-ignore[GML201]')), ['3:GML105']);
+    assert.deepEqual(codes(py(...IMPORTS, AMP, GRID, 'other = GridSearchCV(est, {"C": [0.1, 1, 10, 100]})', '# greenml: file-ignore[GML201]')), ['3:GML105']);
     assert.deepEqual(codes(py('# greenml: file-ignore', ...IMPORTS, AMP, GRID)), []);
   });
 
   it('a suppression on the last line of a multi-line call', () => {
-    const text = py(...IMPORTS, 'search = GridSearchCV(', '    est,', '    {"C": [1, 10]},', ')  # noqa: GML201', GRID);
+    const text = py(...IMPORTS, 'search = GridSearchCV(', '    est,', '    {"C": [0.1, 1, 10, 100]},', ')  # noqa: GML201', GRID);
     assert.deepEqual(codes(text), ['7:GML201']);
-    const greenml = py(...IMPORTS, 'search = GridSearchCV(', '    est,', '    {"C": [1, 10]},', ')  # greenml: ignore[GML201]');
+    const greenml = py(...IMPORTS, 'search = GridSearchCV(', '    est,', '    {"C": [0.1, 1, 10, 100]},', ')  # greenml: ignore[GML201]');
     assert.deepEqual(codes(greenml), []);
   });
 

@@ -179,16 +179,16 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   });
 
   it('a grid edited in one segment updates the GridSearchCV finding in another', () => {
-    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', 'grid = {"C": [1, 2, 3]}', ...filler(0, 40), 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit([[0]], [0])'];
+    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', 'grid = {"C": [1, 2, 3, 4, 5, 6, 7]}', ...filler(0, 40), 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit([[0]], [0])'];
     withSegmentedDocument(lines, (doc, analysis) => {
       assert.ok(doc.segments.length >= 3);
       const before = analysis.analyze(doc, options).findings.find((f) => f.code === 'GML201');
-      assert.match(before!.message, /3 candidates × 3 folds = 9 fits/);
-      const at = doc.text.indexOf('[1, 2, 3]');
-      doc.replaceRange(at, at + '[1, 2, 3]'.length, '[1, 2, 3, 4]');
+      assert.match(before!.message, /7 candidates × 3 folds = 21 fits/);
+      const at = doc.text.indexOf('[1, 2, 3, 4, 5, 6, 7]');
+      doc.replaceRange(at, at + '[1, 2, 3, 4, 5, 6, 7]'.length, '[1, 2, 3, 4, 5, 6, 7, 8]');
       const after = analysis.analyze(doc, options).findings.find((f) => f.code === 'GML201');
       assert.equal(analysis.lastStats?.mode, 'partial');
-      assert.match(after!.message, /4 candidates × 3 folds = 12 fits/);
+      assert.match(after!.message, /8 candidates × 3 folds = 24 fits/);
       expectSame(doc, analysis, 'after the grid edit');
     });
   });
@@ -198,9 +198,9 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       'from sklearn.model_selection import GridSearchCV',
       'from sklearn.svm import SVC',
       ...filler(0),
-      'search = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML201',
+      'search = GridSearchCV(SVC(), {"C": [1, 2, 3, 4]})  # noqa: GML201',
       ...filler(1),
-      'other = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML999',
+      'other = GridSearchCV(SVC(), {"C": [1, 2, 3, 4]})  # noqa: GML999',
       ...filler(2),
     ];
     withSegmentedDocument(lines, (doc, analysis, count) => {
@@ -212,7 +212,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
       const moved = unknown();
       assert.equal(analysis.lastStats?.mode, 'partial');
       const otherLine = doc.text.split('\n').findIndex((l) => l.startsWith('other = '));
-      assert.deepEqual(moved?.range.start, { line: otherLine, character: lines[lines.indexOf('other = GridSearchCV(SVC(), {"C": [1, 2]})  # noqa: GML999')].indexOf('GML999') });
+      assert.deepEqual(moved?.range.start, { line: otherLine, character: lines[lines.indexOf('other = GridSearchCV(SVC(), {"C": [1, 2, 3, 4]})  # noqa: GML999')].indexOf('GML999') });
       assert.equal(count('GML201'), 1);
       expectSame(doc, analysis, 'after lines were added above');
       // The first comment removed: its search is reported; the second given GML201: suppressed.
@@ -227,7 +227,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   });
 
   it('a module-level rebinding or star import in another segment changes what a name resolves to', () => {
-    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', ...filler(0), ...filler(1), 'search = GridSearchCV(SVC(), {"C": [1, 2]})', ...filler(2)];
+    const lines = ['from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC', ...filler(0), ...filler(1), 'search = GridSearchCV(SVC(), {"C": [1, 2, 3, 4]})', ...filler(2)];
     withSegmentedDocument(lines, (doc, analysis, count) => {
       assert.equal(count('GML201'), 1);
       // Kept resolutions: an edit elsewhere that binds nothing leaves GridSearchCV resolved.

@@ -28,7 +28,7 @@ const BLOCK = (i: number) => [
   `        loss = model(x).sum()`,
   `        loss.backward()`,
   `        opt.step()`,
-  `    search = GridSearchCV(SVC(), {"C": [1, 10], "gamma": [0.1, 0.01]}, cv=3)`,
+  `    search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01, 0.001]}, cv=3)`,
   `    search.fit(X, y)`,
   `    args = TrainingArguments(output_dir="out_${i}", num_train_epochs=3)`,
   `    clf = xgb.XGBClassifier(n_estimators=${i + 10})`,

@@ -148,7 +148,7 @@ describe('notebook analysis', () => {
   });
 
   it('a rule runs only when its framework is imported in some cell, and imports in cell 1 count for cell 3', () => {
-    const cells = [code('from sklearn.model_selection import GridSearchCV'), md('text'), code('s = GridSearchCV(est, {"a": [1, 2]})')];
+    const cells = [code('from sklearn.model_selection import GridSearchCV'), md('text'), code('s = GridSearchCV(est, {"a": [1, 2, 3, 4]})')];
     assert.deepEqual(analyzeNotebook(cells, { config }).findings.map((f) => [f.cell, f.finding.code]), [[2, 'GML201']]);
     assert.deepEqual(analyzeNotebook([cells[2]], { config }).findings, []);
   });
@@ -165,13 +165,13 @@ describe('notebook analysis', () => {
     assert.deepEqual(mapped, [{ cell: 2, range: { start: { line: 3, character: 57 }, end: { line: 3, character: 57 } }, newText: '  # greenml: ignore[GML201]' }]);
   });
 
-  it('applies the halving fix back to the cells: imports at the end of cell 1, the call in cell 3', () => {
+  it('applies the halving fix back to the cells: imports edited in cell 1, the call in cell 3', () => {
     const fixed = fixNotebook(grid.cells, { config, unsafe: true });
     assert.deepEqual(fixed.applied, ['GML201']);
     assert.equal(
       fixed.cells[0].text,
-      '%matplotlib inline\nimport numpy as np\nfrom sklearn.datasets import load_digits\nfrom sklearn.model_selection import GridSearchCV, train_test_split\nfrom sklearn.svm import SVC\n' +
-        'from sklearn.experimental import enable_halving_search_cv  # noqa: F401\nfrom sklearn.model_selection import HalvingGridSearchCV',
+      '%matplotlib inline\nimport numpy as np\nfrom sklearn.datasets import load_digits\n' +
+        'from sklearn.experimental import enable_halving_search_cv  # noqa: F401\nfrom sklearn.model_selection import HalvingGridSearchCV, train_test_split\nfrom sklearn.svm import SVC',
     );
     assert.equal(fixed.cells[2].text.split('\n')[3], 'search = HalvingGridSearchCV(SVC(), param_grid, cv=5, n_jobs=-1, return_train_score=False)');
     for (const i of [1, 3, 4, 5]) assert.equal(fixed.cells[i].text, grid.cells[i].text, `cell ${i + 1} unchanged`);

@@ -91,7 +91,10 @@ describe('greenml check on notebooks', () => {
     const after = fs.readFileSync(path.join(dir, 'grid.ipynb'), 'utf8');
     // Exactly two places change: the end of cell 1's source list and one line of cell 3.
     const expected = original
-      .replace('    "from sklearn.svm import SVC"\n', '    "from sklearn.svm import SVC\\n",\n    "from sklearn.experimental import enable_halving_search_cv  # noqa: F401\\n",\n    "from sklearn.model_selection import HalvingGridSearchCV"\n')
+      .replace(
+        '    "from sklearn.model_selection import GridSearchCV, train_test_split\\n",\n',
+        '    "from sklearn.experimental import enable_halving_search_cv  # noqa: F401\\n",\n    "from sklearn.model_selection import HalvingGridSearchCV, train_test_split\\n",\n',
+      )
       .replace('"search = GridSearchCV(SVC(), param_grid, cv=5, n_jobs=-1)\\n"', '"search = HalvingGridSearchCV(SVC(), param_grid, cv=5, n_jobs=-1, return_train_score=False)\\n"');
     assert.notEqual(expected, original);
     assert.equal(after, expected);

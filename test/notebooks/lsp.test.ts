@@ -13,7 +13,7 @@ const cellUri = (n: number) => `vscode-notebook-cell:${NB.slice('file:'.length)}
 
 const CELL1 = ['%matplotlib inline', 'from sklearn.model_selection import GridSearchCV', 'from sklearn.svm import SVC'].join('\n');
 const CELL2 = '## Search\nAn exhaustive grid.';
-const CELL3 = ['grid = {"C": [1, 10], "gamma": [0.1, 0.01]}', 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit(X, y)'].join('\n');
+const CELL3 = ['grid = {"C": [1, 10, 100], "gamma": [0.1, 0.01, 0.001]}', 'search = GridSearchCV(SVC(), grid, cv=3)', 'search.fit(X, y)'].join('\n');
 
 function applyEdits(text: string, edits: TextEdit[]): string {
   const lines = text.split('\n');
@@ -48,7 +48,7 @@ describe('notebooks over LSP', () => {
         diags.map((d) => [d.code, d.range]),
         [['GML201', { start: { line: 1, character: 9 }, end: { line: 1, character: 21 } }]],
       );
-      assert.match(String(diags[0].message), /4 candidates × 3 folds = 12 fits/);
+      assert.match(String(diags[0].message), /9 candidates × 3 folds = 27 fits/);
       assert.equal(client.diagnostics.has(cellUri(1)), false, 'nothing published to the markdown cell');
 
       const actions = (await client.connection.sendRequest('textDocument/codeAction', {
@@ -71,9 +71,13 @@ describe('notebooks over LSP', () => {
       assert.ok(halving, titles.join(' | '));
       const halvingEdits = changesByUri(halving);
       assert.deepEqual([...halvingEdits.keys()].sort(), [cellUri(0), cellUri(2)].sort(), 'imports go to cell 1, the call is in cell 3');
+      // GridSearchCV is used nowhere else: its import becomes HalvingGridSearchCV's, the experimental import before it.
       assert.deepEqual(halvingEdits.get(cellUri(0))!.edits, [
-        { range: { start: { line: 2, character: 27 }, end: { line: 2, character: 27 } }, newText: '\nfrom sklearn.experimental import enable_halving_search_cv  # noqa: F401\nfrom sklearn.model_selection import HalvingGridSearchCV' },
+        { range: { start: { line: 1, character: 36 }, end: { line: 1, character: 36 } }, newText: 'Halving' },
+        { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: 'from sklearn.experimental import enable_halving_search_cv  # noqa: F401\n' },
       ]);
+      const cell1 = applyEdits(CELL1, halvingEdits.get(cellUri(0))!.edits as TextEdit[]);
+      assert.equal(cell1.split('\n').slice(1, 3).join('\n'), 'from sklearn.experimental import enable_halving_search_cv  # noqa: F401\nfrom sklearn.model_selection import HalvingGridSearchCV');
       const cell3 = applyEdits(CELL3, halvingEdits.get(cellUri(2))!.edits as TextEdit[]);
       assert.equal(cell3.split('\n')[1], 'search = HalvingGridSearchCV(SVC(), grid, cv=3, return_train_score=False)');
 

@@ -4,17 +4,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { GreenmlSettings } from '../../server/src/config/settings';
 import { applyFix, assertNone, assertOne, useParser } from '../helpers/analysis';
 import { expectFix } from '../helpers/markers';
 
 useParser();
+
+// Counting, names and fixes are tested with grid-search-min-fits = 1, so that small grids stay readable;
+// the threshold itself has its own tests.
+const ALL: GreenmlSettings = { gridSearchMinFits: 1 };
 
 // Fix 0 replaces GridSearchCV with HalvingGridSearchCV, fix 1 with RandomizedSearchCV; ParameterGrid's one fix samples it.
 const HALVING = 0;
 const RANDOMIZED = 1;
 
 describe('GML201 exhaustive-grid-search: fixes', () => {
-  it('halving: adds the experimental import before the HalvingGridSearchCV import, and keeps the GridSearchCV import', () => {
+  it('halving: adds HalvingGridSearchCV to the existing import, the experimental import before it, and keeps GridSearchCV while it is used', () => {
     expectFix(
       'GML201',
       `
@@ -27,15 +32,14 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       import numpy as np
-      from sklearn.model_selection import GridSearchCV
-      from sklearn.svm import SVC
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-      from sklearn.model_selection import HalvingGridSearchCV
+      from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
+      from sklearn.svm import SVC
 
       search = HalvingGridSearchCV(SVC(), {"C": [1, 10]}, cv=3, return_train_score=False)
       other = GridSearchCV
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -52,7 +56,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=True)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -70,7 +74,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       from sklearn.model_selection import GridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=False)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -87,7 +91,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       import sklearn.model_selection as ms
       s = ms.HalvingGridSearchCV(est, {"a": [1]}, return_train_score=False)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -103,7 +107,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
       search = ms.HalvingGridSearchCV(est, {"a": [1, 2]}, return_train_score=False)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -115,12 +119,11 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       s = GS(est, {"a": [1]}, pre_dispatch=4, return_train_score=True)
       `,
       `
-      from sklearn.model_selection import GridSearchCV as GS
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-      from sklearn.model_selection import HalvingGridSearchCV
+      from sklearn.model_selection import GridSearchCV as GS, HalvingGridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=True)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -149,7 +152,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
           random_state=0,
       )
       `,
-      { fixIndex: RANDOMIZED },
+      { settings: ALL, fixIndex: RANDOMIZED },
     );
   });
 
@@ -164,11 +167,11 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       import sklearn.model_selection as ms
       s = ms.RandomizedSearchCV(est, grid_from_config, n_iter=10, random_state=0)
       `,
-      { fixIndex: RANDOMIZED },
+      { settings: ALL, fixIndex: RANDOMIZED },
     );
   });
 
-  it('randomized: imports RandomizedSearchCV once', () => {
+  it('randomized: writes RandomizedSearchCV over the GridSearchCV import that nothing else uses', () => {
     expectFix(
       'GML201',
       `
@@ -176,11 +179,10 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       s = GridSearchCV(est, {"a": [1, 2, 3]})
       `,
       `
-      from sklearn.model_selection import GridSearchCV
       from sklearn.model_selection import RandomizedSearchCV
       s = RandomizedSearchCV(est, {"a": [1, 2, 3]}, n_iter=1, random_state=0)
       `,
-      { fixIndex: RANDOMIZED },
+      { settings: ALL, fixIndex: RANDOMIZED },
     );
   });
 
@@ -193,11 +195,10 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
           fit(p)
       `,
       `
-      from sklearn.model_selection import ParameterGrid
       from sklearn.model_selection import ParameterSampler
       for p in ParameterSampler({"a": [1, 2, 3], "b": [4, 5, 6]}, n_iter=3, random_state=0):
           fit(p)
-      `,
+      `, { settings: ALL },
     );
   });
 
@@ -211,14 +212,13 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       \treturn search.fit(X, y)
       `,
       `
-      from sklearn.model_selection import GridSearchCV
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
       from sklearn.model_selection import HalvingGridSearchCV
       def tune(est, X, y):
       \tsearch = HalvingGridSearchCV(est, {"a": [1, 2]}, return_train_score=False)
       \treturn search.fit(X, y)
       `,
-      { fixIndex: HALVING },
+      { settings: ALL, fixIndex: HALVING },
     );
   });
 
@@ -235,7 +235,6 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
         return s
       `,
       `
-      from sklearn.model_selection import GridSearchCV
       from sklearn.model_selection import RandomizedSearchCV
       def tune(est):
         s = RandomizedSearchCV(
@@ -246,7 +245,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
         )
         return s
       `,
-      { fixIndex: RANDOMIZED },
+      { settings: ALL, fixIndex: RANDOMIZED },
     );
   });
 
@@ -260,12 +259,11 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       import numpy as np
-      from sklearn.model_selection import GridSearchCV
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
       from sklearn.model_selection import HalvingGridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=False)
       `,
-      { fixIndex: HALVING, eol: '\r\n' },
+      { settings: ALL, fixIndex: HALVING, eol: '\r\n' },
     );
   });
 
@@ -279,11 +277,118 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       import numpy as np
-      from sklearn.model_selection import GridSearchCV
       from sklearn.model_selection import RandomizedSearchCV
       s = RandomizedSearchCV(est, {"a": [1]}, n_iter=1, random_state=0)
       `,
-      { fixIndex: RANDOMIZED, eol: '\r\n' },
+      { settings: ALL, fixIndex: RANDOMIZED, eol: '\r\n' },
+    );
+  });
+
+  it('halving: extends a parenthesised multi-line import in its layout, keeping GridSearchCV while it is used', () => {
+    expectFix(
+      'GML201',
+      `
+      from sklearn.model_selection import (
+          GridSearchCV,
+          train_test_split,
+      )
+      search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=5)
+      assert isinstance(search, GridSearchCV)
+      `,
+      `
+      from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+      from sklearn.model_selection import (
+          GridSearchCV,
+          train_test_split,
+          HalvingGridSearchCV,
+      )
+      search = HalvingGridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=5, return_train_score=False)
+      assert isinstance(search, GridSearchCV)
+      `,
+      { fixIndex: HALVING },
+    );
+  });
+
+  it('randomized: replaces the name inside a parenthesised import with no trailing comma', () => {
+    expectFix(
+      'GML201',
+      `
+      from sklearn.model_selection import (train_test_split,
+                                           GridSearchCV)
+      search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=5)
+      `,
+      `
+      from sklearn.model_selection import (train_test_split,
+                                           RandomizedSearchCV)
+      search = RandomizedSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=5, n_iter=2, random_state=0)
+      `,
+      { fixIndex: RANDOMIZED },
+    );
+  });
+
+  it('randomized: adds to a multi-line import without a trailing comma, one name per line', () => {
+    expectFix(
+      'GML201',
+      `
+      from sklearn.model_selection import (
+          GridSearchCV,
+          KFold
+      )
+      search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=KFold(5))
+      best = GridSearchCV.__name__
+      `,
+      `
+      from sklearn.model_selection import (
+          GridSearchCV,
+          KFold,
+          RandomizedSearchCV
+      )
+      search = RandomizedSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, cv=KFold(5), n_iter=2, random_state=0)
+      best = GridSearchCV.__name__
+      `,
+      { fixIndex: RANDOMIZED },
+    );
+  });
+
+  it('halving: an import below other code is renamed where it stands (it binds the name where the old one was bound)', () => {
+    expectFix(
+      'GML201',
+      `
+      import numpy as np
+      print("setup")
+      from sklearn.model_selection import GridSearchCV
+      search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]})
+      `,
+      `
+      import numpy as np
+      print("setup")
+      from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+      from sklearn.model_selection import HalvingGridSearchCV
+      search = HalvingGridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, return_train_score=False)
+      `,
+      { fixIndex: HALVING },
+    );
+  });
+
+  it('randomized: a name from a module imported only below other code gets a line in the import block', () => {
+    expectFix(
+      'GML201',
+      `
+      import numpy as np
+      print("setup")
+      from sklearn.model_selection import GridSearchCV
+      search = GridSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]})
+      kind = GridSearchCV
+      `,
+      `
+      import numpy as np
+      from sklearn.model_selection import RandomizedSearchCV
+      print("setup")
+      from sklearn.model_selection import GridSearchCV
+      search = RandomizedSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, n_iter=2, random_state=0)
+      kind = GridSearchCV
+      `,
+      { fixIndex: RANDOMIZED },
     );
   });
 
@@ -322,4 +427,36 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       }
     });
   }
+
+  it('tune-sklearn: TuneGridSearchCV becomes TuneSearchCV with a third of the candidates as n_trials, in the same import', () => {
+    expectFix(
+      'GML201',
+      `
+      from tune_sklearn import TuneGridSearchCV
+      param_grid = {"lr": [0.01, 0.02, 0.05], "module__num_units": [10, 20, 40]}
+      gs = TuneGridSearchCV(net, param_grid=param_grid, scoring="accuracy")
+      gs.fit(X, y)
+      `,
+      `
+      from tune_sklearn import TuneSearchCV
+      param_grid = {"lr": [0.01, 0.02, 0.05], "module__num_units": [10, 20, 40]}
+      gs = TuneSearchCV(net, param_distributions=param_grid, scoring="accuracy", n_trials=3, random_state=0)
+      gs.fit(X, y)
+      `,
+    );
+  });
+
+  it('tune-sklearn: a module-qualified TuneGridSearchCV is renamed in place', () => {
+    expectFix(
+      'GML201',
+      `
+      import tune_sklearn
+      gs = tune_sklearn.TuneGridSearchCV(net, {"lr": [0.01, 0.02, 0.05], "units": [10, 20, 40]})
+      `,
+      `
+      import tune_sklearn
+      gs = tune_sklearn.TuneSearchCV(net, {"lr": [0.01, 0.02, 0.05], "units": [10, 20, 40]}, n_trials=3, random_state=0)
+      `,
+    );
+  });
 });

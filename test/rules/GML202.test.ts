@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { GreenmlSettings } from '../../server/src/config/settings';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectNone } from '../helpers/markers';
 import { RULES } from '../../server/src/rules/registry';
 
 useParser();
+
+// Counting, names and fixes are tested with grid-search-min-fits = 1, so that small grids stay readable;
+// the threshold itself has its own tests.
+const ALL: GreenmlSettings = { gridSearchMinFits: 1 };
 
 describe('GML202 nested-loop-search', () => {
   it('flags the outer loop header of nested literal hyperparameter loops that fit, with the number of trainings', () => {
@@ -17,7 +22,7 @@ describe('GML202 nested-loop-search', () => {
               clf = SVC(C=C, gamma=gamma)
               clf.fit(X_train, y_train)
               score = clf.score(X_val, y_val)
-    `);
+    `, { settings: ALL });
   });
 
   it('points to Optuna and successive halving', () => {
@@ -27,7 +32,7 @@ describe('GML202 nested-loop-search', () => {
       ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202
           for gamma in (1e-3, 1e-2, 1e-1):
               SVC(C=C, gamma=gamma).fit(X_train, y_train)
-    `);
+    `, { settings: ALL });
     assert.match(finding.message, /Optuna/);
     assert.match(finding.message, /HalvingGridSearchCV/);
   });
@@ -39,7 +44,7 @@ describe('GML202 nested-loop-search', () => {
       ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202
           for gamma in (1e-3, 1e-2, 1e-1):
               SVC(C=C, gamma=gamma).fit(X_train, y_train)
-    `);
+    `, { settings: ALL });
     assert.deepEqual(finding.fixes, []);
     assert.equal(RULES.find((r) => r.code === 'GML202')?.fixSafety, 'none');
   });
@@ -56,7 +61,7 @@ describe('GML202 nested-loop-search', () => {
                   for leaf in [1, 5]:
                       rf = RandomForestClassifier(n_estimators=n, max_depth=depth, min_samples_leaf=leaf)
                       s = cross_val_score(rf, X, y, cv=4).mean()
-    `);
+    `, { settings: ALL });
   });
 
   it('follows a same-file function that trains', () => {
@@ -74,7 +79,7 @@ describe('GML202 nested-loop-search', () => {
       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: 3 × 2 = 6 combinations
           for wd in [0.0, 0.01]:
               run(lr, wd)
-    `);
+    `, { settings: ALL });
   });
 
   it('knows xgb.train', () => {
@@ -84,7 +89,7 @@ describe('GML202 nested-loop-search', () => {
       ^^^^^^^^^^^^^^^^^^^^^ GML202
           for depth in [3, 6, 9]:
               xgb.train({"eta": eta, "max_depth": depth}, dtrain, 100)
-    `);
+    `, { settings: ALL });
   });
 
   it('knows the Hugging Face Trainer', () => {
@@ -96,7 +101,7 @@ describe('GML202 nested-loop-search', () => {
               args = TrainingArguments("out", learning_rate=lr, per_device_train_batch_size=bs, bf16=True)
               trainer = Trainer(model=model, args=args, train_dataset=ds)
               trainer.train()
-    `);
+    `, { settings: ALL });
   });
 
   it('resolves an aliased import of cross_val_score', () => {
@@ -106,7 +111,7 @@ describe('GML202 nested-loop-search', () => {
       ^^^^^^^^^^^^^^^ GML202: 2 × 2 = 4 combinations, × 5 CV folds = 20 trainings
           for b in [3, 4]:
               cvs(make(a, b), X, y)
-    `);
+    `, { settings: ALL });
   });
 
   it('reports a nest once, counting its deepest training call', () => {
@@ -118,7 +123,7 @@ describe('GML202 nested-loop-search', () => {
               m = SVC(C=C, gamma=g).fit(X, y)
               for k in ["rbf", "poly"]:
                   SVC(C=C, gamma=g, kernel=k).fit(X, y)
-    `);
+    `, { settings: ALL });
   });
 
   // ---- what it leaves alone ---------------------------------------------------------------------
@@ -130,7 +135,7 @@ describe('GML202 nested-loop-search', () => {
           for x, y in loader:
               loss = model(x).sum()
               loss.backward()
-    `);
+    `, ALL);
   });
 
   it('leaves a literal loop around a DataLoader loop alone', () => {
@@ -139,7 +144,7 @@ describe('GML202 nested-loop-search', () => {
       for lr in [0.1, 0.01]:
           for x, y in loader:
               model(x).sum().backward()
-    `);
+    `, ALL);
   });
 
   it('leaves a single literal loop alone', () => {
@@ -147,7 +152,7 @@ describe('GML202 nested-loop-search', () => {
       from sklearn.svm import SVC
       for C in [1, 10, 100]:
           SVC(C=C).fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves a literal epoch counter whose variable is only printed alone', () => {
@@ -158,7 +163,7 @@ describe('GML202 nested-loop-search', () => {
               clf.partial_fit(X, y)
               print(f"epoch {epoch}")
               clf.fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves repeats written with `_` alone', () => {
@@ -167,7 +172,7 @@ describe('GML202 nested-loop-search', () => {
       for _ in range(3):
           for C in [1, 10]:
               SVC(C=C).fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves nested loops that train nothing alone', () => {
@@ -176,7 +181,7 @@ describe('GML202 nested-loop-search', () => {
       for C in [1, 10]:
           for g in [0.1, 1]:
               configs.append(SVC(C=C, gamma=g))
-    `);
+    `, ALL);
   });
 
   it('leaves torch model.train(), a mode switch, alone', () => {
@@ -185,7 +190,7 @@ describe('GML202 nested-loop-search', () => {
       for a in [1, 2]:
           for b in [3, 4]:
               model.train()
-    `);
+    `, ALL);
   });
 
   it('leaves a list that is appended to alone', () => {
@@ -196,7 +201,7 @@ describe('GML202 nested-loop-search', () => {
       for C in Cs:
           for g in [0.1, 1]:
               SVC(C=C, gamma=g).fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves loops in different functions alone', () => {
@@ -206,7 +211,7 @@ describe('GML202 nested-loop-search', () => {
           def inner():
               for g in [0.1, 1]:
                   SVC(C=C, gamma=g).fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves loops over lists it cannot see alone', () => {
@@ -215,7 +220,7 @@ describe('GML202 nested-loop-search', () => {
       for C in cfg.Cs:
           for g in cfg.gammas:
               SVC(C=C, gamma=g).fit(X, y)
-    `);
+    `, ALL);
   });
 
   it('leaves a file without an ML framework import alone', () => {
@@ -223,7 +228,7 @@ describe('GML202 nested-loop-search', () => {
       for C in [1, 10]:
           for g in [0.1, 1]:
               model.fit(C, g)
-    `);
+    `, ALL);
   });
 
   it('leaves a local look-alike cross_val_score that does not train alone', () => {
@@ -234,6 +239,86 @@ describe('GML202 nested-loop-search', () => {
       for a in [1, 2]:
           for b in [3, 4]:
               cross_val_score(a, b)
+    `, ALL);
+  });
+
+  // ---- grid-search-min-fits ---------------------------------------------------------------------
+
+  it('stays quiet below grid-search-min-fits: a 3 × 3 loop that fits nine SVCs to draw their boundaries', () => {
+    expectNone('GML202', `
+      from sklearn.svm import SVC
+      C_2d_range = [1e-2, 1, 1e2]
+      gamma_2d_range = [1e-1, 1, 1e1]
+      classifiers = []
+      for C in C_2d_range:
+          for gamma in gamma_2d_range:
+              clf = SVC(C=C, gamma=gamma)
+              clf.fit(X_2d, y_2d)
+              classifiers.append((C, gamma, clf))
     `);
+  });
+
+  it('counts the folds against the threshold: 3 × 3 combinations × 5 folds = 45 trainings is reported', () => {
+    expectFindings(`
+      from sklearn.model_selection import cross_val_score
+      from sklearn.svm import SVC
+      for C in [0.1, 1, 10]:
+      ^^^^^^^^^^^^^^^^^^^^^ GML202: = 45 trainings
+          for gamma in [0.01, 0.1, 1]:
+              scores = cross_val_score(SVC(C=C, gamma=gamma), X, y, cv=5)
+    `);
+  });
+
+  // ---- the team's own training function, imported from a local module ----------------------------
+
+  it('flags nested loops that hand a config to train_and_evaluate imported from a local module', () => {
+    expectFindings(`
+      import torch
+      from train import train_and_evaluate
+
+      results = {}
+      for lr in [1e-4, 3e-4, 1e-3, 3e-3]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: lr × batch_size × dropout: 4 × 3 × 2 = 24 combinations
+          for batch_size in [32, 64, 128]:
+              for dropout in [0.1, 0.3]:
+                  cfg = {"lr": lr, "batch_size": batch_size, "dropout": dropout, "epochs": 20}
+                  results[(lr, batch_size, dropout)] = train_and_evaluate(cfg)
+    `);
+  });
+
+  it('flags a relative import of fit_model called with the loop variables', () => {
+    expectFindings(`
+      import xgboost
+      from .experiment import fit_model
+
+      for depth in [3, 5, 7, 9]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: 20 combinations
+          for eta in [0.01, 0.03, 0.1, 0.3, 1.0]:
+              fit_model(X, y, max_depth=depth, learning_rate=eta)
+    `);
+  });
+
+  it('leaves a local-module function alone when its name does not say it trains, or it is not given the loop values', () => {
+    expectNone('GML202', `
+      import torch
+      from utils import make_report, train_and_evaluate, load_train_data
+
+      for lr in [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]:
+          for batch_size in [16, 32, 64, 128, 256]:
+              make_report(lr, batch_size)
+              load_train_data(batch_size, lr)
+              train_and_evaluate(default_config)
+    `, ALL);
+  });
+
+  it('leaves library functions with training-like names alone (train_test_split)', () => {
+    expectNone('GML202', `
+      import torch
+      from sklearn.model_selection import train_test_split
+
+      for seed in [0, 1, 2, 3, 4]:
+          for size in [0.1, 0.2, 0.3, 0.4, 0.5]:
+              parts = train_test_split(X, y, test_size=size, random_state=seed)
+    `, ALL);
   });
 });

@@ -270,8 +270,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer.train()
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="imdb_model", num_train_epochs=10, eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
         trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
@@ -290,8 +289,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="steps", save_strategy="steps", load_best_model_at_end=True, metric_for_best_model="eval_loss")
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
@@ -309,8 +307,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
@@ -328,8 +325,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", metric_for_best_model="f1", save_strategy="epoch", load_best_model_at_end=True)
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
@@ -400,9 +396,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer = Trainer(model=model, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer
-        from transformers import EarlyStoppingCallback
-        from transformers import TrainingArguments
+        from transformers import Trainer, EarlyStoppingCallback, TrainingArguments
 
         trainer = Trainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)], args=TrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
         `,
@@ -484,8 +478,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         \t)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         def main():
         \ttraining_args = TrainingArguments(
@@ -519,8 +512,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
           trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         def main():
           training_args = TrainingArguments(
@@ -544,8 +536,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds)
         `,
         `
-        from transformers import Trainer, TrainingArguments
-        from transformers import EarlyStoppingCallback
+        from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
         trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
         `,

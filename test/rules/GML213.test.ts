@@ -530,8 +530,7 @@ describe('GML213 lightning-no-early-stopping', () => {
         `,
         `
         import lightning as L
-        from lightning.pytorch.callbacks import ModelCheckpoint
-        from lightning.pytorch.callbacks import EarlyStopping
+        from lightning.pytorch.callbacks import ModelCheckpoint, EarlyStopping
 
         trainer = L.Trainer(
             max_epochs=30,

@@ -25,6 +25,8 @@ export interface EditorSettings {
   severity?: Record<string, string> | null;
   targetDevice?: 'cuda' | 'cpu' | 'mps' | null;
   preferDtype?: 'bf16' | 'fp16' | null;
+  /** Exhaustive searches with fewer literal fits are not reported; null: `[tool.greenml] grid-search-min-fits`, else 20. */
+  gridSearchMinFits?: number | null;
   /** Per-file analysis budget in milliseconds; null: `[tool.greenml] analysis-time-budget-ms`, else 2000. */
   analysisTimeBudgetMs?: number | null;
   /** Files larger than this (bytes) are not analysed. */

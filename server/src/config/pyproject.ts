@@ -6,7 +6,7 @@ import { parse, TomlError } from 'smol-toml';
 import { readRegularText } from '../io/files';
 import { CODE_SELECTOR, MAX_GLOB_LENGTH } from './validateSettings';
 import type { Range } from '../analysis/types';
-import { DEVICES, DTYPES, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
+import { DEVICES, DTYPES, isMinFits, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
 
 export interface ConfigProblem {
   message: string;
@@ -153,6 +153,10 @@ export function parsePyproject(text: string): { settings?: GreenmlSettings; prob
       case 'preferDtype':
         if (typeof value === 'string' && (DTYPES as readonly string[]).includes(value)) settings.preferDtype = value as (typeof DTYPES)[number];
         else problem(key, `[tool.greenml] prefer-dtype must be one of ${DTYPES.join(', ')}`);
+        break;
+      case 'gridSearchMinFits':
+        if (isMinFits(value)) settings.gridSearchMinFits = value;
+        else problem(key, '[tool.greenml] grid-search-min-fits must be a whole number of fits, at least 1');
         break;
       case 'analysisTimeBudgetMs':
         // smol-toml reads TOML integers as numbers (bigint only beyond 2^53).

@@ -13,12 +13,21 @@ export interface GreenmlSettings {
   severity?: Record<string, Severity>;
   targetDevice?: 'cuda' | 'cpu' | 'mps';
   preferDtype?: 'bf16' | 'fp16';
+  /** Exhaustive searches with a literal count of fits below this are not reported (GML201, GML202, GML204). */
+  gridSearchMinFits?: number;
   /** Per-file analysis time budget, in milliseconds (at least MIN_TIME_BUDGET_MS). */
   analysisTimeBudgetMs?: number;
 }
 
 export const DEFAULT_TIME_BUDGET_MS = 2000;
 export const MIN_TIME_BUDGET_MS = 10;
+/** Fewer fits than this is too small a search for halving or random sampling to save anything worth a finding. */
+export const DEFAULT_GRID_SEARCH_MIN_FITS = 20;
+
+/** Whether a value is a usable `grid-search-min-fits`: a whole number, at least 1. */
+export function isMinFits(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
 
 /** Whether a value is a usable time budget: a whole number of milliseconds, at least MIN_TIME_BUDGET_MS. */
 export function isTimeBudget(v: unknown): v is number {
@@ -35,6 +44,7 @@ export const PYPROJECT_KEYS: Record<string, keyof GreenmlSettings> = {
   severity: 'severity',
   'target-device': 'targetDevice',
   'prefer-dtype': 'preferDtype',
+  'grid-search-min-fits': 'gridSearchMinFits',
   'analysis-time-budget-ms': 'analysisTimeBudgetMs',
 };
 
@@ -67,7 +77,8 @@ export interface EffectiveConfig {
 
 /**
  * Merges settings: editor settings that are set win over `[tool.greenml]`, which wins over defaults
- * (every rule selected but the opt-in ones, warnings as each rule declares, bf16).
+ * (every rule selected but the opt-in ones, warnings as each rule declares, bf16, searches of 20
+ * fits and more).
  */
 export function effectiveConfig(project: GreenmlSettings | undefined, editor: GreenmlSettings | undefined): EffectiveConfig {
   const pick = <K extends keyof GreenmlSettings>(key: K): GreenmlSettings[K] => (editor?.[key] !== undefined ? editor[key] : project?.[key]);
@@ -99,7 +110,11 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
       return severity[code] ?? fallback;
     },
     unsafeFixes: pick('unsafeFixes') ?? false,
-    fixOptions: { targetDevice: pick('targetDevice'), preferDtype: pick('preferDtype') ?? 'bf16' },
+    fixOptions: {
+      targetDevice: pick('targetDevice'),
+      preferDtype: pick('preferDtype') ?? 'bf16',
+      gridSearchMinFits: pick('gridSearchMinFits') ?? DEFAULT_GRID_SEARCH_MIN_FITS,
+    },
     timeBudgetMs: pick('analysisTimeBudgetMs') ?? DEFAULT_TIME_BUDGET_MS,
   };
 }

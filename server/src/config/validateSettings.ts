@@ -5,7 +5,7 @@
 // a run. Keys not known here are passed through unchanged.
 import type { EditorSettings } from '../common/protocol';
 import type { TrackingSettings } from '../common/trackingProtocol';
-import { DEVICES, DTYPES, SEVERITIES } from './settings';
+import { DEVICES, DTYPES, isMinFits, SEVERITIES } from './settings';
 
 export interface Checked<T> {
   settings: T;
@@ -203,6 +203,11 @@ export function checkEditorSettings(raw: unknown): Checked<EditorSettings> {
   };
   enumSetting('targetDevice', DEVICES);
   enumSetting('preferDtype', DTYPES);
+  const minFits = raw.gridSearchMinFits;
+  if (minFits !== undefined && minFits !== null) {
+    if (isMinFits(minFits)) s.gridSearchMinFits = minFits;
+    else bad('gridSearchMinFits', 'is not a whole number of fits (at least 1) or null');
+  }
   const budget = raw.analysisTimeBudgetMs;
   if (budget !== undefined && budget !== null) {
     if (typeof budget === 'number' && Number.isFinite(budget) && budget > 0) s.analysisTimeBudgetMs = budget;

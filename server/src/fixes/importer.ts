@@ -1,11 +1,13 @@
 // The names a fix writes for modules and imported names, and the import edits that make them
-// valid: an existing top-level import is used as it is; otherwise one import line is added after the
-// file's import block, once per fix however often it is asked for.
+// valid: an existing top-level import is used as it is; a name from a module the import block
+// already imports from joins that `from M import …` statement; otherwise one import line is added
+// after the file's import block, once per fix however often it is asked for.
 import type { Binding } from '../analysis/model/bindings';
 import type { SemanticModel } from '../analysis/model/model';
 import type { SourceText } from '../analysis/sourceText';
 import type { TextEdit } from '../analysis/types';
-import { insertLine } from './edits';
+import type { Node } from '../analysis/parser';
+import { insertAt, insertLine } from './edits';
 import { topPackage } from '../analysis/qualifiedName';
 
 export interface ImportedName {
@@ -13,6 +15,8 @@ export interface ImportedName {
   name: string;
   /** The import to add, when none binds the name yet (given once per importer). */
   edit?: TextEdit;
+  /** Row of the existing import statement that binds the name, or will once `edit` is applied; undefined when `edit` adds a line. */
+  row?: number;
 }
 
 export class Importer {
@@ -48,12 +52,70 @@ export class Importer {
     return { name: alias ?? module, edit: this.line(alias ? `import ${module} as ${alias}` : `import ${module}`) };
   }
 
-  /** `from <module> import <name><suffix>` unless that name is already imported from there at top level. */
+  /**
+   * `from <module> import <name><suffix>` unless that name is already imported from there at top
+   * level: added to a `from <module> import …` statement of the import block when there is one
+   * (`suffix` ` as x` included; a comment suffix needs a line of its own), else as a new line.
+   */
   from(module: string, name: string, suffix = ''): ImportedName {
-    const existing = this.existing([`${module}.${name}`]);
-    if (existing) return { name: existing };
+    const bound = this.topLevel(this.model.importStatementsOf([`${module}.${name}`]))[0];
+    if (bound) return { name: bound.name, row: bound.node.startPosition.row };
     const local = suffix.startsWith(' as ') ? suffix.slice(4).split(/\s/)[0] : name;
+    const statement = suffix.trimStart().startsWith('#') ? undefined : this.fromStatement(module);
+    if (statement && !this.added.has(`${statement.id}:${name}${suffix}`)) {
+      this.added.add(`${statement.id}:${name}${suffix}`);
+      return { name: local, edit: this.appendName(statement, `${name}${suffix}`), row: statement.startPosition.row };
+    }
+    if (statement) return { name: local, row: statement.startPosition.row };
     return { name: local, edit: this.line(`from ${module} import ${name}${suffix}`) };
+  }
+
+  /**
+   * `from(module, name)` for a fix that replaces every use of `replaced` (a qualified name the file
+   * imports as `from <module> import <Name>`) except `use`: the new name is written over the old
+   * one in that statement, which would otherwise be left unused. When the old name is used anywhere
+   * else (or imported under an alias), the new name joins the statement as `from` does.
+   */
+  fromReplacing(module: string, name: string, replaced: string, use: Node): ImportedName {
+    if (this.existing([`${module}.${name}`])) return this.from(module, name);
+    const binding = this.statementsOf([replaced]).find((b) => b.node.type === 'import_from_statement' && moduleOf(b.node) === module);
+    const oldName = replaced.slice(replaced.lastIndexOf('.') + 1);
+    const nameNode = binding?.node.childrenForFieldName('name').find((n): n is Node => !!n && n.type === 'dotted_name' && n.text === oldName);
+    if (binding && nameNode && binding.name === oldName && !this.added.has(`${binding.node.id}:${name}`)) {
+      const inside = (n: Node, outer: Node) => n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
+      const elsewhere = this.model.identifiers(oldName).some((id) => !inside(id, binding.node) && !inside(id, use));
+      if (!elsewhere) {
+        this.added.add(`${binding.node.id}:${name}`);
+        return { name, edit: { range: this.source.rangeOf(nameNode.startIndex, nameNode.endIndex), newText: name }, row: binding.node.startPosition.row };
+      }
+    }
+    return this.from(module, name);
+  }
+
+  /** The first `from <module> import a, b` statement (not `*`) of the file's leading import block. */
+  private fromStatement(module: string): Node | undefined {
+    const end = this.insertionLine();
+    for (const stmt of this.model.headStatements()) {
+      if (stmt.startPosition.row >= end) break;
+      if (stmt.type !== 'import_from_statement' || moduleOf(stmt) !== module) continue;
+      if (stmt.namedChildren.some((c) => c?.type === 'wildcard_import')) continue;
+      return stmt;
+    }
+    return undefined;
+  }
+
+  /** Adds `text` after the last name of a from-import, continuing a one-name-per-line parenthesised layout. */
+  private appendName(statement: Node, text: string): TextEdit {
+    const names = statement.childrenForFieldName('name').filter((n): n is Node => !!n);
+    const last = names[names.length - 1];
+    const afterLast = last.nextSibling;
+    const trailingComma = afterLast?.type === ',';
+    if (last.startPosition.row > statement.startPosition.row && statement.text.includes('(')) {
+      const indent = this.source.text.slice(this.source.offsetAt({ line: last.startPosition.row, character: 0 }), last.startIndex);
+      const line = `${this.source.eol}${/^\s*$/.test(indent) ? indent : '    '}${text}`;
+      return trailingComma ? insertAt(this.source, afterLast!.endIndex, `${line},`) : insertAt(this.source, last.endIndex, `,${line}`);
+    }
+    return trailingComma ? insertAt(this.source, afterLast!.endIndex, ` ${text}`) : insertAt(this.source, last.endIndex, `, ${text}`);
   }
 
   /** Where a new top-level import goes: after the module docstring, `__future__` imports and the leading import block. */
@@ -85,4 +147,9 @@ export class Importer {
   private topLevel(bindings: Binding[]): Binding[] {
     return bindings.filter((b) => this.model.isModuleLevel(b.node));
   }
+}
+
+/** `sklearn.model_selection` of `from sklearn.model_selection import …` (relative imports keep their dots). */
+function moduleOf(statement: Node): string | undefined {
+  return statement.childForFieldName('module_name')?.text.replace(/\s+/g, '');
 }

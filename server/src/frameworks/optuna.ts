@@ -138,3 +138,7 @@ export function pruning(model: Semantic, fn: Node, trial: string, training?: Nod
   }
   return 'never';
 }
+
+/** Samplers that enumerate the search space: one trial per combination, whatever the scores say. */
+export const OPTUNA_GRID_SAMPLERS = ['optuna.samplers.GridSampler', 'optuna.samplers._grid.GridSampler'];
+export const OPTUNA_EXHAUSTIVE_SAMPLERS = [...OPTUNA_GRID_SAMPLERS, 'optuna.samplers.BruteForceSampler', 'optuna.samplers._brute_force.BruteForceSampler'];

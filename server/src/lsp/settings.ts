@@ -52,6 +52,7 @@ function engineSettings(s: EditorSettings): GreenmlSettings {
   }
   if (s.targetDevice) out.targetDevice = s.targetDevice;
   if (s.preferDtype) out.preferDtype = s.preferDtype;
+  if (s.gridSearchMinFits) out.gridSearchMinFits = s.gridSearchMinFits;
   if (s.analysisTimeBudgetMs) out.analysisTimeBudgetMs = s.analysisTimeBudgetMs;
   return out;
 }

@@ -4,17 +4,31 @@ import type { TextEdit } from '../analysis/types';
 import { truthiness } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import type { Importer } from '../fixes/importer';
+import { TUNE_GRID_SEARCH, TUNE_SKLEARN } from '../frameworks/raytune';
 import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates } from '../frameworks/sklearn';
+import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule, type ReportedFix } from './rule';
 
 const ENABLE_HALVING_IMPORT = 'from sklearn.experimental import enable_halving_search_cv  # noqa: F401';
 
-/** The name a callee is written with replaced: `GridSearchCV` → imported `HalvingGridSearchCV`, `ms.GridSearchCV` → `ms.HalvingGridSearchCV`. */
-function renameCallee(edits: Edits, imports: Importer, call: CallSite, newName: string): { edit: TextEdit; importEdit?: TextEdit; importLine?: number } {
+/**
+ * The name a callee is written with replaced: `GridSearchCV` → imported `HalvingGridSearchCV` (over
+ * the old name in its import when nothing else uses it, else beside it), `ms.GridSearchCV` →
+ * `ms.HalvingGridSearchCV`. `importLine`: the row of the statement that imports the new name;
+ * `newLine`: whether `importEdit` adds that statement as a line of its own.
+ */
+function renameCallee(
+  edits: Edits,
+  imports: Importer,
+  call: CallSite,
+  newName: string,
+  module = MODEL_SELECTION,
+): { edit: TextEdit; importEdit?: TextEdit; importLine?: number; newLine?: boolean } {
   if (call.callee.type === 'attribute') return { edit: edits.replace(call.callee.childForFieldName('attribute')!, newName) };
-  const imported = imports.from(MODEL_SELECTION, newName);
-  const importLine = imported.edit ? imported.edit.range.start.line : imports.statementsOf([`${MODEL_SELECTION}.${newName}`])[0]?.node.startPosition.row;
-  return { edit: edits.replace(call.callee, imported.name), importEdit: imported.edit, importLine };
+  const imported = call.qualifiedName ? imports.fromReplacing(module, newName, call.qualifiedName, call.callee) : imports.from(module, newName);
+  const newLine = !!imported.edit && imported.row === undefined;
+  const importLine = imported.row ?? imported.edit?.range.start.line;
+  return { edit: edits.replace(call.callee, imported.name), importEdit: imported.edit, importLine, newLine };
 }
 
 /** Row of the first top-level `enable_halving_search_cv` import (from-import or `import sklearn.experimental.enable_halving_search_cv`). */
@@ -48,14 +62,12 @@ function halvingFix(edits: Edits, call: CallSite): ReportedFix | undefined {
   const renamed = renameCallee(edits, imports, call, 'HalvingGridSearchCV');
   changes.push(renamed.edit);
   const enableRow = enableHalvingRow(imports);
-  if (renamed.importEdit) {
-    // The experimental import must run before `from sklearn.model_selection import HalvingGridSearchCV`.
-    if (enableRow === undefined || enableRow >= renamed.importLine!) {
-      changes.push({ ...renamed.importEdit, newText: `${ENABLE_HALVING_IMPORT}${edits.eol}${renamed.importEdit.newText}` });
-    } else {
-      changes.push(renamed.importEdit);
-    }
+  // The experimental import must run before `from sklearn.model_selection import HalvingGridSearchCV`.
+  const enableNeeded = renamed.importLine !== undefined && (enableRow === undefined || enableRow >= renamed.importLine);
+  if (renamed.importEdit && renamed.newLine) {
+    changes.push(enableNeeded ? { ...renamed.importEdit, newText: `${ENABLE_HALVING_IMPORT}${edits.eol}${renamed.importEdit.newText}` } : renamed.importEdit);
   } else if (renamed.importLine !== undefined) {
+    if (renamed.importEdit) changes.push(renamed.importEdit);
     if (enableRow === undefined || enableRow >= renamed.importLine) {
       changes.push(edits.insertLine(renamed.importLine, `${edits.indentOf(renamed.importLine)}${ENABLE_HALVING_IMPORT}`));
     }
@@ -87,6 +99,22 @@ function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefi
   if (call.presence('random_state') === 'absent') added.push(['random_state', '0']);
   if (added.length) changes.push(edits.addKeywordArguments(call, added));
   return { title: `Replace GridSearchCV with RandomizedSearchCV(n_iter=${nIter})`, edits: changes };
+}
+
+/** tune-sklearn: `TuneGridSearchCV` → `TuneSearchCV(…, n_trials=…)`, whose default search samples at random. */
+function tuneRandomFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix {
+  const nTrials = candidates === undefined ? 10 : Math.max(1, Math.round(candidates / 3));
+  const changes: TextEdit[] = [];
+  const renamed = renameCallee(edits, edits.importer(), call, 'TuneSearchCV', TUNE_SKLEARN);
+  changes.push(renamed.edit);
+  if (renamed.importEdit) changes.push(renamed.importEdit);
+  const gridKeyword = call.keywords.get('param_grid');
+  if (gridKeyword) changes.push(edits.replace(gridKeyword.node.childForFieldName('name')!, 'param_distributions'));
+  const added: Array<[string, string]> = [];
+  if (call.presence('n_trials') === 'absent') added.push(['n_trials', String(nTrials)]);
+  if (call.presence('random_state') === 'absent') added.push(['random_state', '0']);
+  if (added.length) changes.push(edits.addKeywordArguments(call, added));
+  return { title: `Replace TuneGridSearchCV with TuneSearchCV(n_trials=${nTrials}) (random search)`, edits: changes };
 }
 
 /** Whether a call is the iterable of a `for` loop or comprehension (where ParameterSampler can stand in). */
@@ -122,7 +150,12 @@ function plural(n: number, word: string): string {
  * - `sklearn.model_selection.GridSearchCV(...)`, which fits every combination of `param_grid` in
  *   every cross-validation fold and then refits the best one on all the data;
  * - `sklearn.model_selection.ParameterGrid(...)`, which enumerates every combination for a
- *   hand-written loop.
+ *   hand-written loop;
+ * - tune-sklearn's `TuneGridSearchCV(...)`, a drop-in for `GridSearchCV` (same arguments, `cv=5`
+ *   by default) whose fits Ray runs — unless its `early_stopping=` ends poor candidates early.
+ *
+ * Other libraries' grid searches (Ray Tune's `tune.grid_search`, CatBoost's `grid_search`, Optuna's
+ * `GridSampler`) are [GML204](GML204.md).
  *
  * Names are resolved through imports and aliases (`from sklearn.model_selection import GridSearchCV as GS`,
  * `import sklearn.model_selection as ms`); a local function or class that happens to be called
@@ -136,6 +169,12 @@ function plural(n: number, word: string): string {
  * with `cv=5` is reported as *12 candidates × 5 folds = 60 fits (+1 refit)*. When the grid or the
  * folds come from a variable or a function, the rule still warns — the search is exhaustive either
  * way — but the message says the count is not known instead of guessing one.
+ *
+ * A search too small for halving or random sampling to save much is not reported: when the number
+ * of fits is literal and below the `grid-search-min-fits` setting (20 by default;
+ * `greenml.gridSearchMinFits` in the editor), e.g. a 2-value grid with `cv=3` (6 fits) or a
+ * `ParameterGrid` of one candidate (a `ParameterGrid` counts its combinations, the trainings its loop
+ * runs at least). A search whose size is not known is still reported, whatever the setting.
  *
  * ## Why
  *
@@ -174,10 +213,9 @@ function plural(n: number, word: string): string {
  * First fix — successive halving:
  *
  * ```python
- * from sklearn.model_selection import GridSearchCV
- * from sklearn.svm import SVC
  * from sklearn.experimental import enable_halving_search_cv  # noqa: F401
  * from sklearn.model_selection import HalvingGridSearchCV
+ * from sklearn.svm import SVC
  *
  * param_grid = {"C": [0.1, 1, 10, 100], "gamma": [1e-4, 1e-3, 1e-2]}
  * search = HalvingGridSearchCV(SVC(), param_grid, scoring="accuracy", return_train_score=False)
@@ -187,9 +225,8 @@ function plural(n: number, word: string): string {
  * Second fix — a random sample of a third of the candidates:
  *
  * ```python
- * from sklearn.model_selection import GridSearchCV
- * from sklearn.svm import SVC
  * from sklearn.model_selection import RandomizedSearchCV
+ * from sklearn.svm import SVC
  *
  * param_grid = {"C": [0.1, 1, 10, 100], "gamma": [1e-4, 1e-3, 1e-2]}
  * search = RandomizedSearchCV(SVC(), param_grid, scoring="accuracy", n_iter=4, random_state=0)
@@ -208,15 +245,22 @@ function plural(n: number, word: string): string {
  * - `HalvingGridSearchCV` is experimental in scikit-learn (since 0.24): it only exists after
  *   `from sklearn.experimental import enable_halving_search_cv`, which has side effects and looks
  *   unused. The fix adds it with `# noqa: F401` (so Ruff/flake8 keep it) and places it before the
- *   `from sklearn.model_selection import HalvingGridSearchCV` line it adds — or before an existing
- *   one; with `ms.HalvingGridSearchCV` attribute access, any top-level position works. Each import
- *   is added once; the `GridSearchCV` import stays, in case it is used elsewhere.
+ *   `from sklearn.model_selection import …` statement that imports `HalvingGridSearchCV`; with
+ *   `ms.HalvingGridSearchCV` attribute access, any top-level position works.
+ * - Imports: the new name is written over `GridSearchCV` in its own `from sklearn.model_selection
+ *   import …` statement when nothing else in the file uses `GridSearchCV` (so no unused import is
+ *   left); otherwise it joins that statement (`import GridSearchCV, HalvingGridSearchCV`,
+ *   parenthesised multi-line forms in their layout). A new line is added only when the import
+ *   block has no `from sklearn.model_selection import` yet. Each import is added once.
  * - Its defaults differ from `GridSearchCV`: `return_train_score=True` (extra scoring of every
  *   training split), so the fix writes `return_train_score=False` unless you set it; `cv=5` equals
  *   `GridSearchCV`'s `cv=None`. `pre_dispatch` does not exist on `HalvingGridSearchCV` and is removed.
  *   Multi-metric `scoring` (a list or dict) is not supported by halving, so that fix is not offered
  *   there. Halving needs enough samples per class for its first, smallest round; on very small data
  *   sets prefer the random-search fix.
+ * - tune-sklearn: `TuneGridSearchCV` becomes `TuneSearchCV` (random search by default) with
+ *   `param_grid=` renamed to `param_distributions=`, `n_trials` a third of the candidates (10 when
+ *   the grid is not literal) and `random_state=0`; the import is edited as above.
  * - `RandomizedSearchCV` takes the same arguments, with `param_grid=` renamed to
  *   `param_distributions=`; lists are sampled without replacement. The fix sets `n_iter` to a third
  *   of the candidates when the grid is literal (10, scikit-learn's default, otherwise) and
@@ -260,20 +304,25 @@ function plural(n: number, word: string): string {
  * - T. Yarally et al., *Uncovering Energy-Efficient Practices in Deep Learning Training*, CAIN 2023.
  * - scikit-learn, *Searching for optimal parameters with successive halving*: https://scikit-learn.org/stable/modules/grid_search.html#successive-halving-user-guide
  * - scikit-learn API: `GridSearchCV`, `HalvingGridSearchCV`, `RandomizedSearchCV`, `sklearn.experimental.enable_halving_search_cv`: https://scikit-learn.org/stable/modules/generated/sklearn.model_selection.HalvingGridSearchCV.html
+ * - tune-sklearn, `TuneGridSearchCV` and `TuneSearchCV`: https://docs.ray.io/en/releases-2.7.0/tune/api/sklearn.html
  */
 export const exhaustiveGridSearch = defineRule({
   code: 'GML201',
   name: 'exhaustive-grid-search',
-  summary: 'GridSearchCV / ParameterGrid try every combination of the grid; successive halving or random search need a fraction of the fits.',
+  summary: 'GridSearchCV / ParameterGrid / TuneGridSearchCV try every combination of the grid; successive halving or random search need a fraction of the fits.',
   defaultSeverity: 'warning',
-  frameworks: ['sklearn'],
+  frameworks: ['sklearn', 'tune_sklearn'],
   fixSafety: 'unsafe',
-  check({ model, sites, edits, report }) {
-    for (const call of sites.callsTo([GRID_SEARCH, PARAMETER_GRID])) {
-      const isSearch = call.qualifiedName === GRID_SEARCH;
-      const gridNode = call.argument('param_grid', isSearch ? 1 : 0);
+  check({ model, sites, edits, options, report }) {
+    const minFits = options.gridSearchMinFits ?? DEFAULT_GRID_SEARCH_MIN_FITS;
+    for (const call of sites.callsTo([GRID_SEARCH, PARAMETER_GRID, ...TUNE_GRID_SEARCH])) {
+      const isGrid = call.qualifiedName === PARAMETER_GRID;
+      const isTune = TUNE_GRID_SEARCH.includes(call.qualifiedName!);
+      const gridNode = call.argument('param_grid', isGrid ? 0 : 1);
       const candidates = gridNode ? gridCandidates(model.evaluate(gridNode)) : undefined;
-      if (!isSearch) {
+      if (isGrid) {
+        // The loop trains at least once per combination: fewer combinations than the threshold is too small a search.
+        if (candidates !== undefined && candidates < minFits) continue;
         const size = candidates === undefined ? 'every combination of the grid' : `all ${plural(candidates, 'combination')} of the grid`;
         const fix = samplerFix(edits, call, candidates);
         report({
@@ -285,7 +334,13 @@ export const exhaustiveGridSearch = defineRule({
         });
         continue;
       }
+      // tune-sklearn's early_stopping= (a scheduler, or True for ASHA) ends poor candidates early.
+      if (isTune && call.presence('early_stopping') !== 'absent') {
+        const stop = call.valueOf('early_stopping');
+        if (!stop || truthiness(stop) !== false) continue;
+      }
       const folds = foldCount(model, call);
+      if (candidates !== undefined && folds !== undefined && candidates * folds < minFits) continue;
       const refitValue = call.valueOf('refit');
       const refit = refitValue === undefined ? true : truthiness(refitValue);
       let cost: string;
@@ -295,6 +350,16 @@ export const exhaustiveGridSearch = defineRule({
         cost = `${plural(candidates, 'candidate')}, each fitted once per CV fold (fold count not known statically)`;
       } else {
         cost = 'every grid combination in every CV fold (grid size not known statically)';
+      }
+      if (isTune) {
+        report({
+          node: call.callee,
+          message:
+            `TuneGridSearchCV is exhaustive: ${cost}. TuneSearchCV samples a fixed number of trials at random (or with Bayesian optimisation), ` +
+            'and early_stopping= (an ASHA scheduler) ends poor candidates after a few iterations; either usually finds an equally good setting for a fraction of the compute.',
+          fixes: [tuneRandomFix(edits, call, candidates)],
+        });
+        continue;
       }
       const fixes: ReportedFix[] = [];
       const halving = halvingFix(edits, call);

@@ -5,13 +5,14 @@ import { lengthOf } from '../analysis/values';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
 import { TRAINERS as HF_TRAINERS } from '../frameworks/huggingface';
 import { CROSS_VALIDATION, foldCount } from '../frameworks/sklearn';
+import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 
 /** Functions that train a model (each call one or more full trainings). */
 const TRAINING_FUNCTIONS = new Set([...CROSS_VALIDATION, XGB_TRAIN[0], LGB_TRAIN[0], ...GBDT_CV]);
-/** The names a call is written with when isTraining can hold: methods, and the last part of TRAINING_FUNCTIONS. */
-const TRAINING_NAMES = ['fit', 'backward', 'train', ...new Set([...TRAINING_FUNCTIONS].map(lastName))];
+/** The names a call is written with when isTraining can hold: methods, the last part of TRAINING_FUNCTIONS, and the words of a local module's training function. */
+const TRAINING_NAMES = ['fit', 'backward', 'train', 'evaluat', 'cross_val', ...new Set([...TRAINING_FUNCTIONS].map(lastName))];
 /** Trainers whose `train()` takes no arguments (unlike torch's `module.train()` mode switch). */
 const ZERO_ARGUMENT_TRAINERS = new Set([...HF_TRAINERS, 'trl.DPOTrainer', 'trl.RewardTrainer']);
 /** Calls that only report a value: a loop variable used only there does not shape the training. */
@@ -52,6 +53,48 @@ function variableShapesBody(loop: Node, left: Node): boolean {
     if (!onlyReported(id, body)) return true;
   }
   return false;
+}
+
+/**
+ * Whether a call's arguments use the loops' variables, directly or through names assigned from them
+ * in the outer loop before the call (`cfg = {"lr": lr, "bs": bs}; train_and_evaluate(cfg)`).
+ */
+function argumentsUseLoopValues(call: CallSite, loops: readonly Node[]): boolean {
+  const names = new Set<string>();
+  for (const loop of loops) {
+    const left = loop.childForFieldName('left');
+    if (left?.type === 'identifier') names.add(left.text);
+    for (const id of left?.descendantsOfType('identifier') ?? []) if (id) names.add(id.text);
+  }
+  const outerBody = loops[0].childForFieldName('body');
+  for (const assignment of outerBody?.descendantsOfType('assignment') ?? []) {
+    if (!assignment || assignment.startIndex >= call.node.startIndex) continue;
+    const target = assignment.childForFieldName('left');
+    const value = assignment.childForFieldName('right');
+    if (target?.type === 'identifier' && value && value.descendantsOfType('identifier').some((id) => !!id && names.has(id.text))) names.add(target.text);
+  }
+  const args = call.node.childForFieldName('arguments');
+  return !!args && args.descendantsOfType('identifier').some((id) => !!id && names.has(id.text) && !(id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id));
+}
+
+/** Libraries (and the standard library's common modules): a function imported from one of them is not the project's own. */
+const LIBRARY_PACKAGES = new Set([
+  'torch', 'torchvision', 'torchaudio', 'tensorflow', 'keras', 'tf_keras', 'jax', 'flax', 'optax', 'sklearn', 'xgboost', 'lightgbm', 'catboost',
+  'optuna', 'ray', 'hyperopt', 'transformers', 'datasets', 'accelerate', 'lightning', 'pytorch_lightning', 'fastai', 'skorch', 'ignite', 'timm',
+  'numpy', 'pandas', 'scipy', 'statsmodels', 'mlflow', 'wandb', 'joblib', 'tqdm', 'ultralytics', 'spacy', 'gensim', 'nltk', 'peft', 'trl',
+  'os', 'sys', 'time', 'math', 'random', 'itertools', 'functools', 'json', 'pathlib', 'argparse', 'logging', 'collections', 'typing',
+]);
+
+/** A module of the project itself: not a library the analysis knows (relative imports are checked apart). */
+function isProjectModule(module: string): boolean {
+  return !LIBRARY_PACKAGES.has(module.split('.')[0]);
+}
+
+/** `train`, `train_and_evaluate`, `fit_model`, `evaluate_config`, `cross_validate_model` — not `train_test_split` or `load_train_data`. */
+function isTrainingFunctionName(name: string): boolean {
+  const words = name.toLowerCase().split('_').filter(Boolean);
+  if (words.some((w) => ['split', 'load', 'data', 'dataset', 'loader', 'plot', 'print', 'log', 'save', 'set', 'get', 'make', 'build'].includes(w))) return false;
+  return name.toLowerCase().startsWith('cross_val') || words.some((w) => ['train', 'training', 'fit', 'evaluate', 'finetune'].includes(w));
 }
 
 function onlyReported(node: Node, stop: Node): boolean {
@@ -106,6 +149,14 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
  *   `train(model, data)`), a zero-argument `trainer.train()` on a Hugging Face / TRL trainer,
  *   `.backward()`, `cross_val_score` / `cross_validate` / `cross_val_predict`, `xgb.cv`, `lgb.cv`,
  *   or a call to a function in the same file that does one of these.
+ * - A function imported from the project's own modules (`from train import train_and_evaluate`,
+ *   `from .experiment import fit_model`), whose body the analysis cannot see, counts as training
+ *   only when its name says so — one of its words is `train`, `training`, `fit`, `evaluate` or
+ *   `finetune`, or it starts with `cross_val`, and none is `split`, `load`, `data`, `plot`, `log`,
+ *   `save`, `get`, `make`, `build`… (`train_test_split` and `load_train_data` do not count) — and
+ *   when it is handed the loop values (the loop variables, or a config built from them in the loop).
+ *   A module is the project's own when it is a relative import or not a library the analysis knows
+ *   (torch, sklearn, numpy, … and the standard library's common modules).
  *
  * Not flagged: epoch and batch loops (`for epoch in range(epochs)` with unknown `epochs`,
  * `for x, y in loader`), a single literal loop, repeat counters whose variable is unused
@@ -113,7 +164,10 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
  *
  * The message names the loop variables and gives the number of trainings, e.g.
  * *n_estimators × max_depth × max_features: 3 × 4 × 2 = 24 combinations*, times the CV folds when
- * the training call is `cross_val_score(..., cv=4)` (or the default 5).
+ * the training call is `cross_val_score(..., cv=4)` (or the default 5). Fewer trainings than the
+ * `grid-search-min-fits` setting (20 by default) is too small a search to report: a 3 × 3 loop
+ * drawing nine decision boundaries is left alone, a 3 × 3 loop of `cross_val_score(cv=5)` (45
+ * trainings) is not.
  *
  * ## Why
  *
@@ -194,7 +248,8 @@ export const nestedLoopSearch = defineRule({
   defaultSeverity: 'warning',
   frameworks: ['sklearn', 'xgboost', 'lightgbm', 'catboost', 'torch', 'tensorflow', 'keras', 'lightning', 'pytorch_lightning', 'transformers'],
   fixSafety: 'none',
-  check({ model, sites, report }) {
+  check({ model, sites, options, report }) {
+    const minFits = options.gridSearchMinFits ?? DEFAULT_GRID_SEARCH_MIN_FITS;
     const trainsMemo = new Map<number, boolean>();
 
     /** Whether a same-file function (transitively) trains. */
@@ -214,6 +269,20 @@ export const nestedLoopSearch = defineRule({
       return result;
     };
 
+    /** `train_and_evaluate` imported from the project's own module (`from train import …`, `from .experiment import …`). */
+    const localModuleTraining = (call: CallSite): boolean => {
+      if (call.callee.type !== 'identifier' || (call.positional.length === 0 && call.keywords.size === 0)) return false;
+      const bindings = model.lookup(call.callee.text, call.callee);
+      if (bindings.length !== 1 || bindings[0].kind !== 'import' || bindings[0].node.type !== 'import_from_statement') return false;
+      const statement = bindings[0].node;
+      const moduleNode = statement.childForFieldName('module_name');
+      const relative = moduleNode?.type === 'relative_import';
+      if (!relative && (!moduleNode || !isProjectModule(moduleNode.text))) return false;
+      // The function's own name, not its alias: `from train import run as train_model` says nothing.
+      const imported = bindings[0].qualified ? lastName(bindings[0].qualified) : call.callee.text;
+      return isTrainingFunctionName(imported);
+    };
+
     const isTraining = (call: CallSite): boolean => {
       const q = call.qualifiedName;
       if (q && TRAINING_FUNCTIONS.has(q)) return true;
@@ -230,7 +299,7 @@ export const nestedLoopSearch = defineRule({
       }
       if (call.callee.type !== 'identifier') return false;
       const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def');
-      return fn ? functionTrains(fn.node) : false;
+      return fn ? functionTrains(fn.node) : localModuleTraining(call);
     };
 
     // A search needs a call inside the bodies of two loops over literal values: most files have no
@@ -268,6 +337,8 @@ export const nestedLoopSearch = defineRule({
         .filter((l) => literalLoopLength(model, l) !== undefined)
         .reverse();
       if (loops.length < 2) continue;
+      // A function only its name says trains counts when it is handed the loop values.
+      if (localModuleTraining(call) && !argumentsUseLoopValues(call, loops)) continue;
       const outer = loops[0];
       const previous = searches.get(outer.id);
       if (!previous || loops.length > previous.loops.length) searches.set(outer.id, { outer, loops, call });
@@ -278,10 +349,14 @@ export const nestedLoopSearch = defineRule({
       const names = loops.map((l) => l.childForFieldName('left')!.text);
       const combinations = lengths.reduce((a, b) => a * b, 1);
       let cost = `${names.join(' × ')}: ${lengths.join(' × ')} = ${combinations} combinations`;
+      // Each combination trains at least once; cross-validation multiplies that by its folds.
+      let trainings = combinations;
       if (call.qualifiedName && CROSS_VALIDATION.has(call.qualifiedName)) {
         const folds = foldCount(model, call);
         cost += folds === undefined ? ', each cross-validated' : `, × ${folds} CV folds = ${combinations * folds} trainings`;
+        if (folds !== undefined) trainings = combinations * folds;
       }
+      if (trainings < minFits) continue;
       const right = outer.childForFieldName('right')!;
       report({
         range: {

@@ -22,6 +22,24 @@ import { lastName } from '../analysis/qualifiedName';
 /** Early-stopping patience the fixes write (boosting rounds without improvement). */
 export const PATIENCE = 50;
 
+/**
+ * A literal round budget this large, trained with no validation data at all, is reported (as
+ * information): the budgets of real scripts that overfit without early stopping start here.
+ */
+export const LARGE_BUDGET = 500;
+
+/** How each API gets early stopping once a validation split exists, for the no-eval-set message. */
+const HOW_TO_STOP: Readonly<Record<string, string>> = {
+  xgboost: `pass it as eval_set=[(X_val, y_val)] to fit() with early_stopping_rounds=${PATIENCE} in the constructor`,
+  lightgbm: `pass it as eval_set=[(X_val, y_val)] to fit() with callbacks=[lgb.early_stopping(${PATIENCE})]`,
+  catboost: `pass it as eval_set=(X_val, y_val) to fit() with early_stopping_rounds=${PATIENCE}`,
+  'xgboost.train': `pass it as evals=[(dval, "validation")] with early_stopping_rounds=${PATIENCE}`,
+  'lightgbm.train': `pass it as valid_sets=[dval] with callbacks=[lgb.early_stopping(${PATIENCE})]`,
+};
+
+/** LightGBM's aliases of num_iterations in a params dict (they override num_boost_round). */
+const LGB_ROUND_PARAMS = ['num_iterations', 'num_iteration', 'n_iter', 'num_tree', 'num_trees', 'num_round', 'num_rounds', 'num_boost_round', 'n_estimators', 'max_iter'];
+
 type State = 'yes' | 'no' | 'unknown';
 
 function combine(states: State[]): State {
@@ -113,6 +131,28 @@ function hasEvalSet(model: Semantic, node: Node | undefined): boolean {
   return true;
 }
 
+/** A literal round count, the library default when the argument is absent; undefined when not known. */
+function roundCount(value: Value | undefined, fallback: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = numberValue(value);
+  return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Whether early stopping with the fixes' patience could end a budget early: not when it is known to be at most PATIENCE rounds. */
+function canStopEarly(value: Value | undefined, fallback: number): boolean {
+  const n = roundCount(value, fallback);
+  return n === undefined || n > PATIENCE;
+}
+
+/** The information message for a large literal budget trained with no validation data. */
+function noValidationMessage(what: string, n: number, name: string, how: string): string {
+  return (
+    `${what} trains all ${n} boosting rounds (${name}=${n}) with no validation data, so nothing can stop it early: it always builds every tree, ` +
+    `including those past the point where a held-out score stops improving. Hold out a validation split (train_test_split(X, y, test_size=0.2)) and ${how}: ` +
+    `training then ends ${PATIENCE} rounds after the best one.`
+  );
+}
+
 function rounds(value: Value | undefined, fallback: number, name: string): string {
   if (value === undefined) return `all ${fallback} boosting rounds (default ${name})`;
   const n = numberValue(value);
@@ -165,9 +205,22 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * (`model = build(); model.fit(...)`). Anything that could switch early stopping on out of sight is
  * treated as unknown and never warned about: a `callbacks` list that is a variable or a call, a
  * callback the analysis cannot name (your own class), `**kwargs` in the constructor, `fit` or
- * `set_params`, or a `params` dict that is not a literal. Training without an eval set
- * (`eval_set` absent, `None` or `[]`) is not flagged: there is nothing to stop on. `XGBRF*` random
- * forests have no boosting rounds to stop and are not flagged.
+ * `set_params`, or a `params` dict that is not a literal. `XGBRF*` random forests have no
+ * boosting rounds to stop and are not flagged. A budget of at most 50 rounds (the patience the
+ * fix writes, so early stopping could never end it sooner) is not flagged either: a 2- or 10-round
+ * demo that prints its eval metric is fine as it is — this includes `xgb.train`'s default of 10.
+ *
+ * **No validation data at all** (information): training with no eval set (`eval_set` / `evals` /
+ * `valid_sets` absent, `None` or `[]`) and a large literal budget — at least 500 rounds
+ * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`, or a LightGBM `params` dict's
+ * `num_iterations` and its aliases) — always builds every tree. There is nothing to stop on, so the
+ * message says how to get early stopping: hold out a validation split and pass it as the eval set
+ * with early stopping. 500 is where the budgets of real scripts that overfit without early stopping
+ * start (the tutorials and Kaggle kernels we labelled use 500–5 000); library defaults (100, or
+ * CatBoost's 1 000 with its automatically chosen learning rate), budgets that are not literal, a
+ * `set_params` that may change the budget and `params` dicts that are not literal stay quiet. No
+ * fix: where the validation data comes from is the author's call. Information, not a warning: a
+ * final refit on all the data after the number of rounds was chosen elsewhere is legitimate.
  *
  * The message gives the number of rounds that will run when it is literal
  * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`) or the library default (100 for the
@@ -280,7 +333,7 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
 export const gbdtNoEarlyStopping = defineRule({
   code: 'GML214',
   name: 'gbdt-no-early-stopping',
-  summary: 'XGBoost / LightGBM / CatBoost training with an eval set but no early stopping runs every boosting round.',
+  summary: 'XGBoost / LightGBM / CatBoost training with an eval set but no early stopping, or a large budget and no validation data, runs every boosting round.',
   defaultSeverity: 'warning',
   frameworks: GBDT_PACKAGES,
   fixSafety: 'unsafe',
@@ -295,7 +348,6 @@ export const gbdtNoEarlyStopping = defineRule({
       const ctor = model.originCall(receiver);
       const library = ctor?.qualifiedName ? ESTIMATORS[ctor.qualifiedName] : undefined;
       if (!ctor || !library) continue;
-      if (!hasEvalSet(model, fit.argument('eval_set'))) continue;
       const later = model.callsOnResultOf(ctor, ['set_params']);
       const state = combine([
         keywordState(model, ctor, library, 'ctor'),
@@ -304,6 +356,16 @@ export const gbdtNoEarlyStopping = defineRule({
       ]);
       if (state !== 'no') continue;
       const estimator = lastName(ctor.qualifiedName!);
+      const budgetName = library === 'catboost' && ctor.presence('n_estimators') === 'present' ? 'n_estimators' : library === 'catboost' ? 'iterations' : 'n_estimators';
+      const budget = ctor.valueOf(budgetName);
+      if (!hasEvalSet(model, fit.argument('eval_set'))) {
+        // No validation data: only a large budget the constructor states, unchanged by set_params, is worth a word.
+        const n = budget === undefined || later.some((c) => c.presence(budgetName) !== 'absent' || c.hasStarKwargs) ? undefined : roundCount(budget, 0);
+        if (n === undefined || n < LARGE_BUDGET || fit.presence('eval_set') === 'unknown' || estimator.startsWith('XGBRF')) continue;
+        report({ node: fit.callee, severity: 'information', message: noValidationMessage(`${estimator}.fit()`, n, budgetName, HOW_TO_STOP[library]) });
+        continue;
+      }
+      if (!canStopEarly(budget, library === 'catboost' ? 1000 : 100)) continue;
       let changes: TextEdit[];
       let title: string;
       if (library === 'lightgbm') {
@@ -330,9 +392,18 @@ export const gbdtNoEarlyStopping = defineRule({
 
     // Native xgboost.train(params, dtrain, num_boost_round, evals=[...])
     for (const call of sites.callsTo(XGB_TRAIN)) {
-      if (call.hasStarKwargs || !hasEvalSet(model, call.argument('evals', 3))) continue;
+      if (call.hasStarKwargs || call.hasStarArgs) continue;
       const state = combine([paramState(call.valueOf('early_stopping_rounds')), callbacksState(model, call.argument('callbacks'))]);
       if (state !== 'no') continue;
+      const budget = call.valueOf('num_boost_round', 2);
+      if (!hasEvalSet(model, call.argument('evals', 3))) {
+        const n = budget === undefined ? undefined : roundCount(budget, 0);
+        if (n !== undefined && n >= LARGE_BUDGET && call.presence('evals', 3) !== 'unknown') {
+          report({ node: call.callee, severity: 'information', message: noValidationMessage('xgboost.train()', n, 'num_boost_round', HOW_TO_STOP['xgboost.train']) });
+        }
+        continue;
+      }
+      if (!canStopEarly(budget, 10)) continue;
       report({
         node: call.callee,
         message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}`,
@@ -347,14 +418,26 @@ export const gbdtNoEarlyStopping = defineRule({
 
     // Native lightgbm.train(params, train_set, num_boost_round, valid_sets=[...], ..., callbacks=None)
     for (const call of sites.callsTo(LGB_TRAIN)) {
-      if (call.hasStarKwargs || call.hasStarArgs || !hasEvalSet(model, call.argument('valid_sets', 3))) continue;
+      if (call.hasStarKwargs || call.hasStarArgs) continue;
       const params = call.argument('params', 0);
+      const paramsValue = params ? model.evaluate(params) : undefined;
       const state = combine([
-        params ? dictParamsState(model.evaluate(params), LGB_EARLY_STOPPING_PARAMS, true) : 'unknown',
+        paramsValue ? dictParamsState(paramsValue, LGB_EARLY_STOPPING_PARAMS, true) : 'unknown',
         paramState(call.valueOf('early_stopping_rounds'), true), // lightgbm < 4.0
         callbacksState(model, call.argument('callbacks', 10)),
       ]);
       if (state !== 'no') continue;
+      // A round count in the params dict wins over num_boost_round.
+      const roundKey = paramsValue?.kind === 'dict' ? LGB_ROUND_PARAMS.find((k) => dictGet(paramsValue, k) !== undefined) : undefined;
+      const budget = roundKey && paramsValue ? dictGet(paramsValue, roundKey) : call.valueOf('num_boost_round', 2);
+      if (!hasEvalSet(model, call.argument('valid_sets', 3))) {
+        const n = budget === undefined || paramsValue?.kind !== 'dict' ? undefined : roundCount(budget, 0);
+        if (n !== undefined && n >= LARGE_BUDGET && call.presence('valid_sets', 3) !== 'unknown') {
+          report({ node: call.callee, severity: 'information', message: noValidationMessage('lightgbm.train()', n, roundKey ?? 'num_boost_round', HOW_TO_STOP['lightgbm.train']) });
+        }
+        continue;
+      }
+      if (!canStopEarly(budget, 100)) continue;
       report({
         node: call.callee,
         message: `lightgbm.train() evaluates on valid_sets but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 100, 'num_boost_round')}. ${tail('lightgbm')}`,

@@ -85,10 +85,11 @@ export const unknownSuppressionCode = engineCode({
  * - the file is not valid TOML (an unterminated array, a duplicate key, a missing `]`…) — one
  *   diagnostic at the position the TOML parser stopped;
  * - an unknown key in `[tool.greenml]` (e.g. `selectt`); the known keys are `select`, `ignore`,
- *   `extend-select`, `per-file-ignores`, `unsafe-fixes`, `severity`, `target-device` and
- *   `prefer-dtype`;
+ *   `extend-select`, `per-file-ignores`, `unsafe-fixes`, `severity`, `target-device`,
+ *   `prefer-dtype`, `grid-search-min-fits` and `analysis-time-budget-ms`;
  * - a value of the wrong type or outside its set: `select = "GML1"` instead of a list,
- *   `unsafe-fixes = "yes"`, `target-device = "tpu"`, `severity.GML201 = "fatal"`, a rule code
+ *   `unsafe-fixes = "yes"`, `target-device = "tpu"`, `severity.GML201 = "fatal"`,
+ *   `grid-search-min-fits = 0`, a rule code
  *   that is not a Green ML code or prefix in a code list.
  *
  * In the editor the diagnostic appears on `pyproject.toml` itself; `greenml check` prints it on

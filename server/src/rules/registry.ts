@@ -12,6 +12,7 @@ import { noCompile } from './GML107_noCompile';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { optunaNoPruning } from './GML203_optunaNoPruning';
+import { libraryGridSearch } from './GML204_libraryGridSearch';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
 import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   exhaustiveGridSearch,
   nestedLoopSearch,
   optunaNoPruning,
+  libraryGridSearch,
   kerasNoEarlyStopping,
   hfTrainerNoEarlyStopping,
   lightningNoEarlyStopping,

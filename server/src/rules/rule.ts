@@ -17,12 +17,17 @@ export function ruleDocsUrl(code: string): string {
   return `${DOCS_BASE_URL}${code}.md`;
 }
 
-/** Options that shape fixes, from `[tool.greenml]` / editor settings. */
+/** Options that shape findings and fixes, from `[tool.greenml]` / editor settings. */
 export interface FixOptions {
   /** Device the fixes target when the script does not say: cuda, cpu or mps. Undefined: inferred per script. */
   targetDevice?: 'cuda' | 'cpu' | 'mps';
   /** Reduced-precision dtype fixes insert. */
   preferDtype: 'bf16' | 'fp16';
+  /**
+   * Exhaustive searches whose literal number of fits is below this are not reported (GML201,
+   * GML202, GML204); a count that is not literal is reported as before. Undefined: the default, 20.
+   */
+  gridSearchMinFits?: number;
 }
 
 /**
