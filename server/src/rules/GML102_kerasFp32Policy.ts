@@ -3,7 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { KERAS_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
+import { KERAS_MODEL_PACKAGES, KERAS_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
 import { defineRule, fact, type FactContext, type ReportedFix } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 
@@ -181,7 +181,7 @@ export const kerasFp32Policy = defineRule({
   name: 'keras-fp32-policy',
   summary: 'Keras `model.fit(...)` with no mixed-precision dtype policy: every layer computes in float32.',
   defaultSeverity: 'warning',
-  frameworks: KERAS_PACKAGES,
+  frameworks: KERAS_MODEL_PACKAGES,
   fixSafety: 'unsafe',
   facts: {
     mixedPolicy: fact.any(setsMixedPolicy),

@@ -2,7 +2,7 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Importer } from '../fixes/importer';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
-import { EARLY_STOPPING, KERAS_CALLBACKS, KERAS_PACKAGES, KERAS_ROOTS, OTHER_FIT_LIBRARIES, kerasModel } from '../frameworks/keras';
+import { EARLY_STOPPING, KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, KERAS_ROOTS, OTHER_FIT_LIBRARIES, kerasModel } from '../frameworks/keras';
 import type { Semantic } from '../analysis/model/model';
 import { defineRule } from './rule';
 
@@ -117,7 +117,7 @@ export const kerasNoEarlyStopping = defineRule({
   name: 'keras-no-early-stopping',
   summary: 'Keras `fit` with validation data and several epochs but no `EarlyStopping` callback.',
   defaultSeverity: 'warning',
-  frameworks: KERAS_PACKAGES,
+  frameworks: KERAS_MODEL_PACKAGES,
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
     // A receiver of unknown origin counts as a Keras model when no other library with a `fit` is imported.
