@@ -5,6 +5,8 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
 import { topPackage } from '../analysis/qualifiedName';
+import type { TextEdit } from '../analysis/types';
+import type { Importer } from '../fixes/importer';
 
 export const KERAS_PACKAGES = ['keras', 'tensorflow', 'tf_keras'];
 
@@ -119,4 +121,18 @@ export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unk
   // A plain local class (no bases) or one built on a known library's class is not a Keras model.
   const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument') ?? [];
   return declared.length === 0 || model.classBases(cls).some((b) => KNOWN_PACKAGES.has(topPackage(b))) ? 'no' : 'unknown';
+}
+
+/** The expression that names `EarlyStopping` in this file, and the import to add when none does. */
+export function kerasEarlyStoppingName(model: Semantic, imports: Importer): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(EARLY_STOPPING);
+  if (direct) return { name: direct };
+  const callbacksModule = imports.existing(KERAS_ROOTS.map((r) => `${r}.callbacks`));
+  if (callbacksModule) return { name: `${callbacksModule}.EarlyStopping` };
+  const kerasModule = imports.existing(KERAS_ROOTS);
+  if (kerasModule) return { name: `${kerasModule}.callbacks.EarlyStopping` };
+  const tf = imports.existing(['tensorflow']);
+  if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
+  const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
+  return imports.from(`${root}.callbacks`, 'EarlyStopping');
 }

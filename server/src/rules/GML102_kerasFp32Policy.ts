@@ -3,7 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { KERAS_MODEL_PACKAGES, KERAS_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
+import { KERAS_MODEL_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
 import { defineRule, fact, type FactContext, type ReportedFix } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 
@@ -107,7 +107,8 @@ function policyInsertion(model: Semantic, edits: Edits): { keras: string; edits:
  * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
  * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
- * `clone_model` or `keras.applications.*`, under any spelling (`keras.…`, `tf.keras.…` after
+ * `clone_model` or `keras.applications.*`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
+ * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
  * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
  * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
