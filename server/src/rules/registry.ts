@@ -15,6 +15,7 @@ import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
+import { igniteNoEarlyStopping } from './GML217_igniteNoEarlyStopping';
 import { wrappedNetNoEarlyStopping } from './GML218_wrappedNetNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
   loopNoEarlyStopping,
+  igniteNoEarlyStopping,
   wrappedNetNoEarlyStopping,
   dataloaderSingleProcess,
   dataloaderNoPinMemory,
