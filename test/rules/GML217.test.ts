@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
@@ -27,12 +28,21 @@ describe('GML217 ignite-no-early-stopping', () => {
       `);
     });
 
-    it('max_epochs given by a command-line argument', () => {
-      expectFindings(`${SETUP}
+    it('max_epochs given by a command-line argument: information', () => {
+      const [finding] = expectFindings(`${SETUP}
         def run(epochs):
             trainer.run(train_loader, max_epochs=epochs)
         #   ^^^^^^^^^^^ GML217: runs max_epochs epochs
       `);
+      assert.equal(finding.severity, 'information');
+    });
+
+    it('a literal max_epochs: warning', () => {
+      const [finding] = expectFindings(`${SETUP}
+        trainer.run(train_loader, max_epochs=50)
+        ^^^^^^^^^^^ GML217
+      `);
+      assert.equal(finding.severity, 'warning');
     });
 
     it('an Engine whose process function trains, and an Engine that evaluates', () => {

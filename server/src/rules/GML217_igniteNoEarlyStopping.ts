@@ -79,6 +79,9 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
  * left out (one epoch) or a literal 1. A file with no evaluator is not reported: there is no
  * validation score to stop on.
  *
+ * Severity: warning when `max_epochs` is a literal; information when it is a value the file does not
+ * spell (a parameter, a command-line argument), since a small count leaves little to save.
+ *
  * ## Why
  *
  * Each epoch is one more full pass over the training data at the same energy; the epochs after the
@@ -187,6 +190,8 @@ export const igniteNoEarlyStopping = defineRule({
       const fix = evaluatorName.type === 'identifier' ? fixFor(model, edits, run, evaluatorName, evaluator) : undefined;
       report({
         node: run.callee,
+        // A count the file does not spell may be small: information, not a warning.
+        severity: epochs === undefined ? 'information' : undefined,
         message:
           `The Ignite trainer runs ${epochs ?? 'max_epochs'} epochs while an evaluator scores the model, but no EarlyStopping handler ` +
           'ends training when that score stops improving: every epoch after that is a full pass over the training data for nothing.',

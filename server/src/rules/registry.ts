@@ -17,6 +17,7 @@ import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { igniteNoEarlyStopping } from './GML217_igniteNoEarlyStopping';
 import { wrappedNetNoEarlyStopping } from './GML218_wrappedNetNoEarlyStopping';
+import { fastaiNoEarlyStopping } from './GML219_fastaiNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
 import { denseSparseConversion } from './GML303_denseSparseConversion';
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   loopNoEarlyStopping,
   igniteNoEarlyStopping,
   wrappedNetNoEarlyStopping,
+  fastaiNoEarlyStopping,
   dataloaderSingleProcess,
   dataloaderNoPinMemory,
   denseSparseConversion,
