@@ -58,3 +58,5 @@ export function analyzeSkorchCallbacks(model: Semantic, expr: Node): CallbackLis
   }
   return { state, literal: state === 'no' ? expr : undefined };
 }
+
+export const ACCELERATE_MIXIN = ['skorch.hf.AccelerateMixin'];

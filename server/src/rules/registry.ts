@@ -7,6 +7,7 @@ import { kerasFp32Policy } from './GML102_kerasFp32Policy';
 import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
 import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
+import { trainerHelperFp32 } from './GML108_trainerHelperFp32';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   hfTrainerFp32,
   lightningFp32,
   deprecatedCudaAmp,
+  trainerHelperFp32,
   exhaustiveGridSearch,
   nestedLoopSearch,
   kerasNoEarlyStopping,
