@@ -8,6 +8,7 @@ import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
 import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
 import { trainerHelperFp32 } from './GML108_trainerHelperFp32';
+import { tfCustomLoopFp32 } from './GML109_tfCustomLoopFp32';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   lightningFp32,
   deprecatedCudaAmp,
   trainerHelperFp32,
+  tfCustomLoopFp32,
   exhaustiveGridSearch,
   nestedLoopSearch,
   kerasNoEarlyStopping,
