@@ -565,6 +565,25 @@ describe('GML102 keras-fp32-policy', () => {
       `);
     });
 
+    it('not a tune-sklearn search over a legacy KerasClassifier (its fit is the search’s)', () => {
+      expectNone('GML102', `
+        from keras.layers import Dense
+        from keras.models import Sequential
+        from keras.wrappers.scikit_learn import KerasClassifier
+        from tune_sklearn import TuneGridSearchCV
+
+        def create_model():
+            model = Sequential()
+            model.add(Dense(10, activation="softmax"))
+            model.compile(loss="categorical_crossentropy", optimizer="adam")
+            return model
+
+        model = KerasClassifier(build_fn=create_model)
+        grid = TuneGridSearchCV(estimator=model, param_grid={"epochs": [5, 10]})
+        grid_result = grid.fit(X_train, Y_train)
+      `);
+    });
+
     it('not a PyTorch AutoModel', () => {
       expectNone('GML102', `
         from transformers import AutoModelForSequenceClassification

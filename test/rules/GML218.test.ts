@@ -138,6 +138,30 @@ describe('GML218 wrapped-net-no-early-stopping', () => {
       `);
     });
 
+    it('not a net only initialized to load saved parameters', () => {
+      expectNone('GML218', `
+        from skorch import NeuralNetClassifier
+
+        new_net = NeuralNetClassifier(
+            ClassifierModule,
+            max_epochs=20,
+            lr=0.1,
+        ).initialize()
+        new_net.load_params(f_params="some-file.pkl")
+        y_pred = new_net.predict(X[:5])
+      `);
+    });
+
+    it('but an initialized net that is then fitted', () => {
+      expectFindings(`
+        from skorch import NeuralNetClassifier
+
+        net = NeuralNetClassifier(ClassifierModule, max_epochs=20).initialize()
+        #     ^^^^^^^^^^^^^^^^^^^ GML218
+        net.fit(X, y)
+      `);
+    });
+
     it('not a local class that only shares the name', () => {
       expectNone('GML218', `
         import skorch

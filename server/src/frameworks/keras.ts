@@ -67,7 +67,7 @@ export const KERAS_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packa
 /** Other libraries whose models have a `fit` method: with one imported, a receiver of unknown origin is not assumed to be a Keras model. */
 export const OTHER_FIT_LIBRARIES = [
   'sklearn', 'xgboost', 'lightgbm', 'catboost', 'lightning', 'pytorch_lightning', 'transformers', 'statsmodels', 'skorch', 'prophet',
-  'pmdarima', 'sktime', 'umap', 'hdbscan', 'imblearn', 'tpot', 'autokeras', 'fastai',
+  'pmdarima', 'sktime', 'umap', 'hdbscan', 'imblearn', 'tpot', 'autokeras', 'fastai', 'scikeras', 'tune_sklearn',
 ];
 
 /** Packages whose calls are known: a receiver built by one of them (other than a Keras model) is not a Keras model. */

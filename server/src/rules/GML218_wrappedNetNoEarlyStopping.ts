@@ -33,7 +33,18 @@ function fixEdits(edits: Edits, call: CallSite, keyword: string, info: CallbackL
   return importEdit ? [change, importEdit] : [change];
 }
 
+/** `NeuralNetClassifier(…).initialize()` kept only to `load_params` into: a net that is never fitted. */
+function onlyInitialized(model: Semantic, call: CallSite): boolean {
+  const attribute = model.parentOf(call.node);
+  if (attribute?.type !== 'attribute' || attribute.childForFieldName('attribute')?.text !== 'initialize') return false;
+  const outer = model.parentOf(attribute);
+  if (outer?.type !== 'call') return false;
+  const initialized = model.callSite(outer);
+  return model.callsOnResultOf(initialized, ['fit']).length === 0 && model.callsOnResultOf(initialized, ['partial_fit']).length === 0;
+}
+
 function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | undefined {
+  if (onlyInitialized(model, call)) return undefined;
   // NeuralNet(module, criterion, optimizer, lr, max_epochs, …): everything after the module is passed by keyword in practice.
   const epochsValue = call.valueOf('max_epochs');
   const epochs = epochsValue === undefined ? SKORCH_DEFAULT_MAX_EPOCHS : numberValue(epochsValue);
@@ -119,7 +130,8 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  * One code covers both families: they are the same pattern — a deep-learning loop hidden behind
  * `fit(X, y)`, with its epoch budget and callbacks set on the estimator — and the same remedy.
  *
- * Nothing is reported when a value cannot be read from the file: `max_epochs=args.epochs`,
+ * A net built only to be initialized and loaded (`NeuralNetClassifier(…).initialize()` followed by
+ * `load_params`, never `fit`) is not reported. Nothing is reported when a value cannot be read from the file: `max_epochs=args.epochs`,
  * `train_split=my_split`, `train_split=None` (no validation score to stop on), `callbacks=make_callbacks()`,
  * `**params`, a later `set_params(callbacks=…)` or `fit(…, callbacks=…)`. The Keras wrappers train one
  * epoch with no validation data by default, so a wrapper that sets neither is not flagged.
