@@ -124,10 +124,11 @@ describe('GML217 ignite-no-early-stopping', () => {
       `);
     });
 
-    it('one epoch, or max_epochs left out', () => {
+    it('max_epochs left out (one epoch), or fewer than a patience of 5 could shorten', () => {
       expectNone('GML217', `${SETUP}
         trainer.run(train_loader)
         trainer.run(train_loader, max_epochs=1)
+        trainer.run(train_loader, max_epochs=6)
       `);
     });
 

@@ -104,11 +104,13 @@ describe('GML218 wrapped-net-no-early-stopping', () => {
       `);
     });
 
-    it('not for one epoch', () => {
+    it('not for fewer epochs than a patience of 5 could shorten', () => {
       expectNone('GML218', `
         from skorch import NeuralNetClassifier
+        from scikeras.wrappers import KerasClassifier
 
-        net = NeuralNetClassifier(Module, max_epochs=1)
+        net = NeuralNetClassifier(Module, max_epochs=6)
+        clf = KerasClassifier(model=get_model, epochs=4, validation_split=0.2)
       `);
     });
 

@@ -7,6 +7,9 @@ import type { Edits } from '../fixes/edits';
 import { EVENTS, IGNITE_EARLY_STOPPING, LOSS_METRICS, isIgniteEvaluator, isIgniteTrainingRun } from '../frameworks/ignite';
 import { defineRule, fact, type ReportedFix } from './rule';
 
+/** The fix's patience; a run of fewer than patience + 2 epochs cannot be shortened by it, so it is left alone. */
+const PATIENCE = 5;
+
 /** The evaluator's metric to stop on: a loss (negated) first, otherwise the first metric, from a literal `metrics={…}`. */
 function stoppingMetric(model: Semantic, evaluator: CallSite): { key: string; negate: boolean } | undefined {
   const metrics = evaluator.argument('metrics');
@@ -55,11 +58,11 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
     `${indent}def ${scoreName}(engine):`,
     `${indent}${unit}return ${score}`,
     '',
-    `${indent}${evaluatorName.text}.add_event_handler(${eventsText}.COMPLETED, ${stopText}(patience=5, score_function=${scoreName}, trainer=${trainer.text}))`,
+    `${indent}${evaluatorName.text}.add_event_handler(${eventsText}.COMPLETED, ${stopText}(patience=${PATIENCE}, score_function=${scoreName}, trainer=${trainer.text}))`,
   ].join(eol);
   const changes: TextEdit[] = [edits.insertLine(line, text)];
   for (const imported of [eventsName, stopName]) if (typeof imported !== 'string' && imported.edit) changes.push(imported.edit);
-  return { title: `Stop on the evaluator's "${metric.key}" with ignite's EarlyStopping(patience=5)`, edits: changes };
+  return { title: `Stop on the evaluator's "${metric.key}" with ignite's EarlyStopping(patience=${PATIENCE})`, edits: changes };
 }
 
 /**
@@ -67,7 +70,8 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
  *
  * A PyTorch-Ignite trainer — `create_supervised_trainer(…)`, or an `Engine(process_function)` whose
  * process function trains (a gradient and an optimizer step) — run for several epochs
- * (`trainer.run(data, max_epochs=N)` with N above 1, or a value the file does not spell, such as a
+ * (`trainer.run(data, max_epochs=N)` with N of at least 7 — fewer, and the fix's patience of 5 could
+ * never end the run early — or a value the file does not spell, such as a
  * command-line argument) in a file that also runs an evaluator (`create_supervised_evaluator(…)` or an
  * `Engine` that does not train) and attaches no `ignite.handlers.EarlyStopping` handler. The
  * evaluator's metrics are computed, usually every epoch, and nothing stops training when they stop
@@ -183,7 +187,7 @@ export const igniteNoEarlyStopping = defineRule({
       if (presence !== 'present') continue;
       const value = run.valueOf('max_epochs', 1)!;
       const epochs = numberValue(value);
-      if (epochs !== undefined && epochs <= 1) continue;
+      if (epochs !== undefined && epochs < PATIENCE + 2) continue;
       if (epochs === undefined && value.kind !== 'unknown') continue;
       const evaluatorName = evaluatorRun.receiver!;
       const evaluator = model.originCall(evaluatorName)!;

@@ -9,6 +9,10 @@ import { kerasWrapper, wrapperArgument, type KerasWrapper } from '../frameworks/
 import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, analyzeSkorchCallbacks, makesSkorchNet } from '../frameworks/skorch';
 import { defineRule, fact, type Report } from './rule';
 
+/** The fixes' patience (skorch's default, and GML211's); a run of fewer than patience + 2 epochs cannot be shortened by it. */
+const SKORCH_PATIENCE = 5;
+const KERAS_PATIENCE = 3;
+
 /** Whether the estimator's callbacks may be replaced later: `set_params(callbacks=…)`, `set_params(**cfg)`, or `fit(…, callbacks=…)`. */
 function changedLater(model: Semantic, call: CallSite, keywords: readonly string[]): boolean {
   const later = model.callsOnResultOf(call, ['set_params']).concat(model.callsOnResultOf(call, ['fit']));
@@ -48,7 +52,7 @@ function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | un
   // NeuralNet(module, criterion, optimizer, lr, max_epochs, …): everything after the module is passed by keyword in practice.
   const epochsValue = call.valueOf('max_epochs');
   const epochs = epochsValue === undefined ? SKORCH_DEFAULT_MAX_EPOCHS : numberValue(epochsValue);
-  if (epochs === undefined || epochs <= 1) return undefined;
+  if (epochs === undefined || epochs < SKORCH_PATIENCE + 2) return undefined;
   // Validation: the default ValidSplit(5), or one of skorch's splits; None (or anything else) is no or unknown validation.
   const split = call.presence('train_split');
   if (split === 'unknown') return undefined;
@@ -64,7 +68,7 @@ function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | un
     if (info.state !== 'no') return undefined;
   }
   const es = skorchEarlyStoppingName(edits);
-  const callback = `${es.name}(monitor="valid_loss", patience=5, load_best=True)`;
+  const callback = `${es.name}(monitor="valid_loss", patience=${SKORCH_PATIENCE}, load_best=True)`;
   const net = call.callee.text.split('.').pop();
   return {
     node: call.callee,
@@ -80,7 +84,7 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
   const epochsKeyword = wrapperArgument(call, wrapper, 'epochs');
   if (!epochsKeyword) return undefined;
   const epochs = numberValue(call.valueOf(epochsKeyword)!);
-  if (epochs === undefined || epochs <= 1) return undefined;
+  if (epochs === undefined || epochs < KERAS_PATIENCE + 2) return undefined;
   const splitKeyword = wrapperArgument(call, wrapper, 'validation_split');
   const dataKeyword = wrapperArgument(call, wrapper, 'validation_data');
   let validation = false;
@@ -98,7 +102,7 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
     if (info.state !== 'no') return undefined;
   }
   const es = kerasEarlyStoppingName(model, edits.importer());
-  const callback = `${es.name}(monitor="val_loss", patience=3, restore_best_weights=True)`;
+  const callback = `${es.name}(monitor="val_loss", patience=${KERAS_PATIENCE}, restore_best_weights=True)`;
   const name = call.callee.text.split('.').pop();
   return {
     node: call.callee,
@@ -117,15 +121,18 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  *
  * - **skorch**: `NeuralNet`, `NeuralNetClassifier`, `NeuralNetRegressor`, `NeuralNetBinaryClassifier`
  *   (any spelling, `from … import … as`, and classes in this file derived from them, such as an
- *   `AccelerateMixin` net) with `max_epochs` above 1 — left out, it is 10 — and skorch's default
+ *   `AccelerateMixin` net) with `max_epochs` of at least 7 — left out, it is 10 — and skorch's default
  *   validation split (`train_split` left out, so `ValidSplit(5)` holds out a fifth of the data) or one
  *   of skorch's splits (`ValidSplit(…)`, `predefined_split(…)`), and no `skorch.callbacks.EarlyStopping`
  *   in `callbacks` (given as callbacks or as `(name, callback)` pairs).
  * - **scikeras** `KerasClassifier` / `KerasRegressor(model=…)` and the legacy
  *   `keras.wrappers.scikit_learn.KerasClassifier` / `KerasRegressor(build_fn=…)` (also through
- *   `tensorflow.keras`) with a literal `epochs` above 1 (`nb_epoch` in the legacy form, `fit__epochs`
+ *   `tensorflow.keras`) with a literal `epochs` of at least 5 (`nb_epoch` in the legacy form, `fit__epochs`
  *   in scikeras), a literal `validation_split` above 0 (or `validation_data`), and no Keras
  *   `EarlyStopping` in `callbacks` / `fit__callbacks`.
+ *
+ * Shorter runs are left alone: the fix's patience (5 epochs for skorch, 3 for Keras) could never end
+ * them early.
  *
  * One code covers both families: they are the same pattern — a deep-learning loop hidden behind
  * `fit(X, y)`, with its epoch budget and callbacks set on the estimator — and the same remedy.

@@ -6,6 +6,9 @@ import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../
 import { FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
 import { defineRule, fact } from './rule';
 
+/** The fix's patience; a run of fewer than patience + 2 epochs cannot be shortened by it, so it is left alone. */
+const PATIENCE = 3;
+
 /** What a `cbs=` argument holds: absent, or as `analyzeCallbackList` reads it. */
 function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absent' | 'unknown' {
   const presence = call.presence('cbs');
@@ -20,7 +23,8 @@ function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absen
  * A fastai learner — `Learner(…)`, `vision_learner`, `cnn_learner`, `unet_learner`,
  * `text_classifier_learner`, `language_model_learner`, `tabular_learner`, `collab_learner`, through
  * `from fastai.vision.all import *` (the way fastai's own tutorials import it) or any explicit import
- * — trained with `fit`, `fit_one_cycle`, `fit_flat_cos` or `fine_tune` for more than one epoch, with
+ * — trained with `fit`, `fit_one_cycle`, `fit_flat_cos` or `fine_tune` for at least 5 epochs (fewer, and the fix's patience of 3 could
+ * never end the run early), with
  * no `EarlyStoppingCallback` in the learner's or the call's `cbs=`. fastai's data loaders hold out a
  * validation set (`valid_pct=0.2` in most factory methods) and the learner scores it after every
  * epoch, so `valid_loss` is there to stop on.
@@ -111,7 +115,7 @@ export const fastaiNoEarlyStopping = defineRule({
         const value = call.valueOf(epochsName, 0);
         if (value === undefined) continue;
         const epochs = numberValue(value);
-        if (epochs !== undefined && epochs <= 1) continue;
+        if (epochs !== undefined && epochs < PATIENCE + 2) continue;
         if (epochs === undefined && value.kind !== 'unknown') continue;
         const onLearner = callbacksOf(model, learner);
         const onCall = callbacksOf(model, call);
@@ -120,7 +124,7 @@ export const fastaiNoEarlyStopping = defineRule({
         const info = onCall === 'absent' ? undefined : onCall;
         const fixable = !info || !!info.literal || !!info.none;
         const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer().from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
-        const callback = `${imported.name}(monitor="valid_loss", patience=3)`;
+        const callback = `${imported.name}(monitor="valid_loss", patience=${PATIENCE})`;
         const changes: TextEdit[] = [];
         if (fixable) {
           changes.push(info ? addCallbackEdit(edits, call, info, callback) : edits.addKeywordArguments(call, [['cbs', `[${callback}]`]]));
