@@ -34,7 +34,7 @@ const fast = filters.length > 0;
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
   try {
-    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn', 'python3-skorch'] : ['python3-torch', 'python3-sklearn', 'python3-skorch', 'neovim']);
+    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn', 'python3-optuna', 'python3-skorch'] : ['python3-torch', 'python3-sklearn', 'python3-optuna', 'python3-skorch', 'neovim']);
   } catch (err) {
     if (!isToolError(err)) throw err;
     process.stderr.write(`npm test: ${err.message}\n`);

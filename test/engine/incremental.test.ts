@@ -223,7 +223,6 @@ function layout(root: Node): string[] {
 
 describe('segments moved by the edits before them', () => {
   const corpus = loadCorpus();
-  const texts = corpus.map((c) => c.text);
 
   const MOVE_TEXTS = [
     'accelerate_glue_no_es.py',
