@@ -5,7 +5,7 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
-import { FASTAI_FITS, learnerOrigin } from '../frameworks/fastai';
+import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
 import { ACCELERATE_MIXIN, makesSkorchNet } from '../frameworks/skorch';
 import { defineRule, fact, type Report, type ReportedFix } from './rule';
@@ -22,7 +22,7 @@ function onGpu(model: Semantic, call: CallSite, absent: 'gpu' | 'cpu'): boolean 
 /** Learners of small tabular MLPs and embedding tables, where 16-bit Tensor Core math has little to speed up. */
 const SMALL_LEARNERS: ReadonlySet<string> = new Set(['tabular_learner', 'collab_learner']);
 
-const SAVING = 'autocast runs matrix multiplications and convolutions in 16 bits on the GPU\'s Tensor Cores, often 1.5–3× faster for the same work, so less energy per epoch';
+const SAVING = 'run matrix multiplications and convolutions in 16 bits on the GPU\'s Tensor Cores, often 1.5–3× faster for the same work, so less energy per epoch';
 
 function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: boolean): Report | undefined {
   // create_supervised_trainer(model, optimizer, loss_fn, device=None, non_blocking=False, prepare_batch=…,
@@ -52,7 +52,7 @@ function fastaiLearner(learner: CallSite, edits: Edits): Report {
   const fix = (method: string, why: string): ReportedFix => ({ title: `Append .${method}() to the learner${why}`, edits: [edits.insertAt(end, `.${method}()`)] });
   return {
     node: learner.callee,
-    message: `This fastai learner trains in float32: no to_fp16() / to_bf16(). fastai picks the GPU when there is one, and mixed precision there ${SAVING.replace('autocast runs', 'runs')}.`,
+    message: `This fastai learner trains in float32: no to_fp16() / to_bf16(). fastai picks the GPU when there is one, and mixed precision there would ${SAVING}.`,
     fixes: [fix('to_fp16', ' (GPUs with Tensor Cores)'), fix('to_bf16', ' (Ampere or newer GPUs)')],
   };
 }
@@ -190,13 +190,13 @@ export const trainerHelperFp32 = defineRule({
       if (finding) report(finding);
     }
     if (!facts.fastaiMixed && device !== 'cpu' && device !== 'mps') {
-      const reported = new Set<number>();
-      for (const method of Object.keys(FASTAI_FITS)) {
-        for (const fit of sites.callsNamed(method)) {
-          const origin = fit.receiver ? learnerOrigin(model, fit.receiver) : undefined;
-          if (!origin || reported.has(origin.learner.node.id) || SMALL_LEARNERS.has(origin.learner.callee.text.split('.').pop()!)) continue;
-          reported.add(origin.learner.node.id);
-          report(fastaiLearner(origin.learner, edits));
+      // The learner constructors of this part of the file, each reported once when the file trains it.
+      for (const name of FASTAI_LEARNERS) {
+        if (SMALL_LEARNERS.has(name)) continue;
+        for (const learner of sites.callsNamed(name)) {
+          if (!makesLearner(model, learner)) continue;
+          if (!Object.keys(FASTAI_FITS).some((method) => model.callsOnResultOf(learner, [method]).length > 0)) continue;
+          report(fastaiLearner(learner, edits));
         }
       }
     }
@@ -208,7 +208,7 @@ export const trainerHelperFp32 = defineRule({
       const fix = skorchFix(model, call, edits);
       report({
         node: call.callee,
-        message: `This skorch net trains on the GPU in float32. skorch's AccelerateMixin with Accelerator(mixed_precision="bf16") (or "fp16") ${SAVING.replace('autocast runs', 'runs')}.`,
+        message: `This skorch net trains on the GPU in float32. skorch's AccelerateMixin with Accelerator(mixed_precision="bf16") (or "fp16") would ${SAVING}.`,
         fixes: fix ? [fix] : [],
       });
     }
