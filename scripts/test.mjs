@@ -35,7 +35,7 @@ const fast = filters.length > 0;
 // Installed here when missing (as root), else the command is printed.
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
-  const unitPackages = ['python3-torch', 'python3-sklearn', 'python3-optuna', 'prometheus', 'prometheus-pushgateway', 'slurm-wlm', 'slurmdbd', 'munge', 'mariadb-server'];
+  const unitPackages = ['python3-torch', 'python3-sklearn', 'python3-optuna', 'python3-skorch', 'prometheus', 'prometheus-pushgateway', 'slurm-wlm', 'slurmdbd', 'munge', 'mariadb-server'];
   try {
     ensureDebianPackages(unitOnly ? unitPackages : [...unitPackages, 'neovim']);
   } catch (err) {

@@ -39,6 +39,8 @@ class EagerReading {
   readonly defs: Node[] = [];
   readonly classes: Node[] = [];
   readonly imports: Node[] = [];
+  /** Modules of `from m import *`: they bind no name the file spells, so they are not among `imports`. */
+  readonly stars: string[] = [];
 
   constructor(readonly root: Node) {
     this.walk(root, [root]);
@@ -101,8 +103,12 @@ class EagerReading {
       }
       case 'import_statement':
       case 'import_from_statement': {
-        this.imports.push(node);
         const module = node.childForFieldName('module_name');
+        if (node.namedChildren.some((c) => c?.type === 'wildcard_import')) {
+          if (module) this.stars.push(module.text);
+          break;
+        }
+        this.imports.push(node);
         for (const child of node.namedChildren) {
           if (!child || child.id === module?.id) continue;
           // `import a.b` binds `a`; `from m import a` binds `a`; `as x` binds `x`.
@@ -180,6 +186,7 @@ function compare(text: string, label: string): number {
     assert.deepEqual(ids(model.withStatements), ids(eager.withs), `${label}: with statements`);
     assert.deepEqual(ids(model.loops), ids([...eager.loops, ...eager.whiles]), `${label}: loops`);
     assert.deepEqual([...new Set(model.allImports.map((b) => b.node.startIndex))], eager.imports.map((n) => n.startIndex), `${label}: import statements`);
+    assert.deepEqual([...model.starImports], eager.stars, `${label}: star imports`);
     for (const id of eager.identifiers) {
       // A zero-width identifier is one tree-sitter put in to recover from an error: it names nothing.
       if (id.startIndex === id.endIndex) {

@@ -541,4 +541,77 @@ describe('GML102 keras-fp32-policy', () => {
       { eol: '\r\n' },
     );
   });
+  describe('Hugging Face TensorFlow models', () => {
+    it('a TFAutoModel fine-tuned with fit', () => {
+      expectFindings(`
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+
+        model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-cased", num_labels=2)
+        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=3e-5), metrics=["accuracy"])
+        model.fit(tf_train_dataset, validation_data=tf_validation_dataset, epochs=3)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
+    it('not with the mixed_float16 policy set', () => {
+      expectNone('GML102', `
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+
+        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+        model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-cased", num_labels=2)
+        model.fit(tf_train_dataset, epochs=3)
+      `);
+    });
+
+    it('not a tune-sklearn search over a legacy KerasClassifier (its fit is the search’s)', () => {
+      expectNone('GML102', `
+        from keras.layers import Dense
+        from keras.models import Sequential
+        from keras.wrappers.scikit_learn import KerasClassifier
+        from tune_sklearn import TuneGridSearchCV
+
+        def create_model():
+            model = Sequential()
+            model.add(Dense(10, activation="softmax"))
+            model.compile(loss="categorical_crossentropy", optimizer="adam")
+            return model
+
+        model = KerasClassifier(build_fn=create_model)
+        grid = TuneGridSearchCV(estimator=model, param_grid={"epochs": [5, 10]})
+        grid_result = grid.fit(X_train, Y_train)
+      `);
+    });
+
+    it('not a PyTorch AutoModel', () => {
+      expectNone('GML102', `
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained("bert-base-cased", num_labels=2)
+        model.fit(train_set, epochs=3)
+      `);
+    });
+
+    it('fixes by setting the policy on tf.keras', () => {
+      expectFix(
+        'GML102',
+        `
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+
+        model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-cased", num_labels=2)
+        model.fit(tf_train_dataset, epochs=3)
+        `,
+        `
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+
+        model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-cased", num_labels=2)
+        model.fit(tf_train_dataset, epochs=3)
+        `,
+      );
+    });
+  });
 });

@@ -142,6 +142,69 @@ describe('GML211 keras-no-early-stopping', () => {
     });
   });
 
+  describe('Hugging Face TensorFlow models are Keras models', () => {
+    it('a TFAutoModel loaded with from_pretrained, with transformers callbacks only', () => {
+      expectFindings(`
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+        from transformers.keras_callbacks import KerasMetricCallback, PushToHubCallback
+
+        model = TFAutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
+        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=2e-5))
+        metric_callback = KerasMetricCallback(metric_fn=compute_metrics, eval_dataset=tf_validation_dataset)
+        callbacks = [metric_callback]
+        model.fit(tf_train_dataset, validation_data=tf_validation_dataset, epochs=3, callbacks=callbacks)
+        ^^^^^^^^^ GML211: trains 3 epochs
+      `);
+    });
+
+    it('an architecture class under another name', () => {
+      expectFindings(`
+        import transformers as hf
+
+        model = hf.TFBertForSequenceClassification.from_pretrained("bert-base-cased", num_labels=5)
+        model.compile(optimizer="adam")
+        model.fit(train_set, validation_data=val_set, epochs=4)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('a local subclass of TFPreTrainedModel', () => {
+      expectFindings(`
+        from transformers import TFPreTrainedModel
+
+        class TFMyClassifier(TFPreTrainedModel):
+            pass
+
+        model = TFMyClassifier(config)
+        model.fit(train_set, validation_data=val_set, epochs=4)
+        ^^^^^^^^^ GML211
+      `);
+    });
+
+    it('not a TF model with EarlyStopping in the callbacks', () => {
+      expectNone('GML211', `
+        import tensorflow as tf
+        from transformers import TFAutoModelForSequenceClassification
+
+        model = TFAutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
+        stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=2)
+        model.fit(tf_train_dataset, validation_data=tf_validation_dataset, epochs=3, callbacks=[stop])
+      `);
+    });
+
+    it('not the PyTorch Trainer nor a tokenizer', () => {
+      expectNone('GML211', `
+        from transformers import AutoModelForSequenceClassification, TFTrainer
+
+        model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")
+        model.fit(train_set, validation_data=val_set, epochs=4)
+        trainer = TFTrainer(model=model, args=args)
+        trainer.fit(train_set, validation_data=val_set, epochs=4)
+      `);
+    });
+  });
+
   describe('counts as early stopping', () => {
     it('keras.callbacks.EarlyStopping in the list', () => {
       expectNone('GML211', `

@@ -33,3 +33,30 @@ export function isIgniteTrainingRun(model: Semantic, call: CallSite): boolean {
   const body = fn?.childForFieldName('body');
   return !!body && loopTrains(model, body);
 }
+
+export const EVALUATORS: ReadonlySet<string> = new Set(['ignite.engine.create_supervised_evaluator']);
+
+export const IGNITE_EARLY_STOPPING: ReadonlySet<string> = new Set([
+  'ignite.handlers.EarlyStopping',
+  'ignite.handlers.early_stopping.EarlyStopping',
+  'ignite.contrib.engines.common.add_early_stopping_by_val_score',
+  'ignite.engine.common.add_early_stopping_by_val_score',
+]);
+
+export const EVENTS = ['ignite.engine.Events', 'ignite.engine.events.Events'];
+
+/** Metric classes whose value is better when lower (the score an EarlyStopping handler negates). */
+export const LOSS_METRICS: ReadonlySet<string> = new Set(['ignite.metrics.Loss', 'ignite.metrics.loss.Loss', 'ignite.metrics.MeanSquaredError', 'ignite.metrics.MeanAbsoluteError']);
+
+/** Whether an engine (the receiver of a `run`) evaluates: built by `create_supervised_evaluator`, or an `Engine` whose process function does not train. */
+export function isIgniteEvaluator(model: Semantic, call: CallSite): boolean {
+  const q = call.qualifiedName;
+  if (!q) return false;
+  if (EVALUATORS.has(q)) return true;
+  if (!ENGINES.has(q)) return false;
+  const process = call.argument('process_function', 0);
+  if (process?.type !== 'identifier') return false;
+  const fn = model.lookupDefinitions(process.text, process).find((b) => b.kind === 'def')?.node;
+  const body = fn?.childForFieldName('body');
+  return !!body && !loopTrains(model, body);
+}

@@ -5,8 +5,13 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
 import { topPackage } from '../analysis/qualifiedName';
+import type { TextEdit } from '../analysis/types';
+import type { Importer } from '../fixes/importer';
 
 export const KERAS_PACKAGES = ['keras', 'tensorflow', 'tf_keras'];
+
+/** Packages whose models are Keras models: Keras itself and Hugging Face Transformers' TF models. */
+export const KERAS_MODEL_PACKAGES = [...KERAS_PACKAGES, 'transformers'];
 
 /** The modules Keras is reached through, for generated code. */
 export const KERAS_ROOTS = ['keras', 'tensorflow.keras', 'tf_keras'];
@@ -56,19 +61,34 @@ export const MIXED_POLICIES: ReadonlySet<string> = new Set(['mixed_float16', 'mi
 
 export const EARLY_STOPPING: ReadonlySet<string> = new Set(KERAS_ROOTS.map((r) => `${r}.callbacks.EarlyStopping`));
 
-export const KERAS_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: KERAS_PACKAGES, stopAttribute: 'stop_training' };
+// Transformers' Keras callbacks (`KerasMetricCallback`, `PushToHubCallback`) never stop training.
+export const KERAS_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: [...KERAS_PACKAGES, 'transformers'], stopAttribute: 'stop_training' };
 
 /** Other libraries whose models have a `fit` method: with one imported, a receiver of unknown origin is not assumed to be a Keras model. */
 export const OTHER_FIT_LIBRARIES = [
   'sklearn', 'xgboost', 'lightgbm', 'catboost', 'lightning', 'pytorch_lightning', 'transformers', 'statsmodels', 'skorch', 'prophet',
-  'pmdarima', 'sktime', 'umap', 'hdbscan', 'imblearn', 'tpot', 'autokeras', 'fastai',
+  'pmdarima', 'sktime', 'umap', 'hdbscan', 'imblearn', 'tpot', 'autokeras', 'fastai', 'scikeras', 'tune_sklearn',
 ];
 
 /** Packages whose calls are known: a receiver built by one of them (other than a Keras model) is not a Keras model. */
 const KNOWN_PACKAGES: ReadonlySet<string> = new Set([...KERAS_PACKAGES, 'torch', 'numpy', 'pandas', 'scipy', ...OTHER_FIT_LIBRARIES]);
 
+/**
+ * Whether a qualified name is a Hugging Face TensorFlow model class or its loader: `TFAutoModel*`,
+ * `TF<Arch>Model` / `TF<Arch>For<Task>` and `TFPreTrainedModel` (all `keras.Model` subclasses), or
+ * their `from_pretrained` / `from_config`.
+ */
+export function isHfTfModel(qualified: string | undefined): boolean {
+  if (!qualified || topPackage(qualified) !== 'transformers') return false;
+  const parts = qualified.split('.');
+  const last = parts[parts.length - 1];
+  const cls = last === 'from_pretrained' || last === 'from_config' ? parts[parts.length - 2] : last;
+  return /^TF[A-Z0-9]\w*(Model|For[A-Z]\w*)$/.test(cls ?? '');
+}
+
 /** Whether a qualified name makes a Keras model. */
 function isModelBuilder(qualified: string | undefined): boolean {
+  if (isHfTfModel(qualified)) return true;
   const q = kerasName(qualified);
   return !!q && (MODEL_BUILDERS.has(q) || q.startsWith('keras.applications.'));
 }
@@ -101,4 +121,18 @@ export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unk
   // A plain local class (no bases) or one built on a known library's class is not a Keras model.
   const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument') ?? [];
   return declared.length === 0 || model.classBases(cls).some((b) => KNOWN_PACKAGES.has(topPackage(b))) ? 'no' : 'unknown';
+}
+
+/** The expression that names `EarlyStopping` in this file, and the import to add when none does. */
+export function kerasEarlyStoppingName(model: Semantic, imports: Importer): { name: string; edit?: TextEdit } {
+  const direct = imports.existing(EARLY_STOPPING);
+  if (direct) return { name: direct };
+  const callbacksModule = imports.existing(KERAS_ROOTS.map((r) => `${r}.callbacks`));
+  if (callbacksModule) return { name: `${callbacksModule}.EarlyStopping` };
+  const kerasModule = imports.existing(KERAS_ROOTS);
+  if (kerasModule) return { name: `${kerasModule}.callbacks.EarlyStopping` };
+  const tf = imports.existing(['tensorflow']);
+  if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
+  const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
+  return imports.from(`${root}.callbacks`, 'EarlyStopping');
 }

@@ -1,105 +1,6 @@
-import type { CallSite } from '../analysis/model/calls';
-import type { Semantic } from '../analysis/model/model';
-import type { Node } from '../analysis/parser';
-import type { TextEdit } from '../analysis/types';
-import type { Edits } from '../fixes/edits';
-import { KERAS_PACKAGES, MIXED_POLICIES, OTHER_FIT_LIBRARIES, POLICY_CLASSES, POLICY_SETTERS, kerasModel, kerasName, makesKerasModel } from '../frameworks/keras';
-import { defineRule, fact, type FactContext, type ReportedFix } from './rule';
-import { lastName } from '../analysis/qualifiedName';
-
-type PolicyKind = 'mixed' | 'full' | 'unknown';
-
-function policyKind(model: Semantic, expr: Node, depth = 0): PolicyKind {
-  if (depth > 4) return 'unknown';
-  const value = model.evaluate(expr);
-  if (value.kind === 'string') return MIXED_POLICIES.has(value.value) ? 'mixed' : 'full';
-  if (value.kind !== 'unknown') return 'full';
-  const origin = model.originCall(expr);
-  if (origin && POLICY_CLASSES.has(kerasName(origin.qualifiedName) ?? '')) {
-    const name = origin.argument('name', 0);
-    return name ? policyKind(model, name, depth + 1) : 'unknown';
-  }
-  return 'unknown';
-}
-
-/** The policy setter calls (`set_global_policy(…)`, …), in document order. */
-function policySetters({ sites }: FactContext): CallSite[] {
-  const setterNames = new Set([...POLICY_SETTERS].map(lastName));
-  return [...setterNames]
-    .flatMap((name) => sites.callsNamed(name))
-    .filter((call) => POLICY_SETTERS.has(kerasName(call.qualifiedName) ?? ''))
-    .sort((a, b) => a.node.startIndex - b.node.startIndex);
-}
-
-/** Whether a mixed (or unknown) policy is set, globally or on a layer. */
-function setsMixedPolicy(context: FactContext): boolean {
-  const { model } = context;
-  const setters = new Set<number>();
-  for (const call of policySetters(context)) {
-    setters.add(call.node.id);
-    const arg = call.argument('policy', 0);
-    if (!arg) {
-      if (call.hasStarArgs || call.hasStarKwargs) return true;
-      continue;
-    }
-    if (policyKind(model, arg) !== 'full') return true;
-  }
-  for (const call of callsWithDtypeKeyword(context)) {
-    if (setters.has(call.node.id)) continue;
-    const dtype = call.keywords.get('dtype');
-    if (dtype && policyKind(model, dtype.value) === 'mixed') return true;
-  }
-  return false;
-}
-
-/** Policy arguments of setters called with a full-precision policy (what a fix changes in place). */
-function fullPolicyArguments(context: FactContext): Node[] {
-  const out: Node[] = [];
-  for (const call of policySetters(context)) {
-    const arg = call.argument('policy', 0);
-    if (arg && policyKind(context.model, arg) === 'full') out.push(arg);
-  }
-  return out;
-}
-
-/**
- * Calls with a `dtype=` keyword. A keyword is spelled out in the text, so the tree is asked only at
- * the places that spell `dtype` instead of reading the arguments of every call in the file.
- */
-function callsWithDtypeKeyword({ model, sites }: FactContext): CallSite[] {
-  const out: CallSite[] = [];
-  for (const name of sites.identifiers('dtype')) {
-    const keyword = model.parentOf(name);
-    if (keyword?.type !== 'keyword_argument' || keyword.childForFieldName('name')?.id !== name.id) continue;
-    const args = model.parentOf(keyword);
-    const call = args?.type === 'argument_list' ? model.parentOf(args) : null;
-    if (call?.type === 'call') out.push(model.callSite(call));
-  }
-  return out;
-}
-
-/** The modules whose import gives a name to call the policy setter through. */
-const KERAS_MODULES = ['keras', 'tensorflow.keras', 'tf_keras', 'tensorflow'];
-
-/** Top-level statement line after which the policy call goes, and the keras expression to call it on. */
-function policyInsertion(model: Semantic, edits: Edits): { keras: string; edits: TextEdit[]; line: number } {
-  const imports = edits.importer();
-  let chosen: { keras: string; node: Node } | undefined;
-  const fromTensorflow = model.importsAny(['tensorflow']);
-  for (const b of imports.statementsOf(KERAS_MODULES)) {
-    if (model.parentOf(b.node)?.id !== model.root.id) continue;
-    let keras: string | undefined;
-    if (b.qualified === 'keras' || b.qualified === 'tensorflow.keras' || b.qualified === 'tf_keras') keras = b.name;
-    else if (b.qualified === 'tensorflow') keras = `${b.name}.keras`;
-    // Prefer the module the file already calls keras by; otherwise tensorflow's.
-    if (keras && (!chosen || (chosen.keras.endsWith('.keras') && !keras.endsWith('.keras')))) chosen = { keras, node: b.node };
-  }
-  const afterImports = imports.insertionLine();
-  if (chosen) return { keras: chosen.keras, edits: [], line: Math.max(afterImports, chosen.node.endPosition.row + 1) };
-  const imported = fromTensorflow ? imports.module('tensorflow', 'tf') : imports.module('keras');
-  const keras = fromTensorflow ? `${imported.name}.keras` : imported.name;
-  return { keras, edits: imported.edit ? [imported.edit] : [], line: afterImports };
-}
+import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
+import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
+import { defineRule, fact, type ReportedFix } from './rule';
 
 /**
  * ## What it flags
@@ -107,7 +8,8 @@ function policyInsertion(model: Semantic, edits: Edits): { keras: string; edits:
  * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
  * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
- * `clone_model` or `keras.applications.*`, under any spelling (`keras.…`, `tf.keras.…` after
+ * `clone_model` or `keras.applications.*`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
+ * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
  * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
  * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
@@ -181,7 +83,7 @@ export const kerasFp32Policy = defineRule({
   name: 'keras-fp32-policy',
   summary: 'Keras `model.fit(...)` with no mixed-precision dtype policy: every layer computes in float32.',
   defaultSeverity: 'warning',
-  frameworks: KERAS_PACKAGES,
+  frameworks: KERAS_MODEL_PACKAGES,
   fixSafety: 'unsafe',
   facts: {
     mixedPolicy: fact.any(setsMixedPolicy),

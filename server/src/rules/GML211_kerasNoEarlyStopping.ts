@@ -1,24 +1,8 @@
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
-import type { Importer } from '../fixes/importer';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
-import { EARLY_STOPPING, KERAS_CALLBACKS, KERAS_PACKAGES, KERAS_ROOTS, OTHER_FIT_LIBRARIES, kerasModel } from '../frameworks/keras';
-import type { Semantic } from '../analysis/model/model';
+import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel } from '../frameworks/keras';
 import { defineRule } from './rule';
-
-/** The expression that names `EarlyStopping` in this file, and the import to add when none does. */
-function earlyStoppingName(model: Semantic, imports: Importer): { name: string; edit?: TextEdit } {
-  const direct = imports.existing(EARLY_STOPPING);
-  if (direct) return { name: direct };
-  const callbacksModule = imports.existing(KERAS_ROOTS.map((r) => `${r}.callbacks`));
-  if (callbacksModule) return { name: `${callbacksModule}.EarlyStopping` };
-  const kerasModule = imports.existing(KERAS_ROOTS);
-  if (kerasModule) return { name: `${kerasModule}.callbacks.EarlyStopping` };
-  const tf = imports.existing(['tensorflow']);
-  if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
-  const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
-  return imports.from(`${root}.callbacks`, 'EarlyStopping');
-}
 
 /**
  * ## What it flags
@@ -27,8 +11,9 @@ function earlyStoppingName(model: Semantic, imports: Importer): { name: string; 
  *
  * - runs on a Keras model: the receiver was built by `keras.Sequential`, `keras.Model(inputs, outputs)`,
  *   `keras.models.Sequential` / `Model` / `load_model`, a `keras.applications` constructor, a class in
- *   this file that subclasses one of these (directly or through other local classes), or a function in
- *   this file that returns one — with every spelling of Keras (`keras`, `tf.keras` after
+ *   this file that subclasses one of these (directly or through other local classes), a Hugging Face
+ *   TensorFlow model (`TFAutoModelFor….from_pretrained(…)`, `TFBertForSequenceClassification…`, a local
+ *   subclass of `TFPreTrainedModel`: all Keras models), or a function in this file that returns one — with every spelling of Keras (`keras`, `tf.keras` after
  *   `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`, and `from … import … as …`);
  * - is given validation data: `validation_data=` present and not `None` (a variable counts), or a
  *   literal `validation_split` above 0;
@@ -38,7 +23,7 @@ function earlyStoppingName(model: Semantic, imports: Importer): { name: string; 
  * An early-stopping callback is `keras.callbacks.EarlyStopping` in any spelling, a local subclass of
  * it, or a local `Callback` subclass that sets `stop_training` itself. It is found in a literal list,
  * in a name assigned such a call, in a variable holding a literal list, and in calls that `append`
- * / `extend` / `insert` into that variable. `ReduceLROnPlateau`, `ModelCheckpoint` and other callbacks
+ * / `extend` / `insert` into that variable. `ReduceLROnPlateau`, `ModelCheckpoint`, Transformers' `KerasMetricCallback` / `PushToHubCallback` and other callbacks
  * do not stop training and do not count.
  *
  * Nothing is reported when a value cannot be read from the file: `epochs=args.epochs`,
@@ -117,7 +102,7 @@ export const kerasNoEarlyStopping = defineRule({
   name: 'keras-no-early-stopping',
   summary: 'Keras `fit` with validation data and several epochs but no `EarlyStopping` callback.',
   defaultSeverity: 'warning',
-  frameworks: KERAS_PACKAGES,
+  frameworks: KERAS_MODEL_PACKAGES,
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
     // A receiver of unknown origin counts as a Keras model when no other library with a `fit` is imported.
@@ -159,7 +144,7 @@ export const kerasNoEarlyStopping = defineRule({
 
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
       const fixable = !info || !!info.literal || !!info.none;
-      const es = earlyStoppingName(model, edits.importer());
+      const es = kerasEarlyStoppingName(model, edits.importer());
       const callback = `${es.name}(monitor="val_loss", patience=3, restore_best_weights=True)`;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];
       if (fixable && es.edit) changes.push(es.edit);

@@ -9,6 +9,8 @@ import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
 import { float64Training } from './GML106_float64Training';
 import { noCompile } from './GML107_noCompile';
+import { trainerHelperFp32 } from './GML108_trainerHelperFp32';
+import { tfCustomLoopFp32 } from './GML109_tfCustomLoopFp32';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
 import { optunaNoPruning } from './GML203_optunaNoPruning';
@@ -19,6 +21,9 @@ import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
+import { igniteNoEarlyStopping } from './GML217_igniteNoEarlyStopping';
+import { wrappedNetNoEarlyStopping } from './GML218_wrappedNetNoEarlyStopping';
+import { fastaiNoEarlyStopping } from './GML219_fastaiNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
 import { denseSparseConversion } from './GML303_denseSparseConversion';
@@ -34,6 +39,8 @@ export const RULES: readonly Rule[] = [
   deprecatedCudaAmp,
   float64Training,
   noCompile,
+  trainerHelperFp32,
+  tfCustomLoopFp32,
   exhaustiveGridSearch,
   nestedLoopSearch,
   optunaNoPruning,
@@ -44,6 +51,9 @@ export const RULES: readonly Rule[] = [
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
   loopNoEarlyStopping,
+  igniteNoEarlyStopping,
+  wrappedNetNoEarlyStopping,
+  fastaiNoEarlyStopping,
   dataloaderSingleProcess,
   dataloaderNoPinMemory,
   denseSparseConversion,

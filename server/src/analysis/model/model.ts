@@ -47,6 +47,8 @@ export interface Semantic {
   importsAny(packages: readonly string[]): boolean;
   importsOf(qualifiedNames: Iterable<string>): Binding[];
   importedNames(qualifiedNames: Iterable<string>): Set<string>;
+  /** Module names of `from X import *`. */
+  readonly starImports: readonly string[];
   // calls and definitions
   callSite(node: Node): CallSite;
   callsNamed(name: string): CallSite[];

@@ -1,0 +1,216 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import type { TextEdit } from '../analysis/types';
+import type { Edits } from '../fixes/edits';
+import { localClassOf } from '../frameworks/callbacks';
+import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
+import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
+import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
+import { ACCELERATE_MIXIN, makesSkorchNet } from '../frameworks/skorch';
+import { defineRule, fact, type Report, type ReportedFix } from './rule';
+
+/** Where a helper's `device=` argument puts training: on a GPU (named or picked at run time), or not. */
+function onGpu(model: Semantic, call: CallSite, absent: 'gpu' | 'cpu'): boolean {
+  const presence = call.presence('device');
+  if (presence === 'unknown') return false;
+  if (presence === 'absent') return absent === 'gpu';
+  const kind = deviceOf(model, call.argument('device')!);
+  return kind === 'cuda' || kind === undefined;
+}
+
+/** Learners of small tabular MLPs and embedding tables, where 16-bit Tensor Core math has little to speed up. */
+const SMALL_LEARNERS: ReadonlySet<string> = new Set(['tabular_learner', 'collab_learner']);
+
+const SAVING = 'run matrix multiplications and convolutions in 16 bits on the GPU\'s Tensor Cores, often 1.5–3× faster for the same work, so less energy per epoch';
+
+function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: boolean): Report | undefined {
+  // create_supervised_trainer(model, optimizer, loss_fn, device=None, non_blocking=False, prepare_batch=…,
+  //   model_transform=…, output_transform=…, deterministic=False, amp_mode=None, scaler=False, …)
+  const amp = call.valueOf('amp_mode', 9);
+  if (amp === undefined ? false : amp.kind !== 'none') return undefined;
+  if (!onGpu(model, call, gpuFile ? 'gpu' : 'cpu')) return undefined;
+  const hasAmp = call.keywords.has('amp_mode');
+  const hasScaler = call.keywords.has('scaler');
+  const added: Array<[string, string]> = [];
+  const changes: TextEdit[] = [];
+  if (hasAmp) changes.push(edits.setKeywordArgument(call, 'amp_mode', '"amp"'));
+  else added.push(['amp_mode', '"amp"']);
+  if (hasScaler) changes.push(edits.setKeywordArgument(call, 'scaler', 'True'));
+  else added.push(['scaler', 'True']);
+  if (added.length) changes.push(edits.addKeywordArguments(call, added));
+  const fix: ReportedFix = { title: 'Train with amp_mode="amp" and a gradient scaler', edits: changes };
+  return {
+    node: call.callee,
+    message: `create_supervised_trainer trains in float32 on the GPU: amp_mode is not set. amp_mode="amp" with scaler=True makes Ignite's step ${SAVING}.`,
+    fixes: [fix],
+  };
+}
+
+function fastaiLearner(learner: CallSite, edits: Edits): Report {
+  const end = learner.node.endIndex;
+  const fix = (method: string, why: string): ReportedFix => ({ title: `Append .${method}() to the learner${why}`, edits: [edits.insertAt(end, `.${method}()`)] });
+  return {
+    node: learner.callee,
+    message: `This fastai learner trains in float32: no to_fp16() / to_bf16(). fastai picks the GPU when there is one, and mixed precision there would ${SAVING}.`,
+    fixes: [fix('to_fp16', ' (GPUs with Tensor Cores)'), fix('to_bf16', ' (Ampere or newer GPUs)')],
+  };
+}
+
+/** The class statement and call edits that make a skorch net an `AccelerateMixin` net with bf16 autocast. */
+function skorchFix(model: Semantic, net: CallSite, edits: Edits): ReportedFix | undefined {
+  if (net.callee.type !== 'identifier' || !net.qualifiedName) return undefined;
+  let statement: Node | null = net.node;
+  while (statement && model.parentOf(statement) && !['module', 'block'].includes(model.parentOf(statement)!.type)) statement = model.parentOf(statement);
+  if (!statement) return undefined;
+  const base = net.callee.text;
+  const name = `Accelerated${base}`;
+  if (model.lookup(name, net.node).length > 0) return undefined;
+  const imports = edits.importer();
+  const mixin = imports.from('skorch.hf', 'AccelerateMixin');
+  const accelerator = imports.from('accelerate', 'Accelerator');
+  const line = statement.startPosition.row;
+  const indent = edits.indentOf(line);
+  const cls = [`${indent}class ${name}(${mixin.name}, ${base}):`, `${indent}${edits.source.indentUnit}"""${base} whose forward and backward passes Accelerate runs under autocast."""`, ''].join(edits.eol);
+  const changes: TextEdit[] = [edits.insertLine(line, cls), edits.replace(net.callee, name)];
+  // Accelerate places the module and the batches; skorch's device must then be None.
+  changes.push(net.keywords.has('device') ? edits.setKeywordArgument(net, 'device', 'None') : edits.addKeywordArguments(net, [['device', 'None']]));
+  changes.push(edits.addKeywordArguments(net, [['accelerator', `${accelerator.name}(mixed_precision="bf16")`]]));
+  for (const imported of [mixin, accelerator]) if (imported.edit) changes.push(imported.edit);
+  return { title: `Train through Accelerate with bf16 autocast (skorch's AccelerateMixin)`, edits: mergeKeywordEdits(changes) };
+}
+
+/** Two keyword additions to one call would insert at the same place: join them into one edit. */
+function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
+  const out: TextEdit[] = [];
+  for (const c of changes) {
+    const same = out.find((o) => o.range.start.line === c.range.start.line && o.range.start.character === c.range.start.character && o.range.end.line === c.range.end.line && o.range.end.character === c.range.end.character && o.range.start.line === o.range.end.line && o.range.start.character === o.range.end.character);
+    if (same && c.range.start.line === c.range.end.line && c.range.start.character === c.range.end.character) same.newText += c.newText;
+    else out.push(c);
+  }
+  return out;
+}
+
+/**
+ * ## What it flags
+ *
+ * PyTorch training that a helper library runs for you, in float32, on a GPU:
+ *
+ * - **PyTorch-Ignite**: `create_supervised_trainer(…)` with no `amp_mode` (or `amp_mode=None`),
+ *   training on CUDA — its `device=` names CUDA or is chosen when the script runs
+ *   (`"cuda" if torch.cuda.is_available() else "cpu"`, a parameter), or is left out in a script
+ *   that puts its work on a GPU.
+ * - **fastai**: a learner (`Learner`, `vision_learner`, `tabular_learner`, …) trained with `fit` /
+ *   `fit_one_cycle` / `fine_tune` / `fit_flat_cos` that is never made mixed-precision: no
+ *   `.to_fp16()` / `.to_bf16()` (chained or called later) and no `MixedPrecision` callback. fastai
+ *   trains on the GPU when there is one, so this is reported unless the script pins the CPU.
+ *   `tabular_learner` and `collab_learner` are left alone: their small MLPs and embedding tables
+ *   give Tensor Cores little to speed up.
+ * - **skorch**: a net (`NeuralNetClassifier`, …) with `device="cuda"` or a device chosen at run time,
+ *   that is not an `AccelerateMixin` net (skorch's way to mixed precision). skorch's default device
+ *   is the CPU: a net with no `device` is not reported.
+ *
+ * A script that names only the CPU, or `target-device = "cpu"` / `"mps"`, gets no finding: the
+ * saving needs Tensor Cores. Custom Ignite `Engine(process_function)` steps are GML101's (they call
+ * `backward` themselves).
+ *
+ * ## Why
+ *
+ * Mixed precision runs the matrix multiplications and convolutions in 16 bits on the GPU's Tensor
+ * Cores, with float32 master weights: PyTorch's AMP documentation and NVIDIA's mixed-precision
+ * training guide report 1.5–3× (up to 8× for some layers) higher throughput on Volta and newer GPUs,
+ * and half the activation memory. At similar power draw, shorter training is proportionally less
+ * energy. Each of these libraries switches it on with one argument or call.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ * from ignite.engine import create_supervised_trainer
+ *
+ * device = "cuda" if torch.cuda.is_available() else "cpu"
+ * trainer = create_supervised_trainer(model, optimizer, criterion, device=device)
+ * trainer.run(train_loader, max_epochs=1)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ * from ignite.engine import create_supervised_trainer
+ *
+ * device = "cuda" if torch.cuda.is_available() else "cpu"
+ * trainer = create_supervised_trainer(model, optimizer, criterion, device=device, amp_mode="amp", scaler=True)
+ * trainer.run(train_loader, max_epochs=1)
+ * ```
+ *
+ * Fixes: Ignite gets `amp_mode="amp", scaler=True` (autocast plus a `GradScaler`, as Ignite's
+ * documentation shows for fp16); a fastai learner gets `.to_fp16()` (GPUs with Tensor Cores) or
+ * `.to_bf16()` (Ampere or newer) appended to its constructor; a skorch net becomes a local
+ * `AccelerateMixin` subclass built with `accelerator=Accelerator(mixed_precision="bf16")` and
+ * `device=None` (skorch's documented form; Accelerate places the model and batches), with the
+ * imports added once.
+ *
+ * ## Fix safety
+ *
+ * Unsafe: 16-bit arithmetic changes results slightly, and fp16 needs loss scaling (which Ignite's
+ * `scaler=True` and fastai's `to_fp16()` add; bf16 does not need it but needs an Ampere or newer GPU).
+ * The skorch fix needs the `accelerate` package installed. Ignite's `amp_mode="amp"` uses CUDA
+ * autocast: on a machine without CUDA it does nothing useful.
+ *
+ * ## Measured here
+ *
+ * Needs a GPU; not measured here (the effect comes from Tensor Cores, which this machine lacks).
+ *
+ * ## References
+ *
+ * - PyTorch-Ignite, `create_supervised_trainer` (`amp_mode`, `scaler`): https://pytorch.org/ignite/generated/ignite.engine.create_supervised_trainer.html
+ * - fastai, *Mixed precision training* (`to_fp16`, `to_bf16`, `MixedPrecision`): https://docs.fast.ai/callback.fp16.html
+ * - skorch, *Hugging Face integration* (`AccelerateMixin`): https://skorch.readthedocs.io/en/stable/hf.html
+ * - PyTorch, *Automatic Mixed Precision*: https://pytorch.org/docs/stable/amp.html
+ * - NVIDIA, *Train With Mixed Precision*: https://docs.nvidia.com/deeplearning/performance/mixed-precision-training/index.html
+ */
+export const trainerHelperFp32 = defineRule({
+  code: 'GML108',
+  name: 'trainer-helper-fp32',
+  summary: 'Ignite, fastai or skorch training on a GPU in float32: no amp_mode, to_fp16()/to_bf16() or AccelerateMixin.',
+  defaultSeverity: 'warning',
+  frameworks: ['ignite', 'fastai', 'skorch'],
+  fixSafety: 'unsafe',
+  facts: {
+    ...DEVICE_FACTS,
+    fastaiMixed: fact.any(({ sites }) => ['to_fp16', 'to_bf16', 'to_non_native_fp16', 'MixedPrecision', 'NonNativeMixedPrecision'].some((n) => sites.callsNamed(n).length > 0 || sites.identifiers(n).length > 0)),
+  },
+  check({ model, sites, facts, edits, options, report }) {
+    if (options.targetDevice === 'cpu' || options.targetDevice === 'mps') return;
+    const device = trainingDevice(facts);
+    const gpuFile = device === 'cuda' || device === 'runtime';
+    for (const call of sites.callsTo(SUPERVISED_TRAINERS)) {
+      const finding = igniteTrainer(model, call, edits, gpuFile);
+      if (finding) report(finding);
+    }
+    if (!facts.fastaiMixed && device !== 'cpu' && device !== 'mps') {
+      // The learner constructors of this part of the file, each reported once when the file trains it.
+      for (const name of FASTAI_LEARNERS) {
+        if (SMALL_LEARNERS.has(name)) continue;
+        for (const learner of sites.callsNamed(name)) {
+          if (!makesLearner(model, learner)) continue;
+          if (!Object.keys(FASTAI_FITS).some((method) => model.callsOnResultOf(learner, [method]).length > 0)) continue;
+          report(fastaiLearner(learner, edits));
+        }
+      }
+    }
+    for (const call of sites.calls()) {
+      if (!makesSkorchNet(model, call)) continue;
+      const cls = call.qualifiedName ? undefined : localClassOf(model, call);
+      if (cls && model.classBases(cls).some((b) => ACCELERATE_MIXIN.includes(b))) continue;
+      if (!onGpu(model, call, 'cpu')) continue;
+      const fix = skorchFix(model, call, edits);
+      report({
+        node: call.callee,
+        message: `This skorch net trains on the GPU in float32. skorch's AccelerateMixin with Accelerator(mixed_precision="bf16") (or "fp16") would ${SAVING}.`,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});

@@ -1,0 +1,144 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { TextEdit } from '../analysis/types';
+import { numberValue } from '../analysis/values';
+import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
+import { FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
+import { defineRule, fact } from './rule';
+
+/** The fix's patience; a run of fewer than patience + 2 epochs cannot be shortened by it, so it is left alone. */
+const PATIENCE = 3;
+
+/** What a `cbs=` argument holds: absent, or as `analyzeCallbackList` reads it. */
+function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absent' | 'unknown' {
+  const presence = call.presence('cbs');
+  if (presence === 'absent') return 'absent';
+  if (presence === 'unknown') return 'unknown';
+  return analyzeCallbackList(model, call.argument('cbs')!, FASTAI_CALLBACKS);
+}
+
+/**
+ * ## What it flags
+ *
+ * A fastai learner — `Learner(…)`, `vision_learner`, `cnn_learner`, `unet_learner`,
+ * `text_classifier_learner`, `language_model_learner`, `tabular_learner`, `collab_learner`, through
+ * `from fastai.vision.all import *` (the way fastai's own tutorials import it) or any explicit import
+ * — trained with `fit`, `fit_one_cycle`, `fit_flat_cos` or `fine_tune` for at least 5 epochs (fewer, and the fix's patience of 3 could
+ * never end the run early), with
+ * no `EarlyStoppingCallback` in the learner's or the call's `cbs=`. fastai's data loaders hold out a
+ * validation set (`valid_pct=0.2` in most factory methods) and the learner scores it after every
+ * epoch, so `valid_loss` is there to stop on.
+ *
+ * Severity: warning when the epoch count is a literal above 1; information when it is a value the
+ * file does not spell (`learn.fine_tune(args.epochs)`).
+ *
+ * Nothing is reported when the file mentions `EarlyStoppingCallback` anywhere (added with
+ * `add_cb`, in a variable, in a partial), raises `CancelFitException` (a callback that stops training
+ * its own way), adds callbacks with `add_cb` / `add_cbs`, passes `cbs` that cannot be read (a
+ * variable built elsewhere, `**kwargs`), or builds its data loaders with a literal `valid_pct=0`.
+ *
+ * ## Why
+ *
+ * Each epoch is a full pass over the training data at the same energy; epochs after the validation
+ * loss stops improving are paid for and thrown away, or overfit. Prechelt compared 14 early-stopping
+ * criteria on 12 tasks: criteria that waited longer bought about 4 % better generalization for about
+ * 4 times the training time (Prechelt 1998). fastai's `EarlyStoppingCallback(monitor="valid_loss",
+ * patience=…)` ends `fit` after `patience` epochs without improvement.
+ *
+ * ## Example
+ *
+ * ```python
+ * from fastai.vision.all import *
+ *
+ * dls = ImageDataLoaders.from_name_func(path, get_image_files(path), valid_pct=0.2, label_func=is_cat, item_tfms=Resize(224))
+ * learn = vision_learner(dls, resnet34, metrics=error_rate)
+ * learn.fine_tune(20)
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * from fastai.vision.all import *
+ *
+ * dls = ImageDataLoaders.from_name_func(path, get_image_files(path), valid_pct=0.2, label_func=is_cat, item_tfms=Resize(224))
+ * learn = vision_learner(dls, resnet34, metrics=error_rate)
+ * learn.fine_tune(20, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])
+ * ```
+ *
+ * The callback goes into the training call's `cbs` (appended to a literal list, or a new `cbs=[…]`).
+ * With a star import from fastai the name is already there; otherwise
+ * `from fastai.callback.tracker import EarlyStoppingCallback` is added once.
+ *
+ * ## Fix safety
+ *
+ * Unsafe: training can end before the epoch count. With `fit_one_cycle` and `fine_tune` the learning
+ * rate follows a one-cycle schedule over the planned epochs, so a run stopped early ends before the
+ * rate has annealed; fastai's documentation uses the callback with `fit_one_cycle` all the same, and a
+ * `SaveModelCallback` on the same metric keeps the best weights. The last epochs of a one-cycle run
+ * often improve the validation loss again: `patience=3` is a starting point.
+ *
+ * ## References
+ *
+ * - fastai, *Tracking callbacks* (`EarlyStoppingCallback`, `SaveModelCallback`): https://docs.fast.ai/callback.tracker.html
+ * - fastai, `Learner.fit`, `fit_one_cycle`, `fine_tune`: https://docs.fast.ai/learner.html, https://docs.fast.ai/callback.schedule.html
+ * - L. Prechelt, "Automatic early stopping using cross validation: quantifying the criteria",
+ *   *Neural Networks* 11(4):761–767, 1998. https://doi.org/10.1016/S0893-6080(98)00010-0
+ */
+export const fastaiNoEarlyStopping = defineRule({
+  code: 'GML219',
+  name: 'fastai-no-early-stopping',
+  summary: 'fastai learner trained for several epochs with no EarlyStoppingCallback.',
+  defaultSeverity: 'warning',
+  frameworks: ['fastai'],
+  fixSafety: 'unsafe',
+  facts: {
+    stopsOtherwise: fact.any(
+      ({ sites }) =>
+        sites.identifiers(FASTAI_EARLY_STOPPING_NAME).length > 0 ||
+        sites.identifiers('CancelFitException').length > 0 ||
+        sites.callsNamed('add_cb').length > 0 ||
+        sites.callsNamed('add_cbs').length > 0,
+    ),
+    noValidation: fact.any(({ model, sites }) => sites.identifiers('valid_pct').some((id) => {
+      const keyword = model.parentOf(id);
+      const value = keyword?.type === 'keyword_argument' ? keyword.childForFieldName('value') : null;
+      return !!value && numberValue(model.evaluate(value)) === 0;
+    })),
+  },
+  check({ model, sites, facts, edits, report }) {
+    if (facts.stopsOtherwise || facts.noValidation) return;
+    for (const [method, { epochs: epochsName }] of Object.entries(FASTAI_FITS)) {
+      for (const call of sites.callsNamed(method)) {
+        const receiver = call.receiver;
+        const learner = receiver ? learnerOrigin(model, receiver)?.learner : undefined;
+        if (!learner) continue;
+        const value = call.valueOf(epochsName, 0);
+        if (value === undefined) continue;
+        const epochs = numberValue(value);
+        if (epochs !== undefined && epochs < PATIENCE + 2) continue;
+        if (epochs === undefined && value.kind !== 'unknown') continue;
+        const onLearner = callbacksOf(model, learner);
+        const onCall = callbacksOf(model, call);
+        if (onLearner === 'unknown' || onCall === 'unknown') continue;
+        if ((onLearner !== 'absent' && onLearner.state !== 'no') || (onCall !== 'absent' && onCall.state !== 'no')) continue;
+        const info = onCall === 'absent' ? undefined : onCall;
+        const fixable = !info || !!info.literal || !!info.none;
+        const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer().from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
+        const callback = `${imported.name}(monitor="valid_loss", patience=${PATIENCE})`;
+        const changes: TextEdit[] = [];
+        if (fixable) {
+          changes.push(info ? addCallbackEdit(edits, call, info, callback) : edits.addKeywordArguments(call, [['cbs', `[${callback}]`]]));
+          if ('edit' in imported && imported.edit) changes.push(imported.edit);
+        }
+        report({
+          node: call.callee,
+          severity: epochs === undefined ? 'information' : undefined,
+          message:
+            `\`${method}\` trains ${epochs ?? `${epochsName}`} epochs and fastai scores the validation set after each, but no ` +
+            'EarlyStoppingCallback ends training when valid_loss stops improving: every epoch after that is a full pass over the data for nothing.',
+          fixes: fixable ? [{ title: 'Add EarlyStoppingCallback(monitor="valid_loss", patience=3) to cbs', edits: changes }] : [],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,201 @@
+import { describe, it } from 'node:test';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML108 trainer-helper-fp32', () => {
+  describe('PyTorch-Ignite', () => {
+    it('create_supervised_trainer on a device picked at run time', () => {
+      expectFindings(`
+        import torch
+        from ignite.engine import create_supervised_trainer
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        trainer = create_supervised_trainer(model, optimizer, criterion, device=device)
+        #         ^^^^^^^^^^^^^^^^^^^^^^^^^ GML108: amp_mode is not set
+      `);
+    });
+
+    it('amp_mode=None on CUDA, through a module alias', () => {
+      expectFindings(`
+        import ignite.engine as ie
+
+        trainer = ie.create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode=None)
+        #         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML108
+      `);
+    });
+
+    it('not with amp_mode="amp" or an amp_mode the file does not spell', () => {
+      expectNone('GML108', `
+        from ignite.engine import create_supervised_trainer
+
+        a = create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode="amp", scaler=True)
+        b = create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode=config["amp_mode"])
+      `);
+    });
+
+    it('not on the CPU', () => {
+      expectNone('GML108', `
+        from ignite.engine import create_supervised_trainer
+
+        a = create_supervised_trainer(model, optimizer, criterion, device="cpu")
+        b = create_supervised_trainer(model, optimizer, criterion)
+      `);
+    });
+
+    it('not with target-device = "cpu"', () => {
+      expectNone('GML108', `
+        from ignite.engine import create_supervised_trainer
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda")
+      `, { targetDevice: 'cpu' });
+    });
+
+    it('not a local function of the same name', () => {
+      expectNone('GML108', `
+        import torch
+        import ignite
+
+        def create_supervised_trainer(model, optimizer, criterion, device):
+            return None
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda")
+      `);
+    });
+
+    it('fix: amp_mode="amp" and scaler=True', () => {
+      expectFix(
+        'GML108',
+        `
+        from ignite.engine import create_supervised_trainer
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda")
+        `,
+        `
+        from ignite.engine import create_supervised_trainer
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode="amp", scaler=True)
+        `,
+      );
+    });
+
+    it('fix: replaces amp_mode=None', () => {
+      expectFix(
+        'GML108',
+        `
+        from ignite.engine import create_supervised_trainer
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode=None, scaler=False)
+        `,
+        `
+        from ignite.engine import create_supervised_trainer
+
+        trainer = create_supervised_trainer(model, optimizer, criterion, device="cuda", amp_mode="amp", scaler=True)
+        `,
+      );
+    });
+  });
+
+  describe('fastai', () => {
+    it('a vision learner trained with no to_fp16()', () => {
+      expectFindings(`
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet18, metrics=error_rate)
+        #       ^^^^^^^^^^^^^^ GML108: no to_fp16() / to_bf16()
+        learn.fine_tune(3)
+      `);
+    });
+
+    it('not when made mixed-precision, chained or later', () => {
+      expectNone('GML108', `
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet18, metrics=error_rate).to_fp16()
+        learn.fine_tune(3)
+        other = vision_learner(dls, resnet34)
+        other = other.to_bf16()
+        other.fit_one_cycle(3)
+      `);
+    });
+
+    it('not for a tabular learner, nor for a learner never trained', () => {
+      expectNone('GML108', `
+        from fastai.tabular.all import *
+
+        learn = tabular_learner(dls, metrics=accuracy, layers=[10, 10])
+        learn.fit(16, lr=0.03)
+        unused = vision_learner(dls, resnet18)
+      `);
+    });
+
+    it('fix: appends .to_fp16() to the learner', () => {
+      expectFix(
+        'GML108',
+        `
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet18, metrics=error_rate)
+        learn.fine_tune(3)
+        `,
+        `
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet18, metrics=error_rate).to_fp16()
+        learn.fine_tune(3)
+        `,
+      );
+    });
+  });
+
+  describe('skorch', () => {
+    it('a net on a device chosen at run time', () => {
+      expectFindings(`
+        import torch
+        from skorch import NeuralNetClassifier
+
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        net = NeuralNetClassifier(Cnn, max_epochs=10, lr=0.002, optimizer=torch.optim.Adam, device=device)
+        #     ^^^^^^^^^^^^^^^^^^^ GML108: trains on the GPU in float32
+      `);
+    });
+
+    it('not on skorch\u2019s default CPU device, nor an AccelerateMixin net', () => {
+      expectNone('GML108', `
+        from accelerate import Accelerator
+        from skorch import NeuralNetClassifier
+        from skorch.hf import AccelerateMixin
+
+        class AcceleratedNet(AccelerateMixin, NeuralNetClassifier):
+            """NeuralNetClassifier with accelerate support"""
+
+        a = NeuralNetClassifier(Module, max_epochs=10)
+        b = AcceleratedNet(Module, accelerator=Accelerator(mixed_precision="bf16"), device=None)
+      `);
+    });
+
+    it('fix: an AccelerateMixin subclass with bf16 autocast, device=None', () => {
+      expectFix(
+        'GML108',
+        `
+        from skorch import NeuralNetClassifier
+
+        net = NeuralNetClassifier(PretrainedModel, max_epochs=25, device="cuda")
+        net.fit(train_ds, y=None)
+        `,
+        `
+        from skorch import NeuralNetClassifier
+        from skorch.hf import AccelerateMixin
+        from accelerate import Accelerator
+
+        class AcceleratedNeuralNetClassifier(AccelerateMixin, NeuralNetClassifier):
+            """NeuralNetClassifier whose forward and backward passes Accelerate runs under autocast."""
+
+        net = AcceleratedNeuralNetClassifier(PretrainedModel, max_epochs=25, device=None, accelerator=Accelerator(mixed_precision="bf16"))
+        net.fit(train_ds, y=None)
+        `,
+      );
+    });
+  });
+});

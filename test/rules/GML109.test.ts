@@ -1,0 +1,186 @@
+import { describe, it } from 'node:test';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML109 tf-custom-loop-fp32', () => {
+  it('flags a GradientTape train step, as TensorFlow\u2019s quickstart writes it', () => {
+    expectFindings(`
+      import tensorflow as tf
+
+      model = MyModel()
+      loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+      optimizer = tf.keras.optimizers.Adam()
+
+      @tf.function
+      def train_step(images, labels):
+          with tf.GradientTape() as tape:
+              predictions = model(images, training=True)
+              loss = loss_object(labels, predictions)
+          gradients = tape.gradient(loss, model.trainable_variables)
+      #               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109: computes in float32
+          optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    `);
+  });
+
+  it('flags a GAN step with two tapes once', () => {
+    expectFindings(`
+      import tensorflow as tf
+
+      @tf.function
+      def train_step(images):
+          noise = tf.random.normal([BATCH_SIZE, noise_dim])
+          with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+              generated_images = generator(noise, training=True)
+              real_output = discriminator(images, training=True)
+              fake_output = discriminator(generated_images, training=True)
+              gen_loss = generator_loss(fake_output)
+              disc_loss = discriminator_loss(real_output, fake_output)
+          gradients_of_generator = gen_tape.gradient(gen_loss, generator.trainable_variables)
+      #                            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+          gradients_of_discriminator = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
+          generator_optimizer.apply_gradients(zip(gradients_of_generator, generator.trainable_variables))
+          discriminator_optimizer.apply_gradients(zip(gradients_of_discriminator, discriminator.trainable_variables))
+    `);
+  });
+
+  it('flags through from-imports under other names', () => {
+    expectFindings(`
+      from tensorflow import GradientTape as Tape
+      from tensorflow import keras
+
+      def step(x, y):
+          with Tape() as t:
+              loss = keras.losses.mse(y, model(x))
+          grads = t.gradient(loss, model.trainable_weights)
+      #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+          opt.apply_gradients(zip(grads, model.trainable_weights))
+    `);
+  });
+
+  it('not with a mixed policy set', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+      from tensorflow.keras import mixed_precision
+
+      mixed_precision.set_global_policy("mixed_float16")
+      optimizer = mixed_precision.LossScaleOptimizer(tf.keras.optimizers.Adam())
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+              scaled_loss = optimizer.get_scaled_loss(loss)
+          grads = optimizer.get_unscaled_gradients(tape.gradient(scaled_loss, model.trainable_variables))
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    `);
+  });
+
+  it('not with a policy the file does not spell', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+
+      tf.keras.mixed_precision.set_global_policy(args.policy)
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    `);
+  });
+
+  it('not a gradient with no update (an adversarial example)', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+
+      def adversarial_pattern(image, label):
+          with tf.GradientTape() as tape:
+              tape.watch(image)
+              loss = loss_object(label, pretrained_model(image))
+          gradient = tape.gradient(loss, image)
+          return tf.sign(gradient)
+    `);
+  });
+
+  it('not a local object with a gradient method', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+
+      class Tape:
+          def gradient(self, loss, variables):
+              return []
+
+      tape = Tape()
+      grads = tape.gradient(loss, variables)
+      optimizer.apply_gradients(zip(grads, variables))
+    `);
+  });
+
+  it('not with target-device = "cpu"', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    `, { targetDevice: 'cpu' });
+  });
+
+  it('fix: sets mixed_bfloat16 after the imports', () => {
+    expectFix(
+      'GML109',
+      `
+      import tensorflow as tf
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+      `
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+    );
+  });
+
+  it('fix: changes a float32 policy in place', () => {
+    expectFix(
+      'GML109',
+      `
+      import keras
+      import tensorflow as tf
+
+      keras.mixed_precision.set_global_policy("float32")
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+      `
+      import keras
+      import tensorflow as tf
+
+      keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+    );
+  });
+});
