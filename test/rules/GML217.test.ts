@@ -187,7 +187,7 @@ describe('GML217 ignite-no-early-stopping', () => {
       );
     });
 
-    it('inside a function, in its indentation, on an accuracy metric, importing Events', () => {
+    it('inside a function, in its indentation, on an accuracy metric, adding Events to the existing import', () => {
       expectFix(
         'GML217',
         `
@@ -201,9 +201,8 @@ describe('GML217 ignite-no-early-stopping', () => {
           trainer.run(train_loader, max_epochs=epochs)
         `,
         `
-        from ignite.engine import create_supervised_evaluator, create_supervised_trainer
+        from ignite.engine import create_supervised_evaluator, create_supervised_trainer, Events
         from ignite.metrics import Accuracy
-        from ignite.engine import Events
         from ignite.handlers import EarlyStopping
 
         def run(epochs):

@@ -170,7 +170,7 @@ describe('GML219 fastai-no-early-stopping', () => {
       );
     });
 
-    it('appends to a literal cbs list and imports the callback once', () => {
+    it('appends to a literal cbs list and adds the callback to the existing import', () => {
       expectFix(
         'GML219',
         `
@@ -181,9 +181,8 @@ describe('GML219 fastai-no-early-stopping', () => {
         learn.fit_one_cycle(8, 1e-3, cbs=[SaveModelCallback()])
         `,
         `
-        from fastai.callback.tracker import SaveModelCallback
+        from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
         from fastai.learner import Learner
-        from fastai.callback.tracker import EarlyStoppingCallback
 
         learn = Learner(dls, model, loss_func=loss_func)
         learn.fit_one_cycle(8, 1e-3, cbs=[SaveModelCallback(), EarlyStoppingCallback(monitor="valid_loss", patience=3)])
