@@ -15,6 +15,7 @@ import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { gradTrackingInference } from './GML401_gradTrackingInference';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
   dataloaderSingleProcess,
+  gradTrackingInference,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);

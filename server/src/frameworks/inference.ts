@@ -1,0 +1,292 @@
+// Inference as PyTorch code writes it: which calls run a model forward (`model(x)`, `self.net(x)`,
+// `model.forward(x)`), how that model was made (built in code, or loaded with weights), where the
+// file computes gradients or chooses the grad mode, and whether a model is in evaluation mode where
+// it runs. Rules about evaluation and serving code read these instead of guessing from names.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { topPackage } from '../analysis/qualifiedName';
+import { truthiness } from '../analysis/values';
+import type { FactContext } from '../rules/rule';
+import { localClassOf } from './callbacks';
+import { TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
+import { isLightningHook } from './lightning';
+import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
+
+/** Whether an expression is `self.<name>`. */
+function isSelfAttribute(expr: Node): boolean {
+  return expr.type === 'attribute' && expr.childForFieldName('object')?.type === 'identifier' && expr.childForFieldName('object')?.text === 'self';
+}
+
+/** `model` of `model.to(device).eval()`: the expression under calls of methods that return the module itself. */
+export function moduleBase(expr: Node): Node {
+  let current = expr;
+  for (let i = 0; i < 8 && current.type === 'call'; i++) {
+    const callee = current.childForFieldName('function');
+    const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+    const object = callee?.childForFieldName('object');
+    if (!method || !object || !MODULE_SELF_METHODS.has(method)) break;
+    current = object;
+  }
+  return current;
+}
+
+/**
+ * The module a call runs forward: `model` of `model(x)` or `model.forward(x)`, `self.net` of
+ * `self.net(x)`; undefined for calls of imported names, functions, classes and methods.
+ */
+export function forwardTarget(model: Semantic, call: CallSite): Node | undefined {
+  const callee = call.callee;
+  if (callee.type === 'identifier') {
+    if (call.qualifiedName) return undefined;
+    const bindings = model.lookup(callee.text, callee);
+    if (bindings.length === 0 || bindings.some((b) => b.kind === 'def' || b.kind === 'class' || b.kind === 'import')) return undefined;
+    return callee;
+  }
+  if (callee.type !== 'attribute') return undefined;
+  const object = callee.childForFieldName('object');
+  if (call.methodName === 'forward' && object && (object.type === 'identifier' || isSelfAttribute(object))) return object;
+  if (!isSelfAttribute(callee)) return undefined;
+  // `self.predict(x)` calls a method of the class, not a module it holds.
+  const cls = model.enclosingClass(callee);
+  const method = cls && model.functionsNamed(call.methodName).some((f) => model.enclosingClass(f)?.id === cls.id);
+  return method ? undefined : callee;
+}
+
+/** The values assigned to `self.<name>` in the class around a `self.<name>` expression. */
+function selfAssignments(model: Semantic, target: Node): Node[] {
+  const cls = model.enclosingClass(target);
+  const name = target.childForFieldName('attribute')?.text;
+  if (!cls || !name) return [];
+  const out: Node[] = [];
+  for (const id of model.identifiers(name)) {
+    const attribute = model.parentOf(id);
+    if (!attribute || !isSelfAttribute(attribute) || attribute.childForFieldName('attribute')?.id !== id.id) continue;
+    const assignment = model.parentOf(attribute);
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute.id) continue;
+    const value = assignment.childForFieldName('right');
+    if (value && model.enclosingClass(assignment)?.id === cls.id) out.push(value);
+  }
+  return out;
+}
+
+/** The statements that bind a module expression: `model = …` (the assignments its lookup finds), `self.model = …`. */
+export function moduleAssignments(model: Semantic, target: Node): Node[] {
+  if (target.type === 'identifier') {
+    return model
+      .lookup(target.text, target)
+      .filter((b) => b.kind === 'assign' && b.value)
+      .map((b) => b.node);
+  }
+  return selfAssignments(model, target)
+    .map((v) => model.parentOf(v))
+    .filter((n): n is Node => !!n);
+}
+
+export interface ModuleOrigin {
+  /** The call that made the module: its class, a layer, a model builder or a loader. */
+  made: CallSite;
+  /** Whether it holds trained weights where it runs: loaded whole, built pretrained, or given a state dict. */
+  weights: boolean;
+  /** The local class it is an instance of, when it is one. */
+  cls?: Node;
+}
+
+/** What a call that makes a module made, or undefined when it makes no module we know. */
+function madeModule(model: Semantic, site: CallSite, depth: number): Omit<ModuleOrigin, 'weights'> & { weights: boolean } | undefined {
+  const q = site.qualifiedName;
+  if (q) {
+    if (MODULE_LOADERS.has(q)) return { made: site, weights: true };
+    const pretrained = pretrainedKind(q);
+    if (pretrained) return pretrained === 'model' ? { made: site, weights: true } : undefined;
+    if (q.endsWith('.from_config') && q.startsWith('transformers.')) return { made: site, weights: false };
+    // Wrappers that return (something that runs like) the module they are given.
+    if (/^torch\.(nn\.(parallel\.)?(DataParallel|DistributedDataParallel)|compile|jit\.(script|trace|freeze|optimize_for_inference))$/.test(q)) {
+      const inner = site.positional[0];
+      return inner && depth < 4 ? moduleOriginOf(model, inner, depth + 1) : undefined;
+    }
+    if (/^torch\.nn\.([A-Z]\w*|modules\.\w+\.[A-Z]\w*)$/.test(q) && !/\.(Parameter|ParameterList|ParameterDict)$/.test(q)) return { made: site, weights: false };
+    if (/^torchvision\.models\.(\w+\.)*[a-z]\w*$/.test(q) && !q.endsWith('.get_weight') && !q.endsWith('.list_models')) {
+      const weights = site.valueOf('weights');
+      const pretrained = site.valueOf('pretrained');
+      const loaded = (weights !== undefined && weights.kind !== 'none') || (pretrained !== undefined && truthiness(pretrained) !== false);
+      return { made: site, weights: loaded };
+    }
+    if (q === 'timm.create_model' || q === 'timm.models.create_model') {
+      const pretrained = site.valueOf('pretrained', 1);
+      return { made: site, weights: pretrained !== undefined && truthiness(pretrained) !== false };
+    }
+    return undefined;
+  }
+  const cls = localClassOf(model, site);
+  if (cls && model.classBases(cls).some((b) => MODULE_BASES.has(b))) return { made: site, weights: false, cls };
+  return undefined;
+}
+
+function moduleOriginOf(model: Semantic, value: Node, depth: number): ModuleOrigin | undefined {
+  let site = model.originCall(value);
+  for (let i = 0; site && i < 8 && !site.qualifiedName && MODULE_SELF_METHODS.has(site.methodName) && site.receiver; i++) site = model.originCall(site.receiver);
+  return site ? madeModule(model, site, depth) : undefined;
+}
+
+/** Whether `<target>.load_state_dict(…)` is called anywhere in the file. */
+export function loadsStateDict(model: Semantic, target: Node): boolean {
+  return model.callsNamed('load_state_dict').some((c) => !!c.receiver && moduleBase(c.receiver).text === target.text);
+}
+
+/** How the module an expression holds was made, when it is a PyTorch module made in this file. */
+export function moduleOrigin(model: Semantic, target: Node): ModuleOrigin | undefined {
+  const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
+  for (const value of values) {
+    const origin = moduleOriginOf(model, value, 0);
+    if (origin) return origin.weights ? origin : { ...origin, weights: loadsStateDict(model, target) };
+  }
+  return undefined;
+}
+
+/** Libraries whose objects are never PyTorch modules (an `.eval()` on one of theirs is something else). */
+const OTHER_LIBRARIES: ReadonlySet<string> = new Set(['sklearn', 'xgboost', 'lightgbm', 'catboost', 'keras', 'tensorflow', 'tf_keras', 'numpy', 'pandas', 'scipy', 'sympy', 'jax', 'flax', 'statsmodels']);
+
+/**
+ * Whether an expression certainly holds no PyTorch module: it was made by another library's call,
+ * or by a local class that derives from nothing, or only from classes that are not modules.
+ */
+export function certainlyNotModule(model: Semantic, target: Node): boolean {
+  const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
+  if (values.length === 0) return false;
+  return values.every((value) => {
+    const site = model.originCall(value);
+    if (!site) return false;
+    const q = site.qualifiedName;
+    if (q) return OTHER_LIBRARIES.has(topPackage(q));
+    const cls = localClassOf(model, site);
+    if (!cls) return false;
+    const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment') ?? [];
+    const bases = model.classBases(cls);
+    return bases.length === declared.length && !bases.some((b) => MODULE_BASES.has(b) || b.startsWith('torch.'));
+  });
+}
+
+/** Whether a `with` item or decorator chooses the grad mode: `torch.no_grad()`, `@torch.inference_mode()`, `torch.set_grad_enabled(…)`, `torch.enable_grad()`. */
+export function choosesGradMode(model: Semantic, expr: Node): boolean {
+  let q = expr.type === 'call' ? model.callSite(expr).qualifiedName : model.qualifiedName(expr);
+  if (!q && expr.type === 'identifier') q = model.originCall(expr)?.qualifiedName;
+  return !!q && GRAD_MODE.has(q);
+}
+
+/** `torch.set_grad_enabled(False)` (or any value) called as a statement: the grad mode from there on is the script's choice. */
+export function setsGradModeGlobally({ sites, model }: FactContext): boolean {
+  return sites.callsTo(SET_GRAD_ENABLED).some((c) => model.parentOf(c.node)?.type === 'expression_statement');
+}
+
+/**
+ * Where the file computes or asks for gradients, in document order: `.backward()`, autograd
+ * functions (`torch.autograd.grad`, `torch.func.vjp`), TensorFlow's `tape.gradient`, `requires_grad_()`,
+ * `requires_grad=` (unless a literal False) and `x.requires_grad = …`, and reads of `x.grad`.
+ */
+export function gradientUses({ model, sites }: FactContext): Node[] {
+  const out: Node[] = [];
+  for (const c of sites.callsNamed('backward')) if (c.receiver) out.push(c.node);
+  for (const c of sites.callsNamed('requires_grad_')) if (c.receiver) out.push(c.node);
+  for (const c of sites.callsNamed('gradient')) if (c.receiver && !c.qualifiedName) out.push(c.node);
+  for (const name of ['grad', 'vjp', 'jvp', 'jacrev', 'jacfwd', 'jacobian', 'hessian', 'hvp', 'vhp', 'grad_and_value']) {
+    for (const c of sites.callsNamed(name)) if (AUTOGRAD_NAMESPACES.some((p) => c.qualifiedName?.startsWith(p))) out.push(c.node);
+  }
+  for (const id of sites.identifiers('requires_grad')) {
+    const parent = model.parentOf(id);
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) {
+      const value = parent.childForFieldName('value');
+      if (!value || truthiness(model.evaluate(value)) !== false) out.push(parent);
+    } else if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
+      const assignment = model.parentOf(parent);
+      if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.id === parent.id) out.push(assignment);
+    }
+  }
+  for (const id of sites.identifiers('grad')) {
+    const parent = model.parentOf(id);
+    if (parent?.type !== 'attribute' || parent.childForFieldName('attribute')?.id !== id.id) continue;
+    const use = model.parentOf(parent);
+    // `torch.autograd.grad(…)` is counted above; `x.grad` is read here.
+    if (use?.type === 'call' && use.childForFieldName('function')?.id === parent.id) continue;
+    out.push(parent);
+  }
+  return out.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/**
+ * The gradient uses and the calls through which they run: each call, in this file, of a function
+ * holding one (and of the functions calling those, three levels up).
+ */
+export function gradientReach(model: Semantic, uses: readonly Node[]): Node[] {
+  const out = [...uses];
+  const seen = new Set<number>();
+  let frontier: readonly Node[] = uses;
+  for (let depth = 0; depth < 3 && frontier.length; depth++) {
+    const next: Node[] = [];
+    for (const node of frontier) {
+      const fn = model.enclosingFunction(node);
+      if (!fn || seen.has(fn.id)) continue;
+      seen.add(fn.id);
+      for (const caller of model.callersOf(fn)) next.push(caller.node);
+    }
+    out.push(...next);
+    frontier = next;
+  }
+  return out.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Whether a `train(…)` call switches to evaluation mode (`train(False)`, `train(mode=False)`). */
+function trainSetsEval(call: CallSite): boolean {
+  const mode = call.valueOf('mode', 0);
+  return mode !== undefined && truthiness(mode) === false;
+}
+
+export interface ModeSwitch {
+  node: Node;
+  evaluation: boolean;
+}
+
+/** `<target>.eval()` / `<target>.train(…)` calls, and assignments of `….eval()` chains to it, anywhere in the file. */
+export function modeSwitches(model: Semantic, target: Node): ModeSwitch[] {
+  const text = target.text;
+  const out: ModeSwitch[] = [];
+  for (const c of model.callsNamed('eval')) {
+    if (c.receiver && moduleBase(c.receiver).text === text && c.positional.length === 0 && c.keywords.size === 0) out.push({ node: c.node, evaluation: true });
+  }
+  for (const c of model.callsNamed('train')) {
+    if (c.receiver && moduleBase(c.receiver).text === text && !c.hasStarArgs && !c.hasStarKwargs) out.push({ node: c.node, evaluation: trainSetsEval(c) });
+  }
+  return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
+}
+
+/**
+ * The call that put the module in evaluation mode for a forward at `at`: the last `.eval()` /
+ * `.train(False)` on it before `at` in the same function (with no `.train()` after it), or, for a
+ * module bound at module level and run in a function, an `.eval()` at module level when nothing in
+ * the file ever puts it back in training mode.
+ */
+export function evalModeAt(model: Semantic, target: Node, at: Node): Node | undefined {
+  const fn = model.enclosingFunction(at);
+  const switches = modeSwitches(model, target);
+  const here = switches.filter((s) => s.node.startIndex < at.startIndex && model.enclosingFunction(s.node)?.id === fn?.id);
+  const last = here[here.length - 1];
+  if (last) return last.evaluation ? last.node : undefined;
+  if (!fn || switches.some((s) => !s.evaluation)) return undefined;
+  const bindings = target.type === 'identifier' ? model.lookup(target.text, target) : [];
+  if (bindings.length === 0 || bindings.some((b) => model.enclosingFunction(b.node))) return undefined;
+  return switches.find((s) => !model.enclosingFunction(s.node))?.node;
+}
+
+/**
+ * Whether code at a node runs where a framework manages gradients or is the model itself: a
+ * LightningModule hook (Lightning runs evaluation hooks under no_grad), a `forward`, a method of a
+ * module class or of a trainer class.
+ */
+export function managedByFramework(model: Semantic, node: Node): boolean {
+  const fn = model.enclosingFunction(node);
+  if (!fn) return false;
+  const name = fn.childForFieldName('name')?.text ?? '';
+  if (name === 'forward' || isLightningHook(name)) return true;
+  const cls = model.enclosingClass(fn);
+  return !!cls && model.classBases(cls).some((b) => MODULE_BASES.has(b) || HF_TRAINERS.has(b) || b.startsWith('ignite.') || b.startsWith('lightning.') || b.startsWith('pytorch_lightning.'));
+}
