@@ -16,6 +16,7 @@ import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { gradTrackingInference } from './GML401_gradTrackingInference';
+import { modelReloadInLoop } from './GML402_modelReloadInLoop';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   sklearnNoEarlyStopping,
   dataloaderSingleProcess,
   gradTrackingInference,
+  modelReloadInLoop,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
