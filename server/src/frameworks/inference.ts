@@ -103,7 +103,7 @@ function madeModule(model: Semantic, site: CallSite, depth: number): Omit<Module
     // Wrappers that return (something that runs like) the module they are given.
     if (/^torch\.(nn\.(parallel\.)?(DataParallel|DistributedDataParallel)|compile|jit\.(script|trace|freeze|optimize_for_inference))$/.test(q)) {
       const inner = site.positional[0];
-      return inner && depth < 4 ? moduleOriginOf(model, inner, depth + 1) : undefined;
+      return inner && depth < 4 ? originOfValue(model, inner, depth + 1) : undefined;
     }
     if (/^torch\.nn\.([A-Z]\w*|modules\.\w+\.[A-Z]\w*)$/.test(q) && !/\.(Parameter|ParameterList|ParameterDict)$/.test(q)) return { made: site, weights: false };
     if (/^torchvision\.models\.(\w+\.)*[a-z]\w*$/.test(q) && !q.endsWith('.get_weight') && !q.endsWith('.list_models')) {
@@ -123,7 +123,8 @@ function madeModule(model: Semantic, site: CallSite, depth: number): Omit<Module
   return undefined;
 }
 
-function moduleOriginOf(model: Semantic, value: Node, depth: number): ModuleOrigin | undefined {
+/** How the module a value expression holds was made (`Net().to(device)` → `Net()`), when we know its maker. */
+export function originOfValue(model: Semantic, value: Node, depth = 0): ModuleOrigin | undefined {
   let site = model.originCall(value);
   for (let i = 0; site && i < 8 && !site.qualifiedName && MODULE_SELF_METHODS.has(site.methodName) && site.receiver; i++) site = model.originCall(site.receiver);
   return site ? madeModule(model, site, depth) : undefined;
@@ -138,7 +139,7 @@ export function loadsStateDict(model: Semantic, target: Node): boolean {
 export function moduleOrigin(model: Semantic, target: Node): ModuleOrigin | undefined {
   const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
   for (const value of values) {
-    const origin = moduleOriginOf(model, value, 0);
+    const origin = originOfValue(model, value);
     if (origin) return origin.weights ? origin : { ...origin, weights: loadsStateDict(model, target) };
   }
   return undefined;

@@ -329,8 +329,8 @@ export const gradTrackingInference = defineRule({
       report({
         node: call.node,
         message:
-          `\`${target.text}\` runs forward with autograd on ${where}: every operation records what a backward pass would need, ` +
-          'and evaluation never runs one, so it costs time and holds the activations in memory. Run it under `torch.inference_mode()`.',
+          `\`${target.text}\` runs forward with autograd on ${where}: every operation records itself for a backward pass that never comes ` +
+          'and keeps the tensors that pass would need alive until the output is freed. Run it under `torch.inference_mode()`.',
         fixes: [{ title: `Run the ${block.type === 'for_statement' || block.type === 'while_statement' ? 'loop' : 'statement'} under torch.inference_mode()${risk ? ` — review: ${risk}` : ''}`, edits: changes, safety: risk ? 'unsafe' : 'safe' }],
       });
     }

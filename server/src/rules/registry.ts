@@ -17,6 +17,7 @@ import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { gradTrackingInference } from './GML401_gradTrackingInference';
 import { modelReloadInLoop } from './GML402_modelReloadInLoop';
+import { fp32CpuInference } from './GML405_fp32CpuInference';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   dataloaderSingleProcess,
   gradTrackingInference,
   modelReloadInLoop,
+  fp32CpuInference,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);
