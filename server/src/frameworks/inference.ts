@@ -123,11 +123,31 @@ function madeModule(model: Semantic, site: CallSite, depth: number): Omit<Module
   return undefined;
 }
 
+/** The name a call's result is assigned to, through module methods (`model = Net().to(device)` → `model`). */
+function assignedName(model: Semantic, call: Node): Node | undefined {
+  let current = call;
+  for (let i = 0; i < 8; i++) {
+    const parent = model.parentOf(current);
+    if (parent?.type === 'assignment') {
+      const left = parent.childForFieldName('left');
+      return parent.childForFieldName('right')?.id === current.id && left?.type === 'identifier' ? left : undefined;
+    }
+    const call = parent?.type === 'attribute' ? model.parentOf(parent) : undefined;
+    if (!call || call.type !== 'call' || !MODULE_SELF_METHODS.has(parent!.childForFieldName('attribute')?.text ?? '')) return undefined;
+    current = call;
+  }
+  return undefined;
+}
+
 /** How the module a value expression holds was made (`Net().to(device)` → `Net()`), when we know its maker. */
 export function originOfValue(model: Semantic, value: Node, depth = 0): ModuleOrigin | undefined {
   let site = model.originCall(value);
   for (let i = 0; site && i < 8 && !site.qualifiedName && MODULE_SELF_METHODS.has(site.methodName) && site.receiver; i++) site = model.originCall(site.receiver);
-  return site ? madeModule(model, site, depth) : undefined;
+  const made = site ? madeModule(model, site, depth) : undefined;
+  if (!made || made.weights) return made;
+  // `model = Net(); model.load_state_dict(…)` where it is made (in a loading function, say).
+  const name = assignedName(model, made.made.node);
+  return name && loadsStateDict(model, name) ? { ...made, weights: true } : made;
 }
 
 /** Whether `<target>.load_state_dict(…)` is called anywhere in the file. */

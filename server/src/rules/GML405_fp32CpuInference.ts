@@ -202,9 +202,10 @@ export const fp32CpuInference = defineRule({
       const target = assignment.childForFieldName('left');
       const value = assignment.childForFieldName('right');
       if (!target || !value || !(target.type === 'identifier' || (target.type === 'attribute' && target.childForFieldName('object')?.text === 'self'))) continue;
+      // The assignment that makes the model (not a later `model = model.eval()`, whose origin is reported there).
+      if (moduleBase(value).type === 'identifier') continue;
       const origin = originOfValue(model, value);
-      // The assignment that makes the model (not a later `model = model.eval()`).
-      if (!origin || !within(origin.made.node, value)) continue;
+      if (!origin) continue;
       if (!(origin.weights || loadsStateDict(model, target)) || !quantizableModel(model, origin) || notFp32(model, target, origin)) continue;
       const forwards = repeatedForwards(model, target);
       if (forwards.length === 0) continue;
@@ -214,7 +215,7 @@ export const fp32CpuInference = defineRule({
       const changes = [edits.insertLine(after.endPosition.row + 1, line)];
       if (torch.edit) changes.push(torch.edit);
       report({
-        node: origin.made.callee,
+        node: within(origin.made.node, value) ? origin.made.callee : value,
         message:
           `\`${target.text}\` is a trained fp32 model of Linear layers that this script runs on the CPU (line ${forwards[0].startPosition.row + 1}) with no quantization, compilation or export. ` +
           'Dynamic int8 quantization of its Linear layers can cut its CPU time on CPUs with int8 dot-product instructions (VNNI, AMX); check the accuracy.',
