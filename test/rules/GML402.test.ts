@@ -31,7 +31,7 @@ describe('GML402 model-reload-in-loop', () => {
       MODEL_DIR = "models"
       for name in os.listdir("incoming"):
           clf = joblib.load(os.path.join(MODEL_DIR, "classifier.joblib"))
-      #         ^^^^^^^^^^^ GML402: on every iteration of the loop on line 5
+      #         ^^^^^^^^^^^ GML402: on every iteration of the \`for\` loop around it
           rows = read_rows(os.path.join("incoming", name))
           print(name, clf.predict(rows))
     `);
@@ -80,7 +80,7 @@ describe('GML402 model-reload-in-loop', () => {
       for epoch in range(3):
           for batch in loader:
               model = torch.load(args.checkpoint)
-      #               ^^^^^^^^^^ GML402: the loop on line 3
+      #               ^^^^^^^^^^ GML402: the outer \`for\` loop around it
               print(model(batch))
     `);
   });

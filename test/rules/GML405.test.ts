@@ -44,7 +44,7 @@ describe('GML405 fp32-cpu-inference', () => {
 
       tokenizer = AutoTokenizer.from_pretrained("distilbert-base-uncased-finetuned-sst-2-english")
       model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased-finetuned-sst-2-english")
-      #       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML405: \`model\` is a trained fp32 model of Linear layers that this script runs on the CPU (line 10)
+      #       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML405: \`model\` is a trained fp32 model of Linear layers that this script runs on the CPU
       model.eval()
 
       def classify(texts):

@@ -9,8 +9,9 @@ import { topPackage } from '../analysis/qualifiedName';
 import { truthiness } from '../analysis/values';
 import type { FactContext } from '../rules/rule';
 import { localClassOf } from './callbacks';
-import { TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
+import { HF_PIPELINES, TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
 import { isLightningHook } from './lightning';
+import { within } from './loops';
 import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
 
 /** Whether an expression is `self.<name>`. */
@@ -86,40 +87,40 @@ export function moduleAssignments(model: Semantic, target: Node): Node[] {
 export interface ModuleOrigin {
   /** The call that made the module: its class, a layer, a model builder or a loader. */
   made: CallSite;
-  /** Whether it holds trained weights where it runs: loaded whole, built pretrained, or given a state dict. */
-  weights: boolean;
+  /** Whether its maker loads trained weights (a loader, `from_pretrained`, a pretrained builder); see hasTrainedWeights. */
+  loaded: boolean;
   /** The local class it is an instance of, when it is one. */
   cls?: Node;
 }
 
 /** What a call that makes a module made, or undefined when it makes no module we know. */
-function madeModule(model: Semantic, site: CallSite, depth: number): Omit<ModuleOrigin, 'weights'> & { weights: boolean } | undefined {
+function madeModule(model: Semantic, site: CallSite, depth: number): ModuleOrigin | undefined {
   const q = site.qualifiedName;
   if (q) {
-    if (MODULE_LOADERS.has(q)) return { made: site, weights: true };
+    if (MODULE_LOADERS.has(q)) return { made: site, loaded: true };
     const pretrained = pretrainedKind(q);
-    if (pretrained) return pretrained === 'model' ? { made: site, weights: true } : undefined;
-    if (q.endsWith('.from_config') && q.startsWith('transformers.')) return { made: site, weights: false };
+    if (pretrained) return pretrained === 'model' ? { made: site, loaded: true } : undefined;
+    if (q.endsWith('.from_config') && q.startsWith('transformers.')) return { made: site, loaded: false };
     // Wrappers that return (something that runs like) the module they are given.
     if (/^torch\.(nn\.(parallel\.)?(DataParallel|DistributedDataParallel)|compile|jit\.(script|trace|freeze|optimize_for_inference))$/.test(q)) {
       const inner = site.positional[0];
       return inner && depth < 4 ? originOfValue(model, inner, depth + 1) : undefined;
     }
-    if (/^torch\.nn\.([A-Z]\w*|modules\.\w+\.[A-Z]\w*)$/.test(q) && !/\.(Parameter|ParameterList|ParameterDict)$/.test(q)) return { made: site, weights: false };
+    if (/^torch\.nn\.([A-Z]\w*|modules\.\w+\.[A-Z]\w*)$/.test(q) && !/\.(Parameter|ParameterList|ParameterDict)$/.test(q)) return { made: site, loaded: false };
     if (/^torchvision\.models\.(\w+\.)*[a-z]\w*$/.test(q) && !q.endsWith('.get_weight') && !q.endsWith('.list_models')) {
       const weights = site.valueOf('weights');
       const pretrained = site.valueOf('pretrained');
       const loaded = (weights !== undefined && weights.kind !== 'none') || (pretrained !== undefined && truthiness(pretrained) !== false);
-      return { made: site, weights: loaded };
+      return { made: site, loaded };
     }
     if (q === 'timm.create_model' || q === 'timm.models.create_model') {
       const pretrained = site.valueOf('pretrained', 1);
-      return { made: site, weights: pretrained !== undefined && truthiness(pretrained) !== false };
+      return { made: site, loaded: pretrained !== undefined && truthiness(pretrained) !== false };
     }
     return undefined;
   }
   const cls = localClassOf(model, site);
-  if (cls && model.classBases(cls).some((b) => MODULE_BASES.has(b))) return { made: site, weights: false, cls };
+  if (cls && model.classBases(cls).some((b) => MODULE_BASES.has(b))) return { made: site, loaded: false, cls };
   return undefined;
 }
 
@@ -143,11 +144,7 @@ function assignedName(model: Semantic, call: Node): Node | undefined {
 export function originOfValue(model: Semantic, value: Node, depth = 0): ModuleOrigin | undefined {
   let site = model.originCall(value);
   for (let i = 0; site && i < 8 && !site.qualifiedName && MODULE_SELF_METHODS.has(site.methodName) && site.receiver; i++) site = model.originCall(site.receiver);
-  const made = site ? madeModule(model, site, depth) : undefined;
-  if (!made || made.weights) return made;
-  // `model = Net(); model.load_state_dict(…)` where it is made (in a loading function, say).
-  const name = assignedName(model, made.made.node);
-  return name && loadsStateDict(model, name) ? { ...made, weights: true } : made;
+  return site ? madeModule(model, site, depth) : undefined;
 }
 
 /** Whether `<target>.load_state_dict(…)` is called anywhere in the file. */
@@ -160,17 +157,29 @@ export function moduleOrigin(model: Semantic, target: Node): ModuleOrigin | unde
   const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
   for (const value of values) {
     const origin = originOfValue(model, value);
-    if (origin) return origin.weights ? origin : { ...origin, weights: loadsStateDict(model, target) };
+    if (origin) return origin;
   }
   return undefined;
+}
+
+/**
+ * Whether a module holds trained weights where it runs: its maker loaded them, or
+ * `load_state_dict` is called on it (under the name it is used by, or the name it was made as:
+ * `model = Net(); model.load_state_dict(…)` in a loading function).
+ */
+export function hasTrainedWeights(model: Semantic, origin: ModuleOrigin, target: Node): boolean {
+  if (origin.loaded || loadsStateDict(model, target)) return true;
+  const made = assignedName(model, origin.made.node);
+  return !!made && loadsStateDict(model, made);
 }
 
 /** Libraries whose objects are never PyTorch modules (an `.eval()` on one of theirs is something else). */
 const OTHER_LIBRARIES: ReadonlySet<string> = new Set(['sklearn', 'xgboost', 'lightgbm', 'catboost', 'keras', 'tensorflow', 'tf_keras', 'numpy', 'pandas', 'scipy', 'sympy', 'jax', 'flax', 'statsmodels']);
 
 /**
- * Whether an expression certainly holds no PyTorch module: it was made by another library's call,
- * or by a local class that derives from nothing, or only from classes that are not modules.
+ * Whether an expression certainly holds no PyTorch module: it was made by another library's call
+ * (a tokenizer, a pipeline, a scikit-learn estimator), or by a local class that derives from
+ * nothing, or only from classes that are not modules.
  */
 export function certainlyNotModule(model: Semantic, target: Node): boolean {
   const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
@@ -179,7 +188,8 @@ export function certainlyNotModule(model: Semantic, target: Node): boolean {
     const site = model.originCall(value);
     if (!site) return false;
     const q = site.qualifiedName;
-    if (q) return OTHER_LIBRARIES.has(topPackage(q));
+    // Tokenizers, processors and pipelines are callables, not modules (pipelines run under no_grad).
+    if (q) return OTHER_LIBRARIES.has(topPackage(q)) || HF_PIPELINES.includes(q) || (pretrainedKind(q) ?? 'model') !== 'model';
     const cls = localClassOf(model, site);
     if (!cls) return false;
     const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment') ?? [];
@@ -200,6 +210,36 @@ export function setsGradModeGlobally({ sites, model }: FactContext): boolean {
   return sites.callsTo(SET_GRAD_ENABLED).some((c) => model.parentOf(c.node)?.type === 'expression_statement');
 }
 
+const AUTOGRAD_FUNCTIONS: ReadonlySet<string> = new Set(['grad', 'vjp', 'jvp', 'jacrev', 'jacfwd', 'jacobian', 'hessian', 'hvp', 'vhp', 'grad_and_value']);
+
+/** Whether a call computes or asks for gradients: `.backward()`, `requires_grad_()`, `tape.gradient(…)`, an autograd function. */
+function isGradientCall(call: CallSite): boolean {
+  const name = call.methodName;
+  if (name === 'backward' || name === 'requires_grad_') return !!call.receiver;
+  if (name === 'gradient') return !!call.receiver && !call.qualifiedName;
+  return AUTOGRAD_FUNCTIONS.has(name) && AUTOGRAD_NAMESPACES.some((p) => call.qualifiedName?.startsWith(p));
+}
+
+/** The gradient use a `requires_grad` or `grad` identifier makes: `requires_grad=` (unless a literal False), `x.requires_grad = …`, a read of `x.grad`. */
+function gradientIdentifierUse(model: Semantic, id: Node): Node | undefined {
+  const parent = model.parentOf(id);
+  if (id.text === 'requires_grad') {
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) {
+      const value = parent.childForFieldName('value');
+      return !value || truthiness(model.evaluate(value)) !== false ? parent : undefined;
+    }
+    if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
+      const assignment = model.parentOf(parent);
+      return assignment?.type === 'assignment' && assignment.childForFieldName('left')?.id === parent.id ? assignment : undefined;
+    }
+    return undefined;
+  }
+  if (id.text !== 'grad' || parent?.type !== 'attribute' || parent.childForFieldName('attribute')?.id !== id.id) return undefined;
+  const use = model.parentOf(parent);
+  // `torch.autograd.grad(…)` is a call, counted as one.
+  return use?.type === 'call' && use.childForFieldName('function')?.id === parent.id ? undefined : parent;
+}
+
 /**
  * Where the file computes or asks for gradients, in document order: `.backward()`, autograd
  * functions (`torch.autograd.grad`, `torch.func.vjp`), TensorFlow's `tape.gradient`, `requires_grad_()`,
@@ -207,51 +247,55 @@ export function setsGradModeGlobally({ sites, model }: FactContext): boolean {
  */
 export function gradientUses({ model, sites }: FactContext): Node[] {
   const out: Node[] = [];
-  for (const c of sites.callsNamed('backward')) if (c.receiver) out.push(c.node);
-  for (const c of sites.callsNamed('requires_grad_')) if (c.receiver) out.push(c.node);
-  for (const c of sites.callsNamed('gradient')) if (c.receiver && !c.qualifiedName) out.push(c.node);
-  for (const name of ['grad', 'vjp', 'jvp', 'jacrev', 'jacfwd', 'jacobian', 'hessian', 'hvp', 'vhp', 'grad_and_value']) {
-    for (const c of sites.callsNamed(name)) if (AUTOGRAD_NAMESPACES.some((p) => c.qualifiedName?.startsWith(p))) out.push(c.node);
-  }
-  for (const id of sites.identifiers('requires_grad')) {
-    const parent = model.parentOf(id);
-    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) {
-      const value = parent.childForFieldName('value');
-      if (!value || truthiness(model.evaluate(value)) !== false) out.push(parent);
-    } else if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
-      const assignment = model.parentOf(parent);
-      if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.id === parent.id) out.push(assignment);
+  for (const name of ['backward', 'requires_grad_', 'gradient', ...AUTOGRAD_FUNCTIONS]) for (const c of sites.callsNamed(name)) if (isGradientCall(c)) out.push(c.node);
+  for (const name of ['requires_grad', 'grad']) {
+    for (const id of sites.identifiers(name)) {
+      const use = gradientIdentifierUse(model, id);
+      if (use) out.push(use);
     }
-  }
-  for (const id of sites.identifiers('grad')) {
-    const parent = model.parentOf(id);
-    if (parent?.type !== 'attribute' || parent.childForFieldName('attribute')?.id !== id.id) continue;
-    const use = model.parentOf(parent);
-    // `torch.autograd.grad(…)` is counted above; `x.grad` is read here.
-    if (use?.type === 'call' && use.childForFieldName('function')?.id === parent.id) continue;
-    out.push(parent);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
 }
 
 /**
- * The gradient uses and the calls through which they run: each call, in this file, of a function
- * holding one (and of the functions calling those, three levels up).
+ * `gradientUses` inside one node, read from that node alone, and the calls in it of same-file
+ * functions that compute gradients (three levels down): what a loop, statement or function needs
+ * gradients for, without reading the rest of the file.
  */
-export function gradientReach(model: Semantic, uses: readonly Node[]): Node[] {
-  const out = [...uses];
-  const seen = new Set<number>();
-  let frontier: readonly Node[] = uses;
-  for (let depth = 0; depth < 3 && frontier.length; depth++) {
-    const next: Node[] = [];
-    for (const node of frontier) {
-      const fn = model.enclosingFunction(node);
-      if (!fn || seen.has(fn.id)) continue;
-      seen.add(fn.id);
-      for (const caller of model.callersOf(fn)) next.push(caller.node);
+export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] {
+  const calls = model.callsWithin(node);
+  const out = calls.filter(isGradientCall).map((c) => c.node);
+  for (const id of node.descendantsOfType('identifier')) {
+    if (!id || (id.text !== 'requires_grad' && id.text !== 'grad')) continue;
+    const use = gradientIdentifierUse(model, id);
+    if (use) out.push(use);
+  }
+  if (depth < 3) {
+    for (const call of calls) {
+      if (call.callee.type !== 'identifier' || call.qualifiedName) continue;
+      const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+      const body = fn?.childForFieldName('body');
+      if (fn && body && !within(node, fn) && gradientsWithin(model, body, depth + 1).length) out.push(call.node);
     }
-    out.push(...next);
-    frontier = next;
+  }
+  return out.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/**
+ * The module-level code that computes gradients: gradient uses outside any function, and the
+ * module-level calls of same-file functions that compute some (three levels down). A node fact:
+ * an edit inside a function body changes it only when it changes whether that function computes
+ * gradients, so evaluation code at module level is not checked again after every keystroke in a
+ * training function.
+ */
+export function moduleLevelGradients(context: FactContext): Node[] {
+  const { model, sites } = context;
+  const out = gradientUses(context).filter((n) => !model.enclosingFunction(n));
+  for (const call of sites.calls()) {
+    if (call.callee.type !== 'identifier' || call.qualifiedName || model.enclosingFunction(call.node)) continue;
+    const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+    const body = fn?.childForFieldName('body');
+    if (body && gradientsWithin(model, body, 0).length) out.push(call.node);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
 }
@@ -267,14 +311,15 @@ export interface ModeSwitch {
   evaluation: boolean;
 }
 
-/** `<target>.eval()` / `<target>.train(…)` calls, and assignments of `….eval()` chains to it, anywhere in the file. */
-export function modeSwitches(model: Semantic, target: Node): ModeSwitch[] {
+/** `<target>.eval()` / `<target>.train(…)` calls (also at the end of a chain: `model = Net().eval()`), within a node or the file. */
+export function modeSwitches(model: Semantic, target: Node, within?: Node): ModeSwitch[] {
   const text = target.text;
   const out: ModeSwitch[] = [];
-  for (const c of model.callsNamed('eval')) {
+  const calls = (name: string) => (within ? model.callsNamedWithin(name, within) : model.callsNamed(name));
+  for (const c of calls('eval')) {
     if (c.receiver && moduleBase(c.receiver).text === text && c.positional.length === 0 && c.keywords.size === 0) out.push({ node: c.node, evaluation: true });
   }
-  for (const c of model.callsNamed('train')) {
+  for (const c of calls('train')) {
     if (c.receiver && moduleBase(c.receiver).text === text && !c.hasStarArgs && !c.hasStarKwargs) out.push({ node: c.node, evaluation: trainSetsEval(c) });
   }
   return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
@@ -288,11 +333,13 @@ export function modeSwitches(model: Semantic, target: Node): ModeSwitch[] {
  */
 export function evalModeAt(model: Semantic, target: Node, at: Node): Node | undefined {
   const fn = model.enclosingFunction(at);
-  const switches = modeSwitches(model, target);
-  const here = switches.filter((s) => s.node.startIndex < at.startIndex && model.enclosingFunction(s.node)?.id === fn?.id);
+  // In a function, its own body is read first: most forwards are settled there.
+  const here = modeSwitches(model, target, fn).filter((s) => s.node.startIndex < at.startIndex && model.enclosingFunction(s.node)?.id === fn?.id);
   const last = here[here.length - 1];
   if (last) return last.evaluation ? last.node : undefined;
-  if (!fn || switches.some((s) => !s.evaluation)) return undefined;
+  if (!fn) return undefined;
+  const switches = modeSwitches(model, target);
+  if (switches.some((s) => !s.evaluation)) return undefined;
   const bindings = target.type === 'identifier' ? model.lookup(target.text, target) : [];
   if (bindings.length === 0 || bindings.some((b) => model.enclosingFunction(b.node))) return undefined;
   return switches.find((s) => !model.enclosingFunction(s.node))?.node;

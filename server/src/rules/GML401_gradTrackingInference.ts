@@ -6,16 +6,16 @@ import {
   choosesGradMode,
   evalModeAt,
   forwardTarget,
-  gradientReach,
-  gradientUses,
+  gradientsWithin,
+  hasTrainedWeights,
   managedByFramework,
   modeSwitches,
+  moduleLevelGradients,
   moduleOrigin,
   setsGradModeGlobally,
   type ModuleOrigin,
 } from '../frameworks/inference';
 import { statementOf, within } from '../frameworks/loops';
-import { loopTrains } from '../frameworks/training';
 import { defineRule, fact } from './rule';
 
 /** Functions whose name says they evaluate or serve a model. */
@@ -32,11 +32,6 @@ const DETACHING_METHODS = new Set(['item', 'tolist', 'numpy', 'clone']);
 /** Calls whose result is a plain Python value, never a tensor. */
 const PLAIN_METHODS = new Set(['item', 'tolist', 'size', 'dim', 'numel', 'format']);
 const PLAIN_FUNCTIONS = new Set(['len', 'int', 'float', 'bool', 'str', 'round']);
-
-/** Whether a node runs in the code of a function (or, for none, at module level: a def's body runs when called, and its calls are in the gradient reach). */
-function inScope(model: Semantic, node: Node, fn: Node | undefined): boolean {
-  return fn ? within(node, fn) : !model.enclosingFunction(node);
-}
 
 /** Whether an expression's value holds no tensor: a number, `.item()`, `len(…)`, `x.size(0)`, arithmetic of those. */
 function plainValue(expr: Node | null): boolean {
@@ -73,11 +68,25 @@ function inComprehension(model: Semantic, node: Node): boolean {
 }
 
 /**
+ * Whether a forward runs in training or gradient code that its own loop or statement shows: the
+ * innermost loop around it computes gradients (and puts nothing in evaluation mode), or its
+ * statement does. Read from that loop alone, so most training steps are settled without the rest
+ * of the file.
+ */
+function needsGradientsLocally(model: Semantic, call: CallSite): boolean {
+  const statement = statementOf(call.node);
+  if (statement && gradientsWithin(model, statement).length) return true;
+  const inner = model.enclosingLoops(call.node)[0];
+  return !!inner && model.callsNamedWithin('eval', inner).length === 0 && gradientsWithin(model, inner).length > 0;
+}
+
+/**
  * The block to run under inference mode for a forward call that runs in evaluation code: the
  * outermost loop around it in the evaluation part (after the `.eval()`, not switching back to
  * training), or its statement; undefined when the code is not evaluation or needs gradients.
+ * A function is read on its own; the rest of the file only for a forward at module level.
  */
-function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: Node | undefined, origin: ModuleOrigin | undefined, reach: readonly Node[], noGradients: boolean): Node | undefined {
+function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: Node | undefined, origin: ModuleOrigin | undefined, fileGradients: () => Node[]): Node | undefined {
   const fn = model.enclosingFunction(call.node);
   const loops = model.enclosingLoops(call.node);
   const region: Node[] = [];
@@ -86,24 +95,25 @@ function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: N
     region.push(loop);
   }
   // Gradients in those loops (or in a function they call) make them training or an attack.
-  if (region.some((loop) => reach.some((g) => within(g, loop)) || loopTrains(model, loop))) return undefined;
+  if (region.some((loop) => gradientsWithin(model, loop).length > 0)) return undefined;
   const statement = statementOf(call.node);
-  if (!statement || reach.some((g) => within(g, statement))) return undefined;
-  const later = reach.filter((g) => g.startIndex >= call.node.endIndex && inScope(model, g, fn));
+  if (!statement) return undefined;
+  const gradients = fn ? gradientsWithin(model, fn) : fileGradients();
+  const later = gradients.filter((g) => g.startIndex >= call.node.endIndex);
   if (anchor) {
     // A gradient after the forward, before the module goes back to training mode, may use its output (a saliency map).
-    const back = modeSwitches(model, target).find((s) => !s.evaluation && s.node.startIndex > call.node.endIndex && model.enclosingFunction(s.node)?.id === fn?.id);
+    const back = modeSwitches(model, target, fn).find((s) => !s.evaluation && s.node.startIndex > call.node.endIndex && model.enclosingFunction(s.node)?.id === fn?.id);
     if (later.some((g) => !back || g.startIndex < back.node.startIndex)) return undefined;
   } else {
-    if (fn ? reach.some((g) => within(g, fn)) : later.length > 0) return undefined;
+    if (fn ? gradients.length > 0 : later.length > 0) return undefined;
     const repeated = loops.length > 0 || inComprehension(model, call.node);
     const inferenceFunction = !!fn && INFERENCE_FUNCTION.test(fn.childForFieldName('name')?.text ?? '');
-    // A loaded model run once by a script that computes no gradients anywhere is an inference script.
-    if (!repeated && !inferenceFunction && !(noGradients && origin?.weights)) return undefined;
+    // A loaded model run once by a script whose module-level code computes no gradients is an inference script.
+    if (!repeated && !inferenceFunction && !(origin && fileGradients().length === 0 && hasTrainedWeights(model, origin, target))) return undefined;
   }
   let block: Node | undefined;
   for (const loop of region) {
-    if (modeSwitches(model, target).some((s) => !s.evaluation && within(s.node, loop))) break;
+    if (modeSwitches(model, target, loop).some((s) => !s.evaluation)) break;
     block = loop;
   }
   return block ?? statement;
@@ -194,12 +204,13 @@ function useOf(model: Semantic, id: Node): { kind: 'in-place' | 'escapes' | 'der
  * outside inference mode, so a result returned, stored on an object, changed in place or followed by
  * gradients makes the fix unsafe.
  */
-function inferenceModeRisk(model: Semantic, block: Node, reach: readonly Node[]): string | undefined {
+function inferenceModeRisk(model: Semantic, block: Node, fileGradients: () => Node[]): string | undefined {
   const fn = model.enclosingFunction(block);
   if (block.descendantsOfType(['return_statement', 'yield']).some((n) => n && model.enclosingFunction(n)?.id === fn?.id)) return 'the block returns a value made in it';
   const { names, onObject } = namesStoredIn(model, block);
   if (onObject) return 'the block stores a result on an object';
-  if (reach.some((g) => g.startIndex >= block.endIndex && inScope(model, g, fn))) return 'gradients are computed after the block';
+  const gradients = fn ? gradientsWithin(model, fn) : fileGradients();
+  if (gradients.some((g) => g.startIndex >= block.endIndex)) return 'gradients are computed after the block';
   const pending = [...names];
   const seen = new Set(pending);
   while (pending.length) {
@@ -219,7 +230,7 @@ function inferenceModeRisk(model: Semantic, block: Node, reach: readonly Node[])
 }
 
 const facts = {
-  gradientUses: fact.nodes(gradientUses),
+  moduleLevelGradients: fact.nodes(moduleLevelGradients),
   setsGradModeGlobally: fact.any(setsGradModeGlobally),
 };
 
@@ -342,21 +353,22 @@ export const gradTrackingInference = defineRule({
   facts,
   check({ model, sites, facts, edits, report }) {
     if (facts.setsGradModeGlobally) return;
-    let reach: Node[] | undefined;
+    // Where module-level code computes gradients: read only for a forward at module level.
+    const fileGradients = () => facts.moduleLevelGradients;
     const done = new Set<number>();
     for (const call of sites.calls()) {
       const target = forwardTarget(model, call);
-      if (!target || managedByFramework(model, call.node)) continue;
-      const origin = moduleOrigin(model, target);
-      const anchor = evalModeAt(model, target, call.node);
-      if (!origin && (!anchor || certainlyNotModule(model, target))) continue;
+      if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call)) continue;
       if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
-      reach ??= gradientReach(model, facts.gradientUses);
-      const block = inferenceBlock(model, call, target, anchor, origin, reach, facts.gradientUses.length === 0);
+      const origin = moduleOrigin(model, target);
+      if (!origin && certainlyNotModule(model, target)) continue;
+      const anchor = evalModeAt(model, target, call.node);
+      if (!origin && !anchor) continue;
+      const block = inferenceBlock(model, call, target, anchor, origin, fileGradients);
       if (!block || done.has(block.id)) continue;
       done.add(block.id);
       const torch = edits.importer().module('torch');
-      const risk = inferenceModeRisk(model, block, reach);
+      const risk = inferenceModeRisk(model, block, fileGradients);
       const changes = edits.wrapStatements(block, block, `with ${torch.name}.inference_mode():`);
       if (torch.edit) changes.push(torch.edit);
       const where = anchor ? `after \`${target.text}.eval()\`` : 'in code that computes no gradients';

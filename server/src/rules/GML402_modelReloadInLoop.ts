@@ -288,11 +288,12 @@ export const modelReloadInLoop = defineRule({
       }
       if (!loop) continue;
       const changes = hoist(model, edits, statement, name, loop);
+      const outer = model.enclosingLoops(call.node)[0]?.id !== loop.id;
       const what = kind.model ? 'the model is read and built again' : 'what it loads is read and built again';
       report({
         node: call.callee,
         severity: kind.model ? undefined : 'information',
-        message: `\`${kind.label}(…)\` runs with the same arguments on every iteration of the loop on line ${loop.startPosition.row + 1}: ${what} each time, to give the same object. Load it once before the loop.`,
+        message: `\`${kind.label}(…)\` runs with the same arguments on every iteration of the ${outer ? 'outer ' : ''}${loop.type === 'while_statement' ? '`while`' : '`for`'} loop around it: ${what} each time, to give the same object. Load it once before the loop.`,
         fixes: changes ? [{ title: `Load it once before the loop${name ? ` (as \`${name.text}\`)` : ''}`, edits: changes }] : [],
       });
     }

@@ -2,7 +2,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { isLinearModelClass, isTrainerCall } from '../frameworks/huggingface';
-import { forwardTarget, gradientUses, loadsStateDict, managedByFramework, moduleBase, originOfValue, type ModuleOrigin } from '../frameworks/inference';
+import { forwardTarget, gradientUses, hasTrainedWeights, managedByFramework, moduleBase, originOfValue, type ModuleOrigin } from '../frameworks/inference';
 import { TRAINERS as LIGHTNING_TRAINERS } from '../frameworks/lightning';
 import { namedStatements, within } from '../frameworks/loops';
 import { AUTOCAST, DYNAMIC_QUANTIZABLE_LAYERS, INFERENCE_OPTIMIZERS, INFERENCE_RUNTIMES, MODULE_SELF_METHODS, dtypeKind, isConvolution } from '../frameworks/torch';
@@ -224,7 +224,7 @@ export const fp32CpuInference = defineRule({
       if (moduleBase(value).type === 'identifier') continue;
       const origin = originOfValue(model, value);
       if (!origin) continue;
-      if (!(origin.weights || loadsStateDict(model, target)) || !quantizableModel(model, origin) || notFp32(model, target, origin)) continue;
+      if (!quantizableModel(model, origin) || notFp32(model, target, origin) || !hasTrainedWeights(model, origin, target)) continue;
       const forwards = repeatedForwards(model, target);
       if (forwards.length === 0) continue;
       const torch = edits.importer().module('torch');
@@ -235,7 +235,7 @@ export const fp32CpuInference = defineRule({
       report({
         node: within(origin.made.node, value) ? origin.made.callee : value,
         message:
-          `\`${target.text}\` is a trained fp32 model of Linear layers that this script runs on the CPU (line ${forwards[0].startPosition.row + 1}) with no quantization, compilation or export. ` +
+          `\`${target.text}\` is a trained fp32 model of Linear layers that this script runs on the CPU with no quantization, compilation or export. ` +
           'Dynamic int8 quantization of its Linear layers can cut its CPU time on CPUs with int8 dot-product instructions (VNNI, AMX): ' +
           'about half the energy of a Transformer feed-forward classifier in our measurement. Check the accuracy.',
         fixes: [{ title: 'Quantize its Linear and LSTM layers to int8 with torch.ao.quantization.quantize_dynamic', edits: changes }],
