@@ -1,5 +1,5 @@
-"""An already-efficient PyTorch loop: bf16 autocast, multi-process loading, and no gradients
-during evaluation. Green ML reports nothing here.
+"""An already-efficient PyTorch loop: bf16 autocast, multi-process loading, no gradients during
+evaluation, and early stopping on validation accuracy. Green ML reports nothing here.
 """
 import torch
 from torch import nn
@@ -15,7 +15,8 @@ model = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 2)).to(devic
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
 
-for epoch in range(3):
+best_accuracy, stale_epochs = 0.0, 0
+for epoch in range(50):
     model.train()
     for x, y in train_loader:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
@@ -31,4 +32,11 @@ for epoch in range(3):
         for x, y in val_loader:
             x, y = x.to(device), y.to(device)
             correct += (model(x).argmax(dim=1) == y).sum().item()
-    print(f"epoch {epoch}: val accuracy {correct / len(data):.3f}")
+    accuracy = correct / len(data)
+    print(f"epoch {epoch}: val accuracy {accuracy:.3f}")
+    if accuracy > best_accuracy:
+        best_accuracy, stale_epochs = accuracy, 0
+    else:
+        stale_epochs += 1
+        if stale_epochs == 3:  # no improvement for three epochs: stop
+            break

@@ -4,6 +4,8 @@ import {
   CodeActionKind,
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
+  MessageType,
+  ShowMessageNotification,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -38,11 +40,15 @@ export interface ServerHandle {
 }
 
 export function startServer(connection: Connection): ServerHandle {
-  const settings = new SettingsStore(connection);
+  // A bad setting value is said once, in the log and in a warning, and its default is used.
+  const settings = new SettingsStore(connection, (problem) => {
+    connection.console.warn(problem);
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Green ML: ${problem}` }).catch(() => undefined);
+  });
   const documents = new TextDocuments<ManagedDocument>({
     create: (uri, languageId, version, content) => new ManagedDocument(uri, languageId, version, content),
     update: (doc, changes, version) => {
-      doc.applyChanges(changes, version);
+      for (const problem of doc.applyChanges(changes, version)) connection.console.error(`${doc.uri} (version ${version}): ${problem}`);
       return doc;
     },
   });

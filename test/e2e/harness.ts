@@ -63,8 +63,11 @@ export class CodeServer {
     readonly log: () => string,
   ) {}
 
-  /** Installs the .vsix into a fresh extensions dir and starts code-server on a free port. */
-  static async start(tools: Tools, vsix: string): Promise<CodeServer> {
+  /**
+   * Installs the .vsix into a fresh extensions dir and starts code-server on a free port. With
+   * `workspaceTrust`, workspace trust is on and folders open untrusted (Restricted Mode), unprompted.
+   */
+  static async start(tools: Tools, vsix: string, opts: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
     const dir = mkdtempSync(join(tmpdir(), 'greenml-e2e-cs-'));
     const userDataDir = join(dir, 'user');
     const extensionsDir = join(dir, 'extensions');
@@ -72,7 +75,8 @@ export class CodeServer {
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
     mkdirSync(extensionsDir, { recursive: true });
     writeFileSync(configFile, 'auth: none\n'); // code-server rejects an empty config file
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {};
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust }, null, 2));
     const install = spawnSync(
       tools.node,
       [tools.codeServerEntry, '--config', configFile, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix],
@@ -89,7 +93,7 @@ export class CodeServer {
         '--config', configFile,
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--reconnection-grace-time', '5',
         '--user-data-dir', userDataDir,
         '--extensions-dir', extensionsDir,

@@ -140,9 +140,10 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
           label = `type ${JSON.stringify(ch)} at line ${line}`;
         }
         if (!validPython(doc.text)) {
-          // Broken code (a syntax error, or a top-level statement indented: see the test of that
-          // below): the analysis must still run. Then the edit is undone and the valid text compared.
-          analysis.analyze(doc, { ...options, rules });
+          // Broken code (a syntax error, or a top-level statement indented): the findings must equal
+          // a fresh analysis of the broken text too. Then the edit is undone, so that the document does
+          // not drift into noise, and the valid text compared.
+          expectSame(doc, analysis, `step ${step} (${label}, broken)`, rules);
           doc.setText(previous);
           label += ', then undone';
         }
@@ -364,6 +365,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     const note = 'note = "precision not set yet"';
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'from accelerate import Accelerator',
       ...filler(0),
       note,
@@ -402,6 +404,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   it('a fix in one segment follows an indentation-unit change made in another', () => {
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'def scale(x):',
       '    return x * 2',
       ...filler(0),
@@ -423,6 +426,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       'def train(model, data, opt):',
       '    for x, y in data:',
       '        loss = torch.nn.functional.mse_loss(model(x), y)',
@@ -446,6 +450,7 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     // computed from its `with` statements (none), which must count as read of it.
     const lines = [
       'import torch',
+      'net = net.to("cuda")',
       ...filler(0, 12),
       'def forward_pass(batch):',
       '    return model(batch).sum()',
@@ -475,9 +480,10 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
   const lineOf = (needle: string, from = 0): number => editFile().split('\n').findIndex((l, i) => i >= from && l.includes(needle));
 
   /** Types one character at (line, column) and deletes it again; returns the segments examined for each. */
-  function typeAndUndo(doc: PythonDocument, analysis: IncrementalAnalysis, line: number, character: number, ch: string): number[] {
-    const examined: number[] = [];
+  function typeAndUndo(doc: PythonDocument, analysis: IncrementalAnalysis, line: number, character: number, ch: string): number[] & { broken?: boolean } {
+    const examined: number[] & { broken?: boolean } = [];
     doc.update([{ range: { start: { line, character }, end: { line, character } }, text: ch }]);
+    examined.broken = !parsesCleanly(doc.text);
     analysis.analyze(doc, options);
     examined.push(analysis.lastStats!.analysed);
     doc.update([{ range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' }]);
@@ -553,7 +559,10 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
         for (const ch of chars) {
           const examined = typeAndUndo(doc, analysis, line, column, ch);
           assert.equal(analysis.lastStats!.mode, 'partial');
-          assert.ok(examined.every((n) => n <= 2), `${label}, ${JSON.stringify(ch)}: segments examined ${examined.join(', ')} (of ${segments})`);
+          // A keystroke that breaks the syntax at a segment's edge has its neighbours parsed with it
+          // (see errorsInside in document.ts), split again once it is undone: up to three segments.
+          const most = examined.broken ? 3 : 2;
+          assert.ok(examined.every((n) => n <= most), `${label}, ${JSON.stringify(ch)}: segments examined ${examined.join(', ')} (of ${segments})`);
         }
       }
     } finally {
@@ -564,6 +573,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
   it('removing the only import of a name re-examines the segments that resolved it', () => {
     const lines = [
       'import torch as T',
+      'net = net.to("cuda")',
       ...filler(0),
       'def step_a(model, x, opt):',
       '    loss = model(x).sum()',

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before } from 'node:test';
 import { analyzeText, type AnalyzeOptions } from '../../server/src/analysis/analyze';
-import { loadPython, parsePython, type Node } from '../../server/src/analysis/parser';
+import { loadPython, parsePython } from '../../server/src/analysis/parser';
+import { hasIndentedTopLevelStatement } from '../../server/src/analysis/document';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig, type GreenmlSettings } from '../../server/src/config/settings';
@@ -53,7 +54,8 @@ export function applyFix(text: string, finding: Finding, index = 0): string {
   return applyEdits(new SourceText(text), fix.edits);
 }
 
-function hasSyntaxError(text: string): boolean {
+/** Whether tree-sitter finds a syntax error in the text. */
+export function hasSyntaxError(text: string): boolean {
   const tree = parsePython(text);
   try {
     return tree.rootNode.hasError;
@@ -108,33 +110,6 @@ export function validPython(text: string): boolean {
   }
 }
 
-/**
- * Whether a top-level statement starts after indentation on its own line: Python raises
- * IndentationError, while tree-sitter parses it without an error, and not always alike from
- * different starting lines (a segment parsed alone can read it otherwise than the whole file).
- */
-export function hasIndentedTopLevelStatement(root: Node, text: string): boolean {
-  for (const statement of root.children) {
-    if (!statement || statement.type === 'comment') continue;
-    let at = statement.startIndex - 1;
-    if (!isIndentation(text.charCodeAt(at))) continue;
-    while (at >= 0 && isIndentation(text.charCodeAt(at))) at--;
-    const before = at < 0 ? 10 : text.charCodeAt(at);
-    if (before === 10 || before === 13) return true;
-  }
-  return false;
-}
-
-function isIndentation(code: number): boolean {
-  return code === 32 || code === 9 || code === 12;
-}
 
 /** Whether a text parses without syntax errors (as one tree). */
-export function parsesCleanly(text: string): boolean {
-  const tree = parsePython(text);
-  try {
-    return !tree.rootNode.hasError;
-  } finally {
-    tree.delete();
-  }
-}
+export { parsesCleanly } from '../../server/src/fixes/fixAll';

@@ -1,101 +1,544 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyFix, assertFixes, assertNone, assertOne, count, findings, py, useParser } from '../helpers/analysis';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
-const CODE = 'GML102';
-const BODY = ['model = keras.Sequential([keras.layers.Dense(10)])', 'model.compile(loss="mse")', 'model.fit(x, y, epochs=3)'];
-
 describe('GML102 keras-fp32-policy', () => {
-  it('flags fit on a Keras model with no policy and inserts set_global_policy after the imports', () => {
-    const src = py('"""Train."""', 'import numpy as np', 'import keras', '', ...BODY);
-    const f = assertOne(src, CODE);
-    assert.equal(f.range.start.line, 6);
-    assert.match(f.message, /float32/);
-    assert.equal(f.fixes.length, 2);
-    assert.ok(f.fixes.every((x) => x.safety === 'unsafe' && x.title.endsWith(' (unsafe)')));
-    const fixed = assertFixes(src, CODE);
-    assert.equal(fixed, py('"""Train."""', 'import numpy as np', 'import keras', 'keras.mixed_precision.set_global_policy("mixed_float16")', '', ...BODY));
-    assert.deepEqual(findings(fixed, CODE), []);
-    const bf16 = applyFix(src, f, 1);
-    assert.match(bf16, /keras\.mixed_precision\.set_global_policy\("mixed_bfloat16"\)/);
-    assert.deepEqual(findings(bf16, CODE), []);
+  it('flags fit on a Keras model when no policy is set', () => {
+    expectFindings(`
+      """Train."""
+      import numpy as np
+      import keras
+
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102: Keras model trains in float32
+    `);
   });
 
-  it('uses the name the file binds keras by, through tensorflow too', () => {
-    const tf = assertFixes(py('import tensorflow as tf', 'model = tf.keras.Sequential()', 'model.fit(x, y)'), CODE);
-    assert.match(tf, /^import tensorflow as tf\ntf\.keras\.mixed_precision\.set_global_policy\("mixed_float16"\)\n/);
-    const fromTf = assertFixes(py('from tensorflow import keras', 'model = keras.models.Sequential()', 'model.fit(x, y)'), CODE);
-    assert.match(fromTf, /^from tensorflow import keras\nkeras\.mixed_precision\.set_global_policy/);
-    const both = assertFixes(py('import tensorflow as tf', 'from tensorflow import keras', 'model = keras.Sequential()', 'model.fit(x, y)'), CODE);
-    assert.match(both, /\nkeras\.mixed_precision\.set_global_policy/);
+  it('offers two fixes, both unsafe and titled so', () => {
+    const [finding] = expectFindings(`
+      import keras
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+    assert.equal(finding.fixes.length, 2);
+    assert.ok(finding.fixes.every((x) => x.safety === 'unsafe' && x.title.endsWith(' (unsafe)')));
   });
 
-  it('adds the keras import once when only submodule names are imported', () => {
-    const tf = assertFixes(py('from tensorflow.keras.models import Sequential', 'from tensorflow.keras.layers import Dense', 'm = Sequential([Dense(1)])', 'm.fit(x, y)'), CODE);
-    assert.equal(count(tf, 'import tensorflow as tf\n'), 1);
-    assert.match(tf, /from tensorflow\.keras\.layers import Dense\nimport tensorflow as tf\ntf\.keras\.mixed_precision\.set_global_policy\("mixed_float16"\)\n/);
-    const keras = assertFixes(py('from keras.models import Sequential', 'm = Sequential()', 'm.fit(x, y)'), CODE);
-    assert.equal(count(keras, 'import keras\n'), 1);
-    assert.match(keras, /^from keras\.models import Sequential\nimport keras\nkeras\.mixed_precision/);
+  // ---- which models it knows --------------------------------------------------------------------
+
+  it('flags a functional keras.Model', () => {
+    expectFindings(`
+      import keras
+      inputs = keras.Input((4,))
+      model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+      model.fit(x, y)
+      ^^^^^^^^^ GML102
+    `);
   });
 
-  it('recognises functional models, subclasses, loaded models and models returned by local functions', () => {
-    assertOne(py('import keras', 'inputs = keras.Input((4,))', 'model = keras.Model(inputs, keras.layers.Dense(1)(inputs))', 'model.fit(x, y)'), CODE);
-    assertOne(py('import tensorflow as tf', 'class Net(tf.keras.Model):', '    pass', 'class Deeper(Net):', '    pass', 'net = Deeper()', 'net.fit(x, y)'), CODE);
-    assertOne(py('import keras', 'model = keras.models.load_model("m.keras")', 'model.fit(x, y)'), CODE);
-    assertOne(py('import keras', 'base = keras.applications.ResNet50(weights=None)', 'base.fit(x, y)'), CODE);
-    assertOne(py('from tensorflow import keras', 'def build():', '    return keras.Sequential()', 'model = build()', 'model.fit(x, y)'), CODE);
+  it('flags a subclass of a subclass of tf.keras.Model', () => {
+    expectFindings(`
+      import tensorflow as tf
+      class Net(tf.keras.Model):
+          pass
+      class Deeper(Net):
+          pass
+      net = Deeper()
+      net.fit(x, y)
+      ^^^^^^^ GML102
+    `);
   });
 
-  it('stays quiet when a mixed policy is set in any spelling, or the policy is unknown', () => {
-    const with_ = (...lines: string[]) => py('import keras', 'import tensorflow as tf', ...lines, ...BODY);
-    assertNone(with_('keras.mixed_precision.set_global_policy("mixed_float16")'), CODE);
-    assertNone(with_('keras.mixed_precision.set_dtype_policy("mixed_bfloat16")'), CODE);
-    assertNone(with_('keras.config.set_dtype_policy("mixed_float16")'), CODE);
-    assertNone(with_('tf.keras.mixed_precision.set_global_policy("mixed_float16")'), CODE);
-    assertNone(with_('tf.keras.mixed_precision.experimental.set_policy("mixed_float16")'), CODE);
-    assertNone(with_('from tensorflow.keras import mixed_precision', 'mixed_precision.set_global_policy(mixed_precision.Policy("mixed_float16"))'), CODE);
-    assertNone(with_('policy = keras.DTypePolicy("mixed_bfloat16")', 'keras.config.set_dtype_policy(policy)'), CODE);
-    assertNone(with_('keras.mixed_precision.set_global_policy(args.policy)'), CODE);
-    assertNone(with_('layer = keras.layers.Dense(4, dtype="mixed_float16")'), CODE);
-    assertNone(with_('layer = keras.layers.Dense(', '    4,', '    dtype = "mixed_bfloat16",', ')'), CODE);
-    assertNone(with_('layer_dtype = "mixed_float16"', 'layer = keras.layers.Dense(4, dtype=layer_dtype)'), CODE);
+  it('flags a loaded model', () => {
+    expectFindings(`
+      import keras
+      model = keras.models.load_model("m.keras")
+      model.fit(x, y)
+      ^^^^^^^^^ GML102
+    `);
   });
 
-  it('does not count `dtype` spelled in a comment, a string or another name as a layer policy', () => {
-    const with_ = (...lines: string[]) => py('import keras', 'import tensorflow as tf', ...lines, ...BODY);
-    assertOne(with_('# keras.layers.Dense(4, dtype="mixed_float16")'), CODE);
-    assertOne(with_('note = \'Dense(4, dtype="mixed_float16")\''), CODE);
-    assertOne(with_('my_dtype = "mixed_float16"', 'print(my_dtype)'), CODE);
+  it('flags a keras.applications model', () => {
+    expectFindings(`
+      import keras
+      base = keras.applications.ResNet50(weights=None)
+      base.fit(x, y)
+      ^^^^^^^^ GML102
+    `);
   });
 
-  it('still flags a float32 policy and changes it in place', () => {
-    const src = py('import keras', 'keras.mixed_precision.set_global_policy("float32")', ...BODY);
-    const fixed = assertFixes(src, CODE);
-    assert.equal(fixed, py('import keras', 'keras.mixed_precision.set_global_policy("mixed_float16")', ...BODY));
-    assertOne(py('import keras', 'layer = keras.layers.Dense(4, dtype="float32")', ...BODY), CODE);
-  });
-
-  it('ignores fit on other libraries and look-alike local classes', () => {
-    assertNone(py('import keras', 'from sklearn.linear_model import LogisticRegression', 'clf = LogisticRegression()', 'clf.fit(x, y)'), CODE);
-    assertNone(py('import keras', 'class Sequential:', '    def fit(self, x): pass', 'm = Sequential()', 'm.fit(x)'), CODE);
-    assertNone(py('import keras', 'import xgboost as xgb', 'm = keras.Sequential()', 'def train(est):', '    est.fit(x, y)'), CODE);
-    assertNone(py('import keras', 'def train(est):', '    est.fit(x, y)'), CODE);
-    assertNone(py('import torch', 'm = keras.Sequential()', 'm.fit(x, y)'), CODE);
+  it('flags a model returned by a local function', () => {
+    expectFindings(`
+      from tensorflow import keras
+      def build():
+          return keras.Sequential()
+      model = build()
+      model.fit(x, y)
+      ^^^^^^^^^ GML102
+    `);
   });
 
   it('flags an unresolved receiver when the file builds a Keras model and imports no other fit library', () => {
-    assertOne(py('import keras', 'def train(model):', '    model.fit(x, y, epochs=2)', 'train(keras.Sequential())'), CODE);
+    expectFindings(`
+      import keras
+      def train(model):
+          model.fit(x, y, epochs=2)
+      #   ^^^^^^^^^ GML102
+      train(keras.Sequential())
+    `);
   });
 
-  it('keeps tab and two-space indented code, and CRLF newlines', () => {
-    const tabs = 'import keras\ndef main():\n\tmodel = keras.Sequential()\n\tmodel.fit(x, y)\n';
-    assert.equal(assertFixes(tabs, CODE), 'import keras\nkeras.mixed_precision.set_global_policy("mixed_float16")\ndef main():\n\tmodel = keras.Sequential()\n\tmodel.fit(x, y)\n');
-    const two = 'import keras\nif True:\n  model = keras.Sequential()\n  model.fit(x, y)\n';
-    assert.equal(assertFixes(two, CODE), 'import keras\nkeras.mixed_precision.set_global_policy("mixed_float16")\nif True:\n  model = keras.Sequential()\n  model.fit(x, y)\n');
-    const crlf = 'from keras.models import Sequential\r\nm = Sequential()\r\nm.fit(x, y)\r\n';
-    assert.equal(assertFixes(crlf, CODE), 'from keras.models import Sequential\r\nimport keras\r\nkeras.mixed_precision.set_global_policy("mixed_float16")\r\nm = Sequential()\r\nm.fit(x, y)\r\n');
+  // ---- policies that count ----------------------------------------------------------------------
+
+  it('leaves keras.mixed_precision.set_global_policy("mixed_float16") alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves keras.mixed_precision.set_dtype_policy("mixed_bfloat16") alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves keras.config.set_dtype_policy("mixed_float16") alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      keras.config.set_dtype_policy("mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves tf.keras.mixed_precision.set_global_policy("mixed_float16") alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves the TF 2.3 experimental set_policy("mixed_float16") alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      tf.keras.mixed_precision.experimental.set_policy("mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves set_global_policy(mixed_precision.Policy("mixed_float16")) alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      from tensorflow.keras import mixed_precision
+      mixed_precision.set_global_policy(mixed_precision.Policy("mixed_float16"))
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves a keras.DTypePolicy("mixed_bfloat16") held in a variable alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      policy = keras.DTypePolicy("mixed_bfloat16")
+      keras.config.set_dtype_policy(policy)
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves a policy it cannot read alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      keras.mixed_precision.set_global_policy(args.policy)
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves a layer with dtype="mixed_float16" alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      layer = keras.layers.Dense(4, dtype="mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves a layer with a spaced, multi-line dtype = "mixed_bfloat16" alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      layer = keras.layers.Dense(
+          4,
+          dtype = "mixed_bfloat16",
+      )
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  it('leaves a layer whose dtype is a name bound to "mixed_float16" alone', () => {
+    expectNone('GML102', `
+      import keras
+      import tensorflow as tf
+      layer_dtype = "mixed_float16"
+      layer = keras.layers.Dense(4, dtype=layer_dtype)
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+    `);
+  });
+
+  // ---- policies that do not count ---------------------------------------------------------------
+
+  it('does not count a dtype spelled in a comment', () => {
+    expectFindings(`
+      import keras
+      import tensorflow as tf
+      # keras.layers.Dense(4, dtype="mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+  });
+
+  it('does not count a dtype spelled in a string', () => {
+    expectFindings(`
+      import keras
+      import tensorflow as tf
+      note = 'Dense(4, dtype="mixed_float16")'
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+  });
+
+  it('does not count a mixed policy string bound to a name that is no dtype', () => {
+    expectFindings(`
+      import keras
+      import tensorflow as tf
+      my_dtype = "mixed_float16"
+      print(my_dtype)
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+  });
+
+  it('flags a layer with dtype="float32"', () => {
+    expectFindings(`
+      import keras
+      layer = keras.layers.Dense(4, dtype="float32")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+  });
+
+  // ---- what it ignores --------------------------------------------------------------------------
+
+  it('ignores fit on a scikit-learn estimator', () => {
+    expectNone('GML102', `
+      import keras
+      from sklearn.linear_model import LogisticRegression
+      clf = LogisticRegression()
+      clf.fit(x, y)
+    `);
+  });
+
+  it('ignores a local class named Sequential', () => {
+    expectNone('GML102', `
+      import keras
+      class Sequential:
+          def fit(self, x): pass
+      m = Sequential()
+      m.fit(x)
+    `);
+  });
+
+  it('ignores an unresolved receiver when another fit library is imported', () => {
+    expectNone('GML102', `
+      import keras
+      import xgboost as xgb
+      m = keras.Sequential()
+      def train(est):
+          est.fit(x, y)
+    `);
+  });
+
+  it('ignores an unresolved receiver when the file builds no Keras model', () => {
+    expectNone('GML102', `
+      import keras
+      def train(est):
+          est.fit(x, y)
+    `);
+  });
+
+  it('ignores a file that does not import Keras', () => {
+    expectNone('GML102', `
+      import torch
+      m = keras.Sequential()
+      m.fit(x, y)
+    `);
+  });
+
+  // ---- fixes ------------------------------------------------------------------------------------
+
+  it('fix: sets the mixed_float16 policy after the imports', () => {
+    expectFix(
+      'GML102',
+      `
+      """Train."""
+      import numpy as np
+      import keras
+
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+      `
+      """Train."""
+      import numpy as np
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+    );
+  });
+
+  it('fix: the second fix sets mixed_bfloat16', () => {
+    expectFix(
+      'GML102',
+      `
+      """Train."""
+      import numpy as np
+      import keras
+
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+      `
+      """Train."""
+      import numpy as np
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+      { fixIndex: 1 },
+    );
+  });
+
+  it('fix: a float32 policy is changed in place', () => {
+    expectFix(
+      'GML102',
+      `
+      import keras
+      keras.mixed_precision.set_global_policy("float32")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+      `
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      model = keras.Sequential([keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      `,
+    );
+  });
+
+  it('fix: calls keras through `import tensorflow as tf`', () => {
+    expectFix(
+      'GML102',
+      `
+      import tensorflow as tf
+      model = tf.keras.Sequential()
+      model.fit(x, y)
+      `,
+      `
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+      model = tf.keras.Sequential()
+      model.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: calls keras by the name `from tensorflow import keras` binds', () => {
+    expectFix(
+      'GML102',
+      `
+      from tensorflow import keras
+      model = keras.models.Sequential()
+      model.fit(x, y)
+      `,
+      `
+      from tensorflow import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      model = keras.models.Sequential()
+      model.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: prefers the keras name over tf.keras when both are imported', () => {
+    expectFix(
+      'GML102',
+      `
+      import tensorflow as tf
+      from tensorflow import keras
+      model = keras.Sequential()
+      model.fit(x, y)
+      `,
+      `
+      import tensorflow as tf
+      from tensorflow import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      model = keras.Sequential()
+      model.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: imports tensorflow once when only tensorflow.keras submodule names are imported', () => {
+    expectFix(
+      'GML102',
+      `
+      from tensorflow.keras.models import Sequential
+      from tensorflow.keras.layers import Dense
+      m = Sequential([Dense(1)])
+      m.fit(x, y)
+      `,
+      `
+      from tensorflow.keras.models import Sequential
+      from tensorflow.keras.layers import Dense
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+      m = Sequential([Dense(1)])
+      m.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: imports keras once when only keras submodule names are imported', () => {
+    expectFix(
+      'GML102',
+      `
+      from keras.models import Sequential
+      m = Sequential()
+      m.fit(x, y)
+      `,
+      `
+      from keras.models import Sequential
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      m = Sequential()
+      m.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: tab-indented code is left as it is', () => {
+    expectFix(
+      'GML102',
+      `
+      import keras
+      def main():
+      \tmodel = keras.Sequential()
+      \tmodel.fit(x, y)
+      `,
+      `
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      def main():
+      \tmodel = keras.Sequential()
+      \tmodel.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: two-space-indented code is left as it is', () => {
+    expectFix(
+      'GML102',
+      `
+      import keras
+      if True:
+        model = keras.Sequential()
+        model.fit(x, y)
+      `,
+      `
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      if True:
+        model = keras.Sequential()
+        model.fit(x, y)
+      `,
+    );
+  });
+
+  it('fix: CRLF newlines are kept, in the added import too', () => {
+    expectFix(
+      'GML102',
+      `
+      from keras.models import Sequential
+      m = Sequential()
+      m.fit(x, y)
+      `,
+      `
+      from keras.models import Sequential
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+      m = Sequential()
+      m.fit(x, y)
+      `,
+      { eol: '\r\n' },
+    );
   });
 });

@@ -37,6 +37,29 @@ describe('GML215 sklearn-no-early-stopping', () => {
       `);
     });
 
+    it('does not promise a saving for the linear models, where the measured one was small', () => {
+      const [finding] = expectFindings(`
+        from sklearn.linear_model import SGDClassifier
+
+        clf = SGDClassifier()
+        #     ^^^^^^^^^^^^^ GML215: the saving can be small
+      `);
+      assert.doesNotMatch(finding.message, /well before the cap/);
+    });
+
+    it('MLP and gradient boosting keep the promise their measurement backs', () => {
+      const findings = expectFindings(`
+        from sklearn.ensemble import GradientBoostingClassifier
+        from sklearn.neural_network import MLPClassifier
+
+        mlp = MLPClassifier(max_iter=300)
+        #     ^^^^^^^^^^^^^ GML215: often well before the cap
+        gb = GradientBoostingClassifier(n_estimators=500)
+        #    ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML215: often well before the cap
+      `);
+      for (const f of findings) assert.doesNotMatch(f.message, /saving can be small/);
+    });
+
     it('SGDRegressor', () => {
       expectFindings(`
         from sklearn.linear_model import SGDRegressor

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { TrackingMethods, TrackingStatus, RunEndedParams, TrackingConfigParams } from '../../../server/src/common/trackingProtocol';
+import { checkOutputDir, checkTrackingSettings } from '../../../server/src/config/validateSettings';
 import { statusBarText, statusBarTooltip, runEndedMessage, IDLE_TEXT } from './statusText';
 
 const TOKEN_KEY = 'greenml.electricityMapsToken';
@@ -106,29 +107,34 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
       const folder = vscode.workspace.getWorkspaceFolder(target);
       const cwd = folder?.uri.fsPath ?? path.dirname(target.fsPath);
       const cfg = vscode.workspace.getConfiguration('greenml', target);
-      const outputDir = path.resolve(cwd, cfg.get<string>('tracking.outputDir') || '.greenml');
+      // The same checks as the server's: a bad value is said and its default used.
+      const checked = checkTrackingSettings({ carbon: cfg.get('carbon'), tracking: cfg.get('tracking') });
+      for (const problem of checked.problems) void vscode.window.showWarningMessage(`Green ML: ${problem}`);
+      const carbon = checked.settings.carbon ?? {};
+      const tracking = checked.settings.tracking ?? {};
+      const outputDir = path.resolve(cwd, checkOutputDir(tracking.outputDir).value);
       const python = await selectedPython(target, log);
       const args = [
         path.join(context.extensionPath, 'dist', 'cli.js'),
         'run',
         '--origin', 'command',
         '--output-dir', outputDir,
-        '--interval', String(cfg.get<number>('tracking.interval') ?? 1),
-        '--pue', String(cfg.get<number>('carbon.pue') ?? 1),
+        '--interval', String(tracking.interval ?? 1),
+        '--pue', String(carbon.pue ?? 1),
       ];
-      const region = cfg.get<string>('carbon.region');
+      const region = carbon.region;
       if (region) args.push('--region', region);
-      const intensity = cfg.get<number | null>('carbon.intensity');
+      const intensity = carbon.intensity;
       if (typeof intensity === 'number') args.push('--intensity', String(intensity));
-      const provider = cfg.get<string>('carbon.liveProvider') ?? 'none';
+      const provider = carbon.liveProvider ?? 'none';
       if (provider !== 'none') args.push('--live-provider', provider);
       args.push('--', python, target.fsPath);
       const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
       const token = await context.secrets.get(TOKEN_KEY);
       if (token && provider === 'electricityMaps') env.GREENML_ELECTRICITYMAPS_TOKEN = token;
-      const zone = cfg.get<string>('carbon.electricityMapsZone');
+      const zone = carbon.electricityMapsZone;
       if (zone) env.GREENML_ELECTRICITYMAPS_ZONE = zone;
-      const postcode = cfg.get<string>('carbon.ukPostcode');
+      const postcode = carbon.ukPostcode;
       if (postcode) env.GREENML_UK_POSTCODE = postcode;
       // No shell: the terminal runs node directly with an argument array.
       const term = vscode.window.createTerminal({ name: `Green ML: ${path.basename(target.fsPath)}`, cwd, shellPath: process.execPath, shellArgs: args, env });

@@ -2,13 +2,13 @@
 import { collectSuppressions, isSuppressed, type Suppressions } from '../config/suppressions';
 import { effectiveConfig, type EffectiveConfig } from '../config/settings';
 import { RULES, isKnownCode } from '../rules/registry';
-import { analysisTimeBudget, unknownSuppressionCode } from '../rules/engineCodes';
+import { analysisTimeBudget, fileNotAnalysed, unknownSuppressionCode } from '../rules/engineCodes';
 import type { Report, Rule } from '../rules/rule';
 import { contextFor } from '../rules/context';
 import { nodeRange } from '../fixes/edits';
 import { AnalysisTimeout } from './model/recorder';
 import { SemanticModel } from './model/model';
-import { parsePython, type Node, type Tree } from './parser';
+import { parsePython, refusalOf, type Node, type Tree } from './parser';
 import { SourceText } from './sourceText';
 import type { Finding, Range } from './types';
 
@@ -183,6 +183,9 @@ export function finishFindings(
     else notes.push(`Analysis stopped after ${budget} ms in ${rule.code} (${rule.name}); it and later rules did not finish on this file.`);
   }
 
+  const notAnalysed = notAnalysedFinding(modelOf().trees, source, config, relativePath);
+  if (notAnalysed) findings.push(notAnalysed);
+
   const unknownCode = unknownSuppressionCode.code;
   if (config.isEnabled(unknownCode, relativePath)) {
     for (const m of suppressions.mentioned) {
@@ -201,6 +204,24 @@ export function finishFindings(
 
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
   return findings;
+}
+
+/** GML003 on the first line when the parser was not given the text (see parseGuard): nothing else in it was analysed. */
+function notAnalysedFinding(trees: readonly Tree[], source: SourceText, config: EffectiveConfig, relativePath: string | undefined): Finding | undefined {
+  if (!config.isEnabled(fileNotAnalysed.code, relativePath)) return undefined;
+  for (const tree of trees) {
+    const refusal = refusalOf(tree);
+    if (!refusal) continue;
+    return {
+      code: fileNotAnalysed.code,
+      name: fileNotAnalysed.name,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: source.lineText(0).length } },
+      message: `Green ML did not analyse this file: ${refusal}.`,
+      severity: config.severityOf(fileNotAnalysed.code, fileNotAnalysed.defaultSeverity),
+      fixes: [],
+    };
+  }
+  return undefined;
 }
 
 const NO_SUPPRESSIONS: Suppressions = { lines: new Map(), fileCodes: new Set(), mentioned: [] };
@@ -223,7 +244,13 @@ const COMPOUND_STATEMENTS = new Set([
 function logicalLineRange(model: SemanticModel, source: SourceText, node: Node | undefined, range: Range): Range {
   let n: Node | null = node ?? model.nodeAt(source.offsetAt(range.start));
   if (!n) return range;
-  while (n.parent && n.parent.type !== 'block' && n.parent.type !== 'module' && !COMPOUND_STATEMENTS.has(n.parent.type)) n = n.parent;
+  // The model's parents, remembered between findings: tree-sitter's own `parent` walks down from the
+  // root each time, which for many findings deep in one expression is findings × depth² steps. The
+  // climb is rule work, bounded by the time budget like the model's queries.
+  for (let parent = model.parentOf(n); parent && parent.type !== 'block' && parent.type !== 'module' && !COMPOUND_STATEMENTS.has(parent.type); parent = model.parentOf(n)) {
+    model.recorder.checkDeadline();
+    n = parent;
+  }
   if (COMPOUND_STATEMENTS.has(n.type) || n.type === 'module' || n.type === 'block') return range;
   return n.endPosition.row > range.end.line ? { start: range.start, end: { line: n.endPosition.row, character: n.endPosition.column } } : range;
 }

@@ -8,6 +8,7 @@ import { deferMove, parsePython, parsePythonRange, readyTree, TreeText, type Nod
 import { noStatementChanges, type StatementChanges } from './dependency';
 import { moduleBindingNames } from './model/bindings';
 import { importKeys } from './model/imports';
+import { judgeEdit } from './parseGuard';
 import { SourceText } from './sourceText';
 import type { Range } from './types';
 import { wordsOf } from './words';
@@ -118,8 +119,7 @@ export class PythonDocument {
     const only = changes.length === 1 ? changes[0] : undefined;
     if (only?.range) {
       // One ranged change (what an editor sends for a keystroke): its offsets are known, no comparison needed.
-      const start = this.source.offsetAt(only.range.start);
-      const end = Math.max(start, this.source.offsetAt(only.range.end));
+      const { start, end } = this.source.rangeOffsets(only.range);
       if (start !== end || only.text !== '') this.apply(start, end, only.text);
       return;
     }
@@ -131,8 +131,7 @@ export class PythonDocument {
         source = new SourceText(text);
         continue;
       }
-      const start = source.offsetAt(change.range.start);
-      const end = source.offsetAt(change.range.end);
+      const { start, end } = source.rangeOffsets(change.range);
       text = text.slice(0, start) + change.text + text.slice(end);
       source = new SourceText(text);
     }
@@ -163,23 +162,42 @@ export class PythonDocument {
 
   private apply(start: number, oldEnd: number, insert: string): void {
     const before = this.source;
+    // Offsets outside the text would send the reparse below round for ever: refused, loudly.
+    if (!(Number.isInteger(start) && Number.isInteger(oldEnd) && start >= 0 && start <= oldEnd && oldEnd <= before.text.length)) {
+      throw new RangeError(`an edit of [${start}, ${oldEnd}) is outside the text (length ${before.text.length})`);
+    }
     const next = before.withEdit(start, oldEnd, insert);
     const newEnd = start + insert.length;
     this.changes.edits.push({ start, oldEnd, newEnd });
     const edit = treeEdit(before, next, start, oldEnd, newEnd);
+    // Whether the parser may read the new text, judged from the edit (parsePython finds it judged).
+    const verdict = judgeEdit(before, next, start, insert);
     const segmented = this.parts.length > 1;
+    if (segmented && verdict.refusal) {
+      // A text the parser cannot read (see parseGuard) is kept as one stand-in tree, as a fresh open keeps it.
+      this.source = next;
+      this.recut();
+      return;
+    }
     if (!segmented) {
       // One tree: tree-sitter's own incremental reparse. An analysis of one segment is made again whole.
       const old = this.parts[0].tree;
+      const wasBroken = old.rootNode.hasError;
       old.edit(edit);
-      const tree = parsePython(next.text, old);
+      let tree = parsePython(next.text, wasBroken ? null : old);
+      // Around syntax errors an incremental reparse can recover differently from a fresh parse of
+      // the same text: a broken text is always parsed afresh, so it reads as a fresh open reads it.
+      if (!wasBroken && tree.rootNode.hasError) {
+        tree.delete();
+        tree = parsePython(next.text);
+      }
       this.treeText.set(next.text);
       this.treeText.attach(tree);
       this.changes.statements = undefined;
       old.delete();
       this.source = next;
       this.parts = [new DeferredSegment(0, next.text.length, tree)];
-      if (this.segmentLines > 0 && next.lineCount >= 2 * this.segmentLines) this.recut();
+      if (this.segmentLines > 0 && next.lineCount >= 2 * this.segmentLines && readsExactly(tree.rootNode, next.text)) this.recut();
       return;
     }
     // The segments the edit touches (an edit at a boundary touches both sides) are parsed again as one.
@@ -188,17 +206,41 @@ export class PythonDocument {
     let last = first;
     while (last + 1 < this.parts.length && this.parts[last + 1].start <= oldEnd) last++;
     const delta = newEnd - oldEnd;
-    const from = this.parts[first].start;
-    const to = this.parts[last].end + delta;
+    const edited = first === last ? first : -1;
+    let from = this.parts[first].start;
+    let to = this.parts[last].end + delta;
     // Within one segment, tree-sitter's incremental reparse of that segment's tree; the statements as
     // they were are read from an unedited copy (an edited tree's nodes read the old text at new offsets).
-    const reused = first === last ? this.parts[first].tree : undefined;
+    const reused = edited >= 0 ? this.parts[edited].tree : undefined;
     const snapshot = reused?.copy();
-    const oldRoots = snapshot ? [snapshot.rootNode] : this.parts.slice(first, last + 1).map((s) => s.tree.rootNode);
     reused?.edit(edit);
-    const tree = parsePythonRange(next.text, from, to, next, reused);
+    let tree = parsePythonRange(next.text, from, to, next, reused);
+    // A stretch with a syntax error reads as the whole file reads it only when the error stays inside:
+    // it is parsed again with the segments around it until its first and last statements are clean
+    // (an error at a segment's edge may join the text beyond it: an unclosed bracket or string).
+    while (!errorsInside(tree.rootNode, next.text, first === 0, last === this.parts.length - 1)) {
+      tree.delete();
+      const whole = first === 0 && last === this.parts.length - 1;
+      if (whole || next.positionAt(to).line - next.positionAt(from).line > MERGED_LINES * Math.max(1, this.segmentLines)) {
+        // Not held within a few segments (a string left open swallows the rest of the file): one tree,
+        // as a fresh open of this text makes it, until the text parses cleanly again.
+        snapshot?.delete();
+        this.source = next;
+        this.recut();
+        return;
+      }
+      first = Math.max(0, first - 1);
+      last = Math.min(this.parts.length - 1, last + 1);
+      from = this.parts[first].start;
+      to = this.parts[last].end + delta;
+      tree = parsePythonRange(next.text, from, to, next);
+    }
+    const oldRoots = this.parts.slice(first, last + 1).map((s, k) => (first + k === edited && snapshot ? snapshot.rootNode : s.tree.rootNode));
     // The statements as they were are read (from the old text) before the trees are pointed at the new one.
-    const changed = changedStatementsAround(oldRoots, tree.rootNode, start, oldEnd, newEnd);
+    // Error recovery can read statements far from the edit otherwise (a statement swallowed into an
+    // error twenty lines below): when either side has an error, every statement of the stretch counts as changed.
+    const broken = tree.rootNode.hasError || oldRoots.some((r) => r.hasError);
+    const changed = broken ? { before: oldRoots.flatMap(topLevel), after: topLevel(tree.rootNode) } : changedStatementsAround(oldRoots, tree.rootNode, start, oldEnd, newEnd);
     this.note(changed.before, changed.after, first === 0, { start, end: oldEnd }, { start, end: newEnd });
     snapshot?.delete();
     this.treeText.set(next.text);
@@ -254,7 +296,12 @@ export class PythonDocument {
   /** Cuts a text into segments of at least `segmentLines` lines, at top-level statements that start a line. */
   private cut(source: SourceText): DeferredSegment[] {
     const whole = parsePython(source.text);
-    if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines) return [new DeferredSegment(0, source.text.length, whole)];
+    // Segments read exactly as the whole file only when it parses cleanly (see readsExactly).
+    if (this.segmentLines <= 0 || source.lineCount < 2 * this.segmentLines || !readsExactly(whole.rootNode, source.text)) {
+      this.treeText.set(source.text);
+      this.treeText.attach(whole);
+      return [new DeferredSegment(0, source.text.length, whole)];
+    }
     const starts = boundaries(whole.rootNode, 0, this.segmentLines);
     whole.delete();
     this.treeText.set(source.text);
@@ -269,7 +316,8 @@ export class PythonDocument {
   /** A freshly parsed segment, cut again when it has grown to more than three segments' worth. */
   private split(segment: DeferredSegment): DeferredSegment[] {
     const lines = this.source.positionAt(segment.end).line - this.source.positionAt(segment.start).line;
-    if (lines < 3 * this.segmentLines) return [segment];
+    // A stretch holding a syntax error stays whole (see errorsInside).
+    if (lines < 3 * this.segmentLines || !readsExactly(segment.tree.rootNode, this.source.text)) return [segment];
     const starts = boundaries(segment.tree.rootNode, segment.start, this.segmentLines);
     if (starts.length < 2) return [segment];
     segment.tree.delete();
@@ -280,6 +328,63 @@ export class PythonDocument {
       return new DeferredSegment(start, end, tree);
     });
   }
+}
+
+/** How many segments' worth of lines a stretch holding a syntax error may grow to before the document becomes one tree. */
+const MERGED_LINES = 8;
+
+/**
+ * Whether a stretch parsed on its own holds its syntax errors inside, so that it reads as the whole
+ * file reads it: no error at all (see readsExactly), or none in its first and last top-level
+ * statements, where it meets the text around it (the file's start and end need no margin).
+ */
+function errorsInside(root: Node, text: string, atFileStart: boolean, atFileEnd: boolean): boolean {
+  if (readsExactly(root, text)) return true;
+  // A triple-quoted string left open: parsed alone, the stretch ends it at its own end, while the
+  // whole file lexes it on to the next triple quote, anywhere after.
+  if (hasOpenTripleQuote(root)) return false;
+  const statements = root.children.filter((c): c is Node => !!c && c.type !== 'comment');
+  if (statements.length < 3) return atFileStart && atFileEnd;
+  const clean = (n: Node) => !n.hasError && !n.isMissing && !startsIndentedOnItsLine(n, text);
+  return (atFileStart || clean(statements[0])) && (atFileEnd || clean(statements[statements.length - 1]));
+}
+
+/** Whether a tree holds a triple-quote string start that no string closes (error recovery took it apart). */
+function hasOpenTripleQuote(root: Node): boolean {
+  for (const error of root.descendantsOfType('ERROR')) {
+    for (const start of error?.descendantsOfType('string_start') ?? []) {
+      if (start && start.parent?.type !== 'string' && (start.text.endsWith('"""') || start.text.endsWith("'''"))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether a tree parsed from a stretch of text reads that stretch exactly as a parse of the whole file
+ * would: no syntax error (nothing left open at its end, nothing its start depends on) and no
+ * top-level statement indented on its own line (Python's IndentationError, which tree-sitter reads
+ * without an error but differently depending on where the parse started).
+ */
+export function readsExactly(root: Node, text: string): boolean {
+  return !root.hasError && !hasIndentedTopLevelStatement(root, text);
+}
+
+/** Whether a top-level statement of a tree starts after indentation on its own line. */
+export function hasIndentedTopLevelStatement(root: Node, text: string): boolean {
+  return root.children.some((statement) => !!statement && statement.type !== 'comment' && startsIndentedOnItsLine(statement, text));
+}
+
+/** Whether a node starts after indentation on its own line. */
+function startsIndentedOnItsLine(node: Node, text: string): boolean {
+  let at = node.startIndex - 1;
+  if (!isIndentation(text.charCodeAt(at))) return false;
+  while (at >= 0 && isIndentation(text.charCodeAt(at))) at--;
+  const before = at < 0 ? 10 : text.charCodeAt(at);
+  return before === 10 || before === 13;
+}
+
+function isIndentation(code: number): boolean {
+  return code === 32 || code === 9 || code === 12;
 }
 
 /** Offsets where segments start: `from`, then every top-level statement at column 0 at least `lines` lines after the previous start. */
@@ -343,6 +448,11 @@ function changedStatementsAround(oldRoots: readonly Node[], newRoot: Node, start
     hiOld = nextHiOld;
     hiNew = nextHiNew;
   }
+}
+
+/** Every top-level statement (and comment) of a tree. */
+function topLevel(root: Node): Node[] {
+  return root.children.filter((c): c is Node => c !== null);
 }
 
 /** The top-level statements (and comments) of a tree that touch `[start, end]`. */

@@ -1,7 +1,8 @@
 // Loads web-tree-sitter and the tree-sitter-python grammar once; parsing after that is synchronous.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Language, Parser, Query, type Edit, type Node, type Tree } from 'web-tree-sitter';
+import { Language, Parser, Query, type Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
+import { judgeText } from './parseGuard';
 
 export type { Node, Tree, Edit };
 
@@ -38,13 +39,7 @@ let sharedParser: Parser | undefined;
 
 /** Parses text, reusing oldTree (already edited with tree.edit) for an incremental reparse. */
 export function parsePython(text: string, oldTree?: Tree | null): Tree {
-  if (!sharedParser) {
-    sharedParser = new Parser();
-    sharedParser.setLanguage(pythonLanguage());
-  }
-  const tree = sharedParser.parse(withLineFeeds(text), oldTree ?? null);
-  if (!tree) throw new Error('tree-sitter returned no tree');
-  return tree;
+  return guardedParse(text, oldTree ?? null);
 }
 
 /**
@@ -58,16 +53,82 @@ export function parsePythonRange(
   lines: { positionAt(offset: number): { line: number; character: number } },
   oldTree?: Tree,
 ): Tree {
-  if (!sharedParser) {
-    sharedParser = new Parser();
-    sharedParser.setLanguage(pythonLanguage());
-  }
   const from = lines.positionAt(start);
   const to = lines.positionAt(end);
   const range = { startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } };
-  const tree = sharedParser.parse(withLineFeeds(text), oldTree ?? null, { includedRanges: [range] });
+  return guardedParse(text, oldTree ?? null, [range]);
+}
+
+/** Why a tree's text was not parsed (see parseGuard): the tree then holds no statements. Undefined for a parsed text. */
+export function refusalOf(tree: Tree): string | undefined {
+  return refusals.get(tree);
+}
+
+const refusals = new WeakMap<Tree, string>();
+
+/**
+ * Every parse goes through here. A text the parser cannot read safely (parseGuard) is not given to
+ * it: its stand-in, blanks of the same length and line breaks, keeps every offset and row and holds
+ * nothing. A parser that failed, or fails its check after an unusual text, is dropped, not deleted
+ * (its memory may be corrupt), and a new one parses from then on.
+ */
+function guardedParse(text: string, oldTree: Tree | null, includedRanges?: Range[]): Tree {
+  const verdict = judgeText(text);
+  if (verdict.refusal) return standIn(text, verdict.refusal, includedRanges);
+  const parser = currentParser();
+  let tree: Tree | null;
+  try {
+    // A stand-in's nodes say nothing about the text: it is never reused.
+    tree = parser.parse(withLineFeeds(text), oldTree && !refusals.has(oldTree) ? oldTree : null, includedRanges ? { includedRanges } : undefined);
+  } catch (err) {
+    sharedParser = undefined;
+    throw err;
+  }
   if (!tree) throw new Error('tree-sitter returned no tree');
+  if (verdict.checkParser && !parserWorks(parser)) {
+    sharedParser = undefined;
+    return standIn(text, 'the Python parser (tree-sitter-python) failed on it', includedRanges);
+  }
   return tree;
+}
+
+function standIn(text: string, refusal: string, includedRanges?: Range[]): Tree {
+  const tree = currentParser().parse(text.replace(/[^\r\n]/g, ' ').replace(/\r(?!\n)/g, '\n'), null, includedRanges ? { includedRanges } : undefined);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  refusals.set(tree, refusal);
+  // Its root's text is the document's, not the blanks (as TreeText gives every tree).
+  const input = withLineFeeds(text);
+  (tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => input.slice(index);
+  return tree;
+}
+
+function currentParser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(pythonLanguage());
+    expectedCheck ??= checkShape(sharedParser);
+  }
+  return sharedParser;
+}
+
+/** A text that exercises the scanner (indentation, a string), and its tree from a new parser. */
+const CHECK_TEXT = 'if a:\n    b = "c"\n';
+let expectedCheck: string | undefined;
+
+function checkShape(parser: Parser): string | undefined {
+  try {
+    const tree = parser.parse(CHECK_TEXT);
+    if (!tree) return undefined;
+    const shape = tree.rootNode.toString();
+    tree.delete();
+    return shape;
+  } catch {
+    return undefined;
+  }
+}
+
+function parserWorks(parser: Parser): boolean {
+  return expectedCheck !== undefined && checkShape(parser) === expectedCheck;
 }
 
 /** Where a tree's text starts, in the tree's own offsets and rows, and where it has moved to since. */

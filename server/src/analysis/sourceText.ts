@@ -62,6 +62,11 @@ export class SourceText {
     return starts;
   }
 
+  /** Where each line starts (after "\n", "\r\n" or a lone "\r"), in order; read-only. */
+  get lineStartOffsets(): ArrayLike<number> {
+    return this.lineStarts;
+  }
+
   get lineCount(): number {
     return this.lineStarts.length;
   }
@@ -74,10 +79,29 @@ export class SourceText {
     return '\n';
   }
 
+  /**
+   * The offset of a position, clamped as editors clamp one: a line past the last is the end of the
+   * text, a negative one its start; a column past the line's end is that end, a negative one its start.
+   */
   offsetAt(pos: Position): number {
-    if (pos.line >= this.lineStarts.length) return this.text.length;
-    const start = this.lineStarts[Math.max(0, pos.line)];
-    return Math.min(start + Math.max(0, pos.character), this.lineEnd(pos.line));
+    const line = Math.floor(pos.line);
+    if (line >= this.lineStarts.length) return this.text.length;
+    // Also NaN: no position turns into an offset outside the text.
+    if (!(line >= 0)) return 0;
+    const start = this.lineStarts[line];
+    const character = Math.floor(pos.character);
+    return character > 0 ? Math.min(start + character, this.lineEnd(line)) : start;
+  }
+
+  /**
+   * The offsets a range replaces, as an editor applies it: each end clamped (offsetAt), and a range
+   * whose end comes before its start taken the other way round, as VS Code's Range and
+   * vscode-languageserver-textdocument do.
+   */
+  rangeOffsets(range: Range): { start: number; end: number } {
+    const a = this.offsetAt(range.start);
+    const b = this.offsetAt(range.end);
+    return a <= b ? { start: a, end: b } : { start: b, end: a };
   }
 
   positionAt(offset: number): Position {

@@ -4,18 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
-import { analyzeText } from '../analysis/analyze';
 import { loadPython } from '../analysis/parser';
 import type { Finding } from '../analysis/types';
-import { DEFAULT_MAX_FILE_SIZE } from '../common/protocol';
-import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
-import { effectiveConfig, isTimeBudget, MIN_TIME_BUDGET_MS, selectorMatches } from '../config/settings';
-import { applicableFix, fixAllText } from '../fixes/fixAll';
+import type { ProjectConfig } from '../config/pyproject';
+import { isTimeBudget, MIN_TIME_BUDGET_MS, selectorMatches } from '../config/settings';
+import { applicableFix } from '../fixes/fixAll';
 import { RULES } from '../rules/registry';
 import { ENGINE_CODES } from '../rules/engineCodes';
 import { ruleDocsUrl } from '../rules/rule';
+import { checkFile } from './checkFile';
 import { toSarif } from './sarif';
-import { checkNotebookFile, isNotebookPath } from './notebookFiles';
+import { isNotebookPath } from './notebookFiles';
 
 export const CHECK_USAGE = `Usage: greenml check [PATH...] [options]
 
@@ -36,7 +35,12 @@ Options:
   -v, --verbose              say on stderr how many files were checked, on how many threads, in what time
   -h, --help                 show this help
 
-Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error.
+With --fix, a file is rewritten atomically (a temporary file beside it, then renamed over it), in its
+declared encoding, and only when it parses; links to files outside the checked tree are not followed.
+Only regular files are read (5 MB at most for a .py file).
+
+Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error or when
+fixes could not be written.
 `;
 
 export interface CheckOptions {
@@ -150,9 +154,9 @@ export function collectFiles(paths: string[], onError: (p: string, message: stri
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || isVirtualEnv(p)) continue;
         walk(p);
-        // Symlinked scripts are checked too (symlinked folders are not followed); a dangling one is
-        // then reported as unreadable instead of being skipped silently.
-      } else if ((e.isFile() || e.isSymbolicLink()) && (e.name.endsWith('.py') || isNotebookPath(e.name))) out.add(p);
+        // Symlinked scripts are checked too (symlinked folders are not followed); a dangling one, or
+        // a FIFO, socket or device named like a script, is then reported instead of skipped silently.
+      } else if (e.name.endsWith('.py') || isNotebookPath(e.name)) out.add(p);
     }
   };
   for (const p of paths) {
@@ -210,12 +214,6 @@ export function toJson(reports: FileReport[]): JsonFinding[] {
   );
 }
 
-function isBinary(buffer: Buffer): boolean {
-  const n = Math.min(buffer.length, 8000);
-  for (let i = 0; i < n; i++) if (buffer[i] === 0) return true;
-  return false;
-}
-
 export async function checkMain(argv: string[]): Promise<number> {
   let opts: CheckOptions | 'help';
   try {
@@ -242,7 +240,9 @@ export async function checkMain(argv: string[]): Promise<number> {
   const errors: FileError[] = [...walkErrors];
   const seen = new Set<string>();
   const reports: FileReport[] = [];
+  let failedWrites = 0;
   for (const r of results) {
+    if (r.writeFailed) failedWrites++;
     for (const e of r.errors) {
       const key = `${e.file}\0${e.message}`;
       if (!seen.has(key)) errors.push(e);
@@ -265,10 +265,10 @@ export async function checkMain(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(toSarif(reports, errors), null, 2)}\n`);
       break;
     default:
-      process.stdout.write(formatText(reports, opts, fixedCount, files.length));
+      process.stdout.write(formatText(reports, opts, fixedCount, files.length, failedWrites));
   }
   const failedInputs = opts.paths.length > 0 && files.length === 0 && errors.length > 0;
-  if (failedInputs) return 2;
+  if (failedInputs || failedWrites > 0) return 2;
   return total > 0 ? 1 : 0;
 }
 
@@ -281,6 +281,8 @@ export interface FileError {
 export interface FileResult {
   report?: FileReport;
   errors: FileError[];
+  /** --fix: fixes were made but could not be written (read-only file, full disk…): exit status 2. */
+  writeFailed?: boolean;
 }
 
 /** Below this many files, starting worker threads (each loads the parser) costs more than it saves. */
@@ -380,67 +382,7 @@ export function isCheckWorker(data: unknown): data is CheckWorkerData {
   return !isMainThread && typeof data === 'object' && data !== null && (data as CheckWorkerData).greenmlCheckWorker === true;
 }
 
-/** Reads, analyses (and with --fix, fixes) one file; never throws. */
-export function checkFile(file: string, opts: CheckOptions, projects: Map<string, ProjectConfig>): FileResult {
-  const errors: FileError[] = [];
-  const dir = path.dirname(path.resolve(file));
-  let project = projects.get(dir);
-  if (!project) {
-    project = opts.useConfig ? loadProjectConfig(dir) : { problems: [] };
-    projects.set(dir, project);
-    for (const p of project.problems) errors.push({ file: path.relative(process.cwd(), project.file ?? dir) || project.file!, message: `${p.message} (line ${p.range.start.line + 1})` });
-  }
-  const config = effectiveConfig(project.settings, {
-    ...(opts.select ? { select: opts.select } : {}),
-    ...(opts.ignore ? { ignore: opts.ignore } : {}),
-    ...(opts.unsafeFixes ? { unsafeFixes: true } : {}),
-  });
-  const relativePath = project.root ? path.relative(project.root, path.resolve(file)).split(path.sep).join('/') : path.basename(file);
-  const shown = file;
-  let buffer: Buffer;
-  try {
-    buffer = fs.readFileSync(file);
-  } catch (err) {
-    errors.push({ file: shown, message: `cannot read: ${(err as Error).message}` });
-    return { errors };
-  }
-  if (isNotebookPath(file) && !isBinary(buffer)) {
-    // Notebooks: size limit on the code cells (outputs may be large), findings per cell.
-    try {
-      const nb = checkNotebookFile(file, shown, buffer.toString('utf8'), { config, relativePath, fix: opts.fix, maxCodeSize: DEFAULT_MAX_FILE_SIZE, timeBudgetMs: opts.timeBudgetMs });
-      for (const message of nb.errors) errors.push({ file: shown, message });
-      return { errors, ...(nb.report ? { report: nb.report } : {}) };
-    } catch (err) {
-      errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
-      return { errors };
-    }
-  }
-  if (buffer.length > DEFAULT_MAX_FILE_SIZE) {
-    errors.push({ file: shown, message: `not analysed: ${(buffer.length / 1048576).toFixed(1)} MB is above the ${DEFAULT_MAX_FILE_SIZE / 1048576} MB limit` });
-    return { errors };
-  }
-  if (isBinary(buffer)) {
-    errors.push({ file: shown, message: 'not analysed: binary content (NUL bytes)' });
-    return { errors };
-  }
-  const text = buffer.toString('utf8');
-  try {
-    if (opts.fix) {
-      const result = fixAllText(text, { config, relativePath, unsafe: config.unsafeFixes, ...(opts.timeBudgetMs ? { timeBudgetMs: opts.timeBudgetMs } : {}) });
-      if (result.text !== text) fs.writeFileSync(file, result.text);
-      return { errors, report: { file: shown, findings: result.remaining, fixed: result.applied.length } };
-    }
-    const result = analyzeText(text, { config, relativePath, ...(opts.timeBudgetMs ? { timeBudgetMs: opts.timeBudgetMs } : {}) });
-    result.dispose();
-    for (const note of result.notes) errors.push({ file: shown, message: note });
-    return { errors, report: { file: shown, findings: result.findings } };
-  } catch (err) {
-    errors.push({ file: shown, message: `internal error: ${(err as Error).message}` });
-    return { errors };
-  }
-}
-
-function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: number, fileCount: number): string {
+function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: number, fileCount: number, failedWrites: number): string {
   let out = '';
   let fixable = 0;
   let unsafeOnly = 0;
@@ -456,7 +398,8 @@ function formatText(reports: FileReport[], opts: CheckOptions, fixedCount: numbe
   }
   const total = reports.reduce((n, r) => n + r.findings.length, 0);
   if (fixedCount > 0) out += `Fixed ${fixedCount} problem${fixedCount === 1 ? '' : 's'}.\n`;
-  if (total === 0) {
+  if (failedWrites > 0) out += `Could not write the fixes to ${failedWrites} file${failedWrites === 1 ? '' : 's'} (see the errors above); ${failedWrites === 1 ? 'it is' : 'they are'} unchanged.\n`;
+  if (total === 0 && failedWrites === 0) {
     out += `All checks passed (${fileCount} file${fileCount === 1 ? '' : 's'}).\n`;
     return out;
   }

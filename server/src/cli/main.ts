@@ -32,6 +32,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long after its result the process may take to wind down before it is ended with that result. */
+const EXIT_GRACE_MS = 3000;
+
 declare const __GREENML_VERSION__: string | undefined;
 const VERSION = typeof __GREENML_VERSION__ === 'string' ? __GREENML_VERSION__ : '0.1.0';
 
@@ -45,6 +48,9 @@ if (isCheckWorker(workerData)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // The work is done and the exit status known: nothing left behind (a tool's grandchild holding
+      // a pipe, say) may keep the process from ending with it. The timer itself holds nothing.
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
     },
     (err: unknown) => {
       process.stderr.write(`greenml: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { resolve, dirname } from 'node:path';
 import { MachineSampler } from '../tracking/machine';
 import { ProcessTree, selfChildrenCpuS } from '../tracking/procfs';
-import { IntensityTracker, LiveProvider } from '../tracking/carbon';
+import { IntensityTracker, LiveProvider, withoutSecrets } from '../tracking/carbon';
 import { RunSession, measureBaseline, summaryJson } from '../tracking/session';
+import { writeFileAtomic } from '../io/files';
 import { checkpoint, finishRun } from '../tracking/recorder';
 import { recoverInterrupted } from '../tracking/ledger';
 import { scriptOf } from '../tracking/label';
@@ -35,11 +36,33 @@ Options:
   --quiet               no live line
   -h, --help            this help
 
-Environment: GREENML_SYSFS_ROOT (default /sys), GREENML_ELECTRICITYMAPS_TOKEN, GREENML_UK_POSTCODE,
-GREENML_ELECTRICITYMAPS_ZONE, GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
+Environment: GREENML_SYSFS_ROOT (default /sys), GREENML_ELECTRICITYMAPS_TOKEN (read by the tracker,
+removed from COMMAND's environment), GREENML_UK_POSTCODE, GREENML_ELECTRICITYMAPS_ZONE,
+GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
+Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to COMMAND.
 Exit status: the command's, 128+N when it was killed by signal N, 127 when it cannot be started,
-2 on a usage error.
+2 on a usage error. A run record that cannot be written is reported on stderr; the exit status is
+still the command's.
 `;
+
+/**
+ * Makes sure a file can be created at `file` (its folder exists or is created, and it is not a
+ * folder itself); returns why not, in words, or undefined when it can.
+ */
+export function prepareOutputFile(file: string): string | undefined {
+  try {
+    fs.mkdirSync(dirname(file), { recursive: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'ENOTDIR' || e.code === 'EEXIST' ? `cannot create the folder ${dirname(file)}: a file is in the way` : `cannot create the folder ${dirname(file)}: ${e.message}`;
+  }
+  try {
+    if (fs.statSync(file).isDirectory()) return `${file} is a folder`;
+  } catch {
+    /* does not exist yet: fine */
+  }
+  return undefined;
+}
 
 export interface RunArgs {
   intervalS: number;
@@ -113,7 +136,7 @@ export function parseRunArgs(argv: string[]): RunArgs | string {
   return a;
 }
 
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 export async function runMain(argv: string[]): Promise<number> {
   const parsed = parseRunArgs(argv);
@@ -136,7 +159,26 @@ export async function runMain(argv: string[]): Promise<number> {
     process.stderr.write(`greenml: cannot use output directory ${outputDir}: ${(err as Error).message}\n`);
   }
 
-  const machine = new MachineSampler({ intervalMs, env });
+  // Bad --status-file / --summary-json paths are reported now, before the command runs, and the run
+  // goes on without them (the ledger row and label are still written).
+  let livePath = args.statusFile ? resolve(args.statusFile) : undefined;
+  if (livePath) {
+    const why = prepareOutputFile(livePath);
+    if (why) {
+      process.stderr.write(`greenml: --status-file ${args.statusFile}: ${why}; the live status is written to ${outputDir}/live instead\n`);
+      livePath = undefined;
+    }
+  }
+  let summaryPath = args.summaryJson ? resolve(args.summaryJson) : undefined;
+  if (summaryPath) {
+    const why = prepareOutputFile(summaryPath);
+    if (why) {
+      process.stderr.write(`greenml: --summary-json ${args.summaryJson}: ${why}; no summary will be written\n`);
+      summaryPath = undefined;
+    }
+  }
+
+  const machine = new MachineSampler({ intervalMs, env: withoutSecrets(env) });
   const intensity = new IntensityTracker({
     region: args.region ?? env.GREENML_REGION,
     override: args.intensity,
@@ -169,7 +211,7 @@ export async function runMain(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const runId = randomUUID();
   try {
-    child = spawn(args.command[0], args.command.slice(1), { stdio: 'inherit', env });
+    child = spawn(args.command[0], args.command.slice(1), { stdio: 'inherit', env: withoutSecrets(env) });
   } catch (err) {
     machine.stop();
     for (const s of SIGNALS) process.off(s, onSignal);
@@ -198,8 +240,6 @@ export async function runMain(argv: string[]): Promise<number> {
     intensity,
     baseline,
   );
-  const livePath = args.statusFile ? resolve(args.statusFile) : undefined;
-  if (livePath) fs.mkdirSync(dirname(livePath), { recursive: true });
   const safeCheckpoint = () => {
     try {
       checkpoint(session, outputDir, livePath);
@@ -229,12 +269,14 @@ export async function runMain(argv: string[]): Promise<number> {
   clearInterval(timer);
   // Close the run exactly: this process's reaped-children CPU time holds the child's whole tree.
   const cutAfter = selfChildrenCpuS();
+  // A reading first, so that descendants that died since the last one are no longer counted as
+  // alive: their time is inside the root's (cutAfter) or carried.
+  const probe = tree.read();
   const override: { cpuS?: number } = {};
   if (cutBefore !== undefined && cutAfter !== undefined) {
     const exact = cutAfter - cutBefore + tree.nonRootCpuS();
     override.cpuS = Math.max(exact, 0);
   }
-  const probe = tree.read();
   if (override.cpuS !== undefined && override.cpuS < probe.cpuS) delete override.cpuS;
   session.step(machine.read(), override);
   machine.stop();
@@ -251,15 +293,14 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stderr.write(`greenml: ledger ${res.ledgerPath}\ngreenml: carbon label ${res.labelMarkdownPath}\n`);
       for (const n of new Set(st.notes)) process.stderr.write(`greenml: note: ${n}\n`);
     }
-    if (args.summaryJson) fs.writeFileSync(args.summaryJson, JSON.stringify(summaryJson(st, exitCode), null, 2) + '\n');
   } catch (err) {
-    process.stderr.write(`greenml: could not write the run records: ${(err as Error).message}\n`);
-    if (args.summaryJson) {
-      try {
-        fs.writeFileSync(args.summaryJson, JSON.stringify(summaryJson(session.status(), exitCode), null, 2) + '\n');
-      } catch {
-        /* reported above */
-      }
+    process.stderr.write(`greenml: could not write the run records in ${outputDir}: ${(err as Error).message}\n`);
+  }
+  if (summaryPath) {
+    try {
+      writeFileAtomic(summaryPath, JSON.stringify(summaryJson(session.status(), exitCode), null, 2) + '\n');
+    } catch (err) {
+      process.stderr.write(`greenml: could not write the summary JSON ${args.summaryJson}: ${(err as Error).message}\n`);
     }
   }
   return exitCode;

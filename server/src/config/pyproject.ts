@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { readRegularText } from '../io/files';
+import { CODE_SELECTOR, MAX_GLOB_LENGTH } from './validateSettings';
 import type { Range } from '../analysis/types';
 import { DEVICES, DTYPES, isTimeBudget, MIN_TIME_BUDGET_MS, PYPROJECT_KEYS, SEVERITIES, type GreenmlSettings } from './settings';
 
@@ -62,8 +64,6 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
-const CODE_SELECTOR = /^(ALL|GML\d{0,3})$/;
-
 /** Reads `[tool.greenml]` from pyproject.toml text. */
 export function parsePyproject(text: string): { settings?: GreenmlSettings; problems: ConfigProblem[] } {
   let doc: Record<string, unknown>;
@@ -119,6 +119,10 @@ export function parsePyproject(text: string): { settings?: GreenmlSettings; prob
         }
         const out: Record<string, string[]> = {};
         for (const [glob, list] of Object.entries(value as Record<string, unknown>)) {
+          if (glob.length > MAX_GLOB_LENGTH) {
+            problem(key, `[tool.greenml] per-file-ignores: a glob of ${glob.length} characters is longer than ${MAX_GLOB_LENGTH}; ignored`);
+            continue;
+          }
           const v = codes(key, list);
           if (v) out[glob] = v;
         }
@@ -160,15 +164,26 @@ export function parsePyproject(text: string): { settings?: GreenmlSettings; prob
   return { settings, problems };
 }
 
+/**
+ * Largest pyproject.toml read: real ones are a few KB; a repository must not be able to make the
+ * server or the CLI read gigabytes (or wait on a FIFO) by naming something else pyproject.toml.
+ */
+export const MAX_PYPROJECT_BYTES = 1024 * 1024;
+
 /** Reads the nearest pyproject.toml for a file; unreadable files become a problem, not an exception. */
 export function loadProjectConfig(fileDir: string, stopAt?: string): ProjectConfig {
   const file = findPyproject(fileDir, stopAt);
   if (!file) return { problems: [] };
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularText(file, MAX_PYPROJECT_BYTES);
   } catch (err) {
-    return { file, root: path.dirname(file), problems: [{ message: `Cannot read ${file}: ${(err as Error).message}`, range: lineRange('', 0) }] };
+    const why = (err as Error).message;
+    return {
+      file,
+      root: path.dirname(file),
+      problems: [{ message: `Cannot read ${file}, Green ML uses its defaults: ${why}`, range: lineRange('', 0) }],
+    };
   }
   return { file, root: path.dirname(file), ...parsePyproject(text) };
 }

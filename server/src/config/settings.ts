@@ -1,6 +1,7 @@
 // Green ML settings as `[tool.greenml]` and the editor express them, and the effective configuration.
 import type { FixOptions } from '../rules/rule';
 import type { Severity } from '../analysis/types';
+import { globToMatcher } from './glob';
 
 export interface GreenmlSettings {
   select?: string[];
@@ -69,15 +70,21 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
   const perFile = { ...(project?.perFileIgnores ?? {}), ...(editor?.perFileIgnores ?? {}) };
   const perFileMatchers = Object.entries(perFile).map(([glob, codes]) => ({ matches: globToMatcher(glob), codes }));
   const severity = { ...(project?.severity ?? {}), ...(editor?.severity ?? {}) };
+  // The codes per-file-ignores drops for the last path asked about: every rule asks about the same
+  // file in turn, and each glob is then matched once per file, not once per rule.
+  let lastPath: string | undefined;
+  let ignoredHere: string[] = [];
   return {
     isEnabled(code, relativePath) {
       const selected = select.some((s) => selectorMatches(s, code)) || extendSelect.some((s) => selectorMatches(s, code));
       if (!selected) return false;
       if (ignore.some((s) => selectorMatches(s, code))) return false;
       if (relativePath !== undefined) {
-        for (const m of perFileMatchers) {
-          if (m.matches(relativePath) && m.codes.some((s) => selectorMatches(s, code))) return false;
+        if (relativePath !== lastPath) {
+          ignoredHere = perFileMatchers.filter((m) => m.matches(relativePath)).flatMap((m) => m.codes);
+          lastPath = relativePath;
         }
+        if (ignoredHere.some((s) => selectorMatches(s, code))) return false;
       }
       return true;
     },
@@ -90,26 +97,4 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
   };
 }
 
-/**
- * Glob matching for per-file-ignores: `*` within a path segment, `**` across segments, `?` one
- * character. A pattern without `/` matches the file name anywhere, as in Ruff.
- */
-export function globToMatcher(glob: string): (path: string) => boolean {
-  const pattern = glob.includes('/') ? glob.replace(/^\.\//, '') : `**/${glob}`;
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        i++;
-        if (pattern[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  const compiled = new RegExp(`${re}$`);
-  return (path) => compiled.test(path);
-}
+export { globToMatcher };

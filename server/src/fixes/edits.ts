@@ -96,6 +96,11 @@ export class Edits {
     if (last.startPosition.row > list.startPosition.row) {
       const indent = source.indentOf(last.startPosition.row);
       const body = text.map((t) => `${source.eol}${indent}${t}`).join(',');
+      // A comment after the last argument stays with it: the new arguments go on the lines after it.
+      const anchor = trailingComma ? afterLast! : last;
+      const lineEnd = source.lineEnd(anchor.endPosition.row);
+      const rest = source.text.slice(anchor.endIndex, lineEnd);
+      if (rest.trim().startsWith('#')) return { range: source.rangeOf(anchor.endIndex, lineEnd), newText: `${trailingComma ? '' : ','}${rest}${body}${trailingComma ? ',' : ''}` };
       if (trailingComma) return insertAt(source, afterLast!.endIndex, `${body},`);
       return insertAt(source, last.endIndex, `,${body}`);
     }

@@ -4,8 +4,10 @@
 // by each rule that needs them (`...DEVICE_FACTS`).
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { stringLiteral } from '../analysis/values';
+import { stringLiteral, truthiness } from '../analysis/values';
 import { fact, type FactContext, type FactValues } from '../rules/rule';
+import { lightningAccelerator, lightningBuilders } from './lightning';
+import { ACCELERATORS, TORCH_ACCELERATOR_QUERIES } from './torch';
 
 /** A device literal: `cuda`, `cuda:0`, `cpu`, `mps`. */
 function deviceKind(text: string | undefined): 'cuda' | 'cpu' | 'mps' | undefined {
@@ -50,13 +52,30 @@ function movesToChosenDevice({ model, sites }: FactContext): boolean {
   return false;
 }
 
+/**
+ * Accelerate's `Accelerator` and Lightning's `Trainer`, `Fabric` and `LightningCLI` place the model
+ * and the batches on the accelerator they find when the script runs, unless told the CPU
+ * (`Accelerator(cpu=True)`, `accelerator="cpu"`): whether one of them is built without that.
+ */
+function frameworkPicksDevice({ model, sites }: FactContext): boolean {
+  for (const call of sites.callsTo(ACCELERATORS)) {
+    // Accelerator(device_placement, split_batches, mixed_precision, gradient_accumulation_steps, cpu, …)
+    const cpu = call.valueOf('cpu', 4);
+    if (!(cpu && truthiness(cpu) === true)) return true;
+  }
+  return lightningBuilders(model, sites).some(({ call, kind }) => lightningAccelerator(call, kind) === 'runtime');
+}
+
 export const DEVICE_FACTS = {
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
+  /** `torch.accelerator.is_available()` / `current_accelerator()` (PyTorch 2.6+): whichever accelerator the machine has. */
+  asksForAccelerator: fact.any(({ sites }) => sites.callsTo(TORCH_ACCELERATOR_QUERIES).length > 0),
   callsCuda: fact.any(({ sites }) => sites.calls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'))),
   spellsCuda: fact.any((context) => spells(context, 'cuda')),
   spellsCpu: fact.any((context) => spells(context, 'cpu')),
   spellsMps: fact.any((context) => spells(context, 'mps')),
   movesToChosenDevice: fact.any(movesToChosenDevice),
+  frameworkPicksDevice: fact.any(frameworkPicksDevice),
 };
 
 export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
@@ -64,17 +83,17 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
 /**
  * - `cuda`: the script puts work on a CUDA device it names;
  * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
- *   device passed in);
+ *   device passed in, `torch.accelerator.current_accelerator()`, an Accelerate `Accelerator` or a Lightning `Trainer` / `Fabric` not told the CPU);
  * - `cpu`: it names the CPU and no GPU;
  * - `none`: it never moves anything to a device: it computes on the CPU.
  */
 export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
-  if (facts.callsCudaIsAvailable) return 'runtime';
+  if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return 'runtime';
   if (facts.callsCuda || facts.spellsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';
-  if (facts.movesToChosenDevice) return 'runtime';
+  if (facts.movesToChosenDevice || facts.frameworkPicksDevice) return 'runtime';
   if (facts.spellsCpu) return 'cpu';
   return 'none';
 }

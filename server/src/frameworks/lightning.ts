@@ -3,7 +3,8 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { localClassOf, type EarlyStoppingSpec } from './callbacks';
+import type { Sites } from '../rules/rule';
+import { classMethods, localClassOf, type EarlyStoppingSpec } from './callbacks';
 
 export const LIGHTNING_PACKAGES = ['lightning', 'pytorch_lightning'];
 
@@ -18,6 +19,23 @@ export const TRAINERS: ReadonlySet<string> = new Set([
 ]);
 
 export const FABRICS: ReadonlySet<string> = new Set(['lightning.Fabric', 'lightning.fabric.Fabric', 'lightning.fabric.fabric.Fabric', 'lightning_fabric.Fabric', 'lightning_fabric.fabric.Fabric']);
+
+/** `LightningCLI`: builds a Trainer (on the accelerator it finds, unless configured) from the command line. */
+export const LIGHTNING_CLIS: ReadonlySet<string> = new Set(
+  ['lightning.pytorch', 'pytorch_lightning'].flatMap((p) => [`${p}.cli.LightningCLI`, `${p}.utilities.cli.LightningCLI`]),
+);
+
+/** The classes whose `train_dataloader` hook gives the Trainer its training data. */
+export const DATA_HOOK_CLASSES: ReadonlySet<string> = new Set(
+  ['lightning', 'lightning.pytorch', 'pytorch_lightning'].flatMap((p) => [
+    `${p}.LightningModule`,
+    `${p}.LightningDataModule`,
+    `${p}.core.LightningModule`,
+    `${p}.core.LightningDataModule`,
+    `${p}.core.module.LightningModule`,
+    `${p}.core.datamodule.LightningDataModule`,
+  ]),
+);
 
 export const EARLY_STOPPING: ReadonlySet<string> = new Set(
   ['lightning.pytorch', 'pytorch_lightning', 'lightning'].flatMap((p) => [`${p}.callbacks.EarlyStopping`, `${p}.callbacks.early_stopping.EarlyStopping`]),
@@ -41,4 +59,75 @@ export function trainerOf(model: Semantic, receiver: Node): CallSite | undefined
  */
 export function isLightningHook(name: string): boolean {
   return /^(training|validation|test|predict)_step$/.test(name) || /^(on_)?(validation|test|predict)_(epoch|batch)_(start|end)$/.test(name);
+}
+
+export type LightningBuilder = 'trainer' | 'fabric' | 'cli';
+
+const BUILDERS: ReadonlyArray<[LightningBuilder, ReadonlySet<string>]> = [
+  ['trainer', TRAINERS],
+  ['fabric', FABRICS],
+  ['cli', LIGHTNING_CLIS],
+];
+
+/** The calls among the sites that build a Lightning Trainer, Fabric or LightningCLI, or a local subclass of one (`class MyCLI(LightningCLI)`). */
+export function lightningBuilders(model: Semantic, sites: Sites): Array<{ call: CallSite; kind: LightningBuilder }> {
+  const out: Array<{ call: CallSite; kind: LightningBuilder }> = [];
+  for (const [kind, names] of BUILDERS) {
+    for (const call of sites.callsTo(names)) out.push({ call, kind });
+    for (const cls of model.subclassesOf(names)) {
+      const name = cls.childForFieldName('name')?.text;
+      if (!name) continue;
+      for (const call of sites.callsNamed(name)) if (localClassOf(model, call)?.id === cls.id) out.push({ call, kind });
+    }
+  }
+  return out;
+}
+
+/** What a Trainer, Fabric or LightningCLI call says about the device: `accelerator="cpu"` keeps it on the CPU; anything else picks one at run time. */
+export function lightningAccelerator(call: CallSite, kind: LightningBuilder): 'cpu' | 'runtime' {
+  let accelerator;
+  if (kind === 'cli') {
+    // `LightningCLI(..., trainer_defaults={"accelerator": "cpu"})`
+    const defaults = call.valueOf('trainer_defaults');
+    accelerator = defaults?.kind === 'dict' ? defaults.entries.find((e) => e.key.kind === 'string' && e.key.value === 'accelerator')?.value : undefined;
+  } else {
+    // Fabric(accelerator="auto", …) takes it first; Trainer's parameters are keyword-only.
+    accelerator = call.valueOf('accelerator', kind === 'fabric' ? 0 : undefined);
+  }
+  return accelerator?.kind === 'string' && accelerator.value === 'cpu' ? 'cpu' : 'runtime';
+}
+
+/**
+ * Whether a call's value is what a `train_dataloader` hook returns — the hook of a LightningModule or
+ * LightningDataModule defined here: `return DataLoader(…)`, `loader = DataLoader(…); return loader`,
+ * or the same in a method of the class the hook returns `self.<method>(…)` of.
+ */
+export function returnedByTrainDataloaderHook(model: Semantic, made: CallSite): boolean {
+  const fn = returningFunction(model, made.node);
+  const cls = fn ? model.enclosingClass(fn) : undefined;
+  if (!fn || !cls || !model.classBases(cls).some((b) => DATA_HOOK_CLASSES.has(b))) return false;
+  if (functionName(fn) === 'train_dataloader') return true;
+  // A helper method: returned by `self.<helper>(…)` in the class's train_dataloader.
+  const hook = classMethods(model, cls).get('train_dataloader');
+  const helper = functionName(fn);
+  if (!hook || !helper) return false;
+  return model.callsNamedWithin(helper, hook).some((call) => call.receiver?.text === 'self' && model.parentOf(call.node)?.type === 'return_statement');
+}
+
+/** The function a call's value is returned from: `return Call(…)`, or `name = Call(…)` with `return name` in the same function. */
+function returningFunction(model: Semantic, call: Node): Node | undefined {
+  const fn = model.enclosingFunction(call);
+  if (!fn) return undefined;
+  const parent = model.parentOf(call);
+  if (parent?.type === 'return_statement') return fn;
+  const name = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === call.id ? parent.childForFieldName('left') : null;
+  if (name?.type !== 'identifier') return undefined;
+  for (const id of model.identifiers(name.text)) {
+    if (model.parentOf(id)?.type === 'return_statement' && model.enclosingFunction(id)?.id === fn.id) return fn;
+  }
+  return undefined;
+}
+
+function functionName(fn: Node): string | undefined {
+  return fn.childForFieldName('name')?.text;
 }

@@ -151,7 +151,7 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
   return undefined;
 }
 
-/** The loop a backward call runs in: its own, or one around a call of its function. */
+/** The loop a backward call runs in: its own, one around a call of its function, or one its function (a closure) is defined in. */
 export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
   const loops = model.enclosingLoops(call.node);
   if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
@@ -171,6 +171,7 @@ export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: 
     }
     return undefined;
   };
-  const loop = search(fn);
+  // A closure defined in the loop (`optimizer.step(closure)`) runs in that loop.
+  const loop = search(fn) ?? model.enclosingLoops(fn)[0];
   return loop ? { loop, regions: [loop, fn], limit: body } : undefined;
 }

@@ -33,14 +33,46 @@ export const LOW_PRECISION_DTYPES: ReadonlySet<string> = new Set(['torch.float16
 
 export const ACCELERATORS = ['accelerate.Accelerator', 'accelerate.accelerator.Accelerator'];
 
+/** PyTorch's device-agnostic accelerator queries (2.6+): code written with them runs on whichever accelerator the machine has. */
+export const TORCH_ACCELERATOR_QUERIES = ['torch.accelerator.is_available', 'torch.accelerator.current_accelerator'];
+
 export const DATALOADERS = ['torch.utils.data.DataLoader', 'torch.utils.data.dataloader.DataLoader'];
 
 /** DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn, pin_memory, …): positions. */
 export const DATALOADER_NUM_WORKERS = 5;
+export const DATALOADER_COLLATE_FN = 6;
 export const DATALOADER_PIN_MEMORY = 7;
 
 /** Datasets whose items are tensors already in memory: nothing to load or transform per item. */
 export const IN_MEMORY_DATASETS: ReadonlySet<string> = new Set(['torch.utils.data.TensorDataset', 'torch.utils.data.dataset.TensorDataset']);
+
+/** Views of another dataset: `random_split(dataset, lengths)` (each part), `Subset(dataset, indices)`. */
+const DATASET_VIEWS: ReadonlySet<string> = new Set([
+  'torch.utils.data.random_split',
+  'torch.utils.data.dataset.random_split',
+  'torch.utils.data.Subset',
+  'torch.utils.data.dataset.Subset',
+]);
+
+/**
+ * Whether a dataset expression holds tensors already in memory: a `TensorDataset`, or a
+ * `random_split` part / `Subset` of one (`train_set, val_set = random_split(TensorDataset(…), …)`).
+ */
+export function isInMemoryDataset(model: Semantic, expr: Node, depth = 0): boolean {
+  if (depth > 4) return false;
+  let origin = model.originCall(expr);
+  if (!origin && expr.type === 'identifier') {
+    // `a, b = random_split(…)`: the call on the right of a destructuring assignment.
+    const binding = model.lookup(expr.text, expr).filter((b) => b.node.type === 'assignment').at(-1);
+    const right = binding?.node.childForFieldName('right');
+    if (right?.type === 'call') origin = model.callSite(right);
+  }
+  const q = origin?.qualifiedName;
+  if (!origin || !q) return false;
+  if (IN_MEMORY_DATASETS.has(q)) return true;
+  const inner = DATASET_VIEWS.has(q) ? origin.argument('dataset', 0) : undefined;
+  return !!inner && isInMemoryDataset(model, inner, depth + 1);
+}
 
 const ACCELERATE_MIXED = new Set(['fp16', 'bf16', 'fp8']);
 

@@ -8,7 +8,9 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import type { Sites } from '../rules/rule';
+import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
 import { FABRICS } from './lightning';
+import { CROSS_VALIDATION } from './sklearn';
 import { ACCELERATORS } from './torch';
 
 export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow';
@@ -23,7 +25,7 @@ export interface TrainingStep {
   region: Node;
 }
 
-export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape'];
+export const GRADIENT_TAPES = ['tensorflow.GradientTape', 'tensorflow.autodiff.GradientTape', 'tensorflow.compat.v1.GradientTape', 'tensorflow.compat.v2.GradientTape'];
 
 /** How a `backward` / `gradient` call computes gradients, or undefined when it is none of these. */
 export function gradientKind(model: Semantic, call: CallSite): GradientKind | undefined {
@@ -57,16 +59,27 @@ function isScheduler(model: Semantic, call: CallSite): boolean {
   return !!origin && (origin.includes('lr_scheduler') || origin.endsWith('Scheduler') || origin.endsWith('LR'));
 }
 
-/** The parameter update after a gradient, in the innermost loop around it or else its function. */
+/**
+ * The parameter update after a gradient: in the loops around it, innermost first (with gradient
+ * accumulation the step comes in an outer one, after several backward calls), else in its function;
+ * else (a closure passed to `optimizer.step(closure)`) in the loop around that function.
+ */
 export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientKind): { update: CallSite; region: Node } | undefined {
-  const region = model.enclosingLoops(gradient.node)[0] ?? model.enclosingFunction(gradient.node);
-  if (!region) return undefined;
-  const names = kind === 'tensorflow' ? ['apply_gradients'] : ['step'];
-  for (const name of names) {
-    for (const call of model.callsNamedWithin(name, region)) {
-      if (!call.receiver || call.node.startIndex < gradient.node.startIndex) continue;
-      if (name === 'step' && isScheduler(model, call)) continue;
-      return { update: call, region };
+  const fn = model.enclosingFunction(gradient.node);
+  const loops = model.enclosingLoops(gradient.node);
+  // [region, whether the update must follow the gradient there]
+  const regions: Array<[Node | undefined, boolean]> = [...loops.map((l): [Node, boolean] => [l, true]), [fn, true], [fn && model.enclosingLoops(fn)[0], false]];
+  // TensorFlow: an optimizer's `apply_gradients`, or a variable's own `v.assign_sub(lr * g)`.
+  const names = kind === 'tensorflow' ? ['apply_gradients', 'assign_sub'] : ['step'];
+  for (const [region, follows] of regions) {
+    if (!region) continue;
+    for (const name of names) {
+      for (const call of model.callsNamedWithin(name, region)) {
+        // In the gradient's own regions the update follows it; around a closure, it calls it.
+        if (!call.receiver || (follows && call.node.startIndex < gradient.node.startIndex)) continue;
+        if (name === 'step' && isScheduler(model, call)) continue;
+        return { update: call, region };
+      }
     }
   }
   return undefined;
@@ -86,35 +99,100 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
 export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
-  for (const name of ['backward', 'gradient']) {
-    for (const call of model.callsNamedWithin(name, loop)) {
-      const kind = gradientKind(model, call);
-      if (kind && updateAfter(model, call, kind)) return true;
-    }
-  }
+  if (trainsHere(model, loop)) return true;
   // `for batch in loader: train_step(model, batch, opt)`
-  return depth < 2 && callsTrainingFunction(model, loop, depth);
+  return depth < 2 && trainingFunctionsCalled(model, loop, depth).length > 0;
 }
 
-/** Whether a node calls, by its plain name, a function defined in this file whose body trains. */
-function callsTrainingFunction(model: Semantic, node: Node, depth: number): boolean {
-  for (const call of model.callsWithin(node)) {
-    const callee = call.callee;
-    if (callee.type !== 'identifier') continue;
-    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def');
-    const body = fn?.node.childForFieldName('body');
-    if (body && loopTrains(model, body, depth + 1)) return true;
+/**
+ * Whether a node itself (not the functions it calls) holds a training step. With `whole`, the update
+ * must lie in the node too: a gradient-accumulation loop (`for micro_step in range(n): loss.backward()`,
+ * the optimizer stepping after it) holds only half of one.
+ */
+export function trainsHere(model: Semantic, node: Node, whole = false): boolean {
+  for (const name of ['backward', 'gradient']) {
+    for (const call of model.callsNamedWithin(name, node)) {
+      const kind = gradientKind(model, call);
+      const found = kind && updateAfter(model, call, kind);
+      if (found && (!whole || (found.update.node.startIndex >= node.startIndex && found.update.node.endIndex <= node.endIndex))) return true;
+    }
   }
-  return false;
+  // `loss, grads = grad(model, x, y)` then `optimizer.apply_gradients(zip(grads, …))`: gradients a
+  // tape computed in a helper, applied here.
+  return model.callsNamedWithin('apply_gradients', node).some((c) => !!c.receiver) && model.callsNamed('gradient').some((g) => gradientKind(model, g) === 'tensorflow');
+}
+
+/** Methods that train a model in place (scikit-learn, Keras, XGBoost's and LightGBM's estimators). */
+const FIT_METHODS = ['fit', 'partial_fit'];
+
+/** Functions that train models themselves: XGBoost's and LightGBM's `train` and `cv`, scikit-learn's cross-validation helpers. */
+const TRAINING_FUNCTIONS: ReadonlySet<string> = new Set([...XGB_TRAIN, ...LGB_TRAIN, ...GBDT_CV, ...CROSS_VALIDATION]);
+
+/**
+ * Whether a model is trained within a node: a training step (see loopTrains), a `fit` /
+ * `partial_fit` method call, XGBoost's / LightGBM's `train` or `cv`, or scikit-learn's
+ * `cross_val_score` / `cross_validate` / `cross_val_predict`.
+ */
+export function trainsWithin(model: Semantic, node: Node): boolean {
+  if (FIT_METHODS.some((name) => model.callsNamedWithin(name, node).some((call) => !!call.receiver))) return true;
+  for (const name of new Set([...TRAINING_FUNCTIONS].map((q) => q.split('.').pop()!))) {
+    if (model.callsNamedWithin(name, node).some((call) => TRAINING_FUNCTIONS.has(call.qualifiedName ?? ''))) return true;
+  }
+  return loopTrains(model, node);
+}
+
+/** `trainsWithin` for the sites of a file-level fact: whether the code trains a model anywhere. */
+export function trainsAnywhere(model: Semantic, sites: Sites): boolean {
+  if (FIT_METHODS.some((name) => sites.callsNamed(name).some((call) => !!call.receiver))) return true;
+  return sites.callsTo(TRAINING_FUNCTIONS).length > 0 || trainingSteps(model, sites).length > 0;
+}
+
+/**
+ * The function defined in this file that a call runs: `train(…)` by its plain name, or
+ * `self.train_epoch(…)` inside a method of the class that defines `train_epoch`.
+ */
+export function localFunctionCalled(model: Semantic, call: CallSite): Node | undefined {
+  const callee = call.callee;
+  if (callee.type === 'identifier') return model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+  const receiver = call.receiver;
+  if (receiver?.type !== 'identifier' || receiver.text !== 'self') return undefined;
+  const cls = model.enclosingClass(call.node);
+  if (!cls) return undefined;
+  return model.functionsNamed(call.methodName).find((fn) => model.enclosingClass(fn)?.id === cls.id);
+}
+
+/** The same-file functions a node calls whose body trains (directly, or through the functions they call). */
+export function trainingFunctionsCalled(model: Semantic, node: Node, depth = 0): Node[] {
+  const out: Node[] = [];
+  for (const call of model.callsWithin(node)) {
+    for (const fn of functionsRunBy(model, call)) {
+      const body = fn.childForFieldName('body');
+      if (body && !out.some((f) => f.id === fn.id) && loopTrains(model, body, depth + 1)) out.push(fn);
+    }
+  }
+  return out;
+}
+
+/** The same-file functions a call runs: the one it calls, and those it is handed by name (`strategy.run(train_step, …)`). */
+export function functionsRunBy(model: Semantic, call: CallSite): Node[] {
+  const called = localFunctionCalled(model, call);
+  const out = called ? [called] : [];
+  for (const arg of call.positional) {
+    if (arg.type !== 'identifier') continue;
+    const fn = model.lookupDefinitions(arg.text, arg).find((b) => b.kind === 'def')?.node;
+    if (fn) out.push(fn);
+  }
+  return out;
 }
 
 const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);
 
 /** The `for` loops that iterate a name (directly, or through `enumerate(…)`, `tqdm(…)`, `zip(…)`), within a node. */
-function loopsOver(model: Semantic, name: string, within: Node | undefined): Node[] {
+function loopsOver(model: Semantic, name: string, within: Node | undefined, accept?: (id: Node) => boolean): Node[] {
   const out: Node[] = [];
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    if (accept && !accept(id)) continue;
     let node: Node = id;
     let parent = model.parentOf(node);
     // Up through `enumerate(loader)`, `tqdm(loader, desc=…)`: the name is an argument of a wrapper call.
@@ -131,33 +209,113 @@ function loopsOver(model: Semantic, name: string, within: Node | undefined): Nod
   return out;
 }
 
+/** Where what a call makes is consumed by training: the training loops that iterate it, and whether a trainer's `fit` takes it. */
+export interface TrainingConsumers {
+  /** `for` loops that iterate it (directly, or as a same-file function's parameter) and train. */
+  loops: Node[];
+  /** Whether it is handed to a trainer's `fit` (Lightning), directly or through a same-file function. */
+  trainerFit: boolean;
+}
+
 /**
  * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
  * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
  * `fit` (Lightning). Follows the value through `name = Call(…)` and one level of function parameters.
  */
 export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
-  const parent = model.parentOf(made.node);
-  // `for x, y in DataLoader(…):`
-  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) return loopTrains(model, parent);
-  const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
-  if (assigned?.type !== 'identifier') return false;
-  return nameFeedsTraining(model, assigned.text, undefined, trainerFit, 0);
+  const found = trainingConsumers(model, made, trainerFit, { first: true });
+  return found.trainerFit || found.loops.length > 0;
 }
 
-function nameFeedsTraining(model: Semantic, name: string, within: Node | undefined, trainerFit: (call: CallSite) => boolean, depth: number): boolean {
-  if (loopsOver(model, name, within).some((loop) => loopTrains(model, loop))) return true;
-  if (depth >= 1) return false;
+/**
+ * The training loops (and trainer fits) that consume what a call makes, as `feedsTraining` finds
+ * them; all of them unless `first`. With `sameValue`, a name is followed only where it holds this
+ * call's value (between its assignment and the next one), not where the same name is bound to
+ * something else elsewhere in the file. `trains` remembers which loops train, for a caller that asks about several calls in one
+ * check (it must not outlive the check).
+ */
+export function trainingConsumers(
+  model: Semantic,
+  made: CallSite,
+  trainerFit: (call: CallSite) => boolean,
+  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean> } = {},
+): TrainingConsumers {
+  const first = options.first ?? false;
+  const trains = options.trains ?? new Map<number, boolean>();
+  const out: TrainingConsumers = { loops: [], trainerFit: false };
+  const parent = model.parentOf(made.node);
+  // `for x, y in DataLoader(…):`
+  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) {
+    if (loopTrains(model, parent)) out.loops.push(parent);
+    return out;
+  }
+  const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
+  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined);
+  return out;
+}
+
+/**
+ * Whether a use of `name` reads the value `assignment` gave it, as far as document order tells: it
+ * comes after the assignment and before the next plain assignment of the name in the same scope.
+ * (Cheap on purpose: it is asked for every use of the name, and a long file re-binds `train_loader`
+ * many times.)
+ */
+function readsAssignment(model: Semantic, name: string, assignment: Node): (id: Node) => boolean {
+  let next = Infinity;
+  for (const b of model.lookup(name, assignment)) {
+    if (b.kind === 'assign' && b.node.startIndex > assignment.startIndex) next = Math.min(next, b.node.startIndex);
+  }
+  return (id) => id.startIndex >= assignment.endIndex && id.startIndex < next;
+}
+
+function collectConsumers(
+  model: Semantic,
+  name: string,
+  within: Node | undefined,
+  trainerFit: (call: CallSite) => boolean,
+  depth: number,
+  first: boolean,
+  out: TrainingConsumers,
+  seen: Set<string>,
+  trains: Map<number, boolean>,
+  binding?: Node,
+): void {
+  const done = () => first && (out.trainerFit || out.loops.length > 0);
+  // With a binding (sameValue, at the top level): only the uses that read its value.
+  const accept = binding && !within ? readsAssignment(model, name, binding) : undefined;
+  const key = `${within?.id ?? ''}:${name}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  for (const loop of loopsOver(model, name, within, accept)) {
+    if (out.loops.some((l) => l.id === loop.id)) continue;
+    let trainsHere = trains.get(loop.id);
+    if (trainsHere === undefined) trains.set(loop.id, (trainsHere = loopTrains(model, loop)));
+    if (trainsHere) out.loops.push(loop);
+    if (done()) return;
+  }
+  if (depth >= 1) return;
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
+    if (accept && !accept(id)) continue;
     const args = model.parentOf(id);
+    // `active_loader = train_loader`: the other name iterates the same loader.
+    const alias = args?.type === 'assignment' && args.childForFieldName('right')?.id === id.id ? args.childForFieldName('left') : null;
+    if (alias?.type === 'identifier') {
+      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined);
+      if (done()) return;
+      continue;
+    }
     const keyword = args?.type === 'keyword_argument' ? args : undefined;
     const list = keyword ? model.parentOf(keyword) : args;
     if (list?.type !== 'argument_list') continue;
     const callNode = model.parentOf(list);
     if (callNode?.type !== 'call') continue;
     const call = model.callSite(callNode);
-    if (trainerFit(call)) return true;
+    if (trainerFit(call)) {
+      out.trainerFit = true;
+      if (done()) return;
+      continue;
+    }
     // A same-file function: the parameter the loader is passed as, iterated in its body.
     const callee = call.callee;
     if (callee.type !== 'identifier') continue;
@@ -168,9 +326,9 @@ function nameFeedsTraining(model: Semantic, name: string, within: Node | undefin
       ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
       : parameters[index];
     const parameterText = parameter ? parameterName(parameter) : undefined;
-    if (fn && parameterText && nameFeedsTraining(model, parameterText, fn, trainerFit, depth + 1)) return true;
+    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen, trains);
+    if (done()) return;
   }
-  return false;
 }
 
 function parameterName(p: Node): string | undefined {

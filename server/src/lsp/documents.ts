@@ -3,6 +3,9 @@ import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { PythonDocument } from '../analysis/document';
 import type { AnalysisResult } from '../analysis/analyze';
 import { IncrementalAnalysis } from '../analysis/incremental/incremental';
+import { SourceText } from '../analysis/sourceText';
+import type { Range } from '../analysis/types';
+import { checkChanges } from './contentChanges';
 
 export class ManagedDocument {
   readonly uri: string;
@@ -39,13 +42,16 @@ export class ManagedDocument {
     return this.python;
   }
 
-  applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+  /** Takes a didChange's content changes in; returns what was wrong with them, for the log (see checkChanges). */
+  applyChanges(received: readonly TextDocumentContentChangeEvent[], version: number): string[] {
+    const { changes, problems } = checkChanges(received);
     this.version = version;
     this.analysis = undefined;
     if (this.python) this.pending.push(...changes);
     else {
       for (const c of changes) this.rawText = 'range' in c ? applyToString(this.rawText, c) : c.text;
     }
+    return problems;
   }
 
   /** Text of the document including edits not yet parsed. */
@@ -75,17 +81,8 @@ export class ManagedDocument {
   }
 }
 
-function applyToString(text: string, change: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }): string {
-  const offset = (line: number, character: number): number => {
-    let at = 0;
-    for (let l = 0; l < line; l++) {
-      const nl = text.indexOf('\n', at);
-      if (nl < 0) return text.length;
-      at = nl + 1;
-    }
-    return Math.min(at + character, text.length);
-  };
-  const start = offset(change.range.start.line, change.range.start.character);
-  const end = offset(change.range.end.line, change.range.end.character);
+/** One ranged change applied to a text as PythonDocument.update applies it (clamped, end-first ranges turned round). */
+function applyToString(text: string, change: { range: Range; text: string }): string {
+  const { start, end } = new SourceText(text).rangeOffsets(change.range);
   return text.slice(0, start) + change.text + text.slice(end);
 }

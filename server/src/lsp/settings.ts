@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'vscode-languageserver';
 import { loadProjectConfig, type ProjectConfig } from '../config/pyproject';
-import { effectiveConfig, SEVERITIES, type EffectiveConfig, type GreenmlSettings } from '../config/settings';
+import { effectiveConfig, type EffectiveConfig, type GreenmlSettings } from '../config/settings';
+import { checkEditorSettings } from '../config/validateSettings';
 import { DEFAULT_MAX_FILE_SIZE, type EditorSettings } from '../common/protocol';
 import type { Severity } from '../analysis/types';
 
@@ -28,23 +29,26 @@ export function filePathOf(uri: string): string | undefined {
   }
 }
 
-/** Editor settings → the engine's settings; `null`/absent means "not set" so pyproject values apply. */
+/** Editor settings → the engine's settings; `null`/absent means "not set" so pyproject values apply. Bad values are dropped (see checkEditorSettings). */
 export function fromEditorSettings(s: EditorSettings | undefined): GreenmlSettings {
-  if (!s) return {};
+  return engineSettings(checkEditorSettings(s).settings);
+}
+
+/** Checked editor settings → the engine's settings. */
+function engineSettings(s: EditorSettings): GreenmlSettings {
   const out: GreenmlSettings = {};
-  if (Array.isArray(s.select)) out.select = s.select;
-  if (Array.isArray(s.ignore)) out.ignore = s.ignore;
-  if (Array.isArray(s.extendSelect)) out.extendSelect = s.extendSelect;
-  if (s.perFileIgnores && typeof s.perFileIgnores === 'object') out.perFileIgnores = s.perFileIgnores;
+  if (s.select) out.select = s.select;
+  if (s.ignore) out.ignore = s.ignore;
+  if (s.extendSelect) out.extendSelect = s.extendSelect;
+  if (s.perFileIgnores) out.perFileIgnores = s.perFileIgnores;
   if (typeof s.unsafeFixes === 'boolean') out.unsafeFixes = s.unsafeFixes;
-  if (s.severity && typeof s.severity === 'object') {
+  if (s.severity) {
     out.severity = {};
-    for (const [code, sev] of Object.entries(s.severity)) if ((SEVERITIES as readonly string[]).includes(sev)) out.severity[code.toUpperCase()] = sev as Severity;
+    for (const [code, sev] of Object.entries(s.severity)) out.severity[code.toUpperCase()] = sev as Severity;
   }
-  if (s.targetDevice === 'cuda' || s.targetDevice === 'cpu' || s.targetDevice === 'mps') out.targetDevice = s.targetDevice;
-  if (s.preferDtype === 'bf16' || s.preferDtype === 'fp16') out.preferDtype = s.preferDtype;
-  // Any positive budget is taken from the editor (the manifest's minimum of 10 is a hint in the settings UI).
-  if (typeof s.analysisTimeBudgetMs === 'number' && s.analysisTimeBudgetMs > 0) out.analysisTimeBudgetMs = s.analysisTimeBudgetMs;
+  if (s.targetDevice) out.targetDevice = s.targetDevice;
+  if (s.preferDtype) out.preferDtype = s.preferDtype;
+  if (s.analysisTimeBudgetMs) out.analysisTimeBudgetMs = s.analysisTimeBudgetMs;
   return out;
 }
 
@@ -56,11 +60,19 @@ export class SettingsStore {
   initialSettings: EditorSettings | undefined;
   workspaceRoots: string[] = [];
 
-  constructor(private readonly connection: Connection) {}
+  /** Problems already reported since the settings last changed (each is said once). */
+  private reported = new Set<string>();
+
+  constructor(
+    private readonly connection: Connection,
+    /** Told about each bad setting value once (until settings change). */
+    private readonly onProblem: (message: string) => void = () => undefined,
+  ) {}
 
   clear(): void {
     this.editorCache.clear();
     this.projectCache.clear();
+    this.reported.clear();
   }
 
   clearProjects(): void {
@@ -101,20 +113,26 @@ export class SettingsStore {
   }
 
   async forDocument(uri: string): Promise<DocumentConfig> {
-    const editor = await this.editorSettings(uri);
+    const checked = checkEditorSettings(await this.editorSettings(uri));
+    for (const p of checked.problems) {
+      if (this.reported.has(p)) continue;
+      this.reported.add(p);
+      this.onProblem(p);
+    }
+    const editor = checked.settings;
     const filePath = filePathOf(uri);
     const project = this.project(filePath);
     const root = project.root ?? this.workspaceRoots.find((r) => filePath?.startsWith(r + path.sep));
     const relativePath = filePath && root ? path.relative(root, filePath).split(path.sep).join('/') : filePath ? path.basename(filePath) : undefined;
-    const fromEditor = fromEditorSettings(editor);
+    const fromEditor = engineSettings(editor);
     const config = effectiveConfig(project.settings, fromEditor);
     return {
-      enabled: editor?.enable !== false,
+      enabled: editor.enable !== false,
       config,
       project,
       relativePath,
       timeBudgetMs: config.timeBudgetMs,
-      maxFileSize: typeof editor?.maxFileSize === 'number' && editor.maxFileSize > 0 ? editor.maxFileSize : DEFAULT_MAX_FILE_SIZE,
+      maxFileSize: editor.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
       configKey: JSON.stringify([project.settings, fromEditor, relativePath ?? null]),
     };
   }

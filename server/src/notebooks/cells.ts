@@ -10,7 +10,7 @@ import type { PythonDocument } from '../analysis/document';
 import type { Node } from '../analysis/parser';
 import { SourceText } from '../analysis/sourceText';
 import type { Finding, Fix, Position, Range, TextEdit } from '../analysis/types';
-import { applicableFix } from '../fixes/fixAll';
+import { applicableFix, parsesCleanly } from '../fixes/fixAll';
 import { applyEdits } from '../fixes/edits';
 
 export interface CellInput {
@@ -498,6 +498,10 @@ export interface NotebookFixResult {
   cells: CellInput[];
   applied: string[];
   remaining: CellFinding[];
+  /** Set when fixes were available but the code cells do not parse: nothing was fixed (as for a file). */
+  notFixed?: 'syntax-errors';
+  /** Set when fixing stopped at the round limit with fixes still to apply. */
+  stoppedAfterRounds?: number;
 }
 
 /** Applies applicable fixes one at a time, re-analysing after each (like fixAllText for a file). */
@@ -509,8 +513,10 @@ export function fixNotebook(cells: readonly CellInput[], options: AnalyzeOptions
   for (let round = 0; round <= maxRounds; round++) {
     const analysis = analyzeNotebook(current, options);
     analysis.dispose();
-    const target = round < maxRounds ? analysis.findings.find((f) => !skip.has(keyOf(f)) && applicableCellFix(f, options.unsafe)) : undefined;
-    if (!target) return { cells: current, applied, remaining: analysis.findings };
+    const candidate = analysis.findings.find((f) => !skip.has(keyOf(f)) && applicableCellFix(f, options.unsafe));
+    const target = round < maxRounds ? candidate : undefined;
+    if (!target) return { cells: current, applied, remaining: analysis.findings, ...(candidate ? { stoppedAfterRounds: maxRounds } : {}) };
+    if (round === 0 && !parsesCleanly(analysis.notebook.text)) return { cells: current, applied, remaining: analysis.findings, notFixed: 'syntax-errors' };
     const fix = applicableCellFix(target, options.unsafe)!;
     const changed = analysis.notebook.applyCellEdits(fix.edits);
     let any = false;

@@ -38,65 +38,69 @@ class SpanParser {
     while (this.i < this.s.length && ' \t\r\n'.includes(this.s[this.i])) this.i++;
   }
 
+  /**
+   * One JSON value. Objects and arrays are read with a stack of the containers still open, not by
+   * recursion: a notebook nested 100,000 deep is read like any other (a recursive reader runs out of
+   * call stack long before).
+   */
   private value(): Spanned {
+    const open: Array<{ container: Spanned; key?: string }> = [];
+    for (;;) {
+      // Read a value: a scalar or string is complete; an object or array is opened.
+      let done: Spanned | undefined;
+      this.ws();
+      const start = this.i;
+      const c = this.s[this.i];
+      if (c === '{' || c === '[') {
+        this.i++;
+        const container: Spanned = c === '{' ? { start, end: start, value: new Map<string, Spanned>(), kind: 'object' } : { start, end: start, value: [], kind: 'array' };
+        this.ws();
+        if (this.s[this.i] === (c === '{' ? '}' : ']')) {
+          this.i++;
+          container.end = this.i;
+          done = container;
+        } else {
+          open.push({ container, key: c === '{' ? this.propertyName() : undefined });
+          continue;
+        }
+      } else if (c === '"') done = { start, value: this.string(), end: this.i, kind: 'string' };
+      else {
+        const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.s.slice(this.i, this.i + 400));
+        if (!m) this.fail('unexpected character');
+        this.i += m[0].length;
+        done = { start, end: this.i, value: JSON.parse(m[0]) as unknown, kind: 'scalar' };
+      }
+      // Put the finished value in its container; close every container that ends after it.
+      for (;;) {
+        const top = open.at(-1);
+        if (!top) return done;
+        if (top.container.kind === 'object') (top.container.value as Map<string, Spanned>).set(top.key!, done);
+        else (top.container.value as Spanned[]).push(done);
+        this.ws();
+        const next = this.s[this.i];
+        if (next === ',') {
+          this.i++;
+          if (top.container.kind === 'object') top.key = this.propertyName();
+          break;
+        }
+        if (next !== (top.container.kind === 'object' ? '}' : ']')) this.fail(top.container.kind === 'object' ? "expected ',' or '}'" : "expected ',' or ']'");
+        this.i++;
+        top.container.end = this.i;
+        open.pop();
+        done = top.container;
+      }
+    }
+  }
+
+  /** A property name and the colon after it. */
+  private propertyName(): string {
     this.ws();
-    const start = this.i;
-    const c = this.s[this.i];
-    if (c === '{') {
-      this.i++;
-      const entries = new Map<string, Spanned>();
-      this.ws();
-      if (this.s[this.i] === '}') {
-        this.i++;
-        return { start, end: this.i, value: entries, kind: 'object' };
-      }
-      for (;;) {
-        this.ws();
-        if (this.s[this.i] !== '"') this.fail('expected a property name');
-        const key = this.string();
-        this.ws();
-        if (this.s[this.i] !== ':') this.fail("expected ':'");
-        this.i++;
-        entries.set(key, this.value());
-        this.ws();
-        if (this.s[this.i] === ',') {
-          this.i++;
-          continue;
-        }
-        if (this.s[this.i] === '}') {
-          this.i++;
-          return { start, end: this.i, value: entries, kind: 'object' };
-        }
-        this.fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      this.i++;
-      const items: Spanned[] = [];
-      this.ws();
-      if (this.s[this.i] === ']') {
-        this.i++;
-        return { start, end: this.i, value: items, kind: 'array' };
-      }
-      for (;;) {
-        items.push(this.value());
-        this.ws();
-        if (this.s[this.i] === ',') {
-          this.i++;
-          continue;
-        }
-        if (this.s[this.i] === ']') {
-          this.i++;
-          return { start, end: this.i, value: items, kind: 'array' };
-        }
-        this.fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return { start, value: this.string(), end: this.i, kind: 'string' };
-    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.s.slice(this.i, this.i + 400));
-    if (!m) this.fail('unexpected character');
-    this.i += m[0].length;
-    return { start, end: this.i, value: JSON.parse(m[0]) as unknown, kind: 'scalar' };
+    if (this.s[this.i] !== '"') this.fail('expected a property name');
+    const key = this.string();
+    this.ws();
+    if (this.s[this.i] !== ':') this.fail("expected ':'");
+    this.i++;
+    return key;
   }
 
   private string(): string {

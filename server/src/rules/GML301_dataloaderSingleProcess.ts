@@ -3,7 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { trainerOf } from '../frameworks/lightning';
-import { DATALOADERS, DATALOADER_NUM_WORKERS, IN_MEMORY_DATASETS } from '../frameworks/torch';
+import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
 import { feedsTraining } from '../frameworks/training';
 import { defineRule } from './rule';
 
@@ -15,8 +15,7 @@ function isLightningFit(model: Semantic, call: CallSite): boolean {
 /** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
 function inMemory(model: Semantic, loader: CallSite): boolean {
   const dataset = loader.argument('dataset', 0);
-  const origin = dataset ? model.originCall(dataset)?.qualifiedName : undefined;
-  return !!origin && IN_MEMORY_DATASETS.has(origin);
+  return !!dataset && isInMemoryDataset(model, dataset);
 }
 
 /**

@@ -143,12 +143,21 @@ export const invalidConfiguration = engineCode({
 /**
  * ## What it flags
  *
- * A Python file larger than the analysis size limit — `greenml.maxFileSize`, 5 MB by default — which
- * Green ML therefore did not analyse. The editor shows one information diagnostic at the top of the
- * file, giving the file's size and the limit; `greenml check` writes
- * `greenml: path/to/file.py: not analysed: 10.4 MB is above the 5 MB limit` on stderr, goes on with
- * the other files, and does not count the file as a finding (the exit status is decided by the
- * files that were analysed).
+ * A Python file (or notebook) that Green ML did not analyse, for one of two reasons:
+ *
+ * - **It is larger than the analysis size limit** — `greenml.maxFileSize`, 5 MB by default. The
+ *   editor shows one information diagnostic at the top of the file, giving the file's size and the
+ *   limit; `greenml check` writes
+ *   `greenml: path/to/file.py: not analysed: 10.4 MB is above the 5 MB limit` on stderr, goes on
+ *   with the other files, and does not count the file as a finding (the exit status is decided by
+ *   the files that were analysed).
+ * - **Its Python parser cannot read it safely.** A file whose lines are indented to more than 300
+ *   different depths (and that holds a string) is not given to the parser, tree-sitter-python: past
+ *   about 384 nested indentation levels inside a string, its scanner writes past the end of a buffer
+ *   and corrupts the parser's memory, which would silently stop the analysis of every later file.
+ *   Both the editor and `greenml check` report it as a GML003 finding on line 1 that names the
+ *   number of depths; every other file is analysed as usual. No valid script comes near the limit:
+ *   CPython itself refuses more than 100 nested blocks ("too many levels of indentation").
  *
  * ## Why
  *
@@ -168,6 +177,12 @@ export const invalidConfiguration = engineCode({
  * Green ML did not analyse this file: it is 10.0 MB, above greenml.maxFileSize (5.0 MB).
  * ```
  *
+ * A generated file of 520 nested `if` blocks around a string literal shows:
+ *
+ * ```
+ * Green ML did not analyse this file: its lines are indented to 520 different depths, more than the 300 that its Python parser (tree-sitter-python) reads safely (CPython itself allows at most 100 nested blocks).
+ * ```
+ *
  * ## Fixed example
  *
  * Either leave generated files unanalysed (nothing to do), move the data out of Python source
@@ -177,6 +192,10 @@ export const invalidConfiguration = engineCode({
  * ```json
  * { "greenml.maxFileSize": 20971520 }
  * ```
+ *
+ * A file the parser cannot read needs restructuring (CPython would not run it either): flatten the
+ * nesting, or generate the code differently. Like any code, GML003 can be turned off with
+ * `ignore = ["GML003"]`.
  *
  * ## Fix safety
  *
@@ -193,9 +212,9 @@ export const invalidConfiguration = engineCode({
 export const fileNotAnalysed = engineCode({
   code: 'GML003',
   name: 'file-not-analysed',
-  summary: 'A file larger than `greenml.maxFileSize` is not analysed.',
+  summary: 'A file larger than `greenml.maxFileSize`, or one the Python parser cannot read safely, is not analysed.',
   defaultSeverity: 'information',
-  emittedBy: 'the language server (the CLI prints a note on stderr)',
+  emittedBy: 'the language server and `greenml check` (for a file above the size limit, the CLI prints a note on stderr instead)',
 });
 
 /**

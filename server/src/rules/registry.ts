@@ -14,7 +14,11 @@ import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
 import { gbdtNoEarlyStopping } from './GML214_gbdtNoEarlyStopping';
 import { sklearnNoEarlyStopping } from './GML215_sklearnNoEarlyStopping';
+import { loopNoEarlyStopping } from './GML216_loopNoEarlyStopping';
 import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
+import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
+import { denseSparseConversion } from './GML303_denseSparseConversion';
+import { csvTrainingData } from './GML304_csvTrainingData';
 import { gradTrackingInference } from './GML401_gradTrackingInference';
 import { modelReloadInLoop } from './GML402_modelReloadInLoop';
 import { fp32CpuInference } from './GML405_fp32CpuInference';
@@ -32,7 +36,11 @@ export const RULES: readonly Rule[] = [
   lightningNoEarlyStopping,
   gbdtNoEarlyStopping,
   sklearnNoEarlyStopping,
+  loopNoEarlyStopping,
   dataloaderSingleProcess,
+  dataloaderNoPinMemory,
+  denseSparseConversion,
+  csvTrainingData,
   gradTrackingInference,
   modelReloadInLoop,
   fp32CpuInference,

@@ -12,6 +12,16 @@ export const EM_DEFAULT_BASE = 'https://api.electricitymaps.com/v3';
 
 export type LiveProvider = 'none' | 'ukCarbonIntensity' | 'electricityMaps';
 
+/** Environment variables only the tracker may see: never passed to the tracked command or any tool it starts. */
+export const SECRET_ENV = ['GREENML_ELECTRICITYMAPS_TOKEN'] as const;
+
+/** `env` less the tracker's secrets: for every process the tracker starts (workspace code can read its environment). */
+export function withoutSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of SECRET_ENV) delete out[k];
+  return out;
+}
+
 export interface CarbonOptions {
   region?: string;
   override?: number | null;

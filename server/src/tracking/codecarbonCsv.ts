@@ -3,7 +3,21 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { CodeCarbonRecord } from '../common/trackingProtocol';
+import { readRegularFileEnds } from '../io/files';
 import { parseCsv } from './ledger';
+
+/** Bytes read from each end of a CSV: its header and its last row are all that is shown. */
+const CSV_END_BYTES = 64 * 1024;
+
+/** The header and the last rows of a CSV of any length (only regular files are read). */
+export function readCsvEnds(file: string): string {
+  const { head, tail } = readRegularFileEnds(file, CSV_END_BYTES, CSV_END_BYTES);
+  if (tail.length === 0) return head.toString('utf8');
+  const header = head.toString('utf8').split(/\r?\n/, 1)[0];
+  const text = tail.toString('utf8');
+  // The tail starts mid-row: drop up to its first line break.
+  return `${header}\n${text.slice(text.indexOf('\n') + 1)}`;
+}
 
 const SKIP = new Set(['.git', 'node_modules', '.greenml', '.venv', 'venv', '__pycache__', '.mypy_cache', '.tox', 'site-packages', '.cache']);
 
@@ -73,7 +87,7 @@ export class CodeCarbonWatcher {
       if (!c || c.key !== key) {
         let rec: CodeCarbonRecord | undefined;
         try {
-          rec = lastCodeCarbonRecord(f, fs.readFileSync(f, 'utf8'), st.mtimeMs);
+          rec = lastCodeCarbonRecord(f, readCsvEnds(f), st.mtimeMs);
         } catch {
           rec = undefined;
         }

@@ -1,11 +1,17 @@
 // File access used by the samplers. Reading goes through an injectable function so that tests can
 // make a read fail with a real EACCES-coded error (root ignores file modes), and the sysfs/procfs
-// roots can be moved (GREENML_SYSFS_ROOT, for tests and containers).
+// roots can be moved (GREENML_SYSFS_ROOT, for tests and containers). Only regular files are read,
+// and at most MAX_SYSTEM_FILE_BYTES of each: a FIFO or a symlink to /dev/zero where a counter
+// should be is an unreadable counter, not a hang or a runaway read.
 import * as fs from 'node:fs';
+import { readRegularText, writeFileAtomic as writeAtomic } from '../io/files';
 
 export type ReadText = (path: string) => string;
 
-export const readTextSync: ReadText = (path) => fs.readFileSync(path, 'utf8');
+/** Larger than any sysfs attribute or procfs file the samplers read (/proc/cpuinfo of a 512-thread machine is about 700 KB). */
+export const MAX_SYSTEM_FILE_BYTES = 4 * 1024 * 1024;
+
+export const readTextSync: ReadText = (path) => readRegularText(path, MAX_SYSTEM_FILE_BYTES);
 
 export function sysfsRoot(env: NodeJS.ProcessEnv = process.env): string {
   const v = env.GREENML_SYSFS_ROOT;
@@ -24,15 +30,7 @@ export function listDir(path: string): string[] {
   }
 }
 
-/** Writes a file atomically: temp file in the same directory, then rename. */
+/** Writes a file atomically (temp file in the same directory, then rename; the temp file is removed on failure). */
 export function writeFileAtomic(path: string, data: string, fsync = false): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, data);
-    if (fsync) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, path);
+  writeAtomic(path, data, { fsync });
 }

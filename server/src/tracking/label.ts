@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RunStatus, ComponentStatus } from '../common/trackingProtocol';
 import { writeFileAtomic } from './fsio';
+import { withoutSecrets } from './carbon';
 
 export interface LabelContext {
   command: string[];
@@ -27,10 +28,10 @@ export interface LabelContext {
 
 export function gitCommit(cwd: string): { commit: string | null; dirty: boolean | null } {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: withoutSecrets() }).trim();
     let dirty: boolean | null = null;
     try {
-      dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().length > 0;
+      dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: withoutSecrets() }).trim().length > 0;
     } catch {
       dirty = null;
     }

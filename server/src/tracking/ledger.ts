@@ -1,13 +1,15 @@
 // The run ledger: <outputDir>/emissions.csv in CodeCarbon 3.3.0's exact 38-column layout, one row per
 // run. A row is appended with ONE write(2) on an O_APPEND descriptor followed by fsync, so a kill -9
 // at any moment leaves either the whole row or none; a torn tail left by a power cut is cut back to
-// the last complete line before the next append. The in-progress run is checkpointed separately
+// the last complete line before the next append. Appends hold a lock file, so trackers appending to
+// one ledger at once never write a second header or cut each other's rows. The in-progress run is checkpointed separately
 // (<outputDir>/live/<run>.json, atomic rename every interval); a checkpoint whose tracker died is
 // turned into a ledger row marked "[interrupted]", so a crash loses at most the interval in progress.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join, basename } from 'node:path';
 import type { RunStatus } from '../common/trackingProtocol';
+import { readRegularText } from '../io/files';
 import { writeFileAtomic } from './fsio';
 
 export const CODECARBON_COLUMNS = [
@@ -68,37 +70,137 @@ export function ledgerPath(outputDir: string): string {
   return join(outputDir, 'emissions.csv');
 }
 
-/** Appends one row (header first when the file is new) with a single write + fsync. */
+/**
+ * Appends one row (header first when the file is new) with a single write + fsync, holding the
+ * ledger's lock (see withLedgerLock): trackers running at once in one folder then never write a
+ * second header, and the torn-tail repair never cuts a row another tracker is writing.
+ */
 export function appendLedgerRow(outputDir: string, row: LedgerRow): string {
   fs.mkdirSync(outputDir, { recursive: true });
   const path = ledgerPath(outputDir);
-  let prefix = '';
-  let size = 0;
-  try {
-    size = fs.statSync(path).size;
-  } catch {
-    size = 0;
+  withLedgerLock(path, () => {
+    let size = 0;
+    try {
+      const st = fs.statSync(path);
+      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      size = st.size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (size > 0) {
+      const head = readHead(path);
+      if (head !== HEADER) {
+        // Another layout (e.g. an older CodeCarbon file): keep it aside, like CodeCarbon does.
+        fs.renameSync(path, `${path}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`);
+        size = 0;
+      } else {
+        size = repairTail(path, size);
+      }
+    }
+    const data = Buffer.from((size === 0 ? HEADER + '\n' : '') + rowToLine(row), 'utf8');
+    const fd = fs.openSync(path, 'a');
+    try {
+      try {
+        for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+        fs.fsyncSync(fd);
+      } catch (err) {
+        // A full disk can take part of the row: cut it back, so the file still ends on a whole row.
+        try {
+          fs.ftruncateSync(fd, size);
+        } catch {
+          /* the next append's repairTail cuts it */
+        }
+        throw err;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  return path;
+}
+
+/** How long an append waits for another tracker's lock before giving up (appends take milliseconds). */
+const LOCK_WAIT_MS = 15_000;
+/** A lock older than this is stale whoever holds it: no append holds it for more than a moment. */
+const LOCK_STALE_MS = 30_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `fn` holding `<ledger>.lock`, a file created with O_EXCL (atomic, also on NFS) that holds the
+ * holder's pid. A lock whose holder is dead (kill -9 mid-append) or that is older than LOCK_STALE_MS
+ * is broken: renamed away (so two waiters cannot both break it), checked to be the one judged stale,
+ * then removed.
+ */
+export function withLedgerLock<T>(ledger: string, fn: () => T): T {
+  const lock = `${ledger}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(lock, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (fd !== undefined) {
+      try {
+        fs.writeSync(fd, `${process.pid} ${os.hostname()} ${Date.now()}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        return fn();
+      } finally {
+        fs.rmSync(lock, { force: true });
+      }
+    }
+    breakIfStale(lock);
+    if (Date.now() > deadline) {
+      throw new Error(`the ledger ${ledger} stayed locked for ${LOCK_WAIT_MS / 1000} s (${lock}: ${readLockHolder(lock) ?? 'gone'}); remove that file if no tracker is running`);
+    }
+    // Short, jittered waits: the holder appends one row and lets go.
+    Atomics.wait(sleeper, 0, 0, Math.min(2 + attempt, 20) + Math.random() * 5);
   }
-  if (size > 0) {
-    const head = readHead(path);
-    if (head !== HEADER) {
-      // Another layout (e.g. an older CodeCarbon file): keep it aside, like CodeCarbon does.
-      fs.renameSync(path, `${path}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`);
-      size = 0;
-    } else {
-      repairTail(path, size);
+}
+
+function readLockHolder(lock: string): string | undefined {
+  try {
+    return fs.readFileSync(lock, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function breakIfStale(lock: string): void {
+  let st: fs.Stats;
+  let holder: string | undefined;
+  try {
+    st = fs.statSync(lock);
+    holder = readLockHolder(lock);
+  } catch {
+    return; // released meanwhile
+  }
+  if (holder === undefined) return;
+  const [pidText, host] = holder.split(' ');
+  const pid = Number(pidText);
+  const deadHere = host === os.hostname() && Number.isInteger(pid) && pid > 0 && !pidAlive(pid);
+  // A holder still writing its pid (empty file) is not stale unless old.
+  if (!deadHere && Date.now() - st.mtimeMs < LOCK_STALE_MS) return;
+  const aside = `${lock}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // another waiter broke it first
+  }
+  if (readLockHolder(aside) !== holder) {
+    // Between our look and the rename the stale lock was broken and a live holder took a new one:
+    // put that one back (link fails only if yet another lock was taken, which then stands).
+    try {
+      fs.linkSync(aside, lock);
+    } catch {
+      /* see above */
     }
   }
-  if (size === 0 || !fs.existsSync(path)) prefix = HEADER + '\n';
-  const data = prefix + rowToLine(row);
-  const fd = fs.openSync(path, 'a');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return path;
+  fs.rmSync(aside, { force: true });
 }
 
 function readHead(path: string): string {
@@ -112,18 +214,23 @@ function readHead(path: string): string {
   }
 }
 
-/** Cuts a torn last line (no trailing newline) so that the next row starts on a fresh line. */
-function repairTail(path: string, size: number): void {
+/**
+ * Cuts a torn last line (no trailing newline, from a power cut) so that the next row starts on a
+ * fresh line; returns the new size. Called with the lock held: no other tracker is mid-row.
+ */
+function repairTail(path: string, size: number): number {
   const fd = fs.openSync(path, 'r+');
   try {
     const last = Buffer.alloc(1);
     fs.readSync(fd, last, 0, 1, size - 1);
-    if (last[0] === 0x0a) return;
+    if (last[0] === 0x0a) return size;
     const chunk = Math.min(size, 1 << 16);
     const buf = Buffer.alloc(chunk);
     fs.readSync(fd, buf, 0, chunk, size - chunk);
     const nl = buf.lastIndexOf(0x0a);
-    fs.ftruncateSync(fd, nl < 0 ? 0 : size - chunk + nl + 1);
+    const cut = nl < 0 ? 0 : size - chunk + nl + 1;
+    fs.ftruncateSync(fd, cut);
+    return cut;
   } finally {
     fs.closeSync(fd);
   }
@@ -241,6 +348,9 @@ export function writeLiveFile(outputDir: string, lf: LiveFile, path?: string): s
   return p;
 }
 
+/** A checkpoint is a few KB; anything far larger in live/ is not one of ours (and is not read whole). */
+const MAX_LIVE_FILE_BYTES = 1024 * 1024;
+
 export function readLiveFiles(outputDir: string): { path: string; live: LiveFile }[] {
   const dir = liveDir(outputDir);
   let names: string[] = [];
@@ -254,13 +364,23 @@ export function readLiveFiles(outputDir: string): { path: string; live: LiveFile
     if (!n.endsWith('.json')) continue;
     const p = join(dir, n);
     try {
-      const live = JSON.parse(fs.readFileSync(p, 'utf8')) as LiveFile;
-      if (live && live.version === 1 && live.status) out.push({ path: p, live });
+      const live = JSON.parse(readRegularText(p, MAX_LIVE_FILE_BYTES)) as LiveFile;
+      if (isLiveFile(live)) out.push({ path: p, live });
     } catch {
       /* being replaced or foreign: skip */
     }
   }
   return out;
+}
+
+/** The fields the service relies on, checked: anything in live/ may have been put there by hand. */
+function isLiveFile(x: unknown): x is LiveFile {
+  const l = x as LiveFile;
+  return (
+    typeof l === 'object' && l !== null && l.version === 1 && Number.isInteger(l.trackerPid) && typeof l.running === 'boolean' &&
+    Array.isArray(l.pids) && l.pids.every((p) => Number.isInteger(p)) &&
+    typeof l.status === 'object' && l.status !== null && typeof l.status.runId === 'string' && typeof l.row === 'object' && l.row !== null
+  );
 }
 
 export function pidAlive(pid: number): boolean {

@@ -11,9 +11,33 @@
 // Settings: taken from TrackingConfigParams.settings when present, otherwise fetched with
 // workspace/configuration (section "greenml"); call bridge.refreshSettings() from the server's own
 // onDidChangeConfiguration handler (the client also re-sends greenml/trackingConfig on changes).
-import type { Connection } from 'vscode-languageserver/node';
-import { TrackingMethods, TrackingConfigParams, TrackingSettings, TrackingStatus, RunEndedParams } from '../common/trackingProtocol';
+import { isAbsolute } from 'node:path';
+import { MessageType, ShowMessageNotification, type Connection } from 'vscode-languageserver/node';
+import { TrackingMethods, TrackingConfigParams, TrackingStatus, RunEndedParams } from '../common/trackingProtocol';
+import { checkTrackingSettings, type Checked } from '../config/validateSettings';
 import { TrackingService, ServiceOptions } from './service';
+
+/**
+ * A greenml/trackingConfig notification, checked: any client may send anything. Trust is only ever
+ * granted by `true`; folders must be absolute paths; the token a string.
+ */
+export function checkTrackingConfig(raw: unknown): Checked<TrackingConfigParams> {
+  const problems: string[] = [];
+  const p = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null) problems.push('greenml/trackingConfig: the parameters are not an object; tracking uses its defaults, untrusted.');
+  if (p.trusted !== undefined && typeof p.trusted !== 'boolean') problems.push('greenml/trackingConfig: "trusted" is not true or false; the workspace is treated as untrusted.');
+  let folders: string[] = [];
+  if (Array.isArray(p.workspaceFolders)) {
+    folders = p.workspaceFolders.filter((f): f is string => typeof f === 'string' && isAbsolute(f));
+    if (folders.length !== p.workspaceFolders.length) problems.push('greenml/trackingConfig: workspace folders that are not absolute paths are ignored.');
+  } else if (p.workspaceFolders !== undefined) problems.push('greenml/trackingConfig: "workspaceFolders" is not a list of paths; no workspace folder is used.');
+  const token = typeof p.electricityMapsToken === 'string' && p.electricityMapsToken !== '' ? p.electricityMapsToken : undefined;
+  if (p.electricityMapsToken !== undefined && typeof p.electricityMapsToken !== 'string') problems.push('greenml/trackingConfig: the Electricity Maps token is not a string; it is not used.');
+  return {
+    settings: { trusted: p.trusted === true, workspaceFolders: folders, ...(token ? { electricityMapsToken: token } : {}), ...(p.settings !== undefined ? { settings: p.settings as TrackingConfigParams['settings'] } : {}) },
+    problems,
+  };
+}
 
 export interface RegisterTrackingOptions {
   pollMs?: number;
@@ -41,22 +65,35 @@ export function registerTracking(connection: Connection, options: RegisterTracki
   const service = new TrackingService(svcOpts);
   let last: TrackingConfigParams | undefined;
 
-  const fetchSettings = async (): Promise<TrackingSettings> => {
+  const fetchSettings = async (): Promise<unknown> => {
     try {
-      const s = (await connection.workspace.getConfiguration({ section: 'greenml' })) as TrackingSettings | null;
-      return s ?? {};
+      return await connection.workspace.getConfiguration({ section: 'greenml' });
     } catch {
-      return {};
+      return undefined;
     }
   };
 
-  const apply = async (p: TrackingConfigParams) => {
-    last = p;
-    const settings = p.settings ?? (await fetchSettings());
-    service.configure({ trusted: p.trusted, workspaceFolders: p.workspaceFolders, settings, electricityMapsToken: p.electricityMapsToken });
+  // Each bad value is said (log and warning) when it first appears, not again on every resend.
+  let lastProblems = new Set<string>();
+  const report = (problems: string[]) => {
+    for (const problem of problems) {
+      if (lastProblems.has(problem)) continue;
+      log(problem);
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Green ML: ${problem}` }).catch(() => undefined);
+    }
+    lastProblems = new Set(problems);
   };
 
-  connection.onNotification(TrackingMethods.config, (p: TrackingConfigParams) => {
+  const apply = async (raw: unknown) => {
+    const params = checkTrackingConfig(raw);
+    const p = params.settings;
+    last = p;
+    const settings = checkTrackingSettings(p.settings ?? (await fetchSettings()));
+    report([...params.problems, ...settings.problems]);
+    service.configure({ trusted: p.trusted, workspaceFolders: p.workspaceFolders, settings: settings.settings, electricityMapsToken: p.electricityMapsToken });
+  };
+
+  connection.onNotification(TrackingMethods.config, (p: unknown) => {
     apply(p).catch((err) => log(`configuration failed: ${String(err)}`));
   });
   connection.onRequest(TrackingMethods.getStatus, () => service.status());

@@ -5,7 +5,10 @@
 // and other bracketed values are treated as missing. Early exit and silence (a hung nvidia-smi) degrade
 // to "none" with a message; energy measured until then is kept. Per-process shares come from
 // `--query-compute-apps=pid,used_memory,gpu_uuid`, polled every few seconds with a timeout.
-import { spawn, ChildProcess, execFile } from 'node:child_process';
+// Whatever sits on PATH as nvidia-smi is not trusted: lines are length-capped and checked (field
+// count, index, GPU- uuid, at most MAX_GPUS GPUs), and a child that ignores SIGTERM, or whose
+// grandchild holds its output open, is killed and let go of, so it never keeps the tracker alive.
+import { spawn, ChildProcess } from 'node:child_process';
 
 export interface GpuReading {
   index: number;
@@ -33,6 +36,85 @@ export type NvidiaState = 'starting' | 'running' | 'unavailable' | 'failed';
 const FIELDS_ENERGY = 'index,uuid,name,power.draw,utilization.gpu,total_energy_consumption';
 const FIELDS_POWER = 'index,uuid,name,power.draw,utilization.gpu';
 
+/** More GPUs than any machine has: lines beyond that are junk, not GPUs. */
+export const MAX_GPUS = 64;
+/** A --query-gpu line is under 200 characters; a longer run without a newline is dropped. */
+const MAX_LINE = 4096;
+/** Output kept from one --query-compute-apps call (a line per process on the GPUs). */
+const MAX_APPS_OUTPUT = 1024 * 1024;
+/** After SIGTERM, how long nvidia-smi gets before SIGKILL. */
+const KILL_GRACE_MS = 1000;
+const GPU_UUID = /^GPU-[0-9A-Fa-f-]+$/;
+
+/**
+ * Sends SIGTERM, then SIGKILL after a grace period, and lets go of the child's pipes at once: a child
+ * that ignores SIGTERM, or a grandchild that inherited its stdout, cannot keep this process alive
+ * for longer than the grace period.
+ */
+export function killChild(child: ChildProcess, graceMs = KILL_GRACE_MS): void {
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  child.unref();
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    child.kill('SIGTERM');
+  } catch {
+    return;
+  }
+  // This timer keeps the process up for at most the grace period, so that the SIGKILL is sent even
+  // when the tracker is about to exit; a child that obeys SIGTERM clears it at once.
+  const t = setTimeout(() => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, graceMs);
+  child.once('exit', () => clearTimeout(t));
+}
+
+/**
+ * Runs a command and collects at most `maxBytes` of its stdout within `timeoutMs`; resolves undefined
+ * on failure, timeout (the child is killed) or too much output. Never waits on a grandchild that
+ * holds the pipe: the result comes when the child exits or the time is up.
+ */
+export function runBounded(command: string, args: string[], opts: { timeoutMs: number; maxBytes: number; env?: NodeJS.ProcessEnv }): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'], env: opts.env ?? process.env });
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    let out = '';
+    let done = false;
+    const finish = (result: string | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      killChild(child, 0);
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish(undefined), opts.timeoutMs);
+    timer.unref();
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      if (out.length > opts.maxBytes) finish(undefined);
+    });
+    child.on('error', () => finish(undefined));
+    // 'close' comes once every holder of the pipe has closed it; a grandchild may hold it for good,
+    // so shortly after the child's own exit the output read so far is taken.
+    let exitCode: number | null = null;
+    child.on('close', (code) => finish((code ?? exitCode) === 0 ? out : undefined));
+    child.on('exit', (code) => {
+      exitCode = code;
+      setTimeout(() => finish(code === 0 ? out : undefined), 100).unref();
+    });
+  });
+}
+
 /** `[N/A]`, `[Not Supported]`, `[Unknown Error]`, `N/A`, empty → NaN. */
 export function parseNvNumber(s: string | undefined): number {
   if (s === undefined) return NaN;
@@ -45,6 +127,7 @@ export function parseNvNumber(s: string | undefined): number {
 export function parseComputeApps(text: string): ComputeApp[] {
   const out: ComputeApp[] = [];
   for (const line of text.split('\n')) {
+    if (out.length >= 4096) break;
     const parts = line.split(',').map((s) => s.trim());
     if (parts.length < 3) continue;
     const pid = Number(parts[0]);
@@ -127,6 +210,9 @@ export class NvidiaSampler {
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => this.onData(d));
     child.stderr!.setEncoding('utf8');
+    child.unref(); // never what keeps the tracker running
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
     child.stderr!.on('data', (d: string) => {
       if (this.stderr.length < 4000) this.stderr += d;
     });
@@ -170,31 +256,32 @@ export class NvidiaSampler {
     if (Date.now() - this.lastLineAt > this.hangTimeoutMs) {
       const c = this.child;
       this.child = undefined;
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      killChild(c, 0);
       this.fail('failed', `nvidia-smi stopped responding (no output for ${Math.round(this.hangTimeoutMs / 1000)} s); it was stopped and GPU energy after that point is not counted`);
     }
   }
 
   private onData(d: string): void {
-    if (!this.gotLine && this.stdoutHead.length < 4000) this.stdoutHead += d;
+    if (!this.gotLine && this.stdoutHead.length < 4000) this.stdoutHead += d.slice(0, 4000 - this.stdoutHead.length);
     this.buf += d;
     let nl: number;
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       const line = this.buf.slice(0, nl).replace(/\r$/, '');
       this.buf = this.buf.slice(nl + 1);
-      if (line.trim()) this.onLine(line, Date.now());
+      if (line.trim() && line.length <= MAX_LINE) this.onLine(line, Date.now());
     }
+    // Output without line breaks is not nvidia-smi's: drop it rather than hold it (no line counts
+    // as output, so the watchdog ends such a child).
+    if (this.buf.length > MAX_LINE) this.buf = '';
   }
 
   /** Parses one CSV line of the query above (exposed for tests). */
   onLine(line: string, t: number): void {
     const parts = line.split(',').map((s) => s.trim());
     const index = Number(parts[0]);
-    if (parts.length < 5 || !Number.isInteger(index)) return;
+    // Anything but a line of the query asked for (5 or 6 fields: a GPU index, a GPU- uuid, a name…) is ignored.
+    if (parts.length < 5 || parts.length > 6 || parts[0] === '' || !Number.isInteger(index) || index < 0 || index >= MAX_GPUS) return;
+    if (!GPU_UUID.test(parts[1]) || parts[2] === '' || (!this.gpus.has(parts[1]) && this.gpus.size >= MAX_GPUS)) return;
     this.lastLineAt = Date.now();
     this.gotLine = true;
     if (this.state === 'starting') this.state = 'running';
@@ -225,19 +312,14 @@ export class NvidiaSampler {
     g.lastT = t;
   }
 
-  pollApps(): Promise<void> {
-    if (this.stopped || this.state === 'unavailable') return Promise.resolve();
-    return new Promise((resolve) => {
-      execFile(
-        this.command,
-        ['--query-compute-apps=pid,used_memory,gpu_uuid', '--format=csv,noheader,nounits'],
-        { timeout: 3000, env: this.opts.env ?? process.env, killSignal: 'SIGKILL' },
-        (err, stdout) => {
-          if (!err) this.apps = parseComputeApps(String(stdout));
-          resolve();
-        },
-      );
+  async pollApps(): Promise<void> {
+    if (this.stopped || this.state === 'unavailable') return;
+    const out = await runBounded(this.command, ['--query-compute-apps=pid,used_memory,gpu_uuid', '--format=csv,noheader,nounits'], {
+      timeoutMs: 3000,
+      maxBytes: MAX_APPS_OUTPUT,
+      env: this.opts.env,
     });
+    if (out !== undefined) this.apps = parseComputeApps(out);
   }
 
   readings(): GpuReading[] {
@@ -258,12 +340,6 @@ export class NvidiaSampler {
     if (this.appsTimer) clearTimeout(this.appsTimer);
     const c = this.child;
     this.child = undefined;
-    if (c) {
-      try {
-        c.kill('SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
+    if (c) killChild(c);
   }
 }

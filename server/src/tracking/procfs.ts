@@ -354,6 +354,9 @@ export class ProcessTree {
 
   read(): TreeReading {
     if (Date.now() - this.lastScan >= this.scanEveryMs) this.scan(false);
+    // Who was in the tree before this reading: a process that died is judged by its last parent
+    // among these, even when that parent died in the same interval.
+    const members = new Set(this.tracked.keys());
     let cpu = this.carried + this.rootCarried;
     let rss = 0;
     const pids: number[] = [];
@@ -380,8 +383,9 @@ export class ProcessTree {
         cpu += this.rootCarried;
         continue;
       }
-      // Reaped by a parent we still follow: its time moved into that parent's cutime. Otherwise keep it.
-      if (!this.tracked.has(t.ppid)) {
+      // Reaped by a parent in the tree: its time moved into that parent's cutime, and from there up
+      // to the root's. Otherwise (re-parented out of the tree before it died) keep its last reading.
+      if (!members.has(t.ppid)) {
         this.carried += t.total - t.base;
         cpu += t.total - t.base;
       }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { RunSession } from './session';
 import { LedgerRow, LiveFile, RowContext, appendLedgerRow, buildRow, projectNameFor, writeLiveFile } from './ledger';
 import { buildLabel, writeLabel } from './label';
-import { lookupCountry } from './carbon';
+import { lookupCountry, withoutSecrets } from './carbon';
 
 export function rowContext(s: RunSession, outputDir: string, pythonVersion = ''): RowContext {
   const region = s.lastIntensity.region;
@@ -41,7 +41,7 @@ export function pythonVersionOf(command: string[]): string {
   const exe = command[0] ?? '';
   if (!/python[\d.]*(\.exe)?$/i.test(exe)) return '';
   try {
-    const r = spawnSync(exe, ['-c', 'import platform;print(platform.python_version())'], { encoding: 'utf8', timeout: 3000 });
+    const r = spawnSync(exe, ['-c', 'import platform;print(platform.python_version())'], { encoding: 'utf8', timeout: 3000, env: withoutSecrets() });
     return r.status === 0 ? r.stdout.trim() : '';
   } catch {
     return '';

@@ -1,9 +1,10 @@
 // The language server's tracking service: shows runs started by `greenml run` (from the "Run with
 // emissions tracking" command or any terminal) through their live files, tracks Python processes
 // whose working directory is inside the workspace itself, reads CodeCarbon emissions.csv files, and
-// publishes one aggregated status. Runs are only discovered/attached in a trusted workspace.
+// publishes one aggregated status. Runs are only discovered/attached, live carbon providers only
+// asked, and files only written or removed, in a trusted workspace (Restricted Mode: display only).
 import * as fs from 'node:fs';
-import { join, resolve, sep, isAbsolute, basename } from 'node:path';
+import { join, resolve, sep, basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RunEndedParams, RunStatus, TrackingSettings, TrackingStatus, CodeCarbonRecord } from '../common/trackingProtocol';
 import { readLiveFiles, recoverInterrupted, pidAlive, ledgerPath } from './ledger';
@@ -13,6 +14,7 @@ import { IntensityTracker, CarbonOptions, resolveOffline } from './carbon';
 import { RunSession, measureBaseline, Baseline } from './session';
 import { finishRun } from './recorder';
 import { CodeCarbonWatcher } from './codecarbonCsv';
+import { checkOutputDir } from '../config/validateSettings';
 
 export interface ServiceOptions {
   publish: (s: TrackingStatus) => void;
@@ -95,7 +97,8 @@ export class TrackingService {
       region: c.region,
       override: c.intensity ?? undefined,
       pue: c.pue,
-      liveProvider: c.liveProvider ?? 'none',
+      // No network for an untrusted workspace, whatever its settings say.
+      liveProvider: this.cfg.trusted ? c.liveProvider ?? 'none' : 'none',
       ukPostcode: c.ukPostcode,
       electricityMapsZone: c.electricityMapsZone,
       electricityMapsToken: this.cfg.electricityMapsToken,
@@ -104,9 +107,9 @@ export class TrackingService {
     };
   }
 
+  /** The ledger folder in each workspace folder: always inside it (see checkOutputDir). */
   outputDirs(): string[] {
-    const od = this.cfg.settings.tracking?.outputDir || '.greenml';
-    if (isAbsolute(od)) return [od];
+    const od = checkOutputDir(this.cfg.settings.tracking?.outputDir).value;
     return this.cfg.workspaceFolders.map((f) => resolve(f, od));
   }
 
@@ -145,10 +148,12 @@ export class TrackingService {
             labelJsonPath: live.labelJsonPath,
             labelMarkdownPath: live.labelMarkdownPath,
           });
-          try {
-            fs.rmSync(path, { force: true });
-          } catch {
-            /* someone else removed it */
+          if (this.cfg.trusted) {
+            try {
+              fs.rmSync(path, { force: true });
+            } catch {
+              /* someone else removed it */
+            }
           }
         }
       }

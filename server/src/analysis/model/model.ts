@@ -68,6 +68,8 @@ export interface Semantic {
   enclosingFunction(node: Node): Node | undefined;
   enclosingClass(node: Node): Node | undefined;
   enclosingLoops(node: Node): Node[];
+  /** Nodes of these types inside a node, in document order, read from that node alone (recorded as a read of its statement). */
+  nodesWithin(node: Node, types: string | string[]): Node[];
   decoratorsOf(def: Node): Node[];
   // values
   evaluate(expr: Node): Value;
@@ -346,6 +348,11 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   enclosingLoops(node: Node): Node[] {
     return this.nav.enclosingLoops(node);
+  }
+
+  nodesWithin(node: Node, types: string | string[]): Node[] {
+    this.readStatementOf(node);
+    return node.descendantsOfType(types).filter((n): n is Node => n !== null);
   }
 
   decoratorsOf(def: Node): Node[] {

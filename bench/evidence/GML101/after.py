@@ -1,0 +1,38 @@
+# GML101 evidence on the CPU, after: a matmul-heavy MLP (512 → 1024 → 1024 → 10, batch 256)
+# trained under torch.autocast(device_type="cpu", dtype=torch.bfloat16), as GML101's fix
+# writes for a CPU target; everything else as in before.py. Deterministic: fixed seeds, generated
+# data (a random teacher labels it), no network.
+import resource
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+teacher = nn.Sequential(nn.Linear(512, 64), nn.Tanh(), nn.Linear(64, 10))
+with torch.no_grad():
+    X = torch.randn(28160, 512)
+    y = teacher(X).argmax(1)
+X_train, y_train, X_val, y_val = X[:25600], y[:25600], X[25600:], y[25600:]
+train_loader = DataLoader(TensorDataset(X_train, y_train), batch_size=256, shuffle=True,
+                          generator=torch.Generator().manual_seed(0))
+
+model = nn.Sequential(nn.Linear(512, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+criterion = nn.CrossEntropyLoss()
+
+for epoch in range(4):
+    model.train()
+    for xb, yb in train_loader:
+        optimizer.zero_grad()
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            out = model(xb)
+            loss = criterion(out, yb)
+        loss.backward()
+        optimizer.step()
+
+model.eval()
+with torch.no_grad():
+    val_acc = (model(X_val).argmax(1) == y_val).float().mean().item()
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(f"val_acc={val_acc:.4f} last_loss={loss.item():.4f} cpu_s={ru.ru_utime + ru.ru_stime:.2f}")

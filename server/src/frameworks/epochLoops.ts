@@ -1,0 +1,397 @@
+// Epoch loops as custom training code writes them: a `for` over a count (`range(…)`, `trange(…)`,
+// `tqdm(range(…))`) whose iterations train (training.ts), whether anything can end it early (an exit
+// under a condition, a stopping flag, an early-stopping helper), whether it measures a validation
+// metric each epoch, and the plain name that holds that metric.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import { withItems } from '../analysis/model/navigation';
+import type { Node } from '../analysis/parser';
+import { lastName } from '../analysis/qualifiedName';
+import { lengthOf, numberValue, rangeValue } from '../analysis/values';
+import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
+
+/**
+ * Reinforcement-learning environments: their update epochs run over fresh rollouts and they stop on
+ * rewards, not on a held-out split.
+ */
+export const REINFORCEMENT_LEARNING_PACKAGES = ['gym', 'gymnasium', 'pettingzoo', 'dm_env', 'stable_baselines3'];
+
+/** Calls that pass a count through: `tqdm(range(n))`, `enumerate(range(n))`. */
+const COUNT_WRAPPERS = new Set(['tqdm', 'enumerate', 'iter', 'track']);
+/** tqdm's shorthands for `tqdm(range(…))`. */
+const RANGE_SHORTHANDS = new Set(['trange', 'tnrange']);
+
+/** The `range(…)` / `trange(…)` call a loop counts with, through wrappers and one plain assignment. */
+export function countCall(model: Semantic, iterable: Node | null, depth = 0): Node | undefined {
+  if (!iterable || depth > 4) return undefined;
+  if (iterable.type === 'identifier') {
+    const bindings = model.lookup(iterable.text, iterable);
+    if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
+    return countCall(model, bindings[0].value, depth + 1);
+  }
+  if (iterable.type !== 'call') return undefined;
+  const call = model.callSite(iterable);
+  const callee = call.callee;
+  if (callee.type === 'identifier' && callee.text === 'range') return model.lookup('range', callee).length === 0 ? iterable : undefined;
+  // By the name written, or the one imported under another (`from tqdm.auto import trange as epochs`).
+  const names = [call.methodName, lastName(call.qualifiedName ?? '')];
+  if (names.some((n) => RANGE_SHORTHANDS.has(n))) return iterable;
+  if (names.some((n) => COUNT_WRAPPERS.has(n))) return countCall(model, call.positional[0] ?? null, depth + 1);
+  return undefined;
+}
+
+/** How many iterations a count call makes, when its arguments are known. */
+export function countOf(model: Semantic, count: Node): number | undefined {
+  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)) ?? lastAssignedNumber(model, a));
+  if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
+  return lengthOf(rangeValue(args as number[]));
+}
+
+/**
+ * A name assigned several times (`num_epochs = 2` in one notebook cell, again in a later one): the
+ * number its last assignment before the use gives, when every binding of it is a plain assignment.
+ */
+function lastAssignedNumber(model: Semantic, arg: Node): number | undefined {
+  if (arg.type !== 'identifier') return undefined;
+  const bindings = model.lookup(arg.text, arg);
+  if (bindings.length < 2 || bindings.some((b) => b.kind !== 'assign' || !b.value)) return undefined;
+  const before = bindings.filter((b) => b.node.endIndex <= arg.startIndex).sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const last = before[before.length - 1];
+  return last?.value ? numberValue(model.evaluate(last.value)) : undefined;
+}
+
+const EPOCH_NAME = /epoch|^ep$|^e$/i;
+/** Loop variables of a step budget: one batch per iteration (`for step in range(max_steps)`). */
+const STEP_NAME = /^(_|step|steps|global_step|it|iter|iters|iteration|itr|update|n_iter|batch|batch_idx|batch_id)$/i;
+
+/** Whether a loop's target names an epoch: `epoch`, `ep`, `e`, `(i, epoch)`. */
+function countsEpochs(loop: Node): boolean {
+  const target = loop.childForFieldName('left');
+  if (!target) return false;
+  const names = target.type === 'identifier' ? [target] : target.descendantsOfType('identifier');
+  return names.some((n) => !!n && EPOCH_NAME.test(n.text));
+}
+
+/** A `for` loop over a count whose iterations train. */
+export interface EpochLoop {
+  loop: Node;
+  /** Whether its variable names an epoch (`epoch`, `ep`, `e`); else it counts iterations (`i`). */
+  countsEpochs: boolean;
+  /** The `range(…)` / `trange(…)` call. */
+  count: Node;
+  /** Its number of iterations, when literal. */
+  epochs?: number;
+}
+
+/**
+ * Whether a `for` loop is the epoch loop of a training run: it counts (`range`, `trange`,
+ * `tqdm(range(…))`), it trains, and of the counting loops around it and inside it that train, it is
+ * the one that counts epochs (the outermost whose target names an epoch, else the outermost). A loop
+ * that trains only by calling a function that has its own epoch loop (folds, repeated runs) is not.
+ */
+export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
+  if (loop.type !== 'for_statement' || inUnitTest(model, loop)) return undefined;
+  const count = countCall(model, loop.childForFieldName('right'));
+  if (!count) return undefined;
+  const direct = trainsHere(model, loop, true);
+  const functions = direct ? [] : trainingFunctionsCalled(model, loop);
+  if (!direct && functions.length === 0) return undefined;
+  const isCounting = (l: Node) => l.type === 'for_statement' && !!countCall(model, l.childForFieldName('right'));
+  const outer = model.enclosingLoops(loop).filter(isCounting);
+  if (countsEpochs(loop)) {
+    if (outer.some(countsEpochs)) return undefined;
+  } else {
+    if (outer.length > 0) return undefined;
+    const body = loop.childForFieldName('body');
+    const inner = body ? model.nodesWithin(body, 'for_statement').filter((l) => isCounting(l) && countsEpochs(l) && sameFunction(model, l, loop)) : [];
+    if (inner.some((l) => loopTrains(model, l))) return undefined;
+  }
+  if (!direct && functions.every((fn) => hasOwnEpochLoop(model, fn))) return undefined;
+  // `def train(): for i in range(0, n, bptt): …` called once per epoch: a batch loop.
+  if (outer.length === 0 && !countsEpochs(loop) && calledFromCountingLoop(model, loop, isCounting)) return undefined;
+  // `for step in range(max_steps):` training one batch per iteration: a step budget, not epochs.
+  if (isStepBudget(model, loop)) return undefined;
+  return { loop, countsEpochs: countsEpochs(loop), count, epochs: countOf(model, count) };
+}
+
+/** Whether the function around a node is called (directly, or through one more function) inside a counting loop. */
+function calledFromCountingLoop(model: Semantic, node: Node, isCounting: (l: Node) => boolean, depth = 0): boolean {
+  const fn = model.enclosingFunction(node);
+  if (!fn || depth > 1) return false;
+  return model.callersOf(fn).some((caller) => model.enclosingLoops(caller.node).some(isCounting) || calledFromCountingLoop(model, caller.node, isCounting, depth + 1));
+}
+
+/**
+ * A loop that trains one batch per iteration — no data loop inside it trains — and either counts
+ * steps (`for step in range(max_steps)`, `for _ in range(n)`) or draws its batch with `next(…)`.
+ */
+function isStepBudget(model: Semantic, loop: Node): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return true;
+  if (model.nodesWithin(body, ['for_statement', 'while_statement']).some((inner) => sameFunction(model, inner, loop) && loopTrains(model, inner))) return false;
+  const target = loop.childForFieldName('left');
+  if (target?.type === 'identifier' && STEP_NAME.test(target.text)) return true;
+  return model.callsWithin(body).some((c) => c.callee.type === 'identifier' && c.callee.text === 'next' && model.lookup('next', c.callee).length === 0);
+}
+
+/** Whether a node runs in a unit test (`def test_…`), which trains a few epochs to check the code, not a model. */
+function inUnitTest(model: Semantic, node: Node): boolean {
+  for (let fn = model.enclosingFunction(node); fn; fn = model.enclosingFunction(fn)) {
+    if (fn.childForFieldName('name')?.text.startsWith('test_')) return true;
+  }
+  return false;
+}
+
+/** Whether a function holds an epoch-counting loop that trains. */
+function hasOwnEpochLoop(model: Semantic, fn: Node): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body) return false;
+  return model.nodesWithin(body, 'for_statement').some((l) => countsEpochs(l) && !!countCall(model, l.childForFieldName('right')) && loopTrains(model, l));
+}
+
+function sameFunction(model: Semantic, a: Node, b: Node): boolean {
+  return model.enclosingFunction(a)?.id === model.enclosingFunction(b)?.id;
+}
+
+// ---- can it end early? ----------------------------------------------------------------------------
+
+/** Flags and helpers that stop training: `early_stop`, `stop_training`, `should_stop`, a patience counter, `EarlyStopping(…)`. */
+const STOP_FLAG = /early_?stop|stop_?training|should_?stop|patience|no_?improv|without_?improv|bad_?epochs|since_?improv|stopper|check_trigger/i;
+/** Flags whose exits only shorten a test run, not a real one. */
+const DRY_RUN_FLAG = /^(dry_?run|is_?dry_?run|smoke_?test|fast_dev_run|quick_?test|test_?run|debug)$/i;
+const EXIT_CALLS = new Set(['sys.exit', 'os._exit']);
+/** Reports to a tuner whose scheduler ends bad trials early (Ray Tune's ASHA, NNI's assessors). */
+const TUNER_REPORTS = /^ray\..*\.report$|^nni\.report_intermediate_result$/;
+const SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
+
+/** The innermost loop or scope around a node, below `limit`. */
+function nearestLoopOrScope(model: Semantic, node: Node, limit: Node): Node | undefined {
+  for (const a of model.ancestors(node)) {
+    if (a.id === limit.id || a.type === 'for_statement' || a.type === 'while_statement' || SCOPES.has(a.type)) return a;
+  }
+  return undefined;
+}
+
+/** Whether a condition holds only in a dry run: `args.dry_run`, `cfg.smoke_test and …`. */
+function dryRunCondition(expr: Node | null): boolean {
+  if (!expr) return false;
+  switch (expr.type) {
+    case 'identifier':
+      return DRY_RUN_FLAG.test(expr.text);
+    case 'attribute':
+      return DRY_RUN_FLAG.test(expr.childForFieldName('attribute')?.text ?? '');
+    case 'parenthesized_expression':
+      return dryRunCondition(expr.namedChild(0));
+    case 'boolean_operator': {
+      const left = dryRunCondition(expr.childForFieldName('left'));
+      const right = dryRunCondition(expr.childForFieldName('right'));
+      return expr.childForFieldName('operator')?.type === 'and' ? left || right : left && right;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether an exit runs only in a dry run: an `if dry_run:` (or `elif`) between it and the loop. */
+function onlyInDryRun(model: Semantic, exit: Node, loop: Node): boolean {
+  let child = exit;
+  for (const a of model.ancestors(exit)) {
+    if (a.id === loop.id) return false;
+    if ((a.type === 'if_statement' || a.type === 'elif_clause') && a.childForFieldName('consequence')?.id === child.id && dryRunCondition(a.childForFieldName('condition'))) return true;
+    child = a;
+  }
+  return false;
+}
+
+/**
+ * Whether anything can end the loop before its count runs out: a `break` of this loop, a `return`,
+ * `raise` or `sys.exit(…)` in it (any condition counts, except a dry-run flag), a stopping flag or
+ * early-stopping helper named in it, or a report to Ray Tune / NNI, whose scheduler ends trials
+ * early. A `break` of an inner loop ends only that loop.
+ */
+export function canStopEarly(model: Semantic, loop: Node): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return true;
+  for (const exit of model.nodesWithin(body, ['break_statement', 'return_statement', 'raise_statement'])) {
+    const around = nearestLoopOrScope(model, exit, loop);
+    if (around && SCOPES.has(around.type)) continue;
+    if (exit.type === 'break_statement' && around?.id !== loop.id) continue;
+    if (!onlyInDryRun(model, exit, loop)) return true;
+  }
+  for (const call of model.callsWithin(body)) {
+    if (TUNER_REPORTS.test(call.qualifiedName ?? '')) return true;
+    const exits = EXIT_CALLS.has(call.qualifiedName ?? '') || (call.callee.type === 'identifier' && (call.callee.text === 'exit' || call.callee.text === 'quit') && model.lookup(call.callee.text, call.callee).length === 0);
+    if (exits && !SCOPES.has(nearestLoopOrScope(model, call.node, loop)?.type ?? '') && !onlyInDryRun(model, call.node, loop)) return true;
+  }
+  for (const id of model.nodesWithin(body, 'identifier')) {
+    if (STOP_FLAG.test(id.text) && model.parentOf(id)?.type !== 'keyword_argument') return true;
+  }
+  return false;
+}
+
+// ---- does it validate? ------------------------------------------------------------------------------
+
+/** Functions that evaluate: `evaluate`, `validate`, `test`, `test_step`, `val_epoch`, `run_validation`, `distributed_test_step`, `model.evaluate`. */
+const EVAL_FUNCTION = /^(evaluate|evaluation|validate|validation|valid|val|test|eval)(_\w*)?$|_(evaluate|evaluation|validate|validation|test|eval)(_(step|epoch|loop|batch|fn|model))?$/i;
+/** Held-out data: `val_loader`, `test_ds`, `eval_dataloader`, `testloader`, `dataloaders["val"]`, `X_test`. */
+const HELD_OUT = /^(val|valid|validation|test|eval|dev|holdout)(_|$)|_(val|valid|validation|test|eval|dev)$|^(val|valid|test|eval)(loader|dl|ds|data|dataset|set|iter)$/i;
+/** Metrics computed on held-out data: `val_loss`, `test_acc`, `eval_metric`, `valid_ppl`. */
+const HELD_OUT_METRIC = /^(val|valid|validation|test|eval|dev)_?(loss|losses|acc|accuracy|err|error|f1|auc|score|metric|metrics|ppl|perplexity|psnr|mse|mae|rmse|correct|results?)/i;
+/** What a no-grad block that measures something assigns. */
+const METRIC_WORD = /loss|acc|err|f1|auc|score|ppl|perplexity|psnr|mse|mae|correct|metric|precision|recall|iou|dice|bleu/i;
+const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad', 'torch.autograd.grad_mode.inference_mode']);
+
+/** The nodes to search for evaluation: the loop, and the same-file functions it calls (two levels down). */
+function regionsOf(model: Semantic, loop: Node): Node[] {
+  const regions = [loop];
+  const seen = new Set<number>();
+  let frontier = [loop];
+  for (let depth = 0; depth < 2 && frontier.length; depth++) {
+    const next: Node[] = [];
+    for (const node of frontier) {
+      for (const call of model.callsWithin(node)) {
+        for (const fn of functionsRunBy(model, call)) {
+          if (seen.has(fn.id) || (fn.startIndex <= loop.startIndex && fn.endIndex >= loop.endIndex)) continue;
+          seen.add(fn.id);
+          regions.push(fn);
+          next.push(fn);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return regions;
+}
+
+function isNoGrad(model: Semantic, expr: Node): boolean {
+  if (expr.type !== 'call' && expr.type !== 'attribute' && expr.type !== 'identifier') return false;
+  const callee = expr.type === 'call' ? model.callSite(expr).callee : expr;
+  return NO_GRAD.has(model.qualifiedName(callee) ?? '');
+}
+
+/** Names a target assigns: `a`, `a, b`, `(a, b)`. */
+export function targetNames(target: Node | null): Node[] {
+  if (!target) return [];
+  if (target.type === 'identifier') return [target];
+  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'parenthesized_expression') {
+    return target.namedChildren.filter((c): c is Node => !!c && c.type === 'identifier');
+  }
+  return [];
+}
+
+/** Whether a block run without gradients measures something: it loops over data or assigns a metric. */
+function measures(model: Semantic, block: Node | null): boolean {
+  if (!block) return false;
+  if (model.nodesWithin(block, 'for_statement').length > 0) return true;
+  return model.nodesWithin(block, ['assignment', 'augmented_assignment']).some((a) => targetNames(a.childForFieldName('left')).some((n) => METRIC_WORD.test(n.text)));
+}
+
+function mentionsHeldOut(node: Node): boolean {
+  if (node.type === 'identifier') return HELD_OUT.test(node.text);
+  if (node.type === 'string') return HELD_OUT.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
+  return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));
+}
+
+/** Whether a call evaluates: a same-file or imported `evaluate(…)` / `test_step(…)`, `model.evaluate(…)`, `self.validate()`. */
+function evaluates(model: Semantic, call: CallSite): boolean {
+  const name = call.methodName;
+  if (!EVAL_FUNCTION.test(name)) return false;
+  // `eval(…)` alone is Python's builtin; `model.eval()` only switches modes.
+  if (name === 'eval') return call.callee.type === 'identifier' && !!localFunctionCalled(model, call);
+  return true;
+}
+
+/**
+ * Whether the loop measures a validation metric as it runs: it (or a same-file function it calls)
+ * calls an evaluation function, loops over held-out data, measures under `torch.no_grad()` /
+ * `torch.inference_mode()`, or assigns a held-out metric (`val_loss`, `test_acc`).
+ */
+export function validates(model: Semantic, loop: Node): boolean {
+  for (const region of regionsOf(model, loop)) {
+    if (model.callsWithin(region).some((c) => evaluates(model, c))) return true;
+    for (const inner of model.nodesWithin(region, 'for_statement')) {
+      const iterable = inner.childForFieldName('right');
+      if (inner.id !== loop.id && iterable && mentionsHeldOut(iterable)) return true;
+    }
+    for (const w of model.nodesWithin(region, 'with_statement')) {
+      if (withItems(w).some((i) => isNoGrad(model, i.value)) && measures(model, w.childForFieldName('body'))) return true;
+    }
+    if (region.type === 'function_definition' && model.decoratorsOf(region).some((d) => isNoGrad(model, d)) && measures(model, region.childForFieldName('body'))) return true;
+    for (const a of model.nodesWithin(region, ['assignment', 'augmented_assignment'])) {
+      if (targetNames(a.childForFieldName('left')).some((n) => HELD_OUT_METRIC.test(n.text))) return true;
+    }
+  }
+  return false;
+}
+
+// ---- the metric, for a fix ----------------------------------------------------------------------------
+
+const LOWER_IS_BETTER = new Set(['loss', 'losses', 'err', 'error', 'errors', 'mse', 'mae', 'rmse', 'nll', 'ppl', 'perplexity', 'wer', 'cer', 'mape']);
+const HIGHER_IS_BETTER = new Set(['acc', 'accuracy', 'f1', 'auc', 'score', 'precision', 'recall', 'psnr', 'map', 'iou', 'dice', 'bleu', 'r2', 'correct', 'top1', 'top5']);
+
+/** Whether a metric's name says lower or higher is better: `val_loss` → min, `test_acc`, `acc1` → max. */
+export function metricMode(name: string): 'min' | 'max' | undefined {
+  const words = name.split(/_|(?<=[a-z])(?=[A-Z])/).map((w) => w.toLowerCase()).filter(Boolean);
+  let lower = false;
+  let higher = false;
+  for (const word of words) {
+    const bare = word.replace(/\d+$/, '');
+    if (LOWER_IS_BETTER.has(word) || LOWER_IS_BETTER.has(bare)) lower = true;
+    if (HIGHER_IS_BETTER.has(word) || HIGHER_IS_BETTER.has(bare)) higher = true;
+  }
+  return lower === higher ? undefined : lower ? 'min' : 'max';
+}
+
+/** A validation metric held in a plain name, assigned once per epoch in the loop itself. */
+export interface EpochMetric {
+  name: string;
+  mode: 'min' | 'max';
+  /** The `name = …` statement; the epoch's value is final after it. */
+  statement: Node;
+}
+
+/** Whether a value is a fresh metric object or a start value, not a measured number: `Mean()`, `0`, `[]`. */
+function notAMeasurement(model: Semantic, value: Node | null): boolean {
+  if (!value) return true;
+  if (['integer', 'float', 'none', 'true', 'false', 'list', 'dictionary', 'tuple', 'set', 'string'].includes(value.type)) return true;
+  if (value.type !== 'call') return false;
+  const call = model.callSite(value);
+  // `Mean()`, `Accuracy(…)`: a metric object; `float("inf")`: a start value.
+  if (/^[A-Z]/.test(call.methodName)) return true;
+  return (call.methodName === 'float' || call.methodName === 'int') && call.positional.every((a) => a.type === 'string' || a.type === 'integer' || a.type === 'float');
+}
+
+/**
+ * The validation metric the loop assigns to a plain name, where a check can follow it: a `name = …`
+ * statement in the loop (not in an inner loop or function), named as a held-out metric or assigned
+ * from an evaluation call, whose name says which way is better, and the last write of that name in
+ * the loop. Losses are preferred to scores.
+ */
+export function epochMetric(model: Semantic, loop: Node): EpochMetric | undefined {
+  const body = loop.childForFieldName('body');
+  if (!body) return undefined;
+  const writes = model.nodesWithin(body, ['assignment', 'augmented_assignment', 'for_statement', 'named_expression']);
+  const written = (name: string, after: number) =>
+    writes.some((w) => w.startIndex >= after && targetNames(w.childForFieldName(w.type === 'named_expression' ? 'name' : 'left')).some((n) => n.text === name));
+  const found: EpochMetric[] = [];
+  const reset = (name: string, before: number) =>
+    writes.some((w) => w.type === 'assignment' && w.startIndex < before && targetNames(w.childForFieldName('left')).some((n) => n.text === name));
+  for (const a of writes) {
+    if (a.type !== 'assignment' && a.type !== 'augmented_assignment') continue;
+    const statement = model.parentOf(a);
+    if (statement?.type !== 'expression_statement' || model.parentOf(statement)?.type !== 'block') continue;
+    if (model.enclosingLoops(statement)[0]?.id !== loop.id || !sameFunction(model, statement, loop)) continue;
+    const value = a.childForFieldName('right');
+    if (a.type === 'assignment' && notAMeasurement(model, value)) continue;
+    const fromEvaluation = a.type === 'assignment' && value?.type === 'call' && evaluates(model, model.callSite(value));
+    for (const target of targetNames(a.childForFieldName('left'))) {
+      const mode = metricMode(target.text);
+      if (!mode || !(fromEvaluation || HELD_OUT_METRIC.test(target.text))) continue;
+      if (written(target.text, statement.endIndex)) continue;
+      // `val_loss /= n` ends an epoch's sum only when the loop starts the sum again each epoch.
+      if (a.type === 'augmented_assignment' && !reset(target.text, a.startIndex)) continue;
+      found.push({ name: target.text, mode, statement });
+    }
+  }
+  return found.find((m) => m.mode === 'min') ?? found[0];
+}

@@ -1,0 +1,174 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import type { TextEdit } from '../analysis/types';
+import { truthiness } from '../analysis/values';
+import { batchCopiesToDevice } from '../frameworks/batches';
+import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
+import { isIgniteTrainingRun } from '../frameworks/ignite';
+import { returnedByTrainDataloaderHook, trainerOf } from '../frameworks/lightning';
+import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
+import { feedsTraining, trainingConsumers } from '../frameworks/training';
+import { defineRule } from './rule';
+
+/** Whether a call hands its arguments to a trainer: a Lightning Trainer's `fit`, an Ignite training engine's `run`. */
+function isTrainerRun(model: Semantic, call: CallSite): boolean {
+  if (call.methodName === 'fit') return !!call.receiver && !!trainerOf(model, call.receiver);
+  return isIgniteTrainingRun(model, call);
+}
+
+/**
+ * ## What it flags
+ *
+ * A PyTorch `DataLoader` without `pin_memory=True` (absent, or `False`) that feeds training — a
+ * loop that calls `.backward()` and an optimizer step (directly, in a function it calls, or in a
+ * function the loader is passed to), a Lightning `Trainer.fit`, a LightningModule's or
+ * LightningDataModule's `train_dataloader` hook, or an Ignite trainer's `run` — in a script that
+ * trains on CUDA or picks its device when it runs: it names `"cuda"`, calls `.cuda()` or a
+ * `torch.cuda` function, chooses with `torch.cuda.is_available()` or `torch.accelerator`, moves
+ * batches to a device passed in, or hands placement to Accelerate's `Accelerator`, Lightning's
+ * `Trainer`, `Fabric` or `LightningCLI` (unless told the CPU). A script that never leaves the CPU
+ * is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
+ * literal (`pin_memory=args.pin_mem`, `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`),
+ * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one): tensors already in
+ * memory are small per item, and the better fix there is to move them to the GPU once. The
+ * `target-device` setting, when set, overrides what the script says.
+ *
+ * ## Why
+ *
+ * A batch the loader builds lives in pageable host memory. To copy it to the GPU, the CUDA driver
+ * first copies it into a page-locked (pinned) staging buffer and then transfers that, and the copy
+ * blocks the training process until it is done. With `pin_memory=True` the loader puts each batch
+ * in pinned memory as it is made, so the transfer goes directly by DMA, and with
+ * `.to(device, non_blocking=True)` it runs asynchronously: the CPU goes on to the next step while
+ * the data travels. NVIDIA's guide measures pinned transfers at about twice the bandwidth of
+ * pageable ones on its test system; PyTorch's performance tuning guide recommends
+ * `pin_memory=True` with `non_blocking=True` for GPU training. What this saves depends on how much
+ * of a step the copy takes: the most for large batches (images, audio) and small models, little
+ * for token-id batches feeding a large model. So the finding is information, not a warning.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ * from torch.utils.data import DataLoader
+ * from torchvision import datasets, transforms
+ *
+ * device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+ * train_set = datasets.CIFAR10("data", train=True, download=True, transform=transforms.ToTensor())
+ * train_loader = DataLoader(train_set, batch_size=128, shuffle=True, num_workers=4)
+ * model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10)).to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     for images, labels in train_loader:
+ *         images, labels = images.to(device), labels.to(device)
+ *         optimizer.zero_grad()
+ *         loss = torch.nn.functional.cross_entropy(model(images), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ * from torch.utils.data import DataLoader
+ * from torchvision import datasets, transforms
+ *
+ * device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+ * train_set = datasets.CIFAR10("data", train=True, download=True, transform=transforms.ToTensor())
+ * train_loader = DataLoader(train_set, batch_size=128, shuffle=True, num_workers=4, pin_memory=True)
+ * model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10)).to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     for images, labels in train_loader:
+ *         images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+ *         optimizer.zero_grad()
+ *         loss = torch.nn.functional.cross_entropy(model(images), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ * ```
+ *
+ * ## Fix safety
+ *
+ * Safe. Pinning changes where a batch sits in host memory, not its values; on a machine with no
+ * GPU PyTorch warns and does not pin. The fix also adds `non_blocking=True` to the `.to(device)` /
+ * `.cuda()` copies of the loader's batches inside the training loops it found (not when the loader
+ * has a `collate_fn`, whose batches may be objects with a `.to` of their own): a copy to the GPU
+ * is queued on the same CUDA stream as the kernels that use it, so they still see the whole batch.
+ * Copies back to the host (`.cpu()`, `.to("cpu")`) are never touched: there a non-blocking copy
+ * could be read before it arrives. A dataset whose items are already CUDA tensors cannot be pinned
+ * (`RuntimeError: cannot pin`): the rule leaves `TensorDataset`s alone, but cannot see inside a
+ * custom `Dataset` (one that moves its items to the GPU itself is rare, and also breaks
+ * `num_workers > 0`).
+ *
+ * ## Measured here
+ *
+ * Needs a GPU: not measured here (no GPU was lent to the task that wrote this rule; on a CPU the
+ * loader does not pin and the copies are no-ops). The figures in *Why* are NVIDIA's and PyTorch's.
+ *
+ * ## References
+ *
+ * - PyTorch, *torch.utils.data — Memory Pinning*: https://pytorch.org/docs/stable/data.html#memory-pinning
+ * - PyTorch, *Performance Tuning Guide — Use pinned memory and non_blocking copies*: https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html
+ * - PyTorch, *A guide on good usage of non_blocking and pin_memory() in PyTorch*: https://pytorch.org/tutorials/intermediate/pinmem_nonblock.html
+ * - NVIDIA, *How to Optimize Data Transfers in CUDA C/C++* (pinned vs pageable bandwidth): https://developer.nvidia.com/blog/how-optimize-data-transfers-cuda-cc/
+ */
+export const dataloaderNoPinMemory = defineRule({
+  code: 'GML302',
+  name: 'dataloader-no-pin-memory',
+  summary: 'A `DataLoader` feeding CUDA training does not pin its batches (`pin_memory=True`), so every copy to the GPU is staged and synchronous.',
+  defaultSeverity: 'information',
+  frameworks: ['torch'],
+  fixSafety: 'safe',
+  facts: DEVICE_FACTS,
+  check({ model, sites, facts, options, edits, report }) {
+    const device = options.targetDevice ?? trainingDevice(facts);
+    if (device !== 'cuda' && device !== 'runtime') return;
+    // Loaders of one file often share their loops (`train_loader` re-bound, passed to one train()): each loop is read once per check.
+    const trains = new Map<number, boolean>();
+    const copiesIn = new Map<number, CallSite[]>();
+    for (const loader of sites.callsTo(DATALOADERS)) {
+      if (!loader.argumentList || loader.presence('pin_memory', DATALOADER_PIN_MEMORY) === 'unknown') continue;
+      const pinned = loader.valueOf('pin_memory', DATALOADER_PIN_MEMORY);
+      if (pinned !== undefined && truthiness(pinned) !== false) continue;
+      const dataset = loader.argument('dataset', 0);
+      if (dataset && isInMemoryDataset(model, dataset)) continue;
+      const trainerRun = (call: CallSite) => isTrainerRun(model, call);
+      if (!feedsTraining(model, loader, trainerRun) && !returnedByTrainDataloaderHook(model, loader)) continue;
+      const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);
+      const changes: TextEdit[] = [given ? edits.replace(given, 'True') : edits.addKeywordArguments(loader, [['pin_memory', 'True']])];
+      // Batches of a custom collate_fn may be objects whose `.to` takes no non_blocking.
+      // Every training loop that iterates this loader (deciding needed only the first).
+      const copies =
+        loader.presence('collate_fn', DATALOADER_COLLATE_FN) === 'absent' ? uniqueCopies(model, trainingConsumers(model, loader, trainerRun, { sameValue: true, trains }).loops, copiesIn) : [];
+      for (const copy of copies) changes.push(edits.addKeywordArguments(copy, [['non_blocking', 'True']]));
+      const where = device === 'cuda' || options.targetDevice ? 'the script trains on CUDA' : 'the script picks its device at run time (a GPU when there is one)';
+      report({
+        node: loader.callee,
+        message:
+          `DataLoader ${given ? 'sets pin_memory=False' : 'has no pin_memory=True'} and ${where}: each batch is copied from pageable memory ` +
+          'through a staging buffer, and the copy holds up the training process. Pinned batches copy directly and can overlap computation; the gain depends on batch size and the GPU.',
+        fixes: [
+          {
+            title: copies.length ? 'Pin the batches (pin_memory=True) and copy them with non_blocking=True' : 'Pin the batches: pin_memory=True',
+            edits: changes,
+          },
+        ],
+      });
+    }
+  },
+});
+
+/** The device copies of the batches in these loops, each once, that do not say `non_blocking` yet. */
+function uniqueCopies(model: Semantic, loops: readonly Node[], copiesIn: Map<number, CallSite[]>): CallSite[] {
+  const seen = new Map<number, CallSite>();
+  for (const loop of loops) {
+    let copies = copiesIn.get(loop.id);
+    if (!copies) copiesIn.set(loop.id, (copies = batchCopiesToDevice(model, loop)));
+    for (const copy of copies) {
+      if (copy.presence('non_blocking') === 'absent' && copy.argumentList) seen.set(copy.node.id, copy);
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.node.startIndex - b.node.startIndex);
+}

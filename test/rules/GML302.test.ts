@@ -1,0 +1,473 @@
+import { describe, it } from 'node:test';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML302 dataloader-no-pin-memory', () => {
+  it('flags a loader feeding a training loop in a script that picks CUDA when available', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_loader = DataLoader(train_set, batch_size=128, shuffle=True, num_workers=4)
+      #              ^^^^^^^^^^ GML302: picks its device at run time
+      for epoch in range(10):
+          for images, labels in train_loader:
+              images, labels = images.to(device), labels.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(images), labels)
+              loss.backward()
+              optimizer.step()
+    `);
+  });
+
+  it('flags pin_memory=False in a script that trains on CUDA', () => {
+    expectFindings(`
+      import torch
+      loader = torch.utils.data.DataLoader(dataset, batch_size=64, num_workers=2, pin_memory=False)
+      #        ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML302: sets pin_memory=False and the script trains on CUDA
+      model = Net().cuda()
+      for x, y in loader:
+          x, y = x.cuda(), y.cuda()
+          opt.zero_grad()
+          criterion(model(x), y).backward()
+          opt.step()
+    `);
+  });
+
+  it('flags a loader passed to a training function, with the device from torch.accelerator', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+
+      def train(model, device, loader, optimizer):
+          for batch_idx, (data, target) in enumerate(loader):
+              data, target = data.to(device), target.to(device)
+              optimizer.zero_grad()
+              loss = torch.nn.functional.nll_loss(model(data), target)
+              loss.backward()
+              optimizer.step()
+
+      device = torch.accelerator.current_accelerator() if torch.accelerator.is_available() else torch.device("cpu")
+      train_loader = DataLoader(dataset, batch_size=64, num_workers=1)
+      #              ^^^^^^^^^^ GML302
+      for epoch in range(1, 15):
+          train(model, device, train_loader, optimizer)
+    `);
+  });
+
+  it('flags a loader prepared by Accelerate (the Accelerator places batches on the GPU it finds)', () => {
+    expectFindings(`
+      from accelerate import Accelerator
+      from torch.utils.data import DataLoader
+
+      accelerator = Accelerator(mixed_precision="bf16")
+      train_dataloader = DataLoader(tokenized["train"], shuffle=True, batch_size=32, num_workers=4)
+      #                  ^^^^^^^^^^ GML302
+      model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)
+      for epoch in range(3):
+          for batch in train_dataloader:
+              loss = model(**batch).loss
+              accelerator.backward(loss)
+              optimizer.step()
+              optimizer.zero_grad()
+    `);
+  });
+
+  it("flags a loader returned by a LightningDataModule's train_dataloader hook, under a Trainer on the auto accelerator", () => {
+    expectFindings(`
+      import lightning as L
+      from torch.utils.data import DataLoader
+
+      class MNISTDataModule(L.LightningDataModule):
+          def train_dataloader(self):
+              return DataLoader(self.mnist_train, batch_size=self.batch_size, num_workers=4)
+      #              ^^^^^^^^^^ GML302
+
+          def val_dataloader(self):
+              return DataLoader(self.mnist_val, batch_size=self.batch_size, num_workers=4)
+
+      trainer = L.Trainer(max_epochs=5)
+      trainer.fit(LitModel(), datamodule=MNISTDataModule())
+    `);
+  });
+
+  it('flags a loader run by an Ignite supervised trainer', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      from ignite.engine import create_supervised_trainer
+
+      device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+      train_loader = DataLoader(trainset, batch_size=64, shuffle=True, num_workers=2)
+      #              ^^^^^^^^^^ GML302
+      trainer = create_supervised_trainer(model, optimizer, criterion, device=device)
+      trainer.run(train_loader, max_epochs=10)
+    `);
+  });
+
+  it('follows a loader through another name (active_dataloader = train_dataloader)', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      train_dataloader = DataLoader(train_set, batch_size=16, num_workers=2)
+      #                  ^^^^^^^^^^ GML302
+      for epoch in range(3):
+          active_dataloader = train_dataloader
+          for batch in active_dataloader:
+              batch = batch.to("cuda")
+              model(batch).sum().backward()
+              optimizer.step()
+    `);
+  });
+
+  it('leaves a loader with pin_memory=True alone', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_loader = DataLoader(train_set, batch_size=128, num_workers=4, pin_memory=True)
+      for x, y in train_loader:
+          x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+          opt.zero_grad()
+          criterion(model(x), y).backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a CPU-only script alone: no device at all, or the CPU named', () => {
+    const loop = `
+          for x, y in train_loader:
+              opt.zero_grad()
+              criterion(model(x), y).backward()
+              opt.step()`;
+    expectNone('GML302', `
+      from torch.utils.data import DataLoader
+      train_loader = DataLoader(train_set, batch_size=32, num_workers=2)
+      ${loop}
+    `);
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+      DEVICE = torch.device("cpu")
+      model = Net().to(DEVICE)
+      train_loader = DataLoader(train_set, batch_size=32, num_workers=2)
+      ${loop}
+    `);
+  });
+
+  it('leaves frameworks told to use the CPU alone (Accelerator(cpu=True), Trainer(accelerator="cpu"))', () => {
+    expectNone('GML302', `
+      from accelerate import Accelerator
+      from torch.utils.data import DataLoader
+      accelerator = Accelerator(cpu=True)
+      loader = DataLoader(train_set, batch_size=32, num_workers=2)
+      model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+      for batch in loader:
+          accelerator.backward(model(**batch).loss)
+          optimizer.step()
+    `);
+    expectNone('GML302', `
+      import lightning as L
+      from torch.utils.data import DataLoader
+      loader = DataLoader(train_set, batch_size=32, num_workers=2)
+      trainer = L.Trainer(accelerator="cpu", max_epochs=3)
+      trainer.fit(model, loader)
+    `);
+  });
+
+  it('follows the target-device setting over what the script says', () => {
+    const script = `
+      from torch.utils.data import DataLoader
+      loader = DataLoader(train_set, batch_size=32, num_workers=2)
+      #        ^^^^^^^^^^ GML302: trains on CUDA
+      for x, y in loader:
+          opt.zero_grad()
+          criterion(model(x), y).backward()
+          opt.step()
+    `;
+    expectFindings(script, { settings: { targetDevice: 'cuda' } });
+    expectNone('GML302', script.replace(/^.*\^.*$/m, ''), { targetDevice: 'cpu' });
+  });
+
+  it('leaves a pin_memory that is not a literal alone', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+      use_cuda = torch.cuda.is_available()
+      loader = DataLoader(train_set, batch_size=64, pin_memory=use_cuda)
+      other = DataLoader(train_set, **loader_kwargs)
+      for x, y in loader:
+          x = x.cuda()
+          opt.zero_grad()
+          criterion(model(x), y).backward()
+          opt.step()
+      for x, y in other:
+          x = x.cuda()
+          opt.zero_grad()
+          criterion(model(x), y).backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves a loader that only feeds evaluation alone', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+      val_loader = DataLoader(val_set, batch_size=256, num_workers=4)
+      model = model.cuda().eval()
+      with torch.no_grad():
+          for x, y in val_loader:
+              correct += (model(x.cuda()).argmax(1) == y.cuda()).sum().item()
+    `);
+  });
+
+  it('leaves loaders over tensors already in memory alone: a TensorDataset, a random_split part of one', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset, random_split
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      features, targets = torch.randn(10_000, 32), torch.randn(10_000, 1)
+      train_set, val_set = random_split(TensorDataset(features, targets), [8_000, 2_000])
+      train_loader = DataLoader(train_set, batch_size=256, shuffle=True)
+      whole_loader = DataLoader(TensorDataset(features, targets), batch_size=256)
+      for epoch in range(5):
+          for x, y in train_loader:
+              x, y = x.to(device), y.to(device)
+              opt.zero_grad()
+              torch.nn.functional.mse_loss(model(x), y).backward()
+              opt.step()
+          for x, y in whole_loader:
+              x, y = x.to(device), y.to(device)
+              opt.zero_grad()
+              torch.nn.functional.mse_loss(model(x), y).backward()
+              opt.step()
+    `);
+  });
+
+  it('leaves a look-alike DataLoader class alone', () => {
+    expectNone('GML302', `
+      import torch
+
+      class DataLoader:
+          def __init__(self, data, batch_size):
+              self.data = data
+
+      loader = DataLoader(rows, batch_size=8)
+      for x, y in loader:
+          x = x.cuda()
+          opt.zero_grad()
+          model(x).sum().backward()
+          opt.step()
+    `);
+  });
+
+  it('fix: adds pin_memory=True and non_blocking=True on the copies of the batches in the training loop only', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader as DL
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      loader = DL(train_set, batch_size=64, shuffle=True, num_workers=4)
+      for epoch in range(5):
+          for i, (x, y) in enumerate(loader):
+              x, y = x.to(device), y.to(device)
+              mask = make_mask(x).to(device)
+              opt.zero_grad()
+              loss = criterion(model(x.to(torch.float16)), y)
+              loss.backward()
+              opt.step()
+              losses.append(loss.detach().to("cpu"))
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader as DL
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      loader = DL(train_set, batch_size=64, shuffle=True, num_workers=4, pin_memory=True)
+      for epoch in range(5):
+          for i, (x, y) in enumerate(loader):
+              x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+              mask = make_mask(x).to(device)
+              opt.zero_grad()
+              loss = criterion(model(x.to(torch.float16)), y)
+              loss.backward()
+              opt.step()
+              losses.append(loss.detach().to("cpu"))
+      `,
+    );
+  });
+
+  it('fix: replaces pin_memory=False, and reaches items, dict values and .cuda() copies in a training function', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+
+      def train(loader):
+          for batch in loader:
+              inputs = {k: v.cuda() for k, v in batch.items()}
+              labels = batch["labels"].to(device=0)
+              optimizer.zero_grad()
+              loss = criterion(model(**inputs), labels)
+              loss.backward()
+              optimizer.step()
+
+      train_loader = torch.utils.data.DataLoader(
+          train_set,
+          batch_size=32,
+          pin_memory=False,
+      )
+      train(train_loader)
+      `,
+      `
+      import torch
+
+      def train(loader):
+          for batch in loader:
+              inputs = {k: v.cuda(non_blocking=True) for k, v in batch.items()}
+              labels = batch["labels"].to(device=0, non_blocking=True)
+              optimizer.zero_grad()
+              loss = criterion(model(**inputs), labels)
+              loss.backward()
+              optimizer.step()
+
+      train_loader = torch.utils.data.DataLoader(
+          train_set,
+          batch_size=32,
+          pin_memory=True,
+      )
+      train(train_loader)
+      `,
+    );
+  });
+
+  it('fix: only pins when the loader has a collate_fn (its batches may have a .to of their own) and keeps an existing non_blocking', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda"
+      loader = DataLoader(data, batch_size=8, collate_fn=collator)
+      for batch in loader:
+          batch = batch.to(device)
+          model(**batch).loss.backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda"
+      loader = DataLoader(data, batch_size=8, collate_fn=collator, pin_memory=True)
+      for batch in loader:
+          batch = batch.to(device)
+          model(**batch).loss.backward()
+          optimizer.step()
+      `,
+    );
+    expectFix(
+      'GML302',
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(data, batch_size=8)
+      for x, y in loader:
+          x = x.to("cuda", non_blocking=False)
+          y = y.cuda()
+          model(x).loss(y).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(data, batch_size=8, pin_memory=True)
+      for x, y in loader:
+          x = x.to("cuda", non_blocking=False)
+          y = y.cuda(non_blocking=True)
+          model(x).loss(y).backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('fix: a comment after the last argument stays on its line (with and without a trailing comma)', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_dataloader = DataLoader(train_data, # dataset to turn into iterable
+          batch_size=32, # how many samples per batch?
+          shuffle=True # shuffle data every epoch?
+      )
+      for X, y in train_dataloader:
+          loss = loss_fn(model(X.to(device)), y.to(device))
+          loss.backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_dataloader = DataLoader(train_data, # dataset to turn into iterable
+          batch_size=32, # how many samples per batch?
+          shuffle=True, # shuffle data every epoch?
+          pin_memory=True
+      )
+      for X, y in train_dataloader:
+          loss = loss_fn(model(X.to(device, non_blocking=True)), y.to(device, non_blocking=True))
+          loss.backward()
+          optimizer.step()
+      `,
+    );
+    expectFix(
+      'GML302',
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(
+          data,
+          batch_size=8,  # fits in memory
+      )
+      for x, y in loader:
+          model(x.cuda()).loss(y.cuda()).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(
+          data,
+          batch_size=8,  # fits in memory
+          pin_memory=True,
+      )
+      for x, y in loader:
+          model(x.cuda(non_blocking=True)).loss(y.cuda(non_blocking=True)).backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('fix: keeps CRLF newlines', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(data, batch_size=8)
+      for x, y in loader:
+          x, y = x.cuda(), y.cuda()
+          model(x).loss(y).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      loader = torch.utils.data.DataLoader(data, batch_size=8, pin_memory=True)
+      for x, y in loader:
+          x, y = x.cuda(non_blocking=True), y.cuda(non_blocking=True)
+          model(x).loss(y).backward()
+          optimizer.step()
+      `,
+      { eol: '\r\n' },
+    );
+  });
+});
