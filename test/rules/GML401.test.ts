@@ -347,6 +347,40 @@ describe('GML401 grad-tracking-inference', () => {
     );
   });
 
+  it('leaves a training loop alone whose backward pass runs in a method it calls (self._update)', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      class Net(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = nn.Linear(10, 2)
+
+          def forward(self, x):
+              return self.fc(x)
+
+      class Runner:
+          def __init__(self):
+              self.model = Net()
+              self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+          def _update(self, logits, y):
+              loss = nn.functional.cross_entropy(logits, y)
+              self.optimizer.zero_grad()
+              loss.backward()
+              self.optimizer.step()
+
+          def fit(self, loader):
+              for x, y in loader:
+                  logits = self.model(x)
+                  self._update(logits, y)
+    `,
+    );
+  });
+
   it('leaves a predict function that makes its input require gradients alone (an explanation needs them)', () => {
     expectNone(
       'GML401',

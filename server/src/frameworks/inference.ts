@@ -12,6 +12,7 @@ import { localClassOf } from './callbacks';
 import { HF_PIPELINES, TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
 import { isLightningHook } from './lightning';
 import { within } from './loops';
+import { localFunctionCalled } from './training';
 import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
 
 /** Whether an expression is `self.<name>`. */
@@ -259,7 +260,7 @@ export function gradientUses({ model, sites }: FactContext): Node[] {
 
 /**
  * `gradientUses` inside one node, read from that node alone, and the calls in it of same-file
- * functions that compute gradients (three levels down): what a loop, statement or function needs
+ * functions and methods (`self._update(…)`) that compute gradients (three levels down): what a loop, statement or function needs
  * gradients for, without reading the rest of the file.
  */
 export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] {
@@ -272,8 +273,9 @@ export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] 
   }
   if (depth < 3) {
     for (const call of calls) {
-      if (call.callee.type !== 'identifier' || call.qualifiedName) continue;
-      const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
+      if (call.qualifiedName) continue;
+      // `update(…)` or `self._update(…)`: a function or method of this file.
+      const fn = localFunctionCalled(model, call);
       const body = fn?.childForFieldName('body');
       if (fn && body && !within(node, fn) && gradientsWithin(model, body, depth + 1).length) out.push(call.node);
     }
