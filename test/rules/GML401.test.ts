@@ -381,6 +381,62 @@ describe('GML401 grad-tracking-inference', () => {
     );
   });
 
+  it('leaves a loop alone whose optimizer step runs a closure that calls backward (LBFGS)', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+      optimizer = torch.optim.LBFGS(model.parameters(), lr=0.5)
+
+      def closure():
+          optimizer.zero_grad()
+          loss = nn.functional.mse_loss(model(x), y)
+          loss.backward()
+          return loss
+
+      for step in range(20):
+          optimizer.step(closure)
+          print(step, nn.functional.mse_loss(model(x), y).item())
+    `,
+    );
+  });
+
+  it('leaves pytest unit tests alone (a few forwards that check the code), but not a test() evaluation function', () => {
+    expectFindings(`
+      import torch
+      from torch import nn
+
+      class Net(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.fc = nn.Linear(8, 2)
+
+          def forward(self, x):
+              return self.fc(x)
+
+      def test_output_shape():
+          model = Net()
+          assert model(torch.randn(4, 8)).shape == (4, 2)
+
+      def test_eval_is_deterministic():
+          model = Net()
+          model.eval()
+          x = torch.randn(4, 8)
+          assert torch.equal(model(x), model(x))
+
+      def test(model, loader):
+          model.eval()
+          correct = 0
+          for x, y in loader:
+              correct += (model(x).argmax(1) == y).sum().item()
+      #                   ^^^^^^^^ GML401: after \`model.eval()\`
+          return correct
+    `);
+  });
+
   it('leaves a predict function that makes its input require gradients alone (an explanation needs them)', () => {
     expectNone(
       'GML401',

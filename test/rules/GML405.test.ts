@@ -192,6 +192,34 @@ describe('GML405 fp32-cpu-inference', () => {
     );
   });
 
+  it('leaves a model made again on each iteration alone: a model per fold, each run once', () => {
+    expectNone(
+      'GML405',
+      `
+      import torch
+      from torch import nn
+
+      class Classifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.fc1 = nn.Linear(256, 128)
+              self.fc2 = nn.Linear(128, 4)
+
+          def forward(self, x):
+              return self.fc2(torch.relu(self.fc1(x)))
+
+      probabilities = []
+      for fold in range(5):
+          model = Classifier()
+          model.load_state_dict(torch.load(f"fold{fold}.pt"))
+          model.eval()
+          with torch.no_grad():
+              probabilities.append(model(features).softmax(-1))
+      print(torch.stack(probabilities).mean(0).argmax(-1))
+    `,
+    );
+  });
+
   it('leaves a look-alike class that is no torch module alone', () => {
     expectNone(
       'GML405',

@@ -12,7 +12,7 @@ import { localClassOf } from './callbacks';
 import { HF_PIPELINES, TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
 import { isLightningHook } from './lightning';
 import { within } from './loops';
-import { localFunctionCalled } from './training';
+import { functionsRunBy } from './training';
 import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
 
 /** Whether an expression is `self.<name>`. */
@@ -259,9 +259,10 @@ export function gradientUses({ model, sites }: FactContext): Node[] {
 }
 
 /**
- * `gradientUses` inside one node, read from that node alone, and the calls in it of same-file
- * functions and methods (`self._update(…)`) that compute gradients (three levels down): what a loop, statement or function needs
- * gradients for, without reading the rest of the file.
+ * `gradientUses` inside one node, read from that node alone, and the calls in it that run same-file
+ * functions or methods computing gradients (`self._update(…)`, `optimizer.step(closure)`; three
+ * levels down): what a loop, statement or function needs gradients for, without reading the rest
+ * of the file.
  */
 export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] {
   const calls = model.callsWithin(node);
@@ -274,10 +275,14 @@ export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] 
   if (depth < 3) {
     for (const call of calls) {
       if (call.qualifiedName) continue;
-      // `update(…)` or `self._update(…)`: a function or method of this file.
-      const fn = localFunctionCalled(model, call);
-      const body = fn?.childForFieldName('body');
-      if (fn && body && !within(node, fn) && gradientsWithin(model, body, depth + 1).length) out.push(call.node);
+      // `update(…)`, `self._update(…)`, or `optimizer.step(closure)`: functions and methods of this file a call runs.
+      for (const fn of functionsRunBy(model, call)) {
+        const body = fn.childForFieldName('body');
+        if (body && !within(node, fn) && gradientsWithin(model, body, depth + 1).length) {
+          out.push(call.node);
+          break;
+        }
+      }
     }
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
@@ -294,10 +299,12 @@ export function moduleLevelGradients(context: FactContext): Node[] {
   const { model, sites } = context;
   const out = gradientUses(context).filter((n) => !model.enclosingFunction(n));
   for (const call of sites.calls()) {
-    if (call.callee.type !== 'identifier' || call.qualifiedName || model.enclosingFunction(call.node)) continue;
-    const fn = model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node;
-    const body = fn?.childForFieldName('body');
-    if (body && gradientsWithin(model, body, 0).length) out.push(call.node);
+    if (call.qualifiedName || model.enclosingFunction(call.node)) continue;
+    const runs = functionsRunBy(model, call).some((fn) => {
+      const body = fn.childForFieldName('body');
+      return !!body && gradientsWithin(model, body, 0).length > 0;
+    });
+    if (runs) out.push(call.node);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
 }

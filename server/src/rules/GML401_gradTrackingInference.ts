@@ -15,6 +15,7 @@ import {
   setsGradModeGlobally,
   type ModuleOrigin,
 } from '../frameworks/inference';
+import { unitTestAround } from '../frameworks/epochLoops';
 import { statementOf, within } from '../frameworks/loops';
 import { defineRule, fact } from './rule';
 
@@ -65,6 +66,12 @@ function inComprehension(model: Semantic, node: Node): boolean {
     if (a.id === statement?.id) break;
   }
   return false;
+}
+
+/** Whether a node runs in a unit test that asserts (pytest's `def test_…`): it checks the code on a few inputs; `def test(model, loader)` evaluates. */
+function inAssertingUnitTest(model: Semantic, node: Node): boolean {
+  const test = unitTestAround(model, node);
+  return !!test && test.descendantsOfType('assert_statement').length > 0;
 }
 
 /**
@@ -245,9 +252,11 @@ const facts = {
  * (`predict`, `evaluate`, `generate`, …) that computes none, and a script that loads a model and
  * computes no gradients at all. It stays quiet where gradients are needed or handled for you: code
  * that calls `.backward()`, `torch.autograd.grad`, `requires_grad_()` or reads `.grad` (saliency
- * maps, adversarial examples), a loop that trains, LightningModule hooks (`validation_step`,
- * `test_step`, `predict_step`: Lightning disables gradients itself), a model's own `forward`, and
- * Hugging Face `model.generate(…)` and pipelines, which run under `no_grad` already.
+ * maps, adversarial examples), a loop that trains (also through a function or method it calls, or
+ * a closure it hands to `optimizer.step`), LightningModule hooks (`validation_step`, `test_step`,
+ * `predict_step`: Lightning disables gradients itself), a model's own `forward`, Hugging Face
+ * `model.generate(…)` and pipelines, which run under `no_grad` already, and unit tests (a
+ * `def test_…` that asserts), which run a few forwards to check the code.
  *
  * ## Why
  *
@@ -358,7 +367,7 @@ export const gradTrackingInference = defineRule({
     const done = new Set<number>();
     for (const call of sites.calls()) {
       const target = forwardTarget(model, call);
-      if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call)) continue;
+      if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call) || inAssertingUnitTest(model, call.node)) continue;
       if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
       const origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;

@@ -214,7 +214,9 @@ function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | unde
  *
  * Loading reads the whole file (hundreds of megabytes for a transformer), deserializes it and
  * builds the model again, on every iteration, to get the same object each time. The time and
- * energy of those loads are pure waste and often exceed the work the loop does with the model.
+ * energy of those loads are pure waste and often exceed the work the loop does with the model:
+ * here, 200 requests to a 50 MB model took a third of the estimated energy with one load instead
+ * of one per request (×0.32, see Measured here).
  * The finding is a warning (information for `pickle.load`, which may read a small object).
  *
  * ## Example
