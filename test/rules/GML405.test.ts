@@ -179,6 +179,26 @@ describe('GML405 fp32-cpu-inference', () => {
     );
   });
 
+  it("leaves GPT-2's architecture alone (its projections are Conv1D, not Linear), by class or checkpoint name", () => {
+    expectNone(
+      'GML405',
+      `
+      import torch
+      from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2LMHeadModel
+
+      tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
+      model = AutoModelForCausalLM.from_pretrained("openai-community/gpt2")
+      chat = AutoModelForCausalLM.from_pretrained("microsoft/DialoGPT-medium")
+      small = GPT2LMHeadModel.from_pretrained(checkpoint)
+      model.eval()
+
+      def next_token(ids):
+          with torch.inference_mode():
+              return model(ids).logits[:, -1].argmax(-1), chat(ids).logits, small(ids).logits
+    `,
+    );
+  });
+
   it('leaves a single forward at module level alone (nothing repeats to pay for quantizing)', () => {
     expectNone(
       'GML405',

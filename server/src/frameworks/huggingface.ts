@@ -88,3 +88,15 @@ export function isLinearModelClass(qualified: string): boolean {
   const cls = parts[parts.length - 2] ?? '';
   return !/Image|Vision|Video|Visual|Vit|ViT|Conv|ResNet|Detr|Segment|Semantic|Object|Depth|Mask|Swin|EfficientNet|MobileNet|RegNet|Audio|Speech|Wav2Vec|Hubert|Whisper|CLIP|Clip|Blip|Pix|Yolo|Dinov/.test(cls);
 }
+
+/**
+ * Whether a transformers model class or checkpoint name is GPT-2's architecture (GPT-2, DistilGPT2,
+ * DialoGPT, OpenAI GPT), whose projections are `transformers.pytorch_utils.Conv1D`, not
+ * `nn.Linear`: dynamic quantization of Linear layers leaves all but its output head in fp32.
+ */
+export function isConv1dTransformer(qualified: string, checkpoint: string | undefined): boolean {
+  const parts = qualified.split('.');
+  const cls = parts[parts.length - 2] ?? '';
+  if (/^(GPT2|OpenAIGPT|DecisionTransformer)/.test(cls)) return true;
+  return checkpoint !== undefined && /(^|\/)(distil)?gpt2\b|(^|\/)openai-gpt\b|dialogpt/i.test(checkpoint);
+}

@@ -1,7 +1,7 @@
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
-import { isLinearModelClass, isTrainerCall } from '../frameworks/huggingface';
+import { isConv1dTransformer, isLinearModelClass, isTrainerCall } from '../frameworks/huggingface';
 import { forwardTarget, gradientUses, hasTrainedWeights, managedByFramework, moduleBase, originOfValue, type ModuleOrigin } from '../frameworks/inference';
 import { TRAINERS as LIGHTNING_TRAINERS } from '../frameworks/lightning';
 import { namedStatements, within } from '../frameworks/loops';
@@ -56,7 +56,10 @@ function layersOf(model: Semantic, origin: ModuleOrigin, depth = 0): string[] | 
 /** Whether dynamic quantization reaches most of a model's compute: its layers are Linear / recurrent / attention ones and no convolutions. */
 function quantizableModel(model: Semantic, origin: ModuleOrigin): boolean {
   const q = origin.made.qualifiedName;
-  if (q && q.startsWith('transformers.')) return isLinearModelClass(q);
+  if (q && q.startsWith('transformers.')) {
+    const checkpoint = origin.made.valueOf('pretrained_model_name_or_path', 0);
+    return isLinearModelClass(q) && !isConv1dTransformer(q, checkpoint?.kind === 'string' ? checkpoint.value : undefined);
+  }
   const layers = layersOf(model, origin);
   return !!layers && layers.some((l) => DYNAMIC_QUANTIZABLE_LAYERS.has(l)) && !layers.some(isConvolution);
 }
@@ -132,7 +135,9 @@ function readyAfter(model: Semantic, assignment: Node, target: Node): Node {
  * script quantizes (`torch.ao.quantization.*`), compiles (`torch.compile`), scripts or traces
  * (`torch.jit.*`), exports (`torch.onnx`, `torch.export`) or uses ONNX Runtime, OpenVINO, IPEX
  * or Optimum; when the model is half, bfloat16, loaded in 8/4 bits or with a `device_map`; under
- * autocast; and for convolutional or unknown architectures (a whole model read by `torch.load`).
+ * autocast; for convolutional or unknown architectures (a whole model read by `torch.load`); and
+ * for GPT-2's architecture (GPT-2, DistilGPT2, DialoGPT, OpenAI GPT), whose projections are
+ * `Conv1D` modules that dynamic quantization of Linear layers does not touch.
  *
  * ## Why
  *
