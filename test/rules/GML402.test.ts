@@ -201,6 +201,30 @@ describe('GML402 model-reload-in-loop', () => {
     );
   });
 
+  it('leaves a retry loop alone: the load in a try, and a break out of the loop once it works', () => {
+    expectNone(
+      'GML402',
+      `
+      import torch
+      from transformers import AutoModel
+
+      for attempt in range(3):
+          try:
+              model = AutoModel.from_pretrained("bert-base-uncased")
+              break
+          except OSError:
+              print("download failed, retrying")
+
+      for attempt in range(5):
+          try:
+              checkpoint = torch.load("checkpoint.pt")
+          except RuntimeError:
+              continue
+          break
+    `,
+    );
+  });
+
   it('leaves successive pickle.load calls on one open file alone (they read successive objects)', () => {
     expectNone(
       'GML402',

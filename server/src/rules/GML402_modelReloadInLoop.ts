@@ -161,6 +161,16 @@ function loopNeedsFreshLoad(model: Semantic, loop: Node, name: Node | undefined,
   return false;
 }
 
+/** Whether a loop retries the load until it works: the load sits in a `try` in the loop, and the loop can `break` (out after a success). */
+function retriesLoad(model: Semantic, loop: Node, statement: Node): boolean {
+  let inTry = false;
+  for (const a of model.ancestors(statement)) {
+    if (a.id === loop.id) break;
+    if (a.type === 'try_statement') inTry = true;
+  }
+  return inTry && loop.descendantsOfType('break_statement').some((b) => !!b && model.enclosingLoops(b)[0]?.id === loop.id);
+}
+
 /**
  * The edits that move the load's statement (or the `with open(…)` block around it) to just before
  * the loop, or undefined when it cannot move as it is: it is not a plain `name = …` assignment, sits
@@ -207,8 +217,9 @@ function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | unde
  * `spacy.load`. The arguments are the same when every name in them is bound outside the loop
  * (paths built with `os.path.join`, f-strings and `pathlib` from such names count). It stays quiet
  * when the path changes per iteration (checkpoints, folds), when the loop trains, saves files,
- * sleeps or watches a file (a deliberate reload), changes the loaded object (rebinds it, sets an
- * attribute, calls an in-place method on it), or reads successive objects from one open file.
+ * sleeps or watches a file (a deliberate reload), retries the load (in a `try`, with a `break` out
+ * of the loop), changes the loaded object (rebinds it, sets an attribute, calls an in-place method
+ * on it), or reads successive objects from one open file.
  *
  * ## Why
  *
@@ -285,7 +296,7 @@ export const modelReloadInLoop = defineRule({
       // The outermost loop the load is invariant in, with nothing in it that needs a fresh load.
       let loop: Node | undefined;
       for (const candidate of model.enclosingLoops(call.node)) {
-        if (!argumentsInvariant(model, call, candidate) || readsStream(model, call, candidate) || loopNeedsFreshLoad(model, candidate, name, statement)) break;
+        if (!argumentsInvariant(model, call, candidate) || readsStream(model, call, candidate) || retriesLoad(model, candidate, statement) || loopNeedsFreshLoad(model, candidate, name, statement)) break;
         loop = candidate;
       }
       if (!loop) continue;
