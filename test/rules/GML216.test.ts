@@ -140,9 +140,9 @@ describe('GML216 loop-no-early-stopping', () => {
             predictions = model(images, training=False)
             test_accuracy(labels, predictions)
 
-        EPOCHS = 5
+        EPOCHS = 20
         for epoch in range(EPOCHS):
-        ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: trains for 5 epochs and evaluates
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: trains for 20 epochs and evaluates
             test_accuracy.reset_state()
             for images, labels in train_ds:
                 train_step(images, labels)
@@ -401,11 +401,18 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
-    it('one or two epochs, literal or through a name', () => {
+    it('an epoch count that is not a literal is unknown: information, not a warning', () => {
+      const loop = (count: string) =>
+        `import torch\nfor epoch in range(${count}):\n    for x, y in loader:\n        optimizer.zero_grad()\n        loss_fn(model(x), y).backward()\n        optimizer.step()\n    val_loss = evaluate(model, val_loader)\n`;
+      assert.deepEqual(findings(loop('args.epochs'), 'GML216').map((f) => f.severity), ['information']);
+      assert.deepEqual(findings(loop('50'), 'GML216').map((f) => f.severity), ['warning']);
+    });
+
+    it('fewer than 10 epochs, literal or through a name (a patience of 5 could save little)', () => {
       expectNone('GML216', `
         import torch
 
-        NUM_EPOCHS = 2
+        NUM_EPOCHS = 9
         for epoch in range(NUM_EPOCHS):
             for x, y in loader:
                 optimizer.zero_grad()
@@ -758,7 +765,7 @@ describe('GML216 loop-no-early-stopping', () => {
       for (const text of [
         'import torch\nfor epoch in range(10):\n    for b in train_dl:\n        accelerator.backward(model(**b).loss)\n        optimizer.step()\n    for b in eval_dl:\n        metric.add_batch(predictions=model(**b).logits.argmax(-1), references=b["labels"])\n    eval_metric = metric.compute()\n',
         'import torch\nfor epoch in range(10):\n    for x, y in loader:\n        opt.zero_grad()\n        crit(model(x), y).backward()\n        opt.step()\n    val_result = evaluate(model, val_loader)\n',
-        'import tensorflow as tf\nfor epoch in range(5):\n    test_accuracy = tf.keras.metrics.SparseCategoricalAccuracy()\n    for x, y in train_ds:\n        train_step(x, y)\n    for x, y in test_ds:\n        test_accuracy.update_state(y, model(x))\n@tf.function\ndef train_step(x, y):\n    with tf.GradientTape() as tape:\n        loss = loss_fn(y, model(x))\n    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))\n',
+        'import tensorflow as tf\nfor epoch in range(20):\n    test_accuracy = tf.keras.metrics.SparseCategoricalAccuracy()\n    for x, y in train_ds:\n        train_step(x, y)\n    for x, y in test_ds:\n        test_accuracy.update_state(y, model(x))\n@tf.function\ndef train_step(x, y):\n    with tf.GradientTape() as tape:\n        loss = loss_fn(y, model(x))\n    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))\n',
       ]) {
         const f = assertOne(text, 'GML216');
         assert.equal(f.severity, 'warning', text);

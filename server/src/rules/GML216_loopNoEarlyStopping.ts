@@ -5,6 +5,9 @@ import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
 import { defineRule, type ReportedFix } from './rule';
 
+/** Loops with a literal count below this are left alone: a patience-based stop could save little of them. */
+const MIN_EPOCHS = 10;
+
 /** Patience of the inserted check, in epochs (as in the measured evidence). */
 const PATIENCE = 5;
 
@@ -121,9 +124,10 @@ function loopText(found: EpochLoop): string {
  * transfer loops, fine-tuning with evaluation only at the end): the message then says to hold out a
  * validation split first.
  *
- * An epoch count that is not a literal (`range(args.epochs)`) is still reported: whatever the count,
- * the loop cannot stop early. A literal count of one or two epochs is not: there is nothing to stop
- * (a count assigned again in later notebook cells is read from its last assignment before the loop).
+ * An epoch count that is not a literal (`range(args.epochs)`) is unknown, so such a loop is reported
+ * as **information** only, whatever it validates: it cannot stop early, but it may be short. A literal
+ * count below 10 is not reported: a patience of 5 could save at most a few epochs of it (a count
+ * assigned again in later notebook cells is read from its last assignment before the loop).
  * A loop whose variable does not name an epoch (`for i in range(opt.steps)`) is reported in
  * iterations.
  *
@@ -270,7 +274,7 @@ export const loopNoEarlyStopping = defineRule({
     if (model.importsAny(REINFORCEMENT_LEARNING_PACKAGES)) return;
     for (const loop of sites.loops()) {
       const found = epochLoop(model, loop);
-      if (!found || (found.epochs !== undefined && found.epochs <= 2) || canStopEarly(model, loop)) continue;
+      if (!found || (found.epochs !== undefined && found.epochs < MIN_EPOCHS) || canStopEarly(model, loop)) continue;
       // The loop's header up to its count: `for epoch in range(100)`.
       const end = (loop.childForFieldName('right') ?? loop).endPosition;
       const range: Range = { start: { line: loop.startPosition.row, character: loop.startPosition.column }, end: { line: end.row, character: end.column } };
@@ -289,6 +293,8 @@ export const loopNoEarlyStopping = defineRule({
       const fix = metric && patienceFix(model, edits, loop, metric);
       report({
         range,
+        // An unknown count may be small: the loop is worth a look, not a warning.
+        severity: found.epochs === undefined ? 'information' : undefined,
         message:
           `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving: ` +
           'every epoch after that point is a full training pass spent for nothing. Stop when it has not improved for a few epochs (a patience counter).',
