@@ -40,7 +40,10 @@ export function moduleBase(expr: Node): Node {
 export function forwardTarget(model: Semantic, call: CallSite): Node | undefined {
   const callee = call.callee;
   if (callee.type === 'identifier') {
-    if (call.qualifiedName) return undefined;
+    // A CamelCase name (`Trainer(…)`, `DataLoader(…)`, `Net()`) builds an object: its binding is
+    // not looked up, so that an edit elsewhere does not re-examine every constructor call. Short
+    // capitals (`G(z)`, `D(x)`) may hold modules and are looked up.
+    if (/^[A-Z][a-z]+[A-Za-z0-9]*$/.test(callee.text) || call.qualifiedName) return undefined;
     const bindings = model.lookup(callee.text, callee);
     if (bindings.length === 0 || bindings.some((b) => b.kind === 'def' || b.kind === 'class' || b.kind === 'import')) return undefined;
     return callee;
@@ -49,10 +52,19 @@ export function forwardTarget(model: Semantic, call: CallSite): Node | undefined
   const object = callee.childForFieldName('object');
   if (call.methodName === 'forward' && object && (object.type === 'identifier' || isSelfAttribute(object))) return object;
   if (!isSelfAttribute(callee)) return undefined;
-  // `self.predict(x)` calls a method of the class, not a module it holds.
+  // `self.predict(x)` calls a method of the class, not a module it holds. Read from the class
+  // itself (in the call's own segment), not from every def so named in the file.
   const cls = model.enclosingClass(callee);
-  const method = cls && model.functionsNamed(call.methodName).some((f) => model.enclosingClass(f)?.id === cls.id);
-  return method ? undefined : callee;
+  return cls && definesMethod(cls, call.methodName) ? undefined : callee;
+}
+
+/** Whether a class body defines a method of this name (decorated or not). */
+function definesMethod(cls: Node, name: string): boolean {
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return true;
+  }
+  return false;
 }
 
 /** The values assigned to `self.<name>` in the class around a `self.<name>` expression. */
@@ -288,25 +300,57 @@ export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] 
   return out.sort((a, b) => a.startIndex - b.startIndex);
 }
 
+/** The top-level statement a node is part of. */
+function topLevelStatement(model: Semantic, node: Node): Node {
+  let top = node;
+  for (const a of model.ancestors(node)) {
+    if (a.type === 'module') break;
+    top = a;
+  }
+  return top;
+}
+
 /**
- * The module-level code that computes gradients: gradient uses outside any function, and the
- * module-level calls of same-file functions that compute some (three levels down). A node fact:
- * an edit inside a function body changes it only when it changes whether that function computes
- * gradients, so evaluation code at module level is not checked again after every keystroke in a
- * training function.
+ * The top-level statements that compute gradients: those holding a gradient use outside any
+ * function, or a call of a same-file function that computes some (three levels down). A node fact
+ * of whole top-level statements, not of the gradient calls in them: typing inside a training loop
+ * (even a keystroke that breaks its syntax) leaves it as it was, so module-level evaluation code
+ * that reads it is not checked again after every keystroke there; an edit inside a function body
+ * changes it only when it changes whether that function computes gradients. See gradientsAfter.
  */
 export function moduleLevelGradients(context: FactContext): Node[] {
   const { model, sites } = context;
-  const out = gradientUses(context).filter((n) => !model.enclosingFunction(n));
+  const found = gradientUses(context).filter((n) => !model.enclosingFunction(n));
   for (const call of sites.calls()) {
     if (call.qualifiedName || model.enclosingFunction(call.node)) continue;
     const runs = functionsRunBy(model, call).some((fn) => {
       const body = fn.childForFieldName('body');
       return !!body && gradientsWithin(model, body, 0).length > 0;
     });
-    if (runs) out.push(call.node);
+    if (runs) found.push(call.node);
   }
-  return out.sort((a, b) => a.startIndex - b.startIndex);
+  const out = new Map<number, Node>();
+  for (const node of found) {
+    const top = topLevelStatement(model, node);
+    out.set(top.id, top);
+  }
+  return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/**
+ * The gradient code after a node, in its function or, at module level, from `moduleLevelGradients`:
+ * the top-level statements that start after it, and in the top-level statement holding it (an epoch
+ * loop that trains, then evaluates) the gradient uses after it, read from that statement alone.
+ */
+export function gradientsAfter(model: Semantic, node: Node, moduleLevel: () => readonly Node[]): Node[] {
+  const fn = model.enclosingFunction(node);
+  if (fn) return gradientsWithin(model, fn).filter((g) => g.startIndex >= node.endIndex);
+  const out: Node[] = [];
+  for (const top of moduleLevel()) {
+    if (top.startIndex >= node.endIndex) out.push(top);
+    else if (within(node, top)) out.push(...gradientsWithin(model, top).filter((g) => g.startIndex >= node.endIndex));
+  }
+  return out;
 }
 
 /** Whether a `train(…)` call switches to evaluation mode (`train(False)`, `train(mode=False)`). */

@@ -6,6 +6,7 @@ import {
   choosesGradMode,
   evalModeAt,
   forwardTarget,
+  gradientsAfter,
   gradientsWithin,
   hasTrainedWeights,
   managedByFramework,
@@ -105,14 +106,13 @@ function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: N
   if (region.some((loop) => gradientsWithin(model, loop).length > 0)) return undefined;
   const statement = statementOf(call.node);
   if (!statement) return undefined;
-  const gradients = fn ? gradientsWithin(model, fn) : fileGradients();
-  const later = gradients.filter((g) => g.startIndex >= call.node.endIndex);
+  const later = gradientsAfter(model, call.node, fileGradients);
   if (anchor) {
     // A gradient after the forward, before the module goes back to training mode, may use its output (a saliency map).
     const back = modeSwitches(model, target, fn).find((s) => !s.evaluation && s.node.startIndex > call.node.endIndex && model.enclosingFunction(s.node)?.id === fn?.id);
     if (later.some((g) => !back || g.startIndex < back.node.startIndex)) return undefined;
   } else {
-    if (fn ? gradients.length > 0 : later.length > 0) return undefined;
+    if (fn ? gradientsWithin(model, fn).length > 0 : later.length > 0) return undefined;
     const repeated = loops.length > 0 || inComprehension(model, call.node);
     const inferenceFunction = !!fn && INFERENCE_FUNCTION.test(fn.childForFieldName('name')?.text ?? '');
     // A loaded model run once by a script whose module-level code computes no gradients is an inference script.
@@ -216,8 +216,7 @@ function inferenceModeRisk(model: Semantic, block: Node, fileGradients: () => No
   if (block.descendantsOfType(['return_statement', 'yield']).some((n) => n && model.enclosingFunction(n)?.id === fn?.id)) return 'the block returns a value made in it';
   const { names, onObject } = namesStoredIn(model, block);
   if (onObject) return 'the block stores a result on an object';
-  const gradients = fn ? gradientsWithin(model, fn) : fileGradients();
-  if (gradients.some((g) => g.startIndex >= block.endIndex)) return 'gradients are computed after the block';
+  if (gradientsAfter(model, block, fileGradients).length > 0) return 'gradients are computed after the block';
   const pending = [...names];
   const seen = new Set(pending);
   while (pending.length) {
@@ -256,7 +255,8 @@ const facts = {
  * a closure it hands to `optimizer.step`), LightningModule hooks (`validation_step`, `test_step`,
  * `predict_step`: Lightning disables gradients itself), a model's own `forward`, Hugging Face
  * `model.generate(…)` and pipelines, which run under `no_grad` already, and unit tests (a
- * `def test_…` that asserts), which run a few forwards to check the code.
+ * `def test_…` that asserts), which run a few forwards to check the code. A model held in a
+ * CamelCase name (`Encoder(x)`) is not checked: such a call reads as a class being built.
  *
  * ## Why
  *
@@ -362,7 +362,7 @@ export const gradTrackingInference = defineRule({
   facts,
   check({ model, sites, facts, edits, report }) {
     if (facts.setsGradModeGlobally) return;
-    // Where module-level code computes gradients: read only for a forward at module level.
+    // The top-level statements that compute gradients: read only for a forward at module level.
     const fileGradients = () => facts.moduleLevelGradients;
     const done = new Set<number>();
     for (const call of sites.calls()) {

@@ -131,7 +131,8 @@ function readyAfter(model: Semantic, assignment: Node, target: Node): Node {
  * a model loaded with weights (`from_pretrained`, `load_state_dict`, a pretrained builder), run
  * forward repeatedly — in a loop or a function (a handler called per request) that does not load
  * it again each time (a model loaded per fold and run once is left alone) — in a script that
- * never trains and puts nothing on a GPU (it names the CPU, or no device at all). It stays quiet when the
+ * never trains and puts nothing on a GPU (it names the CPU, or no device at all), and imports
+ * `torch` (a script that only imports `transformers` is not checked). It stays quiet when the
  * script quantizes (`torch.ao.quantization.*`), compiles (`torch.compile`), scripts or traces
  * (`torch.jit.*`), exports (`torch.onnx`, `torch.export`) or uses ONNX Runtime, OpenVINO, IPEX
  * or Optimum; when the model is half, bfloat16, loaded in 8/4 bits or with a `device_map`; under
@@ -221,7 +222,7 @@ export const fp32CpuInference = defineRule({
   name: 'fp32-cpu-inference',
   summary: 'A CPU inference script runs a trained fp32 PyTorch model of Linear layers with no quantization, compilation or export.',
   defaultSeverity: 'hint',
-  frameworks: ['torch', 'transformers'],
+  frameworks: ['torch'],
   fixSafety: 'unsafe',
   facts,
   check({ model, sites, facts, edits, report }) {
