@@ -384,6 +384,13 @@ describe('originCall and classBases', () => {
     assert.deepEqual([first, second], ['xgboost.XGBClassifier', 'xgboost.XGBRegressor']);
   });
 
+  it('reads the assignment before `x = x.to(…)`, not the one the name is read in', () => {
+    const s = model('import torch', 'model = torch.load(p)', 'model = model.to(device)', 'model.eval()');
+    const [to, evalCall] = [s.callsNamed('to')[0], s.callsNamed('eval')[0]];
+    assert.equal(s.originCall(to.receiver!)?.qualifiedName, 'torch.load');
+    assert.equal(s.originCall(evalCall.receiver!)?.node.text, 'model.to(device)');
+  });
+
   it('qualified bases, following local base classes', () => {
     const s = model(
       'import lightning as L',

@@ -136,10 +136,15 @@ function isStepBudget(model: Semantic, loop: Node): boolean {
 
 /** Whether a node runs in a unit test (`def test_…`), which trains a few epochs to check the code, not a model. */
 function inUnitTest(model: Semantic, node: Node): boolean {
+  return !!unitTestAround(model, node);
+}
+
+/** The unit test (`def test_…`) a node runs in, if any. */
+export function unitTestAround(model: Semantic, node: Node): Node | undefined {
   for (let fn = model.enclosingFunction(node); fn; fn = model.enclosingFunction(fn)) {
-    if (fn.childForFieldName('name')?.text.startsWith('test_')) return true;
+    if (fn.childForFieldName('name')?.text.startsWith('test_')) return fn;
   }
-  return false;
+  return undefined;
 }
 
 /** Whether a function holds an epoch-counting loop that trains. */

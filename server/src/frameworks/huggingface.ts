@@ -52,3 +52,51 @@ export function isTrainerCall(model: Semantic, call: CallSite): boolean {
 export function isTrainingArguments(model: Semantic, call: CallSite): boolean {
   return constructs(model, call, TRAINING_ARGUMENTS);
 }
+
+/** Packages whose classes load pretrained weights with `from_pretrained`. */
+export const PRETRAINED_PACKAGES: readonly string[] = ['transformers', 'diffusers', 'sentence_transformers', 'peft'];
+
+/** `transformers.pipeline(task, model=…)`: builds a tokenizer and a model (loading them) on every call. */
+export const HF_PIPELINES: readonly string[] = ['transformers.pipeline', 'transformers.pipelines.pipeline'];
+
+/** `sentence_transformers.SentenceTransformer(name)`: loads a model when constructed. */
+export const SENTENCE_TRANSFORMERS: readonly string[] = ['sentence_transformers.SentenceTransformer', 'sentence_transformers.SentenceTransformer.SentenceTransformer'];
+
+/**
+ * What a `X.from_pretrained(…)` call loads, from the class it is called on: a model (a torch module:
+ * `AutoModelForSequenceClassification`, `BertModel`), a diffusion pipeline, something else
+ * (tokenizers, processors, configs), or undefined when it is no pretrained package's.
+ */
+export function pretrainedKind(qualified: string | undefined): 'model' | 'pipeline' | 'other' | undefined {
+  if (!qualified || !qualified.endsWith('.from_pretrained')) return undefined;
+  if (!PRETRAINED_PACKAGES.some((p) => qualified.startsWith(`${p}.`))) return undefined;
+  const parts = qualified.split('.');
+  const cls = parts[parts.length - 2] ?? '';
+  if (/Tokenizer|Processor|FeatureExtractor|Config|Scheduler$/.test(cls)) return 'other';
+  if (/Pipeline$/.test(cls)) return 'pipeline';
+  if (/Model|For[A-Z]|LMHead/.test(cls)) return 'model';
+  return 'other';
+}
+
+/**
+ * Whether a transformers model class is a text (or other Linear-layer) model: the ones made of
+ * Linear layers. Vision, audio and convolutional classes are not told apart from here, so undefined.
+ */
+export function isLinearModelClass(qualified: string): boolean {
+  if (pretrainedKind(qualified) !== 'model' || !qualified.startsWith('transformers.')) return false;
+  const parts = qualified.split('.');
+  const cls = parts[parts.length - 2] ?? '';
+  return !/Image|Vision|Video|Visual|Vit|ViT|Conv|ResNet|Detr|Segment|Semantic|Object|Depth|Mask|Swin|EfficientNet|MobileNet|RegNet|Audio|Speech|Wav2Vec|Hubert|Whisper|CLIP|Clip|Blip|Pix|Yolo|Dinov/.test(cls);
+}
+
+/**
+ * Whether a transformers model class or checkpoint name is GPT-2's architecture (GPT-2, DistilGPT2,
+ * DialoGPT, OpenAI GPT), whose projections are `transformers.pytorch_utils.Conv1D`, not
+ * `nn.Linear`: dynamic quantization of Linear layers leaves all but its output head in fp32.
+ */
+export function isConv1dTransformer(qualified: string, checkpoint: string | undefined): boolean {
+  const parts = qualified.split('.');
+  const cls = parts[parts.length - 2] ?? '';
+  if (/^(GPT2|OpenAIGPT|DecisionTransformer)/.test(cls)) return true;
+  return checkpoint !== undefined && /(^|\/)(distil)?gpt2\b|(^|\/)openai-gpt\b|dialogpt/i.test(checkpoint);
+}

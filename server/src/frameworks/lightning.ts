@@ -53,6 +53,14 @@ export function trainerOf(model: Semantic, receiver: Node): CallSite | undefined
   return cls && model.classBases(cls).some((b) => TRAINERS.has(b)) ? origin : undefined;
 }
 
+/**
+ * LightningModule hooks that Lightning runs with gradients managed for them: the step hooks (the
+ * evaluation ones under `torch.no_grad()` / `inference_mode()`), and the evaluation loop's epoch hooks.
+ */
+export function isLightningHook(name: string): boolean {
+  return /^(training|validation|test|predict)_step$/.test(name) || /^(on_)?(validation|test|predict)_(epoch|batch)_(start|end)$/.test(name);
+}
+
 export type LightningBuilder = 'trainer' | 'fabric' | 'cli';
 
 const BUILDERS: ReadonlyArray<[LightningBuilder, ReadonlySet<string>]> = [

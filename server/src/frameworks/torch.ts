@@ -121,6 +121,72 @@ export function dtypeKind(model: Semantic, expr: Node): 'low' | 'full' | 'unknow
   return 'unknown';
 }
 
+// ---- inference: grad mode, autograd, modules, loaders, optimized models ----------------------
+
+/** Contexts and decorators that choose the grad mode (`no_grad`, `inference_mode`, `set_grad_enabled`, `enable_grad`). */
+export const GRAD_MODE: ReadonlySet<string> = new Set(
+  ['no_grad', 'inference_mode', 'set_grad_enabled', 'enable_grad'].flatMap((n) => [`torch.${n}`, `torch.autograd.${n}`, `torch.autograd.grad_mode.${n}`]),
+);
+
+export const SET_GRAD_ENABLED: readonly string[] = ['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled', 'torch.autograd.grad_mode.set_grad_enabled'];
+
+/** Namespaces whose functions compute gradients (`torch.autograd.grad`, `torch.func.vjp`, `functorch.jacrev`, …). */
+export const AUTOGRAD_NAMESPACES: readonly string[] = ['torch.autograd.', 'torch.func.', 'functorch.'];
+
+/** `nn.Module` and the classes a model class derives from to be one. */
+export const MODULE_BASES: ReadonlySet<string> = new Set([
+  'torch.nn.Module',
+  'torch.nn.modules.module.Module',
+  'torch.nn.Sequential',
+  'torch.nn.ModuleList',
+  'lightning.LightningModule',
+  'lightning.pytorch.LightningModule',
+  'lightning.pytorch.core.LightningModule',
+  'pytorch_lightning.LightningModule',
+  'pytorch_lightning.core.LightningModule',
+  'pytorch_lightning.core.lightning.LightningModule',
+  'transformers.PreTrainedModel',
+  'transformers.modeling_utils.PreTrainedModel',
+]);
+
+/** Calls that read a whole module (architecture and weights) from a file or hub. */
+export const MODULE_LOADERS: ReadonlySet<string> = new Set(['torch.load', 'torch.serialization.load', 'torch.jit.load', 'torch.hub.load']);
+
+/** Module methods that return the module itself (`model.to(device).eval()` is still `model`). */
+export const MODULE_SELF_METHODS: ReadonlySet<string> = new Set(['to', 'cuda', 'cpu', 'eval', 'train', 'float', 'requires_grad_', 'share_memory', 'zero_grad']);
+
+/** Layers that `quantize_dynamic` makes int8 (with their modules' aliases). */
+export const DYNAMIC_QUANTIZABLE_LAYERS: ReadonlySet<string> = new Set(
+  ['Linear', 'LSTM', 'GRU', 'RNN', 'LSTMCell', 'GRUCell', 'RNNCell', 'Bilinear', 'MultiheadAttention', 'Transformer', 'TransformerEncoder', 'TransformerDecoder', 'TransformerEncoderLayer', 'TransformerDecoderLayer'].flatMap(
+    (n) => [`torch.nn.${n}`, `torch.nn.modules.${n}`],
+  ),
+);
+
+/** Layers whose compute dynamic quantization leaves in fp32 (convolutions): a model made of them gains little. */
+export function isConvolution(qualified: string): boolean {
+  return /^torch\.nn\.(modules\.(conv\.)?)?(Conv|ConvTranspose|LazyConv)[123]d$/.test(qualified);
+}
+
+/** What already makes a model cheaper to run on a CPU: quantization, compilation, TorchScript, export. */
+export const INFERENCE_OPTIMIZERS: readonly string[] = [
+  'torch.quantization.',
+  'torch.ao.quantization.',
+  'torch.ao.nn.quantized.',
+  'torch.nn.quantized.',
+  'torch.compile',
+  'torch.jit.',
+  'torch.onnx.',
+  'torch.export.',
+  'torch.fx.',
+  'torch.utils.mobile_optimizer.',
+];
+
+/** Runtimes that run an exported or optimized model instead of eager fp32 PyTorch. */
+export const INFERENCE_RUNTIMES: readonly string[] = ['onnxruntime', 'openvino', 'intel_extension_for_pytorch', 'optimum', 'torch_tensorrt', 'ctranslate2', 'tensorrt'];
+
+/** `torch.ao.quantization.quantize_dynamic(model, qconfig_spec, dtype)`: in torch ≥ 1.10. */
+export const QUANTIZE_DYNAMIC = 'torch.ao.quantization.quantize_dynamic';
+
 /** float64 dtypes as PyTorch and NumPy spell them (`torch.double` is `torch.float64`). */
 export const TORCH_FLOAT64: ReadonlySet<string> = new Set(['torch.float64', 'torch.double']);
 export const NUMPY_FLOAT64: ReadonlySet<string> = new Set(['numpy.float64', 'numpy.double', 'numpy.float_']);

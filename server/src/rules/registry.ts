@@ -28,8 +28,11 @@ import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
 import { denseSparseConversion } from './GML303_denseSparseConversion';
 import { csvTrainingData } from './GML304_csvTrainingData';
+import { gradTrackingInference } from './GML401_gradTrackingInference';
+import { modelReloadInLoop } from './GML402_modelReloadInLoop';
 import { trainingFromScratch } from './GML403_trainingFromScratch';
 import { perStepHostSync } from './GML404_perStepHostSync';
+import { fp32CpuInference } from './GML405_fp32CpuInference';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -58,8 +61,11 @@ export const RULES: readonly Rule[] = [
   dataloaderNoPinMemory,
   denseSparseConversion,
   csvTrainingData,
+  gradTrackingInference,
+  modelReloadInLoop,
   trainingFromScratch,
   perStepHostSync,
+  fp32CpuInference,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);

@@ -392,7 +392,8 @@ export class Calls {
     if (expr.type !== 'identifier') return undefined;
     // The last assignment before the use, else the last one in the scope. One earlier in the use's own
     // segment settles it without the rest of the file.
-    const assigns = (b: Binding) => b.kind === 'assign' && !!b.value;
+    // `model = model.to(device)`: the assignment the name is read in comes after the read.
+    const assigns = (b: Binding) => b.kind === 'assign' && !!b.value && !(b.node.startIndex <= expr.startIndex && expr.endIndex <= b.node.endIndex);
     const segmentStart = module.starts[module.segmentAt(expr.startIndex)];
     const near = names.lookupWithin(expr.text, expr, [{ start: segmentStart, end: expr.startIndex }], assigns);
     let chosen = near.at(-1);
