@@ -56,6 +56,33 @@ describe('incremental analysis equals a fresh one on broken code', () => {
     }
   });
 
+  it('deleting the first line of a two-line docstring: its closing """ opens a string that the whole file reads on past the segment', () => {
+    // Parsed alone, the stretch ends that string with a made-up (missing) end and reads the rest of
+    // it as clean statements; the whole file is still inside the string there. The stretch must not
+    // pass for one that holds its error: it did, and the document stayed segments where a fresh open
+    // is one tree (with this file among others, the seeded GML104 test kept a stale finding).
+    const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'scripts', 'fabric_dcgan_no_val.py'), 'utf8');
+    const doc = new PythonDocument(text, { segmentLines: 15 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.ok(doc.segments.length > 2, `${doc.segments.length} segments`);
+      expectAgreement(doc, analysis, 'open');
+      const src = new SourceText(doc.text);
+      assert.match(src.lineText(1), /^"""/);
+      doc.replaceRange(src.lineStart(1), src.lineStart(2), '');
+      assert.ok(!parsesCleanly(doc.text));
+      expectAgreement(doc, analysis, 'after deleting the docstring\'s first line');
+      const fresh = new PythonDocument(doc.text, { segmentLines: 15 });
+      try {
+        assert.equal(doc.segments.length, fresh.segments.length, 'kept as a fresh open keeps it');
+      } finally {
+        fresh.dispose();
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+
   // Edits are never undone: the text drifts into heavily broken states, as it did when all six seeds diverged.
   for (const seed of [21, 22, 23, 24, 25, 26]) {
     it(`100 random edits that break the syntax and are not undone, seed ${seed}`, () => {

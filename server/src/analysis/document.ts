@@ -349,12 +349,18 @@ function errorsInside(root: Node, text: string, atFileStart: boolean, atFileEnd:
   return (atFileStart || clean(statements[0])) && (atFileEnd || clean(statements[statements.length - 1]));
 }
 
-/** Whether a tree holds a triple-quote string start that no string closes (error recovery took it apart). */
+/**
+ * Whether a tree holds a triple-quote string start that no string closes: error recovery took it
+ * apart, or ended the string with a made-up (missing) end and read on as statements, so that the
+ * stretch's last statements look clean while the whole file is still inside the string there.
+ */
 function hasOpenTripleQuote(root: Node): boolean {
-  for (const error of root.descendantsOfType('ERROR')) {
-    for (const start of error?.descendantsOfType('string_start') ?? []) {
-      if (start && start.parent?.type !== 'string' && (start.text.endsWith('"""') || start.text.endsWith("'''"))) return true;
-    }
+  for (const start of root.descendantsOfType('string_start')) {
+    if (!start || !(start.text.endsWith('"""') || start.text.endsWith("'''"))) continue;
+    const string = start.parent;
+    if (string?.type !== 'string') return true;
+    const end = string.lastChild;
+    if (!end || end.type !== 'string_end' || end.isMissing) return true;
   }
   return false;
 }
