@@ -570,6 +570,48 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
     }
   });
 
+  it('a bracket typed at a segment\'s edge and deleted again does not re-examine the readers of names its merged neighbours bind', () => {
+    // `op(timizer.step()` leaves a bracket open to the end of its segment, so the segment is parsed
+    // with its neighbours (errorsInside). `net = keras.Sequential(…)` in a neighbour reads the same in
+    // the broken stretch as before and after: the segment whose fit reads `net` is not the edit's
+    // business. (It was: every statement of a broken stretch counted as changed, and the bench file's
+    // module-level loop cost 4 segments once an example grew by 11 lines and moved its segments.)
+    const lines = [
+      'import torch',
+      'import keras',
+      ...filler(0, 22),
+      'for x in loader:',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    optimizer.step()',
+      ...filler(1, 6),
+      'net = keras.Sequential([keras.layers.Dense(1)])',
+      ...filler(2, 12),
+      'net.compile(optimizer="adam", loss="mse")',
+      'net.fit(x, y, epochs=100, validation_split=0.2)',
+      ...filler(3, 60),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML211'), 1);
+      const segments = doc.segments.length;
+      const line = lines.indexOf('    optimizer.step()');
+      const at = { line, character: '    op'.length };
+      doc.update([{ range: { start: at, end: at }, text: '(' }]);
+      assert.ok(!parsesCleanly(doc.text));
+      assert.ok(doc.segments.length < segments, 'the broken segment was parsed with its neighbours');
+      expectSame(doc, analysis, 'with the bracket typed');
+      assert.equal(analysis.lastStats!.mode, 'partial');
+      assert.deepEqual([...analysis.lastStats!.staleBecause], [], 'no kept segment was reached');
+      assert.equal(analysis.lastStats!.analysed, 1, 'the merged stretch alone');
+      doc.update([{ range: { start: at, end: { line, character: at.character + 1 } }, text: '' }]);
+      expectSame(doc, analysis, 'with the bracket deleted');
+      assert.equal(doc.segments.length, segments);
+      assert.deepEqual([...analysis.lastStats!.staleBecause], [], 'no kept segment was reached');
+      assert.equal(analysis.lastStats!.analysed, 3, 'the stretch, cut into its three segments again');
+      assert.equal(count('GML211'), 1);
+    });
+  });
+
   it('removing the only import of a name re-examines the segments that resolved it', () => {
     const lines = [
       'import torch as T',
