@@ -83,6 +83,28 @@ describe('incremental analysis equals a fresh one on broken code', () => {
     }
   });
 
+  it('replacing the closing """ of a docstring in the middle of a long document: the string runs on as the whole file reads it', () => {
+    // The seeded random-edit test (seed 12) that kept a GML101 and a GML216 the whole file does not
+    // report: the stretch ended the string with a made-up end and read the training loop as code.
+    const files = ['lightning_bf16.py', 'torch_tabular_val_no_es.py', 'clean_pandas_load_once.py'];
+    const text = files.map((f) => fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'scripts', f), 'utf8')).join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 15 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      expectAgreement(doc, analysis, 'open');
+      const lines = doc.text.split('\n');
+      const opening = lines.findIndex((l) => l.startsWith('"""Regress a noisy tabular target'));
+      const closing = lines.findIndex((l, i) => i > opening && l === '"""');
+      assert.ok(opening > 0 && closing > opening);
+      const src = new SourceText(doc.text);
+      doc.replaceRange(src.lineStart(closing), src.lineStart(closing + 1), '            for images, labels in valid_loader:\n');
+      assert.ok(!parsesCleanly(doc.text));
+      expectAgreement(doc, analysis, 'after replacing the closing quotes');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   // Edits are never undone: the text drifts into heavily broken states, as it did when all six seeds diverged.
   for (const seed of [21, 22, 23, 24, 25, 26]) {
     it(`100 random edits that break the syntax and are not undone, seed ${seed}`, () => {
