@@ -120,6 +120,55 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('leaves a loader over a Hugging Face dataset prepared ahead of time alone (as the course and Accelerate examples write it)', () => {
+    expectNone('GML301', `
+      import torch
+      from datasets import load_dataset as load
+      from torch.utils.data import DataLoader
+
+      raw_datasets = load("glue", "mrpc")
+      tokenized_datasets = raw_datasets.map(tokenize_function, batched=True)
+      tokenized_datasets = tokenized_datasets.remove_columns(["sentence1", "sentence2", "idx"])
+      tokenized_datasets = tokenized_datasets.rename_column("label", "labels")
+      tokenized_datasets.set_format("torch")
+      train_dataloader = DataLoader(tokenized_datasets["train"], shuffle=True, batch_size=8, collate_fn=data_collator)
+      for epoch in range(3):
+          for batch in train_dataloader:
+              loss = model(**batch).loss
+              loss.backward()
+              optimizer.step()
+              optimizer.zero_grad()
+    `);
+  });
+
+  it('flags a Hugging Face dataset given a per-item transform, and one that is not from the datasets library', () => {
+    expectFindings(`
+      import torch
+      from datasets import load_dataset
+      from torch.utils.data import DataLoader
+
+      images = load_dataset("beans")
+      images.set_transform(augment)
+      loader = DataLoader(images["train"], batch_size=32, shuffle=True)
+      #        ^^^^^^^^^^ GML301
+      for batch in loader:
+          model(batch["pixel_values"]).loss.backward()
+          optimizer.step()
+    `);
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+
+      splits = my_loader.load_splits()
+      splits = splits.map(tokenize)
+      loader = DataLoader(splits["train"], batch_size=32, shuffle=True)
+      #        ^^^^^^^^^^ GML301
+      for batch in loader:
+          model(**batch).loss.backward()
+          optimizer.step()
+    `);
+  });
+
   it('leaves a loader that only feeds evaluation alone', () => {
     expectNone('GML301', `
       import torch

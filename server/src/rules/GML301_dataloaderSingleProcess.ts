@@ -3,6 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { trainerOf } from '../frameworks/lightning';
+import { isPreparedHubDataset } from '../frameworks/hfDatasets';
 import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
 import { feedsTraining } from '../frameworks/training';
 import { defineRule } from './rule';
@@ -15,7 +16,7 @@ function isLightningFit(model: Semantic, call: CallSite): boolean {
 /** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
 function inMemory(model: Semantic, loader: CallSite): boolean {
   const dataset = loader.argument('dataset', 0);
-  return !!dataset && isInMemoryDataset(model, dataset);
+  return !!dataset && (isInMemoryDataset(model, dataset) || isPreparedHubDataset(model, dataset));
 }
 
 /**
@@ -24,8 +25,11 @@ function inMemory(model: Semantic, loader: CallSite): boolean {
  * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
  * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
  * function it calls, or in a function the loader is passed to), or a Lightning `Trainer.fit`.
- * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so is a
- * `num_workers` that is not a literal.
+ * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so are Hugging Face
+ * `datasets` prepared ahead of time (`load_dataset(…).map(tokenize)`, then `["train"]`): an item is a
+ * row of a memory-mapped Arrow table, with nothing for workers to take over — unless the file attaches
+ * a per-item transform (`set_transform` / `with_transform`). A `num_workers` that is not a literal is
+ * left alone too.
  *
  * ## Why
  *

@@ -1,0 +1,85 @@
+// Hugging Face `datasets`: where a dataset comes from, and whether its items are prepared ahead of
+// time (Arrow tables mapped from disk) or transformed as each one is read.
+import type { Node } from 'web-tree-sitter';
+import type { Semantic } from '../analysis/model/model';
+
+/** Calls that load or build a `datasets` dataset (or a dict of splits). */
+const SOURCES: ReadonlySet<string> = new Set([
+  'datasets.load_dataset',
+  'datasets.load_from_disk',
+  'datasets.concatenate_datasets',
+  'datasets.Dataset.from_dict',
+  'datasets.Dataset.from_list',
+  'datasets.Dataset.from_pandas',
+  'datasets.Dataset.from_csv',
+  'datasets.Dataset.from_json',
+  'datasets.Dataset.from_parquet',
+  'datasets.Dataset.load_from_disk',
+  'datasets.DatasetDict.load_from_disk',
+]);
+
+/** Dataset methods that return a dataset whose items were computed when the method ran. */
+const PREPARED: ReadonlySet<string> = new Set([
+  'map',
+  'filter',
+  'select',
+  'select_columns',
+  'shuffle',
+  'sort',
+  'shard',
+  'flatten',
+  'cast',
+  'cast_column',
+  'remove_columns',
+  'rename_column',
+  'rename_columns',
+  'with_format',
+  'train_test_split',
+]);
+
+/** Methods that attach a transform run on every item as it is read (image augmentation, tokenizing on the fly). */
+const ON_THE_FLY = ['set_transform', 'with_transform'];
+
+/**
+ * Whether an expression is a `datasets` dataset whose items are already prepared:
+ * `tokenized["train"]` where `tokenized = load_dataset(…).map(tokenize, batched=True)`. Reading one
+ * item is a row lookup in a memory-mapped Arrow table, with nothing for worker processes to take
+ * over. A file that attaches a transform to a dataset (`set_transform` / `with_transform`) is left
+ * out: that work runs per item, as a torchvision transform does.
+ */
+export function isPreparedHubDataset(model: Semantic, expr: Node): boolean {
+  if (ON_THE_FLY.some((name) => model.callsNamed(name).length > 0)) return false;
+  return fromHub(model, expr, 0);
+}
+
+function fromHub(model: Semantic, expr: Node, depth: number): boolean {
+  // Pipelines chain a few steps per variable (`ds = load(…)`, `tok = ds.map(…)`, `tok["train"]`).
+  if (depth > 24) return false;
+  switch (expr.type) {
+    case 'parenthesized_expression':
+    case 'subscript': {
+      // `(ds)`, `ds["train"]`
+      const inner = expr.type === 'subscript' ? expr.childForFieldName('value') : expr.namedChild(0);
+      return !!inner && fromHub(model, inner, depth + 1);
+    }
+    case 'call': {
+      const site = model.callSite(expr);
+      if (site.qualifiedName) return SOURCES.has(site.qualifiedName);
+      return !!site.receiver && PREPARED.has(site.methodName) && fromHub(model, site.receiver, depth + 1);
+    }
+    case 'identifier': {
+      // The value last assigned before this use (`ds = ds.map(…)` reads the assignment before it).
+      const value = model
+        .lookup(expr.text, expr)
+        .filter((b) => b.kind === 'assign' && b.value && b.node.startIndex < expr.startIndex && !contains(b.node, expr))
+        .at(-1)?.value;
+      return !!value && fromHub(model, value, depth + 1);
+    }
+    default:
+      return false;
+  }
+}
+
+function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
