@@ -91,7 +91,8 @@ export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
   if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return 'runtime';
-  if (facts.callsCuda || facts.spellsCuda) return 'cuda';
+  // The string scan before the call scan, which resolves every call's name.
+  if (facts.spellsCuda || facts.callsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';
   if (facts.movesToChosenDevice || facts.frameworkPicksDevice) return 'runtime';
   if (facts.spellsCpu) return 'cpu';

@@ -97,8 +97,17 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
   return out.sort((a, b) => a.gradient.node.startIndex - b.gradient.node.startIndex);
 }
 
+/**
+ * Whether the file computes a gradient anywhere (`.backward(…)`, `tape.gradient(…)`): every training
+ * step has one, so without it no loop or function here trains — asked once, before the per-loop reads.
+ */
+export function computesGradients(model: Semantic): boolean {
+  return model.callsNamed('backward').length > 0 || model.callsNamed('gradient').length > 0;
+}
+
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
 export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
+  if (!computesGradients(model)) return false;
   if (trainsHere(model, loop)) return true;
   // `for batch in loader: train_step(model, batch, opt)`
   return depth < 2 && trainingFunctionsCalled(model, loop, depth).length > 0;
@@ -110,6 +119,7 @@ export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
  * the optimizer stepping after it) holds only half of one.
  */
 export function trainsHere(model: Semantic, node: Node, whole = false): boolean {
+  if (!computesGradients(model)) return false;
   for (const name of ['backward', 'gradient']) {
     for (const call of model.callsNamedWithin(name, node)) {
       const kind = gradientKind(model, call);
@@ -164,6 +174,7 @@ export function localFunctionCalled(model: Semantic, call: CallSite): Node | und
 /** The same-file functions a node calls whose body trains (directly, or through the functions they call). */
 export function trainingFunctionsCalled(model: Semantic, node: Node, depth = 0): Node[] {
   const out: Node[] = [];
+  if (!computesGradients(model)) return out;
   for (const call of model.callsWithin(node)) {
     for (const fn of functionsRunBy(model, call)) {
       const body = fn.childForFieldName('body');

@@ -123,12 +123,15 @@ export const dataloaderNoPinMemory = defineRule({
   fixSafety: 'safe',
   facts: DEVICE_FACTS,
   check({ model, sites, facts, options, edits, report }) {
+    // The loaders first: the device is a question about the whole file, asked only when there is one.
+    const loaders = sites.callsTo(DATALOADERS);
+    if (loaders.length === 0) return;
     const device = options.targetDevice ?? trainingDevice(facts);
     if (device !== 'cuda' && device !== 'runtime') return;
     // Loaders of one file often share their loops (`train_loader` re-bound, passed to one train()): each loop is read once per check.
     const trains = new Map<number, boolean>();
     const copiesIn = new Map<number, CallSite[]>();
-    for (const loader of sites.callsTo(DATALOADERS)) {
+    for (const loader of loaders) {
       if (!loader.argumentList || loader.presence('pin_memory', DATALOADER_PIN_MEMORY) === 'unknown') continue;
       const pinned = loader.valueOf('pin_memory', DATALOADER_PIN_MEMORY);
       if (pinned !== undefined && truthiness(pinned) !== false) continue;
