@@ -102,7 +102,7 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
  * step has one, so without it no loop or function here trains — asked once, before the per-loop reads.
  */
 export function computesGradients(model: Semantic): boolean {
-  return model.callsNamed('backward').length > 0 || model.callsNamed('gradient').length > 0;
+  return model.hasCallNamed('backward') || model.hasCallNamed('gradient');
 }
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
