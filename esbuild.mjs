@@ -1,4 +1,5 @@
-// Bundles the client, the server and the CLI into dist/, and copies the parser wasm beside them.
+// Bundles the client, the server and the CLI into dist/, copies the parser wasm beside them, and
+// bundles the run webviews' script with uPlot (dist/webview/, with uPlot's stylesheet).
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,7 +31,21 @@ const builds = [
   },
 ];
 
-mkdirSync('dist', { recursive: true });
+// The webview runs in the browser side of VS Code: its own bundle, no Node, no network.
+const webview = {
+  entryPoints: ['client/webview/chart.ts'],
+  outfile: 'dist/webview/chart.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2020',
+  minify: production,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
+mkdirSync('dist/webview', { recursive: true });
+copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'dist/webview/uPlot.min.css');
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
 
@@ -39,6 +54,7 @@ if (watch) {
     const ctx = await esbuild.context({ ...common, ...b });
     await ctx.watch();
   }
+  await (await esbuild.context(webview)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+  await Promise.all([...builds.map((b) => esbuild.build({ ...common, ...b })), esbuild.build(webview)]);
 }

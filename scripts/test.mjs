@@ -34,7 +34,7 @@ const fast = filters.length > 0;
 if (!fast) {
   const { ensureDebianPackages, isToolError } = await import('./vscode-tools.mjs');
   try {
-    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn'] : ['python3-torch', 'python3-sklearn', 'neovim']);
+    ensureDebianPackages(unitOnly ? ['python3-torch', 'python3-sklearn', 'python3-optuna'] : ['python3-torch', 'python3-sklearn', 'python3-optuna', 'neovim']);
   } catch (err) {
     if (!isToolError(err)) throw err;
     process.stderr.write(`npm test: ${err.message}\n`);
@@ -45,7 +45,10 @@ if (!fast) {
 rmSync('out', { recursive: true, force: true });
 run('node', ['esbuild.mjs']);
 if (fast) await transpile();
-else run('npx', ['tsc', '-p', '.']);
+else {
+  run('npx', ['tsc', '-p', '.']);
+  run('npx', ['tsc', '-p', 'client/webview']);
+}
 let files = findTests('out/test');
 if (unitOnly) files = files.filter((f) => !f.includes('/e2e/') && !f.includes('/nvim/'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));

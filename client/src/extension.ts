@@ -55,6 +55,11 @@ async function startClient(context: vscode.ExtensionContext, log: vscode.LogOutp
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/pyproject.toml') },
       outputChannel: log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      middleware: {
+        // The server links each code to its page shipped in the extension (a file URL); in VS Code
+        // the link opens that page rendered, through the Show Rule Documentation command.
+        handleDiagnostics: (uri, diagnostics, next) => next(uri, diagnostics.map(linkRuleDocs)),
+      },
     };
     const created: LanguageClient = new LanguageClient(SERVER_ID, 'Green ML', serverOptions, clientOptions);
     client = created;
@@ -71,6 +76,17 @@ async function startClient(context: vscode.ExtensionContext, log: vscode.LogOutp
     log.error(`The Green ML language server did not start: ${err instanceof Error ? err.message : String(err)}`);
     status.stopped();
   }
+}
+
+const RULE_PAGE = /\/docs\/rules\/(GML\d{3})\.md$/;
+
+function linkRuleDocs(d: vscode.Diagnostic): vscode.Diagnostic {
+  const code = d.code;
+  if (typeof code === 'object' && code.target.scheme === 'file') {
+    const m = RULE_PAGE.exec(code.target.path);
+    if (m) d.code = { value: code.value, target: vscode.Uri.parse(`command:${Commands.showDocumentation}?${encodeURIComponent(JSON.stringify([m[1]]))}`) };
+  }
+  return d;
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,5 +1,5 @@
 // Shows the language server's state while it is starting or after it stopped; once it runs, the
-// tracking item (client/src/tracking) is the Green ML status item, idle as `$(leaf) Green ML`.
+// tracking item (client/src/tracking) is the Green ML status item, idle as `$(zap) Green ML`.
 import * as vscode from 'vscode';
 import { idleStatusText } from './statusText';
 

@@ -7,7 +7,7 @@ export function idleStatusText(state: ServerState): { text: string; tooltip: str
     case 'starting':
       return { text: '$(loading~spin) Green ML', tooltip: 'Green ML: starting the language server…', error: false };
     case 'running':
-      return { text: '$(leaf) Green ML', tooltip: 'Green ML: analysing Python training scripts. No run is being tracked.', error: false };
+      return { text: '$(zap) Green ML', tooltip: 'Green ML: analysing Python training scripts.', error: false };
     case 'stopped':
       return {
         text: '$(error) Green ML',

@@ -29,6 +29,22 @@ describe('code selectors', () => {
     assert.equal(effectiveConfig(undefined, undefined).isEnabled('GML215'), true, 'everything by default');
   });
 
+  it('an opt-in rule is selected only by its own code: not by ALL, a prefix or the default', () => {
+    assert.equal(selectorMatches('ALL', 'GML107', true), false);
+    assert.equal(selectorMatches('GML1', 'GML107', true), false);
+    assert.equal(selectorMatches('GML10', 'GML107', true), false);
+    assert.equal(selectorMatches('gml107', 'GML107', true), true);
+    assert.equal(effectiveConfig(undefined, undefined).isEnabled('GML107', undefined, true), false, 'off by default');
+    assert.equal(effectiveConfig({ select: ['ALL'] }, undefined).isEnabled('GML107', undefined, true), false);
+    assert.equal(effectiveConfig({ select: ['GML1'] }, undefined).isEnabled('GML107', undefined, true), false);
+    assert.equal(effectiveConfig({ select: ['GML107'] }, undefined).isEnabled('GML107', undefined, true), true);
+    assert.equal(effectiveConfig({ extendSelect: ['GML107'] }, undefined).isEnabled('GML107', undefined, true), true);
+    assert.equal(effectiveConfig(undefined, { extendSelect: ['GML107'] }).isEnabled('GML107', undefined, true), true, 'from the editor too');
+    assert.equal(effectiveConfig({ extendSelect: ['GML107'], ignore: ['GML1'] }, undefined).isEnabled('GML107', undefined, true), false, 'ignore still removes it');
+    assert.equal(effectiveConfig({ extendSelect: ['GML107'], perFileIgnores: { 'tests/**': ['GML107'] } }, undefined).isEnabled('GML107', 'tests/t.py', true), false);
+    assert.equal(effectiveConfig({ select: ['GML1'] }, undefined).isEnabled('GML107'), true, 'a code not declared opt-in is selected by its prefix');
+  });
+
   it('ignore wins over select and extend-select', () => {
     const c = effectiveConfig({ select: ['GML201'], extendSelect: ['GML201'], ignore: ['GML2'] }, undefined);
     assert.equal(c.isEnabled('GML201'), false);
@@ -98,6 +114,20 @@ describe('editor settings over pyproject.toml', () => {
     const c = effectiveConfig({ ignore: ['GML105'], unsafeFixes: true }, editor);
     assert.equal(c.isEnabled('GML105'), false);
     assert.equal(c.unsafeFixes, true);
+  });
+
+  it('the Settings UI\'s empty lists and maps mean "not set"; a map value may be one comma-separated string', () => {
+    // What VS Code sends for untouched list/map settings whose defaults are [] and {}.
+    assert.deepEqual(fromEditorSettings({ select: [], ignore: [], extendSelect: [], perFileIgnores: {}, severity: {} }), {});
+    const c = effectiveConfig({ ignore: ['GML105'], select: ['GML1'] }, fromEditorSettings({ select: [], ignore: [] }));
+    assert.equal(c.isEnabled('GML105'), false, "pyproject's ignore applies");
+    assert.equal(c.isEnabled('GML201'), false, "pyproject's select applies");
+    const ui = fromEditorSettings({ perFileIgnores: { 'tests/**': 'GML2, GML101', 'legacy.py': ['GML105'] } });
+    assert.deepEqual(ui.perFileIgnores, { 'tests/**': ['GML2', 'GML101'], 'legacy.py': ['GML105'] });
+    const d = effectiveConfig(undefined, ui);
+    assert.equal(d.isEnabled('GML201', 'tests/unit/t.py'), false);
+    assert.equal(d.isEnabled('GML101', 'tests/unit/t.py'), false);
+    assert.equal(d.isEnabled('GML105', 'tests/unit/t.py'), true);
   });
 
   it('extend-select and per-file-ignores add up from both', () => {

@@ -66,8 +66,9 @@ export class CodeServer {
   /**
    * Installs the .vsix into a fresh extensions dir and starts code-server on a free port. With
    * `workspaceTrust`, workspace trust is on and folders open untrusted (Restricted Mode), unprompted.
+   * `env` is added to code-server's environment (the extension host and its terminals inherit it).
    */
-  static async start(tools: Tools, vsix: string, opts: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
+  static async start(tools: Tools, vsix: string, opts: { workspaceTrust?: boolean; env?: Record<string, string> } = {}): Promise<CodeServer> {
     const dir = mkdtempSync(join(tmpdir(), 'greenml-e2e-cs-'));
     const userDataDir = join(dir, 'user');
     const extensionsDir = join(dir, 'extensions');
@@ -98,7 +99,7 @@ export class CodeServer {
         '--user-data-dir', userDataDir,
         '--extensions-dir', extensionsDir,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GREENML_E2E: '1' } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GREENML_E2E: '1', ...opts.env } },
     );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -384,6 +385,49 @@ export class Workbench {
       timeoutMs,
       () => `no code action matched ${title}; offered: ${JSON.stringify(titles)}`,
     );
+  }
+
+  /** The visible text of the active terminal (DOM renderer: set terminal.integrated.gpuAcceleration to "off"). */
+  async terminalText(): Promise<string> {
+    const rows = this.page.locator('.terminal-wrapper.active .xterm-rows');
+    if ((await rows.count()) === 0) return '';
+    return (await rows.first().innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  /** Waits until the active terminal shows `re`; returns its text. */
+  async waitForTerminal(re: RegExp, timeoutMs = 60_000): Promise<string> {
+    let last = '';
+    return waitFor(
+      async () => {
+        last = await this.terminalText();
+        return re.test(last) ? last : undefined;
+      },
+      timeoutMs,
+      () => `the terminal never showed ${re}; it shows:\n${last}`,
+    );
+  }
+
+  /** A notification toast whose text matches `re`, once visible. */
+  async waitForToast(re: RegExp, timeoutMs = 60_000) {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: re }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return toast;
+  }
+
+  /** Texts of the notification toasts on screen now. */
+  async toastTexts(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+  }
+
+  /** The rows of a tree view in the side bar, as their labels and descriptions. */
+  async viewRows(viewTitle: string): Promise<string[]> {
+    const pane = this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: viewTitle }) });
+    return pane.locator('.monaco-list-row').allInnerTexts();
+  }
+
+  /** The document of the webview whose tab is active (VS Code nests it in two iframes). */
+  webview() {
+    return this.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame, iframe').first();
   }
 
   async save(): Promise<void> {

@@ -36,6 +36,7 @@ const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^extension\/package\.json$/,
   /^extension\/dist\/[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/webview\/[^/]+\.(js|css)$/,
   /^extension\/dist\/data\/.+$/,
   /^extension\/syntaxes\/[^/]+\.json$/,
   /^extension\/server\/data\/.+\.(json|csv|md)$/,
@@ -44,6 +45,7 @@ const ALLOWED = [
   /^extension\/LICENSE(\.md|\.txt)?$/i,
   /^extension\/(ThirdPartyNotices\.txt|THIRD_PARTY_NOTICES\.md|NOTICE(\.md)?)$/i,
   /^extension\/images\/icon\.png$/,
+  /^extension\/images\/greenml\.svg$/,
 ];
 
 test('the .vsix contains only bundles, wasm, grammar, data, docs and notices, within 5 MB', () => {
@@ -62,6 +64,10 @@ test('the .vsix contains only bundles, wasm, grammar, data, docs and notices, wi
     'extension/dist/server.js',
     'extension/dist/tree-sitter.wasm',
     'extension/dist/tree-sitter-python.wasm',
+    // The run history's chart: uPlot is bundled, nothing is fetched from a CDN.
+    'extension/dist/webview/chart.js',
+    'extension/dist/webview/uPlot.min.css',
+    'extension/images/greenml.svg',
   ]) {
     assert.ok(entries.includes(required), `${required} missing from the vsix`);
   }

@@ -1,9 +1,10 @@
-// Every fixture script produces exactly the rule codes its hand-written first line expects.
+// Every fixture script produces exactly the rule codes its hand-written first line expects (with every
+// rule selected, the opt-in ones included).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unknownSuppressionCode } from '../../server/src/rules/engineCodes';
 import { RULES } from '../../server/src/rules/registry';
-import { check, useParser } from '../helpers/analysis';
+import { check, EVERY_RULE, useParser } from '../helpers/analysis';
 import { expectHeader, loadCorpus } from './corpus';
 
 useParser();
@@ -31,7 +32,7 @@ describe('fixture corpus', () => {
 
   for (const fixture of corpus) {
     it(`${fixture.name} produces exactly ${fixture.expected.join(', ') || 'nothing'}`, () => {
-      const found = check(fixture.text);
+      const found = check(fixture.text, EVERY_RULE);
       const codes = new Set(found.map((f) => f.code));
       if (!fixture.expected.includes(unknownSuppressionCode.code)) codes.delete(unknownSuppressionCode.code);
       assert.deepEqual(

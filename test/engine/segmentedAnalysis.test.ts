@@ -11,7 +11,7 @@ import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig } from '../../server/src/config/settings';
 import { RULES } from '../../server/src/rules/registry';
 import type { Rule } from '../../server/src/rules/rule';
-import { parsesCleanly, useParser, validPython } from '../helpers/analysis';
+import { EVERY_RULE, parsesCleanly, useParser, validPython } from '../helpers/analysis';
 import { seededRandom } from '../helpers/random';
 import { buildEditFile } from '../../bench/analysis-edit';
 import { loadCorpus as loadMlCorpus } from '../../bench/analysis-corpus';
@@ -19,7 +19,8 @@ import { loadCorpus } from './corpus';
 
 useParser();
 
-const config = effectiveConfig(undefined, undefined);
+// Every rule runs, the opt-in ones included.
+const config = effectiveConfig(EVERY_RULE, undefined);
 const options = { config, configKey: 'test', timeBudgetMs: 600_000 };
 
 function comparable(findings: Finding[]): unknown {

@@ -10,6 +10,7 @@ import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
 import { effectiveConfig, type GreenmlSettings } from '../../server/src/config/settings';
 import { applyEdits } from '../../server/src/fixes/edits';
+import { RULES } from '../../server/src/rules/registry';
 
 /** Call at the top of a test file: loads the parser before the tests run. */
 export function useParser(): void {
@@ -22,6 +23,9 @@ export function useParser(): void {
 export function py(...lines: string[]): string {
   return lines.join('\n') + '\n';
 }
+
+/** Settings that run every rule, the opt-in ones included (for tests over every rule). */
+export const EVERY_RULE: GreenmlSettings = { extendSelect: RULES.filter((r) => r.optIn).map((r) => r.code) };
 
 export function check(text: string, settings?: GreenmlSettings, options: AnalyzeOptions = {}): Finding[] {
   return analyzeText(text, { ...options, config: options.config ?? effectiveConfig(settings, undefined) }).findings;

@@ -72,7 +72,8 @@ describe('the language server with bad settings (item 8)', () => {
       enable: 'yes',
       select: [5, 'GML1'],
       ignore: 'GML2',
-      perFileIgnores: { 'x.py': 'GML1', 'y.py': [5], [`${'*'.repeat(2000)}`]: ['GML1'] },
+      // A map value may be one comma-separated string (the Settings UI edits them so): its bad code is named.
+      perFileIgnores: { 'x.py': 'GML1, banana', 'y.py': [5], [`${'*'.repeat(2000)}`]: ['GML1'] },
       severity: { GML105: 7 },
       targetDevice: 'tpu',
       analysisTimeBudgetMs: -1,
@@ -145,8 +146,10 @@ describe('Restricted Mode (item 17)', () => {
 
   it('an untrusted workspace never asks a live provider; a trusted one does', async () => {
     let requests = 0;
-    const server = http.createServer((_req, res) => {
+    const paths: string[] = [];
+    const server = http.createServer((req, res) => {
       requests++;
+      paths.push(req.url ?? '');
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ data: [{ from: '2025-01-01T00:00Z', intensity: { forecast: 123, actual: 120 } }] }));
     });
@@ -161,7 +164,9 @@ describe('Restricted Mode (item 17)', () => {
       assert.equal(requests, 0, 'no request from an untrusted workspace');
       service.configure({ trusted: true, workspaceFolders: [tempTree()], settings });
       await new Promise((r) => setTimeout(r, 500));
-      assert.equal(requests, 1, 'one request once trusted');
+      // Once trusted: the intensity now and the 24-hour forecast, one request each.
+      assert.equal(requests, 2, `two requests once trusted: ${paths.join(', ')}`);
+      assert.deepEqual(paths.map((p) => p.replace(/\/intensity\/[^/]+\/fw24h$/, '/intensity/{from}/fw24h')).sort(), ['/intensity', '/intensity/{from}/fw24h']);
     } finally {
       service.dispose();
       server.close();

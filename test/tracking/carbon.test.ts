@@ -73,7 +73,7 @@ test('live providers on 127.0.0.1 with their real JSON shapes; slow and failing 
     // Failing: HTTP 500 → assumed (no region), both notes kept.
     const fail = await resolveIntensity({ liveProvider: 'electricityMaps', electricityMapsZone: 'DE', electricityMapsToken: 't', electricityMapsBaseUrl: `${srv.url}/broken` });
     assert.equal(fail.kind, 'assumed');
-    assert.ok(fail.notes.some((n) => /Electricity Maps unavailable \(HTTP 500\)/.test(n)));
+    assert.ok(fail.notes.some((n) => /Electricity Maps unavailable \(HTTP 500( Internal Server Error)?\)/.test(n)));
     // No token: no request at all.
     const before = seen.length;
     const nok = await resolveIntensity({ region: 'DEU', liveProvider: 'electricityMaps', electricityMapsZone: 'DE', electricityMapsBaseUrl: `${srv.url}/em` });

@@ -28,7 +28,7 @@ test('LSP: greenml/trackingStatus while a run is live, greenml/runEnded with its
   client.onNotification(TrackingMethods.runEnded, (...a: unknown[]) => void ended.push(a[0] as RunEndedParams));
   client.onRequest('workspace/configuration', () => {
     configAsked++;
-    return [{ carbon: { region: 'DEU', pue: 1.1 }, tracking: { interval: 0.5 } }];
+    return [{ carbon: { region: 'DEU', pue: 1.1 }, tracking: { interval: 0.5, discoveryMinDuration: 1 } }];
   });
   client.listen();
   try {

@@ -1,36 +1,61 @@
-// VS Code side of tracking: status bar item, "Run with emissions tracking" command, end-of-run
-// notification, Electricity Maps token in secret storage, trust-gated configuration of the server.
+// VS Code side of tracking: the status bar item, the run commands (Run with emissions tracking, Run
+// at the cleanest time), the Runs view with its carbon labels and comparisons, the region picker, the
+// status quick pick, the Electricity Maps token in secret storage, and trust-gated configuration of
+// the language server, which does the measuring.
 //
 //   activateTracking(context: vscode.ExtensionContext, client: LanguageClient, log: vscode.LogOutputChannel): void
 //
 // Call after client.start() has been requested (it waits for client readiness itself).
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { TrackingMethods, TrackingStatus, RunEndedParams, TrackingConfigParams } from '../../../server/src/common/trackingProtocol';
-import { checkOutputDir, checkTrackingSettings } from '../../../server/src/config/validateSettings';
-import { statusBarText, statusBarTooltip, runEndedMessage, IDLE_TEXT } from './statusText';
-
-const TOKEN_KEY = 'greenml.electricityMapsToken';
+import { TrackingMethods, TrackingStatus, RunEndedParams, TrackingConfigParams, RunDetail, RunSummary, RegionEntry, ScheduledRun } from '../../../server/src/common/trackingProtocol';
+import { statusBarText, statusBarTooltip, IDLE_TEXT, TOOLTIP_COMMANDS, nextScheduled, baseName } from './statusText';
+import { RunTerminals, TOKEN_KEY } from './runTerminal';
+import { RunHistory, RunItem } from './historyView';
+import { RunPanels } from './runPanel';
+import { pickRegion, showStatus } from './pickers';
 
 export function activateTracking(context: vscode.ExtensionContext, client: LanguageClient, log: vscode.LogOutputChannel): void {
   const item = vscode.window.createStatusBarItem('greenml.tracking', vscode.StatusBarAlignment.Left, 100);
   item.name = 'Green ML tracking';
   item.text = IDLE_TEXT;
-  item.tooltip = new vscode.MarkdownString(statusBarTooltip(undefined));
-  item.command = 'greenml.showTrackingStatus';
+  item.command = 'greenml.showRuns';
   item.show();
   context.subscriptions.push(item);
   let lastStatus: TrackingStatus | undefined;
   let promptedRegion = false;
+  let ticker: NodeJS.Timeout | undefined;
 
   const render = (s: TrackingStatus | undefined) => {
     lastStatus = s;
     item.text = statusBarText(s);
-    const md = new vscode.MarkdownString(statusBarTooltip(s));
-    md.supportThemeIcons = true;
+    const md = new vscode.MarkdownString(statusBarTooltip(s), true);
+    md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
     item.tooltip = md;
+    const waiting = !!nextScheduled(s) && (s?.runs.length ?? 0) === 0;
+    item.command = waiting ? 'greenml.startScheduledRunNow' : 'greenml.showRuns';
+    // The countdown moves every second, whatever the server's pace.
+    if (waiting && !ticker) ticker = setInterval(() => (item.text = statusBarText(lastStatus)), 1000);
+    if (!waiting && ticker) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
   };
+  context.subscriptions.push({ dispose: () => ticker && clearInterval(ticker) });
+
+  const request = async <T>(method: string, params?: unknown): Promise<T | undefined> => {
+    if (!client.isRunning()) return undefined;
+    return (await client.sendRequest(method, params)) as T;
+  };
+  const runs = {
+    listRuns: async () => (await request<RunSummary[]>(TrackingMethods.listRuns)) ?? [],
+    getRun: async (runId: string) => (await request<RunDetail | null>(TrackingMethods.getRun, { runId })) ?? null,
+  };
+  const panels = new RunPanels(context, runs);
+  const terminals = new RunTerminals(context, log, (id) => void panels.openRun(id));
+  const history = new RunHistory(runs.listRuns);
+  const view = vscode.window.createTreeView('greenml.runs', { treeDataProvider: history, canSelectMany: true, showCollapseAll: false });
+  context.subscriptions.push(panels, terminals, history, view);
 
   const sendConfig = async () => {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
@@ -48,39 +73,50 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
     }
   };
 
+  /** Until the server reports the run (or it ends), the status bar says it is starting. */
+  let startingResolve: (() => void) | undefined;
+  const showStarting = (what: string) => {
+    startingResolve?.();
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Green ML: starting ${what}…` }, () =>
+      new Promise<void>((resolve) => {
+        startingResolve = resolve;
+        setTimeout(resolve, 20_000);
+      }),
+    );
+  };
+
   const ready = async () => {
     try {
-      // LanguageClient exposes readiness through start(); wait until it is running.
       for (let i = 0; i < 600 && !client.isRunning(); i++) await new Promise((r) => setTimeout(r, 100));
       if (!client.isRunning()) return;
       context.subscriptions.push(
         client.onNotification(TrackingMethods.status, (s: TrackingStatus) => {
           render(s);
-          if (s.needsRegion && s.runs.length > 0 && !promptedRegion) {
+          if (s.runs.length > 0 || (s.scheduled?.length ?? 0) > 0) {
+            startingResolve?.();
+            startingResolve = undefined;
+          }
+          if (s.needsRegion && s.runs.some((r) => r.origin !== 'discovered') && !promptedRegion) {
             promptedRegion = true;
             void promptRegion();
           }
         }),
-        client.onNotification(TrackingMethods.runEnded, (p: RunEndedParams) => void onRunEnded(p)),
+        client.onNotification(TrackingMethods.runEnded, (p: RunEndedParams) => {
+          startingResolve?.();
+          startingResolve = undefined;
+          history.refresh();
+          void terminals.announce(p);
+        }),
+        client.onNotification(TrackingMethods.historyChanged, () => history.refresh()),
       );
       await sendConfig();
-      const s = (await client.sendRequest(TrackingMethods.getStatus)) as TrackingStatus;
-      render(s);
+      render((await client.sendRequest(TrackingMethods.getStatus)) as TrackingStatus);
+      history.refresh();
     } catch (err) {
       log.warn(`tracking: ${String(err)}`);
     }
   };
   void ready();
-
-  const onRunEnded = async (p: RunEndedParams) => {
-    log.info(`tracking: run ended ${p.label}: ${p.energyKwh} kWh, ${p.emissionsKg} kg CO2e`);
-    const open = 'Open carbon label';
-    const pick = await vscode.window.showInformationMessage(runEndedMessage(p), ...(p.labelMarkdownPath ? [open] : []));
-    if (pick === open && p.labelMarkdownPath) {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(p.labelMarkdownPath));
-      await vscode.window.showTextDocument(doc, { preview: true });
-    }
-  };
 
   const promptRegion = async () => {
     const set = 'Set region';
@@ -91,55 +127,67 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
     if (pick === set) await vscode.commands.executeCommand('greenml.setCarbonRegion');
   };
 
+  const pickScheduled = async (verb: string): Promise<ScheduledRun | undefined> => {
+    const list = lastStatus?.scheduled ?? [];
+    if (list.length === 0) {
+      void vscode.window.showInformationMessage('Green ML: no run is waiting for its start time.');
+      return undefined;
+    }
+    if (list.length === 1) return list[0];
+    const pick = await vscode.window.showQuickPick(
+      list.map((w) => ({ label: baseName(w.label), description: `starts ${new Date(w.startAt).toLocaleTimeString()}`, w })),
+      { title: `Green ML: ${verb}` },
+    );
+    return pick?.w;
+  };
+  const signal = (w: ScheduledRun, sig: NodeJS.Signals) => {
+    try {
+      process.kill(w.trackerPid, sig);
+    } catch (err) {
+      log.warn(`tracking: could not signal the waiting run ${w.trackerPid}: ${String(err)}`);
+    }
+  };
+  const runIdOf = (arg: unknown): string | undefined => (arg instanceof RunItem ? arg.run.runId : typeof arg === 'string' ? arg : undefined);
+
   context.subscriptions.push(
     vscode.commands.registerCommand('greenml.runWithTracking', async (uri?: vscode.Uri) => {
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('Green ML: running with emissions tracking needs a trusted workspace.');
-        return;
+      const target = await terminals.target(uri);
+      if (!target) return;
+      showStarting(baseName(target.uri.fsPath));
+      await terminals.start(target);
+    }),
+    vscode.commands.registerCommand('greenml.runAtCleanestTime', async (uri?: vscode.Uri) => {
+      const target = await terminals.target(uri);
+      if (!target) return;
+      const cfg = vscode.workspace.getConfiguration('greenml', target.uri);
+      if ((cfg.get<string>('carbon.liveProvider') ?? 'none') === 'none') {
+        const open = 'Choose a provider';
+        const pick = await vscode.window.showWarningMessage(
+          'Green ML: no live carbon-intensity provider is set, so there is no forecast: the run starts now. A provider (the UK Carbon Intensity API needs no key) gives the cleanest time in the next 24 h.',
+          open,
+        );
+        if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'greenml.carbon.liveProvider');
       }
-      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-      if (!target || !target.fsPath.endsWith('.py')) {
-        void vscode.window.showWarningMessage('Green ML: open a Python file to run it with emissions tracking.');
-        return;
-      }
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
-      if (doc?.isDirty) await doc.save();
-      const folder = vscode.workspace.getWorkspaceFolder(target);
-      const cwd = folder?.uri.fsPath ?? path.dirname(target.fsPath);
-      const cfg = vscode.workspace.getConfiguration('greenml', target);
-      // The same checks as the server's: a bad value is said and its default used.
-      const checked = checkTrackingSettings({ carbon: cfg.get('carbon'), tracking: cfg.get('tracking') });
-      for (const problem of checked.problems) void vscode.window.showWarningMessage(`Green ML: ${problem}`);
-      const carbon = checked.settings.carbon ?? {};
-      const tracking = checked.settings.tracking ?? {};
-      const outputDir = path.resolve(cwd, checkOutputDir(tracking.outputDir).value);
-      const python = await selectedPython(target, log);
-      const args = [
-        path.join(context.extensionPath, 'dist', 'cli.js'),
-        'run',
-        '--origin', 'command',
-        '--output-dir', outputDir,
-        '--interval', String(tracking.interval ?? 1),
-        '--pue', String(carbon.pue ?? 1),
-      ];
-      const region = carbon.region;
-      if (region) args.push('--region', region);
-      const intensity = carbon.intensity;
-      if (typeof intensity === 'number') args.push('--intensity', String(intensity));
-      const provider = carbon.liveProvider ?? 'none';
-      if (provider !== 'none') args.push('--live-provider', provider);
-      args.push('--', python, target.fsPath);
-      const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
-      const token = await context.secrets.get(TOKEN_KEY);
-      if (token && provider === 'electricityMaps') env.GREENML_ELECTRICITYMAPS_TOKEN = token;
-      const zone = carbon.electricityMapsZone;
-      if (zone) env.GREENML_ELECTRICITYMAPS_ZONE = zone;
-      const postcode = carbon.ukPostcode;
-      if (postcode) env.GREENML_UK_POSTCODE = postcode;
-      // No shell: the terminal runs node directly with an argument array.
-      const term = vscode.window.createTerminal({ name: `Green ML: ${path.basename(target.fsPath)}`, cwd, shellPath: process.execPath, shellArgs: args, env });
-      term.show();
-      log.info(`tracking: started ${python} ${target.fsPath}`);
+      const hours = cfg.get<number>('carbon.startWithinHours') ?? 24;
+      showStarting(`${baseName(target.uri.fsPath)} (waiting for the cleanest time)`);
+      await terminals.start(target, ['--start-when-cleanest', '--within', `${hours}h`]);
+    }),
+    vscode.commands.registerCommand('greenml.startScheduledRunNow', async () => {
+      const w = await pickScheduled('Start now');
+      if (!w) return;
+      const now = 'Start now';
+      const cancel = 'Cancel the run';
+      const pick = await vscode.window.showInformationMessage(
+        `Green ML: ${baseName(w.label)} is waiting for ${new Date(w.startAt).toLocaleTimeString()} (${Math.round(w.windowGPerKwh)} g/kWh forecast against ${Math.round(w.nowGPerKwh)} at the request).`,
+        now,
+        cancel,
+      );
+      if (pick === now) signal(w, 'SIGUSR2');
+      else if (pick === cancel) signal(w, 'SIGINT');
+    }),
+    vscode.commands.registerCommand('greenml.cancelScheduledRun', async () => {
+      const w = await pickScheduled('Cancel a waiting run');
+      if (w) signal(w, 'SIGINT');
     }),
     vscode.commands.registerCommand('greenml.setElectricityMapsToken', async () => {
       const token = await vscode.window.showInputBox({ prompt: 'Electricity Maps API token (kept in VS Code secret storage)', password: true, ignoreFocusOut: true });
@@ -149,20 +197,46 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
       await sendConfig();
     }),
     vscode.commands.registerCommand('greenml.setCarbonRegion', async () => {
-      const v = await vscode.window.showInputBox({ prompt: 'Country code (ISO 3166 alpha-3, e.g. FRA, DEU, GBR, USA)', validateInput: (s) => (/^[A-Za-z]{3}$/.test(s.trim()) ? undefined : 'three letters, e.g. FRA') });
-      if (!v) return;
-      await vscode.workspace.getConfiguration('greenml').update('carbon.region', v.trim().toUpperCase(), vscode.ConfigurationTarget.Global);
+      const regions = (await request<RegionEntry[]>(TrackingMethods.listRegions)) ?? [];
+      const cfg = vscode.workspace.getConfiguration('greenml');
+      const iso = await pickRegion(regions, cfg.get<string>('carbon.region'));
+      if (iso === undefined) return;
+      // Saved where the region is set now: a user-level value would be hidden by the workspace's.
+      const setInWorkspace = cfg.inspect<string>('carbon.region')?.workspaceValue !== undefined;
+      await cfg.update('carbon.region', iso, setInWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand('greenml.showTrackingStatus', async () => {
-      const s = lastStatus;
-      if (!s || s.runs.length === 0) {
-        const run = 'Run active file with tracking';
-        const pick = await vscode.window.showInformationMessage('Green ML: no tracked run right now.', run);
-        if (pick === run) await vscode.commands.executeCommand('greenml.runWithTracking');
+      const cfg = vscode.workspace.getConfiguration('greenml');
+      await showStatus(lastStatus, { hasProvider: (cfg.get<string>('carbon.liveProvider') ?? 'none') !== 'none', trusted: vscode.workspace.isTrusted });
+    }),
+    vscode.commands.registerCommand('greenml.showLog', () => log.show(true)),
+    vscode.commands.registerCommand('greenml.showRuns', async () => {
+      await vscode.commands.executeCommand('greenml.runs.focus');
+    }),
+    vscode.commands.registerCommand('greenml.refreshRuns', () => history.refresh()),
+    vscode.commands.registerCommand('greenml.openRun', async (arg?: unknown) => {
+      const id = runIdOf(arg) ?? runIdOf(view.selection[0]);
+      if (id) await panels.openRun(id);
+    }),
+    vscode.commands.registerCommand('greenml.compareWithPrevious', async (arg?: unknown) => {
+      const id = runIdOf(arg) ?? runIdOf(view.selection[0]);
+      if (id) await panels.compareWithPrevious(id);
+    }),
+    vscode.commands.registerCommand('greenml.compareRuns', async (arg?: unknown, selected?: unknown[]) => {
+      let picked = (selected ?? (view.selection.length ? view.selection : arg ? [arg] : [])).map(runIdOf).filter((x): x is string => !!x);
+      if (picked.length !== 2) {
+        const all = await runs.listRuns();
+        const choice = await vscode.window.showQuickPick(
+          all.map((r) => ({ label: baseName(r.script), description: `${new Date(r.startedAt).toLocaleString()} · ${r.runId.slice(0, 8)}`, picked: picked.includes(r.runId), id: r.runId })),
+          { canPickMany: true, title: 'Green ML: pick two runs to compare' },
+        );
+        picked = (choice ?? []).map((c) => c.id);
+      }
+      if (picked.length !== 2) {
+        if (picked.length) void vscode.window.showInformationMessage('Green ML: select exactly two runs to compare.');
         return;
       }
-      log.show(true);
-      for (const r of s.runs) log.info(`tracking: ${r.label}: ${JSON.stringify(r)}`);
+      await panels.compare(picked[0], picked[1]);
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void sendConfig()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void sendConfig()),
@@ -173,24 +247,4 @@ export function activateTracking(context: vscode.ExtensionContext, client: Langu
       if (e.key === TOKEN_KEY) void sendConfig();
     }),
   );
-}
-
-/** The Python extension's selected interpreter when it is installed, else python3. */
-async function selectedPython(resource: vscode.Uri, log: vscode.LogOutputChannel): Promise<string> {
-  const ext = vscode.extensions.getExtension('ms-python.python');
-  if (ext) {
-    try {
-      const api = (ext.isActive ? ext.exports : await ext.activate()) as {
-        environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } };
-        settings?: { getExecutionDetails(r?: vscode.Uri): { execCommand?: string[] } };
-      };
-      const p = api.environments?.getActiveEnvironmentPath(resource)?.path;
-      if (p) return p;
-      const exec = api.settings?.getExecutionDetails(resource)?.execCommand?.[0];
-      if (exec) return exec;
-    } catch (err) {
-      log.warn(`tracking: Python extension did not give an interpreter: ${String(err)}`);
-    }
-  }
-  return process.platform === 'win32' ? 'python' : 'python3';
 }

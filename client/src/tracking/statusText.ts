@@ -1,75 +1,98 @@
 // Status bar text and tooltip for the tracking item, as pure functions of the server's status
 // (no vscode import, so it is unit-tested directly). Running: `$(pulse) 142 W · 38 Wh · 12 g CO₂e`
-// (several runs: summed, with a count); idle: `$(leaf) Green ML`.
-import type { ComponentStatus, RunStatus, TrackingStatus } from '../../../server/src/common/trackingProtocol';
+// (several runs: summed, with a count); waiting for a carbon-aware start: `$(watch) train.py in 1:02:03`;
+// idle: `$(zap) Green ML`. Each fact appears once in the tooltip.
+import type { ComponentStatus, ForecastStatus, IntensityStatus, RunStatus, RunSummary, ScheduledRun, TrackingStatus } from '../../../server/src/common/trackingProtocol';
+import { fmtClock, fmtCo2, fmtDuration, fmtEnergy, fmtExit, fmtPower } from '../../../server/src/common/units';
 
-export const IDLE_TEXT = '$(leaf) Green ML';
+export { fmtCo2, fmtEnergy, fmtPower };
 
-export function fmtPower(w: number): string {
-  if (!Number.isFinite(w) || w < 0) return '0 W';
-  return w >= 100 ? `${Math.round(w)} W` : `${w.toFixed(1)} W`;
+export const IDLE_TEXT = '$(zap) Green ML';
+/** Commands the tooltip links to (the MarkdownString must trust exactly these). */
+export const TOOLTIP_COMMANDS = ['greenml.setCarbonRegion', 'greenml.runAtCleanestTime', 'greenml.showRuns', 'greenml.runWithTracking', 'greenml.cancelScheduledRun', 'greenml.startScheduledRunNow'];
+
+const ORIGIN: Record<string, string> = { command: 'Run with emissions tracking', terminal: 'greenml run', discovered: 'found running', codecarbon: 'CodeCarbon' };
+
+export function baseName(p: string): string {
+  const s = p.split(/[\\/]/).pop() ?? p;
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
 
-export function fmtEnergy(kwh: number): string {
-  const wh = kwh * 1000;
-  if (wh >= 1000) return `${(wh / 1000).toFixed(2)} kWh`;
-  if (wh >= 10) return `${Math.round(wh)} Wh`;
-  if (wh >= 1) return `${wh.toFixed(1)} Wh`;
-  // Short runs: milliwatt-hours, so a few seconds of work does not read as zero.
-  const mwh = wh * 1000;
-  return mwh >= 10 ? `${Math.round(mwh)} mWh` : `${mwh.toFixed(1)} mWh`;
+export function statusBarText(s: TrackingStatus | undefined, now = Date.now()): string {
+  if (s && s.runs.length > 0) {
+    const t = s.totals;
+    const count = s.runs.length > 1 ? ` (${s.runs.length} runs)` : '';
+    return `$(pulse) ${fmtPower(t.powerW)} · ${fmtEnergy(t.energyKwh)} · ${fmtCo2(t.emissionsKg)}${count}`;
+  }
+  const next = nextScheduled(s);
+  if (next) return `$(watch) ${baseName(next.label)} in ${fmtClock((Date.parse(next.startAt) - now) / 1000)}`;
+  return IDLE_TEXT;
 }
 
-export function fmtCo2(kg: number): string {
-  const g = kg * 1000;
-  if (g >= 1000) return `${(g / 1000).toFixed(2)} kg CO₂e`;
-  if (g >= 10) return `${Math.round(g)} g CO₂e`;
-  if (g >= 1) return `${g.toFixed(1)} g CO₂e`;
-  const mg = g * 1000;
-  return mg >= 10 ? `${Math.round(mg)} mg CO₂e` : `${mg.toFixed(1)} mg CO₂e`;
-}
-
-export function statusBarText(s: TrackingStatus | undefined): string {
-  if (!s || s.runs.length === 0) return IDLE_TEXT;
-  const t = s.totals;
-  const count = s.runs.length > 1 ? ` (${s.runs.length} runs)` : '';
-  return `$(pulse) ${fmtPower(t.powerW)} · ${fmtEnergy(t.energyKwh)} · ${fmtCo2(t.emissionsKg)}${count}`;
+export function nextScheduled(s: TrackingStatus | undefined): ScheduledRun | undefined {
+  return [...(s?.scheduled ?? [])].sort((a, b) => (a.startAt < b.startAt ? -1 : 1))[0];
 }
 
 function escapeMd(s: string): string {
   return s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 
+/** Keeps a figure on one line in a narrow hover. */
+const nb = (s: string) => s.replace(/ /g, '\u00a0');
+
+const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
 function componentRow(name: string, c: ComponentStatus): string {
-  return `| ${name} | ${fmtPower(c.powerW)} | ${fmtEnergy(c.energyKwh)} | ${fmtEnergy(c.machineEnergyKwh)} | ${escapeMd(c.method)} |`;
+  if (c.kind === 'none') return `| ${name} | — | — | ${escapeMd(c.method.replace(/^none:\s*/, ''))} |`;
+  return `| ${name} | ${nb(fmtPower(c.powerW))} | ${nb(fmtEnergy(c.energyKwh))} | ${escapeMd(c.method)} |`;
 }
 
 function runSection(r: RunStatus): string[] {
-  const i = r.intensity;
+  const who = [ORIGIN[r.origin] ?? r.origin, r.pid ? `pid ${r.pid}` : ''].filter(Boolean).join(', ');
   const out = [
-    `**${escapeMd(r.label)}** — ${r.origin}${r.pid ? `, pid ${r.pid}` : ''}, ${Math.round(r.durationS)} s`,
+    `**${escapeMd(baseName(r.label))}** · ${fmtClock(r.durationS)} · ${who}`,
     '',
-    `${fmtPower(r.powerW)} now · ${fmtEnergy(r.energyKwh)} · ${fmtCo2(r.emissionsKg)}`,
-    '',
-    '| | now | this run | machine | method |',
-    '|---|---|---|---|---|',
+    '| | now | this run | how it is obtained |',
+    '|:--|--:|--:|:--|',
     componentRow('CPU', r.components.cpu),
     componentRow('GPU', r.components.gpu),
     componentRow('RAM', r.components.ram),
-    '',
-    `Intensity: ${i.gPerKwh} gCO₂e/kWh — ${escapeMd(i.source)}${i.year ? ` (${i.year})` : ''}${i.kind === 'assumed' ? ' — **assumed**' : ''} · PUE ${i.pue}`,
+    `| **Total** | **${nb(fmtPower(r.powerW))}** | **${nb(fmtEnergy(r.energyKwh))}** | **${nb(fmtCo2(r.emissionsKg))}** |`,
   ];
-  const idle = r.components.cpu.idleEnergyKwh + r.components.gpu.idleEnergyKwh;
-  if (idle > 0) out.push('', `Idle baseline over the run (not included): ${fmtEnergy(idle)}`);
-  for (const n of r.notes.slice(0, 4)) out.push('', `⚠ ${escapeMd(n)}`);
+  const background = r.components.cpu.idleEnergyKwh + r.components.gpu.idleEnergyKwh;
+  if (background > 0) out.push('', `Other programs' load over the run (browser, editor…; measured before it started, not counted): ${nb(fmtEnergy(background))}`);
+  for (const n of [...new Set(r.notes)].slice(0, 3)) out.push('', `$(warning) ${escapeMd(n)}`);
   return out;
 }
 
-/** Markdown tooltip: per run, each component's figure and method, the intensity source and year, PUE. */
-export function statusBarTooltip(s: TrackingStatus | undefined): string {
+/** One line: the value, its source (with its year when the source does not already say it), PUE. */
+export function intensityLine(i: IntensityStatus): string {
+  const year = i.year && !i.source.includes(String(i.year)) ? ` (${i.year})` : '';
+  const kind = i.kind === 'assumed' ? '' : i.kind === 'live' ? ' · live' : '';
+  const fix = i.kind === 'assumed' ? ' — [set your region](command:greenml.setCarbonRegion)' : '';
+  return `Carbon intensity: **${Math.round(i.gPerKwh)} g/kWh** — ${escapeMd(i.source)}${year}${kind} · PUE ${i.pue}${fix}`;
+}
+
+export function forecastLine(f: ForecastStatus | undefined, error: string | undefined): string | undefined {
+  if (f) {
+    const best = `${clock(f.best.start)}–${clock(f.best.end)}, **${Math.round(f.best.gPerKwh)} g/kWh**`;
+    const saving = f.nowGPerKwh > f.best.gPerKwh ? ` ([run then](command:greenml.runAtCleanestTime))` : ' (now is the cleanest)';
+    return `Now ${Math.round(f.nowGPerKwh)} g/kWh by the forecast; cleanest in the next 24 h: ${best}${saving} — ${escapeMd(f.provider)}`;
+  }
+  return error ? `No forecast: ${escapeMd(error)}` : undefined;
+}
+
+function lastRunLine(r: RunSummary, now: number): string {
+  const ago = fmtDuration(Math.max(0, (now - Date.parse(r.startedAt)) / 1000 - r.durationS));
+  const exit = r.exitCode === null ? '' : r.exitCode === 0 ? '' : ` · ${fmtExit(r.exitCode)}`;
+  return `Last run: **${escapeMd(baseName(r.script))}**, ended ${ago} ago — ${nb(fmtDuration(r.durationS))} · ${nb(fmtEnergy(r.energyKwh))} · ${nb(fmtCo2(r.emissionsKg))}${exit} · [history](command:greenml.showRuns)`;
+}
+
+/** Markdown tooltip: runs (per component figure and method), waiting runs, intensity and forecast, last run. */
+export function statusBarTooltip(s: TrackingStatus | undefined, now = Date.now()): string {
   const lines: string[] = ['**Green ML — emissions tracking**', ''];
   if (!s || s.runs.length === 0) {
-    lines.push('No tracked run. Use **Green ML: Run with emissions tracking**, or `greenml run -- python train.py` in a terminal.');
+    lines.push('No run is being tracked. [Run with emissions tracking](command:greenml.runWithTracking), or `greenml run -- python train.py` in a terminal.');
   } else {
     if (s.runs.length > 1) lines.push(`${s.runs.length} runs, summed: ${fmtPower(s.totals.powerW)} · ${fmtEnergy(s.totals.energyKwh)} · ${fmtCo2(s.totals.emissionsKg)}`, '');
     s.runs.forEach((r, k) => {
@@ -77,20 +100,41 @@ export function statusBarTooltip(s: TrackingStatus | undefined): string {
       lines.push(...runSection(r));
     });
   }
+  for (const w of s?.scheduled ?? []) {
+    lines.push('', `$(watch) **${escapeMd(baseName(w.label))}** starts at ${clock(w.startAt)} (in ${fmtClock((Date.parse(w.startAt) - now) / 1000)}): ${Math.round(w.windowGPerKwh)} g/kWh forecast against ${Math.round(w.nowGPerKwh)} at the request — [start now](command:greenml.startScheduledRunNow) · [cancel](command:greenml.cancelScheduledRun)`);
+  }
+  const intensity = s?.intensity ?? s?.runs[0]?.intensity;
+  lines.push('', '---', '');
+  if (intensity) lines.push(intensityLine(intensity));
+  const fc = forecastLine(s?.forecast, s?.forecastError);
+  if (fc) lines.push('', fc);
+  if (s?.lastRun && s.runs.length === 0) lines.push('', lastRunLine(s.lastRun, now));
   if (s && s.codecarbon.length > 0) {
-    lines.push('', '---', '', 'CodeCarbon emissions.csv (last row, not summed):');
+    lines.push('', 'CodeCarbon emissions.csv (last row, not summed):');
     for (const c of s.codecarbon.slice(0, 3)) {
       lines.push(`- ${escapeMd(c.projectName || c.file)}: ${fmtEnergy(c.energyKwh)} · ${fmtCo2(c.emissionsKg)} (${c.timestamp})`);
     }
   }
-  if (s?.needsRegion) lines.push('', 'Carbon intensity is **assumed** (world average 475 g/kWh): set `greenml.carbon.region`.');
-  lines.push('', 'measured = hardware counters (RAPL, nvidia-smi, hwmon) · estimated = TDP × CPU time · assumed = default value');
+  if (s && s.runs.length > 0) lines.push('', '*measured* = hardware counters (RAPL, nvidia-smi, hwmon) · *estimated* = TDP × CPU time');
   return lines.join('\n');
 }
 
-/** The end-of-run notification text. */
-export function runEndedMessage(p: { label: string; durationS: number; energyKwh: number; emissionsKg: number; exitCode: number | null; intensity: { kind: string } }): string {
-  const code = p.exitCode === null ? '' : p.exitCode === 0 ? '' : ` (exit code ${p.exitCode})`;
-  const assumed = p.intensity.kind === 'assumed' ? ' — intensity assumed, set greenml.carbon.region' : '';
-  return `Green ML: ${p.label} finished${code} in ${Math.round(p.durationS)} s — ${fmtEnergy(p.energyKwh)}, ${fmtCo2(p.emissionsKg)}${assumed}`;
+export interface RunEndedInfo {
+  label: string;
+  durationS: number;
+  energyKwh: number;
+  emissionsKg: number;
+  exitCode: number | null;
+  intensity: { kind: string };
+}
+
+/** The end-of-run notification: `train.py exited with code 1 after 3.2 s — 8.1 mWh, 3.2 mg CO₂e recorded`. */
+export function runEndedMessage(p: RunEndedInfo): { text: string; failed: boolean } {
+  const name = baseName(p.label);
+  const figures = `${fmtEnergy(p.energyKwh)}, ${fmtCo2(p.emissionsKg)}`;
+  const assumed = p.intensity.kind === 'assumed' ? ' (carbon intensity assumed: set your region)' : '';
+  if (p.exitCode !== null && p.exitCode !== 0) {
+    return { text: `${name} ${fmtExit(p.exitCode).replace(/^exit /, 'exited with ')} after ${fmtDuration(p.durationS)} — ${figures} recorded${assumed}`, failed: true };
+  }
+  return { text: `${name} finished in ${fmtDuration(p.durationS)} — ${figures}${assumed}`, failed: false };
 }

@@ -91,7 +91,7 @@ export function runRules(modelOf: () => SemanticModel, source: SourceText, optio
   let stopped: RuleRun['stopped'];
   let model: SemanticModel | undefined;
   for (const [index, rule] of rules.entries()) {
-    if (!config.isEnabled(rule.code, options.relativePath)) continue;
+    if (!config.isEnabled(rule.code, options.relativePath, rule.optIn)) continue;
     if (!model) {
       model = modelOf();
       // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
@@ -164,7 +164,7 @@ export function finishFindings(
   const { stopped, budget, notes } = run;
   if (stopped) {
     const rule = rules[stopped.index];
-    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, relativePath) && modelOf().importsAny(r.frameworks));
+    const later = rules.slice(stopped.index + 1).filter((r) => config.isEnabled(r.code, relativePath, r.optIn) && modelOf().importsAny(r.frameworks));
     const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: source.lineText(0).length } };
     const budgetCode = analysisTimeBudget.code;
     if (config.isEnabled(budgetCode, relativePath) && !isSuppressed(suppressions, budgetCode, range)) {

@@ -25,7 +25,8 @@ Default PATH: .
 
 Options:
   --format text|json|sarif   output format (default: text)
-  --select CODES             only these rule codes or prefixes, comma-separated (e.g. GML1,GML201)
+  --select CODES             only these rule codes or prefixes, comma-separated (e.g. GML1,GML201);
+                             opt-in rules (GML107) run only when their code is named (ALL,GML107)
   --ignore CODES             never report these codes or prefixes
   --fix                      apply safe fixes in place
   --unsafe-fixes             with --fix, apply unsafe fixes too; without it, show them as available

@@ -17,6 +17,12 @@ import { recoverInterrupted } from '../tracking/ledger';
 import { scriptOf } from '../tracking/label';
 import { formatLiveLine } from '../tracking/format';
 import type { RunOrigin } from '../common/trackingProtocol';
+import { parseDuration } from '../tracking/forecast';
+import { listRuns } from '../tracking/history';
+import type { CarbonAwareStart } from '../tracking/label';
+import { TtyStatusLine } from './liveLine';
+import { waitForCleanest } from './cleanestStart';
+import { holdTerminal } from './hold';
 
 const HELP = `Usage: greenml run [options] -- COMMAND [ARGS...]
 
@@ -24,7 +30,7 @@ Runs COMMAND and tracks the power, energy and CO2e of its process tree.
 
 Options:
   --interval S          sampling interval in seconds (default 1)
-  --region ISO          country (ISO 3166 alpha-3, e.g. FRA) for the carbon intensity
+  --region ISO          country (ISO 3166 alpha-3 code or name, e.g. FRA, France) for the carbon intensity
   --intensity G         carbon intensity override, gCO2e/kWh
   --pue X               power usage effectiveness (default 1.0)
   --live-provider P     none | ukCarbonIntensity | electricityMaps (default none)
@@ -33,7 +39,12 @@ Options:
   --status-file FILE    write the live status (checkpoint) to FILE instead of DIR/live/<run>.json
   --baseline S          idle baseline measured before the run, seconds (default 1; 0 = none)
   --label TEXT          name shown for the run (default: the script)
+  --start-when-cleanest wait for the cleanest window of the live provider's forecast, then start
+                        (Enter starts at once, Ctrl-C cancels); without a forecast, start at once
+  --within DURATION     how long --start-when-cleanest may wait, e.g. 6h, 90m (default 24h)
   --quiet               no live line
+  --hold                after COMMAND ends, show its exit status and wait for a key, then exit 0 (on
+                        a terminal; VS Code's "Run with emissions tracking" uses it so the output stays)
   -h, --help            this help
 
 Environment: GREENML_SYSFS_ROOT (default /sys), GREENML_ELECTRICITYMAPS_TOKEN (read by the tracker,
@@ -41,8 +52,8 @@ removed from COMMAND's environment), GREENML_UK_POSTCODE, GREENML_ELECTRICITYMAP
 GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API (base URLs).
 Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to COMMAND.
 Exit status: the command's, 128+N when it was killed by signal N, 127 when it cannot be started,
-2 on a usage error. A run record that cannot be written is reported on stderr; the exit status is
-still the command's.
+130 when a --start-when-cleanest wait was cancelled, 2 on a usage error. A run record that cannot be
+written is reported on stderr; the exit status is still the command's.
 `;
 
 /**
@@ -77,11 +88,17 @@ export interface RunArgs {
   label?: string;
   origin: RunOrigin;
   quiet: boolean;
+  hold: boolean;
+  startWhenCleanest: boolean;
+  withinMs: number;
   command: string[];
 }
 
 export function parseRunArgs(argv: string[]): RunArgs | string {
-  const a: RunArgs = { intervalS: 1, liveProvider: 'none', outputDir: '.greenml', baselineS: 1, origin: 'terminal', quiet: false, command: [] };
+  const a: RunArgs = {
+    intervalS: 1, liveProvider: 'none', outputDir: '.greenml', baselineS: 1, origin: 'terminal', quiet: false, hold: false,
+    startWhenCleanest: false, withinMs: 24 * 3600_000, command: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -121,6 +138,15 @@ export function parseRunArgs(argv: string[]): RunArgs | string {
         case '--label': a.label = value(); break;
         case '--origin': { const v = value(); a.origin = v === 'command' ? 'command' : 'terminal'; break; }
         case '--quiet': a.quiet = true; break;
+        case '--hold': a.hold = true; break;
+        case '--start-when-cleanest': a.startWhenCleanest = true; break;
+        case '--within': {
+          const v = value();
+          const ms = parseDuration(v);
+          if (ms === undefined || ms <= 0) return `--within: '${v}' is not a duration (e.g. 6h, 90m, 1h30m)`;
+          a.withinMs = ms;
+          break;
+        }
         case '-h':
         case '--help': return 'help';
         default:
@@ -178,8 +204,7 @@ export async function runMain(argv: string[]): Promise<number> {
     }
   }
 
-  const machine = new MachineSampler({ intervalMs, env: withoutSecrets(env) });
-  const intensity = new IntensityTracker({
+  const carbon = {
     region: args.region ?? env.GREENML_REGION,
     override: args.intensity,
     pue: args.pue,
@@ -188,7 +213,18 @@ export async function runMain(argv: string[]): Promise<number> {
     electricityMapsZone: env.GREENML_ELECTRICITYMAPS_ZONE,
     electricityMapsToken: env.GREENML_ELECTRICITYMAPS_TOKEN,
     env,
-  });
+  };
+  const runId = randomUUID();
+  const label = args.label ?? scriptOf(args.command);
+  let carbonAwareStart: CarbonAwareStart | undefined;
+  if (args.startWhenCleanest) {
+    const previous = listRuns([outputDir]).find((r) => r.script === scriptOf(args.command) && !r.interrupted && r.durationS > 0);
+    const waited = await waitForCleanest({ withinMs: args.withinMs, runLengthMs: previous ? previous.durationS * 1000 : undefined, carbon, runId, label, outputDir });
+    if (!waited.started) return 130;
+    carbonAwareStart = waited.record;
+  }
+  const machine = new MachineSampler({ intervalMs, env: withoutSecrets(env) });
+  const intensity = new IntensityTracker(carbon);
   const [baseline] = await Promise.all([measureBaseline(machine, args.baselineS * 1000), intensity.start()]);
 
   // Signals arriving from now on are forwarded to the child (or end the wait if it is not started).
@@ -209,7 +245,6 @@ export async function runMain(argv: string[]): Promise<number> {
 
   const cutBefore = selfChildrenCpuS();
   const startedAt = new Date();
-  const runId = randomUUID();
   try {
     child = spawn(args.command[0], args.command.slice(1), { stdio: 'inherit', env: withoutSecrets(env) });
   } catch (err) {
@@ -234,7 +269,7 @@ export async function runMain(argv: string[]): Promise<number> {
 
   const tree = new ProcessTree(child.pid, machine.proc, true);
   const session = new RunSession(
-    { runId, origin: args.origin, label: args.label ?? scriptOf(args.command), command: args.command, cwd: process.cwd(), startedAt },
+    { runId, origin: args.origin, label, command: args.command, cwd: process.cwd(), startedAt },
     machine,
     tree,
     intensity,
@@ -251,15 +286,17 @@ export async function runMain(argv: string[]): Promise<number> {
   let checkpointWarned = false;
   safeCheckpoint();
 
-  const tty = !args.quiet && process.stderr.isTTY === true;
+  // On a terminal the live figure has the last row to itself; elsewhere a line every 10 s.
+  const statusLine = args.quiet ? undefined : TtyStatusLine.open(process.stderr);
+  const tty = statusLine !== undefined || (!args.quiet && process.stderr.isTTY === true);
   let lastLinePrinted = Date.now();
   const timer = setInterval(() => {
     session.step();
     safeCheckpoint();
     if (args.quiet) return;
     const line = formatLiveLine(session.status());
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-    else if (Date.now() - lastLinePrinted >= 10_000) {
+    if (statusLine) statusLine.draw(line);
+    else if (!tty && Date.now() - lastLinePrinted >= 10_000) {
       process.stderr.write(`${line}\n`);
       lastLinePrinted = Date.now();
     }
@@ -284,9 +321,9 @@ export async function runMain(argv: string[]): Promise<number> {
   for (const s of SIGNALS) process.off(s, onSignal);
 
   const exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
-  if (tty) process.stderr.write('\r\x1b[2K');
+  statusLine?.stop();
   try {
-    const res = finishRun(session, outputDir, exitCode, { livePath });
+    const res = finishRun(session, outputDir, exitCode, { livePath, carbonAwareStart });
     const st = session.status();
     if (!args.quiet) {
       process.stderr.write(`${formatLiveLine(st, true)}\n`);
@@ -302,6 +339,12 @@ export async function runMain(argv: string[]): Promise<number> {
     } catch (err) {
       process.stderr.write(`greenml: could not write the summary JSON ${args.summaryJson}: ${(err as Error).message}\n`);
     }
+  }
+  if (args.hold) {
+    await holdTerminal(label, exitCode, session.status());
+    // The exit status is on screen: a terminal that reports a non-zero exit with its own command
+    // line (VS Code does) would only repeat it, less readably.
+    if (process.stdin.isTTY) return 0;
   }
   return exitCode;
 }

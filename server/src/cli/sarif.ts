@@ -24,7 +24,6 @@ export function toSarif(reports: FileReport[], errors: Array<{ file: string; mes
         tool: {
           driver: {
             name: 'greenml',
-            informationUri: 'https://github.com/greenml/greenml',
             version: '0.1.0',
             rules: rules.map((r) => ({
               id: r.id,

@@ -13,13 +13,14 @@ export const Commands = {
   applyFixAll: 'greenml.server.applyFixAll',
 } as const;
 
-/** `greenml.*` editor settings the server reads (section "greenml"). `null` means "not set". */
+/** `greenml.*` editor settings the server reads (section "greenml"). `null`, `[]` and `{}` mean "not set". */
 export interface EditorSettings {
   enable?: boolean;
   select?: string[] | null;
   ignore?: string[] | null;
   extendSelect?: string[] | null;
-  perFileIgnores?: Record<string, string[]> | null;
+  /** glob → codes, as a list or as one comma-separated string (what the Settings UI edits). */
+  perFileIgnores?: Record<string, string[] | string> | null;
   unsafeFixes?: boolean | null;
   severity?: Record<string, string> | null;
   targetDevice?: 'cuda' | 'cpu' | 'mps' | null;

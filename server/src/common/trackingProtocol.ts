@@ -61,6 +61,40 @@ export interface TrackingStatus {
   updatedAt: number;
   /** Set when no region/intensity is configured: the client prompts once to set greenml.carbon.region. */
   needsRegion: boolean;
+  /** The carbon intensity now, with its source (also when nothing runs). */
+  intensity?: IntensityStatus;
+  /** The configured live provider's forecast, when it has one: now and the cleanest window ahead. */
+  forecast?: ForecastStatus;
+  /** Why there is no forecast although a live provider is configured. */
+  forecastError?: string;
+  /** The most recent recorded run, for the idle status. */
+  lastRun?: RunSummary;
+  /** Runs waiting for the cleanest window (`greenml run --start-when-cleanest`). */
+  scheduled?: ScheduledRun[];
+}
+
+export interface ForecastStatus {
+  /** e.g. "UK Carbon Intensity API (national forecast)". */
+  provider: string;
+  /** Forecast intensity of the slot that holds now, g/kWh. */
+  nowGPerKwh: number;
+  /** The cleanest window in the next 24 h (ISO times) and its mean forecast intensity. */
+  best: { start: string; end: string; gPerKwh: number };
+  /** Until when the forecast reaches (ISO). */
+  horizon: string;
+}
+
+export interface ScheduledRun {
+  runId: string;
+  /** Script or command shown to the user. */
+  label: string;
+  /** Process waiting (the `greenml run` that will start the command). */
+  trackerPid: number;
+  /** When the command will start (ISO). */
+  startAt: string;
+  /** Forecast intensity at the time of the request and in the chosen window, g/kWh. */
+  nowGPerKwh: number;
+  windowGPerKwh: number;
 }
 
 export interface CodeCarbonRecord {
@@ -79,7 +113,10 @@ export interface RunEndedParams {
   runId: string;
   label: string;
   origin: RunOrigin;
+  /** The command's exit status; null when it is not known (a discovered process reaped by its shell). */
   exitCode: number | null;
+  /** The script path or command the run was started with. */
+  script?: string;
   durationS: number;
   energyKwh: number;
   emissionsKg: number;
@@ -104,9 +141,14 @@ export interface TrackingSettings {
   carbon?: {
     region?: string;
     intensity?: number | null;
-    pue?: number;
+    pue?: number | null;
     liveProvider?: 'none' | 'ukCarbonIntensity' | 'electricityMaps';
+    /** UK outward postcode for the regional forecast (`greenml.carbon.postcode`). */
+    postcode?: string;
+    /** @deprecated the setting's old name; read when `postcode` is empty. */
     ukPostcode?: string;
+    /** `greenml.carbon.powerUsageEffectiveness`; `pue` is its old name, read when it is not set. */
+    powerUsageEffectiveness?: number;
     electricityMapsZone?: string;
     providerTimeoutMs?: number;
   };
@@ -115,6 +157,8 @@ export interface TrackingSettings {
     interval?: number;
     outputDir?: string;
     discoverProcesses?: boolean;
+    /** Discovered processes shorter than this (seconds) are not recorded. Default 30. */
+    discoveryMinDuration?: number;
     readCodeCarbon?: boolean;
   };
 }
@@ -128,4 +172,48 @@ export const TrackingMethods = {
   config: 'greenml/trackingConfig',
   /** client → server request, no params → TrackingStatus. */
   getStatus: 'greenml/getTrackingStatus',
+  /** client → server request, no params → RunSummary[] (newest first) of every workspace ledger. */
+  listRuns: 'greenml/listRuns',
+  /** client → server request, { runId } → RunDetail | null. */
+  getRun: 'greenml/getRun',
+  /** client → server request, no params → RegionEntry[] (the bundled country table). */
+  listRegions: 'greenml/listRegions',
+  /** server → client notification, no params: a ledger changed (new or recovered rows). */
+  historyChanged: 'greenml/historyChanged',
 } as const;
+
+/** One row of the run history: a ledger row, with its label's facts when the label exists. */
+export interface RunSummary {
+  runId: string;
+  /** Script path or command (from the label), else the ledger's project name. */
+  script: string;
+  origin: RunOrigin | 'unknown';
+  startedAt: string;
+  durationS: number;
+  energyKwh: number;
+  emissionsKg: number;
+  /** null: not known. */
+  exitCode: number | null;
+  /** How the figures were obtained: per component method, intensity source. */
+  methods: { cpu: string; gpu: string; ram: string; intensity: string; intensityKind: string };
+  /** The run was cut short (its tracker died): figures up to its last checkpoint. */
+  interrupted: boolean;
+  /** Label files, when they exist. */
+  labelJsonPath?: string;
+  labelMarkdownPath?: string;
+  /** The ledger the row is in. */
+  ledgerPath: string;
+}
+
+export interface RunDetail {
+  summary: RunSummary;
+  /** The carbon label (schema greenml.carbon-label/1), power samples included. */
+  label: Record<string, unknown> | null;
+}
+
+export interface RegionEntry {
+  iso: string;
+  name: string;
+  gPerKwh: number;
+  year: number;
+}

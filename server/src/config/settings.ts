@@ -42,15 +42,22 @@ export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information
 export const DEVICES = ['cuda', 'cpu', 'mps'] as const;
 export const DTYPES = ['bf16', 'fp16'] as const;
 
-/** A code selector matches a code by prefix: `GML2` selects GML201…GML299, `ALL` and `GML` select all. */
-export function selectorMatches(selector: string, code: string): boolean {
+/**
+ * A code selector matches a code by prefix: `GML2` selects GML201…GML299, `ALL` and `GML` select all.
+ * An opt-in rule is selected only by its own code (`GML107`), never by `ALL` or a prefix.
+ */
+export function selectorMatches(selector: string, code: string, optIn = false): boolean {
   const s = selector.trim().toUpperCase();
+  if (optIn) return s === code;
   return s === 'ALL' || code.startsWith(s);
 }
 
 export interface EffectiveConfig {
-  /** Whether a rule runs for a file (path relative to the project root, `/`-separated). */
-  isEnabled(code: string, relativePath?: string): boolean;
+  /**
+   * Whether a rule runs for a file (path relative to the project root, `/`-separated). An opt-in
+   * rule runs only when `select` or `extend-select` names its code; `ignore` removes it as any other.
+   */
+  isEnabled(code: string, relativePath?: string, optIn?: boolean): boolean;
   severityOf(code: string, fallback: Severity): Severity;
   readonly unsafeFixes: boolean;
   readonly fixOptions: FixOptions;
@@ -60,7 +67,7 @@ export interface EffectiveConfig {
 
 /**
  * Merges settings: editor settings that are set win over `[tool.greenml]`, which wins over defaults
- * (every rule selected, warnings as each rule declares, bf16).
+ * (every rule selected but the opt-in ones, warnings as each rule declares, bf16).
  */
 export function effectiveConfig(project: GreenmlSettings | undefined, editor: GreenmlSettings | undefined): EffectiveConfig {
   const pick = <K extends keyof GreenmlSettings>(key: K): GreenmlSettings[K] => (editor?.[key] !== undefined ? editor[key] : project?.[key]);
@@ -75,8 +82,8 @@ export function effectiveConfig(project: GreenmlSettings | undefined, editor: Gr
   let lastPath: string | undefined;
   let ignoredHere: string[] = [];
   return {
-    isEnabled(code, relativePath) {
-      const selected = select.some((s) => selectorMatches(s, code)) || extendSelect.some((s) => selectorMatches(s, code));
+    isEnabled(code, relativePath, optIn = false) {
+      const selected = select.some((s) => selectorMatches(s, code, optIn)) || extendSelect.some((s) => selectorMatches(s, code, optIn));
       if (!selected) return false;
       if (ignore.some((s) => selectorMatches(s, code))) return false;
       if (relativePath !== undefined) {

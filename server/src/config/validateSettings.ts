@@ -65,16 +65,21 @@ const oneOf =
 const CARBON_RULES: Record<string, Rule> = {
   region: stringMatching(/^([A-Za-z]{3})?$/, 'an ISO 3166 alpha-3 country code such as "FRA" (or "")'),
   intensity: (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 10_000) ? undefined : 'is not null or a number of gCO₂e/kWh from 0 to 10000'),
-  pue: numberIn(1, 5),
+  powerUsageEffectiveness: numberIn(1, 5),
+  // The old name: null (its default now) means "use powerUsageEffectiveness".
+  pue: (v) => (v === null ? undefined : numberIn(1, 5)(v)),
   liveProvider: oneOf('none', 'ukCarbonIntensity', 'electricityMaps'),
+  postcode: stringMatching(/^[A-Za-z0-9 ]{0,8}$/, 'an outward postcode such as "G1" (or "")'),
   ukPostcode: stringMatching(/^[A-Za-z0-9 ]{0,8}$/, 'an outward postcode such as "G1" (or "")'),
   electricityMapsZone: stringMatching(/^[A-Za-z0-9_-]{0,32}$/, 'a zone such as "DE" or "US-CAL-CISO" (or "")'),
   providerTimeoutMs: numberIn(100, 30_000),
+  startWithinHours: numberIn(0.5, 72),
 };
 const TRACKING_RULES: Record<string, Rule> = {
   enabled: isBoolean,
   interval: numberIn(0.1, 60),
   discoverProcesses: isBoolean,
+  discoveryMinDuration: numberIn(0, 86_400),
   readCodeCarbon: isBoolean,
 };
 
@@ -167,7 +172,9 @@ export function checkEditorSettings(raw: unknown): Checked<EditorSettings> {
           problems.push(`greenml.perFileIgnores: a glob of ${glob.length} characters is longer than ${MAX_GLOB_LENGTH}; ignored.`);
           continue;
         }
-        const list = checkCodes(`perFileIgnores[${shown(glob)}]`, codes, problems);
+        // The Settings UI edits a map's values as strings: "GML2, GML101".
+        const asList = typeof codes === 'string' ? codes.split(/[\s,]+/).filter(Boolean) : codes;
+        const list = checkCodes(`perFileIgnores[${shown(glob)}]`, asList, problems);
         if (list) s.perFileIgnores[glob] = list;
       }
     }

@@ -65,7 +65,7 @@ const EPOCH_NAME = /epoch|^ep$|^e$/i;
 const STEP_NAME = /^(_|step|steps|global_step|it|iter|iters|iteration|itr|update|n_iter|batch|batch_idx|batch_id)$/i;
 
 /** Whether a loop's target names an epoch: `epoch`, `ep`, `e`, `(i, epoch)`. */
-function countsEpochs(loop: Node): boolean {
+export function countsEpochs(loop: Node): boolean {
   const target = loop.childForFieldName('left');
   if (!target) return false;
   const names = target.type === 'identifier' ? [target] : target.descendantsOfType('identifier');

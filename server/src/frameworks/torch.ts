@@ -120,3 +120,66 @@ export function dtypeKind(model: Semantic, expr: Node): 'low' | 'full' | 'unknow
   if (v.kind === 'string') return ['float16', 'half', 'bfloat16'].includes(v.value) ? 'low' : 'full';
   return 'unknown';
 }
+
+/** float64 dtypes as PyTorch and NumPy spell them (`torch.double` is `torch.float64`). */
+export const TORCH_FLOAT64: ReadonlySet<string> = new Set(['torch.float64', 'torch.double']);
+export const NUMPY_FLOAT64: ReadonlySet<string> = new Set(['numpy.float64', 'numpy.double', 'numpy.float_']);
+/** NumPy dtype strings for float64 (NumPy accepts them wherever a dtype goes; PyTorch does not). */
+export const NUMPY_FLOAT64_STRINGS: ReadonlySet<string> = new Set(['float64', 'double', 'f8']);
+/** The legacy tensor types of float64 (`x.type(torch.DoubleTensor)`, `torch.set_default_tensor_type`). */
+export const TORCH_DOUBLE_TENSORS: ReadonlySet<string> = new Set(['torch.DoubleTensor', 'torch.cuda.DoubleTensor']);
+/** Calls that set the dtype every new tensor and module gets. */
+export const DEFAULT_DTYPE_SETTERS: ReadonlySet<string> = new Set(['torch.set_default_dtype', 'torch.set_default_tensor_type']);
+const CAST_METHODS: ReadonlySet<string> = new Set(['float', 'half', 'bfloat16', 'double', 'int', 'long', 'short', 'bool', 'byte', 'char']);
+
+/** A dtype given to `.to(…)` / `.type(…)`: positionally (a `torch.` dtype or tensor type) or as `dtype=`. */
+export function dtypeArgument(model: Semantic, call: CallSite): Node | undefined {
+  const keyword = call.keywords.get('dtype')?.value;
+  if (keyword) return keyword;
+  return call.positional.find((a) => {
+    const q = model.qualifiedName(a);
+    return !!q && q.startsWith('torch.') && q !== 'torch.device' && !q.startsWith('torch.cuda.device');
+  });
+}
+
+/** Whether a method call casts its tensor or module to another dtype (`.float()`, `.to(torch.float16)`, `.type(torch.FloatTensor)`). */
+export function castsDtype(model: Semantic, call: CallSite): boolean {
+  if (!call.receiver || call.qualifiedName) return false;
+  if (CAST_METHODS.has(call.methodName)) return true;
+  if (call.methodName === 'type') return call.positional.length > 0 || call.keywords.has('dtype');
+  return call.methodName === 'to' && !!dtypeArgument(model, call);
+}
+/** PyTorch calls that make a tensor from data as it is (float64 NumPy data stays float64 unless `dtype` says otherwise). */
+export const FROM_DATA: ReadonlySet<string> = new Set(['torch.from_numpy', 'torch.tensor', 'torch.as_tensor', 'torch.asarray']);
+
+/** `torch.compile` and its module form. */
+export const COMPILE = ['torch.compile'];
+
+/**
+ * Calls that exist only from PyTorch 2.0 on (the version each arrived in, in brackets): a script
+ * that makes one is written for PyTorch 2, where `torch.compile` is available.
+ */
+export const TORCH2_CALLS: readonly string[] = [
+  'torch.compile', // 2.0
+  'torch.set_default_device', // 2.0
+  'torch.nn.functional.scaled_dot_product_attention', // 2.0
+  'torch.backends.cuda.sdp_kernel', // 2.0
+  'torch.func.functional_call', // 2.0
+  'torch.func.vmap', // 2.0
+  'torch.func.grad', // 2.0
+  'torch.mps.synchronize', // 2.0
+  'torch.mps.empty_cache', // 2.0
+  'torch.export.export', // 2.1
+  'torch.nn.utils.parametrizations.weight_norm', // 2.1
+  'torch.distributed.device_mesh.init_device_mesh', // 2.2
+  'torch.amp.GradScaler', // 2.3
+  'torch.get_default_device', // 2.3
+  'torch.nn.attention.sdpa_kernel', // 2.3
+  'torch.serialization.add_safe_globals', // 2.4
+  'torch.distributed.fsdp.fully_shard', // 2.6
+  'torch.accelerator.is_available', // 2.6
+  'torch.accelerator.current_accelerator', // 2.6
+  'torch.accelerator.device_count', // 2.6
+  'torch.accelerator.set_device_index', // 2.6
+  'torch.accelerator.synchronize', // 2.6
+];

@@ -7,8 +7,10 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
-import type { Sites } from '../rules/rule';
+import { fact, type Sites } from '../rules/rule';
+import { countCall, countsEpochs } from './epochLoops';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
+import { ENGINES } from './ignite';
 import { FABRICS } from './lightning';
 import { CROSS_VALIDATION } from './sklearn';
 import { ACCELERATORS } from './torch';
@@ -62,7 +64,8 @@ function isScheduler(model: Semantic, call: CallSite): boolean {
 /**
  * The parameter update after a gradient: in the loops around it, innermost first (with gradient
  * accumulation the step comes in an outer one, after several backward calls), else in its function;
- * else (a closure passed to `optimizer.step(closure)`) in the loop around that function.
+ * else (a closure passed to `optimizer.step(closure)`) in the loop around that function, or where
+ * the closure is stepped when it is defined elsewhere.
  */
 export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientKind): { update: CallSite; region: Node } | undefined {
   const fn = model.enclosingFunction(gradient.node);
@@ -82,17 +85,40 @@ export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientK
       }
     }
   }
+  return kind === 'tensorflow' || !fn ? undefined : closureStep(model, fn);
+}
+
+/**
+ * LBFGS and the other optimizers that take a closure, defined away from the loop that steps it:
+ * `def closure(): …; loss.backward(); return loss`, then `optimizer.step(closure)` elsewhere. The
+ * update is that step; the region is the loop around it (else its function).
+ */
+function closureStep(model: Semantic, fn: Node): { update: CallSite; region: Node } | undefined {
+  const name = fn.childForFieldName('name');
+  if (!name) return undefined;
+  for (const call of model.callsNamed('step')) {
+    const given = call.argument('closure', 0);
+    if (!call.receiver || given?.type !== 'identifier' || given.text !== name.text) continue;
+    if (!model.lookupDefinitions(given.text, given).some((b) => b.kind === 'def' && b.node.id === fn.id)) continue;
+    const region = model.enclosingLoops(call.node)[0] ?? model.enclosingFunction(call.node);
+    if (region) return { update: call, region };
+  }
   return undefined;
 }
 
-/** The training steps among the sites, in document order. */
-export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
+/** The training step a `backward` / `gradient` call starts, if it is one (a gradient with an update after it). */
+export function stepOf(model: Semantic, gradient: CallSite): TrainingStep | undefined {
+  const kind = gradientKind(model, gradient);
+  const found = kind && updateAfter(model, gradient, kind);
+  return kind && found ? { gradient, kind, ...found } : undefined;
+}
+
+/** The training steps among the sites (or, given the model, of the whole file), in document order. */
+export function trainingSteps(model: Semantic, sites: Pick<Sites, 'callsNamed'>): TrainingStep[] {
   const out: TrainingStep[] = [];
   for (const gradient of [...sites.callsNamed('backward'), ...sites.callsNamed('gradient')]) {
-    const kind = gradientKind(model, gradient);
-    if (!kind) continue;
-    const found = updateAfter(model, gradient, kind);
-    if (found) out.push({ gradient, kind, ...found });
+    const step = stepOf(model, gradient);
+    if (step) out.push(step);
   }
   return out.sort((a, b) => a.gradient.node.startIndex - b.gradient.node.startIndex);
 }
@@ -103,6 +129,11 @@ export function trainingSteps(model: Semantic, sites: Sites): TrainingStep[] {
  */
 export function computesGradients(model: Semantic): boolean {
   return model.hasCallNamed('backward') || model.hasCallNamed('gradient');
+}
+
+/** The training steps whose gradient lies inside a node (a loop, a function), found from the node alone. */
+export function stepsWithin(model: Semantic, node: Node): TrainingStep[] {
+  return trainingSteps(model, { callsNamed: (name) => model.callsNamedWithin(name, node) });
 }
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
@@ -120,13 +151,7 @@ export function loopTrains(model: Semantic, loop: Node, depth = 0): boolean {
  */
 export function trainsHere(model: Semantic, node: Node, whole = false): boolean {
   if (!computesGradients(model)) return false;
-  for (const name of ['backward', 'gradient']) {
-    for (const call of model.callsNamedWithin(name, node)) {
-      const kind = gradientKind(model, call);
-      const found = kind && updateAfter(model, call, kind);
-      if (found && (!whole || (found.update.node.startIndex >= node.startIndex && found.update.node.endIndex <= node.endIndex))) return true;
-    }
-  }
+  if (stepsWithin(model, node).some((s) => !whole || (s.update.node.startIndex >= node.startIndex && s.update.node.endIndex <= node.endIndex))) return true;
   // `loss, grads = grad(model, x, y)` then `optimizer.apply_gradients(zip(grads, …))`: gradients a
   // tape computed in a helper, applied here.
   return model.callsNamedWithin('apply_gradients', node).some((c) => !!c.receiver) && model.callsNamed('gradient').some((g) => gradientKind(model, g) === 'tensorflow');
@@ -342,8 +367,138 @@ function collectConsumers(
   }
 }
 
-function parameterName(p: Node): string | undefined {
+/** The name a parameter binds (`x`, `x: int`, `x=1`, `*args`). */
+export function parameterName(p: Node): string | undefined {
   if (p.type === 'identifier') return p.text;
   const name = p.childForFieldName('name') ?? p.namedChild(0);
   return name?.type === 'identifier' ? name.text : undefined;
 }
+
+/** `for epoch in range(…)` (epochLoops.ts's counting loop over epochs): with the step right in it, one step per epoch (full-batch training). */
+function isEpochLoop(model: Semantic, loop: Node): boolean {
+  return loop.type === 'for_statement' && countsEpochs(loop) && !!countCall(model, loop.childForFieldName('right'));
+}
+
+/** Builtins a loop calls, which are never a training function of the file. */
+const BUILTINS = new Set(['print', 'len', 'range', 'enumerate', 'zip', 'min', 'max', 'sum', 'float', 'int', 'str', 'list', 'dict', 'tuple', 'isinstance', 'round', 'abs', 'next', 'iter', 'sorted', 'any', 'all', 'format', 'getattr', 'setattr', 'hasattr']);
+
+/** Whether a function is handed to a PyTorch-Ignite `Engine`, which runs it once per iteration. */
+function runByEngine(model: Semantic, fn: Node): boolean {
+  const name = fn.childForFieldName('name');
+  return (name ? model.identifiers(name.text) : []).some((id) => {
+    const list = model.parentOf(id);
+    const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
+    return call?.type === 'call' && ENGINES.has(model.callSite(call).qualifiedName ?? '') && model.lookupDefinitions(id.text, id).some((b) => b.node.id === fn.id);
+  });
+}
+
+/** Whether a function holding a training step runs once per batch: handed to an ignite Engine, or called in a loop that is not an epoch loop. */
+function runsPerBatch(model: Semantic, fn: Node): boolean {
+  if (runByEngine(model, fn)) return true;
+  return model.callersOf(fn).some((c) => {
+    const loop = model.enclosingLoops(c.node)[0];
+    return !!loop && !isEpochLoop(model, loop);
+  });
+}
+
+/**
+ * The innermost code around a node that runs once per training step, found from the node's
+ * surroundings: a loop that is a step's own loop (not `for epoch in range(…)` with the step right
+ * in it: full-batch training, one step per epoch), a loop that calls a function holding a step, or
+ * a function holding a step that runs once per batch (handed to an ignite `Engine`, or called in a
+ * loop over batches); a step's closure (`optimizer.step(closure)`) runs with the loop around it.
+ */
+export function perStepRegionAround(model: Semantic, node: Node, known = new Map<number, TrainingStep[]>()): Node | undefined {
+  // The steps within each loop and function asked about, kept for the next node of the same check.
+  const within = (n: Node) => {
+    let steps = known.get(n.id);
+    if (!steps) known.set(n.id, (steps = stepsWithin(model, n)));
+    return steps;
+  };
+  for (const loop of model.enclosingLoops(node)) {
+    if (within(loop).some((s) => s.region.id === loop.id)) return isEpochLoop(model, loop) ? undefined : loop;
+    for (const call of model.callsWithin(loop)) {
+      if ((call.callee.type === 'identifier' && BUILTINS.has(call.callee.text)) || model.enclosingFunction(call.node)?.id !== model.enclosingFunction(loop)?.id) continue;
+      const fn = localFunctionCalled(model, call);
+      if (fn && !isEpochLoop(model, loop) && within(fn).some((s) => s.region.id === fn.id)) return loop;
+    }
+  }
+  const fn = model.enclosingFunction(node);
+  if (!fn) return undefined;
+  const steps = within(fn);
+  if (steps.some((s) => s.region.id === fn.id)) return runsPerBatch(model, fn) ? fn : undefined;
+  // A closure: `def closure(): …; loss.backward(); …` stepped by the loop around it.
+  const closure = steps.find((s) => s.region.type !== 'function_definition' && s.region.startIndex <= fn.startIndex && s.region.endIndex >= fn.endIndex);
+  return closure && !isEpochLoop(model, closure.region) ? closure.region : undefined;
+}
+
+/**
+ * The loops that repeat a training step: `steps`, the loop that runs it once per batch (its own, or
+ * the loop around a call of the function holding it), and `epochs`, the loop around that one (in
+ * the same function, or around a call of that function), when there is one.
+ */
+export function trainingLoopsOf(model: Semantic, step: TrainingStep): { steps: Node; epochs?: Node } | undefined {
+  const loopAround = (node: Node): Node | undefined => {
+    const own = model.enclosingLoops(node)[0];
+    if (own) return own;
+    const fn = model.enclosingFunction(node);
+    for (const caller of fn ? model.callersOf(fn) : []) {
+      const loop = model.enclosingLoops(caller.node)[0];
+      if (loop) return loop;
+    }
+    return undefined;
+  };
+  const steps = step.region.type === 'function_definition' ? loopAround(step.region) : step.region;
+  if (!steps) return undefined;
+  return { steps, epochs: loopAround(steps) };
+}
+
+/** The function parameter an identifier names, and its position, if it names one. */
+function parameterIndex(model: Semantic, id: Node): { fn: Node; index: number } | undefined {
+  const binding = model.lookup(id.text, id).find((b) => b.kind === 'param');
+  const fn = binding ? model.enclosingFunction(binding.node) : undefined;
+  const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  const index = parameters.findIndex((p) => parameterName(p) === id.text);
+  return fn && index >= 0 ? { fn, index } : undefined;
+}
+
+/**
+ * The model a step trains, as a name usable at `at`: `model` in `optimizer = torch.optim.SGD(model.parameters(), …)`
+ * for the optimizer the step updates, followed from a function's parameters to the arguments of
+ * its call inside `at` (`train(model, optimizer)` in the epoch loop).
+ */
+export function trainedModelAt(model: Semantic, step: TrainingStep, at: Node): Node | undefined {
+  // `optimizer.step()`, or `scaler.step(optimizer)` with a GradScaler.
+  for (const given of [step.update.positional[0], step.update.receiver]) {
+    const found = given && modelOfOptimizer(model, given, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function modelOfOptimizer(model: Semantic, given: Node, at: Node): Node | undefined {
+  let optimizer: Node | null = given;
+  for (let hop = 0; optimizer?.type === 'identifier' && hop < 3; hop++) {
+    const parameter = parameterIndex(model, optimizer);
+    if (!parameter) break;
+    const call = model.callersOf(parameter.fn).find((c) => c.node.startIndex >= at.startIndex && c.node.endIndex <= at.endIndex);
+    const name: string = optimizer.text;
+    optimizer = call ? (call.keywords.get(name)?.value ?? call.positional[parameter.index] ?? null) : null;
+  }
+  const made = optimizer ? model.originCall(optimizer) : undefined;
+  if (!made || !/optim/i.test(made.qualifiedName ?? '')) return undefined;
+  const params = made.argument('params', 0);
+  if (params?.type !== 'call') return undefined;
+  const parameters = model.callSite(params);
+  return parameters.methodName === 'parameters' && parameters.receiver?.type === 'identifier' ? parameters.receiver : undefined;
+}
+
+/**
+ * Where a file trains, as file-level facts (a rule declares them with `...TRAINING_FACTS`): each
+ * part of the file finds its own steps, so a rule checking one part does not read the others'.
+ */
+export const TRAINING_FACTS = {
+  /** The loop or function of every training step. */
+  trainingRegions: fact.nodes(({ model, sites }) => trainingSteps(model, sites).map((s) => s.region)),
+};
+

@@ -29,7 +29,10 @@ export function filePathOf(uri: string): string | undefined {
   }
 }
 
-/** Editor settings → the engine's settings; `null`/absent means "not set" so pyproject values apply. Bad values are dropped (see checkEditorSettings). */
+/**
+ * Editor settings → the engine's settings. `null`, absent, an empty list or an empty map mean "not
+ * set" so pyproject values apply. Bad values are dropped (see checkEditorSettings).
+ */
 export function fromEditorSettings(s: EditorSettings | undefined): GreenmlSettings {
   return engineSettings(checkEditorSettings(s).settings);
 }
@@ -37,12 +40,13 @@ export function fromEditorSettings(s: EditorSettings | undefined): GreenmlSettin
 /** Checked editor settings → the engine's settings. */
 function engineSettings(s: EditorSettings): GreenmlSettings {
   const out: GreenmlSettings = {};
-  if (s.select) out.select = s.select;
-  if (s.ignore) out.ignore = s.ignore;
-  if (s.extendSelect) out.extendSelect = s.extendSelect;
-  if (s.perFileIgnores) out.perFileIgnores = s.perFileIgnores;
+  // The Settings UI edits lists and maps whose defaults are empty: empty means "not set" as well.
+  if (s.select?.length) out.select = s.select;
+  if (s.ignore?.length) out.ignore = s.ignore;
+  if (s.extendSelect?.length) out.extendSelect = s.extendSelect;
+  if (s.perFileIgnores && Object.keys(s.perFileIgnores).length > 0) out.perFileIgnores = s.perFileIgnores as Record<string, string[]>;
   if (typeof s.unsafeFixes === 'boolean') out.unsafeFixes = s.unsafeFixes;
-  if (s.severity) {
+  if (s.severity && Object.keys(s.severity).length > 0) {
     out.severity = {};
     for (const [code, sev] of Object.entries(s.severity)) out.severity[code.toUpperCase()] = sev as Severity;
   }

@@ -7,8 +7,11 @@ import { kerasFp32Policy } from './GML102_kerasFp32Policy';
 import { hfTrainerFp32 } from './GML103_hfTrainerFp32';
 import { lightningFp32 } from './GML104_lightningFp32';
 import { deprecatedCudaAmp } from './GML105_deprecatedCudaAmp';
+import { float64Training } from './GML106_float64Training';
+import { noCompile } from './GML107_noCompile';
 import { exhaustiveGridSearch } from './GML201_exhaustiveGridSearch';
 import { nestedLoopSearch } from './GML202_nestedLoopSearch';
+import { optunaNoPruning } from './GML203_optunaNoPruning';
 import { kerasNoEarlyStopping } from './GML211_kerasNoEarlyStopping';
 import { hfTrainerNoEarlyStopping } from './GML212_hfTrainerNoEarlyStopping';
 import { lightningNoEarlyStopping } from './GML213_lightningNoEarlyStopping';
@@ -19,6 +22,8 @@ import { dataloaderSingleProcess } from './GML301_dataloaderSingleProcess';
 import { dataloaderNoPinMemory } from './GML302_dataloaderNoPinMemory';
 import { denseSparseConversion } from './GML303_denseSparseConversion';
 import { csvTrainingData } from './GML304_csvTrainingData';
+import { trainingFromScratch } from './GML403_trainingFromScratch';
+import { perStepHostSync } from './GML404_perStepHostSync';
 
 export const RULES: readonly Rule[] = [
   fp32TrainingLoop,
@@ -26,8 +31,11 @@ export const RULES: readonly Rule[] = [
   hfTrainerFp32,
   lightningFp32,
   deprecatedCudaAmp,
+  float64Training,
+  noCompile,
   exhaustiveGridSearch,
   nestedLoopSearch,
+  optunaNoPruning,
   kerasNoEarlyStopping,
   hfTrainerNoEarlyStopping,
   lightningNoEarlyStopping,
@@ -38,6 +46,8 @@ export const RULES: readonly Rule[] = [
   dataloaderNoPinMemory,
   denseSparseConversion,
   csvTrainingData,
+  trainingFromScratch,
+  perStepHostSync,
 ];
 
 const CODES = new Set([...RULES.map((r) => r.code), ...ENGINE_CODES.map((c) => c.code)]);

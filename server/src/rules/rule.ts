@@ -8,8 +8,10 @@ import type { Node } from '../analysis/parser';
 import type { SourceText } from '../analysis/sourceText';
 import type { FixSafety, Range, Severity, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
+import { rulesDocsBaseUrl } from '../docsLocation';
 
-export const DOCS_BASE_URL = 'https://github.com/greenml/greenml/blob/main/docs/rules/';
+// The rule pages shipped with the package, as file URLs: they open offline (see docsLocation.ts).
+export const DOCS_BASE_URL = rulesDocsBaseUrl();
 
 export function ruleDocsUrl(code: string): string {
   return `${DOCS_BASE_URL}${code}.md`;

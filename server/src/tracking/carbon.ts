@@ -5,6 +5,7 @@
 // GREENML_UK_CARBON_API / GREENML_ELECTRICITYMAPS_API. No region is ever guessed.
 import type { IntensityStatus } from '../common/trackingProtocol';
 import intensityData = require('../../data/carbon_intensity.json');
+import { fetchForecast, type Forecast } from './forecast';
 
 export const WORLD_AVERAGE_G = 475;
 export const UK_DEFAULT_BASE = 'https://api.carbonintensity.org.uk';
@@ -43,10 +44,20 @@ export interface ResolvedIntensity extends IntensityStatus {
 type CountryRow = { name: string; g: number; year: number };
 const countries = intensityData.countries as Record<string, CountryRow>;
 
-export function lookupCountry(iso: string): (CountryRow & { iso: string }) | undefined {
-  const k = iso.trim().toUpperCase();
+/** A country by ISO 3166 alpha-3 code or by its name in the table (any case): `FRA`, `france`. */
+export function lookupCountry(codeOrName: string): (CountryRow & { iso: string }) | undefined {
+  const k = codeOrName.trim().toUpperCase();
   const row = countries[k];
-  return row ? { ...row, iso: k } : undefined;
+  if (row) return { ...row, iso: k };
+  const byName = Object.entries(countries).find(([, r]) => r.name.toUpperCase() === k);
+  return byName ? { ...byName[1], iso: byName[0] } : undefined;
+}
+
+/** The bundled table, by name: what the region picker offers. */
+export function listRegions(): { iso: string; name: string; gPerKwh: number; year: number }[] {
+  return Object.entries(countries)
+    .map(([iso, r]) => ({ iso, name: r.name, gPerKwh: r.g, year: r.year }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function normalisePue(pue: number | undefined): number {
@@ -73,15 +84,24 @@ export function resolveOffline(opts: CarbonOptions): ResolvedIntensity {
         notes,
       };
     }
-    notes.push(`Unknown region "${opts.region}": use an ISO 3166 alpha-3 country code such as FRA, DEU, GBR or USA.`);
-  }
-  notes.push('No region set: using the world average 475 g/kWh (assumed). Set greenml.carbon.region (or --region) to your country code.');
-  return { gPerKwh: WORLD_AVERAGE_G, source: 'assumed: world average 475 g/kWh (IEA 2019)', kind: 'assumed', year: 2019, pue, notes };
+    notes.push(`Unknown region "${opts.region}": use a country name or ISO 3166 alpha-3 code such as France, FRA, DEU, GBR or USA.`);
+  } else notes.push('No region set: set greenml.carbon.region (or --region) to your country for its grid intensity.');
+  return { gPerKwh: WORLD_AVERAGE_G, source: 'assumed: world average (IEA 2019)', kind: 'assumed', year: 2019, pue, notes };
 }
 
-async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
+/** A failed request in words: `timed out after 3000 ms`, `HTTP 500`, `connect ECONNREFUSED …`. */
+export function describeFetchError(err: unknown, timeoutMs = 3000): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+  const cause = (err as { cause?: unknown }).cause;
+  if (err.message === 'fetch failed' && cause instanceof Error) return cause.message;
+  return err.message;
+}
+
+/** GET a JSON body with a timeout; a non-2xx answer throws `HTTP <status> <text>`. */
+export async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<unknown> {
   const res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   return res.json();
 }
 
@@ -138,21 +158,40 @@ export async function resolveIntensity(opts: CarbonOptions): Promise<ResolvedInt
     const r = await fetchElectricityMaps(opts);
     return { gPerKwh: r.g, source: `Electricity Maps (${r.detail})`, kind: 'live', year: new Date().getUTCFullYear(), region: opts.electricityMapsZone, pue, notes: [] };
   } catch (err) {
-    const why = err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${opts.timeoutMs ?? 3000} ms` : err.message) : String(err);
+    const why = describeFetchError(err, opts.timeoutMs);
     const name = provider === 'ukCarbonIntensity' ? 'UK Carbon Intensity API' : 'Electricity Maps';
     return { ...offline, notes: [`${name} unavailable (${why}); using ${offline.source}.`, ...offline.notes] };
   }
 }
 
-/** Keeps a live intensity fresh during a long run (refreshed every `refreshMs`, default 30 min). */
+/**
+ * Keeps a live intensity fresh during a long run (refreshed every `refreshMs`, default 30 min), and,
+ * when asked to (`withForecast`), the provider's forecast too.
+ */
 export class IntensityTracker {
   current: ResolvedIntensity;
+  forecast?: Forecast;
+  /** Why there is no forecast (no provider, provider failed), when there is none. */
+  forecastError?: string;
   private timer?: NodeJS.Timeout;
-  constructor(private readonly opts: CarbonOptions) {
+  constructor(
+    private readonly opts: CarbonOptions,
+    private readonly withForecast = false,
+  ) {
     this.current = resolveOffline(opts);
   }
+  private async refreshForecast(): Promise<void> {
+    if (!this.withForecast || (this.opts.liveProvider ?? 'none') === 'none' || this.current.kind === 'override') return;
+    try {
+      this.forecast = await fetchForecast(this.opts);
+      this.forecastError = undefined;
+    } catch (err) {
+      this.forecastError = describeFetchError(err, this.opts.timeoutMs);
+    }
+  }
   async start(refreshMs = 30 * 60 * 1000): Promise<ResolvedIntensity> {
-    this.current = await resolveIntensity(this.opts);
+    const [current] = await Promise.all([resolveIntensity(this.opts), this.refreshForecast()]);
+    this.current = current;
     if (this.current.kind === 'live' || (this.opts.liveProvider ?? 'none') !== 'none') {
       this.timer = setInterval(() => {
         resolveIntensity(this.opts).then(
@@ -161,6 +200,7 @@ export class IntensityTracker {
           },
           () => undefined,
         );
+        void this.refreshForecast();
       }, refreshMs);
       this.timer.unref();
     }

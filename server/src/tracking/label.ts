@@ -1,6 +1,8 @@
 // The carbon label of one run, as JSON (machine-readable) and Markdown (to read and share):
-// script, git commit, duration, energy per component with its method, CO₂e, intensity source and
-// year, PUE, hardware. Written to <outputDir>/runs/<run_id>.{json,md}.
+// script, git commit, duration, exit status, energy per component with its method, CO₂e, intensity
+// source and year, PUE, hardware, power over time, and a carbon-aware start's intensity avoided.
+// Written to <outputDir>/runs/<run_id>.{json,md} (VS Code keeps runs/ out of the Explorer; the run
+// history opens them).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,27 @@ import { execFileSync } from 'node:child_process';
 import type { RunStatus, ComponentStatus } from '../common/trackingProtocol';
 import { writeFileAtomic } from './fsio';
 import { withoutSecrets } from './carbon';
+import type { PowerSeries } from './samples';
+import { fmtCo2, fmtDuration, fmtEnergy, fmtExit } from '../common/units';
+
+/** What a carbon-aware start (`--start-when-cleanest`) did, as the label records it. */
+export interface CarbonAwareStart {
+  /** The forecast used, e.g. "UK Carbon Intensity API (national forecast)"; null when there was none. */
+  provider: string | null;
+  requested_at: string;
+  within_s: number;
+  started_at: string;
+  waited_s: number;
+  /** Forecast mean intensity for the run's length had it started at once, and in the window taken. */
+  now_g_per_kwh: number | null;
+  window_g_per_kwh: number | null;
+  /** now − window: what waiting avoided per kWh, by the forecast. */
+  avoided_g_per_kwh: number | null;
+  /** How the wait ended: the window came, the user started it early, or there was nothing to wait for. */
+  outcome: 'window' | 'started-early' | 'no-forecast' | 'cleanest-now';
+  /** In words, for people: why it started when it did. */
+  note: string;
+}
 
 export interface LabelContext {
   command: string[];
@@ -24,6 +47,8 @@ export interface LabelContext {
     ramTotalGb: number;
   };
   interrupted?: boolean;
+  samples?: PowerSeries;
+  carbonAwareStart?: CarbonAwareStart;
 }
 
 export function gitCommit(cwd: string): { commit: string | null; dirty: boolean | null } {
@@ -57,6 +82,7 @@ export function buildLabel(s: RunStatus, ctx: LabelContext): Record<string, unkn
   return {
     schema: 'greenml.carbon-label/1',
     run_id: s.runId,
+    origin: s.origin,
     script: scriptOf(ctx.command),
     command: ctx.command,
     cwd: ctx.cwd,
@@ -88,30 +114,38 @@ export function buildLabel(s: RunStatus, ctx: LabelContext): Record<string, unkn
       ram_total_gb: ctx.hardware.ramTotalGb,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
     },
+    carbon_aware_start: ctx.carbonAwareStart
+      ? {
+          ...ctx.carbonAwareStart,
+          avoided_emissions_kg:
+            ctx.carbonAwareStart.avoided_g_per_kwh === null ? null : (s.energyKwh * ctx.carbonAwareStart.avoided_g_per_kwh * s.intensity.pue) / 1000,
+        }
+      : null,
+    power_samples: ctx.samples ?? null,
     notes: s.notes,
     tool: 'Green ML (greenml run)',
   };
 }
 
-function fmtKwh(kwh: number): string {
-  const wh = kwh * 1000;
-  return wh >= 1000 ? `${(wh / 1000).toFixed(3)} kWh` : `${wh.toFixed(wh < 1 ? 4 : 2)} Wh`;
-}
+const ORIGIN_WORDS: Record<string, string> = {
+  command: 'VS Code, Run with emissions tracking',
+  terminal: 'greenml run',
+  discovered: 'found running in the workspace',
+  codecarbon: 'CodeCarbon',
+};
 
-function fmtG(kg: number): string {
-  const g = kg * 1000;
-  return g >= 1000 ? `${(g / 1000).toFixed(3)} kg` : `${g.toFixed(g < 1 ? 4 : 2)} g`;
-}
 
 export function labelMarkdown(label: Record<string, unknown>): string {
   const l = label as {
-    run_id: string; script: string; git_commit: string | null; git_dirty: boolean | null; started_at: string; duration_s: number;
+    run_id: string; origin?: string; script: string; git_commit: string | null; git_dirty: boolean | null; started_at: string; duration_s: number;
     exit_code: number | null; interrupted: boolean; energy_kwh: number; emissions_kg: number; cpu_time_s: number;
     components: Record<string, { energy_kwh: number; machine_energy_kwh: number; idle_baseline_kwh: number; method: string }>;
     carbon_intensity: { g_per_kwh: number; source: string; year: number | null; pue: number };
     hardware: { cpu_model: string; logical_cpus: number; sockets: number; cpu_power_model: string; gpus: string[]; ram_total_gb: number; os: string };
     notes: string[];
+    carbon_aware_start?: (CarbonAwareStart & { avoided_emissions_kg: number | null }) | null;
   };
+  const exit = l.exit_code === null ? `unknown${l.origin === 'discovered' ? ' (a process found running: its exit status was not visible)' : ''}` : fmtExit(l.exit_code);
   const lines = [
     `# Carbon label — ${l.script}`,
     '',
@@ -120,29 +154,31 @@ export function labelMarkdown(label: Record<string, unknown>): string {
     `| Run | \`${l.run_id}\`${l.interrupted ? ' (interrupted: figures up to the last checkpoint)' : ''} |`,
     `| Script | \`${l.script}\` |`,
     `| Git commit | ${l.git_commit ? `\`${l.git_commit.slice(0, 12)}\`${l.git_dirty ? ' (uncommitted changes)' : ''}` : 'not a git repository'} |`,
+    ...(l.origin ? [`| Started from | ${ORIGIN_WORDS[l.origin] ?? l.origin} |`] : []),
     `| Started | ${l.started_at} |`,
-    `| Duration | ${l.duration_s.toFixed(1)} s |`,
-    `| Exit code | ${l.exit_code ?? '—'} |`,
-    `| **Energy** | **${fmtKwh(l.energy_kwh)}** |`,
-    `| **CO₂e** | **${fmtG(l.emissions_kg)}** |`,
+    `| Duration | ${fmtDuration(l.duration_s)} |`,
+    `| Exit status | ${exit} |`,
+    `| **Energy** | **${fmtEnergy(l.energy_kwh)}** |`,
+    `| **CO₂e** | **${fmtCo2(l.emissions_kg)}** |`,
     '',
     '## Energy by component',
     '',
-    '| Component | This run | Whole machine | Idle baseline | Method |',
+    '| Component | This run | Whole machine | Background load (not counted) | Method |',
     '|---|---|---|---|---|',
     ...(['cpu', 'gpu', 'ram'] as const).map((k) => {
       const c = l.components[k];
-      return `| ${k.toUpperCase()} | ${fmtKwh(c.energy_kwh)} | ${fmtKwh(c.machine_energy_kwh)} | ${fmtKwh(c.idle_baseline_kwh)} | ${c.method} |`;
+      return `| ${k.toUpperCase()} | ${fmtEnergy(c.energy_kwh)} | ${fmtEnergy(c.machine_energy_kwh)} | ${fmtEnergy(c.idle_baseline_kwh)} | ${c.method} |`;
     }),
     '',
     `CPU time of the run's processes: ${l.cpu_time_s.toFixed(2)} s.`,
     '',
     '## Carbon intensity',
     '',
-    `- ${l.carbon_intensity.g_per_kwh} gCO₂e/kWh — ${l.carbon_intensity.source}${l.carbon_intensity.year ? ` (data year ${l.carbon_intensity.year})` : ''}`,
+    `- ${l.carbon_intensity.g_per_kwh} gCO₂e/kWh — ${l.carbon_intensity.source}${l.carbon_intensity.year && !l.carbon_intensity.source.includes(String(l.carbon_intensity.year)) ? ` (data year ${l.carbon_intensity.year})` : ''}`,
     `- PUE ${l.carbon_intensity.pue}`,
     `- CO₂e = energy × intensity × PUE, integrated per sampling interval.`,
     '',
+    ...carbonAwareLines(l.carbon_aware_start ?? null),
     '## Hardware',
     '',
     `- CPU: ${l.hardware.cpu_model} (${l.hardware.logical_cpus} logical CPUs, ${l.hardware.sockets} socket(s)); power model: ${l.hardware.cpu_power_model}`,
@@ -153,6 +189,18 @@ export function labelMarkdown(label: Record<string, unknown>): string {
   if (l.notes.length) lines.push('', '## Notes', '', ...l.notes.map((n) => `- ${n}`));
   lines.push('', '_Generated by Green ML. "measured" = hardware counters; "estimated" = model from CPU time and TDP; "assumed" = default value._', '');
   return lines.join('\n');
+}
+
+function carbonAwareLines(c: (CarbonAwareStart & { avoided_emissions_kg: number | null }) | null): string[] {
+  if (!c) return [];
+  const out = ['## Carbon-aware start', '', `- ${c.note}`];
+  if (c.provider) out.push(`- Forecast: ${c.provider}; waited ${fmtDuration(c.waited_s)} (allowed: ${fmtDuration(c.within_s)}).`);
+  if (c.avoided_g_per_kwh !== null && c.now_g_per_kwh !== null && c.window_g_per_kwh !== null) {
+    const co2 = c.avoided_emissions_kg !== null && c.avoided_emissions_kg > 0 ? `, about ${fmtCo2(c.avoided_emissions_kg)} for this run's energy` : '';
+    out.push(`- Intensity avoided against starting at once: ${Math.round(c.avoided_g_per_kwh)} g/kWh (forecast ${Math.round(c.now_g_per_kwh)} → ${Math.round(c.window_g_per_kwh)} g/kWh)${co2}.`);
+  }
+  out.push('');
+  return out;
 }
 
 export function writeLabel(outputDir: string, label: Record<string, unknown>): { json: string; md: string } {

@@ -399,8 +399,15 @@ export function pidAlive(pid: number): boolean {
  */
 export function recoverInterrupted(outputDir: string, finishedMaxAgeMs = 10 * 60 * 1000): string[] {
   const recovered: string[] = [];
+  let inLedger: Set<string> | undefined;
   for (const { path, live } of readLiveFiles(outputDir)) {
     if (live.running && live.trackerPid !== process.pid && !pidAlive(live.trackerPid)) {
+      // Its tracker wrote the row and died before removing the checkpoint: nothing to recover.
+      inLedger ??= new Set(readLedger(outputDir).map((r) => r.run_id));
+      if (inLedger.has(live.status.runId)) {
+        fs.rmSync(path, { force: true });
+        continue;
+      }
       // Claim the checkpoint first (rename is atomic) so that two recoverers never write it twice.
       const claimed = `${path}.recovering-${process.pid}`;
       try {

@@ -8,6 +8,10 @@
 //   client → server  'greenml/getTrackingStatus'  request → TrackingStatus
 //   server → client  'greenml/trackingStatus'     notification TrackingStatus (≤ every 500 ms while runs are live)
 //   server → client  'greenml/runEnded'           notification RunEndedParams
+//   server → client  'greenml/historyChanged'     notification (a ledger has new rows)
+//   client → server  'greenml/listRuns'           request → RunSummary[] (newest first)
+//   client → server  'greenml/getRun'             request { runId } → RunDetail | null
+//   client → server  'greenml/listRegions'        request → RegionEntry[]
 // Settings: taken from TrackingConfigParams.settings when present, otherwise fetched with
 // workspace/configuration (section "greenml"); call bridge.refreshSettings() from the server's own
 // onDidChangeConfiguration handler (the client also re-sends greenml/trackingConfig on changes).
@@ -16,6 +20,7 @@ import { MessageType, ShowMessageNotification, type Connection } from 'vscode-la
 import { TrackingMethods, TrackingConfigParams, TrackingStatus, RunEndedParams } from '../common/trackingProtocol';
 import { checkTrackingSettings, type Checked } from '../config/validateSettings';
 import { TrackingService, ServiceOptions } from './service';
+import { listRegions } from './carbon';
 
 /**
  * A greenml/trackingConfig notification, checked: any client may send anything. Trust is only ever
@@ -57,6 +62,7 @@ export function registerTracking(connection: Connection, options: RegisterTracki
   const svcOpts: ServiceOptions = {
     publish: (s: TrackingStatus) => void connection.sendNotification(TrackingMethods.status, s).catch(() => undefined),
     runEnded: (p: RunEndedParams) => void connection.sendNotification(TrackingMethods.runEnded, p).catch(() => undefined),
+    historyChanged: () => void connection.sendNotification(TrackingMethods.historyChanged).catch(() => undefined),
     log,
     pollMs: options.pollMs,
     discoveryMs: options.discoveryMs,
@@ -97,6 +103,9 @@ export function registerTracking(connection: Connection, options: RegisterTracki
     apply(p).catch((err) => log(`configuration failed: ${String(err)}`));
   });
   connection.onRequest(TrackingMethods.getStatus, () => service.status());
+  connection.onRequest(TrackingMethods.listRuns, () => service.history());
+  connection.onRequest(TrackingMethods.getRun, (p: { runId?: string }) => (typeof p?.runId === 'string' ? service.run(p.runId) : null));
+  connection.onRequest(TrackingMethods.listRegions, () => listRegions());
 
   return {
     service,

@@ -13,6 +13,13 @@ export interface ProcInfo {
   /** Process start time (clock ticks since boot on Linux): tells a reused pid apart. */
   start: number;
   comm: string;
+  /** One-letter state: R, S, D, Z (exited, not yet reaped by its parent), … */
+  state?: string;
+  /**
+   * A zombie's exit status as its parent's waitpid(2) will see it (field 52, Linux 3.5+): the exit
+   * code is status >> 8 when status & 0x7f is 0, else it was killed by signal status & 0x7f.
+   */
+  exitStatus?: number;
   /** utime + stime, seconds. */
   selfCpuS: number;
   /** cutime + cstime (waited-for children), seconds. */
@@ -40,6 +47,14 @@ export interface ProcSource {
   /** Working directory of a process (Linux only). */
   cwd(pid: number): string | undefined;
   cmdline(pid: number): string[] | undefined;
+  /** When a process started (ms since the epoch), from its start time since boot; Linux only. */
+  startedAtMs?(pid: number): number | undefined;
+}
+
+/** A waitpid(2) status as one exit code, the way shells report it: 128 + N for a signal N. */
+export function exitCodeOfStatus(status: number): number {
+  const sig = status & 0x7f;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
 }
 
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Node supports
@@ -54,11 +69,14 @@ export function parseProcStat(pid: number, text: string): ProcInfo | undefined {
   const f = text.slice(close + 2).trim().split(/\s+/);
   // f[0] is field 3 (state); field n is f[n-3].
   const num = (n: number) => Number(f[n - 3]);
+  const exitStatus = f.length >= 50 ? num(52) : undefined;
   return {
     pid,
     ppid: num(4),
     start: num(22),
     comm,
+    state: f[0],
+    exitStatus: Number.isFinite(exitStatus) ? exitStatus : undefined,
     selfCpuS: (num(14) + num(15)) / CLK_TCK,
     childCpuS: (num(16) + num(17)) / CLK_TCK,
     rssBytes: num(24) * PAGE,
@@ -148,6 +166,20 @@ export class ProcfsSource implements ProcSource {
     try {
       const t = this.readText(`${this.procRoot}/${pid}/cmdline`);
       return t.split('\0').filter((s) => s.length > 0);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** /proc/<pid>/stat's start time (ticks since boot) against /proc/uptime: good to 10 ms. */
+  startedAtMs(pid: number): number | undefined {
+    const p = this.read(pid);
+    if (!p) return undefined;
+    try {
+      const now = Date.now();
+      const uptimeS = Number(this.readText(`${this.procRoot}/uptime`).trim().split(/\s+/)[0]);
+      if (!Number.isFinite(uptimeS)) return undefined;
+      return now - (uptimeS - p.start / CLK_TCK) * 1000;
     } catch {
       return undefined;
     }
@@ -312,6 +344,8 @@ export class ProcessTree {
   private rootCarried = 0;
   private lastScan = 0;
   private rootAlive = true;
+  /** The root's exit code when it was seen exited but not yet reaped (a zombie); else undefined. */
+  rootExitCode?: number;
 
   constructor(
     readonly rootPid: number,
@@ -367,6 +401,13 @@ export class ProcessTree {
         dead.push(pid);
         continue;
       }
+      if (pid === this.rootPid && p.state === 'Z') {
+        // Exited; its parent has not collected it yet, so its exit status can still be read.
+        if (p.exitStatus !== undefined) this.rootExitCode = exitCodeOfStatus(p.exitStatus);
+        t.total = Math.max(t.total, p.selfCpuS + p.childCpuS);
+        dead.push(pid);
+        continue;
+      }
       t.total = Math.max(t.total, p.selfCpuS + p.childCpuS);
       t.rss = p.rssBytes;
       t.ppid = p.ppid;
@@ -391,6 +432,13 @@ export class ProcessTree {
       }
     }
     return { cpuS: cpu, rssBytes: rss, pids, alive: this.rootAlive && this.tracked.has(this.rootPid) };
+  }
+
+  /** CPU seconds the tree had already used when tracking began (attach mode; 0 for a tree born now). */
+  baseCpuS(): number {
+    let s = 0;
+    for (const t of this.tracked.values()) s += t.base;
+    return s;
   }
 
   /** CPU seconds of tracked processes other than the root that are still alive or carried. */

@@ -1,9 +1,12 @@
-// Turns a RunSession into its records: the checkpoint (live file), and at the end the ledger row,
-// the carbon label and the final live file that tells the language server the run ended.
+// Turns a RunSession into its records: the checkpoint (live file) while it runs, and at the end the
+// carbon label and the ledger row; the checkpoint is then removed (the language server learns of the
+// end from the new ledger row, so nothing is left in live/).
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
 import { RunSession } from './session';
-import { LedgerRow, LiveFile, RowContext, appendLedgerRow, buildRow, projectNameFor, writeLiveFile } from './ledger';
-import { buildLabel, writeLabel } from './label';
+import { LedgerRow, LiveFile, RowContext, appendLedgerRow, buildRow, liveDir, projectNameFor, writeLiveFile } from './ledger';
+import { buildLabel, writeLabel, type CarbonAwareStart } from './label';
 import { lookupCountry, withoutSecrets } from './carbon';
 
 export function rowContext(s: RunSession, outputDir: string, pythonVersion = ''): RowContext {
@@ -53,14 +56,13 @@ export interface FinishResult {
   labelJsonPath: string;
   labelMarkdownPath: string;
   ledgerPath: string;
-  livePath?: string;
 }
 
 export function finishRun(
   s: RunSession,
   outputDir: string,
   exitCode: number | null,
-  opts: { livePath?: string; pythonVersion?: string; writeLive?: boolean } = {},
+  opts: { livePath?: string; pythonVersion?: string; carbonAwareStart?: CarbonAwareStart } = {},
 ): FinishResult {
   s.ended = true;
   s.exitCode = exitCode;
@@ -80,18 +82,35 @@ export function finishRun(
       gpus: s.machine.read().gpus.map((g) => g.name),
       ramTotalGb: s.machine.memTotalBytes / 1024 ** 3,
     },
+    samples: s.samples.toJSON(),
+    carbonAwareStart: opts.carbonAwareStart,
   });
   const paths = writeLabel(outputDir, label);
-  // The checkpoint is marked finished before the row is appended: a crash between the two can lose
-  // this one row, but can never write it twice (once recovered from the checkpoint, once here).
-  let livePath: string | undefined;
-  if (opts.writeLive !== false) {
-    livePath = writeLiveFile(
+  const ledgerPath = appendLedgerRow(outputDir, row);
+  // The row is in: the checkpoint has done its job. (A crash before this line leaves a checkpoint
+  // whose run is already in the ledger; recovery sees the run id there and only removes it.) A status
+  // file the user named (--status-file) is kept, with the final figures.
+  if (opts.livePath) {
+    writeLiveFile(
       outputDir,
       { version: 1, trackerPid: process.pid, pids: [], running: false, status, row, exitCode, labelJsonPath: paths.json, labelMarkdownPath: paths.md, writtenAt: Date.now() },
       opts.livePath,
     );
+  } else removeCheckpoint(outputDir, status.runId);
+  return { row, labelJsonPath: paths.json, labelMarkdownPath: paths.md, ledgerPath };
+}
+
+/** Removes a run's checkpoint, and live/ itself when nothing else is in it. */
+export function removeCheckpoint(outputDir: string, runId: string, livePath?: string): void {
+  const dir = liveDir(outputDir);
+  try {
+    fs.rmSync(livePath ?? join(dir, `${runId}.json`), { force: true });
+  } catch {
+    /* already gone */
   }
-  const ledgerPath = appendLedgerRow(outputDir, row);
-  return { row, labelJsonPath: paths.json, labelMarkdownPath: paths.md, ledgerPath, livePath };
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    /* not empty (another run is live) or never made */
+  }
 }

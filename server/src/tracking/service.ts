@@ -1,24 +1,34 @@
 // The language server's tracking service: shows runs started by `greenml run` (from the "Run with
-// emissions tracking" command or any terminal) through their live files, tracks Python processes
-// whose working directory is inside the workspace itself, reads CodeCarbon emissions.csv files, and
-// publishes one aggregated status. Runs are only discovered/attached, live carbon providers only
-// asked, and files only written or removed, in a trusted workspace (Restricted Mode: display only).
+// emissions tracking" command or any terminal) through their checkpoints, tracks Python processes
+// whose working directory is inside the workspace itself (quietly: recorded only when they ran for
+// the minimum duration, tools never), reads CodeCarbon emissions.csv files, watches the ledgers for
+// finished runs, and publishes one aggregated status with the intensity now and the forecast's
+// cleanest window. Runs are only discovered/attached, live carbon providers only asked, and files
+// only written or removed, in a trusted workspace (Restricted Mode: display only).
 import * as fs from 'node:fs';
 import { join, resolve, sep, basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { RunEndedParams, RunStatus, TrackingSettings, TrackingStatus, CodeCarbonRecord } from '../common/trackingProtocol';
+import type { ForecastStatus, RunEndedParams, RunStatus, RunSummary, TrackingSettings, TrackingStatus, CodeCarbonRecord, IntensityStatus } from '../common/trackingProtocol';
 import { readLiveFiles, recoverInterrupted, pidAlive, ledgerPath } from './ledger';
 import { MachineSampler } from './machine';
-import { ProcessTree, ProcSource, defaultProcSource } from './procfs';
+import { ProcSource, defaultProcSource } from './procfs';
+import { ProcessTree } from './procfs';
 import { IntensityTracker, CarbonOptions, resolveOffline } from './carbon';
 import { RunSession, measureBaseline, Baseline } from './session';
 import { finishRun } from './recorder';
 import { CodeCarbonWatcher } from './codecarbonCsv';
+import { scanForRuns, scriptOfCommand } from './discovery';
+import { getRun, ledgerStamp, listRuns } from './history';
+import { readScheduled } from './schedule';
+import { cleanestWindow } from './forecast';
 import { checkOutputDir } from '../config/validateSettings';
+import { effectivePostcode, effectivePue } from '../common/carbonSettings';
 
 export interface ServiceOptions {
   publish: (s: TrackingStatus) => void;
   runEnded: (p: RunEndedParams) => void;
+  /** A ledger changed: the run history has new rows. */
+  historyChanged?: () => void;
   log?: (msg: string) => void;
   /** How often live files are read and status is published (ms). Default 500. */
   pollMs?: number;
@@ -35,7 +45,8 @@ export interface ServiceConfig {
   electricityMapsToken?: string;
 }
 
-const PY_RE = /(^|\/)(python[\d.]*|ipython[\d.]*|pythonw?)$/;
+export const DEFAULT_DISCOVERY_MIN_S = 30;
+const DAY_MS = 24 * 3600_000;
 
 export class TrackingService {
   private cfg: ServiceConfig = { trusted: false, workspaceFolders: [], settings: {} };
@@ -45,8 +56,13 @@ export class TrackingService {
   private baseline?: Baseline;
   private intensity?: IntensityTracker;
   private discovered = new Map<number, RunSession>();
+  /** Pids already judged (tooling, children, tracked by greenml run): not looked at again. */
+  private judged = new Set<number>();
   private ignoredPids = new Set<number>();
   private notified = new Set<string>();
+  private ledgerStamps = new Map<string, string>();
+  private knownRuns = new Set<string>();
+  private lastRun?: RunSummary;
   private lastPublished = '';
   private lastPublishAt = 0;
   private codecarbon: CodeCarbonWatcher;
@@ -66,7 +82,7 @@ export class TrackingService {
     this.cfg = cfg;
     const c = this.carbonOptions();
     this.intensity?.stop();
-    this.intensity = new IntensityTracker(c);
+    this.intensity = new IntensityTracker(c, true);
     this.intensity.start().catch(() => undefined);
     for (const s of this.discovered.values()) (s as { intensity: IntensityTracker }).intensity = this.intensity;
     if (!this.pollTimer) {
@@ -88,6 +104,8 @@ export class TrackingService {
         /* unwritable: reported when a run ends */
       }
     }
+    // What the ledgers hold now is history, not news: only rows added from here on are announced.
+    this.checkLedgers(true);
     this.poll();
   }
 
@@ -96,10 +114,10 @@ export class TrackingService {
     return {
       region: c.region,
       override: c.intensity ?? undefined,
-      pue: c.pue,
+      pue: effectivePue(c.powerUsageEffectiveness, c.pue),
       // No network for an untrusted workspace, whatever its settings say.
       liveProvider: this.cfg.trusted ? c.liveProvider ?? 'none' : 'none',
-      ukPostcode: c.ukPostcode,
+      ukPostcode: effectivePostcode(c.postcode, c.ukPostcode),
       electricityMapsZone: c.electricityMapsZone,
       electricityMapsToken: this.cfg.electricityMapsToken,
       timeoutMs: c.providerTimeoutMs,
@@ -118,7 +136,12 @@ export class TrackingService {
     return typeof s === 'number' && s >= 0.1 ? s * 1000 : 1000;
   }
 
-  /** Reads live files, steps discovered runs, publishes the status. */
+  minDurationS(): number {
+    const v = this.cfg.settings.tracking?.discoveryMinDuration;
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : DEFAULT_DISCOVERY_MIN_S;
+  }
+
+  /** Reads live files, steps discovered runs, notices new ledger rows, publishes the status. */
   poll(): void {
     const runs: RunStatus[] = [];
     for (const dir of this.outputDirs()) {
@@ -134,27 +157,9 @@ export class TrackingService {
               /* ignore */
             }
           }
-        } else if (!this.notified.has(live.status.runId)) {
-          this.notified.add(live.status.runId);
-          this.opts.runEnded({
-            runId: live.status.runId,
-            label: live.status.label,
-            origin: live.status.origin,
-            exitCode: live.exitCode ?? null,
-            durationS: live.status.durationS,
-            energyKwh: live.status.energyKwh,
-            emissionsKg: live.status.emissionsKg,
-            intensity: live.status.intensity,
-            labelJsonPath: live.labelJsonPath,
-            labelMarkdownPath: live.labelMarkdownPath,
-          });
-          if (this.cfg.trusted) {
-            try {
-              fs.rmSync(path, { force: true });
-            } catch {
-              /* someone else removed it */
-            }
-          }
+        } else if (this.cfg.trusted) {
+          // A finished checkpoint left by an older greenml: the ledger row tells the end now.
+          fs.rmSync(path, { force: true });
         }
       }
     }
@@ -165,10 +170,11 @@ export class TrackingService {
         if (!s.alive) {
           this.discovered.delete(pid);
           this.endDiscovered(s);
-        } else runs.push(s.status());
+        } else if (s.durationS >= this.minDurationS()) runs.push(s.status());
       }
       if (this.discovered.size === 0) this.stopMachine();
     }
+    this.checkLedgers(false);
     if (this.cfg.settings.tracking?.readCodeCarbon !== false && Date.now() - this.lastCc > 2000) {
       this.lastCc = Date.now();
       try {
@@ -179,11 +185,34 @@ export class TrackingService {
     }
     const status = this.assemble(runs);
     const key = JSON.stringify({ ...status, updatedAt: 0 });
-    if (runs.length > 0 || key !== this.lastPublished || Date.now() - this.lastPublishAt > 10_000) {
+    const waiting = (status.scheduled?.length ?? 0) > 0;
+    if (runs.length > 0 || waiting || key !== this.lastPublished || Date.now() - this.lastPublishAt > 10_000) {
       this.lastPublished = key;
       this.lastPublishAt = Date.now();
       this.opts.publish(status);
     }
+  }
+
+  /** New ledger rows → runEnded (once per run) and historyChanged. `initial`: only learn what is there. */
+  private checkLedgers(initial: boolean): void {
+    let changed = false;
+    for (const dir of this.outputDirs()) {
+      const stamp = ledgerStamp(dir);
+      if (this.ledgerStamps.get(dir) === stamp) continue;
+      this.ledgerStamps.set(dir, stamp);
+      changed = true;
+      const rows = listRuns([dir]);
+      if (rows[0] && (!this.lastRun || rows[0].startedAt > this.lastRun.startedAt)) this.lastRun = rows[0];
+      for (const r of rows) {
+        if (this.knownRuns.has(r.runId)) continue;
+        this.knownRuns.add(r.runId);
+        if (initial || this.notified.has(r.runId)) continue;
+        this.notified.add(r.runId);
+        const detail = getRun([dir], r.runId);
+        this.opts.runEnded(runEndedFrom(r, detail?.label ?? null));
+      }
+    }
+    if (changed && !initial) this.opts.historyChanged?.();
   }
 
   assemble(runs: RunStatus[]): TrackingStatus {
@@ -192,11 +221,47 @@ export class TrackingService {
       { powerW: 0, energyKwh: 0, emissionsKg: 0, count: 0 },
     );
     const intensity = this.intensity?.current ?? resolveOffline(this.carbonOptions());
-    return { runs, codecarbon: this.ccRecords.slice(0, 5), totals, updatedAt: Date.now(), needsRegion: intensity.kind === 'assumed' };
+    const scheduled = this.outputDirs().flatMap((d) => readScheduled(d));
+    const { notes: _notes, ...intensityStatus } = intensity;
+    return {
+      runs,
+      codecarbon: this.ccRecords.slice(0, 5),
+      totals,
+      updatedAt: Date.now(),
+      needsRegion: intensity.kind === 'assumed',
+      intensity: intensityStatus,
+      forecast: this.forecastStatus(),
+      forecastError: this.intensity?.forecastError,
+      lastRun: this.lastRun,
+      scheduled,
+    };
+  }
+
+  private forecastStatus(): ForecastStatus | undefined {
+    const f = this.intensity?.forecast;
+    if (!f) return undefined;
+    const now = Date.now();
+    const w = cleanestWindow(f, now, DAY_MS);
+    if (!w) return undefined;
+    const horizon = Math.max(...f.slots.map((s) => s.to));
+    return {
+      provider: f.provider,
+      nowGPerKwh: w.currentGPerKwh,
+      best: { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString(), gPerKwh: w.gPerKwh },
+      horizon: new Date(horizon).toISOString(),
+    };
   }
 
   status(): TrackingStatus {
-    return this.assemble([]);
+    return this.assemble([...this.discovered.values()].filter((s) => s.durationS >= this.minDurationS()).map((s) => s.status()));
+  }
+
+  history(): RunSummary[] {
+    return listRuns(this.outputDirs());
+  }
+
+  run(runId: string): ReturnType<typeof getRun> {
+    return getRun(this.outputDirs(), runId);
   }
 
   private inWorkspace(dir: string): boolean {
@@ -206,66 +271,67 @@ export class TrackingService {
   /** Finds Python processes whose cwd is inside the workspace and starts tracking them. */
   async discover(): Promise<void> {
     if (!this.cfg.trusted || this.proc.kind !== 'procfs') return;
-    const all = this.proc.listAll();
     const trackerPids = new Set<number>();
     for (const dir of this.outputDirs()) for (const { live } of readLiveFiles(dir)) if (live.running) trackerPids.add(live.trackerPid);
-    const underTracked = (pid: number): boolean => {
+    const underTracked = (pid: number, table: Map<number, { ppid: number }>): boolean => {
       let p = pid;
       for (let i = 0; i < 64 && p > 1; i++) {
         if (trackerPids.has(p) || this.ignoredPids.has(p) || this.discovered.has(p)) return true;
-        p = all.get(p)?.ppid ?? 0;
+        p = table.get(p)?.ppid ?? 0;
       }
       return false;
     };
-    const fresh: number[] = [];
-    for (const pid of all.keys()) {
-      if (this.discovered.has(pid) || this.ignoredPids.has(pid)) continue;
-      const cmd = this.proc.cmdline(pid);
-      if (!cmd || cmd.length === 0 || !PY_RE.test(cmd[0])) continue;
-      const cwd = this.proc.cwd(pid);
-      if (!cwd || !this.inWorkspace(cwd)) continue;
-      if (underTracked(pid)) continue;
-      // Skip language servers and tools (pylance, debugpy adapters, jupyter kernels of other tools).
-      if (cmd.some((a) => /debugpy\/adapter|pylsp|jedi_language_server|ipykernel_launcher|-m\s*pip/.test(a))) continue;
-      // Only the top of a Python tree: its Python children belong to it.
-      const ppid = all.get(pid)?.ppid ?? 0;
-      const parentCmd = this.proc.cmdline(ppid);
-      if (parentCmd && PY_RE.test(parentCmd[0] ?? '') && this.inWorkspace(this.proc.cwd(ppid) ?? '')) continue;
-      fresh.push(pid);
+    const scan = scanForRuns(this.proc, (d) => this.inWorkspace(d), (pid) => this.discovered.has(pid) || this.judged.has(pid), underTracked);
+    for (const [pid, why] of scan.skipped) {
+      this.judged.add(pid);
+      this.opts.log?.(`discovery: not tracking pid ${pid} (${why})`);
     }
-    if (fresh.length === 0) return;
+    if (this.judged.size > 4096) this.judged.clear();
+    if (scan.fresh.length === 0) return;
     if (!this.machine) {
       this.machine = new MachineSampler({ intervalMs: this.intervalMs(), env: this.opts.env, proc: this.proc, log: this.opts.log });
       this.baseline = await measureBaseline(this.machine, 0);
     }
-    for (const pid of fresh) {
+    for (const pid of scan.fresh) {
       const cmd = this.proc.cmdline(pid) ?? [];
-      const script = cmd.find((a) => /\.(py|ipynb)$/.test(a)) ?? cmd.slice(0, 3).join(' ');
+      const now = Date.now();
+      const startedAtMs = this.proc.startedAtMs?.(pid);
+      const rss = this.proc.read(pid)?.rssBytes ?? 0;
       const tree = new ProcessTree(pid, this.proc, false);
       const s = new RunSession(
-        { runId: randomUUID(), origin: 'discovered', label: `${basename(script)} (pid ${pid})`, command: cmd, cwd: this.proc.cwd(pid) ?? '', startedAt: new Date() },
+        { runId: randomUUID(), origin: 'discovered', label: `${basename(scriptOfCommand(cmd))} (pid ${pid})`, command: cmd, cwd: this.proc.cwd(pid) ?? '', startedAt: new Date(startedAtMs ?? now) },
         this.machine,
         tree,
         this.intensity ?? new IntensityTracker(this.carbonOptions()),
         this.baseline!,
       );
+      // Its duration counts from the process's real start, not from when it was found.
+      if (startedAtMs !== undefined) s.addPriorRun(Math.max(0, (now - startedAtMs) / 1000), tree.baseCpuS(), rss);
       this.discovered.set(pid, s);
-      this.opts.log?.(`tracking discovered Python process ${pid}: ${cmd.join(' ')}`);
+      this.opts.log?.(`discovery: tracking Python process ${pid} (${cmd.join(' ')}), running for ${s.priorS.toFixed(1)} s`);
     }
   }
 
   private endDiscovered(s: RunSession): void {
     const dir = this.outputDirs()[0];
     if (!dir) return;
+    const min = this.minDurationS();
+    if (s.durationS < min) {
+      this.opts.log?.(`discovery: ${s.info.label} ended after ${s.durationS.toFixed(1)} s, under the ${min} s minimum: not recorded`);
+      return;
+    }
     try {
-      const res = finishRun(s, dir, null, { writeLive: false, pythonVersion: '' });
+      const exitCode = s.tree.rootExitCode ?? null;
+      const res = finishRun(s, dir, exitCode, { pythonVersion: '' });
       const st = s.status();
       this.notified.add(st.runId);
+      this.opts.log?.(`discovery: recorded ${s.info.label}: ${st.durationS.toFixed(1)} s, exit status ${exitCode ?? 'unknown'}`);
       this.opts.runEnded({
         runId: st.runId,
         label: st.label,
+        script: scriptOfCommand(s.info.command),
         origin: 'discovered',
-        exitCode: null,
+        exitCode,
         durationS: st.durationS,
         energyKwh: st.energyKwh,
         emissionsKg: st.emissionsKg,
@@ -289,6 +355,24 @@ export class TrackingService {
     this.intensity?.stop();
     this.stopMachine();
   }
+}
+
+/** The end-of-run notification from a new ledger row and its label. */
+function runEndedFrom(r: RunSummary, label: Record<string, unknown> | null): RunEndedParams {
+  const ci = (label?.carbon_intensity ?? {}) as { g_per_kwh?: number; source?: string; kind?: IntensityStatus['kind']; year?: number | null; region?: string | null; pue?: number };
+  return {
+    runId: r.runId,
+    label: basename(r.script),
+    script: r.script,
+    origin: r.origin === 'unknown' ? 'terminal' : r.origin,
+    exitCode: r.exitCode,
+    durationS: r.durationS,
+    energyKwh: r.energyKwh,
+    emissionsKg: r.emissionsKg,
+    intensity: { gPerKwh: ci.g_per_kwh ?? 0, source: ci.source ?? r.methods.intensity, kind: ci.kind ?? 'table', year: ci.year ?? undefined, region: ci.region ?? undefined, pue: ci.pue ?? 1 },
+    labelJsonPath: r.labelJsonPath,
+    labelMarkdownPath: r.labelMarkdownPath,
+  };
 }
 
 export function liveDirFor(folder: string, outputDir = '.greenml'): string {

@@ -9,6 +9,7 @@ import { MachineReading, MachineSampler } from './machine';
 import { ProcessTree, TreeReading, holdsDevice } from './procfs';
 import { IntensityTracker, ResolvedIntensity } from './carbon';
 import { RAM_METHOD, ramPowerW } from './ram';
+import { PowerSamples } from './samples';
 
 export const J_PER_KWH = 3.6e6;
 
@@ -70,6 +71,11 @@ export class RunSession {
   lastSampleT: number;
   ended = false;
   exitCode: number | null = null;
+  /** Power per component per interval, for the label's chart. */
+  readonly samples = new PowerSamples();
+  /** Seconds between the process's start and the start of tracking (discovered processes). */
+  priorS = 0;
+  private priorNote?: string;
   /** Averages for the ledger. */
   private sumRssGbS = 0;
   private sumMachineUtilS = 0;
@@ -166,6 +172,7 @@ export class RunSession {
     add(this.cpu, cpuJ, cpuMachineJ, cpuIdleJ, dt);
     add(this.gpu, gpuJ, gpuMachineJ, gpuIdleJ, dt);
     add(this.ram, ramJ, ramMachineJ, 0, dt);
+    this.samples.add(this.durationS + dt, dt, cpuJ / dt, gpuJ / dt, ramJ / dt);
     this.lastIntensity = this.intensity.current;
     const kwh = (cpuJ + gpuJ + ramJ) / J_PER_KWH;
     this.emissionsG += kwh * this.lastIntensity.gPerKwh * this.lastIntensity.pue;
@@ -182,6 +189,25 @@ export class RunSession {
 
   get alive(): boolean {
     return this.lastTree.alive;
+  }
+
+  /**
+   * A process found running: the time since its real start counts in the duration, and the CPU time
+   * it had already used is added as estimated energy (TDP × CPU time; nothing measured it then).
+   */
+  addPriorRun(priorS: number, priorCpuS: number, rssBytes: number): void {
+    if (!(priorS > 0)) return;
+    const cpuJ = Math.max(0, priorCpuS) * this.machine.cpu.wattsPerThread;
+    const ramJ = ramPowerW(rssBytes) * priorS;
+    this.cpu.energyJ += cpuJ;
+    this.ram.energyJ += ramJ;
+    const kwh = (cpuJ + ramJ) / J_PER_KWH;
+    this.emissionsG += kwh * this.lastIntensity.gPerKwh * this.lastIntensity.pue;
+    this.cpuTimeS += Math.max(0, priorCpuS);
+    this.durationS += priorS;
+    this.priorS = priorS;
+    this.samples.add(priorS, priorS, cpuJ / priorS, 0, ramJ / priorS);
+    this.priorNote = `Found ${priorS.toFixed(1)} s after it started: that part (${Math.max(0, priorCpuS).toFixed(2)} s of CPU time) is estimated from CPU time × ${this.machine.cpu.wattsPerThread.toFixed(1)} W per CPU-second.`;
   }
 
   energyKwh(): number {
@@ -219,7 +245,7 @@ export class RunSession {
   }
 
   notes(): string[] {
-    return [...this.machine.notes, ...this.machine.gpuNotes(), ...this.lastIntensity.notes];
+    return [...this.machine.notes, ...this.machine.gpuNotes(), ...this.lastIntensity.notes, ...(this.priorNote ? [this.priorNote] : [])];
   }
 
   status(): RunStatus {

@@ -1,0 +1,222 @@
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import type { Edits } from '../fixes/edits';
+import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
+import { lossName, within } from '../frameworks/loops';
+import { perStepRegionAround, stepsWithin, type TrainingStep } from '../frameworks/training';
+import { defineRule, type ReportedFix } from './rule';
+
+/** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
+function stepLoss(step: TrainingStep): string | undefined {
+  if (step.kind === 'torch') return lossName(step.gradient.receiver);
+  if (step.kind === 'accelerate' || step.kind === 'fabric') return lossName(step.gradient.positional[0]);
+  return undefined;
+}
+
+
+/** Whether an expression (a receiver chain) copies to the host on its way: `.cpu()` or `.to("cpu")`. */
+function copiesToHost(model: Semantic, expr: Node | null): boolean {
+  for (let node = expr; node?.type === 'call'; ) {
+    const call = model.callSite(node);
+    if (isHostCopy(model, call)) return true;
+    node = call.receiver;
+  }
+  return false;
+}
+
+function isHostCopy(model: Semantic, call: CallSite): boolean {
+  if (!call.receiver || call.qualifiedName) return false;
+  if (call.methodName === 'cpu') return call.positional.length === 0;
+  const device = call.methodName === 'to' ? (call.positional[0] ?? call.keywords.get('device')?.value) : undefined;
+  // Written in the call (`.to("cpu")`, `.to(torch.device("cpu"))`): a variable may hold another device on another run.
+  return !!device && (device.type === 'string' || device.type === 'call') && deviceOf(model, device) === 'cpu';
+}
+
+/**
+ * Whether a node runs only on some steps, or only when the script is configured so: in the body of
+ * an `if`, `elif` or `else` between it and the region (`if step % 100 == 0:`, `if args.verbose:`).
+ * The condition itself runs every step.
+ */
+function conditional(model: Semantic, node: Node, region: Node): boolean {
+  let child = node;
+  for (const a of model.ancestors(node)) {
+    if (a.id === region.id) return false;
+    if ((a.type === 'if_statement' || a.type === 'elif_clause') && a.childForFieldName('consequence')?.id === child.id) return true;
+    if (a.type === 'else_clause') return true;
+    child = a;
+  }
+  return false;
+}
+
+const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot queue the next one ahead and the GPU idles between steps';
+
+/**
+ * ## What it flags
+ *
+ * A host synchronisation on every step of a GPU training loop: `.item()`, `.tolist()`, `.cpu()` (with
+ * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print` of the loss tensor
+ * itself. Every step means: in the loop that holds the training step (a gradient followed by an
+ * optimizer step), or in a function holding the step that runs once per batch (called in a loop
+ * over data, or handed to a PyTorch-Ignite `Engine`) and in the loop that calls it.
+ *
+ * Not flagged: syncs under a condition — on the step (`if step % 100 == 0:`, `if i == len(loader) - 1:`)
+ * or on the configuration (`if args.synchronize_step:`), which may hold on no step or only some
+ * (a sync in the condition itself runs every step and is flagged) — syncs in evaluation loops and once per epoch,
+ * full-batch training (`for epoch in range(…)` with the step right in it: one step per epoch),
+ * `.item()` on NumPy values, and scripts that do not run on a GPU: the rule runs where the script
+ * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
+ * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`); it is a warning where the
+ * script names CUDA and information where the device is chosen at run time.
+ *
+ * ## Why
+ *
+ * CUDA runs kernels asynchronously: the Python loop queues the next step's work while the GPU still
+ * computes the current one. A value copied to the host (`.item()`, `.cpu()`, printing a tensor) or
+ * `torch.cuda.synchronize()` makes the CPU wait until the GPU has finished everything queued, so
+ * the queue runs dry at every step and the GPU idles while Python builds the next one. PyTorch's
+ * performance tuning guide lists avoiding unnecessary CPU-GPU synchronisation (`print(cuda_tensor)`,
+ * `cuda_tensor.item()`, copies to the CPU) among its GPU-specific optimisations; the time lost per
+ * step is fixed, so it weighs most on small and medium models whose steps are short.
+ *
+ * ## Example
+ *
+ * ```python
+ * import torch
+ *
+ * device = "cuda"
+ * model = Net().to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     running_loss = 0.0
+ *     for inputs, labels in train_loader:
+ *         inputs, labels = inputs.to(device), labels.to(device)
+ *         optimizer.zero_grad()
+ *         loss = criterion(model(inputs), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ *         running_loss += loss.item()
+ *     print(f"epoch {epoch}: loss {running_loss / len(train_loader):.3f}")
+ * ```
+ *
+ * ## Fixed example
+ *
+ * ```python
+ * import torch
+ *
+ * device = "cuda"
+ * model = Net().to(device)
+ * optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+ * for epoch in range(10):
+ *     running_loss = 0.0
+ *     for inputs, labels in train_loader:
+ *         inputs, labels = inputs.to(device), labels.to(device)
+ *         optimizer.zero_grad()
+ *         loss = criterion(model(inputs), labels)
+ *         loss.backward()
+ *         optimizer.step()
+ *         running_loss += loss.detach()
+ *     print(f"epoch {epoch}: loss {running_loss / len(train_loader):.3f}")
+ * ```
+ *
+ * ## Fix safety
+ *
+ * Unsafe. The fix is offered where a sync is summed (`total += loss.item()`): it sums
+ * `loss.detach()` on the device instead, and the total becomes a tensor on the GPU. Printing and
+ * formatting it (`f"{total:.3f}"`, `total / n`) still work and sync once, where they happen; code
+ * that needs a Python number (JSON, a list plotted with matplotlib, a comparison made many times)
+ * needs `.item()` there. Other syncs have no fix: move them under a logging condition
+ * (`if step % 100 == 0:`).
+ *
+ * ## Measured here
+ *
+ * Not measured: the cost is GPU idle time, and no GPU was lent to the session that wrote this rule
+ * (on a CPU, `.item()` copies nothing and waits for nothing).
+ *
+ * ## References
+ *
+ * - PyTorch, *Performance Tuning Guide — Avoid unnecessary CPU-GPU synchronization*: https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html
+ * - PyTorch, *CUDA semantics — Asynchronous execution*: https://pytorch.org/docs/stable/notes/cuda.html#asynchronous-execution
+ */
+export const perStepHostSync = defineRule({
+  code: 'GML404',
+  name: 'per-step-host-sync',
+  summary: '`.item()`, `.cpu()`, `print(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
+  defaultSeverity: 'warning',
+  frameworks: ['torch', 'ignite', 'accelerate', 'lightning', 'lightning_fabric'],
+  fixSafety: 'unsafe',
+  facts: DEVICE_FACTS,
+  check({ model, sites, facts, edits, report }) {
+    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print')];
+    let device: ReturnType<typeof trainingDevice> | undefined;
+    const seen = new Set<number>();
+    const known = new Map<number, TrainingStep[]>();
+    for (const call of syncs.sort((a, b) => a.node.startIndex - b.node.startIndex)) {
+      if (seen.has(call.node.id) || !maySync(call)) continue;
+      seen.add(call.node.id);
+      const region = perStepRegionAround(model, call.node, known);
+      if (!region || conditional(model, call.node, region)) continue;
+      const losses = new Set((known.get(region.id) ?? stepsWithin(model, region)).map(stepLoss).filter((n): n is string => !!n));
+      const what = syncOf(model, call, losses);
+      if (!what) continue;
+      // Where the script computes is asked last: finding it reads every call of the file.
+      device ??= trainingDevice(facts);
+      if (device !== 'cuda' && device !== 'runtime') return;
+      report({ node: what.node, message: what.message, severity: device === 'cuda' ? 'warning' : 'information', fixes: accumulateFix(model, call, edits) });
+    }
+  },
+});
+
+/** Whether a call has the shape of a sync (`x.item()`, `x.cpu()`, `x.to("cpu")`, `print(…)`), before asking what it is. */
+function maySync(call: CallSite): boolean {
+  const args = call.argumentList?.namedChildren.length ?? 0;
+  switch (call.methodName) {
+    case 'item':
+    case 'tolist':
+    case 'cpu':
+      return !!call.receiver && args === 0;
+    case 'to':
+      return !!call.receiver && (call.positional[0]?.type === 'string' || call.positional[0]?.type === 'call' || call.keywords.has('device'));
+    case 'print':
+      return args > 0;
+    default:
+      return true;
+  }
+}
+
+/** What a call syncs, if it does: its message and the node to point at. */
+function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): { node: Node; message: string } | undefined {
+  const q = call.qualifiedName;
+  if (q === 'torch.cuda.synchronize') {
+    return { node: call.node, message: `\`torch.cuda.synchronize()\` on every training step makes the CPU wait for all queued GPU work: ${WAITS}. Synchronise only where you time or log.` };
+  }
+  if (call.methodName === 'print' && call.callee.type === 'identifier' && !q) {
+    const printed = [...losses].flatMap((name) => model.identifiers(name).filter((id) => within(id, call.node) && model.parentOf(id)?.type !== 'attribute'));
+    if (printed.length === 0) return undefined;
+    return { node: call.node, message: `Printing the loss tensor \`${printed[0].text}\` on every training step copies it to the host: ${WAITS}. Print every N steps (\`if step % N == 0:\`).` };
+  }
+  const receiver = call.receiver;
+  if (!receiver || q) return undefined;
+  if (call.methodName === 'item' || call.methodName === 'tolist') {
+    if (call.argumentList?.namedChildren.length || copiesToHost(model, receiver)) return undefined;
+    const origin = model.originCall(receiver)?.qualifiedName ?? '';
+    if (origin.startsWith('numpy.') || origin.startsWith('pandas.')) return undefined;
+    const text = call.node.text.length > 40 ? `.${call.methodName}()` : call.node.text;
+    return { node: call.node, message: `\`${text}\` copies a value to the host on every training step: ${WAITS}. Keep running totals on the device (\`total += loss.detach()\`) and call \`.${call.methodName}()\` when you log.` };
+  }
+  if (!isHostCopy(model, call) || copiesToHost(model, receiver)) return undefined;
+  return { node: call.node, message: `\`.${call.methodName}(${call.argumentList?.namedChildren.map((c) => c?.text).join(', ') ?? ''})\` copies a tensor to the host on every training step: ${WAITS}. Keep it on the device until you log or evaluate.` };
+}
+
+/** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
+function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedFix[] {
+  if (call.methodName !== 'item' || !call.receiver) return [];
+  let statement: Node | null = call.node;
+  while (statement && statement.type !== 'augmented_assignment' && statement.type !== 'expression_statement') statement = model.parentOf(statement);
+  if (statement?.type !== 'augmented_assignment' || statement.childForFieldName('operator')?.text !== '+=') return [];
+  const right = statement.childForFieldName('right');
+  if (!right || !within(call.node, right) || statement.childForFieldName('left')?.type !== 'identifier') return [];
+  const receiver = call.receiver;
+  const detached = receiver.type === 'call' && model.callSite(receiver).methodName === 'detach' ? receiver.text : `${receiver.text}.detach()`;
+  return [{ title: `Accumulate on the device: ${detached} instead of .item()`, edits: [edits.replace(call.node, detached)] }];
+}

@@ -1,0 +1,394 @@
+import { describe, it } from 'node:test';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML106 float64-training', () => {
+  it('flags a model converted in place with .double() and then trained', () => {
+    expectFindings(`
+      import torch
+      import torch.nn as nn
+
+      model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 2))
+      model.double()
+      ^^^^^^^^^^^^^^ GML106: makes what is trained float64
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = nn.functional.cross_entropy(model(x), y)
+          loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('flags .double() on the model as it is built, trained through a function defined in the file', () => {
+    expectFindings(`
+      import torch
+
+      def train(net, loader, opt):
+          for x, y in loader:
+              opt.zero_grad()
+              torch.nn.functional.mse_loss(net(x), y).backward()
+              opt.step()
+
+      model = Net().double()
+      #       ^^^^^^^^^^^^^^ GML106
+      optimizer = torch.optim.Adam(params)
+      for epoch in range(5):
+          train(model, train_loader, optimizer)
+    `);
+  });
+
+  it('flags the LBFGS closure style: a float64 model trained by optimizer.step(closure)', () => {
+    expectFindings(`
+      import torch
+      import torch.nn as nn
+      import torch.optim as optim
+
+      seq = Sequence()
+      seq.double()
+      ^^^^^^^^^^^^ GML106
+      criterion = nn.MSELoss()
+      optimizer = optim.LBFGS(seq.parameters(), lr=0.8)
+      for i in range(15):
+          def closure():
+              optimizer.zero_grad()
+              loss = criterion(seq(input), target)
+              loss.backward()
+              return loss
+          optimizer.step(closure)
+    `);
+  });
+
+  it('flags float64 data made with dtype= and fed to training through TensorDataset and DataLoader', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset
+
+      features = torch.tensor(X, dtype=torch.float64)
+      #                                ^^^^^^^^^^^^^ GML106: makes what is trained float64
+      loader = DataLoader(TensorDataset(features, labels), batch_size=64, shuffle=True)
+      for xb, yb in loader:
+          opt.zero_grad()
+          loss_fn(model(xb), yb).backward()
+          opt.step()
+    `);
+  });
+
+  it('flags .to(torch.double) in the training loop itself', () => {
+    expectFindings(`
+      import torch
+      for x, y in loader:
+          x = x.to(device, torch.double)
+      #                    ^^^^^^^^^^^^ GML106
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('flags NumPy data made float64 and turned into a tensor as it is', () => {
+    expectFindings(`
+      import numpy as np
+      import torch
+
+      data = np.loadtxt("train.csv", delimiter=",", dtype=np.float64)
+      #                                                   ^^^^^^^^^^ GML106: makes training data float64
+      inputs = torch.from_numpy(data)
+      for step in range(1000):
+          optimizer.zero_grad()
+          loss = ((model(inputs) - targets) ** 2).mean()
+          loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('flags .astype("float64") data turned into a tensor', () => {
+    expectFindings(`
+      import torch
+      x_train = torch.tensor(frame.values.astype("float64"))
+      #                                          ^^^^^^^^^ GML106
+      for epoch in range(100):
+          optimizer.zero_grad()
+          loss = criterion(model(x_train), y_train)
+          loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('flags torch.set_default_dtype(torch.float64) in a script that trains', () => {
+    expectFindings(`
+      import torch
+      torch.set_default_dtype(torch.float64)
+      #                       ^^^^^^^^^^^^^ GML106: makes every new tensor and module float64
+      model = torch.nn.Linear(3, 1)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for x, y in loader:
+          optimizer.zero_grad()
+          torch.nn.functional.mse_loss(model(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('resolves aliases and names imported on their own', () => {
+    expectFindings(`
+      import torch as T
+      from torch import float64 as f64
+      weights = T.zeros(10, 1, dtype=f64, requires_grad=True)
+      #                              ^^^ GML106
+      opt = T.optim.SGD([weights], lr=0.1)
+      for x, y in batches:
+          opt.zero_grad()
+          ((x @ weights - y) ** 2).mean().backward()
+          opt.step()
+    `);
+  });
+
+  it('leaves float32 training alone', () => {
+    expectNone('GML106', `
+      import torch
+      model = Net().float()
+      features = torch.tensor(X, dtype=torch.float32)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for x, y in DataLoader(TensorDataset(features, labels)):
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves float64 data cast to float32 before training alone', () => {
+    expectNone('GML106', `
+      import numpy as np
+      import torch
+      data = np.asarray(rows, dtype=np.float64)
+      inputs = torch.from_numpy(data).float()
+      raw = torch.tensor(X, dtype=torch.float64)
+      for step in range(100):
+          optimizer.zero_grad()
+          loss = criterion(model(inputs), targets) + criterion(model(raw.float()), targets)
+          loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves float64 used only for evaluation and metrics alone', () => {
+    expectNone('GML106', `
+      import torch
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+      with torch.no_grad():
+          accuracy = (model(x_test).argmax(1) == y_test).double().mean().item()
+      reference = torch.zeros(10, dtype=torch.float64)
+    `);
+  });
+
+  it('leaves a gradient check (gradients with no optimizer step) alone', () => {
+    expectNone('GML106', `
+      import torch
+      x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
+      for _ in range(3):
+          y = layer(x).sum()
+          y.backward()
+      torch.autograd.gradcheck(layer.double(), (x,))
+    `);
+  });
+
+  it('leaves a dtype that is not a literal alone', () => {
+    expectNone('GML106', `
+      import torch
+      dtype = torch.float64 if args.precise else torch.float32
+      features = torch.tensor(X, dtype=dtype)
+      model.to(args.dtype)
+      for x, y in DataLoader(TensorDataset(features, labels)):
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves NumPy float64 that never becomes a tensor alone (scikit-learn in the same script)', () => {
+    expectNone('GML106', `
+      import numpy as np
+      import torch
+      X = np.asarray(rows, dtype=np.float64)
+      clf.fit(X, y)
+      for x, t in loader:
+          optimizer.zero_grad()
+          criterion(model(x), t).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves a look-alike double method and a look-alike torch alone', () => {
+    expectNone('GML106', `
+      import torch
+
+      class Budget:
+          def double(self):
+              return Budget()
+
+      budget = Budget()
+      budget.double()
+      class torch_like:
+          float64 = "f"
+      scores = make(dtype=torch_like.float64)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves a script that does not train alone', () => {
+    expectNone('GML106', `
+      import torch
+      model = Net().double()
+      model.load_state_dict(torch.load("weights.pt"))
+      print(model(torch.zeros(1, 3, dtype=torch.float64)))
+    `);
+  });
+
+  it('fix: .double() becomes .float()', () => {
+    expectFix(
+      'GML106',
+      `
+      import torch
+      model = Net()
+      model.double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      model = Net()
+      model.float()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('fix: torch.double becomes float32 through the same module alias', () => {
+    expectFix(
+      'GML106',
+      `
+      import torch as T
+      features = T.tensor(X, dtype=T.double)
+      for xb, yb in T.utils.data.DataLoader(T.utils.data.TensorDataset(features, labels)):
+          opt.zero_grad()
+          loss_fn(model(xb), yb).backward()
+          opt.step()
+      `,
+      `
+      import torch as T
+      features = T.tensor(X, dtype=T.float32)
+      for xb, yb in T.utils.data.DataLoader(T.utils.data.TensorDataset(features, labels)):
+          opt.zero_grad()
+          loss_fn(model(xb), yb).backward()
+          opt.step()
+      `,
+    );
+  });
+
+  it('fix: a float64 name imported on its own becomes torch.float32, importing torch once', () => {
+    expectFix(
+      'GML106',
+      `
+      from torch import float64, optim, zeros
+      w = zeros(3, dtype=float64, requires_grad=True)
+      opt = optim.SGD([w], lr=0.1)
+      for x, y in batches:
+          opt.zero_grad()
+          ((x @ w - y) ** 2).mean().backward()
+          opt.step()
+      `,
+      `
+      from torch import float64, optim, zeros
+      import torch
+      w = zeros(3, dtype=torch.float32, requires_grad=True)
+      opt = optim.SGD([w], lr=0.1)
+      for x, y in batches:
+          opt.zero_grad()
+          ((x @ w - y) ** 2).mean().backward()
+          opt.step()
+      `,
+    );
+  });
+
+  it("fix: a NumPy dtype string keeps its quotes; np.float64 becomes np.float32", () => {
+    expectFix(
+      'GML106',
+      `
+      import torch
+      x_train = torch.tensor(frame.values.astype('float64'))
+      for epoch in range(100):
+          optimizer.zero_grad()
+          criterion(model(x_train), y_train).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      x_train = torch.tensor(frame.values.astype('float32'))
+      for epoch in range(100):
+          optimizer.zero_grad()
+          criterion(model(x_train), y_train).backward()
+          optimizer.step()
+      `,
+    );
+    expectFix(
+      'GML106',
+      `
+      import numpy as np
+      import torch
+      data = np.array(rows, dtype=np.float64)
+      inputs = torch.from_numpy(data)
+      for step in range(100):
+          optimizer.zero_grad()
+          criterion(model(inputs), targets).backward()
+          optimizer.step()
+      `,
+      `
+      import numpy as np
+      import torch
+      data = np.array(rows, dtype=np.float32)
+      inputs = torch.from_numpy(data)
+      for step in range(100):
+          optimizer.zero_grad()
+          criterion(model(inputs), targets).backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('fix: set_default_tensor_type(torch.DoubleTensor) becomes torch.FloatTensor', () => {
+    expectFix(
+      'GML106',
+      `
+      import torch
+      torch.set_default_tensor_type(torch.DoubleTensor)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+      `,
+      `
+      import torch
+      torch.set_default_tensor_type(torch.FloatTensor)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+      `,
+    );
+  });
+});

@@ -1,0 +1,372 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+
+useParser();
+
+describe('GML404 per-step-host-sync', () => {
+  it('flags .item() summed on every step of a CUDA training loop', () => {
+    const [finding] = expectFindings(`
+      import torch
+
+      device = "cuda"
+      model = Net().to(device)
+      for epoch in range(10):
+          running_loss = 0.0
+          for inputs, labels in train_loader:
+              inputs, labels = inputs.to(device), labels.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(inputs), labels)
+              loss.backward()
+              optimizer.step()
+              running_loss += loss.item()
+      #                       ^^^^^^^^^^^ GML404: copies a value to the host on every training step
+    `);
+    assert.equal(finding.severity, 'warning');
+  });
+
+  it('is information where the device is chosen at run time, and flags each sync of the step', () => {
+    const found = expectFindings(`
+      import torch
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      for batch_idx, (inputs, targets) in enumerate(trainloader):
+          inputs, targets = inputs.to(device), targets.to(device)
+          optimizer.zero_grad()
+          outputs = net(inputs)
+          loss = criterion(outputs, targets)
+          loss.backward()
+          optimizer.step()
+          train_loss += loss.item()
+      #                 ^^^^^^^^^^^ GML404
+          _, predicted = outputs.max(1)
+          correct += predicted.eq(targets).sum().item()
+      #              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML404
+          all_preds.append(predicted.cpu().numpy())
+      #                    ^^^^^^^^^^^^^^^ GML404: copies a tensor to the host
+    `);
+    assert.deepEqual(found.map((f) => f.severity), ['information', 'information', 'information']);
+  });
+
+  it('flags printing the loss tensor and torch.cuda.synchronize() every step', () => {
+    expectFindings(`
+      import torch
+      model.cuda()
+      for x, y in loader:
+          x, y = x.cuda(), y.cuda()
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          torch.cuda.synchronize()
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^ GML404: torch.cuda.synchronize()
+          print(f"loss {loss:.4f}")
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^^ GML404: Printing the loss tensor
+    `);
+  });
+
+  it('flags a sync in a step function called once per batch, and in the loop that calls it', () => {
+    expectFindings(`
+      import torch
+
+      def train_step(model, batch, optimizer, device):
+          x, y = batch[0].to(device), batch[1].to(device)
+          optimizer.zero_grad()
+          loss = torch.nn.functional.cross_entropy(model(x), y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+      #          ^^^^^^^^^^^ GML404
+
+      for epoch in range(3):
+          for batch in loader:
+              losses.append(train_step(model, batch, optimizer, device))
+    `);
+  });
+
+  it('flags the process function of a PyTorch-Ignite Engine, with Accelerate-style devices too', () => {
+    expectFindings(`
+      from ignite.engine import Engine
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch[0].to(device), batch[1].to(device)
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+      #          ^^^^^^^^^^^ GML404
+
+      trainer = Engine(process_function)
+    `);
+    expectFindings(`
+      from accelerate import Accelerator
+      accelerator = Accelerator()
+      model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+      for batch in loader:
+          outputs = model(**batch)
+          loss = outputs.loss
+          accelerator.backward(loss)
+          optimizer.step()
+          optimizer.zero_grad()
+          tracker.check(loss.item())
+      #                 ^^^^^^^^^^^ GML404
+    `);
+  });
+
+  it('resolves torch.cuda.synchronize through aliases', () => {
+    expectFindings(`
+      import torch as T
+      from torch.cuda import synchronize as sync
+      for x, y in loader:
+          x = x.to("cuda:0")
+          opt.zero_grad()
+          crit(net(x), y).backward()
+          opt.step()
+          sync()
+      #   ^^^^^^ GML404
+    `);
+  });
+
+  it('flags a sync in a condition, which runs every step', () => {
+    expectFindings(`
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          if loss.item() > 10.0:
+      #      ^^^^^^^^^^^ GML404
+              print("loss spike")
+    `);
+  });
+
+  it('leaves syncs under a condition on the configuration alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          if args.synchronize_step:
+              torch.cuda.synchronize()
+          else:
+              timings.append(loss.item())
+    `);
+  });
+
+  it('leaves syncs under a condition on the step alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+      for batch_idx, (data, target) in enumerate(train_loader):
+          data, target = data.to(device), target.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(data), target)
+          loss.backward()
+          optimizer.step()
+          if batch_idx % log_interval == 0:
+              print(f"loss {loss.item():.6f}")
+          global_step += 1
+          if global_step == max_steps:
+              torch.cuda.synchronize()
+          elif (batch_idx + 1) % 50 == 0:
+              print(loss)
+    `);
+  });
+
+  it('leaves accumulation on the device and syncs once per epoch or in evaluation alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+      for epoch in range(10):
+          total_loss = 0
+          for step, batch in enumerate(train_dataloader):
+              batch = {k: v.to(device) for k, v in batch.items()}
+              loss = model(**batch).loss
+              total_loss += loss.detach().float()
+              loss.backward()
+              optimizer.step()
+              optimizer.zero_grad()
+          print(f"epoch {epoch}: {total_loss.item() / len(train_dataloader)}")
+          model.eval()
+          with torch.no_grad():
+              for batch in eval_dataloader:
+                  correct += (model(**batch).logits.argmax(-1) == batch["labels"]).sum().item()
+    `);
+  });
+
+  it('leaves full-batch training (one step per epoch) alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      X_train, y_train = X_train.to(device), y_train.to(device)
+      for epoch in range(1000):
+          model.train()
+          y_logits = model(X_train).squeeze()
+          loss = loss_fn(y_logits, y_train)
+          optimizer.zero_grad()
+          loss.backward()
+          optimizer.step()
+          acc = accuracy(y_train, y_logits.round()).item()
+    `);
+  });
+
+  it('leaves CPU-only training alone', () => {
+    expectNone('GML404', `
+      import torch
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          total += loss.item()
+      torch.save(model.state_dict(), "cpu.pt")
+    `);
+    expectNone('GML404', `
+      import torch
+      model = model.to("cpu")
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          print(loss.item())
+    `);
+  });
+
+  it('leaves NumPy .item() and look-alike item methods alone', () => {
+    expectNone('GML404', `
+      import numpy as np
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          lr = np.float32(scheduler_value).item()
+          config.items()
+    `);
+  });
+
+  it('leaves a loop that computes gradients without an optimizer step alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device).requires_grad_(True)
+          loss = criterion(model(x), y)
+          loss.backward()
+          saliency.append(x.grad.abs().cpu())
+    `);
+  });
+
+  it('fix: sums the detached loss on the device', () => {
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = "cuda"
+      for inputs, labels in loader:
+          inputs, labels = inputs.to(device), labels.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(inputs), labels)
+          loss.backward()
+          optimizer.step()
+          running_loss += loss.item() * inputs.size(0)
+      print(running_loss / len(loader.dataset))
+      `,
+      `
+      import torch
+      device = "cuda"
+      for inputs, labels in loader:
+          inputs, labels = inputs.to(device), labels.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(inputs), labels)
+          loss.backward()
+          optimizer.step()
+          running_loss += loss.detach() * inputs.size(0)
+      print(running_loss / len(loader.dataset))
+      `,
+    );
+  });
+
+  it('fix: an already detached value is summed as it is', () => {
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          epoch_loss += loss.detach().item()
+      `,
+      `
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          epoch_loss += loss.detach()
+      `,
+    );
+  });
+
+  it('offers no fix for a sync that is not summed', () => {
+    const [finding] = expectFindings(`
+      import torch
+      device = "cuda"
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          losses.update(loss.item(), x.size(0))
+      #                 ^^^^^^^^^^^ GML404
+    `);
+    assert.deepEqual(finding.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), []);
+  });
+
+  it('flags the train_step function of a course-style notebook, and --fix --unsafe-fixes sums on the device', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const cli = path.join(root, 'dist', 'cli.js');
+    if (!fs.existsSync(cli)) assert.equal(spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root }).status, 0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-gml404-'));
+    try {
+      const notebook = path.join(dir, 'train.ipynb');
+      fs.copyFileSync(path.join(root, 'test', 'fixtures', 'notebooks', 'train_step_item.ipynb'), notebook);
+      const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'check', '--no-config', '--select', 'GML404', ...args, notebook], { encoding: 'utf8' });
+      const found = JSON.parse(run('--format', 'json').stdout) as Array<{ cell: number; line: number; code: string }>;
+      assert.deepEqual(found.map((f) => [f.code, f.cell, f.line]), [['GML404', 5, 9], ['GML404', 5, 10]]);
+      assert.equal(run('--fix', '--unsafe-fixes').status, 0);
+      const cell = (JSON.parse(fs.readFileSync(notebook, 'utf8')) as { cells: Array<{ source: string[] }> }).cells[4].source.join('');
+      assert.match(cell, /train_loss \+= loss\.detach\(\)\n/);
+      assert.match(cell, /train_acc \+= \(y_pred\.argmax\(dim=1\) == y\)\.sum\(\)\.detach\(\) \/ len\(y_pred\)/);
+      assert.deepEqual(JSON.parse(run('--format', 'json').stdout), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
