@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repeatedFixtureScripts } from '../helpers/analysis';
+import { fixtureScriptsOfLines, repeatedFixtureScripts } from '../helpers/analysis';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -388,8 +388,11 @@ describe('greenml check: --time-budget-ms', () => {
     const overridden = json(greenml(dir, '--format', 'json', '--time-budget-ms', '600000', '.'));
     assert.ok(!overridden.some((f) => f.code === 'GML004'), 'the command line wins over pyproject.toml');
     // --no-config: the default budget, 2000 ms, which a shorter file (well over 10 ms of analysis,
-    // well under 2000 ms even on a loaded machine) does not exhaust.
-    const shorter = tree({ 'pyproject.toml': '[tool.greenml]\nanalysis-time-budget-ms = 10\n', 'short.py': repeatedFixtureScripts(3) });
+    // well under 2000 ms even on a loaded machine) does not exhaust. Its size is fixed (about 300
+    // lines): three copies of every fixture grew with each rule's fixtures, to 6,500 lines and 5 s of
+    // analysis on a loaded machine. (There, a fresh process analysing 340 lines took 1.0–1.5 s, most
+    // of it warming up.)
+    const shorter = tree({ 'pyproject.toml': '[tool.greenml]\nanalysis-time-budget-ms = 10\n', 'short.py': fixtureScriptsOfLines(300) });
     const limited = json(greenml(shorter, '--format', 'json', '.'));
     assert.ok(limited.some((f) => f.code === 'GML004'), 'the 10 ms budget of pyproject.toml runs out on the shorter file');
     const ignored = json(greenml(shorter, '--format', 'json', '--no-config', '.'));

@@ -571,6 +571,77 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
     }
   });
 
+  it('a bracket typed at a segment\'s edge and deleted again does not re-examine the readers of names its merged neighbours bind', () => {
+    // `op(timizer.step()` leaves a bracket open to the end of its segment, so the segment is parsed
+    // with its neighbours (errorsInside). `net = keras.Sequential(…)` in a neighbour reads the same in
+    // the broken stretch as before and after: the segment whose fit reads `net` is not the edit's
+    // business. (It was: every statement of a broken stretch counted as changed, and the bench file's
+    // module-level loop cost 4 segments once an example grew by 11 lines and moved its segments.)
+    const lines = [
+      'import torch',
+      'import keras',
+      ...filler(0, 22),
+      'for x in loader:',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    optimizer.step()',
+      ...filler(1, 6),
+      'net = keras.Sequential([keras.layers.Dense(1)])',
+      ...filler(2, 12),
+      'net.compile(optimizer="adam", loss="mse")',
+      'net.fit(x, y, epochs=100, validation_split=0.2)',
+      ...filler(3, 60),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML211'), 1);
+      const segments = doc.segments.length;
+      const line = lines.indexOf('    optimizer.step()');
+      const at = { line, character: '    op'.length };
+      doc.update([{ range: { start: at, end: at }, text: '(' }]);
+      assert.ok(!parsesCleanly(doc.text));
+      assert.ok(doc.segments.length < segments, 'the broken segment was parsed with its neighbours');
+      expectSame(doc, analysis, 'with the bracket typed');
+      assert.equal(analysis.lastStats!.mode, 'partial');
+      assert.deepEqual([...analysis.lastStats!.staleBecause], [], 'no kept segment was reached');
+      assert.equal(analysis.lastStats!.analysed, 1, 'the merged stretch alone');
+      doc.update([{ range: { start: at, end: { line, character: at.character + 1 } }, text: '' }]);
+      expectSame(doc, analysis, 'with the bracket deleted');
+      assert.equal(doc.segments.length, segments);
+      assert.deepEqual([...analysis.lastStats!.staleBecause], [], 'no kept segment was reached');
+      assert.equal(analysis.lastStats!.analysed, 3, 'the stretch, cut into its three segments again');
+      assert.equal(count('GML211'), 1);
+    });
+  });
+
+  it('"does the file compute a gradient anywhere?" is a yes/no: typing beside one .backward() leaves the other loops alone, removing the last one does not', () => {
+    // The training-step helpers ask it before any loop (frameworks/training.ts computesGradients).
+    // Asked as the calls themselves, every loop's segment depended on every statement spelling
+    // `backward`: a keystroke in one training loop re-examined them all (22 of the bench file's 96).
+    const loop = (k: number) => [`for epoch_${k} in range(20):`, `    for x_${k}, y_${k} in loader_${k}:`, `        loss_${k} = model(x_${k}).sum()`, `        loss_${k}.backward()`, `        opt_${k}.step()`];
+    const lines = ['import torch', 'model = model.to("cuda")', ...filler(0, 20), ...loop(1), ...filler(1, 30), ...loop(2), ...filler(2, 30)];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 2);
+      assert.equal(count('GML216'), 2, 'both epoch loops train (asked through the helpers)');
+      const segments = doc.segments.length;
+      const line = lines.indexOf('        loss_1.backward()');
+      const at = { line, character: '        loss_1'.length };
+      doc.update([{ range: { start: at, end: at }, text: 'x' }]);
+      expectSame(doc, analysis, 'a name typed beside the first backward');
+      assert.equal(analysis.lastStats!.analysed, 1, `segments examined (of ${segments}): ${[...analysis.lastStats!.staleBecause]}`);
+      // The first loop's gradient call renamed: the second still computes one, the answer holds.
+      doc.update([{ range: { start: { line, character: '        loss_1x.'.length }, end: { line, character: '        loss_1x.backward'.length } }, text: 'backward_' }]);
+      expectSame(doc, analysis, 'the first backward renamed');
+      assert.equal(analysis.lastStats!.analysed, 1);
+      assert.equal(count('GML101'), 1);
+      // The last one renamed too: no gradient anywhere, and the loop in the other segment is examined again.
+      const last = lines.indexOf('        loss_2.backward()');
+      doc.update([{ range: { start: { line: last, character: '        loss_2.'.length }, end: { line: last, character: '        loss_2.backward'.length } }, text: 'backward_' }]);
+      expectSame(doc, analysis, 'no backward left');
+      assert.equal(count('GML101'), 0);
+      assert.equal(count('GML216'), 0, 'no loop trains');
+    });
+  });
+
   it('removing the only import of a name re-examines the segments that resolved it', () => {
     const lines = [
       'import torch as T',

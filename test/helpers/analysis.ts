@@ -91,14 +91,33 @@ export function count(text: string, part: string): number {
 
 /** Every training-script fixture (test/fixtures/scripts/*.py, in name order) joined, `copies` times over: a long, realistic file. */
 export function repeatedFixtureScripts(copies: number): string {
+  const all = fixtureScripts().join('\n');
+  return Array.from({ length: copies }, () => all).join('\n');
+}
+
+/**
+ * Whole training-script fixtures, in name order (then over again), joined until they hold at least
+ * `lines` lines: a realistic file whose size does not grow as fixtures are added.
+ */
+export function fixtureScriptsOfLines(lines: number): string {
+  const scripts = fixtureScripts();
+  const out: string[] = [];
+  let held = 0;
+  for (let i = 0; held < lines; i++) {
+    const script = scripts[i % scripts.length];
+    out.push(script);
+    held += script.split('\n').length;
+  }
+  return out.join('\n');
+}
+
+function fixtureScripts(): string[] {
   const dir = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scripts');
-  const all = fs
+  return fs
     .readdirSync(dir)
     .filter((n) => n.endsWith('.py'))
     .sort()
-    .map((n) => fs.readFileSync(path.join(dir, n), 'utf8'))
-    .join('\n');
-  return Array.from({ length: copies }, () => all).join('\n');
+    .map((n) => fs.readFileSync(path.join(dir, n), 'utf8'));
 }
 
 /**

@@ -87,18 +87,22 @@ export class TestLspClient {
     }
   }
 
-  /** Diagnostics published for exactly this version of the document. */
-  diagnosticsFor(uri: string, version: number): Promise<Diagnostic[]> {
-    return this.waitFor(() => {
-      const d = this.diagnostics.get(uri);
-      return d && d.version === version ? d.diagnostics : undefined;
-    }, `diagnostics for ${uri} v${version}`);
+  /** Diagnostics published for exactly this version of the document (waiting up to `timeoutMs`, default 10 s). */
+  diagnosticsFor(uri: string, version: number, timeoutMs?: number): Promise<Diagnostic[]> {
+    return this.waitFor(
+      () => {
+        const d = this.diagnostics.get(uri);
+        return d && d.version === version ? d.diagnostics : undefined;
+      },
+      `diagnostics for ${uri} v${version}`,
+      timeoutMs,
+    );
   }
 
-  async open(uri: string, text: string, languageId = 'python'): Promise<Diagnostic[]> {
+  async open(uri: string, text: string, languageId = 'python', timeoutMs?: number): Promise<Diagnostic[]> {
     this.versions.set(uri, 1);
     await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
-    return this.diagnosticsFor(uri, 1);
+    return this.diagnosticsFor(uri, 1, timeoutMs);
   }
 
   async change(uri: string, changes: Array<{ range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }>): Promise<Diagnostic[]> {

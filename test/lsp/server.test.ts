@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { CodeAction, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { inProcessClient, stdioClient, type TestLspClient } from '../helpers/lsp';
-import { parsesCleanly, repeatedFixtureScripts } from '../helpers/analysis';
+import { fixtureScriptsOfLines, parsesCleanly, repeatedFixtureScripts } from '../helpers/analysis';
 import { analyzeText } from '../../server/src/analysis/analyze';
 import { loadPython } from '../../server/src/analysis/parser';
 
@@ -132,7 +132,7 @@ describe('language server over LSP', () => {
     const client = inProcessClient({ settings: { analysisTimeBudgetMs: budget } });
     try {
       await client.initialize();
-      let text = repeatedFixtureScripts(2);
+      let text = repeatedFixtureScripts(1);
       assert.ok(text.split('\n').length >= 4 * 100, 'long enough to be kept as segments');
       const uri = 'file:///tmp/greenml-long/train.py';
       const expected = (t: string) => {
@@ -202,8 +202,9 @@ describe('language server over LSP', () => {
 
   it('the time budget comes from [tool.greenml] analysis-time-budget-ms unless the editor sets one', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenml-budget-'));
-    // Long enough that no machine analyses it within 10 ms.
-    const text = repeatedFixtureScripts(10);
+    // Long enough that no machine analyses it within 10 ms, and of a fixed size (ten copies of every
+    // fixture grew to 22,000 lines, more than the 10 s the test waits on a loaded machine).
+    const text = fixtureScriptsOfLines(2000);
     const file = path.join(dir, 'long.py');
     fs.writeFileSync(file, text);
     fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.greenml]\nanalysis-time-budget-ms = 10\n');

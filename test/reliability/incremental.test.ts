@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../server/src/analysis/analyze';
 import { PythonDocument } from '../../server/src/analysis/document';
+import { parsePythonRange } from '../../server/src/analysis/parser';
 import { IncrementalAnalysis } from '../../server/src/analysis/incremental/incremental';
 import { SourceText } from '../../server/src/analysis/sourceText';
 import type { Finding } from '../../server/src/analysis/types';
@@ -41,6 +42,19 @@ function expectAgreement(doc: PythonDocument, analysis: IncrementalAnalysis, lab
   }
 }
 
+/**
+ * Whether `[from, to)` of a text, parsed alone (as a segment is), holds a string end the parser made
+ * up: the repros below are about that reading, and check that their text still produces it.
+ */
+function madeUpStringEnd(text: string, from: number, to: number): boolean {
+  const tree = parsePythonRange(text, from, to, new SourceText(text));
+  try {
+    return tree.rootNode.descendantsOfType('string_end').some((n) => !!n && n.isMissing);
+  } finally {
+    tree.delete();
+  }
+}
+
 describe('incremental analysis equals a fresh one on broken code', () => {
   it('typing """ in a segmented document (the repro: a stale GML105 stayed)', () => {
     const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', 'lsp_incr_before.py'), 'utf8');
@@ -51,6 +65,65 @@ describe('incremental analysis equals a fresh one on broken code', () => {
       doc.update([{ range: { start: { line: 42, character: 41 }, end: { line: 42, character: 41 } }, text: '"""' }]);
       assert.ok(!parsesCleanly(doc.text));
       expectAgreement(doc, analysis, 'after typing """');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('deleting the first line of a two-line docstring: its closing """ opens a string that the whole file reads on past the segment', () => {
+    // Parsed alone, the stretch ends that string with a made-up (missing) end and reads the rest of
+    // it as clean statements; the whole file is still inside the string there. The stretch must not
+    // pass for one that holds its error: it did, and the document stayed segments where a fresh open
+    // is one tree (with this file among others, the seeded GML104 test kept a stale finding).
+    const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'scripts', 'fabric_dcgan_no_val.py'), 'utf8');
+    const doc = new PythonDocument(text, { segmentLines: 15 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      assert.ok(doc.segments.length > 2, `${doc.segments.length} segments`);
+      expectAgreement(doc, analysis, 'open');
+      const src = new SourceText(doc.text);
+      assert.match(src.lineText(1), /^"""/);
+      const removed = src.lineStart(2) - src.lineStart(1);
+      const stretchEnd = doc.segments[1].end - removed;
+      doc.replaceRange(src.lineStart(1), src.lineStart(2), '');
+      assert.ok(!parsesCleanly(doc.text));
+      assert.ok(madeUpStringEnd(doc.text, 0, stretchEnd), 'the first two segments, parsed alone, end the string with a made-up end');
+      expectAgreement(doc, analysis, 'after deleting the docstring\'s first line');
+      const fresh = new PythonDocument(doc.text, { segmentLines: 15 });
+      try {
+        assert.equal(doc.segments.length, fresh.segments.length, 'kept as a fresh open keeps it');
+      } finally {
+        fresh.dispose();
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('replacing the closing """ of a docstring in the middle of a long document: the string runs on as the whole file reads it', () => {
+    // The seeded random-edit test (seed 12) that kept a GML101 and a GML216 the whole file does not
+    // report: the stretch ended the string with a made-up end and read the training loop as code.
+    const files = ['lightning_bf16.py', 'torch_tabular_val_no_es.py', 'clean_pandas_load_once.py'];
+    const text = files.map((f) => fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'scripts', f), 'utf8')).join('\n');
+    const doc = new PythonDocument(text, { segmentLines: 15 });
+    const analysis = new IncrementalAnalysis();
+    try {
+      expectAgreement(doc, analysis, 'open');
+      const lines = doc.text.split('\n');
+      const opening = lines.findIndex((l) => l.startsWith('"""Regress a noisy tabular target'));
+      const closing = lines.findIndex((l, i) => i > opening && l === '"""');
+      assert.ok(opening > 0 && closing > opening);
+      const src = new SourceText(doc.text);
+      // The edited segment and the next one: parsed together (the edited one alone ends in an error).
+      const edited = doc.segments.findIndex((s) => s.start <= src.lineStart(closing) && src.lineStart(closing) < s.end);
+      const { start } = doc.segments[edited];
+      const { end } = doc.segments[edited + 1];
+      const replacement = '            for images, labels in valid_loader:\n';
+      const delta = replacement.length - (src.lineStart(closing + 1) - src.lineStart(closing));
+      doc.replaceRange(src.lineStart(closing), src.lineStart(closing + 1), replacement);
+      assert.ok(!parsesCleanly(doc.text));
+      assert.ok(madeUpStringEnd(doc.text, start, end + delta), 'the edited segment and the next, parsed together, end the string with a made-up end');
+      expectAgreement(doc, analysis, 'after replacing the closing quotes');
     } finally {
       doc.dispose();
     }

@@ -20,6 +20,8 @@ export type Dependency =
   | { kind: 'importOf'; qualified: string }
   /** Whether a top-level package is imported (compared). */
   | { kind: 'package'; name: string }
+  /** Whether any call anywhere is spelled with this last name (compared): `x.backward()` somewhere. */
+  | { kind: 'anyCall'; name: string }
   /** Where the import statements of a qualified name stand (a fix inserting beside them). */
   | { kind: 'importStatement'; qualified: string }
   /** Every import binding. */
@@ -59,6 +61,7 @@ export const key = {
   definition: (name: string): DependencyKey => as(`k=${name}`),
   importOf: (qualified: string): DependencyKey => as(`@${qualified}`),
   package: (name: string): DependencyKey => as(`+${name}`),
+  anyCall: (name: string): DependencyKey => as(`c=${name}`),
   importStatement: (qualified: string): DependencyKey => as(`<import-edit>${qualified}`),
   imports: as('<imports>'),
   starImports: as('<star>'),
@@ -84,6 +87,8 @@ export function encode(d: Dependency): DependencyKey {
       return key[d.kind](d.name);
     case 'package':
       return key.package(d.name);
+    case 'anyCall':
+      return key.anyCall(d.name);
     case 'importOf':
     case 'importStatement':
       return key[d.kind](d.qualified);
@@ -135,6 +140,7 @@ export function decode(k: DependencyKey): Dependency {
   }
   if (k.startsWith('q=')) return { kind: 'resolution', name: k.slice(2) };
   if (k.startsWith('k=')) return { kind: 'definition', name: k.slice(2) };
+  if (k.startsWith('c=')) return { kind: 'anyCall', name: k.slice(2) };
   if (k.startsWith('<import-edit>')) return { kind: 'importStatement', qualified: k.slice('<import-edit>'.length) };
   if (k.startsWith(FACT)) return { kind: 'fact', id: k.slice(FACT.length) };
   if (k.startsWith(UNIT_WORD)) return { kind: 'unitWord', word: k.slice(UNIT_WORD.length) };
@@ -206,6 +212,8 @@ export function changedKeys(changes: StatementChanges): { plain: DependencyKey[]
   }
   for (const q of changes.importBindings) compared.push(key.importOf(q));
   for (const p of changes.packages) compared.push(key.package(p));
+  // Whether a call is spelled with a name changes only where a changed statement spells it.
+  for (const w of changes.words) compared.push(key.anyCall(w));
   if (changes.imports) plain.push(key.imports);
   if (changes.starImports) plain.push(key.starImports);
   for (const q of changes.importStatements) plain.push(key.importStatement(q));
@@ -233,6 +241,8 @@ export function reaches(d: Dependency, changes: StatementChanges, differs: (k: D
       return changes.importBindings.has(d.qualified) && differs(encode(d));
     case 'package':
       return changes.packages.has(d.name) && differs(encode(d));
+    case 'anyCall':
+      return changes.words.has(d.name) && differs(encode(d));
     case 'importStatement':
       return changes.importStatements.has(d.qualified);
     case 'imports':
@@ -257,6 +267,7 @@ export interface ComparedValues {
   hasDefinition(name: string): boolean;
   importSummary(qualified: string): string;
   hasPackage(name: string): boolean;
+  hasCallNamed(name: string): boolean;
 }
 
 /** The value behind a compared dependency now; undefined for the others. */
@@ -271,6 +282,8 @@ export function summaryOf(k: DependencyKey, model: ComparedValues): string | und
       return model.importSummary(d.qualified);
     case 'package':
       return String(model.hasPackage(d.name));
+    case 'anyCall':
+      return String(model.hasCallNamed(d.name));
     default:
       return undefined;
   }

@@ -238,9 +238,10 @@ export class PythonDocument {
     const oldRoots = this.parts.slice(first, last + 1).map((s, k) => (first + k === edited && snapshot ? snapshot.rootNode : s.tree.rootNode));
     // The statements as they were are read (from the old text) before the trees are pointed at the new one.
     // Error recovery can read statements far from the edit otherwise (a statement swallowed into an
-    // error twenty lines below): when either side has an error, every statement of the stretch counts as changed.
+    // error twenty lines below): when either side has an error, every statement of the stretch that
+    // does not read the same on both sides counts as changed.
     const broken = tree.rootNode.hasError || oldRoots.some((r) => r.hasError);
-    const changed = broken ? { before: oldRoots.flatMap(topLevel), after: topLevel(tree.rootNode) } : changedStatementsAround(oldRoots, tree.rootNode, start, oldEnd, newEnd);
+    const changed = broken ? changedStatementsOfBrokenStretch(oldRoots, tree.rootNode, start, oldEnd, newEnd) : changedStatementsAround(oldRoots, tree.rootNode, start, oldEnd, newEnd);
     this.note(changed.before, changed.after, first === 0, { start, end: oldEnd }, { start, end: newEnd });
     snapshot?.delete();
     this.treeText.set(next.text);
@@ -349,12 +350,18 @@ function errorsInside(root: Node, text: string, atFileStart: boolean, atFileEnd:
   return (atFileStart || clean(statements[0])) && (atFileEnd || clean(statements[statements.length - 1]));
 }
 
-/** Whether a tree holds a triple-quote string start that no string closes (error recovery took it apart). */
+/**
+ * Whether a tree holds a triple-quote string start that no string closes: error recovery took it
+ * apart, or ended the string with a made-up (missing) end and read on as statements, so that the
+ * stretch's last statements look clean while the whole file is still inside the string there.
+ */
 function hasOpenTripleQuote(root: Node): boolean {
-  for (const error of root.descendantsOfType('ERROR')) {
-    for (const start of error?.descendantsOfType('string_start') ?? []) {
-      if (start && start.parent?.type !== 'string' && (start.text.endsWith('"""') || start.text.endsWith("'''"))) return true;
-    }
+  for (const start of root.descendantsOfType('string_start')) {
+    if (!start || !(start.text.endsWith('"""') || start.text.endsWith("'''"))) continue;
+    const string = start.parent;
+    if (string?.type !== 'string') return true;
+    const end = string.lastChild;
+    if (!end || end.type !== 'string_end' || end.isMissing) return true;
   }
   return false;
 }
@@ -448,6 +455,46 @@ function changedStatementsAround(oldRoots: readonly Node[], newRoot: Node, start
     hiOld = nextHiOld;
     hiNew = nextHiNew;
   }
+}
+
+/**
+ * The top-level statements of a stretch holding a syntax error (before or after the edit) that the
+ * edit may have changed: all of them, less those that read the same on both sides — away from the
+ * edit, at the same (moved) offsets, with the same text and the same tree, no error in either. A
+ * statement error recovery reads otherwise (swallowed into an error, or cut short) is no longer the
+ * same node and counts. Merging a broken segment with its neighbours (errorsInside) otherwise sent
+ * every reader of every name those neighbours bind to be examined again, for a bracket typed and
+ * deleted at a segment's edge.
+ */
+function changedStatementsOfBrokenStretch(oldRoots: readonly Node[], newRoot: Node, start: number, oldEnd: number, newEnd: number): { before: Node[]; after: Node[] } {
+  const delta = newEnd - oldEnd;
+  const after = topLevel(newRoot);
+  const byStart = new Map<number, Node>();
+  for (const statement of after) byStart.set(statement.startIndex, statement);
+  const same = new Set<number>();
+  const before: Node[] = [];
+  for (const old of oldRoots.flatMap(topLevel)) {
+    // Statements touching the edit (ends included) always count.
+    const at = old.endIndex < start ? old.startIndex : old.startIndex > oldEnd ? old.startIndex + delta : undefined;
+    const now = at === undefined ? undefined : byStart.get(at);
+    if (now && readsAlike(old, now, at! - old.startIndex)) same.add(now.id);
+    else before.push(old);
+  }
+  return { before, after: after.filter((statement) => !same.has(statement.id)) };
+}
+
+/** Whether two statements (one moved by `shift`) read alike: same span, text and tree, no error in either. */
+function readsAlike(a: Node, b: Node, shift: number): boolean {
+  return (
+    a.endIndex + shift === b.endIndex &&
+    a.type === b.type &&
+    !a.hasError &&
+    !b.hasError &&
+    !a.isMissing &&
+    !b.isMissing &&
+    a.text === b.text &&
+    a.toString() === b.toString()
+  );
 }
 
 /** Every top-level statement (and comment) of a tree. */

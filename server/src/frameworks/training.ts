@@ -128,7 +128,7 @@ export function trainingSteps(model: Semantic, sites: Pick<Sites, 'callsNamed'>)
  * step has one, so without it no loop or function here trains — asked once, before the per-loop reads.
  */
 export function computesGradients(model: Semantic): boolean {
-  return model.callsNamed('backward').length > 0 || model.callsNamed('gradient').length > 0;
+  return model.hasCallNamed('backward') || model.hasCallNamed('gradient');
 }
 
 /** The training steps whose gradient lies inside a node (a loop, a function), found from the node alone. */

@@ -192,6 +192,16 @@ export class Calls {
     return (this.everyCall ??= this.m.module.allRoots().flatMap((r) => pythonQuery('(call) @call').captures(r).map((c) => c.node)));
   }
 
+  /**
+   * Whether any call is spelled with this last name. Recorded as that yes/no (compared after an
+   * edit), not as the calls: a keystroke in a statement that spells the name leaves the answer as it
+   * was, and the readers of it where they were.
+   */
+  hasCallNamed(name: string): boolean {
+    this.m.recorder.read(key.anyCall(name));
+    return this.m.recorder.quietly(() => this.callNodesNamed(name).length > 0);
+  }
+
   /** Calls whose callee is written with this last name: `fit` finds `model.fit(...)` and `fit(...)`. */
   callsNamed(name: string): CallSite[] {
     return this.callNodesNamed(name).map((n) => this.callSite(n));

@@ -52,6 +52,8 @@ export interface Semantic {
   // calls and definitions
   callSite(node: Node): CallSite;
   callsNamed(name: string): CallSite[];
+  /** Whether any call in the file is spelled with this last name (a yes/no that few edits change). */
+  hasCallNamed(name: string): boolean;
   callsNamedWithin(name: string, node: Node): CallSite[];
   callsWithin(node: Node): CallSite[];
   callsOnResultOf(origin: CallSite, path: readonly string[]): CallSite[];
@@ -187,6 +189,10 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   hasPackage(name: string): boolean {
     return this.imports.hasPackage(name);
+  }
+
+  hasCallNamed(name: string): boolean {
+    return this.calls.hasCallNamed(name);
   }
 
   /** The value behind a compared dependency now (undefined for the others). */
