@@ -72,7 +72,14 @@ export class Edits {
 
   /** The file's newline. */
   get eol(): string {
+    this.model.readLayout('eol');
     return this.source.eol;
+  }
+
+  /** One level of indentation as the file writes it (an edit anywhere can change it: recorded). */
+  get indentUnit(): string {
+    this.model.readLayout('indent');
+    return this.source.indentUnit;
   }
 
   /**
@@ -168,8 +175,7 @@ export class Edits {
       const outer = this.source.indentOf(opener.startPosition.row);
       if (indent.length > outer.length && indent.startsWith(outer)) return indent.slice(outer.length);
     }
-    this.model.readLayout('indent');
-    return this.source.indentUnit;
+    return this.indentUnit;
   }
 
   private insideString(offset: number): boolean {

@@ -71,7 +71,7 @@ function skorchFix(model: Semantic, net: CallSite, edits: Edits): ReportedFix | 
   const accelerator = imports.from('accelerate', 'Accelerator');
   const line = statement.startPosition.row;
   const indent = edits.indentOf(line);
-  const cls = [`${indent}class ${name}(${mixin.name}, ${base}):`, `${indent}${edits.source.indentUnit}"""${base} whose forward and backward passes Accelerate runs under autocast."""`, ''].join(edits.eol);
+  const cls = [`${indent}class ${name}(${mixin.name}, ${base}):`, `${indent}${edits.indentUnit}"""${base} whose forward and backward passes Accelerate runs under autocast."""`, ''].join(edits.eol);
   const changes: TextEdit[] = [edits.insertLine(line, cls), edits.replace(net.callee, name)];
   // Accelerate places the module and the batches; skorch's device must then be None.
   changes.push(net.keywords.has('device') ? edits.setKeywordArgument(net, 'device', 'None') : edits.addKeywordArguments(net, [['device', 'None']]));

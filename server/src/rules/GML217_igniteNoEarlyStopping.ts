@@ -51,7 +51,7 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
   const stopText = typeof stopName === 'string' ? stopName : stopName.name;
   const line = statement.startPosition.row;
   const indent = edits.indentOf(line);
-  const unit = edits.source.indentUnit;
+  const unit = edits.indentUnit;
   const eol = edits.eol;
   const score = `${metric.negate ? '-' : ''}engine.state.metrics[${JSON.stringify(metric.key)}]`;
   const text = [
