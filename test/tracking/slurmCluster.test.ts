@@ -39,7 +39,8 @@ test('real Slurm: srun -n2 greenml run writes a row per task with its Slurm iden
   while (!sacctHas(jobId, env) && Date.now() < end) await new Promise((res) => setTimeout(res, 250));
   const rep = await runCli(['report', '--slurm', jobId, '--output-dir', out], { env });
   assert.equal(rep.code, 0, rep.stderr);
-  assert.match(rep.stdout, new RegExp(`Slurm job ${jobId} \\(node\\): 1 node\\(s\\)`));
+  // The job's name is srun's command (`node`) or, on some Slurm set-ups, the allocation's (`allocation`).
+  assert.match(rep.stdout, new RegExp(`Slurm job ${jobId} \\((node|allocation)\\): 1 node\\(s\\)`));
   assert.match(rep.stdout, new RegExp(`Energy: not measured by Slurm — energy accounting is not configured on this cluster \\(ConsumedEnergyRaw is empty or 0 for job ${jobId}; AcctGatherEnergyType is acct_gather_energy/none in slurm\\.conf\\)`));
   assert.doesNotMatch(rep.stdout, /\b0 Wh\b/);
   assert.match(rep.stdout, /node 0 \(.*, task 0\)/);
