@@ -50,12 +50,14 @@ test('real Slurm: srun -n2 greenml run writes a row per task with its Slurm iden
   assert.ok(Math.abs(printed - sumJ) < 0.06, `printed ${printed} J vs rows ${sumJ} J`);
   assert.equal(listRuns([out]).length, 2, 'no Slurm row recorded without a Slurm figure');
   // A job without greenml rows: nothing to report, exit 1, still no zero.
-  const plain = spawnSync('srun', ['-N1', '-n1', 'true'], { env, encoding: 'utf8' });
+  // The job prints its own id: the accounting database may not list it yet when srun returns.
+  const plain = spawnSync('srun', ['-N1', '-n1', 'sh', '-c', 'echo $SLURM_JOB_ID'], { env, encoding: 'utf8' });
   assert.equal(plain.status, 0, plain.stderr);
-  const id2 = spawnSync('sacct', ['-n', '-X', '-o', 'JobID', '--parsable2'], { env, encoding: 'utf8' }).stdout.trim().split('\n').pop()!;
+  const id2 = plain.stdout.trim();
+  assert.match(id2, /^\d+$/);
   while (!sacctHas(id2, env) && Date.now() < end + 30_000) await new Promise((res) => setTimeout(res, 250));
   const none = await runCli(['report', '--slurm', id2, '--output-dir', join(out, 'other')], { env });
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 1, `${none.stdout}\n${none.stderr}`);
   assert.match(none.stdout, /not measured by Slurm/);
   assert.match(none.stdout, new RegExp(`No greenml run rows of job ${id2}`));
 });
