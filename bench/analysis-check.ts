@@ -16,27 +16,12 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeTree } from '../server/src/analysis/analyze';
 import { loadPython, parsePython } from '../server/src/analysis/parser';
-import { SourceText } from '../server/src/analysis/sourceText';
-import { effectiveConfig } from '../server/src/config/settings';
-import { describeCorpus, loadCorpus, machine, median, repoRoot, type Corpus } from './analysis-corpus';
+import { analyseRound, describeCorpus, loadCorpus, machine, median, repoRoot, type Corpus } from './analysis-corpus';
 
 function parseRound(corpus: Corpus): number {
   const t0 = performance.now();
   for (const f of corpus.files) parsePython(f.text).delete();
-  return performance.now() - t0;
-}
-
-function analyseRound(corpus: Corpus, counts?: Map<string, number>): number {
-  const config = effectiveConfig(undefined, undefined);
-  const t0 = performance.now();
-  for (const f of corpus.files) {
-    const tree = parsePython(f.text);
-    const result = analyzeTree(tree, new SourceText(f.text), { config, relativePath: path.basename(f.path) });
-    if (counts) for (const x of result.findings) counts.set(x.code, (counts.get(x.code) ?? 0) + 1);
-    tree.delete();
-  }
   return performance.now() - t0;
 }
 

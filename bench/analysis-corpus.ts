@@ -7,6 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { analyzeTree } from '../server/src/analysis/analyze';
+import { parsePython } from '../server/src/analysis/parser';
+import { SourceText } from '../server/src/analysis/sourceText';
+import { effectiveConfig, type EffectiveConfig } from '../server/src/config/settings';
 
 export const DIST_PACKAGES = '/usr/lib/python3/dist-packages';
 
@@ -141,4 +145,16 @@ export function machine(): string {
     /* not Linux */
   }
   return `${os.availableParallelism?.() ?? os.cpus().length} CPUs (${cpu}), node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+/** Parses and analyses every corpus file once with `config` (default: every default rule); returns the milliseconds. */
+export function analyseRound(corpus: Corpus, counts?: Map<string, number>, config: EffectiveConfig = effectiveConfig(undefined, undefined)): number {
+  const t0 = performance.now();
+  for (const f of corpus.files) {
+    const tree = parsePython(f.text);
+    const result = analyzeTree(tree, new SourceText(f.text), { config, relativePath: path.basename(f.path) });
+    if (counts) for (const x of result.findings) counts.set(x.code, (counts.get(x.code) ?? 0) + 1);
+    tree.delete();
+  }
+  return performance.now() - t0;
 }

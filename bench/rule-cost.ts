@@ -3,13 +3,10 @@
 // look at when the check/parse ratio grows; the absolute figures follow the machine's load.
 //
 // Usage: npx tsc -p . && node out/bench/rule-cost.js [rounds=3]
-import * as path from 'node:path';
-import { analyzeTree } from '../server/src/analysis/analyze';
-import { loadPython, parsePython } from '../server/src/analysis/parser';
-import { SourceText } from '../server/src/analysis/sourceText';
+import { loadPython } from '../server/src/analysis/parser';
 import { effectiveConfig } from '../server/src/config/settings';
 import { RULES } from '../server/src/rules/registry';
-import { describeCorpus, loadCorpus, machine, median } from './analysis-corpus';
+import { analyseRound, describeCorpus, loadCorpus, machine, median } from './analysis-corpus';
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
@@ -18,16 +15,7 @@ async function main(): Promise<void> {
   console.log(machine());
   console.log(describeCorpus(corpus));
   // Opt-in rules run only when named, so each is named in select and extend-select.
-  const analyse = (codes: string[]): number => {
-    const config = effectiveConfig({ select: codes, extendSelect: codes }, undefined);
-    const t0 = performance.now();
-    for (const f of corpus.files) {
-      const tree = parsePython(f.text);
-      analyzeTree(tree, new SourceText(f.text), { config, relativePath: path.basename(f.path) });
-      tree.delete();
-    }
-    return performance.now() - t0;
-  };
+  const analyse = (codes: string[]): number => analyseRound(corpus, undefined, effectiveConfig({ select: codes, extendSelect: codes }, undefined));
   const codes = RULES.map((r) => r.code);
   analyse(codes); // warm-up
   const floor: number[] = [];

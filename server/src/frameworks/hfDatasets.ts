@@ -2,6 +2,7 @@
 // time (Arrow tables mapped from disk) or transformed as each one is read.
 import type { Node } from 'web-tree-sitter';
 import type { Semantic } from '../analysis/model/model';
+import { within } from './loops';
 
 /** Calls that load or build a `datasets` dataset (or a dict of splits). */
 const SOURCES: ReadonlySet<string> = new Set([
@@ -71,15 +72,11 @@ function fromHub(model: Semantic, expr: Node, depth: number): boolean {
       // The value last assigned before this use (`ds = ds.map(…)` reads the assignment before it).
       const value = model
         .lookup(expr.text, expr)
-        .filter((b) => b.kind === 'assign' && b.value && b.node.startIndex < expr.startIndex && !contains(b.node, expr))
+        .filter((b) => b.kind === 'assign' && b.value && b.node.startIndex < expr.startIndex && !within(expr, b.node))
         .at(-1)?.value;
       return !!value && fromHub(model, value, depth + 1);
     }
     default:
       return false;
   }
-}
-
-function contains(outer: Node, inner: Node): boolean {
-  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }

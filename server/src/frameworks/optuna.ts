@@ -7,6 +7,7 @@ import type { Semantic } from '../analysis/model/model';
 import { parameterNameNode } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { classMethods, localClassOf } from './callbacks';
+import { within } from './loops';
 
 export const OPTUNA_PACKAGES = ['optuna'];
 
@@ -89,10 +90,6 @@ export function studyCannotPrune(model: Semantic, study: CallSite): boolean {
   const pruner = study.argument('pruner');
   const made = pruner && (pruner.type === 'call' ? model.callSite(pruner) : model.originCall(pruner));
   return !!made && NOP_PRUNERS.has(made.qualifiedName ?? '');
-}
-
-function within(inner: Node, outer: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
 /** Optuna's integrations (`optuna.integration.*`, package `optuna_integration`), and pruning callbacks by name (`KerasPruningCallback`, a team's own `make_pruning_callback`). */

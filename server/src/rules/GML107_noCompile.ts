@@ -88,8 +88,8 @@ function compileFix(model: Semantic, edits: Edits, outer: Node, trained: Node): 
   const bindings = model.lookup(name, outer).filter((b) => b.kind === 'assign');
   if (bindings.length === 0) return [];
   const sameScope = model.scopeOf(bindings[0].node).id === model.scopeOf(outer).id;
-  const anchor = sameScope ? outer : (bindings.filter((b) => b.node.startIndex < outer.startIndex).at(-1) ?? bindings.at(-1)!).node;
-  const block = blockOf(model, anchor);
+  const builtAt = sameScope ? outer : (bindings.filter((b) => b.node.startIndex < outer.startIndex).at(-1) ?? bindings.at(-1)!).node;
+  const block = blockOf(model, builtAt);
   const limit = sameScope ? statementInBlock(model, outer, block!)?.startIndex : undefined;
   if (!block) return [];
   let after: Node | undefined;

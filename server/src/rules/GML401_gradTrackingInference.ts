@@ -94,12 +94,12 @@ function needsGradientsLocally(model: Semantic, call: CallSite): boolean {
  * training), or its statement; undefined when the code is not evaluation or needs gradients.
  * A function is read on its own; the rest of the file only for a forward at module level.
  */
-function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: Node | undefined, origin: ModuleOrigin | undefined, fileGradients: () => Node[]): Node | undefined {
+function inferenceBlock(model: Semantic, call: CallSite, target: Node, evalCall: Node | undefined, origin: ModuleOrigin | undefined, fileGradients: () => Node[]): Node | undefined {
   const fn = model.enclosingFunction(call.node);
   const loops = model.enclosingLoops(call.node);
   const region: Node[] = [];
   for (const loop of loops) {
-    if (anchor && within(anchor, loop)) break;
+    if (evalCall && within(evalCall, loop)) break;
     region.push(loop);
   }
   // Gradients in those loops (or in a function they call) make them training or an attack.
@@ -107,7 +107,7 @@ function inferenceBlock(model: Semantic, call: CallSite, target: Node, anchor: N
   const statement = statementOf(call.node);
   if (!statement) return undefined;
   const later = gradientsAfter(model, call.node, fileGradients);
-  if (anchor) {
+  if (evalCall) {
     // A gradient after the forward, before the module goes back to training mode, may use its output (a saliency map).
     const back = modeSwitches(model, target, fn).find((s) => !s.evaluation && s.node.startIndex > call.node.endIndex && model.enclosingFunction(s.node)?.id === fn?.id);
     if (later.some((g) => !back || g.startIndex < back.node.startIndex)) return undefined;
@@ -371,16 +371,16 @@ export const gradTrackingInference = defineRule({
       if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
       const origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;
-      const anchor = evalModeAt(model, target, call.node);
-      if (!origin && !anchor) continue;
-      const block = inferenceBlock(model, call, target, anchor, origin, fileGradients);
+      const evalCall = evalModeAt(model, target, call.node);
+      if (!origin && !evalCall) continue;
+      const block = inferenceBlock(model, call, target, evalCall, origin, fileGradients);
       if (!block || done.has(block.id)) continue;
       done.add(block.id);
       const torch = edits.importer().module('torch');
       const risk = inferenceModeRisk(model, block, fileGradients);
       const changes = edits.wrapStatements(block, block, `with ${torch.name}.inference_mode():`);
       if (torch.edit) changes.push(torch.edit);
-      const where = anchor ? `after \`${target.text}.eval()\`` : 'in code that computes no gradients';
+      const where = evalCall ? `after \`${target.text}.eval()\`` : 'in code that computes no gradients';
       report({
         node: call.node,
         message:
