@@ -72,8 +72,11 @@ const value = (r: { value: [number, string] }[]) => (r.length ? Number(r[0].valu
 test('Prometheus scrapes greenml run --metrics-port during a CPU run: its energy within 5 % of the summary JSON, with run, script, host and job labels', async () => {
   const out = tmpDir();
   const summary = join(out, 's.json');
+  // Prometheus starts a job's scrape loop some seconds after it is ready (target sync, then a random
+  // offset within the interval); a run started before that could end unscraped.
+  await eventually(async () => ((await prom.query('count_over_time(up{job="greenml"}[1m])')).length ? true : undefined), 30_000, 'the greenml scrape loop');
   const jobEnv = { RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '1', SLURM_JOB_ID: '4242', SLURM_PROCID: '0', SLURM_NODEID: '0' };
-  const r = await runCli(['run', '--metrics-port', String(metricsPort), '--interval', '0.5', '--baseline', '0', '--quiet', '--output-dir', out, '--summary-json', summary, '--', 'python3', '-c', busy(6)], { env: env(jobEnv) });
+  const r = await runCli(['run', '--metrics-port', String(metricsPort), '--interval', '0.5', '--baseline', '0', '--quiet', '--output-dir', out, '--summary-json', summary, '--', 'python3', '-c', busy(8)], { env: env(jobEnv) });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`metrics on http://127\\.0\\.0\\.1:${metricsPort}/metrics`));
   const runId = readLabel(out).run_id as string;
@@ -88,7 +91,7 @@ test('Prometheus scrapes greenml run --metrics-port during a CPU run: its energy
   assert.equal(value(await prom.query(`max_over_time(greenml_run_running${sel}[10m])`)), 1);
   assert.ok((await prom.query(`count_over_time(greenml_energy_joules_total{run_id="${runId}",component="cpu"}[10m])`)).length > 0);
   const scrapes = value(await prom.query(`count_over_time(greenml_run_running${sel}[10m])`))!;
-  assert.ok(scrapes >= 2, `only ${scrapes} scrapes of a 6 s (CPU time) run`);
+  assert.ok(scrapes >= 2, `only ${scrapes} scrapes of an 8 s (CPU time) run`);
   const joules = value(await prom.query(`sum(last_over_time(greenml_energy_joules_total${sel}[10m]))`))!;
   const expected = s.energy_kwh * 3.6e6;
   assert.ok(expected > 0);
@@ -97,7 +100,7 @@ test('Prometheus scrapes greenml run --metrics-port during a CPU run: its energy
   assert.ok(Math.abs(grams - s.emissions_kg * 1000) / (s.emissions_kg * 1000) < 0.05);
   const [cpu] = await prom.query(`last_over_time(greenml_energy_joules_total{run_id="${runId}",component="cpu"}[10m])`);
   assert.equal(cpu.metric.host, os.hostname());
-  assert.equal(cpu.metric.script, `python3 -c ${busy(6)}`);
+  assert.equal(cpu.metric.script, `python3 -c ${busy(8)}`);
   assert.equal(cpu.metric.method, s.components.cpu.method.split(':')[0]);
   for (const [k, v] of Object.entries({ rank: '0', local_rank: '0', world_size: '1', slurm_job_id: '4242', slurm_procid: '0', slurm_nodeid: '0' })) assert.equal(cpu.metric[k], v, k);
   const [ci] = await prom.query(`last_over_time(greenml_carbon_intensity_grams_per_kwh${sel}[10m])`);
