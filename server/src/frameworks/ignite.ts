@@ -4,6 +4,7 @@
 // max_epochs=…)` feeds the data to it.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
 import { loopTrains } from './training';
 
 export const IGNITE_PACKAGES = ['ignite'];
@@ -17,6 +18,16 @@ export const ENGINES: ReadonlySet<string> = new Set([
   'ignite.engine.DeterministicEngine',
   'ignite.engine.deterministic.DeterministicEngine',
 ]);
+
+/** Whether a function is handed to a PyTorch-Ignite `Engine` (`Engine(process_function)`), which runs it once per iteration. */
+export function isEngineProcessFunction(model: Semantic, fn: Node): boolean {
+  const name = fn.childForFieldName('name');
+  return (name ? model.identifiers(name.text) : []).some((id) => {
+    const list = model.parentOf(id);
+    const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
+    return call?.type === 'call' && ENGINES.has(model.callSite(call).qualifiedName ?? '') && model.lookupDefinitions(id.text, id).some((b) => b.node.id === fn.id);
+  });
+}
 
 /** Whether a call is `trainer.run(data, …)` on an Ignite engine that trains. */
 export function isIgniteTrainingRun(model: Semantic, call: CallSite): boolean {

@@ -10,8 +10,8 @@ import type { Node } from '../analysis/parser';
 import { fact, type Sites } from '../rules/rule';
 import { countCall, countsEpochs } from './epochLoops';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
-import { ENGINES } from './ignite';
-import { FABRICS } from './lightning';
+import { isEngineProcessFunction, isIgniteTrainingRun } from './ignite';
+import { FABRICS, returnedByTrainDataloaderHook, trainerOf } from './lightning';
 import { CROSS_VALIDATION } from './sklearn';
 import { ACCELERATORS } from './torch';
 
@@ -253,6 +253,21 @@ export interface TrainingConsumers {
   trainerFit: boolean;
 }
 
+/** Whether a call hands data to a framework's training run: a Lightning Trainer's `fit`, an Ignite training engine's `run`. */
+export function isTrainerRun(model: Semantic, call: CallSite): boolean {
+  if (call.methodName === 'fit') return !!call.receiver && !!trainerOf(model, call.receiver);
+  return isIgniteTrainingRun(model, call);
+}
+
+/**
+ * Whether a DataLoader feeds training: iterated by a loop that trains (see `feedsTraining`), handed
+ * to a Lightning Trainer's `fit` or an Ignite trainer's `run`, or returned by the `train_dataloader`
+ * hook of a LightningModule / LightningDataModule (the Trainer's `fit` iterates it).
+ */
+export function loaderFeedsTraining(model: Semantic, loader: CallSite): boolean {
+  return feedsTraining(model, loader, (call) => isTrainerRun(model, call)) || returnedByTrainDataloaderHook(model, loader);
+}
+
 /**
  * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
  * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
@@ -382,19 +397,9 @@ function isEpochLoop(model: Semantic, loop: Node): boolean {
 /** Builtins a loop calls, which are never a training function of the file. */
 const BUILTINS = new Set(['print', 'len', 'range', 'enumerate', 'zip', 'min', 'max', 'sum', 'float', 'int', 'str', 'list', 'dict', 'tuple', 'isinstance', 'round', 'abs', 'next', 'iter', 'sorted', 'any', 'all', 'format', 'getattr', 'setattr', 'hasattr']);
 
-/** Whether a function is handed to a PyTorch-Ignite `Engine`, which runs it once per iteration. */
-function runByEngine(model: Semantic, fn: Node): boolean {
-  const name = fn.childForFieldName('name');
-  return (name ? model.identifiers(name.text) : []).some((id) => {
-    const list = model.parentOf(id);
-    const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
-    return call?.type === 'call' && ENGINES.has(model.callSite(call).qualifiedName ?? '') && model.lookupDefinitions(id.text, id).some((b) => b.node.id === fn.id);
-  });
-}
-
 /** Whether a function holding a training step runs once per batch: handed to an ignite Engine, or called in a loop that is not an epoch loop. */
 function runsPerBatch(model: Semantic, fn: Node): boolean {
-  if (runByEngine(model, fn)) return true;
+  if (isEngineProcessFunction(model, fn)) return true;
   return model.callersOf(fn).some((c) => {
     const loop = model.enclosingLoops(c.node)[0];
     return !!loop && !isEpochLoop(model, loop);

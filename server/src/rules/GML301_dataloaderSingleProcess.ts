@@ -2,16 +2,10 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
-import { trainerOf } from '../frameworks/lightning';
 import { isPreparedHubDataset } from '../frameworks/hfDatasets';
 import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
-import { feedsTraining } from '../frameworks/training';
+import { loaderFeedsTraining } from '../frameworks/training';
 import { defineRule } from './rule';
-
-/** Whether a call hands its arguments to a Lightning Trainer's `fit`. */
-function isLightningFit(model: Semantic, call: CallSite): boolean {
-  return call.methodName === 'fit' && !!call.receiver && !!trainerOf(model, call.receiver);
-}
 
 /** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
 function inMemory(model: Semantic, loader: CallSite): boolean {
@@ -24,7 +18,10 @@ function inMemory(model: Semantic, loader: CallSite): boolean {
  *
  * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
  * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
- * function it calls, or in a function the loader is passed to), or a Lightning `Trainer.fit`.
+ * function it calls, or in a function the loader is passed to), a Lightning `Trainer.fit`, a
+ * LightningModule's or LightningDataModule's `train_dataloader` hook (the Trainer's `fit` iterates
+ * what it returns), or an Ignite trainer's `run` (`create_supervised_trainer`, or an `Engine` whose
+ * process function trains).
  * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so are Hugging Face
  * `datasets` prepared ahead of time (`load_dataset(…).map(tokenize)`, then `["train"]`): an item is a
  * row of a memory-mapped Arrow table, with nothing for workers to take over — unless the file attaches
@@ -127,7 +124,7 @@ export const dataloaderSingleProcess = defineRule({
       if (!loader.argumentList || loader.presence('num_workers', DATALOADER_NUM_WORKERS) === 'unknown') continue;
       const workers = loader.valueOf('num_workers', DATALOADER_NUM_WORKERS);
       if (workers !== undefined && numberValue(workers) !== 0) continue;
-      if (inMemory(model, loader) || !feedsTraining(model, loader, (call) => isLightningFit(model, call))) continue;
+      if (inMemory(model, loader) || !loaderFeedsTraining(model, loader)) continue;
       const imports = edits.importer();
       const os = imports.module('os');
       const given = loader.argument('num_workers', DATALOADER_NUM_WORKERS);

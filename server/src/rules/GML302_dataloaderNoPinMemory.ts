@@ -5,17 +5,9 @@ import type { TextEdit } from '../analysis/types';
 import { truthiness } from '../analysis/values';
 import { batchCopiesToDevice } from '../frameworks/batches';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
-import { isIgniteTrainingRun } from '../frameworks/ignite';
-import { returnedByTrainDataloaderHook, trainerOf } from '../frameworks/lightning';
 import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
-import { feedsTraining, trainingConsumers } from '../frameworks/training';
+import { isTrainerRun, loaderFeedsTraining, trainingConsumers } from '../frameworks/training';
 import { defineRule } from './rule';
-
-/** Whether a call hands its arguments to a trainer: a Lightning Trainer's `fit`, an Ignite training engine's `run`. */
-function isTrainerRun(model: Semantic, call: CallSite): boolean {
-  if (call.methodName === 'fit') return !!call.receiver && !!trainerOf(model, call.receiver);
-  return isIgniteTrainingRun(model, call);
-}
 
 /**
  * ## What it flags
@@ -137,8 +129,8 @@ export const dataloaderNoPinMemory = defineRule({
       if (pinned !== undefined && truthiness(pinned) !== false) continue;
       const dataset = loader.argument('dataset', 0);
       if (dataset && isInMemoryDataset(model, dataset)) continue;
+      if (!loaderFeedsTraining(model, loader)) continue;
       const trainerRun = (call: CallSite) => isTrainerRun(model, call);
-      if (!feedsTraining(model, loader, trainerRun) && !returnedByTrainDataloaderHook(model, loader)) continue;
       const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);
       const changes: TextEdit[] = [given ? edits.replace(given, 'True') : edits.addKeywordArguments(loader, [['pin_memory', 'True']])];
       // Batches of a custom collate_fn may be objects whose `.to` takes no non_blocking.
