@@ -45,6 +45,46 @@ describe('GML101 fp32-training-loop: fixes', () => {
     );
   });
 
+  it("wraps the forward pass and loss inside an Ignite Engine's process function", () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+      from ignite.engine import Engine
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch
+          out = model(x)
+          loss = criterion(out, y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+
+      trainer = Engine(process_function)
+      `,
+      `
+      import torch
+      from ignite.engine import Engine
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch
+          with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+              out = model(x)
+              loss = criterion(out, y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+
+      trainer = Engine(process_function)
+      `,
+      CPU,
+    );
+  });
+
   it('wraps each loss of a two-optimizer loop in its own block', () => {
     expectFix(
       'GML101',

@@ -536,6 +536,77 @@ describe('GML101 fp32-training-loop', () => {
     `);
   });
 
+  it("flags a PyTorch-Ignite Engine's process function: the engine runs it once per iteration (from ignite.engine import Engine as E)", () => {
+    expectFindings(`
+      import torch
+      from ignite.engine import Engine as E
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, _ = batch
+          x = x.to(device)
+          x_pred, mu, logvar = model(x)
+          loss = bce_loss(x_pred, x) + kld_loss(x_pred, x, mu, logvar)
+          loss.backward()
+      #   ^^^^^^^^^^^^^^^ GML101
+          optimizer.step()
+          return loss.item()
+
+      trainer = E(process_function)
+      trainer.run(train_loader, max_epochs=20)
+    `);
+  });
+
+  it('leaves an Ignite process function that computes its loss under autocast alone', () => {
+    expectNone('GML101', `
+      import torch
+      from ignite.engine import Engine
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+      def train_step(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch[0].to(device), batch[1].to(device)
+          with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+              loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+
+      trainer = Engine(train_step)
+    `);
+  });
+
+  it('leaves a step function handed to a look-alike Engine, or to nothing, alone', () => {
+    expectNone('GML101', `
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+      class Engine:
+          def __init__(self, fn):
+              self.fn = fn
+
+      def train_step(engine, batch):
+          optimizer.zero_grad()
+          loss = criterion(model(batch[0].to(device)), batch[1].to(device))
+          loss.backward()
+          optimizer.step()
+
+      def orphan_step(batch):
+          optimizer.zero_grad()
+          loss = criterion(model(batch[0].to(device)), batch[1].to(device))
+          loss.backward()
+          optimizer.step()
+
+      runner = Engine(train_step)
+    `);
+  });
+
   it('leaves Fabric loops to GML104 (Fabric sets the precision)', () => {
     expectNone('GML101', `
       import torch

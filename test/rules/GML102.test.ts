@@ -97,6 +97,49 @@ describe('GML102 keras-fp32-policy', () => {
 
   // ---- policies that count ----------------------------------------------------------------------
 
+  it("flags a KerasTuner tuner's best model trained again, in a file that also imports scikit-learn (import keras_tuner as kt)", () => {
+    expectFindings(`
+      import tensorflow as tf
+      import keras_tuner as kt
+      from sklearn.model_selection import train_test_split
+
+      random_search_tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=5, seed=42)
+      random_search_tuner.search(X_train, y_train, epochs=10, validation_data=(X_valid, y_valid))
+      top3_models = random_search_tuner.get_best_models(num_models=3)
+      best_model = top3_models[0]
+      best_model.fit(X_train_full, y_train_full, epochs=10)
+      ^^^^^^^^^^^^^^ GML102
+    `);
+  });
+
+  it('flags the best model of a Hyperband tuner imported from keras_tuner.tuners, indexed in place', () => {
+    expectFindings(`
+      import tensorflow as tf
+      from keras_tuner.tuners import Hyperband
+      import xgboost
+
+      tuner = Hyperband(MyHyperModel(), objective="val_accuracy", max_epochs=10)
+      tuner.get_best_models(1)[0].fit(x_train, y_train, epochs=5)
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML102
+    `);
+  });
+
+  it('leaves get_best_models of something that is not a KerasTuner tuner alone (a file with another fit library)', () => {
+    expectNone('GML102', `
+      import tensorflow as tf
+      from sklearn.ensemble import RandomForestClassifier
+
+      class Registry:
+          def get_best_models(self, n):
+              return self.models[:n]
+
+      best = Registry().get_best_models(3)[0]
+      best.fit(X, y)
+      unknown = searcher.get_best_models(num_models=1)[0]
+      unknown.fit(X, y)
+    `);
+  });
+
   it('leaves keras.mixed_precision.set_global_policy("mixed_float16") alone', () => {
     expectNone('GML102', `
       import keras

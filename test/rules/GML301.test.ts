@@ -74,6 +74,134 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it("flags a loader returned by a LightningDataModule's train_dataloader hook (pytorch_lightning as pl), not its evaluation loaders", () => {
+    expectFindings(`
+      import pytorch_lightning as pl
+      from torch.utils.data import DataLoader, random_split
+      from torchvision import datasets, transforms
+
+      class FashionMNISTDataModule(pl.LightningDataModule):
+          def setup(self, stage=None):
+              full = datasets.FashionMNIST(self.data_dir, train=True, download=True, transform=transforms.ToTensor())
+              self.train_set, self.val_set = random_split(full, [55000, 5000])
+
+          def train_dataloader(self):
+              return DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, pin_memory=True)
+      #              ^^^^^^^^^^ GML301: has no num_workers
+
+          def val_dataloader(self):
+              return DataLoader(self.val_set, batch_size=self.batch_size, pin_memory=True)
+
+      trainer = pl.Trainer(max_epochs=10, accelerator="auto", devices=1)
+      trainer.fit(model, datamodule=FashionMNISTDataModule())
+    `);
+  });
+
+  it("flags a loader a LightningModule's own train_dataloader hook builds (from lightning.pytorch import LightningModule as Module)", () => {
+    expectFindings(`
+      from lightning.pytorch import LightningModule as Module
+      from torch.utils.data import DataLoader
+
+      class LitClassifier(Module):
+          def train_dataloader(self):
+              loader = DataLoader(self.train_set, batch_size=32, shuffle=True, num_workers=0)
+      #                ^^^^^^^^^^ GML301: sets num_workers=0
+              return loader
+    `);
+  });
+
+  it('flags a loader run by an Ignite trainer: create_supervised_trainer, and an Engine whose process function trains', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      from ignite.engine import Engine, create_supervised_trainer as make_trainer
+
+      def get_data_loaders(train_batch_size):
+          train_loader = DataLoader(MNIST(download=True, root=".", transform=data_transform, train=True), batch_size=train_batch_size, shuffle=True)
+      #                  ^^^^^^^^^^ GML301
+          return train_loader
+
+      def train_step(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+
+      train_loader = get_data_loaders(64)
+      trainer = make_trainer(model, optimizer, criterion)
+      trainer.run(train_loader, max_epochs=10)
+
+      vae_loader = DataLoader(train_data, batch_size=32, shuffle=True)
+      #            ^^^^^^^^^^ GML301
+      vae_trainer = Engine(train_step)
+      vae_trainer.run(vae_loader, max_epochs=20)
+    `);
+  });
+
+  it('leaves loaders in hooks with worker processes, or with a num_workers that is not a literal, alone', () => {
+    expectNone('GML301', `
+      import lightning as L
+      from torch.utils.data import DataLoader
+
+      class MNISTDataModule(L.LightningDataModule):
+          def __init__(self, batch_size=32, num_workers=4):
+              super().__init__()
+              self.batch_size = batch_size
+              self.num_workers = num_workers
+
+          def train_dataloader(self):
+              return DataLoader(self.mnist_train, batch_size=self.batch_size, shuffle=True, num_workers=self.num_workers)
+
+      class CIFARDataModule(L.LightningDataModule):
+          def train_dataloader(self):
+              return DataLoader(self.cifar_train, batch_size=64, shuffle=True, num_workers=8, persistent_workers=True)
+    `);
+  });
+
+  it('leaves a train_dataloader method of a class that is not a LightningModule or LightningDataModule alone', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+
+      class DataModule:
+          def train_dataloader(self):
+              return DataLoader(self.train_set, batch_size=32, shuffle=True)
+
+      class Loaders(SomeBase):
+          def train_dataloader(self):
+              return DataLoader(self.train_set, batch_size=32, shuffle=True)
+    `);
+  });
+
+  it('leaves a loader only an Ignite evaluator runs alone, and a look-alike Engine', () => {
+    expectNone('GML301', `
+      from torch.utils.data import DataLoader
+      from ignite.engine import create_supervised_evaluator
+
+      class Engine:
+          def __init__(self, fn):
+              self.fn = fn
+
+          def run(self, data, max_epochs=1):
+              for batch in data:
+                  self.fn(self, batch)
+
+      def train_step(engine, batch):
+          optimizer.zero_grad()
+          criterion(model(batch[0]), batch[1]).backward()
+          optimizer.step()
+
+      val_loader = DataLoader(val_data, batch_size=256)
+      evaluator = create_supervised_evaluator(model, metrics=metrics)
+      evaluator.run(val_loader)
+
+      other_loader = DataLoader(train_data, batch_size=32)
+      Engine(train_step).run(other_loader, max_epochs=3)
+    `);
+  });
+
   it('leaves a loader with worker processes alone', () => {
     expectNone('GML301', `
       from torch.utils.data import DataLoader

@@ -108,6 +108,55 @@ describe('GML302 dataloader-no-pin-memory', () => {
     `);
   });
 
+  it('flags a loader run by an Ignite Engine whose process function trains (from ignite.engine import Engine as E)', () => {
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      from ignite.engine import Engine as E
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      train_loader = DataLoader(train_data, batch_size=32, shuffle=True, num_workers=2)
+      #              ^^^^^^^^^^ GML302
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, _ = batch
+          x = x.to(device)
+          loss = criterion(model(x), x)
+          loss.backward()
+          optimizer.step()
+          return loss.item()
+
+      trainer = E(process_function)
+      trainer.run(train_loader, max_epochs=20)
+    `);
+  });
+
+  it('leaves a train_dataloader hook of a class that is not a LightningModule or LightningDataModule alone, and an evaluation Engine', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+      from ignite.engine import Engine
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+
+      class Loaders:
+          def train_dataloader(self):
+              return DataLoader(self.train_set, batch_size=32, num_workers=2)
+
+      def evaluate_function(engine, batch):
+          model.eval()
+          with torch.no_grad():
+              x, y = batch
+              return model(x.to(device)), y.to(device)
+
+      val_loader = DataLoader(val_data, batch_size=256, num_workers=2)
+      evaluator = Engine(evaluate_function)
+      evaluator.run(val_loader)
+    `);
+  });
+
   it('follows a loader through another name (active_dataloader = train_dataloader)', () => {
     expectFindings(`
       import torch
