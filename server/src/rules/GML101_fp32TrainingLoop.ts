@@ -228,7 +228,8 @@ interface LoopGroup {
  * A PyTorch training loop (`for` or `while`) that calls `.backward()` and then an optimizer step
  * while nothing lowers the precision of its forward pass. The finding is placed on the first
  * `.backward()` call of the loop (one finding per loop). Backward calls inside a function that is
- * called from a loop count too. A loop that computes gradients without an optimizer step (an
+ * called from a loop count too, and so do those in a PyTorch-Ignite process function
+ * (`Engine(process_function)`), which the engine runs once per iteration. A loop that computes gradients without an optimizer step (an
  * adversarial attack, a saliency map) is not training and is left alone; so are Lightning Fabric
  * loops (`fabric.backward`), whose precision [GML104](GML104.md) checks.
  *

@@ -11,7 +11,7 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * `clone_model` or `keras.applications.*`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
  * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
  * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
- * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
+ * returns it, or one of a KerasTuner tuner's best models (`tuner.get_best_models(…)[0]`). When the receiver's origin cannot be seen (a function parameter, say), the file must
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
  * XGBoost, LightGBM, CatBoost, Lightning, …).
  *
