@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeNotebook, fixNotebook } from '../../server/src/notebooks/cells';
+import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectNone } from '../helpers/markers';
 
@@ -558,6 +562,21 @@ describe('GML101 fp32-training-loop', () => {
       trainer = E(process_function)
       trainer.run(train_loader, max_epochs=20)
     `);
+  });
+
+  it('a notebook: the Ignite process function cell is reported, and fixed in its cell', () => {
+    const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks', 'ignite_vae_engine.ipynb');
+    const cells = parseIpynb(fs.readFileSync(file, 'utf8')).cells;
+    const analysis = analyzeNotebook(cells);
+    const found = analysis.findings.filter((f) => f.finding.code === 'GML101');
+    analysis.dispose();
+    assert.deepEqual(
+      found.map((f) => [f.cell, f.finding.range.start.line, f.finding.severity]),
+      [[5, 7, 'warning']],
+    );
+    const fixed = fixNotebook(cells, { unsafe: true });
+    assert.equal(fixed.remaining.filter((f) => f.finding.code === 'GML101').length, 0);
+    assert.equal(fixed.cells[5].text.split('\n')[4], '    with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16):');
   });
 
   it('leaves an Ignite process function that computes its loss under autocast alone', () => {
