@@ -124,6 +124,19 @@ describe('GML102 keras-fp32-policy', () => {
     `);
   });
 
+  it("leaves a KerasTuner tuner's best model alone when a mixed-precision policy is set", () => {
+    expectNone('GML102', `
+      import keras_tuner as kt
+      import tensorflow as tf
+      from sklearn.metrics import classification_report
+
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+      tuner = kt.BayesianOptimization(build_model, objective="val_accuracy", max_trials=10)
+      best_model = tuner.get_best_models(num_models=1)[0]
+      best_model.fit(X_train_full, y_train_full, epochs=10)
+    `);
+  });
+
   it('leaves get_best_models of something that is not a KerasTuner tuner alone (a file with another fit library)', () => {
     expectNone('GML102', `
       import tensorflow as tf
