@@ -169,6 +169,14 @@ describe('call arguments', () => {
     assert.equal(call(m, 'k()').positional.length, 0);
   });
 
+  it('the keywords ** passes, when each unpacked value is a literal dict', () => {
+    const m = model('base = {"iterations": 500, "depth": 6}', 'est(**base, **{"depth": 8})', 'est(**opts)', 'est(1)', 'est(**{k: 1})');
+    assert.deepEqual(plain(call(m, 'est(**base, **{"depth": 8})').starKwargsValue()!), { dict: [['iterations', 500], ['depth', 8]] });
+    assert.equal(call(m, 'est(**opts)').starKwargsValue()?.kind, 'unknown');
+    assert.equal(call(m, 'est(1)').starKwargsValue(), undefined);
+    assert.equal(call(m, 'est(**{k: 1})').starKwargsValue()?.kind, 'unknown', 'a key that is not a literal string');
+  });
+
   it('receiver and method name of a method call', () => {
     const m = model('model.fit(X, y, epochs=3)');
     const c = call(m, 'model.fit(X, y, epochs=3)');
