@@ -718,7 +718,7 @@ describe('GML216 loop-no-early-stopping', () => {
                 loss_fn(model(x), y).backward()
                 optimizer.step()
 
-        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epochs.
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epoch.
         best_val_loss = float("inf")
         epochs_without_improvement = 0
         patience = 1
@@ -732,7 +732,7 @@ describe('GML216 loop-no-early-stopping', () => {
             else:
                 epochs_without_improvement += 1
                 if epochs_without_improvement >= patience:
-                    print(f"Early stopping: val_loss has not improved for {patience} epochs")
+                    print(f"Early stopping: val_loss has not improved for {patience} epoch")
                     break
         `,
       );

@@ -54,8 +54,9 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
   const delta = freeName(model, ['min_delta', 'early_stopping_min_delta']);
   const improved = metric.mode === 'min' ? `float(${value}) < ${best} - ${delta}` : `float(${value}) > ${best} + ${delta}`;
   const eol = edits.eol;
+  const epochWord = epochsPatience === 1 ? 'epoch' : 'epochs';
   const before = [
-    `${loopIndent}# Early stopping: end training once ${value} has not improved by more than ${delta} for ${patience} epochs.`,
+    `${loopIndent}# Early stopping: end training once ${value} has not improved by more than ${delta} for ${patience} ${epochWord}.`,
     `${loopIndent}${best} = float("${metric.mode === 'min' ? 'inf' : '-inf'}")`,
     `${loopIndent}${counter} = 0`,
     `${loopIndent}${patience} = ${epochsPatience}`,
@@ -68,12 +69,11 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
     `${at}else:`,
     `${at}${step}${counter} += 1`,
     `${at}${step}if ${counter} >= ${patience}:`,
-    `${at}${step}${step}print(f"Early stopping: ${value} has not improved for {${patience}} epochs")`,
+    `${at}${step}${step}print(f"Early stopping: ${value} has not improved for {${patience}} ${epochWord}")`,
     `${at}${step}${step}break`,
   ];
   const lineEnd = edits.source.lineEnd(statement.endPosition.row);
   const changes: TextEdit[] = [edits.insertLine(loop.startPosition.row, before.join(eol)), edits.insertAt(lineEnd, check.map((line) => `${eol}${line}`).join(''))];
-  const epochWord = epochsPatience === 1 ? 'epoch' : 'epochs';
   return { title: `Stop when ${value} has not improved for ${epochsPatience} ${epochWord} (patience counter with min_delta)`, edits: changes };
 }
 
