@@ -12,7 +12,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102: Keras model trains in float32
@@ -22,7 +22,7 @@ describe('GML102 keras-fp32-policy', () => {
   it('offers two fixes, both unsafe and titled so', () => {
     const [finding] = expectFindings(`
       import keras
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -37,7 +37,7 @@ describe('GML102 keras-fp32-policy', () => {
     expectFindings(`
       import keras
       inputs = keras.Input((4,))
-      model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+      model = keras.Model(inputs, keras.layers.Dense(256)(inputs))
       model.fit(x, y)
       ^^^^^^^^^ GML102
     `);
@@ -102,7 +102,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -113,7 +113,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -124,7 +124,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.config.set_dtype_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -135,7 +135,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       tf.keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -146,7 +146,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       tf.keras.mixed_precision.experimental.set_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -158,7 +158,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       from tensorflow.keras import mixed_precision
       mixed_precision.set_global_policy(mixed_precision.Policy("mixed_float16"))
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -170,7 +170,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       policy = keras.DTypePolicy("mixed_bfloat16")
       keras.config.set_dtype_policy(policy)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -181,7 +181,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_global_policy(args.policy)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -192,7 +192,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       layer = keras.layers.Dense(4, dtype="mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -206,7 +206,7 @@ describe('GML102 keras-fp32-policy', () => {
           4,
           dtype = "mixed_bfloat16",
       )
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -218,7 +218,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       layer_dtype = "mixed_float16"
       layer = keras.layers.Dense(4, dtype=layer_dtype)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -231,7 +231,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       # keras.layers.Dense(4, dtype="mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -243,7 +243,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       note = 'Dense(4, dtype="mixed_float16")'
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -256,7 +256,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       my_dtype = "mixed_float16"
       print(my_dtype)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -267,7 +267,7 @@ describe('GML102 keras-fp32-policy', () => {
     expectFindings(`
       import keras
       layer = keras.layers.Dense(4, dtype="float32")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -331,7 +331,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -341,7 +341,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       keras.mixed_precision.set_global_policy("mixed_float16")
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -356,7 +356,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -366,7 +366,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -380,14 +380,14 @@ describe('GML102 keras-fp32-policy', () => {
       `
       import keras
       keras.mixed_precision.set_global_policy("float32")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
       `
       import keras
       keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -453,7 +453,7 @@ describe('GML102 keras-fp32-policy', () => {
       `
       from tensorflow.keras.models import Sequential
       from tensorflow.keras.layers import Dense
-      m = Sequential([Dense(1)])
+      m = Sequential([Dense(128), Dense(1)])
       m.fit(x, y)
       `,
       `
@@ -461,7 +461,7 @@ describe('GML102 keras-fp32-policy', () => {
       from tensorflow.keras.layers import Dense
       import tensorflow as tf
       tf.keras.mixed_precision.set_global_policy("mixed_float16")
-      m = Sequential([Dense(1)])
+      m = Sequential([Dense(128), Dense(1)])
       m.fit(x, y)
       `,
     );

@@ -8,6 +8,7 @@ import type { Edits } from '../fixes/edits';
 import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
 import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
 import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from '../frameworks/torch';
+import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
 
@@ -403,7 +404,10 @@ export const fp32TrainingLoop = defineRule({
       }
       const kind = gradientKind(model, call);
       // Fabric's precision is GML104's; a gradient with no optimizer step after it is not training.
-      if (kind === 'fabric' || !kind || !updateAfter(model, call, kind)) continue;
+      const update = kind && kind !== 'fabric' ? updateAfter(model, call, kind)?.update : undefined;
+      if (!kind || !update) continue;
+      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+      if (kind === 'torch' && trainsSmallTorchModel(model, update.receiver ?? undefined)) continue;
       // Accelerate picks the device when the script runs.
       if (!accelerator && leftAlone) continue;
       const place = loopOf(model, call);

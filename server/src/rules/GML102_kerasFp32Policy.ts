@@ -1,4 +1,5 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
+import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
 import { defineRule, fact, type ReportedFix } from './rule';
 
@@ -97,7 +98,8 @@ export const kerasFp32Policy = defineRule({
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {
       const kind = kerasModel(model, fit.receiver!);
-      if (kind === 'no') continue;
+      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+      if (kind === 'no' || isSmallModel(model, fit.receiver!)) continue;
       // A receiver of unknown origin counts only in a file that builds a Keras model and imports no other library with a `fit`.
       if (kind === 'unknown' && (othersImported || !facts.buildsKerasModel)) continue;
       const fix = (policy: string, why: string): ReportedFix => {
