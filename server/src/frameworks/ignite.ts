@@ -4,6 +4,7 @@
 // max_epochs=…)` feeds the data to it.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
 import { loopTrains } from './training';
 
 export const IGNITE_PACKAGES = ['ignite'];
@@ -17,6 +18,23 @@ export const ENGINES: ReadonlySet<string> = new Set([
   'ignite.engine.DeterministicEngine',
   'ignite.engine.deterministic.DeterministicEngine',
 ]);
+
+/** Whether a same-file function is the process function of an `Engine(…)`: the engine runs it once per iteration. */
+export function runByEngine(model: Semantic, fn: Node): boolean {
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return false;
+  for (const id of model.identifiers(name)) {
+    const list = model.parentOf(id);
+    const keyword = list?.type === 'keyword_argument' ? list : undefined;
+    const args = keyword ? model.parentOf(keyword) : list;
+    const call = args?.type === 'argument_list' ? model.parentOf(args) : null;
+    if (call?.type !== 'call') continue;
+    const site = model.callSite(call);
+    if (!ENGINES.has(site.qualifiedName ?? '')) continue;
+    if (site.argument('process_function', 0)?.id === id.id && model.lookupDefinitions(name, id).some((b) => b.node.id === fn.id)) return true;
+  }
+  return false;
+}
 
 /** Whether a call is `trainer.run(data, …)` on an Ignite engine that trains. */
 export function isIgniteTrainingRun(model: Semantic, call: CallSite): boolean {

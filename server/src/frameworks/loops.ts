@@ -4,6 +4,7 @@
 import type { Semantic } from '../analysis/model/model';
 import type { CallSite } from '../analysis/model/calls';
 import type { Node } from '../analysis/parser';
+import { runByEngine } from './ignite';
 
 /** Calls that end the forward+loss run when walking back from the loss assignment. */
 const BOUNDARY_METHODS = new Set(['zero_grad', 'backward', 'step', 'update', 'train', 'eval']);
@@ -151,7 +152,7 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
   return undefined;
 }
 
-/** The loop a backward call runs in: its own, one around a call of its function, or one its function (a closure) is defined in. */
+/** The loop a backward call runs in: its own, one around a call of its function, one its function (a closure) is defined in, or an Ignite engine's (the function itself). */
 export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
   const loops = model.enclosingLoops(call.node);
   if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
@@ -173,5 +174,7 @@ export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: 
   };
   // A closure defined in the loop (`optimizer.step(closure)`) runs in that loop.
   const loop = search(fn) ?? model.enclosingLoops(fn)[0];
-  return loop ? { loop, regions: [loop, fn], limit: body } : undefined;
+  if (loop) return { loop, regions: [loop, fn], limit: body };
+  // An Ignite process function (`Engine(train_step)`): the engine's loop runs it once per iteration.
+  return runByEngine(model, fn) ? { loop: fn, regions: [fn], limit: body } : undefined;
 }
