@@ -614,4 +614,122 @@ describe('GML102 keras-fp32-policy', () => {
       );
     });
   });
+
+  describe('model size: a small model built in the file is left alone', () => {
+    const fashion = (hidden: string, flagged = false) => `
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([
+          tf.keras.layers.Flatten(input_shape=(28, 28)),
+          tf.keras.layers.Dense(${hidden}, activation="relu"),
+          tf.keras.layers.Dense(10),
+      ])
+      model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+      model.fit(train_images, train_labels, epochs=10)${flagged ? '\n      ^^^^^^^^^ GML102: Keras model trains in float32' : ''}
+    `;
+
+    it('leaves a Sequential whose every layer is at most 32 units alone, and flags it with a 128-unit layer', () => {
+      expectNone('GML102', fashion('32'));
+      expectFindings(fashion('128', true));
+    });
+
+    it('flags a Sequential whose width is not a literal (a keras-tuner hyperparameter)', () => {
+      expectFindings(`
+        import tensorflow as tf
+        n_neurons = hp.Int("n_neurons", min_value=16, max_value=256)
+        model = tf.keras.Sequential([tf.keras.layers.Dense(n_neurons, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse", optimizer="sgd")
+        model.fit(X_train, y_train, epochs=20)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
+    it('reads .add calls and wrapped layers (the text classification tutorial: Embedding(max_features, 16))', () => {
+      expectNone('GML102', `
+        import tensorflow as tf
+        from tensorflow.keras import layers
+
+        max_features = 10000
+        embedding_dim = 16
+        model = tf.keras.Sequential()
+        model.add(layers.Embedding(max_features, embedding_dim))
+        model.add(layers.Dropout(0.2))
+        model.add(layers.GlobalAveragePooling1D())
+        model.add(layers.Dense(1))
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(train_ds, validation_data=val_ds, epochs=10)
+      `);
+      expectFindings(`
+        import tensorflow as tf
+        from tensorflow.keras import layers
+
+        model = tf.keras.Sequential()
+        model.add(layers.Embedding(10000, 16))
+        model.add(layers.Bidirectional(layers.LSTM(64)))
+        model.add(layers.Dense(1))
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(train_ds, validation_data=val_ds, epochs=10)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
+    it('traces a functional model from its outputs back to its inputs', () => {
+      const functional = (units: number, flagged = false) => `
+        import tensorflow as tf
+        input_wide = tf.keras.layers.Input(shape=[5])
+        input_deep = tf.keras.layers.Input(shape=[6])
+        norm_deep = tf.keras.layers.Normalization()(input_deep)
+        hidden1 = tf.keras.layers.Dense(30, activation="relu")(norm_deep)
+        hidden_layer2 = tf.keras.layers.Dense(${units}, activation="relu")
+        hidden2 = hidden_layer2(hidden1)
+        concat = tf.keras.layers.concatenate([input_wide, hidden2])
+        output = tf.keras.layers.Dense(1)(concat)
+        model = tf.keras.Model(inputs=[input_wide, input_deep], outputs=[output])
+        model.compile(loss="mse", optimizer="adam")
+        model.fit((X_train_wide, X_train_deep), y_train, epochs=20)${flagged ? '\n        ^^^^^^^^^ GML102' : ''}
+      `;
+      expectNone('GML102', functional(30));
+      expectFindings(functional(300, true));
+    });
+
+    it('reads a subclassed keras.Model: __init__ defaults and the construction call', () => {
+      const subclassed = (call: string, flagged = false) => `
+        import tensorflow as tf
+
+        class WideAndDeepModel(tf.keras.Model):
+            def __init__(self, units=30, activation="relu", **kwargs):
+                super().__init__(**kwargs)
+                self.hidden1 = tf.keras.layers.Dense(units, activation=activation)
+                self.hidden2 = tf.keras.layers.Dense(units, activation=activation)
+                self.main_output = tf.keras.layers.Dense(1)
+
+            def call(self, inputs):
+                return self.main_output(self.hidden2(self.hidden1(inputs)))
+
+        model = ${call}
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(X_train, y_train, epochs=10)${flagged ? '\n        ^^^^^^^^^ GML102' : ''}
+      `;
+      expectNone('GML102', subclassed('WideAndDeepModel(name="my_cool_model")'));
+      expectFindings(subclassed('WideAndDeepModel(512, activation="relu")', true));
+    });
+
+    it('flags a look-alike Dense from another module, and a layer it does not know', () => {
+      expectFindings(`
+        import tensorflow as tf
+        from mylayers import Dense
+        model = tf.keras.Sequential([Dense(16), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y)
+        ^^^^^^^^^ GML102
+      `);
+      expectFindings(`
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=8), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y)
+        ^^^^^^^^^ GML102
+      `);
+    });
+  });
 });
