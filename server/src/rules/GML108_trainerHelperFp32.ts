@@ -7,6 +7,7 @@ import { localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
+import { isSmallModel } from '../frameworks/modelSize';
 import { ACCELERATE_MIXIN, makesSkorchNet } from '../frameworks/skorch';
 import { defineRule, fact, type Report, type ReportedFix } from './rule';
 
@@ -27,6 +28,8 @@ const SAVING = 'run matrix multiplications and convolutions in 16 bits on the GP
 function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: boolean): Report | undefined {
   // create_supervised_trainer(model, optimizer, loss_fn, device=None, non_blocking=False, prepare_batch=…,
   //   model_transform=…, output_transform=…, deterministic=False, amp_mode=None, scaler=False, …)
+  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+  if (isSmallModel(model, call.argument('model', 0))) return undefined;
   const amp = call.valueOf('amp_mode', 9);
   if (amp === undefined ? false : amp.kind !== 'none') return undefined;
   if (!onGpu(model, call, gpuFile ? 'gpu' : 'cpu')) return undefined;
