@@ -13,8 +13,9 @@ import { parameterName } from './training';
 /**
  * The widest layer (output features, units, channels, hidden or embedding size) of a model that
  * counts as small: mixed precision is not worth it there. bench/evidence/GML101 measures CPU bf16
- * autocast costing more than fp32 at widths 64 and 128 (MLP) and at 32 channels (CNN); the GPU
- * crossover was not measured, so only models at most this wide are left alone.
+ * autocast costing more than fp32 up to 256-wide dense layers and breaking even (×0.95, within the
+ * spread) on a CNN of 32 channels; the GPU crossover was not measured, so only models at most this
+ * wide are left alone.
  */
 export const SMALL_MODEL_WIDTH = 32;
 
@@ -204,10 +205,7 @@ function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Wid
  */
 export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): number | undefined {
   if (!expr || depth > 6) return undefined;
-  if (expr.type === 'identifier') {
-    const bindings = model.lookup(expr.text, expr);
-    if (bindings.length === 1 && bindings[0].kind === 'param') return parameterModelWidth(model, expr, depth);
-  }
+  if (isParameter(model, expr)) return parameterModelWidth(model, expr, depth);
   const call = expr.type === 'call' ? model.callSite(expr) : model.originCall(expr);
   if (!call) return undefined;
   if (SAME_MODEL.has(call.methodName) && call.receiver && call.callee.type === 'attribute') return modelWidth(model, call.receiver, depth + 1);
@@ -234,18 +232,40 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   return cls ? classWidth(model, cls, call, EMPTY, 0) : undefined;
 }
 
-/** A parameter holding a model: the widest model the file's calls of its function pass in (all must be known). */
-function parameterModelWidth(model: Semantic, param: Node, depth: number): number | undefined {
+/**
+ * The arguments the file's calls of a function pass for one of its parameters (a parameter `param`
+ * is a use of): undefined when the function is never called here or a call passes nothing for it.
+ */
+function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
   const fn = model.enclosingFunction(param);
   if (!fn) return undefined;
-  const method = !!model.enclosingClass(fn) && fn.parent?.parent?.type === 'class_definition';
-  const params = parametersOf(fn, method);
+  const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');
   const index = params.findIndex((p) => parameterName(p) === param.text);
   const callers = model.callersOf(fn);
   if (index < 0 || callers.length === 0) return undefined;
-  let largest = 0;
+  const out: Node[] = [];
   for (const caller of callers) {
-    const w = modelWidth(model, argumentFor(caller, params, index), depth + 1);
+    const arg = argumentFor(caller, params, index);
+    if (!arg) return undefined;
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Whether a name is a parameter of its function. */
+function isParameter(model: Semantic, id: Node): boolean {
+  if (id.type !== 'identifier') return false;
+  const bindings = model.lookup(id.text, id);
+  return bindings.length === 1 && bindings[0].kind === 'param';
+}
+
+/** A parameter holding a model: the widest model the file's calls of its function pass in (all must be known). */
+function parameterModelWidth(model: Semantic, param: Node, depth: number): number | undefined {
+  const args = argumentsFor(model, param);
+  if (!args) return undefined;
+  let largest = 0;
+  for (const arg of args) {
+    const w = modelWidth(model, arg, depth + 1);
     if (w === undefined) return undefined;
     largest = Math.max(largest, w);
   }
@@ -264,25 +284,10 @@ export function isSmallModel(model: Semantic, expr: Node | undefined): boolean {
  */
 export function optimizedModels(model: Semantic, optimizer: Node, depth = 0): Node[] | undefined {
   if (depth > 4) return undefined;
-  if (optimizer.type === 'identifier') {
-    const bindings = model.lookup(optimizer.text, optimizer);
-    if (bindings.length === 1 && bindings[0].kind === 'param') {
-      const fn = model.enclosingFunction(optimizer);
-      if (!fn) return undefined;
-      const method = fn.parent?.parent?.type === 'class_definition';
-      const params = parametersOf(fn, method);
-      const index = params.findIndex((p) => parameterName(p) === optimizer.text);
-      const callers = model.callersOf(fn);
-      if (index < 0 || callers.length === 0) return undefined;
-      const out: Node[] = [];
-      for (const caller of callers) {
-        const arg = argumentFor(caller, params, index);
-        const models = arg && optimizedModels(model, arg, depth + 1);
-        if (!models) return undefined;
-        out.push(...models);
-      }
-      return out;
-    }
+  if (isParameter(model, optimizer)) {
+    const args = argumentsFor(model, optimizer);
+    const models = args?.map((arg) => optimizedModels(model, arg, depth + 1));
+    return models?.every((m) => !!m) ? models.flat() as Node[] : undefined;
   }
   const made = optimizer.type === 'call' ? model.callSite(optimizer) : model.originCall(optimizer);
   if (!made || !made.qualifiedName?.startsWith('torch.optim.')) return undefined;

@@ -16,6 +16,16 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
  * XGBoost, LightGBM, CatBoost, Lightning, …).
  *
+ * A model too small to gain is left alone: a `Sequential` (its list and its `.add(…)` calls, layers
+ * wrapped in `Bidirectional`/`TimeDistributed` included), a functional `Model(inputs, outputs)`
+ * (traced from its outputs back through the layers to its `Input`s) or a subclassed `keras.Model`
+ * (the layers its `__init__` builds, with the arguments of its construction call and its defaults)
+ * built in the file, whose every layer is at most 32 wide — `Dense(units)`, `Conv*(filters)`,
+ * `Embedding(…, output_dim)`, `LSTM`/`GRU`/`SimpleRNN(units)` given as literals, module constants
+ * or argparse defaults, sizes read from the data (`len(class_names)`) not counting. A width from a
+ * variable (a keras-tuner hyperparameter, say), a layer the rule does not know (attention, a layer
+ * from another module), a loaded or pretrained model: unknown, reported as before.
+ *
  * These count as mixed precision, anywhere in the file:
  *
  * - `keras.mixed_precision.set_global_policy(…)`, `keras.mixed_precision.set_dtype_policy(…)`,
@@ -34,6 +44,15 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * Intel CPUs with bf16). The 16-bit computations run on Tensor Cores / MXUs, and 16-bit activations
  * halve memory traffic; variables stay in float32 so the model trains to the same quality. Shorter
  * training at similar power means proportionally less energy.
+ *
+ * Tiny models are the exception. [GML101](GML101.md)'s *Measured here* trains dense networks in
+ * PyTorch on this machine's CPU (TensorFlow is not packaged for Debian, so Keras itself was not
+ * measured): bf16 autocast cost 30 % more energy at widths 64 and 128, 7 % more at 256, and saved
+ * 41 % at 512. On a GPU the crossover was not measured (no GPU was lent); PyTorch's AMP recipe
+ * notes that a network too small to saturate the GPU is CPU-bound, so mixed precision does not
+ * matter there, and NVIDIA's performance guide that layers with small dimensions are memory-bound,
+ * where Tensor Cores do not help. Hence models whose every layer is at most 32 wide are left alone,
+ * and wider ones are still reported.
  *
  * ## Example
  *
@@ -78,6 +97,8 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * - Keras, *Mixed precision* API: https://keras.io/api/mixed_precision/
  * - TensorFlow guide, *Mixed precision*: https://www.tensorflow.org/guide/mixed_precision
  * - TensorFlow, `tf.keras.config.set_dtype_policy`: https://www.tensorflow.org/api_docs/python/tf/keras/config/set_dtype_policy
+ * - PyTorch, *Automatic Mixed Precision* recipe, Troubleshooting, "Speedup with Amp is minor": https://pytorch.org/tutorials/recipes/recipes/amp_recipe.html
+ * - NVIDIA, *Get Started With Deep Learning Performance* (math-limited vs memory-bound layers): https://docs.nvidia.com/deeplearning/performance/dl-performance-getting-started/index.html
  */
 export const kerasFp32Policy = defineRule({
   code: 'GML102',

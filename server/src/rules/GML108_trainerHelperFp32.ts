@@ -102,7 +102,8 @@ function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
  * - **PyTorch-Ignite**: `create_supervised_trainer(…)` with no `amp_mode` (or `amp_mode=None`),
  *   training on CUDA — its `device=` names CUDA or is chosen when the script runs
  *   (`"cuda" if torch.cuda.is_available() else "cpu"`, a parameter), or is left out in a script
- *   that puts its work on a GPU.
+ *   that puts its work on a GPU. A `model` built in the file whose every layer is at most 32 wide
+ *   is left alone (read as [GML101](GML101.md) reads it: the measured crossover is there).
  * - **fastai**: a learner (`Learner`, `vision_learner`, `tabular_learner`, …) trained with `fit` /
  *   `fit_one_cycle` / `fine_tune` / `fit_flat_cos` that is never made mixed-precision: no
  *   `.to_fp16()` / `.to_bf16()` (chained or called later) and no `MixedPrecision` callback. fastai

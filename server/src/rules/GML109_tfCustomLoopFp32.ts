@@ -14,6 +14,9 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * `set_global_policy` / `set_dtype_policy` with `"mixed_float16"` or `"mixed_bfloat16"` (also through
  * a `Policy` object), or layers built with a mixed `dtype`. One finding per training step.
  *
+ * A step whose gradients are taken over `model.trainable_variables` of a small model built in the
+ * file (every layer at most 32 wide, read as [GML102](GML102.md) reads it) is left alone.
+ *
  * A policy that is not a literal is unknown and never reported; `target-device = "cpu"` or `"mps"`
  * leaves the rule quiet (the saving needs a GPU or TPU). A `tape.gradient` with no parameter update
  * after it (gradient inspection, adversarial examples) is not training and is not reported.
