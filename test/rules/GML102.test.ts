@@ -615,6 +615,31 @@ describe('GML102 keras-fp32-policy', () => {
     });
   });
 
+  it('flags one of keras-tuner’s best models, also in a file that imports scikit-learn', () => {
+    expectFindings(`
+      import keras_tuner as kt
+      import tensorflow as tf
+      from sklearn.model_selection import train_test_split
+
+      random_search_tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=5)
+      random_search_tuner.search(X_train, y_train, epochs=10, validation_data=(X_valid, y_valid))
+      top3_models = random_search_tuner.get_best_models(num_models=3)
+      best_model = top3_models[0]
+      best_model.fit(X_train_full, y_train_full, epochs=10)
+      ^^^^^^^^^^^^^^ GML102
+    `);
+  });
+
+  it('not the best item of a list from another library', () => {
+    expectNone('GML102', `
+      import tensorflow as tf
+      from sklearn.model_selection import GridSearchCV
+      model = tf.keras.Sequential([tf.keras.layers.Dense(128), tf.keras.layers.Dense(1)])
+      best_model = searches.get_best_models(num_models=3)[0]
+      best_model.fit(X_train, y_train)
+    `);
+  });
+
   describe('model size: a small model built in the file is left alone', () => {
     const fashion = (hidden: string, flagged = false) => `
       import tensorflow as tf

@@ -106,11 +106,27 @@ export function makesKerasModel(model: Semantic, call: CallSite): boolean {
   return classes.some((b) => isKerasModelClass(model, b.node));
 }
 
+/** One of keras-tuner's best models: `tuner.get_best_models(…)[i]`, directly or through names. */
+function tunedModel(model: Semantic, expr: Node, depth = 0): boolean {
+  if (depth > 4) return false;
+  if (expr.type === 'identifier') {
+    const bindings = model.lookup(expr.text, expr);
+    const value = bindings.length === 1 ? bindings[0].value : undefined;
+    return !!value && tunedModel(model, value, depth + 1);
+  }
+  if (expr.type !== 'subscript') return false;
+  const list = expr.childForFieldName('value');
+  const call = list?.type === 'call' ? model.callSite(list) : list ? model.originCall(list) : undefined;
+  if (call?.methodName !== 'get_best_models' || !call.receiver) return false;
+  return topPackage(model.originCall(call.receiver)?.qualifiedName ?? '') === 'keras_tuner';
+}
+
 /**
  * Whether a `fit` (or `compile`, `evaluate`) receiver is a Keras model: 'yes', 'no' (made by a known
  * library's other call, or by a plain local class), or 'unknown' (its origin is not visible).
  */
 export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unknown' {
+  if (tunedModel(model, receiver)) return 'yes';
   const origin = model.originCall(receiver);
   if (!origin) return 'unknown';
   const q = origin.qualifiedName;

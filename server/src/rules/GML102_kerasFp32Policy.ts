@@ -9,7 +9,7 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
  * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
- * `clone_model` or `keras.applications.*`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
+ * `clone_model`, `keras.applications.*` or keras-tuner's `tuner.get_best_models(…)[i]`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
  * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
  * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
  * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
