@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeNotebook } from '../../server/src/notebooks/cells';
+import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectNone } from '../helpers/markers';
 
@@ -670,6 +674,20 @@ describe('GML101 fp32-training-loop', () => {
       `;
       expectNone('GML101', quiet(script('nn.Sequential(nn.Conv2d(1, 10, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))')));
       expectFindings(script('torchvision.models.resnet18(num_classes=10)'));
+    });
+
+    it('a notebook: train_step is reported only once a cell trains a wide model with it', () => {
+      const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks', 'fashion_mnist_small_and_wide.ipynb');
+      const cells = parseIpynb(fs.readFileSync(file, 'utf8')).cells;
+      const found = (upTo: number) => {
+        const analysis = analyzeNotebook(cells.slice(0, upTo));
+        const out = analysis.findings.filter((f) => f.finding.code === 'GML101').map((f) => [f.cell, f.finding.range.start.line]);
+        analysis.dispose();
+        return out;
+      };
+      // Cells 0–5: only the 10-unit model; cells 6–7 add the 512-unit one.
+      assert.deepEqual(found(6), []);
+      assert.deepEqual(found(cells.length), [[4, 6]]);
     });
 
     it('flags a small model trained through an optimizer of unknown origin (the model cannot be told)', () => {
