@@ -690,6 +690,50 @@ describe('GML101 fp32-training-loop', () => {
       assert.deepEqual(found(cells.length), [[4, 6]]);
     });
 
+    it('flags a small head on a module passed in, and a subclass of a local model class (their layers are not seen)', () => {
+      expectFindings(circle(small, 'CircleModel(in_features=encoder)').replace('def __init__(self, in_features=2,', 'def __init__(self, encoder, in_features=2,').replace('super().__init__()', 'super().__init__()\n                  self.encoder = encoder').replace('CircleModel(in_features=encoder)', 'CircleModel(torchvision.models.resnet50())'));
+      expectFindings(circle(small).replace('class CircleModel(nn.Module):', 'class CircleModel(Backbone):'));
+    });
+
+    it('reads boolean command-line options passed on to layers (the GCN example)', () => {
+      const script = (hidden: number, flagged: boolean) => `
+        import argparse
+        import torch
+        from torch import nn
+
+        class GraphConv(nn.Module):
+            def __init__(self, input_dim, output_dim, use_bias=False):
+                super().__init__()
+                self.kernel = nn.Parameter(torch.Tensor(input_dim, output_dim))
+                nn.init.xavier_normal_(self.kernel)
+                self.bias = None
+                if use_bias:
+                    self.bias = nn.Parameter(torch.Tensor(output_dim))
+
+        class GCN(nn.Module):
+            def __init__(self, input_dim, hidden_dim, output_dim, use_bias=True, dropout_p=0.1):
+                super().__init__()
+                self.gc1 = GraphConv(input_dim, hidden_dim, use_bias=use_bias)
+                self.gc2 = GraphConv(hidden_dim, output_dim, use_bias=use_bias)
+                self.dropout = nn.Dropout(dropout_p)
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--hidden-dim", type=int, default=${hidden})
+        parser.add_argument("--include-bias", action="store_true")
+        args = parser.parse_args()
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        gcn = GCN(features.shape[1], args.hidden_dim, labels.max().item() + 1, args.include_bias).to(device)
+        optimizer = torch.optim.Adam(gcn.parameters(), lr=0.01)
+        for epoch in range(200):
+            optimizer.zero_grad()
+            loss = criterion(gcn(features, adj), labels)
+            loss.backward()${flagged ? '\n        #   ^^^^^^^^^^^^^^^ GML101' : ''}
+            optimizer.step()
+      `;
+      expectNone('GML101', script(16, false));
+      expectFindings(script(64, true));
+    });
+
     it('flags a small model trained through an optimizer of unknown origin (the model cannot be told)', () => {
       expectFindings(circle(small).replace('optimizer = torch.optim.SGD(params=model.parameters(), lr=0.1)', 'optimizer = make_optimizer(model)'));
     });

@@ -7,6 +7,7 @@ import type { Node } from '../analysis/parser';
 import { numberValue } from '../analysis/values';
 import { argparseDefault } from './argparse';
 import { localClassOf } from './callbacks';
+import { within } from './loops';
 import { kerasName } from './keras';
 import { parameterName } from './training';
 
@@ -59,9 +60,10 @@ const FUNCTIONAL_MODELS = new Set(['keras.Model', 'keras.models.Model']);
 /** Methods that return the model they are called on. */
 const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'train', 'float']);
 
-/** Names bound to widths while a class's `__init__` is read (its parameters, from the construction call). */
-type Env = ReadonlyMap<string, Width>;
+/** Names bound while a class's `__init__` is read (its parameters, from the construction call): a width, or 'plain' for another value that is no module. */
+type Env = ReadonlyMap<string, Width | 'plain'>;
 const EMPTY: Env = new Map();
+const SPLATS = new Set(['list_splat_pattern', 'dictionary_splat_pattern', 'keyword_separator', 'positional_separator']);
 
 function layerName(q: string | undefined): string | undefined {
   return kerasName(q) ?? q;
@@ -81,7 +83,10 @@ function readsData(model: Semantic, expr: Node): boolean {
 function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): Width {
   if (!expr || depth > 8) return undefined;
   if (expr.type === 'parenthesized_expression') return widthOf(model, expr.namedChild(0) ?? undefined, env, depth + 1);
-  if (expr.type === 'identifier' && env.has(expr.text)) return env.get(expr.text);
+  if (expr.type === 'identifier' && env.has(expr.text)) {
+    const bound = env.get(expr.text);
+    return bound === 'plain' ? undefined : bound;
+  }
   if (readsData(model, expr)) return 'data';
   if (expr.type === 'binary_operator') {
     const left = widthOf(model, expr.childForFieldName('left') ?? undefined, env, depth + 1);
@@ -111,7 +116,7 @@ function argumentFor(call: CallSite, params: Node[], index: number): Node | unde
 /** The parameters of a function definition, without `self`/`cls` for methods, and without `*args`/`**kwargs`. */
 function parametersOf(fn: Node, method: boolean): Node[] {
   const all = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
-  return all.slice(method ? 1 : 0);
+  return all.slice(method ? 1 : 0).filter((p) => !SPLATS.has(p.type));
 }
 
 /** Collects widths into `widths`; false when something there has no known width. */
@@ -155,20 +160,40 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
   return largest ?? undefined;
 }
 
+/** Base classes of a model class whose own layers are known (none). */
+const MODULE_BASES = new Set(['torch.nn.Module', 'keras.Model', 'keras.models.Model', 'keras.layers.Layer']);
+
+/** Whether an argument is a plain value, never a module: a literal, or a command-line option (`args.use_bias`). */
+function plainValue(model: Semantic, expr: Node | undefined, env: Env): boolean {
+  if (!expr) return false;
+  if (expr.type === 'identifier' && env.has(expr.text)) return env.get(expr.text) !== undefined;
+  if (model.evaluate(expr).kind !== 'unknown') return true;
+  const option = expr.type === 'attribute' ? expr.childForFieldName('attribute')?.text : undefined;
+  if (!option || !model.importsAny(['argparse'])) return false;
+  const flag = `--${option}`;
+  return model.callsNamed('add_argument').some((c) => c.positional.some((a) => [flag, flag.replace(/_/g, '-')].includes(a.text.slice(1, -1))));
+}
+
 /** The widest layer a same-file model class builds in `__init__`, for the construction `call` evaluated in `env`. */
 function classWidth(model: Semantic, cls: Node, call: CallSite, env: Env, depth: number): number | undefined {
   if (depth > 4) return undefined;
   const body = cls.childForFieldName('body');
   const init = body?.namedChildren.find((s) => s?.type === 'function_definition' && s.childForFieldName('name')?.text === '__init__') ?? undefined;
-  if (!init) return undefined;
-  const inner = new Map<string, Width>();
+  // A local base class builds layers of its own, unseen here.
+  const bases = cls.childForFieldName('superclasses')?.namedChildren.filter((b): b is Node => !!b && b.type !== 'keyword_argument' && b.type !== 'comment') ?? [];
+  if (!init || !bases.every((b) => MODULE_BASES.has(layerName(model.qualifiedName(b)) ?? ''))) return undefined;
+  const inner = new Map<string, Width | 'plain'>();
   const params = parametersOf(init, true);
   for (let i = 0; i < params.length; i++) {
     const name = parameterName(params[i]);
     if (!name) continue;
     const given = argumentFor(call, params, i);
-    const fallback = params[i].childForFieldName('value') ?? undefined;
-    inner.set(name, given ? widthOf(model, given, env) : widthOf(model, fallback, EMPTY));
+    const value = given ?? params[i].childForFieldName('value') ?? undefined;
+    const width = widthOf(model, value, given ? env : EMPTY);
+    const plain = width !== undefined || plainValue(model, value, given ? env : EMPTY);
+    // A parameter that may hold a module (`encoder`, passed in) hides its layers: unknown when used.
+    if (!plain && model.identifiers(name).some((id) => within(id, init))) return undefined;
+    inner.set(name, width ?? 'plain');
   }
   const widths = new Widths();
   for (const c of model.callsWithin(init)) {
@@ -199,8 +224,8 @@ function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Wid
 /**
  * The widest layer of the model an expression holds, when it is built in this file with every
  * layer's width known: `nn.Sequential(…)`, `keras.Sequential([…])` (and its `.add(…)` calls), a
- * Keras functional `Model(inputs, outputs)`, or a same-file class (`nn.Module`, `keras.Model`)
- * whose `__init__` builds known layers. A function parameter is followed to the file's calls of the
+ * Keras functional `Model(inputs, outputs)`, or a same-file class deriving directly from
+ * `nn.Module` / `keras.Model` whose `__init__` builds known layers and is handed no module. A function parameter is followed to the file's calls of the
  * function (every one must hold a known model). Undefined when anything is unknown.
  */
 export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): number | undefined {

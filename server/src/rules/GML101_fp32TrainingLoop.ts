@@ -252,8 +252,9 @@ interface LoopGroup {
  * constant or an argparse default. A size read from the data (`len(class_names)`, `X.shape[1]`,
  * `labels.max().item() + 1`) is the data's number of features or classes, as Keras never writes the
  * input width, and does not count. Anything else — a width from a variable, a layer the rule does
- * not know (attention, a layer from another module), a pretrained or imported model, an optimizer
- * of unknown origin — is unknown, and the loop is reported as before.
+ * not know (attention, a layer from another module), a pretrained or imported model, a module
+ * handed to the model's `__init__` (`Classifier(encoder)`), a base class of the file's own, an
+ * optimizer of unknown origin — is unknown, and the loop is reported as before.
  *
  * Mixed precision counts as *in effect*, and nothing is reported, when any of these holds:
  *
