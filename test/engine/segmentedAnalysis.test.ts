@@ -446,6 +446,36 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('an import that makes a call in another segment a CUDA call (from torch import cuda) changes where the script computes', () => {
+    const lines = [
+      'import torch',
+      'from torch.utils.data import DataLoader',
+      'loader = DataLoader(dataset, batch_size=64, shuffle=True)',
+      'for epoch in range(20):',
+      '    for x, y in loader:',
+      '        loss = torch.nn.functional.mse_loss(net(x), y)',
+      '        loss.backward()',
+      '        optimizer.step()',
+      ...filler(0, 40),
+      'cuda.synchronize()',
+      ...filler(1, 60),
+    ];
+    // GML302 alone: no other rule resolves `cuda.synchronize()` and so re-examines its segment.
+    const rules = RULES.filter((r) => r.code === 'GML302');
+    withSegmentedDocument(lines, (doc, analysis) => {
+      const count = () => analysis.analyze(doc, { ...options, rules }).findings.filter((f) => f.code === 'GML302').length;
+      // `cuda` is bound to nothing: no CUDA call, so no pinned-memory advice.
+      assert.equal(count(), 0);
+      const at = doc.text.indexOf('from torch.utils');
+      doc.replaceRange(at, at, 'from torch import cuda\n');
+      assert.equal(count(), 1);
+      expectSame(doc, analysis, 'after the import', rules);
+      doc.replaceRange(at, at + 'from torch import cuda\n'.length, '');
+      assert.equal(count(), 0);
+      expectSame(doc, analysis, 'after removing it', rules);
+    });
+  });
+
   it('autocast typed inside a function the loop calls clears GML101: the reparsed segment does not keep its old autocast sites', () => {
     // The segment holding forward_pass is parsed again; its value of "where autocast reaches" was
     // computed from its `with` statements (none), which must count as read of it.
@@ -566,8 +596,9 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
           const because = JSON.stringify(reached);
           // An open bracket can swallow an import a few statements below it (`from datasets import
           // load_dataset`): the segments that resolved that name are rightly examined again. Known cost:
-          // rules that resolve every call's name (GML218, GML401, GML402, GML405) read it in every
-          // segment calling it — 12–14 of 96 here; bounded, and only through imported names.
+          // GML401 resolves every call's callee (a forward call can be spelled with any name), so it
+          // reads the name in every segment calling it — 12–14 of 96 here; bounded, and only through
+          // imported names.
           const swallowedImport = examined.broken && reached.length > 0 && reached.every(([k]) => /^q?=/.test(k));
           const most = swallowedImport ? 16 : examined.broken ? 3 : 2;
           assert.ok(examined.every((n) => n <= most), `${label}, ${JSON.stringify(ch)}: segments examined ${examined.join(', ')} (of ${segments}); kept segments reached by ${because}`);

@@ -169,6 +169,14 @@ describe('call arguments', () => {
     assert.equal(call(m, 'k()').positional.length, 0);
   });
 
+  it('the keywords ** passes, when each unpacked value is a literal dict', () => {
+    const m = model('base = {"iterations": 500, "depth": 6}', 'est(**base, **{"depth": 8})', 'est(**opts)', 'est(1)', 'est(**{k: 1})');
+    assert.deepEqual(plain(call(m, 'est(**base, **{"depth": 8})').starKwargsValue()!), { dict: [['iterations', 500], ['depth', 8]] });
+    assert.equal(call(m, 'est(**opts)').starKwargsValue()?.kind, 'unknown');
+    assert.equal(call(m, 'est(1)').starKwargsValue(), undefined);
+    assert.equal(call(m, 'est(**{k: 1})').starKwargsValue()?.kind, 'unknown', 'a key that is not a literal string');
+  });
+
   it('receiver and method name of a method call', () => {
     const m = model('model.fit(X, y, epochs=3)');
     const c = call(m, 'model.fit(X, y, epochs=3)');
@@ -226,25 +234,81 @@ describe('literal evaluation', () => {
     assert.equal(valueAtUse(m, 'div').kind, 'unknown', 'division by zero is not a value');
   });
 
-  it('names assigned once have a value; reassigned, mutated or non-literal ones are unknown', () => {
+  it('names assigned once have a value; mutated or non-literal ones are unknown', () => {
     const m = model(
       'once = [1, 2]',
-      'twice = 1',
-      'twice = 2',
       'appended = [1]',
       'appended.append(2)',
       'keyed = {"a": [1]}',
       'keyed["b"] = [2]',
-      'updated = {"a": 1}',
-      'updated.update(b=2)',
       'fromargs = args.lr',
       'chained = once',
-      'use(once); use(twice); use(appended); use(keyed); use(updated); use(fromargs); use(chained); use(never_bound)',
+      'use(once); use(appended); use(keyed); use(fromargs); use(chained); use(never_bound)',
     );
     assert.deepEqual(plain(valueAtUse(m, 'once')), { list: [1, 2] });
     assert.deepEqual(plain(valueAtUse(m, 'chained')), { list: [1, 2] });
-    for (const name of ['twice', 'appended', 'keyed', 'updated', 'fromargs', 'never_bound']) {
+    for (const name of ['appended', 'keyed', 'fromargs', 'never_bound']) {
       assert.equal(valueAtUse(m, name).kind, 'unknown', name);
+    }
+  });
+
+  it('a name assigned again: the last assignment that runs straight before the use', () => {
+    const m = model(
+      'epochs = 10',
+      'use(epochs)',
+      'epochs = range(1, 4)',
+      'local = 3',
+      'def f():',
+      '    n = 1',
+      '    n = 100',
+      '    use(n)',
+      'use(local)',
+    );
+    const uses = m.callsNamed('use').map((c) => c.positional[0]);
+    assert.equal(plain(m.evaluate(uses[0])), 10, 'the later cell does not reach back');
+    assert.equal(plain(m.evaluate(uses[1])), 100, 'a function-local constant, assigned twice in a row');
+  });
+
+  it('a name assigned again in a branch, in a loop after the use, or read from a function is unknown', () => {
+    for (const lines of [
+      ['n = 1', 'if flag:', '    n = 2', 'use(n)'],
+      ['n = 1', 'for i in range(3):', '    use(n)', '    n = 2'],
+      ['n = 1', 'n = 2', 'def f():', '    use(n)'],
+      ['n = 1', 'n += 1', 'use(n)'],
+      ['n = 1', 'try:', '    n = int(s)', 'except ValueError:', '    n = 2', 'use(n)'],
+    ]) {
+      assert.equal(valueAtUse(model(...lines), 'n').kind, 'unknown', lines.join(' / '));
+    }
+  });
+
+  it('a dict changed only by update() statements: the updates before the use; copies read the same', () => {
+    const m = model(
+      'params = {"iterations": 500, "learning_rate": 0.1}',
+      'use(params)',
+      'params.update({"iterations": 10})',
+      'params.update(depth=4)',
+      'use(params)',
+      'copied = params.copy()',
+      'copied.update({"od_type": "Iter"})',
+      'use(copied)',
+      'rebuilt = dict(copied)',
+      'use(rebuilt)',
+    );
+    const uses = m.callsNamed('use').map((c) => c.positional[0]);
+    assert.deepEqual(plain(m.evaluate(uses[0])), { dict: [['iterations', 500], ['learning_rate', 0.1]] });
+    assert.deepEqual(plain(m.evaluate(uses[1])), { dict: [['learning_rate', 0.1], ['iterations', 10], ['depth', 4]] });
+    assert.deepEqual(plain(m.evaluate(uses[2])), { dict: [['learning_rate', 0.1], ['iterations', 10], ['depth', 4], ['od_type', 'Iter']] });
+    assert.deepEqual(plain(m.evaluate(uses[3])), { dict: [['learning_rate', 0.1], ['iterations', 10], ['depth', 4], ['od_type', 'Iter']] });
+  });
+
+  it('a dict updated in a branch, with a value that is not a dict, or read from a function is unknown', () => {
+    for (const lines of [
+      ['d = {"a": 1}', 'if flag:', '    d.update({"b": 2})', 'use(d)'],
+      ['d = {"a": 1}', 'd.update(other)', 'use(d)'],
+      ['d = {"a": 1}', 'd.update({"b": 2})', 'd["c"] = 3', 'use(d)'],
+      ['d = {"a": 1}', 'def f():', '    use(d)', 'd.update({"b": 2})'],
+    ]) {
+      assert.equal(valueAtUse(model(...lines), 'd').kind, 'unknown', lines.join(' / '));
     }
   });
 

@@ -63,6 +63,23 @@ describe('GML211 keras-no-early-stopping', () => {
         ^^^^^^^^^ GML211: trains 30 epochs
       `);
     });
+
+    it('epochs assigned again in a later notebook cell (to plot the history): the assignment before the fit', () => {
+      expectFindings(`
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Embedding(10000, 16), tf.keras.layers.GlobalAveragePooling1D(), tf.keras.layers.Dense(1)])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        epochs = 10
+        history = model.fit(
+                  ^^^^^^^^^ GML211: trains 10 epochs
+            train_ds,
+            validation_data=val_ds,
+            epochs=epochs)
+        acc = history.history["accuracy"]
+        epochs = range(1, len(acc) + 1)
+      `);
+    });
   });
 
   describe('finds the Keras model', () => {
@@ -401,6 +418,18 @@ describe('GML211 keras-no-early-stopping', () => {
         model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
         model.fit(x_train, y_train, epochs=10, validation_split=0.2, **fit_kwargs)
+      `);
+    });
+
+    it('epochs assigned again in a branch before the fit: unknown', () => {
+      expectNone('GML211', `
+        import keras
+
+        epochs = 10
+        if quick:
+            epochs = 2
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1)])
+        model.fit(x_train, y_train, epochs=epochs, validation_split=0.2)
       `);
     });
 

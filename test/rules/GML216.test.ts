@@ -302,6 +302,76 @@ describe('GML216 loop-no-early-stopping', () => {
                 break
       `);
     });
+    it('a short loop of 3 to 9 epochs that validates every epoch: information, with the honest bound', () => {
+      const [f] = expectFindings(`
+        import torch
+
+        epochs = 3
+        for epoch in tqdm(range(epochs)):
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: With 3 epochs, stopping on the validation metric can save at most the last 1
+            model.train()
+            for X, y in train_dataloader:
+                loss = loss_fn(model(X), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            test_loss, test_acc = 0, 0
+            model.eval()
+            with torch.inference_mode():
+                for X, y in test_dataloader:
+                    test_pred = model(X)
+                    test_loss += loss_fn(test_pred, y)
+                test_loss /= len(test_dataloader)
+      `);
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /not improved for 1 epoch \(/);
+      const [nine] = findings(`import torch\nfor epoch in range(9):\n    for x, y in loader:\n        opt.zero_grad()\n        crit(model(x), y).backward()\n        opt.step()\n    val_loss = evaluate(model, val_loader)\n`, 'GML216');
+      assert.equal(nine.severity, 'information');
+      assert.match(nine.message, /With 9 epochs, stopping on the validation metric can save at most the last 7/);
+      assert.match(nine.message, /not improved for 2 epochs/);
+    });
+
+    it('a short GradientTape loop, the count through a name, with test_step on the test set each epoch', () => {
+      const [f] = expectFindings(`
+        import tensorflow as tf
+
+        @tf.function
+        def train_step(images, labels):
+            with tf.GradientTape() as tape:
+                loss = loss_object(labels, model(images, training=True))
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+
+        @tf.function
+        def test_step(images, labels):
+            test_loss(loss_object(labels, model(images, training=False)))
+
+        EPOCHS = 5
+        for epoch in range(EPOCHS):
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: With 5 epochs
+            for images, labels in train_ds:
+                train_step(images, labels)
+            for test_images, test_labels in test_ds:
+                test_step(test_images, test_labels)
+      `);
+      assert.equal(f.severity, 'information');
+    });
+
+    it('a short loop whose count is a look-alike range() defined in the file: quiet', () => {
+      expectNone('GML216', `
+        import torch
+
+        def range(n):
+            return [n]
+
+        for epoch in range(5):
+            for x, y in loader:
+                opt.zero_grad()
+                crit(model(x), y).backward()
+                opt.step()
+            val_loss = evaluate(model, val_loader)
+      `);
+    });
   });
 
   describe('leaves alone', () => {
@@ -408,24 +478,40 @@ describe('GML216 loop-no-early-stopping', () => {
       assert.deepEqual(findings(loop('50'), 'GML216').map((f) => f.severity), ['warning']);
     });
 
-    it('fewer than 10 epochs, literal or through a name (a patience of 5 could save little)', () => {
+    it('one or two epochs, literal or through a name: nothing a stop could save', () => {
       expectNone('GML216', `
         import torch
 
-        NUM_EPOCHS = 9
+        NUM_EPOCHS = 2
         for epoch in range(NUM_EPOCHS):
             for x, y in loader:
                 optimizer.zero_grad()
                 loss_fn(model(x), y).backward()
                 optimizer.step()
-            evaluate(model, val_loader)
+            val_loss = evaluate(model, val_loader)
 
-        for epoch in range(1, 3):
+        for epoch in range(1, 2):
             for x, y in loader:
                 optimizer.zero_grad()
                 loss_fn(model(x), y).backward()
                 optimizer.step()
+            evaluate(model, val_loader)
       `);
+    });
+
+    it('a short loop (3 to 9 epochs) that validates nothing: quiet, unlike a long one', () => {
+      const gan = (count: string) => `
+        import torch
+
+        for epoch in range(${count}):
+            for real, _ in loader:
+                opt_d.zero_grad()
+                criterion(disc(real), ones).backward()
+                opt_d.step()
+      `;
+      expectNone('GML216', gan('5'));
+      expectNone('GML216', gan('3'));
+      assert.deepEqual(findings(gan('10'), 'GML216').map((f) => f.severity), ['information']);
     });
 
     it('a step budget: one batch per iteration', () => {
@@ -603,6 +689,51 @@ describe('GML216 loop-no-early-stopping', () => {
                     print(f"Early stopping: val_loss has not improved for {patience} epochs")
                     break
             print(f"epoch {epoch}: {val_loss:.4f}")
+        `,
+      );
+    });
+
+    it('a short loop gets a patience that can act within its epochs (1 for 3 epochs)', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        for epoch in range(3):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+        `,
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epoch.
+        best_val_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 1
+        min_delta = 0.0
+        for epoch in range(3):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            if float(val_loss) < best_val_loss - min_delta:
+                best_val_loss = float(val_loss)
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+                if epochs_without_improvement >= patience:
+                    print(f"Early stopping: val_loss has not improved for {patience} epoch")
+                    break
         `,
       );
     });

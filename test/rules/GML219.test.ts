@@ -18,10 +18,30 @@ describe('GML219 fastai-no-early-stopping', () => {
         path = untar_data(URLs.PETS)/'images'
         dls = ImageDataLoaders.from_name_func(path, get_image_files(path), valid_pct=0.2, seed=42, label_func=is_cat, item_tfms=Resize(224))
         learn = vision_learner(dls, resnet34, metrics=error_rate)
-        learn.fine_tune(5)
-        ^^^^^^^^^^^^^^^ GML219: \`fine_tune\` trains 5 epochs
+        learn.fine_tune(12)
+        ^^^^^^^^^^^^^^^ GML219: \`fine_tune\` trains 12 epochs
       `);
       assert.equal(finding.severity, 'warning');
+    });
+
+    it('a short run of 3 to 9 epochs, as the fastai course writes it: information, with the honest bound', () => {
+      const [finding] = expectFindings(`
+        from fastai.vision.all import *
+
+        dls = ImageDataLoaders.from_folder(trn_path, valid_pct=0.2, seed=42, item_tfms=Resize(480, method='squish'))
+        learn = vision_learner(dls, 'resnet26d', metrics=error_rate, path='.').to_fp16()
+        learn.fine_tune(3, 0.01)
+        ^^^^^^^^^^^^^^^ GML219: With 3 epochs, stopping on valid_loss can save at most the last 1, and only when it stops improving that early.
+      `);
+      assert.equal(finding.severity, 'information');
+      const [nine] = expectFindings(`
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fit_one_cycle(9)
+        ^^^^^^^^^^^^^^^^^^^ GML219: at most the last 7
+      `);
+      assert.equal(nine.severity, 'information');
     });
 
     it('fit_one_cycle and fit on a tabular learner', () => {
@@ -105,14 +125,15 @@ describe('GML219 fastai-no-early-stopping', () => {
       `);
     });
 
-    it('fewer epochs than a patience of 3 could shorten', () => {
+    it('one or two epochs: no stop could save any of them', () => {
       expectNone('GML219', `
         from fastai.vision.all import *
 
+        EPOCHS = 2
         learn = vision_learner(dls, resnet34, metrics=error_rate)
         learn.fine_tune(1)
-        learn.fine_tune(3)
-        learn.fit_one_cycle(4)
+        learn.fine_tune(EPOCHS)
+        learn.fit_one_cycle(2)
       `);
     });
 
@@ -159,18 +180,36 @@ describe('GML219 fastai-no-early-stopping', () => {
         from fastai.vision.all import *
 
         learn = vision_learner(dls, resnet34, metrics=error_rate)
-        learn.fine_tune(5)
+        learn.fine_tune(15)
         `,
         `
         from fastai.vision.all import *
 
         learn = vision_learner(dls, resnet34, metrics=error_rate)
-        learn.fine_tune(5, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])
+        learn.fine_tune(15, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])
         `,
       );
     });
 
-    it('appends to a literal cbs list and adds the callback to the existing import', () => {
+    it('a short run gets a patience that can act within it: 1 for 3 epochs', () => {
+      expectFix(
+        'GML219',
+        `
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fine_tune(3, 0.01)
+        `,
+        `
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fine_tune(3, 0.01, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=1)])
+        `,
+      );
+    });
+
+    it('appends to a literal cbs list and adds the callback to the existing import (8 epochs: patience 2)', () => {
       expectFix(
         'GML219',
         `
@@ -185,7 +224,7 @@ describe('GML219 fastai-no-early-stopping', () => {
         from fastai.learner import Learner
 
         learn = Learner(dls, model, loss_func=loss_func)
-        learn.fit_one_cycle(8, 1e-3, cbs=[SaveModelCallback(), EarlyStoppingCallback(monitor="valid_loss", patience=3)])
+        learn.fit_one_cycle(8, 1e-3, cbs=[SaveModelCallback(), EarlyStoppingCallback(monitor="valid_loss", patience=2)])
         `,
       );
     });
@@ -199,10 +238,10 @@ describe('GML219 fastai-no-early-stopping', () => {
     analysis.dispose();
     assert.deepEqual(
       found.map((f) => [f.cell, f.finding.range.start.line, f.finding.severity]),
-      [[5, 1, 'warning']],
+      [[5, 1, 'information']],
     );
     const fixed = fixNotebook(cells, { unsafe: true });
     assert.equal(fixed.remaining.filter((f) => f.finding.code === 'GML219').length, 0);
-    assert.equal(fixed.cells[5].text.split('\n')[1], 'learn.fine_tune(8, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])');
+    assert.equal(fixed.cells[5].text.split('\n')[1], 'learn.fine_tune(8, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=2)])');
   });
 });

@@ -4,6 +4,8 @@
 // see any of this. Dependencies are kept as string keys (sets of them are compared on every
 // keystroke); this file alone knows the encoding.
 
+import { isWithin, selfAndParents } from './qualifiedName';
+
 /** A place or fact an answer was read from. */
 export type Dependency =
   /** A statement spelling this word: identifiers, keywords and calls are found from where the text spells them. */
@@ -20,6 +22,8 @@ export type Dependency =
   | { kind: 'importOf'; qualified: string }
   /** Whether a top-level package is imported (compared). */
   | { kind: 'package'; name: string }
+  /** The import bindings of the names at or under a qualified name (compared): where a call under it can be spelled. */
+  | { kind: 'importsUnder'; prefix: string }
   /** Whether any call anywhere is spelled with this last name (compared): `x.backward()` somewhere. */
   | { kind: 'anyCall'; name: string }
   /** Where the import statements of a qualified name stand (a fix inserting beside them). */
@@ -61,6 +65,7 @@ export const key = {
   definition: (name: string): DependencyKey => as(`k=${name}`),
   importOf: (qualified: string): DependencyKey => as(`@${qualified}`),
   package: (name: string): DependencyKey => as(`+${name}`),
+  importsUnder: (prefix: string): DependencyKey => as(`i=${prefix}`),
   anyCall: (name: string): DependencyKey => as(`c=${name}`),
   importStatement: (qualified: string): DependencyKey => as(`<import-edit>${qualified}`),
   imports: as('<imports>'),
@@ -87,6 +92,8 @@ export function encode(d: Dependency): DependencyKey {
       return key[d.kind](d.name);
     case 'package':
       return key.package(d.name);
+    case 'importsUnder':
+      return key.importsUnder(d.prefix);
     case 'anyCall':
       return key.anyCall(d.name);
     case 'importOf':
@@ -141,6 +148,7 @@ export function decode(k: DependencyKey): Dependency {
   if (k.startsWith('q=')) return { kind: 'resolution', name: k.slice(2) };
   if (k.startsWith('k=')) return { kind: 'definition', name: k.slice(2) };
   if (k.startsWith('c=')) return { kind: 'anyCall', name: k.slice(2) };
+  if (k.startsWith('i=')) return { kind: 'importsUnder', prefix: k.slice(2) };
   if (k.startsWith('<import-edit>')) return { kind: 'importStatement', qualified: k.slice('<import-edit>'.length) };
   if (k.startsWith(FACT)) return { kind: 'fact', id: k.slice(FACT.length) };
   if (k.startsWith(UNIT_WORD)) return { kind: 'unitWord', word: k.slice(UNIT_WORD.length) };
@@ -211,6 +219,8 @@ export function changedKeys(changes: StatementChanges): { plain: DependencyKey[]
     compared.push(key.resolution(n), key.definition(n));
   }
   for (const q of changes.importBindings) compared.push(key.importOf(q));
+  // A binding changed at `a.b.c` changes what lies under `a`, `a.b` and `a.b.c`.
+  for (const p of new Set([...changes.importBindings].flatMap(selfAndParents))) compared.push(key.importsUnder(p));
   for (const p of changes.packages) compared.push(key.package(p));
   // Whether a call is spelled with a name changes only where a changed statement spells it.
   for (const w of changes.words) compared.push(key.anyCall(w));
@@ -241,6 +251,8 @@ export function reaches(d: Dependency, changes: StatementChanges, differs: (k: D
       return changes.importBindings.has(d.qualified) && differs(encode(d));
     case 'package':
       return changes.packages.has(d.name) && differs(encode(d));
+    case 'importsUnder':
+      return [...changes.importBindings].some((q) => isWithin(q, d.prefix)) && differs(encode(d));
     case 'anyCall':
       return changes.words.has(d.name) && differs(encode(d));
     case 'importStatement':
@@ -267,6 +279,7 @@ export interface ComparedValues {
   hasDefinition(name: string): boolean;
   importSummary(qualified: string): string;
   hasPackage(name: string): boolean;
+  importsUnderSummary(prefix: string): string;
   hasCallNamed(name: string): boolean;
 }
 
@@ -282,6 +295,8 @@ export function summaryOf(k: DependencyKey, model: ComparedValues): string | und
       return model.importSummary(d.qualified);
     case 'package':
       return String(model.hasPackage(d.name));
+    case 'importsUnder':
+      return model.importsUnderSummary(d.prefix);
     case 'anyCall':
       return String(model.hasCallNamed(d.name));
     default:

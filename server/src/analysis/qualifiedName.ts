@@ -34,3 +34,15 @@ export function leadingNames(name: string, n: number): string {
 export function namesOf(name: string): string[] {
   return name.split('.');
 }
+
+/** Whether a name is `prefix` or lies under it: `torch.cuda.synchronize` is within `torch.cuda`, `torch.cudaX` is not. */
+export function isWithin(name: string, prefix: string): boolean {
+  return name === prefix || (name.length > prefix.length && name.startsWith(prefix) && name.charCodeAt(prefix.length) === 46);
+}
+
+/** The name and each module above it: `torch.cuda.amp`, `torch.cuda`, `torch`. */
+export function selfAndParents(name: string): string[] {
+  const out = [name];
+  for (let dot = name.lastIndexOf('.'); dot > 0; dot = name.lastIndexOf('.', dot - 1)) out.push(name.slice(0, dot));
+  return out;
+}

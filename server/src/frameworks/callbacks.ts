@@ -8,6 +8,7 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { insertAt, type Edits } from '../fixes/edits';
 import { topPackage } from '../analysis/qualifiedName';
+import type { Sites } from '../rules/rule';
 
 /** How a callback expression relates to early stopping. */
 export type CallbackKind = 'early-stopping' | 'other' | 'unknown';
@@ -37,6 +38,21 @@ export function localClassOf(model: Semantic, call: CallSite): Node | undefined 
   const bindings = model.lookupDefinitions(callee.text, callee);
   if (bindings.length === 0 || bindings.some((b) => b.kind !== 'class')) return undefined;
   return bindings[bindings.length - 1].node;
+}
+
+/**
+ * The calls among the sites that construct one of these classes or a local subclass of one
+ * (`class MyTrainer(Trainer)` … `MyTrainer(…)`), in document order: found from the classes' names,
+ * not by resolving every call.
+ */
+export function constructorCalls(model: Semantic, sites: Sites, classes: ReadonlySet<string>): CallSite[] {
+  const out = new Map<number, CallSite>();
+  for (const call of sites.callsTo(classes)) out.set(call.node.id, call);
+  for (const cls of model.subclassesOf(classes)) {
+    const name = cls.childForFieldName('name')?.text;
+    for (const call of name ? sites.callsNamed(name) : []) if (localClassOf(model, call)?.id === cls.id) out.set(call.node.id, call);
+  }
+  return [...out.values()].sort((a, b) => a.node.startIndex - b.node.startIndex);
 }
 
 /** The local class a name or call refers to (`Net` or `Net(...)`). */

@@ -19,7 +19,7 @@ function deviceKind(text: string | undefined): 'cuda' | 'cpu' | 'mps' | undefine
 }
 
 function spells({ sites }: FactContext, kind: 'cuda' | 'cpu' | 'mps'): boolean {
-  return sites.nodesOfType('string').some((s) => deviceKind(stringLiteral(s)) === kind);
+  return sites.strings(kind).some((s) => deviceKind(stringLiteral(s)) === kind);
 }
 
 /** What a device expression names: a literal, `torch.device(<literal>)`, or undefined when it is chosen at run time. */
@@ -70,7 +70,7 @@ export const DEVICE_FACTS = {
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
   /** `torch.accelerator.is_available()` / `current_accelerator()` (PyTorch 2.6+): whichever accelerator the machine has. */
   asksForAccelerator: fact.any(({ sites }) => sites.callsTo(TORCH_ACCELERATOR_QUERIES).length > 0),
-  callsCuda: fact.any(({ sites }) => sites.calls().some((c) => (c.methodName === 'cuda' && c.receiver && !c.qualifiedName) || (c.qualifiedName ?? '').startsWith('torch.cuda.'))),
+  callsCuda: fact.any(({ sites }) => sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName) || sites.callsUnder('torch.cuda').some((c) => c.qualifiedName !== 'torch.cuda')),
   spellsCuda: fact.any((context) => spells(context, 'cuda')),
   spellsCpu: fact.any((context) => spells(context, 'cpu')),
   spellsMps: fact.any((context) => spells(context, 'mps')),
@@ -91,7 +91,6 @@ export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
   if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return 'runtime';
-  // The string scan before the call scan, which resolves every call's name.
   if (facts.spellsCuda || facts.callsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';
   if (facts.movesToChosenDevice || facts.frameworkPicksDevice) return 'runtime';

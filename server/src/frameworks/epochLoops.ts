@@ -42,22 +42,10 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
 
 /** How many iterations a count call makes, when its arguments are known. */
 export function countOf(model: Semantic, count: Node): number | undefined {
-  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)) ?? lastAssignedNumber(model, a));
+  // A count assigned again in later notebook cells: the evaluator reads the assignment that runs before the loop.
+  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)));
   if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
   return lengthOf(rangeValue(args as number[]));
-}
-
-/**
- * A name assigned several times (`num_epochs = 2` in one notebook cell, again in a later one): the
- * number its last assignment before the use gives, when every binding of it is a plain assignment.
- */
-function lastAssignedNumber(model: Semantic, arg: Node): number | undefined {
-  if (arg.type !== 'identifier') return undefined;
-  const bindings = model.lookup(arg.text, arg);
-  if (bindings.length < 2 || bindings.some((b) => b.kind !== 'assign' || !b.value)) return undefined;
-  const before = bindings.filter((b) => b.node.endIndex <= arg.startIndex).sort((a, b) => a.node.startIndex - b.node.startIndex);
-  const last = before[before.length - 1];
-  return last?.value ? numberValue(model.evaluate(last.value)) : undefined;
 }
 
 const EPOCH_NAME = /epoch|^ep$|^e$/i;

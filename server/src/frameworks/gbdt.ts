@@ -1,5 +1,7 @@
 // Gradient-boosted trees (XGBoost, LightGBM, CatBoost): the estimators, the native training
 // functions, and the callbacks and parameters that stop boosting early.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 
 export type BoostingLibrary = 'xgboost' | 'lightgbm' | 'catboost';
 
@@ -26,6 +28,15 @@ export const ESTIMATORS: Readonly<Record<string, BoostingLibrary>> = (() => {
 export const XGB_TRAIN = ['xgboost.train', 'xgboost.training.train'];
 export const LGB_TRAIN = ['lightgbm.train', 'lightgbm.engine.train'];
 
+/** CatBoost's `cv(pool, params, dtrain, iterations, num_boost_round, …)`: each fold evaluates on its held-out part every round. */
+export const CATBOOST_CV = ['catboost.cv', 'catboost.core.cv'];
+
+/** CatBoost estimator methods that train one model per candidate parameter set. */
+export const CATBOOST_SEARCHES = ['grid_search', 'randomized_search'];
+
+/** CatBoost's names for the round budget in a params dict. */
+export const CATBOOST_BUDGET_PARAMS = ['iterations', 'num_boost_round', 'n_estimators', 'num_trees'];
+
 /** Native cross-validation functions (each fold a full training). */
 export const GBDT_CV = ['xgboost.cv', 'lightgbm.cv', 'catboost.cv'];
 
@@ -41,3 +52,35 @@ export const CATBOOST_EARLY_STOPPING_PARAMS = ['early_stopping_rounds', 'od_type
 export const LGB_EARLY_STOPPING = ['lightgbm.early_stopping', 'lightgbm.callback.early_stopping'];
 
 export const LABEL: Readonly<Record<BoostingLibrary, string>> = { xgboost: 'XGBoost', lightgbm: 'LightGBM', catboost: 'CatBoost' };
+
+/** XGBoost's base class of callbacks: `before_iteration` / `after_iteration` return True to stop training. */
+const XGB_TRAINING_CALLBACK = new Set(['xgboost.callback.TrainingCallback']);
+const XGB_STOP_HOOKS = ['before_iteration', 'after_iteration'];
+
+/**
+ * Whether a callback made by a class of this file can never stop training: it derives directly from
+ * `xgboost.callback.TrainingCallback` and its `before_iteration` / `after_iteration`, if it defines
+ * them, return nothing but literal `False` or `None` and raise nothing. A class with other bases
+ * (they could stop), or any other return, could stop.
+ */
+export function callbackNeverStops(model: Semantic, made: CallSite): boolean {
+  if (made.callee.type !== 'identifier') return false;
+  const classes = model.lookupDefinitions(made.callee.text, made.callee).filter((b) => b.kind === 'class');
+  if (classes.length !== 1) return false;
+  const cls = classes[0].node;
+  const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => !!b && b.type !== 'comment');
+  if (bases.length === 0 || bases.some((b) => !b || b.type === 'keyword_argument' || !XGB_TRAINING_CALLBACK.has(model.qualifiedName(b) ?? ''))) return false;
+  const body = cls.childForFieldName('body');
+  for (const statement of body?.namedChildren ?? []) {
+    const fn = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (!fn || fn.type !== 'function_definition' || !XGB_STOP_HOOKS.includes(fn.childForFieldName('name')?.text ?? '')) continue;
+    for (const exit of model.nodesWithin(fn, ['return_statement', 'raise_statement', 'yield'])) {
+      if (model.enclosingFunction(exit)?.id !== fn.id) continue;
+      if (exit.type !== 'return_statement') return false;
+      const value = exit.namedChildren.find((c) => !!c && c.type !== 'comment');
+      const v = value ? model.evaluate(value) : undefined;
+      if (v && v.kind !== 'none' && !(v.kind === 'bool' && !v.value)) return false;
+    }
+  }
+  return true;
+}

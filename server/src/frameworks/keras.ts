@@ -16,13 +16,21 @@ export const KERAS_MODEL_PACKAGES = [...KERAS_PACKAGES, 'transformers'];
 /** The modules Keras is reached through, for generated code. */
 export const KERAS_ROOTS = ['keras', 'tensorflow.keras', 'tf_keras'];
 
+/** The modules other than `keras` that `kerasName` reads as Keras. */
+const KERAS_ALIAS_ROOTS = ['tensorflow.python.keras', 'tensorflow.keras', 'tf_keras', 'keras.src'];
+
 /** `tensorflow.keras.X`, `tf_keras.X`, `tensorflow.python.keras.X`, `keras.src.X` → `keras.X`; undefined for non-Keras names. */
 export function kerasName(qualified: string | undefined): string | undefined {
   if (!qualified) return undefined;
-  for (const prefix of ['tensorflow.python.keras.', 'tensorflow.keras.', 'tf_keras.', 'keras.src.']) {
+  for (const prefix of KERAS_ALIAS_ROOTS.map((r) => `${r}.`)) {
     if (qualified.startsWith(prefix)) return `keras.${qualified.slice(prefix.length)}`;
   }
   return qualified.startsWith('keras.') ? qualified : undefined;
+}
+
+/** Every qualified name `kerasName` reads as one of these `keras.X` names (for `callsTo`). */
+export function kerasSpellings(names: Iterable<string>): string[] {
+  return [...names].flatMap((name) => [name, ...KERAS_ALIAS_ROOTS.map((root) => `${root}${name.slice('keras'.length)}`)]);
 }
 
 /** Calls that make a Keras model (as `kerasName` writes them), besides `keras.applications.*`. */

@@ -4,7 +4,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { Sites } from '../rules/rule';
-import { classMethods, localClassOf, type EarlyStoppingSpec } from './callbacks';
+import { classMethods, constructorCalls, localClassOf, type EarlyStoppingSpec } from './callbacks';
 
 export const LIGHTNING_PACKAGES = ['lightning', 'pytorch_lightning'];
 
@@ -72,14 +72,7 @@ const BUILDERS: ReadonlyArray<[LightningBuilder, ReadonlySet<string>]> = [
 /** The calls among the sites that build a Lightning Trainer, Fabric or LightningCLI, or a local subclass of one (`class MyCLI(LightningCLI)`). */
 export function lightningBuilders(model: Semantic, sites: Sites): Array<{ call: CallSite; kind: LightningBuilder }> {
   const out: Array<{ call: CallSite; kind: LightningBuilder }> = [];
-  for (const [kind, names] of BUILDERS) {
-    for (const call of sites.callsTo(names)) out.push({ call, kind });
-    for (const cls of model.subclassesOf(names)) {
-      const name = cls.childForFieldName('name')?.text;
-      if (!name) continue;
-      for (const call of sites.callsNamed(name)) if (localClassOf(model, call)?.id === cls.id) out.push({ call, kind });
-    }
-  }
+  for (const [kind, names] of BUILDERS) for (const call of constructorCalls(model, sites, names)) out.push({ call, kind });
   return out;
 }
 

@@ -3,7 +3,8 @@
 // calls that show a loop changes what a load reads (saving, watching a file).
 import type { CallSite } from '../analysis/model/calls';
 import { HF_PIPELINES, SENTENCE_TRANSFORMERS, pretrainedKind } from './huggingface';
-import { kerasName } from './keras';
+import type { Sites } from '../rules/rule';
+import { kerasName, kerasSpellings } from './keras';
 import { MODULE_LOADERS } from './torch';
 
 export interface LoadKind {
@@ -28,6 +29,25 @@ export function loadKind(call: CallSite): LoadKind | undefined {
   const pretrained = pretrainedKind(q);
   if (pretrained) return { label: short, model: pretrained !== 'other' };
   return undefined;
+}
+
+/** Loads called by a method name whatever the class or module (`X.from_pretrained`, `keras…load_model`). */
+const LOADING_METHODS: readonly string[] = ['from_pretrained', 'load_model'];
+
+/**
+ * The calls among the sites that load (see loadKind), with what they load, in document order:
+ * found from the loaders' names and their import aliases, so that no other call's name is resolved.
+ */
+export function loadCalls(sites: Sites): Array<{ call: CallSite; kind: LoadKind }> {
+  const candidates = new Map<number, CallSite>();
+  for (const call of sites.callsTo([...OBJECT_LOADERS, ...MODEL_FILE_LOADERS, ...kerasSpellings(KERAS_LOADERS)])) candidates.set(call.node.id, call);
+  for (const method of LOADING_METHODS) for (const call of sites.callsNamed(method)) candidates.set(call.node.id, call);
+  const out: Array<{ call: CallSite; kind: LoadKind }> = [];
+  for (const call of [...candidates.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
+    const kind = loadKind(call);
+    if (kind) out.push({ call, kind });
+  }
+  return out;
 }
 
 /** Calls whose name says they write or change files: in a loop, a later load may read what they wrote. */

@@ -3,7 +3,8 @@
 // legacy `keras.wrappers.scikit_learn` wrappers (`build_fn=`, the same Keras `fit` arguments as
 // `**sk_params`). Both train Keras's `fit` defaults: one epoch, no validation data.
 import type { CallSite } from '../analysis/model/calls';
-import { kerasName } from './keras';
+import type { Sites } from '../rules/rule';
+import { kerasName, kerasSpellings } from './keras';
 
 export const SCIKERAS_WRAPPERS: ReadonlySet<string> = new Set([
   'scikeras.wrappers.KerasClassifier',
@@ -17,6 +18,16 @@ export const LEGACY_KERAS_WRAPPERS: ReadonlySet<string> = new Set([
 ]);
 
 export type KerasWrapper = 'scikeras' | 'legacy';
+
+/** The calls among the sites that build a Keras scikit-learn wrapper, with which, in document order. */
+export function kerasWrapperCalls(sites: Sites): Array<{ call: CallSite; wrapper: KerasWrapper }> {
+  const out: Array<{ call: CallSite; wrapper: KerasWrapper }> = [];
+  for (const call of sites.callsTo([...SCIKERAS_WRAPPERS, ...kerasSpellings(LEGACY_KERAS_WRAPPERS)])) {
+    const wrapper = kerasWrapper(call);
+    if (wrapper) out.push({ call, wrapper });
+  }
+  return out;
+}
 
 /** Which Keras scikit-learn wrapper a call builds, if any. */
 export function kerasWrapper(call: CallSite): KerasWrapper | undefined {

@@ -2,10 +2,9 @@
 // default) and, by default, holds out a fifth of the data (`train_split=ValidSplit(5)`) and records
 // `valid_loss` every epoch; early stopping is the `skorch.callbacks.EarlyStopping` callback, which is
 // not among the default callbacks. `callbacks=` takes callbacks or `(name, callback)` pairs.
-import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { analyzeCallbackList, classifyCallback, localClassOf, type CallbackListInfo, type EarlyStoppingSpec } from './callbacks';
+import { analyzeCallbackList, classifyCallback, type CallbackListInfo, type EarlyStoppingSpec } from './callbacks';
 
 export const SKORCH_NETS: ReadonlySet<string> = new Set([
   'skorch.NeuralNet',
@@ -36,12 +35,6 @@ export const SKORCH_SPLITS: ReadonlySet<string> = new Set([
  */
 export const SKORCH_CALLBACKS: EarlyStoppingSpec = { names: SKORCH_EARLY_STOPPING, packages: ['skorch'], stopAttribute: '' };
 
-/** Whether a call builds a skorch net: one of its net classes, or a class in this file derived from one. */
-export function makesSkorchNet(model: Semantic, call: CallSite): boolean {
-  if (call.qualifiedName) return SKORCH_NETS.has(call.qualifiedName);
-  const cls = localClassOf(model, call);
-  return !!cls && model.classBases(cls).some((b) => SKORCH_NETS.has(b));
-}
 
 /** What a skorch `callbacks=` value holds; `(name, callback)` pairs in a literal list are read by their callback. */
 export function analyzeSkorchCallbacks(model: Semantic, expr: Node): CallbackListInfo {

@@ -3,12 +3,12 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { localClassOf } from '../frameworks/callbacks';
+import { constructorCalls, localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
 import { isSmallModel } from '../frameworks/modelSize';
-import { ACCELERATE_MIXIN, makesSkorchNet } from '../frameworks/skorch';
+import { ACCELERATE_MIXIN, SKORCH_NETS } from '../frameworks/skorch';
 import { defineRule, fact, type Report, type ReportedFix } from './rule';
 
 /** Where a helper's `device=` argument puts training: on a GPU (named or picked at run time), or not. */
@@ -204,8 +204,7 @@ export const trainerHelperFp32 = defineRule({
         }
       }
     }
-    for (const call of sites.calls()) {
-      if (!makesSkorchNet(model, call)) continue;
+    for (const call of constructorCalls(model, sites, SKORCH_NETS)) {
       const cls = call.qualifiedName ? undefined : localClassOf(model, call);
       if (cls && model.classBases(cls).some((b) => ACCELERATE_MIXIN.includes(b))) continue;
       if (!onGpu(model, call, 'cpu')) continue;

@@ -2,11 +2,13 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
-import { dictGet, numberValue, type Value } from '../analysis/values';
+import { UNKNOWN, dictGet, numberValue, type Value } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import {
+  CATBOOST_BUDGET_PARAMS,
+  CATBOOST_CV,
   CATBOOST_EARLY_STOPPING_PARAMS,
-  EARLY_STOPPING_CALLBACKS,
+  CATBOOST_SEARCHES,
   ESTIMATORS,
   GBDT_PACKAGES,
   LABEL,
@@ -16,6 +18,7 @@ import {
   XGB_TRAIN,
   type BoostingLibrary,
 } from '../frameworks/gbdt';
+import { callbacksState, catboostParams, combine, dictParamsState, keywordState, keywordValue, paramState } from '../frameworks/gbdtStopping';
 import { defineRule } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 
@@ -40,88 +43,6 @@ const HOW_TO_STOP: Readonly<Record<string, string>> = {
 /** LightGBM's aliases of num_iterations in a params dict (they override num_boost_round). */
 const LGB_ROUND_PARAMS = ['num_iterations', 'num_iteration', 'n_iter', 'num_tree', 'num_trees', 'num_round', 'num_rounds', 'num_boost_round', 'n_estimators', 'max_iter'];
 
-type State = 'yes' | 'no' | 'unknown';
-
-function combine(states: State[]): State {
-  if (states.includes('yes')) return 'yes';
-  if (states.includes('unknown')) return 'unknown';
-  return 'no';
-}
-
-/** A parameter that stops early when set: absent or None → no, a literal → yes (LightGBM: > 0), anything else → unknown. */
-function paramState(value: Value | undefined, positive = false): State {
-  if (value === undefined || value.kind === 'none') return 'no';
-  if (value.kind === 'unknown') return 'unknown';
-  if (positive) {
-    const n = numberValue(value);
-    return n === undefined ? 'unknown' : n > 0 ? 'yes' : 'no';
-  }
-  return 'yes';
-}
-
-/** The element nodes of a literal list/tuple (directly or through a name assigned one), or undefined. */
-function literalItems(model: Semantic, node: Node, depth = 0): Node[] | undefined {
-  if (depth > 4) return undefined;
-  if (node.type === 'list' || node.type === 'tuple') {
-    const items = node.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-    return items.some((c) => c.type === 'list_splat') ? undefined : items;
-  }
-  if (node.type === 'identifier') {
-    const v = model.evaluate(node);
-    if (v.kind !== 'list' && v.kind !== 'tuple') return undefined;
-    const bindings = model.lookup(node.text, node);
-    const value = bindings.length === 1 ? bindings[0].value : undefined;
-    return value ? literalItems(model, value, depth + 1) : undefined;
-  }
-  return undefined;
-}
-
-/** Whether a `callbacks=` argument holds an early-stopping callback. */
-function callbacksState(model: Semantic, node: Node | undefined, presenceUnknown = false): State {
-  if (!node) return presenceUnknown ? 'unknown' : 'no';
-  if (model.evaluate(node).kind === 'none') return 'no';
-  const items = literalItems(model, node);
-  if (!items) return 'unknown';
-  return combine(
-    items.map((item) => {
-      const q = model.originCall(item)?.qualifiedName;
-      if (!q) return 'unknown'; // a local callback class could stop early
-      return EARLY_STOPPING_CALLBACKS.has(q) ? 'yes' : 'no';
-    }),
-  );
-}
-
-/** Early stopping set through keyword arguments of a call (constructor, set_params, fit). */
-function keywordState(model: Semantic, call: CallSite, library: BoostingLibrary, where: 'ctor' | 'fit'): State {
-  if (call.hasStarKwargs) return 'unknown';
-  const states: State[] = [];
-  const kw = (name: string) => call.valueOf(name);
-  if (library === 'xgboost') {
-    states.push(paramState(kw('early_stopping_rounds')));
-    states.push(callbacksState(model, call.argument('callbacks')));
-  } else if (library === 'lightgbm') {
-    if (where === 'ctor') for (const p of LGB_EARLY_STOPPING_PARAMS) states.push(paramState(kw(p), true));
-    else {
-      states.push(paramState(kw('early_stopping_rounds'), true)); // lightgbm < 4.0
-      states.push(callbacksState(model, call.argument('callbacks')));
-    }
-  } else {
-    states.push(paramState(kw('early_stopping_rounds')));
-    if (where === 'ctor') {
-      for (const p of CATBOOST_EARLY_STOPPING_PARAMS) states.push(paramState(kw(p)));
-      const params = call.argument('params', 0);
-      if (params) states.push(dictParamsState(model.evaluate(params), CATBOOST_EARLY_STOPPING_PARAMS, false));
-    }
-  }
-  return combine(states);
-}
-
-function dictParamsState(params: Value, keys: string[], positive: boolean): State {
-  if (params.kind === 'none') return 'no';
-  if (params.kind !== 'dict') return 'unknown';
-  return combine(keys.map((k) => paramState(dictGet(params, k), positive)));
-}
-
 /** Whether an eval-set argument is given and not None / an empty literal. */
 function hasEvalSet(model: Semantic, node: Node | undefined): boolean {
   if (!node) return false;
@@ -143,6 +64,7 @@ function canStopEarly(value: Value | undefined, fallback: number): boolean {
   const n = roundCount(value, fallback);
   return n === undefined || n > PATIENCE;
 }
+
 
 /** The information message for a large literal budget trained with no validation data. */
 function noValidationMessage(what: string, n: number, name: string, how: string): string {
@@ -200,11 +122,17 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * | LightGBM, scikit-learn API | `LGBMClassifier/LGBMRegressor/LGBMRanker(...)` then `.fit(..., eval_set=[...])` | `callbacks=[lgb.early_stopping(n)]`, or the parameter `early_stopping_round` (aliases `early_stopping_rounds`, `early_stopping`, `n_iter_no_change`) in the constructor |
  * | LightGBM, native | `lgb.train(params, train_set, valid_sets=[...])` | `callbacks=[lgb.early_stopping(n)]`, or that parameter (> 0) in a literal `params` dict |
  * | CatBoost | `CatBoostClassifier/CatBoostRegressor/CatBoostRanker/CatBoost(...)` then `.fit(..., eval_set=...)` | `early_stopping_rounds=`, `od_type=` or `od_wait=` in the constructor (or its params dict), or `early_stopping_rounds=` in `fit` |
+ * | CatBoost, cross-validation | `catboost.cv(pool, params)`, whose folds are each scored on their held-out part every round | `early_stopping_rounds=` on the call, or `early_stopping_rounds` / `od_type` / `od_wait` in `params` — a literal dict, or `model.get_params()` of a CatBoost estimator whose constructor the file shows (with the `update({…})` calls made on that result) |
  *
  * The `.fit` call is linked to its estimator through assignments and same-file factory functions
- * (`model = build(); model.fit(...)`). Anything that could switch early stopping on out of sight is
+ * (`model = build(); model.fit(...)`). Constructor arguments passed as `**params` are read when
+ * `params` is a literal dict — assigned once, or copied (`params.copy()`) and changed only by
+ * `params.update({…})` statements beside it, of which those before the call count — as in CatBoost's
+ * tutorials. Anything that could switch early stopping on out of sight is
  * treated as unknown and never warned about: a `callbacks` list that is a variable or a call, a
- * callback the analysis cannot name (your own class), `**kwargs` in the constructor, `fit` or
+ * callback the analysis cannot name (your own class — except an `xgboost.callback.TrainingCallback`
+ * subclass of this file whose `before_iteration` / `after_iteration` return only `False` or `None`,
+ * such as a plotting callback), `**kwargs` that are not such a dict in the constructor, `fit` or
  * `set_params`, or a `params` dict that is not a literal. `XGBRF*` random forests have no
  * boosting rounds to stop and are not flagged. A budget of at most 50 rounds (the patience the
  * fix writes, so early stopping could never end it sooner) is not flagged either: a 2- or 10-round
@@ -221,6 +149,12 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * `set_params` that may change the budget and `params` dicts that are not literal stay quiet. No
  * fix: where the validation data comes from is the author's call. Information, not a warning: a
  * final refit on all the data after the number of rounds was chosen elsewhere is legitimate.
+ *
+ * **A CatBoost search** (information, at the constructor): an estimator with a literal budget of at
+ * least 500 iterations (not the default 1 000, as above) and no overfitting detector, tuned with
+ * `grid_search` / `randomized_search` over a literal grid that does not set the budget or the
+ * detector, trains every tree for every candidate and again for the refit. No fix: whether each
+ * candidate's fit has validation data to stop on depends on how the search splits the data.
  *
  * The message gives the number of rounds that will run when it is literal
  * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`) or the library default (100 for the
@@ -356,8 +290,8 @@ export const gbdtNoEarlyStopping = defineRule({
       ]);
       if (state !== 'no') continue;
       const estimator = lastName(ctor.qualifiedName!);
-      const budgetName = library === 'catboost' && ctor.presence('n_estimators') === 'present' ? 'n_estimators' : library === 'catboost' ? 'iterations' : 'n_estimators';
-      const budget = ctor.valueOf(budgetName);
+      const budgetName = library === 'catboost' && keywordValue(ctor, 'n_estimators') !== undefined ? 'n_estimators' : library === 'catboost' ? 'iterations' : 'n_estimators';
+      const budget = keywordValue(ctor, budgetName);
       if (!hasEvalSet(model, fit.argument('eval_set'))) {
         // No validation data: only a large budget the constructor states, unchanged by set_params, is worth a word.
         const n = budget === undefined || later.some((c) => c.presence(budgetName) !== 'absent' || c.hasStarKwargs) ? undefined : roundCount(budget, 0);
@@ -381,8 +315,8 @@ export const gbdtNoEarlyStopping = defineRule({
       }
       const count =
         library === 'catboost'
-          ? rounds(ctor.valueOf('iterations') ?? ctor.valueOf('n_estimators'), 1000, 'iterations')
-          : rounds(ctor.valueOf('n_estimators'), 100, 'n_estimators');
+          ? rounds(keywordValue(ctor, 'iterations') ?? keywordValue(ctor, 'n_estimators'), 1000, 'iterations')
+          : rounds(keywordValue(ctor, 'n_estimators'), 100, 'n_estimators');
       report({
         node: fit.callee,
         message: `${estimator}.fit() evaluates on eval_set but never stops early, so it runs ${count}. ${tail(library)}`,
@@ -414,6 +348,52 @@ export const gbdtNoEarlyStopping = defineRule({
           },
         ],
       });
+    }
+
+    // CatBoost's cv(pool, params, dtrain, iterations, num_boost_round, …, early_stopping_rounds=None):
+    // every fold is scored on its held-out part each round, so there is always a metric to stop on.
+    for (const call of sites.callsTo(CATBOOST_CV)) {
+      if (call.hasStarArgs) continue;
+      const params = catboostParams(model, call.argument('params', 1));
+      if (!params) continue;
+      const splat = call.starKwargsValue();
+      if ((splat && splat.kind !== 'dict') || combine([params.state, paramState(keywordValue(call, 'early_stopping_rounds'))]) !== 'no') continue;
+      const budget = keywordValue(call, 'iterations', 3) ?? keywordValue(call, 'num_boost_round', 4) ?? params.budget;
+      if (!canStopEarly(budget, 1000)) continue;
+      report({
+        node: call.callee,
+        message: `catboost.cv() scores every fold on its held-out part each round but never stops early, so each fold runs ${rounds(budget, 1000, 'iterations')}. ${tail('catboost')}`,
+        fixes: [{ title: `Add early_stopping_rounds=${PATIENCE} to cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }],
+      });
+    }
+
+    // est.grid_search(…) / est.randomized_search(…) on a CatBoost estimator with a large literal budget:
+    // every candidate builds every tree. Reported once, at the constructor.
+    const searched = new Set<number>();
+    for (const method of CATBOOST_SEARCHES) {
+      for (const search of sites.callsNamed(method)) {
+        const ctor = search.receiver ? model.originCall(search.receiver) : undefined;
+        if (!ctor?.qualifiedName || ESTIMATORS[ctor.qualifiedName] !== 'catboost' || searched.has(ctor.node.id)) continue;
+        const later = model.callsOnResultOf(ctor, ['set_params']);
+        if (later.length > 0 || keywordState(model, ctor, 'catboost', 'ctor') !== 'no') continue;
+        // A grid over the budget or the detector's settings is the author's own plan.
+        const grid = search.argument('param_grid', 0) ?? search.argument('param_distributions', 0);
+        const gridValue = grid ? model.evaluate(grid) : UNKNOWN;
+        const grids = gridValue.kind === 'list' || gridValue.kind === 'tuple' ? gridValue.items : [gridValue];
+        if (grids.some((g) => g.kind !== 'dict' || [...CATBOOST_BUDGET_PARAMS, ...CATBOOST_EARLY_STOPPING_PARAMS].some((k) => dictGet(g, k) !== undefined))) continue;
+        // A literal budget only: the default 1 000 comes with an automatically chosen learning rate.
+        const budget = keywordValue(ctor, 'iterations') ?? keywordValue(ctor, 'n_estimators');
+        const n = budget === undefined ? undefined : roundCount(budget, 0);
+        if (n === undefined || n < LARGE_BUDGET) continue;
+        searched.add(ctor.node.id);
+        report({
+          node: ctor.callee,
+          severity: 'information',
+          message:
+            `${lastName(ctor.qualifiedName)} trains all ${n} boosting rounds for every candidate of ${method}() (and again when it refits the best), and no overfitting detector ` +
+            `(early_stopping_rounds, od_type) is set, so no candidate stops early. With early_stopping_rounds=${PATIENCE} in the constructor, CatBoost ends a fit ${PATIENCE} rounds after its best one when it has validation data to watch.`,
+        });
+      }
     }
 
     // Native lightgbm.train(params, train_set, num_boost_round, valid_sets=[...], ..., callbacks=None)

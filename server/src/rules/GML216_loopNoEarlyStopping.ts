@@ -5,11 +5,19 @@ import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
 import { defineRule, type ReportedFix } from './rule';
 
-/** Loops with a literal count below this are left alone: a patience-based stop could save little of them. */
+/** Loops with a literal count below this are short: reported (as information) only when they validate every epoch. */
 const MIN_EPOCHS = 10;
+
+/** Loops with a literal count below this are left alone: a stop on the validation metric could save nothing of them. */
+const MIN_SHORT_EPOCHS = 3;
 
 /** Patience of the inserted check, in epochs (as in the measured evidence). */
 const PATIENCE = 5;
+
+/** A patience that can act within a short loop of `epochs` (3–9) epochs: 1 up to 5 epochs, else 2. */
+function shortPatience(epochs: number): number {
+  return epochs <= 5 ? 1 : 2;
+}
 
 /** The first of the names that the file does not spell anywhere. */
 function freeName(model: Semantic, candidates: string[]): string {
@@ -23,7 +31,7 @@ function freeName(model: Semantic, candidates: string[]): string {
  * A patience counter before the loop, and after the metric's statement a check that counts the
  * epochs without an improvement larger than `min_delta` and breaks out after `patience` of them.
  */
-function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMetric): ReportedFix | undefined {
+function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMetric, epochsPatience = PATIENCE): ReportedFix | undefined {
   const body = loop.childForFieldName('body');
   const first = body?.namedChildren.find((c) => !!c && c.type !== 'comment');
   const statement = metric.statement;
@@ -46,11 +54,12 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
   const delta = freeName(model, ['min_delta', 'early_stopping_min_delta']);
   const improved = metric.mode === 'min' ? `float(${value}) < ${best} - ${delta}` : `float(${value}) > ${best} + ${delta}`;
   const eol = edits.eol;
+  const epochWord = epochsPatience === 1 ? 'epoch' : 'epochs';
   const before = [
-    `${loopIndent}# Early stopping: end training once ${value} has not improved by more than ${delta} for ${patience} epochs.`,
+    `${loopIndent}# Early stopping: end training once ${value} has not improved by more than ${delta} for ${patience} ${epochWord}.`,
     `${loopIndent}${best} = float("${metric.mode === 'min' ? 'inf' : '-inf'}")`,
     `${loopIndent}${counter} = 0`,
-    `${loopIndent}${patience} = ${PATIENCE}`,
+    `${loopIndent}${patience} = ${epochsPatience}`,
     `${loopIndent}${delta} = 0.0`,
   ];
   const check = [
@@ -60,12 +69,12 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
     `${at}else:`,
     `${at}${step}${counter} += 1`,
     `${at}${step}if ${counter} >= ${patience}:`,
-    `${at}${step}${step}print(f"Early stopping: ${value} has not improved for {${patience}} epochs")`,
+    `${at}${step}${step}print(f"Early stopping: ${value} has not improved for {${patience}} ${epochWord}")`,
     `${at}${step}${step}break`,
   ];
   const lineEnd = edits.source.lineEnd(statement.endPosition.row);
   const changes: TextEdit[] = [edits.insertLine(loop.startPosition.row, before.join(eol)), edits.insertAt(lineEnd, check.map((line) => `${eol}${line}`).join(''))];
-  return { title: `Stop when ${value} has not improved for ${PATIENCE} epochs (patience counter with min_delta)`, edits: changes };
+  return { title: `Stop when ${value} has not improved for ${epochsPatience} ${epochWord} (patience counter with min_delta)`, edits: changes };
 }
 
 /** `This epoch loop trains for 100 epochs`, `This training loop runs a number of iterations fixed in advance (`range(opt.steps)`)`. */
@@ -126,8 +135,13 @@ function loopText(found: EpochLoop): string {
  *
  * An epoch count that is not a literal (`range(args.epochs)`) is unknown, so such a loop is reported
  * as **information** only, whatever it validates: it cannot stop early, but it may be short. A literal
- * count below 10 is not reported: a patience of 5 could save at most a few epochs of it (a count
- * assigned again in later notebook cells is read from its last assignment before the loop).
+ * count of 3 to 9 epochs is short: it is reported as **information**, and only when the loop
+ * validates every epoch (a short loop that measures nothing stays quiet), with the honest bound —
+ * with N epochs, a stop on the validation metric can save at most the last N − 2, since at least one
+ * epoch sets the best value and one more has to fail to improve on it — and the fix uses a patience
+ * that can act within N epochs (1 for up to 5 epochs, 2 for 6 to 9). A count of 1 or 2 is not
+ * reported. (A count assigned again in later notebook cells is read from its last assignment before
+ * the loop.)
  * A loop whose variable does not name an epoch (`for i in range(opt.steps)`) is reported in
  * iterations.
  *
@@ -227,7 +241,7 @@ function loopText(found: EpochLoop): string {
  * the hundredth; scripts that save the best checkpoint keep it as before. The check runs right
  * after the metric is assigned, so the epoch that ends training skips the rest of its loop body
  * (logging, a scheduler step, the checkpoint of that non-improving epoch). A patience of 5 epochs
- * and `min_delta = 0.0` are starting points: a noisy validation curve, or a learning-rate schedule
+ * (1 or 2 in a loop of 3 to 9 epochs) and `min_delta = 0.0` are starting points: a noisy validation curve, or a learning-rate schedule
  * with warm restarts, may need more patience, and a warm-up phase may need the check to start
  * later. The comparison converts the metric with `float(…)`, which works for Python numbers, NumPy
  * scalars and one-element PyTorch and TensorFlow tensors (and waits for a GPU tensor once per epoch).
@@ -274,12 +288,16 @@ export const loopNoEarlyStopping = defineRule({
     if (model.importsAny(REINFORCEMENT_LEARNING_PACKAGES)) return;
     for (const loop of sites.loops()) {
       const found = epochLoop(model, loop);
-      if (!found || (found.epochs !== undefined && found.epochs < MIN_EPOCHS) || canStopEarly(model, loop)) continue;
+      if (!found || (found.epochs !== undefined && found.epochs < MIN_SHORT_EPOCHS) || canStopEarly(model, loop)) continue;
+      const short = found.epochs !== undefined && found.epochs < MIN_EPOCHS;
       // The loop's header up to its count: `for epoch in range(100)`.
       const end = (loop.childForFieldName('right') ?? loop).endPosition;
       const range: Range = { start: { line: loop.startPosition.row, character: loop.startPosition.column }, end: { line: end.row, character: end.column } };
       const head = loopText(found);
-      if (!validates(model, loop)) {
+      const validating = validates(model, loop);
+      // A short loop that measures nothing has no metric a stop could use in time: left alone.
+      if (short && !validating) continue;
+      if (!validating) {
         report({
           range,
           severity: 'information',
@@ -290,6 +308,21 @@ export const loopNoEarlyStopping = defineRule({
         continue;
       }
       const metric = epochMetric(model, loop);
+      if (short) {
+        const n = found.epochs!;
+        const patience = shortPatience(n);
+        const fix = metric && patienceFix(model, edits, loop, metric, patience);
+        report({
+          range,
+          severity: 'information',
+          message:
+            `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving. ` +
+            `With ${n} epochs, stopping on the validation metric can save at most the last ${n - 2}, and only when the metric stops improving that early: ` +
+            `stop when it has not improved for ${patience} epoch${patience === 1 ? '' : 's'} (a patience counter).`,
+          fixes: fix ? [fix] : [],
+        });
+        continue;
+      }
       const fix = metric && patienceFix(model, edits, loop, metric);
       report({
         range,

@@ -3,10 +3,10 @@ import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
-import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
+import { addCallbackEdit, analyzeCallbackList, constructorCalls, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, kerasEarlyStoppingName } from '../frameworks/keras';
-import { kerasWrapper, wrapperArgument, type KerasWrapper } from '../frameworks/scikeras';
-import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, analyzeSkorchCallbacks, makesSkorchNet } from '../frameworks/skorch';
+import { kerasWrapperCalls, wrapperArgument, type KerasWrapper } from '../frameworks/scikeras';
+import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, SKORCH_NETS, analyzeSkorchCallbacks } from '../frameworks/skorch';
 import { defineRule, fact, type Report } from './rule';
 
 /** The fixes' patience (skorch's default, and GML211's); a run of fewer than patience + 2 epochs cannot be shortened by it. */
@@ -225,14 +225,12 @@ export const wrappedNetNoEarlyStopping = defineRule({
     raisesInterrupt: fact.any(({ model, sites }) => sites.identifiers('KeyboardInterrupt').some((id) => model.parentOf(id)?.type === 'raise_statement' || model.parentOf(model.parentOf(id)!)?.type === 'raise_statement')),
   },
   check({ model, sites, facts, edits, report }) {
-    for (const call of sites.calls()) {
-      const wrapper = kerasWrapper(call);
-      if (wrapper) {
-        const finding = checkKerasWrapper(model, call, wrapper, edits);
-        if (finding) report(finding);
-        continue;
-      }
-      if (facts.raisesInterrupt || !makesSkorchNet(model, call)) continue;
+    for (const { call, wrapper } of kerasWrapperCalls(sites)) {
+      const finding = checkKerasWrapper(model, call, wrapper, edits);
+      if (finding) report(finding);
+    }
+    if (facts.raisesInterrupt) return;
+    for (const call of constructorCalls(model, sites, SKORCH_NETS)) {
       const finding = checkSkorch(model, call, edits);
       if (finding) report(finding);
     }

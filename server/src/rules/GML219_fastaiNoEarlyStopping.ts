@@ -6,8 +6,20 @@ import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../
 import { FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
 import { defineRule, fact } from './rule';
 
-/** The fix's patience; a run of fewer than patience + 2 epochs cannot be shortened by it, so it is left alone. */
+/** The fix's patience for a run of at least SHORT_BELOW epochs. */
 const PATIENCE = 3;
+
+/** Runs of fewer epochs are short: information, with a patience that can act within them. */
+const SHORT_BELOW = 10;
+
+/** Runs of fewer epochs are left alone: a stop on valid_loss could save none of them. */
+const MIN_EPOCHS = 3;
+
+/** The patience the fix writes: 1 for up to 5 epochs, 2 for 6 to 9, else PATIENCE. */
+function patienceFor(epochs: number | undefined): number {
+  if (epochs === undefined || epochs >= SHORT_BELOW) return PATIENCE;
+  return epochs <= 5 ? 1 : 2;
+}
 
 /** What a `cbs=` argument holds: absent, or as `analyzeCallbackList` reads it. */
 function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absent' | 'unknown' {
@@ -23,14 +35,18 @@ function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absen
  * A fastai learner — `Learner(…)`, `vision_learner`, `cnn_learner`, `unet_learner`,
  * `text_classifier_learner`, `language_model_learner`, `tabular_learner`, `collab_learner`, through
  * `from fastai.vision.all import *` (the way fastai's own tutorials import it) or any explicit import
- * — trained with `fit`, `fit_one_cycle`, `fit_flat_cos` or `fine_tune` for at least 5 epochs (fewer, and the fix's patience of 3 could
- * never end the run early), with
+ * — trained with `fit`, `fit_one_cycle`, `fit_flat_cos` or `fine_tune` for at least 3 epochs (with 1
+ * or 2, no stop on the validation loss could save an epoch), with
  * no `EarlyStoppingCallback` in the learner's or the call's `cbs=`. fastai's data loaders hold out a
  * validation set (`valid_pct=0.2` in most factory methods) and the learner scores it after every
  * epoch, so `valid_loss` is there to stop on.
  *
- * Severity: warning when the epoch count is a literal above 1; information when it is a value the
- * file does not spell (`learn.fine_tune(args.epochs)`).
+ * Severity: warning when the epoch count is a literal of 10 or more; information when it is a value
+ * the file does not spell (`learn.fine_tune(args.epochs)`), and when it is a literal of 3 to 9
+ * (`learn.fine_tune(3)`, as in the fastai course): with N epochs a stop on `valid_loss` can save at
+ * most the last N − 2 (one epoch sets the best loss, one more has to fail to improve on it), and
+ * only when the loss stops improving that early, so the message says so and the fix's patience is 1
+ * for up to 5 epochs and 2 for 6 to 9, a patience that can act within the run.
  *
  * Nothing is reported when the file mentions `EarlyStoppingCallback` anywhere (added with
  * `add_cb`, in a variable, in a partial), raises `CancelFitException` (a callback that stops training
@@ -75,7 +91,8 @@ function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absen
  * rate follows a one-cycle schedule over the planned epochs, so a run stopped early ends before the
  * rate has annealed; fastai's documentation uses the callback with `fit_one_cycle` all the same, and a
  * `SaveModelCallback` on the same metric keeps the best weights. The last epochs of a one-cycle run
- * often improve the validation loss again: `patience=3` is a starting point.
+ * often improve the validation loss again: `patience=3` (1 or 2 in a run of 3 to 9 epochs) is a
+ * starting point.
  *
  * ## References
  *
@@ -115,7 +132,9 @@ export const fastaiNoEarlyStopping = defineRule({
         const value = call.valueOf(epochsName, 0);
         if (value === undefined) continue;
         const epochs = numberValue(value);
-        if (epochs !== undefined && epochs < PATIENCE + 2) continue;
+        if (epochs !== undefined && epochs < MIN_EPOCHS) continue;
+        const short = epochs !== undefined && epochs < SHORT_BELOW;
+        const patience = patienceFor(epochs);
         if (epochs === undefined && value.kind !== 'unknown') continue;
         const onLearner = callbacksOf(model, learner);
         const onCall = callbacksOf(model, call);
@@ -124,7 +143,7 @@ export const fastaiNoEarlyStopping = defineRule({
         const info = onCall === 'absent' ? undefined : onCall;
         const fixable = !info || !!info.literal || !!info.none;
         const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer().from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
-        const callback = `${imported.name}(monitor="valid_loss", patience=${PATIENCE})`;
+        const callback = `${imported.name}(monitor="valid_loss", patience=${patience})`;
         const changes: TextEdit[] = [];
         if (fixable) {
           changes.push(info ? addCallbackEdit(edits, call, info, callback) : edits.addKeywordArguments(call, [['cbs', `[${callback}]`]]));
@@ -132,11 +151,12 @@ export const fastaiNoEarlyStopping = defineRule({
         }
         report({
           node: call.callee,
-          severity: epochs === undefined ? 'information' : undefined,
+          severity: epochs === undefined || short ? 'information' : undefined,
           message:
             `\`${method}\` trains ${epochs ?? `${epochsName}`} epochs and fastai scores the validation set after each, but no ` +
-            'EarlyStoppingCallback ends training when valid_loss stops improving: every epoch after that is a full pass over the data for nothing.',
-          fixes: fixable ? [{ title: 'Add EarlyStoppingCallback(monitor="valid_loss", patience=3) to cbs', edits: changes }] : [],
+            'EarlyStoppingCallback ends training when valid_loss stops improving: every epoch after that is a full pass over the data for nothing.' +
+            (short ? ` With ${epochs} epochs, stopping on valid_loss can save at most the last ${epochs! - 2}, and only when it stops improving that early.` : ''),
+          fixes: fixable ? [{ title: `Add EarlyStoppingCallback(monitor="valid_loss", patience=${patience}) to cbs`, edits: changes }] : [],
         });
       }
     }

@@ -5,7 +5,7 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { isTrainerCall } from '../frameworks/huggingface';
-import { loadKind, WATCHING_CALLS, WRITING_METHODS } from '../frameworks/loading';
+import { loadCalls, WATCHING_CALLS, WRITING_METHODS } from '../frameworks/loading';
 import { statementOf, within } from '../frameworks/loops';
 import { loopTrains } from '../frameworks/training';
 import { defineRule } from './rule';
@@ -287,9 +287,7 @@ export const modelReloadInLoop = defineRule({
   frameworks: ['torch', 'joblib', 'pickle', 'cloudpickle', 'dill', 'keras', 'tensorflow', 'tf_keras', 'transformers', 'diffusers', 'sentence_transformers', 'peft', 'spacy'],
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
-    for (const call of sites.calls()) {
-      const kind = loadKind(call);
-      if (!kind) continue;
+    for (const { call, kind } of loadCalls(sites)) {
       const statement = statementOf(call.node);
       if (!statement) continue;
       const name = assignedName(statement);

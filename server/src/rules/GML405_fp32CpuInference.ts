@@ -1,7 +1,8 @@
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
-import { isConv1dTransformer, isLinearModelClass, isTrainerCall } from '../frameworks/huggingface';
+import { constructorCalls } from '../frameworks/callbacks';
+import { TRAINERS as HF_TRAINERS, isConv1dTransformer, isLinearModelClass } from '../frameworks/huggingface';
 import { forwardTarget, gradientUses, hasTrainedWeights, managedByFramework, moduleBase, originOfValue, type ModuleOrigin } from '../frameworks/inference';
 import { TRAINERS as LIGHTNING_TRAINERS } from '../frameworks/lightning';
 import { namedStatements, within } from '../frameworks/loops';
@@ -11,19 +12,17 @@ import { defineRule, fact, type FactContext } from './rule';
 /** Whether the script already makes a model cheaper to run: quantizes, compiles, scripts or exports one, or runs it in another runtime. */
 function optimizesInference({ sites, model }: FactContext): boolean {
   if (INFERENCE_RUNTIMES.some((p) => model.importsAny([p]))) return true;
-  return sites.calls().some((c) => {
-    const q = c.qualifiedName;
-    return !!q && INFERENCE_OPTIMIZERS.some((p) => (p.endsWith('.') ? q.startsWith(p) : q === p));
+  return INFERENCE_OPTIMIZERS.some((p) => {
+    if (!p.endsWith('.')) return sites.callsTo([p]).length > 0;
+    const module = p.slice(0, -1);
+    return sites.callsUnder(module).some((c) => c.qualifiedName !== module);
   });
 }
 
-/** Whether the script trains: computes gradients, builds an optimizer, or runs a trainer. */
 function trains(context: FactContext): boolean {
   if (gradientUses(context).length > 0) return true;
-  return context.sites.calls().some((c) => {
-    const q = c.qualifiedName ?? '';
-    return q.startsWith('torch.optim.') || LIGHTNING_TRAINERS.has(q) || isTrainerCall(context.model, c);
-  });
+  const { model, sites } = context;
+  return sites.callsUnder('torch.optim').length > 0 || sites.callsTo(LIGHTNING_TRAINERS).length > 0 || constructorCalls(model, sites, HF_TRAINERS).length > 0;
 }
 
 const facts = {

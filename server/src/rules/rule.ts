@@ -39,7 +39,11 @@ export interface Sites {
   callsNamed(name: string): CallSite[];
   /** Calls whose callee resolves to one of these qualified names (through imports and aliases). */
   callsTo(qualifiedNames: Iterable<string>): CallSite[];
-  /** Every call. */
+  /** Calls whose qualified name is `prefix` or lies under it (`torch.cuda` finds `torch.cuda.synchronize()`), without resolving other calls. */
+  callsUnder(prefix: string): CallSite[];
+  /** String literals whose text spells this word as a whole word (`"cuda:0"` spells `cuda`). */
+  strings(word: string): Node[];
+  /** Every call (resolving each call's name costs: prefer the queries above). */
   calls(): CallSite[];
   /** Identifiers spelled `name`. */
   identifiers(name: string): Node[];

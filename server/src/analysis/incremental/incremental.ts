@@ -165,7 +165,12 @@ export class IncrementalAnalysis {
     }
     // The combined facts for the next edit's comparison (made above when nothing was asked for since).
     if (!before || this.facts.anyUncombined(this.records)) this.facts.combined = this.facts.combine(model, segments, this.records);
-    // Compared dependencies first recorded now get their values, for the next edit's comparison.
+    // Compared dependencies first recorded now get their values, for the next edit's comparison:
+    // those of the records analysed, and of kept records that computed a fact value for another's rule.
+    for (const segment of this.facts.computed) {
+      const record = this.records.get(segment);
+      if (record) analysedRecords.add(record);
+    }
     for (const record of analysedRecords) {
       for (const deps of [record.dependencies, record.factDependencies]) {
         for (const d of deps) {

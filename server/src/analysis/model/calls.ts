@@ -26,6 +26,8 @@ interface ParsedArguments {
   keywords: Map<string, KeywordArgument>;
   hasStarArgs: boolean;
   hasStarKwargs: boolean;
+  /** The expressions unpacked with `**`. */
+  starKwargs: Node[];
 }
 
 export class CallSite {
@@ -73,7 +75,7 @@ export class CallSite {
 
   private parseArguments(): ParsedArguments {
     if (this.parsedArguments) return this.parsedArguments;
-    const parsed: ParsedArguments = { positional: [], keywords: new Map(), hasStarArgs: false, hasStarKwargs: false };
+    const parsed: ParsedArguments = { positional: [], keywords: new Map(), hasStarArgs: false, hasStarKwargs: false, starKwargs: [] };
     const list = this.argumentList;
     if (list) {
       for (const arg of list.namedChildren) {
@@ -86,6 +88,8 @@ export class CallSite {
           parsed.hasStarArgs = true;
         } else if (arg.type === 'dictionary_splat') {
           parsed.hasStarKwargs = true;
+          const unpacked = arg.namedChildren.find((c) => !!c && c.type !== 'comment');
+          if (unpacked) parsed.starKwargs.push(unpacked);
         } else {
           parsed.positional.push(arg);
         }
@@ -123,6 +127,28 @@ export class CallSite {
     if (this.argument(keyword, position)) return 'present';
     if (this.hasStarKwargs || (position !== undefined && this.hasStarArgs)) return 'unknown';
     return 'absent';
+  }
+
+  /**
+   * The keywords a call's `**` arguments pass, as one dict (`**params` where `params` is a literal
+   * dict, in order, later ones winning); undefined when the call has none; UNKNOWN when one of them
+   * is not a dict with literal string keys.
+   */
+  starKwargsValue(): Value | undefined {
+    const unpacked = this.parseArguments().starKwargs;
+    if (!this.hasStarKwargs) return undefined;
+    if (unpacked.length === 0) return UNKNOWN;
+    const entries: Array<{ key: Value; value: Value }> = [];
+    for (const node of unpacked) {
+      const v = this.m.values.evaluate(node);
+      if (v.kind !== 'dict' || v.entries.some((e) => e.key.kind !== 'string')) return UNKNOWN;
+      for (const e of v.entries) {
+        const at = entries.findIndex((x) => x.key.kind === 'string' && e.key.kind === 'string' && x.key.value === e.key.value);
+        if (at >= 0) entries.splice(at, 1);
+        entries.push(e);
+      }
+    }
+    return { kind: 'dict', entries };
   }
 
   /** Evaluated argument: its value, undefined when absent, UNKNOWN when it may be passed through. */

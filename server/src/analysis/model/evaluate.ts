@@ -1,5 +1,6 @@
 // Owns literal evaluation: the value of an expression as far as literals, simple arithmetic,
-// names assigned once (and never mutated) and a few builtins (`range`, `list`, `dict`, numpy's
+// names assigned once (and never mutated, or a dict changed only by `update` statements beside it),
+// the last of several assignments that runs straight before the use, and a few builtins (`range`, `list`, `dict`, numpy's
 // ranges) determine it. Anything else is unknown, which rules treat as "could be either".
 import type { Node } from '../parser';
 import { UNKNOWN, binaryOp, numberLiteral, numberValue, rangeValue, stringLiteral, unknownItems, type Value } from '../values';
@@ -104,25 +105,90 @@ export class Evaluator {
     }
   }
 
-  /** A name has a value when its scope assigns it exactly once, from an expression that has one. */
+  /**
+   * A name has a value when its scope assigns it exactly once, from an expression that has one; or,
+   * assigned several times (`epochs = 10` in one notebook cell, `epochs = range(…)` in a later one),
+   * when the last assignment before the use runs unconditionally before it in the same scope. A dict
+   * changed only by `name.update(…)` statements beside its assignment has the value those before the
+   * use give it; any other change (`name[k] = …`, `name.append(…)`) leaves it unknown.
+   */
   private evaluateName(expr: Node): Value {
     const bindings = this.m.names.lookup(expr.text, expr);
-    if (bindings.length !== 1) return { kind: 'unknown', node: expr };
-    const b = bindings[0];
-    if (b.kind !== 'assign' || !b.value) return { kind: 'unknown', node: expr };
+    const b = bindings.length === 1 ? bindings[0] : this.lastAssignmentBefore(expr, bindings);
+    if (!b || b.kind !== 'assign' || !b.value) return { kind: 'unknown', node: expr };
     const value = this.evaluate(b.value);
-    // Mutated containers (`grid["x"] = …`, `grid.update(…)`) are not constant: stay unknown. (Looked at
-    // only for a value worth keeping: the search reads every use of the name.)
-    if (value.kind === 'unknown' || this.isMutated(expr.text, b)) return { kind: 'unknown', node: expr };
-    return value;
+    // Mutated containers are not constant. (Looked at only for a value worth keeping: the search
+    // reads every use of the name.)
+    if (value.kind === 'unknown') return { kind: 'unknown', node: expr };
+    const updates = this.mutationsOf(expr.text, b);
+    if (updates === 'other') return { kind: 'unknown', node: expr };
+    const reaching = updates.filter((u) => u.startIndex > b.node.endIndex && u.endIndex <= expr.startIndex);
+    // Read from another scope (a function's body), the name may be read after any of the updates.
+    if (updates.length > 0 && this.m.scopes.scopeOf(expr).id !== this.m.scopes.scopeOf(b.node).id) return { kind: 'unknown', node: expr };
+    if (reaching.length === 0) return value;
+    if (value.kind !== 'dict') return { kind: 'unknown', node: expr };
+    let merged: Value = value;
+    for (const update of reaching) {
+      merged = this.applyUpdate(merged, update);
+      if (merged.kind === 'unknown') return { kind: 'unknown', node: expr };
+    }
+    return merged;
   }
 
-  private isMutated(name: string, binding: Binding): boolean {
+  /**
+   * Of several plain assignments of a name in the use's own scope, the last one before the use, when
+   * it runs unconditionally before it (its block holds the use) and no assignment after the use can
+   * run again before it (none in a loop around the use).
+   */
+  private lastAssignmentBefore(expr: Node, bindings: readonly Binding[]): Binding | undefined {
+    if (bindings.length < 2 || bindings.some((b) => b.kind !== 'assign' || !b.value)) return undefined;
+    const scope = this.m.scopes.scopeOf(expr);
+    if (bindings.some((b) => this.m.scopes.scopeOf(b.node).id !== scope.id)) return undefined;
+    const before = bindings.filter((b) => b.node.endIndex <= expr.startIndex).sort((a, b) => a.node.startIndex - b.node.startIndex);
+    const last = before[before.length - 1];
+    if (!last || !this.holds(this.blockOf(last.node), expr)) return undefined;
+    const loops = this.loopsAround(expr, scope);
+    const after = bindings.filter((b) => b.node.startIndex >= expr.endIndex);
+    if (after.some((b) => loops.some((l) => b.node.startIndex >= l.startIndex && b.node.endIndex <= l.endIndex))) return undefined;
+    return last;
+  }
+
+  /** The block (or module) whose statement a binding or call is: undefined when it is part of a larger statement. */
+  private blockOf(node: Node): Node | undefined {
+    const statement = this.m.nav.parentOf(node);
+    if (statement?.type !== 'expression_statement') return undefined;
+    const block = this.m.nav.parentOf(statement);
+    return block && (block.type === 'block' || block.type === 'module') ? block : undefined;
+  }
+
+  /** Whether a block runs everything it holds: a module holds every module-level use (each segment has its own module node). */
+  private holds(block: Node | undefined, node: Node): boolean {
+    if (!block) return false;
+    if (block.type === 'module') return this.m.scopes.scopeOf(node).id === this.m.module.root.id;
+    return node.startIndex >= block.startIndex && node.endIndex <= block.endIndex;
+  }
+
+  private loopsAround(node: Node, scope: Node): Node[] {
+    const out: Node[] = [];
+    for (let a = this.m.nav.parentOf(node); a && a.id !== scope.id; a = this.m.nav.parentOf(a)) {
+      if (a.type === 'for_statement' || a.type === 'while_statement') out.push(a);
+    }
+    return out;
+  }
+
+  /**
+   * What changes a name's value in its binding's scope: the `name.update(…)` calls that are statements
+   * of the binding's own block, or 'other' when anything else changes it (`name.append(…)`,
+   * `name[k] = …`, `name += …`, an update inside a branch or loop).
+   */
+  private mutationsOf(name: string, binding: Binding): Node[] | 'other' {
     const scope = this.m.scopes.scopeOf(binding.node);
     // A function's or class's names can be mutated only inside it: read only there.
     const local = scope.id !== this.m.module.root.id;
     if (local) this.m.readStatementOf(scope);
     const ids = local ? this.m.spellings.identifiersWithin(name, [{ start: scope.startIndex, end: scope.endIndex }]) : this.m.spellings.identifiers(name);
+    const updates: Node[] = [];
+    const home = this.blockOf(binding.node);
     for (const id of ids) {
       const parent = this.m.nav.parentOf(id);
       if (!parent) continue;
@@ -130,16 +196,40 @@ export class Evaluator {
       if (parent.type === 'attribute' && sameNode(parent.childForFieldName('object'), id)) {
         const method = parent.childForFieldName('attribute')?.text;
         const call = method && MUTATING_METHODS.has(method) ? this.m.nav.parentOf(parent) : null;
-        if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent) && this.m.scopes.scopeOf(call).id === scope.id) return true;
+        if (call && call.type === 'call' && sameNode(call.childForFieldName('function'), parent) && this.m.scopes.scopeOf(call).id === scope.id) {
+          const block = this.blockOf(call);
+          const beside = !!home && !!block && (block.id === home.id || (block.type === 'module' && home.type === 'module'));
+          if (method !== 'update' || !beside) return 'other';
+          updates.push(call);
+        }
       }
+      // `name += …` in the binding's scope.
+      if (parent.type === 'augmented_assignment' && sameNode(parent.childForFieldName('left'), id) && this.m.scopes.scopeOf(parent).id === scope.id) return 'other';
       // `name[…] = …` / `name[…] += …` anywhere inside the scope (nested functions included).
       if (parent.type === 'subscript' && sameNode(parent.childForFieldName('value'), id)) {
         const statement = this.m.nav.parentOf(parent);
         const assigns = statement && (statement.type === 'assignment' || statement.type === 'augmented_assignment') && sameNode(statement.childForFieldName('left'), parent);
-        if (assigns && id.startIndex >= scope.startIndex && id.startIndex < scope.endIndex) return true;
+        if (assigns && id.startIndex >= scope.startIndex && id.startIndex < scope.endIndex) return 'other';
       }
     }
-    return false;
+    return updates.sort((a, b) => a.startIndex - b.startIndex);
+  }
+
+  /** A dict after `d.update({…})` / `d.update(k=v)`: its entries replaced or added; unknown when the argument has no value. */
+  private applyUpdate(dict: Value, update: Node): Value {
+    if (dict.kind !== 'dict') return UNKNOWN;
+    const site = this.m.calls.callSite(update);
+    if (site.hasStarArgs || site.hasStarKwargs || site.positional.length > 1) return UNKNOWN;
+    const added: Array<{ key: Value; value: Value }> = [];
+    if (site.positional.length === 1) {
+      const v = this.evaluate(site.positional[0]);
+      if (v.kind !== 'dict') return UNKNOWN;
+      added.push(...v.entries);
+    }
+    for (const k of site.keywords.values()) added.push({ key: { kind: 'string', value: k.name }, value: this.evaluate(k.value) });
+    const sameKey = (a: Value, b: Value) => a.kind === 'string' && b.kind === 'string' && a.value === b.value;
+    const kept = dict.entries.filter((e) => !added.some((n) => sameKey(n.key, e.key)));
+    return { kind: 'dict', entries: [...kept, ...added] };
   }
 
   private evaluateCall(expr: Node): Value {
@@ -166,6 +256,16 @@ export class Evaluator {
       const v = this.evaluate(site.positional[0]);
       if (v.kind === 'list' || v.kind === 'tuple' || v.kind === 'set') return { kind: builtin, items: v.items };
       return { kind: 'unknown', node: expr };
+    }
+    // `params.copy()`, `dict(params)`: the same dict.
+    if (callee.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'copy' && site.positional.length === 0 && site.keywords.size === 0) {
+      const object = callee.childForFieldName('object');
+      const v = object ? this.evaluate(object) : UNKNOWN;
+      return v.kind === 'dict' ? v : { kind: 'unknown', node: expr };
+    }
+    if (builtin === 'dict' && site.positional.length === 1 && site.keywords.size === 0 && !site.hasStarArgs && !site.hasStarKwargs) {
+      const v = this.evaluate(site.positional[0]);
+      return v.kind === 'dict' ? v : { kind: 'unknown', node: expr };
     }
     if (builtin === 'dict' && site.positional.length === 0 && !site.hasStarKwargs) {
       return {

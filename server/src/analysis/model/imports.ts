@@ -6,7 +6,7 @@ import type { Node, Tree } from '../parser';
 import type { Binding } from './bindings';
 import type { ModelParts } from './parts';
 import { IMPORT_STATEMENTS } from './spellings';
-import { memberOf, qualifiedName, topPackage, type QualifiedName } from '../qualifiedName';
+import { isWithin, memberOf, qualifiedName, selfAndParents, topPackage, type QualifiedName } from '../qualifiedName';
 
 /** What the file's import statements bind and name. */
 interface ImportIndex {
@@ -95,6 +95,25 @@ export class Imports {
     return names;
   }
 
+  /**
+   * The local names imports bind at or under `prefix`, or above it (`torch` for `torch.cuda`): every
+   * name through which a call under `prefix` can be spelled. Undefined when a star import of a
+   * module there may bind names no import statement spells.
+   */
+  namesAround(prefix: string): Set<string> | undefined {
+    const recorder = this.m.recorder;
+    // What lies under the prefix (compared), and what each module above it binds (`import torch` for `torch.cuda`).
+    recorder.read(key.importsUnder(prefix));
+    for (const above of selfAndParents(prefix)) if (above !== prefix) recorder.read(key.importOf(above));
+    recorder.read(key.starImports);
+    const view = this.imports();
+    const related = (q: string) => isWithin(q, prefix) || isWithin(prefix, q);
+    if (view.stars().some(related)) return undefined;
+    const names = new Set<string>();
+    for (const b of view.all()) if (b.qualified && related(b.qualified)) names.add(b.name);
+    return names;
+  }
+
   /** Module names of `from X import *`. */
   stars(): readonly string[] {
     this.m.recorder.read(key.starImports);
@@ -117,6 +136,15 @@ export class Imports {
 
   hasPackage(name: string): boolean {
     return this.imports().packages().has(name);
+  }
+
+  /** What `namesAround` reads under a prefix: each local name bound at or under it. */
+  summaryUnder(prefix: string): string {
+    const names = this.imports()
+      .all()
+      .filter((b) => b.qualified && isWithin(b.qualified, prefix))
+      .map((b) => `${b.name}=${b.qualified}`);
+    return [...new Set(names)].sort().join(' ');
   }
 
   /** What the imports bind, read without recording (the readers above record what they read). */

@@ -191,6 +191,10 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
     return this.imports.hasPackage(name);
   }
 
+  importsUnderSummary(prefix: string): string {
+    return this.imports.summaryUnder(prefix);
+  }
+
   hasCallNamed(name: string): boolean {
     return this.calls.hasCallNamed(name);
   }

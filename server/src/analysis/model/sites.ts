@@ -7,6 +7,8 @@ import type { Node } from '../parser';
 import type { CallSite } from './calls';
 import type { SemanticModel } from './model';
 import type { OffsetRange } from './module';
+import { sameNode } from './navigation';
+import { isWithin } from '../qualifiedName';
 import { CLASS_DEFINITION, FOR_STATEMENT, FUNCTION_DEFINITION, WHILE_STATEMENT, WITH_STATEMENT } from './spellings';
 
 /** A fact's value in one unit: whether something holds there, or the nodes found there. */
@@ -61,6 +63,32 @@ export class UnitSites {
     return this.m.calls.callsTo(qualifiedNames, (name) => this.m.recorder.quietly(() => this.callNodesNamed(name)));
   }
 
+  /**
+   * Calls in the unit whose qualified name is `prefix` or lies under it (`torch.cuda` finds
+   * `torch.cuda.synchronize()` and, after `from torch import cuda`, `cuda.synchronize()`), in
+   * document order: found from where the unit spells the names imports bind there, so that no
+   * other call's name is resolved.
+   */
+  callsUnder(prefix: string): CallSite[] {
+    const under = (q: string | undefined) => !!q && isWithin(q, prefix);
+    const names = this.m.imports.namesAround(prefix);
+    if (!names) return this.calls().filter((c) => under(c.qualifiedName));
+    const nav = this.m.nav;
+    const found = new Map<number, CallSite>();
+    for (const name of names) {
+      for (const id of this.identifiers(name)) {
+        // The attribute chain rooted at the name (`torch.cuda.synchronize`), then the call of it.
+        let callee = id;
+        for (let parent = nav.parentOf(callee); parent?.type === 'attribute' && sameNode(parent.childForFieldName('object'), callee); parent = nav.parentOf(callee)) callee = parent;
+        const call = nav.parentOf(callee);
+        if (call?.type !== 'call' || !sameNode(call.childForFieldName('function'), callee) || found.has(call.id)) continue;
+        const site = this.m.calls.callSite(call);
+        if (under(site.qualifiedName)) found.set(call.id, site);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.node.startIndex - b.node.startIndex);
+  }
+
   /** Every call in the unit, in document order. */
   calls(): CallSite[] {
     return this.nodesOfType('call').map((n) => this.m.calls.callSite(n));
@@ -68,11 +96,14 @@ export class UnitSites {
 
   /** Identifiers spelled `name` in the unit. */
   identifiers(name: string): Node[] {
-    this.readUnit(key.unitWord(name));
-    const ranges = this.ranges;
-    const known = this.m.spellings.knownIdentifiers(name);
-    if (!ranges || known) return (known ?? this.m.recorder.quietly(() => this.m.spellings.identifiers(name))).filter((n) => this.contains(n));
-    return this.m.spellings.identifiersWithin(name, ranges);
+    const { spellings } = this.m;
+    return this.spelledIn(name, spellings.knownIdentifiers(name), () => spellings.identifiers(name), (ranges) => spellings.identifiersWithin(name, ranges));
+  }
+
+  /** String literals in the unit whose text spells `word` as a whole word, in document order. */
+  strings(word: string): Node[] {
+    const { spellings } = this.m;
+    return this.spelledIn(word, spellings.knownStrings(word), () => spellings.strings(word), (ranges) => spellings.stringsWithin(word, ranges));
   }
 
   /** Nodes of a type in the unit, in document order (read from the unit's trees). */
@@ -137,20 +168,24 @@ export class UnitSites {
 
   /** The call nodes named `name` in the unit: the file's list filtered when known, else found where the unit spells the name. */
   private callNodesNamed(name: string): Node[] {
-    this.readUnit(key.unitWord(name));
-    const ranges = this.ranges;
-    const known = this.m.calls.knownCallNodes(name);
-    if (!ranges || known) return (known ?? this.m.recorder.quietly(() => this.m.calls.callNodesNamed(name))).filter((n) => this.contains(n));
-    return this.m.calls.callsAt(this.m.spellings.identifiersWithin(name, ranges));
+    const { calls, spellings } = this.m;
+    return this.spelledIn(name, calls.knownCallNodes(name), () => calls.callNodesNamed(name), (ranges) => calls.callsAt(spellings.identifiersWithin(name, ranges)));
   }
 
   private statements(keyword: string, types: ReadonlySet<string>): Node[] {
-    this.readUnit(key.unitWord(keyword));
+    const { spellings } = this.m;
+    return this.spelledIn(keyword, spellings.knownStatements(keyword, types), () => spellings.statementsAfter(keyword, types), (ranges) => spellings.statementsWithin(keyword, types, ranges));
+  }
+
+  /**
+   * The unit's nodes found where the text spells a word: the file's list (`known`, or found once by
+   * `inFile`) kept to the unit, or, in a part of the file, found where that part spells the word.
+   */
+  private spelledIn(word: string, known: readonly Node[] | undefined, inFile: () => readonly Node[], inRanges: (ranges: readonly OffsetRange[]) => Node[]): Node[] {
+    this.readUnit(key.unitWord(word));
     const ranges = this.ranges;
-    const { spellings, recorder } = this.m;
-    const known = spellings.knownStatements(keyword, types);
-    if (!ranges || known) return (known ?? recorder.quietly(() => spellings.statementsAfter(keyword, types))).filter((n) => this.contains(n));
-    return spellings.statementsWithin(keyword, types, ranges);
+    if (!ranges || known) return (known ?? this.m.recorder.quietly(inFile)).filter((n) => this.contains(n));
+    return inRanges(ranges);
   }
 
   /** While a fact is computed for a unit, what is read of the unit's sites (see dependency.ts: unitWord, unitStructure). */

@@ -18,6 +18,7 @@ export const IMPORT_STATEMENTS: ReadonlySet<string> = new Set(['import_statement
 export class Spellings {
   private readonly identifiersByName = new Map<string, Node[]>();
   private readonly statementsByKeyword = new Map<string, Node[]>();
+  private readonly stringsByWord = new Map<string, Node[]>();
 
   constructor(
     private readonly module: ModuleText,
@@ -44,6 +45,39 @@ export class Spellings {
   /** The identifier nodes spelled `name` within some ranges (nothing recorded). */
   identifiersWithin(name: string, ranges: readonly OffsetRange[]): Node[] {
     return this.module.identifiersAt(name, this.module.wordOffsetsWithin(name, ranges));
+  }
+
+  /** String literals whose text spells `word` as a whole word (`"cuda:0"` spells `cuda`), in document order. */
+  strings(word: string): readonly Node[] {
+    this.recorder.read(key.word(word));
+    let found = this.stringsByWord.get(word);
+    if (!found) {
+      found = this.stringsAt(word, this.module.wordOffsets(word));
+      this.stringsByWord.set(word, found);
+    }
+    return found;
+  }
+
+  /** String literals already found for a word (no read recorded), if they were asked for. */
+  knownStrings(word: string): readonly Node[] | undefined {
+    return this.stringsByWord.get(word);
+  }
+
+  /** `strings` within some ranges (nothing recorded). */
+  stringsWithin(word: string, ranges: readonly OffsetRange[]): Node[] {
+    return this.stringsAt(word, this.module.wordOffsetsWithin(word, ranges));
+  }
+
+  /** The string nodes whose content holds one of these offsets. */
+  private stringsAt(word: string, offsets: Iterable<number>): Node[] {
+    const found = new Map<number, Node>();
+    for (const at of offsets) {
+      const content = this.module.nodeAt(at, at + word.length);
+      if (content?.type !== 'string_content') continue;
+      const string = this.nav.parentOf(content);
+      if (string?.type === 'string') found.set(string.id, string);
+    }
+    return [...found.values()];
   }
 
   /** The statements (nodes of `types`) whose own keyword token is `keyword`, in document order. */
