@@ -18,6 +18,37 @@ describe('GML211 keras-no-early-stopping', () => {
       `);
     });
 
+    it('a short fit of 3 to 9 epochs, as the TensorFlow tutorials write it: information, with the honest bound and a patience that can act', () => {
+      const [five] = expectFindings(`
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Embedding(10000, 16), tf.keras.layers.GlobalAveragePooling1D(), tf.keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+        history = model.fit(train_ds, validation_data=val_ds, epochs=5)
+        #         ^^^^^^^^^ GML211: With 5 epochs, stopping on val_loss can save at most the last 3, and only when it stops improving that early.
+      `);
+      assert.equal(five.severity, 'information');
+      assert.match(five.fixes[0].title, /patience=1,/);
+      const [nine] = expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=12, initial_epoch=3, validation_split=0.2)
+        ^^^^^^^^^ GML211: trains 9 epochs
+      `);
+      assert.equal(nine.severity, 'information');
+      assert.match(nine.fixes[0].title, /patience=2,/);
+      const [ten] = expectFindings(`
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=10, validation_split=0.2)
+        ^^^^^^^^^ GML211: often most of the run
+      `);
+      assert.equal(ten.severity, 'warning');
+      assert.match(ten.fixes[0].title, /patience=3,/);
+    });
+
     it('validation_data given as a tuple', () => {
       expectFindings(`
         import keras
@@ -308,6 +339,15 @@ describe('GML211 keras-no-early-stopping', () => {
   });
 
   describe('stays quiet', () => {
+    it('on two epochs: a stop on val_loss could save none of them', () => {
+      expectNone('GML211', `
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.fit(x_train, y_train, epochs=2, validation_split=0.2)
+      `);
+    });
+
     it('when epochs is left out (Keras trains one epoch)', () => {
       expectNone('GML211', `
         import keras
@@ -623,14 +663,14 @@ describe('GML211 keras-no-early-stopping', () => {
         import keras
 
         model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[CSVLogger("training.log")])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[CSVLogger("training.log")])
         `,
         `
         from keras.callbacks import EarlyStopping, CSVLogger
         import keras
 
         model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[CSVLogger("training.log"), EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[CSVLogger("training.log"), EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });
@@ -642,13 +682,13 @@ describe('GML211 keras-no-early-stopping', () => {
         import tensorflow as tf
 
         model = tf.keras.Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2)
         `,
         `
         import tensorflow as tf
 
         model = tf.keras.Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });
@@ -661,14 +701,14 @@ describe('GML211 keras-no-early-stopping', () => {
         from tensorflow.keras.models import Sequential
 
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2)
         `,
         `
         from tensorflow.keras import callbacks
         from tensorflow.keras.models import Sequential
 
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });
@@ -680,14 +720,14 @@ describe('GML211 keras-no-early-stopping', () => {
         from tensorflow.keras.models import Sequential
 
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2)
         `,
         `
         from tensorflow.keras.models import Sequential
         from tensorflow.keras.callbacks import EarlyStopping
 
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });
@@ -699,13 +739,13 @@ describe('GML211 keras-no-early-stopping', () => {
         import keras
 
         model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=None)
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=None)
         `,
         `
         import keras
 
         model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });
@@ -720,7 +760,7 @@ describe('GML211 keras-no-early-stopping', () => {
         history = model.fit(
             x_train,
             y_train,
-            epochs=9,
+            epochs=30,
             validation_split=0.2,
         )
         `,
@@ -731,7 +771,7 @@ describe('GML211 keras-no-early-stopping', () => {
         history = model.fit(
             x_train,
             y_train,
-            epochs=9,
+            epochs=30,
             validation_split=0.2,
             callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)],
         )
@@ -749,7 +789,7 @@ describe('GML211 keras-no-early-stopping', () => {
         \tmodel = keras.Sequential()
         \tmodel.fit(
         \t\tx_train, y_train,
-        \t\tepochs=9,
+        \t\tepochs=30,
         \t\tvalidation_split=0.2)
         `,
         `
@@ -759,7 +799,7 @@ describe('GML211 keras-no-early-stopping', () => {
         \tmodel = keras.Sequential()
         \tmodel.fit(
         \t\tx_train, y_train,
-        \t\tepochs=9,
+        \t\tepochs=30,
         \t\tvalidation_split=0.2,
         \t\tcallbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
@@ -777,7 +817,7 @@ describe('GML211 keras-no-early-stopping', () => {
           cbs = [
             keras.callbacks.CSVLogger("training.log")
           ]
-          model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=cbs)
+          model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=cbs)
         `,
         `
         import keras
@@ -788,7 +828,7 @@ describe('GML211 keras-no-early-stopping', () => {
             keras.callbacks.CSVLogger("training.log"),
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
           ]
-          model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=cbs)
+          model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=cbs)
         `,
       );
     });
@@ -799,13 +839,13 @@ describe('GML211 keras-no-early-stopping', () => {
         `
         from keras.models import Sequential
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2)
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2)
         `,
         `
         from keras.models import Sequential
         from keras.callbacks import EarlyStopping
         model = Sequential()
-        model.fit(x_train, y_train, epochs=9, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        model.fit(x_train, y_train, epochs=30, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
         { eol: '\r\n' },
       );

@@ -2,7 +2,11 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel } from '../frameworks/keras';
+import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
+
+/** The fix's patience for a run of 10 epochs or more. */
+const PATIENCE = 3;
 
 /**
  * ## What it flags
@@ -17,8 +21,13 @@ import { defineRule } from './rule';
  *   `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`, and `from … import … as …`);
  * - is given validation data: `validation_data=` present and not `None` (a variable counts), or a
  *   literal `validation_split` above 0;
- * - trains more than one epoch: a literal `epochs` (minus a literal `initial_epoch`) greater than 1;
+ * - trains at least three epochs: a literal `epochs` (minus a literal `initial_epoch`) of 3 or more;
  * - and has no early-stopping callback in `callbacks`.
+ *
+ * A run of 3 to 9 epochs is reported as information, with the bound on what stopping can save (one
+ * epoch sets the best `val_loss` and one more has to fail to improve on it, so at most the last N − 2
+ * of N) and a patience that can act within it (1 up to 5 epochs, 2 for 6–9); one or two epochs are
+ * left alone, as in GML216 and GML219.
  *
  * An early-stopping callback is `keras.callbacks.EarlyStopping` in any spelling, a local subclass of
  * it, or a local `Callback` subclass that sets `stop_training` itself. It is found in a literal list,
@@ -123,7 +132,9 @@ export const kerasNoEarlyStopping = defineRule({
       const initialCount = initial === undefined ? 0 : numberValue(initial);
       if (initialCount === undefined) continue;
       const trained = epochCount - initialCount;
-      if (trained <= 1) continue;
+      if (trained < 1 || tooShortToStop(trained)) continue;
+      const short = isShortRun(trained);
+      const patience = patienceForRun(trained, PATIENCE);
 
       let validation = false;
       if (call.presence('validation_data', 7) === 'present') validation = call.valueOf('validation_data', 7)?.kind !== 'none';
@@ -145,15 +156,16 @@ export const kerasNoEarlyStopping = defineRule({
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
       const fixable = !info || !!info.literal || !!info.none;
       const es = kerasEarlyStoppingName(model, edits.importer());
-      const callback = `${es.name}(monitor="val_loss", patience=3, restore_best_weights=True)`;
+      const callback = `${es.name}(monitor="val_loss", patience=${patience}, restore_best_weights=True)`;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];
       if (fixable && es.edit) changes.push(es.edit);
       report({
         node: call.callee,
+        severity: short ? 'information' : undefined,
         message:
           `\`fit(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback: every epoch after ` +
-          'val_loss stops improving costs a full pass over the data for nothing, often most of the run.',
-        fixes: [{ title: 'Add EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True) to the callbacks', edits: changes }],
+          (short ? `val_loss stops improving costs a full pass over the data for nothing. ${shortRunBound(trained, 'val_loss')}` : 'val_loss stops improving costs a full pass over the data for nothing, often most of the run.'),
+        fixes: [{ title: `Add EarlyStopping(monitor="val_loss", patience=${patience}, restore_best_weights=True) to the callbacks`, edits: changes }],
       });
     }
   },

@@ -3,21 +3,11 @@ import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
+import { epochsWord, isShortRun, patienceForRun, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, type ReportedFix } from './rule';
-
-/** Loops with a literal count below this are short: reported (as information) only when they validate every epoch. */
-const MIN_EPOCHS = 10;
-
-/** Loops with a literal count below this are left alone: a stop on the validation metric could save nothing of them. */
-const MIN_SHORT_EPOCHS = 3;
 
 /** Patience of the inserted check, in epochs (as in the measured evidence). */
 const PATIENCE = 5;
-
-/** A patience that can act within a short loop of `epochs` (3–9) epochs: 1 up to 5 epochs, else 2. */
-function shortPatience(epochs: number): number {
-  return epochs <= 5 ? 1 : 2;
-}
 
 /** The first of the names that the file does not spell anywhere. */
 function freeName(model: Semantic, candidates: string[]): string {
@@ -54,7 +44,7 @@ function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMet
   const delta = freeName(model, ['min_delta', 'early_stopping_min_delta']);
   const improved = metric.mode === 'min' ? `float(${value}) < ${best} - ${delta}` : `float(${value}) > ${best} + ${delta}`;
   const eol = edits.eol;
-  const epochWord = epochsPatience === 1 ? 'epoch' : 'epochs';
+  const epochWord = epochsWord(epochsPatience);
   const before = [
     `${loopIndent}# Early stopping: end training once ${value} has not improved by more than ${delta} for ${patience} ${epochWord}.`,
     `${loopIndent}${best} = float("${metric.mode === 'min' ? 'inf' : '-inf'}")`,
@@ -288,8 +278,9 @@ export const loopNoEarlyStopping = defineRule({
     if (model.importsAny(REINFORCEMENT_LEARNING_PACKAGES)) return;
     for (const loop of sites.loops()) {
       const found = epochLoop(model, loop);
-      if (!found || (found.epochs !== undefined && found.epochs < MIN_SHORT_EPOCHS) || canStopEarly(model, loop)) continue;
-      const short = found.epochs !== undefined && found.epochs < MIN_EPOCHS;
+      // Short loops (3–9 literal epochs) are reported as information only when they validate every epoch.
+      if (!found || tooShortToStop(found.epochs) || canStopEarly(model, loop)) continue;
+      const short = isShortRun(found.epochs);
       // The loop's header up to its count: `for epoch in range(100)`.
       const end = (loop.childForFieldName('right') ?? loop).endPosition;
       const range: Range = { start: { line: loop.startPosition.row, character: loop.startPosition.column }, end: { line: end.row, character: end.column } };
@@ -310,7 +301,7 @@ export const loopNoEarlyStopping = defineRule({
       const metric = epochMetric(model, loop);
       if (short) {
         const n = found.epochs!;
-        const patience = shortPatience(n);
+        const patience = patienceForRun(n, PATIENCE);
         const fix = metric && patienceFix(model, edits, loop, metric, patience);
         report({
           range,
@@ -318,7 +309,7 @@ export const loopNoEarlyStopping = defineRule({
           message:
             `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving. ` +
             `With ${n} epochs, stopping on the validation metric can save at most the last ${n - 2}, and only when the metric stops improving that early: ` +
-            `stop when it has not improved for ${patience} epoch${patience === 1 ? '' : 's'} (a patience counter).`,
+            `stop when it has not improved for ${patience} ${epochsWord(patience)} (a patience counter).`,
           fixes: fix ? [fix] : [],
         });
         continue;

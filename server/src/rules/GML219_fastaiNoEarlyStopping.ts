@@ -4,22 +4,12 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
 import { FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
+import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, fact } from './rule';
 
-/** The fix's patience for a run of at least SHORT_BELOW epochs. */
+/** The fix's patience for a run of 10 epochs or more. */
 const PATIENCE = 3;
 
-/** Runs of fewer epochs are short: information, with a patience that can act within them. */
-const SHORT_BELOW = 10;
-
-/** Runs of fewer epochs are left alone: a stop on valid_loss could save none of them. */
-const MIN_EPOCHS = 3;
-
-/** The patience the fix writes: 1 for up to 5 epochs, 2 for 6 to 9, else PATIENCE. */
-function patienceFor(epochs: number | undefined): number {
-  if (epochs === undefined || epochs >= SHORT_BELOW) return PATIENCE;
-  return epochs <= 5 ? 1 : 2;
-}
 
 /** What a `cbs=` argument holds: absent, or as `analyzeCallbackList` reads it. */
 function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absent' | 'unknown' {
@@ -132,9 +122,9 @@ export const fastaiNoEarlyStopping = defineRule({
         const value = call.valueOf(epochsName, 0);
         if (value === undefined) continue;
         const epochs = numberValue(value);
-        if (epochs !== undefined && epochs < MIN_EPOCHS) continue;
-        const short = epochs !== undefined && epochs < SHORT_BELOW;
-        const patience = patienceFor(epochs);
+        if (tooShortToStop(epochs)) continue;
+        const short = isShortRun(epochs);
+        const patience = patienceForRun(epochs, PATIENCE);
         if (epochs === undefined && value.kind !== 'unknown') continue;
         const onLearner = callbacksOf(model, learner);
         const onCall = callbacksOf(model, call);
@@ -155,7 +145,7 @@ export const fastaiNoEarlyStopping = defineRule({
           message:
             `\`${method}\` trains ${epochs ?? `${epochsName}`} epochs and fastai scores the validation set after each, but no ` +
             'EarlyStoppingCallback ends training when valid_loss stops improving: every epoch after that is a full pass over the data for nothing.' +
-            (short ? ` With ${epochs} epochs, stopping on valid_loss can save at most the last ${epochs! - 2}, and only when it stops improving that early.` : ''),
+            (short ? ` ${shortRunBound(epochs, 'valid_loss')}` : ''),
           fixes: fixable ? [{ title: `Add EarlyStoppingCallback(monitor="valid_loss", patience=${patience}) to cbs`, edits: changes }] : [],
         });
       }

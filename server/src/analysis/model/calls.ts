@@ -3,7 +3,6 @@
 // the classes the file defines (their bases, their subclasses).
 import { key } from '../dependency';
 import type { Node } from '../parser';
-import { pythonQuery } from '../parser';
 import { UNKNOWN, type Value } from '../values';
 import { nextTokenChar } from '../words';
 import type { Binding } from './bindings';
@@ -215,7 +214,8 @@ export class Calls {
   /** Every call node in the file, in document order (a whole-tree query: for rare paths only). */
   allCallNodes(): Node[] {
     this.m.recorder.read(key.wholeFile);
-    return (this.everyCall ??= this.m.module.allRoots().flatMap((r) => pythonQuery('(call) @call').captures(r).map((c) => c.node)));
+    // descendantsOfType walks in document order, outer calls before the calls they start with.
+    return (this.everyCall ??= this.m.module.allRoots().flatMap((r) => r.descendantsOfType('call').filter((n): n is Node => n !== null)));
   }
 
   /**
