@@ -639,4 +639,215 @@ describe('GML101 fp32-training-loop', () => {
           optimizer.step()
     `);
   });
+
+  describe('model size: a small model built in the file is left alone', () => {
+    // The model of PyTorch's classification tutorials: its widths, the training loop, a run-time device.
+    const circle = (layers: string, call = 'CircleModel()', header = '') => `
+      import torch
+      from torch import nn
+      ${header}
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+
+      class CircleModel(nn.Module):
+          def __init__(self, in_features=2, hidden_units=10, out_features=1):
+              super().__init__()
+              self.layer_stack = nn.Sequential(
+                  ${layers}
+              )
+
+          def forward(self, x):
+              return self.layer_stack(x)
+
+      model = ${call}.to(device)
+      loss_fn = nn.BCEWithLogitsLoss()
+      optimizer = torch.optim.SGD(params=model.parameters(), lr=0.1)
+
+      for epoch in range(1000):
+          model.train()
+          y_logits = model(X_train).squeeze()
+          loss = loss_fn(y_logits, y_train)
+          optimizer.zero_grad()
+          loss.backward()
+      #   ^^^^^^^^^^^^^^^ GML101: Training loop runs in fp32
+          optimizer.step()
+    `;
+    const quiet = (text: string) => text.replace(/\n\s*#\s*\^+ GML101[^\n]*/, '');
+    const small = 'nn.Linear(in_features, hidden_units), nn.ReLU(), nn.Linear(hidden_units, hidden_units), nn.ReLU(), nn.Linear(hidden_units, out_features),';
+
+    it('leaves a model whose every layer is at most 32 wide alone (widths from __init__ defaults)', () => {
+      expectNone('GML101', quiet(circle(small)));
+    });
+
+    it('flags the same model with one 512-wide layer', () => {
+      expectFindings(circle('nn.Linear(in_features, 512), nn.ReLU(), nn.Linear(512, out_features),'));
+    });
+
+    it('reads the widths given at the construction call: small when they are small, flagged when one is wide', () => {
+      expectNone('GML101', quiet(circle(small, 'CircleModel(in_features=784, hidden_units=16)')));
+      expectFindings(circle(small, 'CircleModel(784, 256, 10)'));
+    });
+
+    it('does not count a size read from the data (the input features, the number of classes)', () => {
+      expectNone('GML101', quiet(circle(small, 'CircleModel(in_features=X_train.shape[1], hidden_units=8, out_features=len(class_names))')));
+    });
+
+    it('flags a model whose width is a variable that is not a literal (unknown)', () => {
+      expectFindings(circle(small, 'CircleModel(hidden_units=config["hidden_units"])'));
+      expectFindings(circle('nn.Linear(in_features, width), nn.ReLU(), nn.Linear(width, out_features),', 'CircleModel()', 'width = int(os.environ["WIDTH"])'));
+    });
+
+    it('reads a module constant and an argparse default', () => {
+      expectNone('GML101', quiet(circle('nn.Linear(in_features, HIDDEN), nn.Linear(HIDDEN, out_features),', 'CircleModel()', 'HIDDEN = 16')));
+      const parser = 'import argparse\n      parser = argparse.ArgumentParser()\n      parser.add_argument("--hidden", type=int, default=HIDDEN_DEFAULT)\n      args = parser.parse_args()';
+      expectNone('GML101', quiet(circle(small, 'CircleModel(hidden_units=args.hidden)', parser.replace('HIDDEN_DEFAULT', '16'))));
+      expectFindings(circle(small, 'CircleModel(hidden_units=args.hidden)', parser.replace('HIDDEN_DEFAULT', '200')));
+    });
+
+    it('flags a model with a layer it does not know (a look-alike Linear from another module, attention)', () => {
+      expectFindings(circle(small.replace('nn.ReLU(), nn.Linear(hidden_units, hidden_units)', 'nn.ReLU(), Linear(hidden_units, hidden_units)'), 'CircleModel()', 'from mylayers import Linear'));
+      expectFindings(circle(`${small} nn.MultiheadAttention(1, 1),`));
+    });
+
+    it('leaves nn.Parameter weights of literal shape alone (the linear-regression tutorial)', () => {
+      expectNone('GML101', `
+        import torch
+        from torch import nn
+
+        class LinearRegressionModel(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weights = nn.Parameter(torch.randn(1, dtype=torch.float), requires_grad=True)
+                self.bias = nn.Parameter(torch.randn(1, dtype=torch.float), requires_grad=True)
+
+            def forward(self, x):
+                return self.weights * x + self.bias
+
+        model_0 = LinearRegressionModel().to(device)
+        loss_fn = nn.L1Loss()
+        optimizer = torch.optim.SGD(params=model_0.parameters(), lr=0.01)
+        for epoch in range(100):
+            model_0.train()
+            y_pred = model_0(X_train)
+            loss = loss_fn(y_pred, y_train)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+      `);
+    });
+
+    it('follows the model and optimizer through a train_step function to every call of it', () => {
+      const script = (second: string) => `
+        import torch
+        import torchvision
+        from torch import nn
+
+        def train_step(model, data_loader, loss_fn, optimizer):
+            model.train()
+            for X, y in data_loader:
+                X, y = X.to(device), y.to(device)
+                loss = loss_fn(model(X), y)
+                optimizer.zero_grad()
+                loss.backward()
+        #       ^^^^^^^^^^^^^^^ GML101
+                optimizer.step()
+
+        model_1 = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.ReLU(), nn.Linear(10, 10))
+        optimizer = torch.optim.SGD(params=model_1.parameters(), lr=0.1)
+        train_step(model_1, train_loader, loss_fn, optimizer=optimizer)
+        model_2 = ${second}
+        optimizer = torch.optim.SGD(params=model_2.parameters(), lr=0.1)
+        train_step(model=model_2, data_loader=train_loader, loss_fn=loss_fn, optimizer=optimizer)
+      `;
+      expectNone('GML101', quiet(script('nn.Sequential(nn.Conv2d(1, 10, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))')));
+      expectFindings(script('torchvision.models.resnet18(num_classes=10)'));
+    });
+
+    it('a notebook: train_step is reported only once a cell trains a wide model with it', () => {
+      const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks', 'fashion_mnist_small_and_wide.ipynb');
+      const cells = parseIpynb(fs.readFileSync(file, 'utf8')).cells;
+      const found = (upTo: number) => {
+        const analysis = analyzeNotebook(cells.slice(0, upTo));
+        const out = analysis.findings.filter((f) => f.finding.code === 'GML101').map((f) => [f.cell, f.finding.range.start.line]);
+        analysis.dispose();
+        return out;
+      };
+      // Cells 0–5: only the 10-unit model; cells 6–7 add the 512-unit one.
+      assert.deepEqual(found(6), []);
+      assert.deepEqual(found(cells.length), [[4, 6]]);
+    });
+
+    it('flags a small head on a module passed in, and a subclass of a local model class (their layers are not seen)', () => {
+      expectFindings(circle(small, 'CircleModel(in_features=encoder)').replace('def __init__(self, in_features=2,', 'def __init__(self, encoder, in_features=2,').replace('super().__init__()', 'super().__init__()\n                  self.encoder = encoder').replace('CircleModel(in_features=encoder)', 'CircleModel(torchvision.models.resnet50())'));
+      expectFindings(circle(small).replace('class CircleModel(nn.Module):', 'class CircleModel(Backbone):'));
+    });
+
+    it('reads boolean command-line options passed on to layers (the GCN example)', () => {
+      const script = (hidden: number, flagged: boolean) => `
+        import argparse
+        import torch
+        from torch import nn
+
+        class GraphConv(nn.Module):
+            def __init__(self, input_dim, output_dim, use_bias=False):
+                super().__init__()
+                self.kernel = nn.Parameter(torch.Tensor(input_dim, output_dim))
+                nn.init.xavier_normal_(self.kernel)
+                self.bias = None
+                if use_bias:
+                    self.bias = nn.Parameter(torch.Tensor(output_dim))
+
+        class GCN(nn.Module):
+            def __init__(self, input_dim, hidden_dim, output_dim, use_bias=True, dropout_p=0.1):
+                super().__init__()
+                self.gc1 = GraphConv(input_dim, hidden_dim, use_bias=use_bias)
+                self.gc2 = GraphConv(hidden_dim, output_dim, use_bias=use_bias)
+                self.dropout = nn.Dropout(dropout_p)
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--hidden-dim", type=int, default=${hidden})
+        parser.add_argument("--include-bias", action="store_true")
+        args = parser.parse_args()
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        gcn = GCN(features.shape[1], args.hidden_dim, labels.max().item() + 1, args.include_bias).to(device)
+        optimizer = torch.optim.Adam(gcn.parameters(), lr=0.01)
+        for epoch in range(200):
+            optimizer.zero_grad()
+            loss = criterion(gcn(features, adj), labels)
+            loss.backward()${flagged ? '\n        #   ^^^^^^^^^^^^^^^ GML101' : ''}
+            optimizer.step()
+      `;
+      expectNone('GML101', script(16, false));
+      expectFindings(script(64, true));
+    });
+
+    it('flags a small model trained through an optimizer of unknown origin (the model cannot be told)', () => {
+      expectFindings(circle(small).replace('optimizer = torch.optim.SGD(params=model.parameters(), lr=0.1)', 'optimizer = make_optimizer(model)'));
+    });
+  });
+
+  it('flags an Ignite process function (Engine(train_step) runs it once per iteration)', () => {
+    expectFindings(`
+      import torch
+      from torch import nn, optim
+      from ignite.engine import Engine
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      model = torchvision.models.resnet18().to(device)
+      optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+      def process_function(engine, batch):
+          model.train()
+          optimizer.zero_grad()
+          x, y = batch
+          x, y = x.to(device), y.to(device)
+          loss = criterion(model(x), y)
+          loss.backward()
+      #   ^^^^^^^^^^^^^^^ GML101
+          optimizer.step()
+          return loss.item()
+
+      trainer = Engine(process_function)
+      trainer.run(train_loader, max_epochs=10)
+    `);
+  });
 });

@@ -12,7 +12,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102: Keras model trains in float32
@@ -22,7 +22,7 @@ describe('GML102 keras-fp32-policy', () => {
   it('offers two fixes, both unsafe and titled so', () => {
     const [finding] = expectFindings(`
       import keras
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -37,7 +37,7 @@ describe('GML102 keras-fp32-policy', () => {
     expectFindings(`
       import keras
       inputs = keras.Input((4,))
-      model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+      model = keras.Model(inputs, keras.layers.Dense(256)(inputs))
       model.fit(x, y)
       ^^^^^^^^^ GML102
     `);
@@ -158,7 +158,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -169,7 +169,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -180,7 +180,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.config.set_dtype_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -191,7 +191,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       tf.keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -202,7 +202,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       tf.keras.mixed_precision.experimental.set_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -214,7 +214,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       from tensorflow.keras import mixed_precision
       mixed_precision.set_global_policy(mixed_precision.Policy("mixed_float16"))
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -226,7 +226,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       policy = keras.DTypePolicy("mixed_bfloat16")
       keras.config.set_dtype_policy(policy)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -237,7 +237,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       keras.mixed_precision.set_global_policy(args.policy)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -248,7 +248,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       layer = keras.layers.Dense(4, dtype="mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -262,7 +262,7 @@ describe('GML102 keras-fp32-policy', () => {
           4,
           dtype = "mixed_bfloat16",
       )
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -274,7 +274,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       layer_dtype = "mixed_float16"
       layer = keras.layers.Dense(4, dtype=layer_dtype)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
     `);
@@ -287,7 +287,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       # keras.layers.Dense(4, dtype="mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -299,7 +299,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       import tensorflow as tf
       note = 'Dense(4, dtype="mixed_float16")'
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -312,7 +312,7 @@ describe('GML102 keras-fp32-policy', () => {
       import tensorflow as tf
       my_dtype = "mixed_float16"
       print(my_dtype)
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -323,7 +323,7 @@ describe('GML102 keras-fp32-policy', () => {
     expectFindings(`
       import keras
       layer = keras.layers.Dense(4, dtype="float32")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       ^^^^^^^^^ GML102
@@ -387,7 +387,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -397,7 +397,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       keras.mixed_precision.set_global_policy("mixed_float16")
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -412,7 +412,7 @@ describe('GML102 keras-fp32-policy', () => {
       import numpy as np
       import keras
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -422,7 +422,7 @@ describe('GML102 keras-fp32-policy', () => {
       import keras
       keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -436,14 +436,14 @@ describe('GML102 keras-fp32-policy', () => {
       `
       import keras
       keras.mixed_precision.set_global_policy("float32")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
       `
       import keras
       keras.mixed_precision.set_global_policy("mixed_float16")
-      model = keras.Sequential([keras.layers.Dense(10)])
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
       `,
@@ -509,7 +509,7 @@ describe('GML102 keras-fp32-policy', () => {
       `
       from tensorflow.keras.models import Sequential
       from tensorflow.keras.layers import Dense
-      m = Sequential([Dense(1)])
+      m = Sequential([Dense(128), Dense(1)])
       m.fit(x, y)
       `,
       `
@@ -517,7 +517,7 @@ describe('GML102 keras-fp32-policy', () => {
       from tensorflow.keras.layers import Dense
       import tensorflow as tf
       tf.keras.mixed_precision.set_global_policy("mixed_float16")
-      m = Sequential([Dense(1)])
+      m = Sequential([Dense(128), Dense(1)])
       m.fit(x, y)
       `,
     );
@@ -668,6 +668,149 @@ describe('GML102 keras-fp32-policy', () => {
         model.fit(tf_train_dataset, epochs=3)
         `,
       );
+    });
+  });
+
+  it('flags one of keras-tuner’s best models, also in a file that imports scikit-learn', () => {
+    expectFindings(`
+      import keras_tuner as kt
+      import tensorflow as tf
+      from sklearn.model_selection import train_test_split
+
+      random_search_tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=5)
+      random_search_tuner.search(X_train, y_train, epochs=10, validation_data=(X_valid, y_valid))
+      top3_models = random_search_tuner.get_best_models(num_models=3)
+      best_model = top3_models[0]
+      best_model.fit(X_train_full, y_train_full, epochs=10)
+      ^^^^^^^^^^^^^^ GML102
+    `);
+  });
+
+  it('not the best item of a list from another library', () => {
+    expectNone('GML102', `
+      import tensorflow as tf
+      from sklearn.model_selection import GridSearchCV
+      model = tf.keras.Sequential([tf.keras.layers.Dense(128), tf.keras.layers.Dense(1)])
+      best_model = searches.get_best_models(num_models=3)[0]
+      best_model.fit(X_train, y_train)
+    `);
+  });
+
+  describe('model size: a small model built in the file is left alone', () => {
+    const fashion = (hidden: string, flagged = false) => `
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([
+          tf.keras.layers.Flatten(input_shape=(28, 28)),
+          tf.keras.layers.Dense(${hidden}, activation="relu"),
+          tf.keras.layers.Dense(10),
+      ])
+      model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+      model.fit(train_images, train_labels, epochs=10)${flagged ? '\n      ^^^^^^^^^ GML102: Keras model trains in float32' : ''}
+    `;
+
+    it('leaves a Sequential whose every layer is at most 32 units alone, and flags it with a 128-unit layer', () => {
+      expectNone('GML102', fashion('32'));
+      expectFindings(fashion('128', true));
+    });
+
+    it('flags a Sequential whose width is not a literal (a keras-tuner hyperparameter)', () => {
+      expectFindings(`
+        import tensorflow as tf
+        n_neurons = hp.Int("n_neurons", min_value=16, max_value=256)
+        model = tf.keras.Sequential([tf.keras.layers.Dense(n_neurons, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse", optimizer="sgd")
+        model.fit(X_train, y_train, epochs=20)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
+    it('reads .add calls and wrapped layers (the text classification tutorial: Embedding(max_features, 16))', () => {
+      expectNone('GML102', `
+        import tensorflow as tf
+        from tensorflow.keras import layers
+
+        max_features = 10000
+        embedding_dim = 16
+        model = tf.keras.Sequential()
+        model.add(layers.Embedding(max_features, embedding_dim))
+        model.add(layers.Dropout(0.2))
+        model.add(layers.GlobalAveragePooling1D())
+        model.add(layers.Dense(1))
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(train_ds, validation_data=val_ds, epochs=10)
+      `);
+      expectFindings(`
+        import tensorflow as tf
+        from tensorflow.keras import layers
+
+        model = tf.keras.Sequential()
+        model.add(layers.Embedding(10000, 16))
+        model.add(layers.Bidirectional(layers.LSTM(64)))
+        model.add(layers.Dense(1))
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(train_ds, validation_data=val_ds, epochs=10)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
+    it('traces a functional model from its outputs back to its inputs', () => {
+      const functional = (units: number, flagged = false) => `
+        import tensorflow as tf
+        input_wide = tf.keras.layers.Input(shape=[5])
+        input_deep = tf.keras.layers.Input(shape=[6])
+        norm_deep = tf.keras.layers.Normalization()(input_deep)
+        hidden1 = tf.keras.layers.Dense(30, activation="relu")(norm_deep)
+        hidden_layer2 = tf.keras.layers.Dense(${units}, activation="relu")
+        hidden2 = hidden_layer2(hidden1)
+        concat = tf.keras.layers.concatenate([input_wide, hidden2])
+        output = tf.keras.layers.Dense(1)(concat)
+        model = tf.keras.Model(inputs=[input_wide, input_deep], outputs=[output])
+        model.compile(loss="mse", optimizer="adam")
+        model.fit((X_train_wide, X_train_deep), y_train, epochs=20)${flagged ? '\n        ^^^^^^^^^ GML102' : ''}
+      `;
+      expectNone('GML102', functional(30));
+      expectFindings(functional(300, true));
+    });
+
+    it('reads a subclassed keras.Model: __init__ defaults and the construction call', () => {
+      const subclassed = (call: string, flagged = false) => `
+        import tensorflow as tf
+
+        class WideAndDeepModel(tf.keras.Model):
+            def __init__(self, units=30, activation="relu", **kwargs):
+                super().__init__(**kwargs)
+                self.hidden1 = tf.keras.layers.Dense(units, activation=activation)
+                self.hidden2 = tf.keras.layers.Dense(units, activation=activation)
+                self.main_output = tf.keras.layers.Dense(1)
+
+            def call(self, inputs):
+                return self.main_output(self.hidden2(self.hidden1(inputs)))
+
+        model = ${call}
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(X_train, y_train, epochs=10)${flagged ? '\n        ^^^^^^^^^ GML102' : ''}
+      `;
+      expectNone('GML102', subclassed('WideAndDeepModel(name="my_cool_model")'));
+      expectFindings(subclassed('WideAndDeepModel(512, activation="relu")', true));
+    });
+
+    it('flags a look-alike Dense from another module, and a layer it does not know', () => {
+      expectFindings(`
+        import tensorflow as tf
+        from mylayers import Dense
+        model = tf.keras.Sequential([Dense(16), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y)
+        ^^^^^^^^^ GML102
+      `);
+      expectFindings(`
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=8), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y)
+        ^^^^^^^^^ GML102
+      `);
     });
   });
 });

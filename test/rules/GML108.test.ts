@@ -198,4 +198,19 @@ describe('GML108 trainer-helper-fp32', () => {
       );
     });
   });
+
+  it('leaves create_supervised_trainer alone on a small model built in the file, and flags it on a wide one', () => {
+    const script = (hidden: number, flagged: boolean) => `
+      import torch
+      from torch import nn
+      from ignite.engine import create_supervised_trainer
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      model = nn.Sequential(nn.Flatten(), nn.Linear(784, ${hidden}), nn.ReLU(), nn.Linear(${hidden}, 10)).to(device)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+      trainer = create_supervised_trainer(model, optimizer, nn.CrossEntropyLoss(), device=device)${flagged ? '\n      #         ^^^^^^^^^^^^^^^^^^^^^^^^^ GML108' : ''}
+    `;
+    expectNone('GML108', script(16, false));
+    expectFindings(script(256, true));
+  });
 });

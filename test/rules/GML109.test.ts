@@ -183,4 +183,24 @@ describe('GML109 tf-custom-loop-fp32', () => {
       `,
     );
   });
+
+  it('leaves the train step of a small model built in the file alone, and flags it with a wide layer', () => {
+    const script = (units: number, flagged: boolean) => `
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(${units}, activation="relu"), tf.keras.layers.Dense(10)])
+      loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+      optimizer = tf.keras.optimizers.Adam()
+
+      @tf.function
+      def train_step(images, labels):
+          with tf.GradientTape() as tape:
+              predictions = model(images, training=True)
+              loss = loss_object(labels, predictions)
+          gradients = tape.gradient(loss, model.trainable_variables)${flagged ? '\n      #               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109' : ''}
+          optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    `;
+    expectNone('GML109', script(16, false));
+    expectFindings(script(128, true));
+  });
 });

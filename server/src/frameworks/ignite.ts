@@ -19,14 +19,21 @@ export const ENGINES: ReadonlySet<string> = new Set([
   'ignite.engine.deterministic.DeterministicEngine',
 ]);
 
-/** Whether a function is handed to a PyTorch-Ignite `Engine` (`Engine(process_function)`), which runs it once per iteration. */
-export function isEngineProcessFunction(model: Semantic, fn: Node): boolean {
-  const name = fn.childForFieldName('name');
-  return (name ? model.identifiers(name.text) : []).some((id) => {
+/** Whether a same-file function is the process function of an `Engine(…)`: the engine runs it once per iteration. */
+export function runByEngine(model: Semantic, fn: Node): boolean {
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return false;
+  for (const id of model.identifiers(name)) {
     const list = model.parentOf(id);
-    const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
-    return call?.type === 'call' && ENGINES.has(model.callSite(call).qualifiedName ?? '') && model.lookupDefinitions(id.text, id).some((b) => b.node.id === fn.id);
-  });
+    const keyword = list?.type === 'keyword_argument' ? list : undefined;
+    const args = keyword ? model.parentOf(keyword) : list;
+    const call = args?.type === 'argument_list' ? model.parentOf(args) : null;
+    if (call?.type !== 'call') continue;
+    const site = model.callSite(call);
+    if (!ENGINES.has(site.qualifiedName ?? '')) continue;
+    if (site.argument('process_function', 0)?.id === id.id && model.lookupDefinitions(name, id).some((b) => b.node.id === fn.id)) return true;
+  }
+  return false;
 }
 
 /** Whether a call is `trainer.run(data, …)` on an Ignite engine that trains. */

@@ -114,45 +114,29 @@ export function makesKerasModel(model: Semantic, call: CallSite): boolean {
   return classes.some((b) => isKerasModelClass(model, b.node));
 }
 
-/** KerasTuner's tuners (the last part of their qualified name), whose `get_best_models()` returns the Keras models they built. */
-const KERAS_TUNERS: ReadonlySet<string> = new Set(['RandomSearch', 'Hyperband', 'BayesianOptimization', 'GridSearch', 'Tuner']);
-const KERAS_TUNER_PACKAGES = ['keras_tuner', 'kerastuner'];
-
-/** Whether a call builds a KerasTuner tuner (`kt.RandomSearch(…)`, or a local subclass of one). */
-function isKerasTuner(model: Semantic, call: CallSite): boolean {
-  const cls = call.qualifiedName ? undefined : localClassOf(model, call);
-  const names = call.qualifiedName ? [call.qualifiedName] : cls ? model.classBases(cls) : [];
-  return names.some((q) => KERAS_TUNER_PACKAGES.includes(topPackage(q)) && KERAS_TUNERS.has(q.split('.').pop() ?? ''));
-}
-
-/**
- * Whether an expression is one of a KerasTuner tuner's best models: `tuner.get_best_models(…)[i]`,
- * directly or through names (`top3 = tuner.get_best_models(num_models=3)`, then `best = top3[0]`).
- */
-function isTunedKerasModel(model: Semantic, expr: Node, depth = 0): boolean {
-  if (depth > 3) return false;
+/** One of keras-tuner's best models: `tuner.get_best_models(…)[i]`, directly or through names. */
+function tunedModel(model: Semantic, expr: Node, depth = 0): boolean {
+  if (depth > 4) return false;
   if (expr.type === 'identifier') {
-    const value = model
-      .lookup(expr.text, expr)
-      .filter((b) => b.kind === 'assign' && b.node.startIndex < expr.startIndex)
-      .at(-1)?.value;
-    return !!value && isTunedKerasModel(model, value, depth + 1);
+    const bindings = model.lookup(expr.text, expr);
+    const value = bindings.length === 1 ? bindings[0].value : undefined;
+    return !!value && tunedModel(model, value, depth + 1);
   }
-  const models = expr.type === 'subscript' ? expr.childForFieldName('value') : null;
-  const made = models ? model.originCall(models) : undefined;
-  if (made?.methodName !== 'get_best_models' || !made.receiver) return false;
-  const tuner = model.originCall(made.receiver);
-  return !!tuner && isKerasTuner(model, tuner);
+  if (expr.type !== 'subscript') return false;
+  const list = expr.childForFieldName('value');
+  const call = list?.type === 'call' ? model.callSite(list) : list ? model.originCall(list) : undefined;
+  if (call?.methodName !== 'get_best_models' || !call.receiver) return false;
+  return topPackage(model.originCall(call.receiver)?.qualifiedName ?? '') === 'keras_tuner';
 }
 
 /**
- * Whether a `fit` (or `compile`, `evaluate`) receiver is a Keras model: 'yes' (a builder's, a local
- * keras.Model subclass's, or a KerasTuner tuner's best model), 'no' (made by a known library's other
- * call, or by a plain local class), or 'unknown' (its origin is not visible).
+ * Whether a `fit` (or `compile`, `evaluate`) receiver is a Keras model: 'yes', 'no' (made by a known
+ * library's other call, or by a plain local class), or 'unknown' (its origin is not visible).
  */
 export function kerasModel(model: Semantic, receiver: Node): 'yes' | 'no' | 'unknown' {
+  if (tunedModel(model, receiver)) return 'yes';
   const origin = model.originCall(receiver);
-  if (!origin) return isTunedKerasModel(model, receiver) ? 'yes' : 'unknown';
+  if (!origin) return 'unknown';
   const q = origin.qualifiedName;
   if (q) return isModelBuilder(q) ? 'yes' : KNOWN_PACKAGES.has(topPackage(q)) ? 'no' : 'unknown';
   const cls = localClassOf(model, origin);

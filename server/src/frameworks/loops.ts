@@ -1,10 +1,10 @@
 // Training loops as PyTorch code writes them: the statement a node stands in, the variable a
 // `.backward()` is called on, the run of statements that computes it, and the loop a backward call
-// runs in (its own, or one around a call of its function, or an Ignite Engine's iterations).
+// runs in (its own, or one around a call of its function).
 import type { Semantic } from '../analysis/model/model';
 import type { CallSite } from '../analysis/model/calls';
 import type { Node } from '../analysis/parser';
-import { isEngineProcessFunction } from './ignite';
+import { runByEngine } from './ignite';
 
 /** Calls that end the forward+loss run when walking back from the loss assignment. */
 const BOUNDARY_METHODS = new Set(['zero_grad', 'backward', 'step', 'update', 'train', 'eval']);
@@ -152,11 +152,7 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
   return undefined;
 }
 
-/**
- * The loop a backward call runs in: its own, one around a call of its function, or one its function
- * (a closure) is defined in; a PyTorch-Ignite process function (`Engine(process_function)`) is its own
- * loop, since the engine runs it once per iteration.
- */
+/** The loop a backward call runs in: its own, one around a call of its function, one its function (a closure) is defined in, or an Ignite engine's (the function itself). */
 export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
   const loops = model.enclosingLoops(call.node);
   if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
@@ -179,5 +175,6 @@ export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: 
   // A closure defined in the loop (`optimizer.step(closure)`) runs in that loop.
   const loop = search(fn) ?? model.enclosingLoops(fn)[0];
   if (loop) return { loop, regions: [loop, fn], limit: body };
-  return isEngineProcessFunction(model, fn) ? { loop: fn, regions: [fn], limit: body } : undefined;
+  // An Ignite process function (`Engine(train_step)`): the engine's loop runs it once per iteration.
+  return runByEngine(model, fn) ? { loop: fn, regions: [fn], limit: body } : undefined;
 }

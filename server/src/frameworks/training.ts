@@ -10,7 +10,7 @@ import type { Node } from '../analysis/parser';
 import { fact, type Sites } from '../rules/rule';
 import { countCall, countsEpochs } from './epochLoops';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
-import { isEngineProcessFunction, isIgniteTrainingRun } from './ignite';
+import { isIgniteTrainingRun, runByEngine } from './ignite';
 import { FABRICS, returnedByTrainDataloaderHook, trainerOf } from './lightning';
 import { CROSS_VALIDATION } from './sklearn';
 import { ACCELERATORS } from './torch';
@@ -399,7 +399,7 @@ const BUILTINS = new Set(['print', 'len', 'range', 'enumerate', 'zip', 'min', 'm
 
 /** Whether a function holding a training step runs once per batch: handed to an ignite Engine, or called in a loop that is not an epoch loop. */
 function runsPerBatch(model: Semantic, fn: Node): boolean {
-  if (isEngineProcessFunction(model, fn)) return true;
+  if (runByEngine(model, fn)) return true;
   return model.callersOf(fn).some((c) => {
     const loop = model.enclosingLoops(c.node)[0];
     return !!loop && !isEpochLoop(model, loop);

@@ -8,6 +8,7 @@ import type { Edits } from '../fixes/edits';
 import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
 import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
 import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from '../frameworks/torch';
+import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
 
@@ -242,6 +243,22 @@ interface LoopGroup {
  * - no device handling at all (everything stays on the CPU): reported only when `target-device`
  *   is set.
  *
+ * A model too small to gain is left alone: when the model the loop's optimizer trains
+ * (`torch.optim.X(model.parameters(), …)`, followed through `train_step(model, …, optimizer)` to
+ * every call of that function in the file) is built in the file and every one of its layers is at
+ * most 32 wide, nothing is reported. The width of a layer is its output size: `out_features` of
+ * `nn.Linear`, `out_channels` of a convolution, `embedding_dim`, `hidden_size` of an LSTM/GRU/RNN,
+ * every dimension of an `nn.Parameter(torch.randn(…))`. It must be known: a literal, an `__init__`
+ * default, a literal passed where the model is constructed (`Net(hidden_units=10)`), a module
+ * constant or an argparse default. A size read from the data (`len(class_names)`, `X.shape[1]`,
+ * `labels.max().item() + 1`) is the data's number of features or classes, as Keras never writes the
+ * input width, and does not count. Anything else — a width from a variable, a layer the rule does
+ * not know (attention, a layer from another module), a pretrained or imported model, a module
+ * handed to the model's `__init__` (`Classifier(encoder)`), a base class of the file's own, an
+ * optimizer of unknown origin — is unknown, and the loop is reported as before. The rule does not
+ * see the batch or image size: a convolution net of at most 32 channels on large images is left
+ * alone too, although 16-bit activations would halve its memory traffic on a GPU.
+ *
  * Mixed precision counts as *in effect*, and nothing is reported, when any of these holds:
  *
  * - an autocast context or decorator: `torch.autocast`, `torch.amp.autocast`, `torch.cuda.amp.autocast`,
@@ -357,8 +374,35 @@ interface LoopGroup {
  * product or AMX tiles (Intel's *PyTorch Mixed Precision* page; a CPU without them was not measured
  * here). The message says so instead of promising a saving.
  *
+ * **Where it stops paying: widths 64 to 512.** The small MLP again (20 → W → W → 2, batch 64, the
+ * same 3 756 steps), with only its width W changed (`before_w128.py` … `after_w512.py`; median of 5
+ * runs, CPU time as the scripts report it):
+ *
+ * | width W | CPU time fp32 → bf16 | energy fp32 → bf16 | energy ratio | validation accuracy |
+ * |---|---|---|---|---|
+ * | 64 | 3.6 s → 4.8 s | 16.3 J → 21.4 J | ×1.32 | 0.962 → 0.963 |
+ * | 128 | 3.6 s (3.3–3.8) → 4.8 s (4.3–5.5) | 15.9 J (14.5–16.8) → 20.6 J (18.0–24.1) | ×1.30 | 0.970 → 0.970 |
+ * | 256 | 5.4 s (4.7–5.7) → 5.7 s (4.8–7.0) | 23.2 J (19.9–24.1) → 24.8 J (20.4–30.7) | ×1.07 | 0.971 → 0.971 |
+ * | 512 | 16.8 s (16.4–20.3) → 9.9 s (9.1–11.6) | 73.6 J (70.4–85.1) → 43.2 J (40.1–49.5) | ×0.59 | 0.973 → 0.969 |
+ *
+ * On this CPU bf16 autocast costs more up to 256-wide layers and pays from 512 on: the crossover
+ * lies between 256 and 512 for a dense network at batch 64. Convolutions reach it sooner, since
+ * each filter is applied at every pixel: the CNN with 32 and 64 channels above saved a fifth, and
+ * one with two 32-channel convolutions (`before_cnn32.py`, `after_cnn32.py`) broke about even
+ * (11.9 s → 11.4 s CPU time, 51.5 J → 48.8 J, ×0.95, within the spread; accuracy 0.998 → 0.997).
+ * The rule therefore stays quiet only on models whose every layer is at most **32** wide, where
+ * bf16 saved nothing worth the change here, and keeps reporting from 33 on: on a GPU the
+ * crossover was not measured (no GPU was lent to the session that measured this), so a model that
+ * might gain there is still reported. What published sources say about tiny models on GPUs: the
+ * PyTorch AMP recipe's troubleshooting notes that a network that does not saturate the GPU with
+ * work is CPU-bound, so AMP's effect on the GPU "won't matter", and that Tensor Cores want matmul
+ * sizes that are multiples of 8; NVIDIA's *Get Started With Deep Learning Performance* says that
+ * fully-connected and convolutional layers are memory-bound, where faster maths (Tensor Cores)
+ * does not help, "mostly when one or more parameters of a layer are small".
+ *
  * Command: `npm run build && node bench/evidence/measure.mjs --runs 5 --json bench/evidence/GML101/result.json bench/evidence/GML101/before.py bench/evidence/GML101/after.py`
- * (and `result_cnn.json` … `before_cnn.py after_cnn.py`, `result_small.json` … `before_small.py after_small.py`).
+ * (and `result_cnn.json` … `before_cnn.py after_cnn.py`, `result_small.json` … `before_small.py after_small.py`,
+ * `result_w128.json` … `before_w128.py after_w128.py`, likewise `w256`, `w512` and `cnn32`; load average 1–8 during these runs).
  * Machine: a VM with 2 vCPUs of that CPU, 24 GiB, Debian 12, Python 3.11, shared with other
  * engineers' work (load average 9–15 during the runs), so wall times are inflated; CPU time is the
  * comparable figure.
@@ -372,6 +416,8 @@ interface LoopGroup {
  * - P. Micikevicius et al., *Mixed Precision Training*, ICLR 2018, arXiv:1710.03740
  * - Hugging Face Accelerate, `Accelerator(mixed_precision=…)`: https://huggingface.co/docs/accelerate/package_reference/accelerator
  * - Intel, *PyTorch Mixed Precision* (bf16 on CPUs: the AVX512_BF16 instructions, AMX): https://intel.github.io/neural-compressor/latest/docs/source/3x/PT_MixedPrecision.html
+ * - PyTorch, *Automatic Mixed Precision* recipe, Troubleshooting, "Speedup with Amp is minor": https://pytorch.org/tutorials/recipes/recipes/amp_recipe.html
+ * - NVIDIA, *Get Started With Deep Learning Performance* (math-limited vs memory-bound layers): https://docs.nvidia.com/deeplearning/performance/dl-performance-getting-started/index.html
  */
 export const fp32TrainingLoop = defineRule({
   code: 'GML101',
@@ -404,7 +450,10 @@ export const fp32TrainingLoop = defineRule({
       }
       const kind = gradientKind(model, call);
       // Fabric's precision is GML104's; a gradient with no optimizer step after it is not training.
-      if (kind === 'fabric' || !kind || !updateAfter(model, call, kind)) continue;
+      const update = kind && kind !== 'fabric' ? updateAfter(model, call, kind)?.update : undefined;
+      if (!kind || !update) continue;
+      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+      if (kind === 'torch' && trainsSmallTorchModel(model, update.receiver ?? undefined)) continue;
       // Accelerate picks the device when the script runs.
       if (!accelerator && leftAlone) continue;
       const place = loopOf(model, call);

@@ -1,4 +1,5 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
+import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
 import { defineRule, fact, type ReportedFix } from './rule';
 
@@ -8,12 +9,22 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
  * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
- * `clone_model` or `keras.applications.*`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
+ * `clone_model`, `keras.applications.*` or keras-tuner's `tuner.get_best_models(…)[i]`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
  * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
  * `import tensorflow as tf`, `from tensorflow import keras`, `tf_keras`), also when a local function
- * returns it, or one of a KerasTuner tuner's best models (`tuner.get_best_models(…)[0]`). When the receiver's origin cannot be seen (a function parameter, say), the file must
+ * returns it. When the receiver's origin cannot be seen (a function parameter, say), the file must
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
  * XGBoost, LightGBM, CatBoost, Lightning, …).
+ *
+ * A model too small to gain is left alone: a `Sequential` (its list and its `.add(…)` calls, layers
+ * wrapped in `Bidirectional`/`TimeDistributed` included), a functional `Model(inputs, outputs)`
+ * (traced from its outputs back through the layers to its `Input`s) or a subclassed `keras.Model`
+ * (the layers its `__init__` builds, with the arguments of its construction call and its defaults)
+ * built in the file, whose every layer is at most 32 wide — `Dense(units)`, `Conv*(filters)`,
+ * `Embedding(…, output_dim)`, `LSTM`/`GRU`/`SimpleRNN(units)` given as literals, module constants
+ * or argparse defaults, sizes read from the data (`len(class_names)`) not counting. A width from a
+ * variable (a keras-tuner hyperparameter, say), a layer the rule does not know (attention, a layer
+ * from another module), a loaded or pretrained model: unknown, reported as before.
  *
  * These count as mixed precision, anywhere in the file:
  *
@@ -33,6 +44,15 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * Intel CPUs with bf16). The 16-bit computations run on Tensor Cores / MXUs, and 16-bit activations
  * halve memory traffic; variables stay in float32 so the model trains to the same quality. Shorter
  * training at similar power means proportionally less energy.
+ *
+ * Tiny models are the exception. [GML101](GML101.md)'s *Measured here* trains dense networks in
+ * PyTorch on this machine's CPU (TensorFlow is not packaged for Debian, so Keras itself was not
+ * measured): bf16 autocast cost 30 % more energy at widths 64 and 128, 7 % more at 256, and saved
+ * 41 % at 512. On a GPU the crossover was not measured (no GPU was lent); PyTorch's AMP recipe
+ * notes that a network too small to saturate the GPU is CPU-bound, so mixed precision does not
+ * matter there, and NVIDIA's performance guide that layers with small dimensions are memory-bound,
+ * where Tensor Cores do not help. Hence models whose every layer is at most 32 wide are left alone,
+ * and wider ones are still reported.
  *
  * ## Example
  *
@@ -77,6 +97,8 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * - Keras, *Mixed precision* API: https://keras.io/api/mixed_precision/
  * - TensorFlow guide, *Mixed precision*: https://www.tensorflow.org/guide/mixed_precision
  * - TensorFlow, `tf.keras.config.set_dtype_policy`: https://www.tensorflow.org/api_docs/python/tf/keras/config/set_dtype_policy
+ * - PyTorch, *Automatic Mixed Precision* recipe, Troubleshooting, "Speedup with Amp is minor": https://pytorch.org/tutorials/recipes/recipes/amp_recipe.html
+ * - NVIDIA, *Get Started With Deep Learning Performance* (math-limited vs memory-bound layers): https://docs.nvidia.com/deeplearning/performance/dl-performance-getting-started/index.html
  */
 export const kerasFp32Policy = defineRule({
   code: 'GML102',
@@ -97,7 +119,8 @@ export const kerasFp32Policy = defineRule({
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {
       const kind = kerasModel(model, fit.receiver!);
-      if (kind === 'no') continue;
+      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+      if (kind === 'no' || isSmallModel(model, fit.receiver!)) continue;
       // A receiver of unknown origin counts only in a file that builds a Keras model and imports no other library with a `fit`.
       if (kind === 'unknown' && (othersImported || !facts.buildsKerasModel)) continue;
       const fix = (policy: string, why: string): ReportedFix => {

@@ -7,6 +7,7 @@ import { constructorCalls, localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
+import { isSmallModel } from '../frameworks/modelSize';
 import { ACCELERATE_MIXIN, SKORCH_NETS } from '../frameworks/skorch';
 import { defineRule, fact, type Report, type ReportedFix } from './rule';
 
@@ -27,6 +28,8 @@ const SAVING = 'run matrix multiplications and convolutions in 16 bits on the GP
 function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: boolean): Report | undefined {
   // create_supervised_trainer(model, optimizer, loss_fn, device=None, non_blocking=False, prepare_batch=…,
   //   model_transform=…, output_transform=…, deterministic=False, amp_mode=None, scaler=False, …)
+  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+  if (isSmallModel(model, call.argument('model', 0))) return undefined;
   const amp = call.valueOf('amp_mode', 9);
   if (amp === undefined ? false : amp.kind !== 'none') return undefined;
   if (!onGpu(model, call, gpuFile ? 'gpu' : 'cpu')) return undefined;
@@ -99,7 +102,8 @@ function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
  * - **PyTorch-Ignite**: `create_supervised_trainer(…)` with no `amp_mode` (or `amp_mode=None`),
  *   training on CUDA — its `device=` names CUDA or is chosen when the script runs
  *   (`"cuda" if torch.cuda.is_available() else "cpu"`, a parameter), or is left out in a script
- *   that puts its work on a GPU.
+ *   that puts its work on a GPU. A `model` built in the file whose every layer is at most 32 wide
+ *   is left alone (read as [GML101](GML101.md) reads it: the measured crossover is there).
  * - **fastai**: a learner (`Learner`, `vision_learner`, `tabular_learner`, …) trained with `fit` /
  *   `fit_one_cycle` / `fine_tune` / `fit_flat_cos` that is never made mixed-precision: no
  *   `.to_fp16()` / `.to_bf16()` (chained or called later) and no `MixedPrecision` callback. fastai

@@ -1,4 +1,5 @@
 import { KERAS_PACKAGES } from '../frameworks/keras';
+import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
 import { trainingSteps } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
@@ -12,6 +13,9 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * dtype policy (one finding per function: a GAN step with two tapes is one), so the Keras layers it trains compute in float32. The policies that count are GML102's:
  * `set_global_policy` / `set_dtype_policy` with `"mixed_float16"` or `"mixed_bfloat16"` (also through
  * a `Policy` object), or layers built with a mixed `dtype`. One finding per training step.
+ *
+ * A step whose gradients are taken over `model.trainable_variables` of a small model built in the
+ * file (every layer at most 32 wide, read as [GML102](GML102.md) reads it) is left alone.
  *
  * A policy that is not a literal is unknown and never reported; `target-device = "cpu"` or `"mps"`
  * leaves the rule quiet (the saving needs a GPU or TPU). A `tape.gradient` with no parameter update
@@ -103,6 +107,10 @@ export const tfCustomLoopFp32 = defineRule({
     // One finding per training function (a GAN step holds two tapes).
     const seen = new Set<number>();
     for (const step of steps) {
+      // `tape.gradient(loss, model.trainable_variables)` of a small model built in this file gains nothing.
+      const sources = step.gradient.argument('sources', 1);
+      const trained = sources?.type === 'attribute' && sources.childForFieldName('attribute')?.text === 'trainable_variables' ? sources.childForFieldName('object') : null;
+      if (trained && isSmallModel(model, trained)) continue;
       const place = model.enclosingFunction(step.gradient.node) ?? step.region;
       if (seen.has(place.id)) continue;
       seen.add(place.id);

@@ -1,0 +1,329 @@
+// Model size: the widest layer of a PyTorch or Keras model built in the file, when every layer's
+// width is written as a literal — the evidence that a model is too small for mixed precision to pay.
+// Anything not seen (a width from a variable, an unknown layer, an imported model) is unknown.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { numberValue } from '../analysis/values';
+import { argparseDefault } from './argparse';
+import { localClassOf } from './callbacks';
+import { within } from './loops';
+import { kerasName } from './keras';
+import { parameterName } from './training';
+
+/**
+ * The widest layer (output features, units, channels, hidden or embedding size) of a model that
+ * counts as small: mixed precision is not worth it there. bench/evidence/GML101 measures CPU bf16
+ * autocast costing more than fp32 up to 256-wide dense layers and breaking even (×0.95, within the
+ * spread) on a CNN of 32 channels; the GPU crossover was not measured, so only models at most this
+ * wide are left alone.
+ */
+export const SMALL_MODEL_WIDTH = 32;
+
+/** A width: a number, a size read from the data (`len(classes)`, `x.shape[1]`), or undefined when unknown. */
+type Width = number | 'data' | undefined;
+
+/** Output-width argument (keyword, position) of each known layer, by qualified name (Keras names as `kerasName` writes them). */
+const LAYER_WIDTH: ReadonlyMap<string, [string, number]> = new Map([
+  ...['Linear', 'LazyLinear'].map((n): [string, [string, number]] => [`torch.nn.${n}`, ['out_features', n === 'Linear' ? 1 : 0]]),
+  ['torch.nn.Bilinear', ['out_features', 2]],
+  ...['Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'].map((n): [string, [string, number]] => [`torch.nn.${n}`, ['out_channels', 1]]),
+  ...['Embedding', 'EmbeddingBag'].map((n): [string, [string, number]] => [`torch.nn.${n}`, ['embedding_dim', 1]]),
+  ...['LSTM', 'GRU', 'RNN', 'LSTMCell', 'GRUCell', 'RNNCell'].map((n): [string, [string, number]] => [`torch.nn.${n}`, ['hidden_size', 1]]),
+  ['keras.layers.Dense', ['units', 0]],
+  ...['Conv1D', 'Conv2D', 'Conv3D', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose', 'SeparableConv1D', 'SeparableConv2D'].map((n): [string, [string, number]] => [`keras.layers.${n}`, ['filters', 0]]),
+  ['keras.layers.Embedding', ['output_dim', 1]],
+  ...['LSTM', 'GRU', 'SimpleRNN'].map((n): [string, [string, number]] => [`keras.layers.${n}`, ['units', 0]]),
+]);
+
+/** Layers and calls with no width of their own (activations, pooling, normalisation, reshaping, containers, initialisers). */
+const NO_WIDTH = new Set([
+  ...['ReLU', 'ReLU6', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'GELU', 'SiLU', 'Mish', 'Tanh', 'Sigmoid', 'Softmax', 'LogSoftmax', 'Softplus', 'Hardtanh',
+    'Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'Flatten', 'Unflatten', 'Identity', 'Sequential', 'ModuleList', 'ModuleDict',
+    'MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d', 'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d',
+    'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LayerNorm', 'GroupNorm', 'InstanceNorm1d', 'InstanceNorm2d',
+    'Upsample', 'ZeroPad2d', 'ReflectionPad2d', 'PixelShuffle'].map((n) => `torch.nn.${n}`),
+  ...['Flatten', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'Input', 'InputLayer', 'Activation', 'ReLU', 'LeakyReLU', 'Softmax',
+    'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D',
+    'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'BatchNormalization', 'LayerNormalization', 'Normalization', 'Rescaling', 'Reshape', 'Permute',
+    'RepeatVector', 'Concatenate', 'concatenate', 'Add', 'add', 'Multiply', 'Average', 'Bidirectional', 'TimeDistributed', 'Resizing',
+    'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D'].map((n) => `keras.layers.${n}`),
+  'keras.Sequential', 'keras.models.Sequential', 'keras.Input',
+]);
+
+/** Tensor factories whose literal shape gives an `nn.Parameter` its width. */
+const TENSOR_FACTORIES = new Set(['randn', 'rand', 'zeros', 'ones', 'empty', 'Tensor', 'FloatTensor', 'tensor'].map((n) => `torch.${n}`));
+const PARAMETER = 'torch.nn.Parameter';
+const BUILTINS = new Set(['len', 'int', 'float', 'range', 'print', 'list', 'tuple', 'dict', 'zip', 'enumerate', 'max', 'min', 'super', 'isinstance']);
+const SEQUENTIALS = new Set(['torch.nn.Sequential', 'keras.Sequential', 'keras.models.Sequential']);
+const FUNCTIONAL_MODELS = new Set(['keras.Model', 'keras.models.Model']);
+/** Methods that return the model they are called on. */
+const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'train', 'float']);
+
+/** Names bound while a class's `__init__` is read (its parameters, from the construction call): a width, or 'plain' for another value that is no module. */
+type Env = ReadonlyMap<string, Width | 'plain'>;
+const EMPTY: Env = new Map();
+const SPLATS = new Set(['list_splat_pattern', 'dictionary_splat_pattern', 'keyword_separator', 'positional_separator']);
+
+function layerName(q: string | undefined): string | undefined {
+  return kerasName(q) ?? q;
+}
+
+/** Whether a call reads a size from the data: `len(x)`, `x.size(1)`, `x.item()`, `x.max() + 1` (the operand part). */
+function readsData(model: Semantic, expr: Node): boolean {
+  if (expr.type === 'call') {
+    const call = model.callSite(expr);
+    return (call.callee.type === 'identifier' && call.callee.text === 'len') || ['size', 'item', 'max', 'nunique', 'numel'].includes(call.methodName);
+  }
+  // `x.shape[1]`, `x.shape[-1]`
+  return expr.type === 'subscript' && /\.shape$/.test(expr.childForFieldName('value')?.text ?? '');
+}
+
+/** The width an expression holds, in `env`. */
+function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): Width {
+  if (!expr || depth > 8) return undefined;
+  if (expr.type === 'parenthesized_expression') return widthOf(model, expr.namedChild(0) ?? undefined, env, depth + 1);
+  if (expr.type === 'identifier' && env.has(expr.text)) {
+    const bound = env.get(expr.text);
+    return bound === 'plain' ? undefined : bound;
+  }
+  if (readsData(model, expr)) return 'data';
+  if (expr.type === 'binary_operator') {
+    const left = widthOf(model, expr.childForFieldName('left') ?? undefined, env, depth + 1);
+    const right = widthOf(model, expr.childForFieldName('right') ?? undefined, env, depth + 1);
+    if (left === 'data' || right === 'data') return left === undefined || right === undefined ? undefined : 'data';
+    if (left === undefined || right === undefined) return undefined;
+    const op = expr.childForFieldName('operator')?.text;
+    return op === '*' ? left * right : op === '+' ? left + right : op === '-' ? left - right : op === '//' ? Math.floor(left / right) : undefined;
+  }
+  const value = numberValue(model.evaluate(expr)) ?? argparseDefault(model, expr);
+  if (value !== undefined) return value;
+  if (expr.type === 'identifier') {
+    // `num_classes = len(class_names)`: a name assigned once.
+    const bindings = model.lookup(expr.text, expr);
+    if (bindings.length === 1 && bindings[0].kind === 'assign' && bindings[0].value) return widthOf(model, bindings[0].value, EMPTY, depth + 1);
+  }
+  return undefined;
+}
+
+/** The argument of a call that a same-file function's parameter (by name, after `self` for methods) receives. */
+function argumentFor(call: CallSite, params: Node[], index: number): Node | undefined {
+  const name = parameterName(params[index]);
+  if (!name) return undefined;
+  return call.keywords.get(name)?.value ?? call.positional[index];
+}
+
+/** The parameters of a function definition, without `self`/`cls` for methods, and without `*args`/`**kwargs`. */
+function parametersOf(fn: Node, method: boolean): Node[] {
+  const all = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  return all.slice(method ? 1 : 0).filter((p) => !SPLATS.has(p.type));
+}
+
+/** Collects widths into `widths`; false when something there has no known width. */
+class Widths {
+  readonly values: Width[] = [];
+  add(w: Width): boolean {
+    if (w === undefined) return false;
+    this.values.push(w);
+    return true;
+  }
+  /** The widest literal width, or undefined when none is known (every width from the data, or none at all). */
+  get largest(): number | undefined {
+    const numbers = this.values.filter((v): v is number => typeof v === 'number');
+    return numbers.length ? Math.max(...numbers) : undefined;
+  }
+}
+
+/** The width of one layer construction call: its output width, a Parameter's literal shape, or a same-file module's widest layer. */
+function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): Width | 'none' {
+  const q = layerName(call.qualifiedName);
+  if (q) {
+    const spec = LAYER_WIDTH.get(q);
+    if (spec) return widthOf(model, call.argument(spec[0], spec[1]), env);
+    if (NO_WIDTH.has(q) || TENSOR_FACTORIES.has(q) || q.startsWith('torch.nn.init.')) return 'none';
+    if (q === PARAMETER) {
+      const factory = call.argument('data', 0);
+      const made = factory?.type === 'call' ? model.callSite(factory) : undefined;
+      if (!made || !TENSOR_FACTORIES.has(made.qualifiedName ?? '')) return undefined;
+      const dims = new Widths();
+      for (const d of made.positional) if (!dims.add(widthOf(model, d, env))) return undefined;
+      return dims.largest ?? 'data';
+    }
+    return undefined;
+  }
+  if (call.callee.type === 'identifier' && BUILTINS.has(call.callee.text) && !model.lookupDefinitions(call.callee.text, call.callee).length) return 'none';
+  // `super().__init__()`, `self.register_buffer(…)`
+  if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply'].includes(call.methodName))) return 'none';
+  const cls = localClassOf(model, call);
+  if (!cls) return undefined;
+  const largest = classWidth(model, cls, call, env, depth + 1);
+  return largest ?? undefined;
+}
+
+/** Base classes of a model class whose own layers are known (none). */
+const MODULE_BASES = new Set(['torch.nn.Module', 'keras.Model', 'keras.models.Model', 'keras.layers.Layer']);
+
+/** Whether an argument is a plain value, never a module: a literal, or a command-line option (`args.use_bias`). */
+function plainValue(model: Semantic, expr: Node | undefined, env: Env): boolean {
+  if (!expr) return false;
+  if (expr.type === 'identifier' && env.has(expr.text)) return env.get(expr.text) !== undefined;
+  if (model.evaluate(expr).kind !== 'unknown') return true;
+  const option = expr.type === 'attribute' ? expr.childForFieldName('attribute')?.text : undefined;
+  if (!option || !model.importsAny(['argparse'])) return false;
+  const flag = `--${option}`;
+  return model.callsNamed('add_argument').some((c) => c.positional.some((a) => [flag, flag.replace(/_/g, '-')].includes(a.text.slice(1, -1))));
+}
+
+/** The widest layer a same-file model class builds in `__init__`, for the construction `call` evaluated in `env`. */
+function classWidth(model: Semantic, cls: Node, call: CallSite, env: Env, depth: number): number | undefined {
+  if (depth > 4) return undefined;
+  const body = cls.childForFieldName('body');
+  const init = body?.namedChildren.find((s) => s?.type === 'function_definition' && s.childForFieldName('name')?.text === '__init__') ?? undefined;
+  // A local base class builds layers of its own, unseen here.
+  const bases = cls.childForFieldName('superclasses')?.namedChildren.filter((b): b is Node => !!b && b.type !== 'keyword_argument' && b.type !== 'comment') ?? [];
+  if (!init || !bases.every((b) => MODULE_BASES.has(layerName(model.qualifiedName(b)) ?? ''))) return undefined;
+  const inner = new Map<string, Width | 'plain'>();
+  const params = parametersOf(init, true);
+  for (let i = 0; i < params.length; i++) {
+    const name = parameterName(params[i]);
+    if (!name) continue;
+    const given = argumentFor(call, params, i);
+    const value = given ?? params[i].childForFieldName('value') ?? undefined;
+    const width = widthOf(model, value, given ? env : EMPTY);
+    const plain = width !== undefined || plainValue(model, value, given ? env : EMPTY);
+    // A parameter that may hold a module (`encoder`, passed in) hides its layers: unknown when used.
+    if (!plain && model.identifiers(name).some((id) => within(id, init))) return undefined;
+    inner.set(name, width ?? 'plain');
+  }
+  const widths = new Widths();
+  for (const c of model.callsWithin(init)) {
+    const w = layerWidth(model, c, inner, depth);
+    if (w !== 'none' && !widths.add(w)) return undefined;
+  }
+  return widths.largest;
+}
+
+/** The widest layer of a Keras functional model: the layers its outputs are computed through, back to its inputs. */
+function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Widths, seen: Set<number>, depth = 0): boolean {
+  if (!outputs || depth > 40) return false;
+  if (outputs.type === 'list' || outputs.type === 'tuple') return outputs.namedChildren.every((o) => !o || functionalWidth(model, o, widths, seen, depth + 1));
+  const call = outputs.type === 'call' ? model.callSite(outputs) : model.originCall(outputs);
+  if (!call || seen.has(call.node.id)) return !!call;
+  seen.add(call.node.id);
+  const q = layerName(call.qualifiedName);
+  if (q === 'keras.Input' || q === 'keras.layers.Input') return true;
+  // `Dense(30)(x)` or `hidden = Dense(30)` … `hidden(x)`; `concatenate([a, b])` is a layer call with no width.
+  const layerCall = call.callee.type === 'call' ? model.callSite(call.callee) : q ? call : model.originCall(call.callee);
+  if (!layerCall) return false;
+  const width = layerWidth(model, layerCall, EMPTY, depth);
+  if (width !== 'none' && !widths.add(width)) return false;
+  const inputs = layerCall === call ? call.positional : [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  return inputs.every((i) => functionalWidth(model, i, widths, seen, depth + 1));
+}
+
+/**
+ * The widest layer of the model an expression holds, when it is built in this file with every
+ * layer's width known: `nn.Sequential(…)`, `keras.Sequential([…])` (and its `.add(…)` calls), a
+ * Keras functional `Model(inputs, outputs)`, or a same-file class deriving directly from
+ * `nn.Module` / `keras.Model` whose `__init__` builds known layers and is handed no module. A function parameter is followed to the file's calls of the
+ * function (every one must hold a known model). Undefined when anything is unknown.
+ */
+export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): number | undefined {
+  if (!expr || depth > 6) return undefined;
+  if (isParameter(model, expr)) return parameterModelWidth(model, expr, depth);
+  const call = expr.type === 'call' ? model.callSite(expr) : model.originCall(expr);
+  if (!call) return undefined;
+  if (SAME_MODEL.has(call.methodName) && call.receiver && call.callee.type === 'attribute') return modelWidth(model, call.receiver, depth + 1);
+  const q = layerName(call.qualifiedName);
+  const widths = new Widths();
+  if (q && SEQUENTIALS.has(q)) {
+    const listed = q === 'torch.nn.Sequential' ? call.positional : (call.argument('layers', 0)?.namedChildren ?? []);
+    const added = model.callsOnResultOf(call, ['add']).map((a) => a.argument('layer', 0));
+    for (const layer of [...listed, ...added]) {
+      if (layer?.type === 'comment') continue;
+      // A layer made in place, or a name it was assigned to; layers wrapped in it (`Bidirectional(LSTM(64))`) count too.
+      const made = !layer ? undefined : layer.type === 'call' ? model.callSite(layer) : model.originCall(layer);
+      if (!made) return undefined;
+      for (const c of [made, ...model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id)]) {
+        const w = layerWidth(model, c, EMPTY, depth);
+        if (w !== 'none' && !widths.add(w)) return undefined;
+      }
+    }
+    return widths.largest;
+  }
+  if (q && FUNCTIONAL_MODELS.has(q)) return functionalWidth(model, call.argument('outputs', 1), widths, new Set()) ? widths.largest : undefined;
+  if (q) return undefined;
+  const cls = localClassOf(model, call);
+  return cls ? classWidth(model, cls, call, EMPTY, 0) : undefined;
+}
+
+/**
+ * The arguments the file's calls of a function pass for one of its parameters (a parameter `param`
+ * is a use of): undefined when the function is never called here or a call passes nothing for it.
+ */
+function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
+  const fn = model.enclosingFunction(param);
+  if (!fn) return undefined;
+  const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');
+  const index = params.findIndex((p) => parameterName(p) === param.text);
+  const callers = model.callersOf(fn);
+  if (index < 0 || callers.length === 0) return undefined;
+  const out: Node[] = [];
+  for (const caller of callers) {
+    const arg = argumentFor(caller, params, index);
+    if (!arg) return undefined;
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Whether a name is a parameter of its function. */
+function isParameter(model: Semantic, id: Node): boolean {
+  if (id.type !== 'identifier') return false;
+  const bindings = model.lookup(id.text, id);
+  return bindings.length === 1 && bindings[0].kind === 'param';
+}
+
+/** A parameter holding a model: the widest model the file's calls of its function pass in (all must be known). */
+function parameterModelWidth(model: Semantic, param: Node, depth: number): number | undefined {
+  const args = argumentsFor(model, param);
+  if (!args) return undefined;
+  let largest = 0;
+  for (const arg of args) {
+    const w = modelWidth(model, arg, depth + 1);
+    if (w === undefined) return undefined;
+    largest = Math.max(largest, w);
+  }
+  return largest;
+}
+
+/** Whether the model an expression holds is built in this file and small (see SMALL_MODEL_WIDTH). */
+export function isSmallModel(model: Semantic, expr: Node | undefined): boolean {
+  const width = modelWidth(model, expr);
+  return width !== undefined && width <= SMALL_MODEL_WIDTH;
+}
+
+/**
+ * The model a PyTorch optimizer trains: `X` in `torch.optim.SGD(X.parameters(), …)`. The optimizer
+ * is the receiver of a `step()` call, followed through a function parameter to the file's calls.
+ */
+export function optimizedModels(model: Semantic, optimizer: Node, depth = 0): Node[] | undefined {
+  if (depth > 4) return undefined;
+  if (isParameter(model, optimizer)) {
+    const args = argumentsFor(model, optimizer);
+    const models = args?.map((arg) => optimizedModels(model, arg, depth + 1));
+    return models?.every((m) => !!m) ? models.flat() as Node[] : undefined;
+  }
+  const made = optimizer.type === 'call' ? model.callSite(optimizer) : model.originCall(optimizer);
+  if (!made || !made.qualifiedName?.startsWith('torch.optim.')) return undefined;
+  const params = made.argument('params', 0);
+  const parameters = params?.type === 'call' ? model.callSite(params) : undefined;
+  if (!parameters || parameters.methodName !== 'parameters' || !parameters.receiver) return undefined;
+  return [parameters.receiver];
+}
+
+/** Whether a PyTorch training step's optimizer (`step()`'s receiver) trains only small models built in this file. */
+export function trainsSmallTorchModel(model: Semantic, optimizer: Node | undefined): boolean {
+  const models = optimizer && optimizedModels(model, optimizer);
+  return !!models && models.length > 0 && models.every((m) => isSmallModel(model, m));
+}
