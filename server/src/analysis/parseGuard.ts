@@ -12,8 +12,13 @@
 import type { SourceText } from './sourceText';
 
 export const PARSE_GUARD = {
-  /** A text whose lines are indented to more different widths than this (and that holds a quote) is not parsed. */
-  maxIndentDepths: 300,
+  /**
+   * A text whose lines are indented to more different widths than this (and that holds a quote) is
+   * not parsed. The scanner's overflow is at about 384; the fuzz run found a document edited in the
+   * editor that broke the parser's WebAssembly instance (every later parse threw "null function or
+   * function signature mismatch") at about 230, so the limit keeps well below both.
+   */
+  maxIndentDepths: 200,
   /** After parsing a text with more than this many, the parser is checked on a known text before it is used again. */
   checkParserAbove: 100,
 };

@@ -152,10 +152,11 @@ export const invalidConfiguration = engineCode({
  *   `greenml: path/to/file.py: not analysed: 10.4 MB is above the 5 MB limit` on stderr, goes on
  *   with the other files, and does not count the file as a finding (the exit status is decided by
  *   the files that were analysed).
- * - **Its Python parser cannot read it safely.** A file whose lines are indented to more than 300
+ * - **Its Python parser cannot read it safely.** A file whose lines are indented to more than 200
  *   different depths (and that holds a string) is not given to the parser, tree-sitter-python: past
- *   about 384 nested indentation levels inside a string, its scanner writes past the end of a buffer
- *   and corrupts the parser's memory, which would silently stop the analysis of every later file.
+ *   about 384 nested indentation levels inside a string its scanner writes past the end of a buffer
+ *   (and a fuzzed, edited document broke it at about 230), which corrupts the parser's memory and
+ *   would silently stop the analysis of every later file.
  *   Both the editor and `greenml check` report it as a GML003 finding on line 1 that names the
  *   number of depths; every other file is analysed as usual. No valid script comes near the limit:
  *   CPython itself refuses more than 100 nested blocks ("too many levels of indentation").
