@@ -576,6 +576,8 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
       const inLoop = lineOf('optimizer_28.step()');
       // Beside a list's `.append(…)`: GML213 looks for `x.callbacks.append(…)`, which spells `callbacks` too.
       const besideAppend = lineOf('results.append(');
+      // A Lightning Trainer: no fact may read every place the file spells `Trainer` (GML405 once did).
+      const trainerLine = lineOf('L.Trainer(');
       const indent = (line: number) => text.split('\n')[line].search(/\S/);
       // In the import, a space after `import` (an import that binds something else does change what
       // the name resolves to, even with other copies importing it: they share one module scope).
@@ -584,6 +586,7 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
         ['import', anImport, text.split('\n')[anImport].indexOf(' import ') + 7, [' ']],
         ['module-level loop', inLoop, indent(inLoop) + 2, ['x', '(', ' ']],
         ['a function appending to a list', besideAppend, indent(besideAppend) + 2, ['x', ' ']],
+        ['a Lightning Trainer', trainerLine, indent(trainerLine) + 2, ['x']],
       ] as const;
       for (const [label, line, column, chars] of cases) {
         assert.ok(line > 0, `${label}: line found`);

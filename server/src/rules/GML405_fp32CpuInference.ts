@@ -1,7 +1,6 @@
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
-import { constructorCalls } from '../frameworks/callbacks';
 import { TRAINERS as HF_TRAINERS, isConv1dTransformer, isLinearModelClass } from '../frameworks/huggingface';
 import { forwardTarget, gradientUses, hasTrainedWeights, managedByFramework, moduleBase, originOfValue, type ModuleOrigin } from '../frameworks/inference';
 import { TRAINERS as LIGHTNING_TRAINERS } from '../frameworks/lightning';
@@ -22,7 +21,9 @@ function optimizesInference({ sites, model }: FactContext): boolean {
 function trains(context: FactContext): boolean {
   if (gradientUses(context).length > 0) return true;
   const { model, sites } = context;
-  return sites.callsUnder('torch.optim').length > 0 || sites.callsTo(LIGHTNING_TRAINERS).length > 0 || constructorCalls(model, sites, HF_TRAINERS).length > 0;
+  // A file that imports a Hugging Face trainer trains with it (a local subclass is not looked for:
+  // that would read every place the file spells `Trainer`, and every edit near one).
+  return sites.callsUnder('torch.optim').length > 0 || sites.callsTo([...LIGHTNING_TRAINERS, ...HF_TRAINERS]).length > 0 || model.importsOf(HF_TRAINERS).length > 0;
 }
 
 const facts = {

@@ -32,6 +32,8 @@ export interface ImportView {
   stars(): readonly string[];
   /** Every import binding, in document order. */
   all(): readonly Binding[];
+  /** Each local name with the qualified name an import binds it to (no bindings made). */
+  pairs(): ReadonlyArray<{ name: string; qualified: string }>;
   /** The import bindings of a local name, in document order. */
   named(name: string): readonly Binding[];
   qualified(qualified: string): readonly Binding[];
@@ -50,6 +52,7 @@ const SEGMENT_IMPORTS = new WeakMap<Tree, KeptImports>();
 
 export class Imports {
   private view: ImportView | undefined;
+  private readonly namesAroundPrefix = new Map<string, Set<string> | undefined>();
 
   constructor(private readonly m: ModelParts) {}
 
@@ -106,11 +109,16 @@ export class Imports {
     recorder.read(key.importsUnder(prefix));
     for (const above of selfAndParents(prefix)) if (above !== prefix) recorder.read(key.importOf(above));
     recorder.read(key.starImports);
+    // Asked by several rules' facts in every segment: found once per model.
+    if (this.namesAroundPrefix.has(prefix)) return this.namesAroundPrefix.get(prefix);
     const view = this.imports();
     const related = (q: string) => isWithin(q, prefix) || isWithin(prefix, q);
-    if (view.stars().some(related)) return undefined;
-    const names = new Set<string>();
-    for (const b of view.all()) if (b.qualified && related(b.qualified)) names.add(b.name);
+    let names: Set<string> | undefined;
+    if (!view.stars().some(related)) {
+      names = new Set<string>();
+      for (const b of view.pairs()) if (related(b.qualified)) names.add(b.name);
+    }
+    this.namesAroundPrefix.set(prefix, names);
     return names;
   }
 
@@ -141,8 +149,8 @@ export class Imports {
   /** What `namesAround` reads under a prefix: each local name bound at or under it. */
   summaryUnder(prefix: string): string {
     const names = this.imports()
-      .all()
-      .filter((b) => b.qualified && isWithin(b.qualified, prefix))
+      .pairs()
+      .filter((b) => isWithin(b.qualified, prefix))
       .map((b) => `${b.name}=${b.qualified}`);
     return [...new Set(names)].sort().join(' ');
   }
@@ -163,10 +171,12 @@ export class Imports {
       if (b.qualified !== undefined) push(byQualified, b.qualified, b);
     }
     let order: Map<Binding, number> | undefined;
+    let pairs: Array<{ name: string; qualified: string }> | undefined;
     return {
       packages: () => index.packages,
       stars: () => index.starModules,
       all: () => index.bindings,
+      pairs: () => (pairs ??= index.bindings.flatMap((b) => (b.qualified ? [{ name: b.name, qualified: b.qualified }] : []))),
       named: (name) => byName.get(name) ?? [],
       qualified: (q) => byQualified.get(q) ?? [],
       namesOf: (q) => [...new Set((byQualified.get(q) ?? []).map((b) => b.name))],
@@ -216,11 +226,13 @@ export class Imports {
     const read = (trees: ReadonlySet<{ tree: Tree }> | undefined, pick: (k: KeptImports) => number[] | undefined): Binding[] =>
       (candidates ? this.m.scopes.indexesOf(trees) : everySegment).flatMap((i) => (pick(keptOf(i)) ?? []).map((k) => binding(i, k)));
     let packages: Set<string> | undefined;
+    let pairs: Array<{ name: string; qualified: string }> | undefined;
     const namesByQualified = new Map<string, string[]>();
     return {
       packages: () => (packages ??= new Set(candidates ? candidates.packages : everySegment.flatMap((i) => keptOf(i).packages))),
       stars: () => (candidates ? this.m.scopes.indexesOf(candidates.starSlots) : everySegment).flatMap((i) => keptOf(i).starModules),
       all: () => everySegment.flatMap((i) => keptOf(i).bindings.map((_, j) => binding(i, j))),
+      pairs: () => (pairs ??= everySegment.flatMap((i) => keptOf(i).bindings.flatMap((r) => (r.qualified ? [{ name: r.name, qualified: r.qualified }] : [])))),
       named: (name) => read(candidates?.treesImporting(name), (k) => k.byName.get(name)),
       qualified: (q) => read(candidates?.treesImportingQualified(q), (k) => k.byQualified.get(q)),
       namesOf: (q) => {
