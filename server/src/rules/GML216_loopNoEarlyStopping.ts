@@ -3,7 +3,7 @@ import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
-import { epochsWord, isShortRun, patienceForRun, tooShortToStop } from '../frameworks/shortRuns';
+import { epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, type ReportedFix } from './rule';
 
 /** Patience of the inserted check, in epochs (as in the measured evidence). */
@@ -308,8 +308,7 @@ export const loopNoEarlyStopping = defineRule({
           severity: 'information',
           message:
             `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving. ` +
-            `With ${n} epochs, stopping on the validation metric can save at most the last ${n - 2}, and only when the metric stops improving that early: ` +
-            `stop when it has not improved for ${patience} ${epochsWord(patience)} (a patience counter).`,
+            `${shortRunBound(n, 'the validation metric')} Stop when it has not improved for ${patience} ${epochsWord(patience)} (a patience counter).`,
           fixes: fix ? [fix] : [],
         });
         continue;
