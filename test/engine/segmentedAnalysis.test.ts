@@ -683,6 +683,39 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
     });
   });
 
+  it('a module\'s mode switches are read where they name it: typing in another module\'s `.train()` leaves a forward in evaluation mode alone', () => {
+    // GML401 reads the `.eval()` / `.train()` calls on the module a module-level forward runs. Read as
+    // every call of those methods, the forward's segment depended on every statement spelling `train`.
+    const lines = [
+      'import torch.nn as nn',
+      'model = nn.Linear(4, 2)',
+      ...filler(0, 20),
+      'model.eval()',
+      'for x in loader:',
+      '    print(model(x))',
+      ...filler(1, 30),
+      'def fit(net, batches):',
+      '    net.train()',
+      '    for batch in batches:',
+      '        net(batch).sum().backward()',
+      ...filler(2, 20),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML401'), 1);
+      const segments = doc.segments.length;
+      const line = lines.indexOf('    net.train()');
+      const at = { line, character: '    n'.length };
+      doc.update([{ range: { start: at, end: at }, text: 'x' }]);
+      expectSame(doc, analysis, 'a name typed in the other module\'s .train()');
+      assert.equal(analysis.lastStats!.analysed, 1, `segments examined (of ${segments}): ${JSON.stringify([...analysis.lastStats!.staleBecause])}`);
+      // Putting `model` itself back in training mode there does reach the forward.
+      doc.update([{ range: { start: { line, character: 4 }, end: { line, character: '    nxet'.length } }, text: 'model' }]);
+      expectSame(doc, analysis, 'model.train() in the function');
+      assert.equal(analysis.lastStats!.analysed, 2, 'the function and the forward');
+      assert.equal(count('GML401'), 1, 'a module-level .eval() before the forward still holds for module-level code');
+    });
+  });
+
   it('removing the only import of a name re-examines the segments that resolved it', () => {
     const lines = [
       'import torch as T',

@@ -276,13 +276,19 @@ export function gradientUses({ model, sites }: FactContext): Node[] {
  * levels down): what a loop, statement or function needs gradients for, without reading the rest
  * of the file.
  */
-export function gradientsWithin(model: Semantic, node: Node, depth = 0): Node[] {
+export function gradientsWithin(model: Semantic, node: Node, depth = 0): readonly Node[] {
+  // Asked again for the same loop or function by each forward in it and each call of it: kept per model.
+  return model.remember(`gradients within ${node.id} ${depth}`, () => findGradientsWithin(model, node, depth));
+}
+
+function findGradientsWithin(model: Semantic, node: Node, depth: number): Node[] {
   const calls = model.callsWithin(node);
   const out = calls.filter(isGradientCall).map((c) => c.node);
-  for (const id of node.descendantsOfType('identifier')) {
-    if (!id || (id.text !== 'requires_grad' && id.text !== 'grad')) continue;
-    const use = gradientIdentifierUse(model, id);
-    if (use) out.push(use);
+  for (const name of ['requires_grad', 'grad']) {
+    for (const id of model.identifiersWithin(name, node)) {
+      const use = gradientIdentifierUse(model, id);
+      if (use) out.push(use);
+    }
   }
   if (depth < 3) {
     for (const call of calls) {
@@ -322,7 +328,7 @@ export function moduleLevelGradients(context: FactContext): Node[] {
   const { model, sites } = context;
   const found = gradientUses(context).filter((n) => !model.enclosingFunction(n));
   for (const call of sites.calls()) {
-    if (call.qualifiedName || model.enclosingFunction(call.node)) continue;
+    if (model.enclosingFunction(call.node) || call.qualifiedName) continue;
     const runs = functionsRunBy(model, call).some((fn) => {
       const body = fn.childForFieldName('body');
       return !!body && gradientsWithin(model, body, 0).length > 0;
@@ -368,7 +374,9 @@ export interface ModeSwitch {
 export function modeSwitches(model: Semantic, target: Node, within?: Node): ModeSwitch[] {
   const text = target.text;
   const out: ModeSwitch[] = [];
-  const calls = (name: string) => (within ? model.callsNamedWithin(name, within) : model.callsNamed(name));
+  // Every call kept spells the target's last name: `model` of `model.to(device).eval()`, `net` of `self.net.eval()`.
+  const word = target.type === 'attribute' ? (target.childForFieldName('attribute')?.text ?? text) : text;
+  const calls = (name: string) => (within ? model.callsNamedWithin(name, within) : model.callsNamedSpelling(name, word));
   for (const c of calls('eval')) {
     if (c.receiver && moduleBase(c.receiver).text === text && c.positional.length === 0 && c.keywords.size === 0) out.push({ node: c.node, evaluation: true });
   }

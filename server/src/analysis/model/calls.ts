@@ -214,8 +214,12 @@ export class Calls {
   /** Every call node in the file, in document order (a whole-tree query: for rare paths only). */
   allCallNodes(): Node[] {
     this.m.recorder.read(key.wholeFile);
-    // descendantsOfType walks in document order, outer calls before the calls they start with.
-    return (this.everyCall ??= this.m.module.allRoots().flatMap((r) => r.descendantsOfType('call').filter((n): n is Node => n !== null)));
+    return (this.everyCall ??= this.m.module.allRoots().flatMap((_, i) => this.segmentCallNodes(i)));
+  }
+
+  /** Segment `i`'s call nodes in document order (outer calls before the calls they start with). */
+  private segmentCallNodes(i: number): Node[] {
+    return this.m.module.segmentNodesOfType(i, 'call');
   }
 
   /**
@@ -233,6 +237,15 @@ export class Calls {
     return this.callNodesNamed(name).map((n) => this.callSite(n));
   }
 
+  /**
+   * `callsNamed` for a reader that keeps only the calls that also spell `word` (`model.eval()` for
+   * `model`): recorded as one read of both words, so that an edit of a statement spelling only the
+   * method (`net.train()`, `def train(…)`) does not make the reader read again.
+   */
+  callsNamedSpelling(name: string, word: string): CallSite[] {
+    return this.m.recorder.readingAll([word, name], () => this.callsNamed(name));
+  }
+
   /** Calls named `name` inside a node, read from that node's text alone (recorded as a read of its statement). */
   callsNamedWithin(name: string, node: Node): CallSite[] {
     this.m.readStatementOf(node);
@@ -240,13 +253,10 @@ export class Calls {
     return this.callsAt(ids).map((n) => this.callSite(n));
   }
 
-  /** Every call inside a node, in document order, read from that node alone (recorded as a read of its statement). */
+  /** Every call inside a node (the node too, when a call), in document order, read from that node alone (recorded as a read of its statement). */
   callsWithin(node: Node): CallSite[] {
     this.m.readStatementOf(node);
-    return node
-      .descendantsOfType('call')
-      .filter((n): n is Node => n !== null)
-      .map((n) => this.callSite(n));
+    return this.m.module.nodesOfTypeWithin(node, 'call').map((n) => this.callSite(n));
   }
 
   /**

@@ -36,6 +36,11 @@ export interface SemanticModelOptions {
 export interface Semantic {
   /** The module node: the module scope. */
   readonly root: Node;
+  /**
+   * A value computed once per model under `id` (a helper asked the same question by many sites);
+   * a later use depends on what computing it read.
+   */
+  remember<T>(id: string, compute: () => T): T;
   // names and bindings
   qualifiedName(expr: Node): QualifiedName | undefined;
   lookup(name: string, from: Node): Binding[];
@@ -52,6 +57,11 @@ export interface Semantic {
   // calls and definitions
   callSite(node: Node): CallSite;
   callsNamed(name: string): CallSite[];
+  /**
+   * `callsNamed`, for a reader that keeps only the calls spelling `word` too (on their receiver):
+   * recorded as one read of both words (see Calls.callsNamedSpelling).
+   */
+  callsNamedSpelling(name: string, word: string): CallSite[];
   /** Whether any call in the file is spelled with this last name (a yes/no that few edits change). */
   hasCallNamed(name: string): boolean;
   callsNamedWithin(name: string, node: Node): CallSite[];
@@ -66,6 +76,8 @@ export interface Semantic {
   functionsNamed(name: string): Node[];
   subclassesOf(qualifiedNames: ReadonlySet<string>): Node[];
   identifiers(name: string): readonly Node[];
+  /** Identifiers spelling `name` inside a node, read from that node alone (recorded as a read of its statement). */
+  identifiersWithin(name: string, node: Node): Node[];
   // structure
   parentOf(node: Node): Node | null;
   ancestors(node: Node): Generator<Node>;
@@ -270,6 +282,10 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
     return this.calls.callsNamed(name);
   }
 
+  callsNamedSpelling(name: string, word: string): CallSite[] {
+    return this.calls.callsNamedSpelling(name, word);
+  }
+
   callsNamedWithin(name: string, node: Node): CallSite[] {
     return this.calls.callsNamedWithin(name, node);
   }
@@ -322,6 +338,11 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
     return this.spellings.identifiers(name);
   }
 
+  identifiersWithin(name: string, node: Node): Node[] {
+    this.readStatementOf(node);
+    return this.spellings.identifiersWithin(name, [{ start: node.startIndex, end: node.endIndex }]);
+  }
+
   /** Every `with` statement, in document order. */
   get withStatements(): readonly Node[] {
     return this.spellings.statementsAfter('with', WITH_STATEMENT);
@@ -364,7 +385,9 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   nodesWithin(node: Node, types: string | string[]): Node[] {
     this.readStatementOf(node);
-    return node.descendantsOfType(types).filter((n): n is Node => n !== null);
+    // Identifiers are too many to list per segment, and can be zero-width (a missing name in broken code).
+    if (types === 'identifier' || (Array.isArray(types) && types.includes('identifier'))) return node.descendantsOfType(types).filter((n): n is Node => n !== null);
+    return this.module.nodesOfTypeWithin(node, types);
   }
 
   decoratorsOf(def: Node): Node[] {

@@ -31,6 +31,8 @@ export class ModuleText {
   private wordsAsked = 0;
   private parsesCleanly: boolean | undefined;
   private readonly segmentsClean: Array<boolean | undefined> = [];
+  /** Each segment's nodes of a list of types, by the list (see segmentNodesOfType). */
+  private readonly segmentNodes = new Map<string, Array<Node[] | undefined>>();
   /** Each segment's top-level statements (asked for one segment at a time). */
   private readonly topLevelNodes: Array<Node[] | undefined> = [];
 
@@ -119,6 +121,35 @@ export class ModuleText {
     // Zero-width nodes can share a start offset with their neighbours: take the one that holds the node.
     while (found >= 0 && !(top[found].startIndex <= start && end <= top[found].endIndex)) found--;
     return found >= 0 ? top[found] : undefined;
+  }
+
+  /** Segment `i`'s nodes of these types in document order (outer ones first), walked once per model. */
+  segmentNodesOfType(i: number, types: string | string[]): Node[] {
+    const typesKey = typeof types === 'string' ? types : types.join(' ');
+    let lists = this.segmentNodes.get(typesKey);
+    if (!lists) this.segmentNodes.set(typesKey, (lists = []));
+    return (lists[i] ??= this.rootAt(i).descendantsOfType(types).filter((n): n is Node => n !== null));
+  }
+
+  /**
+   * What `node.descendantsOfType(types)` gives (the node itself too), read from its segment's list:
+   * loops, functions and statements nested in each other ask in turn, and each walk would go over
+   * the same subtrees again. For statement-like types, never zero-width, so a range tells descent.
+   */
+  nodesOfTypeWithin(node: Node, types: string | string[]): Node[] {
+    if (node.type === 'module') return node.descendantsOfType(types).filter((n): n is Node => n !== null);
+    const nodes = this.segmentNodesOfType(this.segmentAt(node.startIndex), types);
+    const { startIndex: start, endIndex: end } = node;
+    let lo = 0;
+    let hi = nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nodes[mid].startIndex < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Node[] = [];
+    for (let k = lo; k < nodes.length && nodes[k].startIndex < end; k++) if (nodes[k].endIndex <= end) out.push(nodes[k]);
+    return out;
   }
 
   /** The offsets of the top-level statement holding a node, or of its whole segment when it lies outside any statement. */

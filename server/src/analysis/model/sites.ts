@@ -111,12 +111,13 @@ export class UnitSites {
     this.readUnit(key.unitStructure);
     const { module, recorder } = this.m;
     const ranges = this.ranges;
-    if (!ranges) return recorder.quietly(() => (type === 'call' ? this.m.calls.allCallNodes() : module.allRoots().flatMap((r) => r.descendantsOfType(type).filter((n): n is Node => n !== null))));
+    if (!ranges) return recorder.quietly(() => (type === 'call' ? this.m.calls.allCallNodes() : module.allRoots().flatMap((_, i) => module.segmentNodesOfType(i, type))));
     const out: Node[] = [];
     for (const r of ranges) {
       for (let i = 0; i < module.trees.length; i++) {
         if (module.starts[i] >= r.end || module.segmentEnd(i) <= r.start) continue;
-        for (const n of module.rootAt(i).descendantsOfType(type)) if (n && n.startIndex >= r.start && n.startIndex < r.end) out.push(n);
+        // Each rule asks for the unit's calls: the segment is walked once per model, not once per rule.
+        for (const n of module.segmentNodesOfType(i, type)) if (n.startIndex >= r.start && n.startIndex < r.end) out.push(n);
       }
     }
     return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
