@@ -180,7 +180,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       from sklearn.model_selection import RandomizedSearchCV
-      s = RandomizedSearchCV(est, {"a": [1, 2, 3]}, n_iter=1, random_state=0)
+      s = RandomizedSearchCV(est, {"a": [1, 2, 3]}, n_iter=2, random_state=0)
       `,
       { settings: ALL, fixIndex: RANDOMIZED },
     );
@@ -230,7 +230,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       def tune(est):
         s = GridSearchCV(
           est,
-          {"a": [1, 2]},
+          {"a": [1, 2, 3, 4, 5, 6]},
         )
         return s
       `,
@@ -239,8 +239,8 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       def tune(est):
         s = RandomizedSearchCV(
           est,
-          {"a": [1, 2]},
-          n_iter=1,
+          {"a": [1, 2, 3, 4, 5, 6]},
+          n_iter=2,
           random_state=0,
         )
         return s
@@ -273,12 +273,12 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `
       import numpy as np
       from sklearn.model_selection import GridSearchCV
-      s = GridSearchCV(est, {"a": [1]})
+      s = GridSearchCV(est, {"a": [1, 2, 3]})
       `,
       `
       import numpy as np
       from sklearn.model_selection import RandomizedSearchCV
-      s = RandomizedSearchCV(est, {"a": [1]}, n_iter=1, random_state=0)
+      s = RandomizedSearchCV(est, {"a": [1, 2, 3]}, n_iter=2, random_state=0)
       `,
       { settings: ALL, fixIndex: RANDOMIZED, eol: '\r\n' },
     );

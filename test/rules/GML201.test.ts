@@ -206,11 +206,42 @@ describe('GML201 exhaustive-grid-search', () => {
   it('offers no halving fix for multi-metric scoring (HalvingGridSearchCV scores one metric)', () => {
     const [finding] = expectFindings(`
       from sklearn.model_selection import GridSearchCV
-      s = GridSearchCV(est, {"a": [1, 2]}, scoring=["accuracy", "f1"], refit="f1")
+      s = GridSearchCV(est, {"a": [1, 2, 3, 4, 5, 6]}, scoring=["accuracy", "f1"], refit="f1")
       #   ^^^^^^^^^^^^ GML201
     `, { settings: ALL });
     assert.equal(finding.fixes.length, 1);
-    assert.match(finding.fixes[0].title, /RandomizedSearchCV/);
+    assert.equal(finding.fixes[0].title, 'Replace GridSearchCV with RandomizedSearchCV(n_iter=2) (unsafe)');
+  });
+
+  it('samples at least two candidates, and offers no random sample of a grid of two (it would be the grid again)', () => {
+    const [four] = expectFindings(`
+      from sklearn.model_selection import GridSearchCV
+      s = GridSearchCV(est, {"a": [1, 2, 3, 4]})
+      #   ^^^^^^^^^^^^ GML201: 4 candidates × 5 folds = 20 fits
+    `, { settings: ALL });
+    assert.deepEqual(four.fixes.map((f) => f.title), [
+      'Replace GridSearchCV with successive halving (HalvingGridSearchCV) (unsafe)',
+      'Replace GridSearchCV with RandomizedSearchCV(n_iter=2) (unsafe)',
+    ]);
+    const [two] = expectFindings(`
+      from sklearn.model_selection import GridSearchCV
+      s = GridSearchCV(est, {"a": [1, 2]}, cv=10)
+      #   ^^^^^^^^^^^^ GML201: 2 candidates × 10 folds = 20 fits
+    `, { settings: ALL });
+    assert.deepEqual(two.fixes.map((f) => f.title), ['Replace GridSearchCV with successive halving (HalvingGridSearchCV) (unsafe)']);
+    const [tune] = expectFindings(`
+      from tune_sklearn import TuneGridSearchCV
+      s = TuneGridSearchCV(est, {"a": [1, 2]})
+      #   ^^^^^^^^^^^^^^^^ GML201
+    `, { settings: ALL });
+    assert.equal(tune.fixes.length, 0);
+    const [sampled] = expectFindings(`
+      from sklearn.model_selection import ParameterGrid
+      for params in ParameterGrid({"a": [1, 2, 3]}):
+      #             ^^^^^^^^^^^^^ GML201
+          fit(params)
+    `, { settings: ALL });
+    assert.deepEqual(sampled.fixes.map((f) => f.title), ['Sample 2 combinations with ParameterSampler instead (unsafe)']);
   });
 
   it('titles the randomized fix with its n_iter, a third of the candidates', () => {

@@ -86,8 +86,20 @@ function halvingFix(edits: Edits, call: CallSite): ReportedFix | undefined {
   return { title: 'Replace GridSearchCV with successive halving (HalvingGridSearchCV)', edits: changes };
 }
 
-function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix {
-  const nIter = candidates === undefined ? 10 : Math.max(1, Math.round(candidates / 3));
+/**
+ * How many candidates a random search samples: a third of a literal grid's, at least two (one
+ * candidate is no search), and only when that is fewer than the grid holds (sampling them all is the
+ * grid again); 10, scikit-learn's default, when the grid is not literal.
+ */
+function sampleSize(candidates: number | undefined): number | undefined {
+  if (candidates === undefined) return 10;
+  const n = Math.max(2, Math.round(candidates / 3));
+  return n < candidates ? n : undefined;
+}
+
+function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix | undefined {
+  const nIter = sampleSize(candidates);
+  if (nIter === undefined) return undefined;
   const changes: TextEdit[] = [];
   const renamed = renameCallee(edits, edits.importer(), call, 'RandomizedSearchCV');
   changes.push(renamed.edit);
@@ -102,8 +114,9 @@ function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefi
 }
 
 /** tune-sklearn: `TuneGridSearchCV` → `TuneSearchCV(…, n_trials=…)`, whose default search samples at random. */
-function tuneRandomFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix {
-  const nTrials = candidates === undefined ? 10 : Math.max(1, Math.round(candidates / 3));
+function tuneRandomFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix | undefined {
+  const nTrials = sampleSize(candidates);
+  if (nTrials === undefined) return undefined;
   const changes: TextEdit[] = [];
   const renamed = renameCallee(edits, edits.importer(), call, 'TuneSearchCV', TUNE_SKLEARN);
   changes.push(renamed.edit);
@@ -126,8 +139,8 @@ function isLoopIterable(call: CallSite): boolean {
 }
 
 function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined): ReportedFix | undefined {
-  if (!isLoopIterable(call) || !call.argument('param_grid', 0) || call.hasStarArgs || call.hasStarKwargs) return undefined;
-  const nIter = candidates === undefined ? 10 : Math.max(1, Math.round(candidates / 3));
+  const nIter = sampleSize(candidates);
+  if (nIter === undefined || !isLoopIterable(call) || !call.argument('param_grid', 0) || call.hasStarArgs || call.hasStarKwargs) return undefined;
   const changes: TextEdit[] = [];
   const renamed = renameCallee(edits, edits.importer(), call, 'ParameterSampler');
   changes.push(renamed.edit);
@@ -264,7 +277,9 @@ function plural(n: number, word: string): string {
  * - `RandomizedSearchCV` takes the same arguments, with `param_grid=` renamed to
  *   `param_distributions=`; lists are sampled without replacement. The fix sets `n_iter` to a third
  *   of the candidates when the grid is literal (10, scikit-learn's default, otherwise) and
- *   `random_state=0` so results stay reproducible, as a grid search's are.
+ *   `random_state=0` so results stay reproducible, as a grid search's are. It samples at least two
+ *   candidates, and is not offered when that would be all of them (a grid of two): the same holds
+ *   for `n_trials` and for `ParameterSampler`'s `n_iter`.
  *
  * Both fixed versions of the fixture above were run with Debian's scikit-learn 1.2 in this project's tests.
  *
@@ -357,14 +372,15 @@ export const exhaustiveGridSearch = defineRule({
           message:
             `TuneGridSearchCV is exhaustive: ${cost}. TuneSearchCV samples a fixed number of trials at random (or with Bayesian optimisation), ` +
             'and early_stopping= (an ASHA scheduler) ends poor candidates after a few iterations; either usually finds an equally good setting for a fraction of the compute.',
-          fixes: [tuneRandomFix(edits, call, candidates)],
+          fixes: [tuneRandomFix(edits, call, candidates)].filter((f): f is ReportedFix => !!f),
         });
         continue;
       }
       const fixes: ReportedFix[] = [];
       const halving = halvingFix(edits, call);
       if (halving) fixes.push(halving);
-      fixes.push(randomizedFix(edits, call, candidates));
+      const randomized = randomizedFix(edits, call, candidates);
+      if (randomized) fixes.push(randomized);
       report({
         node: call.callee,
         message:
