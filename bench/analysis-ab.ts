@@ -1,16 +1,20 @@
-// A/B of two builds of the engine on the corpus, in one process, so both see the same machine load:
-// each round parses every file (baseline), analyses it with the other build, then with this one.
-// Findings must be equal. Ratios are medians over the rounds, against the same parse baseline.
+// A/B of two builds of the engine in one process, so both see the same machine load: in every
+// round each file is parsed alone (the baseline), then analysed by both builds in turn, the order
+// swapped every round, so that a slower stretch of the machine weighs on both alike (a whole-corpus
+// round per build left their ratio spread by ±15 % on this shared VM; per file it is ±2 %: an A/A run
+// of one build gives 0.98–1.01). Findings must be equal. Reports the summed times, each build
+// against the parse baseline, and this build's time over the other's.
 //
-// Usage (compare with an earlier commit REV):
+// Usage (compare with an earlier commit REV; directories default to the bench corpus):
 //   git worktree add /tmp/greenml-old REV && ln -s "$PWD/node_modules" /tmp/greenml-old/node_modules
-//   (cd /tmp/greenml-old && npx tsc -p .) && npx tsc -p . && node out/bench/analysis-ab.js /tmp/greenml-old/out [rounds=5]
+//   (cd /tmp/greenml-old && npx tsc -p .) && npx tsc -p . && node out/bench/analysis-ab.js /tmp/greenml-old/out [rounds=5] [dir ...]
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeTree } from '../server/src/analysis/analyze';
 import { loadPython, parsePython } from '../server/src/analysis/parser';
 import { SourceText } from '../server/src/analysis/sourceText';
 import { effectiveConfig } from '../server/src/config/settings';
-import { describeCorpus, loadCorpus, machine, median, type Corpus } from './analysis-corpus';
+import { describeCorpus, loadCorpus, machine } from './analysis-corpus';
 
 interface Engine {
   analyse(text: string): number;
@@ -46,42 +50,62 @@ async function otherEngine(outDir: string): Promise<Engine> {
   };
 }
 
-function timed(corpus: Corpus, run: (text: string) => number): { ms: number; findings: number } {
-  const t0 = performance.now();
-  let findings = 0;
-  for (const f of corpus.files) findings += run(f.text);
-  return { ms: performance.now() - t0, findings };
+/** The .py files under some directories (recursively), or the bench corpus's when none are given. */
+function filesOf(dirs: string[]): { texts: string[]; description: string } {
+  if (dirs.length === 0) {
+    const corpus = loadCorpus();
+    return { texts: corpus.files.map((f) => f.text), description: describeCorpus(corpus) };
+  }
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && p.endsWith('.py')) texts.push(fs.readFileSync(p, 'utf8'));
+    }
+  };
+  for (const dir of dirs) walk(dir);
+  if (texts.length === 0) throw new Error(`no .py files under ${dirs.join(', ')}`);
+  return { texts, description: `${texts.length} files under ${dirs.join(', ')}` };
 }
 
 async function main(): Promise<void> {
-  const otherOut = process.argv[2];
-  if (!otherOut) throw new Error('usage: node out/bench/analysis-ab.js OTHER_OUT_DIR [rounds]');
-  const rounds = Number(process.argv[3] ?? 5);
+  const [otherOut, roundsArg, ...dirs] = process.argv.slice(2);
+  if (!otherOut) throw new Error('usage: node out/bench/analysis-ab.js OTHER_OUT_DIR [rounds] [dir ...]');
+  const rounds = Number(roundsArg ?? 5);
+  if (!(rounds > 0)) throw new Error(`rounds must be a positive number, got ${roundsArg}`);
   await loadPython();
-  const corpus = loadCorpus();
+  const { texts, description } = filesOf(dirs);
   const mine = thisEngine();
   const other = await otherEngine(otherOut);
-  const parseOnly = (text: string) => {
-    parsePython(text).delete();
-    return 0;
-  };
-  timed(corpus, other.analyse);
-  timed(corpus, mine.analyse);
-  const parse: number[] = [];
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    parse.push(timed(corpus, parseOnly).ms);
-    const ra = timed(corpus, other.analyse);
-    const rb = timed(corpus, mine.analyse);
-    if (ra.findings !== rb.findings) throw new Error(`findings differ: other ${ra.findings}, this ${rb.findings}`);
-    a.push(ra.ms);
-    b.push(rb.ms);
+  // Warm-up: every file once through each build.
+  for (const text of texts) {
+    other.analyse(text);
+    mine.analyse(text);
   }
-  const p = median(parse);
+  let parse = 0;
+  let a = 0;
+  let b = 0;
+  for (let round = 0; round < rounds; round++) {
+    let findingsA = 0;
+    let findingsB = 0;
+    for (const text of texts) {
+      let t = performance.now();
+      parsePython(text).delete();
+      parse += performance.now() - t;
+      for (const which of round % 2 === 0 ? ['other', 'this'] : ['this', 'other']) {
+        t = performance.now();
+        if (which === 'other') findingsA += other.analyse(text);
+        else findingsB += mine.analyse(text);
+        if (which === 'other') a += performance.now() - t;
+        else b += performance.now() - t;
+      }
+    }
+    if (findingsA !== findingsB) throw new Error(`findings differ: other ${findingsA}, this ${findingsB}`);
+  }
   console.log(`machine: ${machine()}`);
-  console.log(`corpus: ${describeCorpus(corpus)}`);
-  console.log(`parse median ${p.toFixed(0)} ms; other ${median(a).toFixed(0)} ms = ${(median(a) / p).toFixed(3)} ×; this ${median(b).toFixed(0)} ms = ${(median(b) / p).toFixed(3)} ×`);
+  console.log(`files: ${description}; ${rounds} rounds`);
+  console.log(`parse ${parse.toFixed(0)} ms; other ${a.toFixed(0)} ms = ${(a / parse).toFixed(3)} ×; this ${b.toFixed(0)} ms = ${(b / parse).toFixed(3)} ×; this / other = ${(b / a).toFixed(3)}`);
 }
 
 main().catch((err: unknown) => {

@@ -33,6 +33,9 @@ async function main(): Promise<void> {
   const hits = new Map<string, number>();
   const spread = new Map<string, number>();
   let analysed = 0;
+  // Reparse + analysis per edit, by what the edit sent to be analysed: the share of each class
+  // decides which one the 95th percentile falls in.
+  const byKind = new Map<string, number[]>();
   let inserted: { line: number; character: number } | undefined;
   for (let i = 0; i < edits; i++) {
     let change;
@@ -58,7 +61,11 @@ async function main(): Promise<void> {
     // Which dependencies the changes reached, sending kept segments to be analysed again.
     for (const [w, n] of analysis.lastStats?.staleBecause ?? []) hits.set(w, (hits.get(w) ?? 0) + n);
     const examined = analysis.lastStats?.analysed ?? 0;
+    const kind = analysis.lastStats?.mode === 'full' ? 'whole file' : examined <= 1 ? 'one segment' : examined <= 8 ? '2-8 segments' : '9+ segments';
     spread.set(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+', (spread.get(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+') ?? 0) + 1);
+    const list = byKind.get(kind) ?? [];
+    list.push(t2 - t0);
+    byKind.set(kind, list);
     analysed += analysis.lastStats?.analysed ?? 0;
   }
   const dist = (xs: number[]) => ({ p50: +median(xs).toFixed(1), p95: +percentile(xs, 95).toFixed(1), max: +Math.max(...xs).toFixed(1) });
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
         partial_analyses: partial,
         mean_segments_analysed: +(analysed / edits).toFixed(1),
         segments_examined_per_edit: Object.fromEntries(spread),
+        edit_ms_by_what_was_analysed: Object.fromEntries([...byKind].map(([k, xs]) => [k, { edits: xs.length, ...dist(xs) }])),
         dependencies_that_sent_segments_back_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),
         facts_that_changed: [...factChanges].sort((a, b) => b[1] - a[1]),
       },
