@@ -34,6 +34,9 @@ export class CallSite {
   private calleeNode: Node | undefined;
   private args: Node | null | undefined;
   private parsedArguments: ParsedArguments | undefined;
+  // Each read of the tree is a call into the parser's wasm heap: rules ask for these again and again.
+  private method: string | undefined;
+  private receiverNode: Node | null | undefined;
 
   constructor(
     node: Node,
@@ -106,12 +109,13 @@ export class CallSite {
 
   /** Last segment of the callee as written: `fit` for `model.fit(...)`. */
   get methodName(): string {
-    return this.callee.type === 'attribute' ? (this.callee.childForFieldName('attribute')?.text ?? '') : this.callee.text;
+    return (this.method ??= this.callee.type === 'attribute' ? (this.callee.childForFieldName('attribute')?.text ?? '') : this.callee.text);
   }
 
   /** The object a method is called on (`model` in `model.fit(...)`), if any. */
   get receiver(): Node | null {
-    return this.callee.type === 'attribute' ? this.callee.childForFieldName('object') : null;
+    if (this.receiverNode === undefined) this.receiverNode = this.callee.type === 'attribute' ? this.callee.childForFieldName('object') : null;
+    return this.receiverNode;
   }
 
   /** The argument node for a parameter given by keyword or by position. */

@@ -385,9 +385,7 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   nodesWithin(node: Node, types: string | string[]): Node[] {
     this.readStatementOf(node);
-    // Identifiers are too many to list per segment, and can be zero-width (a missing name in broken code).
-    if (types === 'identifier' || (Array.isArray(types) && types.includes('identifier'))) return node.descendantsOfType(types).filter((n): n is Node => n !== null);
-    return this.module.nodesOfTypeWithin(node, types);
+    return node.descendantsOfType(types).filter((n): n is Node => n !== null);
   }
 
   decoratorsOf(def: Node): Node[] {

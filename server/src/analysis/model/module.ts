@@ -132,9 +132,11 @@ export class ModuleText {
   }
 
   /**
-   * What `node.descendantsOfType(types)` gives (the node itself too), read from its segment's list:
-   * loops, functions and statements nested in each other ask in turn, and each walk would go over
-   * the same subtrees again. For statement-like types, never zero-width, so a range tells descent.
+   * What `node.descendantsOfType(types)` gives (the node itself too), read from its segment's list.
+   * Worth it for calls, which loops, functions and statements nested in each other ask for in turn;
+   * a type asked for inside a few small nodes costs less walked where it is (lists of every node of
+   * the segment for each such question made the analysis slower). Never zero-width types only: a
+   * range then tells descent.
    */
   nodesOfTypeWithin(node: Node, types: string | string[]): Node[] {
     if (node.type === 'module') return node.descendantsOfType(types).filter((n): n is Node => n !== null);
