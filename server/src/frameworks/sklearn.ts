@@ -30,6 +30,11 @@ const SPLITTERS: Readonly<Record<string, { position?: number; splits: number; re
   RepeatedStratifiedKFold: { splits: 5, repeats: 10 },
 };
 
+/** `1 candidate`, `20 fits`: the counts the search rules' messages print. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** Number of parameter combinations of a literal grid: a dict (∏ value counts) or a list of dicts (their sum). */
 export function gridCandidates(grid: Value): number | undefined {
   if (grid.kind === 'dict') {

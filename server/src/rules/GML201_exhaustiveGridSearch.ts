@@ -5,7 +5,7 @@ import { truthiness } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import type { Importer } from '../fixes/importer';
 import { TUNE_GRID_SEARCH, TUNE_SKLEARN } from '../frameworks/raytune';
-import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates } from '../frameworks/sklearn';
+import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates, plural } from '../frameworks/sklearn';
 import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -149,10 +149,6 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
   if (gridKeyword) changes.push(edits.replace(gridKeyword.node.childForFieldName('name')!, 'param_distributions'));
   changes.push(edits.addKeywordArguments(call, [['n_iter', String(nIter)], ['random_state', '0']]));
   return { title: `Sample ${nIter} combinations with ParameterSampler instead`, edits: changes };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -7,14 +7,10 @@ import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { ESTIMATORS } from '../frameworks/gbdt';
 import { isStudyOptimize, OPTUNA_EXHAUSTIVE_SAMPLERS, OPTUNA_GRID_SAMPLERS, STUDY_FACTORIES } from '../frameworks/optuna';
 import { RAY_FIFO_SCHEDULER, RAY_GRID_SEARCH, RAY_TUNE_CONFIG, RAY_TUNE_RUN, RAY_TUNER } from '../frameworks/raytune';
-import { gridCandidates } from '../frameworks/sklearn';
+import { gridCandidates, plural } from '../frameworks/sklearn';
 import { trainsWithin } from '../frameworks/training';
 import type { Edits } from '../fixes/edits';
 import { defineRule, type ReportedFix, type Sites } from './rule';
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /** A third of the trials, at least one: the budget the fixes give random sampling. */
 function third(n: number): number {

@@ -31,7 +31,7 @@ export class ModuleText {
   private wordsAsked = 0;
   private parsesCleanly: boolean | undefined;
   private readonly segmentsClean: Array<boolean | undefined> = [];
-  /** Each segment's nodes of a list of types, by the list (see segmentNodesOfType). */
+  /** Each segment's nodes of a type, by the type (see segmentNodesOfType). */
   private readonly segmentNodes = new Map<string, Array<Node[] | undefined>>();
   /** Each segment's top-level statements (asked for one segment at a time). */
   private readonly topLevelNodes: Array<Node[] | undefined> = [];
@@ -123,24 +123,23 @@ export class ModuleText {
     return found >= 0 ? top[found] : undefined;
   }
 
-  /** Segment `i`'s nodes of these types in document order (outer ones first), walked once per model. */
-  segmentNodesOfType(i: number, types: string | string[]): Node[] {
-    const typesKey = typeof types === 'string' ? types : types.join(' ');
-    let lists = this.segmentNodes.get(typesKey);
-    if (!lists) this.segmentNodes.set(typesKey, (lists = []));
-    return (lists[i] ??= this.rootAt(i).descendantsOfType(types).filter((n): n is Node => n !== null));
+  /** Segment `i`'s nodes of a type in document order (outer ones first), walked once per model. */
+  segmentNodesOfType(i: number, type: string): Node[] {
+    let lists = this.segmentNodes.get(type);
+    if (!lists) this.segmentNodes.set(type, (lists = []));
+    return (lists[i] ??= this.rootAt(i).descendantsOfType(type).filter((n): n is Node => n !== null));
   }
 
   /**
-   * What `node.descendantsOfType(types)` gives (the node itself too), read from its segment's list.
+   * What `node.descendantsOfType(type)` gives (the node itself too), read from its segment's list.
    * Worth it for calls, which loops, functions and statements nested in each other ask for in turn;
    * a type asked for inside a few small nodes costs less walked where it is (lists of every node of
-   * the segment for each such question made the analysis slower). Never zero-width types only: a
-   * range then tells descent.
+   * the segment for each such question made the analysis slower). For a type that is never
+   * zero-width: a range then tells descent.
    */
-  nodesOfTypeWithin(node: Node, types: string | string[]): Node[] {
-    if (node.type === 'module') return node.descendantsOfType(types).filter((n): n is Node => n !== null);
-    const nodes = this.segmentNodesOfType(this.segmentAt(node.startIndex), types);
+  nodesOfTypeWithin(node: Node, type: string): Node[] {
+    if (node.type === 'module') return node.descendantsOfType(type).filter((n): n is Node => n !== null);
+    const nodes = this.segmentNodesOfType(this.segmentAt(node.startIndex), type);
     const { startIndex: start, endIndex: end } = node;
     let lo = 0;
     let hi = nodes.length;
