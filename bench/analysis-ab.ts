@@ -14,7 +14,7 @@ import { analyzeTree } from '../server/src/analysis/analyze';
 import { loadPython, parsePython } from '../server/src/analysis/parser';
 import { SourceText } from '../server/src/analysis/sourceText';
 import { effectiveConfig } from '../server/src/config/settings';
-import { describeCorpus, loadCorpus, machine } from './analysis-corpus';
+import { describeCorpus, loadCorpus, machine, pyFiles } from './analysis-corpus';
 
 interface Engine {
   analyse(text: string): number;
@@ -56,15 +56,7 @@ function filesOf(dirs: string[]): { texts: string[]; description: string } {
     const corpus = loadCorpus();
     return { texts: corpus.files.map((f) => f.text), description: describeCorpus(corpus) };
   }
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && p.endsWith('.py')) texts.push(fs.readFileSync(p, 'utf8'));
-    }
-  };
-  for (const dir of dirs) walk(dir);
+  const texts = dirs.flatMap((dir) => pyFiles(dir, true)).map((p) => fs.readFileSync(p, 'utf8'));
   if (texts.length === 0) throw new Error(`no .py files under ${dirs.join(', ')}`);
   return { texts, description: `${texts.length} files under ${dirs.join(', ')}` };
 }

@@ -54,7 +54,8 @@ export function repoRoot(): string {
   throw new Error(`cannot find the repository root from ${__dirname}`);
 }
 
-function pyFiles(dir: string, recursive: boolean): string[] {
+/** The .py files in a directory (and below it when `recursive`, `__pycache__` aside), in directory order. */
+export function pyFiles(dir: string, recursive: boolean): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
     for (const [w, n] of analysis.lastStats?.staleBecause ?? []) hits.set(w, (hits.get(w) ?? 0) + n);
     const examined = analysis.lastStats?.analysed ?? 0;
     const kind = analysis.lastStats?.mode === 'full' ? 'whole file' : examined <= 1 ? 'one segment' : examined <= 8 ? '2-8 segments' : '9+ segments';
-    spread.set(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+', (spread.get(examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+') ?? 0) + 1);
+    const bucket = examined <= 2 ? String(examined) : examined <= 8 ? '3-8' : '9+';
+    spread.set(bucket, (spread.get(bucket) ?? 0) + 1);
     const list = byKind.get(kind) ?? [];
     list.push(t2 - t0);
     byKind.set(kind, list);

@@ -7,17 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPython, parsePython, type Tree } from '../server/src/analysis/parser';
-import { CORPUS_REPO_DIRS, machine, repoRoot } from './analysis-corpus';
-
-function pyFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...pyFiles(p));
-    else if (e.isFile() && p.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
+import { CORPUS_REPO_DIRS, machine, pyFiles, repoRoot } from './analysis-corpus';
 
 /** Every node's type id, offsets, field id and parent index, in document order; returns the node count. */
 function copyTree(tree: Tree): number {
@@ -58,7 +48,7 @@ async function main(): Promise<void> {
   const rounds = Number(roundsArg ?? 8);
   if (!(rounds > 0)) throw new Error(`rounds must be a positive number, got ${roundsArg}`);
   const dirs = dirArgs.length ? dirArgs : CORPUS_REPO_DIRS.map((d) => path.join(repoRoot(), d));
-  const texts = dirs.flatMap(pyFiles).map((p) => fs.readFileSync(p, 'utf8'));
+  const texts = dirs.flatMap((dir) => pyFiles(dir, true)).map((p) => fs.readFileSync(p, 'utf8'));
   if (texts.length === 0) throw new Error(`no .py files under ${dirs.join(', ')}`);
   await loadPython();
   let parse = 0;
