@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const hits = new Map<string, number>();
   const spread = new Map<string, number>();
   let analysed = 0;
+  let ruleRuns = 0;
   // Reparse + analysis per edit, by what the edit sent to be analysed: the share of each class
   // decides which one the 95th percentile falls in.
   const byKind = new Map<string, number[]>();
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     analysisMs.push(t2 - t1);
     if (analysis.lastStats?.mode === 'partial') partial++;
     for (const f of analysis.lastStats?.changedFacts ?? []) factChanges.set(f, (factChanges.get(f) ?? 0) + 1);
-    // Which dependencies the changes reached, sending kept segments to be analysed again.
+    // Which dependencies the changes reached, sending kept segments (whole, or some of their rules) to be analysed again.
     for (const [w, n] of analysis.lastStats?.staleBecause ?? []) hits.set(w, (hits.get(w) ?? 0) + n);
     const examined = analysis.lastStats?.analysed ?? 0;
     const kind = analysis.lastStats?.mode === 'full' ? 'whole file' : examined <= 1 ? 'one segment' : examined <= 8 ? '2-8 segments' : '9+ segments';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     list.push(t2 - t0);
     byKind.set(kind, list);
     analysed += analysis.lastStats?.analysed ?? 0;
+    ruleRuns += analysis.lastStats?.ruleRuns ?? 0;
   }
   const dist = (xs: number[]) => ({ p50: +median(xs).toFixed(1), p95: +percentile(xs, 95).toFixed(1), max: +Math.max(...xs).toFixed(1) });
   console.log(`machine: ${machine()}`);
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
         analysis_ms: dist(analysisMs),
         partial_analyses: partial,
         mean_segments_analysed: +(analysed / edits).toFixed(1),
+        // A kept segment reached through what some of its rules read runs only those rules again.
+        mean_rule_runs: +(ruleRuns / edits).toFixed(1),
         segments_examined_per_edit: Object.fromEntries(spread),
         edit_ms_by_what_was_analysed: Object.fromEntries([...byKind].map(([k, xs]) => [k, { edits: xs.length, ...dist(xs) }])),
         dependencies_that_sent_segments_back_most: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 12),

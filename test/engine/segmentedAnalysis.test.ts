@@ -748,6 +748,45 @@ describe('per-segment analysis re-examines what an edit can change, and no more'
     });
   });
 
+  it('an import renamed in one segment runs again, on the segments that use the name, only the rules that resolved it', () => {
+    // Every segment builds a DataLoader and trains with it; the import's name changed makes those
+    // calls unknown (GML301 and GML302 go quiet) and back. The other rules' findings there (GML101's
+    // fp32 loop, GML216's epoch loop) are kept: they never asked what `DataLoader` is.
+    const block = (k: number) => [
+      `loader_${k} = DataLoader(data_${k}, batch_size=32)`,
+      `for epoch_${k} in range(20):`,
+      `    for x_${k}, y_${k} in loader_${k}:`,
+      `        x_${k} = x_${k}.to("cuda")`,
+      `        loss_${k} = model(x_${k}).sum()`,
+      `        loss_${k}.backward()`,
+      `        opt.step()`,
+    ];
+    const lines = ['import torch', 'from torch.utils.data import DataLoader', 'model = model.to("cuda")', ...filler(0, 8)];
+    for (let k = 1; k <= 6; k++) lines.push(...block(k), ...filler(k, 25));
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML301'), 6);
+      assert.equal(count('GML101'), 6);
+      const enabled = RULES.filter((r) => config.isEnabled(r.code, undefined, r.optIn)).length;
+      const line = lines.indexOf('from torch.utils.data import DataLoader');
+      const at = { line, character: line === 1 ? 'from torch.utils.data import DataLoader'.length : 0 };
+      doc.update([{ range: { start: at, end: at }, text: 'X' }]);
+      expectSame(doc, analysis, 'DataLoader renamed DataLoaderX in the import');
+      const stats = analysis.lastStats!;
+      assert.equal(stats.mode, 'partial');
+      assert.ok(stats.analysed >= 6, `segments examined: ${stats.analysed}`);
+      // The import's own segment runs every rule; each of the others only those that read the name.
+      const kept = stats.analysed - 1;
+      assert.ok(stats.ruleRuns - enabled <= kept * 6, `rules run: ${stats.ruleRuns} over ${stats.analysed} segments (${enabled} rules enabled)`);
+      assert.equal(count('GML301'), 0);
+      assert.equal(count('GML101'), 6, 'the fp32 loops are still reported');
+      doc.update([{ range: { start: at, end: { line, character: at.character + 1 } }, text: '' }]);
+      expectSame(doc, analysis, 'the import back');
+      assert.ok(analysis.lastStats!.ruleRuns - enabled <= kept * 6, `rules run: ${analysis.lastStats!.ruleRuns}`);
+      assert.equal(count('GML301'), 6);
+      assert.equal(count('GML302'), 6);
+    });
+  });
+
   it('on the ML corpus (python3-torch, python3-sklearn sources): equal to a whole-file analysis on open and after edits', () => {
     const corpus = loadMlCorpus();
     const rnd = seededRandom(7);

@@ -80,6 +80,13 @@ export interface RunOptions {
   started: number;
   relativePath?: string;
   rules?: readonly Rule[];
+  /** Only the rules at these indexes of the list run (an incremental analysis running some again). */
+  only?: ReadonlySet<number>;
+  /**
+   * Called before an enabled rule is looked at (its package check included), with its index: an
+   * incremental analysis records what each rule reads apart.
+   */
+  beforeRule?: (index: number) => void;
 }
 
 /** Runs the enabled rules over a model (made on first need), within the time budget. */
@@ -91,12 +98,14 @@ export function runRules(modelOf: () => SemanticModel, source: SourceText, optio
   let stopped: RuleRun['stopped'];
   let model: SemanticModel | undefined;
   for (const [index, rule] of rules.entries()) {
+    if (options.only && !options.only.has(index)) continue;
     if (!config.isEnabled(rule.code, options.relativePath, rule.optIn)) continue;
     if (!model) {
       model = modelOf();
       // Rules are stopped mid-way too: model queries throw AnalysisTimeout once the budget is spent.
       model.deadline = started + budget;
     }
+    options.beforeRule?.(index);
     const current = model;
     let imported: boolean;
     try {

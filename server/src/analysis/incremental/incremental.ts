@@ -1,12 +1,13 @@
-// Analysis of a segmented document (PythonDocument) kept per segment, so an edit re-examines only
-// what it can have changed. Each segment keeps the findings of its sites and the dependencies the
-// model recorded while they were computed (dependency.ts). After an edit a segment is analysed again
-// when it was reparsed, when the changed statements reach one of its dependencies, or when one of its
-// findings or fixes touches the changed text; the other segments' findings are moved to their new
+// Analysis of a segmented document (PythonDocument) kept per segment and rule, so an edit re-examines
+// only what it can have changed. Each segment keeps, per rule, the findings of its sites and the
+// dependencies the model recorded while the rule computed them (dependency.ts). After an edit a
+// segment is analysed again whole when it was reparsed or when the changes reach what its fact values
+// read; a rule runs again on a kept segment when the changed statements reach one of its dependencies
+// or one of its findings or fixes touches the changed text; the other findings are moved to their new
 // positions. File-level facts are kept per segment too (segmentFacts.ts): a segment analysed again
-// computes its own value, and the segments that used a fact are analysed again only when its combined
-// value changed. Anything that cannot be judged this way (the first analysis, a new configuration, a
-// document parsed again whole, a time budget running out, more than half of the segments to redo) is
+// computes its own value, and the rules that used a fact run again only when its combined value
+// changed. Anything that cannot be judged this way (the first analysis, a new configuration, a
+// document parsed again whole, a time budget running out, more than half of the rule runs to redo) is
 // a full analysis, recorded the same way.
 import type { EffectiveConfig } from '../../config/settings';
 import type { Rule } from '../../rules/rule';
@@ -17,7 +18,8 @@ import { BindingCandidates } from '../model/bindings';
 import { SemanticModel } from '../model/model';
 import type { SourceText } from '../sourceText';
 import type { Finding } from '../types';
-import { atCurrentOffsets, moveCombined, moveFactReads, moveFacts, moveFindings, moveReads, sameFact, shiftedBy, takeReads, type SegmentRecord } from './records';
+import { RULES } from '../../rules/registry';
+import { activeRules, atCurrentOffsets, findingMover, findingsOf, freshRuleRecord, moveCombined, moveFactReads, moveFacts, moveReads, sameFact, shiftedBy, takeReads, type RuleRecord, type SegmentRecord } from './records';
 import { SegmentFacts } from './segmentFacts';
 
 export interface IncrementalOptions {
@@ -32,14 +34,16 @@ export interface IncrementalOptions {
 /** How the last analysis was made, for tests and benchmarks. */
 export interface IncrementalStats {
   mode: 'full' | 'partial';
-  /** Segments whose sites were examined (a segment examined in two rounds counts twice). */
+  /** Segments whose sites were examined by some rule (a segment examined in two rounds counts twice). */
   analysed: number;
+  /** Rules run over a segment's sites (a rule run on two segments counts twice). */
+  ruleRuns: number;
   segments: number;
-  /** Facts whose combined value changed, sending the segments that used them to be analysed again. */
+  /** Facts whose combined value changed, sending the rules that used them to run again. */
   changedFacts: string[];
   /** Fact values a reparsed segment kept from before the edit instead of computing them again. */
   factsCarried: number;
-  /** For the segments kept before and analysed again: the dependency the changes reached, and how many. */
+  /** For the segments kept before and analysed again (whole or some of their rules): the dependency the changes reached, and how many. */
   staleBecause: Map<string, number>;
   /** Milliseconds spent in each phase. */
   phases?: Record<string, number>;
@@ -56,11 +60,12 @@ export class IncrementalAnalysis {
   lastStats: IncrementalStats | undefined;
   private staleBecause = new Map<string, number>();
   /**
-   * Which segments' records depend on each key (their dependencies and fact dependencies), so an
-   * edit finds the records it reaches from what it changed alone, not by asking every record.
+   * The cells (a segment's record of one rule, or its fact values) that depend on each key, so an
+   * edit finds what it reaches from what it changed alone, not by asking every record.
    */
-  private readonly dependents = new Map<DependencyKey, Set<Segment>>();
-  private readonly indexedKeys = new Map<Segment, DependencyKey[]>();
+  private readonly dependents = new Map<DependencyKey, Set<IndexCell>>();
+  /** Each segment's indexed cells, by rule index (FACT_VALUES for its fact values). */
+  private readonly indexedKeys = new Map<Segment, Map<number, IndexCell>>();
   /** The dependencies on several words together ever indexed, with their words. */
   private readonly allWordsKeys = new Map<DependencyKey, string[]>();
   /** Whether `dependents` holds every record (it is made on the first edit after a full analysis). */
@@ -82,38 +87,61 @@ export class IncrementalAnalysis {
     const kept = this.configKey === options.configKey ? this.carryOver(segments, changes, source, model) : undefined;
     if (!kept) this.summaries = new Map();
     this.configKey = options.configKey;
-    const stale = kept ? segments.filter((s) => !kept.has(s)) : segments;
-    const partial = !!kept && stale.length * 2 <= segments.length;
+    const stale = kept ? segments.filter((s) => !kept.records.has(s)) : segments;
+    const rules = options.rules ?? RULES;
+    // Partial while at most half of the rule runs of a full analysis are to be made again.
+    const enabled = rules.filter((r) => options.config.isEnabled(r.code, options.relativePath, r.optIn)).length;
+    let toRun = stale.length * enabled;
+    if (kept) for (const redo of kept.redo.values()) toRun += redo.size;
+    const partial = !!kept && toRun * 2 <= segments.length * enabled;
     const before = partial ? moveCombined(this.facts.combined, changes) : undefined;
     // A segment parsed again keeps the fact values the edit cannot have changed (see SegmentFacts.carry).
     const carried = this.facts.takeCarried();
     this.records = new Map();
-    if (partial) for (const [s, r] of kept) this.records.set(s, r);
+    if (partial) for (const [s, r] of kept.records) this.records.set(s, r);
     for (const s of partial ? stale : segments) this.records.set(s, this.facts.freshRecordFor(s, partial ? carried : undefined));
     const factsCarried = carried ? [...carried.values()].reduce((n, m) => n + m.size, 0) : 0;
     model.sites.facts = this.facts.storeFor(model, segments, this.records);
 
+    const ruleIndex = new Map(rules.map((r, i) => [r.code, i]));
     const notes = new Set<string>();
     let stopped: RuleRun | undefined;
     const done: RawFinding[] = [];
     let analysed = 0;
+    let ruleRuns = 0;
     const changedFacts: string[] = [];
-    const analysedRecords = new Set<SegmentRecord>();
-    const run = (list: readonly Segment[]): boolean => {
-      for (const segment of list) {
+    /** The rules run on each segment in this analysis (their records read the facts as they now are). */
+    const ran = new Map<Segment, Set<number>>();
+    const ranRecords: RuleRecord[] = [];
+    const run = (work: readonly SegmentWork[]): boolean => {
+      for (const { segment, rules: only } of work) {
         const record = this.records.get(segment)!;
         atCurrentOffsets(record);
-        analysedRecords.add(record);
         this.facts.computed.add(segment);
         model.sites.setUnit({ start: segment.start, end: segment.end });
-        record.dependencies = new Set();
-        model.dependencies = record.dependencies;
-        const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules });
-        takeReads(record.dependencies, record.reads, record.factsUsed);
+        // Each rule records what it reads into a record of its own.
+        const runs = new Map<number, RuleRecord>();
+        const beforeRule = (index: number) => {
+          const rule = freshRuleRecord();
+          runs.set(index, rule);
+          model.dependencies = rule.dependencies;
+        };
+        const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules, only, beforeRule });
+        model.dependencies = undefined;
+        for (const r of result.raw) runs.get(ruleIndex.get(r.finding.code)!)!.raw.push(r);
+        record.raw = undefined;
+        const ranHere = ran.get(segment) ?? new Set<number>();
+        ran.set(segment, ranHere);
+        for (const [index, rule] of runs) {
+          takeReads(rule.dependencies, rule.reads, record.factsUsed);
+          record.rules.set(index, rule);
+          ranRecords.push(rule);
+          ranHere.add(index);
+        }
         analysed++;
+        ruleRuns += runs.size;
         for (const n of result.notes) notes.add(n);
         done.push(...result.raw);
-        record.raw = result.raw;
         if (result.stopped) {
           stopped = result;
           return false;
@@ -130,7 +158,10 @@ export class IncrementalAnalysis {
     };
     this.facts.computed = new Set();
     phase('carry');
-    let ok = run(partial ? stale : segments);
+    const firstRound: SegmentWork[] = partial
+      ? segments.flatMap((s): SegmentWork[] => (!kept.records.has(s) ? [{ segment: s }] : kept.redo.has(s) ? [{ segment: s, rules: kept.redo.get(s) }] : []))
+      : segments.map((s) => ({ segment: s }));
+    let ok = run(firstRound);
     phase('rules');
     const endUnit = () => {
       model.sites.setUnit(undefined);
@@ -138,20 +169,35 @@ export class IncrementalAnalysis {
     };
     endUnit();
     if (ok && before) {
-      // Kept segments that used a fact whose combined value changed are analysed again (their own
-      // fact values still hold: only the rules' part is redone).
+      // On kept segments, the rules not run yet that used a fact whose combined value changed run
+      // again (the segments' own fact values still hold: only those rules' part is redone).
       const now = this.facts.combine(model, segments, this.records);
       this.facts.combined = now;
       for (const [id, value] of now) if (!sameFact(before.get(id), value)) changedFacts.push(id);
       const factKeys = new Set(changedFacts.map((id) => key.fact(id)));
-      const again = factKeys.size ? segments.filter((s) => kept!.has(s) && [...this.records.get(s)!.dependencies].some((d) => factKeys.has(d))) : [];
+      const again: SegmentWork[] = [];
+      if (factKeys.size) {
+        for (const segment of segments) {
+          if (!kept!.records.has(segment)) continue;
+          const redo = new Set<number>();
+          for (const [index, rule] of this.records.get(segment)!.rules) {
+            if (ran.get(segment)?.has(index)) continue;
+            for (const d of rule.dependencies) {
+              if (!factKeys.has(d)) continue;
+              redo.add(index);
+              break;
+            }
+          }
+          if (redo.size) again.push({ segment, rules: redo });
+        }
+      }
       phase('compare');
       ok = run(again);
       endUnit();
       phase('rules');
     }
     model.sites.facts = undefined;
-    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, segments: segments.length, changedFacts, factsCarried: partial ? factsCarried : 0, staleBecause: this.staleBecause };
+    this.lastStats = { mode: partial ? 'partial' : 'full', analysed, ruleRuns, segments: segments.length, changedFacts, factsCarried: partial ? factsCarried : 0, staleBecause: this.staleBecause };
     if (!ok && stopped) {
       // Out of time: what was found is reported with GML004, and the next analysis starts over.
       this.records = new Map();
@@ -165,20 +211,19 @@ export class IncrementalAnalysis {
     }
     // The combined facts for the next edit's comparison (made above when nothing was asked for since).
     if (!before || this.facts.anyUncombined(this.records)) this.facts.combined = this.facts.combine(model, segments, this.records);
-    // Compared dependencies first recorded now get their values, for the next edit's comparison:
-    // those of the records analysed, and of kept records that computed a fact value for another's rule.
+    // Compared dependencies first recorded now get their values, for the next edit's comparison: those
+    // of the rules run, and of the segments that computed a fact value (for their rules or another's).
+    const summarise = (deps: ReadonlySet<DependencyKey>) => {
+      for (const d of deps) {
+        if (this.summaries.has(d)) continue;
+        const value = model.summaryOf(d);
+        if (value !== undefined) this.summaries.set(d, value);
+      }
+    };
+    for (const rule of ranRecords) summarise(rule.dependencies);
     for (const segment of this.facts.computed) {
       const record = this.records.get(segment);
-      if (record) analysedRecords.add(record);
-    }
-    for (const record of analysedRecords) {
-      for (const deps of [record.dependencies, record.factDependencies]) {
-        for (const d of deps) {
-          if (this.summaries.has(d)) continue;
-          const value = model.summaryOf(d);
-          if (value !== undefined) this.summaries.set(d, value);
-        }
-      }
+      if (record) summarise(record.factDependencies);
     }
     // The dependency index follows the records whose dependencies were made or grew now. After a
     // full analysis it is made on the first edit instead (most open documents are never edited).
@@ -186,9 +231,16 @@ export class IncrementalAnalysis {
       this.dependents.clear();
       this.indexedKeys.clear();
       this.indexed = false;
-    } else if (this.indexed) for (const segment of this.facts.computed) this.indexRecord(segment, this.records.get(segment)!);
+    } else if (this.indexed) {
+      // Of a kept segment, only the cells made now: the rules run on it and its fact values.
+      for (const segment of this.facts.computed) this.indexRecord(segment, this.records.get(segment)!, kept.records.has(segment) ? (ran.get(segment) ?? NO_RULES_RUN) : undefined);
+    }
     phase('combine');
-    const raw = segments.flatMap((s) => this.records.get(s)?.raw ?? []);
+    const raw: RawFinding[] = [];
+    for (const s of segments) {
+      const record = this.records.get(s);
+      if (record) for (const r of findingsOf(record)) raw.push(r);
+    }
     const finished = { notes: [...notes], budget };
     const findings = finishFindings(raw, finished, source, modelOf, options.config, options.relativePath, options.rules);
     phase('finish');
@@ -196,41 +248,62 @@ export class IncrementalAnalysis {
     return result(findings, source, finished.notes, model);
   }
 
-  private indexRecord(segment: Segment, record: SegmentRecord): void {
-    this.unindex(segment);
-    const keys = [...record.dependencies, ...record.factDependencies];
-    this.indexedKeys.set(segment, keys);
-    for (const k of keys) {
-      const set = this.dependents.get(k);
-      if (set) set.add(segment);
-      else this.dependents.set(k, new Set([segment]));
-      if (!this.allWordsKeys.has(k)) {
-        const words = allWordsOf(k);
-        if (words) this.allWordsKeys.set(k, words);
+  /**
+   * Indexes a segment's cells under the keys they depend on: every cell, or (a kept segment analysed
+   * in part) the rules at these indexes and the fact values.
+   */
+  private indexRecord(segment: Segment, record: SegmentRecord, rules?: ReadonlySet<number>): void {
+    let cells = this.indexedKeys.get(segment);
+    if (!rules || !cells) {
+      this.unindex(segment);
+      cells = new Map();
+      this.indexedKeys.set(segment, cells);
+    }
+    const add = (index: number, keys: ReadonlySet<DependencyKey>) => {
+      const old = cells.get(index);
+      if (old) this.unindexCell(old);
+      const cell: IndexCell = { segment, index, keys };
+      cells.set(index, cell);
+      for (const k of cell.keys) {
+        const set = this.dependents.get(k);
+        if (set) set.add(cell);
+        else this.dependents.set(k, new Set([cell]));
+        if (!this.allWordsKeys.has(k)) {
+          const words = allWordsOf(k);
+          if (words) this.allWordsKeys.set(k, words);
+        }
       }
+    };
+    for (const [index, rule] of record.rules) if (!rules || rules.has(index)) add(index, rule.dependencies);
+    add(FACT_VALUES, record.factDependencies);
+  }
+
+  private unindexCell(cell: IndexCell): void {
+    for (const k of cell.keys) {
+      const set = this.dependents.get(k);
+      if (!set) continue;
+      set.delete(cell);
+      if (set.size === 0) this.dependents.delete(k);
     }
   }
 
   private unindex(segment: Segment): void {
-    const keys = this.indexedKeys.get(segment);
-    if (!keys) return;
-    for (const k of keys) {
-      const set = this.dependents.get(k);
-      if (!set) continue;
-      set.delete(segment);
-      if (set.size === 0) this.dependents.delete(k);
-    }
+    const cells = this.indexedKeys.get(segment);
+    if (!cells) return;
+    for (const cell of cells.values()) this.unindexCell(cell);
     this.indexedKeys.delete(segment);
   }
 
   /**
    * The segments whose records still hold after the changes, with their findings and fact spans moved
-   * to where they now are. Undefined when nothing can be reused (the document was parsed again whole).
+   * to where they now are, and for each the rules to run on it again (what the changes reached of
+   * theirs, or a finding they touched). Undefined when nothing can be reused (the document was parsed
+   * again whole).
    */
-  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText, model: SemanticModel): Map<Segment, SegmentRecord> | undefined {
+  private carryOver(segments: readonly Segment[], changes: DocumentChanges, source: SourceText, model: SemanticModel): KeptRecords | undefined {
     const statements = changes.statements;
     if (!statements || this.records.size === 0 || segments.length < 2) return undefined;
-    const kept = new Map<Segment, SegmentRecord>();
+    const kept: KeptRecords = { records: new Map(), redo: new Map() };
     // A compared dependency the changes reach counts only when its value differs now. Its value is
     // computed only for a record that depends on it; the others' kept values are dropped.
     const { plain, compared } = changedKeys(statements);
@@ -250,11 +323,19 @@ export class IncrementalAnalysis {
       for (const [segment, record] of this.records) this.indexRecord(segment, record);
       this.indexed = true;
     }
-    // The records the changes reach, with the first reason found (for the stats).
-    const reached = new Map<Segment, string>();
+    // What the changes reach in each segment, with the first reason found (for the stats): the
+    // segment's fact values (it is analysed again whole) or some of its rules.
+    const reached = new Map<Segment, { reason: string; rules: Set<number> | 'all' }>();
     const reach = (k: DependencyKey): void => {
-      const dependents = this.dependents.get(k);
-      if (dependents) for (const s of dependents) if (!reached.has(s)) reached.set(s, k);
+      const cells = this.dependents.get(k);
+      if (!cells) return;
+      for (const { segment, index } of cells) {
+        let hit = reached.get(segment);
+        if (!hit) reached.set(segment, (hit = { reason: k, rules: new Set() }));
+        if (hit.rules === 'all') continue;
+        if (index === FACT_VALUES) hit.rules = 'all';
+        else hit.rules.add(index);
+      }
     };
     reach(key.wholeFile);
     if (statements.head) reach(key.head);
@@ -266,37 +347,61 @@ export class IncrementalAnalysis {
     for (const [k, words] of this.allWordsKeys) if (this.dependents.get(k)?.size && words.every((w) => statements.words.has(w))) reach(k);
     // A compared key counts only when a record depends on it and its value differs now.
     for (const k of compared) if (this.dependents.get(k)?.size && differs(k)) reach(k);
+    const moveFindings = findingMover(changes, source);
     const because = (this.staleBecause = new Map());
+    const count = (reason: string) => because.set(reason, (because.get(reason) ?? 0) + 1);
     for (const segment of segments) {
       const previous = this.records.get(segment);
       if (!previous) continue;
-      const reason = reached.get(segment);
-      if (reason !== undefined) {
-        because.set(reason, (because.get(reason) ?? 0) + 1);
+      const hit = reached.get(segment);
+      if (hit?.rules === 'all') {
+        count(hit.reason);
         continue;
       }
       const delta = shiftedBy(previous, changes);
+      let record: SegmentRecord;
       if (delta !== undefined) {
         // Every kept offset lies before the edits or after them all: one number moves them.
-        const raw = moveFindings(previous.raw, changes, source);
-        if (!raw) continue;
         previous.shift += delta;
-        kept.set(segment, raw === previous.raw ? previous : { ...previous, raw });
+        record = previous;
+      } else {
+        atCurrentOffsets(previous);
+        const facts = moveFacts(previous.facts, changes);
+        const factReads = facts && moveFactReads(previous.factReads, changes);
+        if (!facts || !factReads) continue;
+        record = facts === previous.facts && factReads === previous.factReads ? previous : { ...previous, facts, factReads, shift: 0, bounds: undefined };
+      }
+      if (!hit && delta !== undefined && findingsOf(record).length === 0) {
+        // Nothing the edit reached, nothing read near it, no finding to move.
+        kept.records.set(segment, record);
         continue;
       }
-      atCurrentOffsets(previous);
-      const reads = moveReads(previous.reads, changes);
-      if (!reads) {
-        because.set('§', (because.get('§') ?? 0) + 1);
-        continue;
+      const redo = new Set<number>(hit?.rules ?? NO_RULES);
+      let reason = hit?.reason;
+      // The rule records, copied only when one changes or is dropped (most stay as they are).
+      let rules: Map<number, RuleRecord> | undefined;
+      for (const index of redo) if (record.rules.has(index)) (rules ??= new Map(record.rules)).delete(index);
+      for (const [index, rule] of activeRules(record)) {
+        if (redo.has(index)) continue;
+        // A rule that read a statement the edit touches runs again, as one whose finding it touches.
+        const reads = delta !== undefined ? rule.reads : moveReads(rule.reads, changes);
+        if (!reads) reason ??= '§';
+        const raw = reads && moveFindings(rule.raw);
+        if (!raw) {
+          redo.add(index);
+          (rules ??= new Map(record.rules)).delete(index);
+        } else if (raw !== rule.raw || reads !== rule.reads) (rules ??= new Map(record.rules)).set(index, { ...rule, raw, reads: reads! });
       }
-      const raw = moveFindings(previous.raw, changes, source);
-      const facts = raw && moveFacts(previous.facts, changes);
-      const factReads = facts && moveFactReads(previous.factReads, changes);
-      if (!raw || !facts || !factReads) continue;
-      // Nothing moved (the segment lies before the edit): the record is kept as it is.
-      if (raw === previous.raw && facts === previous.facts && reads === previous.reads && factReads === previous.factReads) kept.set(segment, previous);
-      else kept.set(segment, { ...previous, raw, facts, reads, factReads, shift: 0, bounds: undefined });
+      if (rules) {
+        record.rules = rules;
+        record.raw = undefined;
+        record.bounds = undefined;
+      }
+      kept.records.set(segment, record);
+      if (redo.size) {
+        kept.redo.set(segment, redo);
+        if (reason !== undefined) count(reason);
+      }
     }
     this.facts.carry(this.records, segments, current, changes, differs);
     // Segments no longer there (parsed again) leave the index.
@@ -311,6 +416,32 @@ export class IncrementalAnalysis {
     }
     return kept;
   }
+}
+
+const NO_RULES: readonly number[] = [];
+const NO_RULES_RUN: ReadonlySet<number> = new Set();
+
+/** The index cell of a segment's fact values (rule cells are the rules' indexes). */
+const FACT_VALUES = -1;
+
+/** One rule's record of a segment (or the segment's fact values), as the dependency index holds it. */
+interface IndexCell {
+  segment: Segment;
+  index: number;
+  /** The record's own set (a segment's fact dependencies only grow: unindexing what was never indexed is harmless). */
+  keys: ReadonlySet<DependencyKey>;
+}
+
+/** A segment to analyse: every rule, or the rules at these indexes. */
+interface SegmentWork {
+  segment: Segment;
+  rules?: ReadonlySet<number>;
+}
+
+/** The records an edit leaves standing, and the rules to run again on each. */
+interface KeptRecords {
+  records: Map<Segment, SegmentRecord>;
+  redo: Map<Segment, Set<number>>;
 }
 
 function result(findings: Finding[], source: SourceText, notes: string[], model: SemanticModel): AnalysisResult {

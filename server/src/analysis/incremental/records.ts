@@ -1,6 +1,7 @@
-// Owns what an incremental analysis keeps per segment between edits (a SegmentRecord: findings,
-// dependencies, fact values, statements read) and how each kept offset and finding moves through an
-// edit — or is found touched by it, which sends the segment to be analysed again.
+// Owns what an incremental analysis keeps per segment between edits (a SegmentRecord: each rule's
+// findings, dependencies and statements read; fact values) and how each kept offset and finding moves
+// through an edit — or is found touched by it, which sends its rule (or, for a fact value, the
+// segment) to be analysed again.
 import { factIdOf, isStatementKey, isUnitKey, type DependencyKey } from '../dependency';
 import type { DocumentChanges } from '../document';
 import type { RawFinding } from '../analyze';
@@ -22,16 +23,26 @@ export interface OffsetSpan {
   end: number;
 }
 
-export interface SegmentRecord {
+/** What one rule found and read while examining a segment's sites. */
+export interface RuleRecord {
   raw: RawFinding[];
-  /** What the rules read while examining this segment's sites. */
   dependencies: Set<DependencyKey>;
+  /** Top-level statements whose content the rule read, as offsets: an edit touching one → the rule runs again. */
+  reads: OffsetSpan[];
+}
+
+export interface SegmentRecord {
+  /**
+   * Each enabled rule's record, by its index in the rule list: an edit that reaches what one rule read
+   * runs that rule again on the segment, not every rule.
+   */
+  rules: Map<number, RuleRecord>;
+  /** Made from `rules` when first needed (see findingsOf, activeRules); undefined once `rules` changes. */
+  raw: { findings: RawFinding[]; active: Array<[number, RuleRecord]> } | undefined;
   /** This segment's values of file-level facts, and what computing them read. */
   facts: Map<string, KeptFactValue>;
   factDependencies: Set<DependencyKey>;
-  /** Top-level statements whose content the rules or facts read, as offsets: an edit touching one → analysed again. */
-  reads: OffsetSpan[];
-  /** The facts among `dependencies` and `factDependencies`, by id. */
+  /** The facts the rules' dependencies and `factDependencies` name, by id. */
   factsUsed: Set<string>;
   /**
    * What computing each fact value read, on its own, with what it read of the segment's own sites
@@ -40,7 +51,7 @@ export interface SegmentRecord {
    */
   factReads: Map<string, { dependencies: readonly DependencyKey[]; reads: OffsetSpan[] }>;
   /**
-   * Added to every offset the record keeps (reads, fact spans, fact reads) to give the current
+   * Added to every offset the record keeps (rule reads, fact spans, fact reads) to give the current
    * text's: a record lying wholly after an edit moves by changing this number alone (see shiftedBy).
    */
   shift: number;
@@ -49,7 +60,32 @@ export interface SegmentRecord {
 }
 
 export function freshRecord(): SegmentRecord {
-  return { raw: [], dependencies: new Set(), facts: new Map(), factDependencies: new Set(), reads: [], factsUsed: new Set(), factReads: new Map(), shift: 0, bounds: undefined };
+  return { rules: new Map(), raw: undefined, facts: new Map(), factDependencies: new Set(), factsUsed: new Set(), factReads: new Map(), shift: 0, bounds: undefined };
+}
+
+/** Every rule's findings in a segment, kept until its rule records change. */
+export function findingsOf(record: SegmentRecord): RawFinding[] {
+  return (record.raw ??= madeOf(record)).findings;
+}
+
+/** The rule records that an edit can move or touch: those with findings or statement reads (most have neither). */
+export function activeRules(record: SegmentRecord): ReadonlyArray<[number, RuleRecord]> {
+  return (record.raw ??= madeOf(record)).active;
+}
+
+function madeOf(record: SegmentRecord): NonNullable<SegmentRecord['raw']> {
+  const findings: RawFinding[] = [];
+  const active: Array<[number, RuleRecord]> = [];
+  for (const entry of record.rules) {
+    const rule = entry[1];
+    for (const r of rule.raw) findings.push(r);
+    if (rule.raw.length || rule.reads.length) active.push(entry);
+  }
+  return { findings, active };
+}
+
+export function freshRuleRecord(): RuleRecord {
+  return { raw: [], dependencies: new Set(), reads: [] };
 }
 
 /**
@@ -84,7 +120,7 @@ export function boundsOf(record: SegmentRecord): { lo: number; hi: number } {
     if (s.start < lo) lo = s.start;
     if (s.end > hi) hi = s.end;
   };
-  for (const r of record.reads) span(r);
+  for (const rule of record.rules.values()) for (const r of rule.reads) span(r);
   for (const value of record.facts.values()) if (typeof value !== 'boolean') for (const s of value) span(s);
   for (const read of record.factReads.values()) for (const r of read.reads) span(r);
   return { lo, hi };
@@ -96,7 +132,16 @@ export function atCurrentOffsets(record: SegmentRecord): void {
   const shift = record.shift;
   if (shift === 0) return;
   const at = <T extends { start: number; end: number }>(s: T): T => ({ ...s, start: s.start + shift, end: s.end + shift });
-  record.reads = record.reads.map(at);
+  // Only the rule records that read statements change (most read none: copied on write).
+  let rules: Map<number, RuleRecord> | undefined;
+  for (const [index, rule] of record.rules) {
+    if (rule.reads.length === 0) continue;
+    (rules ??= new Map(record.rules)).set(index, { ...rule, reads: rule.reads.map(at) });
+  }
+  if (rules) {
+    record.rules = rules;
+    record.raw = undefined;
+  }
   const facts = new Map<string, KeptFactValue>();
   for (const [key, value] of record.facts) facts.set(key, typeof value === 'boolean' ? value : value.map(at));
   record.facts = facts;
@@ -203,11 +248,12 @@ export function sameFact(a: KeptFactValue | undefined, b: KeptFactValue): boolea
 }
 
 /**
- * Findings moved through the edits to the current text; undefined when a range or a fix edit
- * touches changed text (the finding may then have changed: its segment is analysed again).
+ * What moves findings through the edits to the current text: each list moved, or undefined when a
+ * range or a fix edit touches changed text (the finding may then have changed: its rule runs again).
+ * Made once per analysis and used for every rule's findings.
  */
-export function moveFindings(raw: readonly RawFinding[], changes: DocumentChanges, now: SourceText): RawFinding[] | undefined {
-  if (changes.edits.length === 0 || raw.length === 0) return raw as RawFinding[];
+export function findingMover(changes: DocumentChanges, now: SourceText): (raw: readonly RawFinding[]) => RawFinding[] | undefined {
+  if (changes.edits.length === 0) return (raw) => raw as RawFinding[];
   const before = changes.before;
   let move = (p: Position): Position | undefined => {
     const offset = moveOffset(before.offsetAt(p), changes);
@@ -242,14 +288,15 @@ export function moveFindings(raw: readonly RawFinding[], changes: DocumentChange
     const edits = mapKept(fix.edits, moveEdit);
     return edits && (edits === fix.edits ? fix : { ...fix, edits: edits as TextEdit[] });
   };
-  return mapKept(raw, (r) => {
+  const moveFinding = (r: RawFinding): RawFinding | undefined => {
     const range = moveRange(r.finding.range);
     const suppressible = range && mapKept(r.suppressible, moveRange);
     const fixes = suppressible && mapKept(r.finding.fixes, moveFix);
     if (!range || !suppressible || !fixes) return undefined;
     if (range === r.finding.range && suppressible === r.suppressible && fixes === r.finding.fixes) return r;
     return { finding: { ...r.finding, range, fixes: fixes as Fix[] }, suppressible: suppressible as Range[] };
-  }) as RawFinding[] | undefined;
+  };
+  return (raw) => (raw.length === 0 ? (raw as RawFinding[]) : (mapKept(raw, moveFinding) as RawFinding[] | undefined));
 }
 
 /** Each item mapped: the same array when every item maps to itself, undefined when one maps to undefined. */
