@@ -19,7 +19,7 @@ import { SemanticModel } from '../model/model';
 import type { SourceText } from '../sourceText';
 import type { Finding } from '../types';
 import { RULES } from '../../rules/registry';
-import { activeRules, atCurrentOffsets, findingMover, findingsOf, freshRuleRecord, moveCombined, moveFactReads, moveFacts, moveReads, sameFact, shiftedBy, takeReads, type RuleRecord, type SegmentRecord } from './records';
+import { activeRules, atCurrentOffsets, findingMover, findingsOf, moveCombined, moveFactReads, moveFacts, moveReads, ruleRecord, sameFact, shiftedBy, type RuleRecord, type SegmentRecord } from './records';
 import { SegmentFacts } from './segmentFacts';
 
 export interface IncrementalOptions {
@@ -119,27 +119,36 @@ export class IncrementalAnalysis {
         atCurrentOffsets(record);
         this.facts.computed.add(segment);
         model.sites.setUnit({ start: segment.start, end: segment.end });
-        // Each rule records what it reads into a record of its own.
-        const runs = new Map<number, RuleRecord>();
+        // Each rule records what it reads apart.
+        const reads = new Map<number, Set<DependencyKey>>();
         const beforeRule = (index: number) => {
-          const rule = freshRuleRecord();
-          runs.set(index, rule);
-          model.dependencies = rule.dependencies;
+          const dependencies = new Set<DependencyKey>();
+          reads.set(index, dependencies);
+          model.dependencies = dependencies;
         };
         const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules, only, beforeRule });
         model.dependencies = undefined;
-        for (const r of result.raw) runs.get(ruleIndex.get(r.finding.code)!)!.raw.push(r);
-        record.raw = undefined;
+        const found = new Map<number, RawFinding[]>();
+        for (const r of result.raw) {
+          const index = ruleIndex.get(r.finding.code)!;
+          const list = found.get(index);
+          if (list) list.push(r);
+          else found.set(index, [r]);
+        }
+        // The keys the segment's kept rules hold, so a key read again is stored once.
+        const canonical = new Map<string, DependencyKey>();
+        for (const rule of record.rules.values()) for (const k of rule.dependencies) canonical.set(k, k);
         const ranHere = ran.get(segment) ?? new Set<number>();
         ran.set(segment, ranHere);
-        for (const [index, rule] of runs) {
-          takeReads(rule.dependencies, rule.reads, record.factsUsed);
+        for (const [index, dependencies] of reads) {
+          const rule = ruleRecord(found.get(index) ?? [], dependencies, record.factsUsed, canonical);
           record.rules.set(index, rule);
           ranRecords.push(rule);
           ranHere.add(index);
         }
+        record.raw = undefined;
         analysed++;
-        ruleRuns += runs.size;
+        ruleRuns += reads.size;
         for (const n of result.notes) notes.add(n);
         done.push(...result.raw);
         if (result.stopped) {
@@ -213,7 +222,7 @@ export class IncrementalAnalysis {
     if (!before || this.facts.anyUncombined(this.records)) this.facts.combined = this.facts.combine(model, segments, this.records);
     // Compared dependencies first recorded now get their values, for the next edit's comparison: those
     // of the rules run, and of the segments that computed a fact value (for their rules or another's).
-    const summarise = (deps: ReadonlySet<DependencyKey>) => {
+    const summarise = (deps: Iterable<DependencyKey>) => {
       for (const d of deps) {
         if (this.summaries.has(d)) continue;
         const value = model.summaryOf(d);
@@ -259,7 +268,7 @@ export class IncrementalAnalysis {
       cells = new Map();
       this.indexedKeys.set(segment, cells);
     }
-    const add = (index: number, keys: ReadonlySet<DependencyKey>) => {
+    const add = (index: number, keys: Iterable<DependencyKey>) => {
       const old = cells.get(index);
       if (old) this.unindexCell(old);
       const cell: IndexCell = { segment, index, keys };
@@ -428,8 +437,8 @@ const FACT_VALUES = -1;
 interface IndexCell {
   segment: Segment;
   index: number;
-  /** The record's own set (a segment's fact dependencies only grow: unindexing what was never indexed is harmless). */
-  keys: ReadonlySet<DependencyKey>;
+  /** The record's own keys (a segment's fact dependencies only grow: unindexing what was never indexed is harmless). */
+  keys: Iterable<DependencyKey>;
 }
 
 /** A segment to analyse: every rule, or the rules at these indexes. */

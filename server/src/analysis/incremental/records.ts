@@ -23,12 +23,16 @@ export interface OffsetSpan {
   end: number;
 }
 
-/** What one rule found and read while examining a segment's sites. */
+/**
+ * What one rule found and read while examining a segment's sites. Kept for every enabled rule of every
+ * segment of every open long document, so kept small: arrays, not sets; the empty ones shared; the
+ * key strings shared with the segment's other rules (see ruleRecord).
+ */
 export interface RuleRecord {
-  raw: RawFinding[];
-  dependencies: Set<DependencyKey>;
+  readonly raw: RawFinding[];
+  readonly dependencies: readonly DependencyKey[];
   /** Top-level statements whose content the rule read, as offsets: an edit touching one → the rule runs again. */
-  reads: OffsetSpan[];
+  readonly reads: OffsetSpan[];
 }
 
 export interface SegmentRecord {
@@ -84,9 +88,40 @@ function madeOf(record: SegmentRecord): NonNullable<SegmentRecord['raw']> {
   return { findings, active };
 }
 
-export function freshRuleRecord(): RuleRecord {
-  return { raw: [], dependencies: new Set(), reads: [] };
+const NO_FINDINGS: RawFinding[] = Object.freeze([]) as unknown as RawFinding[];
+const NO_READS: OffsetSpan[] = Object.freeze([]) as unknown as OffsetSpan[];
+
+/**
+ * A rule's record from what it found and read (its statement reads moved out of `dependencies`, see
+ * takeReads). Each key is stored as the instance `canonical` holds for it: one string per key in a
+ * segment, however many of its rules read it.
+ */
+export function ruleRecord(raw: RawFinding[], dependencies: Set<DependencyKey>, factsUsed: Set<string>, canonical: Map<string, DependencyKey>): RuleRecord {
+  const reads: OffsetSpan[] = [];
+  takeReads(dependencies, reads, factsUsed);
+  const keys: DependencyKey[] = new Array(dependencies.size);
+  let i = 0;
+  for (const k of dependencies) {
+    let c = canonical.get(k);
+    if (c === undefined) canonical.set(k, (c = k));
+    keys[i++] = c;
+  }
+  if (raw.length || reads.length || keys.length > SHARED_KEYS) return { raw: raw.length ? raw : NO_FINDINGS, dependencies: keys, reads: reads.length ? reads : NO_READS };
+  // A rule that found and read little (most: the file does not import its packages) has a record
+  // like many others': one is shared (records are never changed, only replaced).
+  const id = keys.join('\n');
+  let shared = SHARED.get(id);
+  if (!shared) {
+    shared = { raw: NO_FINDINGS, dependencies: keys, reads: NO_READS };
+    if (SHARED.size < MAX_SHARED) SHARED.set(id, shared);
+  }
+  return shared;
 }
+
+/** Records of at most this many keys, nothing found and no statement read, are shared. */
+const SHARED_KEYS = 4;
+const MAX_SHARED = 4096;
+const SHARED = new Map<string, RuleRecord>();
 
 /**
  * How far the changes move every offset the record keeps, when they move them all alike: 0 when
