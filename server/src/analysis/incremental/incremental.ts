@@ -113,20 +113,37 @@ export class IncrementalAnalysis {
     /** The rules run on each segment in this analysis (their records read the facts as they now are). */
     const ran = new Map<Segment, Set<number>>();
     const ranRecords: RuleRecord[] = [];
+    // What the rules read, and each key's one string for this analysis (a key read by many rules and
+    // segments is stored once).
+    const reading = new Set<DependencyKey>();
+    const canonical = new Map<string, DependencyKey>();
     const run = (work: readonly SegmentWork[]): boolean => {
       for (const { segment, rules: only } of work) {
         const record = this.records.get(segment)!;
         atCurrentOffsets(record);
         this.facts.computed.add(segment);
         model.sites.setUnit({ start: segment.start, end: segment.end });
-        // Each rule records what it reads apart.
-        const reads = new Map<number, Set<DependencyKey>>();
+        // Each rule records what it reads apart, into one set emptied between rules (one per rule
+        // would be garbage for the collector on every analysis).
+        const ranHere = ran.get(segment) ?? new Set<number>();
+        ran.set(segment, ranHere);
+        const runNow: number[] = [];
+        let current: number | undefined;
+        const finish = () => {
+          if (current === undefined) return;
+          record.rules.set(current, ruleRecord(NO_FINDINGS, reading, record.factsUsed, canonical));
+          runNow.push(current);
+          ranHere.add(current);
+          reading.clear();
+          current = undefined;
+        };
         const beforeRule = (index: number) => {
-          const dependencies = new Set<DependencyKey>();
-          reads.set(index, dependencies);
-          model.dependencies = dependencies;
+          finish();
+          current = index;
+          model.dependencies = reading;
         };
         const result = runRules(modelOf, source, { config: options.config, budget, started, relativePath: options.relativePath, rules: options.rules, only, beforeRule });
+        finish();
         model.dependencies = undefined;
         const found = new Map<number, RawFinding[]>();
         for (const r of result.raw) {
@@ -135,20 +152,11 @@ export class IncrementalAnalysis {
           if (list) list.push(r);
           else found.set(index, [r]);
         }
-        // The keys the segment's kept rules hold, so a key read again is stored once.
-        const canonical = new Map<string, DependencyKey>();
-        for (const rule of record.rules.values()) for (const k of rule.dependencies) canonical.set(k, k);
-        const ranHere = ran.get(segment) ?? new Set<number>();
-        ran.set(segment, ranHere);
-        for (const [index, dependencies] of reads) {
-          const rule = ruleRecord(found.get(index) ?? [], dependencies, record.factsUsed, canonical);
-          record.rules.set(index, rule);
-          ranRecords.push(rule);
-          ranHere.add(index);
-        }
+        for (const [index, raw] of found) record.rules.set(index, { ...record.rules.get(index)!, raw });
+        for (const index of runNow) ranRecords.push(record.rules.get(index)!);
         record.raw = undefined;
         analysed++;
-        ruleRuns += reads.size;
+        ruleRuns += runNow.length;
         for (const n of result.notes) notes.add(n);
         done.push(...result.raw);
         if (result.stopped) {
@@ -428,6 +436,7 @@ export class IncrementalAnalysis {
 }
 
 const NO_RULES: readonly number[] = [];
+const NO_FINDINGS: RawFinding[] = [];
 const NO_RULES_RUN: ReadonlySet<number> = new Set();
 
 /** The index cell of a segment's fact values (rule cells are the rules' indexes). */
