@@ -101,7 +101,7 @@ export function buildEditFile(): { text: string; sources: string[] } {
 }
 
 /** The seeded keystrokes: each odd one inserts a character, the next deletes it again. */
-function* seededEdits(lines: readonly string[], count: number, seed: number): Generator<TextDocumentContentChangeEvent> {
+export function* seededEdits(lines: readonly string[], count: number, seed: number): Generator<TextDocumentContentChangeEvent> {
   const random = mulberry32(seed);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
   let inserted: { line: number; character: number } | undefined;

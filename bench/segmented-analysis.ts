@@ -9,8 +9,7 @@ import { loadPython } from '../server/src/analysis/parser';
 import { PythonDocument } from '../server/src/analysis/document';
 import { IncrementalAnalysis } from '../server/src/analysis/incremental/incremental';
 import { effectiveConfig } from '../server/src/config/settings';
-import { seededRandom } from '../test/helpers/random';
-import { buildEditFile } from './analysis-edit';
+import { buildEditFile, seededEdits } from './analysis-edit';
 import { machine, median, percentile } from './analysis-corpus';
 
 async function main(): Promise<void> {
@@ -24,8 +23,6 @@ async function main(): Promise<void> {
   const options = { config: effectiveConfig(undefined, undefined), configKey: 'bench', timeBudgetMs: 600_000 };
   analysis.analyze(doc, options);
   const lines = text.split('\n');
-  const random = seededRandom(2024);
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz_0123456789 ()=.,';
   const parseMs: number[] = [];
   const analysisMs: number[] = [];
   let partial = 0;
@@ -37,19 +34,7 @@ async function main(): Promise<void> {
   // Reparse + analysis per edit, by what the edit sent to be analysed: the share of each class
   // decides which one the 95th percentile falls in.
   const byKind = new Map<string, number[]>();
-  let inserted: { line: number; character: number } | undefined;
-  for (let i = 0; i < edits; i++) {
-    let change;
-    if (!inserted) {
-      const line = Math.floor(random() * lines.length);
-      const character = Math.floor(random() * (lines[line].length + 1));
-      change = { range: { start: { line, character }, end: { line, character } }, text: alphabet[Math.floor(random() * alphabet.length)] };
-      inserted = { line, character };
-    } else {
-      const { line, character } = inserted;
-      change = { range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' };
-      inserted = undefined;
-    }
+  for (const change of seededEdits(lines, edits, 2024)) {
     const t0 = performance.now();
     doc.update([change]);
     const t1 = performance.now();
