@@ -131,7 +131,7 @@ export class IncrementalAnalysis {
         let current: number | undefined;
         const finish = () => {
           if (current === undefined) return;
-          record.rules.set(current, ruleRecord(NO_FINDINGS, reading, record.factsUsed, canonical));
+          record.rules.set(current, ruleRecord(reading, record.factsUsed, canonical));
           runNow.push(current);
           ranHere.add(current);
           reading.clear();
@@ -154,7 +154,7 @@ export class IncrementalAnalysis {
         }
         for (const [index, raw] of found) record.rules.set(index, { ...record.rules.get(index)!, raw });
         for (const index of runNow) ranRecords.push(record.rules.get(index)!);
-        record.raw = undefined;
+        record.derived = undefined;
         analysed++;
         ruleRuns += runNow.length;
         for (const n of result.notes) notes.add(n);
@@ -411,7 +411,7 @@ export class IncrementalAnalysis {
       }
       if (rules) {
         record.rules = rules;
-        record.raw = undefined;
+        record.derived = undefined;
         record.bounds = undefined;
       }
       kept.records.set(segment, record);
@@ -436,7 +436,6 @@ export class IncrementalAnalysis {
 }
 
 const NO_RULES: readonly number[] = [];
-const NO_FINDINGS: RawFinding[] = [];
 const NO_RULES_RUN: ReadonlySet<number> = new Set();
 
 /** The index cell of a segment's fact values (rule cells are the rules' indexes). */

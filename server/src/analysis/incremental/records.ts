@@ -26,7 +26,7 @@ export interface OffsetSpan {
 /**
  * What one rule found and read while examining a segment's sites. Kept for every enabled rule of every
  * segment of every open long document, so kept small: arrays, not sets; the empty ones shared; the
- * key strings shared with the segment's other rules (see ruleRecord).
+ * key strings shared with other rules' records (see ruleRecord).
  */
 export interface RuleRecord {
   readonly raw: RawFinding[];
@@ -42,7 +42,7 @@ export interface SegmentRecord {
    */
   rules: Map<number, RuleRecord>;
   /** Made from `rules` when first needed (see findingsOf, activeRules); undefined once `rules` changes. */
-  raw: { findings: RawFinding[]; active: Array<[number, RuleRecord]> } | undefined;
+  derived: { findings: RawFinding[]; active: Array<[number, RuleRecord]> } | undefined;
   /** This segment's values of file-level facts, and what computing them read. */
   facts: Map<string, KeptFactValue>;
   factDependencies: Set<DependencyKey>;
@@ -64,20 +64,20 @@ export interface SegmentRecord {
 }
 
 export function freshRecord(): SegmentRecord {
-  return { rules: new Map(), raw: undefined, facts: new Map(), factDependencies: new Set(), factsUsed: new Set(), factReads: new Map(), shift: 0, bounds: undefined };
+  return { rules: new Map(), derived: undefined, facts: new Map(), factDependencies: new Set(), factsUsed: new Set(), factReads: new Map(), shift: 0, bounds: undefined };
 }
 
 /** Every rule's findings in a segment, kept until its rule records change. */
 export function findingsOf(record: SegmentRecord): RawFinding[] {
-  return (record.raw ??= madeOf(record)).findings;
+  return (record.derived ??= derive(record)).findings;
 }
 
 /** The rule records that an edit can move or touch: those with findings or statement reads (most have neither). */
 export function activeRules(record: SegmentRecord): ReadonlyArray<[number, RuleRecord]> {
-  return (record.raw ??= madeOf(record)).active;
+  return (record.derived ??= derive(record)).active;
 }
 
-function madeOf(record: SegmentRecord): NonNullable<SegmentRecord['raw']> {
+function derive(record: SegmentRecord): NonNullable<SegmentRecord['derived']> {
   const findings: RawFinding[] = [];
   const active: Array<[number, RuleRecord]> = [];
   for (const entry of record.rules) {
@@ -92,11 +92,11 @@ const NO_FINDINGS: RawFinding[] = Object.freeze([]) as unknown as RawFinding[];
 const NO_READS: OffsetSpan[] = Object.freeze([]) as unknown as OffsetSpan[];
 
 /**
- * A rule's record from what it found and read (its statement reads moved out of `dependencies`, see
- * takeReads). Each key is stored as the instance `canonical` holds for it: one string per key in a
- * segment, however many of its rules read it.
+ * A rule's record from what it read (its statement reads moved out of `dependencies`, see takeReads),
+ * with no findings yet (a finding replaces the record). Each key is stored as the instance `canonical`
+ * holds for it: one string per key, however many rules and segments read it.
  */
-export function ruleRecord(raw: RawFinding[], dependencies: Set<DependencyKey>, factsUsed: Set<string>, canonical: Map<string, DependencyKey>): RuleRecord {
+export function ruleRecord(dependencies: Set<DependencyKey>, factsUsed: Set<string>, canonical: Map<string, DependencyKey>): RuleRecord {
   const reads: OffsetSpan[] = [];
   takeReads(dependencies, reads, factsUsed);
   const keys: DependencyKey[] = new Array(dependencies.size);
@@ -106,7 +106,7 @@ export function ruleRecord(raw: RawFinding[], dependencies: Set<DependencyKey>, 
     if (c === undefined) canonical.set(k, (c = k));
     keys[i++] = c;
   }
-  if (raw.length || reads.length || keys.length > SHARED_KEYS) return { raw: raw.length ? raw : NO_FINDINGS, dependencies: keys, reads: reads.length ? reads : NO_READS };
+  if (reads.length || keys.length > SHARED_KEYS) return { raw: NO_FINDINGS, dependencies: keys, reads: reads.length ? reads : NO_READS };
   // A rule that found and read little (most: the file does not import its packages) has a record
   // like many others': one is shared (records are never changed, only replaced).
   const id = keys.join('\n');
@@ -175,7 +175,7 @@ export function atCurrentOffsets(record: SegmentRecord): void {
   }
   if (rules) {
     record.rules = rules;
-    record.raw = undefined;
+    record.derived = undefined;
   }
   const facts = new Map<string, KeptFactValue>();
   for (const [key, value] of record.facts) facts.set(key, typeof value === 'boolean' ? value : value.map(at));
