@@ -213,4 +213,44 @@ describe('GML108 trainer-helper-fp32', () => {
     expectNone('GML108', script(16, false));
     expectFindings(script(256, true));
   });
+
+  it('leaves a skorch net alone on a small module, read with its module__ arguments and defaults as skorch builds it', () => {
+    const script = (net: string, flagged: boolean) => `
+      import torch
+      from torch import nn
+      from skorch import NeuralNetClassifier
+
+      class ClassifierModule(nn.Module):
+          def __init__(self, num_units=10, nonlin=nn.ReLU()):
+              super().__init__()
+              self.dense0 = nn.Linear(20, num_units)
+              self.nonlin = nonlin
+              self.output = nn.Linear(num_units, 2)
+
+          def forward(self, X):
+              return self.output(self.nonlin(self.dense0(X)))
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      net = ${net}${flagged ? '\n      #     ^^^^^^^^^^^^^^^^^^^ GML108' : ''}
+    `;
+    expectNone('GML108', script('NeuralNetClassifier(ClassifierModule, max_epochs=10, device=device)', false));
+    expectNone('GML108', script('NeuralNetClassifier(module=ClassifierModule, module__num_units=32, device=device)', false));
+    expectNone('GML108', script('NeuralNetClassifier(ClassifierModule(num_units=16), device=device)', false));
+    expectFindings(script('NeuralNetClassifier(ClassifierModule, module__num_units=512, device=device)', true));
+    // A width the net does not spell (a grid's value, a variable) is unknown: reported as before.
+    expectFindings(script('NeuralNetClassifier(ClassifierModule, module__num_units=units, device=device)', true));
+  });
+
+  it('leaves a fastai Learner alone on a small model built in the file, and flags it on a wide one', () => {
+    const script = (hidden: number, flagged: boolean) => `
+      from fastai.vision.all import *
+      from torch import nn
+
+      model = nn.Sequential(nn.Flatten(), nn.Linear(784, ${hidden}), nn.ReLU(), nn.Linear(${hidden}, 10))
+      learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), metrics=accuracy)${flagged ? '\n      #       ^^^^^^^ GML108' : ''}
+      learn.fit_one_cycle(5, 1e-3)
+    `;
+    expectNone('GML108', script(32, false));
+    expectFindings(script(256, true));
+  });
 });

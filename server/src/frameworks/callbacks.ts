@@ -56,7 +56,7 @@ export function constructorCalls(model: Semantic, sites: Sites, classes: Readonl
 }
 
 /** The local class a name or call refers to (`Net` or `Net(...)`). */
-function localClassOfExpression(model: Semantic, expr: Node): Node | undefined {
+export function localClassOfExpression(model: Semantic, expr: Node): Node | undefined {
   if (expr.type === 'call') return localClassOf(model, model.callSite(expr));
   if (expr.type !== 'identifier') return undefined;
   const bindings = model.lookup(expr.text, expr);

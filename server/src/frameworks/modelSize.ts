@@ -6,7 +6,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { numberValue } from '../analysis/values';
 import { argparseDefault } from './argparse';
-import { localClassOf } from './callbacks';
+import { localClassOf, localClassOfExpression } from './callbacks';
 import { within } from './loops';
 import { kerasName } from './keras';
 import { parameterName } from './training';
@@ -156,7 +156,7 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
   if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply'].includes(call.methodName))) return 'none';
   const cls = localClassOf(model, call);
   if (!cls) return undefined;
-  const largest = classWidth(model, cls, call, env, depth + 1);
+  const largest = classWidth(model, cls, (params, i) => argumentFor(call, params, i), env, depth + 1);
   return largest ?? undefined;
 }
 
@@ -174,8 +174,11 @@ function plainValue(model: Semantic, expr: Node | undefined, env: Env): boolean 
   return model.callsNamed('add_argument').some((c) => c.positional.some((a) => [flag, flag.replace(/_/g, '-')].includes(a.text.slice(1, -1))));
 }
 
-/** The widest layer a same-file model class builds in `__init__`, for the construction `call` evaluated in `env`. */
-function classWidth(model: Semantic, cls: Node, call: CallSite, env: Env, depth: number): number | undefined {
+/** Where a construction's `__init__` arguments come from, by the parameters and a parameter's index. */
+type ArgumentOf = (params: Node[], index: number) => Node | undefined;
+
+/** The widest layer a same-file model class builds in `__init__`, for a construction's arguments evaluated in `env`. */
+function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env, depth: number): number | undefined {
   if (depth > 4) return undefined;
   const body = cls.childForFieldName('body');
   const init = body?.namedChildren.find((s) => s?.type === 'function_definition' && s.childForFieldName('name')?.text === '__init__') ?? undefined;
@@ -187,10 +190,12 @@ function classWidth(model: Semantic, cls: Node, call: CallSite, env: Env, depth:
   for (let i = 0; i < params.length; i++) {
     const name = parameterName(params[i]);
     if (!name) continue;
-    const given = argumentFor(call, params, i);
+    const given = argumentOf(params, i);
     const value = given ?? params[i].childForFieldName('value') ?? undefined;
     const width = widthOf(model, value, given ? env : EMPTY);
-    const plain = width !== undefined || plainValue(model, value, given ? env : EMPTY);
+    // A layer with no width of its own (`nonlin=nn.ReLU()`) adds nothing the class's layers do not show.
+    const widthless = value?.type === 'call' && layerWidth(model, model.callSite(value), EMPTY, depth) === 'none';
+    const plain = width !== undefined || widthless || plainValue(model, value, given ? env : EMPTY);
     // A parameter that may hold a module (`encoder`, passed in) hides its layers: unknown when used.
     if (!plain && model.identifiers(name).some((id) => within(id, init))) return undefined;
     inner.set(name, width ?? 'plain');
@@ -225,7 +230,7 @@ function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Wid
  * The widest layer of the model an expression holds, when it is built in this file with every
  * layer's width known: `nn.Sequential(…)`, `keras.Sequential([…])` (and its `.add(…)` calls), a
  * Keras functional `Model(inputs, outputs)`, or a same-file class deriving directly from
- * `nn.Module` / `keras.Model` whose `__init__` builds known layers and is handed no module. A function parameter is followed to the file's calls of the
+ * `nn.Module` / `keras.Model` whose `__init__` builds known layers and is handed no module with layers (an activation such as `nn.ReLU()` is fine). A function parameter is followed to the file's calls of the
  * function (every one must hold a known model). Undefined when anything is unknown.
  */
 export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): number | undefined {
@@ -254,7 +259,7 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   if (q && FUNCTIONAL_MODELS.has(q)) return functionalWidth(model, call.argument('outputs', 1), widths, new Set()) ? widths.largest : undefined;
   if (q) return undefined;
   const cls = localClassOf(model, call);
-  return cls ? classWidth(model, cls, call, EMPTY, 0) : undefined;
+  return cls ? classWidth(model, cls, (params, i) => argumentFor(call, params, i), EMPTY, 0) : undefined;
 }
 
 /**
@@ -300,6 +305,21 @@ function parameterModelWidth(model: Semantic, param: Node, depth: number): numbe
 /** Whether the model an expression holds is built in this file and small (see SMALL_MODEL_WIDTH). */
 export function isSmallModel(model: Semantic, expr: Node | undefined): boolean {
   const width = modelWidth(model, expr);
+  return width !== undefined && width <= SMALL_MODEL_WIDTH;
+}
+
+/**
+ * Whether the module a skorch net trains is small: `module=` a model built here (`Net(…)`), or a
+ * same-file class, which skorch builds itself from the net's `module__<name>=` keywords and the
+ * class's defaults.
+ */
+export function skorchModuleIsSmall(model: Semantic, net: CallSite): boolean {
+  const module = net.argument('module', 0);
+  if (!module) return false;
+  if (module.type === 'call') return isSmallModel(model, module);
+  const cls = localClassOfExpression(model, module);
+  if (!cls) return false;
+  const width = classWidth(model, cls, (params, i) => net.keywords.get(`module__${parameterName(params[i])}`)?.value, EMPTY, 0);
   return width !== undefined && width <= SMALL_MODEL_WIDTH;
 }
 

@@ -7,7 +7,7 @@ import { constructorCalls, localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
-import { isSmallModel } from '../frameworks/modelSize';
+import { isSmallModel, skorchModuleIsSmall } from '../frameworks/modelSize';
 import { ACCELERATE_MIXIN, SKORCH_NETS } from '../frameworks/skorch';
 import { defineRule, fact, type Report, type ReportedFix } from './rule';
 
@@ -109,10 +109,13 @@ function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
  *   `.to_fp16()` / `.to_bf16()` (chained or called later) and no `MixedPrecision` callback. fastai
  *   trains on the GPU when there is one, so this is reported unless the script pins the CPU.
  *   `tabular_learner` and `collab_learner` are left alone: their small MLPs and embedding tables
- *   give Tensor Cores little to speed up.
+ *   give Tensor Cores little to speed up; so is a `Learner(dls, model)` whose model is built in
+ *   the file with every layer at most 32 wide.
  * - **skorch**: a net (`NeuralNetClassifier`, …) with `device="cuda"` or a device chosen at run time,
  *   that is not an `AccelerateMixin` net (skorch's way to mixed precision). skorch's default device
- *   is the CPU: a net with no `device` is not reported.
+ *   is the CPU: a net with no `device` is not reported. A module at most 32 wide is left alone: a
+ *   same-file class is read with the net's `module__<name>=` arguments and its own defaults, as
+ *   skorch builds it.
  *
  * A script that names only the CPU, or `target-device = "cpu"` / `"mps"`, gets no finding: the
  * saving needs Tensor Cores. Custom Ignite `Engine(process_function)` steps are GML101's (they call
@@ -199,6 +202,8 @@ export const trainerHelperFp32 = defineRule({
         if (SMALL_LEARNERS.has(name)) continue;
         for (const learner of sites.callsNamed(name)) {
           if (!makesLearner(model, learner)) continue;
+          // `Learner(dls, model)` with a small model built here: `Learner`'s second argument is the model.
+          if (name === 'Learner' && isSmallModel(model, learner.argument('model', 1))) continue;
           if (!Object.keys(FASTAI_FITS).some((method) => model.callsOnResultOf(learner, [method]).length > 0)) continue;
           report(fastaiLearner(learner, edits));
         }
@@ -207,7 +212,7 @@ export const trainerHelperFp32 = defineRule({
     for (const call of constructorCalls(model, sites, SKORCH_NETS)) {
       const cls = call.qualifiedName ? undefined : localClassOf(model, call);
       if (cls && model.classBases(cls).some((b) => ACCELERATE_MIXIN.includes(b))) continue;
-      if (!onGpu(model, call, 'cpu')) continue;
+      if (!onGpu(model, call, 'cpu') || skorchModuleIsSmall(model, call)) continue;
       const fix = skorchFix(model, call, edits);
       report({
         node: call.callee,
