@@ -255,6 +255,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       `
       import torch
       device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      model.to(device)
       for x, y in loader:
           optimizer.zero_grad()
           loss = criterion(model(x), y)
@@ -264,6 +265,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       `
       import torch
       device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      model.to(device)
       for x, y in loader:
           optimizer.zero_grad()
           with torch.autocast(device_type="cuda" if torch.cuda.is_available() else "cpu", dtype=torch.bfloat16):
@@ -281,6 +283,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       import torch
       device = "cuda:0"
       for x, y in loader:
+          x, y = x.to(device), y.to(device)
           optimizer.zero_grad()
           loss = criterion(model(x), y)
           loss.backward()
@@ -290,6 +293,7 @@ describe('GML101 fp32-training-loop: fixes', () => {
       import torch
       device = "cuda:0"
       for x, y in loader:
+          x, y = x.to(device), y.to(device)
           optimizer.zero_grad()
           with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
               loss = criterion(model(x), y)

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
@@ -518,5 +519,36 @@ describe('GML302 dataloader-no-pin-memory', () => {
       `,
       { eol: '\r\n' },
     );
+  });
+
+  it('not when the device chosen at run time is never used: the loop trains on the CPU (GML101 and GML404 agree)', () => {
+    // pytorch/tutorials' CIFAR-10 tutorial: the device line comes after training and is only printed.
+    const script = (use: string) => `
+      import torch
+      import torch.nn as nn
+      import torchvision
+
+      trainset = torchvision.datasets.CIFAR10(root="./data", train=True, download=True)
+      trainloader = torch.utils.data.DataLoader(trainset, batch_size=4, shuffle=True, num_workers=2)
+      net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 120), nn.ReLU(), nn.Linear(120, 10))
+      criterion = nn.CrossEntropyLoss()
+      optimizer = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+      ${use}
+      for epoch in range(2):
+          running_loss = 0.0
+          for i, (inputs, labels) in enumerate(trainloader):
+              optimizer.zero_grad()
+              loss = criterion(net(inputs), labels)
+              loss.backward()
+              optimizer.step()
+              running_loss += loss.item()
+
+      device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+      print(device)
+    `;
+    for (const code of ['GML101', 'GML302', 'GML404']) expectNone(code, script(''));
+    // The same script with the network moved to that device trains on the GPU when there is one.
+    const moved = script('net.to(torch.device("cuda:0" if torch.cuda.is_available() else "cpu"))');
+    for (const code of ['GML101', 'GML302', 'GML404']) assert.throws(() => expectNone(code, moved), new RegExp(code));
   });
 });

@@ -7,7 +7,8 @@ import type { Node } from '../analysis/parser';
 import { stringLiteral, truthiness } from '../analysis/values';
 import { fact, type FactContext, type FactValues } from '../rules/rule';
 import { lightningAccelerator, lightningBuilders } from './lightning';
-import { ACCELERATORS, TORCH_ACCELERATOR_QUERIES } from './torch';
+import { TRAINERS } from './huggingface';
+import { ACCELERATORS, AUTOCAST, DEPRECATED_AMP, TORCH_ACCELERATOR_QUERIES } from './torch';
 
 /** A device literal: `cuda`, `cuda:0`, `cpu`, `mps`. */
 function deviceKind(text: string | undefined): 'cuda' | 'cpu' | 'mps' | undefined {
@@ -66,6 +67,42 @@ function frameworkPicksDevice({ model, sites }: FactContext): boolean {
   return lightningBuilders(model, sites).some(({ call, kind }) => lightningAccelerator(call, kind) === 'runtime');
 }
 
+/** `.to(<dtype>)` converts, it does not move. */
+const TORCH_DTYPES: ReadonlySet<string> = new Set(
+  ['float16', 'half', 'bfloat16', 'float32', 'float', 'float64', 'double', 'int8', 'uint8', 'int16', 'short', 'int32', 'int', 'int64', 'long', 'bool', 'complex64', 'complex128'].map((t) => `torch.${t}`),
+);
+
+const GRAD_SCALERS = ['torch.amp.GradScaler', 'torch.amp.grad_scaler.GradScaler'];
+
+/** Calls that put a script's later work on a device without naming it per tensor. */
+const DEFAULT_DEVICE_SETTERS = ['torch.set_default_device', 'torch.set_default_tensor_type', 'torch.cuda.set_device'];
+
+/**
+ * Whether the script puts any work on a device: `.cuda()` or `.to(<device>)` on a model or tensor
+ * (`.to(torch.float16)` is a dtype), a `device=` / `device_map=` argument, a default device, a
+ * `with torch.device(…):` block, autocast or a gradient scaler (written for a device), or a framework
+ * that places it (Accelerate, Lightning, the Hugging Face `Trainer`). A device chosen and never used (`device = "cuda" if torch.cuda.is_available()
+ * else "cpu"`, then only printed) leaves the computation on the CPU.
+ */
+function placesWork(context: FactContext): boolean {
+  const { model, sites } = context;
+  if (sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName)) return true;
+  for (const call of sites.callsNamed('to')) {
+    if (!call.receiver || call.qualifiedName) continue;
+    const first = call.positional[0] ?? call.keywords.get('device')?.value;
+    if (first && !TORCH_DTYPES.has(model.qualifiedName(first) ?? '')) return true;
+  }
+  for (const name of ['device', 'device_map']) {
+    for (const id of sites.identifiers(name)) {
+      const keyword = model.parentOf(id);
+      if (keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id) return true;
+    }
+  }
+  if (sites.callsTo([...DEFAULT_DEVICE_SETTERS, ...TRAINERS, ...Object.keys(AUTOCAST), ...Object.keys(DEPRECATED_AMP), ...GRAD_SCALERS]).length > 0) return true;
+  if (sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item')) return true;
+  return frameworkPicksDevice(context);
+}
+
 export const DEVICE_FACTS = {
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
   /** `torch.accelerator.is_available()` / `current_accelerator()` (PyTorch 2.6+): whichever accelerator the machine has. */
@@ -76,6 +113,7 @@ export const DEVICE_FACTS = {
   spellsMps: fact.any((context) => spells(context, 'mps')),
   movesToChosenDevice: fact.any(movesToChosenDevice),
   frameworkPicksDevice: fact.any(frameworkPicksDevice),
+  placesWork: fact.any(placesWork),
 };
 
 export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
@@ -85,11 +123,12 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
  * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
  *   device passed in, `torch.accelerator.current_accelerator()`, an Accelerate `Accelerator` or a Lightning `Trainer` / `Fabric` not told the CPU);
  * - `cpu`: it names the CPU and no GPU;
- * - `none`: it never moves anything to a device: it computes on the CPU.
+ * - `none`: it never moves anything to a device (whatever it spells or asks about CUDA): it computes on the CPU.
  */
 export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
+  if (!facts.placesWork) return 'none';
   if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return 'runtime';
   if (facts.spellsCuda || facts.callsCuda) return 'cuda';
   if (facts.spellsMps) return 'mps';

@@ -240,8 +240,8 @@ interface LoopGroup {
  *   "cpu"`, a device passed in), or with Accelerate: reported;
  * - pinned to the CPU (`torch.device("cpu")`, `"cpu"` and no GPU anywhere): reported only with
  *   `target-device = "cpu"`, which says the CPU runs bf16 fast (AMX or AVX-512 BF16);
- * - no device handling at all (everything stays on the CPU): reported only when `target-device`
- *   is set.
+ * - no device handling at all (everything stays on the CPU), or a device chosen and never used
+ *   (nothing is moved to it: `device = …` only printed): reported only when `target-device` is set.
  *
  * A model too small to gain is left alone: when the model the loop's optimizer trains
  * (`torch.optim.X(model.parameters(), …)`, followed through `train_step(model, …, optimizer)` to

@@ -66,8 +66,9 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * full-batch training (`for epoch in range(…)` with the step right in it: one step per epoch),
  * `.item()` on NumPy values, and scripts that do not run on a GPU: the rule runs where the script
  * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
- * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`); it is a warning where the
- * script names CUDA and information where the device is chosen at run time.
+ * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`) and moves work to it (a
+ * device chosen and only printed leaves the loop on the CPU); it is a warning where the script names
+ * CUDA and information where the device is chosen at run time.
  *
  * ## Why
  *
