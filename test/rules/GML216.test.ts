@@ -151,6 +151,30 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('a teacher updated from the student under torch.no_grad() is not a validation: self-distillation measures nothing held out', () => {
+      const found = expectFindings(`
+        import torch
+
+        def train_one_epoch(student, teacher, data_loader, optimizer, momentum):
+            for images, _ in data_loader:
+                images = [im.cuda(non_blocking=True) for im in images]
+                loss = dino_loss(student(images), teacher(images[:2]))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                with torch.no_grad():
+                    for param_q, param_k in zip(student.parameters(), teacher.parameters()):
+                        param_k.data.mul_(momentum).add_((1 - momentum) * param_q.detach().data)
+
+        def main(args, student, teacher, data_loader, optimizer):
+            for epoch in range(args.epochs):
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: measures nothing on held-out data
+                train_one_epoch(student, teacher, data_loader, optimizer, 0.996)
+                torch.save(student.state_dict(), "checkpoint.pth")
+      `);
+      assert.equal(found[0].severity, 'information');
+    });
+
     it('a GradientTape imported under another name, with a variable updated by assign_sub', () => {
       expectFindings(`
         from tensorflow import GradientTape as Tape

@@ -273,10 +273,19 @@ export function targetNames(target: Node | null): Node[] {
 }
 
 /** Whether a block run without gradients measures something: it loops over data or assigns a metric. */
+/** Calls whose results are a model's weights, not data: a loop over them updates or copies weights. */
+const WEIGHT_LISTS = new Set(['parameters', 'named_parameters', 'buffers', 'named_buffers', 'state_dict', 'modules', 'named_modules', 'children']);
+
 function measures(model: Semantic, block: Node | null): boolean {
   if (!block) return false;
-  if (model.nodesWithin(block, 'for_statement').length > 0) return true;
+  // A loop over data measures; one over weights (an EMA teacher update under no_grad, DINO and MoCo style) does not.
+  if (model.nodesWithin(block, 'for_statement').some((f) => !overWeights(model, f))) return true;
   return model.nodesWithin(block, ['assignment', 'augmented_assignment']).some((a) => targetNames(a.childForFieldName('left')).some((n) => METRIC_WORD.test(n.text)));
+}
+
+function overWeights(model: Semantic, loop: Node): boolean {
+  const iterable = loop.childForFieldName('right');
+  return !!iterable && model.callsWithin(iterable).some((c) => !!c.receiver && WEIGHT_LISTS.has(c.methodName));
 }
 
 function mentionsHeldOut(node: Node): boolean {

@@ -118,7 +118,8 @@ function loopText(found: EpochLoop): string {
  * function of this file it calls) calls an evaluation function (`evaluate`, `validate`, `test`,
  * `test_step`, `model.evaluate`, …), loops over held-out data (`val_loader`, `test_ds`,
  * `dataloaders["val"]`), measures a loss or accuracy under `torch.no_grad()` /
- * `torch.inference_mode()`, or assigns a held-out metric (`val_loss`, `test_acc`) — since the metric
+ * `torch.inference_mode()` (a loop there over the model's weights, such as a DINO or MoCo teacher
+ * updated from the student, measures nothing), or assigns a held-out metric (`val_loss`, `test_acc`) — since the metric
  * to stop on is already there. It is **information** when the loop validates nothing (GAN and style
  * transfer loops, fine-tuning with evaluation only at the end): the message then says to hold out a
  * validation split first.
