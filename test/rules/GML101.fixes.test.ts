@@ -637,4 +637,51 @@ describe('GML101 fp32-training-loop: fixes', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('wraps every forward the loss is computed from, past data movement and an alias between them (a GAN discriminator step)', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      for epoch in range(num_epochs):
+          for images, _ in data_loader:
+              images = images.reshape(batch_size, -1).to(device)
+              real_labels = torch.ones(batch_size, 1).to(device)
+              fake_labels = torch.zeros(batch_size, 1).to(device)
+              outputs = D(images)
+              d_loss_real = criterion(outputs, real_labels)
+              z = torch.randn(batch_size, latent_size).to(device)
+              outputs = D(G(z))
+              d_loss_fake = criterion(outputs, fake_labels)
+              fake_score = outputs
+              d_loss = d_loss_real + d_loss_fake
+              d_optimizer.zero_grad()
+              d_loss.backward()
+              d_optimizer.step()
+      `,
+      `
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      for epoch in range(num_epochs):
+          for images, _ in data_loader:
+              images = images.reshape(batch_size, -1).to(device)
+              real_labels = torch.ones(batch_size, 1).to(device)
+              fake_labels = torch.zeros(batch_size, 1).to(device)
+              with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16):
+                  outputs = D(images)
+                  d_loss_real = criterion(outputs, real_labels)
+                  z = torch.randn(batch_size, latent_size).to(device)
+                  outputs = D(G(z))
+                  d_loss_fake = criterion(outputs, fake_labels)
+                  fake_score = outputs
+                  d_loss = d_loss_real + d_loss_fake
+              d_optimizer.zero_grad()
+              d_loss.backward()
+              d_optimizer.step()
+      `,
+    );
+  });
 });

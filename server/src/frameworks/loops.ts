@@ -142,14 +142,47 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
     const index = siblings.findIndex((s) => s.id === statement!.id);
     for (let j = index - 1; j >= 0; j--) {
       if (!assigns(siblings[j], name)) continue;
-      let first = siblings[j];
-      for (let k = j - 1; k >= 0 && isForwardStatement(siblings[k]); k--) first = siblings[k];
-      return { first, last: siblings[j], block };
+      let first = j;
+      while (first > 0 && isForwardStatement(siblings[first - 1])) first--;
+      return { first: siblings[earliestFeedingForward(siblings, first, j)], last: siblings[j], block };
     }
     if (block.id === limit.id || block.type === 'module') return undefined;
     statement = statementOf(block.parent ?? block);
   }
   return undefined;
+}
+
+/**
+ * Where the loss's computation starts, given the run of forward statements `[first, last]` before
+ * it: earlier forward statements that compute what the run reads count too, past data movement and
+ * aliases between them (`fake_score = outputs` between a GAN's discriminator passes and
+ * `d_loss = d_loss_real + d_loss_fake`), up to the previous optimizer call or compound statement.
+ */
+function earliestFeedingForward(siblings: Node[], first: number, last: number): number {
+  const needed = new Set<string>();
+  const read = (statement: Node) => {
+    for (const id of statement.descendantsOfType('identifier')) if (id) needed.add(id.text);
+  };
+  for (let k = first; k <= last; k++) read(siblings[k]);
+  let earliest = first;
+  for (let k = first - 1; k >= 0; k--) {
+    const statement = siblings[k];
+    if (statement.type !== 'expression_statement' || endsForward(statement)) break;
+    const expr = statement.namedChild(0);
+    const target = expr?.type === 'assignment' ? expr.childForFieldName('left') : null;
+    if (!target || !target.descendantsOfType('identifier').some((id) => !!id && needed.has(id.text)) && !(target.type === 'identifier' && needed.has(target.text))) continue;
+    read(statement);
+    if (isForwardStatement(statement)) earliest = k;
+  }
+  return earliest;
+}
+
+/** Whether a statement calls an optimizer or mode method that ends the forward run (`zero_grad`, `step`, `backward`, …). */
+function endsForward(statement: Node): boolean {
+  return statement.descendantsOfType('call').some((call) => {
+    const callee = call?.childForFieldName('function');
+    return callee?.type === 'attribute' && BOUNDARY_METHODS.has(callee.childForFieldName('attribute')?.text ?? '');
+  });
 }
 
 /** The loop a backward call runs in: its own, one around a call of its function, one its function (a closure) is defined in, or an Ignite engine's (the function itself). */
