@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { applyFix, assertOne, findings, useParser } from '../helpers/analysis';
-import { expectFindings, expectFix } from '../helpers/markers';
+import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
@@ -683,5 +683,57 @@ describe('GML101 fp32-training-loop: fixes', () => {
               d_optimizer.step()
       `,
     );
+  });
+
+  it('an accelerator chosen between two Accelerator(...) calls gets mixed precision on both', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+      from accelerate import Accelerator
+
+      accelerator = (
+          Accelerator(log_with=args.report_to, project_dir=args.output_dir) if args.with_tracking else Accelerator()
+      )
+      model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)
+      for epoch in range(args.num_train_epochs):
+          model.train()
+          for step, batch in enumerate(train_dataloader):
+              outputs = model(**batch)
+              loss = outputs.loss
+              accelerator.backward(loss)
+              optimizer.step()
+              optimizer.zero_grad()
+      `,
+      `
+      import torch
+      from accelerate import Accelerator
+
+      accelerator = (
+          Accelerator(log_with=args.report_to, project_dir=args.output_dir, mixed_precision="bf16") if args.with_tracking else Accelerator(mixed_precision="bf16")
+      )
+      model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)
+      for epoch in range(args.num_train_epochs):
+          model.train()
+          for step, batch in enumerate(train_dataloader):
+              outputs = model(**batch)
+              loss = outputs.loss
+              accelerator.backward(loss)
+              optimizer.step()
+              optimizer.zero_grad()
+      `,
+    );
+    // One branch already mixed: the accelerator may train in bf16, and the loop is left alone.
+    expectNone('GML101', `
+      import torch
+      from accelerate import Accelerator
+
+      accelerator = Accelerator(mixed_precision="bf16") if args.bf16 else Accelerator()
+      for batch in train_dataloader:
+          loss = model(**batch).loss
+          accelerator.backward(loss)
+          optimizer.step()
+          optimizer.zero_grad()
+    `);
   });
 });

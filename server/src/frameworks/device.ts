@@ -7,7 +7,6 @@ import type { Node } from '../analysis/parser';
 import { stringLiteral, truthiness } from '../analysis/values';
 import { fact, type FactContext, type FactValues } from '../rules/rule';
 import { lightningAccelerator, lightningBuilders } from './lightning';
-import { TRAINERS } from './huggingface';
 import { ACCELERATORS, AUTOCAST, DEPRECATED_AMP, TORCH_ACCELERATOR_QUERIES } from './torch';
 
 /** A device literal: `cuda`, `cuda:0`, `cpu`, `mps`. */
@@ -74,19 +73,26 @@ const TORCH_DTYPES: ReadonlySet<string> = new Set(
 
 const GRAD_SCALERS = ['torch.amp.GradScaler', 'torch.amp.grad_scaler.GradScaler'];
 
+/** `torch.cuda` calls that ask about the machine or seed it, which CPU-only scripts make too. */
+const CUDA_QUERIES: ReadonlySet<string> = new Set(
+  ['', 'is_available', 'device_count', 'current_device', 'get_device_name', 'get_device_capability', 'get_device_properties', 'is_bf16_supported', 'manual_seed', 'manual_seed_all'].map((n) => (n ? `torch.cuda.${n}` : 'torch.cuda')),
+);
+
 /** Calls that put a script's later work on a device without naming it per tensor. */
 const DEFAULT_DEVICE_SETTERS = ['torch.set_default_device', 'torch.set_default_tensor_type', 'torch.cuda.set_device'];
 
 /**
  * Whether the script puts any work on a device: `.cuda()` or `.to(<device>)` on a model or tensor
- * (`.to(torch.float16)` is a dtype), a `device=` / `device_map=` argument, a default device, a
- * `with torch.device(…):` block, autocast or a gradient scaler (written for a device), or a framework
- * that places it (Accelerate, Lightning, the Hugging Face `Trainer`). A device chosen and never used (`device = "cuda" if torch.cuda.is_available()
+ * (`.to(torch.float16)` is a dtype), a `torch.cuda` call other than a query (`synchronize()`,
+ * `empty_cache()`; not `is_available()` or `manual_seed()`), a `device=` / `device_map=` argument, a default device, a
+ * `with torch.device(…):` block, autocast or a gradient scaler (written for a device); or (a separate
+ * fact, read only when none of these is there) a framework that places it (Accelerate, Lightning). A device chosen and never used (`device = "cuda" if torch.cuda.is_available()
  * else "cpu"`, then only printed) leaves the computation on the CPU.
  */
-function placesWork(context: FactContext): boolean {
-  const { model, sites } = context;
+function placesWork({ model, sites }: FactContext): boolean {
   if (sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName)) return true;
+  // `torch.cuda.synchronize()`, `empty_cache()`, streams: work on the GPU. Asking about it is not.
+  if (sites.callsUnder('torch.cuda').some((c) => !CUDA_QUERIES.has(c.qualifiedName ?? ''))) return true;
   for (const call of sites.callsNamed('to')) {
     if (!call.receiver || call.qualifiedName) continue;
     const first = call.positional[0] ?? call.keywords.get('device')?.value;
@@ -98,9 +104,8 @@ function placesWork(context: FactContext): boolean {
       if (keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id) return true;
     }
   }
-  if (sites.callsTo([...DEFAULT_DEVICE_SETTERS, ...TRAINERS, ...Object.keys(AUTOCAST), ...Object.keys(DEPRECATED_AMP), ...GRAD_SCALERS]).length > 0) return true;
-  if (sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item')) return true;
-  return frameworkPicksDevice(context);
+  if (sites.callsTo([...DEFAULT_DEVICE_SETTERS, ...Object.keys(AUTOCAST), ...Object.keys(DEPRECATED_AMP), ...GRAD_SCALERS]).length > 0) return true;
+  return sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item');
 }
 
 export const DEVICE_FACTS = {
@@ -128,10 +133,12 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
 export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
-  if (!facts.placesWork) return 'none';
-  if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return 'runtime';
-  if (facts.spellsCuda || facts.callsCuda) return 'cuda';
-  if (facts.spellsMps) return 'mps';
+  // Read in this order, each only when needed: a framework's placement reads every place the file
+  // spells `Trainer` or `Accelerator`, which would tie every segment to those names.
+  const places = () => facts.placesWork || facts.frameworkPicksDevice;
+  if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return places() ? 'runtime' : 'none';
+  if (facts.spellsCuda || facts.callsCuda) return places() ? 'cuda' : 'none';
+  if (facts.spellsMps) return places() ? 'mps' : 'none';
   if (facts.movesToChosenDevice || facts.frameworkPicksDevice) return 'runtime';
   if (facts.spellsCpu) return 'cpu';
   return 'none';

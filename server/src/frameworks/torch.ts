@@ -84,6 +84,33 @@ export function accelerateMixed(call: CallSite): 'no' | 'mixed' | 'unknown' {
   return 'unknown';
 }
 
+/**
+ * The `Accelerator(…)` calls an expression's value comes from: the call it was made by, or each
+ * branch of `Accelerator(log_with=…) if args.with_tracking else Accelerator()` (Hugging Face's
+ * `*_no_trainer.py` examples); undefined when any of them is something else.
+ */
+export function acceleratorCalls(model: Semantic, expr: Node, depth = 0): CallSite[] | undefined {
+  // Asked of every `x.backward()`: a file without Accelerate is answered without looking `x` up.
+  if (depth > 6 || (depth === 0 && !model.importsAny(['accelerate']))) return undefined;
+  if (expr.type === 'parenthesized_expression') {
+    const inner = expr.namedChildren.find((c) => c && c.type !== 'comment');
+    return inner ? acceleratorCalls(model, inner, depth + 1) : undefined;
+  }
+  if (expr.type === 'conditional_expression') {
+    const [body, , alternative] = expr.namedChildren;
+    const a = body && acceleratorCalls(model, body, depth + 1);
+    const b = alternative && acceleratorCalls(model, alternative, depth + 1);
+    return a && b ? [...a, ...b] : undefined;
+  }
+  if (expr.type === 'identifier') {
+    const bindings = model.lookup(expr.text, expr);
+    const value = bindings.length === 1 && bindings[0].kind === 'assign' ? bindings[0].value : undefined;
+    if (value?.type === 'conditional_expression' || value?.type === 'parenthesized_expression') return acceleratorCalls(model, value, depth + 1);
+  }
+  const origin = expr.type === 'call' ? model.callSite(expr) : model.originCall(expr);
+  return origin && ACCELERATORS.includes(origin.qualifiedName ?? '') ? [origin] : undefined;
+}
+
 /** Whether an expression is (or is bound to, or may be) an enabled autocast context: `enabled=False` (literal) turns one off. */
 export function isAutocast(model: Semantic, expr: Node, depth = 0): boolean {
   if (depth > 6) return false;

@@ -13,7 +13,7 @@ import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
 import { isIgniteTrainingRun, runByEngine } from './ignite';
 import { FABRICS, returnedByTrainDataloaderHook, trainerOf } from './lightning';
 import { CROSS_VALIDATION } from './sklearn';
-import { ACCELERATORS } from './torch';
+import { acceleratorCalls } from './torch';
 
 export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow';
 
@@ -35,8 +35,8 @@ export function gradientKind(model: Semantic, call: CallSite): GradientKind | un
   if (!receiver || call.qualifiedName) return undefined;
   if (call.methodName === 'gradient') return isGradientTape(model, receiver) ? 'tensorflow' : undefined;
   if (call.methodName !== 'backward') return undefined;
+  if (acceleratorCalls(model, receiver)) return 'accelerate';
   const origin = model.originCall(receiver)?.qualifiedName;
-  if (origin && ACCELERATORS.includes(origin)) return 'accelerate';
   if (origin && FABRICS.has(origin)) return 'fabric';
   return 'torch';
 }

@@ -7,7 +7,7 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
 import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
-import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from '../frameworks/torch';
+import { ACCELERATORS, accelerateMixed, acceleratorCalls, dtypeKind, isAutocast } from '../frameworks/torch';
 import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
@@ -220,7 +220,8 @@ interface LoopGroup {
   limit: Node;
   /** Outermost loop around the backward inside its own function, when there is one. */
   outerLoop?: Node;
-  accelerator?: CallSite;
+  /** The `Accelerator(…)` calls the loop's accelerator is made by (two for `A(…) if c else A()`). */
+  accelerator?: CallSite[];
 }
 
 /**
@@ -272,7 +273,9 @@ interface LoopGroup {
  * - `torch.set_default_dtype(torch.float16 | torch.bfloat16)` (or a non-literal dtype);
  * - Hugging Face Accelerate with `Accelerator(mixed_precision="fp16" | "bf16" | "fp8")` or a
  *   non-literal value. `Accelerator()` without `mixed_precision`, with `None` or with `"no"` trains
- *   in fp32; its `accelerator.backward(loss)` is then the flagged call.
+ *   in fp32; its `accelerator.backward(loss)` is then the flagged call. An accelerator chosen between
+ *   two (`Accelerator(log_with=…) if args.with_tracking else Accelerator()`) trains in fp32 when
+ *   both do, and the fix sets `mixed_precision` on both.
  *
  * ## Why
  *
@@ -441,10 +444,9 @@ export const fp32TrainingLoop = defineRule({
     for (const call of backwards) {
       const receiver = call.receiver!;
       const origin = model.originCall(receiver);
-      let accelerator: CallSite | undefined;
-      if (origin && ACCELERATORS.includes(origin.qualifiedName ?? '')) {
-        if (accelerateMixed(origin) !== 'no') continue;
-        accelerator = origin;
+      const accelerator = acceleratorCalls(model, receiver);
+      if (accelerator) {
+        if (accelerator.some((a) => accelerateMixed(a) !== 'no')) continue;
       } else if (importsAccelerate && call.positional.length > 0 && !origin) {
         continue; // `accelerator.backward(loss)` on an accelerator we cannot see
       }
@@ -496,11 +498,13 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
   const fp16 = options.preferDtype === 'fp16';
   if (group.accelerator) {
     const value = JSON.stringify(fp16 ? 'fp16' : 'bf16');
-    const accelerator = group.accelerator;
-    const given = accelerator.argument('mixed_precision', 2);
-    if (!accelerator.argumentList) return [];
-    const edit = given ? edits.replace(given, value) : edits.addKeywordArguments(accelerator, [['mixed_precision', value]]);
-    return [{ title: `Enable Accelerate mixed precision: Accelerator(mixed_precision=${value})`, edits: [edit] }];
+    const changes: TextEdit[] = [];
+    for (const accelerator of group.accelerator) {
+      const given = accelerator.argument('mixed_precision', 2);
+      if (!accelerator.argumentList) return [];
+      changes.push(given ? edits.replace(given, value) : edits.addKeywordArguments(accelerator, [['mixed_precision', value]]));
+    }
+    return [{ title: `Enable Accelerate mixed precision: Accelerator(mixed_precision=${value})`, edits: changes }];
   }
 
   // Regions for every backward of the loop: overlapping ones in one block merge, others stay apart.
