@@ -34,8 +34,9 @@ const EARLY_STOPPING: ReadonlySet<string> = new Set([FASTAI_EARLY_STOPPING_NAME]
 
 /**
  * fastai callbacks, for reading a `cbs=` list: other fastai callbacks do not stop training. fastai
- * callbacks stop by raising an exception, not by an attribute, and `EarlyStoppingCallback` is reached
- * under many module names, so rules also look for its name and for `CancelFitException` file-wide.
+ * callbacks stop by raising an exception, not by an attribute (GML219 looks for `CancelFitException`
+ * file-wide), and `EarlyStoppingCallback` is reached under many module names, so its constructor is
+ * recognised by name as `makesLearner` recognises a learner's.
  */
 export const FASTAI_CALLBACKS: EarlyStoppingSpec = {
   names: new Set(['fastai.callback.tracker.EarlyStoppingCallback', 'fastai.callback.all.EarlyStoppingCallback']),
