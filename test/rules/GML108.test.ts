@@ -1,4 +1,9 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeNotebook } from '../../server/src/notebooks/cells';
+import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
@@ -128,6 +133,76 @@ describe('GML108 trainer-helper-fp32', () => {
         learn.fit(16, lr=0.03)
         unused = vision_learner(dls, resnet18)
       `);
+    });
+
+    it('each learner on its own: a later learner under the same name made mixed-precision does not cover an earlier fp32 one', () => {
+      expectFindings(`
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        #       ^^^^^^^^^^^^^^ GML108: trains in float32
+        learn.fine_tune(2)
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        #       ^^^^^^^^^^^^^^ GML108: trains in float32
+        learn.fit_one_cycle(3, 3e-3)
+        learn.unfreeze()
+        learn.fit_one_cycle(12, lr_max=slice(1e-6, 1e-4))
+        learn = vision_learner(dls, resnet50, metrics=error_rate).to_fp16()
+        learn.fine_tune(6, freeze_epochs=3)
+      `);
+    });
+
+    it('to_fp16() on the name counts only for the learner the name holds then, and only before the fit', () => {
+      expectFindings(`
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        #       ^^^^^^^^^^^^^^ GML108
+        learn.fine_tune(2)
+        learn.to_fp16()
+        learn = vision_learner(dls, resnet50, metrics=error_rate)
+        learn.to_fp16()
+        learn.fine_tune(4)
+        cnn = vision_learner(dls, resnet18)
+        #     ^^^^^^^^^^^^^^ GML108
+        cnn.fit_one_cycle(1)
+        learn = cnn.to_fp16()
+        learn.fit_one_cycle(3)
+      `);
+    });
+
+    it('not when made mixed-precision on the name before the fit, or with the MixedPrecision callback', () => {
+      expectNone('GML108', `
+        from fastai.vision.all import *
+        from fastai.callback.fp16 import MixedPrecision
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.to_bf16()
+        learn.fine_tune(2)
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn = learn.to_fp16()
+        learn.fine_tune(2)
+        learn = vision_learner(dls, resnet34, metrics=error_rate, cbs=MixedPrecision())
+        learn.fine_tune(2)
+        learn = vision_learner(dls, resnet34, metrics=error_rate, cbs=[ShowGraphCallback(), MixedPrecision()])
+        learn.fine_tune(2)
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fit_one_cycle(4, cbs=[MixedPrecision()])
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.add_cb(MixedPrecision())
+        learn.fit_one_cycle(4)
+      `);
+    });
+
+    it('a notebook whose learners all share the name learn: the fp32 ones are reported, the fp16 one is not', () => {
+      const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks', 'fastai_pets_learning_rates.ipynb');
+      const analysis = analyzeNotebook(parseIpynb(fs.readFileSync(file, 'utf8')).cells);
+      const found = analysis.findings.filter((f) => f.finding.code === 'GML108');
+      analysis.dispose();
+      assert.deepEqual(
+        found.map((f) => [f.cell, f.finding.range.start.line]),
+        [[4, 0], [6, 0], [8, 0]],
+      );
     });
 
     it('fix: appends .to_fp16() to the learner', () => {

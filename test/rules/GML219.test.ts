@@ -98,9 +98,73 @@ describe('GML219 fastai-no-early-stopping', () => {
         ^^^^^^^^^^^^^^^ GML219
       `);
     });
+    it('each fit on its own: an EarlyStoppingCallback imported, or given to another fit, does not cover an unrelated one', () => {
+      expectFindings(`
+        from fastai.vision.all import *
+        from fastai.callback.tracker import EarlyStoppingCallback
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fine_tune(12, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])
+        learn.unfreeze()
+        learn.fit_one_cycle(12, lr_max=slice(1e-6, 1e-4))
+        ^^^^^^^^^^^^^^^^^^^ GML219: trains 12 epochs
+        other = vision_learner(dls, resnet50, metrics=error_rate)
+        other.fine_tune(10)
+        ^^^^^^^^^^^^^^^ GML219: trains 10 epochs
+      `);
+    });
+
+    it('add_cb counts for its own learner, before the fit, while the name still holds that learner', () => {
+      expectFindings(`
+        from fastai.vision.all import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fine_tune(10)
+        ^^^^^^^^^^^^^^^ GML219
+        learn.add_cb(EarlyStoppingCallback(monitor="valid_loss", patience=3))
+        learn = vision_learner(dls, resnet50, metrics=error_rate)
+        learn.fit_one_cycle(10)
+        ^^^^^^^^^^^^^^^^^^^ GML219
+        learn.add_cb(ShowGraphCallback())
+        learn.fit_one_cycle(10)
+        ^^^^^^^^^^^^^^^^^^^ GML219
+      `);
+    });
+
   });
 
   describe('does not flag', () => {
+    it('EarlyStoppingCallback added to the learner with add_cb, held in a variable, or under several star imports', () => {
+      expectNone('GML219', `
+        from fastai.vision.all import *
+        from fastai.callback.fp16 import *
+
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.add_cb(EarlyStoppingCallback(monitor="valid_loss", patience=3))
+        learn.fine_tune(20)
+        learn = vision_learner(dls, resnet34, metrics=error_rate).add_cbs([SaveModelCallback(), EarlyStoppingCallback(patience=2)])
+        learn.fit_one_cycle(20)
+        stop = EarlyStoppingCallback(monitor="valid_loss", patience=3)
+        learn = vision_learner(dls, resnet34, metrics=error_rate)
+        learn.fit_one_cycle(20, cbs=[stop])
+      `);
+    });
+
+    it("an Optuna pruning callback: the trial's pruner can stop the run", () => {
+      expectNone('GML219', `
+        import optuna
+        from fastai.vision.all import *
+        from optuna.integration import FastAIPruningCallback
+
+        def objective(trial):
+            learn = Learner(dls, SimpleCNN(), metrics=[accuracy], cbs=FastAIPruningCallback(trial, monitor="accuracy"))
+            learn.fit(10)
+            other = vision_learner(dls, resnet18, metrics=error_rate)
+            other.fit_one_cycle(10, cbs=[FastAIPruningCallback(trial, monitor="error_rate")])
+            return learn.recorder.metrics[0].value.item()
+      `);
+    });
+
     it('an EarlyStoppingCallback in the call, on the learner, or added later', () => {
       expectNone('GML219', `
         from fastai.vision.all import *
@@ -243,5 +307,22 @@ describe('GML219 fastai-no-early-stopping', () => {
     const fixed = fixNotebook(cells, { unsafe: true });
     assert.equal(fixed.remaining.filter((f) => f.finding.code === 'GML219').length, 0);
     assert.equal(fixed.cells[5].text.split('\n')[1], 'learn.fine_tune(8, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=2)])');
+  });
+
+  it('a notebook whose learners all share the name learn: --fix adds EarlyStoppingCallback to every fit, not only the first', () => {
+    const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'notebooks', 'fastai_pets_learning_rates.ipynb');
+    const cells = parseIpynb(fs.readFileSync(file, 'utf8')).cells;
+    const analysis = analyzeNotebook(cells);
+    const found = analysis.findings.filter((f) => f.finding.code === 'GML219');
+    analysis.dispose();
+    assert.deepEqual(
+      found.map((f) => [f.cell, f.finding.range.start.line]),
+      [[8, 1], [8, 3], [10, 1]],
+    );
+    const fixed = fixNotebook(cells, { unsafe: true });
+    assert.deepEqual(fixed.remaining.filter((f) => f.finding.code === 'GML219'), []);
+    assert.equal(fixed.applied.filter((code) => code.startsWith('GML219')).length, 3);
+    assert.equal(fixed.cells[8].text.split('\n')[3], 'learn.fit_one_cycle(12, lr_max=slice(1e-6, 1e-4), cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=3)])');
+    assert.equal(fixed.cells[10].text.split('\n')[1], 'learn.fine_tune(6, freeze_epochs=3, cbs=[EarlyStoppingCallback(monitor="valid_loss", patience=2)])');
   });
 });

@@ -20,6 +20,11 @@ export interface EarlyStoppingSpec {
   packages: readonly string[];
   /** Attribute a custom callback assigns to stop training (`stop_training`, `should_stop`, …). */
   stopAttribute: string;
+  /**
+   * Recognises the callback's constructor call where its qualified name cannot be read (fastai's
+   * names come through star imports, several of which leave a name's module open).
+   */
+  recognise?: (model: Semantic, call: CallSite) => boolean;
 }
 
 export interface CallbackListInfo {
@@ -108,6 +113,7 @@ export function classifyCallback(model: Semantic, expr: Node, spec: EarlyStoppin
   }
   const origin = model.originCall(expr);
   if (!origin) return 'unknown';
+  if (spec.recognise?.(model, origin)) return 'early-stopping';
   const originQ = origin.qualifiedName;
   if (originQ) {
     if (spec.names.has(originQ)) return 'early-stopping';

@@ -5,11 +5,11 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { constructorCalls, localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
-import { FASTAI_FITS, FASTAI_LEARNERS, makesLearner } from '../frameworks/fastai';
+import { FASTAI_LEARNERS, makesLearner, trainsInFloat32 } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
 import { isSmallModel, skorchModuleIsSmall } from '../frameworks/modelSize';
 import { ACCELERATE_MIXIN, SKORCH_NETS } from '../frameworks/skorch';
-import { defineRule, fact, type Report, type ReportedFix } from './rule';
+import { defineRule, type Report, type ReportedFix } from './rule';
 
 /** Where a helper's `device=` argument puts training: on a GPU (named or picked at run time), or not. */
 function onGpu(model: Semantic, call: CallSite, absent: 'gpu' | 'cpu'): boolean {
@@ -105,8 +105,14 @@ function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
  *   that puts its work on a GPU. A `model` built in the file whose every layer is at most 32 wide
  *   is left alone (read as [GML101](GML101.md) reads it: the measured crossover is there).
  * - **fastai**: a learner (`Learner`, `vision_learner`, `tabular_learner`, …) trained with `fit` /
- *   `fit_one_cycle` / `fine_tune` / `fit_flat_cos` that is never made mixed-precision: no
- *   `.to_fp16()` / `.to_bf16()` (chained or called later) and no `MixedPrecision` callback. fastai
+ *   `fit_one_cycle` / `fine_tune` / `fit_flat_cos` in float32. Each learner is read on its own: it
+ *   trains in mixed precision when `.to_fp16()` / `.to_bf16()` is chained to its constructor or
+ *   called on the name that holds it (`learn.to_fp16()`, `learn = learn.to_fp16()`) before the fit,
+ *   or when a `MixedPrecision` callback is in its `cbs=`, the fit's `cbs=` or an earlier
+ *   `learn.add_cb(…)`. A notebook that rebinds `learn` to a new learner in each section gets a
+ *   finding for each float32 learner, whatever a later learner of the same name does; a
+ *   `to_fp16()` after the name holds another learner does not count for the earlier one. A `cbs=`
+ *   the file cannot read is taken to be mixed precision. fastai
  *   trains on the GPU when there is one, so this is reported unless the script pins the CPU.
  *   `tabular_learner` and `collab_learner` are left alone: their small MLPs and embedding tables
  *   give Tensor Cores little to speed up; so is a `Learner(dls, model)` whose model is built in
@@ -184,10 +190,7 @@ export const trainerHelperFp32 = defineRule({
   defaultSeverity: 'warning',
   frameworks: ['ignite', 'fastai', 'skorch'],
   fixSafety: 'unsafe',
-  facts: {
-    ...DEVICE_FACTS,
-    fastaiMixed: fact.any(({ sites }) => ['to_fp16', 'to_bf16', 'to_non_native_fp16', 'MixedPrecision', 'NonNativeMixedPrecision'].some((n) => sites.callsNamed(n).length > 0 || sites.identifiers(n).length > 0)),
-  },
+  facts: DEVICE_FACTS,
   check({ model, sites, facts, edits, options, report }) {
     if (options.targetDevice === 'cpu' || options.targetDevice === 'mps') return;
     const device = trainingDevice(facts);
@@ -196,7 +199,7 @@ export const trainerHelperFp32 = defineRule({
       const finding = igniteTrainer(model, call, edits, gpuFile);
       if (finding) report(finding);
     }
-    if (!facts.fastaiMixed && device !== 'cpu' && device !== 'mps') {
+    if (device !== 'cpu' && device !== 'mps') {
       // The learner constructors of this part of the file, each reported once when the file trains it.
       for (const name of FASTAI_LEARNERS) {
         if (SMALL_LEARNERS.has(name)) continue;
@@ -204,7 +207,8 @@ export const trainerHelperFp32 = defineRule({
           if (!makesLearner(model, learner)) continue;
           // `Learner(dls, model)` with a small model built here: `Learner`'s second argument is the model.
           if (name === 'Learner' && isSmallModel(model, learner.argument('model', 1))) continue;
-          if (!Object.keys(FASTAI_FITS).some((method) => model.callsOnResultOf(learner, [method]).length > 0)) continue;
+          // Each learner on its own: a later learner made mixed-precision under the same name does not count.
+          if (!trainsInFloat32(model, learner)) continue;
           report(fastaiLearner(learner, edits));
         }
       }

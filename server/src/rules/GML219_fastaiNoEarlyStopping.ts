@@ -1,23 +1,13 @@
-import type { CallSite } from '../analysis/model/calls';
-import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
-import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
-import { FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
+import { addCallbackEdit } from '../frameworks/callbacks';
+import { addedCallbacks, cbsOf, FASTAI_CALLBACKS, FASTAI_EARLY_STOPPING_NAME, FASTAI_FITS, fastaiStarImport, learnerOrigin } from '../frameworks/fastai';
 import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, fact } from './rule';
 
 /** The fix's patience for a run of 10 epochs or more. */
 const PATIENCE = 3;
 
-
-/** What a `cbs=` argument holds: absent, or as `analyzeCallbackList` reads it. */
-function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absent' | 'unknown' {
-  const presence = call.presence('cbs');
-  if (presence === 'absent') return 'absent';
-  if (presence === 'unknown') return 'unknown';
-  return analyzeCallbackList(model, call.argument('cbs')!, FASTAI_CALLBACKS);
-}
 
 /**
  * ## What it flags
@@ -38,10 +28,18 @@ function callbacksOf(model: Semantic, call: CallSite): CallbackListInfo | 'absen
  * only when the loss stops improving that early, so the message says so and the fix's patience is 1
  * for up to 5 epochs and 2 for 6 to 9, a patience that can act within the run.
  *
- * Nothing is reported when the file mentions `EarlyStoppingCallback` anywhere (added with
- * `add_cb`, in a variable, in a partial), raises `CancelFitException` (a callback that stops training
- * its own way), adds callbacks with `add_cb` / `add_cbs`, passes `cbs` that cannot be read (a
- * variable built elsewhere, `**kwargs`), or builds its data loaders with a literal `valid_pct=0`.
+ * Each training call is read on its own: it is not reported when an `EarlyStoppingCallback` (also
+ * through a variable) is in the call's `cbs=`, in its learner's `cbs=`, or added to that learner
+ * with `add_cb` / `add_cbs` before the call (chained, or on the name while it still holds that
+ * learner). An `EarlyStoppingCallback` imported, or given to another fit or another learner, does
+ * not cover an unrelated fit: a notebook that rebinds `learn` to a new learner in each section gets
+ * a finding for each fit, and fixing one leaves the others reported. Not reported either: a call
+ * whose `cbs` (or an earlier `add_cb` on its learner) holds a callback the file cannot classify — a
+ * variable built elsewhere, `**kwargs`, a function's result, or a callback from another package such
+ * as Optuna's `FastAIPruningCallback` (the study's pruner can stop the trial early, unless the study
+ * was made with `NopPruner`); a file that raises
+ * `CancelFitException` (a callback that stops training its own way); and a file that builds its
+ * data loaders with a literal `valid_pct=0`.
  *
  * ## Why
  *
@@ -99,13 +97,8 @@ export const fastaiNoEarlyStopping = defineRule({
   frameworks: ['fastai'],
   fixSafety: 'unsafe',
   facts: {
-    stopsOtherwise: fact.any(
-      ({ sites }) =>
-        sites.identifiers(FASTAI_EARLY_STOPPING_NAME).length > 0 ||
-        sites.identifiers('CancelFitException').length > 0 ||
-        sites.callsNamed('add_cb').length > 0 ||
-        sites.callsNamed('add_cbs').length > 0,
-    ),
+    // A callback that raises CancelFitException stops training its own way, wherever it is used.
+    stopsOtherwise: fact.any(({ sites }) => sites.identifiers('CancelFitException').length > 0),
     noValidation: fact.any(({ model, sites }) => sites.identifiers('valid_pct').some((id) => {
       const keyword = model.parentOf(id);
       const value = keyword?.type === 'keyword_argument' ? keyword.childForFieldName('value') : null;
@@ -126,10 +119,13 @@ export const fastaiNoEarlyStopping = defineRule({
         const short = isShortRun(epochs);
         const patience = patienceForRun(epochs, PATIENCE);
         if (epochs === undefined && value.kind !== 'unknown') continue;
-        const onLearner = callbacksOf(model, learner);
-        const onCall = callbacksOf(model, call);
+        // This fit's own callbacks: the learner's `cbs=`, the call's `cbs=`, and what `add_cb` gave
+        // the learner before it; an EarlyStoppingCallback elsewhere in the file does not stop this run.
+        const onLearner = cbsOf(model, learner, FASTAI_CALLBACKS);
+        const onCall = cbsOf(model, call, FASTAI_CALLBACKS);
         if (onLearner === 'unknown' || onCall === 'unknown') continue;
         if ((onLearner !== 'absent' && onLearner.state !== 'no') || (onCall !== 'absent' && onCall.state !== 'no')) continue;
+        if (addedCallbacks(model, learner, call, FASTAI_CALLBACKS) !== 'no') continue;
         const info = onCall === 'absent' ? undefined : onCall;
         const fixable = !info || !!info.literal || !!info.none;
         const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer().from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
