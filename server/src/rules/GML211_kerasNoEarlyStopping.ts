@@ -32,7 +32,10 @@ const PATIENCE = 3;
  * An early-stopping callback is `keras.callbacks.EarlyStopping` in any spelling, a local subclass of
  * it, or a local `Callback` subclass that sets `stop_training` itself. It is found in a literal list,
  * in a name assigned such a call, in a variable holding a literal list, and in calls that `append`
- * / `extend` / `insert` into that variable. `ReduceLROnPlateau`, `ModelCheckpoint`, Transformers' `KerasMetricCallback` / `PushToHubCallback` and other callbacks
+ * / `extend` / `insert` into that variable. A variable assigned several times (`callbacks = [...]`
+ * again in each notebook cell) is read from the assignment that reaches the `fit`: the last one
+ * before it in the same scope, when it runs unconditionally before it; one assigned in a branch or
+ * in a loop around the `fit`, or a function parameter, is unknown. `ReduceLROnPlateau`, `ModelCheckpoint`, Transformers' `KerasMetricCallback` / `PushToHubCallback` and other callbacks
  * do not stop training and do not count.
  *
  * Nothing is reported when a value cannot be read from the file: `epochs=args.epochs`,
