@@ -213,6 +213,49 @@ history = model.fit(
     });
   });
 
+  describe('a History read as if it held every epoch: reported, without the fix', () => {
+    const run = (after: string) => `
+        import keras
+        from keras import layers
+        import matplotlib.pyplot as plt
+
+        model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x_train, y_train, epochs=20, batch_size=512, validation_split=0.4)
+        #         ^^^^^^^^^ GML211: trains 20 epochs
+${after
+  .split('\n')
+  .map((l) => `        ${l}`)
+  .join('\n')}
+      `;
+
+    it('plotted against a range as long as the run, inline or through names (notebook cells reassigning them)', () => {
+      const [inline] = expectFindings(run('plt.plot(range(1, 21), history.history["val_loss"], "b-")'));
+      assert.equal(inline.fixes.length, 0);
+      const [named] = expectFindings(
+        run(['val_loss = history.history["val_loss"]', 'epochs = range(1, 21)', 'plt.plot(epochs, val_loss, "b-", label="Validation loss")'].join('\n')),
+      );
+      assert.equal(named.fixes.length, 0);
+    });
+
+    it('indexed at a literal epoch an early-stopped run may not reach', () => {
+      const [last] = expectFindings(run('print("final val_loss:", history.history["val_loss"][19])'));
+      assert.equal(last.fixes.length, 0);
+    });
+
+    it('keeps the fix when the history is read at its own length, at its end, or at its first epochs', () => {
+      for (const after of [
+        ['loss = history.history["loss"]', 'epochs = range(1, len(loss) + 1)', 'plt.plot(epochs, loss, "bo")'].join('\n'),
+        'print(history.history["val_loss"][-1], history.history["val_loss"][0])',
+        'plt.plot(history.history["loss"], label="training loss")',
+        ['val_loss = history.history["val_loss"]', 'plt.plot(range(1, 31), other_run)'].join('\n'),
+      ]) {
+        const [finding] = expectFindings(run(after));
+        assert.equal(finding.fixes.length, 1, after);
+      }
+    });
+  });
+
   describe('finds the Keras model', () => {
     it('through tf.keras', () => {
       expectFindings(`
