@@ -21,12 +21,18 @@ const COUNT_WRAPPERS = new Set(['tqdm', 'enumerate', 'iter', 'track']);
 /** tqdm's shorthands for `tqdm(range(…))`. */
 const RANGE_SHORTHANDS = new Set(['trange', 'tnrange']);
 
-/** The `range(…)` / `trange(…)` call a loop counts with, through wrappers and one plain assignment. */
+/** The `range(…)` / `trange(…)` call a loop counts with, through wrappers, one plain assignment or a `with … as` name. */
 export function countCall(model: Semantic, iterable: Node | null, depth = 0): Node | undefined {
   if (!iterable || depth > 4) return undefined;
   if (iterable.type === 'identifier') {
     const bindings = model.lookup(iterable.text, iterable);
-    if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
+    if (bindings.length !== 1) return undefined;
+    // `with trange(n_epochs) as epochs:` — a tqdm bar used as a context manager iterates its range.
+    if (bindings[0].kind === 'with') {
+      const item = withItems(bindings[0].node).find((i) => i.alias?.type === 'identifier' && i.alias.text === iterable.text);
+      return item ? countCall(model, item.value, depth + 1) : undefined;
+    }
+    if (bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
     return countCall(model, bindings[0].value, depth + 1);
   }
   if (iterable.type !== 'call') return undefined;
