@@ -295,6 +295,25 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('a bar name bound again by another with statement (another notebook cell): the with around the loop', () => {
+      expectFindings(`
+        import torch
+        from tqdm.auto import trange
+
+        with trange(3, desc="warm-up") as epochs:
+            for epoch in epochs:
+                warm_up(epoch)
+
+        with trange(25, desc="training") as epochs:
+            for epoch in epochs:
+        #   ^^^^^^^^^^^^^^^^^^^ GML216: 25 epochs
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+      `);
+    });
+
     it('a with-bound value that is no count (a file, a bar over data) is not an epoch loop', () => {
       expectNone('GML216', `
         import torch

@@ -8,6 +8,7 @@ import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
 import { lengthOf, numberValue, rangeValue } from '../analysis/values';
+import { within } from './loops';
 import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
 
 /**
@@ -26,13 +27,15 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
   if (!iterable || depth > 4) return undefined;
   if (iterable.type === 'identifier') {
     const bindings = model.lookup(iterable.text, iterable);
-    if (bindings.length !== 1) return undefined;
-    // `with trange(n_epochs) as epochs:` — a tqdm bar used as a context manager iterates its range.
-    if (bindings[0].kind === 'with') {
-      const item = withItems(bindings[0].node).find((i) => i.alias?.type === 'identifier' && i.alias.text === iterable.text);
+    // `with trange(n_epochs) as epochs:` — a tqdm bar used as a context manager iterates its range. Used
+    // inside that with statement, which binds it nowhere else, the name holds it (another cell may use it too).
+    const around = bindings.filter((b) => b.kind === 'with' && within(iterable, b.node));
+    const bar = around.length === 1 ? around[0] : undefined;
+    if (bar && bindings.every((b) => b === bar || !within(b.node, bar.node))) {
+      const item = withItems(bar.node).find((i) => i.alias?.type === 'identifier' && i.alias.text === iterable.text);
       return item ? countCall(model, item.value, depth + 1) : undefined;
     }
-    if (bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
+    if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
     return countCall(model, bindings[0].value, depth + 1);
   }
   if (iterable.type !== 'call') return undefined;
