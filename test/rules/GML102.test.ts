@@ -795,6 +795,56 @@ describe('GML102 keras-fp32-policy', () => {
       expectFindings(subclassed('WideAndDeepModel(512, activation="relu")', true));
     });
 
+    it('leaves a small model alone whose layers take a regularizer, an initializer or a constraint (calls with no width)', () => {
+      expectNone('GML102', `
+        import keras
+        from keras import layers
+        from keras.regularizers import l2
+
+        model = keras.Sequential([
+            layers.Dense(16, kernel_regularizer=l2(0.002), activation="relu"),
+            layers.Dense(16, kernel_regularizer=keras.regularizers.l1_l2(l1=0.001, l2=0.001), activation="relu"),
+            layers.Dense(1, activation="sigmoid"),
+        ])
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(train_data, train_labels, epochs=20, batch_size=512)
+      `);
+      expectNone('GML102', `
+        import tensorflow as tf
+        from tensorflow.keras.constraints import max_norm
+
+        model = tf.keras.Sequential([
+            tf.keras.layers.Flatten(input_shape=[28, 28]),
+            tf.keras.layers.Dense(32, activation="relu", kernel_initializer=tf.keras.initializers.HeNormal(), kernel_constraint=max_norm(1.)),
+            tf.keras.layers.Dense(10, activation="softmax"),
+        ])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+        model.fit(X_train, y_train, epochs=10)
+      `);
+    });
+
+    it('still flags a wide model whose layers take a regularizer, and a regularizer from another module', () => {
+      expectFindings(`
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([layers.Dense(512, kernel_regularizer=keras.regularizers.l2(0.002), activation="relu"), layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="mse")
+        model.fit(x, y, epochs=20)
+        ^^^^^^^^^ GML102
+      `);
+      expectFindings(`
+        import keras
+        from keras import layers
+        from myproject.regularizers import l2
+
+        model = keras.Sequential([layers.Dense(16, kernel_regularizer=l2(0.002), activation="relu"), layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="mse")
+        model.fit(x, y, epochs=20)
+        ^^^^^^^^^ GML102
+      `);
+    });
+
     it('flags a look-alike Dense from another module, and a layer it does not know', () => {
       expectFindings(`
         import tensorflow as tf

@@ -287,6 +287,70 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('a trange or tqdm(range(…)) bar bound by a with statement and iterated inside it', () => {
+      expectFindings(`
+        import numpy as np
+        import tensorflow as tf
+        from tqdm.notebook import trange
+
+        n_epochs = 20
+        with trange(1, n_epochs + 1) as epochs:
+            for epoch in epochs:
+        #   ^^^^^^^^^^^^^^^^^^^ GML216: trains for 20 epochs and evaluates on validation data every epoch
+                for step in range(n_steps):
+                    with tf.GradientTape() as tape:
+                        loss = tf.reduce_mean(loss_fn(y_batch, model(X_batch)))
+                    gradients = tape.gradient(loss, model.trainable_variables)
+                    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+                y_pred = model(X_valid)
+                val_loss = np.mean(loss_fn(y_valid, y_pred))
+      `);
+      expectFindings(`
+        import torch
+        from tqdm import tqdm
+
+        with tqdm(range(30), desc="training") as bar:
+            for epoch in bar:
+        #   ^^^^^^^^^^^^^^^^ GML216: 30 epochs
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+      `);
+    });
+
+    it('a bar name bound again by another with statement (another notebook cell): the with around the loop', () => {
+      expectFindings(`
+        import torch
+        from tqdm.auto import trange
+
+        with trange(3, desc="warm-up") as epochs:
+            for epoch in epochs:
+                warm_up(epoch)
+
+        with trange(25, desc="training") as epochs:
+            for epoch in epochs:
+        #   ^^^^^^^^^^^^^^^^^^^ GML216: 25 epochs
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+      `);
+    });
+
+    it('a with-bound value that is no count (a file, a bar over data) is not an epoch loop', () => {
+      expectNone('GML216', `
+        import torch
+        from tqdm import tqdm
+
+        with tqdm(train_loader) as batches:
+            for batch in batches:
+                optimizer.zero_grad()
+                criterion(model(batch[0]), batch[1]).backward()
+                optimizer.step()
+      `);
+    });
+
     it('a loop that only lowers the learning rate on a plateau and saves its best checkpoint', () => {
       expectFindings(`
         import torch

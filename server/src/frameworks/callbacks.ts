@@ -191,12 +191,17 @@ export function analyzeCallbackList(model: Semantic, expr: Node, spec: EarlyStop
       return { state: combine(analyzeCallbackList(model, l, spec, depth + 1).state, analyzeCallbackList(model, r, spec, depth + 1).state) };
     }
     case 'identifier': {
-      const bindings = model.lookup(expr.text, expr);
-      if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return { state: 'unknown' };
-      const scope = model.scopeOf(bindings[0].node);
-      const base = analyzeCallbackList(model, bindings[0].value, spec, depth + 1);
-      const mutations = listMutations(model, expr.text, scope);
-      if (mutations.length === 0 && augmentedAssignments(expr.text, scope, model).length === 0) return base;
+      // The assignment that reaches this use: the only one, or the last of several that runs straight
+      // before it (`callbacks = [...]` again in each notebook cell).
+      const binding = model.reachingBinding(expr);
+      if (!binding || binding.kind !== 'assign' || !binding.value) return { state: 'unknown' };
+      const scope = model.scopeOf(binding.node);
+      const base = analyzeCallbackList(model, binding.value, spec, depth + 1);
+      // Of a name assigned several times, only changes after the reaching assignment matter.
+      const reassigned = model.lookup(expr.text, expr).length > 1;
+      const later = (n: Node) => !reassigned || n.startIndex >= binding.node.endIndex;
+      const mutations = listMutations(model, expr.text, scope).filter((m) => later(m.node));
+      if (mutations.length === 0 && augmentedAssignments(expr.text, scope, model).filter(later).length === 0) return base;
       // Added to in place: early stopping if any addition is one, otherwise cannot be told.
       for (const m of mutations) {
         for (const arg of m.positional) {

@@ -8,6 +8,7 @@ import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
 import { lengthOf, numberValue, rangeValue } from '../analysis/values';
+import { within } from './loops';
 import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
 
 /**
@@ -21,11 +22,19 @@ const COUNT_WRAPPERS = new Set(['tqdm', 'enumerate', 'iter', 'track']);
 /** tqdm's shorthands for `tqdm(range(…))`. */
 const RANGE_SHORTHANDS = new Set(['trange', 'tnrange']);
 
-/** The `range(…)` / `trange(…)` call a loop counts with, through wrappers and one plain assignment. */
+/** The `range(…)` / `trange(…)` call a loop counts with, through wrappers, one plain assignment or a `with … as` name. */
 export function countCall(model: Semantic, iterable: Node | null, depth = 0): Node | undefined {
   if (!iterable || depth > 4) return undefined;
   if (iterable.type === 'identifier') {
     const bindings = model.lookup(iterable.text, iterable);
+    // `with trange(n_epochs) as epochs:` — a tqdm bar used as a context manager iterates its range. Used
+    // inside that with statement, which binds it nowhere else, the name holds it (another cell may use it too).
+    const around = bindings.filter((b) => b.kind === 'with' && within(iterable, b.node));
+    const bar = around.length === 1 ? around[0] : undefined;
+    if (bar && bindings.every((b) => b === bar || !within(b.node, bar.node))) {
+      const item = withItems(bar.node).find((i) => i.alias?.type === 'identifier' && i.alias.text === iterable.text);
+      return item ? countCall(model, item.value, depth + 1) : undefined;
+    }
     if (bindings.length !== 1 || bindings[0].kind !== 'assign' || !bindings[0].value) return undefined;
     return countCall(model, bindings[0].value, depth + 1);
   }

@@ -2,6 +2,7 @@
 // policies, the EarlyStopping callback, and the one answer to "is this `fit` a Keras model's".
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import { sameNode } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
 import { topPackage } from '../analysis/qualifiedName';
@@ -159,4 +160,44 @@ export function kerasEarlyStoppingName(model: Semantic, imports: Importer): { na
   if (tf) return { name: `${tf}.keras.callbacks.EarlyStopping` };
   const root = model.importsAny(['keras']) ? 'keras' : model.importsAny(['tf_keras']) ? 'tf_keras' : 'tensorflow.keras';
   return imports.from(`${root}.callbacks`, 'EarlyStopping');
+}
+
+/** The uses of a name whose reaching assignment is `value` (`history = model.fit(…)` … `history.history`). */
+function usesOfValue(model: Semantic, value: Node): Node[] {
+  const statement = model.parentOf(value);
+  const target = statement?.type === 'assignment' && sameNode(statement.childForFieldName('right'), value) ? statement.childForFieldName('left') : null;
+  if (target?.type !== 'identifier') return [];
+  return model.identifiers(target.text).filter((id) => id.startIndex > statement!.endIndex && sameNode(model.reachingBinding(id)?.value, value));
+}
+
+/**
+ * Whether the History a Keras `fit` returns is read as if it held all its epochs: one series
+ * (`history.history["val_loss"]`, directly or through a name assigned it) indexed at a literal
+ * position past `patience` (the first index a run stopped early may lack), or passed to a call
+ * beside a range as long as the run (`plt.plot(range(1, 21), val_loss)`). A shorter history then
+ * raises (IndexError, or matplotlib's ValueError on lengths that differ).
+ */
+export function readsHistoryAtFullLength(model: Semantic, fit: CallSite, epochs: number, patience: number): boolean {
+  const series: Node[] = [];
+  for (const use of usesOfValue(model, fit.node)) {
+    const attribute = model.parentOf(use);
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('attribute')?.text !== 'history') continue;
+    const subscript = model.parentOf(attribute);
+    if (subscript?.type !== 'subscript' || !sameNode(subscript.childForFieldName('value'), attribute)) continue;
+    series.push(subscript, ...usesOfValue(model, subscript));
+  }
+  return series.some((s) => {
+    const parent = model.parentOf(s);
+    if (parent?.type === 'subscript' && sameNode(parent.childForFieldName('value'), s)) {
+      const index = parent.childForFieldName('subscript');
+      const value = index ? model.evaluate(index) : undefined;
+      return value?.kind === 'number' && value.value > patience;
+    }
+    if (parent?.type !== 'argument_list') return false;
+    return parent.namedChildren.some((arg) => {
+      if (!arg || sameNode(arg, s)) return false;
+      const value = model.evaluate(arg);
+      return value.kind === 'list' && value.items.length === epochs;
+    });
+  });
 }

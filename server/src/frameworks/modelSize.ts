@@ -51,6 +51,12 @@ const NO_WIDTH = new Set([
   'keras.Sequential', 'keras.models.Sequential', 'keras.Input',
 ]);
 
+/**
+ * Modules of layer arguments with no width of their own: weight initialisers, regularisers and
+ * constraints (`kernel_regularizer=keras.regularizers.l2(0.002)`, `kernel_initializer=HeNormal()`).
+ */
+const WIDTHLESS_MODULES = ['torch.nn.init.', 'keras.regularizers.', 'keras.initializers.', 'keras.constraints.'];
+
 /** Tensor factories whose literal shape gives an `nn.Parameter` its width. */
 const TENSOR_FACTORIES = new Set(['randn', 'rand', 'zeros', 'ones', 'empty', 'Tensor', 'FloatTensor', 'tensor'].map((n) => `torch.${n}`));
 const PARAMETER = 'torch.nn.Parameter';
@@ -140,7 +146,7 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
   if (q) {
     const spec = LAYER_WIDTH.get(q);
     if (spec) return widthOf(model, call.argument(spec[0], spec[1]), env);
-    if (NO_WIDTH.has(q) || TENSOR_FACTORIES.has(q) || q.startsWith('torch.nn.init.')) return 'none';
+    if (NO_WIDTH.has(q) || TENSOR_FACTORIES.has(q) || WIDTHLESS_MODULES.some((m) => q.startsWith(m))) return 'none';
     if (q === PARAMETER) {
       const factory = call.argument('data', 0);
       const made = factory?.type === 'call' ? model.callSite(factory) : undefined;

@@ -22,7 +22,9 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * (the layers its `__init__` builds, with the arguments of its construction call and its defaults)
  * built in the file, whose every layer is at most 32 wide — `Dense(units)`, `Conv*(filters)`,
  * `Embedding(…, output_dim)`, `LSTM`/`GRU`/`SimpleRNN(units)` given as literals, module constants
- * or argparse defaults, sizes read from the data (`len(class_names)`) not counting. A width from a
+ * or argparse defaults, sizes read from the data (`len(class_names)`) not counting; a layer's
+ * regularizer, initializer or constraint (`kernel_regularizer=keras.regularizers.l2(0.002)`,
+ * `kernel_initializer=HeNormal()`, `kernel_constraint=max_norm(1.)`) has no width. A width from a
  * variable (a keras-tuner hyperparameter, say), a layer the rule does not know (attention, a layer
  * from another module), a loaded or pretrained model: unknown, reported as before.
  *

@@ -1,7 +1,7 @@
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
-import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel } from '../frameworks/keras';
+import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel, readsHistoryAtFullLength } from '../frameworks/keras';
 import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
 
@@ -32,7 +32,10 @@ const PATIENCE = 3;
  * An early-stopping callback is `keras.callbacks.EarlyStopping` in any spelling, a local subclass of
  * it, or a local `Callback` subclass that sets `stop_training` itself. It is found in a literal list,
  * in a name assigned such a call, in a variable holding a literal list, and in calls that `append`
- * / `extend` / `insert` into that variable. `ReduceLROnPlateau`, `ModelCheckpoint`, Transformers' `KerasMetricCallback` / `PushToHubCallback` and other callbacks
+ * / `extend` / `insert` into that variable. A variable assigned several times (`callbacks = [...]`
+ * again in each notebook cell) is read from the assignment that reaches the `fit`: the last one
+ * before it in the same scope, when it runs unconditionally before it; one assigned in a branch or
+ * in a loop around the `fit`, or a function parameter, is unknown. `ReduceLROnPlateau`, `ModelCheckpoint`, Transformers' `KerasMetricCallback` / `PushToHubCallback` and other callbacks
  * do not stop training and do not count.
  *
  * Nothing is reported when a value cannot be read from the file: `epochs=args.epochs`,
@@ -96,6 +99,16 @@ const PATIENCE = 3;
  * is a starting point; noisy validation curves may need more. `val_loss` exists whenever validation
  * data is given, so the monitored key always matches.
  *
+ * A run stopped early returns a shorter History. When the file reads the History that `fit` returns
+ * as if it held every epoch, the finding stays but no fix is offered: a series
+ * (`history.history["val_loss"]`, directly or through a name assigned it) passed to a call beside
+ * a range as long as the run (`plt.plot(range(1, 21), val_loss)` after `epochs=20`, which raises
+ * ValueError on a shorter series), or indexed at a literal epoch past the fix's patience
+ * (`history.history["loss"][19]`, an IndexError once the run stops early). Such notebooks often
+ * train on past the best epoch on purpose, to show overfitting. Code that reads the History at its own
+ * length (`range(1, len(loss) + 1)`, `[-1]`) keeps the fix. Other full-length reads (a loop over
+ * `range(num_epochs)` indexing collected histories) are not recognised.
+ *
  * ## References
  *
  * - Keras API, *EarlyStopping*: https://keras.io/api/callbacks/early_stopping/
@@ -154,7 +167,8 @@ export const kerasNoEarlyStopping = defineRule({
       }
 
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
-      const fixable = !info || !!info.literal || !!info.none;
+      // A History later read as if it held every epoch (`plt.plot(range(1, 21), val_loss)`) would break once the run stops early.
+      const fixable = (!info || !!info.literal || !!info.none) && !readsHistoryAtFullLength(model, call, trained, patience);
       const es = kerasEarlyStoppingName(model, edits.importer());
       const callback = `${es.name}(monitor="val_loss", patience=${patience}, restore_best_weights=True)`;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];

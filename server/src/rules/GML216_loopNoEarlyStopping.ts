@@ -83,7 +83,9 @@ function loopText(found: EpochLoop): string {
  * A custom epoch loop that trains and can never end early:
  *
  * - a `for` loop over a count — `range(…)`, tqdm's `trange(…)`, `tqdm(range(…))`,
- *   `enumerate(range(…))`, or a name assigned one of these;
+ *   `enumerate(range(…))`, or a name assigned one of these or bound to one by a `with` statement
+ *   (`with trange(n_epochs) as epochs: for epoch in epochs:`, read from the `with` around the loop even
+ *   when another cell binds the same name);
  * - whose iterations train: a gradient followed by a parameter update — `loss.backward()` then
  *   `optimizer.step()` (also `scaler.step(opt)`, a step after several accumulated backward calls,
  *   and LBFGS's `optimizer.step(closure)`), Hugging Face Accelerate's `accelerator.backward(loss)`,

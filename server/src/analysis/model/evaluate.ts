@@ -113,8 +113,7 @@ export class Evaluator {
    * use give it; any other change (`name[k] = …`, `name.append(…)`) leaves it unknown.
    */
   private evaluateName(expr: Node): Value {
-    const bindings = this.m.names.lookup(expr.text, expr);
-    const b = bindings.length === 1 ? bindings[0] : this.lastAssignmentBefore(expr, bindings);
+    const b = this.reachingBinding(expr);
     if (!b || b.kind !== 'assign' || !b.value) return { kind: 'unknown', node: expr };
     const value = this.evaluate(b.value);
     // Mutated containers are not constant. (Looked at only for a value worth keeping: the search
@@ -133,6 +132,12 @@ export class Evaluator {
       if (merged.kind === 'unknown') return { kind: 'unknown', node: expr };
     }
     return merged;
+  }
+
+  /** The binding whose value reaches a use of a name: its only binding, or the last assignment that runs straight before it. */
+  reachingBinding(use: Node): Binding | undefined {
+    const bindings = this.m.names.lookup(use.text, use);
+    return bindings.length === 1 ? bindings[0] : this.lastAssignmentBefore(use, bindings);
   }
 
   /**

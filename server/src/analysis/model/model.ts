@@ -44,6 +44,12 @@ export interface Semantic {
   // names and bindings
   qualifiedName(expr: Node): QualifiedName | undefined;
   lookup(name: string, from: Node): Binding[];
+  /**
+   * The binding whose value reaches a use of a name: its only binding, or of several plain
+   * assignments in the use's scope the last one, when it runs unconditionally before the use and no
+   * later one can run again before it (notebook cells run top to bottom). Undefined otherwise.
+   */
+  reachingBinding(use: Node): Binding | undefined;
   lookupDefinitions(name: string, from: Node): Binding[];
   lookupWithin(name: string, from: Node, spans: readonly OffsetRange[], accept: (b: Binding) => boolean): Binding[];
   scopeOf(node: Node): Node;
@@ -394,6 +400,10 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   evaluate(expr: Node): Value {
     return this.values.evaluate(expr);
+  }
+
+  reachingBinding(use: Node): Binding | undefined {
+    return this.values.reachingBinding(use);
   }
 
   // ---- suppression comments -----------------------------------------------------------------
