@@ -179,6 +179,37 @@ describe('GML104 lightning-fp32', () => {
     `);
   });
 
+  it('leaves a Trainer alone that only validates, tests or predicts (a checkpoint scored after training elsewhere)', () => {
+    expectNone('GML104', `
+      import lightning.pytorch as pl
+
+      model = LitClassifier.load_from_checkpoint("checkpoints/best.ckpt")
+      dm = GlueDataModule("distilbert-base-cased", task_name="mrpc")
+      trainer = pl.Trainer(accelerator="auto", devices=1)
+      trainer.validate(model, datamodule=dm)
+      trainer.test(model, datamodule=dm)
+      predictions = trainer.predict(model, datamodule=dm)
+      print(trainer.callback_metrics)
+    `);
+  });
+
+  it('flags a Trainer that evaluates and also fits, or is passed on', () => {
+    expectFindings(`
+      import lightning.pytorch as pl
+      trainer = pl.Trainer(max_epochs=5)
+      #         ^^^^^^^^^^ GML104: trains in fp32
+      trainer.validate(model, datamodule=dm)
+      trainer.fit(model, datamodule=dm)
+    `);
+    expectFindings(`
+      import lightning.pytorch as pl
+      trainer = pl.Trainer(max_epochs=5)
+      #         ^^^^^^^^^^ GML104: trains in fp32
+      trainer.test(model, datamodule=dm)
+      run_experiment(trainer, model)
+    `);
+  });
+
   it('ignores a local class named Trainer', () => {
     expectNone('GML104', `
       import lightning

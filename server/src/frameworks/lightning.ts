@@ -124,3 +124,28 @@ function returningFunction(model: Semantic, call: Node): Node | undefined {
 function functionName(fn: Node): string | undefined {
   return fn.childForFieldName('name')?.text;
 }
+
+/** Trainer methods that run a model without training it. */
+const EVALUATION_METHODS: ReadonlySet<string> = new Set(['validate', 'test', 'predict']);
+
+/**
+ * Whether a Trainer only evaluates: it is bound to a plain name (`trainer = Trainer(…)`) and every
+ * use of that name calls `validate`, `test` or `predict` on it (or reads an attribute), at least one
+ * of them. A Trainer that fits, is passed on, returned or kept elsewhere may train.
+ */
+export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolean {
+  const assignment = model.parentOf(trainer.node);
+  const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+  if (!assignment || target?.type !== 'identifier') return false;
+  let evaluates = false;
+  for (const id of model.identifiers(target.text)) {
+    if (id.id === target.id || model.originCall(id)?.node.id !== trainer.node.id) continue;
+    const attribute = model.parentOf(id);
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) return false;
+    const call = model.parentOf(attribute);
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;
+    if (!EVALUATION_METHODS.has(attribute.childForFieldName('attribute')?.text ?? '')) return false;
+    evaluates = true;
+  }
+  return evaluates;
+}

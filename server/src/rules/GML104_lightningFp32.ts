@@ -1,6 +1,6 @@
 import type { CallSite } from '../analysis/model/calls';
 import { nodeRange } from '../fixes/edits';
-import { FABRICS, LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
+import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerOnlyEvaluates } from '../frameworks/lightning';
 import { defineRule } from './rule';
 
 /** Literal precision values that mean full (32/64-bit) precision. */
@@ -35,7 +35,9 @@ function precisionOf(call: CallSite): Precision {
  * Reduced precisions are fine: `16`, `"16"`, `"16-mixed"`, `"bf16"`, `"bf16-mixed"`, `"16-true"`,
  * `"bf16-true"`, `"transformer-engine"`, `"transformer-engine-float16"`. A non-literal value
  * (`precision=cfg.precision`), `**kwargs`, or a `plugins=` argument (which may carry a precision
- * plugin) is unknown and not reported.
+ * plugin) is unknown and not reported. A Trainer that only evaluates — bound to a name whose every
+ * use is `trainer.validate(…)`, `trainer.test(…)` or `trainer.predict(…)`, never `fit` — trains
+ * nothing and is not reported; one that is passed on, returned or kept elsewhere may train, and is.
  *
  * ## Why
  *
@@ -87,13 +89,14 @@ export const lightningFp32 = defineRule({
   defaultSeverity: 'warning',
   frameworks: [...LIGHTNING_PACKAGES, 'lightning_fabric'],
   fixSafety: 'unsafe',
-  check({ sites, edits, options, report }) {
+  check({ model, sites, edits, options, report }) {
     const value = options.preferDtype === 'fp16' ? '16-mixed' : 'bf16-mixed';
     for (const call of sites.callsTo([...TRAINERS, ...FABRICS])) {
       if (!call.argumentList) continue;
       const precision = precisionOf(call);
       if (precision.kind !== 'full') continue;
       const kind = FABRICS.has(call.qualifiedName!) ? 'Fabric' : 'Trainer';
+      if (kind === 'Trainer' && trainerOnlyEvaluates(model, call)) continue;
       const given = call.keywords.get('precision');
       report({
         range: nodeRange(given ? given.node : call.callee),
