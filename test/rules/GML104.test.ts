@@ -282,6 +282,58 @@ describe('GML104 lightning-fp32', () => {
     });
   }
 
+  it('fix: writes precision=16 for a Trainer written for Lightning 1.x (gpus=), naming 16-mixed for 2.x', () => {
+    const [finding] = expectFindings(`
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1, progress_bar_refresh_rate=0)
+      #         ^^^^^^^^^^ GML104
+    `);
+    assert.match(finding.fixes[0].title, /precision=16 \(16-mixed on Lightning 2\.x\)/);
+    expectFix(
+      'GML104',
+      `
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1)
+      `,
+      `
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1, precision=16)
+      `,
+    );
+  });
+
+  it('fix: writes precision=16 when a pytorch_lightning module defines validation_epoch_end (Ray Tune example style)', () => {
+    expectFix(
+      'GML104',
+      `
+      import torch
+      import pytorch_lightning as pl
+
+      class LightningMNISTClassifier(pl.LightningModule):
+          def validation_epoch_end(self, outputs):
+              self.log("ptl/val_loss", torch.stack([x["val_loss"] for x in outputs]).mean())
+
+      def train_mnist(config, num_epochs=10):
+          model = LightningMNISTClassifier(config)
+          trainer = pl.Trainer(max_epochs=num_epochs)
+          trainer.fit(model)
+      `,
+      `
+      import torch
+      import pytorch_lightning as pl
+
+      class LightningMNISTClassifier(pl.LightningModule):
+          def validation_epoch_end(self, outputs):
+              self.log("ptl/val_loss", torch.stack([x["val_loss"] for x in outputs]).mean())
+
+      def train_mnist(config, num_epochs=10):
+          model = LightningMNISTClassifier(config)
+          trainer = pl.Trainer(max_epochs=num_epochs, precision=16)
+          trainer.fit(model)
+      `,
+    );
+  });
+
   it('fix: Fabric gets precision="bf16-mixed"', () => {
     expectFix(
       'GML104',

@@ -149,3 +149,19 @@ export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolea
   }
   return evaluates;
 }
+
+/** Trainer arguments that Lightning 2.0 removed: a call using one is written for Lightning 1.x. */
+const LIGHTNING_1_TRAINER_ARGUMENTS = ['gpus', 'auto_select_gpus', 'progress_bar_refresh_rate', 'resume_from_checkpoint'];
+
+/** LightningModule hooks that Lightning 2.0 removed. */
+const LIGHTNING_1_HOOKS = ['validation_epoch_end', 'training_epoch_end'];
+
+/**
+ * Whether a Trainer call is written for Lightning 1.x, where precision strings such as "bf16-mixed"
+ * are rejected: it passes an argument 2.0 removed (`gpus=`), or the file imports `pytorch_lightning`
+ * and defines a hook 2.0 removed (`validation_epoch_end`) in a class.
+ */
+export function writtenForLightning1(model: Semantic, trainer: CallSite): boolean {
+  if (LIGHTNING_1_TRAINER_ARGUMENTS.some((name) => trainer.keywords.has(name))) return true;
+  return model.importsAny(['pytorch_lightning']) && LIGHTNING_1_HOOKS.some((hook) => model.functionsNamed(hook).some((fn) => !!model.enclosingClass(fn)));
+}
