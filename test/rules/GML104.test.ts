@@ -193,6 +193,26 @@ describe('GML104 lightning-fp32', () => {
     `);
   });
 
+  it('leaves a validate-only Trainer alone in a file whose module reads self.trainer, after another Trainer that fits', () => {
+    const findings = expectFindings(`
+      import lightning.pytorch as pl
+
+      class GLUETransformer(pl.LightningModule):
+          def configure_optimizers(self):
+              optimizer = torch.optim.AdamW(self.parameters(), lr=2e-5)
+              total = self.trainer.estimated_stepping_batches
+              return [optimizer], [get_linear_schedule_with_warmup(optimizer, 0, total)]
+
+      trainer = pl.Trainer(max_epochs=1, accelerator="auto", devices=1)
+      #         ^^^^^^^^^^ GML104
+      trainer.fit(model, datamodule=dm)
+
+      trainer = pl.Trainer(accelerator="auto", devices=1)
+      trainer.validate(model, dm)
+    `);
+    assert.equal(findings.length, 1);
+  });
+
   it('flags a Trainer that evaluates and also fits, or is passed on', () => {
     expectFindings(`
       import lightning.pytorch as pl
@@ -289,6 +309,7 @@ describe('GML104 lightning-fp32', () => {
       #         ^^^^^^^^^^ GML104
     `);
     assert.match(finding.fixes[0].title, /precision=16 \(16-mixed on Lightning 2\.x\)/);
+    assert.match(finding.message, /precision=16 on Lightning 1\.x/);
     expectFix(
       'GML104',
       `

@@ -139,8 +139,14 @@ export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolea
   if (!assignment || target?.type !== 'identifier') return false;
   let evaluates = false;
   for (const id of model.identifiers(target.text)) {
-    if (id.id === target.id || model.originCall(id)?.node.id !== trainer.node.id) continue;
+    if (id.id === target.id) continue;
     const attribute = model.parentOf(id);
+    // `self.trainer` and `f(trainer=…)` spell the name without reading it.
+    if (attribute?.type === 'attribute' && attribute.childForFieldName('attribute')?.id === id.id) continue;
+    if (attribute?.type === 'keyword_argument' && attribute.childForFieldName('name')?.id === id.id) continue;
+    // Another assignment to the name binds it anew (`trainer = Trainer(…)` twice).
+    if (attribute?.type === 'assignment' && attribute.childForFieldName('left')?.id === id.id) continue;
+    if (model.originCall(id)?.node.id !== trainer.node.id) continue;
     if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) return false;
     const call = model.parentOf(attribute);
     if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;

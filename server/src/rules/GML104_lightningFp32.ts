@@ -112,7 +112,7 @@ export const lightningFp32 = defineRule({
         range: nodeRange(given ? given.node : call.callee),
         message:
           `Lightning \`${kind}\` with ${precision.shown} trains in ${precision.shown.includes('64') ? 'fp64' : 'fp32'} ` +
-          '(Lightning\'s default is "32-true"): "bf16-mixed" runs matmuls and convolutions on Tensor Cores ' +
+          `(Lightning's default is "32-true"): ${legacy ? 'mixed precision (precision=16 on Lightning 1.x)' : '"bf16-mixed"'} runs matmuls and convolutions on Tensor Cores ` +
           '(16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.',
         fixes: [{ title: fix.title, edits: [edits.setKeywordArgument(call, 'precision', fix.value)] }],
       });
