@@ -179,6 +179,57 @@ describe('GML104 lightning-fp32', () => {
     `);
   });
 
+  it('leaves a Trainer alone that only validates, tests or predicts (a checkpoint scored after training elsewhere)', () => {
+    expectNone('GML104', `
+      import lightning.pytorch as pl
+
+      model = LitClassifier.load_from_checkpoint("checkpoints/best.ckpt")
+      dm = GlueDataModule("distilbert-base-cased", task_name="mrpc")
+      trainer = pl.Trainer(accelerator="auto", devices=1)
+      trainer.validate(model, datamodule=dm)
+      trainer.test(model, datamodule=dm)
+      predictions = trainer.predict(model, datamodule=dm)
+      print(trainer.callback_metrics)
+    `);
+  });
+
+  it('leaves a validate-only Trainer alone in a file whose module reads self.trainer, after another Trainer that fits', () => {
+    const findings = expectFindings(`
+      import lightning.pytorch as pl
+
+      class GLUETransformer(pl.LightningModule):
+          def configure_optimizers(self):
+              optimizer = torch.optim.AdamW(self.parameters(), lr=2e-5)
+              total = self.trainer.estimated_stepping_batches
+              return [optimizer], [get_linear_schedule_with_warmup(optimizer, 0, total)]
+
+      trainer = pl.Trainer(max_epochs=1, accelerator="auto", devices=1)
+      #         ^^^^^^^^^^ GML104
+      trainer.fit(model, datamodule=dm)
+
+      trainer = pl.Trainer(accelerator="auto", devices=1)
+      trainer.validate(model, dm)
+    `);
+    assert.equal(findings.length, 1);
+  });
+
+  it('flags a Trainer that evaluates and also fits, or is passed on', () => {
+    expectFindings(`
+      import lightning.pytorch as pl
+      trainer = pl.Trainer(max_epochs=5)
+      #         ^^^^^^^^^^ GML104: trains in fp32
+      trainer.validate(model, datamodule=dm)
+      trainer.fit(model, datamodule=dm)
+    `);
+    expectFindings(`
+      import lightning.pytorch as pl
+      trainer = pl.Trainer(max_epochs=5)
+      #         ^^^^^^^^^^ GML104: trains in fp32
+      trainer.test(model, datamodule=dm)
+      run_experiment(trainer, model)
+    `);
+  });
+
   it('ignores a local class named Trainer', () => {
     expectNone('GML104', `
       import lightning
@@ -250,6 +301,59 @@ describe('GML104 lightning-fp32', () => {
       );
     });
   }
+
+  it('fix: writes precision=16 for a Trainer written for Lightning 1.x (gpus=), naming 16-mixed for 2.x', () => {
+    const [finding] = expectFindings(`
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1, progress_bar_refresh_rate=0)
+      #         ^^^^^^^^^^ GML104
+    `);
+    assert.match(finding.fixes[0].title, /precision=16 \(16-mixed on Lightning 2\.x\)/);
+    assert.match(finding.message, /precision=16 on Lightning 1\.x/);
+    expectFix(
+      'GML104',
+      `
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1)
+      `,
+      `
+      import pytorch_lightning as pl
+      trainer = pl.Trainer(max_epochs=10, gpus=1, precision=16)
+      `,
+    );
+  });
+
+  it('fix: writes precision=16 when a pytorch_lightning module defines validation_epoch_end (Ray Tune example style)', () => {
+    expectFix(
+      'GML104',
+      `
+      import torch
+      import pytorch_lightning as pl
+
+      class LightningMNISTClassifier(pl.LightningModule):
+          def validation_epoch_end(self, outputs):
+              self.log("ptl/val_loss", torch.stack([x["val_loss"] for x in outputs]).mean())
+
+      def train_mnist(config, num_epochs=10):
+          model = LightningMNISTClassifier(config)
+          trainer = pl.Trainer(max_epochs=num_epochs)
+          trainer.fit(model)
+      `,
+      `
+      import torch
+      import pytorch_lightning as pl
+
+      class LightningMNISTClassifier(pl.LightningModule):
+          def validation_epoch_end(self, outputs):
+              self.log("ptl/val_loss", torch.stack([x["val_loss"] for x in outputs]).mean())
+
+      def train_mnist(config, num_epochs=10):
+          model = LightningMNISTClassifier(config)
+          trainer = pl.Trainer(max_epochs=num_epochs, precision=16)
+          trainer.fit(model)
+      `,
+    );
+  });
 
   it('fix: Fabric gets precision="bf16-mixed"', () => {
     expectFix(

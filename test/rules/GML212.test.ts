@@ -246,6 +246,89 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
     });
   });
 
+  describe('run length', () => {
+    it('reports a run of the default 3 epochs as information, bounding the saving, with patience 1', () => {
+      const [finding] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="bert-mrpc", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, train_dataset=encoded["train"], eval_dataset=encoded["validation"])
+        #         ^^^^^^^ GML212: trains all 3 epochs
+        trainer.train()
+      `);
+      assert.equal(finding.severity, 'information');
+      assert.match(finding.message, /can save at most the last 1\b/);
+      assert.match(finding.fixes[0].title, /early_stopping_patience=1\)/);
+    });
+
+    it('gives a run of 7 epochs patience 2, and keeps a 10-epoch run a warning with patience 3', () => {
+      const [seven] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", num_train_epochs=7, eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #         ^^^^^^^ GML212
+      `);
+      assert.equal(seven.severity, 'information');
+      assert.match(seven.fixes[0].title, /early_stopping_patience=2\)/);
+      const [ten] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", num_train_epochs=10, eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #         ^^^^^^^ GML212
+      `);
+      assert.equal(ten.severity, 'warning');
+      assert.match(ten.fixes[0].title, /early_stopping_patience=3\)/);
+    });
+
+    it('leaves a run of one or two epochs alone, read from a literal or through a function parameter to an argparse default', () => {
+      expectNone('GML212', `
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", num_train_epochs=2, eval_strategy="epoch")
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        trainer.train()
+      `);
+      expectNone('GML212', `
+        import argparse
+        from transformers import Trainer, TrainingArguments
+
+        def finetune(base_model, output_dir, num_epochs, learning_rate):
+            training_args = TrainingArguments(output_dir=output_dir, num_train_epochs=num_epochs, learning_rate=learning_rate, bf16=True)
+            trainer = Trainer(model=load(base_model), args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+            trainer.train()
+
+        if __name__ == "__main__":
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--base_model", type=str, default="meta-llama/Llama-2-7b-hf")
+            parser.add_argument("--num_epochs", type=int, default=1)
+            parser.add_argument("--learning_rate", type=float, default=3e-4)
+            args = parser.parse_args()
+            finetune(base_model=args.base_model, output_dir="out", num_epochs=args.num_epochs, learning_rate=args.learning_rate)
+      `);
+    });
+
+    it('keeps a warning when max_steps overrides the epochs, or the epochs cannot be read', () => {
+      const [steps] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", num_train_epochs=1, max_steps=20000)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #         ^^^^^^^ GML212
+      `);
+      assert.equal(steps.severity, 'warning');
+      const [unknown] = expectFindings(`
+        from transformers import Trainer, TrainingArguments
+
+        training_args = TrainingArguments(output_dir="out", num_train_epochs=cfg.epochs)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #         ^^^^^^^ GML212
+      `);
+      assert.equal(unknown.severity, 'warning');
+    });
+  });
+
   it('the fix is unsafe, and its title says so', () => {
     const [finding] = expectFindings(`
       from transformers import Trainer, TrainingArguments
@@ -292,7 +375,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="steps", save_strategy="steps", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -310,7 +393,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -328,7 +411,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", metric_for_best_model="f1", save_strategy="epoch", load_best_model_at_end=True)
-        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -398,7 +481,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         `
         from transformers import Trainer, EarlyStoppingCallback, TrainingArguments
 
-        trainer = Trainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)], args=TrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
+        trainer = Trainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)], args=TrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
         `,
       );
     });
@@ -417,7 +500,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import EarlyStoppingCallback
 
         training_args = SFTConfig(output_dir="Qwen2-0.5B-SFT", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = SFTTrainer(model="Qwen/Qwen2-0.5B", args=training_args, train_dataset=train_ds, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = SFTTrainer(model="Qwen/Qwen2-0.5B", args=training_args, train_dataset=train_ds, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -435,7 +518,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         import transformers
 
         training_args = transformers.TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = transformers.Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[transformers.EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = transformers.Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[transformers.EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -455,7 +538,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import Trainer, TrainingArguments
 
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -493,7 +576,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         \t\tmodel=model,
         \t\targs=training_args,
         \t\teval_dataset=eval_ds,
-        \t\tcallbacks=[EarlyStoppingCallback(early_stopping_patience=3)],
+        \t\tcallbacks=[EarlyStoppingCallback(early_stopping_patience=1)],
         \t)
         `,
       );
@@ -522,7 +605,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
             load_best_model_at_end=True,
             metric_for_best_model="eval_loss"
           )
-          trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+          trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
       );
     });
@@ -538,7 +621,7 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         `
         from transformers import Trainer, TrainingArguments, EarlyStoppingCallback
         training_args = TrainingArguments(output_dir="out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")
-        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+        trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)])
         `,
         { eol: '\r\n' },
       );

@@ -383,6 +383,51 @@ describe('GML213 lightning-no-early-stopping', () => {
     assert.match(finding.fixes[0].title, /monitor="val\/loss".*\(unsafe\)$/);
   });
 
+  describe('run length', () => {
+    it('leaves a 2-epoch run alone', () => {
+      expectNone('GML213', `
+        import lightning as L
+        trainer = L.Trainer(max_epochs=2)
+        trainer.fit(model, train_loader, val_loader)
+      `);
+    });
+
+    it('reports 3- and 5-epoch runs as information with the bound and patience 1, 7 epochs with patience 2', () => {
+      for (const [epochs, patience] of [[3, 1], [5, 1], [7, 2]]) {
+        const [finding] = expectFindings(`
+          import lightning as L
+          trainer = L.Trainer(max_epochs=${epochs}, accelerator="auto", devices=1)
+          trainer.fit(model, train_dataloaders=train_loader, val_dataloaders=val_loader)
+          ^^^^^^^^^^^ GML213: can save at most the last ${epochs - 2}
+        `);
+        assert.equal(finding.severity, 'information');
+        assert.match(finding.fixes[0].title, new RegExp(`patience=${patience}\\)`));
+      }
+    });
+
+    it('reads max_epochs from an argparse default, and keeps a run of Lightning\'s default 1000 epochs a warning with patience 3', () => {
+      const [short] = expectFindings(`
+        import argparse
+        import lightning as L
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--max_epochs", type=int, default=4)
+        args = parser.parse_args()
+        trainer = L.Trainer(max_epochs=args.max_epochs)
+        trainer.fit(model, train_loader, val_loader)
+        ^^^^^^^^^^^ GML213: max_epochs (4)
+      `);
+      assert.equal(short.severity, 'information');
+      const [long] = expectFindings(`
+        import lightning as L
+        trainer = L.Trainer(accelerator="gpu", devices=1)
+        trainer.fit(model, train_loader, val_loader)
+        ^^^^^^^^^^^ GML213: (1000 by default)
+      `);
+      assert.equal(long.severity, 'warning');
+      assert.match(long.fixes[0].title, /patience=3\)/);
+    });
+  });
+
   describe('fix', () => {
     it('monitors the loss the module logs, and imports EarlyStopping once', () => {
       expectFix(
@@ -454,7 +499,7 @@ describe('GML213 lightning-no-early-stopping', () => {
       );
     });
 
-    it('monitors val_loss when the file shows no logged metric', () => {
+    it('monitors val_loss when the module is not defined in the file', () => {
       expectFix(
         'GML213',
         `
@@ -473,6 +518,107 @@ describe('GML213 lightning-no-early-stopping', () => {
         trainer.fit(LitAutoEncoder(), train_loader, val_loader)
         `,
       );
+    });
+
+    it('monitors the name a Lightning 1.x module logs in validation_epoch_end (Ray Tune example style)', () => {
+      expectFix(
+        'GML213',
+        `
+        import torch
+        import pytorch_lightning as pl
+
+        class LightningMNISTClassifier(pl.LightningModule):
+            def validation_step(self, val_batch, batch_idx):
+                x, y = val_batch
+                logits = self.forward(x)
+                return {"val_loss": self.cross_entropy_loss(logits, y), "val_accuracy": self.accuracy(logits, y)}
+
+            def validation_epoch_end(self, outputs):
+                avg_loss = torch.stack([x["val_loss"] for x in outputs]).mean()
+                avg_acc = torch.stack([x["val_accuracy"] for x in outputs]).mean()
+                self.log("ptl/val_loss", avg_loss)
+                self.log("ptl/val_accuracy", avg_acc)
+
+        trainer = pl.Trainer(max_epochs=10)
+        trainer.fit(LightningMNISTClassifier(), train_loader, val_loader)
+        `,
+        `
+        import torch
+        import pytorch_lightning as pl
+        from pytorch_lightning.callbacks import EarlyStopping
+
+        class LightningMNISTClassifier(pl.LightningModule):
+            def validation_step(self, val_batch, batch_idx):
+                x, y = val_batch
+                logits = self.forward(x)
+                return {"val_loss": self.cross_entropy_loss(logits, y), "val_accuracy": self.accuracy(logits, y)}
+
+            def validation_epoch_end(self, outputs):
+                avg_loss = torch.stack([x["val_loss"] for x in outputs]).mean()
+                avg_acc = torch.stack([x["val_accuracy"] for x in outputs]).mean()
+                self.log("ptl/val_loss", avg_loss)
+                self.log("ptl/val_accuracy", avg_acc)
+
+        trainer = pl.Trainer(max_epochs=10, callbacks=[EarlyStopping(monitor="ptl/val_loss", patience=3)])
+        trainer.fit(LightningMNISTClassifier(), train_loader, val_loader)
+        `,
+      );
+    });
+
+    it('monitors an accuracy logged in on_validation_epoch_end in max mode', () => {
+      const [finding] = expectFindings(`
+        import lightning as L
+
+        class LitModel(L.LightningModule):
+            def validation_step(self, batch, batch_idx):
+                self.val_outputs.append(self.step(batch))
+
+            def on_validation_epoch_end(self):
+                self.log_dict({"val_f1": self.f1.compute(), "val_auroc": self.auroc.compute()})
+
+        trainer = L.Trainer(max_epochs=30)
+        trainer.fit(LitModel(), train_loader, val_loader)
+        ^^^^^^^^^^^ GML213
+      `);
+      assert.match(finding.fixes[0].title, /monitor="val_f1", mode="max", patience=3/);
+    });
+
+    it('keeps val_loss for a name built by a shared step helper (f"{stage}_loss"), as the Lightning tutorials write it', () => {
+      const [finding] = expectFindings(`
+        import lightning as L
+        import torch.nn.functional as F
+
+        class LitResnet(L.LightningModule):
+            def evaluate(self, batch, stage=None):
+                x, y = batch
+                loss = F.nll_loss(self(x), y)
+                if stage:
+                    self.log(f"{stage}_loss", loss, prog_bar=True)
+
+            def validation_step(self, batch, batch_idx):
+                self.evaluate(batch, "val")
+
+        trainer = L.Trainer(max_epochs=30)
+        trainer.fit(LitResnet(), train_loader, val_loader)
+        ^^^^^^^^^^^ GML213
+      `);
+      assert.match(finding.fixes[0].title, /monitor="val_loss", patience=3/);
+    });
+
+    it('offers no fix when the module in the file logs no name that can be read', () => {
+      const [finding] = expectFindings(`
+        import lightning as L
+
+        class LitModel(L.LightningModule):
+            def validation_step(self, batch, batch_idx):
+                loss = self.step(batch)
+                self.log(self.metric_name, loss)
+
+        trainer = L.Trainer(max_epochs=30)
+        trainer.fit(LitModel(), train_loader, val_loader)
+        ^^^^^^^^^^^ GML213
+      `);
+      assert.equal(finding.fixes.length, 0);
     });
 
     it('imports from pytorch_lightning for a pytorch_lightning Trainer', () => {
@@ -584,7 +730,7 @@ describe('GML213 lightning-no-early-stopping', () => {
         def main():
         \ttrainer = L.Trainer(
         \t\tmax_epochs=9,
-        \t\tcallbacks=[EarlyStopping(monitor="val_loss", patience=3)],
+        \t\tcallbacks=[EarlyStopping(monitor="val_loss", patience=2)],
         \t)
         \ttrainer.fit(model, train_loader, val_loader)
         `,

@@ -269,6 +269,65 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('leaves a DataModule alone whose setup() tokenizes a Hugging Face dataset held on self (as the Lightning GLUE tutorial writes it)', () => {
+    expectNone('GML301', `
+      import datasets
+      import lightning.pytorch as pl
+      from torch.utils.data import DataLoader
+      from transformers import AutoTokenizer
+
+      class GlueData(pl.LightningDataModule):
+          def __init__(self, model_name, batch_size=32):
+              super().__init__()
+              self.batch_size = batch_size
+              self.tokenizer = AutoTokenizer.from_pretrained(model_name)
+
+          def encode(self, batch):
+              return self.tokenizer(batch["sentence1"], batch["sentence2"], truncation=True, padding="max_length")
+
+          def setup(self, stage=None):
+              self.splits = datasets.load_dataset("glue", "rte")
+              for name in self.splits.keys():
+                  self.splits[name] = self.splits[name].map(self.encode, batched=True)
+                  self.splits[name].set_format(type="torch", columns=["input_ids", "attention_mask", "label"])
+
+          def train_dataloader(self):
+              return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True)
+    `);
+  });
+
+  it('flags a DataModule whose dataset on self is not only the Hugging Face one, or gets a per-item transform', () => {
+    expectFindings(`
+      import datasets
+      import lightning.pytorch as pl
+      from torch.utils.data import DataLoader
+
+      class ImageData(pl.LightningDataModule):
+          def setup(self, stage=None):
+              self.splits = datasets.load_dataset("beans")
+              if stage == "fit":
+                  self.splits = ImageFolderSplits("data/beans", transform=augment)
+
+          def train_dataloader(self):
+              return DataLoader(self.splits["train"], batch_size=32, shuffle=True)
+              #      ^^^^^^^^^^ GML301
+    `);
+    expectFindings(`
+      import datasets
+      import lightning.pytorch as pl
+      from torch.utils.data import DataLoader
+
+      class ImageData(pl.LightningDataModule):
+          def setup(self, stage=None):
+              self.splits = datasets.load_dataset("beans")
+              self.splits["train"] = self.splits["train"].with_transform(augment)
+
+          def train_dataloader(self):
+              return DataLoader(self.splits["train"], batch_size=32, shuffle=True)
+              #      ^^^^^^^^^^ GML301
+    `);
+  });
+
   it('flags a Hugging Face dataset given a per-item transform, and one that is not from the datasets library', () => {
     expectFindings(`
       import torch

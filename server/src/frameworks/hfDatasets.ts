@@ -2,6 +2,7 @@
 // time (Arrow tables mapped from disk) or transformed as each one is read.
 import type { Node } from 'web-tree-sitter';
 import type { Semantic } from '../analysis/model/model';
+import { isSelfAttribute, selfAssignments } from './inference';
 import { within } from './loops';
 
 /** Calls that load or build a `datasets` dataset (or a dict of splits). */
@@ -50,23 +51,35 @@ const ON_THE_FLY = ['set_transform', 'with_transform'];
  */
 export function isPreparedHubDataset(model: Semantic, expr: Node): boolean {
   if (ON_THE_FLY.some((name) => model.callsNamed(name).length > 0)) return false;
-  return fromHub(model, expr, 0);
+  return fromHub(model, expr, 0, new Set());
 }
 
-function fromHub(model: Semantic, expr: Node, depth: number): boolean {
+/** `attributes`: the `self.<name>` attributes being followed, so that `self.ds[k] = self.ds[k].map(…)` does not loop. */
+function fromHub(model: Semantic, expr: Node, depth: number, attributes: Set<string>): boolean {
   // Pipelines chain a few steps per variable (`ds = load(…)`, `tok = ds.map(…)`, `tok["train"]`).
   if (depth > 24) return false;
   switch (expr.type) {
+    case 'attribute': {
+      // `self.dataset` of a DataModule, prepared in `setup()`: every value the class assigns to it
+      // or to its splits must be prepared, and one of them must load it (`self.dataset = load_dataset(…)`).
+      if (!isSelfAttribute(expr)) return false;
+      const name = expr.childForFieldName('attribute')?.text ?? '';
+      if (attributes.has(name)) return true;
+      const followed = new Set([...attributes, name]);
+      const values = selfAssignments(model, expr, { items: true });
+      const loads = (value: Node) => !value.descendantsOfType('attribute').some((a) => a && isSelfAttribute(a) && a.childForFieldName('attribute')?.text === name);
+      return selfAssignments(model, expr).some(loads) && values.every((value) => fromHub(model, value, depth + 1, followed));
+    }
     case 'parenthesized_expression':
     case 'subscript': {
       // `(ds)`, `ds["train"]`
       const inner = expr.type === 'subscript' ? expr.childForFieldName('value') : expr.namedChild(0);
-      return !!inner && fromHub(model, inner, depth + 1);
+      return !!inner && fromHub(model, inner, depth + 1, attributes);
     }
     case 'call': {
       const site = model.callSite(expr);
       if (site.qualifiedName) return SOURCES.has(site.qualifiedName);
-      return !!site.receiver && PREPARED.has(site.methodName) && fromHub(model, site.receiver, depth + 1);
+      return !!site.receiver && PREPARED.has(site.methodName) && fromHub(model, site.receiver, depth + 1, attributes);
     }
     case 'identifier': {
       // The value last assigned before this use (`ds = ds.map(…)` reads the assignment before it).
@@ -74,7 +87,7 @@ function fromHub(model: Semantic, expr: Node, depth: number): boolean {
         .lookup(expr.text, expr)
         .filter((b) => b.kind === 'assign' && b.value && b.node.startIndex < expr.startIndex && !within(expr, b.node))
         .at(-1)?.value;
-      return !!value && fromHub(model, value, depth + 1);
+      return !!value && fromHub(model, value, depth + 1, attributes);
     }
     default:
       return false;

@@ -16,7 +16,7 @@ import { functionsRunBy } from './training';
 import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
 
 /** Whether an expression is `self.<name>`. */
-function isSelfAttribute(expr: Node): boolean {
+export function isSelfAttribute(expr: Node): boolean {
   return expr.type === 'attribute' && expr.childForFieldName('object')?.type === 'identifier' && expr.childForFieldName('object')?.text === 'self';
 }
 
@@ -67,8 +67,12 @@ function definesMethod(cls: Node, name: string): boolean {
   return false;
 }
 
-/** The values assigned to `self.<name>` in the class around a `self.<name>` expression. */
-function selfAssignments(model: Semantic, target: Node): Node[] {
+/**
+ * The values assigned to `self.<name>` in the class around a `self.<name>` expression; with
+ * `items`, also those assigned to its items (`self.splits[k] = …`, as a DataModule's `setup`
+ * replaces each split by its mapped copy).
+ */
+export function selfAssignments(model: Semantic, target: Node, options: { items?: boolean } = {}): Node[] {
   const cls = model.enclosingClass(target);
   const name = target.childForFieldName('attribute')?.text;
   if (!cls || !name) return [];
@@ -76,8 +80,13 @@ function selfAssignments(model: Semantic, target: Node): Node[] {
   for (const id of model.identifiers(name)) {
     const attribute = model.parentOf(id);
     if (!attribute || !isSelfAttribute(attribute) || attribute.childForFieldName('attribute')?.id !== id.id) continue;
-    const assignment = model.parentOf(attribute);
-    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute.id) continue;
+    let left = attribute;
+    let assignment = model.parentOf(attribute);
+    if (options.items && assignment?.type === 'subscript' && assignment.childForFieldName('value')?.id === attribute.id) {
+      left = assignment;
+      assignment = model.parentOf(assignment);
+    }
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== left.id) continue;
     const value = assignment.childForFieldName('right');
     if (value && model.enclosingClass(assignment)?.id === cls.id) out.push(value);
   }

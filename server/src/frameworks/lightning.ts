@@ -124,3 +124,50 @@ function returningFunction(model: Semantic, call: Node): Node | undefined {
 function functionName(fn: Node): string | undefined {
   return fn.childForFieldName('name')?.text;
 }
+
+/** Trainer methods that run a model without training it. */
+const EVALUATION_METHODS: ReadonlySet<string> = new Set(['validate', 'test', 'predict']);
+
+/**
+ * Whether a Trainer only evaluates: it is bound to a plain name (`trainer = Trainer(…)`) and every
+ * use of that name calls `validate`, `test` or `predict` on it (or reads an attribute), at least one
+ * of them. A Trainer that fits, is passed on, returned or kept elsewhere may train.
+ */
+export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolean {
+  const assignment = model.parentOf(trainer.node);
+  const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+  if (!assignment || target?.type !== 'identifier') return false;
+  let evaluates = false;
+  for (const id of model.identifiers(target.text)) {
+    if (id.id === target.id) continue;
+    const attribute = model.parentOf(id);
+    // `self.trainer` and `f(trainer=…)` spell the name without reading it.
+    if (attribute?.type === 'attribute' && attribute.childForFieldName('attribute')?.id === id.id) continue;
+    if (attribute?.type === 'keyword_argument' && attribute.childForFieldName('name')?.id === id.id) continue;
+    // Another assignment to the name binds it anew (`trainer = Trainer(…)` twice).
+    if (attribute?.type === 'assignment' && attribute.childForFieldName('left')?.id === id.id) continue;
+    if (model.originCall(id)?.node.id !== trainer.node.id) continue;
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) return false;
+    const call = model.parentOf(attribute);
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;
+    if (!EVALUATION_METHODS.has(attribute.childForFieldName('attribute')?.text ?? '')) return false;
+    evaluates = true;
+  }
+  return evaluates;
+}
+
+/** Trainer arguments that Lightning 2.0 removed: a call using one is written for Lightning 1.x. */
+const LIGHTNING_1_TRAINER_ARGUMENTS = ['gpus', 'auto_select_gpus', 'progress_bar_refresh_rate', 'resume_from_checkpoint'];
+
+/** LightningModule hooks that Lightning 2.0 removed. */
+const LIGHTNING_1_HOOKS = ['validation_epoch_end', 'training_epoch_end'];
+
+/**
+ * Whether a Trainer call is written for Lightning 1.x, where precision strings such as "bf16-mixed"
+ * are rejected: it passes an argument 2.0 removed (`gpus=`), or the file imports `pytorch_lightning`
+ * and defines a hook 2.0 removed (`validation_epoch_end`) in a class.
+ */
+export function writtenForLightning1(model: Semantic, trainer: CallSite): boolean {
+  if (LIGHTNING_1_TRAINER_ARGUMENTS.some((name) => trainer.keywords.has(name))) return true;
+  return model.importsAny(['pytorch_lightning']) && LIGHTNING_1_HOOKS.some((hook) => model.functionsNamed(hook).some((fn) => !!model.enclosingClass(fn)));
+}

@@ -272,7 +272,7 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
  * The arguments the file's calls of a function pass for one of its parameters (a parameter `param`
  * is a use of): undefined when the function is never called here or a call passes nothing for it.
  */
-function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
+export function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
   const fn = model.enclosingFunction(param);
   if (!fn) return undefined;
   const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');

@@ -2,6 +2,11 @@
 // best validation value and one more has to fail to improve on it, so a stop can save at most the
 // last N − 2 of N epochs. Runs of 1–2 literal epochs are left alone; runs of 3–9 are worth a
 // look (information) with a patience that can act within them; longer runs keep each rule's own.
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { numberValue } from '../analysis/values';
+import { argparseDefault } from './argparse';
+import { argumentsFor } from './modelSize';
 
 /** Runs of fewer literal epochs than this are short. */
 export const SHORT_RUN_EPOCHS = 10;
@@ -33,4 +38,18 @@ export function shortRunBound(epochs: number, metric: string): string {
 /** `1 epoch`, `3 epochs`. */
 export function epochsWord(n: number): string {
   return n === 1 ? 'epoch' : 'epochs';
+}
+
+/**
+ * The number of epochs an expression gives, read as far as the file says it: a literal or constant,
+ * an argparse option's default (`args.epochs`), or a parameter that every call of its function in the
+ * file passes the same such number for (`train(num_epochs=args.num_epochs)`). Undefined otherwise.
+ */
+export function epochCount(model: Semantic, expr: Node, depth = 0): number | undefined {
+  const known = numberValue(model.evaluate(expr)) ?? argparseDefault(model, expr);
+  if (known !== undefined || depth > 3 || expr.type !== 'identifier') return known;
+  const bindings = model.lookup(expr.text, expr);
+  if (bindings.length !== 1 || bindings[0].kind !== 'param') return undefined;
+  const counts = new Set((argumentsFor(model, expr) ?? []).map((arg) => epochCount(model, arg, depth + 1)));
+  return counts.size === 1 ? [...counts][0] : undefined;
 }

@@ -1,6 +1,6 @@
 import type { CallSite } from '../analysis/model/calls';
 import { nodeRange } from '../fixes/edits';
-import { FABRICS, LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
+import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
 import { defineRule } from './rule';
 
 /** Literal precision values that mean full (32/64-bit) precision. */
@@ -35,7 +35,9 @@ function precisionOf(call: CallSite): Precision {
  * Reduced precisions are fine: `16`, `"16"`, `"16-mixed"`, `"bf16"`, `"bf16-mixed"`, `"16-true"`,
  * `"bf16-true"`, `"transformer-engine"`, `"transformer-engine-float16"`. A non-literal value
  * (`precision=cfg.precision`), `**kwargs`, or a `plugins=` argument (which may carry a precision
- * plugin) is unknown and not reported.
+ * plugin) is unknown and not reported. A Trainer that only evaluates — bound to a name whose every
+ * use is `trainer.validate(…)`, `trainer.test(…)` or `trainer.predict(…)`, never `fit` — trains
+ * nothing and is not reported; one that is passed on, returned or kept elsewhere may train, and is.
  *
  * ## Why
  *
@@ -64,6 +66,11 @@ function precisionOf(call: CallSite): Precision {
  * ```
  *
  * With `prefer-dtype = "fp16"` the fix writes `precision="16-mixed"` (which adds gradient scaling).
+ * For a Trainer written for Lightning 1.x — it passes an argument Lightning 2.0 removed (`gpus=`,
+ * `auto_select_gpus=`, `progress_bar_refresh_rate=`, `resume_from_checkpoint=`), or the file imports
+ * `pytorch_lightning` and defines `validation_epoch_end` or `training_epoch_end` (hooks 2.0 removed) —
+ * the fix writes `precision=16`, the spelling 1.x accepts (1.x rejects `"bf16-mixed"` and
+ * `"16-mixed"`); Lightning 2.x reads it as `"16-mixed"`.
  * An existing 32/64 value is replaced.
  *
  * ## Fix safety
@@ -87,21 +94,27 @@ export const lightningFp32 = defineRule({
   defaultSeverity: 'warning',
   frameworks: [...LIGHTNING_PACKAGES, 'lightning_fabric'],
   fixSafety: 'unsafe',
-  check({ sites, edits, options, report }) {
+  check({ model, sites, edits, options, report }) {
     const value = options.preferDtype === 'fp16' ? '16-mixed' : 'bf16-mixed';
     for (const call of sites.callsTo([...TRAINERS, ...FABRICS])) {
       if (!call.argumentList) continue;
       const precision = precisionOf(call);
       if (precision.kind !== 'full') continue;
       const kind = FABRICS.has(call.qualifiedName!) ? 'Fabric' : 'Trainer';
+      if (kind === 'Trainer' && trainerOnlyEvaluates(model, call)) continue;
       const given = call.keywords.get('precision');
+      // Lightning 1.x accepts 16 but rejects the 2.x strings ("bf16-mixed", "16-mixed").
+      const legacy = kind === 'Trainer' && writtenForLightning1(model, call);
+      const fix = legacy
+        ? { title: 'Train in mixed precision: set precision=16 (16-mixed on Lightning 2.x)', value: '16' }
+        : { title: `Train in mixed precision: set precision="${value}"`, value: JSON.stringify(value) };
       report({
         range: nodeRange(given ? given.node : call.callee),
         message:
           `Lightning \`${kind}\` with ${precision.shown} trains in ${precision.shown.includes('64') ? 'fp64' : 'fp32'} ` +
-          '(Lightning\'s default is "32-true"): "bf16-mixed" runs matmuls and convolutions on Tensor Cores ' +
+          `(Lightning's default is "32-true"): ${legacy ? 'mixed precision (precision=16 on Lightning 1.x)' : '"bf16-mixed"'} runs matmuls and convolutions on Tensor Cores ` +
           '(16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.',
-        fixes: [{ title: `Train in mixed precision: set precision="${value}"`, edits: [edits.setKeywordArgument(call, 'precision', JSON.stringify(value))] }],
+        fixes: [{ title: fix.title, edits: [edits.setKeywordArgument(call, 'precision', fix.value)] }],
       });
     }
   },

@@ -17,6 +17,7 @@ import {
   isTrainerCall,
   isTrainingArguments,
 } from '../frameworks/huggingface';
+import { epochCount, epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, fact, type FactContext } from './rule';
 import { namesOf } from '../analysis/qualifiedName';
 
@@ -175,6 +176,28 @@ function uniqueEdits(edits: TextEdit[]): TextEdit[] {
   });
 }
 
+/** The fix's patience for a run of 10 epochs or more, or of unknown length. */
+const PATIENCE = 3;
+
+/** `transformers`' default `num_train_epochs`. */
+const DEFAULT_EPOCHS = 3;
+
+/**
+ * How many epochs the TrainingArguments train, when the file says: `num_train_epochs` (default 3,
+ * also for a Trainer without args) unless `max_steps` overrides it. Undefined when unknown.
+ */
+function trainedEpochs(model: Semantic, argsNode: Node | undefined, args: CallSite | undefined): number | undefined {
+  if (!argsNode) return DEFAULT_EPOCHS;
+  if (!args || args.hasStarKwargs) return undefined;
+  const maxSteps = args.keywords.get('max_steps')?.value;
+  if (maxSteps && numberValue(model.evaluate(maxSteps)) !== -1) return undefined;
+  // TrainingArguments(output_dir, overwrite_output_dir, do_train, do_eval, do_predict, eval_strategy, …): epochs only by keyword.
+  const epochs = args.keywords.get('num_train_epochs')?.value;
+  if (!epochs) return DEFAULT_EPOCHS;
+  const n = epochCount(model, epochs);
+  return n === undefined ? undefined : Math.ceil(n);
+}
+
 /** Classes defined here that derive, directly or through other local classes, from a trainer class. */
 function localTrainerClasses({ model, sites }: FactContext): Node[] {
   return sites.classDefinitions().filter((c) => model.classBases(c).some((b) => TRAINERS.has(b)));
@@ -190,6 +213,15 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
  *    callback that sets `control.should_training_stop`) in `callbacks=`, and none added later with
  *    `trainer.add_callback(...)` on the same variable. The Trainer then runs every epoch of
  *    `num_train_epochs` whatever the evaluation loss does.
+ *
+ *    The run's length is read from `num_train_epochs` in the `TrainingArguments` (default 3, also
+ *    for a Trainer without `args`), a literal, a constant, an argparse option's default
+ *    (`args.epochs`) or a function parameter every call in the file passes such a number for; a
+ *    `max_steps` other than -1 makes it unknown. One or two epochs are left alone: one epoch sets the
+ *    best eval loss and one more must fail to beat it, so a stop can save nothing. Three to nine
+ *    epochs (the default 3 among them) are reported as information, with the bound on what stopping
+ *    can save (at most the last N − 2 of N) and a patience that can act within the run (1 up to 5
+ *    epochs, 2 for 6–9). Ten or more, or a length the file does not show, are a warning as before.
  * 2. **Early stopping that cannot work.** The callback is there, but the `TrainingArguments` the
  *    Trainer gets (followed from `args=` to the call that built them in this file) lack what the
  *    callback needs:
@@ -249,8 +281,8 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
  * trainer.train()
  * ```
  *
- * The fix adds `EarlyStoppingCallback(early_stopping_patience=3)` (appended to a literal callbacks
- * list if there is one), imported once with `from transformers import EarlyStoppingCallback`, or
+ * The fix adds `EarlyStoppingCallback(early_stopping_patience=3)` — patience 1 for a run of 3 to 5
+ * epochs, 2 for 6 to 9 — (appended to a literal callbacks list if there is one), imported once with `from transformers import EarlyStoppingCallback`, or
  * written `transformers.EarlyStoppingCallback` when the file uses `import transformers`. In the
  * `TrainingArguments` call it adds only what is missing:
  *
@@ -358,22 +390,29 @@ export const hfTrainerNoEarlyStopping = defineRule({
       };
 
       if (state === 'no') {
+        const epochs = trainedEpochs(model, argsNode, argsCall);
+        if (tooShortToStop(epochs)) continue;
+        const short = isShortRun(epochs);
+        const patience = patienceForRun(epochs, PATIENCE);
         const changes: TextEdit[] = [];
         const fixable = argsEditable && (!info || !!info.literal || !!info.none);
         if (fixable) {
-          changes.push(addCallbackEdit(edits, trainer, info, `${name.name}(early_stopping_patience=3)`));
+          changes.push(addCallbackEdit(edits, trainer, info, `${name.name}(early_stopping_patience=${patience})`));
           if (name.edit) changes.push(name.edit);
           changes.push(...argEdits());
         }
         const evalOff = pre && pre.problems.some((p) => p.includes('"no"'));
+        const evalOffNote = evalOff ? ' (and with eval_strategy "no" it never even evaluates during training)' : '';
         report({
           node: trainer.callee,
-          message:
-            'Trainer has an eval dataset but no EarlyStoppingCallback: it trains every epoch to the end even after the eval loss ' +
-            `stops improving${evalOff ? ' (and with eval_strategy "no" it never even evaluates during training)' : ''}, often spending most of the run on epochs that do not help.`,
+          severity: short ? 'information' : undefined,
+          message: short
+            ? `Trainer has an eval dataset but no EarlyStoppingCallback: it trains all ${epochs} ${epochsWord(epochs)} even after the eval loss stops improving${evalOffNote}. ${shortRunBound(epochs, 'eval_loss')}`
+            : 'Trainer has an eval dataset but no EarlyStoppingCallback: it trains every epoch to the end even after the eval loss ' +
+              `stops improving${evalOffNote}, often spending most of the run on epochs that do not help.`,
           fixes: [
             {
-              title: 'Add EarlyStoppingCallback(early_stopping_patience=3) with eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model in TrainingArguments',
+              title: `Add EarlyStoppingCallback(early_stopping_patience=${patience}) with eval_strategy, save_strategy, load_best_model_at_end and metric_for_best_model in TrainingArguments`,
               edits: uniqueEdits(changes),
             },
           ],

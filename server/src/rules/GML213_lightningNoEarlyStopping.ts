@@ -6,6 +6,7 @@ import { numberValue, truthiness } from '../analysis/values';
 import type { Importer } from '../fixes/importer';
 import { addCallbackEdit, analyzeCallbackList, classMethods, localClassOf, type CallbackListInfo } from '../frameworks/callbacks';
 import { EARLY_STOPPING, LIGHTNING_CALLBACKS, LIGHTNING_PACKAGES, trainerOf } from '../frameworks/lightning';
+import { epochCount, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
 
 /** The local class an argument's value is an instance of, if the file defines it. */
@@ -52,40 +53,96 @@ function validationData(model: Semantic, fit: CallSite): 'yes' | 'no' | 'unknown
   return unsure ? 'unknown' : 'no';
 }
 
-/** The metric names a module logs in validation_step with `self.log("name", …)` / `self.log_dict({"name": …})`. */
-function loggedValidationMetrics(model: Semantic, moduleClass: Node | undefined): string[] {
-  const steps: Node[] = [];
-  if (moduleClass) {
-    const step = classMethods(model, moduleClass).get('validation_step');
-    if (step) steps.push(step);
-  } else {
-    for (const fn of model.functionsNamed('validation_step')) if (model.enclosingClass(fn)) steps.push(fn);
+/** The module hooks whose `self.log` calls log validation metrics (Lightning 2.x and 1.x names). */
+const VALIDATION_HOOKS = ['validation_step', 'validation_step_end', 'on_validation_epoch_end', 'validation_epoch_end'];
+
+/** What a module logs from its validation hooks: the literal names, and whether some name is not a literal. */
+interface ValidationLogs {
+  names: string[];
+  /** Whether the module's class (or, the module unknown, a class with validation_step) is in this file. */
+  inFile: boolean;
+  /** An f-string name whose fixed parts fit `val_loss` (`f"{stage}_loss"`), which may well log it. */
+  mayLogValLoss: boolean;
+}
+
+/** Whether an f-string's fixed parts fit a name: `f"{stage}_loss"` fits `val_loss`. */
+function templateFits(template: Node, name: string): boolean {
+  if (template.type !== 'string' || !template.namedChildren.some((c) => c?.type === 'interpolation')) return false;
+  const pattern = template.namedChildren
+    .filter((c): c is Node => !!c && c.type !== 'string_start' && c.type !== 'string_end')
+    .map((c) => (c.type === 'interpolation' ? '.*' : c.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${pattern}$`).test(name);
+}
+
+/**
+ * The metric names a module logs with `self.log("name", …)` / `self.log_dict({"name": …})` in its
+ * validation hooks, or in a method of the class those hooks call as `self.<method>(…)`.
+ */
+function loggedValidationMetrics(model: Semantic, moduleClass: Node | undefined): ValidationLogs {
+  const hooks: Node[] = [];
+  const classes = moduleClass ? [moduleClass] : model.functionsNamed('validation_step').map((fn) => model.enclosingClass(fn)).filter((c): c is Node => !!c);
+  for (const cls of classes) {
+    const methods = classMethods(model, cls);
+    for (const hook of VALIDATION_HOOKS) {
+      const fn = methods.get(hook);
+      if (!fn) continue;
+      hooks.push(fn);
+      for (const [name, helper] of methods) if (!VALIDATION_HOOKS.includes(name) && model.callsNamedWithin(name, fn).some((c) => c.receiver?.text === 'self')) hooks.push(helper);
+    }
   }
-  const names: string[] = [];
-  for (const step of steps) {
+  const logs: ValidationLogs = { names: [], inFile: classes.length > 0, mayLogValLoss: false };
+  for (const fn of new Set(hooks)) {
     for (const method of ['log', 'log_dict']) {
-      for (const site of model.callsNamedWithin(method, step)) {
-        if (site.receiver?.text !== 'self' || model.enclosingFunction(site.node)?.id !== step.id) continue;
+      for (const site of model.callsNamedWithin(method, fn)) {
+        if (site.receiver?.text !== 'self' || model.enclosingFunction(site.node)?.id !== fn.id) continue;
         const first = site.argument(method === 'log' ? 'name' : 'dictionary', 0);
         if (!first) continue;
         const v = model.evaluate(first);
-        if (v.kind === 'string') names.push(v.value);
-        else if (v.kind === 'dict') for (const e of v.entries) if (e.key.kind === 'string') names.push(e.key.value);
+        if (v.kind === 'string') logs.names.push(v.value);
+        else if (v.kind === 'dict') for (const e of v.entries) if (e.key.kind === 'string') logs.names.push(e.key.value);
+        if (templateFits(first, 'val_loss')) logs.mayLogValLoss = true;
       }
     }
   }
-  return names;
+  return logs;
 }
 
 const HIGHER_IS_BETTER = ['acc', 'f1', 'auc', 'precision', 'recall', 'map', 'iou', 'dice', 'r2', 'score', 'bleu', 'rouge'];
 
-/** The metric to monitor and its mode: a logged loss first, else the first logged name, else "val_loss". */
-function monitorFor(names: string[]): { monitor: string; mode?: 'max' } {
+/**
+ * The metric to monitor and its mode: a logged name with "loss" first, else one that says it is a
+ * score (mode "max"), else the first logged name. With no literal name: "val_loss" when an f-string
+ * may log it or the module is not in this file; undefined (no fix) when the module here logs no name
+ * that can be read.
+ */
+function monitorFor(logs: ValidationLogs): { monitor: string; mode?: 'max' } | undefined {
+  const { names } = logs;
   const loss = names.find((n) => n.toLowerCase().includes('loss'));
   if (loss) return { monitor: loss };
-  if (names.length === 0) return { monitor: 'val_loss' };
-  const first = names[0];
-  return HIGHER_IS_BETTER.some((h) => first.toLowerCase().includes(h)) ? { monitor: first, mode: 'max' } : { monitor: first };
+  const score = names.find((n) => HIGHER_IS_BETTER.some((h) => n.toLowerCase().includes(h)));
+  if (score) return { monitor: score, mode: 'max' };
+  if (names.length > 0) return { monitor: names[0] };
+  return logs.mayLogValLoss || !logs.inFile ? { monitor: 'val_loss' } : undefined;
+}
+
+/** The fix's patience for a run of 10 epochs or more, or of unknown length (EarlyStopping's default). */
+const PATIENCE = 3;
+
+/** Lightning's max_epochs when neither it nor max_steps is set. */
+const DEFAULT_MAX_EPOCHS = 1000;
+
+/** How many epochs a Trainer trains, when the file says: `max_epochs`, else 1000 unless `max_steps` is set. */
+function trainedEpochs(model: Semantic, trainer: CallSite): number | undefined {
+  const maxEpochs = trainer.keywords.get('max_epochs')?.value;
+  if (maxEpochs) return model.evaluate(maxEpochs).kind === 'none' ? defaultEpochs(trainer) : epochCount(model, maxEpochs);
+  return trainer.presence('max_epochs') === 'absent' ? defaultEpochs(trainer) : undefined;
+}
+
+function defaultEpochs(trainer: CallSite): number | undefined {
+  if (trainer.presence('max_steps') === 'absent') return DEFAULT_MAX_EPOCHS;
+  const steps = trainer.valueOf('max_steps');
+  return steps && numberValue(steps) === -1 ? DEFAULT_MAX_EPOCHS : undefined;
 }
 
 /** How generated code names EarlyStopping: an existing import, or a new one from the Trainer's package family. */
@@ -122,7 +179,15 @@ function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite
  *   `trainer.should_stop`) in the Trainer's `callbacks`, no `configure_callbacks()` on the module,
  *   and no `trainer.callbacks.append(...)`.
  *
- * It stays quiet for runs that cannot gain: `max_epochs=1` (or 0), `fast_dev_run`, and
+ * The run's length is `max_epochs` — a literal, a constant, an argparse option's default
+ * (`args.max_epochs`) or a function parameter every call in the file passes such a number for — or
+ * Lightning's 1000 when neither `max_epochs` nor `max_steps` is set. One or two epochs are left
+ * alone: one epoch sets the best validation value and one more must fail to beat it, so a stop can
+ * save nothing. Three to nine epochs are reported as information, with the bound on what stopping
+ * can save (at most the last N − 2 of N) and a patience that can act within the run (1 up to 5
+ * epochs, 2 for 6–9). Ten or more, or a length the file does not show, are a warning.
+ *
+ * It stays quiet for runs that cannot gain: `max_epochs` of 2 or less, `fast_dev_run`, and
  * `limit_val_batches=0`; and whenever something cannot be read from the file: `callbacks=cfg.callbacks`,
  * `**trainer_kwargs`, `**loaders` in `fit`, a datamodule imported from elsewhere, or a `trainer` that
  * is a parameter.
@@ -171,15 +236,18 @@ function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite
  * **The monitored key must be a metric the module logs.** `EarlyStopping` requires `monitor` and, with
  * its default `strict=True`, stops the run with an error when that key is never logged. The fix
  * reads the `self.log("<name>", …)` and `self.log_dict({"<name>": …})` calls in the module's
- * `validation_step` (the module passed to `fit`, or any `validation_step` in the file): it monitors the
- * first logged name containing `loss`, else the first logged name — with `mode="max"` when the name
- * says it is an accuracy-like score (`acc`, `f1`, `auc`, …). When the file shows no logged name it
- * writes `monitor="val_loss"`; check that this matches the key your `validation_step` passes to
- * `self.log`.
+ * validation hooks — `validation_step`, `on_validation_epoch_end`, and Lightning 1.x's
+ * `validation_step_end` / `validation_epoch_end` — and in the methods of the class they call as
+ * `self.<method>(…)` (the module passed to `fit`, or any module in the file with a `validation_step`).
+ * It monitors the first logged name containing `loss`; else the first that says it is a score (`acc`,
+ * `f1`, `auc`, …) with `mode="max"`; else the first logged name. When none of the names is a literal,
+ * it writes `monitor="val_loss"` only if an f-string name may spell it (`f"{stage}_loss"`), and
+ * otherwise offers **no fix**. For a module not defined in the file it writes `monitor="val_loss"`;
+ * check that this matches the key your `validation_step` passes to `self.log`.
  *
  * ## Fix safety
  *
- * Unsafe. Training may stop before `max_epochs`, and the final weights are those of the last epoch
+ * Unsafe. Training may stop before `max_epochs` (`patience=3`; 1 or 2 in a run of 3 to 9 epochs), and the final weights are those of the last epoch
  * run (add a `ModelCheckpoint` to keep the best ones). `patience` counts validation checks, not
  * epochs, so with `check_val_every_n_epoch=k` three checks span `3k` epochs. As above, the monitored
  * key must be logged.
@@ -209,10 +277,9 @@ export const lightningNoEarlyStopping = defineRule({
       const trainer = trainerOf(model, receiver);
       if (!trainer) continue;
 
-      // Runs that never get far: a single epoch, fast_dev_run, or validation switched off.
-      const maxEpochs = trainer.valueOf('max_epochs');
-      const epochs = maxEpochs === undefined ? undefined : numberValue(maxEpochs);
-      if (epochs !== undefined && epochs >= 0 && epochs <= 1) continue;
+      // Runs that never get far: one or two epochs, fast_dev_run, or validation switched off.
+      const epochs = trainedEpochs(model, trainer);
+      if (epochs !== undefined && epochs >= 0 && tooShortToStop(epochs)) continue;
       const fastDev = trainer.valueOf('fast_dev_run');
       if (fastDev && truthiness(fastDev) !== false) continue;
       const limitVal = trainer.valueOf('limit_val_batches');
@@ -233,19 +300,25 @@ export const lightningNoEarlyStopping = defineRule({
       if (!moduleClass && model.functionsNamed('configure_callbacks').length > 0) continue;
       if (model.callsOnResultOf(trainer, ['callbacks', 'append']).length > 0) continue;
 
-      const { monitor, mode } = monitorFor(loggedValidationMetrics(model, moduleClass));
+      const chosen = monitorFor(loggedValidationMetrics(model, moduleClass));
+      const short = isShortRun(epochs);
+      const patience = patienceForRun(epochs, PATIENCE);
       const es = earlyStoppingName(model, edits.importer(), trainer);
-      const callback = `${es.name}(monitor=${JSON.stringify(monitor)}${mode ? `, mode="${mode}"` : ''}, patience=3)`;
-      const fixable = !info || !!info.literal || !!info.none;
+      const callback = chosen ? `${es.name}(monitor=${JSON.stringify(chosen.monitor)}${chosen.mode ? `, mode="${chosen.mode}"` : ''}, patience=${patience})` : '';
+      const fixable = !!chosen && (!info || !!info.literal || !!info.none);
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, trainer, info, callback)] : [];
       if (fixable && es.edit) changes.push(es.edit);
+      const defaulted = epochs === DEFAULT_MAX_EPOCHS && (trainer.presence('max_epochs') === 'absent' || trainer.valueOf('max_epochs')?.kind === 'none');
+      const length = defaulted ? '1000 by default' : epochs !== undefined ? String(epochs) : 'as configured';
       report({
         node: fit.callee,
+        severity: short ? 'information' : undefined,
         message:
-          'Trainer.fit has validation data but the Trainer has no EarlyStopping callback: it trains to max_epochs ' +
-          `(${epochs !== undefined ? epochs : maxEpochs === undefined && trainer.presence('max_steps') === 'absent' ? '1000 by default' : 'as configured'}) whatever the validation metric does, ` +
-          'so epochs after it stops improving are wasted compute.',
-        fixes: [{ title: `Add EarlyStopping(monitor=${JSON.stringify(monitor)}, patience=3) to the Trainer's callbacks`, edits: changes }],
+          `Trainer.fit has validation data but the Trainer has no EarlyStopping callback: it trains to max_epochs (${length}) whatever the validation metric does, ` +
+          (short ? `so epochs after it stops improving are wasted compute. ${shortRunBound(epochs, chosen ? chosen.monitor : 'the validation metric')}` : 'so epochs after it stops improving are wasted compute.'),
+        fixes: chosen
+          ? [{ title: `Add EarlyStopping(monitor=${JSON.stringify(chosen.monitor)}${chosen.mode ? `, mode="${chosen.mode}"` : ''}, patience=${patience}) to the Trainer's callbacks`, edits: changes }]
+          : [],
       });
     }
   },

@@ -25,7 +25,9 @@ function inMemory(model: Semantic, loader: CallSite): boolean {
  * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so are Hugging Face
  * `datasets` prepared ahead of time (`load_dataset(…).map(tokenize)`, then `["train"]`): an item is a
  * row of a memory-mapped Arrow table, with nothing for workers to take over — unless the file attaches
- * a per-item transform (`set_transform` / `with_transform`). A `num_workers` that is not a literal is
+ * a per-item transform (`set_transform` / `with_transform`). This holds for a dataset kept on `self`
+ * as well (a LightningDataModule's `setup()` assigning `self.dataset = load_dataset(…)` and each
+ * split's `.map(…)`), when every value the class assigns to that attribute is prepared so. A `num_workers` that is not a literal is
  * left alone too.
  *
  * ## Why
