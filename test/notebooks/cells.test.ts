@@ -179,6 +179,23 @@ describe('notebook analysis', () => {
     assert.deepEqual(analyzeNotebook(fixed.cells, { config }).findings, [], 'a second analysis finds nothing');
   });
 
+  it('a fix in an early cell imports what it uses above it, not from the later cell that imports it', () => {
+    // As notebooks write it: the imports cell, a training cell, then a later cell importing what the fix needs.
+    const cells = [
+      code('import torch\nfrom skorch import NeuralNetClassifier\nfrom skorch.hf import HuggingfacePretrainedTokenizer'),
+      md('## Training'),
+      code('net = NeuralNetClassifier(BertModule, max_epochs=3, device="cuda")\nnet.fit(X_train, y_train)'),
+      md('## With Accelerate'),
+      code('from accelerate import Accelerator\nfrom skorch.hf import AccelerateMixin\n\nclass AcceleratedNet(AccelerateMixin, NeuralNetClassifier):\n    pass'),
+    ];
+    const fixed = fixNotebook(cells, { config, unsafe: true });
+    assert.deepEqual(fixed.applied, ['GML108']);
+    assert.equal(fixed.cells[0].text, 'import torch\nfrom skorch import NeuralNetClassifier\nfrom skorch.hf import HuggingfacePretrainedTokenizer, AccelerateMixin\nfrom accelerate import Accelerator');
+    assert.match(fixed.cells[2].text, /^class AcceleratedNeuralNetClassifier\(AccelerateMixin, NeuralNetClassifier\):/);
+    assert.match(fixed.cells[2].text, /accelerator=Accelerator\(mixed_precision="bf16"\)/);
+    assert.equal(fixed.cells[4].text, cells[4].text, 'the later cell is left as it was');
+  });
+
   it('applies a safe fix inside a CRLF cell without changing its newlines', () => {
     const cells = [code('import torch\r\n'), code('scaler = torch.cuda.amp.GradScaler()\r\nprint(scaler)')];
     const fixed = fixNotebook(cells, { config, unsafe: false });

@@ -347,9 +347,10 @@ export class ConcatenatedNotebook {
         if (this.touchesMask(start.cell, start.position, end.position, insertion)) return undefined;
         const first = this.cells[0];
         const isLineInsertion = insertion && start.position.line === 0 && start.position.character === 0 && /(\r\n|\n|\r)$/.test(edit.newText);
-        // Another edit at the same place (a block header and its indentation) keeps them together.
+        // Another edit at the same place (a block header and its indentation) keeps them together;
+        // added imports join the import cell even when code is inserted at the same place.
         const alone = !edits.some((o) => o !== raw && o.range.start.line === edit.range.start.line && o.range.start.character === 0);
-        if (isLineInsertion && alone && start.cell !== first && start.cell.startLine <= preambleEndLine) {
+        if (isLineInsertion && (alone || importLines(edit.newText)) && start.cell !== first && start.cell.startLine <= preambleEndLine) {
           const prev = this.cells[this.cells.indexOf(start.cell) - 1];
           const lines = splitLines(prev.original);
           const lastLine = lines.length - 1;
@@ -419,6 +420,12 @@ export class ConcatenatedNotebook {
     for (const [index, list] of byCell) out.set(index, applyEdits(new SourceText(this.cell(index)!.original), list));
     return out;
   }
+}
+
+/** Whether a text is import statements only (one per line). */
+function importLines(text: string): boolean {
+  const lines = text.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => /^(import|from)\s/.test(l));
 }
 
 function withEol(text: string, eol: string): string {

@@ -1,6 +1,8 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import { defineRule, fact, type ReportedFix } from './rule';
 
 /**
@@ -100,6 +102,14 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * - PyTorch, *Automatic Mixed Precision* recipe, Troubleshooting, "Speedup with Amp is minor": https://pytorch.org/tutorials/recipes/recipes/amp_recipe.html
  * - NVIDIA, *Get Started With Deep Learning Performance* (math-limited vs memory-bound layers): https://docs.nvidia.com/deeplearning/performance/dl-performance-getting-started/index.html
  */
+/** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
+function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boolean {
+  const kind = kerasModel(model, fit.receiver!);
+  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+  if (kind === 'no' || isSmallModel(model, fit.receiver!)) return false;
+  return kind !== 'unknown' || !othersImported;
+}
+
 export const kerasFp32Policy = defineRule({
   code: 'GML102',
   name: 'keras-fp32-policy',
@@ -111,6 +121,11 @@ export const kerasFp32Policy = defineRule({
     mixedPolicy: fact.any(setsMixedPolicy),
     fullPolicies: fact.nodes(fullPolicyArguments),
     buildsKerasModel: fact.any(({ model, sites }) => sites.calls().some((c) => makesKerasModel(model, c))),
+    // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
+    kerasFits: fact.nodes(({ model, sites }) => {
+      const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
+      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
+    }),
   },
   check({ model, sites, facts, edits, report }) {
     const fits = sites.callsNamed('fit').filter((c) => c.receiver);
@@ -118,15 +133,14 @@ export const kerasFp32Policy = defineRule({
     const fullPolicies = facts.fullPolicies;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {
-      const kind = kerasModel(model, fit.receiver!);
-      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
-      if (kind === 'no' || isSmallModel(model, fit.receiver!)) continue;
-      // A receiver of unknown origin counts only in a file that builds a Keras model and imports no other library with a `fit`.
-      if (kind === 'unknown' && (othersImported || !facts.buildsKerasModel)) continue;
+      if (!mayReport(model, fit, othersImported)) continue;
+      // A receiver of unknown origin counts only in a file that builds a Keras model.
+      if (kerasModel(model, fit.receiver!) === 'unknown' && !facts.buildsKerasModel) continue;
       const fix = (policy: string, why: string): ReportedFix => {
         // A policy already set to float32 would override an inserted one: change it in place.
         if (fullPolicies.length) return { title: `Change the global dtype policy to "${policy}"${why}`, edits: fullPolicies.map((arg) => edits.replace(arg, JSON.stringify(policy))) };
-        const insertion = policyInsertion(model, edits);
+        // Set before the file's first such fit, so that one fix covers them all.
+        const insertion = policyInsertion(model, edits, facts.kerasFits[0] ?? fit.node);
         return {
           title: `Set the global dtype policy to "${policy}" after the imports${why}`,
           edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy(${JSON.stringify(policy)})`)],

@@ -118,7 +118,7 @@ export const tfCustomLoopFp32 = defineRule({
       if (facts.fullPolicies.length) {
         fix = { title: 'Change the global dtype policy to "mixed_bfloat16"', edits: facts.fullPolicies.map((arg) => edits.replace(arg, '"mixed_bfloat16"')) };
       } else {
-        const insertion = policyInsertion(model, edits);
+        const insertion = policyInsertion(model, edits, place);
         fix = {
           title: 'Set the global dtype policy to "mixed_bfloat16" after the imports',
           edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy("mixed_bfloat16")`)],

@@ -234,7 +234,7 @@ export const lightningNoEarlyStopping = defineRule({
       if (model.callsOnResultOf(trainer, ['callbacks', 'append']).length > 0) continue;
 
       const { monitor, mode } = monitorFor(loggedValidationMetrics(model, moduleClass));
-      const es = earlyStoppingName(model, edits.importer(), trainer);
+      const es = earlyStoppingName(model, edits.importer(trainer.node), trainer);
       const callback = `${es.name}(monitor=${JSON.stringify(monitor)}${mode ? `, mode="${mode}"` : ''}, patience=3)`;
       const fixable = !info || !!info.literal || !!info.none;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, trainer, info, callback)] : [];
