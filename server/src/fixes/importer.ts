@@ -131,17 +131,20 @@ export class Importer {
   /** Where a new top-level import goes: after the module docstring, `__future__` imports and the leading import block. */
   insertionLine(): number {
     let line = 0;
+    let imports = false;
     for (const stmt of this.model.headStatements()) {
+      // A header comment stays above; a comment after the imports belongs to the code below it.
       if (stmt.type === 'comment') {
-        if (stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
+        if (!imports && stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
         continue;
       }
+      imports = true;
       const isDocstring = stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string' && line === stmt.startPosition.row;
-      if (isDocstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement') {
+      // Imports guarded by try/except at the top (an optional dependency, a notebook's install-on-Colab cell) stay in the block too.
+      if (isDocstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || isGuardedImport(stmt)) {
         line = stmt.endPosition.row + 1;
         continue;
       }
-      // Imports guarded by try/except at the top stay in the block too.
       break;
     }
     return line;
@@ -203,6 +206,13 @@ export class Importer {
 
 function encloses(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** `try:` whose body starts with an import (`try: import google.colab …`, `try: import ujson as json`). */
+export function isGuardedImport(statement: Node): boolean {
+  if (statement.type !== 'try_statement') return false;
+  const first = statement.childForFieldName('body')?.namedChildren.find((c) => c && c.type !== 'comment');
+  return first?.type === 'import_statement' || first?.type === 'import_from_statement';
 }
 
 /** `sklearn.model_selection` of `from sklearn.model_selection import …` (relative imports keep their dots). */

@@ -12,6 +12,7 @@ import { SourceText } from '../analysis/sourceText';
 import type { Finding, Fix, Position, Range, TextEdit } from '../analysis/types';
 import { applicableFix, parsesCleanly } from '../fixes/fixAll';
 import { applyEdits } from '../fixes/edits';
+import { isGuardedImport } from '../fixes/importer';
 
 export interface CellInput {
   /** Code cells are analysed; markdown and raw cells only keep their place in the numbering. */
@@ -432,17 +433,19 @@ function withEol(text: string, eol: string): string {
   return eol === '\n' ? text.replace(/\r\n?/g, '\n') : text.replace(/\r\n|\r|\n/g, eol);
 }
 
-/** The line after the leading block of comments, docstring and imports (where new imports go). */
+/** The line after the leading block of comments, docstring and imports (where new imports go; the same block as Importer.insertionLine). */
 export function leadingBlockEnd(root: Node): number {
   let line = 0;
+  let imports = false;
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
     if (stmt.type === 'comment') {
-      if (stmt.startPosition.row <= line) line = stmt.endPosition.row + 1;
+      if (!imports && stmt.startPosition.row <= line) line = stmt.endPosition.row + 1;
       continue;
     }
+    imports = true;
     const docstring = stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string';
-    if (docstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement') {
+    if (docstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || isGuardedImport(stmt)) {
       line = stmt.endPosition.row + 1;
       continue;
     }

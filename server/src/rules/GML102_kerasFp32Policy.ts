@@ -90,7 +90,10 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * ## Fix safety
  *
  * Unsafe. The policy must be set before the model is built (the fix puts it right after the
- * imports, so models built at module level are covered). Keras recommends keeping the model's
+ * imports, so models built at module level are covered). It goes before the file's first reported
+ * `fit`, calling Keras through an import that has run by then: in a notebook whose `import keras`
+ * comes in a late cell, after an earlier `import tensorflow as tf` (as `tf.keras…`), or after an
+ * import the fix adds. Keras recommends keeping the model's
  * output (softmax) layer in float32 (`dtype="float32"`) for numeric stability; the fix does not
  * change layers. On GPUs without Tensor Cores or on CPUs, `mixed_float16` can be slower.
  *
