@@ -5,6 +5,14 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { defineRule, fact, type ReportedFix } from './rule';
 
+/** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
+function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boolean {
+  const kind = kerasModel(model, fit.receiver!);
+  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+  if (kind === 'no' || isSmallModel(model, fit.receiver!)) return false;
+  return kind !== 'unknown' || !othersImported;
+}
+
 /**
  * ## What it flags
  *
@@ -105,14 +113,6 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * - PyTorch, *Automatic Mixed Precision* recipe, Troubleshooting, "Speedup with Amp is minor": https://pytorch.org/tutorials/recipes/recipes/amp_recipe.html
  * - NVIDIA, *Get Started With Deep Learning Performance* (math-limited vs memory-bound layers): https://docs.nvidia.com/deeplearning/performance/dl-performance-getting-started/index.html
  */
-/** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
-function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boolean {
-  const kind = kerasModel(model, fit.receiver!);
-  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
-  if (kind === 'no' || isSmallModel(model, fit.receiver!)) return false;
-  return kind !== 'unknown' || !othersImported;
-}
-
 export const kerasFp32Policy = defineRule({
   code: 'GML102',
   name: 'keras-fp32-policy',
