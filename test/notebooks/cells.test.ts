@@ -179,6 +179,37 @@ describe('notebook analysis', () => {
     assert.deepEqual(analyzeNotebook(fixed.cells, { config }).findings, [], 'a second analysis finds nothing');
   });
 
+  it('a fix in an early cell imports what it uses above it, not from the later cell that imports it', () => {
+    // As notebooks write it: the imports cell, a training cell, then a later cell importing what the fix needs.
+    const cells = [
+      code('import torch\nfrom skorch import NeuralNetClassifier\nfrom skorch.hf import HuggingfacePretrainedTokenizer'),
+      md('## Training'),
+      code('net = NeuralNetClassifier(BertModule, max_epochs=3, device="cuda")\nnet.fit(X_train, y_train)'),
+      md('## With Accelerate'),
+      code('from accelerate import Accelerator\nfrom skorch.hf import AccelerateMixin\n\nclass AcceleratedNet(AccelerateMixin, NeuralNetClassifier):\n    pass'),
+    ];
+    const fixed = fixNotebook(cells, { config, unsafe: true });
+    assert.deepEqual(fixed.applied, ['GML108']);
+    assert.equal(fixed.cells[0].text, 'import torch\nfrom skorch import NeuralNetClassifier\nfrom skorch.hf import HuggingfacePretrainedTokenizer, AccelerateMixin\nfrom accelerate import Accelerator');
+    assert.match(fixed.cells[2].text, /^class AcceleratedNeuralNetClassifier\(AccelerateMixin, NeuralNetClassifier\):/);
+    assert.match(fixed.cells[2].text, /accelerator=Accelerator\(mixed_precision="bf16"\)/);
+    assert.equal(fixed.cells[4].text, cells[4].text, 'the later cell is left as it was');
+  });
+
+  it('added imports go into the imports cell after an install-on-Colab cell, not above the install nor between a comment and its code', () => {
+    const cells = [
+      code("import subprocess\n\n# Installation on Google Colab\ntry:\n    import google.colab\n    subprocess.run(['python', '-m', 'pip', 'install', 'skorch'])\nexcept ImportError:\n    pass"),
+      md('## Imports'),
+      code('import torch\nfrom skorch import NeuralNetClassifier'),
+      code('# Training parameters\nDEVICE = "cuda"'),
+      code('net = NeuralNetClassifier(BertModule, max_epochs=3, device=DEVICE)\nnet.fit(X_train, y_train)'),
+    ];
+    const fixed = fixNotebook(cells, { config, unsafe: true });
+    assert.deepEqual(fixed.applied, ['GML108']);
+    assert.equal(fixed.cells[2].text, 'import torch\nfrom skorch import NeuralNetClassifier\nfrom skorch.hf import AccelerateMixin\nfrom accelerate import Accelerator');
+    for (const i of [0, 3]) assert.equal(fixed.cells[i].text, cells[i].text, `cell ${i + 1} unchanged`);
+  });
+
   it('applies a safe fix inside a CRLF cell without changing its newlines', () => {
     const cells = [code('import torch\r\n'), code('scaler = torch.cuda.amp.GradScaler()\r\nprint(scaler)')];
     const fixed = fixNotebook(cells, { config, unsafe: false });

@@ -404,6 +404,56 @@ describe('GML102 keras-fp32-policy', () => {
     );
   });
 
+  it('fix: sets the policy through the import that runs before the fit, not a later `import keras`', () => {
+    expectFix(
+      'GML102',
+      `
+      import numpy as np
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+
+      import keras
+      keras.utils.plot_model(model)
+      `,
+      `
+      import numpy as np
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+
+      import keras
+      keras.utils.plot_model(model)
+      `,
+    );
+  });
+
+  it('fix: every fit\'s fix sets the policy before the first fit, whatever is imported between them', () => {
+    const findings = expectFindings(`
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(loss="mse")
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+
+      from tensorflow import keras
+      wide = keras.Sequential([keras.layers.Dense(1024, activation="relu"), keras.layers.Dense(10)])
+      wide.compile(loss="mse")
+      wide.fit(x, y, epochs=3)
+      ^^^^^^^^ GML102
+    `);
+    for (const finding of findings) {
+      const policy = finding.fixes[0].edits.find((e) => e.newText.includes('set_global_policy'))!;
+      assert.deepEqual([policy.range.start.line, policy.newText], [1, 'tf.keras.mixed_precision.set_global_policy("mixed_float16")\n']);
+    }
+  });
+
   it('fix: the second fix sets mixed_bfloat16', () => {
     expectFix(
       'GML102',

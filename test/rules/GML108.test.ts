@@ -250,6 +250,35 @@ describe('GML108 trainer-helper-fp32', () => {
       `);
     });
 
+    it('fix: imports Accelerate above the net when the file imports it only in a later part', () => {
+      expectFix(
+        'GML108',
+        `
+        from skorch import NeuralNetClassifier
+
+        net = NeuralNetClassifier(PretrainedModel, max_epochs=25, device="cuda")
+        net.fit(train_ds, y=None)
+
+        from accelerate import Accelerator
+        from skorch.hf import AccelerateMixin
+        `,
+        `
+        from skorch import NeuralNetClassifier
+        from skorch.hf import AccelerateMixin
+        from accelerate import Accelerator
+
+        class AcceleratedNeuralNetClassifier(AccelerateMixin, NeuralNetClassifier):
+            """NeuralNetClassifier whose forward and backward passes Accelerate runs under autocast."""
+
+        net = AcceleratedNeuralNetClassifier(PretrainedModel, max_epochs=25, device=None, accelerator=Accelerator(mixed_precision="bf16"))
+        net.fit(train_ds, y=None)
+
+        from accelerate import Accelerator
+        from skorch.hf import AccelerateMixin
+        `,
+      );
+    });
+
     it('fix: an AccelerateMixin subclass with bf16 autocast, device=None', () => {
       expectFix(
         'GML108',

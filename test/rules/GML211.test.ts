@@ -729,6 +729,121 @@ ${after
   });
 
   describe('fix', () => {
+    it('adds an import above the fit when the file imports keras only after it (a late notebook cell), and keeps the late one', () => {
+      expectFix(
+        'GML211',
+        `
+        from tensorflow.keras.layers import Dense
+        from tensorflow.keras.models import Sequential
+
+        model = Sequential([Dense(64, activation="relu"), Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2)
+
+        import keras
+        keras.utils.plot_model(model, "model.png")
+        `,
+        `
+        from tensorflow.keras.layers import Dense
+        from tensorflow.keras.models import Sequential
+        from keras.callbacks import EarlyStopping
+
+        model = Sequential([Dense(64, activation="relu"), Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x_train, y_train, epochs=50, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+
+        import keras
+        keras.utils.plot_model(model, "model.png")
+        `,
+      );
+    });
+
+    it('reuses the earlier `import tensorflow as tf` rather than a later `import keras`, adding no import', () => {
+      expectFix(
+        'GML211',
+        `
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(300, activation="relu"), tf.keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+        history = model.fit(X_train, y_train, epochs=20, validation_data=(X_valid, y_valid))
+
+        import keras.layers
+        extra = keras.layers.Dense(10)
+        `,
+        `
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(300, activation="relu"), tf.keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+        history = model.fit(X_train, y_train, epochs=20, validation_data=(X_valid, y_valid), callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+
+        import keras.layers
+        extra = keras.layers.Dense(10)
+        `,
+      );
+    });
+
+    it('does not use an import made inside another function or an if-branch that does not hold the fit', () => {
+      expectFix(
+        'GML211',
+        `
+        import tensorflow as tf
+
+        def plot(model):
+            import keras
+            keras.utils.plot_model(model)
+
+        if SHOW:
+            from keras.callbacks import EarlyStopping
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(300, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y, epochs=20, validation_split=0.1)
+        `,
+        `
+        import tensorflow as tf
+
+        def plot(model):
+            import keras
+            keras.utils.plot_model(model)
+
+        if SHOW:
+            from keras.callbacks import EarlyStopping
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(300, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(x, y, epochs=20, validation_split=0.1, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('uses an earlier import of the function that holds the fit', () => {
+      expectFix(
+        'GML211',
+        `
+        import numpy as np
+
+        def train(x, y):
+            import keras
+            model = keras.Sequential([keras.layers.Dense(300, activation="relu"), keras.layers.Dense(1)])
+            model.compile(loss="mse")
+            model.fit(x, y, epochs=20, validation_split=0.1)
+            return model
+        `,
+        `
+        import numpy as np
+
+        def train(x, y):
+            import keras
+            model = keras.Sequential([keras.layers.Dense(300, activation="relu"), keras.layers.Dense(1)])
+            model.compile(loss="mse")
+            model.fit(x, y, epochs=20, validation_split=0.1, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+            return model
+        `,
+      );
+    });
+
     it('adds EarlyStopping through the keras binding', () => {
       expectFix(
         'GML211',

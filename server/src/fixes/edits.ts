@@ -42,9 +42,13 @@ export class Edits {
     private readonly model: SemanticModel,
   ) {}
 
-  /** Imports for one fix: the name to write for a module or a name, and each import edit once. */
-  importer(): Importer {
-    return new Importer(this.model, this.source);
+  /**
+   * Imports for one fix that writes code at `at` (the node it edits): the name to write for a module
+   * or a name — through an import only when that import has run by the time `at` runs — and each
+   * import edit once, placed so that it runs before `at`.
+   */
+  importer(at?: Node): Importer {
+    return new Importer(this.model, this.source, at);
   }
 
   replace(node: Node, newText: string): TextEdit {

@@ -1,7 +1,11 @@
 // The names a fix writes for modules and imported names, and the import edits that make them
-// valid: an existing top-level import is used as it is; a name from a module the import block
-// already imports from joins that `from M import …` statement; otherwise one import line is added
-// after the file's import block, once per fix however often it is asked for.
+// valid: an existing import is used as it is when it binds the name where the fix writes code
+// (earlier in the file, in a scope and branch that reach the edit); a name from a module the import
+// block already imports from joins that `from M import …` statement; otherwise one import line is
+// added after the file's import block (or, when that block does not come before the edit, just
+// above the edited statement), once per fix however often it is asked for. A notebook is analysed
+// as its code cells joined in order, so "earlier" is "in an earlier cell or above in the same one":
+// an import in a late cell does not serve an edit in an earlier one.
 import type { Binding } from '../analysis/model/bindings';
 import type { SemanticModel } from '../analysis/model/model';
 import type { SourceText } from '../analysis/sourceText';
@@ -22,19 +26,30 @@ export interface ImportedName {
 export class Importer {
   private readonly added = new Set<string>();
 
+  /**
+   * `at`: the node the fix edits (where the code using the names goes). Without it, every
+   * module-level import counts, wherever it stands.
+   */
   constructor(
     private readonly model: SemanticModel,
     private readonly source: SourceText,
+    private readonly at?: Node,
   ) {}
 
-  /** The local name a top-level import binds to one of these qualified names, if any. */
+  /**
+   * The local name an import that binds at the edit gives one of these qualified names, if any.
+   * Read as bindings, not statement positions: an edit cannot reorder statements without changing
+   * the bindings, and a statement-level read would send every fix of the file to be checked again
+   * whenever an import is touched.
+   */
   existing(qualifiedNames: Iterable<string>): string | undefined {
     return this.topLevel(this.model.importsOf(qualifiedNames))[0]?.name;
   }
 
   /**
-   * The top-level import bindings of these qualified names, for a fix that places code relative to
-   * where those import statements stand (an edit touching them sends the reader to be checked again).
+   * The import bindings of these qualified names that bind at the edit, for a fix that places code
+   * relative to where those import statements stand (an edit touching them sends the reader to be
+   * checked again).
    */
   statementsOf(qualifiedNames: Iterable<string>): Binding[] {
     return this.topLevel(this.model.importStatementsOf(qualifiedNames));
@@ -96,7 +111,7 @@ export class Importer {
   private fromStatement(module: string): Node | undefined {
     const end = this.insertionLine();
     for (const stmt of this.model.headStatements()) {
-      if (stmt.startPosition.row >= end) break;
+      if (stmt.startPosition.row >= end || (this.at && stmt.endIndex > this.at.startIndex)) break;
       if (stmt.type !== 'import_from_statement' || moduleOf(stmt) !== module) continue;
       if (stmt.namedChildren.some((c) => c?.type === 'wildcard_import')) continue;
       return stmt;
@@ -121,32 +136,88 @@ export class Importer {
   /** Where a new top-level import goes: after the module docstring, `__future__` imports and the leading import block. */
   insertionLine(): number {
     let line = 0;
+    let imports = false;
     for (const stmt of this.model.headStatements()) {
+      // A header comment stays above; a comment after the imports belongs to the code below it.
       if (stmt.type === 'comment') {
-        if (stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
+        if (!imports && stmt.startPosition.row === line) line = stmt.endPosition.row + 1;
         continue;
       }
+      imports = true;
       const isDocstring = stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string' && line === stmt.startPosition.row;
-      if (isDocstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement') {
+      // Imports guarded by try/except at the top (an optional dependency, a notebook's install-on-Colab cell) stay in the block too.
+      if (isDocstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || isGuardedImport(stmt)) {
         line = stmt.endPosition.row + 1;
         continue;
       }
-      // Imports guarded by try/except at the top stay in the block too.
       break;
     }
     return line;
   }
 
-  /** An import line after the import block, or nothing when this importer already added the same line. */
+  /**
+   * An import line after the import block, or nothing when this importer already added the same
+   * line. When the edit comes before the end of that block, the line goes right above the statement
+   * the edit is in, indented as it is.
+   */
   private line(text: string): TextEdit | undefined {
     if (this.added.has(text)) return undefined;
     this.added.add(text);
-    return insertLine(this.source, this.insertionLine(), text);
+    const line = this.insertionLine();
+    const statement = this.at && this.editedStatement(this.at);
+    if (!statement || line <= statement.startPosition.row) return insertLine(this.source, line, text);
+    const row = statement.startPosition.row;
+    return insertLine(this.source, row, `${this.source.indentOf(row)}${text}`);
   }
 
-  private topLevel(bindings: Binding[]): Binding[] {
-    return bindings.filter((b) => this.model.isModuleLevel(b.node));
+  /** The statement (of the module or of a block) that holds `node`. */
+  private editedStatement(node: Node): Node {
+    let statement = node;
+    for (let parent = this.model.parentOf(statement); parent && parent.type !== 'module' && parent.type !== 'block'; parent = this.model.parentOf(statement)) statement = parent;
+    return statement;
   }
+
+  /** The bindings that bind their name at the edit (any module-level one when no edit was given). */
+  private topLevel(bindings: Binding[]): Binding[] {
+    const at = this.at;
+    if (!at) return bindings.filter((b) => this.model.isModuleLevel(b.node));
+    return bindings.filter((b) => this.bindsAt(b.node, at));
+  }
+
+  /**
+   * Whether the import statement `statement` has run, binding its name, when the code at `at` runs:
+   * it stands earlier in the file, in the module or in a function that encloses `at` (a class body's
+   * names are not seen from the methods inside it), and every block it sits in on the way there
+   * encloses `at` too, or always runs (a `try` body, a `with` body, a `finally`) — an import under an
+   * `if`, `for`, `except` or `else` branch that does not hold the edit may not have run.
+   */
+  private bindsAt(statement: Node, at: Node): boolean {
+    if (statement.endIndex > at.startIndex) return false;
+    const scope = this.model.scopeOf(statement);
+    if (scope.id !== this.model.root.id) {
+      if (!encloses(scope, at)) return false;
+      // Names of a class body are not visible in the functions defined in it.
+      if (scope.type === 'class_definition' && this.model.scopeOf(at).id !== scope.id) return false;
+    }
+    for (let node = this.model.parentOf(statement); node && node.id !== scope.id; node = this.model.parentOf(node)) {
+      if (node.type !== 'block' || encloses(node, at)) continue;
+      const owner = this.model.parentOf(node);
+      const alwaysRuns = owner?.type === 'try_statement' || owner?.type === 'with_statement' || owner?.type === 'finally_clause';
+      if (!alwaysRuns) return false;
+    }
+    return true;
+  }
+}
+
+function encloses(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** `try:` whose body starts with an import (`try: import google.colab …`, `try: import ujson as json`). */
+export function isGuardedImport(statement: Node): boolean {
+  if (statement.type !== 'try_statement') return false;
+  const first = statement.childForFieldName('body')?.namedChildren.find((c) => c && c.type !== 'comment');
+  return first?.type === 'import_statement' || first?.type === 'import_from_statement';
 }
 
 /** `sklearn.model_selection` of `from sklearn.model_selection import …` (relative imports keep their dots). */

@@ -83,9 +83,16 @@ function callsWithDtypeKeyword({ model, sites }: FactContext): CallSite[] {
 /** The modules whose import gives a name to call the policy setter through. */
 const KERAS_MODULES = ['keras', 'tensorflow.keras', 'tf_keras', 'tensorflow'];
 
-/** Top-level statement line after which the policy call goes, and the keras expression to call it on. */
-export function policyInsertion(model: Semantic, edits: Edits): { keras: string; edits: TextEdit[]; line: number } {
-  const imports = edits.importer();
+/**
+ * Where the policy call goes and the keras expression to call it on: after the imports (after the
+ * import it calls through), so that it runs before `first` — the first `fit` it must cover — and
+ * any model built before it. Only an import that has run by then is used; when none has, one is
+ * added where it runs first.
+ */
+export function policyInsertion(model: Semantic, edits: Edits, first: Node): { keras: string; edits: TextEdit[]; line: number } {
+  let statement = first;
+  while (model.parentOf(statement) && model.parentOf(statement)!.id !== model.root.id && model.parentOf(statement)!.type !== 'module') statement = model.parentOf(statement)!;
+  const imports = edits.importer(statement);
   let chosen: { keras: string; node: Node } | undefined;
   const fromTensorflow = model.importsAny(['tensorflow']);
   for (const b of imports.statementsOf(KERAS_MODULES)) {
@@ -96,7 +103,8 @@ export function policyInsertion(model: Semantic, edits: Edits): { keras: string;
     // Prefer the module the file already calls keras by; otherwise tensorflow's.
     if (keras && (!chosen || (chosen.keras.endsWith('.keras') && !keras.endsWith('.keras')))) chosen = { keras, node: b.node };
   }
-  const afterImports = imports.insertionLine();
+  // After the import block, unless the statement to cover comes first (then right above it).
+  const afterImports = Math.min(imports.insertionLine(), statement.startPosition.row);
   if (chosen) return { keras: chosen.keras, edits: [], line: Math.max(afterImports, chosen.node.endPosition.row + 1) };
   const imported = fromTensorflow ? imports.module('tensorflow', 'tf') : imports.module('keras');
   const keras = fromTensorflow ? `${imported.name}.keras` : imported.name;

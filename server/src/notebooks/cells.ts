@@ -12,6 +12,7 @@ import { SourceText } from '../analysis/sourceText';
 import type { Finding, Fix, Position, Range, TextEdit } from '../analysis/types';
 import { applicableFix, parsesCleanly } from '../fixes/fixAll';
 import { applyEdits } from '../fixes/edits';
+import { isGuardedImport } from '../fixes/importer';
 
 export interface CellInput {
   /** Code cells are analysed; markdown and raw cells only keep their place in the numbering. */
@@ -347,9 +348,10 @@ export class ConcatenatedNotebook {
         if (this.touchesMask(start.cell, start.position, end.position, insertion)) return undefined;
         const first = this.cells[0];
         const isLineInsertion = insertion && start.position.line === 0 && start.position.character === 0 && /(\r\n|\n|\r)$/.test(edit.newText);
-        // Another edit at the same place (a block header and its indentation) keeps them together.
+        // Another edit at the same place (a block header and its indentation) keeps them together;
+        // added imports join the import cell even when code is inserted at the same place.
         const alone = !edits.some((o) => o !== raw && o.range.start.line === edit.range.start.line && o.range.start.character === 0);
-        if (isLineInsertion && alone && start.cell !== first && start.cell.startLine <= preambleEndLine) {
+        if (isLineInsertion && (alone || importLines(edit.newText)) && start.cell !== first && start.cell.startLine <= preambleEndLine) {
           const prev = this.cells[this.cells.indexOf(start.cell) - 1];
           const lines = splitLines(prev.original);
           const lastLine = lines.length - 1;
@@ -421,21 +423,29 @@ export class ConcatenatedNotebook {
   }
 }
 
+/** Whether a text is import statements only (one per line). */
+function importLines(text: string): boolean {
+  const lines = text.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => /^(import|from)\s/.test(l));
+}
+
 function withEol(text: string, eol: string): string {
   return eol === '\n' ? text.replace(/\r\n?/g, '\n') : text.replace(/\r\n|\r|\n/g, eol);
 }
 
-/** The line after the leading block of comments, docstring and imports (where new imports go). */
+/** The line after the leading block of comments, docstring and imports (where new imports go; the same block as Importer.insertionLine). */
 export function leadingBlockEnd(root: Node): number {
   let line = 0;
+  let imports = false;
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
     if (stmt.type === 'comment') {
-      if (stmt.startPosition.row <= line) line = stmt.endPosition.row + 1;
+      if (!imports && stmt.startPosition.row <= line) line = stmt.endPosition.row + 1;
       continue;
     }
+    imports = true;
     const docstring = stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string';
-    if (docstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement') {
+    if (docstring || stmt.type === 'future_import_statement' || stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || isGuardedImport(stmt)) {
       line = stmt.endPosition.row + 1;
       continue;
     }

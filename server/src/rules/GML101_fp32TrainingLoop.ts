@@ -529,7 +529,7 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
     merged.push({ ...r });
   }
 
-  const torch = edits.importer().module('torch');
+  const torch = edits.importer(merged[0]?.first).module('torch');
   const target = deviceExpression(model, device, options, torch.name, group.loop);
   const dtype = `${torch.name}.${fp16 ? 'float16' : 'bfloat16'}`;
   const header = `with ${torch.name}.autocast(device_type=${target.text}, dtype=${dtype}):`;

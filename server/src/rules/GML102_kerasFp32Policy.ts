@@ -1,7 +1,17 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import { defineRule, fact, type ReportedFix } from './rule';
+
+/** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
+function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boolean {
+  const kind = kerasModel(model, fit.receiver!);
+  // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
+  if (kind === 'no' || isSmallModel(model, fit.receiver!)) return false;
+  return kind !== 'unknown' || !othersImported;
+}
 
 /**
  * ## What it flags
@@ -90,7 +100,10 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * ## Fix safety
  *
  * Unsafe. The policy must be set before the model is built (the fix puts it right after the
- * imports, so models built at module level are covered). Keras recommends keeping the model's
+ * imports, so models built at module level are covered). It goes before the file's first reported
+ * `fit`, calling Keras through an import that has run by then: in a notebook whose `import keras`
+ * comes in a late cell, after an earlier `import tensorflow as tf` (as `tf.keras…`), or after an
+ * import the fix adds. Keras recommends keeping the model's
  * output (softmax) layer in float32 (`dtype="float32"`) for numeric stability; the fix does not
  * change layers. On GPUs without Tensor Cores or on CPUs, `mixed_float16` can be slower.
  *
@@ -113,6 +126,11 @@ export const kerasFp32Policy = defineRule({
     mixedPolicy: fact.any(setsMixedPolicy),
     fullPolicies: fact.nodes(fullPolicyArguments),
     buildsKerasModel: fact.any(({ model, sites }) => sites.calls().some((c) => makesKerasModel(model, c))),
+    // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
+    kerasFits: fact.nodes(({ model, sites }) => {
+      const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
+      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
+    }),
   },
   check({ model, sites, facts, edits, report }) {
     const fits = sites.callsNamed('fit').filter((c) => c.receiver);
@@ -120,15 +138,14 @@ export const kerasFp32Policy = defineRule({
     const fullPolicies = facts.fullPolicies;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     for (const fit of fits) {
-      const kind = kerasModel(model, fit.receiver!);
-      // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
-      if (kind === 'no' || isSmallModel(model, fit.receiver!)) continue;
-      // A receiver of unknown origin counts only in a file that builds a Keras model and imports no other library with a `fit`.
-      if (kind === 'unknown' && (othersImported || !facts.buildsKerasModel)) continue;
+      if (!mayReport(model, fit, othersImported)) continue;
+      // A receiver of unknown origin counts only in a file that builds a Keras model.
+      if (kerasModel(model, fit.receiver!) === 'unknown' && !facts.buildsKerasModel) continue;
       const fix = (policy: string, why: string): ReportedFix => {
         // A policy already set to float32 would override an inserted one: change it in place.
         if (fullPolicies.length) return { title: `Change the global dtype policy to "${policy}"${why}`, edits: fullPolicies.map((arg) => edits.replace(arg, JSON.stringify(policy))) };
-        const insertion = policyInsertion(model, edits);
+        // Set before the file's first such fit, so that one fix covers them all.
+        const insertion = policyInsertion(model, edits, facts.kerasFits[0] ?? fit.node);
         return {
           title: `Set the global dtype policy to "${policy}" after the imports${why}`,
           edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy(${JSON.stringify(policy)})`)],

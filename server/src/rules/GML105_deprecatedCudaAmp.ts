@@ -67,7 +67,7 @@ export const deprecatedCudaAmp = defineRule({
   check({ sites, edits, report }) {
     for (const call of sites.callsTo(Object.keys(DEPRECATED_AMP))) {
       const target = DEPRECATED_AMP[call.qualifiedName!];
-      const torch = edits.importer().module('torch');
+      const torch = edits.importer(call.node).module('torch');
       const changes: TextEdit[] = [edits.replace(call.callee, `${torch.name}.amp.${target.kind}`)];
       if (torch.edit) changes.push(torch.edit);
       const list = call.argumentList;

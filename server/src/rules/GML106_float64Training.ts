@@ -61,7 +61,7 @@ function float32Edit(edits: Edits, dtype: Node, kind: Float64): { edits: TextEdi
     return { edits: [edits.replace(attribute, replacement)], text: `${dtype.childForFieldName('object')!.text}.${replacement}` };
   }
   // A name imported on its own (`from torch import float64`): write the module's float32.
-  const imports = edits.importer();
+  const imports = edits.importer(dtype);
   const module = imports.module(kind === 'numpy' ? 'numpy' : 'torch', kind === 'numpy' ? 'np' : undefined);
   const text = `${module.name}.${replacement}`;
   return { edits: [edits.replace(dtype, text), ...(module.edit ? [module.edit] : [])], text };

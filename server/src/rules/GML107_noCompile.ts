@@ -99,10 +99,9 @@ function compileFix(model: Semantic, edits: Edits, outer: Node, trained: Node): 
     if (!statement || (limit !== undefined && statement.endIndex > limit)) continue;
     if (!after || statement.startIndex > after.startIndex) after = statement;
   }
-  const imports = edits.importer();
-  const torch = imports.module('torch');
   const at = after ?? (sameScope ? statementInBlock(model, outer, block) : undefined);
   if (!at) return [];
+  const torch = edits.importer(at).module('torch');
   const line = `${edits.indentOf(at.startPosition.row)}${name} = ${torch.name}.compile(${name})`;
   const edit: TextEdit = after ? edits.insertLine(after.endPosition.row + 1, line) : edits.insertLine(at.startPosition.row, line);
   return [{ title: `Compile the model (needs PyTorch ≥ 2.0): ${name} = ${torch.name}.compile(${name})`, edits: [edit, ...(torch.edit ? [torch.edit] : [])] }];

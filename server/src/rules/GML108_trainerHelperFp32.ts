@@ -69,18 +69,19 @@ function skorchFix(model: Semantic, net: CallSite, edits: Edits): ReportedFix | 
   const base = net.callee.text;
   const name = `Accelerated${base}`;
   if (model.lookup(name, net.node).length > 0) return undefined;
-  const imports = edits.importer();
+  const imports = edits.importer(statement);
   const mixin = imports.from('skorch.hf', 'AccelerateMixin');
   const accelerator = imports.from('accelerate', 'Accelerator');
   const line = statement.startPosition.row;
   const indent = edits.indentOf(line);
   const cls = [`${indent}class ${name}(${mixin.name}, ${base}):`, `${indent}${edits.indentUnit}"""${base} whose forward and backward passes Accelerate runs under autocast."""`, ''].join(edits.eol);
-  const changes: TextEdit[] = [edits.insertLine(line, cls), edits.replace(net.callee, name)];
+  // The imports first: one may go where the class goes (right after the import block), above it.
+  const changes: TextEdit[] = [mixin, accelerator].flatMap((imported) => (imported.edit ? [imported.edit] : []));
+  changes.push(edits.insertLine(line, cls), edits.replace(net.callee, name));
   // Accelerate places the module and the batches; skorch's device must then be None.
-  changes.push(net.keywords.has('device') ? edits.setKeywordArgument(net, 'device', 'None') : edits.addKeywordArguments(net, [['device', 'None']]));
-  changes.push(edits.addKeywordArguments(net, [['accelerator', `${accelerator.name}(mixed_precision="bf16")`]]));
-  for (const imported of [mixin, accelerator]) if (imported.edit) changes.push(imported.edit);
-  return { title: `Train through Accelerate with bf16 autocast (skorch's AccelerateMixin)`, edits: mergeKeywordEdits(changes) };
+  const device = net.keywords.has('device') ? edits.setKeywordArgument(net, 'device', 'None') : edits.addKeywordArguments(net, [['device', 'None']]);
+  changes.push(...mergeKeywordEdits([device, edits.addKeywordArguments(net, [['accelerator', `${accelerator.name}(mixed_precision="bf16")`]])]));
+  return { title: `Train through Accelerate with bf16 autocast (skorch's AccelerateMixin)`, edits: changes };
 }
 
 /** Two keyword additions to one call would insert at the same place: join them into one edit. */

@@ -74,7 +74,8 @@ import { defineRule, fact, type ReportedFix } from './rule';
  *
  * ## Fix safety
  *
- * Unsafe. The policy must be set before the model is built (the fix puts it right after the imports).
+ * Unsafe. The policy must be set before the model is built (the fix puts it right after the imports,
+ * through an import that has run before the training step's function).
  * bf16 pays on TPUs, NVIDIA Ampere-or-newer GPUs and CPUs with AMX; on older GPUs use
  * `"mixed_float16"` with a `LossScaleOptimizer` instead. Keras recommends a float32 output layer
  * (`dtype="float32"`) for numeric stability; the fix does not change layers.
@@ -118,7 +119,7 @@ export const tfCustomLoopFp32 = defineRule({
       if (facts.fullPolicies.length) {
         fix = { title: 'Change the global dtype policy to "mixed_bfloat16"', edits: facts.fullPolicies.map((arg) => edits.replace(arg, '"mixed_bfloat16"')) };
       } else {
-        const insertion = policyInsertion(model, edits);
+        const insertion = policyInsertion(model, edits, place);
         fix = {
           title: 'Set the global dtype policy to "mixed_bfloat16" after the imports',
           edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy("mixed_bfloat16")`)],

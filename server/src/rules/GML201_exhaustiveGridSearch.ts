@@ -57,7 +57,7 @@ function halvingFix(edits: Edits, call: CallSite): ReportedFix | undefined {
   // HalvingGridSearchCV scores a single metric only.
   const scoring = call.valueOf('scoring');
   if (scoring && ['list', 'tuple', 'set', 'dict'].includes(scoring.kind)) return undefined;
-  const imports = edits.importer();
+  const imports = edits.importer(call.node);
   const changes: TextEdit[] = [];
   const renamed = renameCallee(edits, imports, call, 'HalvingGridSearchCV');
   changes.push(renamed.edit);
@@ -101,7 +101,7 @@ function randomizedFix(edits: Edits, call: CallSite, candidates: number | undefi
   const nIter = sampleSize(candidates);
   if (nIter === undefined) return undefined;
   const changes: TextEdit[] = [];
-  const renamed = renameCallee(edits, edits.importer(), call, 'RandomizedSearchCV');
+  const renamed = renameCallee(edits, edits.importer(call.node), call, 'RandomizedSearchCV');
   changes.push(renamed.edit);
   if (renamed.importEdit) changes.push(renamed.importEdit);
   const gridKeyword = call.keywords.get('param_grid');
@@ -118,7 +118,7 @@ function tuneRandomFix(edits: Edits, call: CallSite, candidates: number | undefi
   const nTrials = sampleSize(candidates);
   if (nTrials === undefined) return undefined;
   const changes: TextEdit[] = [];
-  const renamed = renameCallee(edits, edits.importer(), call, 'TuneSearchCV', TUNE_SKLEARN);
+  const renamed = renameCallee(edits, edits.importer(call.node), call, 'TuneSearchCV', TUNE_SKLEARN);
   changes.push(renamed.edit);
   if (renamed.importEdit) changes.push(renamed.importEdit);
   const gridKeyword = call.keywords.get('param_grid');
@@ -142,7 +142,7 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
   const nIter = sampleSize(candidates);
   if (nIter === undefined || !isLoopIterable(call) || !call.argument('param_grid', 0) || call.hasStarArgs || call.hasStarKwargs) return undefined;
   const changes: TextEdit[] = [];
-  const renamed = renameCallee(edits, edits.importer(), call, 'ParameterSampler');
+  const renamed = renameCallee(edits, edits.importer(call.node), call, 'ParameterSampler');
   changes.push(renamed.edit);
   if (renamed.importEdit) changes.push(renamed.importEdit);
   const gridKeyword = call.keywords.get('param_grid');

@@ -134,7 +134,7 @@ function pruneFix(model: Semantic, edits: Edits, objective: Objective, loop: Nod
   if (!after || !body) return [];
   const indent = edits.indentOf(after.startPosition.row);
   const unit = indent.slice(edits.indentOf(loop.startPosition.row).length) || '    ';
-  const imports = edits.importer();
+  const imports = edits.importer(after);
   const optuna = imports.module('optuna');
   const eol = edits.eol;
   const text =

@@ -198,7 +198,7 @@ export const libraryGridSearch = defineRule({
         samples = config ? sampleCount(config.valueOf('num_samples')) : 1;
         setSamples = (n) => {
           if (config) return config.argumentList ? edits.setKeywordArgument(config, 'num_samples', String(n)) : undefined;
-          const tune = edits.importer().existing(['ray.tune']);
+          const tune = edits.importer(call.node).existing(['ray.tune']);
           return tune ? edits.addKeywordArguments(call, [['tune_config', `${tune}.TuneConfig(num_samples=${n})`]]) : undefined;
         };
       } else {

@@ -169,7 +169,7 @@ export const kerasNoEarlyStopping = defineRule({
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
       // A History later read as if it held every epoch (`plt.plot(range(1, 21), val_loss)`) would break once the run stops early.
       const fixable = (!info || !!info.literal || !!info.none) && !readsHistoryAtFullLength(model, call, trained, patience);
-      const es = kerasEarlyStoppingName(model, edits.importer());
+      const es = kerasEarlyStoppingName(model, edits.importer(call.node));
       const callback = `${es.name}(monitor="val_loss", patience=${patience}, restore_best_weights=True)`;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];
       if (fixable && es.edit) changes.push(es.edit);

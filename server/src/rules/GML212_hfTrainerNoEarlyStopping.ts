@@ -376,7 +376,7 @@ export const hfTrainerNoEarlyStopping = defineRule({
       // Arguments that may arrive through **kwargs cannot be added without risking a duplicate keyword.
       const argsEditable = resolved && (!argsCall || !argsCall.hasStarKwargs);
 
-      const imports = edits.importer();
+      const imports = edits.importer(trainer.node);
       const name = callbackName(imports);
       const argEdits = (): TextEdit[] => {
         if (!argsNode) {

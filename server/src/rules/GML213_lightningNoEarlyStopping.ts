@@ -303,7 +303,7 @@ export const lightningNoEarlyStopping = defineRule({
       const chosen = monitorFor(loggedValidationMetrics(model, moduleClass));
       const short = isShortRun(epochs);
       const patience = patienceForRun(epochs, PATIENCE);
-      const es = earlyStoppingName(model, edits.importer(), trainer);
+      const es = earlyStoppingName(model, edits.importer(trainer.node), trainer);
       const callback = chosen ? `${es.name}(monitor=${JSON.stringify(chosen.monitor)}${chosen.mode ? `, mode="${chosen.mode}"` : ''}, patience=${patience})` : '';
       const fixable = !!chosen && (!info || !!info.literal || !!info.none);
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, trainer, info, callback)] : [];

@@ -84,7 +84,7 @@ function rounds(value: Value | undefined, fallback: number, name: string): strin
 /** `callbacks=[…, <lgb>.early_stopping(50)]` on a LightGBM fit()/train() call. */
 function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, position?: number): TextEdit[] {
   const changes: TextEdit[] = [];
-  const imports = edits.importer();
+  const imports = edits.importer(call.node);
   let callbackExpr: string;
   const fromImport = imports.existing(LGB_EARLY_STOPPING);
   if (fromImport) callbackExpr = `${fromImport}(${PATIENCE})`;

@@ -43,7 +43,7 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
   // The handler goes just before `trainer.run(…)`, where both engines are bound.
   if (model.lookup(evaluatorName.text, run.node).length === 0) return undefined;
   const scoreName = model.lookup('score_function', run.node).length === 0 ? 'score_function' : 'early_stopping_score';
-  const imports = edits.importer();
+  const imports = edits.importer(statement);
   const events = imports.existing(EVENTS);
   const eventsName = events ?? imports.from('ignite.engine', 'Events');
   const stopName = imports.existing(['ignite.handlers.EarlyStopping', 'ignite.handlers.early_stopping.EarlyStopping']) ?? imports.from('ignite.handlers', 'EarlyStopping');

@@ -1,6 +1,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
+import type { Node } from '../analysis/parser';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { addCallbackEdit, analyzeCallbackList, constructorCalls, type CallbackListInfo } from '../frameworks/callbacks';
@@ -20,8 +21,8 @@ function changedLater(model: Semantic, call: CallSite, keywords: readonly string
 }
 
 /** The name the file has for skorch's `EarlyStopping`, and the import to add when none. */
-function skorchEarlyStoppingName(edits: Edits): { name: string; edit?: TextEdit } {
-  const imports = edits.importer();
+function skorchEarlyStoppingName(edits: Edits, at: Node): { name: string; edit?: TextEdit } {
+  const imports = edits.importer(at);
   const direct = imports.existing(SKORCH_EARLY_STOPPING);
   if (direct) return { name: direct };
   const callbacks = imports.existing(['skorch.callbacks']);
@@ -67,7 +68,7 @@ function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | un
     info = analyzeSkorchCallbacks(model, call.argument('callbacks')!);
     if (info.state !== 'no') return undefined;
   }
-  const es = skorchEarlyStoppingName(edits);
+  const es = skorchEarlyStoppingName(edits, call.node);
   const callback = `${es.name}(monitor="valid_loss", patience=${SKORCH_PATIENCE}, load_best=True)`;
   const net = call.callee.text.split('.').pop();
   return {
@@ -101,7 +102,7 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
     info = analyzeCallbackList(model, call.argument(callbacksKeyword)!, KERAS_CALLBACKS);
     if (info.state !== 'no') return undefined;
   }
-  const es = kerasEarlyStoppingName(model, edits.importer());
+  const es = kerasEarlyStoppingName(model, edits.importer(call.node));
   const callback = `${es.name}(monitor="val_loss", patience=${KERAS_PATIENCE}, restore_best_weights=True)`;
   const name = call.callee.text.split('.').pop();
   return {

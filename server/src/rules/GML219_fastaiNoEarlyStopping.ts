@@ -128,7 +128,7 @@ export const fastaiNoEarlyStopping = defineRule({
         if (addedCallbacks(model, learner, call, FASTAI_CALLBACKS) !== 'no') continue;
         const info = onCall === 'absent' ? undefined : onCall;
         const fixable = !info || !!info.literal || !!info.none;
-        const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer().from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
+        const imported = fastaiStarImport(model) ? { name: FASTAI_EARLY_STOPPING_NAME } : edits.importer(call.node).from('fastai.callback.tracker', FASTAI_EARLY_STOPPING_NAME);
         const callback = `${imported.name}(monitor="valid_loss", patience=${patience})`;
         const changes: TextEdit[] = [];
         if (fixable) {

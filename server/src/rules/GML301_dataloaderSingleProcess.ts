@@ -127,7 +127,7 @@ export const dataloaderSingleProcess = defineRule({
       const workers = loader.valueOf('num_workers', DATALOADER_NUM_WORKERS);
       if (workers !== undefined && numberValue(workers) !== 0) continue;
       if (inMemory(model, loader) || !loaderFeedsTraining(model, loader)) continue;
-      const imports = edits.importer();
+      const imports = edits.importer(loader.node);
       const os = imports.module('os');
       const given = loader.argument('num_workers', DATALOADER_NUM_WORKERS);
       const workersText = `min(8, ${os.name}.cpu_count() or 1)`;

@@ -376,7 +376,7 @@ export const gradTrackingInference = defineRule({
       const block = inferenceBlock(model, call, target, evalCall, origin, fileGradients);
       if (!block || done.has(block.id)) continue;
       done.add(block.id);
-      const torch = edits.importer().module('torch');
+      const torch = edits.importer(block).module('torch');
       const risk = inferenceModeRisk(model, block, fileGradients);
       const changes = edits.wrapStatements(block, block, `with ${torch.name}.inference_mode():`);
       if (torch.edit) changes.push(torch.edit);

@@ -240,8 +240,8 @@ export const fp32CpuInference = defineRule({
       if (!quantizableModel(model, origin) || notFp32(model, target, origin) || !hasTrainedWeights(model, origin, target)) continue;
       const forwards = repeatedForwards(model, target, assignment);
       if (forwards.length === 0) continue;
-      const torch = edits.importer().module('torch');
       const after = readyAfter(model, assignment, target);
+      const torch = edits.importer(after).module('torch');
       const line = `${edits.indentOf(after.startPosition.row)}${target.text} = ${torch.name}.ao.quantization.quantize_dynamic(${target.text}, {${torch.name}.nn.Linear, ${torch.name}.nn.LSTM}, dtype=${torch.name}.qint8)`;
       const changes = [edits.insertLine(after.endPosition.row + 1, line)];
       if (torch.edit) changes.push(torch.edit);
