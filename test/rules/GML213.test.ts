@@ -136,6 +136,20 @@ describe('GML213 lightning-no-early-stopping', () => {
     });
   });
 
+  it('stays quiet when the Trainer reports to Ray Tune, whose scheduler may end the trial, and flags the same Trainer without it', () => {
+    const script = (callbacks: string, flagged: boolean) => `
+      import lightning as L
+      from ray.tune.integration.pytorch_lightning import TuneReportCallback
+
+      def train_mnist_tune(config, num_epochs=10):
+          model = LightningMNISTClassifier(config)
+          trainer = L.Trainer(max_epochs=20, callbacks=[${callbacks}])
+          trainer.fit(model, train_loader, val_loader)${flagged ? '\n      #   ^^^^^^^^^^^ GML213' : ''}
+    `;
+    expectNone('GML213', script('TuneReportCallback({"loss": "ptl/val_loss"}, on="validation_end")', false));
+    expectFindings(script('L.pytorch.callbacks.ModelCheckpoint()', true));
+  });
+
   describe('stays quiet when there is no validation', () => {
     it('a datamodule without val_dataloader', () => {
       expectNone('GML213', `

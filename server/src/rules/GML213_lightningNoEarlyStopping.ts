@@ -189,8 +189,10 @@ function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite
  *
  * It stays quiet for runs that cannot gain: `max_epochs` of 2 or less, `fast_dev_run`, and
  * `limit_val_batches=0`; and whenever something cannot be read from the file: `callbacks=cfg.callbacks`,
- * `**trainer_kwargs`, `**loaders` in `fit`, a datamodule imported from elsewhere, or a `trainer` that
- * is a parameter.
+ * `**trainer_kwargs`, `**loaders` in `fit`, a datamodule imported from elsewhere, a `trainer` that
+ * is a parameter, or a callback in the Trainer's list from another package (Ray Tune's
+ * `TuneReportCallback`, whose trial scheduler may end the run; a callback it cannot classify may stop
+ * training).
  *
  * ## Why
  *
