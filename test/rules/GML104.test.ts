@@ -430,4 +430,33 @@ describe('GML104 lightning-fp32', () => {
       { eol: '\r\n' },
     );
   });
+
+  it('leaves a Trainer alone when every fit trains a small LightningModule built in the file, and flags a wide one', () => {
+    const script = (width: number, flagged: boolean) => `
+      import torch
+      import lightning as L
+
+      class MNISTModel(L.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.save_hyperparameters()
+              self.l1 = torch.nn.Linear(28 * 28, ${width})
+
+          def forward(self, x):
+              return torch.relu(self.l1(x.view(x.size(0), -1)))
+
+          def training_step(self, batch, batch_nb):
+              x, y = batch
+              return torch.nn.functional.cross_entropy(self(x), y)
+
+          def configure_optimizers(self):
+              return torch.optim.Adam(self.parameters(), lr=0.02)
+
+      mnist_model = MNISTModel()
+      trainer = L.Trainer(accelerator="auto", max_epochs=3)${flagged ? '\n      #         ^^^^^^^^^ GML104' : ''}
+      trainer.fit(mnist_model, train_loader)
+    `;
+    expectNone('GML104', script(10, false));
+    expectFindings(script(512, true));
+  });
 });

@@ -37,6 +37,9 @@ export const DATA_HOOK_CLASSES: ReadonlySet<string> = new Set(
   ]),
 );
 
+/** `LightningModule` under each import path: a model class deriving from it builds its layers like an `nn.Module`. */
+export const LIGHTNING_MODULES: ReadonlySet<string> = new Set([...DATA_HOOK_CLASSES].filter((q) => q.endsWith('.LightningModule')));
+
 export const EARLY_STOPPING: ReadonlySet<string> = new Set(
   ['lightning.pytorch', 'pytorch_lightning', 'lightning'].flatMap((p) => [`${p}.callbacks.EarlyStopping`, `${p}.callbacks.early_stopping.EarlyStopping`]),
 );

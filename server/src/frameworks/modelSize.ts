@@ -9,6 +9,7 @@ import { argparseDefault } from './argparse';
 import { localClassOf, localClassOfExpression } from './callbacks';
 import { within } from './loops';
 import { kerasName } from './keras';
+import { LIGHTNING_MODULES } from './lightning';
 import { parameterName } from './training';
 
 /**
@@ -158,8 +159,8 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
     return undefined;
   }
   if (call.callee.type === 'identifier' && BUILTINS.has(call.callee.text) && !model.lookupDefinitions(call.callee.text, call.callee).length) return 'none';
-  // `super().__init__()`, `self.register_buffer(…)`
-  if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply'].includes(call.methodName))) return 'none';
+  // `super().__init__()`, `self.register_buffer(…)`, a LightningModule's `self.save_hyperparameters()`
+  if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply', 'save_hyperparameters'].includes(call.methodName))) return 'none';
   const cls = localClassOf(model, call);
   if (!cls) return undefined;
   const largest = classWidth(model, cls, (params, i) => argumentFor(call, params, i), env, depth + 1);
@@ -167,7 +168,7 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
 }
 
 /** Base classes of a model class whose own layers are known (none). */
-const MODULE_BASES = new Set(['torch.nn.Module', 'keras.Model', 'keras.models.Model', 'keras.layers.Layer']);
+const MODULE_BASES = new Set(['torch.nn.Module', 'keras.Model', 'keras.models.Model', 'keras.layers.Layer', ...LIGHTNING_MODULES]);
 
 /** Whether an argument is a plain value, never a module: a literal, or a command-line option (`args.use_bias`). */
 function plainValue(model: Semantic, expr: Node | undefined, env: Env): boolean {

@@ -1,5 +1,7 @@
 import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
 import { nodeRange } from '../fixes/edits';
+import { isSmallModel } from '../frameworks/modelSize';
 import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
 import { defineRule } from './rule';
 
@@ -38,6 +40,9 @@ function precisionOf(call: CallSite): Precision {
  * plugin) is unknown and not reported. A Trainer that only evaluates — bound to a name whose every
  * use is `trainer.validate(…)`, `trainer.test(…)` or `trainer.predict(…)`, never `fit` — trains
  * nothing and is not reported; one that is passed on, returned or kept elsewhere may train, and is.
+ * Nor is a Trainer whose every `fit` trains a LightningModule built in the file with every layer at
+ * most 32 wide (read as [GML101](GML101.md) reads a model: below that width mixed precision was
+ * measured not to pay).
  *
  * ## Why
  *
@@ -87,6 +92,15 @@ function precisionOf(call: CallSite): Precision {
  * - Lightning Fabric, *Precision*: https://lightning.ai/docs/fabric/stable/fundamentals/precision.html
  * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
  */
+/**
+ * Whether every model the Trainer fits is built in this file and small (every layer at most
+ * SMALL_MODEL_WIDTH wide, read as GML101 reads it): mixed precision does not pay there.
+ */
+function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
+  const fits = model.callsOnResultOf(trainer, ['fit']);
+  return fits.length > 0 && fits.every((fit) => isSmallModel(model, fit.argument('model', 0)));
+}
+
 export const lightningFp32 = defineRule({
   code: 'GML104',
   name: 'lightning-fp32',
@@ -101,7 +115,7 @@ export const lightningFp32 = defineRule({
       const precision = precisionOf(call);
       if (precision.kind !== 'full') continue;
       const kind = FABRICS.has(call.qualifiedName!) ? 'Fabric' : 'Trainer';
-      if (kind === 'Trainer' && trainerOnlyEvaluates(model, call)) continue;
+      if (kind === 'Trainer' && (trainerOnlyEvaluates(model, call) || fitsOnlySmallModels(model, call))) continue;
       const given = call.keywords.get('precision');
       // Lightning 1.x accepts 16 but rejects the 2.x strings ("bf16-mixed", "16-mixed").
       const legacy = kind === 'Trainer' && writtenForLightning1(model, call);
