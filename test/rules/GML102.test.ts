@@ -913,4 +913,26 @@ describe('GML102 keras-fp32-policy', () => {
       `);
     });
   });
+
+  it('puts the "mixed_bfloat16" fix first in a file that also trains with a GradientTape step, whose fp16 loss scaling fit would not add', () => {
+    const script = (withTape: boolean) => `
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit(x_train, y_train, epochs=5)
+      ^^^^^^^^^ GML102
+      ${withTape ? `optimizer = tf.keras.optimizers.Adam()
+      for x, y in dataset:
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x, training=True))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))` : ''}
+    `;
+    const [plain] = expectFindings(script(false), { codes: ['GML102'] });
+    assert.match(plain.fixes[0].title, /"mixed_float16"/);
+    const [taped] = expectFindings(script(true), { codes: ['GML102'] });
+    assert.match(taped.fixes[0].title, /"mixed_bfloat16"/);
+    assert.match(taped.fixes[1].title, /"mixed_float16".*LossScaleOptimizer/);
+  });
 });

@@ -159,6 +159,26 @@ export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolea
   return evaluates;
 }
 
+/**
+ * The `fit` calls on the name a Trainer call is bound to (`trainer = L.Trainer(…)` … `trainer.fit(…)`),
+ * found from that name's uses rather than every `fit` of the file (which would tie each Trainer to
+ * every place the file spells `fit`).
+ */
+export function trainerFits(model: Semantic, trainer: CallSite): CallSite[] {
+  const assignment = model.parentOf(trainer.node);
+  const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+  if (target?.type !== 'identifier') return [];
+  const out: CallSite[] = [];
+  for (const id of model.identifiers(target.text)) {
+    const attribute = model.parentOf(id);
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id || attribute.childForFieldName('attribute')?.text !== 'fit') continue;
+    const call = model.parentOf(attribute);
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;
+    if (model.originCall(id)?.node.id === trainer.node.id) out.push(model.callSite(call));
+  }
+  return out;
+}
+
 /** Trainer arguments that Lightning 2.0 removed: a call using one is written for Lightning 1.x. */
 const LIGHTNING_1_TRAINER_ARGUMENTS = ['gpus', 'auto_select_gpus', 'progress_bar_refresh_rate', 'resume_from_checkpoint'];
 

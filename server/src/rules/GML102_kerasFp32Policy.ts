@@ -1,5 +1,6 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
+import { gradientKind } from '../frameworks/training';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
@@ -95,7 +96,10 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * optimizer in a `LossScaleOptimizer` automatically), and `"mixed_bfloat16"` for TPUs, bf16 CPUs and
  * Ampere-or-newer GPUs. The choice does not follow `prefer-dtype`, whose default (bf16) would
  * otherwise override the GPU policy Keras recommends. When the file sets a float32 policy, the fix
- * changes that value instead of adding a second call.
+ * changes that value instead of adding a second call. In a file that also trains with a
+ * `GradientTape` step (GML109's), `"mixed_bfloat16"` comes first: the policy is global, and under
+ * `"mixed_float16"` those steps would need a `LossScaleOptimizer` that `compile` adds only for `fit`
+ * (that fix's title says so).
  *
  * ## Fix safety
  *
@@ -127,6 +131,8 @@ export const kerasFp32Policy = defineRule({
     fullPolicies: fact.nodes(fullPolicyArguments),
     buildsKerasModel: fact.any(({ model, sites }) => sites.calls().some((c) => makesKerasModel(model, c))),
     // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
+    // A GradientTape step in the file trains under the same policy, and "mixed_float16" there needs a LossScaleOptimizer.
+    tapeSteps: fact.any(({ model, sites }) => sites.callsNamed('gradient').some((c) => gradientKind(model, c) === 'tensorflow')),
     kerasFits: fact.nodes(({ model, sites }) => {
       const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
       return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
@@ -157,7 +163,9 @@ export const kerasFp32Policy = defineRule({
           'Keras model trains in float32: no mixed-precision dtype policy is set. The "mixed_float16" policy ' +
           '(or "mixed_bfloat16" on TPUs and recent CPUs) computes in 16 bits with float32 variables and, per the ' +
           'TensorFlow guide, can make training more than 3× faster on modern GPUs.',
-        fixes: [fix('mixed_float16', ' (GPUs with Tensor Cores)'), fix('mixed_bfloat16', ' (TPUs, Ampere+ GPUs, bf16 CPUs)')],
+        fixes: facts.tapeSteps
+          ? [fix('mixed_bfloat16', ' (TPUs, Ampere+ GPUs, bf16 CPUs)'), fix('mixed_float16', ' (GPUs with Tensor Cores) — review: the GradientTape steps of this file then need a LossScaleOptimizer')]
+          : [fix('mixed_float16', ' (GPUs with Tensor Cores)'), fix('mixed_bfloat16', ' (TPUs, Ampere+ GPUs, bf16 CPUs)')],
       });
     }
   },

@@ -2,7 +2,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { nodeRange } from '../fixes/edits';
 import { isSmallModel } from '../frameworks/modelSize';
-import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
+import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerFits, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
 import { defineRule } from './rule';
 
 /** Literal precision values that mean full (32/64-bit) precision. */
@@ -22,6 +22,15 @@ function precisionOf(call: CallSite): Precision {
     return { kind: 'reduced' };
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * Whether every model the Trainer fits is built in this file and small (every layer at most
+ * SMALL_MODEL_WIDTH wide, read as GML101 reads it): mixed precision does not pay there.
+ */
+function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
+  const fits = trainerFits(model, trainer);
+  return fits.length > 0 && fits.every((fit) => isSmallModel(model, fit.argument('model', 0)));
 }
 
 /**
@@ -92,15 +101,6 @@ function precisionOf(call: CallSite): Precision {
  * - Lightning Fabric, *Precision*: https://lightning.ai/docs/fabric/stable/fundamentals/precision.html
  * - NVIDIA A100 Tensor Core GPU datasheet (FP32 19.5 TFLOPS, FP16/BF16 Tensor Core 312 TFLOPS dense)
  */
-/**
- * Whether every model the Trainer fits is built in this file and small (every layer at most
- * SMALL_MODEL_WIDTH wide, read as GML101 reads it): mixed precision does not pay there.
- */
-function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
-  const fits = model.callsOnResultOf(trainer, ['fit']);
-  return fits.length > 0 && fits.every((fit) => isSmallModel(model, fit.argument('model', 0)));
-}
-
 export const lightningFp32 = defineRule({
   code: 'GML104',
   name: 'lightning-fp32',
