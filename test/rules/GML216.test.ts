@@ -510,6 +510,24 @@ ${calls}
       assert.match(f.fixes[0].title, /for 5 epochs/);
     });
 
+    it('an epoch count from an argparse default: 2 is quiet, 100 a warning', () => {
+      const script = (epochs: number) => `import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=${epochs})
+args = parser.parse_args()
+for epoch in range(args.epochs):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    val_loss = evaluate(model, val_loader)
+`;
+      assert.deepEqual(findings(script(2), 'GML216'), []);
+      assert.deepEqual(findings(script(100), 'GML216').map((f) => [f.severity, /trains for 100 epochs/.test(f.message)]), [['warning', true]]);
+    });
+
     it('a validation loss stored under a literal key every epoch (`status["val_loss"] = …`): a warning', () => {
       const [f] = expectFindings(`
         import tensorflow as tf
