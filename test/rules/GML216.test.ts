@@ -460,6 +460,127 @@ describe('GML216 loop-no-early-stopping', () => {
             val_loss = evaluate(model, val_loader)
       `);
     });
+
+    // A function's epoch count is the one its callers pass: with 5 epochs a patience of 5 could never stop.
+    const trainClassifier = (calls: string) => `import torch
+
+def train_classifier(model, train_loader, val_loader, optimizer, num_epochs):
+    for epoch in range(num_epochs):
+        model.train()
+        for input_batch, target_batch in train_loader:
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(input_batch), target_batch)
+            loss.backward()
+            optimizer.step()
+        val_loss = evaluate(model, val_loader)
+        print(f"Epoch {epoch + 1}: val loss {val_loss:.3f}")
+
+${calls}
+`;
+
+    it('an epoch count that the only call passes (5): information with the bound and a patience of 1', () => {
+      const [f] = findings(trainClassifier('train_classifier(model, train_loader, val_loader, optimizer, num_epochs=5)'), 'GML216');
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /trains for 5 epochs/);
+      assert.match(f.message, /With 5 epochs, stopping on the validation metric can save at most the last 3/);
+      assert.match(f.message, /not improved for 1 epoch \(/);
+      assert.match(f.fixes[0].title, /for 1 epoch /);
+      assert.match(applyFix(trainClassifier('train_classifier(model, train_loader, val_loader, optimizer, num_epochs=5)'), f), /\n    patience = 1\n/);
+    });
+
+    it('an epoch count that every call passes the same (7, by position): patience 2', () => {
+      const [f] = findings(trainClassifier('train_classifier(model, train_loader, val_loader, optimizer, 7)\ntrain_classifier(model2, train_loader, val_loader, optimizer2, 7)'), 'GML216');
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /With 7 epochs/);
+      assert.match(f.message, /not improved for 2 epochs/);
+    });
+
+    it('an epoch count that the only call passes (20): a warning with a patience of 5', () => {
+      const [f] = findings(trainClassifier('train_classifier(model, train_loader, val_loader, optimizer, num_epochs=20)'), 'GML216');
+      assert.equal(f.severity, 'warning');
+      assert.match(f.message, /trains for 20 epochs/);
+      assert.match(f.fixes[0].title, /for 5 epochs/);
+    });
+
+    it('calls that pass different epoch counts (5 and 50): unknown, information without a short-run bound', () => {
+      const [f] = findings(trainClassifier('train_classifier(model, train_loader, val_loader, optimizer, num_epochs=5)\ntrain_classifier(model, train_loader, val_loader, optimizer, num_epochs=50)'), 'GML216');
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /fixed in advance \(`range\(num_epochs\)`\)/);
+      assert.doesNotMatch(f.message, /can save at most/);
+      assert.match(f.fixes[0].title, /for 5 epochs/);
+    });
+
+    it('an epoch count from an argparse default: 2 is quiet, 100 a warning', () => {
+      const script = (epochs: number) => `import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=${epochs})
+args = parser.parse_args()
+for epoch in range(args.epochs):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    val_loss = evaluate(model, val_loader)
+`;
+      assert.deepEqual(findings(script(2), 'GML216'), []);
+      assert.deepEqual(findings(script(100), 'GML216').map((f) => [f.severity, /trains for 100 epochs/.test(f.message)]), [['warning', true]]);
+    });
+
+    it('a validation loss stored under a literal key every epoch (`status["val_loss"] = …`): a warning', () => {
+      const [f] = expectFindings(`
+        import tensorflow as tf
+        from tqdm.auto import trange
+
+        status = {}
+        with trange(1, 51) as epochs:
+            for epoch in epochs:
+            ^^^^^^^^^^^^^^^^^^^ GML216: This epoch loop trains for 50 epochs and evaluates on validation data every epoch
+                for X_batch, y_batch in train_set:
+                    with tf.GradientTape() as tape:
+                        loss = loss_fn(y_batch, model(X_batch, training=True))
+                    gradients = tape.gradient(loss, model.trainable_variables)
+                    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+                status["val_loss"] = loss_fn(y_valid, model(X_valid)).numpy()
+                epochs.set_postfix(status)
+      `);
+      assert.equal(f.severity, 'warning');
+    });
+
+    it('a validation accuracy appended under a literal key (`history["val_acc"].append(…)`): a warning', () => {
+      const [f] = findings(`import torch
+history = {"train_loss": [], "val_acc": []}
+for epoch in range(30):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+    history["train_loss"].append(loss.item())
+    history["val_acc"].append(accuracy(model, X_holdout, y_holdout))
+`, 'GML216');
+      assert.equal(f.severity, 'warning');
+      assert.match(f.message, /evaluates on validation data every epoch/);
+    });
+
+    it('a metric stored under a key built from a variable: not taken for validation (information)', () => {
+      const [f] = findings(`import tensorflow as tf
+status = {}
+name = "val_loss"
+for epoch in range(50):
+    for X_batch, y_batch in train_set:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y_batch, model(X_batch, training=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    status[name] = loss_fn(y_batch, model(X_batch)).numpy()
+    status[f"{name}"] = loss_fn(y_batch, model(X_batch)).numpy()
+`, 'GML216');
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /measures nothing on held-out data/);
+    });
   });
 
   describe('leaves alone', () => {

@@ -7,8 +7,9 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
-import { lengthOf, numberValue, rangeValue } from '../analysis/values';
+import { lengthOf, rangeValue } from '../analysis/values';
 import { within } from './loops';
+import { epochCount } from './shortRuns';
 import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
 
 /**
@@ -49,10 +50,13 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
   return undefined;
 }
 
-/** How many iterations a count call makes, when its arguments are known. */
+/**
+ * How many iterations a count call makes, when its arguments are known: literals, constants, argparse
+ * defaults, or a parameter every call of the function passes the same number for (shortRuns.epochCount).
+ */
 export function countOf(model: Semantic, count: Node): number | undefined {
   // A count assigned again in later notebook cells: the evaluator reads the assignment that runs before the loop.
-  const args = model.callSite(count).positional.map((a) => numberValue(model.evaluate(a)));
+  const args = model.callSite(count).positional.map((a) => epochCount(model, a));
   if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
   return lengthOf(rangeValue(args as number[]));
 }
@@ -281,6 +285,33 @@ export function targetNames(target: Node | null): Node[] {
   return [];
 }
 
+/** A string literal's text, without quotes or prefix; undefined for an f-string with fields or anything else. */
+function literalKey(node: Node | null | undefined): string | undefined {
+  if (!node || node.type !== 'string' || node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+  return node.text.replace(/^[rbuf]*(['"]{3}|['"])/i, '').replace(/(['"]{3}|['"])$/, '');
+}
+
+/** The literal key of a subscript: `status["val_loss"]` → `val_loss`; `metrics[name]` → undefined. */
+function subscriptKey(node: Node | null | undefined): string | undefined {
+  if (node?.type !== 'subscript') return undefined;
+  const keys = node.childrenForFieldName('subscript').filter((c): c is Node => !!c);
+  return keys.length === 1 ? literalKey(keys[0]) : undefined;
+}
+
+/** The metric names a target stores: plain names (`val_loss`) and literal keys (`status["val_loss"]`). */
+function storedMetricNames(target: Node | null): string[] {
+  if (!target) return [];
+  const parts = target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'parenthesized_expression' ? target.namedChildren : [target];
+  return parts.flatMap((p) => (p?.type === 'identifier' ? [p.text] : (subscriptKey(p) ?? []) as string[]));
+}
+
+/** `history["val_acc"].append(acc)`: a held-out metric appended under a literal key. */
+function appendsHeldOutMetric(call: CallSite): boolean {
+  if (call.methodName !== 'append' && call.methodName !== 'extend') return false;
+  const key = subscriptKey(call.receiver);
+  return key !== undefined && HELD_OUT_METRIC.test(key);
+}
+
 /** Whether a block run without gradients measures something: it loops over data or assigns a metric. */
 /** Calls whose results are a model's weights, not data: a loop over them updates or copies weights. */
 const WEIGHT_LISTS = new Set(['parameters', 'named_parameters', 'buffers', 'named_buffers', 'state_dict', 'modules', 'named_modules', 'children']);
@@ -315,7 +346,8 @@ function evaluates(model: Semantic, call: CallSite): boolean {
 /**
  * Whether the loop measures a validation metric as it runs: it (or a same-file function it calls)
  * calls an evaluation function, loops over held-out data, measures under `torch.no_grad()` /
- * `torch.inference_mode()`, or assigns a held-out metric (`val_loss`, `test_acc`).
+ * `torch.inference_mode()`, or stores a held-out metric in a name (`val_loss`, `test_acc`) or under a
+ * literal key (`status["val_loss"] = …`, `history["val_acc"].append(…)`; a key from a variable does not count).
  */
 export function validates(model: Semantic, loop: Node): boolean {
   for (const region of regionsOf(model, loop)) {
@@ -329,8 +361,9 @@ export function validates(model: Semantic, loop: Node): boolean {
     }
     if (region.type === 'function_definition' && model.decoratorsOf(region).some((d) => isNoGrad(model, d)) && measures(model, region.childForFieldName('body'))) return true;
     for (const a of model.nodesWithin(region, ['assignment', 'augmented_assignment'])) {
-      if (targetNames(a.childForFieldName('left')).some((n) => HELD_OUT_METRIC.test(n.text))) return true;
+      if (storedMetricNames(a.childForFieldName('left')).some((n) => HELD_OUT_METRIC.test(n))) return true;
     }
+    if (model.callsWithin(region).some(appendsHeldOutMetric)) return true;
   }
   return false;
 }

@@ -121,13 +121,18 @@ function loopText(found: EpochLoop): string {
  * `test_step`, `model.evaluate`, …), loops over held-out data (`val_loader`, `test_ds`,
  * `dataloaders["val"]`), measures a loss or accuracy under `torch.no_grad()` /
  * `torch.inference_mode()` (a loop there over the model's weights, such as a DINO or MoCo teacher
- * updated from the student, measures nothing), or assigns a held-out metric (`val_loss`, `test_acc`) — since the metric
- * to stop on is already there. It is **information** when the loop validates nothing (GAN and style
+ * updated from the student, measures nothing), or stores a held-out metric in a name (`val_loss`,
+ * `test_acc`) or under a string-literal key (`status["val_loss"] = …`, `history["val_acc"].append(…)`;
+ * a key built from a variable does not count) — since the metric to stop on is already there. It is **information** when the loop validates nothing (GAN and style
  * transfer loops, fine-tuning with evaluation only at the end): the message then says to hold out a
  * validation split first.
  *
- * An epoch count that is not a literal (`range(args.epochs)`) is unknown, so such a loop is reported
- * as **information** only, whatever it validates: it cannot stop early, but it may be short. A literal
+ * The epoch count is read as far as the file says it: a literal, a constant, an argparse option's
+ * default (`range(args.epochs)` with `default=90`), or a parameter of the loop's function that every
+ * call in the file passes the same such number for (`def train(…, num_epochs): for epoch in
+ * range(num_epochs)` called as `train(…, num_epochs=5)` trains 5 epochs). A count it cannot read
+ * (`range(cfg.epochs)`, or calls passing different numbers) is unknown, so such a loop is reported
+ * as **information** only, whatever it validates: it cannot stop early, but it may be short. A
  * count of 3 to 9 epochs is short: it is reported as **information**, and only when the loop
  * validates every epoch (a short loop that measures nothing stays quiet), with the honest bound —
  * with N epochs, a stop on the validation metric can save at most the last N − 2, since at least one
