@@ -54,9 +54,9 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
  * How many iterations a count call makes, when its arguments are known: literals, constants, argparse
  * defaults, or a parameter every call of the function passes the same number for (shortRuns.epochCount).
  */
-export function countOf(model: Semantic, count: Node): number | undefined {
+export function countOf(model: Semantic, count: Node, commandLine = true): number | undefined {
   // A count assigned again in later notebook cells: the evaluator reads the assignment that runs before the loop.
-  const args = model.callSite(count).positional.map((a) => epochCount(model, a));
+  const args = model.callSite(count).positional.map((a) => epochCount(model, a, 0, commandLine));
   if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
   return lengthOf(rangeValue(args as number[]));
 }
@@ -80,8 +80,10 @@ export interface EpochLoop {
   countsEpochs: boolean;
   /** The `range(…)` / `trange(…)` call. */
   count: Node;
-  /** Its number of iterations, when literal. */
+  /** Its number of iterations, when known (a command-line default included). */
   epochs?: number;
+  /** Whether that number is written in the file, not only a command-line default the run may override. */
+  fixed: boolean;
 }
 
 /**
@@ -112,7 +114,8 @@ export function epochLoop(model: Semantic, loop: Node): EpochLoop | undefined {
   if (outer.length === 0 && !countsEpochs(loop) && calledFromCountingLoop(model, loop, isCounting)) return undefined;
   // `for step in range(max_steps):` training one batch per iteration: a step budget, not epochs.
   if (isStepBudget(model, loop)) return undefined;
-  return { loop, countsEpochs: countsEpochs(loop), count, epochs: countOf(model, count) };
+  const epochs = countOf(model, count);
+  return { loop, countsEpochs: countsEpochs(loop), count, epochs, fixed: epochs !== undefined && countOf(model, count, false) === epochs };
 }
 
 /** Whether the function around a node is called (directly, or through one more function) inside a counting loop. */

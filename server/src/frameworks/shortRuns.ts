@@ -45,11 +45,11 @@ export function epochsWord(n: number): string {
  * an argparse option's default (`args.epochs`), or a parameter that every call of its function in the
  * file passes the same such number for (`train(num_epochs=args.num_epochs)`). Undefined otherwise.
  */
-export function epochCount(model: Semantic, expr: Node, depth = 0): number | undefined {
-  const known = numberValue(model.evaluate(expr)) ?? argparseDefault(model, expr);
+export function epochCount(model: Semantic, expr: Node, depth = 0, commandLine = true): number | undefined {
+  const known = numberValue(model.evaluate(expr)) ?? (commandLine ? argparseDefault(model, expr) : undefined);
   if (known !== undefined || depth > 3 || expr.type !== 'identifier') return known;
   const bindings = model.lookup(expr.text, expr);
   if (bindings.length !== 1 || bindings[0].kind !== 'param') return undefined;
-  const counts = new Set((argumentsFor(model, expr) ?? []).map((arg) => epochCount(model, arg, depth + 1)));
+  const counts = new Set((argumentsFor(model, expr) ?? []).map((arg) => epochCount(model, arg, depth + 1, commandLine)));
   return counts.size === 1 ? [...counts][0] : undefined;
 }

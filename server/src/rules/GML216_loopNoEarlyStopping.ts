@@ -132,7 +132,9 @@ function loopText(found: EpochLoop): string {
  * call in the file passes the same such number for (`def train(…, num_epochs): for epoch in
  * range(num_epochs)` called as `train(…, num_epochs=5)` trains 5 epochs). A count it cannot read
  * (`range(cfg.epochs)`, or calls passing different numbers) is unknown, so such a loop is reported
- * as **information** only, whatever it validates: it cannot stop early, but it may be short. A
+ * as **information** only, whatever it validates: it cannot stop early, but it may be short. So is a
+ * long run whose count is only an argparse default: the run may be given another on its command
+ * line (a short default still counts as short, with its bound and patience). A
  * count of 3 to 9 epochs is short: it is reported as **information**, and only when the loop
  * validates every epoch (a short loop that measures nothing stays quiet), with the honest bound —
  * with N epochs, a stop on the validation metric can save at most the last N − 2, since at least one
@@ -324,8 +326,8 @@ export const loopNoEarlyStopping = defineRule({
       const fix = metric && patienceFix(model, edits, loop, metric);
       report({
         range,
-        // An unknown count may be small: the loop is worth a look, not a warning.
-        severity: found.epochs === undefined ? 'information' : undefined,
+        // An unknown count may be small, and a command-line default may be overridden: worth a look, not a warning.
+        severity: !found.fixed ? 'information' : undefined,
         message:
           `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving: ` +
           'every epoch after that point is a full training pass spent for nothing. Stop when it has not improved for a few epochs (a patience counter).',
