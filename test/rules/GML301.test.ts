@@ -49,6 +49,27 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('flags a loader built in a factory function and returned through a local name to the training loop', () => {
+    expectFindings(`
+      import torch
+      from torchvision import datasets, transforms
+
+      def build_loader(train, batch_size):
+          dataset = datasets.FashionMNIST("data", train=train, download=True, transform=transforms.ToTensor())
+          loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=train)
+      #            ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML301: has no num_workers
+          return loader
+
+      train_loader = build_loader(True, 64)
+      for epoch in range(10):
+          for images, labels in train_loader:
+              optimizer.zero_grad()
+              loss = torch.nn.functional.cross_entropy(model(images), labels)
+              loss.backward()
+              optimizer.step()
+    `);
+  });
+
   it('flags a loader handed to a Lightning Trainer', () => {
     expectFindings(`
       import lightning as L
