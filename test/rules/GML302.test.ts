@@ -212,6 +212,25 @@ describe('GML302 dataloader-no-pin-memory', () => {
     `);
   });
 
+  it('leaves a factory-built loader alone when every call of the factory passes tensors already in memory', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset
+
+      def make_loader(dataset, shuffle):
+          return DataLoader(dataset, batch_size=128, shuffle=shuffle)
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_loader = make_loader(TensorDataset(features, targets), True)
+      for epoch in range(20):
+          for x, y in train_loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              torch.nn.functional.mse_loss(model(x), y).backward()
+              optimizer.step()
+    `);
+  });
+
   it('leaves a loader with pin_memory=True alone', () => {
     expectNone('GML302', `
       import torch

@@ -45,3 +45,15 @@ export function isParameter(model: Semantic, id: Node): boolean {
   const bindings = model.lookup(id.text, id);
   return bindings.length === 1 && bindings[0].kind === 'param';
 }
+
+/**
+ * Whether `test` holds for what an expression stands for: for a function parameter, every argument
+ * the file's calls of the function pass for it (false when there is none to read); otherwise the
+ * expression itself.
+ */
+export function holdsForValue(model: Semantic, expr: Node, test: (value: Node) => boolean): boolean {
+  if (test(expr)) return true;
+  if (!isParameter(model, expr)) return false;
+  const args = argumentsFor(model, expr);
+  return !!args && args.length > 0 && args.every(test);
+}

@@ -6,6 +6,7 @@ import { truthiness } from '../analysis/values';
 import { batchCopiesToDevice } from '../frameworks/batches';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
+import { holdsForValue } from '../frameworks/parameters';
 import { isTrainerRun, loaderFeedsTraining, trainingConsumers } from '../frameworks/training';
 import { defineRule } from './rule';
 
@@ -24,7 +25,8 @@ import { defineRule } from './rule';
  * (a device chosen and never used included: nothing moved with `.to(device)` / `.cuda()`)
  * is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
  * literal (`pin_memory=args.pin_mem`, `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`),
- * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one): tensors already in
+ * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one; in a factory function,
+ * when every call of it passes one): tensors already in
  * memory are small per item, and the better fix there is to move them to the GPU once. The
  * `target-device` setting, when set, overrides what the script says.
  *
@@ -130,7 +132,7 @@ export const dataloaderNoPinMemory = defineRule({
       const pinned = loader.valueOf('pin_memory', DATALOADER_PIN_MEMORY);
       if (pinned !== undefined && truthiness(pinned) !== false) continue;
       const dataset = loader.argument('dataset', 0);
-      if (dataset && isInMemoryDataset(model, dataset)) continue;
+      if (dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d))) continue;
       if (!loaderFeedsTraining(model, loader)) continue;
       const trainerRun = (call: CallSite) => isTrainerRun(model, call);
       const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);
