@@ -49,6 +49,27 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('flags a loader built in a factory function and returned through a local name to the training loop', () => {
+    expectFindings(`
+      import torch
+      from torchvision import datasets, transforms
+
+      def build_loader(train, batch_size):
+          dataset = datasets.FashionMNIST("data", train=train, download=True, transform=transforms.ToTensor())
+          loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=train)
+      #            ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML301: has no num_workers
+          return loader
+
+      train_loader = build_loader(True, 64)
+      for epoch in range(10):
+          for images, labels in train_loader:
+              optimizer.zero_grad()
+              loss = torch.nn.functional.cross_entropy(model(images), labels)
+              loss.backward()
+              optimizer.step()
+    `);
+  });
+
   it('flags a loader handed to a Lightning Trainer', () => {
     expectFindings(`
       import lightning as L
@@ -232,6 +253,43 @@ describe('GML301 dataloader-single-process', () => {
           opt.zero_grad()
           model(x).sum().backward()
           opt.step()
+    `);
+  });
+
+  it('leaves a loader over Hugging Face splits unpacked from one load_dataset call and prepared with map alone', () => {
+    expectNone('GML301', `
+      import datasets
+      import torch
+
+      train_split, test_split = datasets.load_dataset("imdb", split=["train", "test"])
+      train_split = train_split.map(tokenize, batched=True)
+      train_split = train_split.with_format(type="torch", columns=["input_ids", "label"])
+      loader = torch.utils.data.DataLoader(train_split, batch_size=32, shuffle=True)
+      for batch in loader:
+          optimizer.zero_grad()
+          model(batch["input_ids"]).loss.backward()
+          optimizer.step()
+    `);
+  });
+
+  it('leaves a factory-built loader alone when every call of the factory passes a prepared Hugging Face dataset', () => {
+    expectNone('GML301', `
+      import datasets
+      import torch
+
+      def get_loader(dataset, batch_size, shuffle=False):
+          return torch.utils.data.DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle)
+
+      train_split, valid_split = datasets.load_dataset("imdb", split=["train", "test"])
+      train_split = train_split.map(tokenize).with_format(type="torch", columns=["input_ids", "label"])
+      valid_split = valid_split.map(tokenize).with_format(type="torch", columns=["input_ids", "label"])
+      train_loader = get_loader(train_split, 64, shuffle=True)
+      valid_loader = get_loader(valid_split, 64)
+      for epoch in range(3):
+          for batch in train_loader:
+              optimizer.zero_grad()
+              model(batch["input_ids"]).loss.backward()
+              optimizer.step()
     `);
   });
 

@@ -173,6 +173,64 @@ describe('GML302 dataloader-no-pin-memory', () => {
     `);
   });
 
+  it('flags a loader built in a factory function whose result the training loop iterates (returned directly)', () => {
+    expectFindings(`
+      import torch
+      from torch import nn
+
+      def make_loader(dataset, batch_size, shuffle=False):
+          return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=4)
+      #          ^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML302: picks its device at run time
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      net = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)).to(device)
+      optimizer = torch.optim.Adam(net.parameters())
+      train_loader = make_loader(train_set, 256, shuffle=True)
+      for epoch in range(8):
+          for features, target in train_loader:
+              features, target = features.to(device), target.to(device)
+              optimizer.zero_grad()
+              nn.functional.cross_entropy(net(features), target).backward()
+              optimizer.step()
+    `);
+  });
+
+  it('leaves a loader built in a factory function alone when no call of the factory feeds training', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader
+
+      def make_loader(dataset, batch_size):
+          loader = DataLoader(dataset, batch_size=batch_size, num_workers=4)
+          return loader
+
+      model = model.cuda().eval()
+      test_loader = make_loader(test_set, 512)
+      with torch.no_grad():
+          for x, y in test_loader:
+              correct += (model(x.cuda()).argmax(1) == y.cuda()).sum().item()
+    `);
+  });
+
+  it('leaves a factory-built loader alone when every call of the factory passes tensors already in memory', () => {
+    expectNone('GML302', `
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset
+
+      def make_loader(dataset, shuffle):
+          return DataLoader(dataset, batch_size=128, shuffle=shuffle)
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_loader = make_loader(TensorDataset(features, targets), True)
+      for epoch in range(20):
+          for x, y in train_loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              torch.nn.functional.mse_loss(model(x), y).backward()
+              optimizer.step()
+    `);
+  });
+
   it('leaves a loader with pin_memory=True alone', () => {
     expectNone('GML302', `
       import torch
@@ -346,6 +404,48 @@ describe('GML302 dataloader-no-pin-memory', () => {
               loss.backward()
               opt.step()
               losses.append(loss.detach().to("cpu"))
+      `,
+    );
+  });
+
+  it('fix: pins the loader inside its factory function and copies the batches of the loop that iterates the result with non_blocking=True', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+
+      def get_data_loader(dataset, batch_size, shuffle=False):
+          data_loader = DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle, num_workers=2)
+          return data_loader
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      train_data_loader = get_data_loader(train_data, 512, shuffle=True)
+      for epoch in range(10):
+          for ids, label in train_data_loader:
+              ids, label = ids.to(device), label.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(ids), label)
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+
+      def get_data_loader(dataset, batch_size, shuffle=False):
+          data_loader = DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle, num_workers=2, pin_memory=True)
+          return data_loader
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      train_data_loader = get_data_loader(train_data, 512, shuffle=True)
+      for epoch in range(10):
+          for ids, label in train_data_loader:
+              ids, label = ids.to(device, non_blocking=True), label.to(device, non_blocking=True)
+              optimizer.zero_grad()
+              loss = criterion(model(ids), label)
+              loss.backward()
+              optimizer.step()
       `,
     );
   });

@@ -545,6 +545,211 @@ describe('GML401 grad-tracking-inference', () => {
     );
   });
 
+  it('flags an inference function whose model parameter is a loaded model at every call in the file', () => {
+    expectFindings(`
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+
+      def predict_label(sentence, net, vocab):
+          ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
+          logits = net(ids)
+      #            ^^^^^^^^ GML401: in code that computes no gradients
+          return logits.argmax(dim=-1).item()
+
+      print(predict_label("a quiet and moving film", classifier, vocab))
+      print(predict_label("two hours I will never get back", classifier, vocab))
+    `);
+  });
+
+  it('flags a model parameter that every call passes as a global put in eval mode (no origin known)', () => {
+    expectFindings(`
+      import torch
+      from my_project.models import build_model
+
+      net = build_model("resnet18")
+      net.eval()
+
+      def classify(batch, model):
+          return model(batch).softmax(dim=-1).tolist()
+      #          ^^^^^^^^^^^^ GML401
+
+      scores = classify(images, net)
+    `);
+  });
+
+  it('stays quiet on a model parameter when every call of the function runs under torch.no_grad()', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+
+      def predict_label(sentence, net, vocab):
+          ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
+          return net(ids).argmax(dim=-1).item()
+
+      with torch.no_grad():
+          print(predict_label("a quiet and moving film", classifier, vocab))
+          print(predict_label("two hours I will never get back", classifier, vocab))
+    `,
+    );
+  });
+
+  it('stays quiet on a model parameter when one call of the function passes an unknown object', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+
+      def predict_label(sentence, net, vocab):
+          ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
+          return net(ids).argmax(dim=-1).item()
+
+      print(predict_label("a quiet and moving film", classifier, vocab))
+      print(predict_label("a quiet and moving film", other_model, vocab))
+    `,
+    );
+  });
+
+  it('stays quiet on a model parameter of a function never called in the file', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+
+      def predict_label(sentence, net, vocab):
+          ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
+          return net(ids).argmax(dim=-1).item()
+    `,
+    );
+  });
+
+  it('stays quiet on a model parameter when the function computes gradients itself', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+
+      def predict_with_saliency(sentence, net, vocab):
+          ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
+          embedded = net.embedding(ids).detach().requires_grad_()
+          logits = net.fc(embedded.mean(dim=1))
+          score = net(ids).max()
+          score.backward()
+          return embedded.grad
+
+      saliency = predict_with_saliency("a quiet and moving film", classifier, vocab)
+    `,
+    );
+  });
+
+  it('fix: wraps the statement that runs a model parameter in torch.inference_mode()', () => {
+    const finding = expectFix(
+      'GML401',
+      `
+      import torch
+
+      model = torch.load("sentiment.pt")
+      model.eval()
+
+      def predict(text, model, vocab):
+          tensor = torch.LongTensor(vocab(text.split())).unsqueeze(0)
+          prediction = model(tensor)
+          return prediction.argmax(dim=-1).item()
+
+      label = predict("great film", model, vocab)
+      `,
+      `
+      import torch
+
+      model = torch.load("sentiment.pt")
+      model.eval()
+
+      def predict(text, model, vocab):
+          tensor = torch.LongTensor(vocab(text.split())).unsqueeze(0)
+          with torch.inference_mode():
+              prediction = model(tensor)
+          return prediction.argmax(dim=-1).item()
+
+      label = predict("great film", model, vocab)
+      `,
+    );
+    assert.equal(finding.fixes[0].safety, 'safe');
+  });
+
   it('fix: wraps the evaluation loop in torch.inference_mode() (safe: only plain numbers leave it)', () => {
     const finding = expectFix(
       'GML401',

@@ -83,11 +83,17 @@ function fromHub(model: Semantic, expr: Node, depth: number, attributes: Set<str
     }
     case 'identifier': {
       // The value last assigned before this use (`ds = ds.map(…)` reads the assignment before it).
-      const value = model
+      const binding = model
         .lookup(expr.text, expr)
-        .filter((b) => b.kind === 'assign' && b.value && b.node.startIndex < expr.startIndex && !within(expr, b.node))
-        .at(-1)?.value;
-      return !!value && fromHub(model, value, depth + 1, attributes);
+        .filter((b) => (b.kind === 'assign' ? !!b.value : b.node.type === 'assignment') && b.node.startIndex < expr.startIndex && !within(expr, b.node))
+        .at(-1);
+      if (binding && binding.kind !== 'assign') {
+        // `train, test = load_dataset("imdb", split=["train", "test"])`: each name is one loaded split.
+        const right = binding.node.childForFieldName('right');
+        const unpacked = ['pattern_list', 'tuple_pattern'].includes(binding.node.childForFieldName('left')?.type ?? '');
+        return unpacked && right?.type === 'call' && SOURCES.has(model.callSite(right).qualifiedName ?? '');
+      }
+      return !!binding?.value && fromHub(model, binding.value, depth + 1, attributes);
     }
     default:
       return false;

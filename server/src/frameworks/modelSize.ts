@@ -11,6 +11,7 @@ import { within } from './loops';
 import { kerasName } from './keras';
 import { LIGHTNING_MODULES } from './lightning';
 import { parameterName } from './training';
+import { argumentFor, argumentsFor, isParameter, parametersOf } from './parameters';
 
 /**
  * The widest layer (output features, units, channels, hidden or embedding size) of a model that
@@ -70,7 +71,6 @@ const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'train', 'float']);
 /** Names bound while a class's `__init__` is read (its parameters, from the construction call): a width, or 'plain' for another value that is no module. */
 type Env = ReadonlyMap<string, Width | 'plain'>;
 const EMPTY: Env = new Map();
-const SPLATS = new Set(['list_splat_pattern', 'dictionary_splat_pattern', 'keyword_separator', 'positional_separator']);
 
 function layerName(q: string | undefined): string | undefined {
   return kerasName(q) ?? q;
@@ -113,18 +113,6 @@ function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): 
   return undefined;
 }
 
-/** The argument of a call that a same-file function's parameter (by name, after `self` for methods) receives. */
-function argumentFor(call: CallSite, params: Node[], index: number): Node | undefined {
-  const name = parameterName(params[index]);
-  if (!name) return undefined;
-  return call.keywords.get(name)?.value ?? call.positional[index];
-}
-
-/** The parameters of a function definition, without `self`/`cls` for methods, and without `*args`/`**kwargs`. */
-function parametersOf(fn: Node, method: boolean): Node[] {
-  const all = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
-  return all.slice(method ? 1 : 0).filter((p) => !SPLATS.has(p.type));
-}
 
 /** Collects widths into `widths`; false when something there has no known width. */
 class Widths {
@@ -269,32 +257,6 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   return cls ? classWidth(model, cls, (params, i) => argumentFor(call, params, i), EMPTY, 0) : undefined;
 }
 
-/**
- * The arguments the file's calls of a function pass for one of its parameters (a parameter `param`
- * is a use of): undefined when the function is never called here or a call passes nothing for it.
- */
-export function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
-  const fn = model.enclosingFunction(param);
-  if (!fn) return undefined;
-  const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');
-  const index = params.findIndex((p) => parameterName(p) === param.text);
-  const callers = model.callersOf(fn);
-  if (index < 0 || callers.length === 0) return undefined;
-  const out: Node[] = [];
-  for (const caller of callers) {
-    const arg = argumentFor(caller, params, index);
-    if (!arg) return undefined;
-    out.push(arg);
-  }
-  return out;
-}
-
-/** Whether a name is a parameter of its function. */
-function isParameter(model: Semantic, id: Node): boolean {
-  if (id.type !== 'identifier') return false;
-  const bindings = model.lookup(id.text, id);
-  return bindings.length === 1 && bindings[0].kind === 'param';
-}
 
 /** A parameter holding a model: the widest model the file's calls of its function pass in (all must be known). */
 function parameterModelWidth(model: Semantic, param: Node, depth: number): number | undefined {

@@ -6,7 +6,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { numberValue } from '../analysis/values';
 import { argparseDefault } from './argparse';
-import { argumentsFor } from './modelSize';
+import { argumentsFor } from './parameters';
 
 /** Runs of fewer literal epochs than this are short. */
 export const SHORT_RUN_EPOCHS = 10;

@@ -271,7 +271,8 @@ export function loaderFeedsTraining(model: Semantic, loader: CallSite): boolean 
 /**
  * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
  * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
- * `fit` (Lightning). Follows the value through `name = Call(…)` and one level of function parameters.
+ * `fit` (Lightning). Follows the value through `name = Call(…)`, one level of function parameters, and a same-file
+ * factory function that returns it (directly or through a local name) to the file's calls of that function.
  */
 export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
   const found = trainingConsumers(model, made, trainerFit, { first: true });
@@ -289,7 +290,7 @@ export function trainingConsumers(
   model: Semantic,
   made: CallSite,
   trainerFit: (call: CallSite) => boolean,
-  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean> } = {},
+  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean>; factoryDepth?: number } = {},
 ): TrainingConsumers {
   const first = options.first ?? false;
   const trains = options.trains ?? new Map<number, boolean>();
@@ -302,7 +303,30 @@ export function trainingConsumers(
   }
   const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
   if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined);
+  // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
+  const factory = (options.factoryDepth ?? 0) < 1 && (parent?.type === 'return_statement' || assigned?.type === 'identifier') ? factoryReturning(model, made, parent!, assigned) : undefined;
+  if (factory && !(first && out.loops.length > 0)) {
+    for (const caller of model.callersOf(factory)) {
+      const found = trainingConsumers(model, caller, trainerFit, { ...options, trains, factoryDepth: 1 });
+      out.trainerFit ||= found.trainerFit;
+      for (const loop of found.loops) if (!out.loops.some((l) => l.id === loop.id)) out.loops.push(loop);
+      if (first && (out.trainerFit || out.loops.length > 0)) break;
+    }
+  }
   return out;
+}
+
+/**
+ * The same-file function a call's value is the result of: `return Call(…)`, or `name = Call(…)`
+ * in the function's own body with every `return` of the function returning `name`.
+ */
+function factoryReturning(model: Semantic, made: CallSite, parent: Node, assigned: Node | null): Node | undefined {
+  const fn = model.enclosingFunction(made.node);
+  if (!fn) return undefined;
+  if (parent.type === 'return_statement') return fn;
+  const returns = fn.descendantsOfType('return_statement').filter((r): r is Node => !!r && model.enclosingFunction(r)?.id === fn.id);
+  const returnsName = (r: Node) => r.namedChild(0)?.type === 'identifier' && r.namedChild(0)?.text === assigned?.text;
+  return returns.length > 0 && returns.every(returnsName) ? fn : undefined;
 }
 
 /**

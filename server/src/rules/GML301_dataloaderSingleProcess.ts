@@ -4,13 +4,15 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { isPreparedHubDataset } from '../frameworks/hfDatasets';
 import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
+import { holdsForValue } from '../frameworks/parameters';
 import { loaderFeedsTraining } from '../frameworks/training';
 import { defineRule } from './rule';
 
 /** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
 function inMemory(model: Semantic, loader: CallSite): boolean {
   const dataset = loader.argument('dataset', 0);
-  return !!dataset && (isInMemoryDataset(model, dataset) || isPreparedHubDataset(model, dataset));
+  // A factory's `dataset` parameter stands for what every call of the factory passes.
+  return !!dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d) || isPreparedHubDataset(model, d));
 }
 
 /**
@@ -18,16 +20,19 @@ function inMemory(model: Semantic, loader: CallSite): boolean {
  *
  * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
  * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
- * function it calls, or in a function the loader is passed to), a Lightning `Trainer.fit`, a
+ * function it calls, or in a function the loader is passed to; a loader a same-file function builds
+ * and returns counts where a call of that function feeds training), a Lightning `Trainer.fit`, a
  * LightningModule's or LightningDataModule's `train_dataloader` hook (the Trainer's `fit` iterates
  * what it returns), or an Ignite trainer's `run` (`create_supervised_trainer`, or an `Engine` whose
  * process function trains).
  * Loaders over tensors already in memory (`TensorDataset`) are left alone, and so are Hugging Face
- * `datasets` prepared ahead of time (`load_dataset(…).map(tokenize)`, then `["train"]`): an item is a
+ * `datasets` prepared ahead of time (`load_dataset(…).map(tokenize)`, then `["train"]`, or splits
+ * unpacked from one `load_dataset(…, split=[…])` call): an item is a
  * row of a memory-mapped Arrow table, with nothing for workers to take over — unless the file attaches
  * a per-item transform (`set_transform` / `with_transform`). This holds for a dataset kept on `self`
  * as well (a LightningDataModule's `setup()` assigning `self.dataset = load_dataset(…)` and each
- * split's `.map(…)`), when every value the class assigns to that attribute is prepared so. A `num_workers` that is not a literal is
+ * split's `.map(…)`), when every value the class assigns to that attribute is prepared so, and for
+ * a factory function's `dataset` parameter when every call of the factory passes such a dataset. A `num_workers` that is not a literal is
  * left alone too.
  *
  * ## Why

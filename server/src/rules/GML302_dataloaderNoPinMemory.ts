@@ -6,6 +6,7 @@ import { truthiness } from '../analysis/values';
 import { batchCopiesToDevice } from '../frameworks/batches';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
+import { holdsForValue } from '../frameworks/parameters';
 import { isTrainerRun, loaderFeedsTraining, trainingConsumers } from '../frameworks/training';
 import { defineRule } from './rule';
 
@@ -14,7 +15,8 @@ import { defineRule } from './rule';
  *
  * A PyTorch `DataLoader` without `pin_memory=True` (absent, or `False`) that feeds training — a
  * loop that calls `.backward()` and an optimizer step (directly, in a function it calls, or in a
- * function the loader is passed to), a Lightning `Trainer.fit`, a LightningModule's or
+ * function the loader is passed to; a loader a same-file function builds and returns counts where
+ * a call of that function feeds training), a Lightning `Trainer.fit`, a LightningModule's or
  * LightningDataModule's `train_dataloader` hook, or an Ignite trainer's `run` — in a script that
  * trains on CUDA or picks its device when it runs: it names `"cuda"`, calls `.cuda()` or a
  * `torch.cuda` function, chooses with `torch.cuda.is_available()` or `torch.accelerator`, moves
@@ -23,7 +25,8 @@ import { defineRule } from './rule';
  * (a device chosen and never used included: nothing moved with `.to(device)` / `.cuda()`)
  * is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
  * literal (`pin_memory=args.pin_mem`, `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`),
- * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one): tensors already in
+ * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one; in a factory function,
+ * when every call of it passes one): tensors already in
  * memory are small per item, and the better fix there is to move them to the GPU once. The
  * `target-device` setting, when set, overrides what the script says.
  *
@@ -129,7 +132,7 @@ export const dataloaderNoPinMemory = defineRule({
       const pinned = loader.valueOf('pin_memory', DATALOADER_PIN_MEMORY);
       if (pinned !== undefined && truthiness(pinned) !== false) continue;
       const dataset = loader.argument('dataset', 0);
-      if (dataset && isInMemoryDataset(model, dataset)) continue;
+      if (dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d))) continue;
       if (!loaderFeedsTraining(model, loader)) continue;
       const trainerRun = (call: CallSite) => isTrainerRun(model, call);
       const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);

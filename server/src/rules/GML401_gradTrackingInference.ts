@@ -17,6 +17,7 @@ import {
   type ModuleOrigin,
 } from '../frameworks/inference';
 import { unitTestAround } from '../frameworks/epochLoops';
+import { argumentsFor, isParameter } from '../frameworks/parameters';
 import { statementOf, within } from '../frameworks/loops';
 import { defineRule, fact } from './rule';
 
@@ -73,6 +74,25 @@ function inComprehension(model: Semantic, node: Node): boolean {
 function inAssertingUnitTest(model: Semantic, node: Node): boolean {
   const test = unitTestAround(model, node);
   return !!test && test.descendantsOfType('assert_statement').length > 0;
+}
+
+/**
+ * The origin of the model a function parameter holds, when every call of the function in this file
+ * passes a model the rule would accept as a global (built or loaded here, or in evaluation mode where
+ * the call runs); undefined when the function is never called here or any argument is unknown.
+ */
+function parameterModel(model: Semantic, param: Node): { origin: ModuleOrigin | undefined } | undefined {
+  if (!isParameter(model, param)) return undefined;
+  const args = argumentsFor(model, param);
+  if (!args) return undefined;
+  let first: ModuleOrigin | undefined;
+  for (const arg of args) {
+    if (arg.type !== 'identifier' || certainlyNotModule(model, arg)) return undefined;
+    const origin = moduleOrigin(model, arg);
+    if (!origin && !evalModeAt(model, arg, arg)) return undefined;
+    first ??= origin;
+  }
+  return { origin: first };
 }
 
 /**
@@ -249,7 +269,10 @@ const facts = {
  * a forward after `model.eval()` (with no `model.train()` between), a loop or comprehension running
  * a model built or loaded in the file that computes no gradients, a function named for inference
  * (`predict`, `evaluate`, `generate`, …) that computes none, and a script that loads a model and
- * computes no gradients at all. It stays quiet where gradients are needed or handled for you: code
+ * computes no gradients at all. A model that a function receives as a parameter counts when every
+ * call of the function in the file passes a model that would count in its place (built or loaded in
+ * the file, or put in evaluation mode before the call); a function never called in the file, or
+ * called once with an unknown object, is left alone. It stays quiet where gradients are needed or handled for you: code
  * that calls `.backward()`, `torch.autograd.grad`, `requires_grad_()` or reads `.grad` (saliency
  * maps, adversarial examples), a loop that trains (also through a function or method it calls, or
  * a closure it hands to `optimizer.step`), LightningModule hooks (`validation_step`, `test_step`,
@@ -369,10 +392,15 @@ export const gradTrackingInference = defineRule({
       const target = forwardTarget(model, call);
       if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call) || inAssertingUnitTest(model, call.node)) continue;
       if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
-      const origin = moduleOrigin(model, target);
+      let origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;
       const evalCall = evalModeAt(model, target, call.node);
-      if (!origin && !evalCall) continue;
+      // A model handed in as a parameter is the one every call of the function in this file passes.
+      if (!origin && !evalCall) {
+        const passed = parameterModel(model, target);
+        if (!passed) continue;
+        origin = passed.origin;
+      }
       const block = inferenceBlock(model, call, target, evalCall, origin, fileGradients);
       if (!block || done.has(block.id)) continue;
       done.add(block.id);

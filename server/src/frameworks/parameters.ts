@@ -1,0 +1,59 @@
+// Following a same-file function's parameter to the arguments the file's calls of the function pass.
+import type { CallSite } from '../analysis/model/calls';
+import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { parameterName } from './training';
+
+const SPLATS = new Set(['list_splat_pattern', 'dictionary_splat_pattern', 'keyword_separator', 'positional_separator']);
+
+/** The argument of a call that a same-file function's parameter (by name, after `self` for methods) receives. */
+export function argumentFor(call: CallSite, params: Node[], index: number): Node | undefined {
+  const name = parameterName(params[index]);
+  if (!name) return undefined;
+  return call.keywords.get(name)?.value ?? call.positional[index];
+}
+
+/** The parameters of a function definition, without `self`/`cls` for methods, and without `*args`/`**kwargs`. */
+export function parametersOf(fn: Node, method: boolean): Node[] {
+  const all = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  return all.slice(method ? 1 : 0).filter((p) => !SPLATS.has(p.type));
+}
+
+/**
+ * The arguments the file's calls of a function pass for one of its parameters (a parameter `param`
+ * is a use of): undefined when the function is never called here or a call passes nothing for it.
+ */
+export function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
+  const fn = model.enclosingFunction(param);
+  if (!fn) return undefined;
+  const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');
+  const index = params.findIndex((p) => parameterName(p) === param.text);
+  const callers = model.callersOf(fn);
+  if (index < 0 || callers.length === 0) return undefined;
+  const out: Node[] = [];
+  for (const caller of callers) {
+    const arg = argumentFor(caller, params, index);
+    if (!arg) return undefined;
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Whether a name is a parameter of its function. */
+export function isParameter(model: Semantic, id: Node): boolean {
+  if (id.type !== 'identifier') return false;
+  const bindings = model.lookup(id.text, id);
+  return bindings.length === 1 && bindings[0].kind === 'param';
+}
+
+/**
+ * Whether `test` holds for what an expression stands for: for a function parameter, every argument
+ * the file's calls of the function pass for it (false when there is none to read); otherwise the
+ * expression itself.
+ */
+export function holdsForValue(model: Semantic, expr: Node, test: (value: Node) => boolean): boolean {
+  if (test(expr)) return true;
+  if (!isParameter(model, expr)) return false;
+  const args = argumentsFor(model, expr);
+  return !!args && args.length > 0 && args.every(test);
+}
