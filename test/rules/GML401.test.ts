@@ -12,6 +12,27 @@ import { expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
 
+/** A classifier built and loaded in the file, in evaluation mode: the model the parameter tests pass around. */
+const TRAINED_CLASSIFIER = `
+      import torch
+      from torch import nn
+
+      class TextClassifier(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.embedding = nn.Embedding(5000, 128)
+              self.fc = nn.Linear(128, 4)
+
+          def forward(self, ids):
+              return self.fc(self.embedding(ids).mean(dim=1))
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      classifier = TextClassifier().to(device)
+      classifier.load_state_dict(torch.load("classifier.pt"))
+      classifier.eval()
+`;
+
+
 const ROOT = path.join(__dirname, '..', '..', '..');
 
 describe('GML401 grad-tracking-inference', () => {
@@ -547,23 +568,7 @@ describe('GML401 grad-tracking-inference', () => {
 
   it('flags an inference function whose model parameter is a loaded model at every call in the file', () => {
     expectFindings(`
-      import torch
-      from torch import nn
-
-      class TextClassifier(nn.Module):
-          def __init__(self):
-              super().__init__()
-              self.embedding = nn.Embedding(5000, 128)
-              self.fc = nn.Linear(128, 4)
-
-          def forward(self, ids):
-              return self.fc(self.embedding(ids).mean(dim=1))
-
-      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-      classifier = TextClassifier().to(device)
-      classifier.load_state_dict(torch.load("classifier.pt"))
-      classifier.eval()
-
+${TRAINED_CLASSIFIER}
       def predict_label(sentence, net, vocab):
           ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
           logits = net(ids)
@@ -595,23 +600,7 @@ describe('GML401 grad-tracking-inference', () => {
     expectNone(
       'GML401',
       `
-      import torch
-      from torch import nn
-
-      class TextClassifier(nn.Module):
-          def __init__(self):
-              super().__init__()
-              self.embedding = nn.Embedding(5000, 128)
-              self.fc = nn.Linear(128, 4)
-
-          def forward(self, ids):
-              return self.fc(self.embedding(ids).mean(dim=1))
-
-      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-      classifier = TextClassifier().to(device)
-      classifier.load_state_dict(torch.load("classifier.pt"))
-      classifier.eval()
-
+${TRAINED_CLASSIFIER}
       def predict_label(sentence, net, vocab):
           ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
           return net(ids).argmax(dim=-1).item()
@@ -627,23 +616,7 @@ describe('GML401 grad-tracking-inference', () => {
     expectNone(
       'GML401',
       `
-      import torch
-      from torch import nn
-
-      class TextClassifier(nn.Module):
-          def __init__(self):
-              super().__init__()
-              self.embedding = nn.Embedding(5000, 128)
-              self.fc = nn.Linear(128, 4)
-
-          def forward(self, ids):
-              return self.fc(self.embedding(ids).mean(dim=1))
-
-      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-      classifier = TextClassifier().to(device)
-      classifier.load_state_dict(torch.load("classifier.pt"))
-      classifier.eval()
-
+${TRAINED_CLASSIFIER}
       def predict_label(sentence, net, vocab):
           ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
           return net(ids).argmax(dim=-1).item()
@@ -658,23 +631,7 @@ describe('GML401 grad-tracking-inference', () => {
     expectNone(
       'GML401',
       `
-      import torch
-      from torch import nn
-
-      class TextClassifier(nn.Module):
-          def __init__(self):
-              super().__init__()
-              self.embedding = nn.Embedding(5000, 128)
-              self.fc = nn.Linear(128, 4)
-
-          def forward(self, ids):
-              return self.fc(self.embedding(ids).mean(dim=1))
-
-      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-      classifier = TextClassifier().to(device)
-      classifier.load_state_dict(torch.load("classifier.pt"))
-      classifier.eval()
-
+${TRAINED_CLASSIFIER}
       def predict_label(sentence, net, vocab):
           ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
           return net(ids).argmax(dim=-1).item()
@@ -686,23 +643,7 @@ describe('GML401 grad-tracking-inference', () => {
     expectNone(
       'GML401',
       `
-      import torch
-      from torch import nn
-
-      class TextClassifier(nn.Module):
-          def __init__(self):
-              super().__init__()
-              self.embedding = nn.Embedding(5000, 128)
-              self.fc = nn.Linear(128, 4)
-
-          def forward(self, ids):
-              return self.fc(self.embedding(ids).mean(dim=1))
-
-      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-      classifier = TextClassifier().to(device)
-      classifier.load_state_dict(torch.load("classifier.pt"))
-      classifier.eval()
-
+${TRAINED_CLASSIFIER}
       def predict_with_saliency(sentence, net, vocab):
           ids = torch.tensor([vocab[w] for w in sentence.split()], device=device).unsqueeze(0)
           embedded = net.embedding(ids).detach().requires_grad_()
