@@ -2,6 +2,7 @@
 // with no device handling at all (the CPU). Advice whose saving depends on the hardware (mixed
 // precision, pinned memory, host syncs) reads this instead of assuming a GPU. The facts are declared
 // by each rule that needs them (`...DEVICE_FACTS`).
+import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { stringLiteral, truthiness } from '../analysis/values';
@@ -35,21 +36,31 @@ export function deviceOf(model: Semantic, expr: Node): 'cuda' | 'cpu' | 'mps' | 
   return undefined;
 }
 
-/** `.to(x)` or a `device=x` argument whose device is chosen at run time (a parameter, a value read from the environment). */
-function movesToChosenDevice({ model, sites }: FactContext): boolean {
-  for (const call of sites.callsNamed('to')) {
-    const first = call.positional[0] ?? call.keywords.get('device')?.value;
-    // `.to(torch.float16)` moves to a dtype, not a device.
-    if (first && call.receiver && !model.qualifiedName(first)?.startsWith('torch.') && deviceOf(model, first) === undefined) return true;
-  }
-  for (const id of sites.identifiers('device')) {
+/** The sites' method calls `x.to(…)`, each with where it sends `x`: its first argument or `device=`. */
+function toCalls(sites: FactContext['sites']): Array<{ call: CallSite; target: Node }> {
+  return sites.callsNamed('to').flatMap((call) => {
+    const target = call.positional[0] ?? call.keywords.get('device')?.value;
+    return target && call.receiver ? [{ call, target }] : [];
+  });
+}
+
+/** The values of the sites' keyword arguments with this name (`device=…`). */
+function keywordValues({ model, sites }: FactContext, name: string): Node[] {
+  const out: Node[] = [];
+  for (const id of sites.identifiers(name)) {
     const keyword = model.parentOf(id);
-    if (keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id) {
-      const value = keyword.childForFieldName('value');
-      if (value && deviceOf(model, value) === undefined) return true;
-    }
+    const value = keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id ? keyword.childForFieldName('value') : null;
+    if (value) out.push(value);
   }
-  return false;
+  return out;
+}
+
+/** `.to(x)` or a `device=x` argument whose device is chosen at run time (a parameter, a value read from the environment). */
+function movesToChosenDevice(context: FactContext): boolean {
+  const { model } = context;
+  // `.to(torch.float16)` moves to a dtype, not a device.
+  if (toCalls(context.sites).some(({ target }) => !model.qualifiedName(target)?.startsWith('torch.') && deviceOf(model, target) === undefined)) return true;
+  return keywordValues(context, 'device').some((value) => deviceOf(model, value) === undefined);
 }
 
 /**
@@ -84,26 +95,19 @@ const DEFAULT_DEVICE_SETTERS = ['torch.set_default_device', 'torch.set_default_t
 /**
  * Whether the script puts any work on a device: `.cuda()` or `.to(<device>)` on a model or tensor
  * (`.to(torch.float16)` is a dtype), a `torch.cuda` call other than a query (`synchronize()`,
- * `empty_cache()`; not `is_available()` or `manual_seed()`), a `device=` / `device_map=` argument, a default device, a
- * `with torch.device(…):` block, autocast or a gradient scaler (written for a device); or (a separate
- * fact, read only when none of these is there) a framework that places it (Accelerate, Lightning). A device chosen and never used (`device = "cuda" if torch.cuda.is_available()
+ * `empty_cache()`; not `is_available()` or `manual_seed()`), a `device=` / `device_map=` argument,
+ * a default device, a `with torch.device(…):` block, autocast or a gradient scaler (written for a
+ * device). A framework that places it (Accelerate, Lightning) is a separate fact, read only when none
+ * of these is there. A device chosen and never used (`device = "cuda" if torch.cuda.is_available()
  * else "cpu"`, then only printed) leaves the computation on the CPU.
  */
-function placesWork({ model, sites }: FactContext): boolean {
+function placesWork(context: FactContext): boolean {
+  const { model, sites } = context;
   if (sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName)) return true;
   // `torch.cuda.synchronize()`, `empty_cache()`, streams: work on the GPU. Asking about it is not.
   if (sites.callsUnder('torch.cuda').some((c) => !CUDA_QUERIES.has(c.qualifiedName ?? ''))) return true;
-  for (const call of sites.callsNamed('to')) {
-    if (!call.receiver || call.qualifiedName) continue;
-    const first = call.positional[0] ?? call.keywords.get('device')?.value;
-    if (first && !TORCH_DTYPES.has(model.qualifiedName(first) ?? '')) return true;
-  }
-  for (const name of ['device', 'device_map']) {
-    for (const id of sites.identifiers(name)) {
-      const keyword = model.parentOf(id);
-      if (keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id) return true;
-    }
-  }
+  if (toCalls(sites).some(({ call, target }) => !call.qualifiedName && !TORCH_DTYPES.has(model.qualifiedName(target) ?? ''))) return true;
+  if (keywordValues(context, 'device').length > 0 || keywordValues(context, 'device_map').length > 0) return true;
   if (sites.callsTo([...DEFAULT_DEVICE_SETTERS, ...Object.keys(AUTOCAST), ...Object.keys(DEPRECATED_AMP), ...GRAD_SCALERS]).length > 0) return true;
   return sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item');
 }

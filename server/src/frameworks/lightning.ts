@@ -132,15 +132,18 @@ function functionName(fn: Node): string | undefined {
 const EVALUATION_METHODS: ReadonlySet<string> = new Set(['validate', 'test', 'predict']);
 
 /**
- * Whether a Trainer only evaluates: it is bound to a plain name (`trainer = Trainer(…)`) and every
- * use of that name calls `validate`, `test` or `predict` on it (or reads an attribute), at least one
- * of them. A Trainer that fits, is passed on, returned or kept elsewhere may train.
+ * What the file does with the name a Trainer call is bound to (`trainer = Trainer(…)`): the method
+ * calls made on it (`trainer.fit(…)`, `trainer.validate(…)`), and whether it is read some other way
+ * (passed on, returned, kept elsewhere). Found from that name's uses rather than every `fit` of the
+ * file, which would tie each Trainer to every place the file spells `fit`. Undefined when the call is
+ * not bound to a plain name.
  */
-export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolean {
+function trainerUses(model: Semantic, trainer: CallSite): { calls: CallSite[]; escapes: boolean } | undefined {
   const assignment = model.parentOf(trainer.node);
   const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
-  if (!assignment || target?.type !== 'identifier') return false;
-  let evaluates = false;
+  if (!assignment || target?.type !== 'identifier') return undefined;
+  const calls: CallSite[] = [];
+  let escapes = false;
   for (const id of model.identifiers(target.text)) {
     if (id.id === target.id) continue;
     const attribute = model.parentOf(id);
@@ -150,33 +153,29 @@ export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolea
     // Another assignment to the name binds it anew (`trainer = Trainer(…)` twice).
     if (attribute?.type === 'assignment' && attribute.childForFieldName('left')?.id === id.id) continue;
     if (model.originCall(id)?.node.id !== trainer.node.id) continue;
-    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) return false;
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) {
+      escapes = true;
+      continue;
+    }
     const call = model.parentOf(attribute);
-    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;
-    if (!EVALUATION_METHODS.has(attribute.childForFieldName('attribute')?.text ?? '')) return false;
-    evaluates = true;
+    if (call?.type === 'call' && call.childForFieldName('function')?.id === attribute.id) calls.push(model.callSite(call));
   }
-  return evaluates;
+  return { calls, escapes };
 }
 
 /**
- * The `fit` calls on the name a Trainer call is bound to (`trainer = L.Trainer(…)` … `trainer.fit(…)`),
- * found from that name's uses rather than every `fit` of the file (which would tie each Trainer to
- * every place the file spells `fit`).
+ * Whether a Trainer only evaluates: it is bound to a plain name and every use of that name calls
+ * `validate`, `test` or `predict` on it (or reads an attribute), at least one of them. A Trainer that
+ * fits, is passed on, returned or kept elsewhere may train.
  */
+export function trainerOnlyEvaluates(model: Semantic, trainer: CallSite): boolean {
+  const uses = trainerUses(model, trainer);
+  return !!uses && !uses.escapes && uses.calls.length > 0 && uses.calls.every((c) => EVALUATION_METHODS.has(c.methodName));
+}
+
+/** The `fit` calls on the name a Trainer call is bound to (`trainer = L.Trainer(…)` … `trainer.fit(…)`). */
 export function trainerFits(model: Semantic, trainer: CallSite): CallSite[] {
-  const assignment = model.parentOf(trainer.node);
-  const target = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
-  if (target?.type !== 'identifier') return [];
-  const out: CallSite[] = [];
-  for (const id of model.identifiers(target.text)) {
-    const attribute = model.parentOf(id);
-    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id || attribute.childForFieldName('attribute')?.text !== 'fit') continue;
-    const call = model.parentOf(attribute);
-    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attribute.id) continue;
-    if (model.originCall(id)?.node.id === trainer.node.id) out.push(model.callSite(call));
-  }
-  return out;
+  return trainerUses(model, trainer)?.calls.filter((c) => c.methodName === 'fit') ?? [];
 }
 
 /** Trainer arguments that Lightning 2.0 removed: a call using one is written for Lightning 1.x. */

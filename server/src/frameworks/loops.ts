@@ -115,12 +115,7 @@ function isForwardStatement(statement: Node): boolean {
   const expr = statement.namedChild(0);
   if (!expr) return false;
   if (expr.type === 'assignment' && isDataExpression(expr.childForFieldName('right'))) return false;
-  for (const call of [expr, ...expr.descendantsOfType('call')]) {
-    if (!call || call.type !== 'call') continue;
-    const callee = call.childForFieldName('function');
-    if (callee?.type === 'attribute' && BOUNDARY_METHODS.has(callee.childForFieldName('attribute')?.text ?? '')) return false;
-  }
-  return true;
+  return !endsForward(statement);
 }
 
 export interface Region {
@@ -170,7 +165,8 @@ function earliestFeedingForward(siblings: Node[], first: number, last: number): 
     if (statement.type !== 'expression_statement' || endsForward(statement)) break;
     const expr = statement.namedChild(0);
     const target = expr?.type === 'assignment' ? expr.childForFieldName('left') : null;
-    if (!target || !target.descendantsOfType('identifier').some((id) => !!id && needed.has(id.text)) && !(target.type === 'identifier' && needed.has(target.text))) continue;
+    const targets = !target ? [] : target.type === 'identifier' ? [target] : target.descendantsOfType('identifier');
+    if (!targets.some((id) => !!id && needed.has(id.text))) continue;
     read(statement);
     if (isForwardStatement(statement)) earliest = k;
   }
