@@ -4,7 +4,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { numberValue } from '../analysis/values';
+import { numberValue, stringValue } from '../analysis/values';
 import { argparseDefault } from './argparse';
 import { localClassOf, localClassOfExpression } from './callbacks';
 import { within } from './loops';
@@ -49,15 +49,19 @@ const NO_WIDTH = new Set([
     'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D',
     'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'BatchNormalization', 'LayerNormalization', 'Normalization', 'Rescaling', 'Reshape', 'Permute',
     'RepeatVector', 'Concatenate', 'concatenate', 'Add', 'add', 'Multiply', 'Average', 'Bidirectional', 'TimeDistributed', 'Resizing',
-    'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D'].map((n) => `keras.layers.${n}`),
+    'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D',
+    // A Lambda layer's function has no weights Keras tracks; noise and masking layers have none either.
+    'Lambda', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization', 'Masking', 'Subtract', 'Maximum', 'Minimum',
+    'UpSampling1D', 'ZeroPadding1D', 'Cropping1D', 'GlobalAveragePooling3D', 'GlobalMaxPooling3D', 'MaxPooling3D', 'AveragePooling3D'].map((n) => `keras.layers.${n}`),
   'keras.Sequential', 'keras.models.Sequential', 'keras.Input',
 ]);
 
 /**
- * Modules of layer arguments with no width of their own: weight initialisers, regularisers and
- * constraints (`kernel_regularizer=keras.regularizers.l2(0.002)`, `kernel_initializer=HeNormal()`).
+ * Modules of layer arguments with no width of their own: weight initialisers, regularisers,
+ * constraints and activations (`kernel_regularizer=keras.regularizers.l2(0.002)`,
+ * `kernel_initializer=HeNormal()`, `keras.activations.get("relu")`).
  */
-const WIDTHLESS_MODULES = ['torch.nn.init.', 'keras.regularizers.', 'keras.initializers.', 'keras.constraints.'];
+const WIDTHLESS_MODULES = ['torch.nn.init.', 'keras.regularizers.', 'keras.initializers.', 'keras.constraints.', 'keras.activations.'];
 
 /** Tensor factories whose literal shape gives an `nn.Parameter` its width. */
 const TENSOR_FACTORIES = new Set(['randn', 'rand', 'zeros', 'ones', 'empty', 'Tensor', 'FloatTensor', 'tensor'].map((n) => `torch.${n}`));
@@ -90,7 +94,8 @@ function readsData(model: Semantic, expr: Node): boolean {
 function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): Width {
   if (!expr || depth > 8) return undefined;
   if (expr.type === 'parenthesized_expression') return widthOf(model, expr.namedChild(0) ?? undefined, env, depth + 1);
-  if (expr.type === 'identifier' && env.has(expr.text)) {
+  // A parameter, or an attribute `__init__` set from one (`self.units`).
+  if ((expr.type === 'identifier' || expr.type === 'attribute') && env.has(expr.text)) {
     const bound = env.get(expr.text);
     return bound === 'plain' ? undefined : bound;
   }
@@ -151,8 +156,7 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
   if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply', 'save_hyperparameters'].includes(call.methodName))) return 'none';
   const cls = localClassOf(model, call);
   if (!cls) return undefined;
-  const largest = classWidth(model, cls, (params, i) => argumentFor(call, params, i), env, depth + 1);
-  return largest ?? undefined;
+  return classWidth(model, cls, (params, i) => argumentFor(call, params, i), env, depth + 1);
 }
 
 /** Base classes of a model class whose own layers are known (none). */
@@ -172,14 +176,23 @@ function plainValue(model: Semantic, expr: Node | undefined, env: Env): boolean 
 /** Where a construction's `__init__` arguments come from, by the parameters and a parameter's index. */
 type ArgumentOf = (params: Node[], index: number) => Node | undefined;
 
-/** The widest layer a same-file model class builds in `__init__`, for a construction's arguments evaluated in `env`. */
-function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env, depth: number): number | undefined {
+/** A Keras custom layer's base: its weights may come from `add_weight` in any method, not only `__init__`. */
+const KERAS_LAYER = 'keras.layers.Layer';
+
+/**
+ * The widest layer a same-file model class builds, for a construction's arguments evaluated in
+ * `env`: the layers its `__init__` makes and, in a Keras custom layer, the last dimension of each
+ * `self.add_weight(shape=…)` and the layers its other methods make. 'none' for a Keras custom layer
+ * with no weights at all (a noise or reshaping layer).
+ */
+function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env, depth: number): number | 'none' | undefined {
   if (depth > 4) return undefined;
   const body = cls.childForFieldName('body');
   const init = body?.namedChildren.find((s) => s?.type === 'function_definition' && s.childForFieldName('name')?.text === '__init__') ?? undefined;
   // A local base class builds layers of its own, unseen here.
   const bases = cls.childForFieldName('superclasses')?.namedChildren.filter((b): b is Node => !!b && b.type !== 'keyword_argument' && b.type !== 'comment') ?? [];
-  if (!init || !bases.every((b) => MODULE_BASES.has(layerName(model.qualifiedName(b)) ?? ''))) return undefined;
+  const baseNames = bases.map((b) => layerName(model.qualifiedName(b)) ?? '');
+  if (!body || !init || !baseNames.every((b) => MODULE_BASES.has(b))) return undefined;
   const inner = new Map<string, Width | 'plain'>();
   const params = parametersOf(init, true);
   for (let i = 0; i < params.length; i++) {
@@ -200,7 +213,37 @@ function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env
     const w = layerWidth(model, c, inner, depth);
     if (w !== 'none' && !widths.add(w)) return undefined;
   }
-  return widths.largest;
+  if (!baseNames.includes(KERAS_LAYER)) return widths.largest;
+  // A Keras custom layer: `self.units = units` in `__init__`, read by `build`'s `add_weight(shape=[…, self.units])`.
+  for (const [attribute, value] of selfAssignments(init)) inner.set(attribute, widthOf(model, value, inner) ?? 'plain');
+  for (const c of model.callsWithin(body)) {
+    if (within(c.node, init)) continue;
+    if (c.methodName === 'add_weight' && c.receiver?.text === 'self') {
+      const shape = c.keywords.get('shape')?.value;
+      const dims = shape?.type === 'list' || shape?.type === 'tuple' ? shape.namedChildren.filter((d): d is Node => !!d && d.type !== 'comment') : [];
+      if (!dims.length || !widths.add(widthOf(model, dims[dims.length - 1], inner))) return undefined;
+      continue;
+    }
+    // Tensor operations in `call` have no weights; layers and variables made outside `__init__` do.
+    const q = layerName(c.qualifiedName);
+    if (q?.startsWith('keras.layers.') || q === 'tensorflow.Variable' || (!q && localClassOf(model, c))) {
+      const w = layerWidth(model, c, inner, depth);
+      if (w !== 'none' && !widths.add(w)) return undefined;
+    }
+  }
+  return widths.values.length ? widths.largest : 'none';
+}
+
+/** `self.name = value` statements directly in a method's body, keyed `self.name`. */
+function selfAssignments(method: Node): Array<[string, Node]> {
+  const out: Array<[string, Node]> = [];
+  for (const statement of method.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChild(0) : undefined;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+    const right = assignment?.childForFieldName('right');
+    if (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self' && right) out.push([left.text, right]);
+  }
+  return out;
 }
 
 /** The widest layer of a Keras functional model: the layers its outputs are computed through, back to its inputs. */
@@ -244,7 +287,10 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
       // A layer made in place, or a name it was assigned to; layers wrapped in it (`Bidirectional(LSTM(64))`) count too.
       const made = !layer ? undefined : layer.type === 'call' ? model.callSite(layer) : model.originCall(layer);
       if (!made) return undefined;
-      for (const c of [made, ...model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id)]) {
+      // A Lambda layer's function computes with tensor operations, not layers.
+      const lambdas = made.node.descendantsOfType('lambda').filter((l): l is Node => !!l);
+      const inner = model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id && !lambdas.some((l) => within(c.node, l)));
+      for (const c of [made, ...inner]) {
         const w = layerWidth(model, c, EMPTY, depth);
         if (w !== 'none' && !widths.add(w)) return undefined;
       }
@@ -252,11 +298,36 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
     return widths.largest;
   }
   if (q && FUNCTIONAL_MODELS.has(q)) return functionalWidth(model, call.argument('outputs', 1), widths, new Set()) ? widths.largest : undefined;
+  if (q && LOADERS.has(q)) return modelWidth(model, savedModel(model, call), depth + 1);
   if (q) return undefined;
   const cls = localClassOf(model, call);
-  return cls ? classWidth(model, cls, (params, i) => argumentFor(call, params, i), EMPTY, 0) : undefined;
+  const width = cls ? classWidth(model, cls, (params, i) => argumentFor(call, params, i), EMPTY, 0) : undefined;
+  return typeof width === 'number' ? width : undefined;
 }
 
+
+const LOADERS = new Set(['keras.models.load_model', 'keras.saving.load_model']);
+const SAVERS = new Set(['keras.models.save_model', 'keras.saving.save_model']);
+
+/**
+ * The model a `load_model(path)` reads back, when this file saved it there before: the last
+ * `m.save(path)` or `keras.models.save_model(m, path)` above the load with the same literal path.
+ */
+function savedModel(model: Semantic, load: CallSite): Node | undefined {
+  const file = load.argument('filepath', 0);
+  const path = file && stringValue(model.evaluate(file));
+  if (path === undefined) return undefined;
+  let saved: Node | undefined;
+  let savedAt = -1;
+  for (const save of [...model.callsNamed('save'), ...model.callsNamed('save_model')]) {
+    if (save.node.startIndex >= load.node.startIndex || save.node.startIndex < savedAt) continue;
+    const function_ = save.methodName === 'save_model' && SAVERS.has(layerName(save.qualifiedName) ?? '');
+    const target = function_ ? save.argument('model', 0) : save.methodName === 'save' ? save.receiver : undefined;
+    const where = function_ ? save.argument('filepath', 1) : save.argument('filepath', 0);
+    if (target && where && stringValue(model.evaluate(where)) === path) [saved, savedAt] = [target, save.node.startIndex];
+  }
+  return saved;
+}
 
 /** A parameter holding a model: the widest model the file's calls of its function pass in (all must be known). */
 function parameterModelWidth(model: Semantic, param: Node, depth: number): number | undefined {
@@ -289,7 +360,7 @@ export function skorchModuleIsSmall(model: Semantic, net: CallSite): boolean {
   const cls = localClassOfExpression(model, module);
   if (!cls) return false;
   const width = classWidth(model, cls, (params, i) => net.keywords.get(`module__${parameterName(params[i])}`)?.value, EMPTY, 0);
-  return width !== undefined && width <= SMALL_MODEL_WIDTH;
+  return typeof width === 'number' && width <= SMALL_MODEL_WIDTH;
 }
 
 /**

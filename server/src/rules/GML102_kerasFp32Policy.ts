@@ -35,9 +35,15 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * `Embedding(…, output_dim)`, `LSTM`/`GRU`/`SimpleRNN(units)` given as literals, module constants
  * or argparse defaults, sizes read from the data (`len(class_names)`) not counting; a layer's
  * regularizer, initializer or constraint (`kernel_regularizer=keras.regularizers.l2(0.002)`,
- * `kernel_initializer=HeNormal()`, `kernel_constraint=max_norm(1.)`) has no width. A width from a
- * variable (a keras-tuner hyperparameter, say), a layer the rule does not know (attention, a layer
- * from another module), a loaded or pretrained model: unknown, reported as before.
+ * `kernel_initializer=HeNormal()`, `kernel_constraint=max_norm(1.)`) has no width, nor has a `Lambda`
+ * layer. A custom layer (a local `keras.layers.Layer` subclass) is as wide as the last dimension of
+ * the weights it adds (`self.add_weight(shape=[input_shape[-1], self.units])` with `self.units = units`
+ * and `MyDense(30)`), and has no width when it adds no weights and builds no layers (a noise layer).
+ * A model read back with `load_model("m.keras")` is the model the file saved to that literal path
+ * above the load (`model.save("m.keras")`, `keras.models.save_model(model, "m.keras")`). A width
+ * from a variable (a keras-tuner hyperparameter, say), a layer the rule does not know (attention, a
+ * layer from another module), a weight shaped from the input alone or a `tf.Variable`, a model
+ * loaded from elsewhere or pretrained: unknown, reported as before.
  *
  * These count as mixed precision, anywhere in the file:
  *
