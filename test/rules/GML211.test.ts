@@ -243,6 +243,16 @@ ${after
       assert.equal(last.fixes.length, 0);
     });
 
+    it('appended to a list of histories, whose later reads (by epoch across folds) are not followed', () => {
+      for (const after of [
+        ['mae_history = history.history["val_mae"]', 'all_mae_histories.append(mae_history)'].join('\n'),
+        'histories.extend([])\nhistories.append(history.history["val_loss"])',
+      ]) {
+        const [collected] = expectFindings(run(after));
+        assert.equal(collected.fixes.length, 0, after);
+      }
+    });
+
     it('keeps the fix when the history is read at its own length, at its end, or at its first epochs', () => {
       for (const after of [
         ['loss = history.history["loss"]', 'epochs = range(1, len(loss) + 1)', 'plt.plot(epochs, loss, "bo")'].join('\n'),

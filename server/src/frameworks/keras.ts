@@ -170,12 +170,16 @@ function usesOfValue(model: Semantic, value: Node): Node[] {
   return model.identifiers(target.text).filter((id) => id.startIndex > statement!.endIndex && sameNode(model.reachingBinding(id)?.value, value));
 }
 
+/** List methods that store a series where its reads are no longer followed. */
+const COLLECTORS = new Set(['append', 'extend', 'insert']);
+
 /**
  * Whether the History a Keras `fit` returns is read as if it held all its epochs: one series
  * (`history.history["val_loss"]`, directly or through a name assigned it) indexed at a literal
  * position past `patience` (the first index a run stopped early may lack), or passed to a call
  * beside a range as long as the run (`plt.plot(range(1, 21), val_loss)`). A shorter history then
- * raises (IndexError, or matplotlib's ValueError on lengths that differ).
+ * raises (IndexError, or matplotlib's ValueError on lengths that differ). A series appended to a
+ * list may be read either way (`[x[i] for x in histories] for i in range(num_epochs)`): counted.
  */
 export function readsHistoryAtFullLength(model: Semantic, fit: CallSite, epochs: number, patience: number): boolean {
   const series: Node[] = [];
@@ -194,6 +198,9 @@ export function readsHistoryAtFullLength(model: Semantic, fit: CallSite, epochs:
       return value?.kind === 'number' && value.value > patience;
     }
     if (parent?.type !== 'argument_list') return false;
+    // Collected into a list (`all_histories.append(val_mae)`): its later reads are not followed.
+    const call = model.parentOf(parent);
+    if (call?.type === 'call' && COLLECTORS.has(model.callSite(call).methodName)) return true;
     return parent.namedChildren.some((arg) => {
       if (!arg || sameNode(arg, s)) return false;
       const value = model.evaluate(arg);

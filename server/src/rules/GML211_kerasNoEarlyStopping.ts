@@ -106,8 +106,9 @@ const PATIENCE = 3;
  * ValueError on a shorter series), or indexed at a literal epoch past the fix's patience
  * (`history.history["loss"][19]`, an IndexError once the run stops early). Such notebooks often
  * train on past the best epoch on purpose, to show overfitting. Code that reads the History at its own
- * length (`range(1, len(loss) + 1)`, `[-1]`) keeps the fix. Other full-length reads (a loop over
- * `range(num_epochs)` indexing collected histories) are not recognised.
+ * length (`range(1, len(loss) + 1)`, `[-1]`) keeps the fix. A series appended to a list
+ * (`all_mae_histories.append(history.history["val_mae"])`, as k-fold notebooks do before averaging
+ * epoch by epoch over `range(num_epochs)`) is not followed further, so it withholds the fix too.
  *
  * ## References
  *
