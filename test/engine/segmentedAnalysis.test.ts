@@ -424,6 +424,34 @@ describe('segmented documents analysed per segment equal a whole-file analysis',
     });
   });
 
+  it('an import wrapped in an if in one segment (no binding renamed) changes the imports a fix in another reuses', () => {
+    const lines = [
+      'import torch',
+      'model = model.to("cuda")',
+      ...filler(0, 40),
+      'for x, y in loader:',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    opt.step()',
+      // Enough segments that re-running the readers of `torch` stays a partial analysis.
+      ...filler(1, 200),
+    ];
+    withSegmentedDocument(lines, (doc, analysis, count) => {
+      assert.equal(count('GML101'), 1);
+      doc.replaceRange(0, 'import torch'.length, 'if USE_TORCH:\n    import torch');
+      analysis.analyze(doc, options);
+      assert.equal(analysis.lastStats?.mode, 'partial');
+      expectSame(doc, analysis, 'after wrapping the import');
+      // The branch becomes a with block, which always runs: the import's own text is not touched.
+      doc.replaceRange(0, 'if USE_TORCH'.length, 'with quiet()');
+      expectSame(doc, analysis, 'after the if became a with');
+      doc.replaceRange(0, 'with quiet()'.length, 'if USE_TORCH');
+      expectSame(doc, analysis, 'after the with became an if again');
+      doc.replaceRange(0, 'if USE_TORCH:\n    import torch'.length, 'import torch');
+      expectSame(doc, analysis, 'after unwrapping it');
+    });
+  });
+
   it('autocast added around a call in one segment clears GML101 on the loop in another', () => {
     const lines = [
       'import torch',

@@ -274,8 +274,16 @@ export class PythonDocument {
     for (const k of [...touchedImportKeys(before, was), ...touchedImportKeys(after, is)]) {
       if (!k.startsWith('*') && !k.startsWith('+')) changes.importStatements.add(k.slice(k.indexOf('=') + 1));
     }
-    for (const k of before.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) + 1);
-    for (const k of after.flatMap(importKeys)) counts.set(k, (counts.get(k) ?? 0) - 1);
+    // An import moved into or out of a branch binds the same name: only where it stands changed.
+    const branches = new Map<string, number>();
+    for (const k of before.flatMap(importKeys)) count(k, 1);
+    for (const k of after.flatMap(importKeys)) count(k, -1);
+    function count(k: string, by: number): void {
+      const plain = k.startsWith('?') ? k.slice(1) : k;
+      counts.set(plain, (counts.get(plain) ?? 0) + by);
+      if (plain !== k) branches.set(plain, (branches.get(plain) ?? 0) + by);
+    }
+    for (const [k, n] of branches) if (n !== 0) changes.importStatements.add(k.slice(k.indexOf('=') + 1));
     for (const [k, n] of counts) {
       if (n === 0) continue;
       changes.imports = true;

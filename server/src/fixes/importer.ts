@@ -38,12 +38,11 @@ export class Importer {
 
   /**
    * The local name an import that binds at the edit gives one of these qualified names, if any.
-   * Read as bindings, not statement positions: an edit cannot reorder statements without changing
-   * the bindings, and a statement-level read would send every fix of the file to be checked again
-   * whenever an import is touched.
+   * Read with where the import statements stand: wrapping one in an `if` binds the same name, but it
+   * may no longer have run at the edit (only the fixes that import that name are checked again).
    */
   existing(qualifiedNames: Iterable<string>): string | undefined {
-    return this.topLevel(this.model.importsOf(qualifiedNames))[0]?.name;
+    return this.topLevel(this.model.importStatementsOf(qualifiedNames))[0]?.name;
   }
 
   /**
@@ -62,7 +61,7 @@ export class Importer {
     // `import torch.nn` binds `torch`, through which `torch.nn` is reachable.
     if (!alias && module.includes('.')) {
       const top = topPackage(module);
-      if (this.topLevel(this.model.importsOf([top])).some((b) => b.name === top)) return { name: module };
+      if (this.topLevel(this.model.importStatementsOf([top])).some((b) => b.name === top)) return { name: module };
     }
     return { name: alias ?? module, edit: this.line(alias ? `import ${module} as ${alias}` : `import ${module}`) };
   }

@@ -372,12 +372,34 @@ export function importedLocalNames(statement: Node): string[] {
  * What the import statements within a statement bind and name, as comparable keys (`name=qualified`,
  * `*module`, `+package`), sorted; empty when it holds no import.
  */
+/**
+ * Keys for what a top-level statement's imports bind, compared before and after an edit:
+ * `name=qualified`, `?name=qualified` for an import under a branch, `*module` for a star import,
+ * `+package` for each package.
+ */
 export function importKeys(statement: Node): string[] {
   if (!statement.text.includes('import')) return [];
   const index: ImportIndex = { bindings: [], packages: new Set(), starModules: [] };
   for (const node of statement.type === 'import_statement' || statement.type === 'import_from_statement' ? [statement] : statement.descendantsOfType([...IMPORT_STATEMENTS])) {
     if (node) collectImport(node, index);
   }
-  const keys = [...index.bindings.map((b) => `${b.name}=${b.qualified ?? ''}`), ...index.starModules.map((m) => `*${m}`), ...[...index.packages].map((p) => `+${p}`)];
+  // An import under a branch binds the same name, but a fix may no longer reuse it (see Importer.bindsAt): `?` marks it.
+  const branch = (b: Binding) => (isConditional(b.node) ? '?' : '');
+  const keys = [...index.bindings.map((b) => `${branch(b)}${b.name}=${b.qualified ?? ''}`), ...index.starModules.map((m) => `*${m}`), ...[...index.packages].map((p) => `+${p}`)];
   return keys.sort();
+}
+
+/** Blocks whose statements always run when the statement that owns them does. */
+const ALWAYS_RUN = new Set(['try_statement', 'with_statement', 'finally_clause']);
+
+/** Whether an import sits in a block of its scope that may not run: an `if`, `else`, `for`, `while` or `except` branch. */
+function isConditional(node: Node): boolean {
+  for (let parent = node.parent; parent && parent.type !== 'module'; parent = parent.parent) {
+    if (parent.type !== 'block') continue;
+    const owner = parent.parent?.type ?? '';
+    // The body of the import's own scope.
+    if (owner === 'function_definition' || owner === 'class_definition') return false;
+    if (!ALWAYS_RUN.has(owner)) return true;
+  }
+  return false;
 }
