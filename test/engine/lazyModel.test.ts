@@ -25,6 +25,26 @@ interface OracleBinding {
   value?: Node;
 }
 
+/**
+ * `x, y = a, b` binds x to a: the i-th name of a flat pattern gets the i-th element of a tuple of
+ * the same length with no starred part, unless that element reads one of the pattern's names.
+ */
+function tupleElementFor(pattern: Node, name: Node, value: Node): Node | undefined {
+  const patterns = new Set(['pattern_list', 'tuple_pattern']);
+  const tuples = new Set(['expression_list', 'tuple']);
+  if (!patterns.has(pattern.type) || !tuples.has(value.type)) return undefined;
+  const targets = pattern.namedChildren.filter((n) => n && n.type !== 'comment') as Node[];
+  const elements = value.namedChildren.filter((n) => n && n.type !== 'comment') as Node[];
+  if (targets.length !== elements.length) return undefined;
+  if (targets.some((t) => t.type === 'list_splat_pattern') || elements.some((e) => e.type === 'list_splat')) return undefined;
+  const i = targets.findIndex((t) => t.id === name.id);
+  if (i === -1) return undefined;
+  const names = targets.map((t) => t.text);
+  const element = elements[i];
+  const readsTarget = (n: Node): boolean => (n.type === 'identifier' && names.includes(n.text)) || n.namedChildren.some((c) => !!c && readsTarget(c));
+  return readsTarget(element) ? undefined : element;
+}
+
 /** The eager reading: one pre-order walk over the whole tree. */
 class EagerReading {
   readonly nodes: Node[] = [];
@@ -131,8 +151,9 @@ class EagerReading {
   private bindPattern(target: Node, top: Node, kind: string, statement: Node, value: Node | undefined, scopes: Node[]): void {
     if (target.type === 'identifier') {
       const direct = target.id === top.id;
-      const k = kind === 'assign' && !direct ? 'other' : kind;
-      this.bind(scopes[scopes.length - 1], { name: target.text, kind: k, node: statement, value: k === 'assign' ? value : undefined });
+      const paired = kind === 'assign' && !direct && value ? tupleElementFor(top, target, value) : undefined;
+      const k = kind === 'assign' && !direct && !paired ? 'other' : kind;
+      this.bind(scopes[scopes.length - 1], { name: target.text, kind: k, node: statement, value: k === 'assign' ? (paired ?? value) : undefined });
       return;
     }
     if (target.type === 'attribute' || target.type === 'subscript') return;

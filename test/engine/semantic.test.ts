@@ -442,6 +442,25 @@ describe('originCall and classBases', () => {
     assert.equal(s.originCall(receivers[2]), undefined);
   });
 
+  it('pairs the names of a tuple assignment with the elements of a tuple as long', () => {
+    const s = model(
+      'import torchvision',
+      'net, preds = torchvision.models.resnet18(), []',
+      '(head, tail) = (make_head(), make_tail())',
+      'a, *rest = torchvision.models.vgg16(), 1, 2',
+      'x, y = pair()',
+      'net.eval(); preds.eval(); head.eval(); tail.eval(); a.eval(); x.eval()',
+    );
+    const origins = s.callsNamed('eval').map((c) => s.originCall(c.receiver!)?.node.text);
+    assert.deepEqual(origins, ['torchvision.models.resnet18()', undefined, 'make_head()', 'make_tail()', undefined, undefined]);
+    const m = model('lr, epochs = 0.1, 20', 'a, b = 0, 1', 'for _ in range(5):', '    a, b = b, a + b', 'use(lr); use(epochs); use(a); use(b)');
+    assert.equal(plain(valueAtUse(m, 'epochs')), 20);
+    assert.equal(plain(valueAtUse(m, 'lr')), 0.1);
+    // Elements that read the names the statement rebinds are not paired: a and b change in the loop.
+    assert.equal(valueAtUse(m, 'a').kind, 'unknown');
+    assert.equal(valueAtUse(m, 'b').kind, 'unknown');
+  });
+
   it('uses the last assignment before the use', () => {
     const s = model('import xgboost as xgb', 'm = xgb.XGBClassifier()', 'm.fit(X)', 'm = xgb.XGBRegressor()', 'm.fit(Y)');
     const [first, second] = s.callsNamed('fit').map((c) => s.originCall(c.receiver!)?.qualifiedName);
@@ -526,5 +545,10 @@ describe('what a top-level statement binds in the module scope (moduleBindingNam
     assert.deepEqual(keys('from sklearn.svm import *\n'), ['*sklearn.svm', '+sklearn']);
     assert.deepEqual(keys('def f():\n    import json\n    return json\n'), ['+json', 'json=json']);
     assert.deepEqual(keys('x = 1\n'), []);
+    // Under a branch (`?`); a try or with body always runs, and a function's own body is its scope.
+    assert.deepEqual(keys('if USE_GPU:\n    import torch\nelse:\n    import numpy as torch\n'), ['+numpy', '+torch', '?torch=numpy', '?torch=torch']);
+    assert.deepEqual(keys('try:\n    import ujson as json\nexcept ImportError:\n    import json\n'), ['+json', '+ujson', '?json=json', 'json=ujson']);
+    assert.deepEqual(keys('with ctx():\n    import torch\n'), ['+torch', 'torch=torch']);
+    assert.deepEqual(keys('def f():\n    if x:\n        import json\n'), ['+json', '?json=json']);
   });
 });

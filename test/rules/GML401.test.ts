@@ -140,6 +140,29 @@ describe('GML401 grad-tracking-inference', () => {
     `);
   });
 
+  it('follows a model bound by a tuple assignment (`net, preds = build(), []`) to its predictions loop', () => {
+    expectFindings(`
+      import torch
+      import torchvision
+
+      net, preds = torchvision.models.resnet18(num_classes=10), []
+      net.load_state_dict(torch.load("cifar.pt"))
+      for X, _ in test_iter:
+          y_hat = net(X.to("cuda"))
+      #           ^^^^^^^^^^^^^^^^^ GML401
+          preds.extend(y_hat.argmax(dim=1).cpu().numpy())
+    `);
+    expectNone('GML401', `
+      import torch
+      import torchvision
+
+      net, preds = torchvision.models.resnet18(num_classes=10), []
+      with torch.no_grad():
+          for X, _ in test_iter:
+              preds.extend(net(X.to("cuda")).argmax(dim=1).cpu().numpy())
+    `);
+  });
+
   it('flags a comprehension of forwards and `model.forward(x)` through aliases', () => {
     expectFindings(`
       import torch as T

@@ -363,11 +363,13 @@ export class Scopes {
       switch (container.type) {
         case 'assignment': {
           if (!sameNode(container.childForFieldName('left'), target)) return undefined;
-          const direct = target.id === id.id;
           let value: Node | null = container.childForFieldName('right');
           // `a = b = value`: the right side is itself an assignment.
           while (value && value.type === 'assignment') value = value.childForFieldName('right');
-          return { scope: this.scopeOf(container), binding: { name, kind: direct ? 'assign' : 'other', node: container, value: direct ? (value ?? undefined) : undefined } };
+          // `net, preds = build(), []`: a name paired with its element of a tuple as long as the pattern.
+          const direct = target.id === id.id;
+          if (!direct) value = value && sameNode(nav.parentOf(id), target) ? pairedElement(target, id, value) : null;
+          return { scope: this.scopeOf(container), binding: { name, kind: direct || value ? 'assign' : 'other', node: container, value: value ?? undefined } };
         }
         case 'for_statement':
           if (!sameNode(container.childForFieldName('left'), target)) return undefined;
@@ -418,4 +420,19 @@ export class Scopes {
     if (!def || def.type !== 'function_definition') return undefined;
     return sameNode(parameterNameNode(p), id) ? { node: p, def } : undefined;
   }
+}
+
+/** The element of a tuple value an unpacking target's name receives, when both list as many plain items. */
+function pairedElement(pattern: Node, id: Node, value: Node): Node | null {
+  if (!['pattern_list', 'tuple_pattern'].includes(pattern.type) || !['expression_list', 'tuple'].includes(value.type)) return null;
+  const names = pattern.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  const items = value.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  if (names.length !== items.length || [...names, ...items].some((n) => n.type === 'list_splat' || n.type === 'list_splat_pattern')) return null;
+  const at = names.findIndex((n) => sameNode(n, id));
+  if (at < 0) return null;
+  // `a, b = b, a + b` reads the names it rebinds: their values before the statement, not paired here.
+  const bound = new Set(names.map((n) => n.text));
+  const element = items[at];
+  const reads = element.type === 'identifier' ? [element] : element.descendantsOfType('identifier');
+  return reads.some((r) => r && bound.has(r.text)) ? null : element;
 }
