@@ -8,7 +8,7 @@ import { effectiveConfig } from '../../server/src/config/settings';
 import { analyzeNotebook } from '../../server/src/notebooks/cells';
 import { parseIpynb } from '../../server/src/notebooks/ipynb';
 import { applyFix, assertOne, findings, useParser } from '../helpers/analysis';
-import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+import { expectFindings, expectFix, expectNone, parseFixture } from '../helpers/markers';
 
 useParser();
 
@@ -138,6 +138,41 @@ describe('GML401 grad-tracking-inference', () => {
       #     ^^^^^^^^^^^^ GML401
       Image.fromarray((out[0, 0].detach().numpy() * 255).clip(0, 255).astype("uint8")).save("out.png")
     `);
+  });
+
+  describe('a model whose every parameter is frozen records nothing: left alone', () => {
+    const script = (freeze: string) => `
+      import torch
+      from torch import nn
+
+      model = nn.Sequential(nn.Embedding(1000, 64), nn.Flatten(), nn.Linear(64 * 16, 1))
+      model.load_state_dict(torch.load("weights.bin"))
+      other = nn.Linear(4, 4)
+      ${freeze}
+      model.eval()
+      scores = []
+      for ids in loader:
+          scores.append(model(ids)[:, 0].numpy())
+    `;
+
+    it('frozen by a loop over its parameters, or by requires_grad_(False)', () => {
+      expectNone('GML401', script('for p in model.parameters():\n          p.requires_grad = False'));
+      expectNone('GML401', script('model.requires_grad_(False)'));
+    });
+
+    it('still flags a part frozen, another module frozen, a freeze turned back on, or no freeze', () => {
+      for (const freeze of [
+        'for p in model[0].parameters():\n          p.requires_grad = False',
+        'for p in other.parameters():\n          p.requires_grad = False',
+        'other.requires_grad_(False)',
+        'model.requires_grad_(False)\n      model[2].weight.requires_grad = True',
+        'model.requires_grad_(args.finetune)',
+        'pass',
+      ]) {
+        const found = findings(parseFixture(script(freeze)).text, 'GML401');
+        assert.equal(found.length, 1, freeze);
+      }
+    });
   });
 
   it('follows a model bound by a tuple assignment (`net, preds = build(), []`) to its predictions loop', () => {

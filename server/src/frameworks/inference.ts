@@ -428,3 +428,53 @@ export function managedByFramework(model: Semantic, node: Node): boolean {
   const cls = model.enclosingClass(fn);
   return !!cls && model.classBases(cls).some((b) => MODULE_BASES.has(b) || HF_TRAINERS.has(b) || b.startsWith('ignite.') || b.startsWith('lightning.') || b.startsWith('pytorch_lightning.'));
 }
+
+/** Whether `requires_grad = <value>` / `requires_grad_(<value>)` switches gradients off: a literal False. */
+function switchesOff(model: Semantic, value: Node | undefined): boolean {
+  return !!value && truthiness(model.evaluate(value)) === false;
+}
+
+/** Whether two expressions name the same module: one binding of a name, or `self.<attr>` in one class. */
+function sameModule(model: Semantic, a: Node, b: Node): boolean {
+  if (a.text !== b.text) return false;
+  if (a.type === 'identifier') return model.reachingBinding(a)?.node.id === model.reachingBinding(b)?.node.id && !!model.reachingBinding(a);
+  return isSelfAttribute(a) && model.enclosingClass(a)?.id === model.enclosingClass(b)?.id;
+}
+
+/**
+ * Whether every parameter of the module a forward at `at` runs was frozen before it, and nothing in
+ * the file turns gradients back on: `for p in model.parameters(): p.requires_grad = False` or
+ * `model.requires_grad_(False)`. Autograd then records nothing for inputs that need no gradient.
+ */
+export function frozenBefore(model: Semantic, target: Node, at: Node): boolean {
+  const offs: Node[] = [];
+  for (const id of model.identifiers('requires_grad')) {
+    const attribute = model.parentOf(id);
+    const assignment = attribute?.type === 'attribute' ? model.parentOf(attribute) : undefined;
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute!.id) continue;
+    if (!switchesOff(model, assignment.childForFieldName('right') ?? undefined)) return false;
+    offs.push(assignment);
+  }
+  for (const call of model.callsNamed('requires_grad_')) {
+    if (!call.receiver) continue;
+    if (!switchesOff(model, call.argument('requires_grad', 0))) return false;
+    if (call.node.startIndex < at.startIndex && sameModule(model, call.receiver, target)) return true;
+  }
+  // `for p in model.parameters(): p.requires_grad = False` (each parameter of the module, not a part of it).
+  return offs.some((off) => {
+    let loop: Node | undefined;
+    for (const a of model.ancestors(off)) {
+      if (a.type !== 'for_statement') continue;
+      loop = a;
+      break;
+    }
+    const variable = loop?.childForFieldName('left');
+    const iterable = loop?.childForFieldName('right');
+    const parameters = iterable?.type === 'call' ? model.callSite(iterable) : undefined;
+    const owner = off.childForFieldName('left')?.childForFieldName('object');
+    return (
+      !!loop && loop.endIndex <= at.startIndex && variable?.type === 'identifier' && owner?.text === variable.text &&
+      parameters?.methodName === 'parameters' && parameters.positional.length === 0 && !!parameters.receiver && sameModule(model, parameters.receiver, target)
+    );
+  });
+}

@@ -6,6 +6,7 @@ import {
   choosesGradMode,
   evalModeAt,
   forwardTarget,
+  frozenBefore,
   gradientsAfter,
   gradientsWithin,
   hasTrainedWeights,
@@ -278,7 +279,10 @@ const facts = {
  * a closure it hands to `optimizer.step`), LightningModule hooks (`validation_step`, `test_step`,
  * `predict_step`: Lightning disables gradients itself), a model's own `forward`, Hugging Face
  * `model.generate(…)` and pipelines, which run under `no_grad` already, and unit tests (a
- * `def test_…` that asserts), which run a few forwards to check the code. A model held in a
+ * `def test_…` that asserts), which run a few forwards to check the code. A model whose every
+ * parameter the file froze before the forward (`for p in model.parameters(): p.requires_grad =
+ * False`, `model.requires_grad_(False)`), with nothing in the file turning `requires_grad` back on,
+ * records no graph either: left alone (freezing a part, `model.backbone`, does not count). A model held in a
  * CamelCase name (`Encoder(x)`) is not checked: such a call reads as a class being built.
  *
  * ## Why
@@ -391,7 +395,7 @@ export const gradTrackingInference = defineRule({
     for (const call of sites.calls()) {
       const target = forwardTarget(model, call);
       if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call) || inAssertingUnitTest(model, call.node)) continue;
-      if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
+      if (model.inContext(call.node, (e) => choosesGradMode(model, e)) || frozenBefore(model, target, call.node)) continue;
       let origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;
       const evalCall = evalModeAt(model, target, call.node);
