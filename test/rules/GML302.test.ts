@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { useParser } from '../helpers/analysis';
-import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+import { findings, useParser } from '../helpers/analysis';
+import { expectFindings, expectFix, expectNone, parseFixture } from '../helpers/markers';
 
 useParser();
 
@@ -193,6 +193,83 @@ describe('GML302 dataloader-no-pin-memory', () => {
               nn.functional.cross_entropy(net(features), target).backward()
               optimizer.step()
     `);
+  });
+
+  describe('loaders held in a dict (the fine-tuning tutorials\' dataloaders[phase])', () => {
+    const trainModel = `
+      def train_model(model, dataloaders, optimizer, num_epochs=25):
+          for epoch in range(num_epochs):
+              for phase in ["train", "val"]:
+                  model.train() if phase == "train" else model.eval()
+                  for inputs, labels in (dataloaders[phase]):
+                      inputs, labels = inputs.to(device), labels.to(device)
+                      optimizer.zero_grad()
+                      with torch.set_grad_enabled(phase == "train"):
+                          loss = criterion(model(inputs), labels)
+                          if phase == "train":
+                              loss.backward()
+                              optimizer.step()
+    `;
+
+    it('flags a dict comprehension of loaders iterated by phase in a training function', () => {
+      expectFindings(`
+        import torch
+        from torch.utils.data import DataLoader
+
+        device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+        loaders = {x: DataLoader(image_datasets[x], batch_size=32, shuffle=True, num_workers=4) for x in ["train", "val"]}
+        #             ^^^^^^^^^^ GML302
+        ${trainModel}
+        train_model(model, loaders, optimizer)
+      `);
+    });
+
+    it('flags both loaders a factory returns in a dict literal (through a name)', () => {
+      const before = `
+        import torch
+
+        def get_loaders(train_set, val_set):
+            train_loader = torch.utils.data.DataLoader(train_set, batch_size=8, shuffle=True, num_workers=2)
+            val_loader = torch.utils.data.DataLoader(val_set, batch_size=8, num_workers=2)
+            loaders = {"train": train_loader, "val": val_loader}
+            return loaders
+
+        device = torch.device("cuda")
+        ${trainModel}
+        dataloaders = get_loaders(train_set, val_set)
+        train_model(model, dataloaders, optimizer)
+      `;
+      const found = findings(parseFixture(before).text, 'GML302');
+      assert.deepEqual(found.map((f) => f.range.start.line), [3, 4]);
+      for (const f of found) assert.ok(f.fixes[0].edits.some((e) => e.newText.includes('pin_memory=True')));
+    });
+
+    it('leaves a dict of loaders alone when nothing iterates its items in training, or only its keys are iterated', () => {
+      expectNone('GML302', `
+        import torch
+        from torch.utils.data import DataLoader
+
+        device = torch.device("cuda")
+        loaders = {"test": DataLoader(test_set, batch_size=64, num_workers=2)}
+        model.eval()
+        for x, y in loaders["test"]:
+            print(model(x.to(device)).argmax(1))
+      `);
+      expectNone('GML302', `
+        import torch
+        from torch.utils.data import DataLoader
+
+        device = torch.device("cuda")
+        loaders = {"train": DataLoader(train_set, batch_size=64, num_workers=2)}
+        for name in loaders:
+            print(name)
+        for x, y in other_loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+      `);
+    });
   });
 
   it('leaves a loader built in a factory function alone when no call of the factory feeds training', () => {

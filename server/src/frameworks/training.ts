@@ -224,13 +224,19 @@ export function functionsRunBy(model: Semantic, call: CallSite): Node[] {
 const ITERATION_WRAPPERS = new Set(['enumerate', 'tqdm', 'iter', 'zip', 'trange']);
 
 /** The `for` loops that iterate a name (directly, or through `enumerate(…)`, `tqdm(…)`, `zip(…)`), within a node. */
-function loopsOver(model: Semantic, name: string, within: Node | undefined, accept?: (id: Node) => boolean): Node[] {
+function loopsOver(model: Semantic, name: string, within: Node | undefined, accept?: (id: Node) => boolean, element = false): Node[] {
   const out: Node[] = [];
   for (const id of model.identifiers(name)) {
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
     if (accept && !accept(id)) continue;
     let node: Node = id;
     let parent = model.parentOf(node);
+    // A dict of loaders: `loaders["train"]`, `dataloaders[phase]` is what the loop iterates.
+    if (element) {
+      if (parent?.type !== 'subscript' || parent.childForFieldName('value')?.id !== id.id) continue;
+      node = parent;
+      parent = model.parentOf(node);
+    }
     // Up through `enumerate(loader)`, `tqdm(loader, desc=…)`: the name is an argument of a wrapper call.
     while (parent && (parent.type === 'argument_list' || parent.type === 'keyword_argument')) {
       const call = parent.type === 'argument_list' ? model.parentOf(parent) : model.parentOf(model.parentOf(parent) ?? parent);
@@ -239,6 +245,11 @@ function loopsOver(model: Semantic, name: string, within: Node | undefined, acce
       if (!call || !calleeName || !ITERATION_WRAPPERS.has(calleeName)) break;
       node = call;
       parent = model.parentOf(call);
+    }
+    // `for batch in (loaders[phase]):`
+    while (parent?.type === 'parenthesized_expression') {
+      node = parent;
+      parent = model.parentOf(node);
     }
     if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === node.id) out.push(parent);
   }
@@ -288,21 +299,25 @@ export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call
  */
 export function trainingConsumers(
   model: Semantic,
-  made: CallSite,
+  made: { node: Node },
   trainerFit: (call: CallSite) => boolean,
-  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean>; factoryDepth?: number } = {},
+  options: { first?: boolean; sameValue?: boolean; trains?: Map<number, boolean>; factoryDepth?: number; element?: boolean } = {},
 ): TrainingConsumers {
   const first = options.first ?? false;
   const trains = options.trains ?? new Map<number, boolean>();
   const out: TrainingConsumers = { loops: [], trainerFit: false };
+  // A value of a dict (`{"train": DataLoader(…), …}`, `{x: DataLoader(…) for x in phases}`): the dict is followed, and its items iterated.
+  const dict = options.element ? undefined : dictHolding(model, made.node);
+  if (dict) return trainingConsumers(model, { node: dict }, trainerFit, { ...options, trains, element: true });
+  const element = options.element ?? false;
   const parent = model.parentOf(made.node);
   // `for x, y in DataLoader(…):`
-  if (parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) {
+  if (!element && parent?.type === 'for_statement' && parent.childForFieldName('right')?.id === made.node.id) {
     if (loopTrains(model, parent)) out.loops.push(parent);
     return out;
   }
   const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
-  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined);
+  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined, element);
   // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
   const factory = (options.factoryDepth ?? 0) < 1 && (parent?.type === 'return_statement' || assigned?.type === 'identifier') ? factoryReturning(model, made, parent!, assigned) : undefined;
   if (factory && !(first && out.loops.length > 0)) {
@@ -320,7 +335,7 @@ export function trainingConsumers(
  * The same-file function a call's value is the result of: `return Call(…)`, or `name = Call(…)`
  * in the function's own body with every `return` of the function returning `name`.
  */
-function factoryReturning(model: Semantic, made: CallSite, parent: Node, assigned: Node | null): Node | undefined {
+function factoryReturning(model: Semantic, made: { node: Node }, parent: Node, assigned: Node | null): Node | undefined {
   const fn = model.enclosingFunction(made.node);
   if (!fn) return undefined;
   if (parent.type === 'return_statement') return fn;
@@ -354,6 +369,7 @@ function collectConsumers(
   seen: Set<string>,
   trains: Map<number, boolean>,
   binding?: Node,
+  element = false,
 ): void {
   const done = () => first && (out.trainerFit || out.loops.length > 0);
   // With a binding (sameValue, at the top level): only the uses that read its value.
@@ -361,7 +377,7 @@ function collectConsumers(
   const key = `${within?.id ?? ''}:${name}`;
   if (seen.has(key)) return;
   seen.add(key);
-  for (const loop of loopsOver(model, name, within, accept)) {
+  for (const loop of loopsOver(model, name, within, accept, element)) {
     if (out.loops.some((l) => l.id === loop.id)) continue;
     let trainsHere = trains.get(loop.id);
     if (trainsHere === undefined) trains.set(loop.id, (trainsHere = loopTrains(model, loop)));
@@ -373,10 +389,19 @@ function collectConsumers(
     if (within && !(id.startIndex >= within.startIndex && id.endIndex <= within.endIndex)) continue;
     if (accept && !accept(id)) continue;
     const args = model.parentOf(id);
+    // `return {"train": train_loader, …}`: the dict is followed, and its items iterated.
+    const dict = element ? undefined : dictHolding(model, id);
+    if (dict) {
+      const found = trainingConsumers(model, { node: dict }, trainerFit, { first, trains, element: true });
+      out.trainerFit ||= found.trainerFit;
+      for (const loop of found.loops) if (!out.loops.some((l) => l.id === loop.id)) out.loops.push(loop);
+      if (done()) return;
+      continue;
+    }
     // `active_loader = train_loader`: the other name iterates the same loader.
     const alias = args?.type === 'assignment' && args.childForFieldName('right')?.id === id.id ? args.childForFieldName('left') : null;
     if (alias?.type === 'identifier') {
-      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined);
+      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined, element);
       if (done()) return;
       continue;
     }
@@ -386,7 +411,7 @@ function collectConsumers(
     const callNode = model.parentOf(list);
     if (callNode?.type !== 'call') continue;
     const call = model.callSite(callNode);
-    if (trainerFit(call)) {
+    if (!element && trainerFit(call)) {
       out.trainerFit = true;
       if (done()) return;
       continue;
@@ -401,9 +426,17 @@ function collectConsumers(
       ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
       : parameters[index];
     const parameterText = parameter ? parameterName(parameter) : undefined;
-    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen, trains);
+    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
     if (done()) return;
   }
+}
+
+/** The dict literal or comprehension a call is a value of: `{"train": DataLoader(…)}`, `{x: DataLoader(…) for x in …}`. */
+function dictHolding(model: Semantic, value: Node): Node | undefined {
+  const pair = model.parentOf(value);
+  if (pair?.type !== 'pair' || pair.childForFieldName('value')?.id !== value.id) return undefined;
+  const dict = model.parentOf(pair);
+  return dict?.type === 'dictionary' || dict?.type === 'dictionary_comprehension' ? dict : undefined;
 }
 
 /** The name a parameter binds (`x`, `x: int`, `x=1`, `*args`). */

@@ -21,7 +21,9 @@ function inMemory(model: Semantic, loader: CallSite): boolean {
  * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
  * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
  * function it calls, or in a function the loader is passed to; a loader a same-file function builds
- * and returns counts where a call of that function feeds training), a Lightning `Trainer.fit`, a
+ * and returns counts where a call of that function feeds training, and a loader kept in a dict —
+ * `{x: DataLoader(…) for x in phases}`, `{"train": train_loader, …}` — counts where the loop
+ * iterates the dict's items, `dataloaders[phase]`), a Lightning `Trainer.fit`, a
  * LightningModule's or LightningDataModule's `train_dataloader` hook (the Trainer's `fit` iterates
  * what it returns), or an Ignite trainer's `run` (`create_supervised_trainer`, or an `Engine` whose
  * process function trains).
