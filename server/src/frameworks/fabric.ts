@@ -7,7 +7,7 @@ import type { Node } from '../analysis/parser';
 import { localClassOf } from './callbacks';
 import { isSelfAttribute, selfAssignments } from './inference';
 import { FABRICS } from './lightning';
-import { argumentFor, argumentsFor, parametersOf } from './parameters';
+import { argumentsFor, argumentsPassed, parametersOf } from './parameters';
 import { parameterName } from './training';
 
 /** The packages a Fabric comes from: a file importing neither holds none. */
@@ -32,7 +32,8 @@ export function buildsFabric(model: Semantic, call: CallSite): boolean {
  * assigns to it. A class of the file's own that is merely named `Fabric` builds no Fabric.
  */
 export function fabricValue(model: Semantic, expr: Node, depth = 0): FabricValue {
-  if (depth > 6 || !model.importsAny(FABRIC_PACKAGES)) return depth > 6 ? 'unknown' : 'other';
+  if (!model.importsAny(FABRIC_PACKAGES)) return 'other';
+  if (depth > 6) return 'unknown';
   if (expr.type === 'parenthesized_expression') {
     const inner = expr.namedChildren.find((c) => c && c.type !== 'comment');
     return inner ? fabricValue(model, inner, depth + 1) : 'unknown';
@@ -68,13 +69,6 @@ function constructorArgumentsFor(model: Semantic, param: Node): Node[] | undefin
   if (!init || !cls || !name || model.parentOf(model.parentOf(init) ?? init)?.id !== cls.id) return undefined;
   const params = parametersOf(init, true);
   const index = params.findIndex((p) => parameterName(p) === parameterName(param));
-  const constructions = model.callsNamed(name).filter((c) => localClassOf(model, c)?.id === cls.id);
-  if (index < 0 || constructions.length === 0) return undefined;
-  const out: Node[] = [];
-  for (const construction of constructions) {
-    const arg = argumentFor(construction, params, index);
-    if (!arg) return undefined;
-    out.push(arg);
-  }
-  return out;
+  if (index < 0) return undefined;
+  return argumentsPassed(model.callsNamed(name).filter((c) => localClassOf(model, c)?.id === cls.id), params, index);
 }
