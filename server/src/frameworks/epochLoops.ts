@@ -10,7 +10,9 @@ import { lastName } from '../analysis/qualifiedName';
 import { lengthOf, rangeValue } from '../analysis/values';
 import { within } from './loops';
 import { epochCount } from './shortRuns';
-import { functionsRunBy, localFunctionCalled, loopTrains, trainingFunctionsCalled, trainsHere } from './training';
+import { argumentFor, parametersOf } from './parameters';
+import { SET_GRAD_ENABLED } from './torch';
+import { functionsRunBy, localFunctionCalled, loopTrains, parameterName, trainingFunctionsCalled, trainsHere } from './training';
 
 /**
  * Reinforcement-learning environments: their update epochs run over fresh rollouts and they stop on
@@ -346,15 +348,72 @@ function evaluates(model: Semantic, call: CallSite): boolean {
   return true;
 }
 
+/** A parameter that says whether a function shared by training and evaluation trains: `train`, `is_train`, `training`, `is_training`. */
+const TRAIN_FLAG = /^(is_)?train(ing)?$/i;
+
+function isMethod(fn: Node): boolean {
+  return fn.parent?.parent?.type === 'class_definition';
+}
+
+/**
+ * Whether a call runs a held-out pass through a function that also trains: it hands a same-file
+ * function held-out data (`test_loader`) and a literal `False` for its `train` flag, with which the
+ * function guards its training (see guardsTraining): `run_epoch(model, test_loader, train=False)`.
+ */
+function evaluatesThroughTrainFlag(model: Semantic, call: CallSite): boolean {
+  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  if (!args.some(mentionsHeldOut)) return false;
+  const fn = localFunctionCalled(model, call);
+  if (!fn) return false;
+  const params = parametersOf(fn, isMethod(fn));
+  return params.some((p, index) => {
+    const flag = parameterName(p);
+    return !!flag && TRAIN_FLAG.test(flag) && argumentFor(call, params, index)?.type === 'false' && guardsTraining(model, fn, flag);
+  });
+}
+
+/**
+ * Whether a function's flag parameter turns its training off: `if train:` around a `.backward()` or
+ * `.step()` call, `with torch.set_grad_enabled(train):`, or the flag handed on to a same-file function
+ * that does either with it (two levels down).
+ */
+function guardsTraining(model: Semantic, fn: Node, flag: string, depth = 0): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body) return false;
+  const isFlag = (n: Node | null | undefined) => n?.type === 'identifier' && n.text === flag;
+  for (const w of model.nodesWithin(body, 'with_statement')) {
+    for (const item of withItems(w)) {
+      const site = item.value.type === 'call' ? model.callSite(item.value) : undefined;
+      if (site && SET_GRAD_ENABLED.includes(site.qualifiedName ?? '') && isFlag(site.argument('mode', 0))) return true;
+    }
+  }
+  for (const s of model.nodesWithin(body, 'if_statement')) {
+    const consequence = s.childForFieldName('consequence');
+    if (isFlag(s.childForFieldName('condition')) && consequence && model.callsWithin(consequence).some((c) => !!c.receiver && (c.methodName === 'backward' || c.methodName === 'step'))) return true;
+  }
+  if (depth >= 2) return false;
+  for (const call of model.callsWithin(body)) {
+    const inner = localFunctionCalled(model, call);
+    if (!inner || inner.id === fn.id) continue;
+    const params = parametersOf(inner, isMethod(inner));
+    for (let i = 0; i < params.length; i++) {
+      const name = parameterName(params[i]);
+      if (name && isFlag(argumentFor(call, params, i)) && guardsTraining(model, inner, name, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Whether the loop measures a validation metric as it runs: it (or a same-file function it calls)
- * calls an evaluation function, loops over held-out data, measures under `torch.no_grad()` /
+ * calls an evaluation function, runs a function that trains with held-out data and its training
+ * flag off (`run_epoch(test_loader, train=False)`), loops over held-out data, measures under `torch.no_grad()` /
  * `torch.inference_mode()`, or stores a held-out metric in a name (`val_loss`, `test_acc`) or under a
  * literal key (`status["val_loss"] = …`, `history["val_acc"].append(…)`; a key from a variable does not count).
  */
 export function validates(model: Semantic, loop: Node): boolean {
   for (const region of regionsOf(model, loop)) {
-    if (model.callsWithin(region).some((c) => evaluates(model, c))) return true;
+    if (model.callsWithin(region).some((c) => evaluates(model, c) || evaluatesThroughTrainFlag(model, c))) return true;
     for (const inner of model.nodesWithin(region, 'for_statement')) {
       const iterable = inner.childForFieldName('right');
       if (inner.id !== loop.id && iterable && mentionsHeldOut(iterable)) return true;

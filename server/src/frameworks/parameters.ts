@@ -28,11 +28,15 @@ export function argumentsFor(model: Semantic, param: Node): Node[] | undefined {
   if (!fn) return undefined;
   const params = parametersOf(fn, fn.parent?.parent?.type === 'class_definition');
   const index = params.findIndex((p) => parameterName(p) === param.text);
-  const callers = model.callersOf(fn);
-  if (index < 0 || callers.length === 0) return undefined;
+  return index < 0 ? undefined : argumentsPassed(model.callersOf(fn), params, index);
+}
+
+/** What each of these calls passes for the parameter at `index`: undefined when there is no call, or one passes nothing for it. */
+export function argumentsPassed(calls: readonly CallSite[], params: Node[], index: number): Node[] | undefined {
+  if (calls.length === 0) return undefined;
   const out: Node[] = [];
-  for (const caller of callers) {
-    const arg = argumentFor(caller, params, index);
+  for (const call of calls) {
+    const arg = argumentFor(call, params, index);
     if (!arg) return undefined;
     out.push(arg);
   }

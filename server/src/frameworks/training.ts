@@ -11,7 +11,8 @@ import { fact, type Sites } from '../rules/rule';
 import { countCall, countsEpochs } from './epochLoops';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
 import { isIgniteTrainingRun, runByEngine } from './ignite';
-import { FABRICS, returnedByTrainDataloaderHook, trainerOf } from './lightning';
+import { fabricValue } from './fabric';
+import { returnedByTrainDataloaderHook, trainerOf } from './lightning';
 import { CROSS_VALIDATION } from './sklearn';
 import { acceleratorCalls } from './torch';
 
@@ -36,8 +37,7 @@ export function gradientKind(model: Semantic, call: CallSite): GradientKind | un
   if (call.methodName === 'gradient') return isGradientTape(model, receiver) ? 'tensorflow' : undefined;
   if (call.methodName !== 'backward') return undefined;
   if (acceleratorCalls(model, receiver)) return 'accelerate';
-  const origin = model.originCall(receiver)?.qualifiedName;
-  if (origin && FABRICS.has(origin)) return 'fabric';
+  if (fabricValue(model, receiver) === 'fabric') return 'fabric';
   return 'torch';
 }
 

@@ -8,6 +8,9 @@ import type { Edits } from '../fixes/edits';
 import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
 import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
 import { ACCELERATORS, accelerateMixed, acceleratorCalls, dtypeKind, isAutocast } from '../frameworks/torch';
+import { constructorCalls } from '../frameworks/callbacks';
+import { fabricValue } from '../frameworks/fabric';
+import { FABRICS } from '../frameworks/lightning';
 import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
@@ -71,6 +74,7 @@ function autocastReach(context: FactContext): Node[] {
 const facts = {
   mixedEverywhere: fact.any(mixedEverywhere),
   autocastReach: fact.nodes(autocastReach),
+  buildsFabric: fact.any(({ model, sites }) => constructorCalls(model, sites, FABRICS).length > 0),
   ...DEVICE_FACTS,
 };
 
@@ -233,7 +237,14 @@ interface LoopGroup {
  * called from a loop count too, and so do those in a PyTorch-Ignite process function
  * (`Engine(process_function)`), which the engine runs once per iteration. A loop that computes gradients without an optimizer step (an
  * adversarial attack, a saliency map) is not training and is left alone; so are Lightning Fabric
- * loops (`fabric.backward`), whose precision [GML104](GML104.md) checks.
+ * loops (`fabric.backward(loss)`), whose precision [GML104](GML104.md) checks. The Fabric is
+ * followed to where it reaches the loop: assigned from `Fabric(…)` (any import spelling:
+ * `from lightning.fabric import Fabric as F`, `L.Fabric`), a function parameter the file's calls
+ * pass a Fabric (or annotated `fabric: L.Fabric`), or `self.fabric` when the class assigns it a
+ * Fabric (built in `__init__`, or handed to its constructor). In a file that builds a Fabric,
+ * `x.backward(loss)` on an object the rule cannot follow (a parameter nothing in the file passes)
+ * is taken for the Fabric and left alone. A class of the file's own that is merely named `Fabric`
+ * is not Lightning's: its `backward(loss)` is checked like any other.
  *
  * The advice depends on where the script computes (the `target-device` setting says it when set):
  *
@@ -449,6 +460,8 @@ export const fp32TrainingLoop = defineRule({
         if (accelerator.some((a) => accelerateMixed(a) !== 'no')) continue;
       } else if (importsAccelerate && call.positional.length > 0 && !origin) {
         continue; // `accelerator.backward(loss)` on an accelerator we cannot see
+      } else if (facts.buildsFabric && call.positional.length > 0 && fabricValue(model, receiver) === 'unknown') {
+        continue; // `fabric.backward(loss)` on an object we cannot follow, in a file that builds a Fabric
       }
       const kind = gradientKind(model, call);
       // Fabric's precision is GML104's; a gradient with no optimizer step after it is not training.

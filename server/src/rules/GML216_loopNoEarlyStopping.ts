@@ -118,7 +118,11 @@ function loopText(found: EpochLoop): string {
  *
  * The finding is a **warning** when the loop measures a validation metric every epoch — it (or a
  * function of this file it calls) calls an evaluation function (`evaluate`, `validate`, `test`,
- * `test_step`, `model.evaluate`, …), loops over held-out data (`val_loader`, `test_ds`,
+ * `test_step`, `model.evaluate`, …), runs the function that trains over held-out data with its
+ * training flag off (`run_epoch(model, test_loader, train=False)`, also `is_train=False`,
+ * `training=False`, by keyword or position, when that function guards its training with the flag:
+ * `if train:` around the backward or optimizer step, `with torch.set_grad_enabled(train):`, or the
+ * flag handed on to a function of this file that does), loops over held-out data (`val_loader`, `test_ds`,
  * `dataloaders["val"]`), measures a loss or accuracy under `torch.no_grad()` /
  * `torch.inference_mode()` (a loop there over the model's weights, such as a DINO or MoCo teacher
  * updated from the student, measures nothing), or stores a held-out metric in a name (`val_loss`,
