@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { applyFix, assertOne, findings, useParser } from '../helpers/analysis';
-import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+import { expectFindings, expectFix, expectNone, parseFixture } from '../helpers/markers';
 
 useParser();
 
@@ -26,6 +26,31 @@ describe('GML301 dataloader-single-process', () => {
               loss.backward()
               optimizer.step()
     `);
+  });
+
+  it('is a hint, saying workers cost energy there, in a script that trains on the CPU; information where a GPU may run', () => {
+    const script = (device: string) => parseFixture(`
+      import torch
+      from torch.utils.data import DataLoader
+      from torchvision import datasets, transforms
+
+      device = ${device}
+      train_loader = DataLoader(datasets.FashionMNIST("data", transform=transforms.ToTensor()), batch_size=64)
+      model = Net().to(device)
+      for images, labels in train_loader:
+          images, labels = images.to(device), labels.to(device)
+          optimizer.zero_grad()
+          torch.nn.functional.cross_entropy(model(images), labels).backward()
+          optimizer.step()
+    `).text;
+    const [cpu] = findings(script('torch.device("cpu")'), 'GML301');
+    assert.equal(cpu.severity, 'hint');
+    assert.match(cpu.message, /trains on the CPU.*×1\.2 the energy/);
+    const [gpu] = findings(script('torch.device("cuda" if torch.cuda.is_available() else "cpu")'), 'GML301');
+    assert.equal(gpu.severity, 'information');
+    assert.doesNotMatch(gpu.message, /CPU/);
+    const [target] = findings(script('torch.device("cpu")'), 'GML301', { targetDevice: 'cuda' });
+    assert.equal(target.severity, 'information', 'the target-device setting wins over what the script says');
   });
 
   it('flags a loader passed to a training function defined in the file', () => {
