@@ -5,7 +5,7 @@ import { truthiness } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import type { Importer } from '../fixes/importer';
 import { TUNE_GRID_SEARCH, TUNE_SKLEARN } from '../frameworks/raytune';
-import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates, plural } from '../frameworks/sklearn';
+import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates, plural, readsCvResultsPerCandidate } from '../frameworks/sklearn';
 import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -276,6 +276,19 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
  *   `random_state=0` so results stay reproducible, as a grid search's are. It samples at least two
  *   candidates, and is not offered when that would be all of them (a grid of two): the same holds
  *   for `n_trials` and for `ParameterSampler`'s `n_iter`.
+ * - Both change the rows of `cv_results_`: halving has one per candidate per round (18 + 6 + 2 = 26
+ *   for a grid of 18), a random search one per sampled candidate, in sampled order. When the file
+ *   reads a search's `cv_results_` as one row per grid candidate, the finding stays but no fix is
+ *   offered: a `.reshape(…)` or `np.reshape(…)` of anything taken from it
+ *   (`grid.cv_results_["mean_test_score"].reshape(3, -1)` for a heatmap, directly or through names,
+ *   `np.array(…)`, `pd.DataFrame(…)` and its columns), an index or slice at a literal position
+ *   (`scores[5]`, `results.iloc[:4]`), or a call that pairs it with a literal sequence as long as
+ *   the grid (`plt.semilogx(alphas, grid.cv_results_["mean_test_score"])`). The search is followed
+ *   through the name it is assigned to (or its `.fit(…)`, which returns it), where that assignment
+ *   reaches the read, so a later search under the same name is told apart. Reads that hold with any
+ *   number of rows (`pd.DataFrame(grid.cv_results_)`, `.head()`, `.max()`, `best_params_`,
+ *   `best_score_`) keep the fixes, and so does a read through a name that is not followed (a
+ *   function's parameter).
  *
  * Both fixed versions of the fixture above were run with Debian's scikit-learn 1.2 in this project's tests.
  *
@@ -362,20 +375,23 @@ export const exhaustiveGridSearch = defineRule({
       } else {
         cost = 'every grid combination in every CV fold (grid size not known statically)';
       }
+      // Both fixes change cv_results_'s rows (one per candidate per round, or fewer): code that
+      // reads them as the grid's (a heatmap's reshape) would break.
+      const fixable = !readsCvResultsPerCandidate(model, call, candidates);
       if (isTune) {
         report({
           node: call.callee,
           message:
             `TuneGridSearchCV is exhaustive: ${cost}. TuneSearchCV samples a fixed number of trials at random (or with Bayesian optimisation), ` +
             'and early_stopping= (an ASHA scheduler) ends poor candidates after a few iterations; either usually finds an equally good setting for a fraction of the compute.',
-          fixes: [tuneRandomFix(edits, call, candidates)].filter((f): f is ReportedFix => !!f),
+          fixes: fixable ? [tuneRandomFix(edits, call, candidates)].filter((f): f is ReportedFix => !!f) : [],
         });
         continue;
       }
       const fixes: ReportedFix[] = [];
-      const halving = halvingFix(edits, call);
+      const halving = fixable ? halvingFix(edits, call) : undefined;
       if (halving) fixes.push(halving);
-      const randomized = randomizedFix(edits, call, candidates);
+      const randomized = fixable ? randomizedFix(edits, call, candidates) : undefined;
       if (randomized) fixes.push(randomized);
       report({
         node: call.callee,
