@@ -259,8 +259,13 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
  * - Imports: the new name is written over `GridSearchCV` in its own `from sklearn.model_selection
  *   import …` statement when nothing else in the file uses `GridSearchCV` (so no unused import is
  *   left); otherwise it joins that statement (`import GridSearchCV, HalvingGridSearchCV`,
- *   parenthesised multi-line forms in their layout). A new line is added only when the import
- *   block has no `from sklearn.model_selection import` yet. Each import is added once.
+ *   parenthesised multi-line forms in their layout), wherever it stands. When the new name is
+ *   imported already — as after an earlier search's fix, when all fixes of a file are applied
+ *   (`greenml check --fix`) — the fix of the last search that uses `GridSearchCV` takes it out of
+ *   its statement (the whole statement when it imports nothing else), so two searches fixed leave
+ *   `from sklearn.model_selection import HalvingGridSearchCV` alone. When `GridSearchCV` does not
+ *   come from such a statement, the new name joins the import block's `from sklearn.model_selection
+ *   import …`, or gets a line of its own when there is none. Each import is added once.
  * - Its defaults differ from `GridSearchCV`: `return_train_score=True` (extra scoring of every
  *   training split), so the fix writes `return_train_score=False` unless you set it; `cv=5` equals
  *   `GridSearchCV`'s `cv=None`. `pre_dispatch` does not exist on `HalvingGridSearchCV` and is removed.
