@@ -281,10 +281,11 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
  *   `random_state=0` so results stay reproducible, as a grid search's are. It samples at least two
  *   candidates, and is not offered when that would be all of them (a grid of two): the same holds
  *   for `n_trials` and for `ParameterSampler`'s `n_iter`.
- * - Both change the rows of `cv_results_`: halving has one per candidate per round (18 + 6 + 2 = 26
- *   for a grid of 18), a random search one per sampled candidate, in sampled order. When the file
- *   reads a search's `cv_results_` as one row per grid candidate, the finding stays but no fix is
- *   offered: a `.reshape(…)` or `np.reshape(…)` of anything taken from it
+ * - Every fix here changes the rows of `cv_results_`: halving has one per candidate per round (a
+ *   grid of 18 gave 18 + 6 + 2 = 26 rows), a random search (`RandomizedSearchCV`, tune-sklearn's
+ *   `TuneSearchCV`) one per sampled candidate, in sampled order. When the file reads a search's
+ *   `cv_results_` as one row per grid candidate, the finding stays but no fix is offered: a
+ *   `.reshape(…)` or `np.reshape(…)` of anything taken from it
  *   (`grid.cv_results_["mean_test_score"].reshape(3, -1)` for a heatmap, directly or through names,
  *   `np.array(…)`, `pd.DataFrame(…)` and its columns), an index or slice at a literal position
  *   (`scores[5]`, `results.iloc[:4]`), or a call that pairs it with a literal sequence as long as
