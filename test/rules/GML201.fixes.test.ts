@@ -43,7 +43,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
     );
   });
 
-  it('halving: reuses the imports the file has, and keeps return_train_score=True', () => {
+  it('halving: reuses the imports the file has, takes out the GridSearchCV nothing uses any more, and keeps return_train_score=True', () => {
     expectFix(
       'GML201',
       `
@@ -53,14 +53,14 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-      from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
+      from sklearn.model_selection import HalvingGridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=True)
       `,
       { settings: ALL, fixIndex: HALVING },
     );
   });
 
-  it('halving: puts the experimental import before an existing HalvingGridSearchCV import', () => {
+  it('halving: puts the experimental import before an existing HalvingGridSearchCV import, and removes the GridSearchCV import left unused', () => {
     expectFix(
       'GML201',
       `
@@ -71,7 +71,6 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `
       from sklearn.experimental import enable_halving_search_cv  # noqa: F401
       from sklearn.model_selection import HalvingGridSearchCV
-      from sklearn.model_selection import GridSearchCV
       s = HalvingGridSearchCV(est, {"a": [1]}, return_train_score=False)
       `,
       { settings: ALL, fixIndex: HALVING },
@@ -127,7 +126,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
     );
   });
 
-  it('randomized: renames param_grid=, sets n_iter to a third of the candidates, and reuses the import', () => {
+  it('randomized: renames param_grid=, sets n_iter to a third of the candidates, and reuses the import (without the GridSearchCV nothing uses any more)', () => {
     expectFix(
       'GML201',
       `
@@ -141,7 +140,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       )
       `,
       `
-      from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+      from sklearn.model_selection import RandomizedSearchCV
       from sklearn.svm import SVC
       grid = {"C": [0.1, 1, 10], "gamma": [1e-3, 1e-2, 1e-1, 1], "kernel": ["rbf", "poly"]}
       search = RandomizedSearchCV(
@@ -370,7 +369,7 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
     );
   });
 
-  it('randomized: a name from a module imported only below other code gets a line in the import block', () => {
+  it('randomized: joins the GridSearchCV import below other code where it stands, while GridSearchCV is still used', () => {
     expectFix(
       'GML201',
       `
@@ -382,9 +381,8 @@ describe('GML201 exhaustive-grid-search: fixes', () => {
       `,
       `
       import numpy as np
-      from sklearn.model_selection import RandomizedSearchCV
       print("setup")
-      from sklearn.model_selection import GridSearchCV
+      from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
       search = RandomizedSearchCV(SVC(), {"C": [1, 10, 100], "gamma": [0.1, 0.01]}, n_iter=2, random_state=0)
       kind = GridSearchCV
       `,

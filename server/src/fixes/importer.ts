@@ -85,25 +85,60 @@ export class Importer {
   }
 
   /**
-   * `from(module, name)` for a fix that replaces every use of `replaced` (a qualified name the file
-   * imports as `from <module> import <Name>`) except `use`: the new name is written over the old
-   * one in that statement, which would otherwise be left unused. When the old name is used anywhere
-   * else (or imported under an alias), the new name joins the statement as `from` does.
+   * The new name for a fix that replaces the use `use` of `replaced` (a qualified name the file
+   * imports as `from <module> import <Name>`), so that the old name's import is not left unused:
+   * when nothing else uses the old name, the new one is written over it in that statement, or,
+   * when the new name is imported already (an earlier fix replaced another use), the old name is
+   * taken out of its statement (the whole statement when it imports nothing else). When the old
+   * name is used elsewhere, the new one joins the old one's statement. Without such a statement,
+   * as `from`.
    */
   fromReplacing(module: string, name: string, replaced: string, use: Node): ImportedName {
-    if (this.existing([`${module}.${name}`])) return this.from(module, name);
     const binding = this.statementsOf([replaced]).find((b) => b.node.type === 'import_from_statement' && moduleOf(b.node) === module);
     const oldName = replaced.slice(replaced.lastIndexOf('.') + 1);
-    const nameNode = binding?.node.childrenForFieldName('name').find((n): n is Node => !!n && n.type === 'dotted_name' && n.text === oldName);
-    if (binding && nameNode && binding.name === oldName && !this.added.has(`${binding.node.id}:${name}`)) {
-      const inside = (n: Node, outer: Node) => n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
-      const elsewhere = this.model.identifiers(oldName).some((id) => !inside(id, binding.node) && !inside(id, use));
-      if (!elsewhere) {
-        this.added.add(`${binding.node.id}:${name}`);
-        return { name, edit: { range: this.source.rangeOf(nameNode.startIndex, nameNode.endIndex), newText: name }, row: binding.node.startPosition.row };
-      }
+    // The statement's entry for the old name: `GridSearchCV`, or `GridSearchCV as GS`.
+    const entry = binding?.node.childrenForFieldName('name').find((n): n is Node => {
+      if (n?.type === 'aliased_import') return n.childForFieldName('name')?.text === oldName && n.childForFieldName('alias')?.text === binding.name;
+      return n?.type === 'dotted_name' && n.text === oldName && binding.name === oldName;
+    });
+    const inside = (n: Node, outer: Node) => n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
+    const unusedAfter = !!entry && !this.model.identifiers(binding!.name).some((id) => !inside(id, binding!.node) && !inside(id, use));
+    if (this.existing([`${module}.${name}`])) {
+      const imported = this.from(module, name);
+      const key = `${binding?.node.id}:-${oldName}`;
+      const removal = unusedAfter && !this.added.has(key) ? this.withoutName(binding!.node, entry!) : undefined;
+      if (!removal) return imported;
+      this.added.add(key);
+      return { ...imported, edit: removal };
     }
-    return this.from(module, name);
+    if (!binding || this.added.has(`${binding.node.id}:${name}`)) return this.from(module, name);
+    this.added.add(`${binding.node.id}:${name}`);
+    const row = binding.node.startPosition.row;
+    // Written over an unaliased old name only: over `GridSearchCV as GS` it would bind `GS`.
+    if (unusedAfter && entry!.type === 'dotted_name') return { name, edit: { range: this.source.rangeOf(entry!.startIndex, entry!.endIndex), newText: name }, row };
+    return { name, edit: this.appendName(binding.node, name), row };
+  }
+
+  /**
+   * Takes one imported name out of a from-import: up to the next name (or from the previous one,
+   * for the last), or the whole statement's lines when it is the only name and the statement stands
+   * alone on its lines in the module. Undefined where that cannot be done cleanly.
+   */
+  private withoutName(statement: Node, entry: Node): TextEdit | undefined {
+    const names = statement.childrenForFieldName('name').filter((n): n is Node => !!n);
+    const index = names.findIndex((n) => n.id === entry.id);
+    if (index < 0) return undefined;
+    const remove = (start: number, end: number): TextEdit => ({ range: this.source.rangeOf(start, end), newText: '' });
+    if (index + 1 < names.length) return remove(entry.startIndex, names[index + 1].startIndex);
+    if (index > 0) return remove(names[index - 1].endIndex, entry.endIndex);
+    // The only name: the statement goes, if that leaves no block empty and nothing else on its lines.
+    if (this.model.parentOf(statement)?.type !== 'module') return undefined;
+    const first = statement.startPosition.row;
+    const last = statement.endPosition.row;
+    const start = this.source.lineStart(first);
+    const end = this.source.lineEnd(last);
+    if (this.source.text.slice(start, statement.startIndex).trim() || this.source.text.slice(statement.endIndex, end).trim()) return undefined;
+    return remove(start, last + 1 < this.source.lineCount ? this.source.lineStart(last + 1) : end);
   }
 
   /** The first `from <module> import a, b` statement (not `*`) of the file's leading import block. */

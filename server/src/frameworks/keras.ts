@@ -162,14 +162,6 @@ export function kerasEarlyStoppingName(model: Semantic, imports: Importer): { na
   return imports.from(`${root}.callbacks`, 'EarlyStopping');
 }
 
-/** The uses of a name whose reaching assignment is `value` (`history = model.fit(…)` … `history.history`). */
-function usesOfValue(model: Semantic, value: Node): Node[] {
-  const statement = model.parentOf(value);
-  const target = statement?.type === 'assignment' && sameNode(statement.childForFieldName('right'), value) ? statement.childForFieldName('left') : null;
-  if (target?.type !== 'identifier') return [];
-  return model.identifiers(target.text).filter((id) => id.startIndex > statement!.endIndex && sameNode(model.reachingBinding(id)?.value, value));
-}
-
 /** List methods that store a series where its reads are no longer followed. */
 const COLLECTORS = new Set(['append', 'extend', 'insert']);
 
@@ -183,12 +175,12 @@ const COLLECTORS = new Set(['append', 'extend', 'insert']);
  */
 export function readsHistoryAtFullLength(model: Semantic, fit: CallSite, epochs: number, patience: number): boolean {
   const series: Node[] = [];
-  for (const use of usesOfValue(model, fit.node)) {
+  for (const use of model.usesOfValue(fit.node)) {
     const attribute = model.parentOf(use);
     if (attribute?.type !== 'attribute' || attribute.childForFieldName('attribute')?.text !== 'history') continue;
     const subscript = model.parentOf(attribute);
     if (subscript?.type !== 'subscript' || !sameNode(subscript.childForFieldName('value'), attribute)) continue;
-    series.push(subscript, ...usesOfValue(model, subscript));
+    series.push(subscript, ...model.usesOfValue(subscript));
   }
   return series.some((s) => {
     const parent = model.parentOf(s);

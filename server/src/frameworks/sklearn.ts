@@ -2,6 +2,8 @@
 // estimators with built-in early stopping, and the functions that train a model.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import { sameNode } from '../analysis/model/navigation';
+import type { Node } from '../analysis/parser';
 import { numberValue, type Value } from '../analysis/values';
 
 export const MODEL_SELECTION = 'sklearn.model_selection';
@@ -80,6 +82,91 @@ export function foldCount(model: Semantic, call: CallSite): number | undefined {
   const splits = count('n_splits', splitter.position, splitter.splits);
   const repeats = splitter.repeats === undefined ? 1 : count('n_repeats', undefined, splitter.repeats);
   return splits !== undefined && repeats !== undefined ? splits * repeats : undefined;
+}
+
+/** Calls that keep the rows of what they are given, in order: arrays, frames and series of it. */
+const ROW_KEEPING_CALLS: ReadonlySet<string> = new Set(['numpy.array', 'numpy.asarray', 'numpy.asanyarray', 'pandas.DataFrame', 'pandas.Series']);
+const ROW_KEEPING_BUILTINS: ReadonlySet<string> = new Set(['list', 'tuple']);
+/** Methods of an array, frame or series whose result keeps its rows, in order. */
+const ROW_KEEPING_METHODS: ReadonlySet<string> = new Set(['to_numpy', 'tolist', 'astype', 'copy', 'ravel', 'flatten']);
+
+/** A subscript whose (first) index is a literal position: `scores[3]`, `scores[-1]`, `scores[:6]`, `results.iloc[0, 2]`. */
+function atLiteralPosition(model: Semantic, subscript: Node): boolean {
+  const index = subscript.childForFieldName('subscript');
+  if (!index) return false;
+  if (index.type === 'slice') return index.namedChildren.some((bound) => !!bound && model.evaluate(bound).kind === 'number');
+  return model.evaluate(index).kind === 'number';
+}
+
+/** A call that returns its argument's rows in order: `np.array(x)`, `pd.DataFrame(x)`, `list(x)`. */
+function keepsRows(model: Semantic, call: CallSite): boolean {
+  const q = call.qualifiedName;
+  if (q) return ROW_KEEPING_CALLS.has(q);
+  return call.callee.type === 'identifier' && ROW_KEEPING_BUILTINS.has(call.callee.text) && model.lookup(call.callee.text, call.callee).length === 0;
+}
+
+/** Another argument of a call that is a literal sequence as long as the grid (`plt.plot(param_grid["C"], scores)`). */
+function besideGridLongSequence(model: Semantic, args: Node, read: Node, candidates: number): boolean {
+  return args.namedChildren.some((arg) => {
+    const value = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+    if (!value || sameNode(value, read)) return false;
+    const v = model.evaluate(value);
+    return (v.kind === 'list' || v.kind === 'tuple') && v.items.length === candidates;
+  });
+}
+
+/**
+ * Whether the file reads a search's `cv_results_` as holding one row per grid candidate, in grid
+ * order — which HalvingGridSearchCV (one row per candidate per round) and a random search (fewer
+ * rows, in sampled order) break. Followed from the name the search is assigned to (or its
+ * `.fit(…)`, which returns the search), where that assignment reaches the use; through subscripts,
+ * attributes, row-keeping conversions (`np.array`, `pd.DataFrame`, `.to_numpy()`) and names
+ * assigned them. Counted: a `.reshape(…)` or `np.reshape(…)` of it, an index or slice at a literal
+ * position, or a call that pairs it with a literal sequence as long as the grid (`candidates`, when
+ * known). A search whose name is not followed (a parameter, an attribute) counts as not read.
+ */
+export function readsCvResultsPerCandidate(model: Semantic, search: CallSite, candidates: number | undefined): boolean {
+  const values: Node[] = [search.node];
+  const fit = model.parentOf(search.node);
+  if (fit?.type === 'attribute' && fit.childForFieldName('attribute')?.text === 'fit') {
+    const fitCall = model.parentOf(fit);
+    if (fitCall?.type === 'call') values.push(fitCall);
+  }
+  const work: Node[] = [];
+  for (const value of values) {
+    for (const use of model.usesOfValue(value)) {
+      const attribute = model.parentOf(use);
+      if (attribute?.type === 'attribute' && sameNode(attribute.childForFieldName('object'), use) && attribute.childForFieldName('attribute')?.text === 'cv_results_') {
+        work.push(attribute);
+      }
+    }
+  }
+  const seen = new Set<number>();
+  for (let read = work.pop(); read && seen.size < 100; read = work.pop()) {
+    if (seen.has(read.id)) continue;
+    seen.add(read.id);
+    const parent = model.parentOf(read);
+    if (parent?.type === 'parenthesized_expression') work.push(parent);
+    else if (parent?.type === 'assignment' && sameNode(parent.childForFieldName('right'), read)) work.push(...model.usesOfValue(read));
+    else if (parent?.type === 'subscript' && sameNode(parent.childForFieldName('value'), read)) {
+      if (atLiteralPosition(model, parent)) return true;
+      work.push(parent);
+    } else if (parent?.type === 'attribute' && sameNode(parent.childForFieldName('object'), read)) {
+      const name = parent.childForFieldName('attribute')?.text ?? '';
+      const call = model.parentOf(parent);
+      if (call?.type !== 'call' || !sameNode(call.childForFieldName('function'), parent)) work.push(parent); // `.values`, `.iloc`, a column
+      else if (name === 'reshape') return true;
+      else if (ROW_KEEPING_METHODS.has(name)) work.push(call);
+    } else if (parent?.type === 'argument_list') {
+      const call = model.parentOf(parent);
+      if (call?.type !== 'call') continue;
+      const site = model.callSite(call);
+      if (site.qualifiedName === 'numpy.reshape' && sameNode(site.positional[0], read)) return true;
+      if (candidates !== undefined && besideGridLongSequence(model, parent, read, candidates)) return true;
+      if (keepsRows(model, site) && sameNode(site.positional[0], read)) work.push(call);
+    }
+  }
+  return false;
 }
 
 /** How an estimator's built-in early stopping is switched on. */

@@ -5,7 +5,7 @@ import { truthiness } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import type { Importer } from '../fixes/importer';
 import { TUNE_GRID_SEARCH, TUNE_SKLEARN } from '../frameworks/raytune';
-import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates, plural } from '../frameworks/sklearn';
+import { ENABLE_HALVING, GRID_SEARCH, MODEL_SELECTION, PARAMETER_GRID, foldCount, gridCandidates, plural, readsCvResultsPerCandidate } from '../frameworks/sklearn';
 import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -259,8 +259,13 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
  * - Imports: the new name is written over `GridSearchCV` in its own `from sklearn.model_selection
  *   import …` statement when nothing else in the file uses `GridSearchCV` (so no unused import is
  *   left); otherwise it joins that statement (`import GridSearchCV, HalvingGridSearchCV`,
- *   parenthesised multi-line forms in their layout). A new line is added only when the import
- *   block has no `from sklearn.model_selection import` yet. Each import is added once.
+ *   parenthesised multi-line forms in their layout), wherever it stands. When the new name is
+ *   imported already — as after an earlier search's fix, when all fixes of a file are applied
+ *   (`greenml check --fix`) — the fix of the last search that uses `GridSearchCV` takes it out of
+ *   its statement (the whole statement when it imports nothing else), so two searches fixed leave
+ *   `from sklearn.model_selection import HalvingGridSearchCV` alone. When `GridSearchCV` does not
+ *   come from such a statement, the new name joins the import block's `from sklearn.model_selection
+ *   import …`, or gets a line of its own when there is none. Each import is added once.
  * - Its defaults differ from `GridSearchCV`: `return_train_score=True` (extra scoring of every
  *   training split), so the fix writes `return_train_score=False` unless you set it; `cv=5` equals
  *   `GridSearchCV`'s `cv=None`. `pre_dispatch` does not exist on `HalvingGridSearchCV` and is removed.
@@ -276,6 +281,20 @@ function samplerFix(edits: Edits, call: CallSite, candidates: number | undefined
  *   `random_state=0` so results stay reproducible, as a grid search's are. It samples at least two
  *   candidates, and is not offered when that would be all of them (a grid of two): the same holds
  *   for `n_trials` and for `ParameterSampler`'s `n_iter`.
+ * - Every fix here changes the rows of `cv_results_`: halving has one per candidate per round (a
+ *   grid of 18 gave 18 + 6 + 2 = 26 rows), a random search (`RandomizedSearchCV`, tune-sklearn's
+ *   `TuneSearchCV`) one per sampled candidate, in sampled order. When the file reads a search's
+ *   `cv_results_` as one row per grid candidate, the finding stays but no fix is offered: a
+ *   `.reshape(…)` or `np.reshape(…)` of anything taken from it
+ *   (`grid.cv_results_["mean_test_score"].reshape(3, -1)` for a heatmap, directly or through names,
+ *   `np.array(…)`, `pd.DataFrame(…)` and its columns), an index or slice at a literal position
+ *   (`scores[5]`, `results.iloc[:4]`), or a call that pairs it with a literal sequence as long as
+ *   the grid (`plt.semilogx(alphas, grid.cv_results_["mean_test_score"])`). The search is followed
+ *   through the name it is assigned to (or its `.fit(…)`, which returns it), where that assignment
+ *   reaches the read, so a later search under the same name is told apart. Reads that hold with any
+ *   number of rows (`pd.DataFrame(grid.cv_results_)`, `.head()`, `.max()`, `best_params_`,
+ *   `best_score_`) keep the fixes, and so does a read through a name that is not followed (a
+ *   function's parameter).
  *
  * Both fixed versions of the fixture above were run with Debian's scikit-learn 1.2 in this project's tests.
  *
@@ -362,20 +381,23 @@ export const exhaustiveGridSearch = defineRule({
       } else {
         cost = 'every grid combination in every CV fold (grid size not known statically)';
       }
+      // Both fixes change cv_results_'s rows (one per candidate per round, or fewer): code that
+      // reads them as the grid's (a heatmap's reshape) would break.
+      const fixable = !readsCvResultsPerCandidate(model, call, candidates);
       if (isTune) {
         report({
           node: call.callee,
           message:
             `TuneGridSearchCV is exhaustive: ${cost}. TuneSearchCV samples a fixed number of trials at random (or with Bayesian optimisation), ` +
             'and early_stopping= (an ASHA scheduler) ends poor candidates after a few iterations; either usually finds an equally good setting for a fraction of the compute.',
-          fixes: [tuneRandomFix(edits, call, candidates)].filter((f): f is ReportedFix => !!f),
+          fixes: fixable ? [tuneRandomFix(edits, call, candidates)].filter((f): f is ReportedFix => !!f) : [],
         });
         continue;
       }
       const fixes: ReportedFix[] = [];
-      const halving = halvingFix(edits, call);
+      const halving = fixable ? halvingFix(edits, call) : undefined;
       if (halving) fixes.push(halving);
-      const randomized = randomizedFix(edits, call, candidates);
+      const randomized = fixable ? randomizedFix(edits, call, candidates) : undefined;
       if (randomized) fixes.push(randomized);
       report({
         node: call.callee,

@@ -13,7 +13,7 @@ import { Evaluator } from './evaluate';
 import { Imports } from './imports';
 import { Lookup } from './lookup';
 import { ModuleText, type OffsetRange } from './module';
-import { Navigation } from './navigation';
+import { Navigation, sameNode } from './navigation';
 import type { ModelParts } from './parts';
 import { Recorder } from './recorder';
 import { Scopes } from './scopes';
@@ -50,6 +50,12 @@ export interface Semantic {
    * later one can run again before it (notebook cells run top to bottom). Undefined otherwise.
    */
   reachingBinding(use: Node): Binding | undefined;
+  /**
+   * The uses, after it, of the name a plain assignment `name = value` binds, where that assignment is
+   * the binding that reaches them (`history = model.fit(…)` … `history.history`); none for any
+   * other `value`.
+   */
+  usesOfValue(value: Node): Node[];
   lookupDefinitions(name: string, from: Node): Binding[];
   lookupWithin(name: string, from: Node, spans: readonly OffsetRange[], accept: (b: Binding) => boolean): Binding[];
   scopeOf(node: Node): Node;
@@ -404,6 +410,13 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
 
   reachingBinding(use: Node): Binding | undefined {
     return this.values.reachingBinding(use);
+  }
+
+  usesOfValue(value: Node): Node[] {
+    const statement = this.parentOf(value);
+    const target = statement?.type === 'assignment' && sameNode(statement.childForFieldName('right'), value) ? statement.childForFieldName('left') : null;
+    if (target?.type !== 'identifier') return [];
+    return this.identifiers(target.text).filter((id) => id.startIndex > statement!.endIndex && sameNode(this.reachingBinding(id)?.value, value));
   }
 
   // ---- suppression comments -----------------------------------------------------------------
