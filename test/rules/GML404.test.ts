@@ -53,6 +53,52 @@ describe('GML404 per-step-host-sync', () => {
     assert.deepEqual(found.map((f) => f.severity), ['information', 'information', 'information']);
   });
 
+  it('is a warning where the script calls .cuda() unconditionally, though it asks torch.cuda.is_available() to seed', () => {
+    const [finding] = expectFindings(`
+      import torch
+
+      def seed_everything(seed):
+          torch.manual_seed(seed)
+          if torch.cuda.is_available():
+              torch.cuda.manual_seed_all(seed)
+
+      seed_everything(42)
+      model = Classifier()
+      model.cuda()
+      for epoch in range(3):
+          for batch in train_loader:
+              ids, labels = batch["ids"].cuda(), batch["labels"].cuda()
+              optimizer.zero_grad()
+              loss = loss_fn(model(ids), labels)
+              loss.backward()
+              optimizer.step()
+              epoch_loss += loss.item() * len(ids)
+      #                     ^^^^^^^^^^^ GML404
+    `);
+    assert.equal(finding.severity, 'warning');
+  });
+
+  it('stays information where every .cuda() is guarded by a check', () => {
+    const [finding] = expectFindings(`
+      import torch
+
+      use_cuda = torch.cuda.is_available()
+      model = Classifier()
+      if use_cuda:
+          model.cuda()
+      for epoch in range(3):
+          for ids, labels in train_loader:
+              ids, labels = (ids.cuda(), labels.cuda()) if use_cuda else (ids, labels)
+              optimizer.zero_grad()
+              loss = loss_fn(model(ids), labels)
+              loss.backward()
+              optimizer.step()
+              epoch_loss += loss.item()
+      #                     ^^^^^^^^^^^ GML404
+    `);
+    assert.equal(finding.severity, 'information');
+  });
+
   it('flags printing the loss tensor and torch.cuda.synchronize() every step', () => {
     expectFindings(`
       import torch

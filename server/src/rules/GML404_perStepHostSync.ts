@@ -78,7 +78,9 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
  * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`) and moves work to it (a
  * device chosen and only printed leaves the loop on the CPU); it is a warning where the script names
- * CUDA and information where the device is chosen at run time.
+ * CUDA (or calls `.cuda()` outside any `if`, `try` or conditional expression: it cannot run without
+ * CUDA, even when it asks `torch.cuda.is_available()` to seed) and information where the device is
+ * chosen at run time.
  *
  * ## Why
  *
