@@ -53,6 +53,52 @@ describe('GML404 per-step-host-sync', () => {
     assert.deepEqual(found.map((f) => f.severity), ['information', 'information', 'information']);
   });
 
+  it('is a warning where the script calls .cuda() unconditionally, though it asks torch.cuda.is_available() to seed', () => {
+    const [finding] = expectFindings(`
+      import torch
+
+      def seed_everything(seed):
+          torch.manual_seed(seed)
+          if torch.cuda.is_available():
+              torch.cuda.manual_seed_all(seed)
+
+      seed_everything(42)
+      model = Classifier()
+      model.cuda()
+      for epoch in range(3):
+          for batch in train_loader:
+              ids, labels = batch["ids"].cuda(), batch["labels"].cuda()
+              optimizer.zero_grad()
+              loss = loss_fn(model(ids), labels)
+              loss.backward()
+              optimizer.step()
+              epoch_loss += loss.item() * len(ids)
+      #                     ^^^^^^^^^^^ GML404
+    `);
+    assert.equal(finding.severity, 'warning');
+  });
+
+  it('stays information where every .cuda() is guarded by a check', () => {
+    const [finding] = expectFindings(`
+      import torch
+
+      use_cuda = torch.cuda.is_available()
+      model = Classifier()
+      if use_cuda:
+          model.cuda()
+      for epoch in range(3):
+          for ids, labels in train_loader:
+              ids, labels = (ids.cuda(), labels.cuda()) if use_cuda else (ids, labels)
+              optimizer.zero_grad()
+              loss = loss_fn(model(ids), labels)
+              loss.backward()
+              optimizer.step()
+              epoch_loss += loss.item()
+      #                     ^^^^^^^^^^^ GML404
+    `);
+    assert.equal(finding.severity, 'information');
+  });
+
   it('flags printing the loss tensor and torch.cuda.synchronize() every step', () => {
     expectFindings(`
       import torch
@@ -347,6 +393,284 @@ describe('GML404 per-step-host-sync', () => {
       #                 ^^^^^^^^^^^ GML404
     `);
     assert.deepEqual(finding.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), []);
+  });
+
+  /** The real fixes a finding offers (not the suppression actions). */
+  const realFixes = (fixes: Array<{ title: string }>) => fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show'));
+
+  it('offers no fix where the epoch loss is appended to a history list that is plotted', () => {
+    const [finding] = expectFindings(`
+      import matplotlib.pyplot as plt
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      train_losses = []
+      for epoch in range(20):
+          running_loss = 0.0
+          for images, targets in train_loader:
+              images, targets = images.to(device), targets.to(device)
+              optimizer.zero_grad()
+              loss = criterion(net(images), targets)
+              loss.backward()
+              optimizer.step()
+              running_loss += loss.item() * images.size(0)
+      #                       ^^^^^^^^^^^ GML404
+          epoch_loss = running_loss / len(train_loader.dataset)
+          print(f"epoch {epoch}: {epoch_loss:.4f}")
+          train_losses.append(epoch_loss)
+      plt.plot(train_losses)
+    `);
+    assert.deepEqual(realFixes(finding.fixes), []);
+  });
+
+  it('offers no fix where the total is stored under a key, added as a list, or returned', () => {
+    const found = expectFindings(`
+      import torch
+
+      def train_one_epoch(model, loader, optimizer, history):
+          total, seen, correct = 0.0, 0, 0
+          for x, y in loader:
+              x, y = x.cuda(), y.cuda()
+              optimizer.zero_grad()
+              out = model(x)
+              loss = loss_fn(out, y)
+              loss.backward()
+              optimizer.step()
+              total += loss.item()
+      #                ^^^^^^^^^^^ GML404
+              correct += (out.argmax(1) == y).sum().item()
+      #                  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML404
+              seen += y.size(0)
+          history["loss"] += [total / len(loader)]
+          return correct / seen
+
+      for epoch in range(10):
+          acc = train_one_epoch(model, train_loader, optimizer, history)
+    `);
+    assert.deepEqual(found.map((f) => realFixes(f.fixes)), [[], []]);
+  });
+
+  it('offers no fix where the averaged total is returned under the same name by a course-style train_step', () => {
+    const found = expectFindings(`
+      import torch
+
+      def train_step(model, dataloader, loss_fn, optimizer, device):
+          model.train()
+          train_loss, train_acc = 0, 0
+          for batch, (X, y) in enumerate(dataloader):
+              X, y = X.to(device), y.to(device)
+              y_pred = model(X)
+              loss = loss_fn(y_pred, y)
+              train_loss += loss.item()
+      #                     ^^^^^^^^^^^ GML404
+              optimizer.zero_grad()
+              loss.backward()
+              optimizer.step()
+              train_acc += (y_pred.argmax(dim=1) == y).sum().item() / len(y_pred)
+      #                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML404
+          train_loss = train_loss / len(dataloader)
+          train_acc = train_acc / len(dataloader)
+          return train_loss, train_acc
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      results = {"train_loss": [], "train_acc": []}
+      for epoch in range(5):
+          train_loss, train_acc = train_step(model, train_dataloader, loss_fn, optimizer, device)
+          results["train_loss"].append(train_loss)
+    `);
+    assert.deepEqual(found.map((f) => realFixes(f.fixes)), [[], []]);
+  });
+
+  it('keeps the fix where the total (and a name derived from it) is only printed every N steps and reset', () => {
+    expectFix(
+      'GML404',
+      `
+      import math
+      import torch
+      device = "cuda"
+      running_loss = 0.0
+      for i, (inputs, labels) in enumerate(trainloader):
+          inputs, labels = inputs.to(device), labels.to(device)
+          optimizer.zero_grad()
+          loss = criterion(net(inputs), labels)
+          loss.backward()
+          optimizer.step()
+          running_loss += loss.item()
+          if i % 2000 == 1999:
+              cur_loss = running_loss / 2000
+              print("[%5d] loss: %.3f ppl %.1f" % (i + 1, cur_loss, math.exp(cur_loss)))
+              running_loss = 0.0
+      `,
+      `
+      import math
+      import torch
+      device = "cuda"
+      running_loss = 0.0
+      for i, (inputs, labels) in enumerate(trainloader):
+          inputs, labels = inputs.to(device), labels.to(device)
+          optimizer.zero_grad()
+          loss = criterion(net(inputs), labels)
+          loss.backward()
+          optimizer.step()
+          running_loss += loss.detach()
+          if i % 2000 == 1999:
+              cur_loss = running_loss / 2000
+              print("[%5d] loss: %.3f ppl %.1f" % (i + 1, cur_loss, math.exp(cur_loss)))
+              running_loss = 0.0
+      `,
+    );
+  });
+
+  it('keeps the fix where a reused name is reset before an evaluation loop stores its own total', () => {
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = "cuda"
+      val_losses = []
+      for epoch in range(5):
+          total = 0.0
+          for x, y in train_loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total += loss.item()
+          print("train loss {:.3f}".format(total / len(train_loader)))
+          total = 0.0
+          with torch.no_grad():
+              for x, y in val_loader:
+                  total += criterion(model(x.to(device)), y.to(device)).item()
+          val_losses.append(total / len(val_loader))
+      `,
+      `
+      import torch
+      device = "cuda"
+      val_losses = []
+      for epoch in range(5):
+          total = 0.0
+          for x, y in train_loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total += loss.detach()
+          print("train loss {:.3f}".format(total / len(train_loader)))
+          total = 0.0
+          with torch.no_grad():
+              for x, y in val_loader:
+                  total += criterion(model(x.to(device)), y.to(device)).item()
+          val_losses.append(total / len(val_loader))
+      `,
+    );
+  });
+
+  it('look-alike: a local function named print is not the builtin, so the total printed through it gets no fix', () => {
+    const [finding] = expectFindings(`
+      import torch
+      device = "cuda"
+      def print(*values):
+          log_file.write(values)
+      for x, y in loader:
+          x, y = x.to(device), y.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          loss.backward()
+          optimizer.step()
+          epoch_loss += loss.item()
+      #                 ^^^^^^^^^^^ GML404
+      print(epoch_loss)
+    `);
+    assert.deepEqual(realFixes(finding.fixes), []);
+  });
+
+  it('leaves syncs in the closure of a torch.optim.LBFGS step alone (LBFGS reads every loss as a float itself)', () => {
+    expectNone('GML404', `
+      import torch
+      from torch import nn
+
+      device = "cuda"
+      points = torch.rand(2048, 2, device=device)
+      net = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
+      optimizer = torch.optim.LBFGS(net.parameters(), lr=1.0, line_search_fn="strong_wolfe")
+      losses = []
+      for it in range(500):
+          def closure():
+              optimizer.zero_grad()
+              loss = net(points).pow(2).mean()
+              loss.backward()
+              losses.append(loss.item())
+              return loss
+          optimizer.step(closure)
+    `);
+  });
+
+  it('leaves an LBFGS closure alone through a from-import alias and a closure= keyword', () => {
+    expectNone('GML404', `
+      import torch
+      from torch.optim import LBFGS as QuasiNewton
+
+      model = Model().cuda()
+      opt = QuasiNewton(model.parameters(), history_size=20)
+      for epoch in range(200):
+          for xb, yb in loader:
+              xb, yb = xb.cuda(), yb.cuda()
+              def closure():
+                  opt.zero_grad()
+                  loss = criterion(model(xb), yb)
+                  loss.backward()
+                  print("loss", loss.item())
+                  return loss
+              opt.step(closure=closure)
+    `);
+  });
+
+  it('still flags a sync in the closure of another optimizer', () => {
+    expectFindings(`
+      import torch
+
+      device = "cuda"
+      optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+      for x, y in loader:
+          x, y = x.to(device), y.to(device)
+          def closure():
+              optimizer.zero_grad()
+              loss = criterion(net(x), y)
+              loss.backward()
+              history.append(loss.item())
+      #                      ^^^^^^^^^^^ GML404
+              return loss
+          optimizer.step(closure)
+    `);
+  });
+
+  it('look-alike: a local class named LBFGS is not torch\'s, and its closure is flagged', () => {
+    expectFindings(`
+      import torch
+
+      class LBFGS(torch.optim.Optimizer):
+          def step(self, closure):
+              loss = closure()
+              for group in self.param_groups:
+                  for p in group["params"]:
+                      p.data.add_(p.grad, alpha=-group["lr"])
+              return loss
+
+      device = "cuda"
+      optimizer = LBFGS(net.parameters(), dict(lr=0.1))
+      for x, y in loader:
+          x, y = x.to(device), y.to(device)
+          def closure():
+              optimizer.zero_grad()
+              loss = criterion(net(x), y)
+              loss.backward()
+              history.append(loss.item())
+      #                      ^^^^^^^^^^^ GML404
+              return loss
+          optimizer.step(closure)
+    `);
   });
 
   it('flags the train_step function of a course-style notebook, and --fix --unsafe-fixes sums on the device', () => {

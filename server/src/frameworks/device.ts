@@ -112,7 +112,20 @@ function placesWork(context: FactContext): boolean {
   return sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item');
 }
 
+/** Blocks that may not run where they stand: branches, `try` bodies and conditional expressions. */
+const GUARDS: ReadonlySet<string> = new Set(['if_statement', 'elif_clause', 'else_clause', 'conditional_expression', 'boolean_operator', 'try_statement']);
+
+/**
+ * `.cuda()` on a model or tensor under no branch, `try` or conditional expression (`x.cuda() if
+ * use_cuda else x` is guarded): such a script needs CUDA to run at all, whatever it asks
+ * `torch.cuda.is_available()` elsewhere (`if torch.cuda.is_available(): torch.cuda.manual_seed(…)`).
+ */
+function callsCudaUnconditionally({ model, sites }: FactContext): boolean {
+  return sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName && ![...model.ancestors(c.node)].some((a) => GUARDS.has(a.type)));
+}
+
 export const DEVICE_FACTS = {
+  callsCudaUnconditionally: fact.any(callsCudaUnconditionally),
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
   /** `torch.accelerator.is_available()` / `current_accelerator()` (PyTorch 2.6+): whichever accelerator the machine has. */
   asksForAccelerator: fact.any(({ sites }) => sites.callsTo(TORCH_ACCELERATOR_QUERIES).length > 0),
@@ -128,7 +141,8 @@ export const DEVICE_FACTS = {
 export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
 
 /**
- * - `cuda`: the script puts work on a CUDA device it names;
+ * - `cuda`: the script puts work on a CUDA device it names, or calls `.cuda()` where nothing guards
+ *   it (whatever it asks `torch.cuda.is_available()` elsewhere: it cannot run without CUDA);
  * - `runtime`: it picks the device when it runs (`"cuda" if torch.cuda.is_available() else "cpu"`, a
  *   device passed in, `torch.accelerator.current_accelerator()`, an Accelerate `Accelerator` or a Lightning `Trainer` / `Fabric` not told the CPU);
  * - `cpu`: it names the CPU and no GPU;
@@ -140,6 +154,7 @@ export function trainingDevice(facts: DeviceFacts): TrainingDevice {
   // Read in this order, each only when needed: a framework's placement reads every place the file
   // spells `Trainer` or `Accelerator`, which would tie every segment to those names.
   const places = () => facts.placesWork || facts.frameworkPicksDevice;
+  if (facts.callsCudaUnconditionally) return 'cuda';
   if (facts.callsCudaIsAvailable || facts.asksForAccelerator) return places() ? 'runtime' : 'none';
   if (facts.spellsCuda || facts.callsCuda) return places() ? 'cuda' : 'none';
   if (facts.spellsMps) return places() ? 'mps' : 'none';

@@ -94,16 +94,33 @@ export function updateAfter(model: Semantic, gradient: CallSite, kind: GradientK
  * update is that step; the region is the loop around it (else its function).
  */
 function closureStep(model: Semantic, fn: Node): { update: CallSite; region: Node } | undefined {
-  const name = fn.childForFieldName('name');
-  if (!name) return undefined;
-  for (const call of model.callsNamed('step')) {
-    const given = call.argument('closure', 0);
-    if (!call.receiver || given?.type !== 'identifier' || given.text !== name.text) continue;
-    if (!model.lookupDefinitions(given.text, given).some((b) => b.kind === 'def' && b.node.id === fn.id)) continue;
+  for (const call of stepsGivenClosure(model, fn)) {
     const region = model.enclosingLoops(call.node)[0] ?? model.enclosingFunction(call.node);
     if (region) return { update: call, region };
   }
   return undefined;
+}
+
+/** The `optimizer.step(closure)` calls (`closure=` or first argument) that are handed this function by name. */
+function stepsGivenClosure(model: Semantic, fn: Node): CallSite[] {
+  const name = fn.childForFieldName('name');
+  if (!name) return [];
+  return model.callsNamed('step').filter((call) => {
+    const given = call.argument('closure', 0);
+    if (!call.receiver || given?.type !== 'identifier' || given.text !== name.text) return false;
+    return model.lookupDefinitions(given.text, given).some((b) => b.kind === 'def' && b.node.id === fn.id);
+  });
+}
+
+const LBFGS = new Set(['torch.optim.LBFGS', 'torch.optim.lbfgs.LBFGS']);
+
+/**
+ * Whether a function is the closure of a `torch.optim.LBFGS` step (`optimizer = torch.optim.LBFGS(…)`,
+ * then `optimizer.step(closure)`): LBFGS evaluates it several times per step and reads each loss
+ * as a Python float itself (`float(closure())`), so the closure's evaluations sync anyway.
+ */
+export function steppedByLbfgs(model: Semantic, fn: Node): boolean {
+  return stepsGivenClosure(model, fn).some((call) => LBFGS.has(model.originCall(call.receiver!)?.qualifiedName ?? ''));
 }
 
 /** The training step a `backward` / `gradient` call starts, if it is one (a gradient with an update after it). */

@@ -4,7 +4,7 @@ import type { Node } from '../analysis/parser';
 import type { Edits } from '../fixes/edits';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { lossName, within } from '../frameworks/loops';
-import { perStepRegionAround, stepsWithin, type TrainingStep } from '../frameworks/training';
+import { perStepRegionAround, steppedByLbfgs, stepsWithin, type TrainingStep } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
@@ -49,6 +49,14 @@ function conditional(model: Semantic, node: Node, region: Node): boolean {
   return false;
 }
 
+/** Whether a node runs in a closure an LBFGS step evaluates (between it and the region): LBFGS syncs on every evaluation itself. */
+function inLbfgsClosure(model: Semantic, node: Node, region: Node): boolean {
+  for (let fn = model.enclosingFunction(node); fn && within(fn, region); fn = model.enclosingFunction(fn)) {
+    if (steppedByLbfgs(model, fn)) return true;
+  }
+  return false;
+}
+
 const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot queue the next one ahead and the GPU idles between steps';
 
 /**
@@ -64,11 +72,15 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * or on the configuration (`if args.synchronize_step:`), which may hold on no step or only some
  * (a sync in the condition itself runs every step and is flagged) — syncs in evaluation loops and once per epoch,
  * full-batch training (`for epoch in range(…)` with the step right in it: one step per epoch),
+ * syncs in the closure handed to a `torch.optim.LBFGS` step (`optimizer.step(closure)`: LBFGS
+ * itself reads the closure's loss as a Python float on every evaluation, so removing them saves nothing),
  * `.item()` on NumPy values, and scripts that do not run on a GPU: the rule runs where the script
  * names CUDA or chooses its device at run time (`"cuda" if torch.cuda.is_available() else "cpu"`, a
  * device passed in, an Accelerate `Accelerator` or a Lightning `Fabric`) and moves work to it (a
  * device chosen and only printed leaves the loop on the CPU); it is a warning where the script names
- * CUDA and information where the device is chosen at run time.
+ * CUDA (or calls `.cuda()` outside any `if`, `try` or conditional expression: it cannot run without
+ * CUDA, even when it asks `torch.cuda.is_available()` to seed) and information where the device is
+ * chosen at run time.
  *
  * ## Why
  *
@@ -124,10 +136,15 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  *
  * Unsafe. The fix is offered where a sync is summed (`total += loss.item()`): it sums
  * `loss.detach()` on the device instead, and the total becomes a tensor on the GPU. Printing and
- * formatting it (`f"{total:.3f}"`, `total / n`) still work and sync once, where they happen; code
- * that needs a Python number (JSON, a list plotted with matplotlib, a comparison made many times)
- * needs `.item()` there. Other syncs have no fix: move them under a logging condition
- * (`if step % 100 == 0:`).
+ * formatting it (`f"{total:.3f}"`, `"%.3f" % total`, `"{:.3f}".format(total)`, `logger.info`,
+ * `float(total)`, `math.exp(total)`), comparing it and computing with it (`total / n`) still work and
+ * sync once, where they happen. So the fix is offered only where every read of the total, and of
+ * each name assigned from it (`epoch_loss = total / n`), is one of those. Where one is stored
+ * (`history.append(epoch_loss)`, `losses += [total]`, `d[k] = total`, `self.loss = total`), returned
+ * or yielded, or handed to any other call, there is no fix: a list of CUDA tensors breaks
+ * matplotlib, NumPy, pandas and JSON (`TypeError: can't convert cuda:0 device type tensor to
+ * numpy`), so keep the `.item()` there, or sum on the device and call `.item()` once per epoch
+ * yourself. Other syncs have no fix: move them under a logging condition (`if step % 100 == 0:`).
  *
  * ## Measured here
  *
@@ -156,7 +173,7 @@ export const perStepHostSync = defineRule({
       if (seen.has(call.node.id) || !maySync(call)) continue;
       seen.add(call.node.id);
       const region = perStepRegionAround(model, call.node, known);
-      if (!region || conditional(model, call.node, region)) continue;
+      if (!region || conditional(model, call.node, region) || inLbfgsClosure(model, call.node, region)) continue;
       const losses = new Set((known.get(region.id) ?? stepsWithin(model, region)).map(stepLoss).filter((n): n is string => !!n));
       const what = syncOf(model, call, losses);
       if (!what) continue;
@@ -217,7 +234,123 @@ function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedF
   if (statement?.type !== 'augmented_assignment' || statement.childForFieldName('operator')?.text !== '+=') return [];
   const right = statement.childForFieldName('right');
   if (!right || !within(call.node, right) || statement.childForFieldName('left')?.type !== 'identifier') return [];
+  // The total becomes a CUDA tensor: offered only where every read of it works on one.
+  if (totalLeaves(model, statement)) return [];
   const receiver = call.receiver;
   const detached = receiver.type === 'call' && model.callSite(receiver).methodName === 'detach' ? receiver.text : `${receiver.text}.detach()`;
   return [{ title: `Accumulate on the device: ${detached} instead of .item()`, edits: [edits.replace(call.node, detached)] }];
+}
+
+/** Builtins that read a 0-d CUDA tensor as a number or text (`round()` is not one: a tensor has no `__round__`). */
+const NUMBER_READERS = new Set(['print', 'str', 'repr', 'format', 'float', 'int', 'abs', 'bool']);
+/** Methods that format or log what they are given: `"{:.3f}".format(t)`, `logger.info("%f", t)`, tqdm's `set_postfix`, TensorBoard's `add_scalar` (which reads tensors). */
+const FORMATTING_METHODS = new Set(['format', 'info', 'debug', 'warning', 'error', 'critical', 'add_scalar', 'set_postfix']);
+
+/**
+ * Whether the total a `total += …` statement sums, or a name assigned from it (`epoch_loss = total / n`),
+ * is read anywhere a CUDA tensor would not do: stored (`history.append(epoch_loss)`, `d[k] = …`,
+ * `self.loss = …`, a list or tuple), returned or yielded, or handed to any call that does not just
+ * print, format or convert it (matplotlib, NumPy, JSON and MLflow need Python numbers). Printing,
+ * formatting, comparing and arithmetic on it work on a tensor.
+ */
+function totalLeaves(model: Semantic, statement: Node, seen = new Set<number>()): boolean {
+  const target = statement.childForFieldName('left');
+  if (target?.type !== 'identifier' || seen.size >= 8) return true;
+  // Keyed by statement: `total = total / n` derives the same name anew.
+  if (seen.has(statement.id)) return false;
+  seen.add(statement.id);
+  const scope = model.scopeOf(statement);
+  return readsReached(model, target.text, statement, scope).some((read) => {
+    const use = useOfNumber(model, read);
+    return use === 'leaves' || (use !== 'reads' && totalLeaves(model, use, seen));
+  });
+}
+
+/**
+ * The reads of a name in `scope` that the value `statement` gives it can reach: after it, or in a
+ * loop around it (read on the next pass), unless a plain assignment of the name between the two
+ * runs straight before the read (`total = 0.0` before the evaluation loop reuses the name).
+ */
+function readsReached(model: Semantic, name: string, statement: Node, scope: Node): Node[] {
+  const loops = model.enclosingLoops(statement).filter((l) => within(l, scope));
+  const resets = model
+    .lookup(name, statement)
+    .filter((b) => b.node.type === 'assignment' && b.node.id !== statement.id && model.scopeOf(b.node).id === scope.id);
+  return model.identifiers(name).filter((id) => {
+    if (model.scopeOf(id).id !== scope.id || within(id, statement) || bindsHere(model, id)) return false;
+    if (id.startIndex < statement.endIndex) return loops.some((l) => within(id, l));
+    return !resets.some((b) => {
+      const block = model.parentOf(model.parentOf(b.node) ?? b.node);
+      return b.node.startIndex >= statement.endIndex && b.node.endIndex <= id.startIndex && !!block && within(id, block);
+    });
+  });
+}
+
+/** Whether an identifier is a target (`total = 0.0`, `total /= n`, `for total in …`, `a, total = …`) rather than a read. */
+function bindsHere(model: Semantic, id: Node): boolean {
+  let node = id;
+  for (let parent = model.parentOf(node); parent; node = parent, parent = model.parentOf(node)) {
+    if (['pattern_list', 'tuple_pattern', 'list_pattern'].includes(parent.type)) continue;
+    if (['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause'].includes(parent.type)) return parent.childForFieldName('left')?.id === node.id;
+    return false;
+  }
+  return false;
+}
+
+/**
+ * How a read of a total uses it: 'reads' where a tensor does as well as a number (printed, formatted,
+ * compared, a condition), the assignment that derives another name from it (`avg = total / n`), or
+ * 'leaves' where it is stored, returned, or handed on.
+ */
+function useOfNumber(model: Semantic, read: Node): 'reads' | 'leaves' | Node {
+  let node = read;
+  for (let parent = model.parentOf(node); parent; node = parent, parent = model.parentOf(node)) {
+    switch (parent.type) {
+      case 'binary_operator':
+      case 'unary_operator':
+      case 'parenthesized_expression':
+      case 'keyword_argument':
+        continue;
+      case 'conditional_expression':
+        if (parent.namedChild(1)?.id === node.id) return 'reads';
+        continue;
+      case 'comparison_operator':
+      case 'boolean_operator':
+      case 'not_operator':
+      case 'interpolation':
+      case 'if_statement':
+      case 'elif_clause':
+      case 'while_statement':
+      case 'assert_statement':
+      case 'expression_statement':
+        return 'reads';
+      case 'tuple':
+        // `"%.3f %.3f" % (total, acc)`: formatted.
+        return formatted(model, parent) ? 'reads' : 'leaves';
+      case 'assignment':
+      case 'augmented_assignment':
+        return parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier' ? parent : 'leaves';
+      case 'argument_list': {
+        const call = model.parentOf(parent);
+        return call?.type === 'call' && printsOrFormats(model, model.callSite(call)) ? 'reads' : 'leaves';
+      }
+      default:
+        return 'leaves';
+    }
+  }
+  return 'leaves';
+}
+
+/** Whether a tuple is the right side of `"…" % (…)`. */
+function formatted(model: Semantic, tuple: Node): boolean {
+  const parent = model.parentOf(tuple);
+  return parent?.type === 'binary_operator' && parent.childForFieldName('operator')?.text === '%' && parent.childForFieldName('right')?.id === tuple.id && parent.childForFieldName('left')?.type === 'string';
+}
+
+/** `print(…)`, `float(…)`, `math.exp(…)`, `"{:.3f}".format(…)`, `logger.info(…)`, `writer.add_scalar(…)`: calls that only read a value as a number or text. */
+function printsOrFormats(model: Semantic, call: CallSite): boolean {
+  // `math` functions read any value with `__float__`, as a 0-d tensor has.
+  if (call.qualifiedName?.startsWith('math.')) return true;
+  if (call.callee.type === 'identifier') return NUMBER_READERS.has(call.callee.text) && model.lookup(call.callee.text, call.callee).length === 0;
+  return !!call.receiver && FORMATTING_METHODS.has(call.methodName);
 }
