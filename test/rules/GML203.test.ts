@@ -366,10 +366,16 @@ describe('GML203 optuna-no-pruning', () => {
           fit_constant(model, optimizer, train_ds)
           return accuracy(model, valid_ds)
 
+      def objective_one_pass(trial):
+          model, optimizer = build(trial)
+          learn(model, optimizer, train_ds)
+          return accuracy(model, valid_ds)
+
       study = optuna.create_study(direction="maximize")
       study.optimize(objective, n_trials=50)
       study.optimize(objective_passed, n_trials=50)
       study.optimize(objective_constant, n_trials=50)
+      study.optimize(objective_one_pass, n_trials=50)
     `);
   });
 

@@ -57,10 +57,21 @@ function runsOnce(model: Semantic, loop: Node, via?: CallSite): boolean {
 }
 
 /**
+ * Whether a loop of a function the objective calls runs epochs of its own, not one pass over the
+ * batches: it holds a loop that trains, its variable names an epoch, or it counts (`range(n)`,
+ * `trange(n)`) where the call is not already one epoch's body.
+ */
+function ownEpochs(model: Semantic, loop: Node, oneEpoch: boolean): boolean {
+  if (countsEpochs(loop) || (!oneEpoch && countCall(model, loop.childForFieldName('right')))) return true;
+  const fn = model.enclosingFunction(loop)?.id;
+  return model.nodesWithin(loop, ['for_statement', 'while_statement']).some((inner) => inner.id !== loop.id && model.enclosingFunction(inner)?.id === fn && loopTrains(model, inner));
+}
+
+/**
  * The first iterative training in a function: an epoch loop that trains (or calls `partial_fit`), a
- * multi-epoch `fit`, a boosting run. `via` is the call followed into the function; with `oneEpoch` that
- * call is one epoch's body (it runs in a loop of the objective that runs once), so only a loop of the
- * function's own epochs counts, not its loop over batches.
+ * multi-epoch `fit`, a boosting run. `via` is the call followed into the function: there a loop over
+ * the batches alone is one epoch (ownEpochs); with `oneEpoch` the call is one epoch's body (it runs in
+ * a loop of the objective that runs once), so a counting loop that does not name epochs is a batch loop too.
  */
 function iterativeTraining(model: Semantic, fn: Node, depth = 0, via?: CallSite, oneEpoch = false): Iterative | undefined {
   const body = fn.childForFieldName('body');
@@ -70,7 +81,7 @@ function iterativeTraining(model: Semantic, fn: Node, depth = 0, via?: CallSite,
   const loops = body.descendantsOfType(['for_statement', 'while_statement']).filter(inFunction);
   for (const loop of loops) {
     if (model.enclosingLoops(loop).length > 0 || runsOnce(model, loop, via)) continue;
-    if (oneEpoch && !countsEpochs(loop) && !model.nodesWithin(loop, ['for_statement', 'while_statement']).some((inner) => inner.id !== loop.id && inFunction(inner) && loopTrains(model, inner))) continue;
+    if (via && !ownEpochs(model, loop, oneEpoch)) continue;
     if (loopTrains(model, loop) || model.callsNamedWithin('partial_fit', loop).length > 0) {
       return { node: loop, what: 'in a loop', hint: 'report the validation metric each epoch and prune', loop };
     }
