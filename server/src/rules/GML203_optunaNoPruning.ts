@@ -212,7 +212,8 @@ function rangeOf(edits: Edits, iterative: Iterative): Range {
  * module), multi-objective studies (`directions=[…]`: Optuna cannot prune them), studies given the
  * `NopPruner`, objectives that train once (`cross_val_score`, a single `fit`, an epoch loop of one
  * epoch — `for _ in range(EPOCHS)` with `EPOCHS = 1` — whether it stands in the objective or in a
- * function it calls, or calls a function that loops over the batches of that one epoch), and
+ * function it calls, and a call of a function of the file that makes one pass over the batches —
+ * a loop over a dataset, not over a count of epochs — made once or from a one-epoch loop), and
  * `fit` / boosting counts that are not literals (`epochs=args.epochs`). An epoch loop whose count
  * cannot be read is still flagged. The search's sampler is not this rule's concern:
  * `GridSampler` / `BruteForceSampler` belong to the exhaustive-search rules (GML201).
