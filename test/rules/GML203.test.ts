@@ -105,8 +105,20 @@ describe('GML203 optuna-no-pruning', () => {
       #   ^^^^^^^ GML203: 1000 boosting rounds
           return clf.score(valid_x, valid_y)
 
+      def objective_keys(trial):
+          param = {"bootstrap_type": trial.suggest_categorical("bootstrap_type", ["Bayesian", "Bernoulli"])}
+          if param["bootstrap_type"] == "Bayesian":
+              param["bagging_temperature"] = trial.suggest_float("bagging_temperature", 0, 10)
+          else:
+              param["subsample"] = trial.suggest_float("subsample", 0.1, 1)
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y, eval_set=[(valid_x, valid_y)], verbose=0)
+      #   ^^^^^^^ GML203: 1000 boosting rounds
+          return clf.score(valid_x, valid_y)
+
       study = optuna.create_study(direction="maximize")
       study.optimize(objective, n_trials=100)
+      study.optimize(objective_keys, n_trials=100)
     `);
   });
 
@@ -133,7 +145,24 @@ describe('GML203 optuna-no-pruning', () => {
           clf.fit(train_x, train_y)
           return clf.score(valid_x, valid_y)
 
+      def budget_key(trial):
+          param = {"depth": trial.suggest_int("depth", 1, 12)}
+          if fast:
+              param["iterations"] = 10
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      def key_from_name(trial):
+          param = {"depth": trial.suggest_int("depth", 1, 12)}
+          param[budget_name] = 10
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
       study = optuna.create_study(direction="maximize")
+      study.optimize(budget_key, n_trials=100)
+      study.optimize(key_from_name, n_trials=100)
       study.optimize(short, n_trials=100)
       study.optimize(suggested, n_trials=100)
       study.optimize(loaded, n_trials=100)

@@ -128,8 +128,8 @@ function iterativeCall(model: Semantic, call: CallSite): Iterative | undefined {
   const estimator = model.originCall(receiver);
   const library = estimator && ESTIMATORS[estimator.qualifiedName ?? ''];
   if (!estimator || !library) return undefined;
-  // Through `**params` too, when `params` is a literal dict (its keys are the keywords).
-  const given = library === 'catboost' ? (keywordValue(estimator, 'iterations') ?? keywordValue(estimator, 'n_estimators')) : keywordValue(estimator, 'n_estimators');
+  // Through `**params` too, when `params` is a literal dict (its keys are the keywords), also one given other keys later.
+  const given = library === 'catboost' ? (keywordValue(estimator, 'iterations', undefined, model) ?? keywordValue(estimator, 'n_estimators', undefined, model)) : keywordValue(estimator, 'n_estimators', undefined, model);
   const rounds = count(given, library === 'catboost' ? 1000 : 100);
   if (rounds === undefined || rounds <= MIN_ROUNDS) return undefined;
   const callback = { xgboost: 'XGBoostPruningCallback', lightgbm: 'LightGBMPruningCallback', catboost: 'CatBoostPruningCallback' }[library];
@@ -205,7 +205,9 @@ function rangeOf(edits: Edits, iterative: Iterative): Range {
  * `lambda`, `functools.partial` or a class's `__call__`; functions of the file it calls are
  * followed, with the epoch count they run: a module constant they read, or the count the objective
  * passes them (`train(model, epochs=EPOCHS)`). An estimator's budget is read through `**params` of a
- * literal dict too (`CatBoostClassifier(**param)` without `iterations` trains 1000 rounds).
+ * literal dict too (`CatBoostClassifier(**param)` without `iterations` trains 1000 rounds), also one
+ * the objective then gives other keys one at a time (`param["subsample"] = …`, in branches too); a
+ * key assignment that may set the budget, or a key that is not a literal, makes it unknown.
  *
  * Not flagged: objectives that hand the trial to code from elsewhere (a pruning callback such as
  * `TFKerasPruningCallback(trial, "val_loss")`, `XGBoostPruningCallback`, a helper from another
