@@ -129,6 +129,76 @@ describe('GML109 tf-custom-loop-fp32', () => {
     `, { targetDevice: 'cpu' });
   });
 
+  it('not a loop pinned to the CPU with a literal tf.device, around the loop or around the call of the function holding it', () => {
+    expectNone('GML109', `
+      import tensorflow as tf
+      from tensorflow import keras
+
+      model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+      critic = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(1)])
+      optimizer = keras.optimizers.Adam()
+
+      with tf.device("/cpu:0"):
+          for images, labels in train_ds:
+              with tf.GradientTape() as tape:
+                  loss = loss_fn(labels, model(images, training=True))
+              grads = tape.gradient(loss, model.trainable_variables)
+              optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+      def learn(dataset):
+          for x, y in dataset:
+              with tf.GradientTape() as tape:
+                  loss = tf.reduce_mean(tf.square(critic(x, training=True) - y))
+              grads = tape.gradient(loss, critic.trainable_variables)
+              optimizer.apply_gradients(zip(grads, critic.trainable_variables))
+
+      def objective(trial):
+          with tf.device("/CPU:0"):
+              learn(train_ds)
+          return evaluate(critic)
+
+      with tf.device("cpu"):
+          learn(valid_ds)
+    `);
+  });
+
+  it('flags a loop pinned to a GPU, or to a device that is not a literal, and a function also called off the CPU', () => {
+    expectFindings(`
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"), tf.keras.layers.Dense(10)])
+      optimizer = tf.keras.optimizers.Adam()
+
+      with tf.device("/GPU:0"):
+          for images, labels in train_ds:
+              with tf.GradientTape() as tape:
+                  loss = loss_fn(labels, model(images, training=True))
+              grads = tape.gradient(loss, model.trainable_variables)
+      #               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+              optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+      def step_on(device, x, y):
+          with tf.device(device):
+              with tf.GradientTape() as tape:
+                  loss = loss_fn(y, model(x, training=True))
+              grads = tape.gradient(loss, model.trainable_variables)
+      #               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+              optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x, training=True))
+          grads = tape.gradient(loss, model.trainable_variables)
+      #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+      with tf.device("/cpu:0"):
+          train_step(x_small, y_small)
+      for x, y in train_ds:
+          train_step(x, y)
+    `);
+  });
+
   it('fix: sets mixed_bfloat16 after the imports', () => {
     expectFix(
       'GML109',

@@ -90,6 +90,85 @@ describe('GML203 optuna-no-pruning', () => {
     `);
   });
 
+  it('reads a CatBoost estimator\'s budget through **params of a literal dict (the default 1000 iterations)', () => {
+    expectFindings(`
+      import catboost as cb
+      import optuna
+
+      def objective(trial):
+          param = {
+              "depth": trial.suggest_int("depth", 1, 12),
+              "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3),
+          }
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y, eval_set=[(valid_x, valid_y)], verbose=0)
+      #   ^^^^^^^ GML203: 1000 boosting rounds
+          return clf.score(valid_x, valid_y)
+
+      def objective_keys(trial):
+          param = {"bootstrap_type": trial.suggest_categorical("bootstrap_type", ["Bayesian", "Bernoulli"])}
+          if param["bootstrap_type"] == "Bayesian":
+              param["bagging_temperature"] = trial.suggest_float("bagging_temperature", 0, 10)
+          else:
+              param["subsample"] = trial.suggest_float("subsample", 0.1, 1)
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y, eval_set=[(valid_x, valid_y)], verbose=0)
+      #   ^^^^^^^ GML203: 1000 boosting rounds
+          return clf.score(valid_x, valid_y)
+
+      study = optuna.create_study(direction="maximize")
+      study.optimize(objective, n_trials=100)
+      study.optimize(objective_keys, n_trials=100)
+    `);
+  });
+
+  it('leaves CatBoost **params with a short budget, or params that are not a literal dict, alone', () => {
+    expectNone('GML203', `
+      import catboost as cb
+      import optuna
+
+      def short(trial):
+          param = {"depth": trial.suggest_int("depth", 1, 12), "iterations": 10}
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      def suggested(trial):
+          param = {"iterations": trial.suggest_int("iterations", 100, 1000)}
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      def loaded(trial):
+          param = load_params(trial)
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      def budget_key(trial):
+          param = {"depth": trial.suggest_int("depth", 1, 12)}
+          if fast:
+              param["iterations"] = 10
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      def key_from_name(trial):
+          param = {"depth": trial.suggest_int("depth", 1, 12)}
+          param[budget_name] = 10
+          clf = cb.CatBoostClassifier(**param)
+          clf.fit(train_x, train_y)
+          return clf.score(valid_x, valid_y)
+
+      study = optuna.create_study(direction="maximize")
+      study.optimize(budget_key, n_trials=100)
+      study.optimize(key_from_name, n_trials=100)
+      study.optimize(short, n_trials=100)
+      study.optimize(suggested, n_trials=100)
+      study.optimize(loaded, n_trials=100)
+    `);
+  });
+
   it('follows a lambda, functools.partial and a class with __call__ to the objective', () => {
     expectFindings(`
       import functools
@@ -222,6 +301,141 @@ describe('GML203 optuna-no-pruning', () => {
       study.optimize(objective, n_trials=100)
       study.optimize(boosted, n_trials=100)
       study.optimize(one_epoch, n_trials=100)
+    `);
+  });
+
+  it('follows the epoch count into a training function: a constant it reads, or a count passed to it', () => {
+    expectFindings(`
+      import optuna
+      import torch
+
+      EPOCHS = 20
+
+      def train(model, optimizer, epochs):
+          for epoch in range(epochs):
+              for images, labels in train_loader:
+                  optimizer.zero_grad()
+                  torch.nn.functional.cross_entropy(model(images), labels).backward()
+                  optimizer.step()
+
+      def train_constant(model, optimizer):
+          for epoch in range(EPOCHS):
+              for images, labels in train_loader:
+                  optimizer.zero_grad()
+                  torch.nn.functional.cross_entropy(model(images), labels).backward()
+                  optimizer.step()
+
+      def learn(model, optimizer, dataset):
+          for images, labels in dataset:
+              optimizer.zero_grad()
+              torch.nn.functional.cross_entropy(model(images), labels).backward()
+              optimizer.step()
+
+      def objective(trial):
+          model, optimizer = build(trial)
+          train(model, optimizer, epochs=EPOCHS)
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML203
+          return evaluate(model)
+
+      def objective_constant(trial):
+          model, optimizer = build(trial)
+          train_constant(model, optimizer)
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML203
+          return evaluate(model)
+
+      def objective_loop(trial):
+          model, optimizer = build(trial)
+          for _ in range(EPOCHS):
+      #   ^^^^^^^^^^^^^^^^^^^^^^ GML203
+              learn(model, optimizer, train_loader)
+          return evaluate(model)
+
+      study = optuna.create_study(direction="maximize")
+      study.optimize(objective, n_trials=50)
+      study.optimize(objective_constant, n_trials=50)
+      study.optimize(objective_loop, n_trials=50)
+    `);
+  });
+
+  it('leaves an objective that trains one epoch through a training function alone', () => {
+    expectNone('GML203', `
+      import optuna
+      import tensorflow as tf
+
+      EPOCHS = 1
+
+      def learn(model, optimizer, dataset):
+          for images, labels in dataset:
+              with tf.GradientTape() as tape:
+                  loss = loss_fn(labels, model(images, training=True))
+              grads = tape.gradient(loss, model.trainable_variables)
+              optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+      def fit_epochs(model, optimizer, dataset, epochs):
+          for epoch in range(epochs):
+              learn(model, optimizer, dataset)
+
+      def fit_constant(model, optimizer, dataset):
+          for epoch in range(EPOCHS):
+              learn(model, optimizer, dataset)
+
+      def objective(trial):
+          model, optimizer = build(trial)
+          for _ in range(EPOCHS):
+              learn(model, optimizer, train_ds)
+          return accuracy(model, valid_ds)
+
+      def objective_passed(trial):
+          model, optimizer = build(trial)
+          fit_epochs(model, optimizer, train_ds, epochs=EPOCHS)
+          return accuracy(model, valid_ds)
+
+      def objective_constant(trial):
+          model, optimizer = build(trial)
+          fit_constant(model, optimizer, train_ds)
+          return accuracy(model, valid_ds)
+
+      def objective_one_pass(trial):
+          model, optimizer = build(trial)
+          learn(model, optimizer, train_ds)
+          return accuracy(model, valid_ds)
+
+      study = optuna.create_study(direction="maximize")
+      study.optimize(objective, n_trials=50)
+      study.optimize(objective_passed, n_trials=50)
+      study.optimize(objective_constant, n_trials=50)
+      study.optimize(objective_one_pass, n_trials=50)
+    `);
+  });
+
+  it('still flags a training function whose epoch count is unknown, or a once-run loop around a function with its own epochs', () => {
+    expectFindings(`
+      import optuna
+      import torch
+
+      def fit_epochs(model, optimizer, epochs):
+          for epoch in range(epochs):
+              for images, labels in train_loader:
+                  optimizer.zero_grad()
+                  torch.nn.functional.cross_entropy(model(images), labels).backward()
+                  optimizer.step()
+
+      def objective(trial):
+          model, optimizer = build(trial)
+          fit_epochs(model, optimizer, epochs=args.epochs)
+      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML203
+          return evaluate(model)
+
+      def objective_once(trial):
+          model, optimizer = build(trial)
+          for _ in range(1):
+              fit_epochs(model, optimizer, 30)
+      #       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML203
+          return evaluate(model)
+
+      study = optuna.create_study(direction="maximize")
+      study.optimize(objective, n_trials=50)
+      study.optimize(objective_once, n_trials=50)
     `);
   });
 

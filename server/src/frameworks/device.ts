@@ -1,10 +1,12 @@
 // Where a PyTorch script computes: on CUDA, pinned to the CPU, on a device chosen at run time, or
 // with no device handling at all (the CPU). Advice whose saving depends on the hardware (mixed
 // precision, pinned memory, host syncs) reads this instead of assuming a GPU. The facts are declared
-// by each rule that needs them (`...DEVICE_FACTS`).
+// by each rule that needs them (`...DEVICE_FACTS`). TensorFlow code pins work to the CPU with
+// `with tf.device("/cpu:0"):` (tfPinnedToCpu).
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
+import { withItems } from '../analysis/model/navigation';
 import { stringLiteral, truthiness } from '../analysis/values';
 import { fact, type FactContext, type FactValues } from '../rules/rule';
 import { lightningAccelerator, lightningBuilders } from './lightning';
@@ -161,4 +163,37 @@ export function trainingDevice(facts: DeviceFacts): TrainingDevice {
   if (facts.movesToChosenDevice || facts.frameworkPicksDevice) return 'runtime';
   if (facts.spellsCpu) return 'cpu';
   return 'none';
+}
+
+// ---- TensorFlow: `with tf.device(…)` ----------------------------------------------------------------
+
+const TF_DEVICE = new Set(['tensorflow.device', 'tensorflow.compat.v1.device', 'tensorflow.compat.v2.device']);
+
+/** A TensorFlow device string's type: `/cpu:0`, `/CPU:0`, `cpu`, `/device:CPU:0`, `/job:localhost/replica:0/task:0/device:CPU:0` → cpu. */
+function tfDeviceKind(text: string): 'cpu' | 'other' {
+  const last = text.split('/').filter(Boolean).at(-1) ?? '';
+  const type = last.replace(/^device:/i, '').split(':')[0];
+  return type.toLowerCase() === 'cpu' ? 'cpu' : 'other';
+}
+
+/**
+ * Whether a node runs only under `with tf.device(<literal CPU device>):`: the innermost `tf.device`
+ * around it in its function names the CPU, or, with none there, every call of its function in the
+ * file does (two levels of callers). A device that is not a literal, or a function called nowhere
+ * here, is not known to be pinned.
+ */
+export function tfPinnedToCpu(model: Semantic, node: Node, depth = 0): boolean {
+  const fn = model.enclosingFunction(node);
+  for (const a of model.ancestors(node)) {
+    if (fn && a.id === fn.id) break;
+    if (a.type !== 'with_statement') continue;
+    const devices = withItems(a).filter((i) => i.value.type === 'call' && TF_DEVICE.has(model.callSite(i.value).qualifiedName ?? ''));
+    if (devices.length === 0) continue;
+    const name = model.callSite(devices.at(-1)!.value).argument('device_name', 0);
+    const value = name ? model.evaluate(name) : undefined;
+    return value?.kind === 'string' && tfDeviceKind(value.value) === 'cpu';
+  }
+  if (!fn || depth >= 2) return false;
+  const callers = model.callersOf(fn);
+  return callers.length > 0 && callers.every((c) => tfPinnedToCpu(model, c.node, depth + 1));
 }

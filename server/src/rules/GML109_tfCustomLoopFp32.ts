@@ -1,3 +1,4 @@
+import { tfPinnedToCpu } from '../frameworks/device';
 import { KERAS_PACKAGES } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
@@ -18,7 +19,12 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * file (every layer at most 32 wide, read as [GML102](GML102.md) reads it) is left alone.
  *
  * A policy that is not a literal is unknown and never reported; `target-device = "cpu"` or `"mps"`
- * leaves the rule quiet (the saving needs a GPU or TPU). A `tape.gradient` with no parameter update
+ * leaves the rule quiet (the saving needs a GPU or TPU), and so does a step the script pins to the
+ * CPU with a literal device — `with tf.device("/cpu:0"):` (`"/CPU:0"`, `"cpu"`, `"/device:CPU:0"`)
+ * around the step, or around every call in the file of the function that holds it. bf16 pays only
+ * on CPUs with AMX (GML102's *Why*), and on other CPUs it costs more than it saves (GML101's
+ * *Measured here*), so a CPU-pinned loop is treated as `target-device = "cpu"` is. A device that is
+ * not a literal (`tf.device(device)`) is unknown and the step is still reported. A `tape.gradient` with no parameter update
  * after it (gradient inspection, adversarial examples) is not training and is not reported.
  *
  * ## Why
@@ -112,6 +118,8 @@ export const tfCustomLoopFp32 = defineRule({
       const sources = step.gradient.argument('sources', 1);
       const trained = sources?.type === 'attribute' && sources.childForFieldName('attribute')?.text === 'trainable_variables' ? sources.childForFieldName('object') : null;
       if (trained && isSmallModel(model, trained)) continue;
+      // `with tf.device("/cpu:0"):` around the step (or every call of its function): the CPU, as target-device = "cpu".
+      if (tfPinnedToCpu(model, step.gradient.node)) continue;
       const place = model.enclosingFunction(step.gradient.node) ?? step.region;
       if (seen.has(place.id)) continue;
       seen.add(place.id);

@@ -2,14 +2,18 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { Range } from '../analysis/types';
-import { numberValue, type Value } from '../analysis/values';
+import { lengthOf, numberValue, rangeValue, type Value } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { ESTIMATORS, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
+import { keywordValue } from '../frameworks/gbdtStopping';
 import { kerasModel } from '../frameworks/keras';
 import { trainerOf } from '../frameworks/lightning';
+import { countCall, countsEpochs } from '../frameworks/epochLoops';
 import { namedStatements } from '../frameworks/loops';
 import { objectiveOf, pruning, studyCannotPrune, studyOf, type Objective } from '../frameworks/optuna';
-import { loopTrains } from '../frameworks/training';
+import { argumentFor, isParameter, parametersOf } from '../frameworks/parameters';
+import { epochCount } from '../frameworks/shortRuns';
+import { loopTrains, parameterName } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** Fewer boosting rounds than this leave little to prune (and stop early enough on their own). */
@@ -32,23 +36,52 @@ function count(value: Value | undefined, fallback: number): number | undefined {
   return n !== undefined && value.kind === 'number' ? n : undefined;
 }
 
-/** `range(1)`, `range(0, 1)`: a loop that runs once trains once. */
-function runsOnce(model: Semantic, loop: Node): boolean {
-  const right = loop.childForFieldName('right');
-  if (right?.type !== 'call' || right.childForFieldName('function')?.text !== 'range') return false;
-  const args = model.callSite(right).positional.map((a) => numberValue(model.evaluate(a)));
-  const [start, stop] = args.length === 1 ? [0, args[0]] : [args[0], args[1]];
-  return start !== undefined && stop !== undefined && stop - start <= 1;
+/**
+ * `range(1)`, `range(0, EPOCHS)` with `EPOCHS = 1`, `range(epochs)` given 1 by the call followed into
+ * the function (or by every call of it): a loop that runs once trains once.
+ */
+function runsOnce(model: Semantic, loop: Node, via?: CallSite): boolean {
+  const range = countCall(model, loop.childForFieldName('right'));
+  if (!range) return false;
+  const fn = model.enclosingFunction(loop);
+  const params = fn && via ? parametersOf(fn, fn.parent?.parent?.type === 'class_definition') : [];
+  const valueOf = (arg: Node) => {
+    const index = arg.type === 'identifier' && isParameter(model, arg) ? params.findIndex((p) => parameterName(p) === arg.text) : -1;
+    const passed = index >= 0 && via ? argumentFor(via, params, index) : undefined;
+    return epochCount(model, passed ?? arg, 0, false);
+  };
+  const args = model.callSite(range).positional.map(valueOf);
+  if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return false;
+  const runs = lengthOf(rangeValue(args as number[]));
+  return runs !== undefined && runs <= 1;
 }
 
-/** The first iterative training in a function: an epoch loop that trains (or calls `partial_fit`), a multi-epoch `fit`, a boosting run. */
-function iterativeTraining(model: Semantic, fn: Node, depth = 0): Iterative | undefined {
+/**
+ * Whether a loop of a function the objective calls runs epochs of its own, not one pass over the
+ * batches: it holds a loop that trains, its variable names an epoch, or it counts (`range(n)`,
+ * `trange(n)`) where the call is not already one epoch's body.
+ */
+function ownEpochs(model: Semantic, loop: Node, oneEpoch: boolean): boolean {
+  if (countsEpochs(loop) || (!oneEpoch && countCall(model, loop.childForFieldName('right')))) return true;
+  const fn = model.enclosingFunction(loop)?.id;
+  return model.nodesWithin(loop, ['for_statement', 'while_statement']).some((inner) => inner.id !== loop.id && model.enclosingFunction(inner)?.id === fn && loopTrains(model, inner));
+}
+
+/**
+ * The first iterative training in a function: an epoch loop that trains (or calls `partial_fit`), a
+ * multi-epoch `fit`, a boosting run. `via` is the call followed into the function: there a loop over
+ * the batches alone is one epoch (ownEpochs); with `oneEpoch` the call is one epoch's body (it runs in
+ * a loop of the objective that runs once), so a counting loop that does not name epochs is a batch loop too.
+ */
+function iterativeTraining(model: Semantic, fn: Node, depth = 0, via?: CallSite, oneEpoch = false): Iterative | undefined {
   const body = fn.childForFieldName('body');
   if (!body) return undefined;
   const calls = model.callsWithin(body).filter((c) => model.enclosingFunction(c.node)?.id === fn.id);
-  const loops = body.descendantsOfType(['for_statement', 'while_statement']).filter((l): l is Node => !!l && model.enclosingFunction(l)?.id === fn.id);
+  const inFunction = (l: Node | null): l is Node => !!l && model.enclosingFunction(l)?.id === fn.id;
+  const loops = body.descendantsOfType(['for_statement', 'while_statement']).filter(inFunction);
   for (const loop of loops) {
-    if (model.enclosingLoops(loop).length > 0 || runsOnce(model, loop)) continue;
+    if (model.enclosingLoops(loop).length > 0 || runsOnce(model, loop, via)) continue;
+    if (via && !ownEpochs(model, loop, oneEpoch)) continue;
     if (loopTrains(model, loop) || model.callsNamedWithin('partial_fit', loop).length > 0) {
       return { node: loop, what: 'in a loop', hint: 'report the validation metric each epoch and prune', loop };
     }
@@ -60,7 +93,10 @@ function iterativeTraining(model: Semantic, fn: Node, depth = 0): Iterative | un
   if (depth > 0) return undefined;
   for (const call of calls) {
     const target = call.callee.type === 'identifier' ? model.lookupDefinitions(call.callee.text, call.callee).find((b) => b.kind === 'def')?.node : undefined;
-    const inner = target && target.id !== fn.id ? iterativeTraining(model, target, depth + 1) : undefined;
+    // `for _ in range(EPOCHS): learn(model, …)` with `EPOCHS = 1`: the function trains one epoch.
+    const around = model.enclosingLoops(call.node).filter(inFunction);
+    const once = around.length > 0 && around.every((l) => runsOnce(model, l));
+    const inner = target && target.id !== fn.id ? iterativeTraining(model, target, depth + 1, call, once) : undefined;
     if (inner) return { ...inner, node: call.node, loop: undefined };
   }
   return undefined;
@@ -70,7 +106,7 @@ function iterativeCall(model: Semantic, call: CallSite): Iterative | undefined {
   const q = call.qualifiedName ?? '';
   if (LGB_TRAIN.includes(q) || XGB_TRAIN.includes(q)) {
     const lgb = LGB_TRAIN.includes(q);
-    const rounds = count(call.valueOf('num_boost_round', 2), lgb ? 100 : 10);
+    const rounds = count(keywordValue(call, 'num_boost_round', 2), lgb ? 100 : 10);
     if (rounds === undefined || rounds <= MIN_ROUNDS) return undefined;
     const callback = lgb ? 'LightGBMPruningCallback' : 'XGBoostPruningCallback';
     return { node: call.callee, what: `${rounds} ${lgb ? 'LightGBM' : 'XGBoost'} boosting rounds`, hint: `pass \`optuna_integration.${callback}(trial, …)\` with a validation set` };
@@ -92,7 +128,8 @@ function iterativeCall(model: Semantic, call: CallSite): Iterative | undefined {
   const estimator = model.originCall(receiver);
   const library = estimator && ESTIMATORS[estimator.qualifiedName ?? ''];
   if (!estimator || !library) return undefined;
-  const given = library === 'catboost' ? (estimator.valueOf('iterations') ?? estimator.valueOf('n_estimators')) : estimator.valueOf('n_estimators');
+  // Through `**params` too, when `params` is a literal dict (its keys are the keywords), also one given other keys later.
+  const given = library === 'catboost' ? (keywordValue(estimator, 'iterations', undefined, model) ?? keywordValue(estimator, 'n_estimators', undefined, model)) : keywordValue(estimator, 'n_estimators', undefined, model);
   const rounds = count(given, library === 'catboost' ? 1000 : 100);
   if (rounds === undefined || rounds <= MIN_ROUNDS) return undefined;
   const callback = { xgboost: 'XGBoostPruningCallback', lightgbm: 'LightGBMPruningCallback', catboost: 'CatBoostPruningCallback' }[library];
@@ -166,13 +203,21 @@ function rangeOf(edits: Edits, iterative: Iterative): Range {
  * and never calls `trial.should_prune()`. The objective is the function given to
  * `study.optimize(…)` of a study made by `optuna.create_study` / `load_study`, directly, through a
  * `lambda`, `functools.partial` or a class's `__call__`; functions of the file it calls are
- * followed.
+ * followed, with the epoch count they run: a module constant they read, or the count the objective
+ * passes them (`train(model, epochs=EPOCHS)`). An estimator's budget is read through `**params` of a
+ * literal dict too (`CatBoostClassifier(**param)` without `iterations` trains 1000 rounds), also one
+ * the objective then gives other keys one at a time (`param["subsample"] = …`, in branches too); a
+ * key assignment that may set the budget, or a key that is not a literal, makes it unknown.
  *
  * Not flagged: objectives that hand the trial to code from elsewhere (a pruning callback such as
  * `TFKerasPruningCallback(trial, "val_loss")`, `XGBoostPruningCallback`, a helper from another
  * module), multi-objective studies (`directions=[…]`: Optuna cannot prune them), studies given the
- * `NopPruner`, objectives that train once (`cross_val_score`, a single `fit`), and counts that are
- * not literals (`epochs=args.epochs`). The search's sampler is not this rule's concern:
+ * `NopPruner`, objectives that train once (`cross_val_score`, a single `fit`, an epoch loop of one
+ * epoch — `for _ in range(EPOCHS)` with `EPOCHS = 1` — whether it stands in the objective or in a
+ * function it calls, and a call of a function of the file that makes one pass over the batches —
+ * a loop over a dataset, not over a count of epochs — made once or from a one-epoch loop), and
+ * `fit` / boosting counts that are not literals (`epochs=args.epochs`). An epoch loop whose count
+ * cannot be read is still flagged. The search's sampler is not this rule's concern:
  * `GridSampler` / `BruteForceSampler` belong to the exhaustive-search rules (GML201).
  *
  * ## Why
