@@ -442,24 +442,36 @@ function sameModule(model: Semantic, a: Node, b: Node): boolean {
 }
 
 /**
+ * The file's `x.requires_grad = False` assignments and `m.requires_grad_(False)` calls; undefined
+ * when anything in it turns gradients on (`requires_grad = True`, `requires_grad_()`, a value that
+ * is not a literal). Read once per file.
+ */
+function parameterFreezes(model: Semantic): { assignments: Node[]; calls: CallSite[] } | undefined {
+  return model.remember('parameter freezes', () => {
+    const assignments: Node[] = [];
+    for (const id of model.identifiers('requires_grad')) {
+      const attribute = model.parentOf(id);
+      const assignment = attribute?.type === 'attribute' ? model.parentOf(attribute) : undefined;
+      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute!.id) continue;
+      if (!switchesOff(model, assignment.childForFieldName('right') ?? undefined)) return undefined;
+      assignments.push(assignment);
+    }
+    const calls = model.callsNamed('requires_grad_').filter((c) => !!c.receiver);
+    if (calls.some((c) => !switchesOff(model, c.argument('requires_grad', 0)))) return undefined;
+    return { assignments, calls };
+  });
+}
+
+/**
  * Whether every parameter of the module a forward at `at` runs was frozen before it, and nothing in
  * the file turns gradients back on: `for p in model.parameters(): p.requires_grad = False` or
  * `model.requires_grad_(False)`. Autograd then records nothing for inputs that need no gradient.
  */
 export function frozenBefore(model: Semantic, target: Node, at: Node): boolean {
-  const offs: Node[] = [];
-  for (const id of model.identifiers('requires_grad')) {
-    const attribute = model.parentOf(id);
-    const assignment = attribute?.type === 'attribute' ? model.parentOf(attribute) : undefined;
-    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute!.id) continue;
-    if (!switchesOff(model, assignment.childForFieldName('right') ?? undefined)) return false;
-    offs.push(assignment);
-  }
-  for (const call of model.callsNamed('requires_grad_')) {
-    if (!call.receiver) continue;
-    if (!switchesOff(model, call.argument('requires_grad', 0))) return false;
-    if (call.node.startIndex < at.startIndex && sameModule(model, call.receiver, target)) return true;
-  }
+  const freezes = parameterFreezes(model);
+  if (!freezes) return false;
+  if (freezes.calls.some((call) => call.node.startIndex < at.startIndex && sameModule(model, call.receiver!, target))) return true;
+  const offs = freezes.assignments;
   // `for p in model.parameters(): p.requires_grad = False` (each parameter of the module, not a part of it).
   return offs.some((off) => {
     let loop: Node | undefined;

@@ -395,7 +395,7 @@ export const gradTrackingInference = defineRule({
     for (const call of sites.calls()) {
       const target = forwardTarget(model, call);
       if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call) || inAssertingUnitTest(model, call.node)) continue;
-      if (model.inContext(call.node, (e) => choosesGradMode(model, e)) || frozenBefore(model, target, call.node)) continue;
+      if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
       let origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;
       const evalCall = evalModeAt(model, target, call.node);
@@ -406,7 +406,7 @@ export const gradTrackingInference = defineRule({
         origin = passed.origin;
       }
       const block = inferenceBlock(model, call, target, evalCall, origin, fileGradients);
-      if (!block || done.has(block.id)) continue;
+      if (!block || done.has(block.id) || frozenBefore(model, target, call.node)) continue;
       done.add(block.id);
       const torch = edits.importer(block).module('torch');
       const risk = inferenceModeRisk(model, block, fileGradients);
