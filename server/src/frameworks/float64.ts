@@ -223,6 +223,8 @@ export function modelCalls(model: Semantic, id: Node, depth = 0): CallSite[] {
   return out;
 }
 
+const CASTS: ReadonlySet<string> = new Set(['double', 'to', 'type']);
+
 /** Methods that return the model they are called on. */
 const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'train', 'eval', 'requires_grad_']);
 
@@ -247,11 +249,10 @@ export function isFloat64Model(model: Semantic, expr: Node, depth = 0): boolean 
   if (dtype && float64Kind(model, dtype, false) === 'torch') return true;
   // `model.double()` as a statement on the same name.
   if (expr.type !== 'identifier') return false;
-  for (const name of ['double', 'to', 'type']) {
-    for (const call of model.callsNamed(name)) {
-      const statement = model.parentOf(call.node);
-      if (statement?.type === 'expression_statement' && call.receiver?.type === 'identifier' && sameVariable(model, call.receiver, expr) && castsToFloat64(model, call)) return true;
-    }
+  // Read from where the name is spelled: `.to(…)` calls are everywhere, the model's name is not.
+  for (const call of model.methodCallsOn(expr.text, CASTS)) {
+    const statement = model.parentOf(call.node);
+    if (statement?.type === 'expression_statement' && call.receiver?.type === 'identifier' && sameVariable(model, call.receiver, expr) && castsToFloat64(model, call)) return true;
   }
   return false;
 }

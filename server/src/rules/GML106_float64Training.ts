@@ -6,9 +6,9 @@ import { stringLiteral } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { dtypeSources, float64Kind as float64, modelCalls, type Float64, type Float64Place } from '../frameworks/float64';
 import { optimizedModels } from '../frameworks/modelSize';
-import { castsDtype, DEFAULT_DTYPE_SETTERS, dtypeArgument, FROM_DATA } from '../frameworks/torch';
+import { castsDtype, DEFAULT_DTYPE_SETTERS, dtypeArgument, FROM_DATA, TORCH_DOUBLE_TENSORS, TORCH_FLOAT64 } from '../frameworks/torch';
 import { TrainingUse, type Carry } from '../frameworks/trainedValues';
-import { TRAINING_FACTS, trainingSteps } from '../frameworks/training';
+import { stepsWithin, TRAINING_FACTS } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** A float64 value stops being float64 at a cast (`.float()`, `.to(torch.float32)`) and at a PyTorch call given another dtype. */
@@ -76,16 +76,31 @@ interface Place {
   made?: Node;
 }
 
+/** How PyTorch code spells float64: `torch.float64`, `torch.double`, `.double()`, `torch.DoubleTensor`. */
+const FLOAT64_WORDS = ['float64', 'double', 'DoubleTensor'];
+
 const editKey = (edit: TextEdit) => `${edit.range.start.line}:${edit.range.start.character}:${edit.range.end.line}:${edit.range.end.character}:${edit.newText}`;
 
 const short = (text: string) => (text.length > 40 ? '' : text);
 
 /** The float64 places of a file, and whether converting them to float32 keeps every model and its inputs in one dtype. */
 class Places {
+  private training: TrainingUse | undefined;
+
   constructor(
     private readonly model: Semantic,
-    private readonly use: TrainingUse,
+    private readonly regions: () => readonly Node[],
   ) {}
+
+  /** Where the file trains, read only once a float64 place asks: a part of the file without one does not depend on it. */
+  private get use(): TrainingUse {
+    return (this.training ??= new TrainingUse(this.model, this.regions(), float64Carry(this.model)));
+  }
+
+  /** Whether a node lies in the loop or function of a training step. */
+  inTraining(node: Node): boolean {
+    return this.use.inTrainingRegion(node);
+  }
 
   /** Where a cast's value goes: an in-place module conversion (`model.double()` as a statement) or its result. */
   private castReaches(call: CallSite): boolean {
@@ -194,22 +209,32 @@ class Places {
     const call = parent?.type === 'argument_list' ? model.parentOf(parent) : null;
     if (call?.type !== 'call') return undefined;
     const site = model.callSite(call);
+    if (DEFAULT_DTYPE_SETTERS.has(site.qualifiedName ?? '')) return this.defaultDtype(site, this.regions().length > 0);
     return site.methodName === 'astype' ? this.astype(site) : this.cast(site);
   }
 
-  /** Every float64 place of the file. */
+  /**
+   * Every float64 place of the file that PyTorch names (`.double()`, `torch.float64`, `torch.DoubleTensor`,
+   * a name imported for them), found from where the file spells those words: rare words, so an edit
+   * elsewhere does not make the places be looked for again.
+   */
   private all(): Place[] {
     const model = this.model;
-    const out: Array<Place | undefined> = [];
-    for (const call of model.callsNamed('double')) out.push(this.double(call));
-    for (const method of ['to', 'type']) for (const call of model.callsNamed(method)) out.push(this.cast(call));
-    for (const id of model.identifiers('dtype')) out.push(this.dtypeKeyword(model.parentOf(id), id));
-    for (const call of model.callsNamed('astype')) out.push(this.astype(call));
-    const trains = trainingSteps(model, { callsNamed: (name) => model.callsNamed(name) });
-    for (const name of ['set_default_dtype', 'set_default_tensor_type']) {
-      for (const call of model.callsNamed(name)) if (DEFAULT_DTYPE_SETTERS.has(call.qualifiedName ?? '')) out.push(this.defaultDtype(call, trains.length > 0));
+    const out = new Map<number, Place>();
+    const words = new Set([...FLOAT64_WORDS, ...model.importedNames([...TORCH_FLOAT64, ...TORCH_DOUBLE_TENSORS])]);
+    for (const word of words) {
+      for (const id of model.identifiers(word)) {
+        const parent = model.parentOf(id);
+        const expr = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
+        const call = model.parentOf(expr);
+        const place =
+          word === 'double' && call?.type === 'call' && call.childForFieldName('function')?.id === expr.id
+            ? this.double(model.callSite(call))
+            : float64(model, expr, false) ? this.at({ node: expr, kind: 'torch' }) : undefined;
+        if (place) out.set(place.node.id, place);
+      }
     }
-    return out.filter((p): p is Place => !!p);
+    return [...out.values()];
   }
 
   /**
@@ -225,6 +250,10 @@ class Places {
     const all = this.all();
     const places = all.filter((p) => p.reaches());
     const flagged = new Set(places.map((p) => p.node.id));
+    const reaching = (source: Float64Place) => {
+      const place = this.at(source);
+      return place?.reaches() ? place : undefined;
+    };
     // float64 a model's own methods make (`torch.zeros(…, dtype=torch.double)` in `forward`) stays as it is.
     const inClass = all.some((p) => !flagged.has(p.node.id) && !!model.enclosingClass(p.node));
     const extra = new Set<number>();
@@ -240,11 +269,11 @@ class Places {
           const sources = dtypeSources(model, arg);
           if (!sources.known) fixable = false;
           for (const source of sources.places) {
-            const at = flagged.has(source.node.id) ? places.find((p) => p.node.id === source.node.id) : this.use.inTrainingRegion(call.node) ? this.at(source) : undefined;
+            const at = reaching(source) ?? (this.use.inTrainingRegion(call.node) ? this.at(source) : undefined);
             if (!at) fixable = false;
             else if (!group.some((p) => p.node.id === at.node.id)) {
               group.push(at);
-              if (!flagged.has(at.node.id)) extra.add(at.node.id);
+              if (!at.reaches()) extra.add(at.node.id);
             }
           }
         }
@@ -261,11 +290,13 @@ class Places {
     const model = this.model;
     if (!place.made) {
       const calls: CallSite[] = [];
-      for (const step of trainingSteps(model, { callsNamed: (name) => model.callsNamed(name) })) {
-        const optimizer = step.update.positional[0] ?? step.update.receiver;
-        const trained = optimizer && optimizedModels(model, optimizer);
-        if (!trained) return [];
-        for (const m of trained) if (m.type === 'identifier') calls.push(...modelCalls(model, m));
+      for (const region of this.regions()) {
+        for (const step of stepsWithin(model, region)) {
+          const optimizer = step.update.positional[0] ?? step.update.receiver;
+          const trained = optimizer && optimizedModels(model, optimizer);
+          if (!trained) return [];
+          for (const m of trained) if (m.type === 'identifier') calls.push(...modelCalls(model, m));
+        }
       }
       return calls;
     }
@@ -434,9 +465,10 @@ export const float64Training = defineRule({
   check({ model, sites, facts, edits, report }) {
     // Where the file trains is read only for a float64 value: a part of the file without one does not depend on it.
     let found: Places | undefined;
-    const places = () => (found ??= new Places(model, new TrainingUse(model, facts.trainingRegions, float64Carry(model))));
+    const places = () => (found ??= new Places(model, () => facts.trainingRegions));
     const flag = (place: Place | undefined) => {
-      if (!place) return;
+      // A place off the way to training counts only as a tensor a training step gives a float64 model (`model(x.double())`).
+      if (!place || (!place.reaches() && !places().inTraining(place.node))) return;
       const { fixable, extra, group } = model.remember('GML106.consistency', () => places().consistency());
       if (!place.reaches() && !extra.has(place.node.id)) return;
       const message = `${place.what}: ${COST}. Train in float32 unless the model needs float64.`;
