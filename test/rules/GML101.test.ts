@@ -851,3 +851,49 @@ describe('GML101 fp32-training-loop', () => {
     `);
   });
 });
+
+describe('GML101 and float64 models (autocast leaves float64 operations alone)', () => {
+  const loop = (setup: string, forward = 'model(x)') => `
+      import torch
+      import torch.nn as nn
+      device = "cuda"
+${setup}
+      optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+      for step in range(2000):
+          optimizer.zero_grad()
+          loss = ((${forward} - target) ** 2).mean()
+          loss.backward()
+          optimizer.step()
+    `;
+
+  it('still flags a float32 model on CUDA', () => {
+    expectFindings(loop(`      model = nn.Sequential(nn.Linear(2, 256), nn.Tanh(), nn.Linear(256, 1)).to(device)`).replace(
+      '          loss.backward()\n',
+      '          loss.backward()\n      #   ^^^^^^^^^^^^^^^ GML101: Training loop runs in fp32\n',
+    ), { codes: ['GML101'] });
+  });
+
+  it('leaves a model made float64 with .double() or .to(torch.float64) alone', () => {
+    expectNone('GML101', loop(`      model = nn.Sequential(nn.Linear(2, 256), nn.Tanh(), nn.Linear(256, 1)).double().to(device)`));
+    expectNone('GML101', loop(`      model = nn.Sequential(nn.Linear(2, 256), nn.Tanh(), nn.Linear(256, 1))\n      model = model.to(torch.float64).to(device)`));
+    expectNone('GML101', loop(`      model = Net().to(device)\n      model.double()`));
+  });
+
+  it('leaves a model built with dtype=torch.float64 alone', () => {
+    expectNone('GML101', loop(`      model = nn.Linear(2, 256, dtype=torch.float64, device=device)`));
+  });
+
+  it('leaves a script that sets torch.set_default_dtype(torch.float64) at module level alone', () => {
+    expectNone('GML101', loop(`      torch.set_default_dtype(torch.float64)\n      model = nn.Sequential(nn.Linear(2, 256), nn.Tanh(), nn.Linear(256, 1)).to(device)`));
+  });
+
+  it('still flags a float32 model when only a tensor is made float64 (.double() on data, not the model)', () => {
+    expectFindings(
+      loop(`      model = nn.Sequential(nn.Linear(2, 256), nn.Tanh(), nn.Linear(256, 1)).to(device)\n      scale = torch.ones(1).double()`, 'model(x.double().float())').replace(
+        '          loss.backward()\n',
+        '          loss.backward()\n      #   ^^^^^^^^^^^^^^^ GML101\n',
+      ),
+      { codes: ['GML101'] },
+    );
+  });
+});

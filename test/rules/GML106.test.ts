@@ -1,8 +1,29 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { useParser } from '../helpers/analysis';
-import { expectFindings, expectFix, expectNone } from '../helpers/markers';
+import { fixAllText } from '../../server/src/fixes/fixAll';
+import { float64Training } from '../../server/src/rules/GML106_float64Training';
+import { findings, useParser, validPython } from '../helpers/analysis';
+import { dedent, expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
+
+/** Every GML106 fix applied, one at a time as `greenml check --fix` does: the text afterwards. */
+function fixEverything(before: string): string {
+  const result = fixAllText(dedent(before), { unsafe: true, rules: [float64Training] });
+  assert.ok(validPython(result.text), result.text);
+  assert.deepEqual(result.remaining.map((f) => f.message), [], 'GML106 is still reported after the fixes');
+  return result.text;
+}
+
+/** The GML106 findings of a script, each with no fix. */
+function expectNoFix(text: string, count: number): void {
+  const found = findings(dedent(text), 'GML106');
+  assert.equal(found.length, count, found.map((f) => f.message).join(' | '));
+  for (const f of found) {
+    assert.deepEqual(f.fixes, [], `${f.message} has a fix`);
+    assert.match(f.message, /No fix is offered/);
+  }
+}
 
 describe('GML106 float64-training', () => {
   it('flags a model converted in place with .double() and then trained', () => {
@@ -252,30 +273,82 @@ describe('GML106 float64-training', () => {
     `);
   });
 
-  it('fix: .double() becomes .float()', () => {
-    expectFix(
-      'GML106',
-      `
+  it('fix: .double() becomes .float() on the model and on the batches it is called with', () => {
+    expectFindings(`
       import torch
       model = Net()
       model.double()
+      ^^^^^^^^^^^^^^ GML106
       optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
       for x, y in loader:
           optimizer.zero_grad()
-          criterion(model(x), y).backward()
+          criterion(model(x.double()), y).backward()
+      #                   ^^^^^^^^^^ GML106: \`x.double()\` makes what is trained float64
           optimizer.step()
-      `,
-      `
-      import torch
-      model = Net()
-      model.float()
-      optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-      for x, y in loader:
-          optimizer.zero_grad()
-          criterion(model(x), y).backward()
-          optimizer.step()
-      `,
+    `);
+    assert.equal(
+      fixEverything(`
+        import torch
+        model = Net()
+        model.double()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x.double()), y).backward()
+            optimizer.step()
+      `),
+      dedent(`
+        import torch
+        model = Net()
+        model.float()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x.float()), y).backward()
+            optimizer.step()
+      `),
     );
+  });
+
+  it('flags float64 collocation points reached through slices, and converts them with the model (physics-informed training)', () => {
+    const script = `
+      import numpy as np
+      import torch
+      import torch.nn as nn
+
+      points = np.random.uniform(0.0, 1.0, size=(2000, 2))
+      grid = torch.tensor(points, dtype=torch.float64, requires_grad=True).to(device)
+      xs, ts = grid[:, 0:1], grid[:, 1:2]
+      net = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 1)).to(torch.float64).to(device)
+      optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+      for it in range(5000):
+          u = net(torch.cat([xs, ts], dim=1))
+          u_t = torch.autograd.grad(u, ts, torch.ones_like(u), create_graph=True)[0]
+          loss = (u_t ** 2).mean()
+          optimizer.zero_grad()
+          loss.backward()
+          optimizer.step()
+    `;
+    expectFindings(`
+      import torch
+      grid = torch.tensor(points, dtype=torch.float64, requires_grad=True).to(device)
+      #                                 ^^^^^^^^^^^^^ GML106: makes what is trained float64
+      xs, ts = grid[:, 0:1], grid[:, 1:2]
+      net = Net().to(torch.float64)
+      #              ^^^^^^^^^^^^^ GML106
+      optimizer = torch.optim.LBFGS(net.parameters())
+      for it in range(500):
+          def closure():
+              optimizer.zero_grad()
+              loss = ((net(xs, ts) - exact) ** 2).mean()
+              loss.backward()
+              return loss
+          optimizer.step(closure)
+    `);
+    const fixed = fixEverything(script);
+    assert.match(fixed, /grid = torch\.tensor\(points, dtype=torch\.float32, requires_grad=True\)/);
+    assert.match(fixed, /nn\.Linear\(64, 1\)\)\.to\(torch\.float32\)/);
+    assert.doesNotMatch(fixed, /float64/);
   });
 
   it('fix: torch.double becomes float32 through the same module alias', () => {
@@ -376,19 +449,165 @@ describe('GML106 float64-training', () => {
       `
       import torch
       torch.set_default_tensor_type(torch.DoubleTensor)
-      for x, y in loader:
+      x = torch.linspace(-1, 1, 200).unsqueeze(1)
+      model = torch.nn.Linear(1, 1)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(100):
           optimizer.zero_grad()
-          criterion(model(x), y).backward()
+          criterion(model(x), x ** 3).backward()
           optimizer.step()
       `,
       `
       import torch
       torch.set_default_tensor_type(torch.FloatTensor)
+      x = torch.linspace(-1, 1, 200).unsqueeze(1)
+      model = torch.nn.Linear(1, 1)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          criterion(model(x), x ** 3).backward()
+          optimizer.step()
+      `,
+    );
+  });
+});
+
+describe('GML106 fixes keep a model and its inputs in one dtype', () => {
+  it('offers no fix when the model is fed float64 NumPy data it cannot follow (np.loadtxt)', () => {
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      table = np.loadtxt("measurements.csv", delimiter=",")
+      inputs = torch.from_numpy(table[:, :3])
+      targets = torch.from_numpy(table[:, 3:])
+      model = torch.nn.Linear(3, 1).double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+      for step in range(1000):
+          optimizer.zero_grad()
+          loss = torch.nn.functional.mse_loss(model(inputs), targets)
+          loss.backward()
+          optimizer.step()
+      `,
+      1,
+    );
+  });
+
+  it('offers no fix when float64 data not converted is given to the model after training', () => {
+    expectNoFix(
+      `
+      import torch
+      train_x = torch.tensor(train_rows, dtype=torch.float64)
+      model = Regressor().double()
+      optimizer = torch.optim.Adam(model.parameters())
+      for epoch in range(200):
+          optimizer.zero_grad()
+          loss = ((model(train_x) - train_y) ** 2).mean()
+          loss.backward()
+          optimizer.step()
+      test_x = torch.tensor(test_rows, dtype=torch.float64)
+      print(model(test_x))
+      `,
+      2,
+    );
+  });
+
+  it('offers no fix when the model builds float64 tensors of its own in forward', () => {
+    expectNoFix(
+      `
+      import torch
+      import torch.nn as nn
+
+      class Recurrent(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.cell = nn.LSTMCell(1, 51)
+
+          def forward(self, x):
+              h = torch.zeros(x.size(0), 51, dtype=torch.double)
+              c = torch.zeros(x.size(0), 51, dtype=torch.double)
+              return self.cell(x, (h, c))[0]
+
+      series = torch.tensor(rows, dtype=torch.float64)
+      seq = Recurrent()
+      seq.double()
+      optimizer = torch.optim.LBFGS(seq.parameters(), lr=0.8)
+      for i in range(15):
+          def closure():
+              optimizer.zero_grad()
+              loss = criterion(seq(series), target)
+              loss.backward()
+              return loss
+          optimizer.step(closure)
+      `,
+      2,
+    );
+  });
+
+  it('follows the batches of a DataLoader over a TensorDataset back to their dtype', () => {
+    assert.equal(
+      fixEverything(`
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+        features = torch.tensor(X, dtype=torch.float64)
+        labels = torch.tensor(y)
+        loader = DataLoader(TensorDataset(features, labels), batch_size=32, shuffle=True)
+        model = Classifier().double()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(10):
+            for i, (xb, yb) in enumerate(loader):
+                optimizer.zero_grad()
+                criterion(model(xb), yb).backward()
+                optimizer.step()
+      `),
+      dedent(`
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+        features = torch.tensor(X, dtype=torch.float32)
+        labels = torch.tensor(y)
+        loader = DataLoader(TensorDataset(features, labels), batch_size=32, shuffle=True)
+        model = Classifier().float()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(10):
+            for i, (xb, yb) in enumerate(loader):
+                optimizer.zero_grad()
+                criterion(model(xb), yb).backward()
+                optimizer.step()
+      `),
+    );
+  });
+
+  it('offers no fix for a model fed batches of a loader it cannot see', () => {
+    expectNoFix(
+      `
+      import torch
+      model = Net()
+      model.double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
       for x, y in loader:
           optimizer.zero_grad()
           criterion(model(x), y).backward()
           optimizer.step()
       `,
+      1,
+    );
+  });
+
+  it('offers no fix for a float64 default dtype when the model is fed NumPy data (torch.from_numpy keeps float64)', () => {
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      torch.set_default_dtype(torch.float64)
+      x = torch.from_numpy(np.random.rand(256, 3))
+      model = torch.nn.Linear(3, 1)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          model(x).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      1,
     );
   });
 });

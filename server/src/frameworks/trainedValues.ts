@@ -30,7 +30,7 @@ function parametersToOptimizer(model: Semantic, id: Node): boolean {
 }
 
 /** The use of a same-file function's parameter that an argument is passed to (its first use in the body), if any. */
-function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | undefined {
+export function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | undefined {
   const fn = localFunctionCalled(model, call);
   const body = fn?.childForFieldName('body');
   if (!fn || !body) return undefined;
@@ -48,10 +48,23 @@ function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | u
   return model.identifiers(name).find((id) => id.startIndex >= body.startIndex && id.endIndex <= body.endIndex && model.lookup(name, id).some((b) => b.kind === 'param'));
 }
 
+/** The name an element of `a, b = x, y` is assigned to, when both sides list as many plain items. */
+function pairedName(model: Semantic, values: Node, element: Node): Node | undefined {
+  const assignment = model.parentOf(values);
+  const pattern = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === values.id ? assignment.childForFieldName('left') : null;
+  if (pattern?.type !== 'pattern_list' && pattern?.type !== 'tuple_pattern') return undefined;
+  const names = pattern.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  const items = values.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  const name = names[items.findIndex((i) => i.id === element.id)];
+  return names.length === items.length && name?.type === 'identifier' ? name : undefined;
+}
+
 /** Which calls carry a value on: a method called on it (`.to(device)`), a call it is passed to (`TensorDataset(x, y)`). */
 export interface Carry {
   method(call: CallSite): boolean;
   call(call: CallSite): boolean;
+  /** Whether a part of a value carries it on: a slice or item (`x[:, 0:1]`), an element of a list passed to a call (`torch.cat([a, b])`). */
+  parts?: boolean;
 }
 
 /** Every method carries a value; so does every PyTorch call it is passed to. */
@@ -150,6 +163,11 @@ export class TrainingUse {
       const parameter = parameterFor(model, taking, expr);
       return !!parameter && this.trains(parameter, depth + 1);
     }
+    if (this.carry.parts && parent.type === 'subscript' && parent.childForFieldName('value')?.id === expr.id) return this.reaches(parent, depth + 1);
+    if (this.carry.parts && (parent.type === 'list' || parent.type === 'tuple') && ['argument_list', 'keyword_argument'].includes(model.parentOf(parent)?.type ?? '')) return this.reaches(parent, depth + 1);
+    // `x, t = a[:, 0:1], a[:, 1:2]`: each element goes to the name in its place.
+    const paired = parent.type === 'expression_list' ? pairedName(model, parent, expr) : undefined;
+    if (paired) return this.inTrainingRegion(paired) || this.trains(paired, depth + 1);
     if (parent.type === 'assignment') {
       const left = parent.childForFieldName('left');
       return parent.childForFieldName('right')?.id === expr.id && left?.type === 'identifier' && (this.inTrainingRegion(left) || this.trains(left, depth + 1));

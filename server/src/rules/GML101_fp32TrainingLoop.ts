@@ -10,8 +10,9 @@ import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../
 import { ACCELERATORS, accelerateMixed, acceleratorCalls, dtypeKind, isAutocast } from '../frameworks/torch';
 import { constructorCalls } from '../frameworks/callbacks';
 import { fabricValue } from '../frameworks/fabric';
+import { isFloat64Model } from '../frameworks/float64';
 import { FABRICS } from '../frameworks/lightning';
-import { trainsSmallTorchModel } from '../frameworks/modelSize';
+import { optimizedModels, trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
 
@@ -152,6 +153,12 @@ class Precision {
   }
 }
 
+/** Whether every model a PyTorch training step's optimizer (`step()`'s receiver) trains is made float64. */
+function trainsFloat64Model(model: Semantic, optimizer: Node | undefined): boolean {
+  const models = optimizer && optimizedModels(model, optimizer);
+  return !!models && models.length > 0 && models.every((m) => isFloat64Model(model, m));
+}
+
 // ---- fix construction ---------------------------------------------------------------------------
 
 /**
@@ -270,6 +277,15 @@ interface LoopGroup {
  * optimizer of unknown origin — is unknown, and the loop is reported as before. The rule does not
  * see the batch or image size: a convolution net of at most 32 channels on large images is left
  * alone too, although 16-bit activations would halve its memory traffic on a GPU.
+ *
+ * A model trained in float64 is left alone too: autocast casts only float32 operations, so it
+ * would leave a float64 model's forward pass as it is ([GML106](GML106.md) reports float64
+ * training). The model is the one the loop's optimizer trains, followed as above; it is float64
+ * when `.double()`, `.to(torch.float64)` or `.type(torch.DoubleTensor)` is called on it (where it
+ * is built, or as a statement on its name), when it is built with `dtype=torch.float64`, or when
+ * `torch.set_default_dtype(torch.float64)` (or `set_default_tensor_type(torch.DoubleTensor)`) is
+ * called at module level. `.double()` on a tensor, not the model, does not count; a model of
+ * unknown dtype is reported as before.
  *
  * Mixed precision counts as *in effect*, and nothing is reported, when any of these holds:
  *
@@ -469,6 +485,8 @@ export const fp32TrainingLoop = defineRule({
       if (!kind || !update) continue;
       // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
       if (kind === 'torch' && trainsSmallTorchModel(model, update.receiver ?? undefined)) continue;
+      // A float64 model is GML106's: autocast leaves float64 operations as they are.
+      if (kind === 'torch' && trainsFloat64Model(model, update.receiver ?? undefined)) continue;
       // Accelerate picks the device when the script runs.
       if (!accelerator && leftAlone) continue;
       const place = loopOf(model, call);

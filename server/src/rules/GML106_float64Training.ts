@@ -4,38 +4,12 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { stringLiteral } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
-import {
-  castsDtype,
-  DEFAULT_DTYPE_SETTERS,
-  dtypeArgument,
-  FROM_DATA,
-  NUMPY_FLOAT64,
-  NUMPY_FLOAT64_STRINGS,
-  TORCH_DOUBLE_TENSORS,
-  TORCH_FLOAT64,
-} from '../frameworks/torch';
+import { dtypeSources, float64Kind as float64, modelCalls, type Float64, type Float64Place } from '../frameworks/float64';
+import { optimizedModels } from '../frameworks/modelSize';
+import { castsDtype, DEFAULT_DTYPE_SETTERS, dtypeArgument, FROM_DATA, TORCH_DOUBLE_TENSORS, TORCH_FLOAT64 } from '../frameworks/torch';
 import { TrainingUse, type Carry } from '../frameworks/trainedValues';
-import { TRAINING_FACTS } from '../frameworks/training';
+import { stepsWithin, TRAINING_FACTS } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
-
-type Float64 = 'torch' | 'numpy' | 'tensor type';
-
-/** The last names of the float64 dtypes and tensor types (`torch.float64`, `np.double`, `torch.DoubleTensor`). */
-const FLOAT64_NAMES = new Set(['float64', 'double', 'float_', 'DoubleTensor']);
-
-/** How an expression names float64: a PyTorch dtype, a NumPy dtype (object or string), a legacy tensor type. */
-function float64(model: Semantic, expr: Node, numpyStrings: boolean): Float64 | undefined {
-  // Most dtypes and devices given are not spelled like float64 (nor imported as such): they need no resolving.
-  const last = expr.type === 'attribute' ? expr.childForFieldName('attribute')?.text : expr.type === 'identifier' ? expr.text : undefined;
-  if (last !== undefined && !FLOAT64_NAMES.has(last) && !model.importedNames([...TORCH_FLOAT64, ...NUMPY_FLOAT64, ...TORCH_DOUBLE_TENSORS]).has(last)) return undefined;
-  const q = model.qualifiedName(expr);
-  if (q && TORCH_FLOAT64.has(q)) return 'torch';
-  if (q && NUMPY_FLOAT64.has(q)) return 'numpy';
-  if (q && TORCH_DOUBLE_TENSORS.has(q)) return 'tensor type';
-  const text = expr.type === 'string' ? stringLiteral(expr) : undefined;
-  if (text !== undefined && TORCH_DOUBLE_TENSORS.has(text)) return 'tensor type';
-  return numpyStrings && text !== undefined && NUMPY_FLOAT64_STRINGS.has(text) ? 'numpy' : undefined;
-}
 
 /** A float64 value stops being float64 at a cast (`.float()`, `.to(torch.float32)`) and at a PyTorch call given another dtype. */
 function float64Carry(model: Semantic): Carry {
@@ -45,6 +19,7 @@ function float64Carry(model: Semantic): Carry {
       const dtype = call.keywords.get('dtype')?.value;
       return !!call.qualifiedName?.startsWith('torch.') && (!dtype || float64(model, dtype, false) === 'torch');
     },
+    parts: true,
   };
 }
 
@@ -88,6 +63,282 @@ function tensorsMadeFrom(model: Semantic, value: Node): CallSite[] {
   return out;
 }
 
+const WITHHELD =
+  'No fix is offered: a model and the tensors it is called with must change dtype together, and not every tensor this model is called with could be followed to a float64 place that the fix converts too.';
+
+/** A float64 place the rule may report: what it says, its fix, whether it reaches training, and the value it makes float64. */
+interface Place {
+  node: Node;
+  what: string;
+  fix: (edits: Edits) => ReportedFix;
+  reaches: () => boolean;
+  /** The expression whose value is float64 (the cast, or the call given the dtype); undefined for a default dtype. */
+  made?: Node;
+}
+
+/** How PyTorch code spells float64: `torch.float64`, `torch.double`, `.double()`, `torch.DoubleTensor`. */
+const FLOAT64_WORDS = ['float64', 'double', 'DoubleTensor'];
+
+const editKey = (edit: TextEdit) => `${edit.range.start.line}:${edit.range.start.character}:${edit.range.end.line}:${edit.range.end.character}:${edit.newText}`;
+
+const short = (text: string) => (text.length > 40 ? '' : text);
+
+/** The float64 places of a file, and whether converting them to float32 keeps every model and its inputs in one dtype. */
+class Places {
+  private training: TrainingUse | undefined;
+
+  constructor(
+    private readonly model: Semantic,
+    private readonly regions: () => readonly Node[],
+  ) {}
+
+  /** Where the file trains, read only once a float64 place asks: a part of the file without one does not depend on it. */
+  private get use(): TrainingUse {
+    return (this.training ??= new TrainingUse(this.model, this.regions(), float64Carry(this.model)));
+  }
+
+  /** Whether a node lies in the loop or function of a training step. */
+  inTraining(node: Node): boolean {
+    return this.use.inTrainingRegion(node);
+  }
+
+  /** Where a cast's value goes: an in-place module conversion (`model.double()` as a statement) or its result. */
+  private castReaches(call: CallSite): boolean {
+    const statement = this.model.parentOf(call.node);
+    const receiver = call.receiver!;
+    if (statement?.type === 'expression_statement' && receiver.type === 'identifier') return this.use.trains(receiver);
+    return this.use.reaches(call.node);
+  }
+
+  double(call: CallSite): Place | undefined {
+    if (!call.receiver || call.qualifiedName || call.argumentList?.namedChildren.length) return undefined;
+    const name = call.callee.childForFieldName('attribute')!;
+    return {
+      node: call.node,
+      what: `\`${short(call.receiver.text)}.double()\` makes what is trained float64`,
+      fix: (edits) => ({ title: 'Train in float32: .float()', edits: [edits.replace(name, 'float')] }),
+      reaches: () => this.castReaches(call),
+      made: call.node,
+    };
+  }
+
+  cast(call: CallSite): Place | undefined {
+    const method = call.methodName;
+    if (!call.receiver || call.qualifiedName || (method !== 'to' && method !== 'type')) return undefined;
+    const dtype = dtypeArgument(this.model, call) ?? (method === 'type' ? call.positional[0] : undefined);
+    const kind = dtype && float64(this.model, dtype, false);
+    if (!dtype || !kind || kind === 'numpy') return undefined;
+    return {
+      node: dtype,
+      what: `\`.${method}(${dtype.text})\` makes what is trained float64`,
+      fix: (edits) => {
+        const fix = float32Edit(edits, dtype, kind);
+        return { title: `Train in float32: ${fix.text}`, edits: fix.edits };
+      },
+      reaches: () => this.castReaches(call),
+      made: call.node,
+    };
+  }
+
+  /** `dtype=…` given to a PyTorch or NumPy call (`keyword` is the keyword argument `id` names). */
+  dtypeKeyword(keyword: Node | null, id: Node): Place | undefined {
+    const model = this.model;
+    const list = keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id ? model.parentOf(keyword) : null;
+    const callNode = list?.type === 'argument_list' ? model.parentOf(list) : null;
+    if (callNode?.type !== 'call') return undefined;
+    const call = model.callSite(callNode);
+    const q = call.qualifiedName ?? '';
+    const dtype = keyword!.childForFieldName('value')!;
+    const torch = q.startsWith('torch.');
+    if (torch ? float64(model, dtype, false) !== 'torch' : !q.startsWith('numpy.') || float64(model, dtype, true) !== 'numpy') return undefined;
+    return {
+      node: dtype,
+      what: `\`dtype=${dtype.text}\` makes ${torch ? 'what is trained' : 'training data'} float64`,
+      fix: (edits) => {
+        const fix = float32Edit(edits, dtype, torch ? 'torch' : 'numpy');
+        return { title: `Train in float32: dtype=${fix.text}`, edits: fix.edits };
+      },
+      reaches: () => (torch ? this.use.reaches(callNode) : tensorsMadeFrom(model, callNode).some((t) => this.use.reaches(t.node))),
+      made: callNode,
+    };
+  }
+
+  astype(call: CallSite): Place | undefined {
+    const dtype = call.argument('dtype', 0);
+    if (!call.receiver || !dtype || float64(this.model, dtype, true) !== 'numpy') return undefined;
+    return {
+      node: dtype,
+      what: `\`.astype(${dtype.text})\` makes training data float64`,
+      fix: (edits) => {
+        const fix = float32Edit(edits, dtype, 'numpy');
+        return { title: `Train in float32: .astype(${fix.text})`, edits: fix.edits };
+      },
+      reaches: () => tensorsMadeFrom(this.model, call.node).some((t) => this.use.reaches(t.node)),
+      made: call.node,
+    };
+  }
+
+  defaultDtype(call: CallSite, trains: boolean): Place | undefined {
+    const dtype = call.argument('d', 0) ?? call.argument('t', 0);
+    const kind = dtype && float64(this.model, dtype, false);
+    if (!dtype || !kind || kind === 'numpy') return undefined;
+    return {
+      node: dtype,
+      what: `\`${call.callee.text}(${dtype.text})\` makes every new tensor and module float64, and this script trains`,
+      fix: (edits) => {
+        const fix = float32Edit(edits, dtype, kind);
+        return { title: `Train in float32: ${fix.text}`, edits: fix.edits };
+      },
+      reaches: () => trains,
+    };
+  }
+
+  /** The place a float64 source found by `dtypeSources` is. */
+  private at(source: Float64Place): Place | undefined {
+    const model = this.model;
+    if (source.kind === 'double') return this.double(model.callSite(source.node));
+    const parent = model.parentOf(source.node);
+    if (parent?.type === 'keyword_argument') {
+      const list = model.parentOf(parent);
+      const call = list && model.parentOf(list);
+      const site = call?.type === 'call' ? model.callSite(call) : undefined;
+      if (site && site.receiver && !site.qualifiedName) return site.methodName === 'astype' ? this.astype(site) : this.cast(site);
+      const name = parent.childForFieldName('name');
+      return name ? this.dtypeKeyword(parent, name) : undefined;
+    }
+    const call = parent?.type === 'argument_list' ? model.parentOf(parent) : null;
+    if (call?.type !== 'call') return undefined;
+    const site = model.callSite(call);
+    if (DEFAULT_DTYPE_SETTERS.has(site.qualifiedName ?? '')) return this.defaultDtype(site, this.regions().length > 0);
+    return site.methodName === 'astype' ? this.astype(site) : this.cast(site);
+  }
+
+  /**
+   * Every float64 place of the file that PyTorch names (`.double()`, `torch.float64`, `torch.DoubleTensor`,
+   * a name imported for them), found from where the file spells those words: rare words, so an edit
+   * elsewhere does not make the places be looked for again.
+   */
+  private all(): Place[] {
+    const model = this.model;
+    const out = new Map<number, Place>();
+    const words = new Set([...FLOAT64_WORDS, ...model.importedNames([...TORCH_FLOAT64, ...TORCH_DOUBLE_TENSORS])]);
+    for (const word of words) {
+      for (const id of model.identifiers(word)) {
+        const parent = model.parentOf(id);
+        const expr = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
+        const call = model.parentOf(expr);
+        const place =
+          word === 'double' && call?.type === 'call' && call.childForFieldName('function')?.id === expr.id
+            ? this.double(model.callSite(call))
+            : float64(model, expr, false) ? this.at({ node: expr, kind: 'torch' }) : undefined;
+        if (place) out.set(place.node.id, place);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Whether the file's fixes keep every float64 model and the tensors it is called with in one
+   * dtype: each model a place makes float64 (the name its value is assigned to, when that name is
+   * called; every trained model for a default dtype) is called only with tensors whose dtype is
+   * followed back to float64 places that are fixed too, or to another dtype. A float64 place found
+   * that way in a training step's call of the model feeds training (`extra`); one found in another
+   * call (evaluation after training) or anything not followed withholds every fix.
+   */
+  consistency(): { fixable: boolean; extra: Set<number>; group: Place[] } {
+    const model = this.model;
+    const all = this.all();
+    const places = all.filter((p) => p.reaches());
+    const flagged = new Set(places.map((p) => p.node.id));
+    const reaching = (source: Float64Place) => {
+      const place = this.at(source);
+      return place?.reaches() ? place : undefined;
+    };
+    // float64 a model's own methods make (`torch.zeros(…, dtype=torch.double)` in `forward`) stays as it is.
+    const inClass = all.some((p) => !flagged.has(p.node.id) && !!model.enclosingClass(p.node));
+    const extra = new Set<number>();
+    const group: Place[] = [];
+    let fixable = true;
+    for (const place of places) {
+      const calls = this.callsOfModel(place);
+      if (calls === undefined) continue;
+      group.push(place);
+      if (calls.length === 0 || inClass) fixable = false;
+      for (const call of calls) {
+        for (const arg of [...call.positional, ...[...call.keywords.values()].map((k) => k.value)]) {
+          const sources = dtypeSources(model, arg);
+          if (!sources.known) fixable = false;
+          for (const source of sources.places) {
+            const at = reaching(source) ?? (this.use.inTrainingRegion(call.node) ? this.at(source) : undefined);
+            if (!at) fixable = false;
+            else if (!group.some((p) => p.node.id === at.node.id)) {
+              group.push(at);
+              if (!at.reaches()) extra.add(at.node.id);
+            }
+          }
+        }
+      }
+    }
+    return { fixable, extra, group };
+  }
+
+  /**
+   * The calls of the model a place makes float64: undefined when it makes no model float64 (a
+   * tensor, never called), empty when a model's calls could not be found.
+   */
+  private callsOfModel(place: Place): CallSite[] | undefined {
+    const model = this.model;
+    if (!place.made) {
+      const calls: CallSite[] = [];
+      for (const region of this.regions()) {
+        for (const step of stepsWithin(model, region)) {
+          const optimizer = step.update.positional[0] ?? step.update.receiver;
+          const trained = optimizer && optimizedModels(model, optimizer);
+          if (!trained) return [];
+          for (const m of trained) if (m.type === 'identifier') calls.push(...modelCalls(model, m));
+        }
+      }
+      return calls;
+    }
+    const name = assignedName(model, place.made);
+    const calls = name ? modelCalls(model, name) : [];
+    return calls.length > 0 ? calls : undefined;
+  }
+}
+
+/**
+ * The name a value is kept in: the receiver of a cast written as a statement (`model.double()`),
+ * else the name it is assigned to, up through methods called on it and PyTorch calls it is passed
+ * to (`model = nn.Sequential(nn.Linear(2, 8, dtype=torch.float64)).to(device)`).
+ */
+function assignedName(model: Semantic, made: Node): Node | undefined {
+  const statement = model.parentOf(made);
+  if (statement?.type === 'expression_statement' && made.type === 'call') {
+    const receiver = model.callSite(made).receiver;
+    return receiver?.type === 'identifier' ? receiver : undefined;
+  }
+  let node = made;
+  for (let hop = 0; hop < 10; hop++) {
+    const parent = model.parentOf(node);
+    if (!parent) return undefined;
+    if (parent.type === 'assignment') {
+      const left = parent.childForFieldName('left');
+      return parent.childForFieldName('right')?.id === node.id && left?.type === 'identifier' ? left : undefined;
+    }
+    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === node.id) {
+      const call = model.parentOf(parent);
+      if (call?.type !== 'call') return undefined;
+      node = call;
+      continue;
+    }
+    const list = parent.type === 'keyword_argument' ? model.parentOf(parent) : parent;
+    const call = list?.type === 'argument_list' ? model.parentOf(list) : parent.type === 'parenthesized_expression' ? parent : null;
+    if (!call || (call.type === 'call' && !model.callSite(call).qualifiedName?.startsWith('torch.'))) return undefined;
+    node = call;
+  }
+  return undefined;
+}
+
 const COST =
   'float64 moves twice the bytes of float32 and computes at half its rate on CPUs and at 1/32–1/64 of it on most GPUs (Tensor Cores and mixed precision do not apply)';
 
@@ -101,8 +352,11 @@ const COST =
  *   NumPy data made float64 (`np.array(…, dtype=np.float64)`, `.astype("float64")`) and turned
  *   into a tensor as it is (`torch.from_numpy`, `torch.tensor` without a `dtype`) — when it reaches
  *   a training step (a gradient followed by an optimizer step): used in the step's loop or function,
- *   its parameters given to an optimizer, or passed on through names, `TensorDataset`, `DataLoader`,
- *   `DataParallel` and functions defined in the file;
+ *   its parameters given to an optimizer, or passed on through names, tuple assignments
+ *   (`x, t = a, b`), slices and items (`x = res[:, 0:1]`), `torch.cat` / `torch.stack`,
+ *   `TensorDataset`, `DataLoader`, `DataParallel` and functions defined in the file;
+ * - a tensor a float64 model is called with in a training step, followed back to where it was made
+ *   float64 (`model(x.double())`, see Fix safety);
  * - `torch.set_default_dtype(torch.float64)` (or `set_default_tensor_type(torch.DoubleTensor)`) in
  *   a script that trains.
  *
@@ -162,11 +416,28 @@ const COST =
  * ## Fix safety
  *
  * Unsafe. The fix writes float32 where float64 was named (`.float()`, `torch.float32`,
- * `np.float32`, `torch.FloatTensor`), one place at a time: a model and the tensors it meets must
- * share a dtype, so every float64 place that feeds the same model must change together (each has
- * its own finding), and data that comes from NumPy as float64 by default needs `.float()` too.
- * float32 rounds earlier than float64: a model that relied on float64 (an ill-conditioned
- * problem, a loss that cancels large terms) may train differently.
+ * `np.float32`, `torch.FloatTensor`). A model and the tensors it is called with must share a
+ * dtype, so when a place makes a model float64 (the name it is kept in is called, `model(x)`,
+ * directly or through a function of the file; every trained model for a default dtype), the rule
+ * follows each tensor the model is called with, in training and after it, back to where its dtype
+ * comes from: names, tuple assignments, slices, `.to(device)`, `.requires_grad_()` and other
+ * methods that keep the dtype, `torch.cat` / `torch.stack`, `torch.tensor` / `torch.from_numpy`
+ * of NumPy data, and the batches of a `DataLoader(TensorDataset(…))`. The fix then converts the
+ * model and those float64 places together, and its title counts them. The finding stays and no
+ * fix is offered when one of those tensors cannot be followed (data read from a file, NumPy's own
+ * float64 default, a loader or a function of another module), when float64 data that no fix
+ * converts is given to the model (a test set evaluated after training), when the model's calls
+ * are not found, or when a class of the file makes float64 tensors of its own (hidden states in
+ * `forward`): converting only the model would stop the script with `RuntimeError: mat1 and mat2
+ * must have the same dtype`. float64 data that feeds no model seen here (raw parameters,
+ * `w = torch.zeros(…, dtype=torch.float64, requires_grad=True)`) is converted one place at a time,
+ * each with its own finding: every such place that meets the same tensors must change together.
+ *
+ * float32 rounds earlier than float64: a model that relied on float64 (an ill-conditioned problem,
+ * a loss that cancels large terms) may train differently. float64 may be the point of the script:
+ * physics-informed networks (PINNs) and other scientific code can need it for the derivatives in
+ * their loss and for stiff or ill-conditioned problems, and research that compares precisions
+ * trains in float64 on purpose. The rule cannot tell; such a script says so with `# noqa: GML106`.
  *
  * ## Measured here
  *
@@ -193,73 +464,34 @@ export const float64Training = defineRule({
   facts: TRAINING_FACTS,
   check({ model, sites, facts, edits, report }) {
     // Where the file trains is read only for a float64 value: a part of the file without one does not depend on it.
-    let found: TrainingUse | undefined;
-    const training = () => (found ??= new TrainingUse(model, facts.trainingRegions, float64Carry(model)));
-    const use = {
-      trains: (id: Node) => training().trains(id),
-      reaches: (node: Node) => training().reaches(node),
-    };
-    const flag = (node: Node, what: string, fix: ReportedFix) =>
-      report({ node, message: `${what}: ${COST}. Train in float32 unless the model needs float64.`, fixes: [fix] });
-    const short = (text: string) => (text.length > 40 ? '' : text);
-    // Where a cast's value goes: an in-place module conversion (`model.double()` as a statement) or its result.
-    const castReaches = (call: CallSite) => {
-      const statement = model.parentOf(call.node);
-      const receiver = call.receiver!;
-      if (statement?.type === 'expression_statement' && receiver.type === 'identifier') return use.trains(receiver);
-      return use.reaches(call.node);
-    };
-
-    for (const call of sites.callsNamed('double')) {
-      if (!call.receiver || call.qualifiedName || call.argumentList?.namedChildren.length || !castReaches(call)) continue;
-      const name = call.callee.childForFieldName('attribute')!;
-      flag(call.node, `\`${short(call.receiver.text)}.double()\` makes what is trained float64`, {
-        title: 'Train in float32: .float()',
-        edits: [edits.replace(name, 'float')],
-      });
-    }
-    for (const method of ['to', 'type']) {
-      for (const call of sites.callsNamed(method)) {
-        if (!call.receiver || call.qualifiedName) continue;
-        const dtype = dtypeArgument(model, call) ?? (method === 'type' ? call.positional[0] : undefined);
-        const kind = dtype && float64(model, dtype, false);
-        if (!dtype || !kind || kind === 'numpy' || !castReaches(call)) continue;
-        const fix = float32Edit(edits, dtype, kind);
-        flag(dtype, `\`.${method}(${dtype.text})\` makes what is trained float64`, { title: `Train in float32: ${fix.text}`, edits: fix.edits });
+    let found: Places | undefined;
+    const places = () => (found ??= new Places(model, () => facts.trainingRegions));
+    const flag = (place: Place | undefined) => {
+      // A place off the way to training counts only as a tensor a training step gives a float64 model (`model(x.double())`).
+      if (!place || (!place.reaches() && !places().inTraining(place.node))) return;
+      const { fixable, extra, group } = model.remember('GML106.consistency', () => places().consistency());
+      if (!place.reaches() && !extra.has(place.node.id)) return;
+      const message = `${place.what}: ${COST}. Train in float32 unless the model needs float64.`;
+      if (!fixable) return report({ node: place.node, message: `${message} ${WITHHELD}` });
+      const own = place.fix(edits);
+      const others = group.filter((p) => p.node.id !== place.node.id);
+      if (!group.some((p) => p.node.id === place.node.id) || others.length === 0) return report({ node: place.node, message, fixes: [own] });
+      // A model and what it is fed change together: one fix converts every place of the group.
+      const changes = [...own.edits];
+      const seen = new Set(changes.map(editKey));
+      for (const other of others) {
+        for (const edit of other.fix(edits).edits) if (!seen.has(editKey(edit))) {
+          seen.add(editKey(edit));
+          changes.push(edit);
+        }
       }
-    }
-    for (const id of sites.identifiers('dtype')) {
-      const keyword = model.parentOf(id);
-      const list = keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id ? model.parentOf(keyword) : null;
-      const callNode = list?.type === 'argument_list' ? model.parentOf(list) : null;
-      if (callNode?.type !== 'call') continue;
-      const call = model.callSite(callNode);
-      const q = call.qualifiedName ?? '';
-      const dtype = keyword!.childForFieldName('value')!;
-      if (q.startsWith('torch.')) {
-        if (float64(model, dtype, false) !== 'torch' || !use.reaches(callNode)) continue;
-      } else if (q.startsWith('numpy.')) {
-        if (float64(model, dtype, true) !== 'numpy' || !tensorsMadeFrom(model, callNode).some((t) => use.reaches(t.node))) continue;
-      } else continue;
-      const fix = float32Edit(edits, dtype, q.startsWith('torch.') ? 'torch' : 'numpy');
-      flag(dtype, `\`dtype=${dtype.text}\` makes ${q.startsWith('torch.') ? 'what is trained' : 'training data'} float64`, { title: `Train in float32: dtype=${fix.text}`, edits: fix.edits });
-    }
-    for (const call of sites.callsNamed('astype')) {
-      const dtype = call.argument('dtype', 0);
-      if (!call.receiver || !dtype || float64(model, dtype, true) !== 'numpy') continue;
-      if (!tensorsMadeFrom(model, call.node).some((t) => use.reaches(t.node))) continue;
-      const fix = float32Edit(edits, dtype, 'numpy');
-      flag(dtype, `\`.astype(${dtype.text})\` makes training data float64`, { title: `Train in float32: .astype(${fix.text})`, edits: fix.edits });
-    }
-    for (const call of sites.callsTo(DEFAULT_DTYPE_SETTERS)) {
-      const dtype = call.argument('d', 0) ?? call.argument('t', 0);
-      const kind = dtype && float64(model, dtype, false);
-      if (!dtype || !kind || kind === 'numpy' || facts.trainingRegions.length === 0) continue;
-      const fix = float32Edit(edits, dtype, kind);
-      flag(dtype, `\`${call.callee.text}(${dtype.text})\` makes every new tensor and module float64, and this script trains`, {
-        title: `Train in float32: ${fix.text}`,
-        edits: fix.edits,
-      });
-    }
+      const title = `${own.title}, with the ${others.length} other float64 place${others.length === 1 ? '' : 's'} the model trains with`;
+      report({ node: place.node, message, fixes: [{ title, edits: changes }] });
+    };
+    for (const call of sites.callsNamed('double')) flag(places().double(call));
+    for (const method of ['to', 'type']) for (const call of sites.callsNamed(method)) flag(places().cast(call));
+    for (const id of sites.identifiers('dtype')) flag(places().dtypeKeyword(model.parentOf(id), id));
+    for (const call of sites.callsNamed('astype')) flag(places().astype(call));
+    for (const call of sites.callsTo(DEFAULT_DTYPE_SETTERS)) flag(places().defaultDtype(call, facts.trainingRegions.length > 0));
   },
 });
