@@ -107,6 +107,44 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('flags a loader built right in the call that trains on it: a Trainer\'s fit, a training function of the file', () => {
+    expectFindings(`
+      import lightning as L
+      from torch.utils.data import DataLoader
+
+      trainer = L.Trainer(max_epochs=5)
+      trainer.fit(model, DataLoader(train_set, batch_size=32, shuffle=True), val_dataloaders=DataLoader(val_set, batch_size=64, num_workers=4))
+      #                  ^^^^^^^^^^ GML301
+    `);
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+
+      def train(model, loader, optimizer):
+          for x, y in loader:
+              optimizer.zero_grad()
+              torch.nn.functional.cross_entropy(model(x), y).backward()
+              optimizer.step()
+
+      train(model, loader=DataLoader(train_set, batch_size=64), optimizer=opt)
+      #                   ^^^^^^^^^^ GML301
+    `);
+  });
+
+  it('leaves a loader built in a call that only evaluates alone', () => {
+    expectNone('GML301', `
+      import torch
+      from torch.utils.data import DataLoader
+
+      def evaluate(model, loader):
+          with torch.no_grad():
+              return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+      print(evaluate(model, DataLoader(test_set, batch_size=256)))
+      trainer.validate(model, DataLoader(val_set, batch_size=64))
+    `);
+  });
+
   it('flags a loader built in the for statement itself, through an alias', () => {
     expectFindings(`
       import torch.utils.data as tud

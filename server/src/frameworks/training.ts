@@ -335,6 +335,10 @@ export function trainingConsumers(
   }
   const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
   if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined, element);
+  // Passed as it is made: `trainer.fit(model, DataLoader(…))`, `train(model, DataLoader(…), opt)`.
+  const passed = !assigned ? passedTo(model, made.node) : undefined;
+  if (passed && !element && trainerFit(passed.call)) out.trainerFit = true;
+  else if (passed?.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, 1, first, out, new Set(), trains, undefined, element);
   // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
   const factory = (options.factoryDepth ?? 0) < 1 && (parent?.type === 'return_statement' || assigned?.type === 'identifier') ? factoryReturning(model, made, parent!, assigned) : undefined;
   if (factory && !(first && out.loops.length > 0)) {
@@ -422,30 +426,36 @@ function collectConsumers(
       if (done()) return;
       continue;
     }
-    const keyword = args?.type === 'keyword_argument' ? args : undefined;
-    const list = keyword ? model.parentOf(keyword) : args;
-    if (list?.type !== 'argument_list') continue;
-    const callNode = model.parentOf(list);
-    if (callNode?.type !== 'call') continue;
-    const call = model.callSite(callNode);
-    if (!element && trainerFit(call)) {
+    const passed = passedTo(model, id);
+    if (!passed) continue;
+    if (!element && trainerFit(passed.call)) {
       out.trainerFit = true;
       if (done()) return;
       continue;
     }
-    // A same-file function: the parameter the loader is passed as, iterated in its body.
-    const callee = call.callee;
-    if (callee.type !== 'identifier') continue;
-    const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
-    const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
-    const index = keyword ? -1 : call.positional.findIndex((p) => p.id === id.id);
-    const parameter = keyword
-      ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text)
-      : parameters[index];
-    const parameterText = parameter ? parameterName(parameter) : undefined;
-    if (fn && parameterText) collectConsumers(model, parameterText, fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
+    if (passed.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
     if (done()) return;
   }
+}
+
+/**
+ * The call an argument is passed to and, for a same-file function, the function and the name of
+ * the parameter that receives it (positional or keyword).
+ */
+function passedTo(model: Semantic, arg: Node): { call: CallSite; fn?: Node; parameter?: string } | undefined {
+  const parent = model.parentOf(arg);
+  const keyword = parent?.type === 'keyword_argument' ? parent : undefined;
+  const list = keyword ? model.parentOf(keyword) : parent;
+  if (list?.type !== 'argument_list') return undefined;
+  const callNode = model.parentOf(list);
+  if (callNode?.type !== 'call') return undefined;
+  const call = model.callSite(callNode);
+  const callee = call.callee;
+  if (callee.type !== 'identifier') return { call };
+  const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
+  const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+  const parameter = keyword ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text) : parameters[call.positional.findIndex((p) => p.id === arg.id)];
+  return { call, fn, parameter: parameter ? parameterName(parameter) : undefined };
 }
 
 /** The dict literal or comprehension a call is a value of: `{"train": DataLoader(…)}`, `{x: DataLoader(…) for x in …}`. */

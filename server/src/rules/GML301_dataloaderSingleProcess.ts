@@ -27,7 +27,8 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * function it calls, or in a function the loader is passed to; a loader a same-file function builds
  * and returns counts where a call of that function feeds training, and a loader kept in a dict —
  * `{x: DataLoader(…) for x in phases}`, `{"train": train_loader, …}` — counts where the loop
- * iterates the dict's items, `dataloaders[phase]`), a Lightning `Trainer.fit`, a
+ * iterates the dict's items, `dataloaders[phase]`; a loader built right in the call counts too,
+ * `train(model, DataLoader(…))`, `trainer.fit(model, DataLoader(…))`), a Lightning `Trainer.fit`, a
  * LightningModule's or LightningDataModule's `train_dataloader` hook (the Trainer's `fit` iterates
  * what it returns), or an Ignite trainer's `run` (`create_supervised_trainer`, or an `Engine` whose
  * process function trains).

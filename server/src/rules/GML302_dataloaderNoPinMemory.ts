@@ -17,7 +17,8 @@ import { defineRule } from './rule';
  * loop that calls `.backward()` and an optimizer step (directly, in a function it calls, or in a
  * function the loader is passed to; a loader a same-file function builds and returns counts where
  * a call of that function feeds training, and a loader kept in a dict — `{x: DataLoader(…) for x in
- * phases}`, `{"train": train_loader, …}` — where the loop iterates its items, `dataloaders[phase]`),
+ * phases}`, `{"train": train_loader, …}` — where the loop iterates its items, `dataloaders[phase]`;
+ * a loader built right in the call counts too, `trainer.fit(model, DataLoader(…))`),
  * a Lightning `Trainer.fit`, a LightningModule's or
  * LightningDataModule's `train_dataloader` hook, or an Ignite trainer's `run` — in a script that
  * trains on CUDA or picks its device when it runs: it names `"cuda"`, calls `.cuda()` or a
