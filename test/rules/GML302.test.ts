@@ -242,6 +242,12 @@ describe('GML302 dataloader-no-pin-memory', () => {
       const found = findings(parseFixture(before).text, 'GML302');
       assert.deepEqual(found.map((f) => f.range.start.line), [3, 4]);
       for (const f of found) assert.ok(f.fixes[0].edits.some((e) => e.newText.includes('pin_memory=True')));
+      // The factory's dict handed straight to the training function, returned without a name.
+      const direct = before
+        .replace('loaders = {"train": train_loader, "val": val_loader}\n            return loaders', 'return {"train": train_loader, "val": val_loader}')
+        .replace('dataloaders = get_loaders(train_set, val_set)\n        train_model(model, dataloaders, optimizer)', 'train_model(model, get_loaders(train_set, val_set), optimizer)');
+      assert.ok(direct.includes('return {"train"') && direct.includes('train_model(model, get_loaders('), direct);
+      assert.deepEqual(findings(parseFixture(direct).text, 'GML302').map((f) => f.range.start.line), [3, 4]);
     });
 
     it('leaves a dict of loaders alone when nothing iterates its items in training, or only its keys are iterated', () => {
