@@ -437,8 +437,9 @@ function switchesOff(model: Semantic, value: Node | undefined): boolean {
 /** Whether two expressions name the same module: one binding of a name, or `self.<attr>` in one class. */
 function sameModule(model: Semantic, a: Node, b: Node): boolean {
   if (a.text !== b.text) return false;
-  if (a.type === 'identifier') return model.reachingBinding(a)?.node.id === model.reachingBinding(b)?.node.id && !!model.reachingBinding(a);
-  return isSelfAttribute(a) && model.enclosingClass(a)?.id === model.enclosingClass(b)?.id;
+  if (a.type !== 'identifier') return isSelfAttribute(a) && model.enclosingClass(a)?.id === model.enclosingClass(b)?.id;
+  const binding = model.reachingBinding(a);
+  return !!binding && binding.node.id === model.reachingBinding(b)?.node.id;
 }
 
 /**
@@ -450,9 +451,9 @@ function parameterFreezes(model: Semantic): { assignments: Node[]; calls: CallSi
   return model.remember('parameter freezes', () => {
     const assignments: Node[] = [];
     for (const id of model.identifiers('requires_grad')) {
-      const attribute = model.parentOf(id);
-      const assignment = attribute?.type === 'attribute' ? model.parentOf(attribute) : undefined;
-      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute!.id) continue;
+      // `x.requires_grad = …`, as gradientUses reads it (a `requires_grad=` keyword is another matter).
+      const assignment = gradientIdentifierUse(model, id);
+      if (assignment?.type !== 'assignment') continue;
       if (!switchesOff(model, assignment.childForFieldName('right') ?? undefined)) return undefined;
       assignments.push(assignment);
     }
@@ -471,15 +472,9 @@ export function frozenBefore(model: Semantic, target: Node, at: Node): boolean {
   const freezes = parameterFreezes(model);
   if (!freezes) return false;
   if (freezes.calls.some((call) => call.node.startIndex < at.startIndex && sameModule(model, call.receiver!, target))) return true;
-  const offs = freezes.assignments;
   // `for p in model.parameters(): p.requires_grad = False` (each parameter of the module, not a part of it).
-  return offs.some((off) => {
-    let loop: Node | undefined;
-    for (const a of model.ancestors(off)) {
-      if (a.type !== 'for_statement') continue;
-      loop = a;
-      break;
-    }
+  return freezes.assignments.some((off) => {
+    const loop = model.enclosingLoops(off).find((l) => l.type === 'for_statement');
     const variable = loop?.childForFieldName('left');
     const iterable = loop?.childForFieldName('right');
     const parameters = iterable?.type === 'call' ? model.callSite(iterable) : undefined;

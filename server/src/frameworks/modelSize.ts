@@ -215,7 +215,7 @@ function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env
   }
   if (!baseNames.includes(KERAS_LAYER)) return widths.largest;
   // A Keras custom layer: `self.units = units` in `__init__`, read by `build`'s `add_weight(shape=[…, self.units])`.
-  for (const [attribute, value] of selfAssignments(init)) inner.set(attribute, widthOf(model, value, inner) ?? 'plain');
+  for (const [attribute, value] of attributesSetIn(init)) inner.set(attribute, widthOf(model, value, inner) ?? 'plain');
   for (const c of model.callsWithin(body)) {
     if (within(c.node, init)) continue;
     if (c.methodName === 'add_weight' && c.receiver?.text === 'self') {
@@ -235,7 +235,7 @@ function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env
 }
 
 /** `self.name = value` statements directly in a method's body, keyed `self.name`. */
-function selfAssignments(method: Node): Array<[string, Node]> {
+function attributesSetIn(method: Node): Array<[string, Node]> {
   const out: Array<[string, Node]> = [];
   for (const statement of method.childForFieldName('body')?.namedChildren ?? []) {
     const assignment = statement?.type === 'expression_statement' ? statement.namedChild(0) : undefined;
