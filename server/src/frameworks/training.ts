@@ -344,8 +344,7 @@ export function trainingConsumers(
   if (factory && !(first && out.loops.length > 0)) {
     for (const caller of model.callersOf(factory)) {
       const found = trainingConsumers(model, caller, trainerFit, { ...options, trains, factoryDepth: 1 });
-      out.trainerFit ||= found.trainerFit;
-      for (const loop of found.loops) if (!out.loops.some((l) => l.id === loop.id)) out.loops.push(loop);
+      addConsumers(out, found);
       if (first && (out.trainerFit || out.loops.length > 0)) break;
     }
   }
@@ -414,8 +413,7 @@ function collectConsumers(
     const dict = element ? undefined : dictHolding(model, id);
     if (dict) {
       const found = trainingConsumers(model, { node: dict }, trainerFit, { first, trains, element: true });
-      out.trainerFit ||= found.trainerFit;
-      for (const loop of found.loops) if (!out.loops.some((l) => l.id === loop.id)) out.loops.push(loop);
+      addConsumers(out, found);
       if (done()) return;
       continue;
     }
@@ -436,6 +434,12 @@ function collectConsumers(
     if (passed.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
     if (done()) return;
   }
+}
+
+/** Adds what another search found to `out`, each loop once. */
+function addConsumers(out: TrainingConsumers, found: TrainingConsumers): void {
+  out.trainerFit ||= found.trainerFit;
+  for (const loop of found.loops) if (!out.loops.some((l) => l.id === loop.id)) out.loops.push(loop);
 }
 
 /**
