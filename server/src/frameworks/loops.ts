@@ -225,8 +225,20 @@ function endsForward(statement: Node): boolean {
   });
 }
 
+/** Where a backward call runs: its loop, and where its loss is searched for. */
+export interface LoopPlace {
+  /** The loop the backward call runs in. */
+  loop: Node;
+  /** The loop, and the function holding the backward when it is reached through a call. */
+  regions: Node[];
+  /** Where the loss is searched for: the loop body, or the function body. */
+  limit: Node;
+  /** Outermost loop around the backward inside its own function, when there is one. */
+  outerLoop?: Node;
+}
+
 /** The loop a backward call runs in: its own, one around a call of its function, one its function (a closure) is defined in, or an Ignite engine's (the function itself). */
-export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
+export function loopOf(model: Semantic, call: CallSite): LoopPlace | undefined {
   const loops = model.enclosingLoops(call.node);
   if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
   const fn = model.enclosingFunction(call.node);

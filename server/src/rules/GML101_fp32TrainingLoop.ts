@@ -1,9 +1,8 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
-import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { lossAssignments, lossName, lossRegions, loopOf } from '../frameworks/loops';
+import { lossAssignments, lossName, lossRegions, loopOf, type LoopPlace } from '../frameworks/loops';
 import { DEVICE_FACTS, trainingDevice, type TrainingDevice } from '../frameworks/device';
 import { accelerateMixed, acceleratorCalls } from '../frameworks/torch';
 import { constructorCalls } from '../frameworks/callbacks';
@@ -21,16 +20,9 @@ const facts = {
   ...DEVICE_FACTS,
 };
 
-interface LoopGroup {
+/** The backward calls of one loop, reported together. */
+interface LoopGroup extends LoopPlace {
   backwards: CallSite[];
-  /** The loop the backward calls run in. */
-  loop: Node;
-  /** The loop, and the function holding the backward when it is reached through a call. */
-  regions: Node[];
-  /** Where the loss is searched for: the loop body, or the function body. */
-  limit: Node;
-  /** Outermost loop around the backward inside its own function, when there is one. */
-  outerLoop?: Node;
   /** The `Accelerator(…)` calls the loop's accelerator is made by (two for `A(…) if c else A()`). */
   accelerator?: CallSite[];
 }
@@ -296,7 +288,7 @@ export const fp32TrainingLoop = defineRule({
       if (precision.inEffect(call, lossStatements, place.regions)) continue;
       const group = groups.get(place.loop.id);
       if (group) group.backwards.push(call);
-      else groups.set(place.loop.id, { backwards: [call], loop: place.loop, regions: place.regions, limit: place.limit, outerLoop: place.outerLoop, accelerator });
+      else groups.set(place.loop.id, { ...place, backwards: [call], accelerator });
     }
 
     const cpu = target === 'cpu' || (target === undefined && (device === 'cpu' || device === 'none'));
