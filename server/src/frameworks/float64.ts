@@ -5,6 +5,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { stringLiteral } from '../analysis/values';
+import { optimizedModels } from './modelSize';
 import { argumentsFor, isParameter } from './parameters';
 import { parameterFor, sameVariable } from './trainedValues';
 import { localFunctionCalled } from './training';
@@ -255,6 +256,12 @@ export function isFloat64Model(model: Semantic, expr: Node, depth = 0): boolean 
     if (statement?.type === 'expression_statement' && call.receiver?.type === 'identifier' && sameVariable(model, call.receiver, expr) && castsToFloat64(model, call)) return true;
   }
   return false;
+}
+
+/** Whether every model a PyTorch training step's optimizer (`step()`'s receiver) trains is made float64. */
+export function trainsFloat64Model(model: Semantic, optimizer: Node | undefined): boolean {
+  const models = optimizer && optimizedModels(model, optimizer);
+  return !!models && models.length > 0 && models.every((m) => isFloat64Model(model, m));
 }
 
 /** Whether the module sets float64 as the default dtype: `torch.set_default_dtype(torch.float64)` at module level. */

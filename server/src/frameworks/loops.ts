@@ -1,6 +1,7 @@
 // Training loops as PyTorch code writes them: the statement a node stands in, the variable a
-// `.backward()` is called on, the run of statements that computes it, and the loop a backward call
-// runs in (its own, or one around a call of its function).
+// `.backward()` is called on, the statements that assign it and the run of statements that computes
+// it, and the loop a backward call runs in (its own, or one around a call of its function).
+import type { Binding } from '../analysis/model/bindings';
 import type { Semantic } from '../analysis/model/model';
 import type { CallSite } from '../analysis/model/calls';
 import type { Node } from '../analysis/parser';
@@ -148,6 +149,49 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
 }
 
 /**
+ * The loss regions of a loop's backward calls, in document order, for one autocast block each:
+ * overlapping ones in one block merge, others stay apart. Undefined when a backward's region is not
+ * found, or two overlap across blocks or share a line.
+ */
+export function lossRegions(backwards: readonly CallSite[], limit: Node): Region[] | undefined {
+  const regions: Region[] = [];
+  for (const call of backwards) {
+    const statement = statementOf(call.node);
+    const name = lossName(call.receiver);
+    const region = statement && name ? lossRegion(statement, name, limit) : undefined;
+    if (!region) return undefined;
+    regions.push(region);
+  }
+  regions.sort((a, b) => a.first.startIndex - b.first.startIndex);
+  const merged: Region[] = [];
+  for (const r of regions) {
+    const prev = merged[merged.length - 1];
+    if (prev && r.first.startIndex <= prev.last.endIndex) {
+      if (prev.block.id !== r.block.id) return undefined;
+      if (r.last.endIndex > prev.last.endIndex) prev.last = r.last;
+      continue;
+    }
+    if (prev && prev.last.endPosition.row >= r.first.startPosition.row) return undefined;
+    merged.push({ ...r });
+  }
+  return merged;
+}
+
+/**
+ * The statements that assign a backward call's loss (`name`): those inside its regions (its loop,
+ * and its function when reached through a call), since a loss computed under autocast in a separate
+ * validation loop does not count; with none there, every assignment the call sees.
+ */
+export function lossAssignments(model: Semantic, backward: CallSite, name: string, regions: readonly Node[]): Node[] {
+  const isAssignment = (b: Binding) => b.kind === 'assign' || b.kind === 'other';
+  const inLoop = model
+    .lookupWithin(name, backward.node, regions.map((r) => ({ start: r.startIndex, end: r.endIndex })), isAssignment)
+    .map((b) => b.node)
+    .filter((a) => regions.some((r) => within(a, r)));
+  return inLoop.length ? inLoop : model.lookup(name, backward.node).filter(isAssignment).map((b) => b.node);
+}
+
+/**
  * Where the loss's computation starts, given the run of forward statements `[first, last]` before
  * it: earlier forward statements that compute what the run reads count too, past data movement and
  * aliases between them (`fake_score = outputs` between a GAN's discriminator passes and
@@ -181,8 +225,20 @@ function endsForward(statement: Node): boolean {
   });
 }
 
+/** Where a backward call runs: its loop, and where its loss is searched for. */
+export interface LoopPlace {
+  /** The loop the backward call runs in. */
+  loop: Node;
+  /** The loop, and the function holding the backward when it is reached through a call. */
+  regions: Node[];
+  /** Where the loss is searched for: the loop body, or the function body. */
+  limit: Node;
+  /** Outermost loop around the backward inside its own function, when there is one. */
+  outerLoop?: Node;
+}
+
 /** The loop a backward call runs in: its own, one around a call of its function, one its function (a closure) is defined in, or an Ignite engine's (the function itself). */
-export function loopOf(model: Semantic, call: CallSite): { loop: Node; regions: Node[]; limit: Node; outerLoop?: Node } | undefined {
+export function loopOf(model: Semantic, call: CallSite): LoopPlace | undefined {
   const loops = model.enclosingLoops(call.node);
   if (loops.length) return { loop: loops[0], regions: [loops[0]], limit: loops[0].childForFieldName('body') ?? loops[0], outerLoop: loops[loops.length - 1] };
   const fn = model.enclosingFunction(call.node);

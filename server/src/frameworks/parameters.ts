@@ -13,6 +13,18 @@ export function argumentFor(call: CallSite, params: Node[], index: number): Node
   return call.keywords.get(name)?.value ?? call.positional[index];
 }
 
+/**
+ * The name of the parameter of `fn` (the same-file function `call` calls) that receives `argument`:
+ * the keyword's name, or the parameter at its position (after `self` for a method called on an object).
+ */
+export function parameterReceiving(model: Semantic, call: CallSite, fn: Node, argument: Node): string | undefined {
+  const keyword = model.parentOf(argument);
+  if (keyword?.type === 'keyword_argument') return keyword.childForFieldName('name')?.text;
+  const parameters = (fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? []).slice(call.callee.type === 'attribute' ? 1 : 0);
+  const index = call.positional.findIndex((p) => p.id === argument.id);
+  return index >= 0 && parameters[index] ? parameterName(parameters[index]) : undefined;
+}
+
 /** The parameters of a function definition, without `self`/`cls` for methods, and without `*args`/`**kwargs`. */
 export function parametersOf(fn: Node, method: boolean): Node[] {
   const all = fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];

@@ -4,7 +4,8 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { localFunctionCalled, loopTrains, parameterName } from './training';
+import { parameterReceiving } from './parameters';
+import { localFunctionCalled, loopTrains } from './training';
 
 /** The same variable: both names resolve to the bindings of one scope. */
 export function sameVariable(model: Semantic, a: Node, b: Node): boolean {
@@ -33,18 +34,8 @@ function parametersToOptimizer(model: Semantic, id: Node): boolean {
 export function parameterFor(model: Semantic, call: CallSite, argument: Node): Node | undefined {
   const fn = localFunctionCalled(model, call);
   const body = fn?.childForFieldName('body');
-  if (!fn || !body) return undefined;
-  // A method called on `self` binds `self` first.
-  const parameters = (fn.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? []).slice(call.callee.type === 'attribute' ? 1 : 0);
-  const keyword = model.parentOf(argument);
-  let wanted: string | undefined;
-  if (keyword?.type === 'keyword_argument') wanted = keyword.childForFieldName('name')?.text;
-  else {
-    const index = call.positional.findIndex((p) => p.id === argument.id);
-    wanted = index >= 0 && parameters[index] ? parameterName(parameters[index]) : undefined;
-  }
-  if (!wanted) return undefined;
-  const name = wanted;
+  const name = fn && body ? parameterReceiving(model, call, fn, argument) : undefined;
+  if (!name || !body) return undefined;
   return model.identifiers(name).find((id) => id.startIndex >= body.startIndex && id.endIndex <= body.endIndex && model.lookup(name, id).some((b) => b.kind === 'param'));
 }
 

@@ -13,6 +13,7 @@ import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from './gbdt';
 import { isIgniteTrainingRun, runByEngine } from './ignite';
 import { fabricValue } from './fabric';
 import { returnedByTrainDataloaderHook, trainerOf } from './lightning';
+import { parameterReceiving } from './parameters';
 import { CROSS_VALIDATION } from './sklearn';
 import { acceleratorCalls } from './torch';
 
@@ -457,9 +458,10 @@ function passedTo(model: Semantic, arg: Node): { call: CallSite; fn?: Node; para
   const callee = call.callee;
   if (callee.type !== 'identifier') return { call };
   const fn = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'def')?.node;
-  const parameters = fn?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
-  const parameter = keyword ? parameters.find((p) => parameterName(p) === keyword.childForFieldName('name')?.text) : parameters[call.positional.findIndex((p) => p.id === arg.id)];
-  return { call, fn, parameter: parameter ? parameterName(parameter) : undefined };
+  const parameter = fn && parameterReceiving(model, call, fn, arg);
+  // A keyword counts only where it names a parameter of the function (not one `**kwargs` takes).
+  const declared = !keyword || !!fn?.childForFieldName('parameters')?.namedChildren.some((p) => !!p && parameterName(p) === parameter);
+  return { call, fn, parameter: parameter && declared ? parameter : undefined };
 }
 
 /** The dict literal or comprehension a call is a value of: `{"train": DataLoader(…)}`, `{x: DataLoader(…) for x in …}`. */

@@ -1,236 +1,28 @@
-import type { Binding } from '../analysis/model/bindings';
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
-import { withItems } from '../analysis/model/navigation';
-import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
-import { lossName, lossRegion, loopOf, namedStatements, statementOf, within, type Region } from '../frameworks/loops';
-import { DEVICE_FACTS, deviceOf, trainingDevice, type TrainingDevice } from '../frameworks/device';
-import { ACCELERATORS, accelerateMixed, acceleratorCalls, dtypeKind, isAutocast } from '../frameworks/torch';
+import { lossAssignments, lossName, lossRegions, loopOf, type LoopPlace } from '../frameworks/loops';
+import { DEVICE_FACTS, trainingDevice, type TrainingDevice } from '../frameworks/device';
+import { accelerateMixed, acceleratorCalls } from '../frameworks/torch';
 import { constructorCalls } from '../frameworks/callbacks';
 import { fabricValue } from '../frameworks/fabric';
-import { isFloat64Model } from '../frameworks/float64';
+import { trainsFloat64Model } from '../frameworks/float64';
 import { FABRICS } from '../frameworks/lightning';
-import { optimizedModels, trainsSmallTorchModel } from '../frameworks/modelSize';
+import { MIXED_PRECISION_FACTS, Precision, autocastDevice, gradScalerEdits } from '../frameworks/mixedPrecision';
+import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
-import { defineRule, fact, type FactContext, type FactValues, type FixOptions, type ReportedFix } from './rule';
-
-// ---- what counts as mixed precision ---------------------------------------------------------
-
-/** A half/bf16 model, tensor or default dtype. */
-function lowPrecisionModel({ model, sites }: FactContext): boolean {
-  for (const name of ['half', 'bfloat16']) {
-    if (sites.callsNamed(name).some((c) => c.receiver && c.positional.length === 0 && !c.qualifiedName)) return true;
-  }
-  for (const name of ['to', 'type']) {
-    for (const c of sites.callsNamed(name)) {
-      if (!c.receiver || c.qualifiedName) continue;
-      if (c.positional.some((a) => dtypeKind(model, a) === 'low')) return true;
-      const dtype = c.keywords.get('dtype');
-      if (dtype && dtypeKind(model, dtype.value) !== 'full') return true;
-    }
-  }
-  for (const c of sites.callsTo(['torch.set_default_dtype'])) {
-    const arg = c.argument('d', 0);
-    if (!arg || dtypeKind(model, arg) !== 'full') return true;
-  }
-  return false;
-}
-
-/** Low precision, or Accelerate with mixed precision, set up somewhere: autocast is then in effect everywhere. */
-function mixedEverywhere(context: FactContext): boolean {
-  return lowPrecisionModel(context) || context.sites.callsTo(ACCELERATORS).some((a) => accelerateMixed(a) !== 'no');
-}
-
-/** The `with` statements and decorated functions that open an enabled autocast, in document order. */
-function autocastSites({ model, sites }: FactContext): Node[] {
-  const accept = (expr: Node) => isAutocast(model, expr);
-  const found: Node[] = [];
-  for (const w of sites.withStatements()) if (withItems(w).some((i) => accept(i.value))) found.push(w);
-  for (const def of sites.functionDefinitions()) if (model.decoratorsOf(def).some(accept)) found.push(def);
-  return found.sort((a, b) => a.startIndex - b.startIndex);
-}
-
-/**
- * Where autocast reaches: each autocast site, and each call through which the function holding a
- * site runs (its callers in this file, their callers, …); for a site in a function named `forward`,
- * that function's name (autocast then covers every model call). A backward call is in effect when
- * one of these lies in its loop or function.
- */
-function autocastReach(context: FactContext): Node[] {
-  const out: Node[] = [];
-  const chains = new Map<number, Node[]>();
-  for (const site of autocastSites(context)) {
-    out.push(site);
-    const fn = site.type === 'function_definition' ? site : context.model.enclosingFunction(site);
-    if (!fn) continue;
-    const name = fn.childForFieldName('name');
-    if (name?.text === 'forward') out.push(name);
-    out.push(...callChain(context.model, fn, chains));
-  }
-  return out;
-}
+import { defineRule, fact, type FixOptions, type ReportedFix } from './rule';
 
 const facts = {
-  mixedEverywhere: fact.any(mixedEverywhere),
-  autocastReach: fact.nodes(autocastReach),
+  ...MIXED_PRECISION_FACTS,
   buildsFabric: fact.any(({ model, sites }) => constructorCalls(model, sites, FABRICS).length > 0),
   ...DEVICE_FACTS,
 };
 
-type Facts = FactValues<typeof facts>;
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-function spanOf(node: Node): Span {
-  return { start: node.startIndex, end: node.endIndex };
-}
-
-/**
- * The calls through which a function runs: its callers in this file, the callers of the functions
- * those calls sit in, and so on. Computed once per function: every backward call asks again.
- */
-function callChain(model: Semantic, fn: Node, memo: Map<number, Node[]>): Node[] {
-  const known = memo.get(fn.id);
-  if (known) return known;
-  const calls: Node[] = [];
-  const visited = new Set<number>([fn.id]);
-  const pending = [fn];
-  while (pending.length) {
-    for (const caller of model.callersOf(pending.pop()!)) {
-      calls.push(caller.node);
-      const outer = model.enclosingFunction(caller.node);
-      if (outer && !visited.has(outer.id)) {
-        visited.add(outer.id);
-        pending.push(outer);
-      }
-    }
-  }
-  memo.set(fn.id, calls);
-  return calls;
-}
-
-function inAny(span: Span, regions: readonly Span[]): boolean {
-  return regions.some((r) => span.start >= r.start && span.end <= r.end);
-}
-
-/** Whether mixed precision is in effect for a backward call: autocast around it, around its loss, or reaching its loop. */
-class Precision {
-  /** Where autocast reaches (see autocastReach), as offsets, and whether a `forward` opens one. */
-  private reach: { spans: Span[]; inForward: boolean } | undefined;
-  private readonly accept: (expr: Node) => boolean;
-
-  constructor(
-    private readonly model: Semantic,
-    private readonly facts: Facts,
-  ) {
-    this.accept = (expr) => isAutocast(model, expr);
-  }
-
-  /** Whether autocast is in effect for a backward call whose loss is computed by `lossStatements`, in `regions` (its loop, and its function when reached through a call). */
-  inEffect(backward: CallSite, lossStatements: Node[], regions: Node[]): boolean {
-    if (this.model.inContext(backward.node, this.accept)) return true;
-    if (lossStatements.some((s) => this.model.inContext(s, this.accept))) return true;
-    if (!this.reach) {
-      const reach: { spans: Span[]; inForward: boolean } = { spans: [], inForward: false };
-      const seen = new Set<string>();
-      for (const node of this.facts.autocastReach) {
-        if (node.type === 'identifier') reach.inForward = true;
-        const span = spanOf(node);
-        const key = `${span.start}:${span.end}`;
-        if (!seen.has(key)) reach.spans.push(span);
-        seen.add(key);
-      }
-      this.reach = reach;
-    }
-    // An autocast site in the regions, a function with one called from inside them, or one in `forward`.
-    const spans = regions.map(spanOf);
-    return this.reach.inForward || this.reach.spans.some((span) => inAny(span, spans));
-  }
-}
-
-/** Whether every model a PyTorch training step's optimizer (`step()`'s receiver) trains is made float64. */
-function trainsFloat64Model(model: Semantic, optimizer: Node | undefined): boolean {
-  const models = optimizer && optimizedModels(model, optimizer);
-  return !!models && models.length > 0 && models.every((m) => isFloat64Model(model, m));
-}
-
-// ---- fix construction ---------------------------------------------------------------------------
-
-/**
- * The device the autocast targets, as Python source: the configured one, the one the script names,
- * or the expression the loop moves its tensors with when the script picks its device at run time
- * (never a literal "cuda" written into a script that may run on the CPU).
- */
-function deviceExpression(model: Semantic, device: TrainingDevice, options: FixOptions, torch: string, loop: Node): { text: string; cuda: boolean; runtime: boolean } {
-  if (options.targetDevice) return { text: JSON.stringify(options.targetDevice), cuda: options.targetDevice === 'cuda', runtime: false };
-  if (device === 'cuda') return { text: '"cuda"', cuda: true, runtime: false };
-  if (device === 'mps') return { text: '"mps"', cuda: false, runtime: false };
-  // `x.to(device)` in the loop: autocast on the same device, whatever it turns out to be.
-  for (const call of model.callsNamedWithin('to', loop)) {
-    const target = call.positional[0] ?? call.keywords.get('device')?.value;
-    if (!target || !(target.type === 'identifier' || target.type === 'attribute') || deviceOf(model, target) !== undefined) continue;
-    if (model.qualifiedName(target)?.startsWith('torch.')) continue;
-    return { text: `${torch}.device(${target.text}).type`, cuda: true, runtime: true };
-  }
-  return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true, runtime: true };
-}
-
-function freeName(model: Semantic, at: Node, candidates: string[]): string {
-  return candidates.find((n) => model.lookup(n, at).length === 0 && model.lookup(n, model.root).length === 0) ?? candidates[candidates.length - 1];
-}
-
-/** `loss.backward()` followed in its block by `optimizer.step()`: rewritten to the GradScaler form. */
-function gradScalerEdits(
-  model: Semantic,
-  edits: Edits,
-  backward: CallSite,
-  outerLoop: Node,
-  torch: string,
-  device: string,
-): TextEdit[] | undefined {
-  const statement = statementOf(backward.node);
-  const receiver = backward.receiver;
-  if (!statement || statement.type !== 'expression_statement' || statement.namedChild(0)?.id !== backward.node.id) return undefined;
-  if (!receiver || receiver.type !== 'identifier' || backward.argumentList?.namedChildren.length) return undefined;
-  const siblings = namedStatements(statement.parent!);
-  let step: CallSite | undefined;
-  for (const s of siblings.slice(siblings.findIndex((x) => x.id === statement.id) + 1)) {
-    const expr = s.type === 'expression_statement' ? s.namedChild(0) : null;
-    if (expr?.type !== 'call') continue;
-    const site = model.callSite(expr);
-    if (site.methodName === 'backward') break;
-    if (site.methodName === 'step' && site.receiver?.type === 'identifier' && (site.argumentList?.namedChildren.length ?? 0) === 0) {
-      step = site;
-      break;
-    }
-  }
-  if (!step) return undefined;
-  const scaler = freeName(model, outerLoop, ['scaler', 'grad_scaler', 'amp_scaler']);
-  const stepStatement = statementOf(step.node)!;
-  const loopIndent = edits.indentOf(outerLoop.startPosition.row);
-  return [
-    edits.insertLine(outerLoop.startPosition.row, `${loopIndent}${scaler} = ${torch}.amp.GradScaler(${device})`),
-    edits.replace(receiver, `${scaler}.scale(${receiver.text})`),
-    edits.replace(step.node, `${scaler}.step(${step.receiver!.text})`),
-    edits.insertAt(stepStatement.endIndex, `${edits.eol}${edits.indentOf(stepStatement.startPosition.row)}${scaler}.update()`),
-  ];
-}
-
-interface LoopGroup {
+/** The backward calls of one loop, reported together. */
+interface LoopGroup extends LoopPlace {
   backwards: CallSite[];
-  /** The loop the backward calls run in. */
-  loop: Node;
-  /** The loop, and the function holding the backward when it is reached through a call. */
-  regions: Node[];
-  /** Where the loss is searched for: the loop body, or the function body. */
-  limit: Node;
-  /** Outermost loop around the backward inside its own function, when there is one. */
-  outerLoop?: Node;
   /** The `Accelerator(…)` calls the loop's accelerator is made by (two for `A(…) if c else A()`). */
   accelerator?: CallSite[];
 }
@@ -491,22 +283,12 @@ export const fp32TrainingLoop = defineRule({
       if (!accelerator && leftAlone) continue;
       const place = loopOf(model, call);
       if (!place) continue;
-      const loss = accelerator ? call.argument('loss', 0) : receiver;
-      const name = lossName(loss);
-      // Prefer the assignments inside the loop: a loss computed under autocast in a separate validation loop does not count.
-      const isAssignment = (b: Binding) => b.kind === 'assign' || b.kind === 'other';
-      let lossStatements: Node[] = [];
-      if (name) {
-        const inLoop = model
-          .lookupWithin(name, call.node, place.regions.map(spanOf), isAssignment)
-          .map((b) => b.node)
-          .filter((a) => place.regions.some((r) => within(a, r)));
-        lossStatements = inLoop.length ? inLoop : model.lookup(name, call.node).filter(isAssignment).map((b) => b.node);
-      }
+      const name = lossName(accelerator ? call.argument('loss', 0) : receiver);
+      const lossStatements = name ? lossAssignments(model, call, name, place.regions) : [];
       if (precision.inEffect(call, lossStatements, place.regions)) continue;
       const group = groups.get(place.loop.id);
       if (group) group.backwards.push(call);
-      else groups.set(place.loop.id, { backwards: [call], loop: place.loop, regions: place.regions, limit: place.limit, outerLoop: place.outerLoop, accelerator });
+      else groups.set(place.loop.id, { ...place, backwards: [call], accelerator });
     }
 
     const cpu = target === 'cpu' || (target === undefined && (device === 'cpu' || device === 'none'));
@@ -538,30 +320,12 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
     return [{ title: `Enable Accelerate mixed precision: Accelerator(mixed_precision=${value})`, edits: changes }];
   }
 
-  // Regions for every backward of the loop: overlapping ones in one block merge, others stay apart.
-  const regions: Region[] = [];
-  for (const call of group.backwards) {
-    const statement = statementOf(call.node);
-    const name = lossName(call.receiver);
-    const region = statement && name ? lossRegion(statement, name, group.limit) : undefined;
-    if (!region) return [];
-    regions.push(region);
-  }
-  regions.sort((a, b) => a.first.startIndex - b.first.startIndex);
-  const merged: Region[] = [];
-  for (const r of regions) {
-    const prev = merged[merged.length - 1];
-    if (prev && r.first.startIndex <= prev.last.endIndex) {
-      if (prev.block.id !== r.block.id) return [];
-      if (r.last.endIndex > prev.last.endIndex) prev.last = r.last;
-      continue;
-    }
-    if (prev && prev.last.endPosition.row >= r.first.startPosition.row) return [];
-    merged.push({ ...r });
-  }
+  // One autocast block per loss region: overlapping ones in one block merge, others stay apart.
+  const merged = lossRegions(group.backwards, group.limit);
+  if (!merged) return [];
 
   const torch = edits.importer(merged[0]?.first).module('torch');
-  const target = deviceExpression(model, device, options, torch.name, group.loop);
+  const target = autocastDevice(model, device, options, torch.name, group.loop);
   const dtype = `${torch.name}.${fp16 ? 'float16' : 'bfloat16'}`;
   const header = `with ${torch.name}.autocast(device_type=${target.text}, dtype=${dtype}):`;
   const changes: TextEdit[] = [];

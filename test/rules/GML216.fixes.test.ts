@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assertOne, useParser } from '../helpers/analysis';
+import { expectFix } from '../helpers/markers';
+
+useParser();
+
+// The fix: a patience counter before the loop and a check after the metric, in the file's layout.
+describe('GML216 loop-no-early-stopping', () => {
+  describe('fix', () => {
+    it('a patience counter before the loop and the check after the metric (lower is better for a loss)', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            print(f"epoch {epoch}: {val_loss:.4f}")
+        `,
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epochs.
+        best_val_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 5
+        min_delta = 0.0
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            if float(val_loss) < best_val_loss - min_delta:
+                best_val_loss = float(val_loss)
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+                if epochs_without_improvement >= patience:
+                    print(f"Early stopping: val_loss has not improved for {patience} epochs")
+                    break
+            print(f"epoch {epoch}: {val_loss:.4f}")
+        `,
+      );
+    });
+
+    it('a short loop gets a patience that can act within its epochs (1 for 3 epochs)', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        for epoch in range(3):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+        `,
+        `
+        import torch
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epoch.
+        best_val_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 1
+        min_delta = 0.0
+        for epoch in range(3):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            if float(val_loss) < best_val_loss - min_delta:
+                best_val_loss = float(val_loss)
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+                if epochs_without_improvement >= patience:
+                    print(f"Early stopping: val_loss has not improved for {patience} epoch")
+                    break
+        `,
+      );
+    });
+
+    it('an accuracy from validate(): higher is better, with names that do not clash with the file’s', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        def main():
+            best_acc1 = 0
+            patience = 3
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "max", patience=patience)
+            for epoch in range(args.start_epoch, args.epochs):
+                train(train_loader, model, criterion, optimizer, epoch)
+                acc1 = validate(val_loader, model, criterion)  # top-1
+                scheduler.step(acc1)
+                best_acc1 = max(acc1, best_acc1)
+
+        def train(train_loader, model, criterion, optimizer, epoch):
+            for images, target in train_loader:
+                optimizer.zero_grad()
+                criterion(model(images), target).backward()
+                optimizer.step()
+        `,
+        `
+        import torch
+
+        def main():
+            best_acc1 = 0
+            patience = 3
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "max", patience=patience)
+            # Early stopping: end training once acc1 has not improved by more than min_delta for early_stopping_patience epochs.
+            best_acc1_so_far = float("-inf")
+            epochs_without_improvement = 0
+            early_stopping_patience = 5
+            min_delta = 0.0
+            for epoch in range(args.start_epoch, args.epochs):
+                train(train_loader, model, criterion, optimizer, epoch)
+                acc1 = validate(val_loader, model, criterion)  # top-1
+                if float(acc1) > best_acc1_so_far + min_delta:
+                    best_acc1_so_far = float(acc1)
+                    epochs_without_improvement = 0
+                else:
+                    epochs_without_improvement += 1
+                    if epochs_without_improvement >= early_stopping_patience:
+                        print(f"Early stopping: acc1 has not improved for {early_stopping_patience} epochs")
+                        break
+                scheduler.step(acc1)
+                best_acc1 = max(acc1, best_acc1)
+
+        def train(train_loader, model, criterion, optimizer, epoch):
+            for images, target in train_loader:
+                optimizer.zero_grad()
+                criterion(model(images), target).backward()
+                optimizer.step()
+        `,
+      );
+    });
+
+    it('a tuple from test_step, the loss chosen; tabs and CRLF kept', () => {
+      expectFix(
+        'GML216',
+        [
+          'import torch',
+          'for epoch in tqdm(range(epochs)):',
+          '\ttrain_loss, train_acc = train_step(model, train_dataloader, loss_fn, optimizer)',
+          '\ttest_loss, test_acc = test_step(model, test_dataloader, loss_fn)',
+          '\tresults["test_loss"].append(test_loss)',
+          'def train_step(model, dataloader, loss_fn, optimizer):',
+          '\tfor X, y in dataloader:',
+          '\t\toptimizer.zero_grad()',
+          '\t\tloss_fn(model(X), y).backward()',
+          '\t\toptimizer.step()',
+        ].join('\n'),
+        [
+          'import torch',
+          '# Early stopping: end training once test_loss has not improved by more than min_delta for patience epochs.',
+          'best_test_loss = float("inf")',
+          'epochs_without_improvement = 0',
+          'patience = 5',
+          'min_delta = 0.0',
+          'for epoch in tqdm(range(epochs)):',
+          '\ttrain_loss, train_acc = train_step(model, train_dataloader, loss_fn, optimizer)',
+          '\ttest_loss, test_acc = test_step(model, test_dataloader, loss_fn)',
+          '\tif float(test_loss) < best_test_loss - min_delta:',
+          '\t\tbest_test_loss = float(test_loss)',
+          '\t\tepochs_without_improvement = 0',
+          '\telse:',
+          '\t\tepochs_without_improvement += 1',
+          '\t\tif epochs_without_improvement >= patience:',
+          '\t\t\tprint(f"Early stopping: test_loss has not improved for {patience} epochs")',
+          '\t\t\tbreak',
+          '\tresults["test_loss"].append(test_loss)',
+          'def train_step(model, dataloader, loss_fn, optimizer):',
+          '\tfor X, y in dataloader:',
+          '\t\toptimizer.zero_grad()',
+          '\t\tloss_fn(model(X), y).backward()',
+          '\t\toptimizer.step()',
+        ].join('\n'),
+        { eol: '\r\n' },
+      );
+    });
+
+    it('a sum finished by /= inside torch.inference_mode(): the check goes in that block, after the last write', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        for epoch in range(30):
+          model.train()
+          for X, y in train_dataloader:
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+          test_loss = 0
+          model.eval()
+          with torch.inference_mode():
+            for X, y in test_dataloader:
+              test_loss += loss_fn(model(X), y)
+            test_loss /= len(test_dataloader)
+          print(f"test loss: {test_loss:.5f}")
+        `,
+        `
+        import torch
+
+        # Early stopping: end training once test_loss has not improved by more than min_delta for patience epochs.
+        best_test_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 5
+        min_delta = 0.0
+        for epoch in range(30):
+          model.train()
+          for X, y in train_dataloader:
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+          test_loss = 0
+          model.eval()
+          with torch.inference_mode():
+            for X, y in test_dataloader:
+              test_loss += loss_fn(model(X), y)
+            test_loss /= len(test_dataloader)
+            if float(test_loss) < best_test_loss - min_delta:
+              best_test_loss = float(test_loss)
+              epochs_without_improvement = 0
+            else:
+              epochs_without_improvement += 1
+              if epochs_without_improvement >= patience:
+                print(f"Early stopping: test_loss has not improved for {patience} epochs")
+                break
+          print(f"test loss: {test_loss:.5f}")
+        `,
+      );
+    });
+
+    it('no fix when the metric lives in an object, or its name does not say which way is better', () => {
+      for (const text of [
+        'import torch\nfor epoch in range(10):\n    for b in train_dl:\n        accelerator.backward(model(**b).loss)\n        optimizer.step()\n    for b in eval_dl:\n        metric.add_batch(predictions=model(**b).logits.argmax(-1), references=b["labels"])\n    eval_metric = metric.compute()\n',
+        'import torch\nfor epoch in range(10):\n    for x, y in loader:\n        opt.zero_grad()\n        crit(model(x), y).backward()\n        opt.step()\n    val_result = evaluate(model, val_loader)\n',
+        'import tensorflow as tf\nfor epoch in range(20):\n    test_accuracy = tf.keras.metrics.SparseCategoricalAccuracy()\n    for x, y in train_ds:\n        train_step(x, y)\n    for x, y in test_ds:\n        test_accuracy.update_state(y, model(x))\n@tf.function\ndef train_step(x, y):\n    with tf.GradientTape() as tape:\n        loss = loss_fn(y, model(x))\n    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))\n',
+      ]) {
+        const f = assertOne(text, 'GML216');
+        assert.equal(f.severity, 'warning', text);
+        assert.deepEqual(f.fixes, [], text);
+      }
+    });
+  });
+});
