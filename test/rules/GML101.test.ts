@@ -850,6 +850,21 @@ describe('GML101 fp32-training-loop', () => {
       trainer.run(train_loader, max_epochs=10)
     `);
   });
+  it('leaves a CUDA script alone that hides every GPU before importing torch (CUDA_VISIBLE_DEVICES = ""), and flags it with a GPU index', () => {
+    const script = (value: string, flagged: boolean) => `
+      import os
+      os.environ["CUDA_VISIBLE_DEVICES"] = ${value}
+      import torch
+      model = Net().cuda()
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.cuda()), y.cuda())
+          loss.backward()${flagged ? '\n      #   ^^^^^^^^^^^^^^^ GML101' : ''}
+          optimizer.step()
+    `;
+    expectNone('GML101', script('""', false));
+    expectFindings(script('"1"', true));
+  });
 });
 
 describe('GML101 and float64 models (autocast leaves float64 operations alone)', () => {

@@ -475,4 +475,64 @@ describe('GML102 keras-fp32-policy', () => {
       best_model.fit(X_train, y_train)
     `);
   });
+
+  it('fix: in a Keras 3 file, through keras after the whole import block, an environment setting between imports included', () => {
+    expectFix(
+      'GML102',
+      `
+      import os
+      os.environ["KERAS_BACKEND"] = "tensorflow"
+      import tensorflow as tf
+      from keras import layers
+      from keras import models
+
+      model = models.Sequential([layers.Dense(256, activation="relu"), layers.Dense(10)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit(x_train, y_train, epochs=5)
+      `,
+      `
+      import os
+      os.environ["KERAS_BACKEND"] = "tensorflow"
+      import tensorflow as tf
+      from keras import layers
+      from keras import models
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_float16")
+
+      model = models.Sequential([layers.Dense(256, activation="relu"), layers.Dense(10)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit(x_train, y_train, epochs=5)
+      `,
+    );
+  });
+
+  it('not in TensorFlow 1.x code (tf.Session, tf.placeholder): the policy API needs TF 2.4', () => {
+    expectNone('GML102', `
+      import tensorflow as tf
+
+      sess = tf.Session()
+      tf.keras.backend.set_session(sess)
+      model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit(x_train, y_train, epochs=5)
+    `);
+  });
+
+  it('withholds the fix when a GradientTape step of the file has a hand-written loss the global policy would break', () => {
+    const [finding] = expectFindings(`
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"), tf.keras.layers.Dense(10)])
+      model.compile(optimizer="adam", loss="mse")
+      model.fit(x_train, y_train, epochs=5)
+      ^^^^^^^^^ GML102: No fix is offered
+      optimizer = tf.keras.optimizers.Adam()
+      for x, y in dataset:
+          with tf.GradientTape() as tape:
+              loss = tf.reduce_mean(tf.square(y - model(x, training=True)))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    `, { codes: ['GML102'] });
+    assert.equal(finding.fixes.length, 0);
+  });
 });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
@@ -272,5 +273,226 @@ describe('GML109 tf-custom-loop-fp32', () => {
     `;
     expectNone('GML109', script(16, false));
     expectFindings(script(128, true));
+  });
+  describe('a hand-written loss the policy would break: the fix is withheld', () => {
+    it('withholds the fix when a local loss function subtracts the output from float32 targets (keras-team demo_custom_tf_workflow)', () => {
+      const [finding] = expectFindings(`
+        import tensorflow as tf
+        from keras import layers, ops, optimizers
+
+        model = tf.keras.Sequential([layers.Dense(256, activation="relu"), layers.Dense(4)])
+        optimizer = optimizers.SGD(learning_rate=0.001)
+
+        def loss_fn(y_true, y_pred):
+            return ops.sum((y_true - y_pred) ** 2)
+
+        @tf.function
+        def train_step(data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = model(x)
+                loss = loss_fn(y, y_pred)
+            grads = tape.gradient(loss, model.trainable_variables)
+        #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109: No fix is offered
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `);
+      assert.equal(finding.fixes.length, 0);
+      assert.match(finding.message, /`y_true - y_pred`.*dtype="float32"/);
+    });
+
+    it('withholds it for inline arithmetic and for a raw TensorFlow loss on the output and the labels', () => {
+      for (const loss of ['tf.reduce_mean(tf.square(y - model(x)))', 'tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=model(x)))', 'tf.reduce_mean(tf.math.squared_difference(model(x), y))']) {
+        const [finding] = expectFindings(`
+          import tensorflow as tf
+
+          def train_step(x, y):
+              with tf.GradientTape() as tape:
+                  loss = ${loss}
+              grads = tape.gradient(loss, model.trainable_variables)
+          #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+              optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        `);
+        assert.equal(finding.fixes.length, 0, loss);
+      }
+    });
+
+    it('keeps the fix when Keras computes the loss, the output is cast to float32, or the loss reads the output alone', () => {
+      const found = expectFindings(`
+        import tensorflow as tf
+
+        loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        cross_entropy = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def discriminator_loss(real_output, fake_output):
+            real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+            fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
+            return real_loss + fake_loss
+
+        def step_loss_object(x, y):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True)) + sum(model.losses)
+            grads = tape.gradient(loss, model.trainable_variables)
+        #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+        def step_gan(images):
+            with tf.GradientTape() as tape:
+                disc_loss = discriminator_loss(discriminator(images), discriminator(generator(noise)))
+            grads = tape.gradient(disc_loss, discriminator.trainable_variables)
+        #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+            optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+
+        def step_cast(x, y):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - tf.cast(model(x), "float32")))
+            grads = tape.gradient(loss, model.trainable_variables)
+        #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+        def step_alone(x):
+            with tf.GradientTape() as tape:
+                loss = -tf.reduce_mean(critic(x)) * 0.5
+            grads = tape.gradient(loss, critic.trainable_variables)
+        #           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109
+            optimizer.apply_gradients(zip(grads, critic.trainable_variables))
+      `);
+      assert.deepEqual(found.map((f) => f.fixes.length), [1, 1, 1, 1]);
+    });
+  });
+
+  it('fix: goes after the whole import block (an environment setting between imports included) and, in a Keras 3 file, through keras', () => {
+    expectFix(
+      'GML109',
+      `
+      import os
+
+      os.environ["KERAS_BACKEND"] = "tensorflow"
+
+      import numpy as np
+      import tensorflow as tf
+
+      from keras import layers
+      from keras import optimizers
+
+      model = tf.keras.Sequential([layers.Dense(256, activation="relu"), layers.Dense(4)])
+      optimizer = optimizers.SGD(learning_rate=0.001)
+
+      @tf.function
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = tf.reduce_mean(tf.square(y - tf.cast(model(x), "float32")))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+      `
+      import os
+
+      os.environ["KERAS_BACKEND"] = "tensorflow"
+
+      import numpy as np
+      import tensorflow as tf
+
+      from keras import layers
+      from keras import optimizers
+      import keras
+      keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+      model = tf.keras.Sequential([layers.Dense(256, activation="relu"), layers.Dense(4)])
+      optimizer = optimizers.SGD(learning_rate=0.001)
+
+      @tf.function
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = tf.reduce_mean(tf.square(y - tf.cast(model(x), "float32")))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+    );
+  });
+
+  it('fix: after the import run through tf.keras in a file with no Keras 3 import', () => {
+    expectFix(
+      'GML109',
+      `
+      import tensorflow as tf
+      import numpy as np
+      # plotting
+      import matplotlib.pyplot as plt
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+      `
+      import tensorflow as tf
+      import numpy as np
+      # plotting
+      import matplotlib.pyplot as plt
+      tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+      def train_step(x, y):
+          with tf.GradientTape() as tape:
+              loss = loss_fn(y, model(x))
+          grads = tape.gradient(loss, model.trainable_variables)
+          optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      `,
+    );
+  });
+
+  it('not in TensorFlow 1.x code (tf.enable_eager_execution, tf.train.AdamOptimizer, tf.Session, tf.contrib): the policy API needs TF 2.4', () => {
+    for (const tf1 of ['tf.enable_eager_execution()', 'opt = tf.train.AdamOptimizer(0.001)', 'sess = tf.Session()', 'init = tf.contrib.layers.xavier_initializer()']) {
+      expectNone('GML109', `
+        import numpy as np
+        import tensorflow as tf
+        from tensorflow.python import keras
+        from tensorflow.python.keras import layers
+
+        ${tf1}
+
+        model = keras.Sequential([layers.Dense(100, activation="relu"), layers.Dense(2)])
+
+        for _ in range(100):
+            x = tf.convert_to_tensor(np.random.random((20, 4)), dtype=tf.float32)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x)))
+            grads = tape.gradient(loss, model.trainable_weights)
+            opt.apply_gradients(zip(grads, model.trainable_weights))
+      `);
+    }
+  });
+
+  describe('a script that hides every GPU (CUDA_VISIBLE_DEVICES) trains on the CPU', () => {
+    const script = (setting: string, where: 'before' | 'after' = 'before') => `
+      import os
+      ${where === 'before' ? setting : ''}
+      import numpy as np
+      import tensorflow as tf
+      ${where === 'after' ? setting : ''}
+      model = tf.keras.Sequential([tf.keras.layers.Dense(100, activation="relu"), tf.keras.layers.Dense(2)])
+      opt = tf.keras.optimizers.Adam(1e-3)
+
+      for _ in range(100):
+          x = np.random.random((20, 4)).astype("float32")
+          with tf.GradientTape() as tape:
+              loss = tf.reduce_mean(tf.square(model(x)))
+          grads = tape.gradient(loss, model.trainable_variables)
+          opt.apply_gradients(zip(grads, model.trainable_variables))
+    `;
+    const flagged = (text: string) => text.replace(/(\n(\s*)grads = tape\.gradient.*\n)/, `$1$2#       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109\n`);
+
+    it('not when CUDA_VISIBLE_DEVICES is set to "" or "-1" before TensorFlow is imported', () => {
+      expectNone('GML109', script('os.environ["CUDA_VISIBLE_DEVICES"] = ""'));
+      expectNone('GML109', script('os.environ["CUDA_VISIBLE_DEVICES"] = "-1"'));
+    });
+
+    it('flags a GPU index, a value that is not a literal, a setting under a branch or after the import, and one set again elsewhere', () => {
+      expectFindings(flagged(script('os.environ["CUDA_VISIBLE_DEVICES"] = "0"')));
+      expectFindings(flagged(script('os.environ["CUDA_VISIBLE_DEVICES"] = args.gpus')));
+      expectFindings(flagged(script('if cpu_only:\n          os.environ["CUDA_VISIBLE_DEVICES"] = ""')));
+      expectFindings(flagged(script('os.environ["CUDA_VISIBLE_DEVICES"] = ""', 'after')));
+      expectFindings(flagged(script('os.environ["CUDA_VISIBLE_DEVICES"] = ""\n      os.environ["CUDA_VISIBLE_DEVICES"] = gpu_ids')));
+    });
   });
 });

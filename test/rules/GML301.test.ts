@@ -53,6 +53,27 @@ describe('GML301 dataloader-single-process', () => {
     assert.equal(target.severity, 'information', 'the target-device setting wins over what the script says');
   });
 
+  it('is a hint in a script that hides every GPU before importing torch (CUDA_VISIBLE_DEVICES = ""), whatever device it asks for', () => {
+    const script = (value: string) => parseFixture(`
+      import os
+      os.environ["CUDA_VISIBLE_DEVICES"] = ${value}
+      import torch
+      from torch.utils.data import DataLoader
+      from torchvision import datasets, transforms
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      train_loader = DataLoader(datasets.FashionMNIST("data", transform=transforms.ToTensor()), batch_size=64)
+      model = Net().to(device)
+      for images, labels in train_loader:
+          images, labels = images.to(device), labels.to(device)
+          optimizer.zero_grad()
+          torch.nn.functional.cross_entropy(model(images), labels).backward()
+          optimizer.step()
+    `).text;
+    assert.equal(findings(script('""'), 'GML301')[0].severity, 'hint');
+    assert.equal(findings(script('"0,1"'), 'GML301')[0].severity, 'information');
+  });
+
   it('flags a loader passed to a training function defined in the file', () => {
     expectFindings(`
       import torch

@@ -734,4 +734,24 @@ describe('GML302 dataloader-no-pin-memory', () => {
     const moved = script('net.to(torch.device("cuda:0" if torch.cuda.is_available() else "cpu"))');
     for (const code of ['GML101', 'GML302', 'GML404']) assert.throws(() => expectNone(code, moved), new RegExp(code));
   });
+  it('not in a script that hides every GPU before importing torch (CUDA_VISIBLE_DEVICES = "" or "-1"); flagged with a GPU index', () => {
+    const script = (value: string, flagged: boolean) => `
+      import os
+      os.environ["CUDA_VISIBLE_DEVICES"] = ${value}
+      import torch
+      from torch.utils.data import DataLoader
+
+      device = "cuda" if torch.cuda.is_available() else "cpu"
+      train_loader = DataLoader(train_set, batch_size=128, shuffle=True, num_workers=4)${flagged ? '\n      #              ^^^^^^^^^^ GML302' : ''}
+      for images, labels in train_loader:
+          images, labels = images.to(device), labels.to(device)
+          optimizer.zero_grad()
+          criterion(model(images), labels).backward()
+          optimizer.step()
+    `;
+    expectNone('GML302', script('""', false));
+    expectNone('GML302', script('"-1"', false));
+    expectFindings(script('"0"', true));
+    expectFindings(script('args.gpu', true));
+  });
 });

@@ -30,6 +30,26 @@ describe('GML404 per-step-host-sync', () => {
     assert.equal(finding.severity, 'warning');
   });
 
+  it('not in a script that hides every GPU before importing torch (CUDA_VISIBLE_DEVICES = "-1"); flagged with a GPU index', () => {
+    const script = (value: string, flagged: boolean) => `
+      import os
+      os.environ["CUDA_VISIBLE_DEVICES"] = ${value}
+      import torch
+
+      device = "cuda"
+      model = Net().to(device)
+      for inputs, labels in train_loader:
+          inputs, labels = inputs.to(device), labels.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(inputs), labels)
+          loss.backward()
+          optimizer.step()
+          running_loss += loss.item()${flagged ? '\n      #                   ^^^^^^^^^^^ GML404' : ''}
+    `;
+    expectNone('GML404', script('"-1"', false));
+    expectFindings(script('"0"', true));
+  });
+
   it('is information where the device is chosen at run time, and flags each sync of the step', () => {
     const found = expectFindings(`
       import torch

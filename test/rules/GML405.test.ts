@@ -81,6 +81,14 @@ describe('GML405 fp32-cpu-inference', () => {
     `);
   });
 
+  it('reads a script that hides every GPU before importing torch (CUDA_VISIBLE_DEVICES = "") as running on the CPU, whatever device it asks for', () => {
+    const onDevice = lstmScript({ afterLoad: 'device = "cuda" if torch.cuda.is_available() else "cpu"\nmodel.to(device)' });
+    expectNone('GML405', onDevice);
+    const hidden = `import os\nos.environ["CUDA_VISIBLE_DEVICES"] = ""\n${onDevice}`;
+    expectFindings(hidden.replace('model = TextClassifier()\n', 'model = TextClassifier()\n#       ^^^^^^^^^^^^^^ GML405\n'));
+    expectNone('GML405', hidden.replace('= ""', '= args.gpus'));
+  });
+
   it('leaves a model the script already quantizes, compiles, scripts or exports alone', () => {
     for (const line of [
       'model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear, nn.LSTM}, dtype=torch.qint8)',

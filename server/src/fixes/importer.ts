@@ -190,6 +190,41 @@ export class Importer {
   }
 
   /**
+   * The line after the run of top-level imports that holds the import statement `first`, for code
+   * that must follow every import of that run (a global setting for the modules they import). Comments
+   * and environment settings between the imports (`os.environ[…] = …`, `sys.path.insert(…)`, which a
+   * script puts before the import they configure) belong to the run; any other statement ends it.
+   */
+  lineAfterImportRun(first: Node): number {
+    let line = first.endPosition.row + 1;
+    let started = false;
+    for (const stmt of this.model.headStatements()) {
+      if (!started) {
+        started = stmt.id === first.id;
+        continue;
+      }
+      if (stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || stmt.type === 'future_import_statement' || isGuardedImport(stmt)) {
+        line = stmt.endPosition.row + 1;
+        continue;
+      }
+      if (stmt.type === 'comment' || this.setsEnvironment(stmt)) continue;
+      break;
+    }
+    return line;
+  }
+
+  /** `os.environ[…] = …`, `os.environ.setdefault(…)` / `update(…)`, `os.putenv(…)`, `sys.path.insert(…)` / `append(…)`. */
+  private setsEnvironment(stmt: Node): boolean {
+    const expr = stmt.type === 'expression_statement' ? stmt.namedChild(0) : null;
+    if (expr?.type === 'assignment') {
+      const target = expr.childForFieldName('left');
+      return target?.type === 'subscript' && this.model.qualifiedName(target.childForFieldName('value')!) === 'os.environ';
+    }
+    if (expr?.type !== 'call') return false;
+    return ENVIRONMENT_SETTERS.has(this.model.qualifiedName(expr.childForFieldName('function')!) ?? '');
+  }
+
+  /**
    * An import line after the import block, or nothing when this importer already added the same
    * line. When the edit comes before the end of that block, the line goes right above the statement
    * the edit is in, indented as it is.
@@ -242,6 +277,8 @@ export class Importer {
     return true;
   }
 }
+
+const ENVIRONMENT_SETTERS: ReadonlySet<string> = new Set(['os.environ.setdefault', 'os.environ.update', 'os.putenv', 'sys.path.insert', 'sys.path.append']);
 
 function encloses(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;

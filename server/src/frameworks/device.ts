@@ -2,7 +2,8 @@
 // with no device handling at all (the CPU). Advice whose saving depends on the hardware (mixed
 // precision, pinned memory, host syncs) reads this instead of assuming a GPU. The facts are declared
 // by each rule that needs them (`...DEVICE_FACTS`). TensorFlow code pins work to the CPU with
-// `with tf.device("/cpu:0"):` (tfPinnedToCpu).
+// `with tf.device("/cpu:0"):` (tfPinnedToCpu). A script of either framework that hides every GPU
+// (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` before the import) computes on the CPU (gpusHidden).
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
@@ -126,7 +127,81 @@ function callsCudaUnconditionally({ model, sites }: FactContext): boolean {
   return sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName && ![...model.ancestors(c.node)].some((a) => GUARDS.has(a.type)));
 }
 
+// ---- `os.environ["CUDA_VISIBLE_DEVICES"] = ""`: no GPU is visible --------------------------------
+
+const GPU_VISIBILITY = 'CUDA_VISIBLE_DEVICES';
+
+/** The values of CUDA_VISIBLE_DEVICES that hide every GPU (CUDA enumerates none). */
+const HIDING_VALUES: ReadonlySet<string> = new Set(['', '-1']);
+
+/** The frameworks that enumerate the GPUs they see; the variable must be set before they are imported. */
+const GPU_FRAMEWORKS = ['torch', 'torch.nn', 'tensorflow', 'tensorflow.keras', 'keras', 'jax'];
+
+const ENVIRONMENT_READS: ReadonlySet<string> = new Set(['os.environ.get', 'os.getenv']);
+
+/** Where the string `"CUDA_VISIBLE_DEVICES"` stands: the target of `os.environ[…] = value`, a read, or another use. */
+function visibilityUse(model: Semantic, key: Node): { kind: 'write'; assignment: Node; value: Node | null } | { kind: 'read' } | { kind: 'other' } {
+  const parent = model.parentOf(key);
+  if (parent?.type === 'subscript' && parent.childForFieldName('subscript')?.id === key.id && model.qualifiedName(parent.childForFieldName('value')!) === 'os.environ') {
+    const assignment = model.parentOf(parent);
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.id === parent.id) return { kind: 'write', assignment, value: assignment.childForFieldName('right') };
+    // `del os.environ[…]`, `os.environ[…] += …` change it; a plain subscript reads it.
+    return assignment?.type === 'delete_statement' || assignment?.type === 'augmented_assignment' ? { kind: 'other' } : { kind: 'read' };
+  }
+  const call = parent?.type === 'argument_list' ? model.parentOf(parent) : null;
+  if (call?.type === 'call' && parent!.namedChildren[0]?.id === key.id && ENVIRONMENT_READS.has(model.callSite(call).qualifiedName ?? '')) return { kind: 'read' };
+  return { kind: 'other' };
+}
+
+/**
+ * `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or `"-1"`) as a statement of the module itself (under
+ * no branch, loop or function), standing before the file imports PyTorch, TensorFlow, Keras or JAX.
+ */
+function gpuHidingAssignments({ model, sites }: FactContext): Node[] {
+  const out: Node[] = [];
+  const firstImport = Math.min(...model.importsOf(GPU_FRAMEWORKS).map((b) => b.node.startIndex));
+  for (const key of sites.strings(GPU_VISIBILITY)) {
+    if (stringLiteral(key) !== GPU_VISIBILITY) continue;
+    const use = visibilityUse(model, key);
+    if (use.kind !== 'write' || !use.value) continue;
+    const value = model.evaluate(use.value);
+    const statement = model.parentOf(use.assignment);
+    if (value.kind !== 'string' || !HIDING_VALUES.has(value.value)) continue;
+    if (statement?.type !== 'expression_statement' || model.parentOf(statement)?.type !== 'module') continue;
+    if (statement.startIndex < firstImport) out.push(statement);
+  }
+  return out;
+}
+
+/** Whether the file sets CUDA_VISIBLE_DEVICES to anything but a literal that hides every GPU, or changes it otherwise. */
+function setsGpuVisibility({ model, sites }: FactContext): boolean {
+  return sites.strings(GPU_VISIBILITY).some((key) => {
+    if (stringLiteral(key) !== GPU_VISIBILITY) return false;
+    const use = visibilityUse(model, key);
+    if (use.kind === 'read') return false;
+    if (use.kind === 'other' || !use.value) return true;
+    const value = model.evaluate(use.value);
+    return value.kind !== 'string' || !HIDING_VALUES.has(value.value);
+  });
+}
+
+/** The facts gpusHidden reads (in DEVICE_FACTS; a TensorFlow rule declares them alone). */
+export const GPU_VISIBILITY_FACTS = {
+  hidesGpus: fact.nodes(gpuHidingAssignments),
+  setsGpuVisibility: fact.any(setsGpuVisibility),
+};
+
+/**
+ * Whether the script hides every GPU before it imports its framework (`os.environ["CUDA_VISIBLE_DEVICES"]
+ * = ""` or `"-1"`, a literal, at module level) and sets the variable nowhere else: it can only compute
+ * on the CPU. Any other value, or one that is not a literal, is unknown.
+ */
+export function gpusHidden(facts: FactValues<typeof GPU_VISIBILITY_FACTS>): boolean {
+  return facts.hidesGpus.length > 0 && !facts.setsGpuVisibility;
+}
+
 export const DEVICE_FACTS = {
+  ...GPU_VISIBILITY_FACTS,
   callsCudaUnconditionally: fact.any(callsCudaUnconditionally),
   callsCudaIsAvailable: fact.any(({ sites }) => sites.callsTo(['torch.cuda.is_available']).length > 0),
   /** `torch.accelerator.is_available()` / `current_accelerator()` (PyTorch 2.6+): whichever accelerator the machine has. */
@@ -149,10 +224,18 @@ export type DeviceFacts = FactValues<typeof DEVICE_FACTS>;
  *   device passed in, `torch.accelerator.current_accelerator()`, an Accelerate `Accelerator` or a Lightning `Trainer` / `Fabric` not told the CPU);
  * - `cpu`: it names the CPU and no GPU;
  * - `none`: it never moves anything to a device (whatever it spells or asks about CUDA): it computes on the CPU.
+ *
+ * A script that hides every GPU (gpusHidden) and would otherwise be `cuda` or `runtime` is `cpu`.
  */
 export type TrainingDevice = 'cuda' | 'mps' | 'runtime' | 'cpu' | 'none';
 
 export function trainingDevice(facts: DeviceFacts): TrainingDevice {
+  const device = deviceNamed(facts);
+  // CUDA is asked for (or named) in vain when the script hid every GPU: the work stays on the CPU.
+  return (device === 'cuda' || device === 'runtime') && gpusHidden(facts) ? 'cpu' : device;
+}
+
+function deviceNamed(facts: DeviceFacts): TrainingDevice {
   // Read in this order, each only when needed: a framework's placement reads every place the file
   // spells `Trainer` or `Accelerator`, which would tie every segment to those names.
   const places = () => facts.placesWork || facts.frameworkPicksDevice;

@@ -83,15 +83,43 @@ function callsWithDtypeKeyword({ model, sites }: FactContext): CallSite[] {
 /** The modules whose import gives a name to call the policy setter through. */
 const KERAS_MODULES = ['keras', 'tensorflow.keras', 'tf_keras', 'tensorflow'];
 
-/**
- * Where the policy call goes and the keras expression to call it on: after the imports (after the
- * import it calls through), so that it runs before `first` — the first `fit` it must cover — and
- * any model built before it. Only an import that has run by then is used; when none has, one is
- * added where it runs first.
- */
-export function policyInsertion(model: Semantic, edits: Edits, first: Node): { keras: string; edits: TextEdit[]; line: number } {
-  let statement = first;
+/** The module-level statement that holds a node. */
+function topStatement(model: Semantic, node: Node): Node {
+  let statement = node;
   while (model.parentOf(statement) && model.parentOf(statement)!.id !== model.root.id && model.parentOf(statement)!.type !== 'module') statement = model.parentOf(statement)!;
+  return statement;
+}
+
+/**
+ * The last module-level statement before `before` that imports from the `keras` package itself
+ * (`from keras import layers`, `import keras.layers`): a Keras 3 file, whose models take the policy
+ * of `keras`, not of `tf.keras` (tf_keras under TF_USE_LEGACY_KERAS=1, and a separate package before TF 2.16).
+ */
+function lastKerasPackageImport(model: Semantic, before: Node): Node | undefined {
+  let last: Node | undefined;
+  for (const id of model.identifiers('keras')) {
+    const dotted = model.parentOf(id);
+    if (dotted?.type !== 'dotted_name' || dotted.namedChild(0)?.id !== id.id) continue;
+    // `import keras.layers [as kl]`, or the module of `from keras import …` (not a name imported from elsewhere).
+    const parent = model.parentOf(dotted);
+    const statement = parent?.type === 'aliased_import' ? model.parentOf(parent) : parent;
+    const isModule = statement?.type === 'import_statement' || (statement?.type === 'import_from_statement' && statement.childForFieldName('module_name')?.id === dotted.id);
+    if (!statement || !isModule || model.parentOf(statement)?.id !== model.root.id || statement.endIndex > before.startIndex) continue;
+    if (!last || statement.startIndex > last.startIndex) last = statement;
+  }
+  return last;
+}
+
+/**
+ * Where the policy call goes and the keras expression to call it on: after the run of imports that
+ * holds the import it calls through (the whole leading block, environment settings between its imports
+ * included), so that it runs before `first` — the first `fit` it must cover — and any model built
+ * before it. Only an import that has run by then is used; when none has, one is added where it runs
+ * first. A file that imports from the `keras` package sets that package's policy (`import keras` is
+ * added after those imports when it has none).
+ */
+export function policyInsertion(model: Semantic, edits: Edits, first: Node): { keras: string; edits: TextEdit[]; line: number; importLine?: string } {
+  const statement = topStatement(model, first);
   const imports = edits.importer(statement);
   let chosen: { keras: string; node: Node } | undefined;
   const fromTensorflow = model.importsAny(['tensorflow']);
@@ -105,8 +133,49 @@ export function policyInsertion(model: Semantic, edits: Edits, first: Node): { k
   }
   // After the import block, unless the statement to cover comes first (then right above it).
   const afterImports = Math.min(imports.insertionLine(), statement.startPosition.row);
-  if (chosen) return { keras: chosen.keras, edits: [], line: Math.max(afterImports, chosen.node.endPosition.row + 1) };
+  const after = (node: Node) => Math.min(Math.max(afterImports, imports.lineAfterImportRun(node)), statement.startPosition.row);
+  // Keras 3 spelled only through `from keras import …`: `import keras` joins the policy line, after those imports.
+  const kerasImport = (!chosen || chosen.keras.endsWith('.keras')) && model.lookup('keras', statement).length === 0 ? lastKerasPackageImport(model, statement) : undefined;
+  if (kerasImport) {
+    const anchor = chosen && chosen.node.startIndex > kerasImport.startIndex ? chosen.node : kerasImport;
+    return { keras: 'keras', edits: [], line: after(anchor), importLine: 'import keras' };
+  }
+  if (chosen) return { keras: chosen.keras, edits: [], line: after(chosen.node) };
   const imported = fromTensorflow ? imports.module('tensorflow', 'tf') : imports.module('keras');
   const keras = fromTensorflow ? `${imported.name}.keras` : imported.name;
   return { keras, edits: imported.edit ? [imported.edit] : [], line: afterImports };
+}
+
+/** The edits that set the global dtype policy to `policy` before `first` (see policyInsertion). */
+export function policyEdits(model: Semantic, edits: Edits, first: Node, policy: string): TextEdit[] {
+  const insertion = policyInsertion(model, edits, first);
+  const call = `${insertion.keras}.mixed_precision.set_global_policy(${JSON.stringify(policy)})`;
+  return [...insertion.edits, edits.insertLine(insertion.line, insertion.importLine ? `${insertion.importLine}${edits.eol}${call}` : call)];
+}
+
+/** TensorFlow 1.x functions and classes that TensorFlow 2 took out of its namespace (`tf.compat.v1` keeps them). */
+const TF1_ONLY: readonly string[] = [
+  'enable_eager_execution',
+  'Session',
+  'InteractiveSession',
+  'placeholder',
+  'get_variable',
+  'variable_scope',
+  'global_variables_initializer',
+  'reset_default_graph',
+  'set_random_seed',
+  'ConfigProto',
+  ...['Adam', 'GradientDescent', 'Momentum', 'RMSProp', 'Adagrad', 'Adadelta', 'Ftrl'].map((o) => `train.${o}Optimizer`),
+].map((name) => `tensorflow.${name}`);
+
+/** TensorFlow 1.x modules gone from TensorFlow 2. */
+const TF1_ONLY_MODULES = ['tensorflow.contrib', 'tensorflow.layers', 'tensorflow.app'];
+
+/**
+ * Whether the file calls TensorFlow 1.x API that TensorFlow 2 removed (`tf.Session()`,
+ * `tf.placeholder`, `tf.enable_eager_execution()`, `tf.train.AdamOptimizer`, `tf.contrib.…`): it
+ * runs on TF 1.x, which has no `set_global_policy` (TF 2.4).
+ */
+export function usesTf1OnlyApi({ sites }: FactContext): boolean {
+  return sites.callsTo(TF1_ONLY).length > 0 || TF1_ONLY_MODULES.some((m) => sites.callsUnder(m).length > 0);
 }

@@ -49,7 +49,9 @@ interface LoopGroup extends LoopPlace {
  *
  * - on CUDA, or on a device it picks at run time (`"cuda" if torch.cuda.is_available() else
  *   "cpu"`, a device passed in), or with Accelerate: reported;
- * - pinned to the CPU (`torch.device("cpu")`, `"cpu"` and no GPU anywhere): reported only with
+ * - pinned to the CPU (`torch.device("cpu")`, `"cpu"` and no GPU anywhere, or every GPU hidden with
+ *   a literal `os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"` at module level before torch is
+ *   imported, whatever device the script then asks for): reported only with
  *   `target-device = "cpu"`, which says the CPU runs bf16 fast (AMX or AVX-512 BF16);
  * - no device handling at all (everything stays on the CPU), or a device chosen and never used
  *   (nothing is moved to it: `device = …` only printed): reported only when `target-device` is set.

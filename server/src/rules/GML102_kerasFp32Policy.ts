@@ -1,9 +1,11 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { gradientKind } from '../frameworks/training';
-import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
+import { mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
+import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } from '../frameworks/kerasPolicy';
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
 import { defineRule, fact, type ReportedFix } from './rule';
 
 /** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
@@ -56,6 +58,10 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * A policy that is not a literal (`set_global_policy(args.policy)`) is unknown and never warned
  * about. A literal `"float32"` policy is still flagged.
  *
+ * A file that calls TensorFlow 1.x API that TensorFlow 2 removed (`tf.Session`, `tf.placeholder`,
+ * `tf.enable_eager_execution()`, `tf.train.AdamOptimizer`, `tf.contrib`, …) is not reported: the
+ * policy API the fix writes exists from TensorFlow 2.4.
+ *
  * ## Why
  *
  * The Keras and TensorFlow mixed-precision guides state that the mixed precision API can improve
@@ -94,10 +100,14 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * model.fit(x_train, y_train, epochs=10)
  * ```
  *
- * The fix inserts the call after the leading import block (and after the import that binds Keras),
- * using the name the file already has for Keras (`keras`, or `tf.keras` after
- * `import tensorflow as tf`); when the file only imports submodules it adds `import keras` (or
- * `import tensorflow as tf` for TensorFlow imports) once. Two fixes are offered: `"mixed_float16"`,
+ * The fix inserts the call after the leading import block (after the whole run of imports that
+ * holds the import that binds Keras, environment settings such as `os.environ["KERAS_BACKEND"] = …`
+ * between them included), using the name the file already has for Keras (`keras`, or `tf.keras`
+ * after `import tensorflow as tf`); when the file only imports submodules it adds `import keras` (or
+ * `import tensorflow as tf` for TensorFlow imports) once. A file that imports from the `keras`
+ * package itself (`from keras import layers`, Keras 3) sets `keras`'s policy, with `import keras`
+ * added beside the call, even when it also imports TensorFlow: `tf.keras` is another package before
+ * TensorFlow 2.16 and with `TF_USE_LEGACY_KERAS=1`. Two fixes are offered: `"mixed_float16"`,
  * the policy this catalogue prescribes and the one for NVIDIA GPUs (`compile` then wraps the
  * optimizer in a `LossScaleOptimizer` automatically), and `"mixed_bfloat16"` for TPUs, bf16 CPUs and
  * Ampere-or-newer GPUs. The choice does not follow `prefer-dtype`, whose default (bf16) would
@@ -105,7 +115,10 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * changes that value instead of adding a second call. In a file that also trains with a
  * `GradientTape` step (GML109's), `"mixed_bfloat16"` comes first: the policy is global, and under
  * `"mixed_float16"` those steps would need a `LossScaleOptimizer` that `compile` adds only for `fit`
- * (that fix's title says so).
+ * (that fix's title says so). When such a step's loss is the file's own arithmetic between the
+ * model's output and float32 tensors (`y - model(x)`; see [GML109](GML109.md)), no fix is offered:
+ * the 16-bit output would make that arithmetic fail, and the message says to make the output
+ * float32 first. `fit` itself is safe: Keras casts the targets for the losses it computes.
  *
  * ## Fix safety
  *
@@ -135,6 +148,8 @@ export const kerasFp32Policy = defineRule({
   facts: {
     mixedPolicy: fact.any(setsMixedPolicy),
     fullPolicies: fact.nodes(fullPolicyArguments),
+    tf1: fact.any(usesTf1OnlyApi),
+    tapeLossMixing: fact.nodes(tapeLossesMixingDtypes),
     buildsKerasModel: fact.any(({ model, sites }) => sites.calls().some((c) => makesKerasModel(model, c))),
     // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
     // A GradientTape step in the file trains under the same policy, and "mixed_float16" there needs a LossScaleOptimizer.
@@ -146,30 +161,33 @@ export const kerasFp32Policy = defineRule({
   },
   check({ model, sites, facts, edits, report }) {
     const fits = sites.callsNamed('fit').filter((c) => c.receiver);
-    if (fits.length === 0 || facts.mixedPolicy) return;
+    // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
+    if (fits.length === 0 || facts.mixedPolicy || facts.tf1) return;
     const fullPolicies = facts.fullPolicies;
     const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
+    // The policy is global: a GradientTape step of this file whose hand-written loss it would break.
+    let mixing: Node | undefined | null = null;
     for (const fit of fits) {
       if (!mayReport(model, fit, othersImported)) continue;
       // A receiver of unknown origin counts only in a file that builds a Keras model.
       if (kerasModel(model, fit.receiver!) === 'unknown' && !facts.buildsKerasModel) continue;
+      if (mixing === null) mixing = facts.tapeSteps ? facts.tapeLossMixing[0] : undefined;
       const fix = (policy: string, why: string): ReportedFix => {
         // A policy already set to float32 would override an inserted one: change it in place.
         if (fullPolicies.length) return { title: `Change the global dtype policy to "${policy}"${why}`, edits: fullPolicies.map((arg) => edits.replace(arg, JSON.stringify(policy))) };
         // Set before the file's first such fit, so that one fix covers them all.
-        const insertion = policyInsertion(model, edits, facts.kerasFits[0] ?? fit.node);
-        return {
-          title: `Set the global dtype policy to "${policy}" after the imports${why}`,
-          edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy(${JSON.stringify(policy)})`)],
-        };
+        return { title: `Set the global dtype policy to "${policy}" after the imports${why}`, edits: policyEdits(model, edits, facts.kerasFits[0] ?? fit.node, policy) };
       };
       report({
         node: fit.callee,
         message:
           'Keras model trains in float32: no mixed-precision dtype policy is set. The "mixed_float16" policy ' +
           '(or "mixed_bfloat16" on TPUs and recent CPUs) computes in 16 bits with float32 variables and, per the ' +
-          'TensorFlow guide, can make training more than 3× faster on modern GPUs.',
-        fixes: facts.tapeSteps
+          'TensorFlow guide, can make training more than 3× faster on modern GPUs.' +
+          (mixing ? mixedLossNote(mixing) : ''),
+        fixes: mixing
+          ? []
+          : facts.tapeSteps
           ? [fix('mixed_bfloat16', ' (TPUs, Ampere+ GPUs, bf16 CPUs)'), fix('mixed_float16', ' (GPUs with Tensor Cores) — review: the GradientTape steps of this file then need a LossScaleOptimizer')]
           : [fix('mixed_float16', ' (GPUs with Tensor Cores)'), fix('mixed_bfloat16', ' (TPUs, Ampere+ GPUs, bf16 CPUs)')],
       });

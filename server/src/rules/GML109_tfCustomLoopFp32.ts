@@ -1,7 +1,8 @@
-import { tfPinnedToCpu } from '../frameworks/device';
+import { GPU_VISIBILITY_FACTS, gpusHidden, tfPinnedToCpu } from '../frameworks/device';
 import { KERAS_PACKAGES } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
-import { fullPolicyArguments, policyInsertion, setsMixedPolicy } from '../frameworks/kerasPolicy';
+import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } from '../frameworks/kerasPolicy';
+import { mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
 import { trainingSteps } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
 
@@ -24,8 +25,17 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * around the step, or around every call in the file of the function that holds it. bf16 pays only
  * on CPUs with AMX (GML102's *Why*), and on other CPUs it costs more than it saves (GML101's
  * *Measured here*), so a CPU-pinned loop is treated as `target-device = "cpu"` is. A device that is
- * not a literal (`tf.device(device)`) is unknown and the step is still reported. A `tape.gradient` with no parameter update
- * after it (gradient inspection, adversarial examples) is not training and is not reported.
+ * not a literal (`tf.device(device)`) is unknown and the step is still reported. A script that hides
+ * every GPU — `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or `"-1"`), a literal, as a module-level
+ * statement before TensorFlow is imported, and set to nothing else in the file — runs on the CPU
+ * and is left alone too; another value, or one that is not a literal, is unknown and reported.
+ * A `tape.gradient` with no parameter update after it (gradient inspection, adversarial examples)
+ * is not training and is not reported.
+ *
+ * A file that calls TensorFlow 1.x API that TensorFlow 2 removed (`tf.enable_eager_execution()`,
+ * `tf.Session`, `tf.placeholder`, `tf.train.AdamOptimizer` and the other `tf.train` optimizers,
+ * `tf.contrib`, `tf.layers`, …) is not reported: `set_global_policy` exists from TensorFlow 2.4, so
+ * the advice would first mean moving the code to TensorFlow 2.
  *
  * ## Why
  *
@@ -73,7 +83,22 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * ```
  *
  * The fix sets the `"mixed_bfloat16"` policy after the imports, in the spelling the file has for
- * Keras (as GML102's fix does), or changes a float32 policy the file sets. It does not offer
+ * Keras (as GML102's fix does), or changes a float32 policy the file sets. It goes after the whole run
+ * of imports that holds the import it calls Keras through (environment settings between them, such as
+ * `os.environ["KERAS_BACKEND"] = …`, included). A Keras 3 file — one that imports from the `keras`
+ * package (`from keras import layers`) — gets `keras.mixed_precision.set_global_policy(…)` (with an
+ * `import keras` added beside it when the file has none), not `tf.keras`, which is a different
+ * package before TensorFlow 2.16 and with `TF_USE_LEGACY_KERAS=1`.
+ *
+ * No fix is offered, and the message says why, when a training step's loss is the file's own
+ * arithmetic between the model's output and other tensors — `y_true - y_pred`,
+ * `tf.square(y - model(x))`, `tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=model(x))`,
+ * read through the names the step assigns and the file's own loss functions. Under the policy the
+ * output is bfloat16 while the targets stay float32, and TensorFlow raises a TypeError rather than
+ * promote one to the other. A loss computed by a Keras `Loss` object (it casts its inputs to
+ * float32) or a Keras loss function, an output cast to float32 first (`tf.cast(model(x), "float32")`)
+ * or a loss that reads the output alone keeps the fix. The policy is global, so one such step
+ * withholds the fix for every step of the file. It does not offer
  * `"mixed_float16"`: in a custom loop that also needs the optimizer wrapped in a
  * `LossScaleOptimizer` and the loss scaled and the gradients unscaled in the step, which the Keras 2
  * and Keras 3 APIs spell differently; the guide's recipe is in the references.
@@ -107,10 +132,18 @@ export const tfCustomLoopFp32 = defineRule({
   facts: {
     mixedPolicy: fact.any(setsMixedPolicy),
     fullPolicies: fact.nodes(fullPolicyArguments),
+    ...GPU_VISIBILITY_FACTS,
+    tf1: fact.any(usesTf1OnlyApi),
+    lossMixing: fact.nodes(tapeLossesMixingDtypes),
   },
   check({ model, sites, facts, edits, options, report }) {
-    if (facts.mixedPolicy || options.targetDevice === 'cpu' || options.targetDevice === 'mps') return;
+    // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
+    if (facts.mixedPolicy || facts.tf1 || options.targetDevice === 'cpu' || options.targetDevice === 'mps') return;
+    // `os.environ["CUDA_VISIBLE_DEVICES"] = ""` before the import: every step runs on the CPU.
+    if (gpusHidden(facts)) return;
     const steps = trainingSteps(model, sites).filter((s) => s.kind === 'tensorflow');
+    // A hand-written loss that the policy would break (the policy is global: any step of the file).
+    const mixing = facts.lossMixing[0];
     // One finding per training function (a GAN step holds two tapes).
     const seen = new Set<number>();
     for (const step of steps) {
@@ -127,19 +160,16 @@ export const tfCustomLoopFp32 = defineRule({
       if (facts.fullPolicies.length) {
         fix = { title: 'Change the global dtype policy to "mixed_bfloat16"', edits: facts.fullPolicies.map((arg) => edits.replace(arg, '"mixed_bfloat16"')) };
       } else {
-        const insertion = policyInsertion(model, edits, place);
-        fix = {
-          title: 'Set the global dtype policy to "mixed_bfloat16" after the imports',
-          edits: [...insertion.edits, edits.insertLine(insertion.line, `${insertion.keras}.mixed_precision.set_global_policy("mixed_bfloat16")`)],
-        };
+        fix = { title: 'Set the global dtype policy to "mixed_bfloat16" after the imports', edits: policyEdits(model, edits, place, 'mixed_bfloat16') };
       }
       report({
         node: step.gradient.node,
         message:
           'This GradientTape training step computes in float32: no mixed-precision dtype policy is set. The Keras policy covers custom ' +
           'loops too: "mixed_bfloat16" (TPUs, Ampere+ GPUs) or "mixed_float16" with a LossScaleOptimizer (older GPUs) computes in 16 bits ' +
-          'on Tensor Cores / MXUs, which the TensorFlow guide reports as more than 3× faster training on modern GPUs.',
-        fixes: [fix],
+          'on Tensor Cores / MXUs, which the TensorFlow guide reports as more than 3× faster training on modern GPUs.' +
+          (mixing ? mixedLossNote(mixing) : ''),
+        fixes: mixing ? [] : [fix],
       });
     }
   },

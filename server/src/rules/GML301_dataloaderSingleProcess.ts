@@ -42,8 +42,9 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * a factory function's `dataset` parameter when every call of the factory passes such a dataset. A `num_workers` that is not a literal is
  * left alone too.
  *
- * Severity: information; a hint in a script that trains on the CPU (it names only the CPU, or moves
- * nothing to a device, and the `target-device` setting does not say otherwise). There the message
+ * Severity: information; a hint in a script that trains on the CPU (it names only the CPU, moves
+ * nothing to a device, or hides every GPU before importing torch with a literal
+ * `os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`, and the `target-device` setting does not say otherwise). There the message
  * says what *Measured here* found: workers shorten the run but cost more energy.
  *
  * ## Why

@@ -25,8 +25,9 @@ import { defineRule } from './rule';
  * `torch.cuda` function, chooses with `torch.cuda.is_available()` or `torch.accelerator`, moves
  * batches to a device passed in, or hands placement to Accelerate's `Accelerator`, Lightning's
  * `Trainer`, `Fabric` or `LightningCLI` (unless told the CPU). A script that never leaves the CPU
- * (a device chosen and never used included: nothing moved with `.to(device)` / `.cuda()`)
- * is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
+ * (a device chosen and never used included: nothing moved with `.to(device)` / `.cuda()`), or
+ * that hides every GPU before importing torch (a literal `os.environ["CUDA_VISIBLE_DEVICES"] = ""`
+ * or `"-1"` at module level), is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a
  * literal (`pin_memory=args.pin_mem`, `pin_memory=torch.cuda.is_available()`, `**loader_kwargs`),
  * and a loader over a `TensorDataset` (or a `random_split` / `Subset` of one; in a factory function,
  * when every call of it passes one): tensors already in

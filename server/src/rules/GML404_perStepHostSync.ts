@@ -80,7 +80,8 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * device chosen and only printed leaves the loop on the CPU); it is a warning where the script names
  * CUDA (or calls `.cuda()` outside any `if`, `try` or conditional expression: it cannot run without
  * CUDA, even when it asks `torch.cuda.is_available()` to seed) and information where the device is
- * chosen at run time.
+ * chosen at run time. A script that hides every GPU before importing torch (a literal
+ * `os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"` at module level) runs on the CPU and is left alone.
  *
  * ## Why
  *

@@ -131,7 +131,9 @@ function readyAfter(model: Semantic, assignment: Node, target: Node): Node {
  * a model loaded with weights (`from_pretrained`, `load_state_dict`, a pretrained builder), run
  * forward repeatedly — in a loop or a function (a handler called per request) that does not load
  * it again each time (a model loaded per fold and run once is left alone) — in a script that
- * never trains and puts nothing on a GPU (it names the CPU, or no device at all), and imports
+ * never trains and puts nothing on a GPU (it names the CPU, or no device at all, or hides every GPU
+ * before importing torch with a literal `os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"` at
+ * module level, whatever device it then asks for), and imports
  * `torch` (a script that only imports `transformers` is not checked). It stays quiet when the
  * script quantizes (`torch.ao.quantization.*`), compiles (`torch.compile`), scripts or traces
  * (`torch.jit.*`), exports (`torch.onnx`, `torch.export`) or uses ONNX Runtime, OpenVINO, IPEX
