@@ -357,7 +357,8 @@ function overWeights(model: Semantic, loop: Node): boolean {
   return !!iterable && model.callsWithin(iterable).some((c) => !!c.receiver && WEIGHT_LISTS.has(c.methodName));
 }
 
-function mentionsHeldOut(node: Node): boolean {
+/** Whether an expression names held-out data: `val_loader`, `test_ds`, `loaders["val"]`. */
+export function mentionsHeldOut(node: Node): boolean {
   if (node.type === 'identifier') return HELD_OUT.test(node.text);
   if (node.type === 'string') return HELD_OUT.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
   return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));
