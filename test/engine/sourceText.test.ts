@@ -8,7 +8,7 @@ import { seededRandom } from '../helpers/random';
 describe('SourceText.withEdit', () => {
   it('line starts, positions and offsets equal a fresh read after random edits (\\n, \\r\\n, lone \\r)', () => {
     const rnd = seededRandom(5);
-    const pieces = ['a', 'bc', '\n', '\r', '\r\n', ' ', 'x\ny', '\r\r', '\n\r', '# c\r\n', '  ', '\t', '\n    d', '\f'];
+    const pieces = ['a', 'bc', '\n', '\r', '\r\n', ' ', 'x\ny', '\r\r', '\n\r', '# c\r\n', '  ', '\t', '\n    d', '\f', '"', "'''", '(', ')', '\\', '\n   e'];
     const piece = () => pieces[Math.floor(rnd() * pieces.length)];
     for (let round = 0; round < 3000; round++) {
       let text = '';
@@ -37,6 +37,15 @@ describe('SourceText.withEdit', () => {
   });
 });
 
+describe('SourceText.withEdit and the indentation unit', () => {
+  it('reads the unit again after an edit between quotes, which may open or close a string', () => {
+    const before = new SourceText("s = '''\n  a\n'''\nif b:\n    c\n");
+    assert.equal(before.indentUnit, '    ');
+    // `'x''` is a string and an empty one: the line that was a string's text is now code.
+    assert.equal(before.withEdit(5, 5, 'x').indentUnit, '  ');
+  });
+});
+
 describe('SourceText.indentUnit', () => {
   const unit = (text: string) => new SourceText(text).indentUnit;
   it('is the smallest step in spaces, ignoring blank and comment lines', () => {
@@ -45,6 +54,17 @@ describe('SourceText.indentUnit', () => {
     assert.equal(unit('if a:\r\n  b\r\n'), '  ');
     // A form feed before a comment: still a comment line.
     assert.equal(unit('if a:\n\f  # c\n        b\n'), ' '.repeat(8));
+  });
+  it('reads code lines only: not the text of a string, lines inside brackets, or after a backslash', () => {
+    // A docstring's reStructuredText indented 3 spaces, in a file whose code uses 4.
+    assert.equal(unit('"""\nDocs:\n\n.. figure:: x.png\n   :alt: x\n"""\nfor x in y:\n    f(x)\n'), '    ');
+    assert.equal(unit("s = '''\n a\n'''\nif a:\n    b\n"), '    ');
+    // An escaped quote does not end a string; a string in one pair of quotes ends with its line.
+    assert.equal(unit('s = """ \\""" \n  x\n"""\nif a:\n    b = \'"\'\n    c\n'), '    ');
+    // Continuation lines aligned under an opening bracket, or after a backslash.
+    assert.equal(unit('x = f(a,\n      b)\ny = 1 + \\\n  2\nif a:\n    b\n'), '    ');
+    // A string opened inside brackets.
+    assert.equal(unit('x = ["""\n a""",\n  2]\nif a:\n    b\n'), '    ');
   });
   it('is a tab when more lines are indented with tabs', () => {
     assert.equal(unit('def f():\n\tx = 1\n\tif x:\n\t\ty = 2\n'), '\t');

@@ -204,6 +204,86 @@ describe('GML202 nested-loop-search', () => {
     `, ALL);
   });
 
+  // ---- the loops of one training run, and repeats --------------------------------------------------
+
+  it('leaves an epoch loop around a train/val phase loop alone: one training run, not a search', () => {
+    expectNone('GML202', `
+      import torch
+      from torch import nn
+      NUM_EPOCH = 40
+      for epoch in range(NUM_EPOCH):
+          for phase in ["train", "val"]:
+              model.train() if phase == "train" else model.eval()
+              for x, y in dls[phase]:
+                  with torch.set_grad_enabled(phase == "train"):
+                      loss = nn.functional.mse_loss(model(x), y)
+                      if phase == "train":
+                          loss.backward()
+                          opt.step()
+                          opt.zero_grad()
+                          if epoch > 30:
+                              sched.step()
+    `, ALL);
+  });
+
+  it('leaves an epoch loop that hands its epoch on, and the step loop inside it, alone', () => {
+    expectNone('GML202', `
+      import torch
+      for epoch in range(90):
+          for i in range(100):
+              x, y = next(batches)
+              loss = model(x).sum()
+              loss.backward()
+              opt.step()
+              sched.step(epoch + i / 100)
+    `, ALL);
+  });
+
+  it('leaves a phase loop over split names alone, whatever the loop variable is called', () => {
+    expectNone('GML202', `
+      from sklearn.svm import SVC
+      for C in [1, 10, 100]:
+          for split in ("train", "test"):
+              SVC(C=C).fit(X[split], y[split])
+    `, ALL);
+  });
+
+  it('counts the search loops outside an epoch loop, not the epoch and phase loops of each run', () => {
+    expectFindings(`
+      import torch
+      for lr in [1e-4, 3e-4, 1e-3]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: (lr × wd: 3 × 2 = 6 combinations)
+          for wd in [0.0, 0.01]:
+              model = Net()
+              opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd)
+              for epoch in range(10):
+                  for phase in ["train", "val"]:
+                      for x, y in loaders[phase]:
+                          loss = model(x).sum()
+                          if phase == "train":
+                              loss.backward()
+                              opt.step()
+                      log(epoch, phase)
+    `, { settings: ALL });
+  });
+
+  it('counts a fold or seed loop as repeats of each combination, not as a dimension', () => {
+    expectFindings(`
+      from sklearn.svm import SVC
+      for C in [1, 10]:
+      ^^^^^^^^^^^^^^^^ GML202: (C × gamma: 2 × 2 = 4 combinations, each run 5 times (fold) = 20 trainings)
+          for gamma in [0.1, 1]:
+              for fold in range(5):
+                  SVC(C=C, gamma=gamma).fit(X[folds != fold], y[folds != fold])
+    `, { settings: ALL });
+    expectNone('GML202', `
+      from sklearn.svm import SVC
+      for C in [1, 10, 100, 1000]:
+          for seed in range(10):
+              SVC(C=C, random_state=seed).fit(X, y)
+    `, ALL);
+  });
+
   it('leaves loops in different functions alone', () => {
     expectNone('GML202', `
       from sklearn.svm import SVC

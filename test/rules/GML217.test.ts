@@ -187,6 +187,82 @@ describe('GML217 ignite-no-early-stopping', () => {
       );
     });
 
+    it('no fix when the one evaluator also runs on the training data: the handler would count training scores', () => {
+      const [finding] = expectFindings(`
+        from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer
+        from ignite.metrics import Accuracy, Loss
+
+        trainer = create_supervised_trainer(model, optimizer, criterion)
+        evaluator = create_supervised_evaluator(model, metrics={"accuracy": Accuracy(), "nll": Loss(criterion)})
+
+        @trainer.on(Events.EPOCH_COMPLETED)
+        def log_results(engine):
+            evaluator.run(train_loader)
+            print("train", evaluator.state.metrics)
+            evaluator.run(val_loader)
+            print("val", evaluator.state.metrics)
+
+        trainer.run(train_loader, max_epochs=30)
+        ^^^^^^^^^^^ GML217: No automatic fix: \`evaluator\` runs on \`train_loader\` and \`val_loader\`
+      `);
+      assert.deepEqual(finding.fixes, []);
+    });
+
+    it('no fix when the data the evaluator runs on is not named as validation data', () => {
+      const [finding] = expectFindings(`
+        from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer
+        from ignite.metrics import Loss
+
+        trainer = create_supervised_trainer(model, optimizer, criterion)
+        evaluator = create_supervised_evaluator(model, metrics={"nll": Loss(criterion)})
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, lambda _: evaluator.run(loader))
+        trainer.run(loader, max_epochs=30)
+        ^^^^^^^^^^^ GML217: \`loader\`, the data \`evaluator\` runs on, is not named as validation data
+      `);
+      assert.deepEqual(finding.fixes, []);
+    });
+
+    it('attaches the handler to the evaluator run on validation data, not to one run on the training data', () => {
+      expectFix(
+        'GML217',
+        `
+        from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer
+        from ignite.metrics import Loss
+
+        trainer = create_supervised_trainer(model, optimizer, criterion)
+        train_evaluator = create_supervised_evaluator(model, metrics={"nll": Loss(criterion)})
+        evaluator = create_supervised_evaluator(model, metrics={"nll": Loss(criterion)})
+
+        @trainer.on(Events.EPOCH_COMPLETED)
+        def log_results(engine):
+            train_evaluator.run(train_loader)
+            evaluator.run(val_loader)
+
+        trainer.run(train_loader, max_epochs=30)
+        `,
+        `
+        from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer
+        from ignite.metrics import Loss
+        from ignite.handlers import EarlyStopping
+
+        trainer = create_supervised_trainer(model, optimizer, criterion)
+        train_evaluator = create_supervised_evaluator(model, metrics={"nll": Loss(criterion)})
+        evaluator = create_supervised_evaluator(model, metrics={"nll": Loss(criterion)})
+
+        @trainer.on(Events.EPOCH_COMPLETED)
+        def log_results(engine):
+            train_evaluator.run(train_loader)
+            evaluator.run(val_loader)
+
+        def score_function(engine):
+            return -engine.state.metrics["nll"]
+
+        evaluator.add_event_handler(Events.COMPLETED, EarlyStopping(patience=5, score_function=score_function, trainer=trainer))
+        trainer.run(train_loader, max_epochs=30)
+        `,
+      );
+    });
+
     it('inside a function, in its indentation, on an accuracy metric, adding Events to the existing import', () => {
       expectFix(
         'GML217',

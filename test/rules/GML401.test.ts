@@ -801,6 +801,47 @@ ${TRAINED_CLASSIFIER}
     );
   });
 
+  it("fix: indents in the code's unit, not by the text of a docstring (reStructuredText indented 3 spaces)", () => {
+    expectFix(
+      'GML401',
+      `
+      """
+      Docs with an RST directive:
+
+      .. figure:: /_static/img/x.png
+         :alt: x
+      """
+      import torch
+      from torch import nn
+
+      net = nn.Linear(4, 2)
+      loader = [torch.randn(8, 4) for _ in range(3)]
+      total = 0
+      for x in loader:
+          out = net(x)
+          total += out.sum()
+      `,
+      `
+      """
+      Docs with an RST directive:
+
+      .. figure:: /_static/img/x.png
+         :alt: x
+      """
+      import torch
+      from torch import nn
+
+      net = nn.Linear(4, 2)
+      loader = [torch.randn(8, 4) for _ in range(3)]
+      total = 0
+      with torch.inference_mode():
+          for x in loader:
+              out = net(x)
+              total += out.sum()
+      `,
+    );
+  });
+
   it('fix: writes the alias the file imports torch as, with CRLF newlines', () => {
     expectFix(
       'GML401',

@@ -143,7 +143,11 @@ export class SourceText {
     return t.slice(0, i);
   }
 
-  /** One level of indentation as the file writes it: a tab, or the smallest step in spaces (default 4). */
+  /**
+   * One level of indentation as the file's code writes it: a tab, or the smallest step in spaces
+   * (default 4). Like Python's tokenizer, it reads indentation only where a logical line starts: not
+   * on lines inside a string (a docstring's text), inside brackets or after a backslash continuation.
+   */
   get indentUnit(): string {
     if (this.cachedIndentUnit !== undefined) return this.cachedIndentUnit;
     // Read by character codes: this runs over the whole file whenever a fix is built.
@@ -152,25 +156,62 @@ export class SourceText {
     let tabs = 0;
     let spaces = 0;
     let previous = 0;
+    let brackets = 0;
+    /** The quote character of the string open at this point, 0 outside strings. */
+    let quote = 0;
+    let triple = false;
+    let continued = false;
     for (let line = 0; line < this.lineCount; line++) {
       const start = this.lineStart(line);
       const end = this.lineEnd(line);
       let i = start;
-      let sawTab = false;
-      while (i < end) {
-        const c = text.charCodeAt(i);
-        if (c === 9) sawTab = true;
-        else if (c !== 32) break;
-        i++;
+      if (quote === 0 && brackets === 0 && !continued) {
+        let sawTab = false;
+        while (i < end) {
+          const c = text.charCodeAt(i);
+          if (c === 9) sawTab = true;
+          else if (c !== 32) break;
+          i++;
+        }
+        // Blank lines and comments do not count (other whitespace, like a form feed, may come first).
+        if (!(i === end || text.charCodeAt(i) === 35 || (!isVisibleAscii(text.charCodeAt(i)) && isBlankOrComment(text.slice(i, end))))) {
+          const width = i - start;
+          if (width > 0 && text.charCodeAt(start) === 9) tabs++;
+          else if (width > 0) spaces++;
+          const step = width - previous;
+          if (step > 0 && !sawTab && (smallest === 0 || step < smallest)) smallest = step;
+          previous = width;
+        }
       }
-      // Blank lines and comments do not count (other whitespace, like a form feed, may come first).
-      if (i === end || text.charCodeAt(i) === 35 || (!isVisibleAscii(text.charCodeAt(i)) && isBlankOrComment(text.slice(i, end)))) continue;
-      const width = i - start;
-      if (width > 0 && text.charCodeAt(start) === 9) tabs++;
-      else if (width > 0) spaces++;
-      const step = width - previous;
-      if (step > 0 && !sawTab && (smallest === 0 || step < smallest)) smallest = step;
-      previous = width;
+      continued = false;
+      // The rest of the line: where strings, brackets and comments open and close.
+      for (; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (quote !== 0) {
+          if (c === 92) {
+            // A backslash escapes the next character; at the end of the line, the line break.
+            if (i + 1 === end) continued = true;
+            i++;
+          } else if (c === quote && (!triple || (text.charCodeAt(i + 1) === quote && text.charCodeAt(i + 2) === quote))) {
+            if (triple) i += 2;
+            quote = 0;
+          }
+        } else if (c === 35) {
+          break;
+        } else if (c === 34 || c === 39) {
+          quote = c;
+          triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
+          if (triple) i += 2;
+        } else if (c === 40 || c === 91 || c === 123) {
+          brackets++;
+        } else if (c === 41 || c === 93 || c === 125) {
+          if (brackets > 0) brackets--;
+        } else if (c === 92 && i + 1 === end) {
+          continued = true;
+        }
+      }
+      // A string in one pair of quotes ends with its line, unless a backslash carries it on.
+      if (quote !== 0 && !triple && !continued) quote = 0;
     }
     this.cachedIndentUnit = tabs > spaces ? '\t' : ' '.repeat(smallest || 4);
     return this.cachedIndentUnit;
@@ -203,6 +244,11 @@ function isVisibleAscii(c: number): boolean {
   return c > 32 && c < 127;
 }
 
+/** Characters that open or close a string, a bracket, a comment or a continuation: which lines start a logical line depends on them. */
+function opensOrCloses(c: number): boolean {
+  return c === 34 || c === 39 || c === 35 || c === 92 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125;
+}
+
 function isBlankOrComment(rest: string): boolean {
   const t = rest.trimStart();
   return t === '' || t.startsWith('#');
@@ -210,19 +256,22 @@ function isBlankOrComment(rest: string): boolean {
 
 /**
  * Whether replacing `[start, end)` of `text` with `insert` leaves every line's indentation, and
- * whether it is blank or a comment, as they were (so the indentation unit is the same): no line
- * break removed or added, and the edit lies after the first visible character of its line.
+ * whether it is blank, a comment or the start of a logical line, as they were (so the indentation
+ * unit is the same): no line break removed or added, no quote, bracket, `#` or backslash written,
+ * removed or next to the edit, and the edit lies after the first visible character of its line.
  */
 function keepsIndentation(text: string, start: number, end: number, insert: string, lineStart: number): boolean {
   // Between a "\r" and a "\n": the edit splits a "\r\n" pair or makes one, which moves line breaks.
   if (text.charCodeAt(start - 1) === 13 && text.charCodeAt(end) === 10) return false;
+  // Next to a quote or after a backslash: the edit may open or close a string (or a continuation).
+  if (opensOrCloses(text.charCodeAt(start - 1)) || opensOrCloses(text.charCodeAt(end))) return false;
   for (let at = start; at < end; at++) {
     const c = text.charCodeAt(at);
-    if (c === 10 || c === 13) return false;
+    if (c === 10 || c === 13 || opensOrCloses(c)) return false;
   }
   for (let at = 0; at < insert.length; at++) {
     const c = insert.charCodeAt(at);
-    if (c === 10 || c === 13) return false;
+    if (c === 10 || c === 13 || opensOrCloses(c)) return false;
   }
   let i = lineStart;
   while (i < start && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;

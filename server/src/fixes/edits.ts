@@ -156,7 +156,7 @@ export class Edits {
     const startLine = first.startPosition.row;
     const endLine = last.endPosition.row;
     const indent = source.indentOf(startLine);
-    const unit = this.blockStep(first, indent);
+    const unit = this.blockStep(first);
     const edits: TextEdit[] = [{ range: { start: { line: startLine, character: 0 }, end: { line: startLine, character: 0 } }, newText: `${indent}${header}${source.eol}` }];
     for (let line = startLine; line <= endLine; line++) {
       if (source.lineText(line).trim() === '') continue;
@@ -171,8 +171,10 @@ export class Edits {
    * One level of indentation where `statement` stands: what its block adds to the indentation of the
    * statement that opens the block (`for …:` at 4 spaces, body at 8: four spaces). At module level, or
    * when that is not a plain step, the file's unit (which an edit anywhere can change: recorded).
+   * A fix that opens a block below `statement` indents that block by this much.
    */
-  private blockStep(statement: Node, indent: string): string {
+  blockStep(statement: Node): string {
+    const indent = this.source.indentOf(statement.startPosition.row);
     const block = this.model.parentOf(statement);
     const opener = block?.type === 'block' ? this.model.parentOf(block) : null;
     if (opener && opener.startPosition.row !== statement.startPosition.row) {

@@ -140,6 +140,30 @@ function isStepBudget(model: Semantic, loop: Node): boolean {
   return model.callsWithin(body).some((c) => c.callee.type === 'identifier' && c.callee.text === 'next' && model.lookup('next', c.callee).length === 0);
 }
 
+/**
+ * Whether a loop is part of one training run rather than a run of its own: the epoch loop of a run
+ * (see epochLoop; its target names an epoch, and it is not a loop over epoch budgets with an epoch
+ * loop inside), or a loop inside one (a phase or batch loop).
+ */
+export function inTrainingRun(model: Semantic, loop: Node): boolean {
+  return [loop, ...model.enclosingLoops(loop)].some((l) => {
+    if (!countsEpochs(l) || !epochLoop(model, l)) return false;
+    const body = l.childForFieldName('body');
+    return !body || !model.nodesWithin(body, 'for_statement').some(countsEpochs);
+  });
+}
+
+/** The names of a data split or of a model's mode: a loop over them runs the phases of one epoch. */
+const PHASE_NAMES = new Set(['train', 'training', 'val', 'valid', 'validation', 'test', 'testing', 'eval', 'evaluation', 'dev', 'holdout']);
+
+/** Whether a loop iterates over phases (`for phase in ["train", "val"]`): each value is a literal split or mode name. */
+export function isPhaseLoop(model: Semantic, loop: Node): boolean {
+  const right = loop.type === 'for_statement' ? loop.childForFieldName('right') : null;
+  const value = right ? model.evaluate(right) : undefined;
+  const items = value?.kind === 'list' || value?.kind === 'tuple' || value?.kind === 'set' ? value.items : value?.kind === 'dict' ? value.entries.map((e) => e.key) : undefined;
+  return !!items && items.length > 0 && items.every((v) => v.kind === 'string' && PHASE_NAMES.has(v.value.toLowerCase()));
+}
+
 /** Whether a node runs in a unit test (`def test_…`), which trains a few epochs to check the code, not a model. */
 function inUnitTest(model: Semantic, node: Node): boolean {
   return !!unitTestAround(model, node);
@@ -333,7 +357,8 @@ function overWeights(model: Semantic, loop: Node): boolean {
   return !!iterable && model.callsWithin(iterable).some((c) => !!c.receiver && WEIGHT_LISTS.has(c.methodName));
 }
 
-function mentionsHeldOut(node: Node): boolean {
+/** Whether an expression names held-out data: `val_loader`, `test_ds`, `loaders["val"]`. */
+export function mentionsHeldOut(node: Node): boolean {
   if (node.type === 'identifier') return HELD_OUT.test(node.text);
   if (node.type === 'string') return HELD_OUT.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
   return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));

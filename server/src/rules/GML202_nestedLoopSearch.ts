@@ -5,6 +5,7 @@ import { lengthOf } from '../analysis/values';
 import { GBDT_CV, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
 import { TRAINERS as HF_TRAINERS } from '../frameworks/huggingface';
 import { CROSS_VALIDATION, foldCount } from '../frameworks/sklearn';
+import { inTrainingRun, isPhaseLoop } from '../frameworks/epochLoops';
 import { DEFAULT_GRID_SEARCH_MIN_FITS } from '../config/settings';
 import { defineRule } from './rule';
 import { lastName } from '../analysis/qualifiedName';
@@ -20,8 +21,25 @@ const REPORTING_METHODS = new Set(['print', 'info', 'debug', 'warning', 'log', '
 
 interface Search {
   outer: Node;
+  /** The loops over hyperparameter values, outermost first. */
   loops: Node[];
+  /** The loops that run each combination again on other folds or seeds. */
+  repeats: Node[];
   call: CallSite;
+}
+
+/** Loop variables that repeat one training on other folds or seeds: `fold`, `fold_idx`, `k_fold`, `seed`, `run`, `repeat`. */
+const REPEAT_NAME = /^((i|k|n)_?)?(fold|seed|run|rep|repeat|repetition)(_?(idx|id|i|no|num|number))?$/i;
+
+/**
+ * What a literal loop is to a search: a dimension whose values configure the training, a repeat of
+ * each training (folds, seeds), or part of one training run (its epoch loop, a loop over the
+ * `"train"`/`"val"` phases, anything inside the epoch loop), which is no search at all.
+ */
+function loopRole(model: Semantic, loop: Node): 'dimension' | 'repeat' | 'run' {
+  if (isPhaseLoop(model, loop) || inTrainingRun(model, loop)) return 'run';
+  const target = loop.childForFieldName('left');
+  return target?.type === 'identifier' && REPEAT_NAME.test(target.text) ? 'repeat' : 'dimension';
 }
 
 /** Number of values a loop iterates over when it is a literal hyperparameter list, else undefined. */
@@ -162,12 +180,20 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
  * `for x, y in loader`), a single literal loop, repeat counters whose variable is unused
  * (`for _ in range(3)`), lists that are appended to, and torch's `model.train()` mode switch.
  *
+ * Only loops whose values configure a training are dimensions of a search. The loops of one training
+ * run are not: its epoch loop (`for epoch in range(40)` whose iterations train, even with a literal
+ * count and the epoch handed on), every loop inside that epoch loop, and a loop over data splits or
+ * modes (`for phase in ["train", "val"]`, `for split in ("train", "test")`). A loop over folds or seeds
+ * (`for fold in range(5)`, `for seed in [0, 1, 2]`) repeats each combination: it multiplies the number
+ * of trainings but is not a dimension, so one hyperparameter list with a fold loop inside it is a
+ * single literal loop.
+ *
  * The message names the loop variables and gives the number of trainings, e.g.
- * *n_estimators × max_depth × max_features: 3 × 4 × 2 = 24 combinations*, times the CV folds when
- * the training call is `cross_val_score(..., cv=4)` (or the default 5). Fewer trainings than the
- * `grid-search-min-fits` setting (20 by default) is too small a search to report: a 3 × 3 loop
- * drawing nine decision boundaries is left alone, a 3 × 3 loop of `cross_val_score(cv=5)` (45
- * trainings) is not.
+ * *n_estimators × max_depth × max_features: 3 × 4 × 2 = 24 combinations*, times the repeats of a
+ * fold or seed loop, and times the CV folds when the training call is `cross_val_score(..., cv=4)`
+ * (or the default 5). Fewer trainings than the `grid-search-min-fits` setting (20 by default) is
+ * too small a search to report: a 3 × 3 loop drawing nine decision boundaries is left alone, a 3 × 3
+ * loop of `cross_val_score(cv=5)` (45 trainings) is not.
  *
  * ## Why
  *
@@ -327,34 +353,49 @@ export const nestedLoopSearch = defineRule({
     const candidates = [...inBodies.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 
     const searches = new Map<number, Search>();
+    const loopRoles = new Map<number, ReturnType<typeof loopRole>>();
+    const roleOf = (loop: Node) => {
+      let role = loopRoles.get(loop.id);
+      if (!role) loopRoles.set(loop.id, (role = loopRole(model, loop)));
+      return role;
+    };
     for (const call of candidates.map((c) => model.callSite(c))) {
       const at = call.node.startIndex;
       if (literalBodies.filter((b) => at >= b.startIndex && at < b.endIndex).length < 2) continue;
       // Only calls in the same function as their loops: enclosingLoops stops at function bounds.
       if (!isTraining(call)) continue;
-      const loops = model
+      const literal = model
         .enclosingLoops(call.node)
         .filter((l) => literalLoopLength(model, l) !== undefined)
         .reverse();
+      if (literal.length < 2) continue;
+      const roles = literal.map((l) => roleOf(l));
+      const loops = literal.filter((_, i) => roles[i] === 'dimension');
       if (loops.length < 2) continue;
+      const repeats = literal.filter((_, i) => roles[i] === 'repeat');
       // A function only its name says trains counts when it is handed the loop values.
       if (localModuleTraining(call) && !argumentsUseLoopValues(call, loops)) continue;
       const outer = loops[0];
       const previous = searches.get(outer.id);
-      if (!previous || loops.length > previous.loops.length) searches.set(outer.id, { outer, loops, call });
+      if (!previous || loops.length > previous.loops.length) searches.set(outer.id, { outer, loops, repeats, call });
     }
 
-    for (const { outer, loops, call } of searches.values()) {
+    for (const { outer, loops, repeats, call } of searches.values()) {
       const lengths = loops.map((l) => literalLoopLength(model, l)!);
       const names = loops.map((l) => l.childForFieldName('left')!.text);
       const combinations = lengths.reduce((a, b) => a * b, 1);
       let cost = `${names.join(' × ')}: ${lengths.join(' × ')} = ${combinations} combinations`;
-      // Each combination trains at least once; cross-validation multiplies that by its folds.
+      // Each combination trains at least once; fold and seed loops, and cross-validation, multiply that.
       let trainings = combinations;
+      if (repeats.length > 0) {
+        const times = repeats.map((l) => literalLoopLength(model, l)!).reduce((a, b) => a * b, 1);
+        trainings *= times;
+        cost += `, each run ${times} times (${repeats.map((l) => l.childForFieldName('left')!.text).join(' × ')}) = ${trainings} trainings`;
+      }
       if (call.qualifiedName && CROSS_VALIDATION.has(call.qualifiedName)) {
         const folds = foldCount(model, call);
-        cost += folds === undefined ? ', each cross-validated' : `, × ${folds} CV folds = ${combinations * folds} trainings`;
-        if (folds !== undefined) trainings = combinations * folds;
+        cost += folds === undefined ? ', each cross-validated' : `, × ${folds} CV folds = ${trainings * folds} trainings`;
+        if (folds !== undefined) trainings *= folds;
       }
       if (trainings < minFits) continue;
       const right = outer.childForFieldName('right')!;

@@ -170,7 +170,7 @@ function pruneFix(model: Semantic, edits: Edits, objective: Objective, loop: Nod
   const body = loop.childForFieldName('body');
   if (!after || !body) return [];
   const indent = edits.indentOf(after.startPosition.row);
-  const unit = indent.slice(edits.indentOf(loop.startPosition.row).length) || '    ';
+  const unit = edits.blockStep(after);
   const imports = edits.importer(after);
   const optuna = imports.module('optuna');
   const eol = edits.eol;

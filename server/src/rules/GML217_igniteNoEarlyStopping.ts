@@ -4,6 +4,7 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
+import { mentionsHeldOut } from '../frameworks/epochLoops';
 import { EVENTS, IGNITE_EARLY_STOPPING, LOSS_METRICS, isIgniteEvaluator, isIgniteTrainingRun } from '../frameworks/ignite';
 import { defineRule, fact, type ReportedFix } from './rule';
 
@@ -33,6 +34,44 @@ function stoppingMetric(model: Semantic, evaluator: CallSite): { key: string; ne
 function statementOf(model: Semantic, call: CallSite): Node | undefined {
   const parent = model.parentOf(call.node);
   return parent?.type === 'expression_statement' ? parent : undefined;
+}
+
+/** An evaluator engine of the file and the data of each of its `run(…)` calls. */
+interface Evaluator {
+  name: Node;
+  made: CallSite;
+  data: Node[];
+}
+
+/** The file's evaluators, each with the data it is run on, in the order of their first run. */
+function evaluatorsRun(model: Semantic, runs: readonly Node[]): Evaluator[] {
+  const byEngine = new Map<number, Evaluator>();
+  for (const node of runs) {
+    const run = model.callSite(node);
+    const name = run.receiver;
+    const made = name ? model.originCall(name) : undefined;
+    if (!name || !made) continue;
+    let evaluator = byEngine.get(made.node.id);
+    if (!evaluator) byEngine.set(made.node.id, (evaluator = { name, made, data: [] }));
+    const data = run.argument('data', 0);
+    if (data) evaluator.data.push(data);
+  }
+  return [...byEngine.values()];
+}
+
+/**
+ * The evaluator to stop on: one run on held-out data only (`evaluator.run(val_loader)`). An
+ * EarlyStopping handler counts every run of the engine it is attached to, so an evaluator also run on
+ * the training data would stop on the training score; otherwise, why there is no fix.
+ */
+function validationEvaluator(evaluators: readonly Evaluator[]): { evaluator: Evaluator } | { reason: string } {
+  const found = evaluators.find((e) => e.data.length > 0 && e.data.every((d) => d.text === e.data[0].text) && mentionsHeldOut(e.data[0]));
+  if (found) return { evaluator: found };
+  const first = evaluators[0];
+  const datasets = [...new Set(first.data.map((d) => `\`${d.text}\``))];
+  const attach = 'an EarlyStopping handler counts every run of the engine it is attached to, so it needs an evaluator run on validation data only';
+  if (datasets.length > 1) return { reason: `No automatic fix: \`${first.name.text}\` runs on ${datasets.join(' and ')}, and ${attach}.` };
+  return { reason: `No automatic fix: ${datasets.length ? `${datasets[0]}, the data \`${first.name.text}\` runs on,` : `the data \`${first.name.text}\` runs on`} is not named as validation data, and ${attach}.` };
 }
 
 function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Node, evaluator: CallSite): ReportedFix | undefined {
@@ -132,8 +171,14 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
  * trainer.run(train_loader, max_epochs=100)
  * ```
  *
- * The fix is offered when the evaluator is `create_supervised_evaluator(…, metrics={…})` with a
- * literal dictionary (inline or in a variable) bound where `trainer.run(…)` stands: it stops on the
+ * The fix is offered when an evaluator is run on held-out data only (every `evaluator.run(…)` gets
+ * the same data, named as validation or test data: `val_loader`, `loaders["val"]`) and is
+ * `create_supervised_evaluator(…, metrics={…})` with a literal dictionary (inline or in a variable)
+ * bound where `trainer.run(…)` stands. An EarlyStopping handler counts every run of the engine it is
+ * attached to: on an evaluator that also runs on the training data (as in Ignite's MNIST example), it
+ * would see the training score, which keeps improving, and stop on it. There the finding stays and
+ * its message says why there is no fix; with a second evaluator for the training data, the fix picks
+ * the one run on validation data. It stops on the
  * negated loss metric (`Loss`, `MeanSquaredError`, `MeanAbsoluteError`) when there is one, otherwise
  * on the first metric (higher is better). It writes the score function and the handler just before
  * `trainer.run(…)`, in the file's indentation, and imports `EarlyStopping` (and `Events`) once.
@@ -141,9 +186,7 @@ function fixFor(model: Semantic, edits: Edits, run: CallSite, evaluatorName: Nod
  * ## Fix safety
  *
  * Unsafe: training ends earlier than `max_epochs`, and the final weights are the last epoch's, not the
- * best one's (add a `Checkpoint` on the same score to keep the best). The handler counts evaluator
- * runs: when the evaluator runs on the training set too (as in Ignite's MNIST example), each epoch
- * counts twice, so a patience of 5 is 2–3 epochs; raise it there.
+ * best one's (add a `Checkpoint` on the same score to keep the best).
  *
  * ## References
  *
@@ -179,7 +222,9 @@ export const igniteNoEarlyStopping = defineRule({
   },
   check({ model, sites, facts, edits, report }) {
     if (facts.stopsOtherwise || facts.evaluators.length === 0) return;
-    const evaluatorRun = model.callSite(facts.evaluators[0]);
+    const evaluators = evaluatorsRun(model, facts.evaluators);
+    if (evaluators.length === 0) return;
+    const chosen = validationEvaluator(evaluators);
     for (const run of sites.callsNamed('run')) {
       if (!isIgniteTrainingRun(model, run)) continue;
       // Engine.run(data=None, max_epochs=None, epoch_length=None): one epoch when max_epochs is left out.
@@ -189,16 +234,16 @@ export const igniteNoEarlyStopping = defineRule({
       const epochs = numberValue(value);
       if (epochs !== undefined && epochs < PATIENCE + 2) continue;
       if (epochs === undefined && value.kind !== 'unknown') continue;
-      const evaluatorName = evaluatorRun.receiver!;
-      const evaluator = model.originCall(evaluatorName)!;
-      const fix = evaluatorName.type === 'identifier' ? fixFor(model, edits, run, evaluatorName, evaluator) : undefined;
+      const evaluator = 'evaluator' in chosen ? chosen.evaluator : undefined;
+      const fix = evaluator?.name.type === 'identifier' ? fixFor(model, edits, run, evaluator.name, evaluator.made) : undefined;
       report({
         node: run.callee,
         // A count the file does not spell may be small: information, not a warning.
         severity: epochs === undefined ? 'information' : undefined,
         message:
           `The Ignite trainer runs ${epochs ?? 'max_epochs'} epochs while an evaluator scores the model, but no EarlyStopping handler ` +
-          'ends training when that score stops improving: every epoch after that is a full pass over the training data for nothing.',
+          'ends training when that score stops improving: every epoch after that is a full pass over the training data for nothing.' +
+          ('reason' in chosen ? ` ${chosen.reason}` : ''),
         fixes: fix ? [fix] : [],
       });
     }
