@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixAllText } from '../../server/src/fixes/fixAll';
 import { float64Training } from '../../server/src/rules/GML106_float64Training';
-import { findings, useParser, validPython } from '../helpers/analysis';
+import { applyFix, findings, useParser, validPython } from '../helpers/analysis';
 import { dedent, expectFindings, expectFix, expectNone } from '../helpers/markers';
 
 useParser();
@@ -15,13 +15,26 @@ function fixEverything(before: string): string {
   return result.text;
 }
 
+/** The text after applying only the fix of the GML106 finding on the line that contains `line`: what one quick fix in the editor does. */
+function fixOnly(before: string, line: string): string {
+  const text = dedent(before);
+  const index = text.split('\n').findIndex((l) => l.includes(line));
+  const finding = findings(text, 'GML106').find((f) => f.range.start.line === index);
+  assert.ok(finding, `no GML106 on the line with ${line}`);
+  assert.equal(finding.fixes.length, 1, finding.message);
+  const fixed = applyFix(text, finding);
+  assert.ok(validPython(fixed), fixed);
+  return fixed;
+}
+
 /** The GML106 findings of a script, each with no fix. */
-function expectNoFix(text: string, count: number): void {
+function expectNoFix(text: string, count: number, reason?: RegExp): void {
   const found = findings(dedent(text), 'GML106');
   assert.equal(found.length, count, found.map((f) => f.message).join(' | '));
   for (const f of found) {
     assert.deepEqual(f.fixes, [], `${f.message} has a fix`);
     assert.match(f.message, /No fix is offered/);
+    if (reason) assert.match(f.message, reason);
   }
 }
 
@@ -374,27 +387,30 @@ describe('GML106 float64-training', () => {
   });
 
   it('fix: a float64 name imported on its own becomes torch.float32, importing torch once', () => {
-    expectFix(
-      'GML106',
-      `
-      from torch import float64, optim, zeros
-      w = zeros(3, dtype=float64, requires_grad=True)
-      opt = optim.SGD([w], lr=0.1)
-      for x, y in batches:
-          opt.zero_grad()
-          ((x @ w - y) ** 2).mean().backward()
-          opt.step()
-      `,
-      `
-      from torch import float64, optim, zeros
-      import torch
-      w = zeros(3, dtype=torch.float32, requires_grad=True)
-      opt = optim.SGD([w], lr=0.1)
-      for x, y in batches:
-          opt.zero_grad()
-          ((x @ w - y) ** 2).mean().backward()
-          opt.step()
-      `,
+    assert.equal(
+      fixEverything(`
+        from torch import float64, optim, rand, zeros
+        x = rand(256, 3, dtype=float64)
+        y = x.sum(1)
+        w = zeros(3, dtype=float64, requires_grad=True)
+        opt = optim.SGD([w], lr=0.1)
+        for step in range(100):
+            opt.zero_grad()
+            ((x @ w - y) ** 2).mean().backward()
+            opt.step()
+      `),
+      dedent(`
+        from torch import float64, optim, rand, zeros
+        import torch
+        x = rand(256, 3, dtype=torch.float32)
+        y = x.sum(1)
+        w = zeros(3, dtype=torch.float32, requires_grad=True)
+        opt = optim.SGD([w], lr=0.1)
+        for step in range(100):
+            opt.zero_grad()
+            ((x @ w - y) ** 2).mean().backward()
+            opt.step()
+      `),
     );
   });
 
@@ -605,6 +621,346 @@ describe('GML106 fixes keep a model and its inputs in one dtype', () => {
       for step in range(100):
           optimizer.zero_grad()
           model(x).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      1,
+    );
+  });
+});
+
+describe('GML106 fixes: models reached other than by their name, raw tensors, integer inputs', () => {
+  it('follows the inputs of model.forward(x): the model and its float64 data change in one fix', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      import torch.nn as nn
+      inputs = torch.rand(256, 3, dtype=torch.float64)
+      targets = inputs.sum(1, keepdim=True)
+      model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
+      model.double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          nn.functional.mse_loss(model.forward(inputs), targets).backward()
+          optimizer.step()
+      `,
+      'model.double()',
+    );
+    assert.match(fixed, /model\.float\(\)/);
+    assert.match(fixed, /inputs = torch\.rand\(256, 3, dtype=torch\.float32\)/);
+  });
+
+  it('offers no fix for a model called only as model.forward(x) on data it cannot follow', () => {
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      import torch.nn as nn
+      data = np.random.rand(256, 4)
+      inputs = torch.from_numpy(data[:, :3])
+      model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
+      model.double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          nn.functional.mse_loss(model.forward(inputs), targets).backward()
+          optimizer.step()
+      `,
+      1,
+    );
+  });
+
+  it('offers no fix for a model handed to a trainer class of the file, which calls it as self.net(x)', () => {
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      import torch.nn as nn
+
+      class Trainer:
+          def __init__(self, net, optimizer):
+              self.net = net
+              self.optimizer = optimizer
+
+          def step(self, x, y):
+              self.optimizer.zero_grad()
+              loss = ((self.net(x) - y) ** 2).mean()
+              loss.backward()
+              self.optimizer.step()
+
+      rows = np.random.rand(256, 4)
+      model = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
+      model.double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      trainer = Trainer(model, optimizer)
+      for epoch in range(50):
+          trainer.step(torch.from_numpy(rows[:, :3]), torch.from_numpy(rows[:, 3:]))
+      `,
+      1,
+      /not every call of this model could be found/,
+    );
+  });
+
+  it('offers no fix for a model also handed to a function of another module (a trainer, an evaluator)', () => {
+    expectNoFix(
+      `
+      import torch
+      from torch.utils.data import DataLoader, TensorDataset
+      from helpers import evaluate
+      features = torch.tensor(X, dtype=torch.float64)
+      model = Classifier().double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for xb, yb in DataLoader(TensorDataset(features, labels), batch_size=32):
+          optimizer.zero_grad()
+          criterion(model(xb), yb).backward()
+          optimizer.step()
+      evaluate(model, test_loader)
+      `,
+      2,
+      /handed to a trainer, a class of this file or a function of another module/,
+    );
+  });
+
+  it('offers no fix for float64 data fed to a model that a class of the file makes float64 (self.net = ….to(torch.float64))', () => {
+    expectNoFix(
+      `
+      import torch
+      import torch.nn as nn
+
+      class Model(nn.Module):
+          def __init__(self):
+              super().__init__()
+              self.net = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1)).to(torch.float64)
+
+          def forward(self, x):
+              return self.net(x)
+
+      x = torch.rand(256, 3, dtype=torch.float64)
+      y = x.sum(1, keepdim=True)
+      model = Model()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          ((model(x) - y) ** 2).mean().backward()
+          optimizer.step()
+      `,
+      1,
+      /a class of this file makes float64 modules or tensors of its own/,
+    );
+  });
+
+  it('keeps following a model wrapped in DataParallel under the same name', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      import torch.nn as nn
+      x = torch.rand(256, 3, dtype=torch.float64)
+      model = nn.Linear(3, 1).double()
+      model = nn.DataParallel(model)
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          model(x).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      'nn.Linear(3, 1).double()',
+    );
+    assert.doesNotMatch(fixed, /float64|double/);
+  });
+
+  it('offers no fix for a raw float64 parameter matrix-multiplied with data it cannot follow', () => {
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      data = np.random.rand(256, 4)
+      x = torch.from_numpy(data[:, :3])
+      y = torch.from_numpy(data[:, 3:])
+      w = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
+      b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.SGD([w, b], lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          loss = ((x @ w + b - y) ** 2).mean()
+          loss.backward()
+          optimizer.step()
+      `,
+      2,
+      /matrix-multiplied/,
+    );
+    expectNoFix(
+      `
+      import numpy as np
+      import torch
+      x = torch.tensor(np.random.rand(256, 3))
+      w = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.SGD([w], lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          torch.matmul(x, w).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      1,
+    );
+  });
+
+  it('converts a raw-tensor network and the data it multiplies together, through tanh and the next layer', () => {
+    const script = `
+      import torch
+      x = torch.rand(256, 3, dtype=torch.float64)
+      y = torch.sin(x.sum(1, keepdim=True))
+      w1 = torch.randn(3, 16, dtype=torch.float64, requires_grad=True)
+      b1 = torch.zeros(16, dtype=torch.float64, requires_grad=True)
+      w2 = torch.randn(16, 1, dtype=torch.float64, requires_grad=True)
+      b2 = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.Adam([w1, b1, w2, b2], lr=1e-2)
+      for step in range(100):
+          optimizer.zero_grad()
+          h = torch.tanh(x @ w1 + b1)
+          loss = ((h @ w2 + b2 - y) ** 2).mean()
+          loss.backward()
+          optimizer.step()
+    `;
+    const fixed = fixOnly(script, 'w2 = ');
+    for (const name of ['x', 'w1', 'b1', 'w2']) assert.match(fixed, new RegExp(`\\n${name} = torch\\.\\w+\\([^\\n]*dtype=torch\\.float32`), name);
+    assert.doesNotMatch(fixOnly(script, 'w1 = '), /x = torch\.rand\(256, 3, dtype=torch\.float64\)/);
+    assert.doesNotMatch(fixEverything(script), /float64/);
+  });
+
+  it('follows a raw-tensor network through a name rebound to itself (a residual h = tanh(h @ w2) + h)', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      x = torch.rand(256, 3, dtype=torch.float64)
+      w1 = torch.randn(3, 8, dtype=torch.float64, requires_grad=True)
+      w2 = torch.randn(8, 8, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.SGD([w1, w2], lr=0.01)
+      for step in range(100):
+          optimizer.zero_grad()
+          h = torch.tanh(x @ w1)
+          h = torch.tanh(h @ w2) + h
+          h.pow(2).mean().backward()
+          optimizer.step()
+      `,
+      'w2 = ',
+    );
+    assert.doesNotMatch(fixed, /float64/);
+  });
+
+  it('follows raw parameters into a function of the file that gives them to F.linear', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      from torch.nn import functional as F
+      x = torch.rand(256, 3, dtype=torch.float64)
+      y = x.sum(1, keepdim=True)
+      w = torch.randn(1, 3, dtype=torch.float64, requires_grad=True)
+
+      def predict(inputs, weight):
+          return F.linear(inputs, weight)
+
+      optimizer = torch.optim.SGD([w], lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          ((predict(x, w) - y) ** 2).mean().backward()
+          optimizer.step()
+      `,
+      'w = ',
+    );
+    assert.doesNotMatch(fixed, /float64/);
+  });
+
+  it('offers no fix for a raw float64 parameter passed to a function of another module', () => {
+    expectNoFix(
+      `
+      import torch
+      from mymodels import mlp_forward
+      x = torch.rand(256, 3, dtype=torch.float64)
+      w = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.SGD([w], lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          mlp_forward(x, w).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      2,
+    );
+  });
+
+  it('keeps the one-place fix of a raw parameter that is only multiplied elementwise (PyTorch promotes the dtypes)', () => {
+    expectFix(
+      'GML106',
+      `
+      import numpy as np
+      import torch
+      x = torch.tensor(np.random.rand(256, 3))
+      scale = torch.ones(3, dtype=torch.float64, requires_grad=True)
+      optimizer = torch.optim.SGD([scale], lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          (x * scale).sum(1).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      `
+      import numpy as np
+      import torch
+      x = torch.tensor(np.random.rand(256, 3))
+      scale = torch.ones(3, dtype=torch.float32, requires_grad=True)
+      optimizer = torch.optim.SGD([scale], lr=0.1)
+      for step in range(100):
+          optimizer.zero_grad()
+          (x * scale).sum(1).pow(2).mean().backward()
+          optimizer.step()
+      `,
+    );
+  });
+
+  it('takes integer inputs (torch.LongTensor, .argmax()) as no part of the dtype change: an Embedding model is fixed', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      import torch.nn as nn
+      tokens = torch.LongTensor(ids)
+      model = nn.Sequential(nn.Embedding(100, 16), nn.Linear(16, 1)).double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          (model(tokens) + model(scores.argmax(1))).pow(2).mean().backward()
+          optimizer.step()
+      `,
+      'nn.Embedding',
+    );
+    assert.match(fixed, /nn\.Linear\(16, 1\)\)\.float\(\)/);
+  });
+
+  it('takes None and string arguments of a model call as no tensor (model(x, mask=None))', () => {
+    const fixed = fixOnly(
+      `
+      import torch
+      x = torch.rand(64, 3, dtype=torch.float64)
+      model = Net().double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          model(x, mask=None, mode="train").pow(2).mean().backward()
+          optimizer.step()
+      `,
+      'Net().double()',
+    );
+    assert.doesNotMatch(fixed, /float64|double/);
+  });
+
+  it('offers no fix for a model fed torch.tensor of a list it cannot follow (NumPy float64 scalars in it stay float64)', () => {
+    expectNoFix(
+      `
+      import torch
+      import torch.nn as nn
+      tokens = torch.tensor(encode(texts))
+      model = nn.Sequential(nn.Embedding(100, 16), nn.Linear(16, 1)).double()
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+      for step in range(50):
+          optimizer.zero_grad()
+          model(tokens).pow(2).mean().backward()
           optimizer.step()
       `,
       1,

@@ -64,13 +64,28 @@ export interface DtypeSources {
 }
 
 /** Methods whose result keeps the dtype of the tensor they are called on. */
-const SAME_DTYPE = new Set(['to', 'cuda', 'cpu', 'detach', 'requires_grad_', 'view', 'reshape', 'unsqueeze', 'squeeze', 'clone', 'contiguous', 'permute', 'transpose', 'flatten', 't', 'expand', 'repeat', 'view_as', 'reshape_as', 'expand_as', 'pin_memory', 'numpy', 'copy']);
+export const SAME_DTYPE: ReadonlySet<string> = new Set(['to', 'cuda', 'cpu', 'detach', 'requires_grad_', 'view', 'reshape', 'unsqueeze', 'squeeze', 'clone', 'contiguous', 'permute', 'transpose', 'flatten', 't', 'expand', 'repeat', 'view_as', 'reshape_as', 'expand_as', 'pin_memory', 'numpy', 'copy']);
 /** Casts to a dtype other than float64. */
 const OTHER_CASTS = new Set(['float', 'half', 'bfloat16', 'int', 'long', 'short', 'bool']);
-/** PyTorch factories that make tensors of the default dtype when given none. */
-const TORCH_FACTORIES = new Set(['randn', 'rand', 'zeros', 'ones', 'empty', 'full', 'linspace', 'logspace', 'eye', 'Tensor', 'FloatTensor', 'randint', 'arange', 'normal'].map((n) => `torch.${n}`));
+/**
+ * PyTorch factories that make tensors of the default dtype when given none, or of an integer or
+ * other fixed dtype (`torch.randint`, `torch.LongTensor`): indices fed to an `nn.Embedding` take
+ * no part in a float64-to-float32 change, and an integer tensor given to a layer that computes
+ * with it fails in both dtypes.
+ */
+const TORCH_FACTORIES = new Set(
+  ['randn', 'rand', 'zeros', 'ones', 'empty', 'full', 'linspace', 'logspace', 'eye', 'Tensor', 'FloatTensor', 'randint', 'arange', 'normal', 'randperm', 'LongTensor', 'IntTensor', 'ShortTensor', 'CharTensor', 'ByteTensor', 'BoolTensor', 'HalfTensor', 'BFloat16Tensor', 'argmax', 'argmin', 'argsort'].map((n) => `torch.${n}`),
+);
+/** Tensor methods whose result has an integer dtype whatever the tensor's. */
+const INTEGER_RESULTS = new Set(['argmax', 'argmin', 'argsort', 'nonzero']);
 /** PyTorch calls that join tensors into one of their dtype. */
 const JOINS = new Set(['cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack'].map((n) => `torch.${n}`));
+/** PyTorch calls whose result has the dtype of the tensors they compute with. */
+const SAME_DTYPE_CALLS = new Set(
+  ['tanh', 'sigmoid', 'relu', 'exp', 'log', 'sin', 'cos', 'abs', 'sqrt', 'square', 'matmul', 'mm', 'bmm', 'nn.functional.linear']
+    .concat(['relu', 'tanh', 'sigmoid', 'gelu', 'silu', 'elu', 'leaky_relu', 'softplus', 'dropout'].map((n) => `nn.functional.${n}`))
+    .map((n) => `torch.${n}`),
+);
 /** NumPy calls that keep their data's dtype when given none. */
 const NUMPY_FROM_DATA = new Set(['numpy.array', 'numpy.asarray']);
 /** Calls around a loader in a `for` that yield its batches with an index or progress bar. */
@@ -103,6 +118,10 @@ export function dtypeSources(model: Semantic, expr: Node): DtypeSources {
       case 'float':
       case 'true':
       case 'false':
+      case 'none':
+      case 'string':
+      case 'comparison_operator':
+        // Python numbers, flags and text; a comparison's bool tensor.
         return;
       case 'list':
       case 'tuple':
@@ -143,6 +162,7 @@ export function dtypeSources(model: Semantic, expr: Node): DtypeSources {
       const method = site.methodName;
       if (method === 'double' && given === 0) return void out.places.push({ node: site.node, kind: 'double' });
       if (OTHER_CASTS.has(method) && given === 0) return;
+      if (INTEGER_RESULTS.has(method)) return;
       if (method === 'to' || method === 'type' || method === 'astype') {
         const dtype = method === 'astype' ? site.argument('dtype', 0) : (dtypeArgument(model, site) ?? (method === 'type' ? site.positional[0] : undefined));
         if (!dtype) return method === 'to' ? visit(site.receiver, depth + 1) : unknown();
@@ -161,6 +181,10 @@ export function dtypeSources(model: Semantic, expr: Node): DtypeSources {
     }
     if (FROM_DATA.has(q) || NUMPY_FROM_DATA.has(q)) return visit(site.positional[0] ?? site.keywords.get('data')?.value, depth + 1);
     if (JOINS.has(q)) return visit(site.argument('tensors', 0), depth + 1);
+    if (SAME_DTYPE_CALLS.has(q)) {
+      for (const arg of site.positional) visit(arg, depth + 1);
+      return;
+    }
     return TORCH_FACTORIES.has(q) ? undefined : unknown();
   };
   visit(expr, 0);

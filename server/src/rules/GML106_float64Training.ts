@@ -4,7 +4,8 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { stringLiteral } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
-import { dtypeSources, float64Kind as float64, modelCalls, type Float64, type Float64Place } from '../frameworks/float64';
+import { dtypeSources, float64Kind as float64, type Float64, type Float64Place } from '../frameworks/float64';
+import { modelMeetings, tensorMeetings, type Feed } from '../frameworks/float64Feeds';
 import { optimizedModels } from '../frameworks/modelSize';
 import { castsDtype, DEFAULT_DTYPE_SETTERS, dtypeArgument, FROM_DATA, TORCH_DOUBLE_TENSORS, TORCH_FLOAT64 } from '../frameworks/torch';
 import { TrainingUse, type Carry } from '../frameworks/trainedValues';
@@ -64,7 +65,10 @@ function tensorsMadeFrom(model: Semantic, value: Node): CallSite[] {
 }
 
 const WITHHELD =
-  'No fix is offered: a model and the tensors it is called with must change dtype together, and not every tensor this model is called with could be followed to a float64 place that the fix converts too.';
+  'No fix is offered: a model and the tensors it is called with must change dtype together (so must a tensor and what it is matrix-multiplied with), and not every one of those tensors could be followed to a float64 place that the fix converts too.';
+const WITHHELD_CALLS =
+  'No fix is offered: a model and the tensors it is called with must change dtype together, and not every call of this model could be found: it is kept on an object or handed to a trainer, a class of this file or a function of another module (as a raw parameter can be).';
+const WITHHELD_CLASS = 'No fix is offered: a class of this file makes float64 modules or tensors of its own, which the fix would leave float64 beside the float32 it writes.';
 
 /** A float64 place the rule may report: what it says, its fix, whether it reaches training, and the value it makes float64. */
 interface Place {
@@ -239,13 +243,15 @@ class Places {
 
   /**
    * Whether the file's fixes keep every float64 model and the tensors it is called with in one
-   * dtype: each model a place makes float64 (the name its value is assigned to, when that name is
-   * called; every trained model for a default dtype) is called only with tensors whose dtype is
-   * followed back to float64 places that are fixed too, or to another dtype. A float64 place found
-   * that way in a training step's call of the model feeds training (`extra`); one found in another
-   * call (evaluation after training) or anything not followed withholds every fix.
+   * dtype, and why not (`withheld`): each model a place makes float64 (the name its value is kept
+   * in, when that name is used as a module; every trained model for a default dtype) is called
+   * only with tensors whose dtype is followed back to float64 places that are fixed too, or to
+   * another dtype; likewise each float64 tensor and what it is matrix-multiplied with. A float64
+   * place found that way in a training step feeds training (`extra`); one found elsewhere
+   * (evaluation after training), anything not followed, a model handed on where its calls cannot be
+   * found, or float64 that a class of the file makes withholds every fix.
    */
-  consistency(): { fixable: boolean; extra: Set<number>; group: Place[] } {
+  consistency(): { withheld: string | undefined; extra: Set<number>; group: Place[] } {
     const model = this.model;
     const all = this.all();
     const places = all.filter((p) => p.reaches());
@@ -254,23 +260,23 @@ class Places {
       const place = this.at(source);
       return place?.reaches() ? place : undefined;
     };
-    // float64 a model's own methods make (`torch.zeros(…, dtype=torch.double)` in `forward`) stays as it is.
-    const inClass = all.some((p) => !flagged.has(p.node.id) && !!model.enclosingClass(p.node));
+    // float64 a class of the file makes (a model's `.to(torch.float64)` in `__init__`, hidden states in `forward`)
+    // stays as it is, and so must what meets it.
+    let withheld = all.some((p) => !flagged.has(p.node.id) && !!model.enclosingClass(p.node)) ? WITHHELD_CLASS : undefined;
     const extra = new Set<number>();
     const group: Place[] = [];
-    let fixable = true;
     for (const place of places) {
-      const calls = this.callsOfModel(place);
-      if (calls === undefined) continue;
-      group.push(place);
-      if (calls.length === 0 || inClass) fixable = false;
-      for (const call of calls) {
-        for (const arg of [...call.positional, ...[...call.keywords.values()].map((k) => k.value)]) {
-          const sources = dtypeSources(model, arg);
-          if (!sources.known) fixable = false;
+      const feeds = this.feedsOf(place);
+      if (feeds === undefined) continue;
+      if (!group.some((p) => p.node.id === place.node.id)) group.push(place);
+      if (feeds === 'unknown') withheld ??= WITHHELD_CALLS;
+      else for (const feed of feeds) {
+        for (const input of feed.inputs) {
+          const sources = dtypeSources(model, input);
+          if (!sources.known) withheld ??= WITHHELD;
           for (const source of sources.places) {
-            const at = reaching(source) ?? (this.use.inTrainingRegion(call.node) ? this.at(source) : undefined);
-            if (!at) fixable = false;
+            const at = reaching(source) ?? (this.use.inTrainingRegion(feed.node) ? this.at(source) : undefined);
+            if (!at) withheld ??= WITHHELD;
             else if (!group.some((p) => p.node.id === at.node.id)) {
               group.push(at);
               if (!at.reaches()) extra.add(at.node.id);
@@ -279,39 +285,53 @@ class Places {
         }
       }
     }
-    return { fixable, extra, group };
+    return { withheld, extra, group };
   }
 
   /**
-   * The calls of the model a place makes float64: undefined when it makes no model float64 (a
-   * tensor, never called), empty when a model's calls could not be found.
+   * What the value a place makes float64 computes with: the calls of the model it makes (every
+   * trained model for a default dtype), or the operands a tensor is matrix-multiplied with.
+   * Undefined when it meets nothing that must change with it (a tensor only added or fed on);
+   * 'unknown' when a use cannot be followed: a model whose calls are not found or that is handed
+   * on (a trainer, a class of the file), a value kept on an object (`self.net = …`), a raw
+   * parameter passed to a function of another module.
    */
-  private callsOfModel(place: Place): CallSite[] | undefined {
+  private feedsOf(place: Place): Feed[] | 'unknown' | undefined {
     const model = this.model;
     if (!place.made) {
-      const calls: CallSite[] = [];
+      const feeds: Feed[] = [];
       for (const region of this.regions()) {
         for (const step of stepsWithin(model, region)) {
           const optimizer = step.update.positional[0] ?? step.update.receiver;
           const trained = optimizer && optimizedModels(model, optimizer);
-          if (!trained) return [];
-          for (const m of trained) if (m.type === 'identifier') calls.push(...modelCalls(model, m));
+          if (!trained) return 'unknown';
+          for (const m of trained) {
+            if (m.type !== 'identifier') continue;
+            const uses = modelMeetings(model, m);
+            if (uses.escapes) return 'unknown';
+            feeds.push(...uses.feeds);
+          }
         }
       }
-      return calls;
+      return feeds.length > 0 ? feeds : 'unknown';
     }
-    const name = assignedName(model, place.made);
-    const calls = name ? modelCalls(model, name) : [];
-    return calls.length > 0 ? calls : undefined;
+    const target = keptIn(model, place.made);
+    if (target?.type === 'attribute' || target?.type === 'subscript') return 'unknown';
+    if (target?.type !== 'identifier') return undefined;
+    const asModel = modelMeetings(model, target);
+    if (asModel.module) return asModel.escapes || asModel.feeds.length === 0 ? 'unknown' : asModel.feeds;
+    const asTensor = tensorMeetings(model, target);
+    if (asTensor.module && asTensor.escapes) return 'unknown';
+    return asTensor.feeds.length > 0 ? asTensor.feeds : undefined;
   }
 }
 
 /**
- * The name a value is kept in: the receiver of a cast written as a statement (`model.double()`),
- * else the name it is assigned to, up through methods called on it and PyTorch calls it is passed
- * to (`model = nn.Sequential(nn.Linear(2, 8, dtype=torch.float64)).to(device)`).
+ * Where a value is kept: the receiver of a cast written as a statement (`model.double()`), else
+ * the target it is assigned to (a name, `self.net`, `models[k]`), up through methods called on it
+ * and PyTorch calls it is passed to (`model = nn.Sequential(nn.Linear(2, 8, dtype=torch.float64)).to(device)`).
  */
-function assignedName(model: Semantic, made: Node): Node | undefined {
+function keptIn(model: Semantic, made: Node): Node | undefined {
   const statement = model.parentOf(made);
   if (statement?.type === 'expression_statement' && made.type === 'call') {
     const receiver = model.callSite(made).receiver;
@@ -321,10 +341,7 @@ function assignedName(model: Semantic, made: Node): Node | undefined {
   for (let hop = 0; hop < 10; hop++) {
     const parent = model.parentOf(node);
     if (!parent) return undefined;
-    if (parent.type === 'assignment') {
-      const left = parent.childForFieldName('left');
-      return parent.childForFieldName('right')?.id === node.id && left?.type === 'identifier' ? left : undefined;
-    }
+    if (parent.type === 'assignment') return parent.childForFieldName('right')?.id === node.id ? (parent.childForFieldName('left') ?? undefined) : undefined;
     if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === node.id) {
       const call = model.parentOf(parent);
       if (call?.type !== 'call') return undefined;
@@ -417,21 +434,33 @@ const COST =
  *
  * Unsafe. The fix writes float32 where float64 was named (`.float()`, `torch.float32`,
  * `np.float32`, `torch.FloatTensor`). A model and the tensors it is called with must share a
- * dtype, so when a place makes a model float64 (the name it is kept in is called, `model(x)`,
- * directly or through a function of the file; every trained model for a default dtype), the rule
- * follows each tensor the model is called with, in training and after it, back to where its dtype
- * comes from: names, tuple assignments, slices, `.to(device)`, `.requires_grad_()` and other
- * methods that keep the dtype, `torch.cat` / `torch.stack`, `torch.tensor` / `torch.from_numpy`
- * of NumPy data, and the batches of a `DataLoader(TensorDataset(…))`. The fix then converts the
- * model and those float64 places together, and its title counts them. The finding stays and no
- * fix is offered when one of those tensors cannot be followed (data read from a file, NumPy's own
- * float64 default, a loader or a function of another module), when float64 data that no fix
- * converts is given to the model (a test set evaluated after training), when the model's calls
- * are not found, or when a class of the file makes float64 tensors of its own (hidden states in
- * `forward`): converting only the model would stop the script with `RuntimeError: mat1 and mat2
- * must have the same dtype`. float64 data that feeds no model seen here (raw parameters,
- * `w = torch.zeros(…, dtype=torch.float64, requires_grad=True)`) is converted one place at a time,
- * each with its own finding: every such place that meets the same tensors must change together.
+ * dtype, so when a place makes a model float64 (the name it is kept in is used as a module:
+ * called as `model(x)` or `model.forward(x)`, directly or through a function of the file, or given
+ * `.parameters()`; every trained model for a default dtype), the rule follows each tensor the model
+ * is called with, in training and after it, back to where its dtype comes from: names, tuple
+ * assignments, slices, `.to(device)`, `.requires_grad_()` and other methods that keep the dtype,
+ * arithmetic, `torch.tanh` and other elementwise calls, `torch.cat` / `torch.stack`,
+ * `torch.tensor` / `torch.from_numpy` of NumPy data, and the batches of a
+ * `DataLoader(TensorDataset(…))`. Raw tensors are followed the same way where they are
+ * matrix-multiplied (`x @ w`, `torch.matmul`, `F.linear`, also inside a function of the file),
+ * since PyTorch does not promote mixed dtypes there: `h = torch.tanh(x @ w1 + b1)` then `h @ w2`
+ * puts `x`, `w1`, `b1` and `w2` in one fix. The fix then converts the model (or tensor) and those
+ * float64 places together, and its title counts them. Integer tensors (`torch.randint`,
+ * `torch.LongTensor`, `.long()`, `.argmax()`) and `None`, numbers and strings given to a model take
+ * no part: an `nn.Embedding` reads integer indices in either dtype, and an integer tensor given to
+ * a layer that computes with it fails in float64 as in float32.
+ *
+ * The finding stays and no fix is offered when one of those tensors cannot be followed (data read
+ * from a file, NumPy's own float64 default, `torch.tensor` of a list, a loader or a function of
+ * another module), when float64 data that no fix converts is given to the model (a test set
+ * evaluated after training), when not every call of the model can be found (it is kept on an
+ * object, `self.net = …`, or handed to a trainer, a class of the file such as one that calls
+ * `self.net(x)`, or a function of another module; a raw parameter passed to a function of another
+ * module likewise), or when a class of the file makes float64 modules or tensors of its own
+ * (hidden states in `forward`, `self.net = ….to(torch.float64)`): converting only one side would
+ * stop the script with `RuntimeError: mat1 and mat2 must have the same dtype`. A float64 tensor
+ * that is only added or multiplied elementwise keeps a fix of its own: PyTorch promotes the
+ * result to float64 there.
  *
  * float32 rounds earlier than float64: a model that relied on float64 (an ill-conditioned problem,
  * a loss that cancels large terms) may train differently. float64 may be the point of the script:
@@ -469,10 +498,10 @@ export const float64Training = defineRule({
     const flag = (place: Place | undefined) => {
       // A place off the way to training counts only as a tensor a training step gives a float64 model (`model(x.double())`).
       if (!place || (!place.reaches() && !places().inTraining(place.node))) return;
-      const { fixable, extra, group } = model.remember('GML106.consistency', () => places().consistency());
+      const { withheld, extra, group } = model.remember('GML106.consistency', () => places().consistency());
       if (!place.reaches() && !extra.has(place.node.id)) return;
       const message = `${place.what}: ${COST}. Train in float32 unless the model needs float64.`;
-      if (!fixable) return report({ node: place.node, message: `${message} ${WITHHELD}` });
+      if (withheld) return report({ node: place.node, message: `${message} ${withheld}` });
       const own = place.fix(edits);
       const others = group.filter((p) => p.node.id !== place.node.id);
       if (!group.some((p) => p.node.id === place.node.id) || others.length === 0) return report({ node: place.node, message, fixes: [own] });
