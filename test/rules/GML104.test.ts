@@ -336,7 +336,7 @@ describe('GML104 lightning-fp32', () => {
 
       def train_mnist(config, num_epochs=10):
           model = LightningMNISTClassifier(config)
-          trainer = pl.Trainer(max_epochs=num_epochs)
+          trainer = pl.Trainer(max_epochs=num_epochs, accelerator="gpu", devices=1)
           trainer.fit(model)
       `,
       `
@@ -349,10 +349,30 @@ describe('GML104 lightning-fp32', () => {
 
       def train_mnist(config, num_epochs=10):
           model = LightningMNISTClassifier(config)
-          trainer = pl.Trainer(max_epochs=num_epochs, precision=16)
+          trainer = pl.Trainer(max_epochs=num_epochs, accelerator="gpu", devices=1, precision=16)
           trainer.fit(model)
       `,
     );
+  });
+
+  it('leaves Trainers and Fabrics on the CPU alone: accelerator="cpu", and a Lightning 1.x Trainer that asks for no GPU', () => {
+    expectNone('GML104', `
+      import lightning as L
+      trainer = L.Trainer(accelerator="cpu", max_epochs=3)
+      fabric = L.Fabric(accelerator="cpu")
+    `);
+    for (const args of ['max_epochs=3', 'max_epochs=3, gpus=0', 'max_epochs=3, gpus=None']) {
+      expectNone('GML104', `
+        import pytorch_lightning as pl
+
+        class LitModel(pl.LightningModule):
+            def training_epoch_end(self, outputs):
+                pass
+
+        trainer = pl.Trainer(${args})
+        trainer.fit(LitModel())
+      `);
+    }
   });
 
   it('fix: Fabric gets precision="bf16-mixed"', () => {

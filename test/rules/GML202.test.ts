@@ -25,6 +25,48 @@ describe('GML202 nested-loop-search', () => {
     `, { settings: ALL });
   });
 
+  it('flags a loop over itertools.product of literal lists that trains a model per combination (book-style PyTorch grid)', () => {
+    expectFindings(`
+      import itertools
+      import torch
+
+      results = {}
+      for lr, batch_size in itertools.product([0.1, 0.01, 0.001, 0.0001], [16, 32, 64, 128, 256]):
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: A loop over itertools.product of literal hyperparameter values trains a model for every combination (lr × batch_size: 4 × 5 = 20 combinations)
+          model = torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+          optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+          loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True)
+          for epoch in range(10):
+              for x, y in loader:
+                  optimizer.zero_grad()
+                  loss = torch.nn.functional.cross_entropy(model(x), y)
+                  loss.backward()
+                  optimizer.step()
+          results[(lr, batch_size)] = evaluate(model, val_loader)
+    `);
+    // Lists held in names, one tuple variable, a factor of one value, and a product inside another literal loop.
+    expectFindings(`
+      from itertools import product
+      from sklearn.svm import SVC
+      Cs = [0.1, 1, 10]
+      for kernel in ["rbf", "poly"]:
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML202: (kernel × params[0] × params[2]: 2 × 3 × 2 = 12 combinations)
+          for params in product(Cs, ["scale"], [1e-3, 1e-2]):
+              SVC(kernel=kernel, C=params[0], gamma=params[1], tol=params[2]).fit(X, y)
+    `, { settings: ALL });
+  });
+
+  it('leaves a product loop alone whose factors are not literal, that repeats one list, or that trains too few models', () => {
+    for (const iterable of ['itertools.product(cfg.lrs, cfg.sizes)', 'itertools.product([0.1, 0.01], repeat=2)', 'itertools.product([0.1, 0.01], [16, 32])']) {
+      expectNone('GML202', `
+        import itertools
+        from sklearn.linear_model import SGDClassifier
+        for a, b in ${iterable}:
+            SGDClassifier(alpha=a, batch=b).fit(X, y)
+      `);
+    }
+  });
+
   it('points to Optuna and successive halving', () => {
     const [finding] = expectFindings(`
       from sklearn.svm import SVC

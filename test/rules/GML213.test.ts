@@ -440,6 +440,54 @@ describe('GML213 lightning-no-early-stopping', () => {
       assert.equal(long.severity, 'warning');
       assert.match(long.fixes[0].title, /patience=3\)/);
     });
+    it('reports a max_epochs the file does not show (config attribute, dict entry, unread parameter) as information, never a warning', () => {
+      for (const setup of [
+        ['config = load_config()', 'config.max_epochs'],
+        ['cfg = {"max_epochs": 2, "lr": 1e-3}', 'cfg["max_epochs"]'],
+        ['hparams = yaml.safe_load(open("hparams.yaml"))', 'hparams.get("max_epochs", 2)'],
+      ]) {
+        const [finding] = expectFindings(`
+          import lightning as L
+          ${setup[0]}
+          trainer = L.Trainer(max_epochs=${setup[1]})
+          trainer.fit(model, train_loader, val_loader)
+          ^^^^^^^^^^^ GML213: max_epochs (as configured)
+        `);
+        assert.equal(finding.severity, 'information');
+      }
+      const [steps] = expectFindings(`
+        import lightning as L
+        def main(args):
+            trainer = L.Trainer(max_steps=args.max_steps)
+            trainer.fit(model, train_loader, val_loader)
+            ^^^^^^^^^^^ GML213
+      `);
+      assert.equal(steps.severity, 'information');
+    });
+
+    it('keeps a long argparse default information (the command line may give another count), and a long literal a warning', () => {
+      const [fromCommandLine] = expectFindings(`
+        import argparse
+        import lightning as L
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--max_epochs", type=int, default=50)
+        args = parser.parse_args()
+        trainer = L.Trainer(max_epochs=args.max_epochs)
+        trainer.fit(model, train_loader, val_loader)
+        ^^^^^^^^^^^ GML213: max_epochs (50)
+      `);
+      assert.equal(fromCommandLine.severity, 'information');
+      const [literal] = expectFindings(`
+        import lightning as L
+        EPOCHS = 50
+        def train(model, epochs):
+            trainer = L.Trainer(max_epochs=epochs)
+            trainer.fit(model, train_loader, val_loader)
+            ^^^^^^^^^^^ GML213: max_epochs (50)
+        train(model, EPOCHS)
+      `);
+      assert.equal(literal.severity, 'warning');
+    });
   });
 
   describe('fix', () => {

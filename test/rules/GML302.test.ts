@@ -369,6 +369,36 @@ describe('GML302 dataloader-no-pin-memory', () => {
     `);
   });
 
+  it('leaves a Lightning 1.x Trainer that asks for no GPU alone (1.x trained on the CPU): Trainer(), gpus=0, gpus=None', () => {
+    for (const args of ['max_epochs=3', 'max_epochs=3, gpus=0', 'max_epochs=3, gpus=None']) {
+      expectNone('GML302', `
+        import pytorch_lightning as pl
+        from torch.utils.data import DataLoader
+
+        class LitModel(pl.LightningModule):
+            def validation_epoch_end(self, outputs):
+                self.log("val_loss", sum(outputs) / len(outputs))
+
+        loader = DataLoader(train_set, batch_size=32, num_workers=2)
+        trainer = pl.Trainer(${args})
+        trainer.fit(LitModel(), loader)
+      `);
+    }
+  });
+
+  it('flags a Lightning 1.x Trainer given GPUs (gpus=1, gpus=args.gpus), and pytorch_lightning.Trainer() with nothing written for 1.x (2.x picks the accelerator)', () => {
+    for (const args of ['gpus=1', 'gpus=args.gpus', 'gpus=0, accelerator="gpu", devices=1', 'max_epochs=3']) {
+      expectFindings(`
+        import pytorch_lightning as pl
+        from torch.utils.data import DataLoader
+        loader = DataLoader(train_set, batch_size=32, num_workers=2)
+        #        ^^^^^^^^^^ GML302: picks its device at run time
+        trainer = pl.Trainer(${args})
+        trainer.fit(model, loader)
+      `);
+    }
+  });
+
   it('follows the target-device setting over what the script says', () => {
     const script = `
       from torch.utils.data import DataLoader

@@ -295,6 +295,114 @@ describe('GML401 grad-tracking-inference', () => {
     );
   });
 
+  it('leaves a context that may turn gradients off alone: a conditional no_grad, one passed in as a parameter, a local no_grad decorator', () => {
+    // `ctx = nullcontext() if train else torch.no_grad()`, and the same inline.
+    expectNone(
+      'GML401',
+      `
+      import contextlib
+      import torch
+
+      def run_epoch(model, loader, train):
+          if not train:
+              model.eval()
+          ctx = contextlib.nullcontext() if train else torch.no_grad()
+          with ctx:
+              for x in loader:
+                  out = model(x)
+          return out
+
+      model = torch.load("model.pt")
+      model.eval()
+      with (torch.no_grad() if not args.train else contextlib.nullcontext()):
+          for x in loader:
+              out = model(x)
+    `,
+    );
+    // The grad mode handed to a function by the file's call, or by callers the file does not show.
+    for (const call of ['run_epoch(model, val_loader, torch.no_grad())', '']) {
+      expectNone(
+        'GML401',
+        `
+        import torch
+
+        def run_epoch(model, loader, grad_context):
+            with grad_context:
+                for x in loader:
+                    out = model(x)
+            return out
+
+        model = torch.load("model.pt")
+        model.eval()
+        ${call}
+      `,
+      );
+    }
+    expectNone(
+      'GML401',
+      `
+      import functools
+      import torch
+
+      model = torch.load("model.pt")
+      model.eval()
+
+      def no_grad_wrapper(fn):
+          @functools.wraps(fn)
+          def inner(*args, **kwargs):
+              with torch.no_grad():
+                  return fn(*args, **kwargs)
+          return inner
+
+      @no_grad_wrapper
+      def predict(batch):
+          return model(batch)
+
+      for x in loader:
+          predict(x)
+    `,
+    );
+  });
+
+  it('still flags a context or decorator that certainly leaves gradients on: nullcontext passed in, a local decorator that only times', () => {
+    expectFindings(`
+      import contextlib
+      import torch
+
+      def run_epoch(model, loader, grad_context):
+          with grad_context:
+              for x in loader:
+                  out = model(x)
+      #                 ^^^^^^^^ GML401
+          return out
+
+      model = torch.load("model.pt")
+      model.eval()
+      run_epoch(model, val_loader, contextlib.nullcontext())
+    `);
+    expectFindings(`
+      import functools
+      import torch
+
+      model = torch.load("model.pt")
+      model.eval()
+
+      def timed(fn):
+          @functools.wraps(fn)
+          def inner(*args, **kwargs):
+              return fn(*args, **kwargs)
+          return inner
+
+      @timed
+      def predict(batch):
+          return model(batch)
+      #          ^^^^^^^^^^^^ GML401
+
+      for x in loader:
+          predict(x)
+    `);
+  });
+
   it("leaves Lightning's step hooks and a module's forward alone", () => {
     expectNone(
       'GML401',

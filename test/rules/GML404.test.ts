@@ -587,6 +587,107 @@ describe('GML404 per-step-host-sync', () => {
     );
   });
 
+  it('fix: a total handed to a same-file function that only prints, logs or divides it (by position, or by keyword to a method)', () => {
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = "cuda"
+
+      def report(epoch, total, steps):
+          avg = total / steps
+          print(f"epoch {epoch}: loss {avg:.4f}")
+          logger.info("epoch %d loss %.4f", epoch, total / steps)
+
+      for epoch in range(10):
+          total_loss = 0.0
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total_loss += loss.item()
+          report(epoch, total_loss, len(loader))
+      `,
+      `
+      import torch
+      device = "cuda"
+
+      def report(epoch, total, steps):
+          avg = total / steps
+          print(f"epoch {epoch}: loss {avg:.4f}")
+          logger.info("epoch %d loss %.4f", epoch, total / steps)
+
+      for epoch in range(10):
+          total_loss = 0.0
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total_loss += loss.detach()
+          report(epoch, total_loss, len(loader))
+      `,
+    );
+    const [finding] = expectFindings(`
+      import torch
+      device = "cuda"
+
+      class Runner:
+          def log_epoch(self, epoch, total=0.0):
+              print("epoch", epoch, "loss", total)
+
+          def fit(self, loader, optimizer):
+              for epoch in range(10):
+                  running = 0.0
+                  for x, y in loader:
+                      x, y = x.to(device), y.to(device)
+                      optimizer.zero_grad()
+                      loss = criterion(model(x), y)
+                      loss.backward()
+                      optimizer.step()
+                      running += loss.item()
+      #                          ^^^^^^^^^^^ GML404
+                  self.log_epoch(epoch, total=running)
+    `);
+    assert.equal(realFixes(finding.fixes).length, 1);
+  });
+
+  it('offers no fix where a same-file function the total is handed to stores, returns, plots, appends or passes it on', () => {
+    for (const body of [
+      'history.append(total / steps)',
+      'return total / steps',
+      'plt.plot([epoch], [total])',
+      'STATS["loss"] = total',
+      'avg = total / steps\n    return avg',
+      'save_metrics(total)',
+      'self_check = lambda: total',
+    ]) {
+      const [finding] = expectFindings(`
+        import torch
+        device = "cuda"
+
+        def report(epoch, total, steps):
+            ${body.replace('\n', '\n        ')}
+
+        for epoch in range(10):
+            total_loss = 0.0
+            for x, y in loader:
+                x, y = x.to(device), y.to(device)
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total_loss += loss.item()
+        #                     ^^^^^^^^^^^ GML404
+            report(epoch, total_loss, len(loader))
+      `);
+      assert.deepEqual(realFixes(finding.fixes), [], body);
+    }
+  });
+
   it('look-alike: a local function named print is not the builtin, so the total printed through it gets no fix', () => {
     const [finding] = expectFindings(`
       import torch

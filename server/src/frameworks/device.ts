@@ -77,7 +77,7 @@ function frameworkPicksDevice({ model, sites }: FactContext): boolean {
     const cpu = call.valueOf('cpu', 4);
     if (!(cpu && truthiness(cpu) === true)) return true;
   }
-  return lightningBuilders(model, sites).some(({ call, kind }) => lightningAccelerator(call, kind) === 'runtime');
+  return lightningBuilders(model, sites).some(({ call, kind }) => lightningAccelerator(model, call, kind) === 'runtime');
 }
 
 /** `.to(<dtype>)` converts, it does not move. */

@@ -12,6 +12,7 @@ import { localClassOf } from './callbacks';
 import { HF_PIPELINES, TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
 import { isLightningHook } from './lightning';
 import { within } from './loops';
+import { argumentsFor } from './parameters';
 import { functionsRunBy } from './training';
 import { AUTOGRAD_NAMESPACES, GRAD_MODE, MODULE_BASES, MODULE_LOADERS, MODULE_SELF_METHODS, SET_GRAD_ENABLED } from './torch';
 
@@ -220,11 +221,43 @@ export function certainlyNotModule(model: Semantic, target: Node): boolean {
   });
 }
 
-/** Whether a `with` item or decorator chooses the grad mode: `torch.no_grad()`, `@torch.inference_mode()`, `torch.set_grad_enabled(…)`, `torch.enable_grad()`. */
-export function choosesGradMode(model: Semantic, expr: Node): boolean {
+/**
+ * Whether a `with` item or decorator may choose the grad mode: `torch.no_grad()`, `@torch.inference_mode()`,
+ * `torch.set_grad_enabled(…)`, `torch.enable_grad()`; a conditional expression with one of them in a
+ * branch (`torch.no_grad() if evaluating else nullcontext()`), or a name assigned one; a parameter
+ * that a call of its function in this file passes one for, or that no call here shows (unknown); or a
+ * decorator defined in this file that enters one (`def no_grad_wrapper(fn): …`).
+ */
+export function mayChooseGradMode(model: Semantic, expr: Node, depth = 0): boolean {
   let q = expr.type === 'call' ? model.callSite(expr).qualifiedName : model.qualifiedName(expr);
   if (!q && expr.type === 'identifier') q = model.originCall(expr)?.qualifiedName;
-  return !!q && GRAD_MODE.has(q);
+  if (q && GRAD_MODE.has(q)) return true;
+  if (depth > 4) return false;
+  switch (expr.type) {
+    case 'parenthesized_expression': {
+      const inner = expr.namedChildren.find((c) => c && c.type !== 'comment');
+      return !!inner && mayChooseGradMode(model, inner, depth + 1);
+    }
+    case 'conditional_expression': {
+      const [body, , alternative] = expr.namedChildren;
+      return (!!body && mayChooseGradMode(model, body, depth + 1)) || (!!alternative && mayChooseGradMode(model, alternative, depth + 1));
+    }
+    case 'call': {
+      // `@no_grad_wrapper()`, `grad_context()` where `grad_context = torch.no_grad if … else …`.
+      const callee = expr.childForFieldName('function');
+      return !!callee && callee.type === 'identifier' && mayChooseGradMode(model, callee, depth + 1);
+    }
+    case 'identifier':
+      return model.lookup(expr.text, expr).some((b) => {
+        if (b.kind === 'assign') return !!b.value && mayChooseGradMode(model, b.value, depth + 1);
+        if (b.kind === 'def') return model.callsWithin(b.node).some((c) => GRAD_MODE.has(c.qualifiedName ?? ''));
+        if (b.kind !== 'param') return false;
+        const passed = argumentsFor(model, expr);
+        return !passed || passed.some((arg) => mayChooseGradMode(model, arg, depth + 1));
+      });
+    default:
+      return false;
+  }
 }
 
 /** `torch.set_grad_enabled(False)` (or any value) called as a statement: the grad mode from there on is the script's choice. */

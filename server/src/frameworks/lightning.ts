@@ -79,8 +79,13 @@ export function lightningBuilders(model: Semantic, sites: Sites): Array<{ call: 
   return out;
 }
 
-/** What a Trainer, Fabric or LightningCLI call says about the device: `accelerator="cpu"` keeps it on the CPU; anything else picks one at run time. */
-export function lightningAccelerator(call: CallSite, kind: LightningBuilder): 'cpu' | 'runtime' {
+/**
+ * What a Trainer, Fabric or LightningCLI call says about the device: `accelerator="cpu"` keeps it on
+ * the CPU, and so does a Trainer written for Lightning 1.x (see writtenForLightning1) that asks for
+ * no device, since 1.x trained on the CPU unless given `gpus` (`Trainer()`, `Trainer(gpus=0)`,
+ * `Trainer(gpus=None)`); anything else picks one at run time (2.x defaults to `accelerator="auto"`).
+ */
+export function lightningAccelerator(model: Semantic, call: CallSite, kind: LightningBuilder): 'cpu' | 'runtime' {
   let accelerator;
   if (kind === 'cli') {
     // `LightningCLI(..., trainer_defaults={"accelerator": "cpu"})`
@@ -90,7 +95,23 @@ export function lightningAccelerator(call: CallSite, kind: LightningBuilder): 'c
     // Fabric(accelerator="auto", …) takes it first; Trainer's parameters are keyword-only.
     accelerator = call.valueOf('accelerator', kind === 'fabric' ? 0 : undefined);
   }
-  return accelerator?.kind === 'string' && accelerator.value === 'cpu' ? 'cpu' : 'runtime';
+  if (accelerator?.kind === 'string' && accelerator.value === 'cpu') return 'cpu';
+  return kind === 'trainer' && lightning1TrainerOnCpu(model, call) ? 'cpu' : 'runtime';
+}
+
+/** Trainer arguments that may put a Lightning 1.x Trainer on another device (`accelerator=`, `devices=`, `tpu_cores=`; a strategy or plugin of its own). */
+const LIGHTNING_1_DEVICE_ARGUMENTS = ['accelerator', 'devices', 'tpu_cores', 'ipus', 'hpus', 'strategy', 'plugins'];
+
+/**
+ * A Trainer written for Lightning 1.x that names no device: no `gpus` (or `gpus=0` / `gpus=None`),
+ * none of the other device arguments, no positional or `**` arguments that could carry one.
+ */
+function lightning1TrainerOnCpu(model: Semantic, trainer: CallSite): boolean {
+  if (trainer.positional.length > 0 || trainer.hasStarArgs || trainer.hasStarKwargs) return false;
+  if (LIGHTNING_1_DEVICE_ARGUMENTS.some((name) => trainer.keywords.has(name))) return false;
+  const gpus = trainer.valueOf('gpus');
+  if (gpus !== undefined && !(gpus.kind === 'none' || (gpus.kind === 'number' && gpus.value === 0))) return false;
+  return writtenForLightning1(model, trainer);
 }
 
 /**

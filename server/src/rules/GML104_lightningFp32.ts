@@ -2,7 +2,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { nodeRange } from '../fixes/edits';
 import { isSmallModel } from '../frameworks/modelSize';
-import { FABRICS, LIGHTNING_PACKAGES, TRAINERS, trainerFits, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
+import { FABRICS, LIGHTNING_PACKAGES, lightningAccelerator, TRAINERS, trainerFits, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
 import { defineRule } from './rule';
 
 /** Literal precision values that mean full (32/64-bit) precision. */
@@ -51,7 +51,10 @@ function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
  * nothing and is not reported; one that is passed on, returned or kept elsewhere may train, and is.
  * Nor is a Trainer whose every `fit` trains a LightningModule built in the file with every layer at
  * most 32 wide (read as [GML101](GML101.md) reads a model: below that width mixed precision was
- * measured not to pay).
+ * measured not to pay). A Trainer or Fabric told the CPU (`accelerator="cpu"`), or a Trainer written
+ * for Lightning 1.x (a `gpus=` argument, or hooks 2.0 removed) that asks for no GPU (`Trainer()`,
+ * `gpus=0`, `gpus=None`; 1.x trained on the CPU unless given one), has no Tensor Cores to use and is
+ * left alone.
  *
  * ## Why
  *
@@ -115,6 +118,8 @@ export const lightningFp32 = defineRule({
       const precision = precisionOf(call);
       if (precision.kind !== 'full') continue;
       const kind = FABRICS.has(call.qualifiedName!) ? 'Fabric' : 'Trainer';
+      // On the CPU there are no Tensor Cores, and Lightning 1.x rejects precision=16 there.
+      if (lightningAccelerator(model, call, kind === 'Fabric' ? 'fabric' : 'trainer') === 'cpu') continue;
       if (kind === 'Trainer' && (trainerOnlyEvaluates(model, call) || fitsOnlySmallModels(model, call))) continue;
       const given = call.keywords.get('precision');
       // Lightning 1.x accepts 16 but rejects the 2.x strings ("bf16-mixed", "16-mixed").

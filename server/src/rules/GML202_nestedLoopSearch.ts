@@ -23,6 +23,7 @@ interface Search {
   outer: Node;
   /** The loops over hyperparameter values, outermost first. */
   loops: Node[];
+  dimensions: Dimension[];
   /** The loops that run each combination again on other folds or seeds. */
   repeats: Node[];
   call: CallSite;
@@ -42,17 +43,56 @@ function loopRole(model: Semantic, loop: Node): 'dimension' | 'repeat' | 'run' {
   return target?.type === 'identifier' && REPEAT_NAME.test(target.text) ? 'repeat' : 'dimension';
 }
 
-/** Number of values a loop iterates over when it is a literal hyperparameter list, else undefined. */
-function literalLoopLength(model: Semantic, loop: Node): number | undefined {
-  if (loop.type !== 'for_statement') return undefined;
-  const right = loop.childForFieldName('right');
-  const left = loop.childForFieldName('left');
-  if (!right || !left) return undefined;
-  const value = model.evaluate(right);
+/** One hyperparameter a loop searches: the variable that takes its values, and how many there are. */
+interface Dimension {
+  name: string;
+  length: number;
+}
+
+/** Number of values an iterable has when it is literal hyperparameter values (two or more), else undefined. */
+function literalValues(model: Semantic, iterable: Node): number | undefined {
+  const value = model.evaluate(iterable);
   if (value.kind !== 'list' && value.kind !== 'tuple' && value.kind !== 'set' && value.kind !== 'dict') return undefined;
   const n = lengthOf(value);
-  if (n === undefined || n < 2) return undefined;
-  return variableShapesBody(loop, left) ? n : undefined;
+  return n === undefined || n < 2 ? undefined : n;
+}
+
+/**
+ * The hyperparameters a `for` loop searches: one for a loop over literal values whose variable the
+ * body uses; one per literal factor of `itertools.product([…], […])` whose variable the body uses
+ * (`for lr, bs in product(lrs, sizes):`, or one tuple variable for them all); none otherwise.
+ */
+function loopDimensions(model: Semantic, loop: Node): Dimension[] {
+  if (loop.type !== 'for_statement') return [];
+  const right = loop.childForFieldName('right');
+  const left = loop.childForFieldName('left');
+  if (!right || !left) return [];
+  const product = productFactors(model, right);
+  if (!product) {
+    const n = literalValues(model, right);
+    return n !== undefined && variableShapesBody(loop, left) ? [{ name: left.text, length: n }] : [];
+  }
+  const targets = left.type === 'identifier' ? product.map(() => left) : left.namedChildren.filter((c): c is Node => !!c);
+  if (targets.length !== product.length) return [];
+  const dimensions: Dimension[] = [];
+  for (const [i, factor] of product.entries()) {
+    // A factor of one value fixes a setting; one not literal is not a hyperparameter list.
+    if (lengthOf(model.evaluate(factor)) === 1) continue;
+    const n = literalValues(model, factor);
+    if (n === undefined) return [];
+    const name = left.type === 'identifier' ? `${left.text}[${i}]` : targets[i].text;
+    if (variableShapesBody(loop, targets[i])) dimensions.push({ name, length: n });
+  }
+  return dimensions;
+}
+
+/** The factors of `itertools.product(a, b, …)` (no `repeat=` or `*` arguments), else undefined. */
+function productFactors(model: Semantic, iterable: Node): Node[] | undefined {
+  // Most loops iterate over other calls (`enumerate(loader)`): the callee's spelling rules them out before its name is resolved.
+  if (iterable.type !== 'call' || !iterable.childForFieldName('function')?.text.endsWith('product')) return undefined;
+  const call = model.callSite(iterable);
+  if (call.qualifiedName !== 'itertools.product' || call.keywords.size > 0 || call.hasStarArgs || call.hasStarKwargs) return undefined;
+  return call.positional;
 }
 
 /** Whether a loop variable is used in the loop body other than in printing / logging. */
@@ -157,12 +197,17 @@ function nestedForLoops(loops: readonly Node[], mayTrain: (body: Node) => boolea
  * ## What it flags
  *
  * A grid search written by hand: two or more nested `for` loops, in the same function, each
- * iterating over literal hyperparameter values, whose innermost body trains a model every time.
+ * iterating over literal hyperparameter values, whose innermost body trains a model every time; or a
+ * loop over `itertools.product` of two or more such lists (`for lr, bs in product([…], […]):`), alone
+ * or among such loops.
  *
  * - A loop counts when its iterable has a value the analysis can see: a list, tuple, set or dict
  *   literal, `range(...)` with literal bounds, `np.linspace`/`np.logspace` with a literal count, or
  *   a name assigned one of these once (and never mutated) — with at least two values, and a loop
- *   variable the body actually uses (other than in a `print`/logging call or an f-string).
+ *   variable the body actually uses (other than in a `print`/logging call or an f-string). Each
+ *   factor of `itertools.product(…)` counts the same way, with its loop variable (a factor of one
+ *   value fixes a setting and is not counted; one that is not literal, or `repeat=`, makes the loop
+ *   not count).
  * - Training is `.fit(...)`, `.train(...)` with arguments (`xgb.train`, `lgb.train`, your own
  *   `train(model, data)`), a zero-argument `trainer.train()` on a Hugging Face / TRL trainer,
  *   `.backward()`, `cross_val_score` / `cross_validate` / `cross_val_predict`, `xgb.cv`, `lgb.cv`,
@@ -330,7 +375,7 @@ export const nestedLoopSearch = defineRule({
 
     // A search needs a call inside the bodies of two loops over literal values: most files have no
     // such loops, and calls elsewhere need no closer look.
-    const literalBodies: Node[] = [];
+    const literalBodies: Array<{ body: Node; dimensions: number }> = [];
     // A training call spells a training name (`fit`, `cross_val_score`, …) or an import alias of one,
     // or calls a function defined here: a body with none of them holds no training call.
     let trainingNames: string[] | undefined;
@@ -343,14 +388,27 @@ export const nestedLoopSearch = defineRule({
         return callee?.type === 'identifier' && model.lookupDefinitions(callee.text, callee).some((b) => b.kind === 'def');
       });
     };
-    for (const loop of nestedForLoops(sites.loops(), mayTrain)) {
-      const body = literalLoopLength(model, loop) !== undefined ? loop.childForFieldName('body') : null;
-      if (body) literalBodies.push(body);
+    // A loop over `itertools.product` of literal lists is a grid by itself, nested or not.
+    const productLoops = sites.loops().filter((l) => {
+      const right = l.type === 'for_statement' ? l.childForFieldName('right') : null;
+      const body = l.childForFieldName('body');
+      return !!right && !!body && !!productFactors(model, right) && mayTrain(body);
+    });
+    const dimensionsOf = new Map<number, Dimension[]>();
+    for (const loop of new Set([...nestedForLoops(sites.loops(), mayTrain), ...productLoops])) {
+      const dimensions = loopDimensions(model, loop);
+      const body = dimensions.length > 0 ? loop.childForFieldName('body') : null;
+      if (body) literalBodies.push({ body, dimensions: dimensions.length });
     }
-    if (literalBodies.length < 2) return;
+    if (literalBodies.reduce((n, b) => n + b.dimensions, 0) < 2) return;
     const inBodies = new Map<number, Node>();
-    for (const body of literalBodies) for (const c of body.descendantsOfType('call')) if (c) inBodies.set(c.id, c);
+    for (const { body } of literalBodies) for (const c of body.descendantsOfType('call')) if (c) inBodies.set(c.id, c);
     const candidates = [...inBodies.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const dimensionsOfLoop = (loop: Node): Dimension[] => {
+      let known = dimensionsOf.get(loop.id);
+      if (!known) dimensionsOf.set(loop.id, (known = loopDimensions(model, loop)));
+      return known;
+    };
 
     const searches = new Map<number, Search>();
     const loopRoles = new Map<number, ReturnType<typeof loopRole>>();
@@ -361,34 +419,34 @@ export const nestedLoopSearch = defineRule({
     };
     for (const call of candidates.map((c) => model.callSite(c))) {
       const at = call.node.startIndex;
-      if (literalBodies.filter((b) => at >= b.startIndex && at < b.endIndex).length < 2) continue;
+      if (literalBodies.filter(({ body }) => at >= body.startIndex && at < body.endIndex).reduce((n, b) => n + b.dimensions, 0) < 2) continue;
       // Only calls in the same function as their loops: enclosingLoops stops at function bounds.
       if (!isTraining(call)) continue;
       const literal = model
         .enclosingLoops(call.node)
-        .filter((l) => literalLoopLength(model, l) !== undefined)
+        .filter((l) => dimensionsOfLoop(l).length > 0)
         .reverse();
-      if (literal.length < 2) continue;
       const roles = literal.map((l) => roleOf(l));
       const loops = literal.filter((_, i) => roles[i] === 'dimension');
-      if (loops.length < 2) continue;
+      const dimensions = loops.flatMap(dimensionsOfLoop);
+      if (dimensions.length < 2) continue;
       const repeats = literal.filter((_, i) => roles[i] === 'repeat');
       // A function only its name says trains counts when it is handed the loop values.
       if (localModuleTraining(call) && !argumentsUseLoopValues(call, loops)) continue;
       const outer = loops[0];
       const previous = searches.get(outer.id);
-      if (!previous || loops.length > previous.loops.length) searches.set(outer.id, { outer, loops, repeats, call });
+      if (!previous || dimensions.length > previous.dimensions.length) searches.set(outer.id, { outer, loops, dimensions, repeats, call });
     }
 
-    for (const { outer, loops, repeats, call } of searches.values()) {
-      const lengths = loops.map((l) => literalLoopLength(model, l)!);
-      const names = loops.map((l) => l.childForFieldName('left')!.text);
+    for (const { outer, loops, dimensions, repeats, call } of searches.values()) {
+      const lengths = dimensions.map((d) => d.length);
+      const names = dimensions.map((d) => d.name);
       const combinations = lengths.reduce((a, b) => a * b, 1);
       let cost = `${names.join(' × ')}: ${lengths.join(' × ')} = ${combinations} combinations`;
       // Each combination trains at least once; fold and seed loops, and cross-validation, multiply that.
       let trainings = combinations;
       if (repeats.length > 0) {
-        const times = repeats.map((l) => literalLoopLength(model, l)!).reduce((a, b) => a * b, 1);
+        const times = repeats.flatMap(dimensionsOfLoop).reduce((n, d) => n * d.length, 1);
         trainings *= times;
         cost += `, each run ${times} times (${repeats.map((l) => l.childForFieldName('left')!.text).join(' × ')}) = ${trainings} trainings`;
       }
@@ -405,7 +463,7 @@ export const nestedLoopSearch = defineRule({
           end: { line: right.endPosition.row, character: right.endPosition.column },
         },
         message:
-          `Nested loops over literal hyperparameter values train a model for every combination (${cost}): a hand-written exhaustive ` +
+          `${loops.length === 1 ? 'A loop over itertools.product of literal hyperparameter values trains' : 'Nested loops over literal hyperparameter values train'} a model for every combination (${cost}): a hand-written exhaustive ` +
           'grid search whose cost multiplies with every list. Optuna (TPE sampling with pruning) or successive halving (HalvingGridSearchCV) ' +
           'usually find an equally good setting with a fraction of the trainings.',
       });

@@ -132,11 +132,19 @@ const PATIENCE = 3;
 /** Lightning's max_epochs when neither it nor max_steps is set. */
 const DEFAULT_MAX_EPOCHS = 1000;
 
-/** How many epochs a Trainer trains, when the file says: `max_epochs`, else 1000 unless `max_steps` is set. */
-function trainedEpochs(model: Semantic, trainer: CallSite): number | undefined {
+/**
+ * How many epochs a Trainer trains, when the file says: `max_epochs`, else 1000 unless `max_steps` is
+ * set; and whether that count is written in the file (`fixed`), not only an argparse default that
+ * the command line may override.
+ */
+function trainedEpochs(model: Semantic, trainer: CallSite): { epochs?: number; fixed: boolean } {
   const maxEpochs = trainer.keywords.get('max_epochs')?.value;
-  if (maxEpochs) return model.evaluate(maxEpochs).kind === 'none' ? defaultEpochs(trainer) : epochCount(model, maxEpochs);
-  return trainer.presence('max_epochs') === 'absent' ? defaultEpochs(trainer) : undefined;
+  if (!maxEpochs || model.evaluate(maxEpochs).kind === 'none') {
+    const epochs = !maxEpochs && trainer.presence('max_epochs') === 'unknown' ? undefined : defaultEpochs(trainer);
+    return { epochs, fixed: epochs !== undefined };
+  }
+  const epochs = epochCount(model, maxEpochs);
+  return { epochs, fixed: epochs !== undefined && epochCount(model, maxEpochs, 0, false) === epochs };
 }
 
 function defaultEpochs(trainer: CallSite): number | undefined {
@@ -185,7 +193,10 @@ function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite
  * alone: one epoch sets the best validation value and one more must fail to beat it, so a stop can
  * save nothing. Three to nine epochs are reported as information, with the bound on what stopping
  * can save (at most the last N − 2 of N) and a patience that can act within the run (1 up to 5
- * epochs, 2 for 6–9). Ten or more, or a length the file does not show, are a warning.
+ * epochs, 2 for 6–9). Ten or more written in the file (Lightning's 1000 included) are a warning. A
+ * length the file does not show (`max_epochs=config.max_epochs`, `cfg["max_epochs"]`, `max_steps=…`)
+ * may be short, and a long argparse default may be overridden on the command line: both are reported
+ * as information only.
  *
  * It stays quiet for runs that cannot gain: `max_epochs` of 2 or less, `fast_dev_run`, and
  * `limit_val_batches=0`; and whenever something cannot be read from the file: `callbacks=cfg.callbacks`,
@@ -280,7 +291,7 @@ export const lightningNoEarlyStopping = defineRule({
       if (!trainer) continue;
 
       // Runs that never get far: one or two epochs, fast_dev_run, or validation switched off.
-      const epochs = trainedEpochs(model, trainer);
+      const { epochs, fixed } = trainedEpochs(model, trainer);
       if (epochs !== undefined && epochs >= 0 && tooShortToStop(epochs)) continue;
       const fastDev = trainer.valueOf('fast_dev_run');
       if (fastDev && truthiness(fastDev) !== false) continue;
@@ -314,7 +325,8 @@ export const lightningNoEarlyStopping = defineRule({
       const length = defaulted ? '1000 by default' : epochs !== undefined ? String(epochs) : 'as configured';
       report({
         node: fit.callee,
-        severity: short ? 'information' : undefined,
+        // A count not written in the file (`cfg.max_epochs`, an argparse default) may be small, or overridden: worth a look, not a warning.
+        severity: short || !fixed ? 'information' : undefined,
         message:
           `Trainer.fit has validation data but the Trainer has no EarlyStopping callback: it trains to max_epochs (${length}) whatever the validation metric does, ` +
           (short ? `so epochs after it stops improving are wasted compute. ${shortRunBound(epochs, chosen ? chosen.monitor : 'the validation metric')}` : 'so epochs after it stops improving are wasted compute.'),

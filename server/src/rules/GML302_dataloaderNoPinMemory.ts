@@ -24,7 +24,9 @@ import { defineRule } from './rule';
  * trains on CUDA or picks its device when it runs: it names `"cuda"`, calls `.cuda()` or a
  * `torch.cuda` function, chooses with `torch.cuda.is_available()` or `torch.accelerator`, moves
  * batches to a device passed in, or hands placement to Accelerate's `Accelerator`, Lightning's
- * `Trainer`, `Fabric` or `LightningCLI` (unless told the CPU). A script that never leaves the CPU
+ * `Trainer`, `Fabric` or `LightningCLI` (unless told the CPU, `accelerator="cpu"`; a Trainer written
+ * for Lightning 1.x — a `gpus=` argument, or hooks 2.0 removed — that asks for no GPU, `Trainer()`,
+ * `gpus=0` or `gpus=None`, trains on the CPU: 1.x did unless given one). A script that never leaves the CPU
  * (a device chosen and never used included: nothing moved with `.to(device)` / `.cuda()`), or
  * that hides every GPU before importing torch (a literal `os.environ["CUDA_VISIBLE_DEVICES"] = ""`
  * or `"-1"` at module level), is left alone (pinning only speeds up copies to a GPU), and so is a `pin_memory` that is not a

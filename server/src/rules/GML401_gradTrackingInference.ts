@@ -3,7 +3,6 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import {
   certainlyNotModule,
-  choosesGradMode,
   evalModeAt,
   forwardTarget,
   frozenBefore,
@@ -11,6 +10,7 @@ import {
   gradientsWithin,
   hasTrainedWeights,
   managedByFramework,
+  mayChooseGradMode,
   modeSwitches,
   moduleLevelGradients,
   moduleOrigin,
@@ -266,7 +266,11 @@ const facts = {
  *
  * A PyTorch model run forward in evaluation or inference code with autograd on: no
  * `torch.no_grad()` / `torch.inference_mode()` around it (as a `with` block, a decorator, or around
- * every call of its function), and no `torch.set_grad_enabled(…)` in the script. Evaluation code is
+ * a call of its function), and no `torch.set_grad_enabled(…)` in the script. A context that may turn
+ * gradients off counts as one: `torch.set_grad_enabled(is_train)`, a conditional
+ * (`nullcontext() if train else torch.no_grad()`, or a name assigned one), a parameter that a call in
+ * the file passes a grad-mode context for or that no call here shows (`with grad_context:`), and a
+ * decorator defined in the file that enters one. Evaluation code is
  * a forward after `model.eval()` (with no `model.train()` between), a loop or comprehension running
  * a model built or loaded in the file that computes no gradients, a function named for inference
  * (`predict`, `evaluate`, `generate`, …) that computes none, and a script that loads a model and
@@ -395,7 +399,7 @@ export const gradTrackingInference = defineRule({
     for (const call of sites.calls()) {
       const target = forwardTarget(model, call);
       if (!target || managedByFramework(model, call.node) || needsGradientsLocally(model, call) || inAssertingUnitTest(model, call.node)) continue;
-      if (model.inContext(call.node, (e) => choosesGradMode(model, e))) continue;
+      if (model.inContext(call.node, (e) => mayChooseGradMode(model, e))) continue;
       let origin = moduleOrigin(model, target);
       if (!origin && certainlyNotModule(model, target)) continue;
       const evalCall = evalModeAt(model, target, call.node);

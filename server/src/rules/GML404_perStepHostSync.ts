@@ -4,7 +4,8 @@ import type { Node } from '../analysis/parser';
 import type { Edits } from '../fixes/edits';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { lossName, within } from '../frameworks/loops';
-import { perStepRegionAround, steppedByLbfgs, stepsWithin, type TrainingStep } from '../frameworks/training';
+import { parametersOf } from '../frameworks/parameters';
+import { localFunctionCalled, parameterName, perStepRegionAround, steppedByLbfgs, stepsWithin, type TrainingStep } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
@@ -140,11 +141,13 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * formatting it (`f"{total:.3f}"`, `"%.3f" % total`, `"{:.3f}".format(total)`, `logger.info`,
  * `float(total)`, `math.exp(total)`), comparing it and computing with it (`total / n`) still work and
  * sync once, where they happen. So the fix is offered only where every read of the total, and of
- * each name assigned from it (`epoch_loss = total / n`), is one of those. Where one is stored
+ * each name assigned from it (`epoch_loss = total / n`), is one of those; a total handed to a
+ * function of this file (`report(epoch, total)`, `self.log_epoch(total=running)`) is followed into
+ * the parameter that receives it, and judged by its reads there. Where one is stored
  * (`history.append(epoch_loss)`, `losses += [total]`, `d[k] = total`, `self.loss = total`), returned
- * or yielded, or handed to any other call, there is no fix: a list of CUDA tensors breaks
- * matplotlib, NumPy, pandas and JSON (`TypeError: can't convert cuda:0 device type tensor to
- * numpy`), so keep the `.item()` there, or sum on the device and call `.item()` once per epoch
+ * or yielded, or handed to any other call (or to a decorated function, or through `*args`), there
+ * is no fix: a list of CUDA tensors breaks matplotlib, NumPy, pandas and JSON (`TypeError: can't
+ * convert cuda:0 device type tensor to numpy`), so keep the `.item()` there, or sum on the device and call `.item()` once per epoch
  * yourself. Other syncs have no fix: move them under a logging condition (`if step % 100 == 0:`).
  *
  * ## Measured here
@@ -252,7 +255,9 @@ const FORMATTING_METHODS = new Set(['format', 'info', 'debug', 'warning', 'error
  * is read anywhere a CUDA tensor would not do: stored (`history.append(epoch_loss)`, `d[k] = …`,
  * `self.loss = …`, a list or tuple), returned or yielded, or handed to any call that does not just
  * print, format or convert it (matplotlib, NumPy, JSON and MLflow need Python numbers). Printing,
- * formatting, comparing and arithmetic on it work on a tensor.
+ * formatting, comparing and arithmetic on it work on a tensor. Handed to a function of this file
+ * (`report(epoch, total)`, `self.log_epoch(total=running)`), it is followed into the parameter that
+ * receives it, whose reads there are judged the same way.
  */
 function totalLeaves(model: Semantic, statement: Node, seen = new Set<number>()): boolean {
   const target = statement.childForFieldName('left');
@@ -260,11 +265,55 @@ function totalLeaves(model: Semantic, statement: Node, seen = new Set<number>())
   // Keyed by statement: `total = total / n` derives the same name anew.
   if (seen.has(statement.id)) return false;
   seen.add(statement.id);
-  const scope = model.scopeOf(statement);
-  return readsReached(model, target.text, statement, scope).some((read) => {
+  return readsLeave(model, target.text, statement, model.scopeOf(statement), seen);
+}
+
+/** Whether a read of the value `from` gives `name` in `scope` leaves it, as totalLeaves judges one. */
+function readsLeave(model: Semantic, name: string, from: Node, scope: Node, seen: Set<number>): boolean {
+  return readsReached(model, name, from, scope).some((read) => {
     const use = useOfNumber(model, read);
-    return use === 'leaves' || (use !== 'reads' && totalLeaves(model, use, seen));
+    if (use === 'reads' || use === 'leaves') return use === 'leaves';
+    return 'param' in use ? parameterLeaves(model, use, seen) : totalLeaves(model, use, seen);
   });
+}
+
+/** Whether the parameter a total is passed to is read, in its function, anywhere a CUDA tensor would not do. */
+function parameterLeaves(model: Semantic, { fn, param }: ParameterUse, seen: Set<number>): boolean {
+  const name = parameterName(param);
+  const body = fn.childForFieldName('body');
+  if (!name || !body || seen.size >= 8) return true;
+  if (seen.has(param.id)) return false;
+  seen.add(param.id);
+  const scope = model.scopeOf(body);
+  // A nested function or class reading it may keep it.
+  if (model.identifiersWithin(name, body).some((id) => model.scopeOf(id).id !== scope.id)) return true;
+  return readsLeave(model, name, param, scope, seen);
+}
+
+/** The parameter of a same-file function that an argument of a call of it binds. */
+interface ParameterUse {
+  fn: Node;
+  param: Node;
+}
+
+/**
+ * The parameter of the same-file function a call runs that receives an argument (positional, or
+ * `name=value`); undefined when the call spreads `*args` / `**kwargs`, the function is decorated
+ * (the decorator may do anything with it) or takes the argument into `*args` / `**kwargs`.
+ */
+function parameterReceiving(model: Semantic, call: CallSite, argument: Node): ParameterUse | undefined {
+  if (call.hasStarArgs || call.hasStarKwargs) return undefined;
+  const fn = localFunctionCalled(model, call);
+  if (!fn || model.parentOf(fn)?.type === 'decorated_definition') return undefined;
+  const params = parametersOf(fn, call.receiver?.text === 'self');
+  if (argument.type === 'keyword_argument') {
+    const name = argument.childForFieldName('name')?.text;
+    const param = params.find((p) => parameterName(p) === name);
+    return param ? { fn, param } : undefined;
+  }
+  const index = call.positional.findIndex((p) => p.id === argument.id);
+  const param = index >= 0 ? params[index] : undefined;
+  return param ? { fn, param } : undefined;
 }
 
 /**
@@ -300,10 +349,11 @@ function bindsHere(model: Semantic, id: Node): boolean {
 
 /**
  * How a read of a total uses it: 'reads' where a tensor does as well as a number (printed, formatted,
- * compared, a condition), the assignment that derives another name from it (`avg = total / n`), or
- * 'leaves' where it is stored, returned, or handed on.
+ * compared, a condition), the assignment that derives another name from it (`avg = total / n`), the
+ * parameter of a same-file function it is passed to, or 'leaves' where it is stored, returned, or
+ * handed on.
  */
-function useOfNumber(model: Semantic, read: Node): 'reads' | 'leaves' | Node {
+function useOfNumber(model: Semantic, read: Node): 'reads' | 'leaves' | Node | ParameterUse {
   let node = read;
   for (let parent = model.parentOf(node); parent; node = parent, parent = model.parentOf(node)) {
     switch (parent.type) {
@@ -333,7 +383,9 @@ function useOfNumber(model: Semantic, read: Node): 'reads' | 'leaves' | Node {
         return parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier' ? parent : 'leaves';
       case 'argument_list': {
         const call = model.parentOf(parent);
-        return call?.type === 'call' && printsOrFormats(model, model.callSite(call)) ? 'reads' : 'leaves';
+        if (call?.type !== 'call') return 'leaves';
+        const site = model.callSite(call);
+        return printsOrFormats(model, site) ? 'reads' : (parameterReceiving(model, site, node) ?? 'leaves');
       }
       default:
         return 'leaves';
