@@ -6,6 +6,7 @@ import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { addCallbackEdit, analyzeCallbackList, constructorCalls, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, kerasEarlyStoppingName } from '../frameworks/keras';
+import { keywordPresence, keywordValue } from '../frameworks/keywordArguments';
 import { kerasWrapperCalls, wrapperArgument, type KerasWrapper } from '../frameworks/scikeras';
 import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, SKORCH_NETS, analyzeSkorchCallbacks } from '../frameworks/skorch';
 import { defineRule, fact, type Report } from './rule';
@@ -51,21 +52,26 @@ function onlyInitialized(model: Semantic, call: CallSite): boolean {
 function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | undefined {
   if (onlyInitialized(model, call)) return undefined;
   // NeuralNet(module, criterion, optimizer, lr, max_epochs, …): everything after the module is passed by keyword in practice.
-  const epochsValue = call.valueOf('max_epochs');
+  const epochsValue = keywordValue(call, 'max_epochs');
   const epochs = epochsValue === undefined ? SKORCH_DEFAULT_MAX_EPOCHS : numberValue(epochsValue);
   if (epochs === undefined || epochs < SKORCH_PATIENCE + 2) return undefined;
   // Validation: the default ValidSplit(5), or one of skorch's splits; None (or anything else) is no or unknown validation.
-  const split = call.presence('train_split');
+  const split = keywordPresence(call, 'train_split');
   if (split === 'unknown') return undefined;
   if (split === 'present') {
-    const origin = model.originCall(call.argument('train_split')!);
+    // One in a `**params` dict has no node to trace: not known.
+    const given = call.argument('train_split');
+    const origin = given && model.originCall(given);
     if (!origin?.qualifiedName || !SKORCH_SPLITS.has(origin.qualifiedName)) return undefined;
   }
-  const presence = call.presence('callbacks');
+  const presence = keywordPresence(call, 'callbacks');
   if (presence === 'unknown' || changedLater(model, call, ['callbacks'])) return undefined;
   let info: CallbackListInfo | undefined;
   if (presence === 'present') {
-    info = analyzeSkorchCallbacks(model, call.argument('callbacks')!);
+    // Callbacks in a `**params` dict are not read: not known.
+    const given = call.argument('callbacks');
+    if (!given) return undefined;
+    info = analyzeSkorchCallbacks(model, given);
     if (info.state !== 'no') return undefined;
   }
   const es = skorchEarlyStoppingName(edits, call.node);
@@ -84,22 +90,29 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
   // Keras `fit` defaults: one epoch, no validation data.
   const epochsKeyword = wrapperArgument(call, wrapper, 'epochs');
   if (!epochsKeyword) return undefined;
-  const epochs = numberValue(call.valueOf(epochsKeyword)!);
+  const epochs = numberValue(keywordValue(call, epochsKeyword)!);
   if (epochs === undefined || epochs < KERAS_PATIENCE + 2) return undefined;
   const splitKeyword = wrapperArgument(call, wrapper, 'validation_split');
   const dataKeyword = wrapperArgument(call, wrapper, 'validation_data');
   let validation = false;
   if (splitKeyword) {
-    const fraction = numberValue(call.valueOf(splitKeyword)!);
+    const fraction = numberValue(keywordValue(call, splitKeyword)!);
     validation = fraction !== undefined && fraction > 0;
   }
-  if (!validation && dataKeyword) validation = call.valueOf(dataKeyword)!.kind !== 'none' && call.valueOf(dataKeyword)!.kind !== 'unknown';
-  if (!validation || call.hasStarKwargs) return undefined;
+  if (!validation && dataKeyword) {
+    const data = keywordValue(call, dataKeyword)!;
+    validation = data.kind !== 'none' && data.kind !== 'unknown';
+  }
+  // `**kwargs` that is not a literal dict may pass anything.
+  if (!validation || (call.hasStarKwargs && call.starKwargsValue()?.kind !== 'dict')) return undefined;
   const callbacksKeyword = wrapperArgument(call, wrapper, 'callbacks');
   if (changedLater(model, call, ['callbacks', 'fit__callbacks'])) return undefined;
   let info: CallbackListInfo | undefined;
   if (callbacksKeyword) {
-    info = analyzeCallbackList(model, call.argument(callbacksKeyword)!, KERAS_CALLBACKS);
+    // Callbacks in a `**kwargs` dict are not read: not known.
+    const given = call.argument(callbacksKeyword);
+    if (!given) return undefined;
+    info = analyzeCallbackList(model, given, KERAS_CALLBACKS);
     if (info.state !== 'no') return undefined;
   }
   const es = kerasEarlyStoppingName(model, edits.importer(call.node));
@@ -141,7 +154,11 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  * A net built only to be initialized and loaded (`NeuralNetClassifier(…).initialize()` followed by
  * `load_params`, never `fit`) is not reported. Nothing is reported when a value cannot be read from the file: `max_epochs=args.epochs`,
  * `train_split=my_split`, `train_split=None` (no validation score to stop on), `callbacks=make_callbacks()`,
- * `**params`, a later `set_params(callbacks=…)` or `fit(…, callbacks=…)`. The Keras wrappers train one
+ * `**params` whose `params` is not a literal dict, a later `set_params(callbacks=…)` or `fit(…, callbacks=…)`.
+ * Arguments unpacked from a literal dict are read as if written inline, as GML214 reads them
+ * (`kwargs = dict(model=get_clf, epochs=20, fit__validation_split=0.2)` then `KerasClassifier(**kwargs)`;
+ * a dict changed after its assignment, other than by `update` with a literal, is not known); a dict
+ * that holds `callbacks` or `train_split` leaves the net alone. The Keras wrappers train one
  * epoch with no validation data by default, so a wrapper that sets neither is not flagged.
  *
  * ## Why
@@ -179,7 +196,8 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  * For scikeras and the legacy wrapper the fix adds
  * `keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)` (in the
  * spelling the file already has for Keras, as GML211 does). An existing literal callbacks list gets
- * the callback appended in its own layout; `callbacks=None` becomes a list; the import is added once.
+ * the callback appended in its own layout; `callbacks=None` becomes a list; a net built from
+ * `**kwargs` gets `callbacks=[…]` after it; the import is added once.
  *
  * ## Fix safety
  *
