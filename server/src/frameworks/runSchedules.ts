@@ -8,6 +8,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
+import { lastName } from '../analysis/qualifiedName';
 import { numberValue } from '../analysis/values';
 import { classMethods, localClassOf } from './callbacks';
 import { kerasName } from './keras';
@@ -79,10 +80,14 @@ export function builtFromCount(model: Semantic, expr: Node, isCount: CountTest, 
 
 /** Whether a known schedule call's length is the run's: built from its count's name, or (for a length in epochs) the same literal number. */
 function sizedSchedule(model: Semantic, call: CallSite, isCount: CountTest, epochs: number | undefined): boolean {
-  const q = call.qualifiedName;
-  const lengths = q ? SIZED_SCHEDULES.get(kerasName(q) ?? q) : undefined;
+  return sizedAs(model, call.qualifiedName, (keyword, position) => call.argument(keyword, position), isCount, epochs);
+}
+
+/** Whether the schedule class `qualified`, given these arguments, has the run's length. */
+function sizedAs(model: Semantic, qualified: string | undefined, argument: (keyword: string, position: number) => Node | undefined, isCount: CountTest, epochs: number | undefined): boolean {
+  const lengths = qualified ? SIZED_SCHEDULES.get(kerasName(qualified) ?? qualified) : undefined;
   return !!lengths?.some(([keyword, position, unit]) => {
-    const arg = call.argument(keyword, position);
+    const arg = argument(keyword, position);
     if (!arg) return false;
     if (builtFromCount(model, arg, isCount)) return true;
     return unit === 'epochs' && epochs !== undefined && numberValue(model.evaluate(arg)) === epochs;
@@ -172,6 +177,33 @@ export function kerasRunSchedule(model: Semantic, fit: CallSite, epochs: Node, c
   return call && { call, kind: 'learning-rate' };
 }
 
+/** The learning-rate schedule among a Keras scikit-learn wrapper's callbacks that spans its `epochs` (as for a `fit`). */
+export function kerasWrapperRunSchedule(model: Semantic, epochs: Node, callbacks: Node): RunSchedule | undefined {
+  const call = kerasCallbackSchedule(model, callbacks, sameCountName(model, epochs));
+  return call && { call, kind: 'learning-rate' };
+}
+
+const SKORCH_LR_SCHEDULERS: ReadonlySet<string> = new Set(['skorch.callbacks.LRScheduler', 'skorch.callbacks.lr_scheduler.LRScheduler']);
+
+/**
+ * skorch's `LRScheduler(policy=CosineAnnealingLR, T_max=max_epochs)` (the policy a torch scheduler
+ * class or its name, the scheduler's own arguments given by keyword) among a net's callbacks
+ * (`(name, callback)` pairs too), sized to the net's `max_epochs`: the same name, or the same literal.
+ */
+export function skorchRunSchedule(model: Semantic, callbacks: Node, maxEpochs: Node | undefined, epochs: number): RunSchedule | undefined {
+  const isCount = maxEpochs ? sameCountName(model, maxEpochs) : () => false;
+  for (const item of listItems(model, callbacks)) {
+    const pair = item.type === 'tuple' ? item.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment') : undefined;
+    const origin = model.originCall(pair?.length === 2 ? pair[1] : item);
+    if (!origin?.qualifiedName || !SKORCH_LR_SCHEDULERS.has(origin.qualifiedName)) continue;
+    const policy = origin.argument('policy', 0);
+    const named = policy && model.evaluate(policy);
+    const qualified = named?.kind === 'string' ? `torch.optim.lr_scheduler.${named.value}` : policy && model.qualifiedName(policy);
+    if (sizedAs(model, qualified, (keyword) => origin.keywords.get(keyword)?.value, isCount, epochs)) return { call: origin, kind: 'learning-rate' };
+  }
+  return undefined;
+}
+
 /** Spellings inside a LightningModule of the run's length: `self.trainer.max_epochs`, `self.trainer.estimated_stepping_batches`. */
 const TRAINER_RUN_LENGTH = /^(self\.)?trainer\.(max_epochs|estimated_stepping_batches)$/;
 
@@ -207,11 +239,14 @@ export function loopRunSchedule(model: Semantic, loop: Node, count: Node, epochs
   const stop = range.positional.length >= 2 ? range.positional[1] : range.positional[0];
   if (!stop) return undefined;
   const isCount = sameCountName(model, stop);
-  const scope = model.enclosingFunction(loop) ?? model.scopeOf(loop);
-  const calls = model.callsWithin(scope).filter((c) => c.node.startIndex < loop.endIndex);
-  const schedule = calls.find((c) => sizedSchedule(model, c, isCount, epochs));
+  // Found by the names they are spelled with (anywhere in the file, not only the loop's part of it),
+  // then kept when built in the loop's function before its end.
+  const fn = model.enclosingFunction(loop);
+  const beside = (c: CallSite) => c.node.startIndex < loop.endIndex && model.enclosingFunction(c.node)?.id === fn?.id;
+  const spelled = (names: Iterable<string>) => [...new Set([...names].map(lastName))].flatMap((name) => model.callsNamed(name)).filter(beside);
+  const schedule = spelled(SIZED_SCHEDULES.keys()).find((c) => sizedSchedule(model, c, isCount, epochs));
   if (schedule) return { call: schedule, kind: 'learning-rate' };
-  const swa = calls.find(swaCall);
+  const swa = spelled(SWA_CLASSES).find(swaCall);
   return swa && { call: swa, kind: 'averaging' };
 }
 

@@ -7,6 +7,7 @@ import type { Edits } from '../fixes/edits';
 import { addCallbackEdit, analyzeCallbackList, constructorCalls, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, kerasEarlyStoppingName } from '../frameworks/keras';
 import { keywordPresence, keywordValue } from '../frameworks/keywordArguments';
+import { kerasWrapperRunSchedule, runScheduleNote, skorchRunSchedule, type RunSchedule } from '../frameworks/runSchedules';
 import { kerasWrapperCalls, wrapperArgument, type KerasWrapper } from '../frameworks/scikeras';
 import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, SKORCH_NETS, analyzeSkorchCallbacks } from '../frameworks/skorch';
 import { defineRule, fact, type Report } from './rule';
@@ -49,6 +50,11 @@ function onlyInitialized(model: Semantic, call: CallSite): boolean {
   return model.callsOnResultOf(initialized, ['fit']).length === 0 && model.callsOnResultOf(initialized, ['partial_fit']).length === 0;
 }
 
+/** A net whose schedule spans its run: information, no fix (stopping early would change the experiment). */
+function spanningFinding(call: CallSite, head: string, schedule: RunSchedule, epochs: number): Report {
+  return { node: call.callee, severity: 'information', message: `${head} ${runScheduleNote(schedule, epochs)}`, fixes: [] };
+}
+
 function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | undefined {
   if (onlyInitialized(model, call)) return undefined;
   // NeuralNet(module, criterion, optimizer, lr, max_epochs, …): everything after the module is passed by keyword in practice.
@@ -73,6 +79,8 @@ function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | un
     if (!given) return undefined;
     info = analyzeSkorchCallbacks(model, given);
     if (info.state !== 'no') return undefined;
+    const schedule = skorchRunSchedule(model, given, call.argument('max_epochs'), epochs);
+    if (schedule) return spanningFinding(call, `\`${call.callee.text.split('.').pop()}\` trains ${epochs} epochs and scores its validation split every epoch, but no EarlyStopping callback ends training.`, schedule, epochs);
   }
   const es = skorchEarlyStoppingName(edits, call.node);
   const callback = `${es.name}(monitor="valid_loss", patience=${SKORCH_PATIENCE}, load_best=True)`;
@@ -114,6 +122,9 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
     if (!given) return undefined;
     info = analyzeCallbackList(model, given, KERAS_CALLBACKS);
     if (info.state !== 'no') return undefined;
+    const epochsNode = call.argument(epochsKeyword);
+    const schedule = epochsNode && kerasWrapperRunSchedule(model, epochsNode, given);
+    if (schedule) return spanningFinding(call, `\`${call.callee.text.split('.').pop()}\` trains ${epochs} epochs per fit with validation data but no EarlyStopping callback.`, schedule, epochs);
   }
   const es = kerasEarlyStoppingName(model, edits.importer(call.node));
   const callback = `${es.name}(monitor="val_loss", patience=${KERAS_PATIENCE}, restore_best_weights=True)`;
@@ -147,6 +158,14 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  *
  * Shorter runs are left alone: the fix's patience (5 epochs for skorch, 3 for Keras) could never end
  * them early.
+ *
+ * A net whose learning-rate schedule spans its run is reported as information, with no fix: stopping
+ * it early would cut the schedule before the rate anneals and change the experiment. That is skorch's
+ * `LRScheduler(policy=…)` whose torch scheduler (`CosineAnnealingLR`, `OneCycleLR`, `PolynomialLR`, by
+ * class or name) gets a length by keyword that is the net's `max_epochs` (the same name or literal, or
+ * built from that name), or, for the Keras wrappers, a schedule callback read as GML211 reads one
+ * (`LearningRateScheduler` over the `epochs` name, a callback of this file that sets the learning rate
+ * built from it). `LRScheduler(policy="StepLR", step_size=30)` does not count.
  *
  * One code covers both families: they are the same pattern — a deep-learning loop hidden behind
  * `fit(X, y)`, with its epoch budget and callbacks set on the estimator — and the same remedy.
