@@ -126,6 +126,34 @@ describe('GML218 wrapped-net-no-early-stopping', () => {
       `);
     });
 
+    it('a net whose arguments come from a literal dict (**params)', () => {
+      expectFindings(`
+        from skorch import NeuralNetClassifier
+
+        params = dict(max_epochs=30, lr=0.1)
+        net = NeuralNetClassifier(Module, **params)
+        #     ^^^^^^^^^^^^^^^^^^^ GML218: trains 30 epochs and scores its validation split
+        defaults = {"lr": 0.1}
+        net2 = NeuralNetClassifier(Module, **defaults)
+        #      ^^^^^^^^^^^^^^^^^^^ GML218: trains 10 epochs (max_epochs, the default)
+      `);
+    });
+
+    it('not when that dict passes callbacks or a split, or is changed later', () => {
+      expectNone('GML218', `
+        from skorch import NeuralNetClassifier
+        from skorch.callbacks import EarlyStopping
+
+        with_stop = dict(max_epochs=30, callbacks=[EarlyStopping()])
+        a = NeuralNetClassifier(Module, **with_stop)
+        no_split = dict(max_epochs=30, train_split=None)
+        b = NeuralNetClassifier(Module, **no_split)
+        changed = dict(max_epochs=30)
+        changed["callbacks"] = [EarlyStopping()]
+        c = NeuralNetClassifier(Module, **changed)
+      `);
+    });
+
     it('not in a file whose own callback raises KeyboardInterrupt', () => {
       expectNone('GML218', `
         from skorch import NeuralNetClassifier
@@ -217,6 +245,32 @@ describe('GML218 wrapped-net-no-early-stopping', () => {
       `);
     });
 
+    it('scikeras with its arguments in a literal dict (**kwargs)', () => {
+      expectFindings(`
+        from scikeras.wrappers import KerasClassifier
+
+        kwargs = dict(model=get_clf, loss="binary_crossentropy", fit__validation_split=0.2, epochs=20, verbose=False)
+        clf = KerasClassifier(**kwargs)
+        #     ^^^^^^^^^^^^^^^ GML218: trains 20 epochs per fit with validation data
+      `);
+    });
+
+    it('not when that dict is unknown, holds callbacks or gives no validation data', () => {
+      expectNone('GML218', `
+        from scikeras.wrappers import KerasClassifier
+        import keras
+
+        a = KerasClassifier(model=get_clf, epochs=20, validation_split=0.2, **extra)
+        with_stop = dict(model=get_clf, epochs=20, validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping()])
+        b = KerasClassifier(**with_stop)
+        no_validation = dict(model=get_clf, epochs=20)
+        c = KerasClassifier(**no_validation)
+        updated = dict(model=get_clf, epochs=20, validation_split=0.2)
+        updated.update(cfg)
+        d = KerasClassifier(**updated)
+      `);
+    });
+
     it('not without validation data, or for the default single epoch', () => {
       expectNone('GML218', `
         from scikeras.wrappers import KerasClassifier
@@ -291,6 +345,26 @@ describe('GML218 wrapped-net-no-early-stopping', () => {
         from scikeras.wrappers import KerasClassifier
 
         clf = KerasClassifier(model=get_model, epochs=50, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
+        `,
+      );
+    });
+
+    it('scikeras built from a literal dict: callbacks added beside **kwargs', () => {
+      expectFix(
+        'GML218',
+        `
+        import keras
+        from scikeras.wrappers import KerasClassifier
+
+        kwargs = dict(model=get_clf, fit__validation_split=0.2, epochs=20)
+        clf = KerasClassifier(**kwargs)
+        `,
+        `
+        import keras
+        from scikeras.wrappers import KerasClassifier
+
+        kwargs = dict(model=get_clf, fit__validation_split=0.2, epochs=20)
+        clf = KerasClassifier(**kwargs, callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)])
         `,
       );
     });

@@ -5,6 +5,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Sites } from '../rules/rule';
 import { kerasName, kerasSpellings } from './keras';
+import { keywordPresence } from './keywordArguments';
 
 export const SCIKERAS_WRAPPERS: ReadonlySet<string> = new Set([
   'scikeras.wrappers.KerasClassifier',
@@ -37,10 +38,14 @@ export function kerasWrapper(call: CallSite): KerasWrapper | undefined {
   return LEGACY_KERAS_WRAPPERS.has(kerasName(q) ?? '') ? 'legacy' : undefined;
 }
 
-/** The keyword a wrapper takes a Keras `fit` argument by: scikeras also routes `fit__<name>`. */
+/**
+ * The keyword a wrapper takes a Keras `fit` argument by: scikeras also routes `fit__<name>`. Written
+ * inline or a key of the literal dict a `**kwargs` unpacks (read its value with `keywordValue`).
+ */
 export function wrapperArgument(call: CallSite, wrapper: KerasWrapper, name: string): string | undefined {
-  if (wrapper === 'scikeras' && call.keywords.has(`fit__${name}`)) return `fit__${name}`;
-  if (call.keywords.has(name)) return name;
-  if (wrapper === 'legacy' && name === 'epochs' && call.keywords.has('nb_epoch')) return 'nb_epoch';
+  const given = (keyword: string) => keywordPresence(call, keyword) === 'present';
+  if (wrapper === 'scikeras' && given(`fit__${name}`)) return `fit__${name}`;
+  if (given(name)) return name;
+  if (wrapper === 'legacy' && name === 'epochs' && given('nb_epoch')) return 'nb_epoch';
   return undefined;
 }

@@ -5,7 +5,7 @@ import type { Range } from '../analysis/types';
 import { lengthOf, numberValue, rangeValue, type Value } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { ESTIMATORS, LGB_TRAIN, XGB_TRAIN } from '../frameworks/gbdt';
-import { keywordValue } from '../frameworks/gbdtStopping';
+import { keywordValue } from '../frameworks/keywordArguments';
 import { kerasModel } from '../frameworks/keras';
 import { trainerOf } from '../frameworks/lightning';
 import { countCall, countsEpochs } from '../frameworks/epochLoops';

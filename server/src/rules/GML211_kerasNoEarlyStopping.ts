@@ -2,6 +2,7 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel, readsHistoryAtFullLength } from '../frameworks/keras';
+import { kerasRunSchedule, runScheduleNote } from '../frameworks/runSchedules';
 import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
 
@@ -41,6 +42,16 @@ const PATIENCE = 3;
  * Nothing is reported when a value cannot be read from the file: `epochs=args.epochs`,
  * `validation_split=cfg.split`, `callbacks=make_callbacks()`, `callbacks=[*extra]`, `**fit_kwargs`, or
  * an `epochs` left out (Keras then trains a single epoch).
+ *
+ * **A schedule that spans the run** keeps the finding as information, with no fix: a callback in
+ * `callbacks` that sets the learning rate — a `Callback` subclass of this file that assigns
+ * `optimizer.learning_rate` (or calls `set_value` on it), or `LearningRateScheduler(fn)` whose function
+ * uses the count — built from the same name as `epochs=` (`OneCycleScheduler(math.ceil(len(X) / bs) * n_epochs)`
+ * with `epochs=n_epochs`, also through names assigned once), or a `CosineDecay` / `PolynomialDecay` /
+ * `ExponentialDecay` given to the compiled optimizer whose `decay_steps` is built from that name.
+ * Stopping such a run early cuts the schedule before the rate anneals (and `restore_best_weights`
+ * returns a high-rate epoch), which changes the experiment. A schedule whose length is not tied to
+ * the run's count (another name, a literal, `ReduceLROnPlateau`) does not count.
  *
  * **When the receiver cannot be resolved** (a function parameter, `self.model`, a model returned by a
  * function from another module), the rule still reports, but only in a file that imports Keras or
@@ -169,11 +180,23 @@ export const kerasNoEarlyStopping = defineRule({
 
       // A callbacks value that is neither absent, a literal list nor None (`[a] + [b]`) takes no edit.
       // A History later read as if it held every epoch (`plt.plot(range(1, 21), val_loss)`) would break once the run stops early.
-      const fixable = (!info || !!info.literal || !!info.none) && !readsHistoryAtFullLength(model, call, trained, patience);
+      // A learning-rate schedule sized to exactly this run (a one-cycle callback built from `n_epochs`):
+      // stopping early would change the experiment, so the finding is information without a fix.
+      const schedule = kerasRunSchedule(model, call, call.argument('epochs', 3)!, call.argument('callbacks', 5));
+      const fixable = !schedule && (!info || !!info.literal || !!info.none) && !readsHistoryAtFullLength(model, call, trained, patience);
       const es = kerasEarlyStoppingName(model, edits.importer(call.node));
       const callback = `${es.name}(monitor="val_loss", patience=${patience}, restore_best_weights=True)`;
       const changes: TextEdit[] = fixable ? [addCallbackEdit(edits, call, info, callback)] : [];
       if (fixable && es.edit) changes.push(es.edit);
+      if (schedule) {
+        report({
+          node: call.callee,
+          severity: 'information',
+          message: `\`fit(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback. ${runScheduleNote(schedule, trained)}`,
+          fixes: [],
+        });
+        continue;
+      }
       report({
         node: call.callee,
         severity: short ? 'information' : undefined,

@@ -6,6 +6,7 @@ import { numberValue, truthiness } from '../analysis/values';
 import type { Importer } from '../fixes/importer';
 import { addCallbackEdit, analyzeCallbackList, classMethods, localClassOf, type CallbackListInfo } from '../frameworks/callbacks';
 import { EARLY_STOPPING, LIGHTNING_CALLBACKS, LIGHTNING_PACKAGES, trainerOf } from '../frameworks/lightning';
+import { lightningRunSchedule, runScheduleNote } from '../frameworks/runSchedules';
 import { epochCount, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
 
@@ -198,6 +199,15 @@ function earlyStoppingName(model: Semantic, imports: Importer, trainer: CallSite
  * may be short, and a long argparse default may be overridden on the command line: both are reported
  * as information only.
  *
+ * A run whose schedule spans it is reported as information, with no fix: stopping it early would cut
+ * the schedule and change the experiment. That is a `StochasticWeightAveraging` callback in the
+ * Trainer's list; or, in the fitted module's class (defined in this file), SWA (an `AveragedModel`
+ * without an EMA `avg_fn` / `multi_avg_fn`, or `SWALR`) or a `OneCycleLR`, `CosineAnnealingLR`,
+ * `PolynomialLR` (timm's `CosineLRScheduler`, Transformers' `get_*_schedule_with_warmup`) whose length is
+ * `self.trainer.max_epochs` or `self.trainer.estimated_stepping_batches`, or the same name or literal
+ * as the Trainer's `max_epochs` (also inside `max_epochs * steps_per_epoch`). A `StepLR`, or a cosine
+ * over another length, does not count.
+ *
  * It stays quiet for runs that cannot gain: `max_epochs` of 2 or less, `fast_dev_run`, and
  * `limit_val_batches=0`; and whenever something cannot be read from the file: `callbacks=cfg.callbacks`,
  * `**trainer_kwargs`, `**loaders` in `fit`, a datamodule imported from elsewhere, a `trainer` that
@@ -312,6 +322,18 @@ export const lightningNoEarlyStopping = defineRule({
       if (moduleClass && classMethods(model, moduleClass).has('configure_callbacks')) continue;
       if (!moduleClass && model.functionsNamed('configure_callbacks').length > 0) continue;
       if (model.callsOnResultOf(trainer, ['callbacks', 'append']).length > 0) continue;
+
+      // A schedule or SWA phase sized to exactly this run: stopping early would change the experiment.
+      const schedule = lightningRunSchedule(model, trainer, moduleClass, epochs);
+      if (schedule) {
+        report({
+          node: fit.callee,
+          severity: 'information',
+          message: `Trainer.fit has validation data but the Trainer has no EarlyStopping callback. ${runScheduleNote(schedule, epochs)}`,
+          fixes: [],
+        });
+        continue;
+      }
 
       const chosen = monitorFor(loggedValidationMetrics(model, moduleClass));
       const short = isShortRun(epochs);

@@ -18,7 +18,8 @@ import {
   XGB_TRAIN,
   type BoostingLibrary,
 } from '../frameworks/gbdt';
-import { callbacksState, catboostParams, combine, dictParamsState, keywordState, keywordValue, paramState } from '../frameworks/gbdtStopping';
+import { callbacksState, catboostParams, combine, dictParamsState, keywordState, paramState } from '../frameworks/gbdtStopping';
+import { keywordValue } from '../frameworks/keywordArguments';
 import { defineRule } from './rule';
 import { lastName } from '../analysis/qualifiedName';
 

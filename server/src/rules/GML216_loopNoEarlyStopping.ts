@@ -3,6 +3,7 @@ import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
+import { loopRunSchedule, runScheduleNote } from '../frameworks/runSchedules';
 import { epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -148,6 +149,15 @@ function loopText(found: EpochLoop): string {
  * the loop.)
  * A loop whose variable does not name an epoch (`for i in range(opt.steps)`) is reported in
  * iterations.
+ *
+ * A loop whose learning-rate schedule spans it is reported as information, with no fix: a
+ * `OneCycleLR`, `CosineAnnealingLR`, `PolynomialLR`, timm `CosineLRScheduler` or Transformers
+ * `get_*_schedule_with_warmup` / `get_scheduler` built before the loop in its function (or module)
+ * whose length is the loop's count — the same name (`range(n_epochs)` and `T_max=n_epochs`, also inside
+ * `n_epochs * len(train_loader)` and through names assigned once) or, for a length in epochs, the same
+ * literal — or an SWA phase there (`AveragedModel` without an EMA function, `SWALR`). Stopping early
+ * would cut the schedule before the rate anneals and change the experiment. `StepLR(step_size=30)` in
+ * a 30-epoch loop, or a cosine over another length, does not count.
  *
  * ## Why
  *
@@ -309,6 +319,17 @@ export const loopNoEarlyStopping = defineRule({
           message:
             `${head} and measures nothing on held-out data, so it cannot stop once the model stops improving. ` +
             'Hold out a validation split, evaluate it every epoch and stop when it has not improved for a few epochs: the epochs after that point cost a full training pass each.',
+        });
+        continue;
+      }
+      // A schedule sized to exactly this loop's count (`CosineAnnealingLR(opt, T_max=n_epochs)`): stopping
+      // early would cut it before it anneals, so the finding is information without a fix.
+      const schedule = loopRunSchedule(model, loop, found.count, found.epochs);
+      if (schedule) {
+        report({
+          range,
+          severity: 'information',
+          message: `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving. ${runScheduleNote(schedule, found.epochs)}`,
         });
         continue;
       }

@@ -6,6 +6,8 @@ import { numberValue } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { addCallbackEdit, analyzeCallbackList, constructorCalls, type CallbackListInfo } from '../frameworks/callbacks';
 import { KERAS_CALLBACKS, kerasEarlyStoppingName } from '../frameworks/keras';
+import { keywordPresence, keywordValue } from '../frameworks/keywordArguments';
+import { kerasWrapperRunSchedule, runScheduleNote, skorchRunSchedule, type RunSchedule } from '../frameworks/runSchedules';
 import { kerasWrapperCalls, wrapperArgument, type KerasWrapper } from '../frameworks/scikeras';
 import { SKORCH_DEFAULT_MAX_EPOCHS, SKORCH_EARLY_STOPPING, SKORCH_SPLITS, SKORCH_NETS, analyzeSkorchCallbacks } from '../frameworks/skorch';
 import { defineRule, fact, type Report } from './rule';
@@ -48,25 +50,37 @@ function onlyInitialized(model: Semantic, call: CallSite): boolean {
   return model.callsOnResultOf(initialized, ['fit']).length === 0 && model.callsOnResultOf(initialized, ['partial_fit']).length === 0;
 }
 
+/** A net whose schedule spans its run: information, no fix (stopping early would change the experiment). */
+function spanningFinding(call: CallSite, head: string, schedule: RunSchedule, epochs: number): Report {
+  return { node: call.callee, severity: 'information', message: `${head} ${runScheduleNote(schedule, epochs)}`, fixes: [] };
+}
+
 function checkSkorch(model: Semantic, call: CallSite, edits: Edits): Report | undefined {
   if (onlyInitialized(model, call)) return undefined;
   // NeuralNet(module, criterion, optimizer, lr, max_epochs, …): everything after the module is passed by keyword in practice.
-  const epochsValue = call.valueOf('max_epochs');
+  const epochsValue = keywordValue(call, 'max_epochs');
   const epochs = epochsValue === undefined ? SKORCH_DEFAULT_MAX_EPOCHS : numberValue(epochsValue);
   if (epochs === undefined || epochs < SKORCH_PATIENCE + 2) return undefined;
   // Validation: the default ValidSplit(5), or one of skorch's splits; None (or anything else) is no or unknown validation.
-  const split = call.presence('train_split');
+  const split = keywordPresence(call, 'train_split');
   if (split === 'unknown') return undefined;
   if (split === 'present') {
-    const origin = model.originCall(call.argument('train_split')!);
+    // One in a `**params` dict has no node to trace: not known.
+    const given = call.argument('train_split');
+    const origin = given && model.originCall(given);
     if (!origin?.qualifiedName || !SKORCH_SPLITS.has(origin.qualifiedName)) return undefined;
   }
-  const presence = call.presence('callbacks');
+  const presence = keywordPresence(call, 'callbacks');
   if (presence === 'unknown' || changedLater(model, call, ['callbacks'])) return undefined;
   let info: CallbackListInfo | undefined;
   if (presence === 'present') {
-    info = analyzeSkorchCallbacks(model, call.argument('callbacks')!);
+    // Callbacks in a `**params` dict are not read: not known.
+    const given = call.argument('callbacks');
+    if (!given) return undefined;
+    info = analyzeSkorchCallbacks(model, given);
     if (info.state !== 'no') return undefined;
+    const schedule = skorchRunSchedule(model, given, call.argument('max_epochs'), epochs);
+    if (schedule) return spanningFinding(call, `\`${call.callee.text.split('.').pop()}\` trains ${epochs} epochs and scores its validation split every epoch, but no EarlyStopping callback ends training.`, schedule, epochs);
   }
   const es = skorchEarlyStoppingName(edits, call.node);
   const callback = `${es.name}(monitor="valid_loss", patience=${SKORCH_PATIENCE}, load_best=True)`;
@@ -84,23 +98,33 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
   // Keras `fit` defaults: one epoch, no validation data.
   const epochsKeyword = wrapperArgument(call, wrapper, 'epochs');
   if (!epochsKeyword) return undefined;
-  const epochs = numberValue(call.valueOf(epochsKeyword)!);
+  const epochs = numberValue(keywordValue(call, epochsKeyword)!);
   if (epochs === undefined || epochs < KERAS_PATIENCE + 2) return undefined;
   const splitKeyword = wrapperArgument(call, wrapper, 'validation_split');
   const dataKeyword = wrapperArgument(call, wrapper, 'validation_data');
   let validation = false;
   if (splitKeyword) {
-    const fraction = numberValue(call.valueOf(splitKeyword)!);
+    const fraction = numberValue(keywordValue(call, splitKeyword)!);
     validation = fraction !== undefined && fraction > 0;
   }
-  if (!validation && dataKeyword) validation = call.valueOf(dataKeyword)!.kind !== 'none' && call.valueOf(dataKeyword)!.kind !== 'unknown';
-  if (!validation || call.hasStarKwargs) return undefined;
+  if (!validation && dataKeyword) {
+    const data = keywordValue(call, dataKeyword)!;
+    validation = data.kind !== 'none' && data.kind !== 'unknown';
+  }
+  // `**kwargs` that is not a literal dict may pass anything.
+  if (!validation || (call.hasStarKwargs && call.starKwargsValue()?.kind !== 'dict')) return undefined;
   const callbacksKeyword = wrapperArgument(call, wrapper, 'callbacks');
   if (changedLater(model, call, ['callbacks', 'fit__callbacks'])) return undefined;
   let info: CallbackListInfo | undefined;
   if (callbacksKeyword) {
-    info = analyzeCallbackList(model, call.argument(callbacksKeyword)!, KERAS_CALLBACKS);
+    // Callbacks in a `**kwargs` dict are not read: not known.
+    const given = call.argument(callbacksKeyword);
+    if (!given) return undefined;
+    info = analyzeCallbackList(model, given, KERAS_CALLBACKS);
     if (info.state !== 'no') return undefined;
+    const epochsNode = call.argument(epochsKeyword);
+    const schedule = epochsNode && kerasWrapperRunSchedule(model, epochsNode, given);
+    if (schedule) return spanningFinding(call, `\`${call.callee.text.split('.').pop()}\` trains ${epochs} epochs per fit with validation data but no EarlyStopping callback.`, schedule, epochs);
   }
   const es = kerasEarlyStoppingName(model, edits.importer(call.node));
   const callback = `${es.name}(monitor="val_loss", patience=${KERAS_PATIENCE}, restore_best_weights=True)`;
@@ -135,13 +159,25 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  * Shorter runs are left alone: the fix's patience (5 epochs for skorch, 3 for Keras) could never end
  * them early.
  *
+ * A net whose learning-rate schedule spans its run is reported as information, with no fix: stopping
+ * it early would cut the schedule before the rate anneals and change the experiment. That is skorch's
+ * `LRScheduler(policy=…)` whose torch scheduler (`CosineAnnealingLR`, `OneCycleLR`, `PolynomialLR`, by
+ * class or name) gets a length by keyword that is the net's `max_epochs` (the same name or literal, or
+ * built from that name), or, for the Keras wrappers, a schedule callback read as GML211 reads one
+ * (`LearningRateScheduler` over the `epochs` name, a callback of this file that sets the learning rate
+ * built from it). `LRScheduler(policy="StepLR", step_size=30)` does not count.
+ *
  * One code covers both families: they are the same pattern — a deep-learning loop hidden behind
  * `fit(X, y)`, with its epoch budget and callbacks set on the estimator — and the same remedy.
  *
  * A net built only to be initialized and loaded (`NeuralNetClassifier(…).initialize()` followed by
  * `load_params`, never `fit`) is not reported. Nothing is reported when a value cannot be read from the file: `max_epochs=args.epochs`,
  * `train_split=my_split`, `train_split=None` (no validation score to stop on), `callbacks=make_callbacks()`,
- * `**params`, a later `set_params(callbacks=…)` or `fit(…, callbacks=…)`. The Keras wrappers train one
+ * `**params` whose `params` is not a literal dict, a later `set_params(callbacks=…)` or `fit(…, callbacks=…)`.
+ * Arguments unpacked from a literal dict are read as if written inline, as GML214 reads them
+ * (`kwargs = dict(model=get_clf, epochs=20, fit__validation_split=0.2)` then `KerasClassifier(**kwargs)`;
+ * a dict changed after its assignment, other than by `update` with a literal, is not known); a dict
+ * that holds `callbacks` or `train_split` leaves the net alone. The Keras wrappers train one
  * epoch with no validation data by default, so a wrapper that sets neither is not flagged.
  *
  * ## Why
@@ -179,7 +215,8 @@ function checkKerasWrapper(model: Semantic, call: CallSite, wrapper: KerasWrappe
  * For scikeras and the legacy wrapper the fix adds
  * `keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)` (in the
  * spelling the file already has for Keras, as GML211 does). An existing literal callbacks list gets
- * the callback appended in its own layout; `callbacks=None` becomes a list; the import is added once.
+ * the callback appended in its own layout; `callbacks=None` becomes a list; a net built from
+ * `**kwargs` gets `callbacks=[…]` after it; the import is added once.
  *
  * ## Fix safety
  *
