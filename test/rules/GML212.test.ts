@@ -309,6 +309,71 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
       `);
     });
 
+    it('reads the num_train_epochs default of a dataclass that HfArgumentParser fills from the command line', () => {
+      // huggingface/peft examples/frod_finetuning: a TrainingArguments subclass with a 1-epoch default.
+      expectNone('GML212', `
+        from dataclasses import dataclass
+
+        from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+        @dataclass
+        class MyTrainingArguments(TrainingArguments):
+            output_dir: str = "out"
+            num_train_epochs: float = 1
+            eval_strategy: str = "epoch"
+
+        (training_args,) = HfArgumentParser((MyTrainingArguments,)).parse_args_into_dataclasses()
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        trainer.train()
+      `);
+      const [five] = expectFindings(`
+        from dataclasses import dataclass, field
+
+        from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+        @dataclass
+        class DataArguments:
+            dataset: str = "glue"
+
+        @dataclass
+        class MyTrainingArguments(TrainingArguments):
+            num_train_epochs: float = field(default=5, metadata={"help": "epochs"})
+
+        def main():
+            parser = HfArgumentParser((DataArguments, MyTrainingArguments))
+            data_args, training_args = parser.parse_args_into_dataclasses()
+            trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+        #             ^^^^^^^ GML212: trains all 5 epochs
+            trainer.train()
+      `);
+      assert.equal(five.severity, 'information');
+    });
+
+    it('keeps a warning for command-line arguments whose dataclass declares no epochs, a non-literal default or max_steps, or a JSON file', () => {
+      for (const [declared, parse] of [
+        ['bf16: bool = True', 'parse_args_into_dataclasses()'],
+        ['num_train_epochs: float = EPOCHS', 'parse_args_into_dataclasses()'],
+        ['num_train_epochs: float = 1\n              max_steps: int = 20000', 'parse_args_into_dataclasses()'],
+        ['num_train_epochs = 1', 'parse_args_into_dataclasses()'],
+        ['num_train_epochs: float = 1', 'parse_json_file("args.json")'],
+      ]) {
+        const [finding] = expectFindings(`
+          from dataclasses import dataclass
+
+          from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+          @dataclass
+          class MyTrainingArguments(TrainingArguments):
+              ${declared}
+
+          (training_args,) = HfArgumentParser(MyTrainingArguments).${parse}
+          trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=eval_ds)
+          #         ^^^^^^^ GML212
+        `);
+        assert.equal(finding.severity, 'warning', declared);
+      }
+    });
+
     it('keeps a warning when max_steps overrides the epochs, or the epochs cannot be read', () => {
       const [steps] = expectFindings(`
         from transformers import Trainer, TrainingArguments

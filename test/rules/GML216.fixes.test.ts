@@ -8,7 +8,7 @@ useParser();
 // The fix: a patience counter before the loop and a check after the metric, in the file's layout.
 describe('GML216 loop-no-early-stopping', () => {
   describe('fix', () => {
-    it('a patience counter before the loop and the check after the metric (lower is better for a loss)', () => {
+    it('a patience counter before the loop and the check at the end of the epoch, after its logging (lower is better for a loss)', () => {
       expectFix(
         'GML216',
         `
@@ -42,6 +42,7 @@ describe('GML216 loop-no-early-stopping', () => {
         for epoch in range(100):
             train_one_epoch(model, train_loader, optimizer)
             val_loss = evaluate(model, val_loader)
+            print(f"epoch {epoch}: {val_loss:.4f}")
             if float(val_loss) < best_val_loss - min_delta:
                 best_val_loss = float(val_loss)
                 epochs_without_improvement = 0
@@ -50,7 +51,6 @@ describe('GML216 loop-no-early-stopping', () => {
                 if epochs_without_improvement >= patience:
                     print(f"Early stopping: val_loss has not improved for {patience} epochs")
                     break
-            print(f"epoch {epoch}: {val_loss:.4f}")
         `,
       );
     });
@@ -137,6 +137,8 @@ describe('GML216 loop-no-early-stopping', () => {
             for epoch in range(args.start_epoch, args.epochs):
                 train(train_loader, model, criterion, optimizer, epoch)
                 acc1 = validate(val_loader, model, criterion)  # top-1
+                scheduler.step(acc1)
+                best_acc1 = max(acc1, best_acc1)
                 if float(acc1) > best_acc1_so_far + min_delta:
                     best_acc1_so_far = float(acc1)
                     epochs_without_improvement = 0
@@ -145,8 +147,6 @@ describe('GML216 loop-no-early-stopping', () => {
                     if epochs_without_improvement >= early_stopping_patience:
                         print(f"Early stopping: acc1 has not improved for {early_stopping_patience} epochs")
                         break
-                scheduler.step(acc1)
-                best_acc1 = max(acc1, best_acc1)
 
         def train(train_loader, model, criterion, optimizer, epoch):
             for images, target in train_loader:
@@ -182,6 +182,7 @@ describe('GML216 loop-no-early-stopping', () => {
           'for epoch in tqdm(range(epochs)):',
           '\ttrain_loss, train_acc = train_step(model, train_dataloader, loss_fn, optimizer)',
           '\ttest_loss, test_acc = test_step(model, test_dataloader, loss_fn)',
+          '\tresults["test_loss"].append(test_loss)',
           '\tif float(test_loss) < best_test_loss - min_delta:',
           '\t\tbest_test_loss = float(test_loss)',
           '\t\tepochs_without_improvement = 0',
@@ -190,7 +191,6 @@ describe('GML216 loop-no-early-stopping', () => {
           '\t\tif epochs_without_improvement >= patience:',
           '\t\t\tprint(f"Early stopping: test_loss has not improved for {patience} epochs")',
           '\t\t\tbreak',
-          '\tresults["test_loss"].append(test_loss)',
           'def train_step(model, dataloader, loss_fn, optimizer):',
           '\tfor X, y in dataloader:',
           '\t\toptimizer.zero_grad()',
@@ -201,7 +201,7 @@ describe('GML216 loop-no-early-stopping', () => {
       );
     });
 
-    it('a sum finished by /= inside torch.inference_mode(): the check goes in that block, after the last write', () => {
+    it('a sum finished by /= inside torch.inference_mode(): the check goes after that block, at the end of the epoch', () => {
       expectFix(
         'GML216',
         `
@@ -241,15 +241,197 @@ describe('GML216 loop-no-early-stopping', () => {
             for X, y in test_dataloader:
               test_loss += loss_fn(model(X), y)
             test_loss /= len(test_dataloader)
-            if float(test_loss) < best_test_loss - min_delta:
-              best_test_loss = float(test_loss)
-              epochs_without_improvement = 0
-            else:
-              epochs_without_improvement += 1
-              if epochs_without_improvement >= patience:
-                print(f"Early stopping: test_loss has not improved for {patience} epochs")
-                break
           print(f"test loss: {test_loss:.5f}")
+          if float(test_loss) < best_test_loss - min_delta:
+            best_test_loss = float(test_loss)
+            epochs_without_improvement = 0
+          else:
+            epochs_without_improvement += 1
+            if epochs_without_improvement >= patience:
+              print(f"Early stopping: test_loss has not improved for {patience} epochs")
+              break
+        `,
+      );
+    });
+
+    it('the epoch that stops still prints its metrics (huggingface/peft timm LoRA notebook)', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        def train(model, optimizer, criterion, train_dataloader, valid_dataloader, epochs):
+            for epoch in range(epochs):
+                model.train()
+                train_loss = 0
+                for batch in train_dataloader:
+                    outputs = model(batch["x"])
+                    loss = criterion(outputs, batch["y"])
+                    train_loss += loss.detach().float()
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+
+                model.eval()
+                valid_loss = 0
+                correct = 0
+                for batch in valid_dataloader:
+                    with torch.no_grad():
+                        outputs = model(batch["x"])
+                    valid_loss += criterion(outputs, batch["y"]).detach().float()
+                    correct += (outputs.argmax(-1) == batch["y"]).sum().item()
+
+                train_loss_total = (train_loss / len(train_dataloader)).item()
+                valid_loss_total = (valid_loss / len(valid_dataloader)).item()
+                valid_acc_total = correct / len(valid_dataloader.dataset)
+                print(f"{epoch=:<2}  {train_loss_total=:.4f}  {valid_loss_total=:.4f}  {valid_acc_total=:.4f}")
+
+        train(model, optimizer, criterion, train_dataloader, valid_dataloader, epochs=10)
+        `,
+        `
+        import torch
+
+        def train(model, optimizer, criterion, train_dataloader, valid_dataloader, epochs):
+            # Early stopping: end training once valid_loss_total has not improved by more than min_delta for patience epochs.
+            best_valid_loss_total = float("inf")
+            epochs_without_improvement = 0
+            patience = 5
+            min_delta = 0.0
+            for epoch in range(epochs):
+                model.train()
+                train_loss = 0
+                for batch in train_dataloader:
+                    outputs = model(batch["x"])
+                    loss = criterion(outputs, batch["y"])
+                    train_loss += loss.detach().float()
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+
+                model.eval()
+                valid_loss = 0
+                correct = 0
+                for batch in valid_dataloader:
+                    with torch.no_grad():
+                        outputs = model(batch["x"])
+                    valid_loss += criterion(outputs, batch["y"]).detach().float()
+                    correct += (outputs.argmax(-1) == batch["y"]).sum().item()
+
+                train_loss_total = (train_loss / len(train_dataloader)).item()
+                valid_loss_total = (valid_loss / len(valid_dataloader)).item()
+                valid_acc_total = correct / len(valid_dataloader.dataset)
+                print(f"{epoch=:<2}  {train_loss_total=:.4f}  {valid_loss_total=:.4f}  {valid_acc_total=:.4f}")
+                if float(valid_loss_total) < best_valid_loss_total - min_delta:
+                    best_valid_loss_total = float(valid_loss_total)
+                    epochs_without_improvement = 0
+                else:
+                    epochs_without_improvement += 1
+                    if epochs_without_improvement >= patience:
+                        print(f"Early stopping: valid_loss_total has not improved for {patience} epochs")
+                        break
+
+        train(model, optimizer, criterion, train_dataloader, valid_dataloader, epochs=10)
+        `,
+      );
+    });
+
+    it('the check goes before a statement that can skip the rest of the epoch, and stays in the branch that measures', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            print(f"epoch {epoch}: {val_loss:.4f}")
+            if epoch < warmup:
+                continue
+            scheduler.step()
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+        `,
+        `
+        import torch
+
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epochs.
+        best_val_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 5
+        min_delta = 0.0
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            val_loss = evaluate(model, val_loader)
+            print(f"epoch {epoch}: {val_loss:.4f}")
+            if float(val_loss) < best_val_loss - min_delta:
+                best_val_loss = float(val_loss)
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+                if epochs_without_improvement >= patience:
+                    print(f"Early stopping: val_loss has not improved for {patience} epochs")
+                    break
+            if epoch < warmup:
+                continue
+            scheduler.step()
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+        `,
+      );
+      expectFix(
+        'GML216',
+        `
+        import torch
+
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            if epoch % 5 == 0:
+                val_loss = evaluate(model, val_loader)
+                print(f"epoch {epoch}: {val_loss:.4f}")
+            scheduler.step()
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+        `,
+        `
+        import torch
+
+        # Early stopping: end training once val_loss has not improved by more than min_delta for patience epochs.
+        best_val_loss = float("inf")
+        epochs_without_improvement = 0
+        patience = 5
+        min_delta = 0.0
+        for epoch in range(100):
+            train_one_epoch(model, train_loader, optimizer)
+            if epoch % 5 == 0:
+                val_loss = evaluate(model, val_loader)
+                print(f"epoch {epoch}: {val_loss:.4f}")
+                if float(val_loss) < best_val_loss - min_delta:
+                    best_val_loss = float(val_loss)
+                    epochs_without_improvement = 0
+                else:
+                    epochs_without_improvement += 1
+                    if epochs_without_improvement >= patience:
+                        print(f"Early stopping: val_loss has not improved for {patience} epochs")
+                        break
+            scheduler.step()
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
         `,
       );
     });

@@ -482,7 +482,7 @@ for epoch in range(50):
       const fixed = fixNotebook(torchCells, { unsafe: true });
       assert.ok(fixed.applied.includes('GML216'));
       assert.equal(fixed.remaining.filter((f) => f.finding.code === 'GML216').length, 0);
-      assert.match(fixed.cells[6].text, /^ {4}test_loss, test_acc = test_step\(model, test_dataloader, loss_fn\)\n {4}if float\(test_loss\) < best_test_loss - min_delta:$/m);
+      assert.match(fixed.cells[6].text, /^ {4}results\["test_acc"\]\.append\(test_acc\)\n {4}if float\(test_loss\) < best_test_loss - min_delta:$/m);
 
       const tf = analyzeNotebook(read('tf_custom_loop_no_val.ipynb'));
       assert.deepEqual(

@@ -692,6 +692,118 @@ describe('GML401 grad-tracking-inference', () => {
     );
   });
 
+  it('leaves a torch.hub model of a repository whose entry points it does not know alone (YOLOv5 runs under inference mode itself)', () => {
+    expectNone(
+      'GML401',
+      `
+      import os
+      import torch
+
+      model = torch.hub.load("ultralytics/yolov5", "custom", "best.pt")
+      for root, _, files in os.walk("test_images"):
+          for file in files:
+              results = model(os.path.join(root, file))
+              results.save(save_dir="preds")
+      `,
+    );
+    expectNone(
+      'GML401',
+      `
+      import torch
+
+      detector = torch.hub.load(args.repo, args.entry)
+      detector.eval()
+      for batch in loader:
+          print(detector(batch))
+      `,
+    );
+    expectNone(
+      'GML401',
+      `
+      import torch
+
+      def predict(net, images):
+          return [net(image) for image in images]
+
+      net = torch.hub.load("pytorch/vision", "resnet18", source="local")
+      predict(net, images)
+      `,
+    );
+  });
+
+  it('flags a torchvision model loaded through torch.hub (its entry points return plain modules)', () => {
+    expectFindings(`
+      import torch
+
+      model = torch.hub.load("pytorch/vision:v0.10.0", "resnet18", pretrained=True)
+      model.eval()
+      for x in loader:
+          print(model(x).argmax(1))
+      #         ^^^^^^^^ GML401: after \`model.eval()\`
+    `);
+  });
+
+  it('flags a model imported from the project whose weights the file loads, put in eval mode and run in predict()', () => {
+    expectFindings(`
+      import torch
+      from fastapi import FastAPI
+      from model import model
+
+      model.load_state_dict(torch.load("weights.pth"))
+      model.eval()
+      app = FastAPI()
+
+      @app.post("/predict")
+      def predict(data: dict) -> dict:
+          x = torch.tensor(data["inputs"])
+          y = model(x)
+      #       ^^^^^^^^ GML401: \`model\` runs forward with autograd on after \`model.eval()\`
+          return {"result": y.tolist()}
+    `);
+  });
+
+  it('leaves an imported object alone when the file loads no weights into it (unknown), or it comes from another library', () => {
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from expressions import expr
+
+      expr.eval()
+      for x in data:
+          print(expr(torch.tensor(x)))
+      `,
+    );
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from helpers import predictor
+
+      def load():
+          predictor = make()
+          predictor.load_state_dict(torch.load("w.pt"))
+          return predictor
+
+      predictor.eval()
+      for x in data:
+          print(predictor(torch.tensor(x)))
+      `,
+    );
+    expectNone(
+      'GML401',
+      `
+      import torch
+      from sklearn.pipeline import model
+
+      model.load_state_dict(state)
+      model.eval()
+      for x in data:
+          print(model(x))
+      `,
+    );
+  });
+
   it('leaves a model that is a parameter with no eval() call alone (unknown)', () => {
     expectNone(
       'GML401',

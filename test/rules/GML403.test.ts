@@ -167,6 +167,86 @@ describe('GML403 training-from-scratch', () => {
     `);
   });
 
+  it('leaves a Hugging Face model alone when its tokenizer is not the config checkpoint\'s or the config is resized', () => {
+    for (const fixture of [
+      // The data is tokenized with another checkpoint's vocabulary (huggingface/notebooks, language_modeling_from_scratch).
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+      model_checkpoint = "gpt2"
+      tokenizer_checkpoint = "my-org/gpt2-like-tokenizer"
+      tokenizer = AutoTokenizer.from_pretrained(tokenizer_checkpoint)
+      config = AutoConfig.from_pretrained(model_checkpoint)
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      // A tokenizer whose checkpoint is not a literal.
+      `
+      from transformers import AutoConfig, AutoModelForMaskedLM, BertTokenizerFast, Trainer
+      tokenizer = BertTokenizerFast.from_pretrained(args.tokenizer_dir)
+      model = AutoModelForMaskedLM.from_config(AutoConfig.from_pretrained("bert-base-cased"))
+      Trainer(model=model, args=training_args, train_dataset=ds).train()
+      `,
+      // A vocabulary trained here.
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+      old = AutoTokenizer.from_pretrained("gpt2")
+      tokenizer = old.train_new_from_iterator(corpus, 52000)
+      config = AutoConfig.from_pretrained("gpt2")
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      `
+      from tokenizers import ByteLevelBPETokenizer
+      from transformers import AutoConfig, AutoModelForCausalLM, Trainer
+      ByteLevelBPETokenizer().train(files=["corpus.txt"], vocab_size=52000)
+      model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained("gpt2"))
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast, Trainer
+      tokenizer = PreTrainedTokenizerFast(tokenizer_file="tokenizer.json")
+      model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained("gpt2"))
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      // A resized config: the checkpoint's weights have other shapes.
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+      tokenizer = AutoTokenizer.from_pretrained("gpt2")
+      config = AutoConfig.from_pretrained("gpt2", vocab_size=len(tokenizer), n_ctx=512)
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, Trainer
+      config = AutoConfig.from_pretrained("gpt2", **overrides)
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+      `
+      from transformers import AutoConfig, AutoModelForCausalLM, Trainer
+      config = AutoConfig.from_pretrained("gpt2")
+      config.n_layer = 6
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+      `,
+    ]) {
+      expectNone('GML403', fixture);
+    }
+  });
+
+  it('still flags a Hugging Face model whose tokenizer is the config checkpoint\'s', () => {
+    expectFindings(`
+      from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+      checkpoint = "gpt2"
+      tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+      config = AutoConfig.from_pretrained(checkpoint, num_labels=2)
+      config.id2label = {0: "no", 1: "yes"}
+      model = AutoModelForCausalLM.from_config(config)
+      #       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML403
+      Trainer(model=model, args=args, train_dataset=ds).train()
+    `);
+  });
+
   it('leaves a look-alike builder alone', () => {
     expectNone('GML403', `
       import torch

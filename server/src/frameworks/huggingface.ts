@@ -2,6 +2,7 @@
 // EarlyStoppingCallback.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import { stringValue } from '../analysis/values';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
 
 export const HF_PACKAGES = ['transformers', 'trl'];
@@ -99,4 +100,43 @@ export function isConv1dTransformer(qualified: string, checkpoint: string | unde
   const cls = parts[parts.length - 2] ?? '';
   if (/^(GPT2|OpenAIGPT|DecisionTransformer)/.test(cls)) return true;
   return checkpoint !== undefined && /(^|\/)(distil)?gpt2\b|(^|\/)openai-gpt\b|dialogpt/i.test(checkpoint);
+}
+
+/** Transformers classes whose instances hold a vocabulary: tokenizers, and processors that carry one (`AutoProcessor`, `CLIPProcessor`; not image processors). */
+function holdsVocabulary(qualified: string | undefined): boolean {
+  if (!qualified?.startsWith('transformers.')) return false;
+  const cls = qualified.split('.').pop() ?? '';
+  return /Tokenizer/.test(cls) || (/Processor$/.test(cls) && !/(Image|Video)Processor$/.test(cls));
+}
+
+/** Packages whose tokenizers are built or trained with a vocabulary of their own. */
+const TOKENIZER_BUILDERS = ['tokenizers', 'sentencepiece'];
+
+/** The generic tokenizer classes, constructed from a vocabulary's files (`PreTrainedTokenizerFast(tokenizer_file=…)`, `tokenizer_object=…`). */
+const TOKENIZERS_FROM_FILES: ReadonlySet<string> = new Set(
+  ['PreTrainedTokenizerFast', 'PreTrainedTokenizer'].flatMap((c) => [`transformers.${c}`, `transformers.tokenization_utils_fast.${c}`, `transformers.tokenization_utils.${c}`]),
+);
+
+/** Methods that train a new vocabulary (`tokenizer.train_new_from_iterator(…)`, the tokenizers library's `train_from_iterator`). */
+const TRAINS_VOCABULARY = ['train_new_from_iterator', 'train_from_iterator'];
+
+/**
+ * Where the file's tokenizers come from: the checkpoint each `AutoTokenizer.from_pretrained(name)`
+ * (any transformers tokenizer or processor class) reads, as a literal; undefined for one whose
+ * vocabulary is not known to be a checkpoint's: a name that is not a literal, a generic tokenizer
+ * constructed from files (`PreTrainedTokenizerFast(tokenizer_file=…)`), or a vocabulary trained or
+ * built here (`train_new_from_iterator`, the tokenizers or sentencepiece libraries). Empty when the
+ * file has no tokenizer.
+ */
+export function tokenizerSources(model: Semantic): Array<string | undefined> {
+  const sources: Array<string | undefined> = [];
+  if (model.importsAny(TOKENIZER_BUILDERS) || TRAINS_VOCABULARY.some((m) => model.hasCallNamed(m))) sources.push(undefined);
+  for (const call of model.callsNamed('from_pretrained')) {
+    if (!call.receiver || !holdsVocabulary(model.qualifiedName(call.receiver))) continue;
+    const name = call.argument('pretrained_model_name_or_path', 0);
+    sources.push(name ? stringValue(model.evaluate(name)) : undefined);
+  }
+  const built = new Set(['PreTrainedTokenizerFast', 'PreTrainedTokenizer', ...model.importedNames(TOKENIZERS_FROM_FILES)]);
+  if ([...built].some((name) => model.callsNamed(name).some((c) => TOKENIZERS_FROM_FILES.has(c.qualifiedName ?? '')))) sources.push(undefined);
+  return sources;
 }

@@ -6,7 +6,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { topPackage } from '../analysis/qualifiedName';
-import { truthiness } from '../analysis/values';
+import { stringValue, truthiness } from '../analysis/values';
 import type { FactContext } from '../rules/rule';
 import { localClassOf } from './callbacks';
 import { HF_PIPELINES, TRAINERS as HF_TRAINERS, pretrainedKind } from './huggingface';
@@ -36,7 +36,8 @@ export function moduleBase(expr: Node): Node {
 
 /**
  * The module a call runs forward: `model` of `model(x)` or `model.forward(x)`, `self.net` of
- * `self.net(x)`; undefined for calls of imported names, functions, classes and methods.
+ * `self.net(x)`; undefined for calls of functions, classes and methods, and of imported names
+ * other than a module the file loads weights into.
  */
 export function forwardTarget(model: Semantic, call: CallSite): Node | undefined {
   const callee = call.callee;
@@ -44,9 +45,10 @@ export function forwardTarget(model: Semantic, call: CallSite): Node | undefined
     // A CamelCase name (`Trainer(…)`, `DataLoader(…)`, `Net()`) builds an object: its binding is
     // not looked up, so that an edit elsewhere does not re-examine every constructor call. Short
     // capitals (`G(z)`, `D(x)`) may hold modules and are looked up.
-    if (/^[A-Z][a-z]+[A-Za-z0-9]*$/.test(callee.text) || call.qualifiedName) return undefined;
+    if (/^[A-Z][a-z]+[A-Za-z0-9]*$/.test(callee.text)) return undefined;
     const bindings = model.lookup(callee.text, callee);
-    if (bindings.length === 0 || bindings.some((b) => b.kind === 'def' || b.kind === 'class' || b.kind === 'import')) return undefined;
+    if (bindings.length > 0 && bindings.every((b) => b.kind === 'import') && importedModule(model, callee, bindings[0].qualified)) return callee;
+    if (bindings.length === 0 || call.qualifiedName || bindings.some((b) => b.kind === 'def' || b.kind === 'class' || b.kind === 'import')) return undefined;
     return callee;
   }
   if (callee.type !== 'attribute') return undefined;
@@ -57,6 +59,21 @@ export function forwardTarget(model: Semantic, call: CallSite): Node | undefined
   // itself (in the call's own segment), not from every def so named in the file.
   const cls = model.enclosingClass(callee);
   return cls && definesMethod(cls, call.methodName) ? undefined : callee;
+}
+
+/**
+ * Whether an imported name holds a module made in another file of the project: the file loads
+ * weights into it (`from model import net; net.load_state_dict(torch.load(…))`), which only a
+ * PyTorch module takes. A name from a known library is something else.
+ */
+function importedModule(model: Semantic, name: Node, qualified: string | undefined): boolean {
+  if (!qualified || OTHER_LIBRARIES.has(topPackage(qualified)) || ['torch', 'torchvision', 'transformers'].includes(topPackage(qualified))) return false;
+  return model.callsNamedSpelling('load_state_dict', name.text).some((c) => {
+    const base = c.receiver && moduleBase(c.receiver);
+    if (base?.type !== 'identifier' || base.text !== name.text || c.positional.length + c.keywords.size === 0) return false;
+    const bindings = model.lookup(base.text, base);
+    return bindings.length > 0 && bindings.every((b) => b.kind === 'import');
+  });
 }
 
 /** Whether a class body defines a method of this name (decorated or not). */
@@ -116,11 +133,27 @@ export interface ModuleOrigin {
   cls?: Node;
 }
 
+/**
+ * Hub repositories whose entry points return plain modules: torchvision's hubconf exports its model
+ * builders. Another repository's entry point may return a wrapper that runs its own forward under
+ * inference mode (YOLOv5's `AutoShape`, which takes file paths and images) or anything else.
+ */
+const PLAIN_MODULE_HUBS: ReadonlySet<string> = new Set(['pytorch/vision']);
+
+/** `torch.hub.load(repo, entry, …)` of a repository whose entry points we do not know (any but PLAIN_MODULE_HUBS, or a name that is not a literal). */
+function unknownHubModel(model: Semantic, site: CallSite): boolean {
+  if (site.qualifiedName !== 'torch.hub.load') return false;
+  const repo = site.argument('repo_or_dir', 0);
+  const name = repo && stringValue(model.evaluate(repo));
+  const source = site.valueOf('source');
+  return !name || !PLAIN_MODULE_HUBS.has(name.split(':')[0]) || (source !== undefined && stringValue(source) !== 'github');
+}
+
 /** What a call that makes a module made, or undefined when it makes no module we know. */
 function madeModule(model: Semantic, site: CallSite, depth: number): ModuleOrigin | undefined {
   const q = site.qualifiedName;
   if (q) {
-    if (MODULE_LOADERS.has(q)) return { made: site, loaded: true };
+    if (MODULE_LOADERS.has(q)) return unknownHubModel(model, site) ? undefined : { made: site, loaded: true };
     const pretrained = pretrainedKind(q);
     if (pretrained) return pretrained === 'model' ? { made: site, loaded: true } : undefined;
     if (q.endsWith('.from_config') && q.startsWith('transformers.')) return { made: site, loaded: false };
@@ -200,9 +233,11 @@ export function hasTrainedWeights(model: Semantic, origin: ModuleOrigin, target:
 const OTHER_LIBRARIES: ReadonlySet<string> = new Set(['sklearn', 'xgboost', 'lightgbm', 'catboost', 'keras', 'tensorflow', 'tf_keras', 'numpy', 'pandas', 'scipy', 'sympy', 'jax', 'flax', 'statsmodels']);
 
 /**
- * Whether an expression certainly holds no PyTorch module: it was made by another library's call
- * (a tokenizer, a pipeline, a scikit-learn estimator), or by a local class that derives from
- * nothing, or only from classes that are not modules.
+ * Whether an expression certainly holds no PyTorch module whose forward records gradients: it was
+ * made by another library's call (a tokenizer, a pipeline, a scikit-learn estimator), loaded from a
+ * torch.hub repository whose entry points we do not know (YOLOv5's wrapper runs under inference
+ * mode itself), or made by a local class that derives from nothing, or only from classes that are
+ * not modules.
  */
 export function certainlyNotModule(model: Semantic, target: Node): boolean {
   const values = target.type === 'identifier' ? [target] : selfAssignments(model, target);
@@ -212,7 +247,7 @@ export function certainlyNotModule(model: Semantic, target: Node): boolean {
     if (!site) return false;
     const q = site.qualifiedName;
     // Tokenizers, processors and pipelines are callables, not modules (pipelines run under no_grad).
-    if (q) return OTHER_LIBRARIES.has(topPackage(q)) || HF_PIPELINES.includes(q) || (pretrainedKind(q) ?? 'model') !== 'model';
+    if (q) return OTHER_LIBRARIES.has(topPackage(q)) || HF_PIPELINES.includes(q) || unknownHubModel(model, site) || (pretrainedKind(q) ?? 'model') !== 'model';
     const cls = localClassOf(model, site);
     if (!cls) return false;
     const declared = cls.childForFieldName('superclasses')?.namedChildren.filter((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment') ?? [];

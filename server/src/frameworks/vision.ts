@@ -48,9 +48,36 @@ export function isHuggingFaceFromConfig(model: Semantic, call: CallSite): boolea
 }
 
 /**
+ * Arguments of a config's `from_pretrained` that leave the checkpoint's architecture as it is: a new
+ * classification head (`num_labels=2`), what is returned, where it is read from. Any other
+ * (`vocab_size=len(tokenizer)`, `n_layer=6`) may give a shape the checkpoint's weights do not have.
+ */
+const SAME_ARCHITECTURE = new Set([
+  'pretrained_model_name_or_path',
+  'num_labels',
+  'id2label',
+  'label2id',
+  'finetuning_task',
+  'problem_type',
+  'output_hidden_states',
+  'output_attentions',
+  'return_dict',
+  'cache_dir',
+  'revision',
+  'subfolder',
+  'token',
+  'use_auth_token',
+  'local_files_only',
+  'force_download',
+  'proxies',
+  'trust_remote_code',
+]);
+
+/**
  * The hub checkpoint a config comes from: `AutoConfig.from_pretrained("bert-base-uncased", …)`
- * (any `transformers` config class) with a literal name; undefined for a config built by hand,
- * whose architecture may have no pretrained weights.
+ * (any `transformers` config class) with a literal name, whose architecture is kept; undefined for a
+ * config built by hand, or read from a checkpoint and then resized (`vocab_size=…`, `**overrides`,
+ * `config.n_layer = 6`), whose architecture may have no pretrained weights.
  */
 export function checkpointOfConfig(model: Semantic, config: Node): { name: Node; call: CallSite } | undefined {
   const made = model.originCall(config);
@@ -58,5 +85,21 @@ export function checkpointOfConfig(model: Semantic, config: Node): { name: Node;
   const q = model.qualifiedName(made.receiver);
   const name = made.argument('pretrained_model_name_or_path', 0);
   if (!q?.startsWith('transformers.') || !q.endsWith('Config') || !name || model.evaluate(name).kind !== 'string') return undefined;
+  if (made.hasStarKwargs || [...made.keywords.keys()].some((k) => !SAME_ARCHITECTURE.has(k))) return undefined;
+  if (config.type === 'identifier' && configChanged(model, config.text)) return undefined;
   return { name, call: made };
+}
+
+/** Whether a config held by a name is changed after it is read: `config.vocab_size = …`, `config.update(…)`, `setattr(config, …)`. */
+function configChanged(model: Semantic, name: string): boolean {
+  const changed = model.identifiers(name).some((id) => {
+    const attribute = model.parentOf(id);
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) return false;
+    const field = attribute.childForFieldName('attribute')?.text ?? '';
+    const statement = model.parentOf(attribute);
+    if (field === 'update' && statement?.type === 'call' && statement.childForFieldName('function')?.id === attribute.id) return true;
+    const assigned = (statement?.type === 'assignment' || statement?.type === 'augmented_assignment') && statement.childForFieldName('left')?.id === attribute.id;
+    return assigned && !SAME_ARCHITECTURE.has(field);
+  });
+  return changed || model.callsNamed('setattr').some((c) => c.callee.type === 'identifier' && c.positional[0]?.text === name);
 }

@@ -17,6 +17,7 @@ import {
   isTrainerCall,
   isTrainingArguments,
 } from '../frameworks/huggingface';
+import { dataclassDeclares, dataclassDefault } from '../frameworks/argparse';
 import { epochCount, epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, fact, type FactContext } from './rule';
 import { namesOf } from '../analysis/qualifiedName';
@@ -188,7 +189,13 @@ const DEFAULT_EPOCHS = 3;
  */
 function trainedEpochs(model: Semantic, argsNode: Node | undefined, args: CallSite | undefined): number | undefined {
   if (!argsNode) return DEFAULT_EPOCHS;
-  if (!args || args.hasStarKwargs) return undefined;
+  if (!args) {
+    // Filled by HfArgumentParser from the command line: the defaults the file's dataclass declares.
+    if (dataclassDeclares(model, argsNode, 'max_steps') && dataclassDefault(model, argsNode, 'max_steps') !== -1) return undefined;
+    const n = dataclassDefault(model, argsNode, 'num_train_epochs');
+    return n === undefined ? undefined : Math.ceil(n);
+  }
+  if (args.hasStarKwargs) return undefined;
   const maxSteps = args.keywords.get('max_steps')?.value;
   if (maxSteps && numberValue(model.evaluate(maxSteps)) !== -1) return undefined;
   // TrainingArguments(output_dir, overwrite_output_dir, do_train, do_eval, do_predict, eval_strategy, …): epochs only by keyword.
@@ -217,7 +224,10 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
  *    The run's length is read from `num_train_epochs` in the `TrainingArguments` (default 3, also
  *    for a Trainer without `args`), a literal, a constant, an argparse option's default
  *    (`args.epochs`) or a function parameter every call in the file passes such a number for; a
- *    `max_steps` other than -1 makes it unknown. One or two epochs are left alone: one epoch sets the
+ *    `max_steps` other than -1 makes it unknown. Arguments that `HfArgumentParser` fills from the
+ *    command line (`parse_args_into_dataclasses()`) are read like argparse options: the literal
+ *    default of a `num_train_epochs` field their dataclass in this file declares
+ *    (`num_train_epochs: float = 1`); a field it does not declare is unknown. One or two epochs are left alone: one epoch sets the
  *    best eval loss and one more must fail to beat it, so a stop can save nothing. Three to nine
  *    epochs (the default 3 among them) are reported as information, with the bound on what stopping
  *    can save (at most the last N − 2 of N) and a patience that can act within the run (1 up to 5

@@ -18,14 +18,47 @@ function freeName(model: Semantic, candidates: string[]): string {
   for (let i = 2; ; i++) if (model.identifiers(`${base}_${i}`).length === 0) return `${base}_${i}`;
 }
 
+/** Whether a statement of the loop can leave the rest of its epoch unrun: a `continue` of the loop, a `return` of its function. */
+function skipsRestOfEpoch(model: Semantic, loop: Node, statement: Node): boolean {
+  const jumps = [statement, ...statement.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])];
+  return jumps.some((jump) => {
+    if (!jump || !['continue_statement', 'break_statement', 'return_statement'].includes(jump.type)) return false;
+    if (jump.type === 'return_statement') return model.enclosingFunction(jump)?.id === model.enclosingFunction(loop)?.id;
+    return model.enclosingLoops(jump)[0]?.id === loop.id && model.enclosingFunction(jump)?.id === model.enclosingFunction(loop)?.id;
+  });
+}
+
 /**
- * A patience counter before the loop, and after the metric's statement a check that counts the
- * epochs without an improvement larger than `min_delta` and breaks out after `patience` of them.
+ * The statement the check follows: the last statement of the epoch after the metric's — its
+ * logging, a scheduler step, a checkpoint, which the last epoch still runs — going out of `with`
+ * blocks around the metric (they run straight through), and stopping before a statement that can
+ * skip the rest of the epoch (`if …: continue`), which would skip the check too. The metric's own
+ * statement when nothing follows it, or it sits in a branch (`if`, `try`) of the epoch.
+ */
+function checkAnchor(model: Semantic, loop: Node, statement: Node): Node {
+  let anchor = statement;
+  for (;;) {
+    for (let next = anchor.nextNamedSibling; next; next = next.nextNamedSibling) {
+      if (next.type === 'comment') continue;
+      if (skipsRestOfEpoch(model, loop, next)) return anchor;
+      anchor = next;
+    }
+    const block = model.parentOf(anchor);
+    const around = block?.type === 'block' ? model.parentOf(block) : null;
+    if (around?.type !== 'with_statement' || model.enclosingLoops(around)[0]?.id !== loop.id) return anchor;
+    anchor = around;
+  }
+}
+
+/**
+ * A patience counter before the loop, and at the end of the epoch (see checkAnchor) a check that
+ * counts the epochs without an improvement larger than `min_delta` and breaks out after `patience`
+ * of them.
  */
 function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMetric, epochsPatience = PATIENCE): ReportedFix | undefined {
   const body = loop.childForFieldName('body');
   const first = body?.namedChildren.find((c) => !!c && c.type !== 'comment');
-  const statement = metric.statement;
+  const statement = checkAnchor(model, loop, metric.statement);
   // A one-line loop body, or a statement sharing its line with the next: no room for a block.
   if (!first || first.startPosition.row === loop.startPosition.row) return undefined;
   let next = statement.nextNamedSibling;
@@ -229,6 +262,7 @@ function loopText(found: EpochLoop): string {
  *         loss.backward()
  *         optimizer.step()
  *     val_loss = evaluate(model, val_loader)
+ *     print(f"epoch {epoch}: val_loss={val_loss:.4f}")
  *     if float(val_loss) < best_val_loss - min_delta:
  *         best_val_loss = float(val_loss)
  *         epochs_without_improvement = 0
@@ -237,24 +271,27 @@ function loopText(found: EpochLoop): string {
  *         if epochs_without_improvement >= patience:
  *             print(f"Early stopping: val_loss has not improved for {patience} epochs")
  *             break
- *     print(f"epoch {epoch}: val_loss={val_loss:.4f}")
  * ```
  *
  * The fix is offered when the validation metric is a plain name assigned in the loop itself, not in
  * an inner loop (`val_loss = evaluate(…)`, `test_loss, test_acc = test_step(…)`, or a sum finished
  * with `val_loss /= n`), named as a held-out metric or assigned from an evaluation call, and its name
  * says which way is better: loss, error, perplexity → lower; acc, f1, auc, score, psnr → higher (a
- * loss is preferred when there are both). It inserts the counter before the loop and the check right
- * after that assignment, in the loop's own indentation and newline style, with names that the file
+ * loss is preferred when there are both). It inserts the counter before the loop and the check at
+ * the end of the epoch: after the statements that follow the assignment (the epoch's logging, a
+ * scheduler step, a checkpoint), also out of a `with` block around it, but before a statement that
+ * can skip the rest of the epoch (`if …: continue`), and inside the branch that measures when the
+ * metric is assigned in one (`if epoch % 5 == 0:`). It writes in the loop's own indentation and newline style, with names that the file
  * does not already use (`best_val_loss` is taken? then `best_val_loss_so_far`). A metric the loop
  * only keeps in an object (`metric.compute()`, `test_acc.update_state(…)`) gets no fix.
  *
  * ## Fix safety
  *
  * Unsafe: training ends earlier, so the final weights are those of the last epoch trained, not of
- * the hundredth; scripts that save the best checkpoint keep it as before. The check runs right
- * after the metric is assigned, so the epoch that ends training skips the rest of its loop body
- * (logging, a scheduler step, the checkpoint of that non-improving epoch). A patience of 5 epochs
+ * the hundredth; scripts that save the best checkpoint keep it as before. The check runs at the end
+ * of the epoch, so the epoch that ends training still logs its metrics and runs the rest of its
+ * body; only where a statement can skip that rest (`continue`) does the check go before it, and the
+ * statements after it are then skipped on the last epoch. A patience of 5 epochs
  * (1 or 2 in a loop of 3 to 9 epochs) and `min_delta = 0.0` are starting points: a noisy validation curve, or a learning-rate schedule
  * with warm restarts, may need more patience, and a warm-up phase may need the check to start
  * later. The comparison converts the metric with `float(…)`, which works for Python numbers, NumPy

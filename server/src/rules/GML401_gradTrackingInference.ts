@@ -277,12 +277,16 @@ const facts = {
  * computes no gradients at all. A model that a function receives as a parameter counts when every
  * call of the function in the file passes a model that would count in its place (built or loaded in
  * the file, or put in evaluation mode before the call); a function never called in the file, or
- * called once with an unknown object, is left alone. It stays quiet where gradients are needed or handled for you: code
+ * called once with an unknown object, is left alone. A name imported from another module counts
+ * when the file loads weights into it (`from model import net`, `net.load_state_dict(…)`): only a
+ * PyTorch module takes a state dict. It stays quiet where gradients are needed or handled for you: code
  * that calls `.backward()`, `torch.autograd.grad`, `requires_grad_()` or reads `.grad` (saliency
  * maps, adversarial examples), a loop that trains (also through a function or method it calls, or
  * a closure it hands to `optimizer.step`), LightningModule hooks (`validation_step`, `test_step`,
  * `predict_step`: Lightning disables gradients itself), a model's own `forward`, Hugging Face
- * `model.generate(…)` and pipelines, which run under `no_grad` already, and unit tests (a
+ * `model.generate(…)` and pipelines, which run under `no_grad` already, models from
+ * `torch.hub.load` of any repository but torchvision's (`pytorch/vision`), whose entry points may
+ * return wrappers that do (YOLOv5's, which take image paths), and unit tests (a
  * `def test_…` that asserts), which run a few forwards to check the code. A model whose every
  * parameter the file froze before the forward (`for p in model.parameters(): p.requires_grad =
  * False`, `model.requires_grad_(False)`), with nothing in the file turning `requires_grad` back on,
