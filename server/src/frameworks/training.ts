@@ -340,7 +340,7 @@ export function trainingConsumers(
   if (passed && !element && trainerFit(passed.call)) out.trainerFit = true;
   else if (passed?.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, 1, first, out, new Set(), trains, undefined, element);
   // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
-  const factory = (options.factoryDepth ?? 0) < 1 && (parent?.type === 'return_statement' || assigned?.type === 'identifier') ? factoryReturning(model, made, parent!, assigned) : undefined;
+  const factory = (options.factoryDepth ?? 0) < 1 ? factoryReturning(model, made.node) : undefined;
   if (factory && !(first && out.loops.length > 0)) {
     for (const caller of model.callersOf(factory)) {
       const found = trainingConsumers(model, caller, trainerFit, { ...options, trains, factoryDepth: 1 });
@@ -352,13 +352,17 @@ export function trainingConsumers(
 }
 
 /**
- * The same-file function a call's value is the result of: `return Call(…)`, or `name = Call(…)`
- * in the function's own body with every `return` of the function returning `name`.
+ * The same-file function whose result a value is (a factory): `return Call(…)`, or `name = Call(…)`
+ * in the function's own body with every `return` of the function returning `name`. Its calls
+ * (`model.callersOf`) hold the value one level up.
  */
-function factoryReturning(model: Semantic, made: { node: Node }, parent: Node, assigned: Node | null): Node | undefined {
-  const fn = model.enclosingFunction(made.node);
-  if (!fn) return undefined;
+export function factoryReturning(model: Semantic, value: Node): Node | undefined {
+  const parent = model.parentOf(value);
+  const fn = parent ? model.enclosingFunction(value) : undefined;
+  if (!parent || !fn) return undefined;
   if (parent.type === 'return_statement') return fn;
+  const assigned = parent.type === 'assignment' && parent.childForFieldName('right')?.id === value.id ? parent.childForFieldName('left') : null;
+  if (assigned?.type !== 'identifier') return undefined;
   const returns = fn.descendantsOfType('return_statement').filter((r): r is Node => !!r && model.enclosingFunction(r)?.id === fn.id);
   const returnsName = (r: Node) => r.namedChild(0)?.type === 'identifier' && r.namedChild(0)?.text === assigned?.text;
   return returns.length > 0 && returns.every(returnsName) ? fn : undefined;
