@@ -353,7 +353,9 @@ interface LoopGroup {
  * The fix wraps the run of plain statements that ends with the assignment of the tensor whose
  * `.backward()` is called (`loss`, also found through `scaler.scale(loss)`, `loss / n`, `out.loss`),
  * starting after any `zero_grad()`, `step()` or data-movement statement (`x = x.to(device)`, batch
- * unpacking). `.backward()` itself stays outside the block, as PyTorch recommends. With several
+ * unpacking). A `with torch.no_grad():` block of forward statements in that run (a frozen
+ * backbone's forward before the trainable head, in linear probing: most of the step's compute) goes
+ * inside as a whole. `.backward()` itself stays outside the block, as PyTorch recommends. With several
  * backward calls in one loop (a GAN, say) each loss computation gets its own block.
  *
  * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script names
@@ -543,7 +545,7 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
   for (const call of group.backwards) {
     const statement = statementOf(call.node);
     const name = lossName(call.receiver);
-    const region = statement && name ? lossRegion(statement, name, group.limit) : undefined;
+    const region = statement && name ? lossRegion(model, statement, name, group.limit) : undefined;
     if (!region) return [];
     regions.push(region);
   }
