@@ -685,6 +685,123 @@ describe('GML101 fp32-training-loop: fixes', () => {
     );
   });
 
+  it("covers a frozen backbone's forward under no_grad before the trainable head (linear probing), branches in it too", () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+      from torch import nn
+
+      for epoch in range(100):
+          for inp, target in loader:
+              inp, target = inp.cuda(non_blocking=True), target.cuda(non_blocking=True)
+              with torch.no_grad():
+                  if "vit" in arch:
+                      feats = backbone.get_intermediate_layers(inp, 4)
+                      output = torch.cat([x[:, 0] for x in feats], dim=-1)
+                  else:
+                      output = backbone(inp)
+              output = linear_classifier(output)
+              loss = nn.CrossEntropyLoss()(output, target)
+              optimizer.zero_grad()
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+      from torch import nn
+
+      for epoch in range(100):
+          for inp, target in loader:
+              inp, target = inp.cuda(non_blocking=True), target.cuda(non_blocking=True)
+              with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+                  with torch.no_grad():
+                      if "vit" in arch:
+                          feats = backbone.get_intermediate_layers(inp, 4)
+                          output = torch.cat([x[:, 0] for x in feats], dim=-1)
+                      else:
+                          output = backbone(inp)
+                  output = linear_classifier(output)
+                  loss = nn.CrossEntropyLoss()(output, target)
+              optimizer.zero_grad()
+              loss.backward()
+              optimizer.step()
+      `,
+    );
+  });
+
+  it('leaves a no_grad block that is not a plain forward (a teacher update loop) outside the block', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+      for epoch in range(3):
+          for x, y in loader:
+              with torch.no_grad():
+                  for p, q in zip(model.parameters(), teacher.parameters()):
+                      q.mul_(0.99).add_(p, alpha=0.01)
+                  target = teacher(x)
+              out = model(x)
+              loss = criterion(out, target)
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+      for epoch in range(3):
+          for x, y in loader:
+              with torch.no_grad():
+                  for p, q in zip(model.parameters(), teacher.parameters()):
+                      q.mul_(0.99).add_(p, alpha=0.01)
+                  target = teacher(x)
+              with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+                  out = model(x)
+                  loss = criterion(out, target)
+              loss.backward()
+              optimizer.step()
+      `,
+      CPU,
+    );
+  });
+
+  it('leaves a look-alike no_grad (a function of the file) outside the block', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+
+      def no_grad():
+          return open("log.txt", "a")
+
+      for epoch in range(3):
+          for x, y in loader:
+              with no_grad():
+                  target = teacher(x)
+              out = model(x)
+              loss = criterion(out, target)
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+
+      def no_grad():
+          return open("log.txt", "a")
+
+      for epoch in range(3):
+          for x, y in loader:
+              with no_grad():
+                  target = teacher(x)
+              with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+                  out = model(x)
+                  loss = criterion(out, target)
+              loss.backward()
+              optimizer.step()
+      `,
+      CPU,
+    );
+  });
+
   it('an accelerator chosen between two Accelerator(...) calls gets mixed precision on both', () => {
     expectFix(
       'GML101',

@@ -227,6 +227,25 @@ describe('GML216 loop-no-early-stopping', () => {
       `);
     });
 
+    it('an epoch loop calling a train_one_epoch whose step is done by a loss scaler from another module (MAE / DeiT style)', () => {
+      expectFindings(`
+        import torch
+        from util.misc import NativeScalerWithGradNormCount as NativeScaler
+
+        def train_one_epoch(model, criterion, data_loader, optimizer, loss_scaler):
+            for samples, targets in data_loader:
+                with torch.autocast("cuda"):
+                    loss = criterion(model(samples), targets)
+                loss_scaler(loss, optimizer, clip_grad=None, parameters=model.parameters())
+                optimizer.zero_grad()
+
+        loss_scaler = NativeScaler()
+        for epoch in range(100):
+        ^^^^^^^^^^^^^^^^^^^^^^^ GML216: trains for 100 epochs
+            train_one_epoch(model, criterion, train_loader, optimizer, loss_scaler)
+      `);
+    });
+
     it('a trainer class whose fit loop calls self.train_epoch() and self.validate()', () => {
       expectFindings(`
         import torch

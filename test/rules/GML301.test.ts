@@ -390,6 +390,128 @@ describe('GML301 dataloader-single-process', () => {
     `);
   });
 
+  it('leaves a loader alone whose Dataset keeps every item it loads in the process (workers would each fill their own cache)', () => {
+    const TRAIN = `
+      for epoch in range(10):
+          for x, y in loader:
+              opt.zero_grad()
+              torch.nn.functional.l1_loss(model(x), y).backward()
+              opt.step()`;
+    // functools.lru_cache(maxsize=None) on __getitem__ itself.
+    expectNone('GML301', `
+      import functools
+      import torch
+      from torch.utils.data import DataLoader, Dataset
+
+      class CachedSet(Dataset):
+          def __len__(self):
+              return 1000
+
+          @functools.lru_cache(maxsize=None)
+          def __getitem__(self, i):
+              return torch.randn(3, 64, 64), torch.tensor(float(i % 100))
+
+      loader = DataLoader(CachedSet(), batch_size=64, shuffle=True)
+      ${TRAIN.trim().split('\n').join('\n      ')}
+    `);
+    // A memoized classmethod helper (the Kaggle notebook's form), functools.cache on a function of the file.
+    expectNone('GML301', `
+      import functools
+      from functools import cache
+      import torch
+      from torch.utils.data import DataLoader, Dataset
+
+      @cache
+      def decode(path):
+          return torch.load(path)
+
+      class Ageset(Dataset):
+          def __init__(self, paths):
+              self.paths = paths
+
+          @classmethod
+          @functools.lru_cache(None)
+          def to_tensor(cls, path):
+              return torch.load(path)
+
+          def __getitem__(self, i):
+              return self.to_tensor(self.paths[i]), 0
+
+      class Other(Dataset):
+          def __getitem__(self, i):
+              return decode(self.paths[i]), 0
+
+      train_set = Ageset(paths)
+      loader = DataLoader(train_set, batch_size=64, shuffle=True)
+      other = DataLoader(Other(), batch_size=64)
+      for epoch in range(10):
+          for (x, y), (u, v) in zip(loader, other):
+              opt.zero_grad()
+              torch.nn.functional.l1_loss(model(x), y).backward()
+              opt.step()
+    `);
+    // A dict the dataset starts empty and fills with each item.
+    expectNone('GML301', `
+      import torch
+      from torch.utils.data import DataLoader, Dataset
+
+      class DictCached(Dataset):
+          def __init__(self, paths):
+              self.paths = paths
+              self.cache = {}
+
+          def __getitem__(self, i):
+              if i not in self.cache:
+                  self.cache[i] = torch.load(self.paths[i])
+              return self.cache[i]
+
+      loader = DataLoader(DictCached(paths), batch_size=64, shuffle=True)
+      ${TRAIN.trim().split('\n').join('\n      ')}
+    `);
+  });
+
+  it('still flags a Dataset whose cache is bounded (the bare lru_cache keeps 128 items) or not on the way to its items', () => {
+    expectFindings(`
+      import functools
+      import torch
+      from torch.utils.data import DataLoader, Dataset
+
+      class Bounded(Dataset):
+          @functools.lru_cache
+          def __getitem__(self, i):
+              return torch.load(f"{i}.pt")
+
+      class Sized(Dataset):
+          @functools.lru_cache(maxsize=256)
+          def __getitem__(self, i):
+              return torch.load(f"{i}.pt")
+
+      class Elsewhere(Dataset):
+          def __init__(self):
+              self.stats = {}
+
+          @functools.cache
+          def mean(self):
+              return 0.5
+
+          def __getitem__(self, i):
+              self.stats["last"] = i
+              return torch.load(f"{i}.pt")
+
+      a = DataLoader(Bounded(), batch_size=64)
+      #   ^^^^^^^^^^ GML301
+      b = DataLoader(Sized(), batch_size=64)
+      #   ^^^^^^^^^^ GML301
+      c = DataLoader(Elsewhere(), batch_size=64)
+      #   ^^^^^^^^^^ GML301
+      for epoch in range(10):
+          for (x, y), (u, v), (s, t) in zip(a, b, c):
+              opt.zero_grad()
+              torch.nn.functional.l1_loss(model(x), y).backward()
+              opt.step()
+    `);
+  });
+
   it('leaves a loader over a Hugging Face dataset prepared ahead of time alone (as the course and Accelerate examples write it)', () => {
     expectNone('GML301', `
       import torch

@@ -123,6 +123,81 @@ describe('GML403 training-from-scratch', () => {
     `);
   });
 
+  it('follows a model returned by a factory function of the file to where it is called and trained', () => {
+    expectFindings(`
+      import torch
+      import torchvision
+      import pytorch_lightning as pl
+      import torch.nn.functional as F
+
+      def create_model():
+          model = torchvision.models.resnet18(pretrained=False, num_classes=10)
+      #                                       ^^^^^^^^^^^^^^^^ GML403: replace the classification head
+          model.maxpool = torch.nn.Identity()
+          return model
+
+      class LitResnet(pl.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.model = create_model()
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return F.cross_entropy(self.model(x), y)
+
+      trainer = pl.Trainer(max_epochs=30)
+      trainer.fit(LitResnet(), train_dataloaders=loader)
+    `);
+    expectFindings(`
+      import torch
+      from torchvision import models
+
+      def build():
+          return torch.nn.Sequential(models.resnet50(weights=None), torch.nn.Linear(1000, 2))
+      #                                              ^^^^^^^^^^^^ GML403
+
+      net = build()
+      optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(net(x), y).backward()
+          optimizer.step()
+    `);
+  });
+
+  it("leaves a factory's model alone where its calls load weights into it or do not train it", () => {
+    expectNone('GML403', `
+      import torch
+      import torchvision
+
+      def create_model():
+          model = torchvision.models.resnet18(weights=None, num_classes=10)
+          return model
+
+      model = create_model()
+      model.load_state_dict(torch.load("finetuned.pt"))
+      optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+      for x, y in loader:
+          optimizer.zero_grad()
+          criterion(model(x), y).backward()
+          optimizer.step()
+    `);
+    expectNone('GML403', `
+      import torch
+      import torchvision
+
+      def create_model(pretrained):
+          if pretrained:
+              return torchvision.models.resnet18(weights="DEFAULT")
+          model = torchvision.models.resnet18(weights=None)
+          model.fc = torch.nn.Identity()
+          return model.eval()
+
+      def export():
+          torch.onnx.export(create_model(False), dummy, "r18.onnx")
+    `);
+  });
+
   it('leaves a model whose weights are loaded from a checkpoint alone (inference, resumed training)', () => {
     expectNone('GML403', `
       import torch

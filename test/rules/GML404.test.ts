@@ -341,6 +341,69 @@ describe('GML404 per-step-host-sync', () => {
     `);
   });
 
+  it('flags the syncs of a step done by a loss scaler from another module (timm / MAE NativeScaler)', () => {
+    expectFindings(`
+      import math
+      import sys
+      import torch
+
+      def train_one_epoch(model, criterion, data_loader, optimizer, device, loss_scaler):
+          model.train(True)
+          optimizer.zero_grad()
+          for step, (samples, targets) in enumerate(data_loader):
+              samples = samples.to(device, non_blocking=True)
+              with torch.autocast("cuda"):
+                  loss = criterion(model(samples), targets)
+              loss_value = loss.item()
+      #                    ^^^^^^^^^^^ GML404: on every training step
+              if not math.isfinite(loss_value):
+                  sys.exit(1)
+              loss /= 4
+              loss_scaler(loss, optimizer, clip_grad=None, parameters=model.parameters(), update_grad=(step + 1) % 4 == 0)
+              if (step + 1) % 4 == 0:
+                  optimizer.zero_grad()
+              torch.cuda.synchronize()
+      #       ^^^^^^^^^^^^^^^^^^^^^^^^ GML404
+              print(loss)
+      #       ^^^^^^^^^^^ GML404: Printing the loss tensor
+    `);
+    expectFindings(`
+      import torch
+      from timm.utils import NativeScaler
+
+      class Runner:
+          def fit(self, loader):
+              for x, y in loader:
+                  self.optimizer.zero_grad()
+                  loss = self.criterion(self.model(x.cuda()), y.cuda())
+                  self.loss_scaler(loss, self.optimizer, parameters=self.model.parameters())
+                  self.history.append(loss.item())
+      #                               ^^^^^^^^^^^ GML404
+    `);
+  });
+
+  it('leaves calls handed a value and the optimizer that are not a loss scaler alone', () => {
+    expectNone('GML404', `
+      import torch
+      device = "cuda"
+
+      def log_step(loss, optimizer, parameters=None):
+          print(loss, optimizer.param_groups[0]["lr"])
+
+      for x, y in loader:
+          x = x.to(device)
+          optimizer.zero_grad()
+          loss = criterion(model(x), y)
+          save_checkpoint(model, optimizer, epoch)
+          adjust_learning_rate(optimizer, step, args)
+          log_step(loss, optimizer, parameters=model.parameters())
+          other_scaler(loss, other_optimizer, parameters=model.parameters())
+          loss_scaler(loss, optimizer)
+          print(loss.item())
+          torch.cuda.synchronize()
+    `);
+  });
+
   it('fix: sums the detached loss on the device', () => {
     expectFix(
       'GML404',

@@ -4,8 +4,10 @@
 import type { Binding } from '../analysis/model/bindings';
 import type { Semantic } from '../analysis/model/model';
 import type { CallSite } from '../analysis/model/calls';
+import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { runByEngine } from './ignite';
+import { GRAD_MODE } from './torch';
 
 /** Calls that end the forward+loss run when walking back from the loss assignment. */
 const BOUNDARY_METHODS = new Set(['zero_grad', 'backward', 'step', 'update', 'train', 'eval']);
@@ -119,6 +121,32 @@ function isForwardStatement(statement: Node): boolean {
   return !endsForward(statement);
 }
 
+/**
+ * A `with torch.no_grad():` block (any grad-mode context) of plain forward statements, also under
+ * `if`/`else` (DINO's `if "vit" in args.arch:`): a frozen backbone's forward before the trainable
+ * head (linear probing), most of the step's compute, which the autocast block should cover too.
+ */
+function isGradModeForward(model: Semantic, statement: Node): boolean {
+  if (statement.type !== 'with_statement') return false;
+  const items = withItems(statement);
+  if (items.length === 0 || !items.every((i) => i.value.type === 'call' && GRAD_MODE.has(model.callSite(i.value).qualifiedName ?? ''))) return false;
+  const body = statement.childForFieldName('body');
+  return !!body && plainStatements(body) && body.descendantsOfType('expression_statement').some((s) => !!s && isForwardStatement(s));
+}
+
+/** Whether a block holds only expression statements that do not end the forward run, and `if`/`elif`/`else` branches of them. */
+function plainStatements(block: Node): boolean {
+  return namedStatements(block).every((s) => {
+    if (s.type === 'expression_statement') return !endsForward(s);
+    if (s.type !== 'if_statement') return false;
+    const branches = [s, ...s.namedChildren.filter((c): c is Node => !!c && (c.type === 'elif_clause' || c.type === 'else_clause'))];
+    return branches.every((b) => {
+      const body = b.childForFieldName(b.type === 'else_clause' ? 'body' : 'consequence');
+      return !!body && plainStatements(body);
+    });
+  });
+}
+
 export interface Region {
   first: Node;
   last: Node;
@@ -128,9 +156,10 @@ export interface Region {
 /**
  * The run of statements that computes the loss: from the statement that last assigns it before the
  * backward call (searching the backward's block, then the enclosing blocks up to `limit`) back over
- * plain forward statements, stopping at zero_grad/step/backward calls and data movement.
+ * plain forward statements and no-grad blocks of them, stopping at zero_grad/step/backward calls
+ * and data movement.
  */
-export function lossRegion(backwardStatement: Node, name: string, limit: Node): Region | undefined {
+export function lossRegion(model: Semantic, backwardStatement: Node, name: string, limit: Node): Region | undefined {
   let statement: Node | undefined = backwardStatement;
   while (statement && statement.parent && within(statement, limit) && statement.id !== limit.id) {
     const block: Node = statement.parent;
@@ -139,8 +168,8 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
     for (let j = index - 1; j >= 0; j--) {
       if (!assigns(siblings[j], name)) continue;
       let first = j;
-      while (first > 0 && isForwardStatement(siblings[first - 1])) first--;
-      return { first: siblings[earliestFeedingForward(siblings, first, j)], last: siblings[j], block };
+      while (first > 0 && (isForwardStatement(siblings[first - 1]) || isGradModeForward(model, siblings[first - 1]))) first--;
+      return { first: siblings[earliestFeedingForward(model, siblings, first, j)], last: siblings[j], block };
     }
     if (block.id === limit.id || block.type === 'module') return undefined;
     statement = statementOf(block.parent ?? block);
@@ -153,12 +182,12 @@ export function lossRegion(backwardStatement: Node, name: string, limit: Node): 
  * overlapping ones in one block merge, others stay apart. Undefined when a backward's region is not
  * found, or two overlap across blocks or share a line.
  */
-export function lossRegions(backwards: readonly CallSite[], limit: Node): Region[] | undefined {
+export function lossRegions(model: Semantic, backwards: readonly CallSite[], limit: Node): Region[] | undefined {
   const regions: Region[] = [];
   for (const call of backwards) {
     const statement = statementOf(call.node);
     const name = lossName(call.receiver);
-    const region = statement && name ? lossRegion(statement, name, limit) : undefined;
+    const region = statement && name ? lossRegion(model, statement, name, limit) : undefined;
     if (!region) return undefined;
     regions.push(region);
   }
@@ -197,7 +226,7 @@ export function lossAssignments(model: Semantic, backward: CallSite, name: strin
  * aliases between them (`fake_score = outputs` between a GAN's discriminator passes and
  * `d_loss = d_loss_real + d_loss_fake`), up to the previous optimizer call or compound statement.
  */
-function earliestFeedingForward(siblings: Node[], first: number, last: number): number {
+function earliestFeedingForward(model: Semantic, siblings: Node[], first: number, last: number): number {
   const needed = new Set<string>();
   const read = (statement: Node) => {
     for (const id of statement.descendantsOfType('identifier')) if (id) needed.add(id.text);
@@ -206,15 +235,23 @@ function earliestFeedingForward(siblings: Node[], first: number, last: number): 
   let earliest = first;
   for (let k = first - 1; k >= 0; k--) {
     const statement = siblings[k];
-    if (statement.type !== 'expression_statement' || endsForward(statement)) break;
-    const expr = statement.namedChild(0);
-    const target = expr?.type === 'assignment' ? expr.childForFieldName('left') : null;
-    const targets = !target ? [] : target.type === 'identifier' ? [target] : target.descendantsOfType('identifier');
-    if (!targets.some((id) => !!id && needed.has(id.text))) continue;
+    const block = isGradModeForward(model, statement);
+    if ((statement.type !== 'expression_statement' && !block) || endsForward(statement)) break;
+    if (!assignedNames(statement).some((id) => needed.has(id.text))) continue;
     read(statement);
-    if (isForwardStatement(statement)) earliest = k;
+    if (block || isForwardStatement(statement)) earliest = k;
   }
   return earliest;
+}
+
+/** The names a plain statement assigns (`a = …`, `a, b = …`), or the statements of a no-grad block assign. */
+function assignedNames(statement: Node): Node[] {
+  const assignments = statement.type === 'with_statement' ? statement.descendantsOfType('assignment') : [statement.namedChild(0)];
+  return assignments.flatMap((a) => {
+    const target = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+    if (!target) return [];
+    return target.type === 'identifier' ? [target] : target.descendantsOfType('identifier').filter((id): id is Node => !!id);
+  });
 }
 
 /** Whether a statement calls an optimizer or mode method that ends the forward run (`zero_grad`, `step`, `backward`, …). */

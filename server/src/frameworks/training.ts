@@ -2,7 +2,8 @@
 // Fabric's `backward(loss)`, TensorFlow's `tape.gradient(loss, vars)`) followed, in the same loop
 // body or function, by a parameter update (`optimizer.step()`, `scaler.step(opt)`,
 // `optimizer.apply_gradients(…)`). A gradient with no update (an adversarial attack, gradient
-// inspection) is not training.
+// inspection) is not training. A loss-scaler object from another module that does both
+// (`loss_scaler(loss, optimizer, parameters=…)`, timm's and MAE's NativeScaler) is a step too.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
@@ -17,13 +18,14 @@ import { parameterReceiving } from './parameters';
 import { CROSS_VALIDATION } from './sklearn';
 import { acceleratorCalls } from './torch';
 
-export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow';
+/** `loss-scaler`: one call does the backward pass and the update (`loss_scaler(loss, optimizer, parameters=…)`). */
+export type GradientKind = 'torch' | 'accelerate' | 'fabric' | 'tensorflow' | 'loss-scaler';
 
 export interface TrainingStep {
-  /** `loss.backward()`, `accelerator.backward(loss)`, `fabric.backward(loss)`, `tape.gradient(loss, vars)`. */
+  /** `loss.backward()`, `accelerator.backward(loss)`, `fabric.backward(loss)`, `tape.gradient(loss, vars)`, `loss_scaler(loss, optimizer, …)`. */
   gradient: CallSite;
   kind: GradientKind;
-  /** The update that follows it: `optimizer.step()`, `scaler.step(opt)`, `optimizer.apply_gradients(…)`. */
+  /** The update that follows it: `optimizer.step()`, `scaler.step(opt)`, `optimizer.apply_gradients(…)`; for a loss scaler, its call again. */
   update: CallSite;
   /** Where the two were found together: the innermost loop around the gradient, else its function. */
   region: Node;
@@ -132,26 +134,80 @@ export function stepOf(model: Semantic, gradient: CallSite): TrainingStep | unde
 }
 
 /** The training steps among the sites (or, given the model, of the whole file), in document order. */
-export function trainingSteps(model: Semantic, sites: Pick<Sites, 'callsNamed'>): TrainingStep[] {
+export function trainingSteps(model: Semantic, sites: Pick<Sites, 'callsNamed' | 'identifiers'>): TrainingStep[] {
   const out: TrainingStep[] = [];
   for (const gradient of [...sites.callsNamed('backward'), ...sites.callsNamed('gradient')]) {
     const step = stepOf(model, gradient);
     if (step) out.push(step);
   }
+  out.push(...lossScalerSteps(model, sites));
   return out.sort((a, b) => a.gradient.node.startIndex - b.gradient.node.startIndex);
 }
 
 /**
- * Whether the file computes a gradient anywhere (`.backward(…)`, `tape.gradient(…)`): every training
- * step has one, so without it no loop or function here trains — asked once, before the per-loop reads.
+ * The loss-scaler steps among the sites: a call of an object the file does not define
+ * (`loss_scaler(loss, optimizer, clip_grad=…, parameters=model.parameters())`, timm's, MAE's, DeiT's
+ * and ConvNeXt's NativeScaler) handed the loss first and the optimizer second, with the
+ * `parameters=` it clips, where that optimizer's `zero_grad()` is called in the same function. Its
+ * backward and update happen in the other module; the region is the loop around the call, else
+ * its function. Found from the `parameters=` keyword (cheap to find by its spelling).
+ */
+function lossScalerSteps(model: Semantic, sites: Pick<Sites, 'identifiers'>): TrainingStep[] {
+  const out: TrainingStep[] = [];
+  for (const id of sites.identifiers('parameters')) {
+    const keyword = model.parentOf(id);
+    const list = keyword?.type === 'keyword_argument' && keyword.childForFieldName('name')?.id === id.id ? model.parentOf(keyword) : null;
+    const node = list?.type === 'argument_list' ? model.parentOf(list) : null;
+    if (node?.type !== 'call') continue;
+    const call = model.callSite(node);
+    const region = model.enclosingLoops(node)[0] ?? model.enclosingFunction(node);
+    if (region && isLossScalerCall(model, call)) out.push({ gradient: call, kind: 'loss-scaler', update: call, region });
+  }
+  return out;
+}
+
+const LITERALS = new Set(['integer', 'float', 'string', 'true', 'false', 'none', 'list', 'tuple', 'dictionary']);
+
+/** `loss_scaler(loss, optimizer, …, parameters=…)`: see lossScalerSteps. */
+function isLossScalerCall(model: Semantic, call: CallSite): boolean {
+  const [loss, optimizer] = call.positional;
+  if (!loss || !optimizer || LITERALS.has(loss.type) || !call.keywords.has('parameters')) return false;
+  // A function of the file is read through its body (a step inside it is found there; none, none).
+  if (call.qualifiedName || localFunctionCalled(model, call) || (call.callee.type === 'identifier' && model.lookupDefinitions(call.callee.text, call.callee).some((b) => b.kind === 'def' || b.kind === 'class'))) return false;
+  return zeroesGradients(model, optimizer, call.node);
+}
+
+/** Whether `optimizer.zero_grad()` is called on the same name (`optimizer`, `self.optimizer`) in the function around a node (or at the top level). */
+function zeroesGradients(model: Semantic, optimizer: Node, at: Node): boolean {
+  if (optimizer.type !== 'identifier' && optimizer.type !== 'attribute') return false;
+  const fn = model.enclosingFunction(at);
+  const calls = fn ? model.callsNamedWithin('zero_grad', fn) : model.callsNamed('zero_grad');
+  return calls.some((c) => {
+    const receiver = c.receiver;
+    if (!receiver || receiver.text !== optimizer.text || model.enclosingFunction(c.node)?.id !== fn?.id) return false;
+    return receiver.type !== 'identifier' || model.lookup(receiver.text, receiver)[0]?.node.id === model.lookup(optimizer.text, optimizer)[0]?.node.id;
+  });
+}
+
+/** The optimizer a step updates: `optimizer` in `optimizer.step()`, `scaler.step(optimizer)`, `loss_scaler(loss, optimizer, …)`. */
+export function stepOptimizer(step: TrainingStep): Node | undefined {
+  if (step.kind === 'loss-scaler') return step.update.positional[1];
+  return step.update.positional[0] ?? step.update.receiver ?? undefined;
+}
+
+/**
+ * Whether the file computes a gradient anywhere (`.backward(…)`, `tape.gradient(…)`), or zeroes an
+ * optimizer's gradients (a loss scaler's step does the backward pass in another module): every
+ * training step has one, so without it no loop or function here trains — asked once, before the
+ * per-loop reads.
  */
 export function computesGradients(model: Semantic): boolean {
-  return model.hasCallNamed('backward') || model.hasCallNamed('gradient');
+  return model.hasCallNamed('backward') || model.hasCallNamed('gradient') || model.hasCallNamed('zero_grad');
 }
 
 /** The training steps whose gradient lies inside a node (a loop, a function), found from the node alone. */
 export function stepsWithin(model: Semantic, node: Node): TrainingStep[] {
-  return trainingSteps(model, { callsNamed: (name) => model.callsNamedWithin(name, node) });
+  return trainingSteps(model, { callsNamed: (name) => model.callsNamedWithin(name, node), identifiers: (name) => model.identifiersWithin(name, node) });
 }
 
 /** Whether a loop (its body, or a same-file function it calls) holds a training step. */
@@ -341,7 +397,7 @@ export function trainingConsumers(
   if (passed && !element && trainerFit(passed.call)) out.trainerFit = true;
   else if (passed?.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, 1, first, out, new Set(), trains, undefined, element);
   // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
-  const factory = (options.factoryDepth ?? 0) < 1 && (parent?.type === 'return_statement' || assigned?.type === 'identifier') ? factoryReturning(model, made, parent!, assigned) : undefined;
+  const factory = (options.factoryDepth ?? 0) < 1 ? factoryReturning(model, made.node) : undefined;
   if (factory && !(first && out.loops.length > 0)) {
     for (const caller of model.callersOf(factory)) {
       const found = trainingConsumers(model, caller, trainerFit, { ...options, trains, factoryDepth: 1 });
@@ -353,13 +409,17 @@ export function trainingConsumers(
 }
 
 /**
- * The same-file function a call's value is the result of: `return Call(…)`, or `name = Call(…)`
- * in the function's own body with every `return` of the function returning `name`.
+ * The same-file function whose result a value is (a factory): `return Call(…)`, or `name = Call(…)`
+ * in the function's own body with every `return` of the function returning `name`. Its calls
+ * (`model.callersOf`) hold the value one level up.
  */
-function factoryReturning(model: Semantic, made: { node: Node }, parent: Node, assigned: Node | null): Node | undefined {
-  const fn = model.enclosingFunction(made.node);
-  if (!fn) return undefined;
+export function factoryReturning(model: Semantic, value: Node): Node | undefined {
+  const parent = model.parentOf(value);
+  const fn = parent ? model.enclosingFunction(value) : undefined;
+  if (!parent || !fn) return undefined;
   if (parent.type === 'return_statement') return fn;
+  const assigned = parent.type === 'assignment' && parent.childForFieldName('right')?.id === value.id ? parent.childForFieldName('left') : null;
+  if (assigned?.type !== 'identifier') return undefined;
   const returns = fn.descendantsOfType('return_statement').filter((r): r is Node => !!r && model.enclosingFunction(r)?.id === fn.id);
   const returnsName = (r: Node) => r.namedChild(0)?.type === 'identifier' && r.namedChild(0)?.text === assigned?.text;
   return returns.length > 0 && returns.every(returnsName) ? fn : undefined;
@@ -563,8 +623,9 @@ function parameterIndex(model: Semantic, id: Node): { fn: Node; index: number } 
  * its call inside `at` (`train(model, optimizer)` in the epoch loop).
  */
 export function trainedModelAt(model: Semantic, step: TrainingStep, at: Node): Node | undefined {
-  // `optimizer.step()`, or `scaler.step(optimizer)` with a GradScaler.
-  for (const given of [step.update.positional[0], step.update.receiver]) {
+  // `optimizer.step()`, `scaler.step(optimizer)` with a GradScaler, `loss_scaler(loss, optimizer, …)`.
+  const candidates = step.kind === 'loss-scaler' ? [stepOptimizer(step)] : [step.update.positional[0], step.update.receiver];
+  for (const given of candidates) {
     const found = given && modelOfOptimizer(model, given, at);
     if (found) return found;
   }

@@ -147,7 +147,9 @@ interface LoopGroup extends LoopPlace {
  * The fix wraps the run of plain statements that ends with the assignment of the tensor whose
  * `.backward()` is called (`loss`, also found through `scaler.scale(loss)`, `loss / n`, `out.loss`),
  * starting after any `zero_grad()`, `step()` or data-movement statement (`x = x.to(device)`, batch
- * unpacking). `.backward()` itself stays outside the block, as PyTorch recommends. With several
+ * unpacking). A `with torch.no_grad():` block of forward statements in that run (a frozen
+ * backbone's forward before the trainable head, in linear probing: most of the step's compute) goes
+ * inside as a whole. `.backward()` itself stays outside the block, as PyTorch recommends. With several
  * backward calls in one loop (a GAN, say) each loss computation gets its own block.
  *
  * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script names
@@ -323,7 +325,7 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
   }
 
   // One autocast block per loss region: overlapping ones in one block merge, others stay apart.
-  const merged = lossRegions(group.backwards, group.limit);
+  const merged = lossRegions(model, group.backwards, group.limit);
   if (!merged) return [];
 
   const torch = edits.importer(merged[0]?.first).module('torch');

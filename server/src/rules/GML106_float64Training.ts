@@ -9,7 +9,7 @@ import { modelMeetings, tensorMeetings, type Feed } from '../frameworks/float64F
 import { optimizedModels } from '../frameworks/modelSize';
 import { castsDtype, DEFAULT_DTYPE_SETTERS, dtypeArgument, FROM_DATA, TORCH_DOUBLE_TENSORS, TORCH_FLOAT64 } from '../frameworks/torch';
 import { TrainingUse, type Carry } from '../frameworks/trainedValues';
-import { stepsWithin, TRAINING_FACTS } from '../frameworks/training';
+import { stepOptimizer, stepsWithin, TRAINING_FACTS } from '../frameworks/training';
 import { defineRule, type ReportedFix } from './rule';
 
 /** A float64 value stops being float64 at a cast (`.float()`, `.to(torch.float32)`) and at a PyTorch call given another dtype. */
@@ -302,7 +302,7 @@ class Places {
       const feeds: Feed[] = [];
       for (const region of this.regions()) {
         for (const step of stepsWithin(model, region)) {
-          const optimizer = step.update.positional[0] ?? step.update.receiver;
+          const optimizer = stepOptimizer(step);
           const trained = optimizer && optimizedModels(model, optimizer);
           if (!trained) return 'unknown';
           for (const m of trained) {

@@ -123,7 +123,9 @@ function loopText(found: EpochLoop): string {
  * - whose iterations train: a gradient followed by a parameter update — `loss.backward()` then
  *   `optimizer.step()` (also `scaler.step(opt)`, a step after several accumulated backward calls,
  *   and LBFGS's `optimizer.step(closure)`), Hugging Face Accelerate's `accelerator.backward(loss)`,
- *   Lightning Fabric's `fabric.backward(loss)`, TensorFlow's `tape.gradient(…)` then
+ *   Lightning Fabric's `fabric.backward(loss)`, a loss scaler from another module
+ *   (`loss_scaler(loss, optimizer, parameters=…)`, with `optimizer.zero_grad()` in the same
+ *   function), TensorFlow's `tape.gradient(…)` then
  *   `optimizer.apply_gradients(…)` or `v.assign_sub(lr * g)` — in the loop, in a batch loop inside
  *   it, or in a function of this file that it calls or hands to a runner (`train_one_epoch(…)`,
  *   `self.train_epoch()`, a `@tf.function` `train_step`, `strategy.run(train_step, …)`);

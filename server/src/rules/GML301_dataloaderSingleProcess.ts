@@ -3,17 +3,22 @@ import type { Semantic } from '../analysis/model/model';
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { isPreparedHubDataset } from '../frameworks/hfDatasets';
+import { cachesEveryItem } from '../frameworks/itemCache';
 import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
 import { holdsForValue } from '../frameworks/parameters';
 import { loaderFeedsTraining } from '../frameworks/training';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { defineRule } from './rule';
 
-/** Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers would only add overhead). */
+/**
+ * Whether the loader's dataset is tensors already in memory (nothing to load per item, so workers
+ * would only add overhead), or keeps every item it loads in the process (workers would each fill
+ * their own copy of that cache).
+ */
 function inMemory(model: Semantic, loader: CallSite): boolean {
   const dataset = loader.argument('dataset', 0);
   // A factory's `dataset` parameter stands for what every call of the factory passes.
-  return !!dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d) || isPreparedHubDataset(model, d));
+  return !!dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d) || isPreparedHubDataset(model, d) || cachesEveryItem(model, d));
 }
 
 /** Devices on which workers buy time, not energy (see "Measured here"). */
@@ -41,6 +46,18 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * split's `.map(…)`), when every value the class assigns to that attribute is prepared so, and for
  * a factory function's `dataset` parameter when every call of the factory passes such a dataset. A `num_workers` that is not a literal is
  * left alone too.
+ *
+ * Also left alone: a loader over a Dataset class of this file that keeps every item it loads in the
+ * process — its `__getitem__`, or a function or method of the file that `__getitem__` calls, memoized
+ * without a bound (`@functools.cache`, `@functools.lru_cache(maxsize=None)`, a `maxsize` that is not
+ * a literal), or writing each item into a dict the class starts empty (`self.cache[i] = item`).
+ * From the second epoch on such a dataset serves its items from memory, as a `TensorDataset` does,
+ * and worker processes do not share that cache: each fills its own copy (memory times the number of
+ * workers, each item decoded again in every worker that meets it), and without
+ * `persistent_workers` the workers and their caches end with each epoch, so every epoch would
+ * decode again. Workers are then not the remedy, so the rule stays quiet rather than reporting
+ * without a fix. A bounded cache (the bare `@lru_cache` keeps 128 items, or a literal `maxsize`)
+ * holds only part of a data set and is flagged as before.
  *
  * Severity: information; a hint in a script that trains on the CPU (it names only the CPU, moves
  * nothing to a device, or hides every GPU before importing torch with a literal

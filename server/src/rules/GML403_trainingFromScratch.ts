@@ -7,7 +7,7 @@ import { isTrainerCall, tokenizerSources } from '../frameworks/huggingface';
 import { kerasModel } from '../frameworks/keras';
 import { LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
 import { TrainingUse } from '../frameworks/trainedValues';
-import { TRAINING_FACTS } from '../frameworks/training';
+import { factoryReturning, TRAINING_FACTS } from '../frameworks/training';
 import { checkpointOfConfig, isHuggingFaceFromConfig, isKerasApplication, isTorchvisionClassifier, TIMM_CREATE, type PretrainedLibrary } from '../frameworks/vision';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -33,14 +33,20 @@ function isFalse(v: Value | undefined): boolean {
   return v?.kind === 'bool' && !v.value;
 }
 
+const CARRIERS = new Set(['argument_list', 'keyword_argument', 'call', 'attribute', 'list', 'tuple', 'parenthesized_expression']);
+
+/** The outermost expression that carries a value on through the calls and containers around it (`nn.Sequential(resnet18(…), …)` for `resnet18(…)`). */
+function carriedIn(model: Semantic, node: Node): Node {
+  let current = node;
+  for (let parent = model.parentOf(node); parent && CARRIERS.has(parent.type); parent = model.parentOf(parent)) current = parent;
+  return current;
+}
+
 /** The assignment target a value ends up in, through the calls and containers around it (`self.backbone = nn.Sequential(resnet18(…), …)`). */
 function holder(model: Semantic, node: Node): Node | undefined {
-  let current = node;
-  for (let parent = model.parentOf(node); parent; current = parent, parent = model.parentOf(parent)) {
-    if (parent.type === 'assignment') return parent.childForFieldName('right')?.id === current.id ? (parent.childForFieldName('left') ?? undefined) : undefined;
-    if (!['argument_list', 'keyword_argument', 'call', 'attribute', 'list', 'tuple', 'parenthesized_expression'].includes(parent.type)) return undefined;
-  }
-  return undefined;
+  const outer = carriedIn(model, node);
+  const parent = model.parentOf(outer);
+  return parent?.type === 'assignment' && parent.childForFieldName('right')?.id === outer.id ? (parent.childForFieldName('left') ?? undefined) : undefined;
 }
 
 /** Whether weights are loaded into what a name holds (`model.load_state_dict(…)`), or into the attribute `self.name`. */
@@ -65,21 +71,35 @@ function classTrained(model: Semantic, use: TrainingUse, cls: Node): boolean {
   return model.callsNamed(name.text).some((c) => c.callee.type === 'identifier' && model.lookupDefinitions(name.text, c.callee).some((b) => b.node.id === cls.id) && use.reaches(c.node));
 }
 
-/** Whether what a PyTorch model-building call makes is trained here (and its weights are not loaded from a checkpoint). */
+/**
+ * Whether what a PyTorch model-building call makes is trained here (and its weights are not loaded
+ * from a checkpoint), where it is made or, when a same-file function returns it (`def create_model(): …
+ * return model`), where that function is called.
+ */
 function torchTrained(model: Semantic, use: TrainingUse, call: CallSite): boolean {
   const target = holder(model, call.node);
   if (target && loadsWeights(model, target)) return false;
-  if (use.reaches(call.node)) return true;
+  if (madeTrained(model, use, call.node, target)) return true;
+  const factory = factoryReturning(model, carriedIn(model, call.node));
+  return !!factory && model.callersOf(factory).some((caller) => {
+    const callerTarget = holder(model, caller.node);
+    return !(callerTarget && loadsWeights(model, callerTarget)) && madeTrained(model, use, caller.node, callerTarget);
+  });
+}
+
+/** Whether the model an expression makes (held by `target`) is trained: it reaches a training step, goes to a Hugging Face Trainer, or is a part of a module class that is trained. */
+function madeTrained(model: Semantic, use: TrainingUse, made: Node, target: Node | undefined): boolean {
+  if (use.reaches(made)) return true;
   if (target?.type === 'identifier') {
     // Handed to a Hugging Face Trainer (`Trainer(model=model, …)`).
     for (const id of model.identifiers(target.text)) {
       const keyword = model.parentOf(id);
       const list = keyword?.type === 'keyword_argument' ? model.parentOf(keyword) : keyword;
-      const made = list?.type === 'argument_list' ? model.parentOf(list) : null;
-      if (made?.type === 'call' && isTrainerCall(model, model.callSite(made))) return true;
+      const call = list?.type === 'argument_list' ? model.parentOf(list) : null;
+      if (call?.type === 'call' && isTrainerCall(model, model.callSite(call))) return true;
     }
   }
-  const cls = target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self' ? model.enclosingClass(call.node) : undefined;
+  const cls = target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self' ? model.enclosingClass(made) : undefined;
   return !!cls && classTrained(model, use, cls);
 }
 
@@ -181,7 +201,9 @@ const WEIGHTS: Record<PretrainedLibrary, string> = {
  * function, its parameters given to an optimizer, passed on through `nn.Sequential`, names and
  * functions of the file), is a part (`self.backbone = …`) of a module that does or of a
  * LightningModule a Trainer fits, is handed to a Hugging Face `Trainer`, or — for Keras — is used
- * in a file that fits a Keras model. Not flagged: a model whose weights are then loaded
+ * in a file that fits a Keras model. For a model that a function of the file builds and returns
+ * (`def create_model(): model = resnet18(…); …; return model`), this is asked where the function is
+ * called (one level). Not flagged: a model whose weights are then loaded
  * (`load_state_dict`, `load_weights`), values that are not literals (`pretrained=args.pretrained`),
  * a builder called without the argument (its default is random weights too, but nothing in the
  * code says the choice was made), a config built by hand (`BertConfig(hidden_size=…)`: a new

@@ -11,7 +11,7 @@ import { defineRule, type ReportedFix } from './rule';
 /** The name of the loss a step's gradient comes from (`loss` in `loss.backward()`, `accelerator.backward(loss)`). */
 function stepLoss(step: TrainingStep): string | undefined {
   if (step.kind === 'torch') return lossName(step.gradient.receiver);
-  if (step.kind === 'accelerate' || step.kind === 'fabric') return lossName(step.gradient.positional[0]);
+  if (step.kind === 'accelerate' || step.kind === 'fabric' || step.kind === 'loss-scaler') return lossName(step.gradient.positional[0]);
   return undefined;
 }
 
@@ -66,8 +66,11 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * A host synchronisation on every step of a GPU training loop: `.item()`, `.tolist()`, `.cpu()` (with
  * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print` of the loss tensor
  * itself. Every step means: in the loop that holds the training step (a gradient followed by an
- * optimizer step), or in a function holding the step that runs once per batch (called in a loop
- * over data, or handed to a PyTorch-Ignite `Engine`) and in the loop that calls it.
+ * optimizer step, or a loss scaler from another module that does both —
+ * `loss_scaler(loss, optimizer, parameters=model.parameters())`, the NativeScaler of timm, MAE,
+ * DeiT and ConvNeXt — where that optimizer's `zero_grad()` is called in the same function), or in
+ * a function holding the step that runs once per batch (called in a loop over data, or handed to
+ * a PyTorch-Ignite `Engine`) and in the loop that calls it.
  *
  * Not flagged: syncs under a condition — on the step (`if step % 100 == 0:`, `if i == len(loader) - 1:`)
  * or on the configuration (`if args.synchronize_step:`), which may hold on no step or only some

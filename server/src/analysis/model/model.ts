@@ -401,6 +401,8 @@ export class SemanticModel implements Semantic, ModelParts, ComparedValues {
   }
 
   decoratorsOf(def: Node): Node[] {
+    // The decorators stand in the definition's statement, which may be another segment's.
+    this.readStatementOf(def);
     return this.nav.decoratorsOf(def);
   }
 
