@@ -535,4 +535,72 @@ describe('GML102 keras-fp32-policy', () => {
     `, { codes: ['GML102'] });
     assert.equal(finding.fixes.length, 0);
   });
+
+  it('withholds the fix when a Metric subclass given to compile does arithmetic between y_true and the uncast y_pred', () => {
+    const [finding] = expectFindings(`
+      import tensorflow as tf
+      from tensorflow import keras
+
+      class RootMeanSquaredError(keras.metrics.Metric):
+          def __init__(self, name="rmse", **kwargs):
+              super().__init__(name=name, **kwargs)
+              self.mse_sum = self.add_weight(name="mse_sum", initializer="zeros")
+          def update_state(self, y_true, y_pred, sample_weight=None):
+              y_true = tf.one_hot(y_true, depth=tf.shape(y_pred)[1])
+              self.mse_sum.assign_add(tf.reduce_sum(tf.square(y_true - y_pred)))
+          def result(self):
+              return tf.sqrt(self.mse_sum)
+
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+      model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=[RootMeanSquaredError()])
+      model.fit(x_train, y_train, epochs=3)
+      ^^^^^^^^^ GML102: \`RootMeanSquaredError.update_state\` receives the model's 16-bit output as \`y_pred\`
+    `, { codes: ['GML102'] });
+    assert.equal(finding.fixes.length, 0);
+    assert.match(finding.message, /y_pred = tf\.cast\(y_pred, tf\.float32\)/);
+  });
+
+  it('withholds the fix for a loss function or Loss subclass of the file that mixes y_pred with y_true', () => {
+    for (const [definition, given] of [
+      ['def rmse(y_true, y_pred):\n    return tf.sqrt(tf.reduce_mean(tf.square(y_true - y_pred)))', 'loss=rmse'],
+      ['class Rmse(keras.losses.Loss):\n    def call(self, y_true, y_pred):\n        return tf.sqrt(tf.reduce_mean(tf.math.squared_difference(y_pred, y_true)))', 'loss=Rmse()'],
+      ['def error(y_true, y_pred):\n    return tf.abs(y_true - y_pred)', 'loss="mse", metrics=["mae", error]'],
+    ]) {
+      const [finding] = expectFindings(`
+        import tensorflow as tf
+        from tensorflow import keras
+
+${definition.split('\n').map((l) => `        ${l}`).join('\n')}
+
+        model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", ${given})
+        model.fit(x_train, y_train, epochs=3)
+        ^^^^^^^^^ GML102: No fix is offered
+      `, { codes: ['GML102'] });
+      assert.equal(finding.fixes.length, 0, given);
+    }
+  });
+
+  it('keeps the fix when the custom metric casts y_pred first, reads y_pred alone, or is Keras\'s own', () => {
+    for (const body of [
+      'y_pred = tf.cast(y_pred, tf.float32)\n        self.total.assign_add(tf.reduce_sum(tf.square(y_true - y_pred)))',
+      'self.total.assign_add(tf.reduce_sum(tf.square(tf.cast(y_true, tf.float32) - tf.cast(y_pred, "float32"))))',
+      'self.total.assign_add(tf.cast(tf.reduce_sum(y_pred * 2.0), tf.float32))',
+    ]) {
+      const [finding] = expectFindings(`
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Total(keras.metrics.Metric):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                ${body}
+
+        model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=keras.losses.MeanSquaredError(), metrics=[Total(), keras.metrics.RootMeanSquaredError()])
+        model.fit(x_train, y_train, epochs=3)
+        ^^^^^^^^^ GML102
+      `, { codes: ['GML102'] });
+      assert.equal(finding.fixes.length, 2, body);
+    }
+  });
 });

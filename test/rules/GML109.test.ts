@@ -495,4 +495,33 @@ describe('GML109 tf-custom-loop-fp32', () => {
       expectFindings(flagged(script('os.environ["CUDA_VISIBLE_DEVICES"] = ""\n      os.environ["CUDA_VISIBLE_DEVICES"] = gpu_ids')));
     });
   });
+
+  it('withholds the fix when a Metric subclass of the file that the step updates mixes the uncast y_pred with y_true', () => {
+    const [finding] = expectFindings(`
+      import tensorflow as tf
+
+      class MeanError(tf.keras.metrics.Metric):
+          def __init__(self):
+              super().__init__(name="mean_error")
+              self.total = self.add_weight(name="total", initializer="zeros")
+          def update_state(self, y_true, y_pred, sample_weight=None):
+              self.total.assign_add(tf.reduce_sum(y_pred - tf.one_hot(y_true, 10)))
+          def result(self):
+              return self.total
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10, activation="softmax")])
+      loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+      metric = MeanError()
+      opt = tf.keras.optimizers.Adam()
+      for x, y in dataset:
+          with tf.GradientTape() as tape:
+              predictions = model(x, training=True)
+              loss = loss_fn(y, predictions)
+          grads = tape.gradient(loss, model.trainable_variables)
+                  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109: \`MeanError.update_state\` receives the model's 16-bit output as \`y_pred\`
+          opt.apply_gradients(zip(grads, model.trainable_variables))
+          metric.update_state(y, predictions)
+    `);
+    assert.equal(finding.fixes.length, 0);
+  });
 });

@@ -108,17 +108,20 @@ class LossReader {
   }
 
   private name(id: Node, env: Map<string, Tag>, depth: number): Tag {
-    const given = env.get(id.text);
-    if (given) return given;
-    if (depth >= MAX_DEPTH) return 'data';
     const binding = this.model.reachingBinding(id);
+    const given = env.get(id.text);
+    // A parameter bound by the caller, unless the function assigns it again (`y_pred = tf.cast(y_pred, tf.float32)`).
+    if (given && (!binding || binding.kind === 'param')) return given;
+    if (depth >= MAX_DEPTH) return 'data';
     const assignment = binding?.kind === 'assign' || binding?.kind === 'other' ? binding.node : undefined;
     if (!binding || assignment?.type !== 'assignment' || this.seen.has(assignment.id)) return 'data';
     // `y_pred = model(x)`; `logits, state = model(x)` (the whole right side when the pattern is not paired).
     const value = binding.value ?? assignment.childForFieldName('right');
     if (!value) return 'data';
     this.seen.add(assignment.id);
-    const tag = this.read(value, new Map(), depth + 1);
+    // An assignment in the same function reads its parameters as the caller bound them.
+    const sameFunction = this.model.enclosingFunction(assignment)?.id === this.model.enclosingFunction(id)?.id;
+    const tag = this.read(value, sameFunction ? env : new Map(), depth + 1);
     this.seen.delete(assignment.id);
     return tag;
   }
@@ -175,6 +178,24 @@ class LossReader {
     this.seen.delete(fn.id);
     return returned.length ? join(returned) : 'data';
   }
+
+  /** A function's statements, its parameters bound as given: the arithmetic in them (a metric's `update_state` returns nothing). */
+  readBody(fn: Node, env: Map<string, Tag>): void {
+    for (const statement of this.model.nodesWithin(fn, ['expression_statement', 'return_statement'])) {
+      const expr = statement.namedChild(0);
+      if (!expr || this.model.enclosingFunction(statement)?.id !== fn.id) continue;
+      if (expr.type === 'assignment') {
+        const right = expr.childForFieldName('right');
+        if (right) this.read(right, env, 1);
+      } else if (expr.type === 'augmented_assignment') {
+        const [left, right] = [expr.childForFieldName('left'), expr.childForFieldName('right')];
+        const tags = [left, right].map((n) => (n ? this.read(n, env, 1) : 'data'));
+        if (ARITHMETIC.has((expr.childForFieldName('operator')?.text ?? '').replace('=', ''))) this.combine(expr, tags);
+      } else {
+        this.read(expr, env, 1);
+      }
+    }
+  }
 }
 
 /** The output dominates (its dtype spreads); float32 only when every part is; constants take the others' dtype. */
@@ -209,10 +230,79 @@ export function tapeLossesMixingDtypes({ model, sites }: FactContext): Node[] {
     });
 }
 
+/** Methods Keras calls with `(y_true, y_pred)`: a `Metric`'s `update_state`, a `Loss`'s `call`. */
+const OUTPUT_METHODS = new Set(['update_state', 'call']);
+
+/**
+ * The file's own losses and metrics, and the parameters that receive the targets and the model's
+ * output: a `keras.metrics.Metric` subclass's `update_state(self, y_true, y_pred)` and a
+ * `keras.losses.Loss` subclass's `call(self, y_true, y_pred)` wherever the file builds one (given to
+ * `compile`, or called in a `GradientTape` step), a function `f(y_true, y_pred)` given to
+ * `compile(loss=…, metrics=[…])`. Keras's own (strings, `keras.losses.…` objects) are not among them.
+ */
+function ownLossFunctions(model: Semantic, sites: FactContext['sites']): { fn: Node; targets: string; output: string }[] {
+  const out: { fn: Node; targets: string; output: string }[] = [];
+  const add = (fn: Node, skip: number) => {
+    const names = (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p).map((p) => parameterName(p));
+    const [targets, output] = names.slice(skip);
+    if (targets && output) out.push({ fn, targets, output });
+  };
+  for (const compile of sites.callsNamed('compile')) {
+    if (!compile.receiver) continue;
+    const given = [compile.argument('loss', 1), compile.keywords.get('metrics')?.value, compile.keywords.get('weighted_metrics')?.value];
+    for (const value of given.filter((v): v is Node => !!v)) {
+      const entries = value.type === 'list' || value.type === 'tuple' ? value.namedChildren : value.type === 'dictionary' ? value.namedChildren.map((p) => p?.childForFieldName('value')) : [value];
+      for (const entry of entries) {
+        const fn = entry?.type === 'identifier' ? model.lookupDefinitions(entry.text, entry).find((b) => b.kind === 'def')?.node : undefined;
+        if (fn) add(fn, 0);
+      }
+    }
+  }
+  // `RootMeanSquaredError()`: a Keras Metric or Loss class of the file, built.
+  const built = new Set<number>();
+  for (const call of sites.calls()) {
+    const callee = call.callee;
+    if (callee.type !== 'identifier' || call.qualifiedName) continue;
+    const cls = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'class')?.node;
+    if (!cls || built.has(cls.id) || !model.classBases(cls).some((q) => /^keras\.(metrics|losses)\./.test(kerasName(q) ?? ''))) continue;
+    built.add(cls.id);
+    for (const member of cls.childForFieldName('body')?.namedChildren ?? []) {
+      const fn = member?.type === 'decorated_definition' ? member.childForFieldName('definition') : member;
+      if (fn?.type === 'function_definition' && OUTPUT_METHODS.has(fn.childForFieldName('name')?.text ?? '')) add(fn, 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * The operations in the file's own losses and metrics (those Keras calls with the model's output) that combine the model's
+ * output (`y_pred`, not cast to float32 first) with the targets or other float32 tensors
+ * (`tf.one_hot(y_true, 10) - y_pred`): under a 16-bit policy the output arrives in 16 bits and they fail.
+ */
+export function ownLossesMixingDtypes({ model, sites }: FactContext): Node[] {
+  return ownLossFunctions(model, sites).flatMap(({ fn, targets, output }) => {
+    const reader = new LossReader(model);
+    reader.readBody(fn, new Map<string, Tag>([[targets, 'data'], [output, 'output']]));
+    return reader.mixing ? [reader.mixing] : [];
+  });
+}
+
 /** Why a policy fix is withheld from a file with such a loss, and what to change first. */
-export function mixedLossNote(mixing: Node): string {
+export function mixedLossNote({ model, sites }: FactContext, mixing: Node): string {
   const text = mixing.text.replace(/\s+/g, ' ');
   const shown = text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  const fn = model.enclosingFunction(mixing);
+  const compiled = fn && ownLossFunctions(model, sites).find((f) => f.fn.id === fn.id);
+  if (fn && compiled) {
+    const output = compiled.output;
+    const cls = model.enclosingClass(fn);
+    const name = `${cls ? `${cls.childForFieldName('name')?.text}.` : ''}${fn.childForFieldName('name')?.text}`;
+    return (
+      ` No fix is offered: under a 16-bit policy \`${name}\` receives the model's 16-bit output as \`${output}\` and combines it with ` +
+      `float32 tensors in \`${shown}\`, which TensorFlow rejects (it does not promote dtypes). Cast it first — ` +
+      `\`${output} = tf.cast(${output}, tf.float32)\` at the start of \`${name}\` — then set the policy.`
+    );
+  }
   return (
     ` No fix is offered: under a 16-bit policy the model's output meets float32 tensors in \`${shown}\`, which TensorFlow rejects ` +
     '(it does not promote dtypes). Make the output float32 first — a last layer with dtype="float32", or `tf.cast(output, tf.float32)` ' +

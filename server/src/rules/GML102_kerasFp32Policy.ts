@@ -1,7 +1,7 @@
 import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { gradientKind } from '../frameworks/training';
-import { mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
+import { ownLossesMixingDtypes, mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
 import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } from '../frameworks/kerasPolicy';
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
@@ -126,7 +126,13 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * imports, so models built at module level are covered). It goes before the file's first reported
  * `fit`, calling Keras through an import that has run by then: in a notebook whose `import keras`
  * comes in a late cell, after an earlier `import tensorflow as tf` (as `tf.keras…`), or after an
- * import the fix adds. Keras recommends keeping the model's
+ * import the fix adds. A loss or metric of the file that Keras calls with the model's output — a
+ * `keras.metrics.Metric` subclass's `update_state(self, y_true, y_pred)`, a `keras.losses.Loss`
+ * subclass's `call`, a function given to `compile(loss=…, metrics=[…])` — and that does arithmetic
+ * between `y_pred` and the targets or other float32 tensors without casting `y_pred` first
+ * (`tf.one_hot(y_true, 10) - y_pred`) would fail under the 16-bit output: then no fix is offered, and
+ * the message names the function and says to cast `y_pred` to float32 there. Keras's own losses and
+ * metrics are safe. Keras recommends keeping the model's
  * output (softmax) layer in float32 (`dtype="float32"`) for numeric stability; the fix does not
  * change layers. On GPUs without Tensor Cores or on CPUs, `mixed_float16` can be slower.
  *
@@ -150,6 +156,7 @@ export const kerasFp32Policy = defineRule({
     fullPolicies: fact.nodes(fullPolicyArguments),
     tf1: fact.any(usesTf1OnlyApi),
     tapeLossMixing: fact.nodes(tapeLossesMixingDtypes),
+    ownLossMixing: fact.nodes(ownLossesMixingDtypes),
     buildsKerasModel: fact.any(({ model, sites }) => sites.calls().some((c) => makesKerasModel(model, c))),
     // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
     // A GradientTape step in the file trains under the same policy, and "mixed_float16" there needs a LossScaleOptimizer.
@@ -171,7 +178,7 @@ export const kerasFp32Policy = defineRule({
       if (!mayReport(model, fit, othersImported)) continue;
       // A receiver of unknown origin counts only in a file that builds a Keras model.
       if (kerasModel(model, fit.receiver!) === 'unknown' && !facts.buildsKerasModel) continue;
-      if (mixing === null) mixing = facts.tapeSteps ? facts.tapeLossMixing[0] : undefined;
+      if (mixing === null) mixing = (facts.tapeSteps ? facts.tapeLossMixing[0] : undefined) ?? facts.ownLossMixing[0];
       const fix = (policy: string, why: string): ReportedFix => {
         // A policy already set to float32 would override an inserted one: change it in place.
         if (fullPolicies.length) return { title: `Change the global dtype policy to "${policy}"${why}`, edits: fullPolicies.map((arg) => edits.replace(arg, JSON.stringify(policy))) };
@@ -184,7 +191,7 @@ export const kerasFp32Policy = defineRule({
           'Keras model trains in float32: no mixed-precision dtype policy is set. The "mixed_float16" policy ' +
           '(or "mixed_bfloat16" on TPUs and recent CPUs) computes in 16 bits with float32 variables and, per the ' +
           'TensorFlow guide, can make training more than 3× faster on modern GPUs.' +
-          (mixing ? mixedLossNote(mixing) : ''),
+          (mixing ? mixedLossNote({ model, sites }, mixing) : ''),
         fixes: mixing
           ? []
           : facts.tapeSteps

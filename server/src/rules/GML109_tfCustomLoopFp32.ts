@@ -2,7 +2,7 @@ import { GPU_VISIBILITY_FACTS, gpusHidden, tfPinnedToCpu } from '../frameworks/d
 import { KERAS_PACKAGES } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } from '../frameworks/kerasPolicy';
-import { mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
+import { ownLossesMixingDtypes, mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
 import { trainingSteps } from '../frameworks/training';
 import { defineRule, fact, type ReportedFix } from './rule';
 
@@ -98,7 +98,9 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * promote one to the other. A loss computed by a Keras `Loss` object (it casts its inputs to
  * float32) or a Keras loss function, an output cast to float32 first (`tf.cast(model(x), "float32")`)
  * or a loss that reads the output alone keeps the fix. The policy is global, so one such step
- * withholds the fix for every step of the file. It does not offer
+ * withholds the fix for every step of the file; so does a Keras `Metric`/`Loss` subclass of the file
+ * (or a function given to `compile`) that mixes an uncast `y_pred` with float32 tensors (see
+ * [GML102](GML102.md)). It does not offer
  * `"mixed_float16"`: in a custom loop that also needs the optimizer wrapped in a
  * `LossScaleOptimizer` and the loss scaled and the gradients unscaled in the step, which the Keras 2
  * and Keras 3 APIs spell differently; the guide's recipe is in the references.
@@ -135,6 +137,7 @@ export const tfCustomLoopFp32 = defineRule({
     ...GPU_VISIBILITY_FACTS,
     tf1: fact.any(usesTf1OnlyApi),
     lossMixing: fact.nodes(tapeLossesMixingDtypes),
+    ownLossMixing: fact.nodes(ownLossesMixingDtypes),
   },
   check({ model, sites, facts, edits, options, report }) {
     // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
@@ -143,7 +146,7 @@ export const tfCustomLoopFp32 = defineRule({
     if (gpusHidden(facts)) return;
     const steps = trainingSteps(model, sites).filter((s) => s.kind === 'tensorflow');
     // A hand-written loss that the policy would break (the policy is global: any step of the file).
-    const mixing = facts.lossMixing[0];
+    const mixing = facts.lossMixing[0] ?? facts.ownLossMixing[0];
     // One finding per training function (a GAN step holds two tapes).
     const seen = new Set<number>();
     for (const step of steps) {
@@ -168,7 +171,7 @@ export const tfCustomLoopFp32 = defineRule({
           'This GradientTape training step computes in float32: no mixed-precision dtype policy is set. The Keras policy covers custom ' +
           'loops too: "mixed_bfloat16" (TPUs, Ampere+ GPUs) or "mixed_float16" with a LossScaleOptimizer (older GPUs) computes in 16 bits ' +
           'on Tensor Cores / MXUs, which the TensorFlow guide reports as more than 3× faster training on modern GPUs.' +
-          (mixing ? mixedLossNote(mixing) : ''),
+          (mixing ? mixedLossNote({ model, sites }, mixing) : ''),
         fixes: mixing ? [] : [fix],
       });
     }
