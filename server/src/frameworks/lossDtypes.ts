@@ -9,6 +9,7 @@ import type { Node } from '../analysis/parser';
 import type { FactContext } from '../rules/rule';
 import { kerasName } from './keras';
 import { parameterName, trainingSteps, type TrainingStep } from './training';
+import { localClassOf } from './callbacks';
 
 /**
  * What a value is under a mixed policy: a Python constant (takes any tensor's dtype), float32 for
@@ -258,14 +259,12 @@ function ownLossFunctions(model: Semantic, sites: FactContext['sites']): { fn: N
       }
     }
   }
-  // `RootMeanSquaredError()`: a Keras Metric or Loss class of the file, built.
-  const built = new Set<number>();
-  for (const call of sites.calls()) {
-    const callee = call.callee;
-    if (callee.type !== 'identifier' || call.qualifiedName) continue;
-    const cls = model.lookupDefinitions(callee.text, callee).find((b) => b.kind === 'class')?.node;
-    if (!cls || built.has(cls.id) || !model.classBases(cls).some((q) => /^keras\.(metrics|losses)\./.test(kerasName(q) ?? ''))) continue;
-    built.add(cls.id);
+  // `RootMeanSquaredError()`: a Keras Metric or Loss class of the file, built. The classes are found
+  // first and their calls by name, so the reader does not resolve every call of the file.
+  for (const cls of sites.classDefinitions()) {
+    const name = cls.childForFieldName('name')?.text;
+    if (!name || !model.classBases(cls).some((q) => /^keras\.(metrics|losses)\./.test(kerasName(q) ?? ''))) continue;
+    if (!sites.callsNamed(name).some((call) => localClassOf(model, call)?.id === cls.id)) continue;
     for (const member of cls.childForFieldName('body')?.namedChildren ?? []) {
       const fn = member?.type === 'decorated_definition' ? member.childForFieldName('definition') : member;
       if (fn?.type === 'function_definition' && OUTPUT_METHODS.has(fn.childForFieldName('name')?.text ?? '')) add(fn, 1);
