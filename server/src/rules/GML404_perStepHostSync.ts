@@ -64,8 +64,9 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * ## What it flags
  *
  * A host synchronisation on every step of a GPU training loop: `.item()`, `.tolist()`, `.cpu()` (with
- * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print` of the loss tensor
- * itself. Every step means: in the loop that holds the training step (a gradient followed by an
+ * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print`, `float(…)`, `int(…)`
+ * or `bool(…)` of the loss tensor itself (`total_loss += float(loss)`; not once the name is re-bound
+ * to a number, `loss = loss.item()`). Every step means: in the loop that holds the training step (a gradient followed by an
  * optimizer step, or a loss scaler from another module that does both —
  * `loss_scaler(loss, optimizer, parameters=model.parameters())`, the NativeScaler of timm, MAE,
  * DeiT and ConvNeXt — where that optimizer's `zero_grad()` is called in the same function), or in
@@ -166,13 +167,13 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
 export const perStepHostSync = defineRule({
   code: 'GML404',
   name: 'per-step-host-sync',
-  summary: '`.item()`, `.cpu()`, `print(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
+  summary: '`.item()`, `.cpu()`, `print(loss)`, `float(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
   defaultSeverity: 'warning',
   frameworks: ['torch', 'ignite', 'accelerate', 'lightning', 'lightning_fabric'],
   fixSafety: 'unsafe',
   facts: DEVICE_FACTS,
   check({ model, sites, facts, edits, report }) {
-    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print')];
+    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print'), ...[...NUMBER_CASTS].flatMap((n) => sites.callsNamed(n))];
     let device: ReturnType<typeof trainingDevice> | undefined;
     const seen = new Set<number>();
     const known = new Map<number, TrainingStep[]>();
@@ -204,6 +205,10 @@ function maySync(call: CallSite): boolean {
       return !!call.receiver && (call.positional[0]?.type === 'string' || call.positional[0]?.type === 'call' || call.keywords.has('device'));
     case 'print':
       return args > 0;
+    case 'float':
+    case 'int':
+    case 'bool':
+      return !call.receiver && args === 1;
     default:
       return true;
   }
@@ -220,6 +225,11 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
     if (printed.length === 0) return undefined;
     return { node: call.node, message: `Printing the loss tensor \`${printed[0].text}\` on every training step copies it to the host: ${WAITS}. Print every N steps (\`if step % N == 0:\`).` };
   }
+  if (NUMBER_CASTS.has(call.methodName) && call.callee.type === 'identifier' && !q) {
+    const cast = castLoss(model, call, losses);
+    if (!cast) return undefined;
+    return { node: call.node, message: `\`${call.node.text}\` reads the loss tensor as a Python number on every training step, a copy to the host like \`.item()\`: ${WAITS}. Keep running totals on the device (\`total += ${cast.text}.detach()\`) and convert when you log.` };
+  }
   const receiver = call.receiver;
   if (!receiver || q) return undefined;
   if (call.methodName === 'item' || call.methodName === 'tolist') {
@@ -231,6 +241,28 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
   }
   if (!isHostCopy(model, call) || copiesToHost(model, receiver)) return undefined;
   return { node: call.node, message: `\`.${call.methodName}(${call.argumentList?.namedChildren.map((c) => c?.text).join(', ') ?? ''})\` copies a tensor to the host on every training step: ${WAITS}. Keep it on the device until you log or evaluate.` };
+}
+
+/** Builtins that read a 0-d tensor as a Python number, copying it to the host. */
+const NUMBER_CASTS: ReadonlySet<string> = new Set(['float', 'int', 'bool']);
+
+/**
+ * The loss tensor a `float(loss)` / `int(…)` / `bool(…)` of the builtin reads: its argument is one of
+ * the step's loss names (or `loss.detach()`), still bound to the tensor (not re-bound to a number by
+ * `loss = loss.item()`).
+ */
+function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>): Node | undefined {
+  if (model.lookup(call.callee.text, call.callee).length > 0) return undefined;
+  let arg: Node | undefined = call.positional[0];
+  if (arg?.type === 'call') {
+    const inner = model.callSite(arg);
+    arg = inner.methodName === 'detach' && !inner.argumentList?.namedChildren.length ? (inner.receiver ?? undefined) : undefined;
+  }
+  if (arg?.type !== 'identifier' || !losses.has(arg.text)) return undefined;
+  const value = model.reachingBinding(arg)?.value;
+  const made = value?.type === 'call' ? model.callSite(value) : undefined;
+  if (made && (['item', 'tolist'].includes(made.methodName) || NUMBER_CASTS.has(made.methodName))) return undefined;
+  return arg;
 }
 
 /** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
