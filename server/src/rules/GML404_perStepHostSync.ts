@@ -183,7 +183,7 @@ export const perStepHostSync = defineRule({
       const region = perStepRegionAround(model, call.node, known);
       if (!region || conditional(model, call.node, region) || inLbfgsClosure(model, call.node, region)) continue;
       const losses = new Set((known.get(region.id) ?? stepsWithin(model, region)).map(stepLoss).filter((n): n is string => !!n));
-      const what = syncOf(model, call, losses);
+      const what = syncOf(model, call, losses, region);
       if (!what) continue;
       // Where the script computes is asked last: finding it reads every call of the file.
       device ??= trainingDevice(facts);
@@ -208,14 +208,14 @@ function maySync(call: CallSite): boolean {
     case 'float':
     case 'int':
     case 'bool':
-      return !call.receiver && args === 1;
+      return !call.receiver && args === 1 && !!castTensor(call);
     default:
       return true;
   }
 }
 
 /** What a call syncs, if it does: its message and the node to point at. */
-function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): { node: Node; message: string } | undefined {
+function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>, region: Node): { node: Node; message: string } | undefined {
   const q = call.qualifiedName;
   if (q === 'torch.cuda.synchronize') {
     return { node: call.node, message: `\`torch.cuda.synchronize()\` on every training step makes the CPU wait for all queued GPU work: ${WAITS}. Synchronise only where you time or log.` };
@@ -226,7 +226,7 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
     return { node: call.node, message: `Printing the loss tensor \`${printed[0].text}\` on every training step copies it to the host: ${WAITS}. Print every N steps (\`if step % N == 0:\`).` };
   }
   if (NUMBER_CASTS.has(call.methodName) && call.callee.type === 'identifier' && !q) {
-    const cast = castLoss(model, call, losses);
+    const cast = castLoss(model, call, losses, region);
     if (!cast) return undefined;
     return { node: call.node, message: `\`${call.node.text}\` reads the loss tensor as a Python number on every training step, a copy to the host like \`.item()\`: ${WAITS}. Keep running totals on the device (\`total += ${cast.text}.detach()\`) and convert when you log.` };
   }
@@ -246,23 +246,32 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
 /** Builtins that read a 0-d tensor as a Python number, copying it to the host. */
 const NUMBER_CASTS: ReadonlySet<string> = new Set(['float', 'int', 'bool']);
 
+/** The name a cast reads, by its shape alone: `x` in `float(x)` or `float(x.detach())`. */
+function castTensor(call: CallSite): Node | undefined {
+  let arg: Node | undefined = call.positional[0];
+  if (arg?.type === 'call') {
+    const fn = arg.childForFieldName('function');
+    const args = arg.childForFieldName('arguments');
+    arg = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'detach' && !args?.namedChildren.length ? (fn.childForFieldName('object') ?? undefined) : undefined;
+  }
+  return arg?.type === 'identifier' ? arg : undefined;
+}
+
 /**
  * The loss tensor a `float(loss)` / `int(…)` / `bool(…)` of the builtin reads: its argument is one of
  * the step's loss names (or `loss.detach()`), still bound to the tensor (not re-bound to a number by
  * `loss = loss.item()`).
  */
-function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>): Node | undefined {
-  if (model.lookup(call.callee.text, call.callee).length > 0) return undefined;
-  let arg: Node | undefined = call.positional[0];
-  if (arg?.type === 'call') {
-    const inner = model.callSite(arg);
-    arg = inner.methodName === 'detach' && !inner.argumentList?.namedChildren.length ? (inner.receiver ?? undefined) : undefined;
-  }
-  if (arg?.type !== 'identifier' || !losses.has(arg.text)) return undefined;
-  const value = model.reachingBinding(arg)?.value;
-  const made = value?.type === 'call' ? model.callSite(value) : undefined;
-  if (made && (['item', 'tolist'].includes(made.methodName) || NUMBER_CASTS.has(made.methodName))) return undefined;
-  return arg;
+function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>, region: Node): Node | undefined {
+  const arg = castTensor(call);
+  if (!arg || !losses.has(arg.text) || model.lookup(call.callee.text, call.callee).length > 0) return undefined;
+  // Only the region's own assignments are read: what the name holds elsewhere in the file does not matter here.
+  const toNumber = (a: Node) => {
+    const value = a.childForFieldName('right');
+    const made = value?.type === 'call' ? model.callSite(value) : undefined;
+    return a.childForFieldName('left')?.text === arg.text && !!made && (['item', 'tolist'].includes(made.methodName) || NUMBER_CASTS.has(made.methodName));
+  };
+  return model.nodesWithin(region, 'assignment').some(toNumber) ? undefined : arg;
 }
 
 /** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
