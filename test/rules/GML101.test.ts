@@ -678,6 +678,26 @@ describe('GML101 fp32-training-loop', () => {
       expectNone('GML101', quiet(circle(small)));
     });
 
+    it('reads a single built-in layer trained as the model like a Sequential of one: small when narrow, flagged when wide', () => {
+      const bare = (layer: string) => `
+        import torch
+        import torch.nn.functional as F
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = ${layer}.to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        for epoch in range(10):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+        #   ^^^^^^^^^^^^^^^ GML101: Training loop runs in fp32
+            optimizer.step()
+      `;
+      expectNone('GML101', quiet(bare('torch.nn.Linear(16, 4)')));
+      expectNone('GML101', quiet(bare('torch.nn.Sequential(torch.nn.Linear(16, 4))')));
+      expectFindings(bare('torch.nn.Linear(16, 512)'));
+      expectFindings(bare('torch.nn.Linear(16, n_out)'));
+    });
+
     it('flags the same model with one 512-wide layer', () => {
       expectFindings(circle('nn.Linear(in_features, 512), nn.ReLU(), nn.Linear(512, out_features),'));
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertOne, useParser } from '../helpers/analysis';
+import { applyFix, assertOne, useParser } from '../helpers/analysis';
 import { expectFix } from '../helpers/markers';
 
 useParser();
@@ -434,6 +434,33 @@ describe('GML216 loop-no-early-stopping', () => {
                 optimizer.step()
         `,
       );
+    });
+
+    it('from a tuple of train, validation and test metrics, the validation one is monitored', () => {
+      const text = [
+        'import torch',
+        'for epoch in range(1, 1001):',
+        '    loss = train()',
+        '    train_acc, val_acc, test_acc = test()',
+        '    print(epoch, loss, train_acc, val_acc, test_acc)',
+        'def train():',
+        '    optimizer.zero_grad()',
+        '    loss = F.cross_entropy(model(x), y)',
+        '    loss.backward()',
+        '    optimizer.step()',
+        '    return float(loss)',
+        '',
+      ].join('\n');
+      const fixed = applyFix(text, assertOne(text, 'GML216'));
+      assert.match(fixed, /if float\(val_acc\) > best_val_acc \+ min_delta:/);
+      assert.doesNotMatch(fixed, /best_train_acc|best_test_acc/);
+    });
+
+    it('no fix from a tuple whose names do not tell which value is held out', () => {
+      const text = 'import torch\nfor epoch in range(100):\n    train_one_epoch(model, train_loader, optimizer)\n    loss, acc = evaluate(model, val_loader)\ndef train_one_epoch(model, loader, optimizer):\n    for x, y in loader:\n        optimizer.zero_grad()\n        loss_fn(model(x), y).backward()\n        optimizer.step()\n';
+      const f = assertOne(text, 'GML216');
+      assert.equal(f.severity, 'warning');
+      assert.deepEqual(f.fixes, []);
     });
 
     it('no fix when the metric lives in an object, or its name does not say which way is better', () => {

@@ -521,6 +521,48 @@ describe('GML302 dataloader-no-pin-memory', () => {
     );
   });
 
+  it('fix: leaves dtype casts of the batches alone (a name assigned a torch dtype, a tensor\'s .dtype), copies to the device get non_blocking', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from accelerate import Accelerator
+      accelerator = Accelerator()
+      weight_dtype = torch.float32
+      if accelerator.mixed_precision == "fp16":
+          weight_dtype = torch.float16
+      loader = torch.utils.data.DataLoader(train_set, batch_size=8, num_workers=2)
+      model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+      for epoch in range(2):
+          for batch, y in loader:
+              x = batch.to(weight_dtype)
+              y = y.to(model.dtype)
+              z = batch.to(accelerator.device, weight_dtype)
+              loss = model(x, y, z).pow(2).mean()
+              accelerator.backward(loss)
+              optimizer.step()
+      `,
+      `
+      import torch
+      from accelerate import Accelerator
+      accelerator = Accelerator()
+      weight_dtype = torch.float32
+      if accelerator.mixed_precision == "fp16":
+          weight_dtype = torch.float16
+      loader = torch.utils.data.DataLoader(train_set, batch_size=8, num_workers=2, pin_memory=True)
+      model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+      for epoch in range(2):
+          for batch, y in loader:
+              x = batch.to(weight_dtype)
+              y = y.to(model.dtype)
+              z = batch.to(accelerator.device, weight_dtype, non_blocking=True)
+              loss = model(x, y, z).pow(2).mean()
+              accelerator.backward(loss)
+              optimizer.step()
+      `,
+    );
+  });
+
   it('fix: pins the loader inside its factory function and copies the batches of the loop that iterates the result with non_blocking=True', () => {
     expectFix(
       'GML302',

@@ -136,6 +136,71 @@ describe('GML404 per-step-host-sync', () => {
     `);
   });
 
+  it('flags float(loss) of the step\'s loss tensor every step, as it flags .item()', () => {
+    expectFindings(`
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          total_loss = 0.0
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total_loss += float(loss)
+      #                     ^^^^^^^^^^^ GML404: reads the loss tensor as a Python number
+              last = int(loss.detach())
+      #              ^^^^^^^^^^^^^^^^^^ GML404: reads the loss tensor as a Python number
+          print(epoch, total_loss)
+    `);
+  });
+
+  it('leaves float() alone under a step condition, once per epoch (the GML216 check on val_loss), of a number, of another value, or shadowed', () => {
+    expectNone('GML404', `
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          for step, (x, y) in enumerate(loader):
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              lr = float(scheduler.get_last_lr()[0])
+              if step % 100 == 0:
+                  print(float(loss))
+          val_loss = evaluate(model, val_loader)
+          print(float(loss))
+          if float(val_loss) < best_val_loss - min_delta:
+              best_val_loss = float(val_loss)
+    `);
+    // The loss re-bound to a number: the .item() is the sync, float() of the number is not.
+    expectFindings(`
+      import torch
+      device = torch.device("cuda")
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.to(device)), y.to(device))
+          loss.backward()
+          optimizer.step()
+          loss = loss.item()
+      #          ^^^^^^^^^^^ GML404
+          total += float(loss)
+    `);
+    expectNone('GML404', `
+      import torch
+      from numpy import float32 as float
+      device = torch.device("cuda")
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.to(device)), y.to(device))
+          loss.backward()
+          optimizer.step()
+          total += float(loss)
+    `);
+  });
+
   it('flags a sync in a step function called once per batch, and in the loop that calls it', () => {
     expectFindings(`
       import torch

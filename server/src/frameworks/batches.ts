@@ -3,7 +3,7 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { deviceOf } from './device';
+import { deviceOf, mayBeDtype } from './device';
 
 /** The names a `for` statement binds: `x, y` in `for x, y in …`, `i, x, y` in `for i, (x, y) in enumerate(…)`. */
 export function loopTargetNames(loop: Node): Set<string> {
@@ -65,8 +65,8 @@ export function batchCopiesToDevice(model: Semantic, loop: Node): CallSite[] {
     if (!receiver || call.qualifiedName || call.hasStarKwargs || !isBatch(model, receiver, targets, loop)) continue;
     if (call.methodName === 'to') {
       const device = call.argument('device', 0);
-      // `.to(torch.float16)` converts the dtype; `.to("cpu")` copies to the host.
-      if (!device || model.qualifiedName(device)?.startsWith('torch.') || deviceOf(model, device) === 'cpu') continue;
+      // `.to(torch.float16)` / `.to(weight_dtype)` converts the dtype; `.to("cpu")` copies to the host.
+      if (!device || model.qualifiedName(device)?.startsWith('torch.') || mayBeDtype(model, device) || deviceOf(model, device) === 'cpu') continue;
     }
     out.push(call);
   }

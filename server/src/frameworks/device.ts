@@ -85,6 +85,18 @@ const TORCH_DTYPES: ReadonlySet<string> = new Set(
   ['float16', 'half', 'bfloat16', 'float32', 'float', 'float64', 'double', 'int8', 'uint8', 'int16', 'short', 'int32', 'int', 'int64', 'long', 'bool', 'complex64', 'complex128'].map((t) => `torch.${t}`),
 );
 
+/**
+ * Whether an expression may stand for a torch dtype, so that `.to(it)` converts and does not move:
+ * `torch.float16`, a tensor's `.dtype`, or a name one of whose assignments is one
+ * (`weight_dtype = torch.float32` … `weight_dtype = torch.float16`).
+ */
+export function mayBeDtype(model: Semantic, expr: Node, depth = 0): boolean {
+  if (TORCH_DTYPES.has(model.qualifiedName(expr) ?? '')) return true;
+  if (expr.type === 'attribute') return expr.childForFieldName('attribute')?.text === 'dtype';
+  if (expr.type !== 'identifier' || depth > 3) return false;
+  return model.lookup(expr.text, expr).some((b) => !!b.value && b.value.id !== expr.id && mayBeDtype(model, b.value, depth + 1));
+}
+
 const GRAD_SCALERS = ['torch.amp.GradScaler', 'torch.amp.grad_scaler.GradScaler'];
 
 /** `torch.cuda` calls that ask about the machine or seed it, which CPU-only scripts make too. */

@@ -492,6 +492,21 @@ function notAMeasurement(model: Semantic, value: Node | null): boolean {
   return (call.methodName === 'float' || call.methodName === 'int') && call.positional.every((a) => a.type === 'string' || a.type === 'integer' || a.type === 'float');
 }
 
+/** A validation metric's name: `val_acc`, `valid_loss`, `validation_f1`. */
+const VALIDATION_METRIC = /^(val|valid|validation)_?/i;
+
+/**
+ * The names of an assignment that can hold a held-out metric. From a tuple of several values
+ * (`train_acc, val_acc, test_acc = test()`) only those named as held-out metrics, the validation
+ * ones when there are any; a tuple whose names do not tell which value is held out gives none.
+ */
+function heldOutTargets(targets: Node[]): Node[] {
+  if (targets.length < 2) return targets;
+  const heldOut = targets.filter((t) => HELD_OUT_METRIC.test(t.text));
+  const validation = heldOut.filter((t) => VALIDATION_METRIC.test(t.text));
+  return validation.length > 0 ? validation : heldOut;
+}
+
 /**
  * The validation metric the loop assigns to a plain name, where a check can follow it: a `name = …`
  * statement in the loop (not in an inner loop or function), named as a held-out metric or assigned
@@ -515,7 +530,7 @@ export function epochMetric(model: Semantic, loop: Node): EpochMetric | undefine
     const value = a.childForFieldName('right');
     if (a.type === 'assignment' && notAMeasurement(model, value)) continue;
     const fromEvaluation = a.type === 'assignment' && value?.type === 'call' && evaluates(model, model.callSite(value));
-    for (const target of targetNames(a.childForFieldName('left'))) {
+    for (const target of heldOutTargets(targetNames(a.childForFieldName('left')))) {
       const mode = metricMode(target.text);
       if (!mode || !(fromEvaluation || HELD_OUT_METRIC.test(target.text))) continue;
       if (written(target.text, statement.endIndex)) continue;

@@ -266,7 +266,7 @@ function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Wid
 
 /**
  * The widest layer of the model an expression holds, when it is built in this file with every
- * layer's width known: `nn.Sequential(…)`, `keras.Sequential([…])` (and its `.add(…)` calls), a
+ * layer's width known: `nn.Sequential(…)`, a single built-in layer (`nn.Linear(16, 4)`), `keras.Sequential([…])` (and its `.add(…)` calls), a
  * Keras functional `Model(inputs, outputs)`, or a same-file class deriving directly from
  * `nn.Module` / `keras.Model` whose `__init__` builds known layers and is handed no module with layers (an activation such as `nn.ReLU()` is fine). A function parameter is followed to the file's calls of the
  * function (every one must hold a known model). Undefined when anything is unknown.
@@ -286,17 +286,12 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
       if (layer?.type === 'comment') continue;
       // A layer made in place, or a name it was assigned to; layers wrapped in it (`Bidirectional(LSTM(64))`) count too.
       const made = !layer ? undefined : layer.type === 'call' ? model.callSite(layer) : model.originCall(layer);
-      if (!made) return undefined;
-      // A Lambda layer's function computes with tensor operations, not layers.
-      const lambdas = made.node.descendantsOfType('lambda').filter((l): l is Node => !!l);
-      const inner = model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id && !lambdas.some((l) => within(c.node, l)));
-      for (const c of [made, ...inner]) {
-        const w = layerWidth(model, c, EMPTY, depth);
-        if (w !== 'none' && !widths.add(w)) return undefined;
-      }
+      if (!made || !addLayer(model, made, widths, depth)) return undefined;
     }
     return widths.largest;
   }
+  // A single built-in PyTorch layer trained as the model (`nn.Linear(16, 4)`): a Sequential of one.
+  if (q?.startsWith('torch.nn.') && LAYER_WIDTH.has(q)) return addLayer(model, call, widths, depth) ? widths.largest : undefined;
   if (q && FUNCTIONAL_MODELS.has(q)) return functionalWidth(model, call.argument('outputs', 1), widths, new Set()) ? widths.largest : undefined;
   if (q && LOADERS.has(q)) return modelWidth(model, savedModel(model, call), depth + 1);
   if (q) return undefined;
@@ -305,6 +300,17 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   return typeof width === 'number' ? width : undefined;
 }
 
+/** Adds the widths of a layer of a Sequential and of the layers made in its arguments; false when one is unknown. */
+function addLayer(model: Semantic, made: CallSite, widths: Widths, depth: number): boolean {
+  // A Lambda layer's function computes with tensor operations, not layers.
+  const lambdas = made.node.descendantsOfType('lambda').filter((l): l is Node => !!l);
+  const inner = model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id && !lambdas.some((l) => within(c.node, l)));
+  for (const c of [made, ...inner]) {
+    const w = layerWidth(model, c, EMPTY, depth);
+    if (w !== 'none' && !widths.add(w)) return false;
+  }
+  return true;
+}
 
 const LOADERS = new Set(['keras.models.load_model', 'keras.saving.load_model']);
 const SAVERS = new Set(['keras.models.save_model', 'keras.saving.save_model']);

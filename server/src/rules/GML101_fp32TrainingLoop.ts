@@ -59,7 +59,8 @@ interface LoopGroup extends LoopPlace {
  * A model too small to gain is left alone: when the model the loop's optimizer trains
  * (`torch.optim.X(model.parameters(), …)`, followed through `train_step(model, …, optimizer)` to
  * every call of that function in the file) is built in the file and every one of its layers is at
- * most 32 wide, nothing is reported. The width of a layer is its output size: `out_features` of
+ * most 32 wide (a single built-in layer trained as the model, `nn.Linear(16, 4)`, counts as a model
+ * of one layer), nothing is reported. The width of a layer is its output size: `out_features` of
  * `nn.Linear`, `out_channels` of a convolution, `embedding_dim`, `hidden_size` of an LSTM/GRU/RNN,
  * every dimension of an `nn.Parameter(torch.randn(…))`. It must be known: a literal, an `__init__`
  * default, a literal passed where the model is constructed (`Net(hidden_units=10)`), a module

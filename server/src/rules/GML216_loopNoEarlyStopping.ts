@@ -284,7 +284,10 @@ function loopText(found: EpochLoop): string {
  * scheduler step, a checkpoint), also out of a `with` block around it, but before a statement that
  * can skip the rest of the epoch (`if …: continue`), and inside the branch that measures when the
  * metric is assigned in one (`if epoch % 5 == 0:`). It writes in the loop's own indentation and newline style, with names that the file
- * does not already use (`best_val_loss` is taken? then `best_val_loss_so_far`). A metric the loop
+ * does not already use (`best_val_loss` is taken? then `best_val_loss_so_far`). From a tuple of
+ * several values it takes a name that says it is held out, a validation one first
+ * (`train_acc, val_acc, test_acc = test()` → `val_acc`); a tuple whose names do not tell
+ * (`loss, acc = evaluate(…)`) gets no fix. A metric the loop
  * only keeps in an object (`metric.compute()`, `test_acc.update_state(…)`) gets no fix.
  *
  * ## Fix safety

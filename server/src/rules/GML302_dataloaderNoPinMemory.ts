@@ -99,7 +99,8 @@ import { defineRule } from './rule';
  * has a `collate_fn`, whose batches may be objects with a `.to` of their own): a copy to the GPU
  * is queued on the same CUDA stream as the kernels that use it, so they still see the whole batch.
  * Copies back to the host (`.cpu()`, `.to("cpu")`) are never touched: there a non-blocking copy
- * could be read before it arrives. A dataset whose items are already CUDA tensors cannot be pinned
+ * could be read before it arrives. Nor are dtype casts (`.to(torch.float16)`, `.to(weight_dtype)`
+ * where `weight_dtype` is assigned a torch dtype, `.to(x.dtype)`), which copy nothing to the GPU. A dataset whose items are already CUDA tensors cannot be pinned
  * (`RuntimeError: cannot pin`): the rule leaves `TensorDataset`s alone, but cannot see inside a
  * custom `Dataset` (one that moves its items to the GPU itself is rare, and also breaks
  * `num_workers > 0`).

@@ -64,8 +64,9 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * ## What it flags
  *
  * A host synchronisation on every step of a GPU training loop: `.item()`, `.tolist()`, `.cpu()` (with
- * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print` of the loss tensor
- * itself. Every step means: in the loop that holds the training step (a gradient followed by an
+ * `.numpy()` after it), `.to("cpu")`, `torch.cuda.synchronize()`, and `print`, `float(…)`, `int(…)`
+ * or `bool(…)` of the loss tensor itself (`total_loss += float(loss)`; not once the name is re-bound
+ * to a number, `loss = loss.item()`). Every step means: in the loop that holds the training step (a gradient followed by an
  * optimizer step, or a loss scaler from another module that does both —
  * `loss_scaler(loss, optimizer, parameters=model.parameters())`, the NativeScaler of timm, MAE,
  * DeiT and ConvNeXt — where that optimizer's `zero_grad()` is called in the same function), or in
@@ -166,13 +167,13 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
 export const perStepHostSync = defineRule({
   code: 'GML404',
   name: 'per-step-host-sync',
-  summary: '`.item()`, `.cpu()`, `print(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
+  summary: '`.item()`, `.cpu()`, `print(loss)`, `float(loss)` or `torch.cuda.synchronize()` on every step of a GPU training loop.',
   defaultSeverity: 'warning',
   frameworks: ['torch', 'ignite', 'accelerate', 'lightning', 'lightning_fabric'],
   fixSafety: 'unsafe',
   facts: DEVICE_FACTS,
   check({ model, sites, facts, edits, report }) {
-    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print')];
+    const syncs = [...sites.callsNamed('item'), ...sites.callsNamed('tolist'), ...sites.callsNamed('cpu'), ...sites.callsNamed('to'), ...sites.callsTo(['torch.cuda.synchronize']), ...sites.callsNamed('print'), ...[...NUMBER_CASTS].flatMap((n) => sites.callsNamed(n))];
     let device: ReturnType<typeof trainingDevice> | undefined;
     const seen = new Set<number>();
     const known = new Map<number, TrainingStep[]>();
@@ -182,7 +183,7 @@ export const perStepHostSync = defineRule({
       const region = perStepRegionAround(model, call.node, known);
       if (!region || conditional(model, call.node, region) || inLbfgsClosure(model, call.node, region)) continue;
       const losses = new Set((known.get(region.id) ?? stepsWithin(model, region)).map(stepLoss).filter((n): n is string => !!n));
-      const what = syncOf(model, call, losses);
+      const what = syncOf(model, call, losses, region);
       if (!what) continue;
       // Where the script computes is asked last: finding it reads every call of the file.
       device ??= trainingDevice(facts);
@@ -204,13 +205,17 @@ function maySync(call: CallSite): boolean {
       return !!call.receiver && (call.positional[0]?.type === 'string' || call.positional[0]?.type === 'call' || call.keywords.has('device'));
     case 'print':
       return args > 0;
+    case 'float':
+    case 'int':
+    case 'bool':
+      return !call.receiver && args === 1 && !!castTensor(call);
     default:
       return true;
   }
 }
 
 /** What a call syncs, if it does: its message and the node to point at. */
-function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): { node: Node; message: string } | undefined {
+function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>, region: Node): { node: Node; message: string } | undefined {
   const q = call.qualifiedName;
   if (q === 'torch.cuda.synchronize') {
     return { node: call.node, message: `\`torch.cuda.synchronize()\` on every training step makes the CPU wait for all queued GPU work: ${WAITS}. Synchronise only where you time or log.` };
@@ -219,6 +224,11 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
     const printed = [...losses].flatMap((name) => model.identifiers(name).filter((id) => within(id, call.node) && model.parentOf(id)?.type !== 'attribute'));
     if (printed.length === 0) return undefined;
     return { node: call.node, message: `Printing the loss tensor \`${printed[0].text}\` on every training step copies it to the host: ${WAITS}. Print every N steps (\`if step % N == 0:\`).` };
+  }
+  if (NUMBER_CASTS.has(call.methodName) && call.callee.type === 'identifier' && !q) {
+    const cast = castLoss(model, call, losses, region);
+    if (!cast) return undefined;
+    return { node: call.node, message: `\`${call.node.text}\` reads the loss tensor as a Python number on every training step, a copy to the host like \`.item()\`: ${WAITS}. Keep running totals on the device (\`total += ${cast.text}.detach()\`) and convert when you log.` };
   }
   const receiver = call.receiver;
   if (!receiver || q) return undefined;
@@ -231,6 +241,37 @@ function syncOf(model: Semantic, call: CallSite, losses: ReadonlySet<string>): {
   }
   if (!isHostCopy(model, call) || copiesToHost(model, receiver)) return undefined;
   return { node: call.node, message: `\`.${call.methodName}(${call.argumentList?.namedChildren.map((c) => c?.text).join(', ') ?? ''})\` copies a tensor to the host on every training step: ${WAITS}. Keep it on the device until you log or evaluate.` };
+}
+
+/** Builtins that read a 0-d tensor as a Python number, copying it to the host. */
+const NUMBER_CASTS: ReadonlySet<string> = new Set(['float', 'int', 'bool']);
+
+/** The name a cast reads, by its shape alone: `x` in `float(x)` or `float(x.detach())`. */
+function castTensor(call: CallSite): Node | undefined {
+  let arg: Node | undefined = call.positional[0];
+  if (arg?.type === 'call') {
+    const fn = arg.childForFieldName('function');
+    const args = arg.childForFieldName('arguments');
+    arg = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'detach' && !args?.namedChildren.length ? (fn.childForFieldName('object') ?? undefined) : undefined;
+  }
+  return arg?.type === 'identifier' ? arg : undefined;
+}
+
+/**
+ * The loss tensor a `float(loss)` / `int(…)` / `bool(…)` of the builtin reads: its argument is one of
+ * the step's loss names (or `loss.detach()`), still bound to the tensor (not re-bound to a number by
+ * `loss = loss.item()`).
+ */
+function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>, region: Node): Node | undefined {
+  const arg = castTensor(call);
+  if (!arg || !losses.has(arg.text) || model.lookup(call.callee.text, call.callee).length > 0) return undefined;
+  // Only the region's own assignments are read: what the name holds elsewhere in the file does not matter here.
+  const toNumber = (a: Node) => {
+    const value = a.childForFieldName('right');
+    const made = value?.type === 'call' ? model.callSite(value) : undefined;
+    return a.childForFieldName('left')?.text === arg.text && !!made && (['item', 'tolist'].includes(made.methodName) || NUMBER_CASTS.has(made.methodName));
+  };
+  return model.nodesWithin(region, 'assignment').some(toNumber) ? undefined : arg;
 }
 
 /** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
