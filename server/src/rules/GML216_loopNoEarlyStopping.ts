@@ -35,30 +35,30 @@ function skipsRestOfEpoch(model: Semantic, loop: Node, statement: Node): boolean
  * skip the rest of the epoch (`if …: continue`), which would skip the check too. The metric's own
  * statement when nothing follows it, or it sits in a branch (`if`, `try`) of the epoch.
  */
-function checkAnchor(model: Semantic, loop: Node, statement: Node): Node {
-  let anchor = statement;
+function statementBeforeCheck(model: Semantic, loop: Node, statement: Node): Node {
+  let last = statement;
   for (;;) {
-    for (let next = anchor.nextNamedSibling; next; next = next.nextNamedSibling) {
+    for (let next = last.nextNamedSibling; next; next = next.nextNamedSibling) {
       if (next.type === 'comment') continue;
-      if (skipsRestOfEpoch(model, loop, next)) return anchor;
-      anchor = next;
+      if (skipsRestOfEpoch(model, loop, next)) return last;
+      last = next;
     }
-    const block = model.parentOf(anchor);
+    const block = model.parentOf(last);
     const around = block?.type === 'block' ? model.parentOf(block) : null;
-    if (around?.type !== 'with_statement' || model.enclosingLoops(around)[0]?.id !== loop.id) return anchor;
-    anchor = around;
+    if (around?.type !== 'with_statement' || model.enclosingLoops(around)[0]?.id !== loop.id) return last;
+    last = around;
   }
 }
 
 /**
- * A patience counter before the loop, and at the end of the epoch (see checkAnchor) a check that
+ * A patience counter before the loop, and at the end of the epoch (see statementBeforeCheck) a check that
  * counts the epochs without an improvement larger than `min_delta` and breaks out after `patience`
  * of them.
  */
 function patienceFix(model: Semantic, edits: Edits, loop: Node, metric: EpochMetric, epochsPatience = PATIENCE): ReportedFix | undefined {
   const body = loop.childForFieldName('body');
   const first = body?.namedChildren.find((c) => !!c && c.type !== 'comment');
-  const statement = checkAnchor(model, loop, metric.statement);
+  const statement = statementBeforeCheck(model, loop, metric.statement);
   // A one-line loop body, or a statement sharing its line with the next: no room for a block.
   if (!first || first.startPosition.row === loop.startPosition.row) return undefined;
   let next = statement.nextNamedSibling;
