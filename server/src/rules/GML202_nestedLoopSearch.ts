@@ -395,8 +395,13 @@ export const nestedLoopSearch = defineRule({
       return !!right && !!body && !!productFactors(model, right) && mayTrain(body);
     });
     const dimensionsOf = new Map<number, Dimension[]>();
+    const dimensionsOfLoop = (loop: Node): Dimension[] => {
+      let known = dimensionsOf.get(loop.id);
+      if (!known) dimensionsOf.set(loop.id, (known = loopDimensions(model, loop)));
+      return known;
+    };
     for (const loop of new Set([...nestedForLoops(sites.loops(), mayTrain), ...productLoops])) {
-      const dimensions = loopDimensions(model, loop);
+      const dimensions = dimensionsOfLoop(loop);
       const body = dimensions.length > 0 ? loop.childForFieldName('body') : null;
       if (body) literalBodies.push({ body, dimensions: dimensions.length });
     }
@@ -404,11 +409,6 @@ export const nestedLoopSearch = defineRule({
     const inBodies = new Map<number, Node>();
     for (const { body } of literalBodies) for (const c of body.descendantsOfType('call')) if (c) inBodies.set(c.id, c);
     const candidates = [...inBodies.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-    const dimensionsOfLoop = (loop: Node): Dimension[] => {
-      let known = dimensionsOf.get(loop.id);
-      if (!known) dimensionsOf.set(loop.id, (known = loopDimensions(model, loop)));
-      return known;
-    };
 
     const searches = new Map<number, Search>();
     const loopRoles = new Map<number, ReturnType<typeof loopRole>>();
