@@ -456,11 +456,20 @@ describe('GML216 loop-no-early-stopping', () => {
       assert.doesNotMatch(fixed, /best_train_acc|best_test_acc/);
     });
 
-    it('no fix from a tuple whose names do not tell which value is held out', () => {
+    it('from a tuple an evaluation call returns on held-out data alone, the loss is monitored', () => {
       const text = 'import torch\nfor epoch in range(100):\n    train_one_epoch(model, train_loader, optimizer)\n    loss, acc = evaluate(model, val_loader)\ndef train_one_epoch(model, loader, optimizer):\n    for x, y in loader:\n        optimizer.zero_grad()\n        loss_fn(model(x), y).backward()\n        optimizer.step()\n';
-      const f = assertOne(text, 'GML216');
-      assert.equal(f.severity, 'warning');
-      assert.deepEqual(f.fixes, []);
+      const fixed = applyFix(text, assertOne(text, 'GML216'));
+      assert.match(fixed, /if float\(loss\) < best_loss - min_delta:/);
+      assert.doesNotMatch(fixed, /best_acc/);
+    });
+
+    it('no fix from a tuple whose names do not tell which value is held out, and whose data does not either', () => {
+      for (const call of ['evaluate(model, loader)', 'evaluate(model, train_loader, val_loader)', 'evaluate(model, data=trainloader)']) {
+        const text = `import torch\nfor epoch in range(100):\n    train_one_epoch(model, train_loader, optimizer)\n    loss, acc = ${call}\ndef train_one_epoch(model, loader, optimizer):\n    for x, y in loader:\n        optimizer.zero_grad()\n        loss_fn(model(x), y).backward()\n        optimizer.step()\n`;
+        const f = assertOne(text, 'GML216');
+        assert.equal(f.severity, 'warning', call);
+        assert.deepEqual(f.fixes, [], call);
+      }
     });
 
     it('no fix when the metric lives in an object, or its name does not say which way is better', () => {

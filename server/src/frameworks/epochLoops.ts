@@ -495,16 +495,36 @@ function notAMeasurement(model: Semantic, value: Node | null): boolean {
 /** A validation metric's name: `val_acc`, `valid_loss`, `validation_f1`. */
 const VALIDATION_METRIC = /^(val|valid|validation)_?/i;
 
+/** Training data by its name: `train_loader`, `trainloader`, `training_set`, `dl_train`. */
+const TRAINING_DATA = /^(train|training)(_|$|loader|dl|ds|data|dataset|set|iter)|_train$/i;
+
 /**
  * The names of an assignment that can hold a held-out metric. From a tuple of several values
  * (`train_acc, val_acc, test_acc = test()`) only those named as held-out metrics, the validation
- * ones when there are any; a tuple whose names do not tell which value is held out gives none.
+ * ones when there are any. A tuple whose names do not tell which value is held out gives all of them
+ * when it comes from an evaluation call on held-out data alone (`loss, acc = evaluate(model,
+ * val_loader)`), none otherwise.
  */
-function heldOutTargets(targets: Node[]): Node[] {
+function heldOutTargets(model: Semantic, targets: Node[], value: Node | null): Node[] {
   if (targets.length < 2) return targets;
   const heldOut = targets.filter((t) => HELD_OUT_METRIC.test(t.text));
   const validation = heldOut.filter((t) => VALIDATION_METRIC.test(t.text));
-  return validation.length > 0 ? validation : heldOut;
+  if (validation.length > 0) return validation;
+  if (heldOut.length > 0) return heldOut;
+  return value?.type === 'call' && evaluatesHeldOutDataAlone(model, model.callSite(value)) ? targets : [];
+}
+
+/** An evaluation call whose arguments name held-out data and no training data. */
+function evaluatesHeldOutDataAlone(model: Semantic, call: CallSite): boolean {
+  if (!evaluates(model, call)) return false;
+  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  return args.some(mentionsHeldOut) && !args.some(mentionsTraining);
+}
+
+function mentionsTraining(node: Node): boolean {
+  if (node.type === 'identifier') return TRAINING_DATA.test(node.text);
+  if (node.type === 'string') return TRAINING_DATA.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
+  return node.namedChildren.some((c) => !!c && mentionsTraining(c));
 }
 
 /**
@@ -530,7 +550,7 @@ export function epochMetric(model: Semantic, loop: Node): EpochMetric | undefine
     const value = a.childForFieldName('right');
     if (a.type === 'assignment' && notAMeasurement(model, value)) continue;
     const fromEvaluation = a.type === 'assignment' && value?.type === 'call' && evaluates(model, model.callSite(value));
-    for (const target of heldOutTargets(targetNames(a.childForFieldName('left')))) {
+    for (const target of heldOutTargets(model, targetNames(a.childForFieldName('left')), value)) {
       const mode = metricMode(target.text);
       if (!mode || !(fromEvaluation || HELD_OUT_METRIC.test(target.text))) continue;
       if (written(target.text, statement.endIndex)) continue;

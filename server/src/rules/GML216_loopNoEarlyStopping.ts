@@ -286,8 +286,9 @@ function loopText(found: EpochLoop): string {
  * metric is assigned in one (`if epoch % 5 == 0:`). It writes in the loop's own indentation and newline style, with names that the file
  * does not already use (`best_val_loss` is taken? then `best_val_loss_so_far`). From a tuple of
  * several values it takes a name that says it is held out, a validation one first
- * (`train_acc, val_acc, test_acc = test()` → `val_acc`); a tuple whose names do not tell
- * (`loss, acc = evaluate(…)`) gets no fix. A metric the loop
+ * (`train_acc, val_acc, test_acc = test()` → `val_acc`); a tuple whose names do not tell is held
+ * out when an evaluation call returns it from held-out data alone (`loss, acc = evaluate(model,
+ * val_loader)` → `loss`), and gets no fix otherwise (`evaluate(model, loader)`). A metric the loop
  * only keeps in an object (`metric.compute()`, `test_acc.update_state(…)`) gets no fix.
  *
  * ## Fix safety
