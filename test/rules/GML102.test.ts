@@ -560,6 +560,25 @@ describe('GML102 keras-fp32-policy', () => {
     assert.match(finding.message, /y_pred = tf\.cast\(y_pred, tf\.float32\)/);
   });
 
+  it('in a Keras 3 file without TensorFlow, the withheld-fix message casts with keras.ops', () => {
+    const [finding] = expectFindings(`
+      import keras
+      from keras import ops
+
+      def rmse(y_true, y_pred):
+          return ops.sqrt(ops.mean(ops.square(y_true - y_pred)))
+
+      model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(1)])
+      model.compile(optimizer="adam", loss=rmse)
+      model.fit(x_train, y_train, epochs=3)
+      ^^^^^^^^^ GML102: No fix is offered
+    `, { codes: ['GML102'] });
+    assert.equal(finding.fixes.length, 0);
+    assert.match(finding.message, /y_pred = keras\.ops\.cast\(y_pred, "float32"\)/);
+    assert.match(finding.message, /Keras's default TensorFlow backend rejects/);
+    assert.doesNotMatch(finding.message, /tf\.cast/);
+  });
+
   it('withholds the fix for a loss function or Loss subclass of the file that mixes y_pred with y_true', () => {
     for (const [definition, given] of [
       ['def rmse(y_true, y_pred):\n    return tf.sqrt(tf.reduce_mean(tf.square(y_true - y_pred)))', 'loss=rmse'],

@@ -292,19 +292,23 @@ export function mixedLossNote({ model, sites }: FactContext, mixing: Node): stri
   const shown = text.length > 60 ? `${text.slice(0, 57)}…` : text;
   const fn = model.enclosingFunction(mixing);
   const compiled = fn && ownLossFunctions(model, sites).find((f) => f.fn.id === fn.id);
+  // A Keras 3 file that never imports TensorFlow casts with keras.ops, and may run on another backend.
+  const tensorflow = model.importsAny(['tensorflow']);
+  const cast = (value: string) => (tensorflow ? `tf.cast(${value}, tf.float32)` : `keras.ops.cast(${value}, "float32")`);
+  const rejects = tensorflow ? 'which TensorFlow rejects' : "which Keras's default TensorFlow backend rejects";
   if (fn && compiled) {
     const output = compiled.output;
     const cls = model.enclosingClass(fn);
     const name = `${cls ? `${cls.childForFieldName('name')?.text}.` : ''}${fn.childForFieldName('name')?.text}`;
     return (
       ` No fix is offered: under a 16-bit policy \`${name}\` receives the model's 16-bit output as \`${output}\` and combines it with ` +
-      `float32 tensors in \`${shown}\`, which TensorFlow rejects (it does not promote dtypes). Cast it first — ` +
-      `\`${output} = tf.cast(${output}, tf.float32)\` at the start of \`${name}\` — then set the policy.`
+      `float32 tensors in \`${shown}\`, ${rejects} (it does not promote dtypes). Cast it first — ` +
+      `\`${output} = ${cast(output)}\` at the start of \`${name}\` — then set the policy.`
     );
   }
   return (
-    ` No fix is offered: under a 16-bit policy the model's output meets float32 tensors in \`${shown}\`, which TensorFlow rejects ` +
-    '(it does not promote dtypes). Make the output float32 first — a last layer with dtype="float32", or `tf.cast(output, tf.float32)` ' +
+    ` No fix is offered: under a 16-bit policy the model's output meets float32 tensors in \`${shown}\`, ${rejects} ` +
+    `(it does not promote dtypes). Make the output float32 first — a last layer with dtype="float32", or \`${cast('output')}\` ` +
     'before the loss — then set the policy.'
   );
 }
