@@ -521,6 +521,45 @@ describe('GML302 dataloader-no-pin-memory', () => {
     );
   });
 
+  it('leaves a script alone whose only .to() calls cast to a dtype held in a name (weight_dtype): it computes on the CPU', () => {
+    const script = `
+      import torch
+      from torch import nn
+      from torch.utils.data import DataLoader
+      weight_dtype = torch.float32
+      if use_half:
+          weight_dtype = torch.float16
+      loader = DataLoader(dataset, batch_size=32, shuffle=True, num_workers=4)
+      model = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)).to(weight_dtype)
+      optimizer = torch.optim.Adam(model.parameters())
+      for epoch in range(10):
+          for x, y in loader:
+              x = x.to(weight_dtype)
+              optimizer.zero_grad()
+              loss = nn.functional.cross_entropy(model(x), y)
+              loss.backward()
+              optimizer.step()
+              print(loss.item())
+    `;
+    expectNone('GML302', script);
+    expectNone('GML404', script);
+    expectNone('GML101', script);
+    // The same casts in a script that also names the GPU it moves to: still a CUDA script.
+    expectFindings(`
+      import torch
+      from torch.utils.data import DataLoader
+      weight_dtype = torch.float16
+      loader = DataLoader(dataset, batch_size=32, num_workers=4)
+               ^^^^^^^^^^ GML302
+      model = model.to("cuda").to(weight_dtype)
+      for epoch in range(10):
+          for x, y in loader:
+              loss = model(x.to(weight_dtype)).mean()
+              loss.backward()
+              optimizer.step()
+    `, { codes: ['GML302'] });
+  });
+
   it('fix: leaves dtype casts of the batches alone (a name assigned a torch dtype, a tensor\'s .dtype), copies to the device get non_blocking', () => {
     expectFix(
       'GML302',

@@ -61,8 +61,8 @@ function keywordValues({ model, sites }: FactContext, name: string): Node[] {
 /** `.to(x)` or a `device=x` argument whose device is chosen at run time (a parameter, a value read from the environment). */
 function movesToChosenDevice(context: FactContext): boolean {
   const { model } = context;
-  // `.to(torch.float16)` moves to a dtype, not a device.
-  if (toCalls(context.sites).some(({ target }) => !model.qualifiedName(target)?.startsWith('torch.') && deviceOf(model, target) === undefined)) return true;
+  // `.to(torch.float16)`, `.to(weight_dtype)` convert to a dtype; they do not move.
+  if (toCalls(context.sites).some(({ target }) => !model.qualifiedName(target)?.startsWith('torch.') && deviceOf(model, target) === undefined && !mayBeDtype(model, target))) return true;
   return keywordValues(context, 'device').some((value) => deviceOf(model, value) === undefined);
 }
 
@@ -109,7 +109,7 @@ const DEFAULT_DEVICE_SETTERS = ['torch.set_default_device', 'torch.set_default_t
 
 /**
  * Whether the script puts any work on a device: `.cuda()` or `.to(<device>)` on a model or tensor
- * (`.to(torch.float16)` is a dtype), a `torch.cuda` call other than a query (`synchronize()`,
+ * (`.to(torch.float16)`, `.to(weight_dtype)` are dtypes), a `torch.cuda` call other than a query (`synchronize()`,
  * `empty_cache()`; not `is_available()` or `manual_seed()`), a `device=` / `device_map=` argument,
  * a default device, a `with torch.device(…):` block, autocast or a gradient scaler (written for a
  * device). A framework that places it (Accelerate, Lightning) is a separate fact, read only when none
@@ -121,7 +121,7 @@ function placesWork(context: FactContext): boolean {
   if (sites.callsNamed('cuda').some((c) => c.receiver && !c.qualifiedName)) return true;
   // `torch.cuda.synchronize()`, `empty_cache()`, streams: work on the GPU. Asking about it is not.
   if (sites.callsUnder('torch.cuda').some((c) => !CUDA_QUERIES.has(c.qualifiedName ?? ''))) return true;
-  if (toCalls(sites).some(({ call, target }) => !call.qualifiedName && !TORCH_DTYPES.has(model.qualifiedName(target) ?? ''))) return true;
+  if (toCalls(sites).some(({ call, target }) => !call.qualifiedName && !mayBeDtype(model, target))) return true;
   if (keywordValues(context, 'device').length > 0 || keywordValues(context, 'device_map').length > 0) return true;
   if (sites.callsTo([...DEFAULT_DEVICE_SETTERS, ...Object.keys(AUTOCAST), ...Object.keys(DEPRECATED_AMP), ...GRAD_SCALERS]).length > 0) return true;
   return sites.callsTo(['torch.device']).some((c) => model.parentOf(c.node)?.type === 'with_item');
