@@ -527,6 +527,67 @@ describe('GML404 per-step-host-sync', () => {
     );
   });
 
+  it('fix: a float() of the loss that is summed becomes the detached loss; int() and bool() get no fix', () => {
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          total_loss = 0.0
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total_loss += float(loss.detach())
+          print(f"epoch {epoch}: {total_loss / len(loader):.4f}")
+      `,
+      `
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          total_loss = 0.0
+          for x, y in loader:
+              x, y = x.to(device), y.to(device)
+              optimizer.zero_grad()
+              loss = criterion(model(x), y)
+              loss.backward()
+              optimizer.step()
+              total_loss += loss.detach()
+          print(f"epoch {epoch}: {total_loss / len(loader):.4f}")
+      `,
+    );
+    for (const cast of ['int(loss)', 'bool(loss)']) {
+      const [finding] = expectFindings(`
+        import torch
+        device = torch.device("cuda")
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x.to(device)), y.to(device))
+            loss.backward()
+            optimizer.step()
+            total += ${cast}
+      `.replace(/(total \+= .*\n)/, `$1        #            ${'^'.repeat(cast.length)} GML404\n`));
+      assert.deepEqual(finding.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), [], cast);
+    }
+    // Stored per step: no fix, as for .item().
+    const [stored] = expectFindings(`
+      import torch
+      device = torch.device("cuda")
+      for x, y in loader:
+          optimizer.zero_grad()
+          loss = criterion(model(x.to(device)), y.to(device))
+          loss.backward()
+          optimizer.step()
+          total += float(loss)
+      #            ^^^^^^^^^^^ GML404
+      history.append(total)
+    `);
+    assert.deepEqual(stored.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), []);
+  });
+
   it('offers no fix for a sync that is not summed', () => {
     const [finding] = expectFindings(`
       import torch

@@ -140,7 +140,7 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  *
  * ## Fix safety
  *
- * Unsafe. The fix is offered where a sync is summed (`total += loss.item()`): it sums
+ * Unsafe. The fix is offered where a sync is summed (`total += loss.item()`, `total += float(loss)`): it sums
  * `loss.detach()` on the device instead, and the total becomes a tensor on the GPU. Printing and
  * formatting it (`f"{total:.3f}"`, `"%.3f" % total`, `"{:.3f}".format(total)`, `logger.info`,
  * `float(total)`, `math.exp(total)`), comparing it and computing with it (`total / n`) still work and
@@ -274,9 +274,13 @@ function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>, 
   return model.nodesWithin(region, 'assignment').some(toNumber) ? undefined : arg;
 }
 
-/** `total += loss.item()` (or `+= x.sum().item() * n`): sum on the device instead. */
+/**
+ * `total += loss.item()` (or `+= x.sum().item() * n`, `+= float(loss)`): sum on the device instead.
+ * `int(…)` and `bool(…)` are not offered: they change the value, not only where it lives.
+ */
 function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedFix[] {
-  if (call.methodName !== 'item' || !call.receiver) return [];
+  const tensor = call.methodName === 'item' ? call.receiver : call.methodName === 'float' && !call.receiver && castTensor(call) ? call.positional[0] : undefined;
+  if (!tensor) return [];
   let statement: Node | null = call.node;
   while (statement && statement.type !== 'augmented_assignment' && statement.type !== 'expression_statement') statement = model.parentOf(statement);
   if (statement?.type !== 'augmented_assignment' || statement.childForFieldName('operator')?.text !== '+=') return [];
@@ -284,9 +288,9 @@ function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedF
   if (!right || !within(call.node, right) || statement.childForFieldName('left')?.type !== 'identifier') return [];
   // The total becomes a CUDA tensor: offered only where every read of it works on one.
   if (totalLeaves(model, statement)) return [];
-  const receiver = call.receiver;
-  const detached = receiver.type === 'call' && model.callSite(receiver).methodName === 'detach' ? receiver.text : `${receiver.text}.detach()`;
-  return [{ title: `Accumulate on the device: ${detached} instead of .item()`, edits: [edits.replace(call.node, detached)] }];
+  const detached = tensor.type === 'call' && model.callSite(tensor).methodName === 'detach' ? tensor.text : `${tensor.text}.detach()`;
+  const replaced = call.methodName === 'item' ? '.item()' : 'float(…)';
+  return [{ title: `Accumulate on the device: ${detached} instead of ${replaced}`, edits: [edits.replace(call.node, detached)] }];
 }
 
 /** Builtins that read a 0-d CUDA tensor as a number or text (`round()` is not one: a tensor has no `__round__`). */
