@@ -588,6 +588,62 @@ describe('GML404 per-step-host-sync', () => {
     assert.deepEqual(stored.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), []);
   });
 
+  it('no fix where the total is read on every step (the sync would move there); read under a step condition it keeps the fix', () => {
+    for (const read of ['pbar.set_description(f"loss: {total_loss:.4f}")', 'if total_loss > 1e3:\n            break']) {
+      const [finding] = expectFindings(`
+        import torch
+        device = torch.device("cuda")
+        step = 0
+        while step < 100000:
+            total_loss = 0.0
+            for _ in range(4):
+                data = next(dl).to(device)
+                loss = model(data).pow(2).mean() / 4
+                total_loss += loss.item()
+        #                     ^^^^^^^^^^^ GML404
+                loss.backward()
+            ${read}
+            opt.step()
+            opt.zero_grad()
+            step += 1
+      `);
+      assert.deepEqual(finding.fixes.filter((f) => !f.title.startsWith('Disable') && !f.title.startsWith('Show')), [], read);
+    }
+    expectFix(
+      'GML404',
+      `
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          running_loss = 0.0
+          for i, (x, y) in enumerate(loader):
+              optimizer.zero_grad()
+              loss = criterion(model(x.to(device)), y.to(device))
+              loss.backward()
+              optimizer.step()
+              running_loss += loss.item()
+              if i % 100 == 99:
+                  print(f"[{epoch}, {i + 1}] loss: {running_loss / 100:.3f}")
+                  running_loss = 0.0
+      `,
+      `
+      import torch
+      device = torch.device("cuda")
+      for epoch in range(10):
+          running_loss = 0.0
+          for i, (x, y) in enumerate(loader):
+              optimizer.zero_grad()
+              loss = criterion(model(x.to(device)), y.to(device))
+              loss.backward()
+              optimizer.step()
+              running_loss += loss.detach()
+              if i % 100 == 99:
+                  print(f"[{epoch}, {i + 1}] loss: {running_loss / 100:.3f}")
+                  running_loss = 0.0
+      `,
+    );
+  });
+
   it('offers no fix for a sync that is not summed', () => {
     const [finding] = expectFindings(`
       import torch

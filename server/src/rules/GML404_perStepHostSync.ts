@@ -152,7 +152,8 @@ const WAITS = 'the CPU then waits for the GPU to finish the step, so it cannot q
  * or yielded, or handed to any other call (or to a decorated function, or through `*args`), there
  * is no fix: a list of CUDA tensors breaks matplotlib, NumPy, pandas and JSON (`TypeError: can't
  * convert cuda:0 device type tensor to numpy`), so keep the `.item()` there, or sum on the device and call `.item()` once per epoch
- * yourself. Other syncs have no fix: move them under a logging condition (`if step % 100 == 0:`).
+ * yourself. A total read on every step outside a step condition (`pbar.set_postfix(loss=total)`)
+ * gets no fix either: that read would sync instead of the `.item()`. Other syncs have no fix: move them under a logging condition (`if step % 100 == 0:`).
  *
  * ## Measured here
  *
@@ -188,7 +189,7 @@ export const perStepHostSync = defineRule({
       // Where the script computes is asked last: finding it reads every call of the file.
       device ??= trainingDevice(facts);
       if (device !== 'cuda' && device !== 'runtime') return;
-      report({ node: what.node, message: what.message, severity: device === 'cuda' ? 'warning' : 'information', fixes: accumulateFix(model, call, edits) });
+      report({ node: what.node, message: what.message, severity: device === 'cuda' ? 'warning' : 'information', fixes: accumulateFix(model, call, region, edits) });
     }
   },
 });
@@ -278,7 +279,7 @@ function castLoss(model: Semantic, call: CallSite, losses: ReadonlySet<string>, 
  * `total += loss.item()` (or `+= x.sum().item() * n`, `+= float(loss)`): sum on the device instead.
  * `int(…)` and `bool(…)` are not offered: they change the value, not only where it lives.
  */
-function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedFix[] {
+function accumulateFix(model: Semantic, call: CallSite, region: Node, edits: Edits): ReportedFix[] {
   const tensor = call.methodName === 'item' ? call.receiver : call.methodName === 'float' && !call.receiver && castTensor(call) ? call.positional[0] : undefined;
   if (!tensor) return [];
   let statement: Node | null = call.node;
@@ -286,11 +287,18 @@ function accumulateFix(model: Semantic, call: CallSite, edits: Edits): ReportedF
   if (statement?.type !== 'augmented_assignment' || statement.childForFieldName('operator')?.text !== '+=') return [];
   const right = statement.childForFieldName('right');
   if (!right || !within(call.node, right) || statement.childForFieldName('left')?.type !== 'identifier') return [];
-  // The total becomes a CUDA tensor: offered only where every read of it works on one.
-  if (totalLeaves(model, statement)) return [];
+  // The total becomes a CUDA tensor: offered only where every read of it works on one, and where it is
+  // not read on every step (`pbar.set_postfix(loss=total)`), which would only move the sync there.
+  if (totalLeaves(model, statement) || readOnEveryStep(model, statement, region)) return [];
   const detached = tensor.type === 'call' && model.callSite(tensor).methodName === 'detach' ? tensor.text : `${tensor.text}.detach()`;
   const replaced = call.methodName === 'item' ? '.item()' : 'float(…)';
   return [{ title: `Accumulate on the device: ${detached} instead of ${replaced}`, edits: [edits.replace(call.node, detached)] }];
+}
+
+/** Whether a total is read in the per-step region outside a step condition: every step, then. */
+function readOnEveryStep(model: Semantic, statement: Node, region: Node): boolean {
+  const name = statement.childForFieldName('left')?.text ?? '';
+  return readsReached(model, name, statement, model.scopeOf(statement)).some((read) => within(read, region) && !conditional(model, read, region));
 }
 
 /** Builtins that read a 0-d CUDA tensor as a number or text (`round()` is not one: a tensor has no `__round__`). */
