@@ -60,6 +60,36 @@ describe('GML109 tf-custom-loop-fp32', () => {
     `);
   });
 
+  it('leaves a Keras model\'s train_step override that a fit of the file runs to GML102 (one finding, at the fit); flags it when nothing here fits that class', () => {
+    const override = `
+      import tensorflow as tf
+      from tensorflow import keras
+
+      class CustomModel(keras.Model):
+          def train_step(self, data):
+              x, y = data
+              with tf.GradientTape() as tape:
+                  y_pred = self(x, training=True)
+                  loss = self.compiled_loss(y, y_pred)
+              grads = tape.gradient(loss, self.trainable_variables)
+              self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+              return {"loss": loss}
+    `;
+    expectFindings(`${override}
+      inputs = keras.Input(shape=(784,))
+      outputs = keras.layers.Dense(10)(keras.layers.Dense(512, activation="relu")(inputs))
+      model = CustomModel(inputs, outputs)
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit(x_train, y_train, epochs=3)
+      ^^^^^^^^^ GML102
+    `, { codes: ['GML102', 'GML109'] });
+    // The class defined here, its models built and fitted elsewhere: the step is this file's only report.
+    expectFindings(override.replace(
+      'grads = tape.gradient(loss, self.trainable_variables)\n',
+      'grads = tape.gradient(loss, self.trainable_variables)\n      #               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML109\n',
+    ), { codes: ['GML102', 'GML109'] });
+  });
+
   it('not with a mixed policy set', () => {
     expectNone('GML109', `
       import tensorflow as tf

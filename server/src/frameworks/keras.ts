@@ -131,6 +131,20 @@ function tunedModel(model: Semantic, expr: Node, depth = 0): boolean {
 }
 
 /**
+ * Whether a function is the `train_step` override of a Keras model class of this file that a `fit`
+ * call of the file runs (`model = CustomModel(…)` … `model.fit(…)`): the step trains under `fit`.
+ */
+export function trainStepRunByFit(model: Semantic, fits: readonly CallSite[], fn: Node): boolean {
+  if (fn.childForFieldName('name')?.text !== 'train_step') return false;
+  const cls = model.enclosingClass(fn);
+  if (!cls || !isKerasModelClass(model, cls)) return false;
+  return fits.some((fit) => {
+    const origin = fit.receiver ? model.originCall(fit.receiver) : undefined;
+    return !!origin && !origin.qualifiedName && localClassOf(model, origin)?.id === cls.id;
+  });
+}
+
+/**
  * Whether a `fit` (or `compile`, `evaluate`) receiver is a Keras model: 'yes', 'no' (made by a known
  * library's other call, or by a plain local class), or 'unknown' (its origin is not visible).
  */

@@ -1,5 +1,5 @@
 import { GPU_VISIBILITY_FACTS, gpusHidden, tfPinnedToCpu } from '../frameworks/device';
-import { KERAS_PACKAGES } from '../frameworks/keras';
+import { KERAS_PACKAGES, trainStepRunByFit } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } from '../frameworks/kerasPolicy';
 import { ownLossesMixingDtypes, mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
@@ -17,7 +17,9 @@ import { defineRule, fact, type ReportedFix } from './rule';
  * a `Policy` object), or layers built with a mixed `dtype`. One finding per training step.
  *
  * A step whose gradients are taken over `model.trainable_variables` of a small model built in the
- * file (every layer at most 32 wide, read as [GML102](GML102.md) reads it) is left alone.
+ * file (every layer at most 32 wide, read as [GML102](GML102.md) reads it) is left alone. So is the
+ * `train_step` override of a Keras model class of the file that a `fit` of the file runs
+ * (`model = CustomModel(…)`, `model.fit(…)`): [GML102](GML102.md) reports that `fit`, with the same fix.
  *
  * A policy that is not a literal is unknown and never reported; `target-device = "cpu"` or `"mps"`
  * leaves the rule quiet (the saving needs a GPU or TPU), and so does a step the script pins to the
@@ -158,6 +160,8 @@ export const tfCustomLoopFp32 = defineRule({
       if (tfPinnedToCpu(model, step.gradient.node)) continue;
       const place = model.enclosingFunction(step.gradient.node) ?? step.region;
       if (seen.has(place.id)) continue;
+      // A Keras model's `train_step` override runs under `fit`, where GML102 reports it with the same fix.
+      if (trainStepRunByFit(model, sites.callsNamed('fit'), place)) continue;
       seen.add(place.id);
       let fix: ReportedFix;
       if (facts.fullPolicies.length) {
