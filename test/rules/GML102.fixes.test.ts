@@ -62,25 +62,37 @@ describe('GML102 keras-fp32-policy', () => {
     );
   });
 
-  it('fix: every fit\'s fix sets the policy before the first fit, whatever is imported between them', () => {
-    const findings = expectFindings(`
+  it('one finding for the file\'s fits, at the first: its fix sets the policy before it, whatever is imported after it', () => {
+    const [finding] = expectFindings(`
       import tensorflow as tf
 
       model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10)])
       model.compile(loss="mse")
       model.fit(x, y, epochs=3)
-      ^^^^^^^^^ GML102
+      ^^^^^^^^^ GML102: one policy line covers all 2 such \`fit\` calls here
 
       from tensorflow import keras
       wide = keras.Sequential([keras.layers.Dense(1024, activation="relu"), keras.layers.Dense(10)])
       wide.compile(loss="mse")
       wide.fit(x, y, epochs=3)
-      ^^^^^^^^ GML102
     `);
-    for (const finding of findings) {
-      const policy = finding.fixes[0].edits.find((e) => e.newText.includes('set_global_policy'))!;
-      assert.deepEqual([policy.range.start.line, policy.newText], [1, 'tf.keras.mixed_precision.set_global_policy("mixed_float16")\n']);
-    }
+    const policy = finding.fixes[0].edits.find((e) => e.newText.includes('set_global_policy'))!;
+    assert.deepEqual([policy.range.start.line, policy.newText], [1, 'tf.keras.mixed_precision.set_global_policy("mixed_float16")\n']);
+  });
+
+  it('the one finding goes to the first fit that is reported: a small model\'s fit before it, or a fit of another library, does not take it', () => {
+    const [finding] = expectFindings(`
+      import tensorflow as tf
+      from sklearn.linear_model import LogisticRegression
+
+      tiny = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"), tf.keras.layers.Dense(1)])
+      tiny.fit(x, y, epochs=3)
+      LogisticRegression().fit(x, y)
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512, activation="relu"), tf.keras.layers.Dense(10)])
+      model.fit(x, y, epochs=3)
+      ^^^^^^^^^ GML102
+    `);
+    assert.doesNotMatch(finding.message, /covers all/);
   });
 
   it('fix: the second fix sets mixed_bfloat16', () => {

@@ -29,6 +29,9 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * build a Keras model and import no other library whose estimators have a `fit` method (scikit-learn,
  * XGBoost, LightGBM, CatBoost, Lightning, …).
  *
+ * The policy is global, so a file (or notebook) gets one finding, at the first such `fit`; its
+ * message says how many `fit` calls the one policy line covers.
+ *
  * A model too small to gain is left alone: a `Sequential` (its list and its `.add(…)` calls, layers
  * wrapped in `Bidirectional`/`TimeDistributed` included), a functional `Model(inputs, outputs)`
  * (traced from its outputs back through the layers to its `Input`s) or a subclassed `keras.Model`
@@ -165,19 +168,23 @@ export const kerasFp32Policy = defineRule({
       const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
       return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
     }),
+    // Of those, the fits whose receiver is known to be a Keras model (one of unknown origin counts only in a file that builds one).
+    kerasModelFits: fact.nodes(({ model, sites }) => {
+      const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
+      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported) && kerasModel(model, c.receiver) !== 'unknown').map((c) => c.node);
+    }),
   },
   check({ model, sites, facts, edits, report }) {
     const fits = sites.callsNamed('fit').filter((c) => c.receiver);
     // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
     if (fits.length === 0 || facts.mixedPolicy || facts.tf1) return;
     const fullPolicies = facts.fullPolicies;
-    const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
     // The policy is global: a GradientTape step of this file whose hand-written loss it would break.
     let mixing: Node | undefined | null = null;
+    // One policy line covers every fit of the file: one finding, at the first fit it would cover.
+    const reported = facts.buildsKerasModel ? facts.kerasFits : facts.kerasModelFits;
     for (const fit of fits) {
-      if (!mayReport(model, fit, othersImported)) continue;
-      // A receiver of unknown origin counts only in a file that builds a Keras model.
-      if (kerasModel(model, fit.receiver!) === 'unknown' && !facts.buildsKerasModel) continue;
+      if (reported[0]?.id !== fit.node.id) continue;
       if (mixing === null) mixing = (facts.tapeSteps ? facts.tapeLossMixing[0] : undefined) ?? facts.ownLossMixing[0];
       const fix = (policy: string, why: string): ReportedFix => {
         // A policy already set to float32 would override an inserted one: change it in place.
@@ -191,6 +198,7 @@ export const kerasFp32Policy = defineRule({
           'Keras model trains in float32: no mixed-precision dtype policy is set. The "mixed_float16" policy ' +
           '(or "mixed_bfloat16" on TPUs and recent CPUs) computes in 16 bits with float32 variables and, per the ' +
           'TensorFlow guide, can make training more than 3× faster on modern GPUs.' +
+          (reported.length > 1 ? ` The policy is global: one policy line covers all ${reported.length} such \`fit\` calls here.` : '') +
           (mixing ? mixedLossNote({ model, sites }, mixing) : ''),
         fixes: mixing
           ? []
