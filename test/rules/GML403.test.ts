@@ -242,6 +242,27 @@ describe('GML403 training-from-scratch', () => {
     `);
   });
 
+  it('a tokenizer loaded by the hub\'s legacy id and a config by its organisation\'s id (gpt2, openai-community/gpt2) are one checkpoint', () => {
+    for (const [tokenizer, config] of [['gpt2', 'openai-community/gpt2'], ['google-bert/bert-base-uncased', 'bert-base-uncased']]) {
+      expectFindings(`
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+        tokenizer = AutoTokenizer.from_pretrained("${tokenizer}")
+        config = AutoConfig.from_pretrained("${config}")
+        model = AutoModelForCausalLM.from_config(config)
+        #       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML403: hub checkpoint
+        Trainer(model=model, args=args, train_dataset=ds).train()
+      `);
+    }
+    // Another organisation's model of the same name is another checkpoint.
+    expectNone('GML403', `
+      from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, Trainer
+      tokenizer = AutoTokenizer.from_pretrained("my-org/gpt2")
+      config = AutoConfig.from_pretrained("gpt2")
+      model = AutoModelForCausalLM.from_config(config)
+      Trainer(model=model, args=args, train_dataset=ds).train()
+    `);
+  });
+
   it('leaves a Hugging Face model alone when its tokenizer is not the config checkpoint\'s or the config is resized', () => {
     for (const fixture of [
       // The data is tokenized with another checkpoint's vocabulary (huggingface/notebooks, language_modeling_from_scratch).

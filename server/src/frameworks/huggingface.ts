@@ -128,6 +128,20 @@ const TRAINS_VOCABULARY = ['train_new_from_iterator', 'train_from_iterator'];
  * built here (`train_new_from_iterator`, the tokenizers or sentencepiece libraries). Empty when the
  * file has no tokenizer.
  */
+/**
+ * The organisations the Hugging Face Hub moved its early namespace-free models under (2024): the old
+ * id still resolves to the same repository (`gpt2` → `openai-community/gpt2`).
+ */
+const LEGACY_MODEL_ORGS: ReadonlySet<string> = new Set(['openai-community', 'google-bert', 'distilbert', 'FacebookAI', 'google-t5', 'albert', 'xlnet']);
+
+/** Whether two hub ids name the same checkpoint: equal, or a legacy id and its organisation's form. */
+export function sameCheckpoint(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  const slash = long.indexOf('/');
+  return !short.includes('/') && slash > 0 && LEGACY_MODEL_ORGS.has(long.slice(0, slash)) && long.slice(slash + 1) === short;
+}
+
 export function tokenizerSources(model: Semantic): Array<string | undefined> {
   const sources: Array<string | undefined> = [];
   if (model.importsAny(TOKENIZER_BUILDERS) || TRAINS_VOCABULARY.some((m) => model.hasCallNamed(m))) sources.push(undefined);

@@ -3,7 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { numberValue, type Value } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
-import { isTrainerCall, tokenizerSources } from '../frameworks/huggingface';
+import { isTrainerCall, sameCheckpoint, tokenizerSources } from '../frameworks/huggingface';
 import { kerasModel } from '../frameworks/keras';
 import { LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
 import { TrainingUse } from '../frameworks/trainedValues';
@@ -164,7 +164,7 @@ function huggingFaceScratch(model: Semantic, edits: Edits, call: CallSite): Scra
   if (!config || !checkpoint) return undefined;
   // The checkpoint's embeddings are indexed by its own vocabulary: with another tokenizer's ids they mean nothing.
   const vocabulary = model.evaluate(checkpoint.name);
-  if (tokenizerSources(model).some((source) => vocabulary.kind !== 'string' || source !== vocabulary.value)) return undefined;
+  if (tokenizerSources(model).some((source) => vocabulary.kind !== 'string' || source === undefined || !sameCheckpoint(source, vocabulary.value))) return undefined;
   const node = call.callee;
   const spelled = `${call.callee.text.length > 50 ? 'from_config' : call.callee.text}(${config.text})`;
   const method = call.callee.childForFieldName('attribute')!;
@@ -211,7 +211,8 @@ const WEIGHTS: Record<PretrainedLibrary, string> = {
  * labels', such as `vocab_size=len(tokenizer)`, or `config.n_layer = 6`), a Hugging Face model in a
  * file whose tokenizer is not the config checkpoint's (another checkpoint, a name that is not a
  * literal, a vocabulary trained here with `train_new_from_iterator` or the tokenizers library: the
- * checkpoint's embeddings are indexed by its own vocabulary), and detection, segmentation and video builders (their
+ * checkpoint's embeddings are indexed by its own vocabulary; a hub id and its legacy form, `gpt2` and
+ * `openai-community/gpt2`, are one checkpoint), and detection, segmentation and video builders (their
  * backbones are pretrained by default). No fix is offered where the pretrained weights need another
  * head (`num_classes=10`, `classes=10`) or another input (`input_shape=(28, 28, 1)`); the message
  * says what to do.
