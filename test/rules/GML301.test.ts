@@ -468,6 +468,28 @@ describe('GML301 dataloader-single-process', () => {
       loader = DataLoader(DictCached(paths), batch_size=64, shuffle=True)
       ${TRAIN.trim().split('\n').join('\n      ')}
     `);
+    // Through a random_split part or a Subset of such a dataset.
+    for (const view of ['train_set, val_set = random_split(full, [0.8, 0.2])', 'train_set = Subset(full, range(1000))']) {
+      expectNone('GML301', `
+        import torch
+        from torch.utils.data import DataLoader, Dataset, Subset, random_split
+
+        class DictCached(Dataset):
+            def __init__(self, paths):
+                self.paths = paths
+                self.cache = {}
+
+            def __getitem__(self, i):
+                if i not in self.cache:
+                    self.cache[i] = torch.load(self.paths[i])
+                return self.cache[i]
+
+        full = DictCached(paths)
+        ${view}
+        loader = DataLoader(train_set, batch_size=64, shuffle=True)
+        ${TRAIN.trim().split('\n').join('\n        ')}
+      `);
+    }
   });
 
   it('still flags a Dataset whose cache is bounded (the bare lru_cache keeps 128 items) or not on the way to its items', () => {

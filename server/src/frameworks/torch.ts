@@ -54,24 +54,33 @@ const DATASET_VIEWS: ReadonlySet<string> = new Set([
   'torch.utils.data.dataset.Subset',
 ]);
 
+/** The call that made a dataset, also through `a, b = random_split(…)` (the call right of a destructuring assignment). */
+function datasetOrigin(model: Semantic, expr: Node): CallSite | undefined {
+  const origin = model.originCall(expr);
+  if (origin || expr.type !== 'identifier') return origin;
+  const binding = model.lookup(expr.text, expr).filter((b) => b.node.type === 'assignment').at(-1);
+  const right = binding?.node.childForFieldName('right');
+  return right?.type === 'call' ? model.callSite(right) : undefined;
+}
+
+/**
+ * The dataset a `random_split` part or a `Subset` views, through views of views
+ * (`train_set, val_set = random_split(full, …)` → `full`); any other expression is itself.
+ */
+export function viewedDataset(model: Semantic, expr: Node, depth = 0): Node {
+  if (depth > 4) return expr;
+  const origin = datasetOrigin(model, expr);
+  const inner = origin && DATASET_VIEWS.has(origin.qualifiedName ?? '') ? origin.argument('dataset', 0) : undefined;
+  return inner ? viewedDataset(model, inner, depth + 1) : expr;
+}
+
 /**
  * Whether a dataset expression holds tensors already in memory: a `TensorDataset`, or a
  * `random_split` part / `Subset` of one (`train_set, val_set = random_split(TensorDataset(…), …)`).
  */
-export function isInMemoryDataset(model: Semantic, expr: Node, depth = 0): boolean {
-  if (depth > 4) return false;
-  let origin = model.originCall(expr);
-  if (!origin && expr.type === 'identifier') {
-    // `a, b = random_split(…)`: the call on the right of a destructuring assignment.
-    const binding = model.lookup(expr.text, expr).filter((b) => b.node.type === 'assignment').at(-1);
-    const right = binding?.node.childForFieldName('right');
-    if (right?.type === 'call') origin = model.callSite(right);
-  }
-  const q = origin?.qualifiedName;
-  if (!origin || !q) return false;
-  if (IN_MEMORY_DATASETS.has(q)) return true;
-  const inner = DATASET_VIEWS.has(q) ? origin.argument('dataset', 0) : undefined;
-  return !!inner && isInMemoryDataset(model, inner, depth + 1);
+export function isInMemoryDataset(model: Semantic, expr: Node): boolean {
+  const q = datasetOrigin(model, viewedDataset(model, expr))?.qualifiedName;
+  return !!q && IN_MEMORY_DATASETS.has(q);
 }
 
 const ACCELERATE_MIXED = new Set(['fp16', 'bf16', 'fp8']);

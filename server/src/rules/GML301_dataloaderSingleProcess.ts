@@ -4,7 +4,7 @@ import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { isPreparedHubDataset } from '../frameworks/hfDatasets';
 import { cachesEveryItem } from '../frameworks/itemCache';
-import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset } from '../frameworks/torch';
+import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset, viewedDataset } from '../frameworks/torch';
 import { holdsForValue } from '../frameworks/parameters';
 import { loaderFeedsTraining } from '../frameworks/training';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
@@ -18,7 +18,7 @@ import { defineRule } from './rule';
 function inMemory(model: Semantic, loader: CallSite): boolean {
   const dataset = loader.argument('dataset', 0);
   // A factory's `dataset` parameter stands for what every call of the factory passes.
-  return !!dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d) || isPreparedHubDataset(model, d) || cachesEveryItem(model, d));
+  return !!dataset && holdsForValue(model, dataset, (d) => isInMemoryDataset(model, d) || isPreparedHubDataset(model, d) || cachesEveryItem(model, viewedDataset(model, d)));
 }
 
 /** Devices on which workers buy time, not energy (see "Measured here"). */
@@ -50,8 +50,8 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * Also left alone: a loader over a Dataset class of this file that keeps every item it loads in the
  * process — its `__getitem__`, or a function or method of the file that `__getitem__` calls, memoized
  * without a bound (`@functools.cache`, `@functools.lru_cache(maxsize=None)`, a `maxsize` that is not
- * a literal), or writing each item into a dict the class starts empty (`self.cache[i] = item`).
- * From the second epoch on such a dataset serves its items from memory, as a `TensorDataset` does,
+ * a literal), or writing each item into a dict the class starts empty (`self.cache[i] = item`),
+ * also through a `random_split` part or `Subset` of it. From the second epoch on such a dataset serves its items from memory, as a `TensorDataset` does,
  * and worker processes do not share that cache: each fills its own copy (memory times the number of
  * workers, each item decoded again in every worker that meets it), and without
  * `persistent_workers` the workers and their caches end with each epoch, so every epoch would
