@@ -301,6 +301,38 @@ describe('literal evaluation', () => {
     assert.deepEqual(plain(m.evaluate(uses[3])), { dict: [['learning_rate', 0.1], ['iterations', 10], ['depth', 4], ['od_type', 'Iter']] });
   });
 
+  it('subscripts of known dicts and lists: a literal key the dict holds, an index in range', () => {
+    const m = model(
+      'config = {"max_epochs": 100, "lr": 1e-3, "sizes": [32, 64]}',
+      'config.update(max_epochs=20)',
+      'epochs = config["max_epochs"]',
+      'last = config["sizes"][-1]',
+      'first = config["sizes"][0]',
+      'use(epochs); use(last); use(first)',
+    );
+    assert.equal(plain(valueAtUse(m, 'epochs')), 20);
+    assert.equal(plain(valueAtUse(m, 'last')), 64);
+    assert.equal(plain(valueAtUse(m, 'first')), 32);
+  });
+
+  it('a subscript is unknown for a missing key, an index out of range, a slice, a key or container without a value, or a changed dict', () => {
+    for (const [lines, name] of [
+      [['d = {"a": 1}', 'x = d["b"]', 'use(x)'], 'x'],
+      [['d = {"a": 1, k: 2}', 'x = d["a"]', 'use(x)'], 'x'],
+      [['s = [1, 2]', 'x = s[2]', 'use(x)'], 'x'],
+      [['s = [1, 2]', 'x = s[-3]', 'use(x)'], 'x'],
+      [['s = [1, 2]', 'x = s[0:1]', 'use(x)'], 'x'],
+      [['d = {"a": 1}', 'x = d[key]', 'use(x)'], 'x'],
+      [['x = args["a"]', 'use(x)'], 'x'],
+      [['d = {"a": 1}', 'd["a"] = 5', 'x = d["a"]', 'use(x)'], 'x'],
+      [['d = {"a": n}', 'x = d["a"]', 'use(x)'], 'x'],
+      [['d = {"epoch": 0}', 'restart_from_checkpoint(path, run_variables=d)', 'x = d["epoch"]', 'use(x)'], 'x'],
+      [['d = {"epoch": 0}', 'load_into(d)', 'x = d["epoch"]', 'use(x)'], 'x'],
+    ] as Array<[string[], string]>) {
+      assert.equal(valueAtUse(model(...lines), name).kind, 'unknown', lines.join(' / '));
+    }
+  });
+
   it('a dict updated in a branch, with a value that is not a dict, or read from a function is unknown', () => {
     for (const lines of [
       ['d = {"a": 1}', 'if flag:', '    d.update({"b": 2})', 'use(d)'],

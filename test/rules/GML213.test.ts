@@ -440,10 +440,27 @@ describe('GML213 lightning-no-early-stopping', () => {
       assert.equal(long.severity, 'warning');
       assert.match(long.fixes[0].title, /patience=3\)/);
     });
-    it('reports a max_epochs the file does not show (config attribute, dict entry, unread parameter) as information, never a warning', () => {
+    it('reads a max_epochs from a literal dict of the file like the literal itself (2: too short to stop; 50: a warning)', () => {
+      expectNone('GML213', `
+        import lightning as L
+        cfg = {"max_epochs": 2, "lr": 1e-3}
+        trainer = L.Trainer(max_epochs=cfg["max_epochs"])
+        trainer.fit(model, train_loader, val_loader)
+      `);
+      const [finding] = expectFindings(`
+        import lightning as L
+        cfg = {"max_epochs": 50, "lr": 1e-3}
+        trainer = L.Trainer(max_epochs=cfg["max_epochs"])
+        trainer.fit(model, train_loader, val_loader)
+        ^^^^^^^^^^^ GML213: max_epochs (50)
+      `);
+      assert.equal(finding.severity, 'warning');
+    });
+
+    it('reports a max_epochs the file does not show (config attribute, dict entry of a changed dict, unread parameter) as information, never a warning', () => {
       for (const setup of [
         ['config = load_config()', 'config.max_epochs'],
-        ['cfg = {"max_epochs": 2, "lr": 1e-3}', 'cfg["max_epochs"]'],
+        ['cfg = {"max_epochs": 2, "lr": 1e-3}\n          cfg["max_epochs"] = int(os.environ["EPOCHS"])', 'cfg["max_epochs"]'],
         ['hparams = yaml.safe_load(open("hparams.yaml"))', 'hparams.get("max_epochs", 2)'],
       ]) {
         const [finding] = expectFindings(`

@@ -1,5 +1,5 @@
 // Owns literal evaluation: the value of an expression as far as literals, simple arithmetic,
-// names assigned once (and never mutated, or a dict changed only by `update` statements beside it),
+// subscripts of known dicts and lists, names assigned once (and never mutated, or a dict changed only by `update` statements beside it),
 // the last of several assignments that runs straight before the use, and a few builtins (`range`, `list`, `dict`, numpy's
 // ranges) determine it. Anything else is unknown, which rules treat as "could be either".
 import type { Node } from '../parser';
@@ -98,6 +98,8 @@ export class Evaluator {
       }
       case 'identifier':
         return this.evaluateName(expr);
+      case 'subscript':
+        return this.evaluateSubscript(expr);
       case 'call':
         return this.evaluateCall(expr);
       default:
@@ -132,6 +134,39 @@ export class Evaluator {
       if (merged.kind === 'unknown') return { kind: 'unknown', node: expr };
     }
     return merged;
+  }
+
+  /**
+   * `config["epochs"]` of a dict with that literal key (every key of the dict known), `sizes[0]` /
+   * `sizes[-1]` of a list or tuple; a slice, a key the dict may not hold, a container without a
+   * value, or one the file hands to a call (which may fill it) is unknown.
+   */
+  private evaluateSubscript(expr: Node): Value {
+    const container = expr.childForFieldName('value');
+    const index = expr.childForFieldName('subscript');
+    if (!container || !index || expr.namedChildren.filter((c) => c && c.type !== 'comment').length !== 2) return { kind: 'unknown', node: expr };
+    const key = this.evaluate(index);
+    // A container handed to a call may be filled there (`restart_from_checkpoint(run_variables=to_restore)`).
+    if (container.type === 'identifier' && this.handedToCall(container)) return { kind: 'unknown', node: expr };
+    const value = key.kind === 'string' || key.kind === 'number' ? this.evaluate(container) : UNKNOWN;
+    if (value.kind === 'dict' && key.kind === 'string' && value.entries.every((e) => e.key.kind === 'string' || e.key.kind === 'number')) {
+      const entry = value.entries.filter((e) => e.key.kind === 'string' && e.key.value === key.value).at(-1);
+      if (entry && entry.value.kind !== 'unknown') return entry.value;
+    }
+    if ((value.kind === 'list' || value.kind === 'tuple') && key.kind === 'number' && Number.isInteger(key.value)) {
+      const item = value.items.at(key.value);
+      if (item && item.kind !== 'unknown' && Math.abs(key.value) <= value.items.length) return item;
+    }
+    return { kind: 'unknown', node: expr };
+  }
+
+  /** Whether a name is an argument of a call anywhere in its binding's reach (`f(d)`, `f(x=d)`; not `f(**d)`, which copies it). */
+  private handedToCall(name: Node): boolean {
+    return this.m.spellings.identifiers(name.text).some((id) => {
+      let parent = this.m.nav.parentOf(id);
+      if (parent?.type === 'keyword_argument' && sameNode(parent.childForFieldName('value'), id)) parent = this.m.nav.parentOf(parent);
+      return parent?.type === 'argument_list';
+    });
   }
 
   /** The binding whose value reaches a use of a name: its only binding, or the last assignment that runs straight before it. */
