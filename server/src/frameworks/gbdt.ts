@@ -37,6 +37,21 @@ export const CATBOOST_SEARCHES = ['grid_search', 'randomized_search'];
 /** CatBoost's names for the round budget in a params dict. */
 export const CATBOOST_BUDGET_PARAMS = ['iterations', 'num_boost_round', 'n_estimators', 'num_trees'];
 
+/**
+ * XGBoost's `cv(params, dtrain, num_boost_round=10, …)` and LightGBM's `cv(params, train_set,
+ * num_boost_round=100, …)`: each fold is scored on its held-out part every round.
+ */
+export const XGB_CV = ['xgboost.cv', 'xgboost.training.cv'];
+export const LGB_CV = ['lightgbm.cv', 'lightgbm.engine.cv'];
+
+/**
+ * The fewest positional arguments that could reach `cv`'s early-stopping arguments, which moved between
+ * versions: XGBoost 1.x's `early_stopping_rounds` is its 11th (keyword-only from 2.0), LightGBM's
+ * `callbacks` its 12th (4.x; `early_stopping_rounds` the 14th in 3.x).
+ */
+export const XGB_CV_STOPPING_POSITION = 10;
+export const LGB_CV_STOPPING_POSITION = 11;
+
 /** Native cross-validation functions (each fold a full training). */
 export const GBDT_CV = ['xgboost.cv', 'lightgbm.cv', 'catboost.cv'];
 

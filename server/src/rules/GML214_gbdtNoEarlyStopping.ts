@@ -13,8 +13,12 @@ import {
   GBDT_PACKAGES,
   LABEL,
   LGB_EARLY_STOPPING,
+  LGB_CV,
+  LGB_CV_STOPPING_POSITION,
   LGB_EARLY_STOPPING_PARAMS,
   LGB_TRAIN,
+  XGB_CV,
+  XGB_CV_STOPPING_POSITION,
   XGB_TRAIN,
   type BoostingLibrary,
 } from '../frameworks/gbdt';
@@ -124,6 +128,8 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * | LightGBM, native | `lgb.train(params, train_set, valid_sets=[...])` | `callbacks=[lgb.early_stopping(n)]`, or that parameter (> 0) in a literal `params` dict |
  * | CatBoost | `CatBoostClassifier/CatBoostRegressor/CatBoostRanker/CatBoost(...)` then `.fit(..., eval_set=...)` | `early_stopping_rounds=`, `od_type=` or `od_wait=` in the constructor (or its params dict), or `early_stopping_rounds=` in `fit` |
  * | CatBoost, cross-validation | `catboost.cv(pool, params)`, whose folds are each scored on their held-out part every round | `early_stopping_rounds=` on the call, or `early_stopping_rounds` / `od_type` / `od_wait` in `params` — a literal dict, or `model.get_params()` of a CatBoost estimator whose constructor the file shows (with the `update({…})` calls made on that result) |
+ * | XGBoost, cross-validation | `xgb.cv(params, dtrain, num_boost_round, nfold=…)`, whose folds are each scored on their held-out part every round | `early_stopping_rounds=` or an `EarlyStopping` callback on the call |
+ * | LightGBM, cross-validation | `lgb.cv(params, train_set, num_boost_round, nfold=…)`, likewise, when `params` is a literal dict | `callbacks=[lgb.early_stopping(n)]`, the old `early_stopping_rounds=`, or `early_stopping_round` (> 0, or an alias) in `params` |
  *
  * The `.fit` call is linked to its estimator through assignments and same-file factory functions
  * (`model = build(); model.fit(...)`). Constructor arguments passed as `**params` are read when
@@ -159,7 +165,10 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  *
  * The message gives the number of rounds that will run when it is literal
  * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`) or the library default (100 for the
- * scikit-learn APIs of XGBoost and LightGBM, 1000 for CatBoost, 10 for `xgb.train`, 100 for `lgb.train`).
+ * scikit-learn APIs of XGBoost and LightGBM, 1000 for CatBoost, 10 for `xgb.train` and `xgb.cv`, 100 for `lgb.train` and `lgb.cv`).
+ * `cv`'s early-stopping arguments are read by keyword; a call with so many positional arguments
+ * that one could be `early_stopping_rounds` or `callbacks` (their positions changed between
+ * versions) is left alone.
  *
  * ## Why
  *
@@ -221,8 +230,8 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  *   XGBoost stops on the last entry of `eval_set` and the last metric of `eval_metric`; put the
  *   validation set last. When the estimator cannot be linked to its constructor, the rule reports
  *   without a fix.
- * - **`xgb.train`:** `early_stopping_rounds=50` on the call (still supported there).
- * - **LightGBM:** `callbacks=[lgb.early_stopping(50)]` on `fit()`/`train()`, appended to an existing
+ * - **`xgb.train`, `xgb.cv`:** `early_stopping_rounds=50` on the call (still supported there).
+ * - **LightGBM:** `callbacks=[lgb.early_stopping(50)]` on `fit()`/`train()`/`cv()`, appended to an existing
  *   literal `callbacks` list; the fix uses the name the file already binds for `lightgbm` (or an
  *   imported `early_stopping`) and adds `import lightgbm as lgb` once otherwise. The fit/train
  *   argument `early_stopping_rounds=` was deprecated in 3.3 and removed in 4.0, so the fix never
@@ -365,6 +374,39 @@ export const gbdtNoEarlyStopping = defineRule({
         node: call.callee,
         message: `catboost.cv() scores every fold on its held-out part each round but never stops early, so each fold runs ${rounds(budget, 1000, 'iterations')}. ${tail('catboost')}`,
         fixes: [{ title: `Add early_stopping_rounds=${PATIENCE} to cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }],
+      });
+    }
+
+    // xgboost.cv(params, dtrain, num_boost_round=10, …) and lightgbm.cv(params, train_set, num_boost_round=100, …):
+    // as catboost.cv, every fold is scored on its held-out part each round. Their early-stopping
+    // arguments are read by keyword (their positions changed between versions).
+    const cvMessage = (name: string, budget: string, library: BoostingLibrary) =>
+      `${name}() scores every fold on its held-out part each round but never stops early, so each fold runs ${budget}. ${tail(library)}`;
+    for (const call of sites.callsTo(XGB_CV)) {
+      if (call.hasStarArgs || call.positional.length > XGB_CV_STOPPING_POSITION || keywordState(model, call, 'xgboost', 'fit') !== 'no') continue;
+      const budget = call.valueOf('num_boost_round', 2);
+      if (!canStopEarly(budget, 10)) continue;
+      report({
+        node: call.callee,
+        message: cvMessage('xgboost.cv', rounds(budget, 10, 'num_boost_round'), 'xgboost'),
+        fixes: [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }],
+      });
+    }
+    for (const call of sites.callsTo(LGB_CV)) {
+      if (call.hasStarArgs || call.positional.length > LGB_CV_STOPPING_POSITION) continue;
+      // The params dict may switch early stopping on (`early_stopping_round`): read only when literal.
+      const params = call.argument('params', 0);
+      const paramsValue = params ? model.evaluate(params) : undefined;
+      const state = combine([paramsValue ? dictParamsState(paramsValue, LGB_EARLY_STOPPING_PARAMS, true) : 'unknown', keywordState(model, call, 'lightgbm', 'fit')]);
+      if (state !== 'no' || paramsValue?.kind !== 'dict') continue;
+      // A round count in the params dict wins over num_boost_round.
+      const roundKey = LGB_ROUND_PARAMS.find((k) => dictGet(paramsValue, k) !== undefined);
+      const budget = roundKey ? dictGet(paramsValue, roundKey) : call.valueOf('num_boost_round', 2);
+      if (!canStopEarly(budget, 100)) continue;
+      report({
+        node: call.callee,
+        message: cvMessage('lightgbm.cv', rounds(budget, 100, roundKey ?? 'num_boost_round'), 'lightgbm'),
+        fixes: [{ title: `Add callbacks=[lgb.early_stopping(${PATIENCE})] to lightgbm.cv()`, edits: lightgbmCallbackEdits(model, edits, call) }],
       });
     }
 
