@@ -1,4 +1,4 @@
-import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
+import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasFitCalls, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { gradientKind } from '../frameworks/training';
 import { ownLossesMixingDtypes, mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
@@ -19,8 +19,8 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
 /**
  * ## What it flags
  *
- * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
- * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
+ * `fit(...)` (or Keras 2's `fit_generator(...)`, TensorFlow up to 2.15) on a Keras model in a file
+ * that sets no mixed-precision dtype policy, so every layer computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
  * `clone_model`, `keras.applications.*` or keras-tuner's `tuner.get_best_models(…)[i]`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
  * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
@@ -163,11 +163,11 @@ export const kerasFp32Policy = defineRule({
     tapeSteps: fact.any(({ model, sites }) => sites.callsNamed('gradient').some((c) => gradientKind(model, c) === 'tensorflow')),
     kerasFits: fact.nodes(({ model, sites }) => {
       const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
-      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
+      return kerasFitCalls(sites).filter(({ call }) => mayReport(model, call, othersImported)).map(({ call }) => call.node);
     }),
   },
   check({ model, sites, facts, edits, report }) {
-    const fits = sites.callsNamed('fit').filter((c) => c.receiver);
+    const fits = kerasFitCalls(sites).map(({ call }) => call);
     // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
     if (fits.length === 0 || facts.mixedPolicy || facts.tf1) return;
     const fullPolicies = facts.fullPolicies;
