@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useParser } from '../helpers/analysis';
 import { expectFindings, expectFix, expectNone } from '../helpers/markers';
@@ -52,6 +53,47 @@ describe('GML214 gbdt-no-early-stopping', () => {
         g = xgb.cv(params, dtrain, num_boost_round=1000, **cv_kwargs)
         h = xgb.cv(params, dtrain, 1000, 5, False, None, (), None, None, False, 20)
       `);
+    });
+  });
+
+  describe('XGBoost early stopping on a metric whose direction it cannot tell: reported without the fix', () => {
+    it('withholds the fix when a metric XGBoost may stop on is not one it knows the direction of (the Higgs demo)', () => {
+      const [higgs, custom, listed] = expectFindings(`
+        import xgboost as xgb
+
+        xgb.cv(param, dtrain, 120, nfold=5, metrics={"ams@0.15", "auc"}, seed=0)
+        ^^^^^^ GML214: No fix: early stopping would watch a metric whose direction XGBoost does not tell from its name
+        xgb.cv(param, dtrain, 120, nfold=5, custom_metric=my_metric)
+        ^^^^^^ GML214: No fix
+        xgb.cv(param, dtrain, 120, nfold=5, metrics=["auc", "ams@0.15"])
+        ^^^^^^ GML214: No fix
+      `);
+      for (const finding of [higgs, custom, listed]) assert.equal(finding.fixes.length, 0);
+      const [train] = expectFindings(`
+        import xgboost as xgb
+
+        bst = xgb.train({"eval_metric": "interval-regression-accuracy"}, dtrain, 500, evals=[(dval, "val")])
+        #     ^^^^^^^^^ GML214: No fix
+      `);
+      assert.equal(train.fixes.length, 0);
+    });
+
+    it('keeps the fix for known metrics (the last of a list, every one of a set), maximize= given, or the default metric', () => {
+      const found = expectFindings(`
+        import xgboost as xgb
+
+        xgb.cv(param, dtrain, 120, nfold=5, metrics={"error", "auc"})
+        ^^^^^^ GML214
+        xgb.cv(param, dtrain, 120, nfold=5, metrics=["ams@0.15", "auc"])
+        ^^^^^^ GML214
+        xgb.cv(param, dtrain, 120, nfold=5, metrics="ndcg@5", feval=my_metric, maximize=True)
+        ^^^^^^ GML214
+        xgb.cv({"objective": "binary:logistic", "eval_metric": ["logloss", "error@0.7"]}, dtrain, 120)
+        ^^^^^^ GML214
+        bst = xgb.train(params, dtrain, 500, evals=[(dval, "val")])
+        #     ^^^^^^^^^ GML214
+      `);
+      for (const finding of found) assert.equal(finding.fixes.length, 1, finding.message);
     });
   });
 

@@ -20,6 +20,7 @@ import {
   XGB_CV,
   XGB_CV_STOPPING_POSITION,
   XGB_TRAIN,
+  xgbStopsOnDirectedMetric,
   type BoostingLibrary,
 } from '../frameworks/gbdt';
 import { callbacksState, catboostParams, combine, dictParamsState, keywordState, paramState } from '../frameworks/gbdtStopping';
@@ -79,6 +80,10 @@ function noValidationMessage(what: string, n: number, name: string, how: string)
     `training then ends ${PATIENCE} rounds after the best one.`
   );
 }
+
+/** Why an XGBoost finding comes without its fix (see xgbStopsOnDirectedMetric). */
+const UNDIRECTED_METRIC_NOTE =
+  ' No fix: early stopping would watch a metric whose direction XGBoost does not tell from its name (a custom one, say), and minimise it; set maximize= beside early_stopping_rounds.';
 
 function rounds(value: Value | undefined, fallback: number, name: string): string {
   if (value === undefined) return `all ${fallback} boosting rounds (default ${name})`;
@@ -231,6 +236,12 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  *   validation set last. When the estimator cannot be linked to its constructor, the rule reports
  *   without a fix.
  * - **`xgb.train`, `xgb.cv`:** `early_stopping_rounds=50` on the call (still supported there).
+ *   XGBoost tells whether to maximise the metric it stops on from its name (`auc`, `aucpr`, `pre`,
+ *   `map`, `ndcg` up; the losses and errors down) and minimises any other. So the fix is withheld
+ *   (the finding stays, and says why) when that metric may be another: a custom `feval` /
+ *   `custom_metric`, or an unknown last metric in `cv`'s `metrics=` (any in a set, whose order is not
+ *   fixed: the Higgs demo's `{"ams@0.15", "auc"}`) or in a literal params dict's `eval_metric` —
+ *   unless `maximize=` is given.
  * - **LightGBM:** `callbacks=[lgb.early_stopping(50)]` on `fit()`/`train()`/`cv()`, appended to an existing
  *   literal `callbacks` list; the fix uses the name the file already binds for `lightgbm` (or an
  *   imported `early_stopping`) and adds `import lightgbm as lgb` once otherwise. The fit/train
@@ -348,15 +359,14 @@ export const gbdtNoEarlyStopping = defineRule({
         continue;
       }
       if (!canStopEarly(budget, 10)) continue;
+      // A positional feval (XGBoost 1.x's sixth argument) is a custom metric too.
+      const directed = call.positional.length <= 5 && xgbStopsOnDirectedMetric(model, call);
       report({
         node: call.callee,
-        message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}`,
-        fixes: [
-          {
-            title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train()`,
-            edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))],
-          },
-        ],
+        message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}${directed ? '' : UNDIRECTED_METRIC_NOTE}`,
+        fixes: directed
+          ? [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }]
+          : [],
       });
     }
 
@@ -386,10 +396,12 @@ export const gbdtNoEarlyStopping = defineRule({
       if (call.hasStarArgs || call.positional.length > XGB_CV_STOPPING_POSITION || keywordState(model, call, 'xgboost', 'fit') !== 'no') continue;
       const budget = call.valueOf('num_boost_round', 2);
       if (!canStopEarly(budget, 10)) continue;
+      // A positional feval (XGBoost 1.x's ninth argument) is a custom metric too.
+      const directed = call.positional.length <= 8 && xgbStopsOnDirectedMetric(model, call, call.argument('metrics', 6));
       report({
         node: call.callee,
-        message: cvMessage('xgboost.cv', rounds(budget, 10, 'num_boost_round'), 'xgboost'),
-        fixes: [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }],
+        message: cvMessage('xgboost.cv', rounds(budget, 10, 'num_boost_round'), 'xgboost') + (directed ? '' : UNDIRECTED_METRIC_NOTE),
+        fixes: directed ? [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }] : [],
       });
     }
     for (const call of sites.callsTo(LGB_CV)) {
