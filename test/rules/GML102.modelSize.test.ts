@@ -191,6 +191,47 @@ describe('GML102 keras-fp32-policy', () => {
       expectFindings(script('tf.keras.layers.Dense(128)'), { codes: ['GML102'] });
     });
 
+    it('does not count a frozen layer (trainable=False, or .trainable = False on its name): the held-out r9 GloVe repro', () => {
+      const glove = (embedding: string, after = '', flagged = false) => `
+        import numpy as np
+        from keras.models import Sequential
+        from keras.layers import Dense, Flatten, Embedding
+
+        embedding_matrix = np.zeros((50, 100))
+        model = Sequential()
+        embedding = ${embedding}${after.replace(/\n/g, '\n        ')}
+        model.add(embedding)
+        model.add(Flatten())
+        model.add(Dense(1, activation="sigmoid"))
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["acc"])
+        model.fit(padded, labels, epochs=100, verbose=1)
+        ${mark(flagged)}
+      `;
+      expectNone('GML102', glove('Embedding(50, 100, weights=[embedding_matrix], input_length=7, trainable=False)'));
+      expectNone('GML102', glove('Embedding(50, 100, weights=[embedding_matrix], input_length=7)', '\nembedding.trainable = False\nprint(embedding.trainable)'));
+      // Trainable, unfrozen again, or frozen by a value that is not a literal: its width counts.
+      expectFindings(glove('Embedding(50, 100, weights=[embedding_matrix], input_length=7)', '', true), { codes: ['GML102'] });
+      expectFindings(glove('Embedding(50, 100, weights=[embedding_matrix], trainable=False)', '\nembedding.trainable = True', true), { codes: ['GML102'] });
+      expectFindings(glove('Embedding(50, 100, weights=[embedding_matrix], trainable=args.tune)', '', true), { codes: ['GML102'] });
+    });
+
+    it('does not count a frozen wrapper nor the layers inside it, nor a frozen layer of a functional model', () => {
+      expectNone('GML102', `
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([layers.Bidirectional(layers.LSTM(128), trainable=False), layers.Dense(16)])
+        model.fit(x, y, epochs=10)
+
+        inputs = keras.Input((7,))
+        h = layers.Embedding(5000, 300, trainable=False)(inputs)
+        h = layers.LSTM(16)(h)
+        outputs = layers.Dense(1)(h)
+        functional = keras.Model(inputs, outputs)
+        functional.fit(x, y, epochs=10)
+      `);
+    });
+
     describe('custom Keras layers (a local keras.layers.Layer subclass)', () => {
       const dense = `
         import tensorflow as tf

@@ -19,6 +19,33 @@ describe('GML102 keras-fp32-policy', () => {
     `);
   });
 
+  it("flags Keras 2's fit_generator as it does fit, the policy set before the file's first training call", () => {
+    expectFindings(`
+      import tensorflow as tf
+
+      model = tf.keras.models.Sequential([tf.keras.layers.Conv2D(128, (3, 3), activation="relu"), tf.keras.layers.Flatten(), tf.keras.layers.Dense(512)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      history = model.fit_generator(train_gen, steps_per_epoch=20, epochs=100, validation_data=val_gen)
+      #         ^^^^^^^^^^^^^^^^^^^ GML102: Keras model trains in float32
+    `);
+    expectFix(
+      'GML102',
+      `
+      import tensorflow as tf
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512), tf.keras.layers.Dense(10)])
+      model.fit_generator(train_gen, epochs=10)
+      `,
+      `
+      import tensorflow as tf
+      tf.keras.mixed_precision.set_global_policy("mixed_float16")
+
+      model = tf.keras.Sequential([tf.keras.layers.Dense(512), tf.keras.layers.Dense(10)])
+      model.fit_generator(train_gen, epochs=10)
+      `,
+    );
+  });
+
   it('offers two fixes, both unsafe and titled so', () => {
     const [finding] = expectFindings(`
       import keras

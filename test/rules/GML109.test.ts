@@ -303,6 +303,8 @@ describe('GML109 tf-custom-loop-fp32', () => {
     `;
     expectNone('GML109', script(16, false));
     expectFindings(script(128, true));
+    // A frozen layer (trainable=False) trains nothing: a model whose other layers are small is small.
+    expectNone('GML109', script(16, false).replace('tf.keras.layers.Flatten()', 'tf.keras.layers.Embedding(1000, 128, trainable=False), tf.keras.layers.Flatten()'));
   });
   describe('a hand-written loss the policy would break: the fix is withheld', () => {
     it('withholds the fix when a local loss function subtracts the output from float32 targets (keras-team demo_custom_tf_workflow)', () => {

@@ -75,6 +75,16 @@ describe('GML403 training-from-scratch', () => {
       model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
       model.fit(train_ds, epochs=20)
     `);
+    // Keras 2's fit_generator trains as fit does.
+    expectFindings(`
+      import tensorflow as tf
+
+      base = tf.keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(150, 150, 3))
+      #                                        ^^^^^^^^^^^^ GML403
+      model = tf.keras.Sequential([base, tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(2)])
+      model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+      model.fit_generator(train_gen, steps_per_epoch=20, epochs=10)
+    `);
     expectFindings(`
       from transformers import AutoConfig, AutoModelForSequenceClassification, Trainer
 

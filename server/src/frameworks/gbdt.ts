@@ -2,6 +2,8 @@
 // functions, and the callbacks and parameters that stop boosting early.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
+import type { Node } from '../analysis/parser';
+import { dictGet, type Value } from '../analysis/values';
 
 export type BoostingLibrary = 'xgboost' | 'lightgbm' | 'catboost';
 
@@ -36,6 +38,21 @@ export const CATBOOST_SEARCHES = ['grid_search', 'randomized_search'];
 
 /** CatBoost's names for the round budget in a params dict. */
 export const CATBOOST_BUDGET_PARAMS = ['iterations', 'num_boost_round', 'n_estimators', 'num_trees'];
+
+/**
+ * XGBoost's `cv(params, dtrain, num_boost_round=10, …)` and LightGBM's `cv(params, train_set,
+ * num_boost_round=100, …)`: each fold is scored on its held-out part every round.
+ */
+export const XGB_CV = ['xgboost.cv', 'xgboost.training.cv'];
+export const LGB_CV = ['lightgbm.cv', 'lightgbm.engine.cv'];
+
+/**
+ * The fewest positional arguments that could reach `cv`'s early-stopping arguments, which moved between
+ * versions: XGBoost 1.x's `early_stopping_rounds` is its 11th (keyword-only from 2.0), LightGBM's
+ * `callbacks` its 12th (4.x; `early_stopping_rounds` the 14th in 3.x).
+ */
+export const XGB_CV_STOPPING_POSITION = 10;
+export const LGB_CV_STOPPING_POSITION = 11;
 
 /** Native cross-validation functions (each fold a full training). */
 export const GBDT_CV = ['xgboost.cv', 'lightgbm.cv', 'catboost.cv'];
@@ -83,4 +100,43 @@ export function callbackNeverStops(model: Semantic, made: CallSite): boolean {
     }
   }
   return true;
+}
+
+/**
+ * XGBoost's built-in metrics whose direction its early stopping tells from the name (it maximises
+ * `auc`, `aucpr`, `pre`, `map`, `ndcg` and their `@n` forms and minimises the rest). Any other metric
+ * — a custom `feval` / `custom_metric`, `interval-regression-accuracy`, the Higgs demo's `ams@0.15` —
+ * is minimised unless `maximize=` says otherwise, so early stopping could keep the worst round.
+ */
+const XGB_DIRECTED_METRICS: ReadonlySet<string> = new Set([
+  'rmse', 'rmsle', 'mae', 'mape', 'mphe', 'logloss', 'error', 'merror', 'mlogloss', 'auc', 'aucpr', 'pre', 'ndcg', 'map',
+  'poisson-nloglik', 'gamma-nloglik', 'cox-nloglik', 'gamma-deviance', 'tweedie-nloglik', 'aft-nloglik',
+]);
+
+function directedMetric(metric: Value | undefined): boolean {
+  return metric?.kind === 'string' && XGB_DIRECTED_METRICS.has(metric.value.split('@')[0]);
+}
+
+/** Whether every metric XGBoost may stop on is one whose direction it knows: the last of a list, any of a set (unordered). */
+function directedMetrics(metrics: Value): boolean {
+  if (metrics.kind === 'string') return directedMetric(metrics);
+  if (metrics.kind === 'list' || metrics.kind === 'tuple') return directedMetric(metrics.items.at(-1));
+  return metrics.kind === 'set' && metrics.items.length > 0 && metrics.items.every(directedMetric);
+}
+
+/**
+ * Whether early stopping added to a native `xgb.train` / `xgb.cv` call would watch a metric whose
+ * direction XGBoost knows: `maximize=` given, or no custom metric and a known last metric — `cv`'s
+ * `metrics=`, else the literal params dict's `eval_metric`, else the objective's default. A params
+ * value that is not a literal dict is taken to use the default, as before this check.
+ */
+export function xgbStopsOnDirectedMetric(model: Semantic, call: CallSite, metrics?: Node): boolean {
+  if (call.presence('maximize') !== 'absent') return true;
+  if (call.presence('feval') !== 'absent' || call.presence('custom_metric') !== 'absent') return false;
+  const given = metrics && model.evaluate(metrics);
+  if (given && given.kind !== 'none' && !((given.kind === 'list' || given.kind === 'tuple' || given.kind === 'set') && given.items.length === 0)) return directedMetrics(given);
+  const params = call.argument('params', 0);
+  const value = params ? model.evaluate(params) : undefined;
+  const metric = value?.kind === 'dict' ? dictGet(value, 'eval_metric') : undefined;
+  return metric === undefined || directedMetrics(metric);
 }

@@ -73,6 +73,45 @@ export const EARLY_STOPPING: ReadonlySet<string> = new Set(KERAS_ROOTS.map((r) =
 // Transformers' Keras callbacks (`KerasMetricCallback`, `PushToHubCallback`) never stop training.
 export const KERAS_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: [...KERAS_PACKAGES, 'transformers'], stopAttribute: 'stop_training' };
 
+/** Where a Keras training method takes the arguments the rules read (positions count from 0). */
+export interface KerasFitPositions {
+  epochs: number;
+  callbacks: number;
+  validationData: number;
+  /** `fit` only: `fit_generator` has no validation split. */
+  validationSplit?: number;
+  initialEpoch: number;
+}
+
+/**
+ * The methods that train a Keras model: `fit(x, y, batch_size, epochs, verbose, callbacks,
+ * validation_split, validation_data, shuffle, class_weight, sample_weight, initial_epoch, …)` and
+ * `fit_generator(generator, steps_per_epoch, epochs, verbose, callbacks, validation_data,
+ * validation_steps, validation_freq, class_weight, max_queue_size, workers, use_multiprocessing,
+ * shuffle, initial_epoch)`, its deprecated alias for generators in Keras 2 and TensorFlow up to 2.15
+ * (removed in Keras 3), still common in course notebooks.
+ */
+export const KERAS_FIT_METHODS: Readonly<Record<string, KerasFitPositions>> = {
+  fit: { epochs: 3, callbacks: 5, validationSplit: 6, validationData: 7, initialEpoch: 11 },
+  fit_generator: { epochs: 2, callbacks: 4, validationData: 5, initialEpoch: 13 },
+};
+
+/** A call of one of the Keras training methods on a receiver, with where that method takes its arguments. */
+export interface KerasFitCall {
+  call: CallSite;
+  positions: KerasFitPositions;
+}
+
+/**
+ * The calls of `fit` / `fit_generator` on a receiver (any receiver: whether it is a Keras model is
+ * `kerasModel`'s question), in document order, from the unit's sites or the whole file's model.
+ */
+export function kerasFitCalls(where: { callsNamed(name: string): CallSite[] }): KerasFitCall[] {
+  return Object.entries(KERAS_FIT_METHODS)
+    .flatMap(([method, positions]) => where.callsNamed(method).filter((call) => call.receiver).map((call) => ({ call, positions })))
+    .sort((a, b) => a.call.node.startIndex - b.call.node.startIndex);
+}
+
 /** Other libraries whose models have a `fit` method: with one imported, a receiver of unknown origin is not assumed to be a Keras model. */
 export const OTHER_FIT_LIBRARIES = [
   'sklearn', 'xgboost', 'lightgbm', 'catboost', 'lightning', 'pytorch_lightning', 'transformers', 'statsmodels', 'skorch', 'prophet',

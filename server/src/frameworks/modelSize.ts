@@ -134,10 +134,35 @@ class Widths {
   }
 }
 
+/**
+ * Whether a Keras layer construction is frozen: built with `trainable=False`, or assigned to a name
+ * whose `.trainable` is then set to `False`, and its `trainable` never given another value. A frozen
+ * layer (a pretrained `Embedding(…, weights=[matrix], trainable=False)`, say) has no weights to train,
+ * and freezing a wrapper (`Bidirectional`) freezes the layers inside it.
+ */
+function frozenKerasLayer(model: Semantic, call: CallSite): boolean {
+  if (!layerName(call.qualifiedName)?.startsWith('keras.layers.')) return false;
+  const values: Node[] = [];
+  const given = call.keywords.get('trainable');
+  if (given) values.push(given.value);
+  for (const use of model.usesOfValue(call.node)) {
+    const attribute = model.parentOf(use);
+    if (attribute?.type !== 'attribute' || attribute.childForFieldName('attribute')?.text !== 'trainable') continue;
+    const assignment = model.parentOf(attribute);
+    // `layer.trainable = …` (a read such as `print(layer.trainable)` changes nothing).
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.id === attribute.id) values.push(assignment.childForFieldName('right') ?? attribute);
+  }
+  return values.length > 0 && values.every((v) => {
+    const value = model.evaluate(v);
+    return value.kind === 'bool' && !value.value;
+  });
+}
+
 /** The width of one layer construction call: its output width, a Parameter's literal shape, or a same-file module's widest layer. */
 function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): Width | 'none' {
   const q = layerName(call.qualifiedName);
   if (q) {
+    if (frozenKerasLayer(model, call)) return 'none';
     const spec = LAYER_WIDTH.get(q);
     if (spec) return widthOf(model, call.argument(spec[0], spec[1]), env);
     if (NO_WIDTH.has(q) || TENSOR_FACTORIES.has(q) || WIDTHLESS_MODULES.some((m) => q.startsWith(m))) return 'none';
@@ -302,6 +327,7 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
 
 /** Adds the widths of a layer of a Sequential and of the layers made in its arguments; false when one is unknown. */
 function addLayer(model: Semantic, made: CallSite, widths: Widths, depth: number): boolean {
+  if (frozenKerasLayer(model, made)) return true;
   // A Lambda layer's function computes with tensor operations, not layers.
   const lambdas = made.node.descendantsOfType('lambda').filter((l): l is Node => !!l);
   const inner = model.callsWithin(made.node).filter((c) => c.node.id !== made.node.id && !lambdas.some((l) => within(c.node, l)));

@@ -1,4 +1,4 @@
-import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasModel, makesKerasModel } from '../frameworks/keras';
+import { KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasFitCalls, kerasModel, makesKerasModel } from '../frameworks/keras';
 import { isSmallModel } from '../frameworks/modelSize';
 import { gradientKind } from '../frameworks/training';
 import { ownLossesMixingDtypes, mixedLossNote, tapeLossesMixingDtypes } from '../frameworks/lossDtypes';
@@ -19,8 +19,8 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
 /**
  * ## What it flags
  *
- * `fit(...)` on a Keras model in a file that sets no mixed-precision dtype policy, so every layer
- * computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
+ * `fit(...)` (or Keras 2's `fit_generator(...)`, TensorFlow up to 2.15) on a Keras model in a file
+ * that sets no mixed-precision dtype policy, so every layer computes in float32. The receiver must be a Keras model: built by `keras.Sequential`,
  * `keras.Model` (functional or subclassed, also through local base classes), `load_model`,
  * `clone_model`, `keras.applications.*` or keras-tuner's `tuner.get_best_models(…)[i]`, or a Hugging Face TensorFlow model (`TFAutoModel*`,
  * `TF<Arch>For<Task>`, local subclasses of `TFPreTrainedModel`, all Keras models), under any spelling (`keras.…`, `tf.keras.…` after
@@ -41,7 +41,11 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * or argparse defaults, sizes read from the data (`len(class_names)`) not counting; a layer's
  * regularizer, initializer or constraint (`kernel_regularizer=keras.regularizers.l2(0.002)`,
  * `kernel_initializer=HeNormal()`, `kernel_constraint=max_norm(1.)`) has no width, nor has a `Lambda`
- * layer. A custom layer (a local `keras.layers.Layer` subclass) is as wide as the last dimension of
+ * layer. A frozen layer does not count: one built with a literal `trainable=False` (a pretrained
+ * `Embedding(vocab, 100, weights=[matrix], trainable=False)`, a table lookup with no weights to
+ * train), or assigned to a name whose `.trainable` is then set to `False`, and never to anything else;
+ * freezing a wrapper (`Bidirectional(LSTM(128), trainable=False)`) freezes the layers inside it.
+ * A custom layer (a local `keras.layers.Layer` subclass) is as wide as the last dimension of
  * the weights it adds (`self.add_weight(shape=[input_shape[-1], self.units])` with `self.units = units`
  * and `MyDense(30)`), and has no width when it adds no weights and builds no layers (a noise layer).
  * A model read back with `load_model("m.keras")` is the model the file saved to that literal path
@@ -166,7 +170,7 @@ export const kerasFp32Policy = defineRule({
     tapeSteps: fact.any(({ model, sites }) => sites.callsNamed('gradient').some((c) => gradientKind(model, c) === 'tensorflow')),
     kerasFits: fact.nodes(({ model, sites }) => {
       const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
-      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported)).map((c) => c.node);
+      return kerasFitCalls(sites).filter(({ call }) => mayReport(model, call, othersImported)).map(({ call }) => call.node);
     }),
     // Of those, the fits whose receiver is known to be a Keras model (one of unknown origin counts only in a file that builds one).
     kerasModelFits: fact.nodes(({ model, sites }) => {
@@ -175,7 +179,7 @@ export const kerasFp32Policy = defineRule({
     }),
   },
   check({ model, sites, facts, edits, report }) {
-    const fits = sites.callsNamed('fit').filter((c) => c.receiver);
+    const fits = kerasFitCalls(sites).map(({ call }) => call);
     // TensorFlow 1.x code has no policy API to set (set_global_policy came in TF 2.4).
     if (fits.length === 0 || facts.mixedPolicy || facts.tf1) return;
     const fullPolicies = facts.fullPolicies;

@@ -1,7 +1,7 @@
 import type { TextEdit } from '../analysis/types';
 import { numberValue } from '../analysis/values';
 import { addCallbackEdit, analyzeCallbackList, type CallbackListInfo } from '../frameworks/callbacks';
-import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasModel, readsHistoryAtFullLength } from '../frameworks/keras';
+import { KERAS_CALLBACKS, KERAS_MODEL_PACKAGES, OTHER_FIT_LIBRARIES, kerasEarlyStoppingName, kerasFitCalls, kerasModel, readsHistoryAtFullLength } from '../frameworks/keras';
 import { kerasRunSchedule, runScheduleNote } from '../frameworks/runSchedules';
 import { isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule } from './rule';
@@ -12,7 +12,9 @@ const PATIENCE = 3;
 /**
  * ## What it flags
  *
- * A Keras `fit(...)` call that
+ * A Keras `fit(...)` call — or `fit_generator(...)`, its alias for generators in Keras 2 and
+ * TensorFlow up to 2.15 (removed in Keras 3), read with its own argument positions
+ * (`fit_generator(generator, steps_per_epoch, epochs, verbose, callbacks, validation_data, …)`) — that
  *
  * - runs on a Keras model: the receiver was built by `keras.Sequential`, `keras.Model(inputs, outputs)`,
  *   `keras.models.Sequential` / `Model` / `load_model`, a `keras.applications` constructor, a class in
@@ -141,19 +143,15 @@ export const kerasNoEarlyStopping = defineRule({
   check({ model, sites, edits, report }) {
     // A receiver of unknown origin counts as a Keras model when no other library with a `fit` is imported.
     const heuristicOk = !model.importsAny(OTHER_FIT_LIBRARIES);
-    for (const call of sites.callsNamed('fit')) {
-      const receiver = call.receiver;
-      if (!receiver) continue;
-      const kind = kerasModel(model, receiver);
+    for (const { call, positions: at } of kerasFitCalls(sites)) {
+      const kind = kerasModel(model, call.receiver!);
       if (kind === 'no' || (kind === 'unknown' && !heuristicOk)) continue;
 
-      // Model.fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-      //           class_weight, sample_weight, initial_epoch, ...)
-      const epochs = call.valueOf('epochs', 3);
+      const epochs = call.valueOf('epochs', at.epochs);
       if (epochs === undefined) continue; // Keras default: 1 epoch
       const epochCount = numberValue(epochs);
       if (epochCount === undefined) continue;
-      const initial = call.valueOf('initial_epoch', 11);
+      const initial = call.valueOf('initial_epoch', at.initialEpoch);
       const initialCount = initial === undefined ? 0 : numberValue(initial);
       if (initialCount === undefined) continue;
       const trained = epochCount - initialCount;
@@ -162,19 +160,19 @@ export const kerasNoEarlyStopping = defineRule({
       const patience = patienceForRun(trained, PATIENCE);
 
       let validation = false;
-      if (call.presence('validation_data', 7) === 'present') validation = call.valueOf('validation_data', 7)?.kind !== 'none';
-      if (!validation) {
-        const split = call.valueOf('validation_split', 6);
+      if (call.presence('validation_data', at.validationData) === 'present') validation = call.valueOf('validation_data', at.validationData)?.kind !== 'none';
+      if (!validation && at.validationSplit !== undefined) {
+        const split = call.valueOf('validation_split', at.validationSplit);
         const fraction = split === undefined ? undefined : numberValue(split);
         validation = fraction !== undefined && fraction > 0;
       }
       if (!validation) continue;
 
-      const presence = call.presence('callbacks', 5);
+      const presence = call.presence('callbacks', at.callbacks);
       if (presence === 'unknown') continue;
       let info: CallbackListInfo | undefined;
       if (presence === 'present') {
-        info = analyzeCallbackList(model, call.argument('callbacks', 5)!, KERAS_CALLBACKS);
+        info = analyzeCallbackList(model, call.argument('callbacks', at.callbacks)!, KERAS_CALLBACKS);
         if (info.state !== 'no') continue;
       }
 
@@ -182,7 +180,7 @@ export const kerasNoEarlyStopping = defineRule({
       // A History later read as if it held every epoch (`plt.plot(range(1, 21), val_loss)`) would break once the run stops early.
       // A learning-rate schedule sized to exactly this run (a one-cycle callback built from `n_epochs`):
       // stopping early would change the experiment, so the finding is information without a fix.
-      const schedule = kerasRunSchedule(model, call, call.argument('epochs', 3)!, call.argument('callbacks', 5));
+      const schedule = kerasRunSchedule(model, call, call.argument('epochs', at.epochs)!, call.argument('callbacks', at.callbacks));
       const fixable = !schedule && (!info || !!info.literal || !!info.none) && !readsHistoryAtFullLength(model, call, trained, patience);
       const es = kerasEarlyStoppingName(model, edits.importer(call.node));
       const callback = `${es.name}(monitor="val_loss", patience=${patience}, restore_best_weights=True)`;
@@ -192,7 +190,7 @@ export const kerasNoEarlyStopping = defineRule({
         report({
           node: call.callee,
           severity: 'information',
-          message: `\`fit(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback. ${runScheduleNote(schedule, trained)}`,
+          message: `\`${call.methodName}(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback. ${runScheduleNote(schedule, trained)}`,
           fixes: [],
         });
         continue;
@@ -201,7 +199,7 @@ export const kerasNoEarlyStopping = defineRule({
         node: call.callee,
         severity: short ? 'information' : undefined,
         message:
-          `\`fit(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback: every epoch after ` +
+          `\`${call.methodName}(…)\` trains ${trained} epochs with validation data but no EarlyStopping callback: every epoch after ` +
           (short ? `val_loss stops improving costs a full pass over the data for nothing. ${shortRunBound(trained, 'val_loss')}` : 'val_loss stops improving costs a full pass over the data for nothing, often most of the run.'),
         fixes: [{ title: `Add EarlyStopping(monitor="val_loss", patience=${patience}, restore_best_weights=True) to the callbacks`, edits: changes }],
       });

@@ -13,9 +13,14 @@ import {
   GBDT_PACKAGES,
   LABEL,
   LGB_EARLY_STOPPING,
+  LGB_CV,
+  LGB_CV_STOPPING_POSITION,
   LGB_EARLY_STOPPING_PARAMS,
   LGB_TRAIN,
+  XGB_CV,
+  XGB_CV_STOPPING_POSITION,
   XGB_TRAIN,
+  xgbStopsOnDirectedMetric,
   type BoostingLibrary,
 } from '../frameworks/gbdt';
 import { callbacksState, catboostParams, combine, dictParamsState, keywordState, paramState } from '../frameworks/gbdtStopping';
@@ -76,6 +81,10 @@ function noValidationMessage(what: string, n: number, name: string, how: string)
   );
 }
 
+/** Why an XGBoost finding comes without its fix (see xgbStopsOnDirectedMetric). */
+const UNDIRECTED_METRIC_NOTE =
+  ' No fix: early stopping would watch a metric whose direction XGBoost does not tell from its name (a custom one, say), and minimise it; set maximize= beside early_stopping_rounds.';
+
 function rounds(value: Value | undefined, fallback: number, name: string): string {
   if (value === undefined) return `all ${fallback} boosting rounds (default ${name})`;
   const n = numberValue(value);
@@ -124,6 +133,8 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  * | LightGBM, native | `lgb.train(params, train_set, valid_sets=[...])` | `callbacks=[lgb.early_stopping(n)]`, or that parameter (> 0) in a literal `params` dict |
  * | CatBoost | `CatBoostClassifier/CatBoostRegressor/CatBoostRanker/CatBoost(...)` then `.fit(..., eval_set=...)` | `early_stopping_rounds=`, `od_type=` or `od_wait=` in the constructor (or its params dict), or `early_stopping_rounds=` in `fit` |
  * | CatBoost, cross-validation | `catboost.cv(pool, params)`, whose folds are each scored on their held-out part every round | `early_stopping_rounds=` on the call, or `early_stopping_rounds` / `od_type` / `od_wait` in `params` — a literal dict, or `model.get_params()` of a CatBoost estimator whose constructor the file shows (with the `update({…})` calls made on that result) |
+ * | XGBoost, cross-validation | `xgb.cv(params, dtrain, num_boost_round, nfold=…)`, whose folds are each scored on their held-out part every round | `early_stopping_rounds=` or an `EarlyStopping` callback on the call |
+ * | LightGBM, cross-validation | `lgb.cv(params, train_set, num_boost_round, nfold=…)`, likewise, when `params` is a literal dict | `callbacks=[lgb.early_stopping(n)]`, the old `early_stopping_rounds=`, or `early_stopping_round` (> 0, or an alias) in `params` |
  *
  * The `.fit` call is linked to its estimator through assignments and same-file factory functions
  * (`model = build(); model.fit(...)`). Constructor arguments passed as `**params` are read when
@@ -159,7 +170,10 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  *
  * The message gives the number of rounds that will run when it is literal
  * (`n_estimators`, CatBoost's `iterations`, `num_boost_round`) or the library default (100 for the
- * scikit-learn APIs of XGBoost and LightGBM, 1000 for CatBoost, 10 for `xgb.train`, 100 for `lgb.train`).
+ * scikit-learn APIs of XGBoost and LightGBM, 1000 for CatBoost, 10 for `xgb.train` and `xgb.cv`, 100 for `lgb.train` and `lgb.cv`).
+ * `cv`'s early-stopping arguments are read by keyword; a call with so many positional arguments
+ * that one could be `early_stopping_rounds` or `callbacks` (their positions changed between
+ * versions) is left alone.
  *
  * ## Why
  *
@@ -221,8 +235,14 @@ function lightgbmCallbackEdits(model: Semantic, edits: Edits, call: CallSite, po
  *   XGBoost stops on the last entry of `eval_set` and the last metric of `eval_metric`; put the
  *   validation set last. When the estimator cannot be linked to its constructor, the rule reports
  *   without a fix.
- * - **`xgb.train`:** `early_stopping_rounds=50` on the call (still supported there).
- * - **LightGBM:** `callbacks=[lgb.early_stopping(50)]` on `fit()`/`train()`, appended to an existing
+ * - **`xgb.train`, `xgb.cv`:** `early_stopping_rounds=50` on the call (still supported there).
+ *   XGBoost tells whether to maximise the metric it stops on from its name (`auc`, `aucpr`, `pre`,
+ *   `map`, `ndcg` up; the losses and errors down) and minimises any other. So the fix is withheld
+ *   (the finding stays, and says why) when that metric may be another: a custom `feval` /
+ *   `custom_metric`, or an unknown last metric in `cv`'s `metrics=` (any in a set, whose order is not
+ *   fixed: the Higgs demo's `{"ams@0.15", "auc"}`) or in a literal params dict's `eval_metric` —
+ *   unless `maximize=` is given.
+ * - **LightGBM:** `callbacks=[lgb.early_stopping(50)]` on `fit()`/`train()`/`cv()`, appended to an existing
  *   literal `callbacks` list; the fix uses the name the file already binds for `lightgbm` (or an
  *   imported `early_stopping`) and adds `import lightgbm as lgb` once otherwise. The fit/train
  *   argument `early_stopping_rounds=` was deprecated in 3.3 and removed in 4.0, so the fix never
@@ -339,15 +359,14 @@ export const gbdtNoEarlyStopping = defineRule({
         continue;
       }
       if (!canStopEarly(budget, 10)) continue;
+      // A positional feval (XGBoost 1.x's sixth argument) is a custom metric too.
+      const directed = call.positional.length <= 5 && xgbStopsOnDirectedMetric(model, call);
       report({
         node: call.callee,
-        message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}`,
-        fixes: [
-          {
-            title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train()`,
-            edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))],
-          },
-        ],
+        message: `xgboost.train() evaluates on evals but never stops early, so it runs ${rounds(call.valueOf('num_boost_round', 2), 10, 'num_boost_round')}. ${tail('xgboost')}${directed ? '' : UNDIRECTED_METRIC_NOTE}`,
+        fixes: directed
+          ? [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.train()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }]
+          : [],
       });
     }
 
@@ -365,6 +384,41 @@ export const gbdtNoEarlyStopping = defineRule({
         node: call.callee,
         message: `catboost.cv() scores every fold on its held-out part each round but never stops early, so each fold runs ${rounds(budget, 1000, 'iterations')}. ${tail('catboost')}`,
         fixes: [{ title: `Add early_stopping_rounds=${PATIENCE} to cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }],
+      });
+    }
+
+    // xgboost.cv(params, dtrain, num_boost_round=10, …) and lightgbm.cv(params, train_set, num_boost_round=100, …):
+    // as catboost.cv, every fold is scored on its held-out part each round. Their early-stopping
+    // arguments are read by keyword (their positions changed between versions).
+    const cvMessage = (name: string, budget: string, library: BoostingLibrary) =>
+      `${name}() scores every fold on its held-out part each round but never stops early, so each fold runs ${budget}. ${tail(library)}`;
+    for (const call of sites.callsTo(XGB_CV)) {
+      if (call.hasStarArgs || call.positional.length > XGB_CV_STOPPING_POSITION || keywordState(model, call, 'xgboost', 'fit') !== 'no') continue;
+      const budget = call.valueOf('num_boost_round', 2);
+      if (!canStopEarly(budget, 10)) continue;
+      // A positional feval (XGBoost 1.x's ninth argument) is a custom metric too.
+      const directed = call.positional.length <= 8 && xgbStopsOnDirectedMetric(model, call, call.argument('metrics', 6));
+      report({
+        node: call.callee,
+        message: cvMessage('xgboost.cv', rounds(budget, 10, 'num_boost_round'), 'xgboost') + (directed ? '' : UNDIRECTED_METRIC_NOTE),
+        fixes: directed ? [{ title: `Add early_stopping_rounds=${PATIENCE} to xgboost.cv()`, edits: [edits.setKeywordArgument(call, 'early_stopping_rounds', String(PATIENCE))] }] : [],
+      });
+    }
+    for (const call of sites.callsTo(LGB_CV)) {
+      if (call.hasStarArgs || call.positional.length > LGB_CV_STOPPING_POSITION) continue;
+      // The params dict may switch early stopping on (`early_stopping_round`): read only when literal.
+      const params = call.argument('params', 0);
+      const paramsValue = params ? model.evaluate(params) : undefined;
+      const state = combine([paramsValue ? dictParamsState(paramsValue, LGB_EARLY_STOPPING_PARAMS, true) : 'unknown', keywordState(model, call, 'lightgbm', 'fit')]);
+      if (state !== 'no' || paramsValue?.kind !== 'dict') continue;
+      // A round count in the params dict wins over num_boost_round.
+      const roundKey = LGB_ROUND_PARAMS.find((k) => dictGet(paramsValue, k) !== undefined);
+      const budget = roundKey ? dictGet(paramsValue, roundKey) : call.valueOf('num_boost_round', 2);
+      if (!canStopEarly(budget, 100)) continue;
+      report({
+        node: call.callee,
+        message: cvMessage('lightgbm.cv', rounds(budget, 100, roundKey ?? 'num_boost_round'), 'lightgbm'),
+        fixes: [{ title: `Add callbacks=[lgb.early_stopping(${PATIENCE})] to lightgbm.cv()`, edits: lightgbmCallbackEdits(model, edits, call) }],
       });
     }
 

@@ -4,7 +4,7 @@ import type { Node } from '../analysis/parser';
 import { numberValue, type Value } from '../analysis/values';
 import type { Edits } from '../fixes/edits';
 import { isTrainerCall, sameCheckpoint, tokenizerSources } from '../frameworks/huggingface';
-import { kerasModel } from '../frameworks/keras';
+import { kerasFitCalls, kerasModel } from '../frameworks/keras';
 import { LIGHTNING_PACKAGES, TRAINERS } from '../frameworks/lightning';
 import { TrainingUse } from '../frameworks/trainedValues';
 import { factoryReturning, TRAINING_FACTS } from '../frameworks/training';
@@ -107,7 +107,7 @@ function madeTrained(model: Semantic, use: TrainingUse, made: Node, target: Node
 function kerasTrained(model: Semantic, call: CallSite): boolean {
   const target = holder(model, call.node);
   if (target && loadsWeights(model, target)) return false;
-  const fits = model.callsNamed('fit').some((c) => c.receiver && kerasModel(model, c.receiver) === 'yes');
+  const fits = kerasFitCalls(model).some(({ call }) => kerasModel(model, call.receiver!) === 'yes');
   if (!fits) return false;
   if (target?.type !== 'identifier') return !!target || model.parentOf(call.node)?.type !== 'expression_statement';
   return model.identifiers(target.text).some((id) => id.id !== target.id && model.lookup(id.text, id)[0]?.node.id === model.lookup(target.text, target)[0]?.node.id);
@@ -201,7 +201,7 @@ const WEIGHTS: Record<PretrainedLibrary, string> = {
  * function, its parameters given to an optimizer, passed on through `nn.Sequential`, names and
  * functions of the file), is a part (`self.backbone = …`) of a module that does or of a
  * LightningModule a Trainer fits, is handed to a Hugging Face `Trainer`, or — for Keras — is used
- * in a file that fits a Keras model. For a model that a function of the file builds and returns
+ * in a file that fits a Keras model (`fit`, or `fit_generator` in Keras 2). For a model that a function of the file builds and returns
  * (`def create_model(): model = resnet18(…); …; return model`), this is asked where the function is
  * called (one level). Not flagged: a model whose weights are then loaded
  * (`load_state_dict`, `load_weights`), values that are not literals (`pretrained=args.pretrained`),
