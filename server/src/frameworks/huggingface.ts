@@ -20,8 +20,16 @@ interface TrainerFamily {
   evalDatasetPosition: number;
 }
 
-/** Spellings of a sentence-transformers class: the package's re-export and its defining module. */
-const sentenceTransformers = (cls: string, ...modules: string[]): string[] => [`sentence_transformers.${cls}`, ...modules.map((m) => `sentence_transformers.${m}.${cls}`)];
+/**
+ * A sentence-transformers (≥ 3) trainer: a Trainer subclass taking (model, args, train_dataset,
+ * eval_dataset, loss, evaluator, …) that requires its own TrainingArguments subclass; both spelled
+ * from the package, its subpackage (`sentence_transformers.cross_encoder`) and the defining modules.
+ */
+function sentenceTransformersFamily(trainer: string, args: string, subpackage?: string): TrainerFamily {
+  const home = subpackage ? `sentence_transformers.${subpackage}` : 'sentence_transformers';
+  const spellings = (cls: string, module: string): string[] => [`sentence_transformers.${cls}`, ...(subpackage ? [`${home}.${cls}`] : []), `${home}.${module}.${cls}`];
+  return { trainers: spellings(trainer, 'trainer'), argumentsModule: 'sentence_transformers', argumentsClass: args, arguments: spellings(args, 'training_args'), evalDatasetPosition: 3 };
+}
 
 const FAMILIES: readonly TrainerFamily[] = [
   {
@@ -40,22 +48,9 @@ const FAMILIES: readonly TrainerFamily[] = [
     ],
     evalDatasetPosition: 4,
   },
-  // sentence-transformers ≥ 3: Trainer subclasses taking (model, args, train_dataset, eval_dataset, loss, evaluator, …),
-  // each requiring its own TrainingArguments subclass.
-  ...[
-    ['SentenceTransformerTrainer', 'trainer', 'SentenceTransformerTrainingArguments', 'training_args'],
-    ['CrossEncoderTrainer', 'cross_encoder.trainer', 'CrossEncoderTrainingArguments', 'cross_encoder.training_args'],
-    ['SparseEncoderTrainer', 'sparse_encoder.trainer', 'SparseEncoderTrainingArguments', 'sparse_encoder.training_args'],
-  ].map(([trainer, trainerModule, args, argsModule]) => {
-    const subpackage = trainerModule.includes('.') ? [trainerModule.split('.')[0]] : [];
-    return {
-      trainers: sentenceTransformers(trainer, ...subpackage, trainerModule),
-      argumentsModule: 'sentence_transformers',
-      argumentsClass: args,
-      arguments: sentenceTransformers(args, ...subpackage, argsModule),
-      evalDatasetPosition: 3,
-    };
-  }),
+  sentenceTransformersFamily('SentenceTransformerTrainer', 'SentenceTransformerTrainingArguments'),
+  sentenceTransformersFamily('CrossEncoderTrainer', 'CrossEncoderTrainingArguments', 'cross_encoder'),
+  sentenceTransformersFamily('SparseEncoderTrainer', 'SparseEncoderTrainingArguments', 'sparse_encoder'),
 ];
 
 export const TRAINERS: ReadonlySet<string> = new Set(FAMILIES.flatMap((f) => f.trainers));
