@@ -32,6 +32,17 @@ describe('GML103 hf-trainer-fp32', () => {
     assert.match(finding.fixes[0].title, /bf16=True.* \(unsafe\)$/);
   });
 
+  it('flags sentence-transformers SentenceTransformerTrainingArguments and CrossEncoderTrainingArguments', () => {
+    expectFindings(`
+      from sentence_transformers import SentenceTransformerTrainingArguments
+      from sentence_transformers.cross_encoder import CrossEncoderTrainingArguments
+      args = SentenceTransformerTrainingArguments(output_dir="out", num_train_epochs=1)
+      #      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML103: sets neither
+      ce_args = CrossEncoderTrainingArguments(output_dir="ce", fp16=False)
+      #                                                        ^^^^^^^^^^ GML103
+    `);
+  });
+
   it('flags Seq2SeqTrainingArguments imported under another name', () => {
     expectFindings(`
       from transformers import Seq2SeqTrainingArguments as S2S

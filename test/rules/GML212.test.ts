@@ -46,6 +46,22 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
       `);
     });
 
+    it('a sentence-transformers SentenceTransformerTrainer, CrossEncoderTrainer or SparseEncoderTrainer (eval_dataset fourth by position)', () => {
+      expectFindings(`
+        from sentence_transformers import CrossEncoderTrainer, SentenceTransformerTrainer
+        from sentence_transformers.sparse_encoder.trainer import SparseEncoderTrainer
+        from sentence_transformers.training_args import SentenceTransformerTrainingArguments
+
+        args = SentenceTransformerTrainingArguments(output_dir="out", num_train_epochs=10, bf16=True)
+        trainer = SentenceTransformerTrainer(model, args, train_ds, eval_ds)
+        #         ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML212: trains every epoch
+        reranker = CrossEncoderTrainer(model=ce, eval_dataset=eval_ds)
+        #          ^^^^^^^^^^^^^^^^^^^ GML212
+        sparse = SparseEncoderTrainer(model=splade, eval_dataset=eval_ds)
+        #        ^^^^^^^^^^^^^^^^^^^^ GML212
+      `);
+    });
+
     it('a callback without load_best_model_at_end', () => {
       expectFindings(`
         from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
@@ -221,6 +237,16 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
 
         def go(training_args):
             trainer = Trainer(model=model, args=training_args, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback()])
+      `);
+    });
+
+    it('on a SentenceTransformerTrainer with only a train dataset by position, or only an evaluator', () => {
+      expectNone('GML212', `
+        from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+
+        args = SentenceTransformerTrainingArguments(output_dir="out", num_train_epochs=10)
+        a = SentenceTransformerTrainer(model, args, train_ds)
+        b = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_ds, evaluator=dev_evaluator)
       `);
     });
 
@@ -547,6 +573,58 @@ describe('GML212 hf-trainer-no-early-stopping', () => {
         from transformers import Trainer, EarlyStoppingCallback, TrainingArguments
 
         trainer = Trainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)], args=TrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
+        `,
+      );
+    });
+
+    it('fixes a SentenceTransformerTrainer in its SentenceTransformerTrainingArguments', () => {
+      expectFix(
+        'GML212',
+        `
+        from sentence_transformers.trainer import SentenceTransformerTrainer
+        from sentence_transformers.training_args import SentenceTransformerTrainingArguments
+
+        args = SentenceTransformerTrainingArguments(
+            output_dir="out", num_train_epochs=4, bf16=True, eval_strategy="steps", eval_steps=100,
+            save_strategy="steps", save_steps=100, load_best_model_at_end=True,
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
+            loss=loss,
+        )
+        `,
+        `
+        from sentence_transformers.trainer import SentenceTransformerTrainer
+        from sentence_transformers.training_args import SentenceTransformerTrainingArguments
+        from transformers import EarlyStoppingCallback
+
+        args = SentenceTransformerTrainingArguments(
+            output_dir="out", num_train_epochs=4, bf16=True, eval_strategy="steps", eval_steps=100,
+            save_strategy="steps", save_steps=100, load_best_model_at_end=True,
+            metric_for_best_model="eval_loss",
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
+            loss=loss,
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=1)],
+        )
+        `,
+      );
+    });
+
+    it('gives a SentenceTransformerTrainer without args the SentenceTransformerTrainingArguments it requires', () => {
+      expectFix(
+        'GML212',
+        `
+        import sentence_transformers
+
+        trainer = sentence_transformers.SentenceTransformerTrainer(model=model, eval_dataset=eval_ds)
+        `,
+        `
+        import sentence_transformers
+        from transformers import EarlyStoppingCallback
+
+        trainer = sentence_transformers.SentenceTransformerTrainer(model=model, eval_dataset=eval_ds, callbacks=[EarlyStoppingCallback(early_stopping_patience=1)], args=sentence_transformers.SentenceTransformerTrainingArguments(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss"))
         `,
       );
     });

@@ -1111,6 +1111,74 @@ ${TRAINED_CLASSIFIER}
     assert.match(finding.fixes[0].title, /`total_loss` is changed in place after the block/);
   });
 
+  it('fix is safe when the block stores only plain values after it: a list of .item() ints with a counter, a numeric NumPy array filled from .numpy()', () => {
+    const [submission, validation] = expectFindings(`
+      import numpy as np
+      import pandas as pd
+      import torch
+
+      model = torch.load("trained_model.pth")
+      submission = []
+      i = 1
+      for data in test_loader:
+          output = model(data)
+      #            ^^^^^^^^^^^ GML401
+          submission.append([i, output.argmax(1).item()])
+          i += 1
+      submission = pd.DataFrame(submission)
+      submission.columns = ["ImageId", "Label"]
+
+      def predict_all(model, loader, n):
+          model.eval()
+          preds = np.zeros((n,), dtype=np.float32)
+          for i, (x,) in enumerate(loader):
+              y = model(x).detach()
+      #           ^^^^^^^^ GML401
+              preds[i * 32:(i + 1) * 32] = sigmoid(y.cpu().numpy())[:, 0]
+          preds[preds < 0] = 0
+          return preds
+    `);
+    assert.equal(submission.fixes[0].safety, 'safe');
+    assert.equal(validation.fixes[0].safety, 'safe');
+  });
+
+  it('fix stays unsafe when a stored value is not known to be plain: a counter that is a tensor, an object-dtype or re-bound array', () => {
+    const findings = expectFindings(`
+      import numpy as np
+      import torch
+
+      model = torch.load("m.pt")
+      rows = []
+      step = torch.zeros(1)
+      for x in loader:
+          out = model(x)
+      #         ^^^^^^^^ GML401
+          rows.append([step, out.sum().item()])
+      rows[0][0] += 1
+
+      def boxes(model, loader, n):
+          model.eval()
+          found = np.empty(n, dtype=object)
+          for i, x in enumerate(loader):
+              found[i] = model(x)
+      #                  ^^^^^^^^ GML401
+          found[0] += 1
+          return found
+
+      def scores(model, loader, n, use_torch):
+          model.eval()
+          preds = np.zeros(n)
+          if use_torch:
+              preds = torch.zeros(n)
+          for i, x in enumerate(loader):
+              preds[i] = model(x).max()
+      #                  ^^^^^^^^ GML401
+          preds += 1
+          return preds
+    `);
+    for (const finding of findings) assert.equal(finding.fixes[0].safety, 'unsafe');
+  });
+
   it('fix is unsafe when the block returns the model output', () => {
     const finding = assertOne(
       `

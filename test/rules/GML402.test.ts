@@ -347,4 +347,204 @@ describe('GML402 model-reload-in-loop', () => {
     assert.deepEqual(underIf.fixes, []);
     assert.deepEqual(readBefore.fixes, []);
   });
+
+  describe('web route handlers (called once per request)', () => {
+    it('flags a load with a literal path in a Flask route and a FastAPI endpoint, through a module-level constant', () => {
+      const [flask, fastapi] = expectFindings(`
+        import os
+        import joblib
+        import torch
+        from fastapi import APIRouter, FastAPI
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+        api = FastAPI()
+        router = APIRouter()
+        MODEL_PATH = os.path.join(os.path.dirname(__file__), "mlp.pt")
+
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            clf = joblib.load("model.joblib")
+        #         ^^^^^^^^^^^ GML402: on every request to the Flask route \`predict\`
+            return jsonify(clf.predict(request.json["rows"]).tolist())
+
+        @router.post("/score")
+        async def score(item: Item):
+            net = torch.load(MODEL_PATH)
+        #         ^^^^^^^^^^ GML402: FastAPI route \`score\`
+            return {"score": net(item.x).item()}
+      `);
+      assert.equal(flask.severity, 'warning');
+      assert.equal(fastapi.fixes.length, 1);
+    });
+
+    it('leaves a load that depends on the request, a cached or global model, a lazy load and a plain function alone', () => {
+      expectNone('GML402', `
+        import joblib
+        import pickle
+        from flask import Blueprint, Flask, g, request
+
+        app = Flask(__name__)
+        bp = Blueprint("api", __name__)
+        model = None
+
+        @app.route("/predict/<name>")
+        def by_name(name):
+            clf = joblib.load(f"models/{name}.joblib")
+            return str(clf.predict(request.json))
+
+        @bp.get("/query")
+        def by_query():
+            clf = joblib.load(request.args["model"])
+            return str(clf.predict(request.json))
+
+        @app.post("/lazy")
+        def lazy():
+            global model
+            if model is None:
+                model = joblib.load("model.joblib")
+            return str(model.predict(request.json))
+
+        @app.post("/cached")
+        def cached():
+            g.model = joblib.load("model.joblib")
+            return str(g.model.predict(request.json))
+
+        def helper():
+            clf = joblib.load("model.joblib")
+            return clf
+      `);
+    });
+
+    it('leaves a handler alone in a file that saves models (another route may update the file it loads)', () => {
+      expectNone('GML402', `
+        import joblib
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+        @app.post("/train")
+        def train():
+            clf = make_model().fit(request.json["X"], request.json["y"])
+            joblib.dump(clf, "model.joblib")
+            return "ok"
+
+        @app.post("/predict")
+        def predict():
+            clf = joblib.load("model.joblib")
+            return str(clf.predict(request.json["X"]))
+      `);
+    });
+
+    it('leaves a handler that is not a route alone: a decorator of an object that is not a Flask or FastAPI app', () => {
+      expectNone('GML402', `
+        import joblib
+        import click
+
+        @click.command()
+        def main():
+            clf = joblib.load("model.joblib")
+            print(clf)
+
+        @scheduler.get("/x")
+        def job():
+            clf = joblib.load("model.joblib")
+            print(clf)
+      `);
+    });
+
+    it('fix: moves the load to module level, just before the route, with a blank line', () => {
+      expectFix(
+        'GML402',
+        `
+        import joblib
+        import numpy as np
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            clf = joblib.load("model.joblib")
+            arr = np.array(request.json["data"])
+            return jsonify({"prediction": clf.predict(arr).tolist()})
+        `,
+        `
+        import joblib
+        import numpy as np
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+        clf = joblib.load("model.joblib")
+
+        @app.route("/predict", methods=["POST"])
+        def predict():
+            arr = np.array(request.json["data"])
+            return jsonify({"prediction": clf.predict(arr).tolist()})
+        `,
+      );
+    });
+
+    it('fix: moves the \`with open(…)\` block of a pickle.load out of a FastAPI endpoint', () => {
+      expectFix(
+        'GML402',
+        `
+        import pickle
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/predict")
+        def predict(x: float):
+            with open("model.pkl", "rb") as f:
+                model = pickle.load(f)
+            return {"y": float(model.predict([[x]])[0])}
+        `,
+        `
+        import pickle
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        with open("model.pkl", "rb") as f:
+            model = pickle.load(f)
+
+        @app.get("/predict")
+        def predict(x: float):
+            return {"y": float(model.predict([[x]])[0])}
+        `,
+      );
+    });
+
+    it('offers no fix when the name is also used at module level, the load is its body\'s only statement, or under an if', () => {
+      const findings = expectFindings(`
+        import joblib
+        from flask import Flask, request
+
+        app = Flask(__name__)
+        clf = None
+
+        @app.route("/a")
+        def a():
+            clf = joblib.load("model.joblib")
+        #         ^^^^^^^^^^^ GML402
+            return str(clf.predict(request.json))
+
+        @app.route("/b")
+        def b():
+            return str(joblib.load("model.joblib").predict(request.json))
+        #              ^^^^^^^^^^^ GML402
+
+        @app.route("/c")
+        def c():
+            if request.json:
+                other = joblib.load("model.joblib")
+        #               ^^^^^^^^^^^ GML402
+                return str(other.predict(request.json))
+            return "empty"
+      `);
+      for (const finding of findings) assert.deepEqual(finding.fixes, []);
+    });
+  });
 });

@@ -1,57 +1,103 @@
-// Hugging Face transformers and trl: the Trainer classes, their argument classes, and the
-// EarlyStoppingCallback.
+// Hugging Face transformers, trl and sentence-transformers: the Trainer classes, their argument
+// classes, and the EarlyStoppingCallback.
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { stringValue } from '../analysis/values';
 import { localClassOf, type EarlyStoppingSpec } from './callbacks';
 
-export const HF_PACKAGES = ['transformers', 'trl'];
+/** Packages whose Trainers the HF Trainer rules read. */
+export const HF_PACKAGES = ['transformers', 'trl', 'sentence_transformers'];
 
-export const TRAINERS: ReadonlySet<string> = new Set([
-  'transformers.Trainer',
-  'transformers.trainer.Trainer',
-  'transformers.Seq2SeqTrainer',
-  'transformers.trainer_seq2seq.Seq2SeqTrainer',
-  'trl.SFTTrainer',
-  'trl.trainer.SFTTrainer',
-  'trl.trainer.sft_trainer.SFTTrainer',
-]);
+/** A family of `transformers.Trainer` classes: their qualified names and the arguments class they take. */
+interface TrainerFamily {
+  trainers: readonly string[];
+  /** The arguments class generated code passes as `args` (the trainer rejects any other): module and class. */
+  argumentsModule: string;
+  argumentsClass: string;
+  /** Every qualified name of the arguments classes. */
+  arguments: readonly string[];
+  /** Where `eval_dataset` stands among the positional arguments. */
+  evalDatasetPosition: number;
+}
 
-export const TRAINING_ARGUMENTS: ReadonlySet<string> = new Set([
-  'transformers.TrainingArguments',
-  'transformers.training_args.TrainingArguments',
-  'transformers.Seq2SeqTrainingArguments',
-  'transformers.training_args_seq2seq.Seq2SeqTrainingArguments',
-  'trl.SFTConfig',
-  'trl.trainer.SFTConfig',
-  'trl.trainer.sft_config.SFTConfig',
-]);
+/**
+ * A sentence-transformers (≥ 3) trainer: a Trainer subclass taking (model, args, train_dataset,
+ * eval_dataset, loss, evaluator, …) that requires its own TrainingArguments subclass; both spelled
+ * from the package, its subpackage (`sentence_transformers.cross_encoder`) and the defining modules.
+ */
+function sentenceTransformersFamily(trainer: string, args: string, subpackage?: string): TrainerFamily {
+  const home = subpackage ? `sentence_transformers.${subpackage}` : 'sentence_transformers';
+  const spellings = (cls: string, module: string): string[] => [`sentence_transformers.${cls}`, ...(subpackage ? [`${home}.${cls}`] : []), `${home}.${module}.${cls}`];
+  return { trainers: spellings(trainer, 'trainer'), argumentsModule: 'sentence_transformers', argumentsClass: args, arguments: spellings(args, 'training_args'), evalDatasetPosition: 3 };
+}
 
-/** `transformers.TrainingArguments` itself, for generated code. */
-export const PLAIN_TRAINING_ARGUMENTS = ['transformers.TrainingArguments', 'transformers.training_args.TrainingArguments'];
+const FAMILIES: readonly TrainerFamily[] = [
+  {
+    // Trainer(model, args, data_collator, train_dataset, eval_dataset, …)
+    trainers: ['transformers.Trainer', 'transformers.trainer.Trainer', 'transformers.Seq2SeqTrainer', 'transformers.trainer_seq2seq.Seq2SeqTrainer', 'trl.SFTTrainer', 'trl.trainer.SFTTrainer', 'trl.trainer.sft_trainer.SFTTrainer'],
+    argumentsModule: 'transformers',
+    argumentsClass: 'TrainingArguments',
+    arguments: [
+      'transformers.TrainingArguments',
+      'transformers.training_args.TrainingArguments',
+      'transformers.Seq2SeqTrainingArguments',
+      'transformers.training_args_seq2seq.Seq2SeqTrainingArguments',
+      'trl.SFTConfig',
+      'trl.trainer.SFTConfig',
+      'trl.trainer.sft_config.SFTConfig',
+    ],
+    evalDatasetPosition: 4,
+  },
+  sentenceTransformersFamily('SentenceTransformerTrainer', 'SentenceTransformerTrainingArguments'),
+  sentenceTransformersFamily('CrossEncoderTrainer', 'CrossEncoderTrainingArguments', 'cross_encoder'),
+  sentenceTransformersFamily('SparseEncoderTrainer', 'SparseEncoderTrainingArguments', 'sparse_encoder'),
+];
+
+export const TRAINERS: ReadonlySet<string> = new Set(FAMILIES.flatMap((f) => f.trainers));
+
+export const TRAINING_ARGUMENTS: ReadonlySet<string> = new Set(FAMILIES.flatMap((f) => f.arguments));
 
 export const EARLY_STOPPING: ReadonlySet<string> = new Set(['transformers.EarlyStoppingCallback', 'transformers.trainer_callback.EarlyStoppingCallback']);
 
-export const HF_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: HF_PACKAGES, stopAttribute: 'should_training_stop' };
+/** sentence-transformers' own callbacks are not known to leave training alone, so only these packages' are. */
+export const HF_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages: ['transformers', 'trl'], stopAttribute: 'should_training_stop' };
 
-/** Trainer(model, args, data_collator, train_dataset, eval_dataset, …): positions shared by the trainers above. */
+/** Trainer(model, args, …): the position of `args`, shared by all the trainers above. */
 export const TRAINER_ARGS_POSITION = 1;
-export const TRAINER_EVAL_DATASET_POSITION = 4;
 
-/** Whether a call constructs one of the classes, directly or through a local subclass. */
-function constructs(model: Semantic, call: CallSite, classes: ReadonlySet<string>): boolean {
+/** The trainer class (one of TRAINERS) a call constructs, directly or through a local subclass. */
+export function trainerClassOf(model: Semantic, call: CallSite): string | undefined {
   const q = call.qualifiedName;
-  if (q) return classes.has(q);
+  if (q) return TRAINERS.has(q) ? q : undefined;
   const cls = localClassOf(model, call);
-  return !!cls && model.classBases(cls).some((b) => classes.has(b));
+  return cls ? model.classBases(cls).find((b) => TRAINERS.has(b)) : undefined;
 }
 
 export function isTrainerCall(model: Semantic, call: CallSite): boolean {
-  return constructs(model, call, TRAINERS);
+  return trainerClassOf(model, call) !== undefined;
 }
 
 export function isTrainingArguments(model: Semantic, call: CallSite): boolean {
-  return constructs(model, call, TRAINING_ARGUMENTS);
+  const q = call.qualifiedName;
+  if (q) return TRAINING_ARGUMENTS.has(q);
+  const cls = localClassOf(model, call);
+  return !!cls && model.classBases(cls).some((b) => TRAINING_ARGUMENTS.has(b));
+}
+
+function familyOf(trainer: string): TrainerFamily {
+  return FAMILIES.find((f) => f.trainers.includes(trainer)) ?? FAMILIES[0];
+}
+
+/** Where a trainer class (one of TRAINERS) takes `eval_dataset` positionally. */
+export function evalDatasetPosition(trainer: string): number {
+  return familyOf(trainer).evalDatasetPosition;
+}
+
+/** The arguments class generated code builds for a trainer class: its module, class name, and every qualified name it goes by. */
+export function argumentsClassFor(trainer: string): { module: string; name: string; qualifiedNames: readonly string[] } {
+  const family = familyOf(trainer);
+  const name = family.argumentsClass;
+  return { module: family.argumentsModule, name, qualifiedNames: family.arguments.filter((q) => q.endsWith(`.${name}`)) };
 }
 
 /** Packages whose classes load pretrained weights with `from_pretrained`. */

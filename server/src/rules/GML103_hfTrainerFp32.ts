@@ -45,9 +45,11 @@ function flagAssignments({ model, sites }: FactContext): Node[] {
 /**
  * ## What it flags
  *
- * `transformers.TrainingArguments(...)` or `Seq2SeqTrainingArguments(...)` (any import spelling or
- * alias) that leaves both `fp16` and `bf16` off: absent, or literal `False`. The Trainer then runs
- * every forward and backward pass in fp32.
+ * `transformers.TrainingArguments(...)` or `Seq2SeqTrainingArguments(...)` — also trl's `SFTConfig`
+ * and sentence-transformers' `SentenceTransformerTrainingArguments`, `CrossEncoderTrainingArguments`
+ * and `SparseEncoderTrainingArguments`, subclasses of it (any import spelling or alias) — that
+ * leaves both `fp16` and `bf16` off: absent, or literal `False`. The Trainer then runs every forward
+ * and backward pass in fp32.
  *
  * Nothing is reported when either flag is on, or not known to be off: a non-literal value
  * (`bf16=args.bf16`), `**kwargs` or `*args` in the call, or a later `training_args.bf16 = …`

@@ -10,12 +10,12 @@ import {
   EARLY_STOPPING,
   HF_CALLBACKS,
   HF_PACKAGES,
-  PLAIN_TRAINING_ARGUMENTS,
   TRAINER_ARGS_POSITION,
-  TRAINER_EVAL_DATASET_POSITION,
   TRAINERS,
-  isTrainerCall,
+  argumentsClassFor,
+  evalDatasetPosition,
   isTrainingArguments,
+  trainerClassOf,
 } from '../frameworks/huggingface';
 import { dataclassDeclares, dataclassDefault } from '../frameworks/argparse';
 import { epochCount, epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
@@ -158,12 +158,14 @@ function callbackName(imports: Importer): { name: string; edit?: TextEdit } {
   return imports.from('transformers', 'EarlyStoppingCallback');
 }
 
-function trainingArgumentsName(imports: Importer): { name: string; edit?: TextEdit } {
-  const direct = imports.existing(PLAIN_TRAINING_ARGUMENTS);
+/** How generated code names the arguments class a trainer class takes (`TrainingArguments`, `SentenceTransformerTrainingArguments`). */
+function trainingArgumentsName(imports: Importer, trainerClass: string): { name: string; edit?: TextEdit } {
+  const cls = argumentsClassFor(trainerClass);
+  const direct = imports.existing(cls.qualifiedNames);
   if (direct) return { name: direct };
-  const module = imports.existing(['transformers']);
-  if (module) return { name: `${module}.TrainingArguments` };
-  return imports.from('transformers', 'TrainingArguments');
+  const module = imports.existing([cls.module]);
+  if (module) return { name: `${module}.${cls.name}` };
+  return imports.from(cls.module, cls.name);
 }
 
 /** Merges two edits that insert at the same place (an import line), keeping each import once. */
@@ -213,8 +215,11 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
 /**
  * ## What it flags
  *
- * A Hugging Face `Trainer(...)` — also `Seq2SeqTrainer`, trl's `SFTTrainer`, and local subclasses of
- * these — that gets an evaluation dataset (`eval_dataset=` present and not `None`), in two cases:
+ * A Hugging Face `Trainer(...)` — also `Seq2SeqTrainer`, trl's `SFTTrainer`, sentence-transformers'
+ * `SentenceTransformerTrainer`, `CrossEncoderTrainer` and `SparseEncoderTrainer` (Trainer subclasses
+ * whose fourth positional argument is `eval_dataset`), and local subclasses of these — that gets an
+ * evaluation dataset (`eval_dataset=` present and not `None`; an `evaluator=` alone does not count),
+ * in two cases:
  *
  * 1. **No early stopping.** No `transformers.EarlyStoppingCallback` (or a local subclass, or a
  *    callback that sets `control.should_training_stop`) in `callbacks=`, and none added later with
@@ -306,7 +311,9 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
  *
  * In the second case (callback present) the fix only adds the missing arguments. A Trainer without
  * `args` gets `args=TrainingArguments(output_dir="tmp_trainer", …)`, the output directory the
- * Trainer uses by default.
+ * Trainer uses by default; a sentence-transformers trainer gets its own arguments class
+ * (`SentenceTransformerTrainingArguments`, `CrossEncoderTrainingArguments`,
+ * `SparseEncoderTrainingArguments`), the only one it accepts.
  *
  * When the `TrainingArguments` cannot be edited safely — they come from a parameter or another
  * module, or the call passes `**kwargs`, where adding a keyword could duplicate one — the diagnostic
@@ -326,6 +333,8 @@ function localTrainerClasses({ model, sites }: FactContext): Node[] {
  * - Hugging Face Transformers, *Callbacks* (`EarlyStoppingCallback`): https://huggingface.co/docs/transformers/main_classes/callback
  * - Hugging Face Transformers, *Trainer* and `TrainingArguments` (`load_best_model_at_end`,
  *   `metric_for_best_model`, `eval_strategy`, `save_strategy`): https://huggingface.co/docs/transformers/main_classes/trainer
+ * - Sentence Transformers, *Trainer* (`SentenceTransformerTrainer`, its `__init__` signature and
+ *   its `SentenceTransformerTrainingArguments` check): https://sbert.net/docs/package_reference/sentence_transformer/trainer.html
  * - `src/transformers/trainer_callback.py` (`EarlyStoppingCallback.on_train_begin` checks) and
  *   `src/transformers/training_args.py` (strategy matching checks) in huggingface/transformers
  * - `evaluation_strategy` → `eval_strategy` rename: deprecated in 4.41, removed in 4.46
@@ -352,16 +361,18 @@ export const hfTrainerNoEarlyStopping = defineRule({
       for (const call of name ? sites.callsNamed(name) : []) candidates.set(call.node.id, call);
     }
     for (const trainer of [...candidates.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
-      if (!isTrainerCall(model, trainer)) continue;
+      const trainerClass = trainerClassOf(model, trainer);
+      if (!trainerClass) continue;
 
-      const evalPresence = trainer.presence('eval_dataset', TRAINER_EVAL_DATASET_POSITION);
+      const evalPosition = evalDatasetPosition(trainerClass);
+      const evalPresence = trainer.presence('eval_dataset', evalPosition);
       if (evalPresence !== 'present') continue;
-      if (trainer.valueOf('eval_dataset', TRAINER_EVAL_DATASET_POSITION)?.kind === 'none') continue;
+      if (trainer.valueOf('eval_dataset', evalPosition)?.kind === 'none') continue;
 
       // Early stopping in the callbacks list or added later with trainer.add_callback(...).
       // Callbacks passed by position (their index differs between versions) cannot be told apart.
       const cbPresence = trainer.presence('callbacks');
-      if (cbPresence === 'unknown' || trainer.positional.length > TRAINER_EVAL_DATASET_POSITION + 2) continue;
+      if (cbPresence === 'unknown' || trainer.positional.length > evalPosition + 2) continue;
       let info: CallbackListInfo | undefined;
       let state: CallbackListInfo['state'] = 'no';
       if (cbPresence === 'present') {
@@ -390,7 +401,7 @@ export const hfTrainerNoEarlyStopping = defineRule({
       const name = callbackName(imports);
       const argEdits = (): TextEdit[] => {
         if (!argsNode) {
-          const ta = trainingArgumentsName(imports);
+          const ta = trainingArgumentsName(imports, trainerClass);
           const text = `${ta.name}(output_dir="tmp_trainer", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss")`;
           const out = [edits.addKeywordArguments(trainer, [['args', text]])];
           if (ta.edit) out.push(ta.edit);

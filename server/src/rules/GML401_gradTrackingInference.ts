@@ -37,8 +37,12 @@ const DETACHING_METHODS = new Set(['item', 'tolist', 'numpy', 'clone']);
 const PLAIN_METHODS = new Set(['item', 'tolist', 'size', 'dim', 'numel', 'format']);
 const PLAIN_FUNCTIONS = new Set(['len', 'int', 'float', 'bool', 'str', 'round']);
 
-/** Whether an expression's value holds no tensor: a number, `.item()`, `len(…)`, `x.size(0)`, arithmetic of those. */
-function plainValue(expr: Node | null): boolean {
+/**
+ * Whether an expression's value holds no tensor: a number, `.item()`, `len(…)`, `x.size(0)`,
+ * arithmetic of those, a list or tuple of them, and (given the model) a name every binding of which
+ * is such a value (`i = 1` … `i += 1`).
+ */
+function plainValue(expr: Node | null, model?: Semantic): boolean {
   if (!expr) return false;
   switch (expr.type) {
     case 'integer':
@@ -49,9 +53,14 @@ function plainValue(expr: Node | null): boolean {
     case 'none':
       return true;
     case 'parenthesized_expression':
-      return plainValue(expr.namedChild(0));
+      return plainValue(expr.namedChild(0), model);
     case 'binary_operator':
-      return plainValue(expr.childForFieldName('left')) && plainValue(expr.childForFieldName('right'));
+      return plainValue(expr.childForFieldName('left'), model) && plainValue(expr.childForFieldName('right'), model);
+    case 'list':
+    case 'tuple':
+      return expr.namedChildren.every((c) => !c || c.type === 'comment' || plainValue(c, model));
+    case 'identifier':
+      return !!model && plainName(model, expr);
     case 'call': {
       const callee = expr.childForFieldName('function');
       if (callee?.type === 'identifier') return PLAIN_FUNCTIONS.has(callee.text);
@@ -60,6 +69,44 @@ function plainValue(expr: Node | null): boolean {
     default:
       return false;
   }
+}
+
+/** Whether every binding of a name, where it is read, assigns a plain value, and every `name += …` of its scope adds one (names in those values are not followed). */
+function plainName(model: Semantic, id: Node): boolean {
+  const bindings = model.lookup(id.text, id);
+  if (bindings.length === 0 || !bindings.every((b) => b.kind === 'assign' && plainValue(b.value ?? null))) return false;
+  const scope = model.enclosingFunction(bindings[0].node);
+  return model.identifiers(id.text).every((other) => {
+    const parent = model.parentOf(other);
+    if (parent?.type !== 'augmented_assignment' || parent.childForFieldName('left')?.id !== other.id) return true;
+    return model.enclosingFunction(other)?.id !== scope?.id || plainValue(parent.childForFieldName('right'));
+  });
+}
+
+/** NumPy constructors of a new array; with a numeric dtype (or none) it holds copies of what is stored in it, never a tensor. */
+const NUMPY_ARRAYS: ReadonlySet<string> = new Set(['numpy.zeros', 'numpy.ones', 'numpy.empty']);
+
+/** Whether a `dtype` argument is a numeric one: absent, a NumPy scalar type other than `object_`, a dtype string other than "O"/"object", or builtin `float`/`int`/`bool`/`complex`. */
+function numericDtype(model: Semantic, dtype: Node | undefined): boolean {
+  if (!dtype) return true;
+  const value = model.evaluate(dtype);
+  if (value.kind === 'string') return !['O', 'object'].includes(value.value);
+  const q = model.qualifiedName(dtype);
+  if (q?.startsWith('numpy.')) return !/^numpy\.(object_?|dtype)$/.test(q);
+  return dtype.type === 'identifier' && ['float', 'int', 'bool', 'complex'].includes(dtype.text) && model.lookup(dtype.text, dtype).length === 0;
+}
+
+/** Whether a name holds a numeric NumPy array wherever it is read here: every binding of it is `np.zeros(…)`, `np.ones(…)` or `np.empty(…)` with a numeric dtype. */
+function numpyArrayName(model: Semantic, id: Node): boolean {
+  const bindings = model.lookup(id.text, id);
+  return (
+    bindings.length > 0 &&
+    bindings.every((b) => {
+      if (b.kind !== 'assign' || b.value?.type !== 'call') return false;
+      const call = model.callSite(b.value);
+      return NUMPY_ARRAYS.has(call.qualifiedName ?? '') && !call.hasStarArgs && !call.hasStarKwargs && numericDtype(model, call.argument('dtype', 1));
+    })
+  );
 }
 
 function inComprehension(model: Semantic, node: Node): boolean {
@@ -172,8 +219,9 @@ function namesStoredIn(model: Semantic, block: Node): { names: Set<string>; onOb
     if (t.type === 'identifier') names.add(t.text);
     else if (t.type === 'attribute') onObject = true;
     else if (t.type === 'subscript') {
+      // `preds[i:j] = …` into a numeric NumPy array copies the values into it.
       const root = rootName(t);
-      if (root) names.add(root.text);
+      if (root && !(t.childForFieldName('value')?.id === root.id && numpyArrayName(model, root))) names.add(root.text);
     } else for (const c of t.namedChildren) targets(c);
   };
   for (const n of block.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern_target'])) {
@@ -186,6 +234,8 @@ function namesStoredIn(model: Semantic, block: Node): { names: Set<string>; onOb
   if (block.type === 'for_statement') targets(block.childForFieldName('left'));
   for (const call of model.callsWithin(block)) {
     if (!STORING_METHODS.has(call.methodName) || !call.receiver) continue;
+    // `submission.append([i, pred.item()])`: only plain values go in.
+    if (!call.hasStarArgs && !call.hasStarKwargs && (call.argumentList?.namedChildren ?? []).every((a) => !a || a.type === 'comment' || plainValue(a, model))) continue;
     const root = rootName(call.receiver);
     if (root) names.add(root.text);
     else if (call.receiver.type === 'attribute') onObject = true;
@@ -344,7 +394,11 @@ const facts = {
  * the block returns a value, stores a result on an object (`self.cache = out`), when a name it
  * assigns is changed in place after it or returned from the function, or when gradients are
  * computed after it in the same function. `.item()`, `.tolist()`, `.numpy()` and `.clone()` make
- * values that are safe to use anywhere. Where one of these applies and you cannot change the code
+ * values that are safe to use anywhere. So does storing only plain values in a list or dict
+ * (`submission.append([i, pred.item()])`, where every binding of `i` is a number) or writing into
+ * a NumPy array that every binding of the name builds with `np.zeros`, `np.ones` or `np.empty` and
+ * a numeric dtype (`preds[a:b] = y.cpu().numpy()`, which copies the values): such a name is not
+ * followed after the block. Where one of these applies and you cannot change the code
  * after the block, `torch.no_grad()` gives most of the saving without those limits. Neither context
  * switches the model to evaluation mode: keep `model.eval()` (dropout, batch norm).
  *

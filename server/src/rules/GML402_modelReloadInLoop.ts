@@ -5,9 +5,10 @@ import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { isTrainerCall } from '../frameworks/huggingface';
-import { loadCalls, WATCHING_CALLS, WRITING_METHODS } from '../frameworks/loading';
+import { loadCalls, WATCHING_CALLS, WRITING_METHODS, type LoadKind } from '../frameworks/loading';
 import { statementOf, within } from '../frameworks/loops';
 import { loopTrains } from '../frameworks/training';
+import { routeFramework } from '../frameworks/web';
 import { defineRule } from './rule';
 
 /** Calls whose result depends only on their arguments: a path built from invariant parts is invariant. */
@@ -171,6 +172,36 @@ function retriesLoad(model: Semantic, loop: Node, statement: Node): boolean {
   return inTry && loop.descendantsOfType('break_statement').some((b) => !!b && model.enclosingLoops(b)[0]?.id === loop.id);
 }
 
+/** What moves with a load: its statement, or the `with open(…)` block around it when the block holds only it. */
+function movedWithLoad(model: Semantic, statement: Node): Node {
+  const block = model.parentOf(statement);
+  const opener = block?.type === 'block' ? model.parentOf(block) : null;
+  if (opener?.type === 'with_statement' && block!.namedChildren.filter((c) => c && c.type !== 'comment').length === 1 && withItems(opener).every((i) => isOpen(model, i.value))) return opener;
+  return statement;
+}
+
+/** Edits that move a statement's lines to just before `target`'s first line, in `target`'s indentation; with `separate`, followed by a blank line. */
+function moveBefore(edits: Edits, moved: Node, target: Node, separate = false): TextEdit[] {
+  const source = edits.source;
+  const firstLine = moved.startPosition.row;
+  const lastLine = moved.endPosition.row;
+  const from = source.indentOf(firstLine);
+  const to = source.indentOf(target.startPosition.row);
+  const lines: string[] = [];
+  for (let line = firstLine; line <= lastLine; line++) {
+    const text = source.lineText(line);
+    lines.push(text.startsWith(from) ? to + text.slice(from.length) : text);
+  }
+  if (separate) lines.push('');
+  const end = lastLine + 1 < source.lineCount ? source.lineStart(lastLine + 1) : source.text.length;
+  return [edits.replaceRange(source.lineStart(firstLine), end, ''), edits.insertLine(target.startPosition.row, lines.join(source.eol))];
+}
+
+/** Whether a block holds other statements than the one that moves out of it. */
+function keepsStatements(block: Node | null): boolean {
+  return !!block && block.namedChildren.filter((c) => c && c.type !== 'comment').length >= 2;
+}
+
 /**
  * The edits that move the load's statement (or the `with open(…)` block around it) to just before
  * the loop, or undefined when it cannot move as it is: it is not a plain `name = …` assignment, sits
@@ -179,33 +210,92 @@ function retriesLoad(model: Semantic, loop: Node, statement: Node): boolean {
 function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | undefined, loop: Node): TextEdit[] | undefined {
   const value = name && model.parentOf(name)?.childForFieldName('right');
   if (!name || !value || !readsOnlyOutside(model, value, loop)) return undefined;
-  let moved = statement;
-  let block = model.parentOf(statement);
-  const opener = block?.type === 'block' ? model.parentOf(block) : null;
-  if (opener?.type === 'with_statement' && block!.namedChildren.filter((c) => c && c.type !== 'comment').length === 1 && withItems(opener).every((i) => isOpen(model, i.value))) {
-    moved = opener;
-    block = model.parentOf(opener);
-  }
+  const moved = movedWithLoad(model, statement);
+  const block = model.parentOf(moved);
   // Only loop bodies between the statement and the loop it leaves.
   for (let b = block; b && b.id !== loop.childForFieldName('body')?.id; ) {
     const owner = b.type === 'block' ? model.parentOf(b) : null;
     if (!owner || (owner.type !== 'for_statement' && owner.type !== 'while_statement') || !within(owner, loop)) return undefined;
     b = model.parentOf(owner);
   }
-  if (!block || block.namedChildren.filter((c) => c && c.type !== 'comment').length < 2) return undefined;
+  if (!keepsStatements(block)) return undefined;
   if (model.identifiers(name.text).some((id) => within(id, loop) && id.startIndex < moved.startIndex)) return undefined;
-  const source = edits.source;
-  const firstLine = moved.startPosition.row;
-  const lastLine = moved.endPosition.row;
-  const from = source.indentOf(firstLine);
-  const to = source.indentOf(loop.startPosition.row);
-  const lines: string[] = [];
-  for (let line = firstLine; line <= lastLine; line++) {
-    const text = source.lineText(line);
-    lines.push(text.startsWith(from) ? to + text.slice(from.length) : text);
+  return moveBefore(edits, moved, loop);
+}
+
+/** Whether a name is declared `global` somewhere, so that any function may rebind it. */
+function declaredGlobal(model: Semantic, name: string): boolean {
+  return model.identifiers(name).some((id) => model.parentOf(id)?.type === 'global_statement');
+}
+
+/** Whether a name is changed inside a function: bound there while its module binding is read, or its attribute or item set (`CONFIG["path"] = …`). */
+function changedInFunction(model: Semantic, name: string): boolean {
+  return model.identifiers(name).some((id) => {
+    if (!model.enclosingFunction(id)) return false;
+    const parent = model.parentOf(id);
+    if ((parent?.type === 'attribute' || parent?.type === 'subscript') && parent.childForFieldName(parent.type === 'attribute' ? 'object' : 'value')?.id === id.id) {
+      const use = model.parentOf(parent);
+      return (use?.type === 'assignment' || use?.type === 'augmented_assignment') && use.childForFieldName('left')?.id === parent.id;
+    }
+    return false;
+  });
+}
+
+/**
+ * Whether an expression is a module-level constant: every name it reads (other than the pure
+ * functions it calls, which invariantIn checks) is `__file__` or assigned once at module level and
+ * never changed in a function. A request's data (`request.json`, a route parameter) is not.
+ */
+function moduleConstant(model: Semantic, expr: Node): boolean {
+  return expr.descendantsOfType('identifier').every((id) => {
+    if (!id) return true;
+    const parent = model.parentOf(id);
+    if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) return true;
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) return true;
+    // The function a call calls (`os.path.join`, `str`): invariantIn accepted only pure ones.
+    if ([...model.ancestors(id)].some((a) => a.type === 'call' && within(a, expr) && within(id, a.childForFieldName('function')!))) return true;
+    const bindings = model.lookup(id.text, id);
+    if (bindings.length === 0) return id.text === '__file__';
+    // `with open(MODEL_PATH, "rb") as f:` opens the same file each time.
+    if (bindings.length === 1 && bindings[0].kind === 'with') {
+      const opened = withItems(bindings[0].node).find((i) => i.alias?.text === id.text)?.value;
+      return isOpen(model, opened) && moduleConstant(model, opened.childForFieldName('arguments')!);
+    }
+    return bindings.length === 1 && bindings[0].kind === 'assign' && !model.enclosingFunction(bindings[0].node) && !model.enclosingClass(bindings[0].node) && !declaredGlobal(model, id.text) && !changedInFunction(model, id.text);
+  });
+}
+
+/** Calls that write a model file: a file with one may update, from some route, the model a handler loads. */
+const SAVING_FUNCTIONS: ReadonlySet<string> = new Set(['torch.save', 'joblib.dump', 'pickle.dump', 'cloudpickle.dump', 'dill.dump']);
+const SAVING_METHODS = ['save', 'save_pretrained', 'save_model', 'save_weights', 'to_disk'];
+
+function savesModels(model: Semantic): boolean {
+  return SAVING_METHODS.some((m) => model.callsNamed(m).some((c) => !!c.receiver)) || ['dump', 'save'].some((m) => model.callsNamed(m).some((c) => SAVING_FUNCTIONS.has(c.qualifiedName ?? '')));
+}
+
+/**
+ * The edits that move the load's statement out of a route handler to module level, just before the
+ * handler's definition, or undefined when it cannot: the handler is not defined at module level,
+ * the statement is not a plain `name = …` assignment directly in the handler's body (or in a
+ * `with open(…)` block there that holds only it), is the body's only statement, its name is read
+ * earlier in the handler or appears at module level or in a `global` statement, or what it reads is
+ * not defined before the handler.
+ */
+function hoistOutOfHandler(model: Semantic, edits: Edits, statement: Node, name: Node | undefined, handler: Node): TextEdit[] | undefined {
+  const value = name && model.parentOf(name)?.childForFieldName('right');
+  const definition = model.parentOf(handler);
+  if (!name || !value || definition?.type !== 'decorated_definition' || model.parentOf(definition)?.type !== 'module') return undefined;
+  if (!readsOnlyOutside(model, value, handler) || !moduleConstant(model, value)) return undefined;
+  const moved = movedWithLoad(model, statement);
+  const block = model.parentOf(moved);
+  if (block?.id !== handler.childForFieldName('body')?.id || !keepsStatements(block)) return undefined;
+  const uses = model.identifiers(name.text);
+  if (uses.some((id) => (within(id, handler) && id.startIndex < moved.startIndex) || !model.enclosingFunction(id)) || declaredGlobal(model, name.text)) return undefined;
+  // What it reads must exist where it moves to.
+  for (const id of moved.descendantsOfType('identifier')) {
+    if (id && model.lookup(id.text, id).some((b) => b.node.startIndex >= definition.startIndex && !within(b.node, moved))) return undefined;
   }
-  const end = lastLine + 1 < source.lineCount ? source.lineStart(lastLine + 1) : source.text.length;
-  return [edits.replaceRange(source.lineStart(firstLine), end, ''), edits.insertLine(loop.startPosition.row, lines.join(source.eol))];
+  return moveBefore(edits, moved, definition, true);
 }
 
 /**
@@ -220,6 +310,19 @@ function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | unde
  * sleeps or watches a file (a deliberate reload), retries the load (in a `try`, with a `break` out
  * of the loop), changes the loaded object (rebinds it, sets an attribute, calls an in-place method
  * on it), or reads successive objects from one open file.
+ *
+ * A web route handler runs once per request, like a loop body: a load directly in a function that a
+ * `Flask` or `Blueprint` (`@app.route`, `@app.get`, `@app.post`, …) or a `FastAPI` or `APIRouter`
+ * (`@app.get`, `@router.post`, …) object built in the file registers is flagged too, when its
+ * arguments are module-level constants: literals, `__file__`, and names assigned once at module
+ * level and never changed in a function (`MODEL_PATH = os.path.join(BASE_DIR, "model.joblib")`),
+ * or a file `with open(…)` of those. It stays quiet when the arguments depend on the request (a
+ * route parameter, `request.args[…]`, anything else not known to be constant), when the load sits
+ * in a loop of the handler, when the result is kept on an object or in a `global` (`g.model = …`,
+ * `global model; if model is None: …`, a cache loaded once), when the handler trains, saves or
+ * watches files like a loop above, or when the file saves models anywhere (`joblib.dump`,
+ * `torch.save`, `.save(…)`, `save_pretrained`): another route may then update the file each
+ * request reads.
  *
  * ## Why
  *
@@ -259,6 +362,14 @@ function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | unde
  * keeping its name; it is offered only when the statement sits directly in loop bodies (not under
  * an `if` or `try`), is not the body's only statement, and its name is not read earlier in the loop.
  *
+ * In a route handler the fix moves the assignment (or its `with open(…)` block) to module level,
+ * just before the handler's decorators, so that the model is loaded once when the server imports
+ * the file: the file must then exist at start-up, and every request shares the one object. It is
+ * offered only for a handler defined at module level whose body holds the assignment directly (not
+ * under an `if` or `try`) next to other statements, when the name is not used at module level, not
+ * declared `global`, not read earlier in the handler, and what the load reads is defined before the
+ * handler.
+ *
  * ## Measured here
  *
  * `bench/evidence/GML402`: a script saves a 12.6-million-parameter model (twelve 1024×1024
@@ -282,11 +393,33 @@ function hoist(model: Semantic, edits: Edits, statement: Node, name: Node | unde
 export const modelReloadInLoop = defineRule({
   code: 'GML402',
   name: 'model-reload-in-loop',
-  summary: 'A model is loaded inside a loop with the same arguments on every iteration.',
+  summary: 'A model is loaded inside a loop, or a web route handler, with the same arguments every time.',
   defaultSeverity: 'warning',
   frameworks: ['torch', 'joblib', 'pickle', 'cloudpickle', 'dill', 'keras', 'tensorflow', 'tf_keras', 'transformers', 'diffusers', 'sentence_transformers', 'peft', 'spacy'],
   fixSafety: 'unsafe',
   check({ model, sites, edits, report }) {
+    // A load with constant arguments right in a web route handler runs once per request.
+    let saves: boolean | undefined;
+    const reportHandlerLoad = (call: CallSite, kind: LoadKind, statement: Node, name: Node | undefined): void => {
+      const handler = model.enclosingFunction(call.node);
+      const framework = handler && routeFramework(model, handler);
+      if (!handler || !framework || model.enclosingLoops(call.node).some((l) => within(l, handler))) return;
+      // Kept on an object or in a global (`app.model = …`, `global model`): a cache loaded once, not per request.
+      const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+      if ((assignment?.type === 'assignment' || assignment?.type === 'augmented_assignment') && !name) return;
+      if (name && model.identifiers(name.text).some((id) => within(id, handler) && (model.parentOf(id)?.type === 'global_statement' || model.parentOf(id)?.type === 'nonlocal_statement'))) return;
+      if (!argumentsInvariant(model, call, handler) || !(call.argumentList?.namedChildren ?? []).every((a) => !a || a.type === 'comment' || moduleConstant(model, a))) return;
+      if (readsStream(model, call, handler) || loopNeedsFreshLoad(model, handler, name, statement) || (saves ??= savesModels(model))) return;
+      const changes = hoistOutOfHandler(model, edits, statement, name, handler);
+      const route = handler.childForFieldName('name')?.text ?? 'handler';
+      const what = kind.model ? 'the model is read and built again' : 'what it loads is read and built again';
+      report({
+        node: call.callee,
+        severity: kind.model ? undefined : 'information',
+        message: `\`${kind.label}(…)\` runs with the same arguments on every request to the ${framework} route \`${route}\`: ${what} for each request, to give the same object. Load it once at module level.`,
+        fixes: changes ? [{ title: `Load it once at module level${name ? ` (as \`${name.text}\`)` : ''}`, edits: changes }] : [],
+      });
+    };
     for (const { call, kind } of loadCalls(sites)) {
       const statement = statementOf(call.node);
       if (!statement) continue;
@@ -297,7 +430,10 @@ export const modelReloadInLoop = defineRule({
         if (!argumentsInvariant(model, call, candidate) || readsStream(model, call, candidate) || retriesLoad(model, candidate, statement) || loopNeedsFreshLoad(model, candidate, name, statement)) break;
         loop = candidate;
       }
-      if (!loop) continue;
+      if (!loop) {
+        reportHandlerLoad(call, kind, statement, name);
+        continue;
+      }
       const changes = hoist(model, edits, statement, name, loop);
       const outer = model.enclosingLoops(call.node)[0]?.id !== loop.id;
       const what = kind.model ? 'the model is read and built again' : 'what it loads is read and built again';
