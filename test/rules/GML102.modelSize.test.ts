@@ -215,13 +215,26 @@ describe('GML102 keras-fp32-policy', () => {
       expectFindings(glove('Embedding(50, 100, weights=[embedding_matrix], trainable=args.tune)', '', true), { codes: ['GML102'] });
     });
 
-    it('does not count a frozen wrapper nor the layers inside it, nor a frozen layer of a functional model', () => {
-      expectNone('GML102', `
+    it('counts other frozen layers (their forward pass still multiplies matrices), not a frozen Embedding of a functional model', () => {
+      expectFindings(`
         import keras
         from keras import layers
 
         model = keras.Sequential([layers.Bidirectional(layers.LSTM(128), trainable=False), layers.Dense(16)])
         model.fit(x, y, epochs=10)
+        ^^^^^^^^^ GML102
+      `, { codes: ['GML102'] });
+      expectFindings(`
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([layers.Dense(512, trainable=False), layers.Dense(16)])
+        model.fit(x, y, epochs=10)
+        ^^^^^^^^^ GML102
+      `, { codes: ['GML102'] });
+      expectNone('GML102', `
+        import keras
+        from keras import layers
 
         inputs = keras.Input((7,))
         h = layers.Embedding(5000, 300, trainable=False)(inputs)

@@ -135,13 +135,14 @@ class Widths {
 }
 
 /**
- * Whether a Keras layer construction is frozen: built with `trainable=False`, or assigned to a name
- * whose `.trainable` is then set to `False`, and its `trainable` never given another value. A frozen
- * layer (a pretrained `Embedding(…, weights=[matrix], trainable=False)`, say) has no weights to train,
- * and freezing a wrapper (`Bidirectional`) freezes the layers inside it.
+ * Whether a Keras `Embedding` is frozen: built with `trainable=False`, or assigned to a name whose
+ * `.trainable` is then set to `False`, and its `trainable` never given another value. A frozen
+ * embedding (pretrained vectors, `weights=[matrix]`) is a table lookup with nothing to train. Other
+ * frozen layers still count: their forward pass (a frozen `Dense` or `Conv2D`) still multiplies
+ * matrices, which the policy would run in 16 bits.
  */
 function frozenKerasLayer(model: Semantic, call: CallSite): boolean {
-  if (!layerName(call.qualifiedName)?.startsWith('keras.layers.')) return false;
+  if (layerName(call.qualifiedName) !== 'keras.layers.Embedding') return false;
   const values: Node[] = [];
   const given = call.keywords.get('trainable');
   if (given) values.push(given.value);

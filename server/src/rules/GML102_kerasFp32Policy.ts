@@ -41,10 +41,10 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
  * or argparse defaults, sizes read from the data (`len(class_names)`) not counting; a layer's
  * regularizer, initializer or constraint (`kernel_regularizer=keras.regularizers.l2(0.002)`,
  * `kernel_initializer=HeNormal()`, `kernel_constraint=max_norm(1.)`) has no width, nor has a `Lambda`
- * layer. A frozen layer does not count: one built with a literal `trainable=False` (a pretrained
- * `Embedding(vocab, 100, weights=[matrix], trainable=False)`, a table lookup with no weights to
- * train), or assigned to a name whose `.trainable` is then set to `False`, and never to anything else;
- * freezing a wrapper (`Bidirectional(LSTM(128), trainable=False)`) freezes the layers inside it.
+ * layer. A frozen `Embedding` does not count: one built with a literal `trainable=False` (pretrained
+ * vectors, `Embedding(vocab, 100, weights=[matrix], trainable=False)`: a table lookup with no weights
+ * to train), or assigned to a name whose `.trainable` is then set to `False`, and never to anything
+ * else. Other frozen layers count: their forward pass still multiplies matrices.
  * A custom layer (a local `keras.layers.Layer` subclass) is as wide as the last dimension of
  * the weights it adds (`self.add_weight(shape=[input_shape[-1], self.units])` with `self.units = units`
  * and `MyDense(30)`), and has no width when it adds no weights and builds no layers (a noise layer).
