@@ -88,6 +88,47 @@ describe('GML101 fp32-training-loop: a BCELoss stays outside the autocast block'
     assert.match(finding.fixes[0].title, /binary cross-entropy loss stays outside, on float32 inputs/);
   });
 
+  it('a BCELoss held in a `self.` attribute of a trainer class stays outside too', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+      from torch import nn
+
+      class Trainer:
+          def __init__(self, model):
+              self.model = model.cuda()
+              self.criterion = nn.BCELoss()
+
+          def train(self, loader, optimizer):
+              for x, y in loader:
+                  optimizer.zero_grad()
+                  probs = self.model(x)
+                  loss = self.criterion(probs, y)
+                  loss.backward()
+                  optimizer.step()
+      `,
+      `
+      import torch
+      from torch import nn
+
+      class Trainer:
+          def __init__(self, model):
+              self.model = model.cuda()
+              self.criterion = nn.BCELoss()
+
+          def train(self, loader, optimizer):
+              for x, y in loader:
+                  optimizer.zero_grad()
+                  with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+                      probs = self.model(x)
+                  loss = self.criterion(probs.float(), y)
+                  loss.backward()
+                  optimizer.step()
+      `,
+    );
+  });
+
   it('a BCELoss that runs the model inside its call gets no fix, and the message says why and what to use', () => {
     const finding = assertOne(
       `

@@ -9,6 +9,7 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { fact, type FactContext, type FactValues, type FixOptions } from '../rules/rule';
 import { deviceOf, type TrainingDevice } from './device';
+import { isSelfAttribute, selfAssignments } from './inference';
 import { namedStatements, statementOf, within, type Region } from './loops';
 import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from './torch';
 
@@ -159,7 +160,7 @@ const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set(['torch.nn.functional.bin
 const REFUSED_MODULES: ReadonlySet<string> = new Set(['torch.nn.BCELoss', 'torch.nn.modules.loss.BCELoss']);
 
 /**
- * Whether a loss — a callable (`criterion` holding `nn.BCELoss()`, `F.binary_cross_entropy`) or a
+ * Whether a loss — a callable (`criterion` or `self.criterion` holding `nn.BCELoss()`, `F.binary_cross_entropy`) or a
  * class handed to a library (skorch's `criterion=nn.BCELoss`) — is binary cross-entropy on
  * probabilities, which CUDA autocast refuses. A name is taken for one when any of its assignments
  * makes one (`criterion = nn.BCELoss()` in one branch of an `if`): a fix then keeps it out of autocast.
@@ -171,6 +172,8 @@ export function refusedByAutocast(model: Semantic, loss: Node): boolean {
     const origin = model.originCall(value);
     return !!origin?.qualifiedName && REFUSED_MODULES.has(origin.qualifiedName);
   };
+  // `self.loss_fn(out, y)` in a LightningModule: `self.loss_fn = nn.BCELoss()` in its class.
+  if (isSelfAttribute(loss)) return selfAssignments(model, loss).some((v) => made(v) || REFUSED_FUNCTIONS.has(model.qualifiedName(v) ?? ''));
   if (loss.type !== 'identifier') return made(loss);
   return model.lookup(loss.text, loss).some((b) => b.kind === 'assign' && !!b.value && (made(b.value) || REFUSED_FUNCTIONS.has(model.qualifiedName(b.value) ?? '')));
 }
@@ -179,6 +182,11 @@ export function refusedByAutocast(model: Semantic, loss: Node): boolean {
 function refusedLossCall(model: Semantic, call: CallSite): boolean {
   if (REFUSED_MODULES.has(call.qualifiedName ?? '')) return false; // `nn.BCELoss()` builds the loss, it does not compute it
   return REFUSED_FUNCTIONS.has(call.qualifiedName ?? '') || refusedByAutocast(model, call.callee);
+}
+
+/** Whether code (a LightningModule class, say) calls a loss autocast refuses anywhere in it. */
+export function callsRefusedLoss(model: Semantic, code: Node): boolean {
+  return model.callsWithin(code).some((c) => refusedLossCall(model, c));
 }
 
 /** Methods that reshape or cast a tensor, cheap enough to run outside the autocast block with the loss. */

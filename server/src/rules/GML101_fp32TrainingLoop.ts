@@ -156,8 +156,8 @@ interface LoopGroup extends LoopPlace {
  * recommends. With several backward calls in one loop (a GAN, say) each loss computation gets its
  * own block.
  *
- * Binary cross-entropy on probabilities — `nn.BCELoss` (called through the name that holds it,
- * `criterion = nn.BCELoss()`) or `torch.nn.functional.binary_cross_entropy` under any import
+ * Binary cross-entropy on probabilities — `nn.BCELoss` (called through the name or `self.`
+ * attribute that holds it, `criterion = nn.BCELoss()`) or `torch.nn.functional.binary_cross_entropy` under any import
  * spelling — stays outside the block: CUDA autocast refuses it whatever the dtype ("unsafe to
  * autocast"), so the fixed script would fail on its first step. The statements before and after it
  * get a block each, and its input is cast back to float32: `err = criterion(output.float(), label)`
