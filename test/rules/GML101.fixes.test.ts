@@ -685,6 +685,86 @@ describe('GML101 fp32-training-loop: fixes', () => {
     );
   });
 
+  it('covers the if/else that runs the forward the loss is computed from (word_language_model)', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      for epoch in range(40):
+          for data, targets in batches:
+              data, targets = data.to(device), targets.to(device)
+              model.zero_grad()
+              if model_type == "Transformer":
+                  output = model(data)
+              else:
+                  hidden = repackage_hidden(hidden)
+                  output, hidden = model(data, hidden)
+              loss = criterion(output.view(-1, ntokens), targets)
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+
+      device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+      for epoch in range(40):
+          for data, targets in batches:
+              data, targets = data.to(device), targets.to(device)
+              model.zero_grad()
+              with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16):
+                  if model_type == "Transformer":
+                      output = model(data)
+                  else:
+                      hidden = repackage_hidden(hidden)
+                      output, hidden = model(data, hidden)
+                  loss = criterion(output.view(-1, ntokens), targets)
+              loss.backward()
+              optimizer.step()
+      `,
+    );
+  });
+
+  it('a device assigned in both branches of an if/else autocasts on that device, torch.device(device).type (dcgan)', () => {
+    expectFix(
+      'GML101',
+      `
+      import torch
+
+      if torch.accelerator.is_available():
+          device = torch.accelerator.current_accelerator()
+      else:
+          device = torch.device("cpu")
+      net = Net().to(device)
+      for epoch in range(25):
+          for i, data in enumerate(loader):
+              x = data[0].to(device)
+              optimizer.zero_grad()
+              loss = net(x).logsumexp(1).mean()
+              loss.backward()
+              optimizer.step()
+      `,
+      `
+      import torch
+
+      if torch.accelerator.is_available():
+          device = torch.accelerator.current_accelerator()
+      else:
+          device = torch.device("cpu")
+      net = Net().to(device)
+      for epoch in range(25):
+          for i, data in enumerate(loader):
+              x = data[0].to(device)
+              optimizer.zero_grad()
+              with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16):
+                  loss = net(x).logsumexp(1).mean()
+              loss.backward()
+              optimizer.step()
+      `,
+    );
+  });
+
   it("covers a frozen backbone's forward under no_grad before the trainable head (linear probing), branches in it too", () => {
     expectFix(
       'GML101',

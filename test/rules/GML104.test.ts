@@ -24,6 +24,48 @@ describe('GML104 lightning-fp32', () => {
     assert.match(finding.fixes[0].title, /precision="bf16-mixed" \(unsafe\)$/);
   });
 
+  it('offers no fix when a LightningModule of the file computes nn.BCELoss (the Trainer would autocast its training_step, which CUDA refuses)', () => {
+    const [bce] = expectFindings(`
+      import lightning as L
+      from torch import nn
+
+      class Autoencoder(L.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.net = nn.Sequential(nn.Linear(784, 512), nn.Sigmoid())
+              self.loss_fn = nn.BCELoss()
+
+          def training_step(self, batch, batch_idx):
+              x, _ = batch
+              return self.loss_fn(self.net(x), x)
+
+      trainer = L.Trainer(max_epochs=10)
+      #         ^^^^^^^^^ GML104: No fix is offered: a LightningModule of this file computes binary cross-entropy
+      trainer.fit(Autoencoder(), loader)
+    `);
+    assert.equal(bce.fixes.length, 0);
+    assert.match(bce.message, /nn\.BCEWithLogitsLoss/);
+    const [logits] = expectFindings(`
+      import lightning as L
+      import torch.nn.functional as F
+      from torch import nn
+
+      class Classifier(L.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.net = nn.Linear(784, 512)
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return F.binary_cross_entropy_with_logits(self.net(x), y)
+
+      trainer = L.Trainer(max_epochs=10)
+      #         ^^^^^^^^^ GML104
+      trainer.fit(Classifier(), loader)
+    `);
+    assert.equal(logits.fixes.length, 1);
+  });
+
   // ---- every 32/64-bit spelling, flagged on the argument ----------------------------------------
 
   it('flags precision=32', () => {

@@ -31,6 +31,26 @@ describe('GML108 trainer-helper-fp32', () => {
       `);
     });
 
+    it('a BCELoss loss_fn gets no fix: Ignite\'s amp step computes the loss under CUDA autocast, which refuses it', () => {
+      const [bce, functional, logits] = expectFindings(`
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from ignite.engine import create_supervised_trainer
+
+        criterion = nn.BCELoss()
+        a = create_supervised_trainer(model, optimizer, criterion, device="cuda")
+        #   ^^^^^^^^^^^^^^^^^^^^^^^^^ GML108: No fix is offered: loss_fn is binary cross-entropy on probabilities
+        b = create_supervised_trainer(model, optimizer, loss_fn=F.binary_cross_entropy, device="cuda")
+        #   ^^^^^^^^^^^^^^^^^^^^^^^^^ GML108: nn.BCEWithLogitsLoss
+        c = create_supervised_trainer(model, optimizer, nn.BCEWithLogitsLoss(), device="cuda")
+        #   ^^^^^^^^^^^^^^^^^^^^^^^^^ GML108
+      `);
+      assert.equal(bce.fixes.length, 0);
+      assert.equal(functional.fixes.length, 0);
+      assert.equal(logits.fixes.length, 1);
+      assert.ok(!logits.message.includes('No fix'));
+    });
+
     it('not with amp_mode="amp" or an amp_mode the file does not spell', () => {
       expectNone('GML108', `
         from ignite.engine import create_supervised_trainer

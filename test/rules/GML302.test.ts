@@ -521,6 +521,44 @@ describe('GML302 dataloader-no-pin-memory', () => {
     );
   });
 
+  it('fix: a device assigned in both branches of an if/else is the run-time device, and its batch copies get non_blocking=True (dcgan)', () => {
+    expectFix(
+      'GML302',
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      if torch.accelerator.is_available():
+          device = torch.accelerator.current_accelerator()
+      else:
+          device = torch.device("cpu")
+      loader = DataLoader(dataset, batch_size=128, shuffle=True, num_workers=2)
+      for epoch in range(25):
+          for i, data in enumerate(loader):
+              x = data[0].to(device)
+              opt.zero_grad()
+              loss = criterion(model(x), labels)
+              loss.backward()
+              opt.step()
+      `,
+      `
+      import torch
+      from torch.utils.data import DataLoader
+      if torch.accelerator.is_available():
+          device = torch.accelerator.current_accelerator()
+      else:
+          device = torch.device("cpu")
+      loader = DataLoader(dataset, batch_size=128, shuffle=True, num_workers=2, pin_memory=True)
+      for epoch in range(25):
+          for i, data in enumerate(loader):
+              x = data[0].to(device, non_blocking=True)
+              opt.zero_grad()
+              loss = criterion(model(x), labels)
+              loss.backward()
+              opt.step()
+      `,
+    );
+  });
+
   it('leaves a script alone whose only .to() calls cast to a dtype held in a name (weight_dtype): it computes on the CPU', () => {
     const script = `
       import torch

@@ -26,8 +26,22 @@ function spells({ sites }: FactContext, kind: 'cuda' | 'cpu' | 'mps'): boolean {
   return sites.strings(kind).some((s) => deviceKind(stringLiteral(s)) === kind);
 }
 
-/** What a device expression names: a literal, `torch.device(<literal>)`, or undefined when it is chosen at run time. */
+/**
+ * What a device expression names: a literal, `torch.device(<literal>)`, or undefined when it is
+ * chosen at run time — a name assigned different devices (`device = …` in both branches of an `if`)
+ * included.
+ */
 export function deviceOf(model: Semantic, expr: Node): 'cuda' | 'cpu' | 'mps' | 'other' | undefined {
+  // Several assignments, none of which settles the value (the branches of an `if`), naming different devices.
+  if (expr.type === 'identifier' && !model.reachingBinding(expr)) {
+    const assigned = model.lookup(expr.text, expr).filter((b) => b.kind === 'assign' && b.value);
+    if (new Set(assigned.map((b) => assignedDevice(model, b.value!))).size > 1) return undefined;
+  }
+  return assignedDevice(model, expr);
+}
+
+/** What one device expression names, read from its value or the call that made it (see deviceOf). */
+function assignedDevice(model: Semantic, expr: Node): 'cuda' | 'cpu' | 'mps' | 'other' | undefined {
   const value = model.evaluate(expr);
   if (value.kind === 'string') return deviceKind(value.value) ?? 'other';
   if (value.kind !== 'unknown') return 'other';

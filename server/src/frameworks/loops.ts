@@ -136,15 +136,26 @@ function isGradModeForward(model: Semantic, statement: Node): boolean {
 
 /** Whether a block holds only expression statements that do not end the forward run, and `if`/`elif`/`else` branches of them. */
 function plainStatements(block: Node): boolean {
-  return namedStatements(block).every((s) => {
-    if (s.type === 'expression_statement') return !endsForward(s);
-    if (s.type !== 'if_statement') return false;
-    const branches = [s, ...s.namedChildren.filter((c): c is Node => !!c && (c.type === 'elif_clause' || c.type === 'else_clause'))];
-    return branches.every((b) => {
-      const body = b.childForFieldName(b.type === 'else_clause' ? 'body' : 'consequence');
-      return !!body && plainStatements(body);
-    });
+  return namedStatements(block).every((s) => (s.type === 'expression_statement' ? !endsForward(s) : plainBranches(s)));
+}
+
+/** An `if` statement whose every branch holds only plain statements (see plainStatements). */
+function plainBranches(statement: Node): boolean {
+  if (statement.type !== 'if_statement') return false;
+  const branches = [statement, ...statement.namedChildren.filter((c): c is Node => !!c && (c.type === 'elif_clause' || c.type === 'else_clause'))];
+  return branches.every((b) => {
+    const body = b.childForFieldName(b.type === 'else_clause' ? 'body' : 'consequence');
+    return !!body && plainStatements(body);
   });
+}
+
+/**
+ * An `if`/`else` of plain forward statements (word_language_model's `if model_type == "Transformer":
+ * output = model(data) else: output, hidden = model(data, hidden)`): the forward the loss is
+ * computed from, which the autocast block must cover with the loss.
+ */
+function isBranchedForward(statement: Node): boolean {
+  return plainBranches(statement) && statement.descendantsOfType('expression_statement').some((s) => !!s && isForwardStatement(s));
 }
 
 export interface Region {
@@ -224,7 +235,8 @@ export function lossAssignments(model: Semantic, backward: CallSite, name: strin
  * Where the loss's computation starts, given the run of forward statements `[first, last]` before
  * it: earlier forward statements that compute what the run reads count too, past data movement and
  * aliases between them (`fake_score = outputs` between a GAN's discriminator passes and
- * `d_loss = d_loss_real + d_loss_fake`), up to the previous optimizer call or compound statement.
+ * `d_loss = d_loss_real + d_loss_fake`), and an `if`/`else` of forward statements that feeds it, up
+ * to the previous optimizer call or other compound statement.
  */
 function earliestFeedingForward(model: Semantic, siblings: Node[], first: number, last: number): number {
   const needed = new Set<string>();
@@ -235,7 +247,7 @@ function earliestFeedingForward(model: Semantic, siblings: Node[], first: number
   let earliest = first;
   for (let k = first - 1; k >= 0; k--) {
     const statement = siblings[k];
-    const block = isGradModeForward(model, statement);
+    const block = isGradModeForward(model, statement) || isBranchedForward(statement);
     if ((statement.type !== 'expression_statement' && !block) || endsForward(statement)) break;
     if (!assignedNames(statement).some((id) => needed.has(id.text))) continue;
     read(statement);
@@ -244,9 +256,9 @@ function earliestFeedingForward(model: Semantic, siblings: Node[], first: number
   return earliest;
 }
 
-/** The names a plain statement assigns (`a = …`, `a, b = …`), or the statements of a no-grad block assign. */
+/** The names a plain statement assigns (`a = …`, `a, b = …`), or the statements of a no-grad block or `if` branches assign. */
 function assignedNames(statement: Node): Node[] {
-  const assignments = statement.type === 'with_statement' ? statement.descendantsOfType('assignment') : [statement.namedChild(0)];
+  const assignments = statement.type === 'with_statement' || statement.type === 'if_statement' ? statement.descendantsOfType('assignment') : [statement.namedChild(0)];
   return assignments.flatMap((a) => {
     const target = a?.type === 'assignment' ? a.childForFieldName('left') : null;
     if (!target) return [];

@@ -9,7 +9,8 @@ import type { TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { fact, type FactContext, type FactValues, type FixOptions } from '../rules/rule';
 import { deviceOf, type TrainingDevice } from './device';
-import { namedStatements, statementOf, within } from './loops';
+import { isSelfAttribute, selfAssignments } from './inference';
+import { namedStatements, statementOf, within, type Region } from './loops';
 import { ACCELERATORS, accelerateMixed, dtypeKind, isAutocast } from './torch';
 
 /** A half/bf16 model, tensor or default dtype. */
@@ -150,6 +151,145 @@ export function autocastDevice(model: Semantic, device: TrainingDevice, options:
     return { text: `${torch}.device(${target.text}).type`, cuda: true, runtime: true };
   }
   return { text: `"cuda" if ${torch}.cuda.is_available() else "cpu"`, cuda: true, runtime: true };
+}
+
+// ---- the fix: losses autocast refuses ----------------------------------------------------------
+
+/** Binary cross-entropy on probabilities: CUDA autocast raises "unsafe to autocast" for it, whatever the dtype. */
+const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set(['torch.nn.functional.binary_cross_entropy']);
+const REFUSED_MODULES: ReadonlySet<string> = new Set(['torch.nn.BCELoss', 'torch.nn.modules.loss.BCELoss']);
+
+/**
+ * Whether a loss — a callable (`criterion` or `self.criterion` holding `nn.BCELoss()`, `F.binary_cross_entropy`) or a
+ * class handed to a library (skorch's `criterion=nn.BCELoss`) — is binary cross-entropy on
+ * probabilities, which CUDA autocast refuses. A name is taken for one when any of its assignments
+ * makes one (`criterion = nn.BCELoss()` in one branch of an `if`): a fix then keeps it out of autocast.
+ */
+export function refusedByAutocast(model: Semantic, loss: Node): boolean {
+  const name = model.qualifiedName(loss);
+  if (name && (REFUSED_FUNCTIONS.has(name) || REFUSED_MODULES.has(name))) return true;
+  const made = (value: Node) => {
+    const origin = model.originCall(value);
+    return !!origin?.qualifiedName && REFUSED_MODULES.has(origin.qualifiedName);
+  };
+  // `self.loss_fn(out, y)` in a LightningModule: `self.loss_fn = nn.BCELoss()` in its class.
+  if (isSelfAttribute(loss)) return selfAssignments(model, loss).some((v) => made(v) || REFUSED_FUNCTIONS.has(model.qualifiedName(v) ?? ''));
+  if (loss.type !== 'identifier') return made(loss);
+  return model.lookup(loss.text, loss).some((b) => b.kind === 'assign' && !!b.value && (made(b.value) || REFUSED_FUNCTIONS.has(model.qualifiedName(b.value) ?? '')));
+}
+
+/** A call of a loss autocast refuses: `F.binary_cross_entropy(p, y)`, `criterion(p, y)` with `criterion = nn.BCELoss()`. */
+function refusedLossCall(model: Semantic, call: CallSite): boolean {
+  if (REFUSED_MODULES.has(call.qualifiedName ?? '')) return false; // `nn.BCELoss()` builds the loss, it does not compute it
+  return REFUSED_FUNCTIONS.has(call.qualifiedName ?? '') || refusedByAutocast(model, call.callee);
+}
+
+/** Whether code (a LightningModule class, say) calls a loss autocast refuses anywhere in it. */
+export function callsRefusedLoss(model: Semantic, code: Node): boolean {
+  return model.callsWithin(code).some((c) => refusedLossCall(model, c));
+}
+
+/** Methods that reshape or cast a tensor, cheap enough to run outside the autocast block with the loss. */
+const RESHAPES: ReadonlySet<string> = new Set(['view', 'reshape', 'squeeze', 'unsqueeze', 'flatten', 'view_as', 'reshape_as', 'float', 'contiguous', 'permute', 'transpose']);
+
+/** A tensor the loss reads as it is (`out`, `out[0]`, `out.view(-1)`): nothing of the model runs in it. */
+function plainTensor(expr: Node | null | undefined): boolean {
+  if (!expr) return false;
+  if (expr.type === 'identifier') return true;
+  if (expr.type === 'attribute') return plainTensor(expr.childForFieldName('object'));
+  if (expr.type === 'subscript') return plainTensor(expr.childForFieldName('value'));
+  if (expr.type !== 'call') return false;
+  const callee = expr.childForFieldName('function');
+  return callee?.type === 'attribute' && RESHAPES.has(callee.childForFieldName('attribute')?.text ?? '') && plainTensor(callee.childForFieldName('object'));
+}
+
+/** The name a plain tensor expression starts from (`out` in `out[0].view(-1)`). */
+function rootName(expr: Node | null | undefined): string | undefined {
+  if (!expr) return undefined;
+  if (expr.type === 'identifier') return expr.text;
+  if (expr.type === 'attribute') return rootName(expr.childForFieldName('object'));
+  if (expr.type === 'subscript') return rootName(expr.childForFieldName('value'));
+  if (expr.type === 'call') return rootName(expr.childForFieldName('function')?.childForFieldName('object'));
+  return undefined;
+}
+
+/** Whether an expression already casts to float32: `out.float()`. */
+function castsToFloat(expr: Node): boolean {
+  const callee = expr.type === 'call' ? expr.childForFieldName('function') : null;
+  return callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'float' && !expr.childForFieldName('arguments')?.namedChildCount;
+}
+
+/** The names a statement assigns, in nested blocks too (`out, h = model(x)`). */
+function assignedNames(statement: Node): string[] {
+  return statement.descendantsOfType('assignment').flatMap((a) => {
+    const left = a?.childForFieldName('left');
+    if (!left) return [];
+    return left.type === 'identifier' ? [left.text] : left.descendantsOfType('identifier').map((id) => id?.text ?? '');
+  });
+}
+
+/** Why the fix is withheld when a binary cross-entropy loss cannot be moved out of the autocast block. */
+const REFUSED_LOSS_WITHHELD =
+  'No fix is offered: the loss is binary cross-entropy on probabilities (nn.BCELoss / F.binary_cross_entropy), which CUDA autocast refuses whatever the dtype, ' +
+  'and it cannot be moved out of the autocast block here. Compute it from logits with nn.BCEWithLogitsLoss (drop the final sigmoid), which autocast runs in float32, and wrap the forward pass and loss in torch.autocast.';
+
+/**
+ * The edits that put a loss region under autocast (`header` opens the block). A binary
+ * cross-entropy on probabilities stays outside, since CUDA autocast refuses it: the statements
+ * around it get a block each, and its input is cast back to float32 (`criterion(out.float(), y)`;
+ * the target too when the block computes it). Withheld (a reason) when such a loss sits in a
+ * compound statement, shares a line with the block, runs more than a plain tensor through it
+ * (`criterion(model(x), y)`), or leaves no computation to wrap.
+ */
+export function autocastRegionEdits(model: Semantic, edits: Edits, region: Region, header: string): { edits: TextEdit[]; keptOut: boolean } | { withheld: string } {
+  const siblings = namedStatements(region.block);
+  const statements = siblings.slice(siblings.findIndex((s) => s.id === region.first.id), siblings.findIndex((s) => s.id === region.last.id) + 1);
+  const refused = (s: Node) => model.callsWithin(s).filter((c) => refusedLossCall(model, c));
+  if (!statements.some((s) => refused(s).length > 0)) return { edits: edits.wrapStatements(region.first, region.last, header), keptOut: false };
+
+  const changes: TextEdit[] = [];
+  const assignedInBlocks = new Set<string>();
+  let run: Node[] = [];
+  let wrapped = false;
+  let previousRow = -1;
+  // Wraps the statements since the last loss in a block of their own, when they compute anything.
+  const closeRun = (nextRow: number): boolean => {
+    if (run.some((s) => s.descendantsOfType('call').length > 0)) {
+      if (run[0].startPosition.row <= previousRow || run[run.length - 1].endPosition.row >= nextRow) return false;
+      changes.push(...edits.wrapStatements(run[0], run[run.length - 1], header));
+      for (const s of run) for (const id of assignedNames(s)) assignedInBlocks.add(id);
+      wrapped = true;
+    }
+    if (run.length) previousRow = run[run.length - 1].endPosition.row;
+    run = [];
+    return true;
+  };
+  const castToFloat = (expr: Node) => {
+    if (!castsToFloat(expr)) changes.push(edits.insertAt(expr.endIndex, '.float()'));
+  };
+  for (const statement of statements) {
+    const calls = refused(statement);
+    if (calls.length === 0) {
+      run.push(statement);
+      continue;
+    }
+    if (statement.type !== 'expression_statement' || !closeRun(statement.startPosition.row)) return { withheld: REFUSED_LOSS_WITHHELD };
+    for (const call of calls) {
+      const input = call.argument('input', 0);
+      const target = call.argument('target', 1);
+      // F.binary_cross_entropy(input, target, weight, …): a weight the block computes would be 16-bit too.
+      const weight = REFUSED_FUNCTIONS.has(call.qualifiedName ?? '') && call.argument('weight', 2);
+      if (!input || !target || weight || !plainTensor(input)) return { withheld: REFUSED_LOSS_WITHHELD };
+      castToFloat(input);
+      // A target the block computed (or one made from its output, `torch.ones_like(out)`) may be 16-bit.
+      if (plainTensor(target) && !assignedInBlocks.has(rootName(target) ?? '')) continue;
+      if (!['identifier', 'attribute', 'subscript', 'call'].includes(target.type)) return { withheld: REFUSED_LOSS_WITHHELD };
+      castToFloat(target);
+    }
+    previousRow = statement.endPosition.row;
+  }
+  if (!closeRun(Number.MAX_SAFE_INTEGER) || !wrapped) return { withheld: REFUSED_LOSS_WITHHELD };
+  return { edits: changes, keptOut: true };
 }
 
 /** The first of the names bound neither where the scaler goes nor at module level (else the last). */

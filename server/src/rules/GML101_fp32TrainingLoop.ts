@@ -9,7 +9,7 @@ import { constructorCalls } from '../frameworks/callbacks';
 import { fabricValue } from '../frameworks/fabric';
 import { trainsFloat64Model } from '../frameworks/float64';
 import { FABRICS } from '../frameworks/lightning';
-import { MIXED_PRECISION_FACTS, Precision, autocastDevice, gradScalerEdits } from '../frameworks/mixedPrecision';
+import { MIXED_PRECISION_FACTS, Precision, autocastDevice, autocastRegionEdits, gradScalerEdits } from '../frameworks/mixedPrecision';
 import { trainsSmallTorchModel } from '../frameworks/modelSize';
 import { gradientKind, updateAfter } from '../frameworks/training';
 import { defineRule, fact, type FixOptions, type ReportedFix } from './rule';
@@ -150,14 +150,29 @@ interface LoopGroup extends LoopPlace {
  * starting after any `zero_grad()`, `step()` or data-movement statement (`x = x.to(device)`, batch
  * unpacking). A `with torch.no_grad():` block of forward statements in that run (a frozen
  * backbone's forward before the trainable head, in linear probing: most of the step's compute) goes
- * inside as a whole. `.backward()` itself stays outside the block, as PyTorch recommends. With several
- * backward calls in one loop (a GAN, say) each loss computation gets its own block.
+ * inside as a whole, and so does an `if`/`else` of forward statements that computes what the loss
+ * reads (word_language_model's `if model == "Transformer": output = model(data) else: output,
+ * hidden = model(data, hidden)`). `.backward()` itself stays outside the block, as PyTorch
+ * recommends. With several backward calls in one loop (a GAN, say) each loss computation gets its
+ * own block.
+ *
+ * Binary cross-entropy on probabilities — `nn.BCELoss` (called through the name or `self.`
+ * attribute that holds it, `criterion = nn.BCELoss()`) or `torch.nn.functional.binary_cross_entropy` under any import
+ * spelling — stays outside the block: CUDA autocast refuses it whatever the dtype ("unsafe to
+ * autocast"), so the fixed script would fail on its first step. The statements before and after it
+ * get a block each, and its input is cast back to float32: `err = criterion(output.float(), label)`
+ * (the target too when the block computes it). When that cannot be done — the loss is computed in
+ * an `if` or `with` statement, runs the model inside its call (`criterion(model(x), y)`), takes a
+ * `weight`, or shares a line with the forward — no fix is offered, and the message says to compute
+ * the loss from logits with `nn.BCEWithLogitsLoss`, which autocast runs in float32.
  *
  * - **device_type**: the `target-device` setting when set; otherwise `"cuda"` if the script names
  *   CUDA (`.cuda()`, a `"cuda"`/`"cuda:N"` string, a `torch.cuda` function). When it picks the device
  *   at run time the fix never writes `"cuda"`: it autocasts on the device the loop moves its tensors
- *   to, `device_type=torch.device(device).type` (the expression in `x.to(device)`), or, with none in
- *   the loop, `device_type="cuda" if torch.cuda.is_available() else "cpu"`.
+ *   to, `device_type=torch.device(device).type` (the expression in `x.to(device)`, also when `device`
+ *   is assigned in both branches of an `if`, `torch.accelerator.current_accelerator()` in one and
+ *   `torch.device("cpu")` in the other), or, with none in the loop,
+ *   `device_type="cuda" if torch.cuda.is_available() else "cpu"`.
  * - **dtype**: `torch.bfloat16` by default, `torch.float16` with `prefer-dtype = "fp16"`. For fp16 on
  *   CUDA the fix also creates `scaler = torch.amp.GradScaler("cuda")` before the outermost loop and
  *   rewrites `loss.backward(); optimizer.step()` into `scaler.scale(loss).backward();
@@ -298,6 +313,7 @@ export const fp32TrainingLoop = defineRule({
 
     const cpu = target === 'cpu' || (target === undefined && (device === 'cpu' || device === 'none'));
     for (const group of groups.values()) {
+      const { fixes, withheld } = buildFix(model, edits, device, options, group);
       report({
         node: group.backwards[0].node,
         message:
@@ -305,29 +321,31 @@ export const fp32TrainingLoop = defineRule({
           (cpu
             ? 'On the CPU, bf16 autocast pays only on CPUs with AMX or AVX-512 BF16 (Intel Sapphire Rapids and newer, AMD Zen 4 and newer), which target-device = "cpu" says this script runs on, ' +
               'and only for large layers (measured on AVX-512 BF16: half the energy for 1024-wide layers, a third more for 64-wide ones); elsewhere it is slower.'
-            : 'On GPUs with Tensor Cores (NVIDIA Volta and newer), bf16/fp16 autocast runs matmuls and convolutions on them (16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.'),
-        fixes: buildFix(model, edits, device, options, group),
+            : 'On GPUs with Tensor Cores (NVIDIA Volta and newer), bf16/fp16 autocast runs matmuls and convolutions on them (16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.') +
+          (withheld ? ` ${withheld}` : ''),
+        fixes,
       });
     }
   },
 });
 
-function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options: FixOptions, group: LoopGroup): ReportedFix[] {
+/** The fix, or the reason it is withheld (added to the message). */
+function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options: FixOptions, group: LoopGroup): { fixes: ReportedFix[]; withheld?: string } {
   const fp16 = options.preferDtype === 'fp16';
   if (group.accelerator) {
     const value = JSON.stringify(fp16 ? 'fp16' : 'bf16');
     const changes: TextEdit[] = [];
     for (const accelerator of group.accelerator) {
       const given = accelerator.argument('mixed_precision', 2);
-      if (!accelerator.argumentList) return [];
+      if (!accelerator.argumentList) return { fixes: [] };
       changes.push(given ? edits.replace(given, value) : edits.addKeywordArguments(accelerator, [['mixed_precision', value]]));
     }
-    return [{ title: `Enable Accelerate mixed precision: Accelerator(mixed_precision=${value})`, edits: changes }];
+    return { fixes: [{ title: `Enable Accelerate mixed precision: Accelerator(mixed_precision=${value})`, edits: changes }] };
   }
 
   // One autocast block per loss region: overlapping ones in one block merge, others stay apart.
   const merged = lossRegions(model, group.backwards, group.limit);
-  if (!merged) return [];
+  if (!merged) return { fixes: [] };
 
   const torch = edits.importer(merged[0]?.first).module('torch');
   const target = autocastDevice(model, device, options, torch.name, group.loop);
@@ -335,10 +353,17 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
   const header = `with ${torch.name}.autocast(device_type=${target.text}, dtype=${dtype}):`;
   const changes: TextEdit[] = [];
   if (torch.edit) changes.push(torch.edit);
-  for (const r of merged) changes.push(...edits.wrapStatements(r.first, r.last, header));
+  let keptOut = false;
+  for (const r of merged) {
+    const cover = autocastRegionEdits(model, edits, r, header);
+    if ('withheld' in cover) return { fixes: [], withheld: cover.withheld };
+    changes.push(...cover.edits);
+    keptOut ||= cover.keptOut;
+  }
 
   const shownDevice = target.runtime ? 'the run-time device' : target.text;
   let title = `Wrap the forward pass and loss in torch.autocast(device_type=${shownDevice}, dtype=${dtype.replace(torch.name, 'torch')})`;
+  if (keptOut) title += '; the binary cross-entropy loss stays outside, on float32 inputs (CUDA autocast refuses BCELoss)';
   if (fp16 && target.cuda) {
     const scaler = group.backwards.length === 1 && group.outerLoop ? gradScalerEdits(model, edits, group.backwards[0], group.outerLoop, torch.name, target.text) : undefined;
     if (scaler) {
@@ -348,5 +373,5 @@ function buildFix(model: Semantic, edits: Edits, device: TrainingDevice, options
       title += '; fp16 also needs a torch.amp.GradScaler, add it by hand';
     }
   }
-  return [{ title, edits: changes }];
+  return { fixes: [{ title, edits: changes }] };
 }

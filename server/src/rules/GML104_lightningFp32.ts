@@ -2,7 +2,8 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import { nodeRange } from '../fixes/edits';
 import { isSmallModel } from '../frameworks/modelSize';
-import { FABRICS, LIGHTNING_PACKAGES, lightningAccelerator, TRAINERS, trainerFits, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
+import { FABRICS, LIGHTNING_MODULES, LIGHTNING_PACKAGES, lightningAccelerator, TRAINERS, trainerFits, trainerOnlyEvaluates, writtenForLightning1 } from '../frameworks/lightning';
+import { callsRefusedLoss } from '../frameworks/mixedPrecision';
 import { defineRule } from './rule';
 
 /** Literal precision values that mean full (32/64-bit) precision. */
@@ -23,6 +24,12 @@ function precisionOf(call: CallSite): Precision {
   }
   return { kind: 'unknown' };
 }
+
+/** Why the Trainer fix is withheld when a LightningModule of the file computes a loss autocast refuses. */
+const REFUSED_LOSS_WITHHELD =
+  'No fix is offered: a LightningModule of this file computes binary cross-entropy on probabilities (nn.BCELoss / F.binary_cross_entropy), ' +
+  'which Lightning\'s mixed precision would run under CUDA autocast (it autocasts training_step and validation_step), and autocast refuses it whatever the dtype. ' +
+  'Switch to nn.BCEWithLogitsLoss on logits (drop the final sigmoid) first.';
 
 /**
  * Whether every model the Trainer fits is built in this file and small (every layer at most
@@ -88,7 +95,11 @@ function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
  * `pytorch_lightning` and defines `validation_epoch_end` or `training_epoch_end` (hooks 2.0 removed) —
  * the fix writes `precision=16`, the spelling 1.x accepts (1.x rejects `"bf16-mixed"` and
  * `"16-mixed"`); Lightning 2.x reads it as `"16-mixed"`.
- * An existing 32/64 value is replaced.
+ * An existing 32/64 value is replaced. A Trainer in a file whose LightningModule computes binary
+ * cross-entropy on probabilities (`nn.BCELoss`, also through the name or `self.` attribute that
+ * holds it, or `F.binary_cross_entropy`) gets no fix: Lightning runs `training_step` and
+ * `validation_step` under autocast, which CUDA refuses for that loss whatever the dtype; the
+ * message says to switch to `nn.BCEWithLogitsLoss` on logits first.
  *
  * ## Fix safety
  *
@@ -127,13 +138,16 @@ export const lightningFp32 = defineRule({
       const fix = legacy
         ? { title: 'Train in mixed precision: set precision=16 (16-mixed on Lightning 2.x)', value: '16' }
         : { title: `Train in mixed precision: set precision="${value}"`, value: JSON.stringify(value) };
+      // The Trainer runs the steps of this file's LightningModules under autocast; Fabric autocasts only the forward.
+      const withheld = kind === 'Trainer' && model.subclassesOf(LIGHTNING_MODULES).some((cls) => callsRefusedLoss(model, cls));
       report({
         range: nodeRange(given ? given.node : call.callee),
         message:
           `Lightning \`${kind}\` with ${precision.shown} trains in ${precision.shown.includes('64') ? 'fp64' : 'fp32'} ` +
           `(Lightning's default is "32-true"): ${legacy ? 'mixed precision (precision=16 on Lightning 1.x)' : '"bf16-mixed"'} runs matmuls and convolutions on Tensor Cores ` +
-          '(16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.',
-        fixes: [{ title: fix.title, edits: [edits.setKeywordArgument(call, 'precision', fix.value)] }],
+          '(16× the fp32 peak on an A100) and typically cuts step time, and energy, by 1.5–3×.' +
+          (withheld ? ` ${REFUSED_LOSS_WITHHELD}` : ''),
+        fixes: withheld ? [] : [{ title: fix.title, edits: [edits.setKeywordArgument(call, 'precision', fix.value)] }],
       });
     }
   },

@@ -7,6 +7,7 @@ import { constructorCalls, localClassOf } from '../frameworks/callbacks';
 import { DEVICE_FACTS, deviceOf, trainingDevice } from '../frameworks/device';
 import { FASTAI_LEARNERS, makesLearner, trainsInFloat32 } from '../frameworks/fastai';
 import { SUPERVISED_TRAINERS } from '../frameworks/ignite';
+import { refusedByAutocast } from '../frameworks/mixedPrecision';
 import { isSmallModel, skorchModuleIsSmall } from '../frameworks/modelSize';
 import { ACCELERATE_MIXIN, SKORCH_NETS } from '../frameworks/skorch';
 import { defineRule, type Report, type ReportedFix } from './rule';
@@ -24,6 +25,10 @@ function onGpu(model: Semantic, call: CallSite, absent: 'gpu' | 'cpu'): boolean 
 const SMALL_LEARNERS: ReadonlySet<string> = new Set(['tabular_learner', 'collab_learner']);
 
 const SAVING = 'run matrix multiplications and convolutions in 16 bits on the GPU\'s Tensor Cores, often 1.5–3× faster for the same work, so less energy per epoch';
+
+const IGNITE_BCE_WITHHELD =
+  'No fix is offered: loss_fn is binary cross-entropy on probabilities (nn.BCELoss / F.binary_cross_entropy), which Ignite\'s amp_mode="amp" step would compute under CUDA autocast, and autocast refuses it whatever the dtype. ' +
+  'Switch to nn.BCEWithLogitsLoss on logits (drop the final sigmoid) first.';
 
 function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: boolean): Report | undefined {
   // create_supervised_trainer(model, optimizer, loss_fn, device=None, non_blocking=False, prepare_batch=…,
@@ -43,11 +48,11 @@ function igniteTrainer(model: Semantic, call: CallSite, edits: Edits, gpuFile: b
   else added.push(['scaler', 'True']);
   if (added.length) changes.push(edits.addKeywordArguments(call, added));
   const fix: ReportedFix = { title: 'Train with amp_mode="amp" and a gradient scaler', edits: changes };
-  return {
-    node: call.callee,
-    message: `create_supervised_trainer trains in float32 on the GPU: amp_mode is not set. amp_mode="amp" with scaler=True makes Ignite's step ${SAVING}.`,
-    fixes: [fix],
-  };
+  const message = `create_supervised_trainer trains in float32 on the GPU: amp_mode is not set. amp_mode="amp" with scaler=True makes Ignite's step ${SAVING}.`;
+  // Ignite's amp step computes loss_fn under autocast, which refuses binary cross-entropy on probabilities.
+  const lossFn = call.argument('loss_fn', 2);
+  if (lossFn && refusedByAutocast(model, lossFn)) return { node: call.callee, message: `${message} ${IGNITE_BCE_WITHHELD}`, fixes: [] };
+  return { node: call.callee, message, fixes: [fix] };
 }
 
 function fastaiLearner(learner: CallSite, edits: Edits): Report {
@@ -163,7 +168,10 @@ function mergeKeywordEdits(changes: TextEdit[]): TextEdit[] {
  * `.to_bf16()` (Ampere or newer) appended to its constructor; a skorch net becomes a local
  * `AccelerateMixin` subclass built with `accelerator=Accelerator(mixed_precision="bf16")` and
  * `device=None` (skorch's documented form; Accelerate places the model and batches), with the
- * imports added once.
+ * imports added once. An Ignite trainer whose `loss_fn` is binary cross-entropy on probabilities
+ * (`nn.BCELoss()`, also through the name that holds it, or `F.binary_cross_entropy`) gets no fix:
+ * Ignite's `amp_mode="amp"` step computes the loss under autocast, which CUDA refuses for that loss
+ * whatever the dtype; the message says to switch to `nn.BCEWithLogitsLoss` on logits first.
  *
  * ## Fix safety
  *
