@@ -450,10 +450,15 @@ describe('GML301 dataloader-single-process', () => {
               torch.nn.functional.l1_loss(model(x), y).backward()
               opt.step()
     `);
-    // A dict the dataset starts empty and fills with each item.
-    expectNone('GML301', `
+    // A dict the dataset starts empty and fills with each item; also through a random_split part or a Subset of it.
+    for (const [made, used] of [
+      ['', 'DictCached(paths)'],
+      ['full = DictCached(paths)\n      train_set, val_set = random_split(full, [0.8, 0.2])', 'train_set'],
+      ['full = DictCached(paths)\n      train_set = Subset(full, range(1000))', 'train_set'],
+    ]) {
+      expectNone('GML301', `
       import torch
-      from torch.utils.data import DataLoader, Dataset
+      from torch.utils.data import DataLoader, Dataset, Subset, random_split
 
       class DictCached(Dataset):
           def __init__(self, paths):
@@ -465,30 +470,10 @@ describe('GML301 dataloader-single-process', () => {
                   self.cache[i] = torch.load(self.paths[i])
               return self.cache[i]
 
-      loader = DataLoader(DictCached(paths), batch_size=64, shuffle=True)
+      ${made}
+      loader = DataLoader(${used}, batch_size=64, shuffle=True)
       ${TRAIN.trim().split('\n').join('\n      ')}
     `);
-    // Through a random_split part or a Subset of such a dataset.
-    for (const view of ['train_set, val_set = random_split(full, [0.8, 0.2])', 'train_set = Subset(full, range(1000))']) {
-      expectNone('GML301', `
-        import torch
-        from torch.utils.data import DataLoader, Dataset, Subset, random_split
-
-        class DictCached(Dataset):
-            def __init__(self, paths):
-                self.paths = paths
-                self.cache = {}
-
-            def __getitem__(self, i):
-                if i not in self.cache:
-                    self.cache[i] = torch.load(self.paths[i])
-                return self.cache[i]
-
-        full = DictCached(paths)
-        ${view}
-        loader = DataLoader(train_set, batch_size=64, shuffle=True)
-        ${TRAIN.trim().split('\n').join('\n        ')}
-      `);
     }
   });
 
