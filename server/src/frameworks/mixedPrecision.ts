@@ -158,6 +158,13 @@ export function autocastDevice(model: Semantic, device: TrainingDevice, options:
 /** Binary cross-entropy on probabilities: CUDA autocast raises "unsafe to autocast" for it, whatever the dtype. */
 const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set(['torch.nn.functional.binary_cross_entropy']);
 const REFUSED_MODULES: ReadonlySet<string> = new Set(['torch.nn.BCELoss', 'torch.nn.modules.loss.BCELoss']);
+/** The last names of those: a file that never spells one (in an import or a call) has none of them. */
+const REFUSED_WORDS = ['binary_cross_entropy', 'BCELoss'];
+
+/** Whether the file spells a loss autocast refuses anywhere: asked first, so that files without one read no losses. */
+function spellsRefusedLoss(model: Semantic): boolean {
+  return REFUSED_WORDS.some((word) => model.identifiers(word).length > 0);
+}
 
 /**
  * Whether a loss — a callable (`criterion` or `self.criterion` holding `nn.BCELoss()`, `F.binary_cross_entropy`) or a
@@ -166,6 +173,7 @@ const REFUSED_MODULES: ReadonlySet<string> = new Set(['torch.nn.BCELoss', 'torch
  * makes one (`criterion = nn.BCELoss()` in one branch of an `if`): a fix then keeps it out of autocast.
  */
 export function refusedByAutocast(model: Semantic, loss: Node): boolean {
+  if (!spellsRefusedLoss(model)) return false;
   const name = model.qualifiedName(loss);
   if (name && (REFUSED_FUNCTIONS.has(name) || REFUSED_MODULES.has(name))) return true;
   const made = (value: Node) => {
@@ -186,7 +194,7 @@ function refusedLossCall(model: Semantic, call: CallSite): boolean {
 
 /** Whether code (a LightningModule class, say) calls a loss autocast refuses anywhere in it. */
 export function callsRefusedLoss(model: Semantic, code: Node): boolean {
-  return model.callsWithin(code).some((c) => refusedLossCall(model, c));
+  return spellsRefusedLoss(model) && model.callsWithin(code).some((c) => refusedLossCall(model, c));
 }
 
 /** Methods that reshape or cast a tensor, cheap enough to run outside the autocast block with the loss. */

@@ -146,9 +146,10 @@ export class Evaluator {
     const index = expr.childForFieldName('subscript');
     if (!container || !index || expr.namedChildren.filter((c) => c && c.type !== 'comment').length !== 2) return { kind: 'unknown', node: expr };
     const key = this.evaluate(index);
-    // A container handed to a call may be filled there (`restart_from_checkpoint(run_variables=to_restore)`).
-    if (container.type === 'identifier' && this.handedToCall(container)) return { kind: 'unknown', node: expr };
     const value = key.kind === 'string' || key.kind === 'number' ? this.evaluate(container) : UNKNOWN;
+    // A container handed to a call may be filled there (`restart_from_checkpoint(run_variables=to_restore)`).
+    // Asked last: it reads every use of the name.
+    if (value.kind === 'unknown' || (container.type === 'identifier' && this.handedToCall(container))) return { kind: 'unknown', node: expr };
     if (value.kind === 'dict' && key.kind === 'string' && value.entries.every((e) => e.key.kind === 'string' || e.key.kind === 'number')) {
       const entry = value.entries.filter((e) => e.key.kind === 'string' && e.key.value === key.value).at(-1);
       if (entry && entry.value.kind !== 'unknown') return entry.value;
