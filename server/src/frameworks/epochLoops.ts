@@ -10,7 +10,7 @@ import { lastName } from '../analysis/qualifiedName';
 import { lengthOf, numberValue, rangeValue } from '../analysis/values';
 import { within } from './loops';
 import { epochCount } from './shortRuns';
-import { argumentFor, offInEveryCall, parametersOf } from './parameters';
+import { argumentFor, offInEveryCall, parameterReceiving, parametersOf } from './parameters';
 import { SET_GRAD_ENABLED } from './torch';
 import { functionsRunBy, localFunctionCalled, loopTrains, parameterName, trainingFunctionsCalled, trainsHere } from './training';
 
@@ -211,11 +211,18 @@ export function unitTestAround(model: Semantic, node: Node): Node | undefined {
   return undefined;
 }
 
-/** Whether a function holds an epoch-counting loop that trains. */
+/**
+ * Whether a function holds an epoch-counting loop that trains more than one epoch: one that every
+ * call runs for exactly one epoch (`train(…, num_epochs=1)`, the count written in the file) leaves
+ * the epochs to the loop that calls it.
+ */
 function hasOwnEpochLoop(model: Semantic, fn: Node): boolean {
   const body = fn.childForFieldName('body');
   if (!body) return false;
-  return model.nodesWithin(body, 'for_statement').some((l) => countsEpochs(l) && !!countCall(model, l.childForFieldName('right')) && loopTrains(model, l));
+  return model.nodesWithin(body, 'for_statement').some((l) => {
+    const count = countsEpochs(l) ? countCall(model, l.childForFieldName('right')) : undefined;
+    return !!count && loopTrains(model, l) && countOf(model, count, false) !== 1;
+  });
 }
 
 function sameFunction(model: Semantic, a: Node, b: Node): boolean {
@@ -402,13 +409,42 @@ export function mentionsHeldOut(node: Node): boolean {
   return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));
 }
 
-/** Whether a call evaluates: a same-file or imported `evaluate(…)` / `test_step(…)`, `model.evaluate(…)`, `self.validate()`. */
+/** Functions named for the metric they measure: `check_accuracy`, `compute_loss`, `accuracy`. */
+const METRIC_FUNCTION = /(^|_)(acc|accuracy|loss|error|f1|auc|score|perplexity|ppl|psnr|mse|mae|rmse|iou|dice|bleu)(_|$)/i;
+
+/**
+ * Whether a call evaluates: a same-file or imported `evaluate(…)` / `test_step(…)`, `model.evaluate(…)`,
+ * `self.validate()`, or a same-file function named for a metric that loops over the held-out data it
+ * is handed (`check_accuracy(model, loader_val)`, see measuresHeldOutData).
+ */
 function evaluates(model: Semantic, call: CallSite): boolean {
   const name = call.methodName;
+  if (measuresHeldOutData(model, call)) return true;
   if (!EVAL_FUNCTION.test(name)) return false;
   // `eval(…)` alone is Python's builtin; `model.eval()` only switches modes.
   if (name === 'eval') return call.callee.type === 'identifier' && !!localFunctionCalled(model, call);
   return true;
+}
+
+/**
+ * A call of a same-file function named for a metric (`check_accuracy`, `compute_loss`) that does not
+ * train and loops over the parameter receiving held-out data (`for x, y in loader:` for `loader_val`).
+ * A loss function applied to a GAN's `valid` labels does not loop over them.
+ */
+function measuresHeldOutData(model: Semantic, call: CallSite): boolean {
+  if (!METRIC_FUNCTION.test(call.methodName)) return false;
+  const fn = localFunctionCalled(model, call);
+  if (!fn || trainsHere(model, fn)) return false;
+  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  return args.some((arg) => {
+    const param = mentionsHeldOut(arg) ? parameterReceiving(model, call, fn, arg) : undefined;
+    return !!param && model.nodesWithin(fn, ['for_statement', 'for_in_clause']).some((f) => {
+      const iterable = f.childForFieldName('right');
+      const names = iterable ? (iterable.type === 'identifier' ? [iterable] : iterable.descendantsOfType('identifier')) : [];
+      // The parameter itself, not an attribute spelled the same (`self.loader`).
+      return names.some((id) => id?.text === param && !(id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id));
+    });
+  });
 }
 
 /** A parameter that says whether a function shared by training and evaluation trains: `train`, `is_train`, `training`, `is_training`. */

@@ -141,7 +141,8 @@ function loopText(found: EpochLoop): string {
  * epoch (`epoch`, `ep`, `e`), else the outermost. Left alone, because they are not epoch loops:
  *
  * - a loop that trains only by calling a function with its own epoch loop (folds, repeated runs) —
- *   that function's loop is the one reported;
+ *   that function's loop is the one reported; a function that every call in the file runs for one
+ *   epoch (`train(…, num_epochs=1)`) has no epoch loop of its own, so the loop calling it is reported;
  * - a counting loop inside a function that is itself called from a counting loop (the batch loop
  *   `for i in range(0, n, bptt)` of a `train()` called once per epoch);
  * - a step budget: a loop that trains one batch per iteration (no data loop inside it trains) and
@@ -154,7 +155,8 @@ function loopText(found: EpochLoop): string {
  *
  * The finding is a **warning** when the loop measures a validation metric every epoch — it (or a
  * function of this file it calls) calls an evaluation function (`evaluate`, `validate`, `test`,
- * `test_step`, `model.evaluate`, …), runs the function that trains over held-out data with its
+ * `test_step`, `model.evaluate`, …) or a function of this file named for a metric that loops over the
+ * held-out data it is handed (`check_accuracy(model, loader_val)`), runs the function that trains over held-out data with its
  * training flag off (`run_epoch(model, test_loader, train=False)`, also `is_train=False`,
  * `training=False`, by keyword or position, when that function guards its training with the flag:
  * `if train:` around the backward or optimizer step, `with torch.set_grad_enabled(train):`, or the
