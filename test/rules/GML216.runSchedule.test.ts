@@ -99,6 +99,30 @@ describe('GML216 loop-no-early-stopping: a schedule that spans the run', () => {
     }
   });
 
+  it('a step schedule stepped in the loop over phases of each epoch is stepped once per epoch', () => {
+    const [finding] = expectFindings(`
+      import torch
+      from torch.optim import lr_scheduler
+
+      scheduler = lr_scheduler.StepLR(optimizer, step_size=7, gamma=0.1)
+      for epoch in range(25):
+      ^^^^^^^^^^^^^^^^^^^^^^ GML216
+          for phase in ["train", "val"]:
+              for inputs, labels in dataloaders[phase]:
+                  optimizer.zero_grad()
+                  with torch.set_grad_enabled(phase == "train"):
+                      loss = criterion(model(inputs), labels)
+                      if phase == "train":
+                          loss.backward()
+                          optimizer.step()
+              if phase == "train":
+                  scheduler.step()
+              epoch_loss = running_loss / dataset_sizes[phase]
+          val_loss = evaluate(model, dataloaders["val"])
+    `);
+    assert.match(finding.fixes[0].title, /not improved for 7 epochs/);
+  });
+
   it('a step schedule stepped every batch counts steps, not epochs: the usual patience', () => {
     const text = loop('StepLR(optimizer, step_size=1000)', '90').replace('^'.repeat(31), '^'.repeat('for epoch in range(90)'.length))
       .replace('\n          scheduler.step()', '\n              scheduler.step()');

@@ -11,7 +11,7 @@ import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
 import { numberValue } from '../analysis/values';
 import { classMethods, localClassOf } from './callbacks';
-import { countLength } from './epochLoops';
+import { countLength, isPhaseLoop } from './epochLoops';
 import { kerasName } from './keras';
 
 /** How a schedule's length argument counts: in epochs (a literal equal to the run's counts), or in steps (only a name does). */
@@ -303,11 +303,18 @@ function longestMilestoneGap(model: Semantic, call: CallSite): number | undefine
   return Math.max(...sorted.slice(1).map((m, i) => m - sorted[i]));
 }
 
-/** Whether the schedule is stepped in the epoch loop itself, and never inside a loop within it (a batch loop). */
+/**
+ * Whether the schedule is stepped in the epoch loop itself (also inside its loop over phases,
+ * `for phase in ["train", "val"]:`), and never inside a loop within it (a batch loop).
+ */
 function steppedPerEpoch(model: Semantic, schedule: CallSite, loop: Node): boolean {
   const steps = model.callsOnResultOf(schedule, ['step']).filter((c) => c.node.startIndex >= loop.startIndex && c.node.endIndex <= loop.endIndex);
   const fn = model.enclosingFunction(loop);
-  const inLoop = (c: CallSite) => model.enclosingLoops(c.node)[0]?.id === loop.id && model.enclosingFunction(c.node)?.id === fn?.id;
+  const inLoop = (c: CallSite) => {
+    const loops = model.enclosingLoops(c.node);
+    const at = loops.findIndex((l) => l.id === loop.id);
+    return at >= 0 && loops.slice(0, at).every((l) => isPhaseLoop(model, l)) && model.enclosingFunction(c.node)?.id === fn?.id;
+  };
   return steps.length > 0 && steps.every(inLoop);
 }
 

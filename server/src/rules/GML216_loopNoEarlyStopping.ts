@@ -310,7 +310,8 @@ function loopText(found: EpochLoop): string {
  * statements after it are then skipped on the last epoch. A patience of 5 epochs
  * (1 or 2 in a loop of 3 to 9 epochs) and `min_delta = 0.0` are starting points: a noisy validation curve, or a learning-rate schedule
  * with warm restarts, may need more patience, and a warm-up phase may need the check to start
- * later. Under a step schedule stepped once per epoch, the patience is at least the longest stretch
+ * later. Under a step schedule stepped once per epoch (in the epoch loop, or in its loop over phases
+ * such as `for phase in ["train", "val"]`), the patience is at least the longest stretch
  * of epochs at one learning rate — `StepLR`'s `step_size`, or the largest gap between `MultiStepLR`'s
  * milestones counted from epoch 0 (literal values only) — so a plateau before a rate drop cannot end
  * the run (`StepLR(step_size=30)` over 90 epochs: patience 30); a schedule stepped every batch, or one
