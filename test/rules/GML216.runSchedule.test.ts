@@ -83,6 +83,16 @@ describe('GML216 loop-no-early-stopping: a schedule that spans the run', () => {
     assert.equal(finding.fixes.length, 0);
   });
 
+  it('a schedule built but never used (only `scheduler=None` handed on) spans nothing: the warning keeps its fix', () => {
+    const text = loop('CosineAnnealingLR(optimizer, T_max=n_epochs)', 'n_epochs')
+      .replace('^'.repeat(31), '^'.repeat('for epoch in range(n_epochs)'.length))
+      .replace('\n          scheduler.step()', '\n          log_lr(scheduler=None)');
+    assert.ok(text.includes('log_lr(scheduler=None)'));
+    const [finding] = expectFindings(text);
+    assert.equal(finding.severity, 'warning');
+    assert.equal(finding.fixes.length, 1);
+  });
+
   it('a step schedule stepped once per epoch: the fix waits at least the longest stretch at one rate', () => {
     for (const [scheduler, count, patience] of <Array<[string, string, number]>>[
       ['StepLR(optimizer, step_size=30, gamma=0.1)', '90', 30],

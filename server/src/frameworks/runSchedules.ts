@@ -244,10 +244,20 @@ export function loopRunSchedule(model: Semantic, loop: Node, count: Node, epochs
   const length = countLength(model, count);
   const names = [sameCountName(model, stop), ...(length && length.id !== stop.id ? [sameCountName(model, length)] : [])];
   const isCount: CountTest = (expr) => names.some((test) => test(expr));
-  const schedule = builtForLoop(model, loop, SIZED_SCHEDULES.keys()).find((c) => sizedSchedule(model, c, isCount, epochs));
+  const schedule = builtForLoop(model, loop, SIZED_SCHEDULES.keys()).find((c) => sizedSchedule(model, c, isCount, epochs) && !neverUsed(model, c));
   if (schedule) return { call: schedule, kind: 'learning-rate' };
   const swa = builtForLoop(model, loop, SWA_CLASSES).find(swaCall);
   return swa && { call: swa, kind: 'averaging' };
+}
+
+/** Whether a call's result is assigned to a plain name that the file never reads (`scheduler = …` then `scheduler=None` passed on): it schedules nothing. */
+function neverUsed(model: Semantic, call: CallSite): boolean {
+  const statement = model.parentOf(call.node);
+  const target = statement?.type === 'assignment' && statement.childForFieldName('right')?.id === call.node.id ? statement.childForFieldName('left') : null;
+  if (target?.type !== 'identifier') return false;
+  // The name of a keyword argument (`train(…, scheduler=None)`) reads nothing.
+  const reads = model.usesOfValue(call.node).filter((id) => !(model.parentOf(id)?.type === 'keyword_argument' && model.parentOf(id)?.childForFieldName('name')?.id === id.id));
+  return reads.length === 0;
 }
 
 /**

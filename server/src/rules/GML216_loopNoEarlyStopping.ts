@@ -199,7 +199,8 @@ function loopText(found: EpochLoop): string {
  * `T_max=n_epochs`, also inside `n_epochs * len(train_loader)` and through names assigned once) or, for a
  * length in epochs, the same literal — or an SWA phase there (`AveragedModel` without an EMA function,
  * `SWALR`). Stopping early would cut the schedule before the rate anneals and change the experiment. A
- * cosine over another length does not count. A step schedule stepped once per epoch (`StepLR` with a
+ * cosine over another length does not count, nor does a schedule assigned to a name the file never
+ * reads (built, then `scheduler=None` handed to the training function). A step schedule stepped once per epoch (`StepLR` with a
  * known `step_size`, `MultiStepLR` with known milestones) sets the fix's patience instead (see Fix
  * safety); when that patience is as long as the run (`StepLR(step_size=30)` in a 30-epoch loop), the
  * finding is information with no fix, as for a schedule sized to the run.
