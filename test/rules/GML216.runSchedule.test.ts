@@ -93,6 +93,15 @@ describe('GML216 loop-no-early-stopping: a schedule that spans the run', () => {
     assert.equal(finding.fixes.length, 1);
   });
 
+  it('a schedule handed to accelerator.prepare and stepped under the name it returns is used: information, no fix', () => {
+    const text = loop('CosineAnnealingLR(optimizer, T_max=n_epochs)', 'n_epochs')
+      .replace('^'.repeat(31), '^'.repeat('for epoch in range(n_epochs)'.length))
+      .replace('      for epoch', '      model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)\n      for epoch');
+    const [finding] = expectFindings(text);
+    assert.equal(finding.severity, 'information');
+    assert.equal(finding.fixes.length, 0);
+  });
+
   it('a step schedule stepped once per epoch: the fix waits at least the longest stretch at one rate', () => {
     for (const [scheduler, count, patience] of <Array<[string, string, number]>>[
       ['StepLR(optimizer, step_size=30, gamma=0.1)', '90', 30],

@@ -250,14 +250,17 @@ export function loopRunSchedule(model: Semantic, loop: Node, count: Node, epochs
   return swa && { call: swa, kind: 'averaging' };
 }
 
-/** Whether a call's result is assigned to a plain name that the file never reads (`scheduler = …` then `scheduler=None` passed on): it schedules nothing. */
+/**
+ * Whether a call's result is assigned to a plain name that the file spells nowhere else (`scheduler = …`
+ * then `scheduler=None` handed on): it schedules nothing. Any other spelling of the name counts as a use.
+ */
 function neverUsed(model: Semantic, call: CallSite): boolean {
   const statement = model.parentOf(call.node);
   const target = statement?.type === 'assignment' && statement.childForFieldName('right')?.id === call.node.id ? statement.childForFieldName('left') : null;
   if (target?.type !== 'identifier') return false;
   // The name of a keyword argument (`train(…, scheduler=None)`) reads nothing.
-  const reads = model.usesOfValue(call.node).filter((id) => !(model.parentOf(id)?.type === 'keyword_argument' && model.parentOf(id)?.childForFieldName('name')?.id === id.id));
-  return reads.length === 0;
+  const keywordName = (id: Node) => model.parentOf(id)?.type === 'keyword_argument' && model.parentOf(id)?.childForFieldName('name')?.id === id.id;
+  return model.identifiers(target.text).every((id) => id.id === target.id || keywordName(id));
 }
 
 /**
