@@ -86,8 +86,10 @@ describe('GML216 loop-no-early-stopping: a schedule that spans the run', () => {
   it('a schedule built but never used (only `scheduler=None` handed on) spans nothing: the warning keeps its fix', () => {
     const text = loop('CosineAnnealingLR(optimizer, T_max=n_epochs)', 'n_epochs')
       .replace('^'.repeat(31), '^'.repeat('for epoch in range(n_epochs)'.length))
-      .replace('\n          scheduler.step()', '\n          log_lr(scheduler=None)');
-    assert.ok(text.includes('log_lr(scheduler=None)'));
+      .replace('\n          scheduler.step()', '\n          log_lr(scheduler=None)')
+      // A function's own parameter of the same name is another variable.
+      .replace('      n_epochs = 40', '      def log_lr(scheduler=None):\n          if scheduler is not None:\n              print(scheduler.get_last_lr())\n\n      n_epochs = 40');
+    assert.ok(text.includes('log_lr(scheduler=None)') && text.includes('def log_lr'));
     const [finding] = expectFindings(text);
     assert.equal(finding.severity, 'warning');
     assert.equal(finding.fixes.length, 1);

@@ -251,16 +251,22 @@ export function loopRunSchedule(model: Semantic, loop: Node, count: Node, epochs
 }
 
 /**
- * Whether a call's result is assigned to a plain name that the file spells nowhere else (`scheduler = …`
- * then `scheduler=None` handed on): it schedules nothing. Any other spelling of the name counts as a use.
+ * Whether a call's result is assigned to a plain name that nothing reads (`scheduler = …` then
+ * `scheduler=None` handed on): it schedules nothing. Every spelling of the name that can see this
+ * binding counts as a read; one in a function that binds the name itself (a parameter `scheduler`) does not.
  */
 function neverUsed(model: Semantic, call: CallSite): boolean {
   const statement = model.parentOf(call.node);
   const target = statement?.type === 'assignment' && statement.childForFieldName('right')?.id === call.node.id ? statement.childForFieldName('left') : null;
   if (target?.type !== 'identifier') return false;
-  // The name of a keyword argument (`train(…, scheduler=None)`) reads nothing.
-  const keywordName = (id: Node) => model.parentOf(id)?.type === 'keyword_argument' && model.parentOf(id)?.childForFieldName('name')?.id === id.id;
-  return model.identifiers(target.text).every((id) => id.id === target.id || keywordName(id));
+  const ours = new Set(model.lookup(target.text, target).map((b) => b.node.id));
+  // The name of a keyword argument (`train(…, scheduler=None)`) or of a parameter (`def log(scheduler=None)`) reads nothing.
+  const namesOnly = (id: Node) => {
+    const parent = model.parentOf(id);
+    if (parent?.type === 'parameters' || parent?.type === 'typed_parameter') return true;
+    return (parent?.type === 'keyword_argument' || parent?.type === 'default_parameter' || parent?.type === 'typed_default_parameter') && parent.childForFieldName('name')?.id === id.id;
+  };
+  return model.identifiers(target.text).every((id) => id.id === target.id || namesOnly(id) || !model.lookup(id.text, id).some((b) => ours.has(b.node.id)));
 }
 
 /**
