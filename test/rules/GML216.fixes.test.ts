@@ -483,5 +483,50 @@ describe('GML216 loop-no-early-stopping', () => {
         assert.deepEqual(f.fixes, [], text);
       }
     });
+
+    it('under a StepLR stepped once per epoch, a patience of at least its step, so the run can reach the next rate drop', () => {
+      expectFix(
+        'GML216',
+        `
+        import torch
+        from torch.optim.lr_scheduler import StepLR
+
+        scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
+        for epoch in range(90):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+            acc1 = validate(val_loader, model)
+        `,
+        `
+        import torch
+        from torch.optim.lr_scheduler import StepLR
+
+        scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
+        # Early stopping: end training once acc1 has not improved by more than min_delta for patience epochs.
+        best_acc1 = float("-inf")
+        epochs_without_improvement = 0
+        patience = 30
+        min_delta = 0.0
+        for epoch in range(90):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+            acc1 = validate(val_loader, model)
+            if float(acc1) > best_acc1 + min_delta:
+                best_acc1 = float(acc1)
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+                if epochs_without_improvement >= patience:
+                    print(f"Early stopping: acc1 has not improved for {patience} epochs")
+                    break
+        `,
+      );
+    });
   });
 });

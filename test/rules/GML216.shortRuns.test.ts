@@ -190,5 +190,94 @@ for epoch in range(args.epochs):
       expectNone('GML216', gan('3'));
       assert.deepEqual(findings(gan('10'), 'GML216').map((f) => f.severity), ['information']);
     });
+
+    it('validation under `if validate:` that every call of the function turns off measures nothing: a short loop stays quiet', () => {
+      const run = (call: string, count = '5') => `
+        import torch
+
+        def train_model(model, train_loader, valid_loader, validate=True):
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(${count}):
+                model.train()
+                for xb, yb in train_loader:
+                    loss = torch.nn.functional.mse_loss(model(xb), yb)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                if validate:
+                    with torch.no_grad():
+                        val_loss = sum(torch.nn.functional.mse_loss(model(xb), yb).item() for xb, yb in valid_loader)
+                    print(epoch, val_loss)
+
+        ${call}
+      `;
+      expectNone('GML216', run('train_model(model, train_loader, valid_loader, validate=False)'));
+      expectNone('GML216', run('train_model(model, train_loader, valid_loader, False)\ntrain_model(model2, train_loader, valid_loader, validate=False)'));
+      // A long run that validates nothing: information, asking for a validation split, with no fix.
+      const [long] = findings(run('train_model(model, train_loader, valid_loader, validate=False)', '50'), 'GML216');
+      assert.match(long.message, /measures nothing on held-out data/);
+      assert.equal(long.fixes.length, 0);
+      // A call that validates, passes nothing (the default), or passes a flag that is not a literal: it may validate.
+      for (const call of [
+        'train_model(model, train_loader, valid_loader, validate=True)',
+        'train_model(model, train_loader, valid_loader)',
+        'train_model(model, train_loader, valid_loader, validate=False)\ntrain_model(model, train_loader, valid_loader, validate=True)',
+        'train_model(model, train_loader, valid_loader, validate=args.validate)',
+      ]) {
+        const [f] = findings(run(call), 'GML216');
+        assert.ok(f, call);
+        assert.match(f.message, /evaluates on validation data every epoch/, call);
+      }
+      // A function the file never calls: unknown, so it may validate.
+      assert.match(findings(run(''), 'GML216')[0].message, /evaluates on validation data every epoch/);
+    });
+
+    it('also through an evaluation function called only under the flag', () => {
+      expectNone('GML216', `
+        import torch
+
+        def evaluate(model, loader):
+            with torch.no_grad():
+                return sum(torch.nn.functional.mse_loss(model(x), y).item() for x, y in loader)
+
+        def fit(model, loader, optimizer, do_eval=True):
+            for epoch in range(5):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(model(x), y).backward()
+                    optimizer.step()
+                if do_eval and epoch % 2 == 0:
+                    evaluate(model, val_loader)
+
+        fit(model, train_loader, optimizer, do_eval=False)
+      `);
+    });
+
+    it('`range(1, N + 1)` and `range(start, start + N)` run N epochs', () => {
+      const loop = (count: string, before = '') => `
+        import torch
+        ${before}
+        def train(model, loader, optimizer, epochs):
+            for epoch in ${count}:
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(model(x), y).backward()
+                    optimizer.step()
+                val_loss = evaluate(model, val_loader)
+
+        train(model, train_loader, optimizer, epochs=5)
+      `;
+      for (const count of ['range(1, epochs + 1)', 'range(1, 1 + epochs)', 'range(start, start + epochs)']) {
+        const [f] = findings(loop(count, 'start = 3'), 'GML216');
+        assert.ok(f, count);
+        assert.equal(f.severity, 'information', count);
+        assert.match(f.message, /trains for 5 epochs .* With 5 epochs/, count);
+      }
+      // Not a length: `range(2, epochs + 1)` runs epochs − 1, `range(start, epochs)` ends at the count.
+      for (const count of ['range(2, epochs + 1)', 'range(start, epochs)']) {
+        const [f] = findings(loop(count), 'GML216');
+        assert.match(f.message, /a number of epochs fixed in advance/, count);
+      }
+    });
   });
 });

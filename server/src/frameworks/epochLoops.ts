@@ -7,10 +7,10 @@ import type { Semantic } from '../analysis/model/model';
 import { withItems } from '../analysis/model/navigation';
 import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
-import { lengthOf, rangeValue } from '../analysis/values';
+import { lengthOf, numberValue, rangeValue } from '../analysis/values';
 import { within } from './loops';
 import { epochCount } from './shortRuns';
-import { argumentFor, parametersOf } from './parameters';
+import { argumentFor, offInEveryCall, parameterReceiving, parametersOf } from './parameters';
 import { SET_GRAD_ENABLED } from './torch';
 import { functionsRunBy, localFunctionCalled, loopTrains, parameterName, trainingFunctionsCalled, trainsHere } from './training';
 
@@ -54,13 +54,47 @@ export function countCall(model: Semantic, iterable: Node | null, depth = 0): No
 
 /**
  * How many iterations a count call makes, when its arguments are known: literals, constants, argparse
- * defaults, or a parameter every call of the function passes the same number for (shortRuns.epochCount).
+ * defaults, or a parameter every call of the function passes the same number for (shortRuns.epochCount);
+ * else the number its length expression gives (`range(1, args.epochs + 1)` → `args.epochs`).
  */
 export function countOf(model: Semantic, count: Node, commandLine = true): number | undefined {
   // A count assigned again in later notebook cells: the evaluator reads the assignment that runs before the loop.
   const args = model.callSite(count).positional.map((a) => epochCount(model, a, 0, commandLine));
-  if (args.length === 0 || args.length > 3 || args.some((a) => a === undefined)) return undefined;
-  return lengthOf(rangeValue(args as number[]));
+  if (args.length === 0 || args.length > 3) return undefined;
+  if (args.every((a) => a !== undefined)) return lengthOf(rangeValue(args as number[]));
+  const length = countLength(model, count);
+  return length && epochCount(model, length, 0, commandLine);
+}
+
+/**
+ * The expression that says how many iterations a count call makes: `N` in `range(N)`, `range(0, N)`,
+ * `range(1, N + 1)` and `range(start, start + N)` (a step of 1 only). Undefined when no part of the
+ * call is the length (`range(start_epoch, n_epochs)`).
+ */
+export function countLength(model: Semantic, count: Node): Node | undefined {
+  const [start, stop, step] = model.callSite(count).positional;
+  if (!start) return undefined;
+  if (!stop) return start;
+  if (step && numberValue(model.evaluate(step)) !== 1) return undefined;
+  const first = numberValue(model.evaluate(start));
+  if (first === 0) return stop;
+  if (stop.type !== 'binary_operator' || stop.childForFieldName('operator')?.text !== '+') return undefined;
+  const left = stop.childForFieldName('left');
+  const right = stop.childForFieldName('right');
+  if (!left || !right) return undefined;
+  // The side that is the start again (`1`, `start_epoch`) leaves the other as the length.
+  const isStart = (n: Node) => (first !== undefined ? numberValue(model.evaluate(n)) === first : sameNameAs(model, n, start));
+  if (isStart(right)) return left;
+  if (isStart(left)) return right;
+  return undefined;
+}
+
+/** Whether two expressions are the same name or dotted name, bound to the same thing. */
+function sameNameAs(model: Semantic, a: Node, b: Node): boolean {
+  const root = (n: Node): Node => (n.type === 'attribute' ? root(n.childForFieldName('object') ?? n) : n);
+  if ((a.type !== 'identifier' && a.type !== 'attribute') || a.type !== b.type || a.text !== b.text || root(a).type !== 'identifier') return false;
+  const binding = (id: Node) => model.reachingBinding(id)?.node.id ?? model.lookup(id.text, id).map((x) => x.node.id).join(',');
+  return binding(root(a)) === binding(root(b));
 }
 
 const EPOCH_NAME = /epoch|^ep$|^e$/i;
@@ -177,11 +211,18 @@ export function unitTestAround(model: Semantic, node: Node): Node | undefined {
   return undefined;
 }
 
-/** Whether a function holds an epoch-counting loop that trains. */
+/**
+ * Whether a function holds an epoch-counting loop that trains more than one epoch: one that every
+ * call runs for exactly one epoch (`train(…, num_epochs=1)`, the count written in the file) leaves
+ * the epochs to the loop that calls it.
+ */
 function hasOwnEpochLoop(model: Semantic, fn: Node): boolean {
   const body = fn.childForFieldName('body');
   if (!body) return false;
-  return model.nodesWithin(body, 'for_statement').some((l) => countsEpochs(l) && !!countCall(model, l.childForFieldName('right')) && loopTrains(model, l));
+  return model.nodesWithin(body, 'for_statement').some((l) => {
+    const count = countsEpochs(l) ? countCall(model, l.childForFieldName('right')) : undefined;
+    return !!count && loopTrains(model, l) && countOf(model, count, false) !== 1;
+  });
 }
 
 function sameFunction(model: Semantic, a: Node, b: Node): boolean {
@@ -276,7 +317,10 @@ const HELD_OUT_METRIC = /^(val|valid|validation|test|eval|dev)_?(loss|losses|acc
 const METRIC_WORD = /loss|acc|err|f1|auc|score|ppl|perplexity|psnr|mse|mae|correct|metric|precision|recall|iou|dice|bleu/i;
 const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad', 'torch.autograd.grad_mode.inference_mode']);
 
-/** The nodes to search for evaluation: the loop, and the same-file functions it calls (two levels down). */
+/**
+ * The nodes to search for evaluation: the loop, and the same-file functions it calls (two levels
+ * down), not through calls this file never runs (see offInEveryCall).
+ */
 function regionsOf(model: Semantic, loop: Node): Node[] {
   const regions = [loop];
   const seen = new Set<number>();
@@ -285,6 +329,7 @@ function regionsOf(model: Semantic, loop: Node): Node[] {
     const next: Node[] = [];
     for (const node of frontier) {
       for (const call of model.callsWithin(node)) {
+        if (offInEveryCall(model, call.node)) continue;
         for (const fn of functionsRunBy(model, call)) {
           if (seen.has(fn.id) || (fn.startIndex <= loop.startIndex && fn.endIndex >= loop.endIndex)) continue;
           seen.add(fn.id);
@@ -364,13 +409,42 @@ export function mentionsHeldOut(node: Node): boolean {
   return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));
 }
 
-/** Whether a call evaluates: a same-file or imported `evaluate(…)` / `test_step(…)`, `model.evaluate(…)`, `self.validate()`. */
+/** Functions named for the metric they measure: `check_accuracy`, `compute_loss`, `accuracy`. */
+const METRIC_FUNCTION = /(^|_)(acc|accuracy|loss|error|f1|auc|score|perplexity|ppl|psnr|mse|mae|rmse|iou|dice|bleu)(_|$)/i;
+
+/**
+ * Whether a call evaluates: a same-file or imported `evaluate(…)` / `test_step(…)`, `model.evaluate(…)`,
+ * `self.validate()`, or a same-file function named for a metric that loops over the held-out data it
+ * is handed (`check_accuracy(model, loader_val)`, see measuresHeldOutData).
+ */
 function evaluates(model: Semantic, call: CallSite): boolean {
   const name = call.methodName;
+  if (measuresHeldOutData(model, call)) return true;
   if (!EVAL_FUNCTION.test(name)) return false;
   // `eval(…)` alone is Python's builtin; `model.eval()` only switches modes.
   if (name === 'eval') return call.callee.type === 'identifier' && !!localFunctionCalled(model, call);
   return true;
+}
+
+/**
+ * A call of a same-file function named for a metric (`check_accuracy`, `compute_loss`) that does not
+ * train and loops over the parameter receiving held-out data (`for x, y in loader:` for `loader_val`).
+ * A loss function applied to a GAN's `valid` labels does not loop over them.
+ */
+function measuresHeldOutData(model: Semantic, call: CallSite): boolean {
+  if (!METRIC_FUNCTION.test(call.methodName)) return false;
+  const fn = localFunctionCalled(model, call);
+  if (!fn || trainsHere(model, fn)) return false;
+  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  return args.some((arg) => {
+    const param = mentionsHeldOut(arg) ? parameterReceiving(model, call, fn, arg) : undefined;
+    return !!param && model.nodesWithin(fn, ['for_statement', 'for_in_clause']).some((f) => {
+      const iterable = f.childForFieldName('right');
+      const names = iterable ? (iterable.type === 'identifier' ? [iterable] : iterable.descendantsOfType('identifier')) : [];
+      // The parameter itself, not an attribute spelled the same (`self.loader`).
+      return names.some((id) => id?.text === param && !(id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id));
+    });
+  });
 }
 
 /** A parameter that says whether a function shared by training and evaluation trains: `train`, `is_train`, `training`, `is_training`. */
@@ -435,22 +509,25 @@ function guardsTraining(model: Semantic, fn: Node, flag: string, depth = 0): boo
  * flag off (`run_epoch(test_loader, train=False)`), loops over held-out data, measures under `torch.no_grad()` /
  * `torch.inference_mode()`, or stores a held-out metric in a name (`val_loss`, `test_acc`) or under a
  * literal key (`status["val_loss"] = …`, `history["val_acc"].append(…)`; a key from a variable does not count).
+ * What runs only under `if validate:` while every call of the function passes `validate=False` does not count.
  */
 export function validates(model: Semantic, loop: Node): boolean {
+  // A measurement under `if validate:` that every call of the function turns off measures nothing.
+  const runs = (n: Node) => !offInEveryCall(model, n);
   for (const region of regionsOf(model, loop)) {
-    if (model.callsWithin(region).some((c) => evaluates(model, c) || evaluatesThroughTrainFlag(model, c))) return true;
+    if (model.callsWithin(region).some((c) => runs(c.node) && (evaluates(model, c) || evaluatesThroughTrainFlag(model, c)))) return true;
     for (const inner of model.nodesWithin(region, 'for_statement')) {
       const iterable = inner.childForFieldName('right');
-      if (inner.id !== loop.id && iterable && mentionsHeldOut(iterable)) return true;
+      if (inner.id !== loop.id && iterable && mentionsHeldOut(iterable) && runs(inner)) return true;
     }
     for (const w of model.nodesWithin(region, 'with_statement')) {
-      if (withItems(w).some((i) => isNoGrad(model, i.value)) && measures(model, w.childForFieldName('body'))) return true;
+      if (withItems(w).some((i) => isNoGrad(model, i.value)) && measures(model, w.childForFieldName('body')) && runs(w)) return true;
     }
     if (region.type === 'function_definition' && model.decoratorsOf(region).some((d) => isNoGrad(model, d)) && measures(model, region.childForFieldName('body'))) return true;
     for (const a of model.nodesWithin(region, ['assignment', 'augmented_assignment'])) {
-      if (storedMetricNames(a.childForFieldName('left')).some((n) => HELD_OUT_METRIC.test(n))) return true;
+      if (storedMetricNames(a.childForFieldName('left')).some((n) => HELD_OUT_METRIC.test(n)) && runs(a)) return true;
     }
-    if (model.callsWithin(region).some(appendsHeldOutMetric)) return true;
+    if (model.callsWithin(region).some((c) => appendsHeldOutMetric(c) && runs(c.node))) return true;
   }
   return false;
 }

@@ -73,3 +73,29 @@ export function holdsForValue(model: Semantic, expr: Node, test: (value: Node) =
   const args = argumentsFor(model, expr);
   return !!args && args.length > 0 && args.every(test);
 }
+
+/**
+ * Whether a node runs only in the branch of an `if flag:` (also `if flag and …:`) whose flag is a
+ * parameter that every call of its function in the file passes a literal `False` for
+ * (`train_model(…, validate=False)`): code this file never runs. A flag with no call to read, or a
+ * call passing anything else or nothing for it, is unknown: false.
+ */
+export function offInEveryCall(model: Semantic, node: Node): boolean {
+  let child = node;
+  for (const a of model.ancestors(node)) {
+    if (a.type === 'if_statement' && a.childForFieldName('consequence')?.id === child.id && conditionOffInEveryCall(model, a.childForFieldName('condition'))) return true;
+    child = a;
+  }
+  return false;
+}
+
+function conditionOffInEveryCall(model: Semantic, condition: Node | null): boolean {
+  if (!condition) return false;
+  if (condition.type === 'parenthesized_expression') return conditionOffInEveryCall(model, condition.namedChild(0));
+  if (condition.type === 'boolean_operator' && condition.childForFieldName('operator')?.type === 'and') {
+    return conditionOffInEveryCall(model, condition.childForFieldName('left')) || conditionOffInEveryCall(model, condition.childForFieldName('right'));
+  }
+  if (!isParameter(model, condition)) return false;
+  const args = argumentsFor(model, condition);
+  return !!args && args.length > 0 && args.every((arg) => arg.type === 'false');
+}

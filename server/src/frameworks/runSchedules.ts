@@ -11,6 +11,7 @@ import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
 import { numberValue } from '../analysis/values';
 import { classMethods, localClassOf } from './callbacks';
+import { countLength, isPhaseLoop } from './epochLoops';
 import { kerasName } from './keras';
 
 /** How a schedule's length argument counts: in epochs (a literal equal to the run's counts), or in steps (only a name does). */
@@ -231,23 +232,118 @@ export function lightningRunSchedule(model: Semantic, trainer: CallSite, moduleC
 
 /**
  * The schedule that spans a custom loop's run: a known schedule built in the loop's function (or at
- * module level for a module-level loop) whose length is the loop's count (`range(n_epochs)` →
- * `CosineAnnealingLR(opt, T_max=n_epochs)`, `OneCycleLR(…, epochs=n_epochs, …)`), or SWA there.
+ * module level for a module-level loop) whose length is the loop's count (`range(n_epochs)` or
+ * `range(1, n_epochs + 1)` → `CosineAnnealingLR(opt, T_max=n_epochs)`, `OneCycleLR(…, epochs=n_epochs, …)`),
+ * or SWA there.
  */
 export function loopRunSchedule(model: Semantic, loop: Node, count: Node, epochs: number | undefined): RunSchedule | undefined {
   const range = model.callSite(count);
   const stop = range.positional.length >= 2 ? range.positional[1] : range.positional[0];
   if (!stop) return undefined;
-  const isCount = sameCountName(model, stop);
-  // Found by the names they are spelled with (anywhere in the file, not only the loop's part of it),
-  // then kept when built in the loop's function before its end.
+  // The count's name is its end (`range(start_epoch, n_epochs)`) or its length (`range(1, n_epochs + 1)`).
+  const length = countLength(model, count);
+  const names = [sameCountName(model, stop), ...(length && length.id !== stop.id ? [sameCountName(model, length)] : [])];
+  const isCount: CountTest = (expr) => names.some((test) => test(expr));
+  const schedule = builtForLoop(model, loop, SIZED_SCHEDULES.keys()).find((c) => sizedSchedule(model, c, isCount, epochs) && !neverUsed(model, c));
+  if (schedule) return { call: schedule, kind: 'learning-rate' };
+  const swa = builtForLoop(model, loop, SWA_CLASSES).find(swaCall);
+  return swa && { call: swa, kind: 'averaging' };
+}
+
+/**
+ * Whether a call's result is assigned to a plain name that nothing reads (`scheduler = …` then
+ * `scheduler=None` handed on): it schedules nothing. Every spelling of the name that can see this
+ * binding counts as a read; one in a function that binds the name itself (a parameter `scheduler`) does not.
+ */
+function neverUsed(model: Semantic, call: CallSite): boolean {
+  const statement = model.parentOf(call.node);
+  const target = statement?.type === 'assignment' && statement.childForFieldName('right')?.id === call.node.id ? statement.childForFieldName('left') : null;
+  if (target?.type !== 'identifier') return false;
+  const ours = new Set(model.lookup(target.text, target).map((b) => b.node.id));
+  // The name of a keyword argument (`train(…, scheduler=None)`) or of a parameter (`def log(scheduler=None)`) reads nothing.
+  const namesOnly = (id: Node) => {
+    const parent = model.parentOf(id);
+    if (parent?.type === 'parameters' || parent?.type === 'typed_parameter') return true;
+    return (parent?.type === 'keyword_argument' || parent?.type === 'default_parameter' || parent?.type === 'typed_default_parameter') && parent.childForFieldName('name')?.id === id.id;
+  };
+  return model.identifiers(target.text).every((id) => id.id === target.id || namesOnly(id) || !model.lookup(id.text, id).some((b) => ours.has(b.node.id)));
+}
+
+/**
+ * Calls of these classes built in a loop's function (or at module level for a module-level loop)
+ * before the loop ends: found by the names they are spelled with (anywhere in the file, not only the
+ * loop's part of it), then kept by where they are.
+ */
+function builtForLoop(model: Semantic, loop: Node, classes: Iterable<string>): CallSite[] {
   const fn = model.enclosingFunction(loop);
   const beside = (c: CallSite) => c.node.startIndex < loop.endIndex && model.enclosingFunction(c.node)?.id === fn?.id;
-  const spelled = (names: Iterable<string>) => [...new Set([...names].map(lastName))].flatMap((name) => model.callsNamed(name)).filter(beside);
-  const schedule = spelled(SIZED_SCHEDULES.keys()).find((c) => sizedSchedule(model, c, isCount, epochs));
-  if (schedule) return { call: schedule, kind: 'learning-rate' };
-  const swa = spelled(SWA_CLASSES).find(swaCall);
-  return swa && { call: swa, kind: 'averaging' };
+  return [...new Set([...classes].map(lastName))].flatMap((name) => model.callsNamed(name)).filter(beside);
+}
+
+/** Step schedules: they lower the rate at set epochs, the first after `step_size` or the first milestone. */
+const STEP_LR = 'torch.optim.lr_scheduler.StepLR';
+const MULTI_STEP_LR = 'torch.optim.lr_scheduler.MultiStepLR';
+
+/** A step schedule of a custom loop, and the most epochs it keeps one learning rate before lowering it. */
+export interface StepSchedule {
+  call: CallSite;
+  epochs: number;
+}
+
+/**
+ * The step schedule a custom epoch loop steps once per epoch (`scheduler.step()` in the loop itself,
+ * none inside a batch loop): a `StepLR` with a known `step_size`, or a `MultiStepLR` with known
+ * milestones, built for the loop (see builtForLoop); with the longest stretch of epochs at one rate
+ * before a drop (the step size; the largest gap between milestones, counted from epoch 0). A stop
+ * with less patience can end the run on a plateau that the next drop would have left.
+ */
+export function loopStepSchedule(model: Semantic, loop: Node): StepSchedule | undefined {
+  for (const call of builtForLoop(model, loop, [STEP_LR, MULTI_STEP_LR])) {
+    const epochs = call.qualifiedName === STEP_LR ? stepSize(model, call) : call.qualifiedName === MULTI_STEP_LR ? longestMilestoneGap(model, call) : undefined;
+    if (epochs === undefined || !steppedPerEpoch(model, call, loop)) continue;
+    return { call, epochs };
+  }
+  return undefined;
+}
+
+function stepSize(model: Semantic, call: CallSite): number | undefined {
+  const arg = call.argument('step_size', 1);
+  const size = arg && numberValue(model.evaluate(arg));
+  return size !== undefined && Number.isInteger(size) && size > 0 ? size : undefined;
+}
+
+function longestMilestoneGap(model: Semantic, call: CallSite): number | undefined {
+  const arg = call.argument('milestones', 1);
+  const value = arg && model.evaluate(arg);
+  if (!value || (value.kind !== 'list' && value.kind !== 'tuple') || value.items.length === 0) return undefined;
+  const milestones = value.items.map(numberValue);
+  if (milestones.some((m) => m === undefined || !Number.isInteger(m) || m <= 0)) return undefined;
+  const sorted = [0, ...(milestones as number[]).sort((a, b) => a - b)];
+  return Math.max(...sorted.slice(1).map((m, i) => m - sorted[i]));
+}
+
+/**
+ * Whether the schedule is stepped in the epoch loop itself (also inside its loop over phases,
+ * `for phase in ["train", "val"]:`), and never inside a loop within it (a batch loop).
+ */
+function steppedPerEpoch(model: Semantic, schedule: CallSite, loop: Node): boolean {
+  const steps = model.callsOnResultOf(schedule, ['step']).filter((c) => c.node.startIndex >= loop.startIndex && c.node.endIndex <= loop.endIndex);
+  const fn = model.enclosingFunction(loop);
+  const inLoop = (c: CallSite) => {
+    const loops = model.enclosingLoops(c.node);
+    const at = loops.findIndex((l) => l.id === loop.id);
+    return at >= 0 && loops.slice(0, at).every((l) => isPhaseLoop(model, l)) && model.enclosingFunction(c.node)?.id === fn?.id;
+  };
+  return steps.length > 0 && steps.every(inLoop);
+}
+
+/** The sentence for a loop whose step schedule keeps one rate for as long as the run: no patience could act in it. */
+export function stepScheduleNote(found: StepSchedule, epochs: number): string {
+  return (
+    `Its learning-rate schedule (\`${found.call.callee.text}(…)\`) keeps one rate for up to ${found.epochs} epochs before lowering it, ` +
+    `so a stop would need a patience of at least ${found.epochs} epochs, which leaves nothing to save in these ${epochs}: no fix is offered; ` +
+    'if the last epochs do not help, shorten the schedule and the run together.'
+  );
 }
 
 /** The sentence every early-stopping rule says of a run whose schedule spans it. */

@@ -3,7 +3,7 @@ import type { Node } from '../analysis/parser';
 import type { Range, TextEdit } from '../analysis/types';
 import type { Edits } from '../fixes/edits';
 import { REINFORCEMENT_LEARNING_PACKAGES, canStopEarly, epochLoop, epochMetric, validates, type EpochLoop, type EpochMetric } from '../frameworks/epochLoops';
-import { loopRunSchedule, runScheduleNote } from '../frameworks/runSchedules';
+import { loopRunSchedule, loopStepSchedule, runScheduleNote, stepScheduleNote } from '../frameworks/runSchedules';
 import { epochsWord, isShortRun, patienceForRun, shortRunBound, tooShortToStop } from '../frameworks/shortRuns';
 import { defineRule, type ReportedFix } from './rule';
 
@@ -141,7 +141,8 @@ function loopText(found: EpochLoop): string {
  * epoch (`epoch`, `ep`, `e`), else the outermost. Left alone, because they are not epoch loops:
  *
  * - a loop that trains only by calling a function with its own epoch loop (folds, repeated runs) —
- *   that function's loop is the one reported;
+ *   that function's loop is the one reported; a function that every call in the file runs for one
+ *   epoch (`train(…, num_epochs=1)`) has no epoch loop of its own, so the loop calling it is reported;
  * - a counting loop inside a function that is itself called from a counting loop (the batch loop
  *   `for i in range(0, n, bptt)` of a `train()` called once per epoch);
  * - a step budget: a loop that trains one batch per iteration (no data loop inside it trains) and
@@ -154,7 +155,8 @@ function loopText(found: EpochLoop): string {
  *
  * The finding is a **warning** when the loop measures a validation metric every epoch — it (or a
  * function of this file it calls) calls an evaluation function (`evaluate`, `validate`, `test`,
- * `test_step`, `model.evaluate`, …), runs the function that trains over held-out data with its
+ * `test_step`, `model.evaluate`, …) or a function of this file named for a metric that loops over the
+ * held-out data it is handed (`check_accuracy(model, loader_val)`), runs the function that trains over held-out data with its
  * training flag off (`run_epoch(model, test_loader, train=False)`, also `is_train=False`,
  * `training=False`, by keyword or position, when that function guards its training with the flag:
  * `if train:` around the backward or optimizer step, `with torch.set_grad_enabled(train):`, or the
@@ -163,12 +165,17 @@ function loopText(found: EpochLoop): string {
  * `torch.inference_mode()` (a loop there over the model's weights, such as a DINO or MoCo teacher
  * updated from the student, measures nothing), or stores a held-out metric in a name (`val_loss`,
  * `test_acc`) or under a string-literal key (`status["val_loss"] = …`, `history["val_acc"].append(…)`;
- * a key built from a variable does not count) — since the metric to stop on is already there. It is **information** when the loop validates nothing (GAN and style
+ * a key built from a variable does not count) — since the metric to stop on is already there. A
+ * measurement that runs only under `if validate:` (also `if validate and …:`), where `validate` is a
+ * parameter of its function that every call in the file passes a literal `False` for
+ * (`train_model(…, validate=False)`), measures nothing; a call passing anything else, or nothing, may
+ * validate. It is **information** when the loop validates nothing (GAN and style
  * transfer loops, fine-tuning with evaluation only at the end): the message then says to hold out a
  * validation split first.
  *
  * The epoch count is read as far as the file says it: a literal, a constant, an argparse option's
- * default (`range(args.epochs)` with `default=90`), or a parameter of the loop's function that every
+ * default (`range(args.epochs)` with `default=90`; `range(1, N + 1)` and `range(start, start + N)`
+ * run N epochs), or a parameter of the loop's function that every
  * call in the file passes the same such number for (`def train(…, num_epochs): for epoch in
  * range(num_epochs)` called as `train(…, num_epochs=5)` trains 5 epochs). A count it cannot read
  * (`range(cfg.epochs)`, or calls passing different numbers) is unknown, so such a loop is reported
@@ -188,11 +195,15 @@ function loopText(found: EpochLoop): string {
  * A loop whose learning-rate schedule spans it is reported as information, with no fix: a
  * `OneCycleLR`, `CosineAnnealingLR`, `PolynomialLR`, timm `CosineLRScheduler` or Transformers
  * `get_*_schedule_with_warmup` / `get_scheduler` built before the loop in its function (or module)
- * whose length is the loop's count — the same name (`range(n_epochs)` and `T_max=n_epochs`, also inside
- * `n_epochs * len(train_loader)` and through names assigned once) or, for a length in epochs, the same
- * literal — or an SWA phase there (`AveragedModel` without an EMA function, `SWALR`). Stopping early
- * would cut the schedule before the rate anneals and change the experiment. `StepLR(step_size=30)` in
- * a 30-epoch loop, or a cosine over another length, does not count.
+ * whose length is the loop's count — the same name (`range(n_epochs)`, or `range(1, n_epochs + 1)`, and
+ * `T_max=n_epochs`, also inside `n_epochs * len(train_loader)` and through names assigned once) or, for a
+ * length in epochs, the same literal — or an SWA phase there (`AveragedModel` without an EMA function,
+ * `SWALR`). Stopping early would cut the schedule before the rate anneals and change the experiment. A
+ * cosine over another length does not count, nor does a schedule assigned to a name the file never
+ * reads (built, then `scheduler=None` handed to the training function). A step schedule stepped once per epoch (`StepLR` with a
+ * known `step_size`, `MultiStepLR` with known milestones) sets the fix's patience instead (see Fix
+ * safety); when that patience is as long as the run (`StepLR(step_size=30)` in a 30-epoch loop), the
+ * finding is information with no fix, as for a schedule sized to the run.
  *
  * ## Why
  *
@@ -300,7 +311,12 @@ function loopText(found: EpochLoop): string {
  * statements after it are then skipped on the last epoch. A patience of 5 epochs
  * (1 or 2 in a loop of 3 to 9 epochs) and `min_delta = 0.0` are starting points: a noisy validation curve, or a learning-rate schedule
  * with warm restarts, may need more patience, and a warm-up phase may need the check to start
- * later. The comparison converts the metric with `float(…)`, which works for Python numbers, NumPy
+ * later. Under a step schedule stepped once per epoch (in the epoch loop, or in its loop over phases
+ * such as `for phase in ["train", "val"]`), the patience is at least the longest stretch
+ * of epochs at one learning rate — `StepLR`'s `step_size`, or the largest gap between `MultiStepLR`'s
+ * milestones counted from epoch 0 (literal values only) — so a plateau before a rate drop cannot end
+ * the run (`StepLR(step_size=30)` over 90 epochs: patience 30); a schedule stepped every batch, or one
+ * whose step is not known, keeps the usual patience. The comparison converts the metric with `float(…)`, which works for Python numbers, NumPy
  * scalars and one-element PyTorch and TensorFlow tensors (and waits for a GPU tensor once per epoch).
  *
  * ## Measured here
@@ -376,10 +392,22 @@ export const loopNoEarlyStopping = defineRule({
         });
         continue;
       }
+      // A step schedule (`StepLR(step_size=30)`) may hold one rate for a long plateau: the patience waits
+      // at least that long, and a run no longer than that has no epoch such a stop could save.
+      const steps = loopStepSchedule(model, loop);
+      if (steps && found.epochs !== undefined && steps.epochs >= found.epochs) {
+        report({
+          range,
+          severity: 'information',
+          message: `${head} and evaluates on validation data every epoch, but nothing ends it when the validation metric stops improving. ${stepScheduleNote(steps, found.epochs)}`,
+        });
+        continue;
+      }
+      const patienceFor = (epochs: number | undefined) => Math.max(patienceForRun(epochs, PATIENCE), steps?.epochs ?? 0);
       const metric = epochMetric(model, loop);
       if (short) {
         const n = found.epochs!;
-        const patience = patienceForRun(n, PATIENCE);
+        const patience = patienceFor(n);
         const fix = metric && patienceFix(model, edits, loop, metric, patience);
         report({
           range,
@@ -391,7 +419,7 @@ export const loopNoEarlyStopping = defineRule({
         });
         continue;
       }
-      const fix = metric && patienceFix(model, edits, loop, metric);
+      const fix = metric && patienceFix(model, edits, loop, metric, patienceFor(found.epochs));
       report({
         range,
         // An unknown count may be small, and a command-line default may be overridden: worth a look, not a warning.
