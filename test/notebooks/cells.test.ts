@@ -67,12 +67,14 @@ describe('IPython masking', () => {
 
 describe('position map', () => {
   const cells = [code('import torch\nx = 1'), md('# Title\ntext'), code(''), code('a = 2\r\nb = 3\r\n')];
-  const nb = new ConcatenatedNotebook(cells);
+  // Built once the parser is ready (the tests run after useParser's setup): joining reads the cells' syntax.
+  let joined: ConcatenatedNotebook | undefined;
+  const notebook = () => (joined ??= new ConcatenatedNotebook(cells));
 
   it('joins code cells line by line, skipping markdown and keeping empty cells as a line', () => {
-    assert.equal(nb.text, 'import torch\nx = 1\n\na = 2\r\nb = 3\r\n');
+    assert.equal(notebook().text, 'import torch\nx = 1\n\na = 2\r\nb = 3\r\n');
     assert.deepEqual(
-      nb.cells.map((c) => [c.index, c.startLine, c.lineCount]),
+      notebook().cells.map((c) => [c.index, c.startLine, c.lineCount]),
       [
         [0, 0, 2],
         [2, 2, 1],
@@ -82,14 +84,14 @@ describe('position map', () => {
   });
 
   it('maps cell positions to the joined text and back', () => {
-    assert.deepEqual(nb.toJoined(3, { line: 1, character: 4 }), { line: 4, character: 4 });
-    assert.deepEqual(nb.toJoined(0, { line: 1, character: 2 }), { line: 1, character: 2 });
-    assert.equal(nb.toJoined(1, { line: 0, character: 0 }), undefined, 'markdown cells are not in the joined text');
-    const back = nb.fromJoined({ line: 4, character: 4 });
+    assert.deepEqual(notebook().toJoined(3, { line: 1, character: 4 }), { line: 4, character: 4 });
+    assert.deepEqual(notebook().toJoined(0, { line: 1, character: 2 }), { line: 1, character: 2 });
+    assert.equal(notebook().toJoined(1, { line: 0, character: 0 }), undefined, 'markdown cells are not in the joined text');
+    const back = notebook().fromJoined({ line: 4, character: 4 });
     assert.equal(back?.cell.index, 3);
     assert.deepEqual(back?.position, { line: 1, character: 4 });
-    assert.equal(nb.fromJoined({ line: 2, character: 0 })?.cell.index, 2);
-    assert.equal(nb.fromJoined({ line: 9, character: 0 }), undefined);
+    assert.equal(notebook().fromJoined({ line: 2, character: 0 })?.cell.index, 2);
+    assert.equal(notebook().fromJoined({ line: 9, character: 0 }), undefined);
   });
 });
 
@@ -151,6 +153,24 @@ describe('notebook analysis', () => {
     const cells = [code('from sklearn.model_selection import GridSearchCV'), md('text'), code('s = GridSearchCV(est, {"a": [1, 2, 3, 4]})')];
     assert.deepEqual(analyzeNotebook(cells, { config }).findings.map((f) => [f.cell, f.finding.code]), [[2, 'GML201']]);
     assert.deepEqual(analyzeNotebook([cells[2]], { config }).findings, []);
+  });
+
+  it('a cell that does not parse cannot hide the next cells\' findings (Jupyter compiles each cell alone)', () => {
+    const search = code('s = GridSearchCV(est, {"a": [1, 2, 3, 4]})');
+    for (const broken of ['x = 1 +', 'model = <YOUR CODE>', 'plt.plot(history["loss"]', 'print("unclosed']) {
+      const cells = [code('from sklearn.model_selection import GridSearchCV'), code(`y = 2\n${broken}`), search];
+      const analysis = analyzeNotebook(cells, { config });
+      assert.deepEqual(analysis.findings.map((f) => [f.cell, f.finding.code]), [[2, 'GML201']], broken);
+      // Only the statement that does not parse is masked: the rest of its cell is still read.
+      assert.match(analysis.notebook.text, /^y = 2$/m, broken);
+    }
+  });
+
+  it('an error that stays inside its cell is left to the parser (the cell is not masked)', () => {
+    const cells = [code('from sklearn.model_selection import GridSearchCV'), code('s = GridSearchCV(est, {"a": [1, 2, 3, 4]})\nx = 1 +\ny = 3'), code('z = 4')];
+    const notebook = new ConcatenatedNotebook(cells);
+    assert.equal(notebook.text, cells.map((c) => c.text).join('\n'));
+    assert.deepEqual(analyzeNotebook(cells, { config }).findings.map((f) => [f.cell, f.finding.code]), [[1, 'GML201']]);
   });
 
   it('honours a suppression comment on the cell line', () => {

@@ -7,7 +7,7 @@
 // which lines IPython would hand to a magic; all findings still come from the parse tree.
 import { analyzeText, analyzeTree, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze';
 import type { PythonDocument } from '../analysis/document';
-import type { Node } from '../analysis/parser';
+import { parsePython, type Node } from '../analysis/parser';
 import { SourceText } from '../analysis/sourceText';
 import type { Finding, Fix, Position, Range, TextEdit } from '../analysis/types';
 import { applicableFix, parsesCleanly } from '../fixes/fixAll';
@@ -264,6 +264,60 @@ function eolOf(text: string): string {
   return '\n';
 }
 
+/**
+ * Jupyter compiles each cell on its own: a cell with a syntax error (an exercise's `model = <YOUR
+ * CODE>`, a line cut short) runs nothing, and the cells after it run as usual. In the joined text
+ * the parser's error recovery can run on past the cell's end and swallow the statements of the next
+ * cells. Where an error does, the cell's statements that do not parse are masked (the whole cell
+ * when that is not enough), as IPython syntax is, so that the cells after it are read as they run.
+ * An error that stays inside its cell (a line being typed) is left to the parser's recovery.
+ */
+function containSpilledErrors(cells: CellSpan[]): void {
+  if (cells.length < 2) return;
+  const tree = parsePython(cells.map((c) => c.masked).join('\n'));
+  const spilling = new Set<CellSpan>();
+  try {
+    if (!tree.rootNode.hasError) return;
+    // A top-level statement with an error that runs on past the end of the cell it starts in.
+    let c = 0;
+    for (const statement of tree.rootNode.children) {
+      if (!statement || !(statement.hasError || statement.type === 'ERROR')) continue;
+      while (c + 1 < cells.length && cells[c + 1].startLine <= statement.startPosition.row) c++;
+      const cell = cells[c];
+      if (statement.endPosition.row >= cell.startLine + cell.lineCount) spilling.add(cell);
+    }
+  } finally {
+    tree.delete();
+  }
+  for (const cell of spilling) maskUnparsedStatements(cell);
+}
+
+/** Masks a cell's top-level statements that hold a syntax error; the whole cell when the rest still does not parse. */
+function maskUnparsedStatements(cell: CellSpan): void {
+  const lines = splitLines(cell.masked);
+  const breaks = lineBreaks(cell.masked);
+  const blankLines = (from: number, to: number) => {
+    for (let l = from; l <= to && l < lines.length; l++) {
+      if (!lines[l].length) continue;
+      lines[l] = blank(lines[l]);
+      cell.spans.push({ line: l, start: 0, end: lines[l].length });
+    }
+  };
+  const tree = parsePython(cell.masked);
+  try {
+    for (const statement of tree.rootNode.children) {
+      if (statement && (statement.hasError || statement.type === 'ERROR')) blankLines(statement.startPosition.row, statement.endPosition.row);
+    }
+  } finally {
+    tree.delete();
+  }
+  cell.masked = join(lines, breaks);
+  if (!parsesCleanly(cell.masked)) {
+    blankLines(0, lines.length - 1);
+    cell.masked = join(lines, breaks);
+  }
+}
+
 export class ConcatenatedNotebook {
   /** The joined Python text of the code cells. */
   readonly text: string;
@@ -281,6 +335,7 @@ export class ConcatenatedNotebook {
       cells.push({ index, uri: input.uri, original: input.text, masked, startLine: line, lineCount, eol: eolOf(input.text), spans });
       line += lineCount;
     });
+    containSpilledErrors(cells);
     this.cells = cells;
     this.byIndex = new Map(cells.map((c) => [c.index, c]));
     this.text = cells.map((c) => c.masked).join('\n');
