@@ -186,7 +186,8 @@ export const kerasFp32Policy = defineRule({
     // The policy is global: a GradientTape step of this file whose hand-written loss it would break.
     let mixing: Node | undefined | null = null;
     // One policy line covers every fit of the file: one finding, at the first fit it would cover.
-    const reported = facts.buildsKerasModel ? facts.kerasFits : facts.kerasModelFits;
+    // Whether the file builds a Keras model is asked only when a fit's receiver is unknown: it resolves every call.
+    const reported = facts.kerasFits.length > facts.kerasModelFits.length && facts.buildsKerasModel ? facts.kerasFits : facts.kerasModelFits;
     for (const fit of fits) {
       if (reported[0]?.id !== fit.node.id) continue;
       if (mixing === null) mixing = (facts.tapeSteps ? facts.tapeLossMixing[0] : undefined) ?? facts.ownLossMixing[0];
