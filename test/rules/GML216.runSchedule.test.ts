@@ -83,6 +83,33 @@ describe('GML216 loop-no-early-stopping: a schedule that spans the run', () => {
     assert.equal(finding.fixes.length, 0);
   });
 
+  it('a schedule over `args.max_train_steps`, which the file sets from the epoch count (the transformers no_trainer scripts): information, no fix', () => {
+    const [finding] = expectFindings(`
+      import argparse, math
+      import torch
+      from transformers import get_scheduler
+
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--num_train_epochs", type=int, default=3)
+      parser.add_argument("--max_train_steps", type=int, default=None)
+      args = parser.parse_args()
+      optimizer = torch.optim.AdamW(model.parameters())
+      steps_per_epoch = math.ceil(len(train_dataloader))
+      if args.max_train_steps is None:
+          args.max_train_steps = args.num_train_epochs * steps_per_epoch
+      lr_scheduler = get_scheduler("linear", optimizer=optimizer, num_warmup_steps=0, num_training_steps=args.max_train_steps)
+      for epoch in range(args.num_train_epochs):
+      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ GML216: evaluates on validation data every epoch
+          for x in train_dataloader:
+              loss = model(x).pow(2).mean()
+              loss.backward(); optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
+          with torch.no_grad():
+              eval_loss = sum(model(x).pow(2).mean() for x in eval_dataloader) / len(eval_dataloader)
+    `);
+    assert.equal(finding.severity, 'information');
+    assert.equal(finding.fixes.length, 0);
+  });
+
   it('a schedule built but never used (only `scheduler=None` handed on) spans nothing: the warning keeps its fix', () => {
     const text = loop('CosineAnnealingLR(optimizer, T_max=n_epochs)', 'n_epochs')
       .replace('^'.repeat(31), '^'.repeat('for epoch in range(n_epochs)'.length))

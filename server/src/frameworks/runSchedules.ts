@@ -74,9 +74,27 @@ export function builtFromCount(model: Semantic, expr: Node, isCount: CountTest, 
     const binding = model.reachingBinding(expr);
     return binding?.kind === 'assign' && !!binding.value && builtFromCount(model, binding.value, isCount, depth + 1);
   }
-  if (expr.type === 'attribute') return false;
+  // `args.max_train_steps = args.num_train_epochs * steps_per_epoch` (the transformers no_trainer scripts):
+  // an attribute is built from the count where the file assigns it so. Taken so, the fix is withheld.
+  if (expr.type === 'attribute') return attributeAssignments(model, expr).some((value) => builtFromCount(model, value, isCount, depth + 1));
   if (expr.type === 'lambda' || expr.type === 'string') return false;
   return expr.namedChildren.some((c) => !!c && builtFromCount(model, c, isCount, depth + 1));
+}
+
+/** The values the file assigns to the same dotted name as `attribute` (`args.max_train_steps = …`), in its scope. */
+function attributeAssignments(model: Semantic, attribute: Node): Node[] {
+  const name = attribute.childForFieldName('attribute')?.text;
+  if (!name || attribute.text.startsWith('self.')) return [];
+  const scope = model.scopeOf(attribute);
+  const values: Node[] = [];
+  for (const id of model.identifiers(name)) {
+    const target = model.parentOf(id);
+    const assignment = target && model.parentOf(target);
+    if (target?.type !== 'attribute' || target.text !== attribute.text || assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== target.id) continue;
+    const value = assignment.childForFieldName('right');
+    if (value && model.scopeOf(assignment).id === scope.id) values.push(value);
+  }
+  return values;
 }
 
 /** Whether a known schedule call's length is the run's: built from its count's name, or (for a length in epochs) the same literal number. */

@@ -196,7 +196,8 @@ function loopText(found: EpochLoop): string {
  * `OneCycleLR`, `CosineAnnealingLR`, `PolynomialLR`, timm `CosineLRScheduler` or Transformers
  * `get_*_schedule_with_warmup` / `get_scheduler` built before the loop in its function (or module)
  * whose length is the loop's count — the same name (`range(n_epochs)`, or `range(1, n_epochs + 1)`, and
- * `T_max=n_epochs`, also inside `n_epochs * len(train_loader)` and through names assigned once) or, for a
+ * `T_max=n_epochs`, also inside `n_epochs * len(train_loader)`, through names assigned once and through
+ * an attribute the file sets from it, `args.max_train_steps = args.num_train_epochs * steps`) or, for a
  * length in epochs, the same literal — or an SWA phase there (`AveragedModel` without an EMA function,
  * `SWALR`). Stopping early would cut the schedule before the rate anneals and change the experiment. A
  * cosine over another length does not count, nor does a schedule assigned to a name the file never
