@@ -587,4 +587,29 @@ describe('GML104 lightning-fp32', () => {
     expectNone('GML104', script(32, false));
     expectFindings(script(256, true));
   });
+  it('ties a fit to the Trainer each branch of an if/else binds to the name (rasbt ch13: gpus=1 when CUDA is available)', () => {
+    const script = (width: number, flagged: boolean) => `
+      import torch
+      import pytorch_lightning as pl
+      from torch import nn
+
+      class MultiLayerPerceptron(pl.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.model = nn.Sequential(nn.Flatten(), nn.Linear(784, ${width}), nn.ReLU(), nn.Linear(${width}, 10))
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return nn.functional.cross_entropy(self.model(x), y)
+
+      mnistclassifier = MultiLayerPerceptron()
+      if torch.cuda.is_available():
+          trainer = pl.Trainer(max_epochs=10, gpus=1)${flagged ? '\n      #             ^^^^^^^^^^ GML104' : ''}
+      else:
+          trainer = pl.Trainer(max_epochs=10)${flagged ? '\n      #             ^^^^^^^^^^ GML104' : ''}
+      trainer.fit(model=mnistclassifier, datamodule=mnist_dm)
+    `;
+    expectNone('GML104', script(32, false));
+    expectFindings(script(256, true));
+  });
 });
