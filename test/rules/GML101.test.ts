@@ -426,6 +426,30 @@ describe('GML101 fp32-training-loop', () => {
     `);
   });
 
+  it('flags Accelerator(**kwargs) when the dict built here only ever gets literal keys other than mixed_precision', () => {
+    // The transformers *_no_trainer examples: `accelerator_log_kwargs` gets log_with / project_dir only.
+    const script = (extra: string, flagged: boolean) => `
+      import torch
+      from accelerate import Accelerator
+      accelerator_log_kwargs = {}
+      if args.with_tracking:
+          accelerator_log_kwargs["log_with"] = args.report_to
+          accelerator_log_kwargs["project_dir"] = args.output_dir
+      ${extra}
+      accelerator = Accelerator(gradient_accumulation_steps=1, **accelerator_log_kwargs)
+      for x, y in loader:
+          loss = criterion(model(x), y)
+          accelerator.backward(loss)${flagged ? '\n      #   ^^^^^^^^^^^^^^^^^^^^^^^^^^ GML101' : ''}
+          opt.step()
+    `;
+    expectFindings(script('', true));
+    // A key that may be mixed_precision, a dict merged in, or the dict handed to a function: unknown.
+    expectNone('GML101', script('accelerator_log_kwargs["mixed_precision"] = args.mixed_precision', false));
+    expectNone('GML101', script('accelerator_log_kwargs[key] = value', false));
+    expectNone('GML101', script('accelerator_log_kwargs.update(extra_kwargs)', false));
+    expectNone('GML101', script('configure(accelerator_log_kwargs)', false));
+  });
+
   // ---- what it ignores --------------------------------------------------------------------------
 
   it('ignores a backward call outside any loop', () => {
@@ -641,6 +665,30 @@ describe('GML101 fp32-training-loop', () => {
   });
 
   describe('model size: a small model built in the file is left alone', () => {
+    it('reads nn.Sequential(*layers) from the layers a list collects (append, extend, +=) in a loop over literal widths', () => {
+      const script = (widths: string, more: string, flagged: boolean) => `
+        import torch
+        from torch import nn
+        layers = [nn.Flatten()]
+        for width in ${widths}:
+            layers.append(nn.Linear(784, width))
+            layers.extend([nn.ReLU()])
+        layers += [nn.Linear(16, 10)]
+        ${more}
+        model = nn.Sequential(*layers).cuda()
+        optimizer = torch.optim.Adam(model.parameters())
+        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()${flagged ? '\n        #   ^^^^^^^^^^^^^^^ GML101' : ''}
+            optimizer.step()
+      `;
+      expectNone('GML101', script('(32, 16)', '', false));
+      expectFindings(script('(64, 16)', '', true));
+      // A list handed elsewhere, or widths that are not literal: unknown.
+      expectFindings(script('(32, 16)', 'add_head(layers)', true));
+      expectFindings(script('sizes', '', true));
+    });
+
     // The model of PyTorch's classification tutorials: its widths, the training loop, a run-time device.
     const circle = (layers: string, call = 'CircleModel()', header = '') => `
       import torch

@@ -521,4 +521,95 @@ describe('GML104 lightning-fp32', () => {
     expectNone('GML104', script(10, false));
     expectFindings(script(512, true));
   });
+  it('reads the layers a LightningModule collects in a list over a literal tuple of widths (rasbt ch13)', () => {
+    const script = (hidden: string, flagged: boolean) => `
+      import torch
+      import pytorch_lightning as pl
+      from torch import nn
+
+      class MultiLayerPerceptron(pl.LightningModule):
+          def __init__(self, image_shape=(1, 28, 28), hidden_units=${hidden}):
+              super().__init__()
+              input_size = image_shape[0] * image_shape[1] * image_shape[2]
+              all_layers = [nn.Flatten()]
+              for hidden_unit in hidden_units:
+                  layer = nn.Linear(input_size, hidden_unit)
+                  all_layers.append(layer)
+                  all_layers.append(nn.ReLU())
+                  input_size = hidden_unit
+              all_layers.append(nn.Linear(hidden_units[-1], 10))
+              self.model = nn.Sequential(*all_layers)
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return nn.functional.cross_entropy(self.model(x), y)
+
+          def configure_optimizers(self):
+              return torch.optim.Adam(self.parameters(), lr=0.001)
+
+      trainer = pl.Trainer(max_epochs=10, accelerator="gpu", devices=1)${flagged ? '\n      #         ^^^^^^^^^^ GML104' : ''}
+      trainer.fit(model=MultiLayerPerceptron(), datamodule=mnist_dm)
+    `;
+    // 784 is the input: a layer's width is its output size.
+    expectNone('GML104', script('(32, 16)', false));
+    expectFindings(script('(512, 16)', true));
+    // Widths that are not literal stay unknown.
+    expectFindings(script('HIDDEN', true));
+  });
+  it('counts torchmetrics metrics and a version comparison in __init__ as no layers (rasbt ch13)', () => {
+    const script = (width: number, flagged: boolean) => `
+      import torch
+      import pytorch_lightning as pl
+      from pkg_resources import parse_version
+      from torch import nn
+      from torchmetrics import __version__ as torchmetrics_version
+      from torchmetrics import Accuracy
+
+      class MultiLayerPerceptron(pl.LightningModule):
+          def __init__(self):
+              super().__init__()
+              if parse_version(torchmetrics_version) > parse_version(0.8):
+                  self.train_acc = Accuracy(task="multiclass", num_classes=10)
+              else:
+                  self.train_acc = Accuracy()
+              self.model = nn.Sequential(nn.Flatten(), nn.Linear(784, ${width}), nn.ReLU(), nn.Linear(${width}, 10))
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return nn.functional.cross_entropy(self.model(x), y)
+
+          def configure_optimizers(self):
+              return torch.optim.Adam(self.parameters(), lr=0.001)
+
+      trainer = pl.Trainer(max_epochs=10, accelerator="gpu", devices=1)${flagged ? '\n      #         ^^^^^^^^^^ GML104' : ''}
+      trainer.fit(model=MultiLayerPerceptron(), datamodule=mnist_dm)
+    `;
+    expectNone('GML104', script(32, false));
+    expectFindings(script(256, true));
+  });
+  it('ties a fit to the Trainer each branch of an if/else binds to the name (rasbt ch13: gpus=1 when CUDA is available)', () => {
+    const script = (width: number, flagged: boolean) => `
+      import torch
+      import pytorch_lightning as pl
+      from torch import nn
+
+      class MultiLayerPerceptron(pl.LightningModule):
+          def __init__(self):
+              super().__init__()
+              self.model = nn.Sequential(nn.Flatten(), nn.Linear(784, ${width}), nn.ReLU(), nn.Linear(${width}, 10))
+
+          def training_step(self, batch, batch_idx):
+              x, y = batch
+              return nn.functional.cross_entropy(self.model(x), y)
+
+      mnistclassifier = MultiLayerPerceptron()
+      if torch.cuda.is_available():
+          trainer = pl.Trainer(max_epochs=10, gpus=1)${flagged ? '\n      #             ^^^^^^^^^^ GML104' : ''}
+      else:
+          trainer = pl.Trainer(max_epochs=10)${flagged ? '\n      #             ^^^^^^^^^^ GML104' : ''}
+      trainer.fit(model=mnistclassifier, datamodule=mnist_dm)
+    `;
+    expectNone('GML104', script(32, false));
+    expectFindings(script(256, true));
+  });
 });

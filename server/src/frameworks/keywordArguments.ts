@@ -23,7 +23,7 @@ export function keywordValue(call: CallSite, name: string, position?: number, mo
 const DICT_READS = new Set(['get', 'keys', 'items', 'values', 'copy']);
 
 /**
- * The keyword one `**params` passes where `params` is a literal dict of the function that is then
+ * The keyword one `**params` passes where `params` is a literal dict of the function (or of the module) that is then
  * given other keys one at a time (`param["subsample"] = …`, in branches too, as Optuna's examples
  * build their params): the literal's value, undefined when absent; UNKNOWN when a key assignment may
  * set it (a key that is not a literal string included), or anything else may change the dict.
@@ -31,15 +31,16 @@ const DICT_READS = new Set(['get', 'keys', 'items', 'values', 'copy']);
 function keyedDictValue(model: Semantic, call: CallSite, name: string): Value | undefined {
   const splats = call.node.childForFieldName('arguments')?.namedChildren.filter((a) => a?.type === 'dictionary_splat') ?? [];
   const node = splats.length === 1 ? splats[0]?.namedChild(0) : undefined;
-  const fn = node && model.enclosingFunction(node);
-  if (!node || node.type !== 'identifier' || !fn) return UNKNOWN;
+  if (!node || node.type !== 'identifier') return UNKNOWN;
+  // The function the dict is built in, or the module (a script's top level, where any function's use of the name counts as a change).
+  const fn = model.enclosingFunction(node);
   const bindings = model.lookup(node.text, node);
   const binding = bindings.length === 1 && bindings[0].kind === 'assign' ? bindings[0] : undefined;
   const literal = binding?.value?.type === 'dictionary' ? model.evaluate(binding.value) : undefined;
-  if (!binding || literal?.kind !== 'dict' || model.enclosingFunction(binding.node)?.id !== fn.id) return UNKNOWN;
-  for (const id of model.nodesWithin(fn, 'identifier')) {
+  if (!binding || literal?.kind !== 'dict' || model.enclosingFunction(binding.node)?.id !== fn?.id) return UNKNOWN;
+  for (const id of fn ? model.nodesWithin(fn, 'identifier') : model.identifiers(node.text)) {
     if (id.text !== node.text || id.id === node.id || (binding.node.startIndex <= id.startIndex && id.endIndex <= binding.node.endIndex)) continue;
-    if (model.enclosingFunction(id)?.id !== fn.id) return UNKNOWN;
+    if (model.enclosingFunction(id)?.id !== fn?.id) return UNKNOWN;
     const parent = model.parentOf(id);
     if (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === id.id && DICT_READS.has(parent.childForFieldName('attribute')?.text ?? '')) continue;
     if (parent?.type !== 'subscript' || parent.childForFieldName('value')?.id !== id.id) return UNKNOWN;

@@ -5,6 +5,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { Sites } from '../rules/rule';
 import { classMethods, constructorCalls, localClassOf, type EarlyStoppingSpec } from './callbacks';
+import { within } from './loops';
 
 export const LIGHTNING_PACKAGES = ['lightning', 'pytorch_lightning'];
 
@@ -153,6 +154,47 @@ function functionName(fn: Node): string | undefined {
 const EVALUATION_METHODS: ReadonlySet<string> = new Set(['validate', 'test', 'predict']);
 
 /**
+ * The assignments a use of a name may read when the last statement before it that binds the name is
+ * an `if`/`else` assigning it once at the top of every branch (`if cuda: trainer = Trainer(gpus=1)
+ * else: trainer = Trainer()`), as Lightning 1.x examples pick a device. Undefined otherwise.
+ */
+function branchAssignments(model: Semantic, use: Node): Node[] | undefined {
+  const bindings = model.lookup(use.text, use);
+  for (let statement: Node | undefined = use; statement; ) {
+    const block = model.parentOf(statement);
+    if (!block) return undefined;
+    if (block.type === 'block' || block.type === 'module') {
+      const before = block.namedChildren.filter((c): c is Node => !!c && c.endIndex <= statement!.startIndex);
+      const binder = [...before].reverse().find((c) => bindings.some((b) => within(b.node, c)));
+      if (binder) return binder.type === 'if_statement' ? assignedInEveryBranch(binder, use.text, bindings.filter((b) => within(b.node, binder)).map((b) => b.node)) : undefined;
+      // Not bound earlier in this block: look before the statement holding it, never across a loop or a definition.
+      const owner = block.type === 'module' ? undefined : model.parentOf(block);
+      if (!owner || ['for_statement', 'while_statement', 'function_definition', 'class_definition'].includes(owner.type)) return undefined;
+      statement = owner.type === 'elif_clause' || owner.type === 'else_clause' ? (model.parentOf(owner) ?? undefined) : owner;
+      continue;
+    }
+    statement = block;
+  }
+  return undefined;
+}
+
+/** The bindings of an `if` statement, when each is an assignment of `name` at the top of its own branch and every branch (an `else` included) has one. */
+function assignedInEveryBranch(statement: Node, name: string, bound: Node[]): Node[] | undefined {
+  const clauses = statement.namedChildren.filter((c): c is Node => !!c && (c.type === 'elif_clause' || c.type === 'else_clause'));
+  if (!clauses.some((c) => c.type === 'else_clause')) return undefined;
+  const bodies = [statement.childForFieldName('consequence'), ...clauses.map((c) => c.childForFieldName(c.type === 'else_clause' ? 'body' : 'consequence'))];
+  const assignments: Node[] = [];
+  for (const body of bodies) {
+    const own = (body?.namedChildren ?? [])
+      .map((c) => (c?.type === 'expression_statement' ? c.namedChild(0) : undefined))
+      .filter((a): a is Node => a?.type === 'assignment' && a.childForFieldName('left')?.type === 'identifier' && a.childForFieldName('left')?.text === name);
+    if (own.length !== 1) return undefined;
+    assignments.push(own[0]);
+  }
+  return bound.length === assignments.length && bound.every((b) => assignments.some((a) => a.id === b.id)) ? assignments : undefined;
+}
+
+/**
  * What the file does with the name a Trainer call is bound to (`trainer = Trainer(…)`): the method
  * calls made on it (`trainer.fit(…)`, `trainer.validate(…)`), and whether it is read some other way
  * (passed on, returned, kept elsewhere). Found from that name's uses rather than every `fit` of the
@@ -173,7 +215,7 @@ function trainerUses(model: Semantic, trainer: CallSite): { calls: CallSite[]; e
     if (attribute?.type === 'keyword_argument' && attribute.childForFieldName('name')?.id === id.id) continue;
     // Another assignment to the name binds it anew (`trainer = Trainer(…)` twice).
     if (attribute?.type === 'assignment' && attribute.childForFieldName('left')?.id === id.id) continue;
-    if (model.originCall(id)?.node.id !== trainer.node.id) continue;
+    if (model.originCall(id)?.node.id !== trainer.node.id && !branchAssignments(model, id)?.some((a) => a.id === assignment.id)) continue;
     if (attribute?.type !== 'attribute' || attribute.childForFieldName('object')?.id !== id.id) {
       escapes = true;
       continue;

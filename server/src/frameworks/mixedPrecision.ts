@@ -35,7 +35,7 @@ function lowPrecisionModel({ model, sites }: FactContext): boolean {
 
 /** Low precision, or Accelerate with mixed precision, set up somewhere: autocast is then in effect everywhere. */
 function mixedEverywhere(context: FactContext): boolean {
-  return lowPrecisionModel(context) || context.sites.callsTo(ACCELERATORS).some((a) => accelerateMixed(a) !== 'no');
+  return lowPrecisionModel(context) || context.sites.callsTo(ACCELERATORS).some((a) => accelerateMixed(a, context.model) !== 'no');
 }
 
 /** The `with` statements and decorated functions that open an enabled autocast, in document order. */

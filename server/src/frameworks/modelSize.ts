@@ -1,10 +1,11 @@
 // Model size: the widest layer of a PyTorch or Keras model built in the file, when every layer's
 // width is written as a literal — the evidence that a model is too small for mixed precision to pay.
 // Anything not seen (a width from a variable, an unknown layer, an imported model) is unknown.
+import type { Binding } from '../analysis/model/bindings';
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { numberValue, stringValue } from '../analysis/values';
+import { numberValue, stringValue, type Value } from '../analysis/values';
 import { argparseDefault } from './argparse';
 import { localClassOf, localClassOfExpression } from './callbacks';
 import { within } from './loops';
@@ -59,9 +60,10 @@ const NO_WIDTH = new Set([
 /**
  * Modules of layer arguments with no width of their own: weight initialisers, regularisers,
  * constraints and activations (`kernel_regularizer=keras.regularizers.l2(0.002)`,
- * `kernel_initializer=HeNormal()`, `keras.activations.get("relu")`).
+ * `kernel_initializer=HeNormal()`, `keras.activations.get("relu")`); and torchmetrics metrics a
+ * LightningModule keeps (`self.train_acc = Accuracy(…)`), which count but hold no weights.
  */
-const WIDTHLESS_MODULES = ['torch.nn.init.', 'keras.regularizers.', 'keras.initializers.', 'keras.constraints.', 'keras.activations.'];
+const WIDTHLESS_MODULES = ['torch.nn.init.', 'keras.regularizers.', 'keras.initializers.', 'keras.constraints.', 'keras.activations.', 'torchmetrics.'];
 
 /** Tensor factories whose literal shape gives an `nn.Parameter` its width. */
 const TENSOR_FACTORIES = new Set(['randn', 'rand', 'zeros', 'ones', 'empty', 'Tensor', 'FloatTensor', 'tensor'].map((n) => `torch.${n}`));
@@ -72,8 +74,13 @@ const FUNCTIONAL_MODELS = new Set(['keras.Model', 'keras.models.Model']);
 /** Methods that return the model they are called on. */
 const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'train', 'float']);
 
-/** Names bound while a class's `__init__` is read (its parameters, from the construction call): a width, or 'plain' for another value that is no module. */
-type Env = ReadonlyMap<string, Width | 'plain'>;
+/**
+ * Names bound while a class's `__init__` is read (its parameters, from the construction call): a
+ * width, the numbers of a literal tuple or list (`hidden_units=(32, 16)`, looped over), or 'plain'
+ * for another value that is no module.
+ */
+type Bound = Width | number[] | 'plain';
+type Env = ReadonlyMap<string, Bound>;
 const EMPTY: Env = new Map();
 
 function layerName(q: string | undefined): string | undefined {
@@ -97,7 +104,7 @@ function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): 
   // A parameter, or an attribute `__init__` set from one (`self.units`).
   if ((expr.type === 'identifier' || expr.type === 'attribute') && env.has(expr.text)) {
     const bound = env.get(expr.text);
-    return bound === 'plain' ? undefined : bound;
+    return bound === 'plain' || Array.isArray(bound) ? undefined : bound;
   }
   if (readsData(model, expr)) return 'data';
   if (expr.type === 'binary_operator') {
@@ -106,6 +113,8 @@ function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): 
     if (left === 'data' || right === 'data') return left === undefined || right === undefined ? undefined : 'data';
     if (left === undefined || right === undefined) return undefined;
     const op = expr.childForFieldName('operator')?.text;
+    // A loop variable reads as its largest value: only the operations that grow with their right operand keep that the largest.
+    if ((op === '-' || op === '//') && readsLoopVariable(model, expr.childForFieldName('right') ?? undefined)) return undefined;
     return op === '*' ? left * right : op === '+' ? left + right : op === '-' ? left - right : op === '//' ? Math.floor(left / right) : undefined;
   }
   const value = numberValue(model.evaluate(expr)) ?? argparseDefault(model, expr);
@@ -114,8 +123,35 @@ function widthOf(model: Semantic, expr: Node | undefined, env: Env, depth = 0): 
     // `num_classes = len(class_names)`: a name assigned once.
     const bindings = model.lookup(expr.text, expr);
     if (bindings.length === 1 && bindings[0].kind === 'assign' && bindings[0].value) return widthOf(model, bindings[0].value, EMPTY, depth + 1);
+    // `for hidden in hidden_units:` over literal numbers: the widest value it takes.
+    const values = bindings.length === 1 && bindings[0].kind === 'loop' ? loopValues(model, bindings[0].node, expr.text, env) : undefined;
+    if (values?.length) return Math.max(...values);
   }
   return undefined;
+}
+
+/** The numbers a `for name in …` loop runs over: a literal tuple or list, or a parameter holding one; undefined otherwise. */
+function loopValues(model: Semantic, loop: Node, name: string, env: Env): number[] | undefined {
+  const target = loop.childForFieldName('left');
+  const iterable = loop.childForFieldName('right');
+  if (target?.type !== 'identifier' || target.text !== name || !iterable) return undefined;
+  const bound = iterable.type === 'identifier' ? env.get(iterable.text) : undefined;
+  if (Array.isArray(bound)) return bound;
+  return literalNumbers(model.evaluate(iterable));
+}
+
+/** The numbers of a literal tuple or list whose every item is a number. */
+function literalNumbers(value: Value): number[] | undefined {
+  if (value.kind !== 'tuple' && value.kind !== 'list') return undefined;
+  const numbers = value.items.map(numberValue);
+  return numbers.every((n): n is number => n !== undefined) ? numbers : undefined;
+}
+
+/** Whether an expression reads a `for` loop's variable. */
+function readsLoopVariable(model: Semantic, expr: Node | undefined): boolean {
+  if (!expr) return false;
+  const names = expr.type === 'identifier' ? [expr] : model.nodesWithin(expr, 'identifier');
+  return names.some((id) => model.lookup(id.text, id).some((b) => b.kind === 'loop'));
 }
 
 
@@ -161,6 +197,8 @@ function frozenKerasLayer(model: Semantic, call: CallSite): boolean {
 
 /** The width of one layer construction call: its output width, a Parameter's literal shape, or a same-file module's widest layer. */
 function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): Width | 'none' {
+  // A value only compared (`if parse_version(v) > parse_version("0.8"):`) is no layer the model keeps.
+  if (model.parentOf(call.node)?.type === 'comparison_operator') return 'none';
   const q = layerName(call.qualifiedName);
   if (q) {
     if (frozenKerasLayer(model, call)) return 'none';
@@ -180,6 +218,8 @@ function layerWidth(model: Semantic, call: CallSite, env: Env, depth: number): W
   if (call.callee.type === 'identifier' && BUILTINS.has(call.callee.text) && !model.lookupDefinitions(call.callee.text, call.callee).length) return 'none';
   // `super().__init__()`, `self.register_buffer(…)`, a LightningModule's `self.save_hyperparameters()`
   if (call.callee.text.startsWith('super(') || (call.receiver?.text === 'self' && ['register_buffer', 'register_parameter', 'add_module', 'apply', 'save_hyperparameters'].includes(call.methodName))) return 'none';
+  // `layers.append(nn.Linear(…))` on a list made here: the layers in its argument count, the list has no width.
+  if (call.methodName in LIST_ADDS && call.receiver?.type === 'identifier' && madeAsList(model, call.receiver)) return 'none';
   const cls = localClassOf(model, call);
   if (!cls) return undefined;
   return classWidth(model, cls, (params, i) => argumentFor(call, params, i), env, depth + 1);
@@ -219,7 +259,7 @@ function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env
   const bases = cls.childForFieldName('superclasses')?.namedChildren.filter((b): b is Node => !!b && b.type !== 'keyword_argument' && b.type !== 'comment') ?? [];
   const baseNames = bases.map((b) => layerName(model.qualifiedName(b)) ?? '');
   if (!body || !init || !baseNames.every((b) => MODULE_BASES.has(b))) return undefined;
-  const inner = new Map<string, Width | 'plain'>();
+  const inner = new Map<string, Bound>();
   const params = parametersOf(init, true);
   for (let i = 0; i < params.length; i++) {
     const name = parameterName(params[i]);
@@ -232,7 +272,8 @@ function classWidth(model: Semantic, cls: Node, argumentOf: ArgumentOf, env: Env
     const plain = width !== undefined || widthless || plainValue(model, value, given ? env : EMPTY);
     // A parameter that may hold a module (`encoder`, passed in) hides its layers: unknown when used.
     if (!plain && model.identifiers(name).some((id) => within(id, init))) return undefined;
-    inner.set(name, width ?? 'plain');
+    const numbers = width === undefined && value ? literalNumbers(model.evaluate(value)) : undefined;
+    inner.set(name, width ?? numbers ?? 'plain');
   }
   const widths = new Widths();
   for (const c of model.callsWithin(init)) {
@@ -306,7 +347,14 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   const q = layerName(call.qualifiedName);
   const widths = new Widths();
   if (q && SEQUENTIALS.has(q)) {
-    const listed = q === 'torch.nn.Sequential' ? call.positional : (call.argument('layers', 0)?.namedChildren ?? []);
+    // Positional layers and `*layers` unpacked among them (a keyword argument is no layer).
+    const written = q === 'torch.nn.Sequential' ? (call.node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a?.type !== 'keyword_argument') : (call.argument('layers', 0)?.namedChildren ?? []);
+    // `nn.Sequential(*layers)`: the layers the list collected.
+    const listed: Array<Node | undefined> = [];
+    for (const layer of written) {
+      if (layer?.type !== 'list_splat') listed.push(layer ?? undefined);
+      else listed.push(...(collectedLayers(model, layer.namedChild(0) ?? undefined) ?? [undefined]));
+    }
     const added = model.callsOnResultOf(call, ['add']).map((a) => a.argument('layer', 0));
     for (const layer of [...listed, ...added]) {
       if (layer?.type === 'comment') continue;
@@ -324,6 +372,43 @@ export function modelWidth(model: Semantic, expr: Node | undefined, depth = 0): 
   const cls = localClassOf(model, call);
   const width = cls ? classWidth(model, cls, (params, i) => argumentFor(call, params, i), EMPTY, 0) : undefined;
   return typeof width === 'number' ? width : undefined;
+}
+
+/** List methods that add the layers of their argument: `layers.append(nn.Linear(…))`, `layers.extend([…])`. */
+const LIST_ADDS: Record<string, 'one' | 'many'> = { append: 'one', extend: 'many' };
+
+/** The one assignment of a list literal a name holds (`layers = [nn.Flatten()]`). */
+function madeAsList(model: Semantic, name: Node): Binding | undefined {
+  const bindings = model.lookup(name.text, name);
+  return bindings.length === 1 && bindings[0].kind === 'assign' && bindings[0].value?.type === 'list' ? bindings[0] : undefined;
+}
+
+/**
+ * The layers a list collects before a Sequential unpacks it: `layers = [nn.Flatten()]`, then
+ * `layers.append(…)`, `layers.extend([…])` or `layers += […]` (in loops too). Undefined when the list
+ * is used any other way (passed to a function, indexed, reassigned): it may hold other layers.
+ */
+function collectedLayers(model: Semantic, list: Node | undefined): Node[] | undefined {
+  const made = list?.type === 'identifier' ? madeAsList(model, list) : undefined;
+  if (!list || !made?.value || model.parentOf(list)?.type !== 'list_splat') return undefined;
+  const layers: Array<Node | null> = [...made.value.namedChildren];
+  const elements = (l: Node | null | undefined) => (l?.type === 'list' ? [...l.namedChildren] : undefined);
+  for (const id of model.identifiers(list.text)) {
+    if (!model.lookup(id.text, id).some((b) => b.node.id === made.node.id)) continue;
+    const parent = model.parentOf(id);
+    if (id.id === made.node.childForFieldName('left')?.id) continue;
+    if (parent?.type === 'list_splat') continue;
+    const grown = parent?.type === 'augmented_assignment' && parent.childForFieldName('left')?.id === id.id && parent.childForFieldName('operator')?.text === '+=' ? elements(parent.childForFieldName('right')) : undefined;
+    if (grown) { layers.push(...grown); continue; }
+    const method = parent?.type === 'attribute' && parent.childForFieldName('object')?.id === id.id ? parent.childForFieldName('attribute')?.text ?? '' : '';
+    const called = parent && method in LIST_ADDS ? model.parentOf(parent) : undefined;
+    const call = called?.type === 'call' ? model.callSite(called) : undefined;
+    const argument = call?.positional.length === 1 && call.keywords.size === 0 ? call.positional[0] : undefined;
+    const added = !argument ? undefined : LIST_ADDS[method] === 'one' ? [argument] : elements(argument);
+    if (!added) return undefined;
+    layers.push(...added);
+  }
+  return layers.filter((l): l is Node => !!l && l.type !== 'comment');
 }
 
 /** Adds the widths of a layer of a Sequential and of the layers made in its arguments; false when one is unknown. */

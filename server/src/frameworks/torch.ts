@@ -4,6 +4,7 @@ import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import { truthiness } from '../analysis/values';
+import { keywordValue } from './keywordArguments';
 
 /** Autocast entry points and the position of their `enabled` parameter. */
 export const AUTOCAST: Readonly<Record<string, number>> = {
@@ -86,8 +87,9 @@ export function isInMemoryDataset(model: Semantic, expr: Node): boolean {
 const ACCELERATE_MIXED = new Set(['fp16', 'bf16', 'fp8']);
 
 /** An Accelerator's precision: `mixed_precision` absent, None or "no" is fp32; any other literal mode is mixed; a non-literal is unknown. */
-export function accelerateMixed(call: CallSite): 'no' | 'mixed' | 'unknown' {
-  const v = call.valueOf('mixed_precision', 2);
+export function accelerateMixed(call: CallSite, model: Semantic): 'no' | 'mixed' | 'unknown' {
+  // Read through `**accelerator_log_kwargs` too: a dict of the file's whose every key is a literal other than mixed_precision leaves it unset.
+  const v = keywordValue(call, 'mixed_precision', 2, model);
   if (v === undefined || v.kind === 'none') return 'no';
   if (v.kind === 'string') return v.value === 'no' ? 'no' : ACCELERATE_MIXED.has(v.value) ? 'mixed' : 'unknown';
   return 'unknown';

@@ -64,7 +64,11 @@ interface LoopGroup extends LoopPlace {
  * `nn.Linear`, `out_channels` of a convolution, `embedding_dim`, `hidden_size` of an LSTM/GRU/RNN,
  * every dimension of an `nn.Parameter(torch.randn(…))`. It must be known: a literal, an `__init__`
  * default, a literal passed where the model is constructed (`Net(hidden_units=10)`), a module
- * constant or an argparse default. A size read from the data (`len(class_names)`, `X.shape[1]`,
+ * constant, an argparse default, or the largest of a literal tuple or list a `for` loop runs over
+ * (`for hidden in hidden_units:` with `hidden_units=(32, 16)`). `nn.Sequential(*layers)` counts
+ * the layers the list collects (`layers = [nn.Flatten()]`, then `.append(…)`, `.extend([…])`,
+ * `+= […]`); a list used any other way is unknown. torchmetrics metrics and a call only compared
+ * (`if parse_version(v) > …:`) are no layers. A size read from the data (`len(class_names)`, `X.shape[1]`,
  * `labels.max().item() + 1`) is the data's number of features or classes, as Keras never writes the
  * input width, and does not count. Anything else — a width from a variable, a layer the rule does
  * not know (attention, a layer from another module), a pretrained or imported model, a module
@@ -97,7 +101,12 @@ interface LoopGroup extends LoopPlace {
  *   non-literal value. `Accelerator()` without `mixed_precision`, with `None` or with `"no"` trains
  *   in fp32; its `accelerator.backward(loss)` is then the flagged call. An accelerator chosen between
  *   two (`Accelerator(log_with=…) if args.with_tracking else Accelerator()`) trains in fp32 when
- *   both do, and the fix sets `mixed_precision` on both.
+ *   both do, and the fix sets `mixed_precision` on both. `Accelerator(**accelerator_log_kwargs)`
+ *   reads the dict the same function (or the script's top level) builds: one that starts as a
+ *   literal and only gets literal string keys other than `mixed_precision`
+ *   (`accelerator_log_kwargs["log_with"] = args.report_to`, in branches too) trains in fp32; a
+ *   non-literal key, a `mixed_precision` key, `d.update(…)`, or the dict handed to a function is
+ *   unknown and not reported.
  *
  * ## Why
  *
@@ -285,7 +294,7 @@ export const fp32TrainingLoop = defineRule({
       const origin = model.originCall(receiver);
       const accelerator = acceleratorCalls(model, receiver);
       if (accelerator) {
-        if (accelerator.some((a) => accelerateMixed(a) !== 'no')) continue;
+        if (accelerator.some((a) => accelerateMixed(a, model) !== 'no')) continue;
       } else if (importsAccelerate && call.positional.length > 0 && !origin) {
         continue; // `accelerator.backward(loss)` on an accelerator we cannot see
       } else if (facts.buildsFabric && call.positional.length > 0 && fabricValue(model, receiver) === 'unknown') {

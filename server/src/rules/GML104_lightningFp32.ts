@@ -58,7 +58,10 @@ function fitsOnlySmallModels(model: Semantic, trainer: CallSite): boolean {
  * nothing and is not reported; one that is passed on, returned or kept elsewhere may train, and is.
  * Nor is a Trainer whose every `fit` trains a LightningModule built in the file with every layer at
  * most 32 wide (read as [GML101](GML101.md) reads a model: below that width mixed precision was
- * measured not to pay). A Trainer or Fabric told the CPU (`accelerator="cpu"`), or a Trainer written
+ * measured not to pay; layers appended to a list in a loop over a literal tuple of widths count,
+ * and a layer's width is its output size, so a 784-32-16-10 MLP is small). A `fit` on a name that
+ * an `if`/`else` binds to a Trainer in every branch (`if torch.cuda.is_available(): trainer =
+ * Trainer(gpus=1) else: trainer = Trainer()`) counts as a fit of each of those Trainers. A Trainer or Fabric told the CPU (`accelerator="cpu"`), or a Trainer written
  * for Lightning 1.x (a `gpus=` argument, or hooks 2.0 removed) that asks for no GPU (`Trainer()`,
  * `gpus=0`, `gpus=None`; 1.x trained on the CPU unless given one), has no Tensor Cores to use and is
  * left alone.
