@@ -3,7 +3,9 @@
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
+import { codeRunBy } from './callables';
 import { deviceOf, mayBeDtype } from './device';
+import { DATALOADER_COLLATE_FN } from './torch';
 
 /** The names a `for` statement binds: `x, y` in `for x, y in …`, `i, x, y` in `for i, (x, y) in enumerate(…)`. */
 export function loopTargetNames(loop: Node): Set<string> {
@@ -60,15 +62,31 @@ export function batchCopiesToDevice(model: Semantic, loop: Node): CallSite[] {
   if (!body) return [];
   const targets = loopTargetNames(loop);
   const out: CallSite[] = [];
-  for (const call of [...model.callsNamedWithin('to', body), ...model.callsNamedWithin('cuda', body)]) {
-    const receiver = call.receiver;
-    if (!receiver || call.qualifiedName || call.hasStarKwargs || !isBatch(model, receiver, targets, loop)) continue;
-    if (call.methodName === 'to') {
-      const device = call.argument('device', 0);
-      // `.to(torch.float16)` / `.to(weight_dtype)` converts the dtype; `.to("cpu")` copies to the host.
-      if (!device || model.qualifiedName(device)?.startsWith('torch.') || mayBeDtype(model, device) || deviceOf(model, device) === 'cpu') continue;
-    }
-    out.push(call);
+  for (const call of deviceCopiesWithin(model, body)) {
+    if (!call.hasStarKwargs && isBatch(model, call.receiver!, targets, loop)) out.push(call);
   }
   return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
+}
+
+/** The `.to(<device>)` and `.cuda(…)` method calls within a node, leaving out `.to(<dtype>)` and `.to("cpu")`. */
+function deviceCopiesWithin(model: Semantic, node: Node): CallSite[] {
+  return [...model.callsNamedWithin('to', node), ...model.callsNamedWithin('cuda', node)].filter((call) => {
+    if (!call.receiver || call.qualifiedName) return false;
+    if (call.methodName !== 'to') return true;
+    const device = call.argument('device', 0);
+    // `.to(torch.float16)` / `.to(weight_dtype)` converts the dtype; `.to("cpu")` copies to the host.
+    return !!device && !model.qualifiedName(device)?.startsWith('torch.') && !mayBeDtype(model, device) && deviceOf(model, device) !== 'cpu';
+  });
+}
+
+/**
+ * Whether a DataLoader's `collate_fn`, where this file defines it (a function, a lambda, a
+ * `functools.partial` of a function), copies to a device (`.to(device)`, `.cuda()`): its batches
+ * then leave the loader already on the GPU. Such a loader cannot pin them (`pin_memory=True` raises
+ * "cannot pin 'torch.cuda.…Tensor'") and its worker processes would have to use CUDA (which fails
+ * in a forked worker once the parent has used it).
+ */
+export function collateMovesToDevice(model: Semantic, loader: CallSite): boolean {
+  const collate = loader.argument('collate_fn', DATALOADER_COLLATE_FN);
+  return !!collate && codeRunBy(model, collate).some((code) => deviceCopiesWithin(model, code).length > 0);
 }

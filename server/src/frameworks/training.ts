@@ -356,8 +356,10 @@ export function loaderFeedsTraining(model: Semantic, loader: CallSite): boolean 
 /**
  * Whether what a call makes (a DataLoader, a dataset) is consumed by training: iterated by a loop
  * that trains, passed to a same-file function that iterates it in one, or handed to a trainer's
- * `fit` (Lightning). Follows the value through `name = Call(…)`, one level of function parameters, and a same-file
- * factory function that returns it (directly or through a local name) to the file's calls of that function.
+ * `fit` (Lightning). Follows the value through `name = Call(…)`, one level of function parameters (only where a call
+ * hands it over: a use of a name reads it only where it resolves to the same binding), and a same-file
+ * factory function that returns it (directly, through a local name, or in a tuple its callers unpack)
+ * to the file's calls of that function.
  */
 export function feedsTraining(model: Semantic, made: CallSite, trainerFit: (call: CallSite) => boolean): boolean {
   const found = trainingConsumers(model, made, trainerFit, { first: true });
@@ -391,11 +393,11 @@ export function trainingConsumers(
     return out;
   }
   const assigned = parent?.type === 'assignment' && parent.childForFieldName('right')?.id === made.node.id ? parent.childForFieldName('left') : null;
-  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined, element);
+  if (assigned?.type === 'identifier') collectConsumers(model, assigned.text, parent!, undefined, trainerFit, 0, first, out, new Set(), trains, options.sameValue ? parent! : undefined, element);
   // Passed as it is made: `trainer.fit(model, DataLoader(…))`, `train(model, DataLoader(…), opt)`.
   const passed = !assigned ? passedTo(model, made.node) : undefined;
   if (passed && !element && trainerFit(passed.call)) out.trainerFit = true;
-  else if (passed?.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, 1, first, out, new Set(), trains, undefined, element);
+  else if (passed?.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, passed.fn, trainerFit, 1, first, out, new Set(), trains, undefined, element);
   // A factory function (`def get_loader(…): return DataLoader(…)`): what its calls in this file make, once.
   const factory = (options.factoryDepth ?? 0) < 1 ? factoryReturning(model, made.node) : undefined;
   if (factory && !(first && out.loops.length > 0)) {
@@ -439,9 +441,27 @@ function readsAssignment(model: Semantic, name: string, assignment: Node): (id: 
   return (id) => id.startIndex >= assignment.endIndex && id.startIndex < next;
 }
 
+/**
+ * Whether a use of `name` reads the variable bound where `boundAt` lies (an assignment, or a
+ * function whose parameter it is): the use resolves to the bindings of that scope, not to a
+ * parameter or local of another function that only shares the name (`def train(dataloader):`
+ * next to a module-level `dataloader = DataLoader(…)`).
+ */
+function readsVariable(model: Semantic, name: string, boundAt: Node): (id: Node) => boolean {
+  const from = boundAt.type === 'function_definition' ? (boundAt.childForFieldName('body') ?? boundAt) : boundAt;
+  const bound = model.lookup(name, from)[0]?.node.id;
+  return (id) => bound !== undefined && model.lookup(name, id)[0]?.node.id === bound;
+}
+
+/**
+ * Collects the consumers of the variable `name` bound at `boundAt` (see readsVariable), read within
+ * `within` (a function, for a parameter) or anywhere: loops over it, calls it is passed to (a
+ * same-file function's parameter is followed by its uses), names it is copied to.
+ */
 function collectConsumers(
   model: Semantic,
   name: string,
+  boundAt: Node,
   within: Node | undefined,
   trainerFit: (call: CallSite) => boolean,
   depth: number,
@@ -454,8 +474,10 @@ function collectConsumers(
 ): void {
   const done = () => first && (out.trainerFit || out.loops.length > 0);
   // With a binding (sameValue, at the top level): only the uses that read its value.
-  const accept = binding && !within ? readsAssignment(model, name, binding) : undefined;
-  const key = `${within?.id ?? ''}:${name}`;
+  const readsValue = binding && !within ? readsAssignment(model, name, binding) : undefined;
+  const readsName = readsVariable(model, name, boundAt);
+  const accept = (id: Node) => (!readsValue || readsValue(id)) && readsName(id);
+  const key = `${boundAt.id}:${within?.id ?? ''}:${name}`;
   if (seen.has(key)) return;
   seen.add(key);
   for (const loop of loopsOver(model, name, within, accept, element)) {
@@ -478,10 +500,15 @@ function collectConsumers(
       if (done()) return;
       continue;
     }
+    // `return train_loader, val_loader`: the names the file's callers unpack it into.
+    for (const { name: unpacked, assignment } of namesUnpackedFrom(model, id)) {
+      collectConsumers(model, unpacked, assignment, undefined, trainerFit, depth, first, out, seen, trains, binding ? assignment : undefined, element);
+      if (done()) return;
+    }
     // `active_loader = train_loader`: the other name iterates the same loader.
     const alias = args?.type === 'assignment' && args.childForFieldName('right')?.id === id.id ? args.childForFieldName('left') : null;
     if (alias?.type === 'identifier') {
-      collectConsumers(model, alias.text, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined, element);
+      collectConsumers(model, alias.text, args!, within, trainerFit, depth, first, out, seen, trains, binding ? args! : undefined, element);
       if (done()) return;
       continue;
     }
@@ -492,9 +519,32 @@ function collectConsumers(
       if (done()) return;
       continue;
     }
-    if (passed.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
+    if (passed.fn && passed.parameter) collectConsumers(model, passed.parameter, passed.fn, passed.fn, trainerFit, depth + 1, first, out, seen, trains, undefined, element);
     if (done()) return;
   }
+}
+
+/**
+ * Where the file's callers unpack a value a function returns in a tuple (`return train_loader,
+ * val_loader`): the name at its position in each `train_loader, val_loader = get_loaders(…)`, and
+ * that assignment.
+ */
+function namesUnpackedFrom(model: Semantic, returned: Node): Array<{ name: string; assignment: Node }> {
+  // `return a, b` (an expression list) or `return (a, b)` (a tuple).
+  const tuple = model.parentOf(returned);
+  if ((tuple?.type !== 'expression_list' && tuple?.type !== 'tuple') || model.parentOf(tuple)?.type !== 'return_statement') return [];
+  const index = tuple.namedChildren.findIndex((c) => c?.id === returned.id);
+  const fn = model.enclosingFunction(returned);
+  const out: Array<{ name: string; assignment: Node }> = [];
+  for (const caller of fn ? model.callersOf(fn) : []) {
+    const assignment = model.parentOf(caller.node);
+    const left = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === caller.node.id ? assignment.childForFieldName('left') : null;
+    if (left?.type !== 'pattern_list' && left?.type !== 'tuple_pattern') continue;
+    const targets = left.namedChildren;
+    const target = targets.length === tuple.namedChildren.length ? targets[index] : undefined;
+    if (target?.type === 'identifier') out.push({ name: target.text, assignment: assignment! });
+  }
+  return out;
 }
 
 /** Adds what another search found to `out`, each loop once. */

@@ -7,6 +7,7 @@ import { cachesEveryItem } from '../frameworks/itemCache';
 import { DATALOADERS, DATALOADER_NUM_WORKERS, isInMemoryDataset, viewedDataset } from '../frameworks/torch';
 import { holdsForValue } from '../frameworks/parameters';
 import { loaderFeedsTraining } from '../frameworks/training';
+import { collateMovesToDevice } from '../frameworks/batches';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { defineRule } from './rule';
 
@@ -29,8 +30,12 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  *
  * A PyTorch `DataLoader` that loads in the training process — `num_workers` absent or `0` — and
  * feeds a training loop: a loop that calls `.backward()` and an optimizer step (directly, in a
- * function it calls, or in a function the loader is passed to; a loader a same-file function builds
- * and returns counts where a call of that function feeds training, and a loader kept in a dict —
+ * function it calls, or in a function the loader is passed to — a call that hands it over, not a
+ * function whose parameter only shares the loader's name: a `dataloader` peeked at with
+ * `next(iter(dataloader))` next to `def train(dataloader): …` called with another loader is left
+ * alone; a loader a same-file function builds
+ * and returns counts where a call of that function feeds training — returned alone, or in a tuple
+ * its caller unpacks, `train_loader, val_loader = get_loaders(…)` — and a loader kept in a dict —
  * `{x: DataLoader(…) for x in phases}`, `{"train": train_loader, …}` — counts where the loop
  * iterates the dict's items, `dataloaders[phase]`; a loader built right in the call counts too,
  * `train(model, DataLoader(…))`, `trainer.fit(model, DataLoader(…))`), a Lightning `Trainer.fit`, a
@@ -58,6 +63,12 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * decode again. Workers are then not the remedy, so the rule stays quiet rather than reporting
  * without a fix. A bounded cache (the bare `@lru_cache` keeps 128 items, or a literal `maxsize`)
  * holds only part of a data set and is flagged as before.
+ *
+ * A loader whose `collate_fn` copies each batch to the device itself (`.to(device)` or `.cuda()` in
+ * a function of this file given by name, in a lambda or a function the lambda calls, or in a
+ * `functools.partial` of one) is reported with no fix: worker processes would run that copy, and
+ * CUDA cannot be initialised again in a worker forked from a process that has used it. The message
+ * says to move the `.to(device)` out of the `collate_fn` into the training loop first.
  *
  * Severity: information; a hint in a script that trains on the CPU (it names only the CPU, moves
  * nothing to a device, or hides every GPU before importing torch with a literal
@@ -141,7 +152,9 @@ const CPU_ONLY = new Set(['cpu', 'none']);
  * guard, and datasets defined in a notebook cell may not load in workers. Each worker holds a copy
  * of the dataset object, so memory grows with the count (capped at 8 here).
  * `persistent_workers=True` keeps the workers between epochs instead of starting them again each
- * epoch. Random augmentations draw from each worker's own seed.
+ * epoch. Random augmentations draw from each worker's own seed. No fix is offered for a loader whose
+ * `collate_fn` (one this file defines) moves batches to the GPU (see *What it flags*); a custom
+ * `Dataset` that does so itself is not seen.
  *
  * ## References
  *
@@ -165,6 +178,20 @@ export const dataloaderSingleProcess = defineRule({
       const workers = loader.valueOf('num_workers', DATALOADER_NUM_WORKERS);
       if (workers !== undefined && numberValue(workers) !== 0) continue;
       if (inMemory(model, loader) || !loaderFeedsTraining(model, loader)) continue;
+      const cpu = cpuOnly();
+      const loads = `DataLoader ${workers === undefined ? 'has no num_workers' : 'sets num_workers=0'}, so every batch is loaded in the training process while training waits for it`;
+      // Workers would run the collate_fn, and with it CUDA, in processes forked from one that has used it already.
+      if (collateMovesToDevice(model, loader)) {
+        report({
+          node: loader.callee,
+          severity: cpu ? 'hint' : undefined,
+          message:
+            `${loads}. Its collate_fn copies each batch to the device, which worker processes cannot do (CUDA cannot be initialised again in a forked worker): ` +
+            'move the .to(device) out of the collate_fn into the training loop first, then load the batches in worker processes (num_workers).',
+          fixes: [],
+        });
+        continue;
+      }
       const imports = edits.importer(loader.node);
       const os = imports.module('os');
       const given = loader.argument('num_workers', DATALOADER_NUM_WORKERS);
@@ -176,13 +203,11 @@ export const dataloaderSingleProcess = defineRule({
       if (loader.presence('persistent_workers') === 'absent') added.push(['persistent_workers', 'True']);
       if (added.length) changes.push(edits.addKeywordArguments(loader, added));
       if (os.edit) changes.push(os.edit);
-      const cpu = cpuOnly();
       report({
         node: loader.callee,
         severity: cpu ? 'hint' : undefined,
         message:
-          `DataLoader ${workers === undefined ? 'has no num_workers' : 'sets num_workers=0'}, so every batch is loaded in the training process ` +
-          'while training waits for it; worker processes would load the next batches during each step. ' +
+          `${loads}; worker processes would load the next batches during each step. ` +
           (cpu
             ? 'This script trains on the CPU, where workers shorten the run but take CPU time of their own: measured here, a run ×0.83 as long used ×1.2 the energy.'
             : 'The gain depends on how much work each item takes to load.'),

@@ -3,7 +3,7 @@ import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
 import type { TextEdit } from '../analysis/types';
 import { truthiness } from '../analysis/values';
-import { batchCopiesToDevice } from '../frameworks/batches';
+import { batchCopiesToDevice, collateMovesToDevice } from '../frameworks/batches';
 import { DEVICE_FACTS, trainingDevice } from '../frameworks/device';
 import { DATALOADER_COLLATE_FN, DATALOADER_PIN_MEMORY, DATALOADERS, isInMemoryDataset } from '../frameworks/torch';
 import { holdsForValue } from '../frameworks/parameters';
@@ -15,8 +15,10 @@ import { defineRule } from './rule';
  *
  * A PyTorch `DataLoader` without `pin_memory=True` (absent, or `False`) that feeds training — a
  * loop that calls `.backward()` and an optimizer step (directly, in a function it calls, or in a
- * function the loader is passed to; a loader a same-file function builds and returns counts where
- * a call of that function feeds training, and a loader kept in a dict — `{x: DataLoader(…) for x in
+ * function the loader is passed to — a call that hands it over, not a function whose parameter only
+ * shares the loader's name; a loader a same-file function builds and returns counts where
+ * a call of that function feeds training — returned alone, or in a tuple its caller unpacks,
+ * `train_loader, val_loader = get_loaders(…)` — and a loader kept in a dict — `{x: DataLoader(…) for x in
  * phases}`, `{"train": train_loader, …}` — where the loop iterates its items, `dataloaders[phase]`;
  * a loader built right in the call counts too, `trainer.fit(model, DataLoader(…))`),
  * a Lightning `Trainer.fit`, a LightningModule's or
@@ -35,6 +37,14 @@ import { defineRule } from './rule';
  * when every call of it passes one): tensors already in
  * memory are small per item, and the better fix there is to move them to the GPU once. The
  * `target-device` setting, when set, overrides what the script says.
+ *
+ * A loader whose `collate_fn` copies each batch to the device itself (`.to(device)` or `.cuda()` in
+ * a function of this file given by name, in a lambda or a function the lambda calls, or in a
+ * `functools.partial` of one) is still reported, with no fix: that copy goes from pageable memory
+ * and holds up training as the rule describes, but the loader pins after the `collate_fn` has run,
+ * and CUDA tensors cannot be pinned (`pin_memory=True` would raise "cannot pin
+ * 'torch.cuda.FloatTensor'"). The message says to move the `.to(device)` out of the `collate_fn`
+ * into the training loop first, then pin.
  *
  * ## Why
  *
@@ -101,9 +111,9 @@ import { defineRule } from './rule';
  * Copies back to the host (`.cpu()`, `.to("cpu")`) are never touched: there a non-blocking copy
  * could be read before it arrives. Nor are dtype casts (`.to(torch.float16)`, `.to(weight_dtype)`
  * where `weight_dtype` is assigned a torch dtype, `.to(x.dtype)`), which copy nothing to the GPU. A dataset whose items are already CUDA tensors cannot be pinned
- * (`RuntimeError: cannot pin`): the rule leaves `TensorDataset`s alone, but cannot see inside a
- * custom `Dataset` (one that moves its items to the GPU itself is rare, and also breaks
- * `num_workers > 0`).
+ * (`RuntimeError: cannot pin`): the rule leaves `TensorDataset`s alone and offers no fix for a
+ * `collate_fn` of this file that moves batches to the GPU, but cannot see inside a custom `Dataset`
+ * (one that moves its items to the GPU itself is rare, and also breaks `num_workers > 0`).
  *
  * ## Measured here
  *
@@ -143,13 +153,25 @@ export const dataloaderNoPinMemory = defineRule({
       if (!loaderFeedsTraining(model, loader)) continue;
       const trainerRun = (call: CallSite) => isTrainerRun(model, call);
       const given = loader.argument('pin_memory', DATALOADER_PIN_MEMORY);
+      const where = device === 'cuda' || options.targetDevice ? 'the script trains on CUDA' : 'the script picks its device at run time (a GPU when there is one)';
+      // Batches the collate_fn already put on the GPU cannot be pinned: the copy has to leave it first.
+      if (collateMovesToDevice(model, loader)) {
+        report({
+          node: loader.callee,
+          message:
+            `DataLoader has no pin_memory=True and ${where}, but its collate_fn copies each batch to the device itself, from pageable memory, ` +
+            "while training waits. Pinning takes CPU tensors only (on CUDA tensors it raises \"cannot pin\"): move the .to(device) out of the collate_fn " +
+            'into the training loop first, then pin the batches (pin_memory=True) and copy them with non_blocking=True.',
+          fixes: [],
+        });
+        continue;
+      }
       const changes: TextEdit[] = [given ? edits.replace(given, 'True') : edits.addKeywordArguments(loader, [['pin_memory', 'True']])];
       // Batches of a custom collate_fn may be objects whose `.to` takes no non_blocking.
       // Every training loop that iterates this loader (deciding needed only the first).
       const copies =
         loader.presence('collate_fn', DATALOADER_COLLATE_FN) === 'absent' ? uniqueCopies(model, trainingConsumers(model, loader, trainerRun, { sameValue: true, trains }).loops, copiesIn) : [];
       for (const copy of copies) changes.push(edits.addKeywordArguments(copy, [['non_blocking', 'True']]));
-      const where = device === 'cuda' || options.targetDevice ? 'the script trains on CUDA' : 'the script picks its device at run time (a GPU when there is one)';
       report({
         node: loader.callee,
         message:
