@@ -166,6 +166,25 @@ function spellsRefusedLoss(model: Semantic): boolean {
   return REFUSED_WORDS.some((word) => model.identifiers(word).length > 0);
 }
 
+/** The targets the file assigns a loss autocast refuses to, as written: `criterion`, `self.loss_fn`. */
+function refusedLossHolders(model: Semantic): Set<string> {
+  const holders = new Set<string>();
+  for (const word of REFUSED_WORDS) {
+    for (const id of model.identifiers(word)) {
+      // From the name up to the value it is part of: `nn.BCELoss`, `nn.BCELoss()`, `F.binary_cross_entropy`.
+      let value = id;
+      for (let parent = model.parentOf(value); parent && (parent.type === 'attribute' || parent.type === 'call'); parent = model.parentOf(value)) {
+        if (parent.type === 'call' && parent.childForFieldName('function')?.id !== value.id) break;
+        value = parent;
+      }
+      const assignment = model.parentOf(value);
+      const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === value.id ? assignment.childForFieldName('left') : null;
+      if (target) holders.add(target.text);
+    }
+  }
+  return holders;
+}
+
 /**
  * Whether a loss — a callable (`criterion` or `self.criterion` holding `nn.BCELoss()`, `F.binary_cross_entropy`) or a
  * class handed to a library (skorch's `criterion=nn.BCELoss`) — is binary cross-entropy on
@@ -176,6 +195,8 @@ export function refusedByAutocast(model: Semantic, loss: Node): boolean {
   if (!spellsRefusedLoss(model)) return false;
   const name = model.qualifiedName(loss);
   if (name && (REFUSED_FUNCTIONS.has(name) || REFUSED_MODULES.has(name))) return true;
+  // A name is looked at only when the file assigns it such a loss somewhere (resolving every `self.<x>(…)` call is not cheap).
+  if ((loss.type === 'identifier' || isSelfAttribute(loss)) && !refusedLossHolders(model).has(loss.text)) return false;
   const made = (value: Node) => {
     const origin = model.originCall(value);
     return !!origin?.qualifiedName && REFUSED_MODULES.has(origin.qualifiedName);
