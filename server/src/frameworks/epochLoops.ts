@@ -89,8 +89,8 @@ export function countLength(model: Semantic, count: Node): Node | undefined {
   return undefined;
 }
 
-/** Whether two expressions are the same name or dotted name, bound to the same thing. */
-function sameNameAs(model: Semantic, a: Node, b: Node): boolean {
+/** Whether two expressions are the same name or dotted name, bound to the same thing (`n_epochs`, `args.epochs`). */
+export function sameNameAs(model: Semantic, a: Node, b: Node): boolean {
   const root = (n: Node): Node => (n.type === 'attribute' ? root(n.childForFieldName('object') ?? n) : n);
   if ((a.type !== 'identifier' && a.type !== 'attribute') || a.type !== b.type || a.text !== b.text || root(a).type !== 'identifier') return false;
   const binding = (id: Node) => model.reachingBinding(id)?.node.id ?? model.lookup(id.text, id).map((x) => x.node.id).join(',');
@@ -404,9 +404,14 @@ function overWeights(model: Semantic, loop: Node): boolean {
 
 /** Whether an expression names held-out data: `val_loader`, `test_ds`, `loaders["val"]`. */
 export function mentionsHeldOut(node: Node): boolean {
-  if (node.type === 'identifier') return HELD_OUT.test(node.text);
-  if (node.type === 'string') return HELD_OUT.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
-  return node.namedChildren.some((c) => !!c && mentionsHeldOut(c));
+  return mentions(node, HELD_OUT);
+}
+
+/** Whether a name or string key in an expression matches a pattern of data names. */
+function mentions(node: Node, pattern: RegExp): boolean {
+  if (node.type === 'identifier') return pattern.test(node.text);
+  if (node.type === 'string') return pattern.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
+  return node.namedChildren.some((c) => !!c && mentions(c, pattern));
 }
 
 /** Functions named for the metric they measure: `check_accuracy`, `compute_loss`, `accuracy`. */
@@ -435,7 +440,7 @@ function measuresHeldOutData(model: Semantic, call: CallSite): boolean {
   if (!METRIC_FUNCTION.test(call.methodName)) return false;
   const fn = localFunctionCalled(model, call);
   if (!fn || trainsHere(model, fn)) return false;
-  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  const args = call.argumentValues;
   return args.some((arg) => {
     const param = mentionsHeldOut(arg) ? parameterReceiving(model, call, fn, arg) : undefined;
     return !!param && model.nodesWithin(fn, ['for_statement', 'for_in_clause']).some((f) => {
@@ -460,7 +465,7 @@ function isMethod(fn: Node): boolean {
  * function guards its training (see guardsTraining): `run_epoch(model, test_loader, train=False)`.
  */
 function evaluatesThroughTrainFlag(model: Semantic, call: CallSite): boolean {
-  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  const args = call.argumentValues;
   if (!args.some(mentionsHeldOut)) return false;
   const fn = localFunctionCalled(model, call);
   if (!fn) return false;
@@ -594,14 +599,8 @@ function heldOutTargets(model: Semantic, targets: Node[], value: Node | null): N
 /** An evaluation call whose arguments name held-out data and no training data. */
 function evaluatesHeldOutDataAlone(model: Semantic, call: CallSite): boolean {
   if (!evaluates(model, call)) return false;
-  const args = [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
-  return args.some(mentionsHeldOut) && !args.some(mentionsTraining);
-}
-
-function mentionsTraining(node: Node): boolean {
-  if (node.type === 'identifier') return TRAINING_DATA.test(node.text);
-  if (node.type === 'string') return TRAINING_DATA.test(node.text.replace(/^[rbuf]*['"]+|['"]+$/gi, ''));
-  return node.namedChildren.some((c) => !!c && mentionsTraining(c));
+  const args = call.argumentValues;
+  return args.some(mentionsHeldOut) && !args.some((arg) => mentions(arg, TRAINING_DATA));
 }
 
 /**

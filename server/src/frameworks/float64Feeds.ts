@@ -51,8 +51,6 @@ const argumentOf = (model: Semantic, node: Node): CallSite | undefined => {
   return call?.type === 'call' ? model.callSite(call) : undefined;
 };
 
-const argumentsOf = (call: CallSite): Node[] => [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
-
 /** Whether a use binds the name rather than reads it (`model = …`, `w -= …`, `for x, y in …`). */
 function binds(model: Semantic, use: Node): boolean {
   const parent = model.parentOf(use);
@@ -85,7 +83,7 @@ export function modelMeetings(model: Semantic, id: Node, depth = 0): Meetings {
   };
   const called = (site: CallSite, module: boolean) => {
     out.module ||= module;
-    out.feeds.push({ node: site.node, inputs: argumentsOf(site) });
+    out.feeds.push({ node: site.node, inputs: site.argumentValues });
   };
   for (const use of model.identifiers(id.text)) {
     if (!sameVariable(model, use, id) || binds(model, use)) continue;
@@ -202,7 +200,7 @@ export function tensorMeetings(model: Semantic, id: Node, depth = 0): Meetings {
     }
     const site = argumentOf(model, value);
     if (site && MATRIX_PRODUCTS.has(site.qualifiedName ?? '')) {
-      out.feeds.push({ node: site.node, inputs: argumentsOf(site).filter((a) => a.id !== value.id) });
+      out.feeds.push({ node: site.node, inputs: site.argumentValues.filter((a) => a.id !== value.id) });
       continue;
     }
     const parameter = site && localFunctionCalled(model, site) ? parameterFor(model, site, value) : undefined;

@@ -327,7 +327,7 @@ function functionalWidth(model: Semantic, outputs: Node | undefined, widths: Wid
   if (!layerCall) return false;
   const width = layerWidth(model, layerCall, EMPTY, depth);
   if (width !== 'none' && !widths.add(width)) return false;
-  const inputs = layerCall === call ? call.positional : [...call.positional, ...[...call.keywords.values()].map((k) => k.value)];
+  const inputs = layerCall === call ? call.positional : call.argumentValues;
   return inputs.every((i) => functionalWidth(model, i, widths, seen, depth + 1));
 }
 

@@ -95,7 +95,5 @@ function conditionOffInEveryCall(model: Semantic, condition: Node | null): boole
   if (condition.type === 'boolean_operator' && condition.childForFieldName('operator')?.type === 'and') {
     return conditionOffInEveryCall(model, condition.childForFieldName('left')) || conditionOffInEveryCall(model, condition.childForFieldName('right'));
   }
-  if (!isParameter(model, condition)) return false;
-  const args = argumentsFor(model, condition);
-  return !!args && args.length > 0 && args.every((arg) => arg.type === 'false');
+  return isParameter(model, condition) && holdsForValue(model, condition, (arg) => arg.type === 'false');
 }

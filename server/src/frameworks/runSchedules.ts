@@ -11,7 +11,7 @@ import type { Node } from '../analysis/parser';
 import { lastName } from '../analysis/qualifiedName';
 import { numberValue } from '../analysis/values';
 import { classMethods, localClassOf } from './callbacks';
-import { countLength, isPhaseLoop } from './epochLoops';
+import { countLength, isPhaseLoop, sameNameAs } from './epochLoops';
 import { kerasName } from './keras';
 
 /** How a schedule's length argument counts: in epochs (a literal equal to the run's counts), or in steps (only a name does). */
@@ -55,12 +55,7 @@ export type CountTest = (expr: Node) => boolean;
 
 /** The test for a run whose epoch count is written `epochs` (`n_epochs`, `args.epochs`, `25`): names only. */
 export function sameCountName(model: Semantic, epochs: Node): CountTest {
-  const root = (n: Node): Node => (n.type === 'attribute' ? root(n.childForFieldName('object') ?? n) : n);
-  const epochsRoot = root(epochs);
-  if (epochsRoot.type !== 'identifier' || (epochs.type !== 'identifier' && epochs.type !== 'attribute')) return () => false;
-  const binding = (id: Node) => model.reachingBinding(id)?.node.id ?? model.lookup(id.text, id).map((b) => b.node.id).join(',');
-  const target = binding(epochsRoot);
-  return (expr) => expr.type === epochs.type && expr.text === epochs.text && binding(root(expr)) === target;
+  return (expr) => sameNameAs(model, expr, epochs);
 }
 
 /**
@@ -159,7 +154,7 @@ function kerasCallbackSchedule(model: Semantic, callbacks: Node, isCount: CountT
       continue;
     }
     const cls = localClassOf(model, origin);
-    const args = [...origin.positional, ...[...origin.keywords.values()].map((k) => k.value)];
+    const args = origin.argumentValues;
     if (cls && setsLearningRate(model, cls) && args.some((a) => builtFromCount(model, a, isCount))) return origin;
   }
   return undefined;

@@ -121,7 +121,7 @@ function readsOnlyOutside(model: Semantic, expr: Node, loop: Node): boolean {
 
 /** Whether an argument reads a file handle opened outside the loop: successive loads then read successive objects. */
 function readsStream(model: Semantic, call: CallSite, loop: Node): boolean {
-  for (const arg of [...call.positional, ...[...call.keywords.values()].map((k) => k.value)]) {
+  for (const arg of call.argumentValues) {
     if (arg.type !== 'identifier' || boundWithin(model, arg, loop)) continue;
     for (const b of model.lookup(arg.text, arg)) {
       if (b.kind === 'assign' && isOpen(model, b.value)) return true;

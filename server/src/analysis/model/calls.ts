@@ -67,6 +67,11 @@ export class CallSite {
     return this.parseArguments().keywords;
   }
 
+  /** Every argument's value: the positional ones in order, then the keyword ones (`*args` / `**kwargs` entries excluded). */
+  get argumentValues(): Node[] {
+    return [...this.positional, ...[...this.keywords.values()].map((k) => k.value)];
+  }
+
   get hasStarArgs(): boolean {
     return this.parseArguments().hasStarArgs;
   }

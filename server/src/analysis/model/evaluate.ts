@@ -156,7 +156,7 @@ export class Evaluator {
     }
     if ((value.kind === 'list' || value.kind === 'tuple') && key.kind === 'number' && Number.isInteger(key.value)) {
       const item = value.items.at(key.value);
-      if (item && item.kind !== 'unknown' && Math.abs(key.value) <= value.items.length) return item;
+      if (item && item.kind !== 'unknown') return item;
     }
     return { kind: 'unknown', node: expr };
   }
