@@ -46,6 +46,19 @@ describe('GML102 keras-fp32-policy', () => {
     );
   });
 
+  it('flags fit_generator on a model the file does not build (keras-tuner\'s best model), as it does fit, and counts it with the fits', () => {
+    expectFindings(`
+      import keras_tuner as kt
+      from tensorflow import keras
+      from models import build_model
+      tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=5)
+      best = tuner.get_best_models(num_models=1)[0]
+      best.fit_generator(gen, epochs=20)
+      ^^^^^^^^^^^^^^^^^^ GML102: one policy line covers all 2 such \`fit\` calls here
+      best.fit(x, y, epochs=20)
+    `);
+  });
+
   it('offers two fixes, both unsafe and titled so', () => {
     const [finding] = expectFindings(`
       import keras

@@ -6,7 +6,7 @@ import { fullPolicyArguments, policyEdits, setsMixedPolicy, usesTf1OnlyApi } fro
 import type { CallSite } from '../analysis/model/calls';
 import type { Semantic } from '../analysis/model/model';
 import type { Node } from '../analysis/parser';
-import { defineRule, fact, type ReportedFix } from './rule';
+import { defineRule, fact, type FactContext, type ReportedFix } from './rule';
 
 /** Whether a `fit` trains a Keras model that is not too small to gain (an unknown receiver too, where no other library has a `fit`). */
 function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boolean {
@@ -14,6 +14,12 @@ function mayReport(model: Semantic, fit: CallSite, othersImported: boolean): boo
   // A small model built in this file (every layer at most SMALL_MODEL_WIDTH wide) gains nothing.
   if (kind === 'no' || isSmallModel(model, fit.receiver!)) return false;
   return kind !== 'unknown' || !othersImported;
+}
+
+/** The `fit` / `fit_generator` calls that may be reported, those of a receiver of unknown origin included. */
+function reportableFits({ model, sites }: FactContext): CallSite[] {
+  const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
+  return kerasFitCalls(sites).map(({ call }) => call).filter((call) => mayReport(model, call, othersImported));
 }
 
 /**
@@ -168,15 +174,9 @@ export const kerasFp32Policy = defineRule({
     // The fits that may be reported (those of an unknown receiver included): the policy goes before the first.
     // A GradientTape step in the file trains under the same policy, and "mixed_float16" there needs a LossScaleOptimizer.
     tapeSteps: fact.any(({ model, sites }) => sites.callsNamed('gradient').some((c) => gradientKind(model, c) === 'tensorflow')),
-    kerasFits: fact.nodes(({ model, sites }) => {
-      const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
-      return kerasFitCalls(sites).filter(({ call }) => mayReport(model, call, othersImported)).map(({ call }) => call.node);
-    }),
+    kerasFits: fact.nodes((context) => reportableFits(context).map((call) => call.node)),
     // Of those, the fits whose receiver is known to be a Keras model (one of unknown origin counts only in a file that builds one).
-    kerasModelFits: fact.nodes(({ model, sites }) => {
-      const othersImported = model.importsAny(OTHER_FIT_LIBRARIES);
-      return sites.callsNamed('fit').filter((c) => c.receiver && mayReport(model, c, othersImported) && kerasModel(model, c.receiver) !== 'unknown').map((c) => c.node);
-    }),
+    kerasModelFits: fact.nodes((context) => reportableFits(context).filter((call) => kerasModel(context.model, call.receiver!) !== 'unknown').map((call) => call.node)),
   },
   check({ model, sites, facts, edits, report }) {
     const fits = kerasFitCalls(sites).map(({ call }) => call);
