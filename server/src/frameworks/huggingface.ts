@@ -65,12 +65,17 @@ export const HF_CALLBACKS: EarlyStoppingSpec = { names: EARLY_STOPPING, packages
 /** Trainer(model, args, …): the position of `args`, shared by all the trainers above. */
 export const TRAINER_ARGS_POSITION = 1;
 
+/** The one of `classes` a call constructs, directly or through a local subclass. */
+function constructedClass(model: Semantic, call: CallSite, classes: ReadonlySet<string>): string | undefined {
+  const q = call.qualifiedName;
+  if (q) return classes.has(q) ? q : undefined;
+  const cls = localClassOf(model, call);
+  return cls ? model.classBases(cls).find((b) => classes.has(b)) : undefined;
+}
+
 /** The trainer class (one of TRAINERS) a call constructs, directly or through a local subclass. */
 export function trainerClassOf(model: Semantic, call: CallSite): string | undefined {
-  const q = call.qualifiedName;
-  if (q) return TRAINERS.has(q) ? q : undefined;
-  const cls = localClassOf(model, call);
-  return cls ? model.classBases(cls).find((b) => TRAINERS.has(b)) : undefined;
+  return constructedClass(model, call, TRAINERS);
 }
 
 export function isTrainerCall(model: Semantic, call: CallSite): boolean {
@@ -78,10 +83,7 @@ export function isTrainerCall(model: Semantic, call: CallSite): boolean {
 }
 
 export function isTrainingArguments(model: Semantic, call: CallSite): boolean {
-  const q = call.qualifiedName;
-  if (q) return TRAINING_ARGUMENTS.has(q);
-  const cls = localClassOf(model, call);
-  return !!cls && model.classBases(cls).some((b) => TRAINING_ARGUMENTS.has(b));
+  return constructedClass(model, call, TRAINING_ARGUMENTS) !== undefined;
 }
 
 function familyOf(trainer: string): TrainerFamily {
@@ -167,14 +169,6 @@ const TOKENIZERS_FROM_FILES: ReadonlySet<string> = new Set(
 const TRAINS_VOCABULARY = ['train_new_from_iterator', 'train_from_iterator'];
 
 /**
- * Where the file's tokenizers come from: the checkpoint each `AutoTokenizer.from_pretrained(name)`
- * (any transformers tokenizer or processor class) reads, as a literal; undefined for one whose
- * vocabulary is not known to be a checkpoint's: a name that is not a literal, a generic tokenizer
- * constructed from files (`PreTrainedTokenizerFast(tokenizer_file=…)`), or a vocabulary trained or
- * built here (`train_new_from_iterator`, the tokenizers or sentencepiece libraries). Empty when the
- * file has no tokenizer.
- */
-/**
  * The organisations the Hugging Face Hub moved its early namespace-free models under (2024): the old
  * id still resolves to the same repository (`gpt2` → `openai-community/gpt2`).
  */
@@ -188,6 +182,14 @@ export function sameCheckpoint(a: string, b: string): boolean {
   return !short.includes('/') && slash > 0 && LEGACY_MODEL_ORGS.has(long.slice(0, slash)) && long.slice(slash + 1) === short;
 }
 
+/**
+ * Where the file's tokenizers come from: the checkpoint each `AutoTokenizer.from_pretrained(name)`
+ * (any transformers tokenizer or processor class) reads, as a literal; undefined for one whose
+ * vocabulary is not known to be a checkpoint's: a name that is not a literal, a generic tokenizer
+ * constructed from files (`PreTrainedTokenizerFast(tokenizer_file=…)`), or a vocabulary trained or
+ * built here (`train_new_from_iterator`, the tokenizers or sentencepiece libraries). Empty when the
+ * file has no tokenizer.
+ */
 export function tokenizerSources(model: Semantic): Array<string | undefined> {
   const sources: Array<string | undefined> = [];
   if (model.importsAny(TOKENIZER_BUILDERS) || TRAINS_VOCABULARY.some((m) => model.hasCallNamed(m))) sources.push(undefined);
